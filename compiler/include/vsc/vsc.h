@@ -1,0 +1,68 @@
+/* libvsc_compiler: .vscript text -> diagnostics + plan graph (IR JSON).
+ * The CLI and the runtime use only this header. */
+#ifndef VSC_H
+#define VSC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct json_t json_t;
+
+#define VSC_IR_VERSION 1
+
+/* ---- diagnostics ---------------------------------------------------------- */
+typedef enum { VSC_SEV_ERROR, VSC_SEV_WARNING, VSC_SEV_NOTE } vsc_severity;
+
+/* The stage that produced a diagnostic; also decides the exit code. */
+typedef enum { VSC_STAGE_LEX = 2, VSC_STAGE_PARSE = 3, VSC_STAGE_CHECK = 4 } vsc_stage;
+
+typedef struct vsc_diag_list vsc_diag_list;
+
+vsc_diag_list *vsc_diag_list_new(int max_errors);
+void vsc_diag_list_free(vsc_diag_list *list);
+int vsc_diag_error_count(const vsc_diag_list *list);
+int vsc_diag_warning_count(const vsc_diag_list *list);
+/* The earliest stage that reported an error (0 when there are none). */
+int vsc_diag_worst_stage(const vsc_diag_list *list);
+/* clang-style text: "file:line:col: error: msg", source line, caret, hint. */
+void vsc_diag_print(const vsc_diag_list *list, FILE *out, bool color);
+/* A new JSON array of {file,line,column,end_line,end_column,severity,code,message,hint}. */
+json_t *vsc_diag_to_json(const vsc_diag_list *list);
+
+/* ---- compiling ------------------------------------------------------------ */
+typedef struct {
+  int version;              /* VSC_COMPILE_OPTIONS_VERSION */
+  const char *cache_dir;    /* where audio analysis is cached; NULL = "<script dir>/.vsc" */
+  bool preview;             /* lower size and faster encoder settings */
+  const char *quality;      /* NULL, "draft" or "final": overrides the script */
+} vsc_compile_options;
+#define VSC_COMPILE_OPTIONS_VERSION 1
+#define VSC_COMPILE_OPTIONS_INIT {VSC_COMPILE_OPTIONS_VERSION, NULL, false, NULL}
+
+/* Compiles the script at `path`. On success *out_ir is a new IR document (caller
+ * json_decref's it) and 0 is returned; on error, diagnostics are in `diags` and -1 is
+ * returned. Warnings may be present either way. */
+int vsc_compile_file(json_t **out_ir, const char *path, const vsc_compile_options *opts,
+                     vsc_diag_list *diags);
+
+/* Same, for text in memory; `name` is used in diagnostics and to resolve relative paths. */
+int vsc_compile_source(json_t **out_ir, const char *name, const char *text, size_t len,
+                       const vsc_compile_options *opts, vsc_diag_list *diags);
+
+/* ---- the IR --------------------------------------------------------------- */
+/* Canonical text of an IR document (sorted keys, 2-space indent, trailing newline).
+ * Returns a new malloc'd string. */
+char *vsc_ir_dump(const json_t *ir);
+
+/* Validates an IR document read from anywhere: structure, types, topological order and
+ * every node id. On error writes "$.json.path: message" into err and returns -1. */
+int vsc_ir_validate(const json_t *ir, char *err, size_t errlen);
+
+/* The id a node must have: SHA-256 over {"inputs","model","op","params"}, hex into out[65]. */
+void vsc_ir_node_id(const json_t *node, char out[65]);
+
+/* The IR's JSON Schema (a new reference). */
+json_t *vsc_ir_schema(void);
+
+#endif
