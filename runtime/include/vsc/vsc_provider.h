@@ -96,6 +96,7 @@ typedef struct vsc_provider_vt {
 
   /* Resumes a prediction that an earlier (crashed or interrupted) run started: same request,
    * the journaled id. Polls it and downloads its output; never creates a new prediction.
+   * req->inputs may be empty here (the inputs were sent by the earlier run).
    * A prediction the provider no longer knows ends FAILED with kind VSC_FAIL_INPUT. */
   int (*reattach)(vsc_provider *p, vsc_pred **out, const vsc_pred_request *req,
                   const char *id, vsc_op_error *err);
