@@ -1,0 +1,206 @@
+#include "diag/diag.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A diagnostic keeps copies of everything it prints, so it outlives the sources. */
+typedef struct {
+  vsc_severity sev;
+  vsc_stage stage;
+  char *file; /* NULL for plain diagnostics */
+  uint32_t line, col, end_line, end_col;
+  char *line_text; /* the source line, without newline */
+  char *msg, *hint;
+} diag_entry;
+
+struct vsc_diag_list {
+  diag_entry *items;
+  int n, cap;
+  int errors, warnings, max_errors, dropped;
+  int worst_stage;
+};
+
+vsc_diag_list *vsc_diag_list_new(int max_errors) {
+  vsc_diag_list *l = calloc(1, sizeof *l);
+  if (!l) abort();
+  l->max_errors = max_errors > 0 ? max_errors : 20;
+  return l;
+}
+
+void vsc_diag_list_free(vsc_diag_list *l) {
+  if (!l) return;
+  for (int i = 0; i < l->n; i++) {
+    free(l->items[i].file);
+    free(l->items[i].line_text);
+    free(l->items[i].msg);
+    free(l->items[i].hint);
+  }
+  free(l->items);
+  free(l);
+}
+
+int vsc_diag_error_count(const vsc_diag_list *l) { return l->errors; }
+int vsc_diag_warning_count(const vsc_diag_list *l) { return l->warnings; }
+int vsc_diag_worst_stage(const vsc_diag_list *l) { return l->worst_stage; }
+int vsc_diag_full(const vsc_diag_list *l) { return l->errors >= l->max_errors; }
+
+static void build_lines(vsc_source *src) {
+  uint32_t cap = 64, n = 0;
+  uint32_t *starts = vsc_xmalloc(cap * sizeof *starts);
+  starts[n++] = 0;
+  for (uint32_t i = 0; i < src->len; i++) {
+    if (src->text[i] == '\n') {
+      if (n == cap) starts = vsc_xrealloc(starts, (cap *= 2) * sizeof *starts);
+      starts[n++] = i + 1;
+    }
+  }
+  src->line_starts = starts;
+  src->nlines = n;
+}
+
+void vsc_source_position(vsc_source *src, uint32_t off, uint32_t *line, uint32_t *col) {
+  if (!src->line_starts) build_lines(src);
+  if (off > src->len) off = src->len;
+  uint32_t lo = 0, hi = src->nlines;
+  while (hi - lo > 1) {
+    uint32_t mid = (lo + hi) / 2;
+    if (src->line_starts[mid] <= off) lo = mid;
+    else hi = mid;
+  }
+  *line = lo + 1;
+  *col = off - src->line_starts[lo] + 1;
+}
+
+void vsc_source_free_lines(vsc_source *src) {
+  free(src->line_starts);
+  src->line_starts = NULL;
+  src->nlines = 0;
+}
+
+static char *vformat(const char *fmt, va_list ap) {
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  char *s = vsc_xmalloc((size_t)n + 1);
+  vsnprintf(s, (size_t)n + 1, fmt, ap2);
+  va_end(ap2);
+  return s;
+}
+
+static diag_entry *push(vsc_diag_list *l, vsc_severity sev, vsc_stage stage) {
+  if (sev == VSC_SEV_ERROR) {
+    if (l->errors >= l->max_errors) {
+      l->dropped++;
+      return NULL;
+    }
+    l->errors++;
+    if (!l->worst_stage || (int)stage < l->worst_stage) l->worst_stage = (int)stage;
+  } else if (sev == VSC_SEV_WARNING) {
+    l->warnings++;
+  } else if (l->errors >= l->max_errors) {
+    return NULL; /* notes of dropped errors */
+  }
+  if (l->n == l->cap) {
+    l->cap = l->cap ? l->cap * 2 : 16;
+    l->items = vsc_xrealloc(l->items, (size_t)l->cap * sizeof *l->items);
+  }
+  diag_entry *d = &l->items[l->n++];
+  memset(d, 0, sizeof *d);
+  d->sev = sev;
+  d->stage = stage;
+  return d;
+}
+
+void vsc_diag(vsc_diag_list *l, vsc_severity sev, vsc_stage stage, vsc_source *src, vsc_span span,
+              const char *hint, const char *fmt, ...) {
+  diag_entry *d = push(l, sev, stage);
+  if (!d) return;
+  va_list ap;
+  va_start(ap, fmt);
+  d->msg = vformat(fmt, ap);
+  va_end(ap);
+  d->hint = hint ? vsc_xstrdup(hint) : NULL;
+  if (!src) return;
+  d->file = vsc_xstrdup(src->name);
+  vsc_source_position(src, span.off, &d->line, &d->col);
+  uint32_t end = span.off + (span.len ? span.len - 1 : 0);
+  vsc_source_position(src, end, &d->end_line, &d->end_col);
+  if (span.len) d->end_col++; /* exclusive end column */
+  else d->end_col = d->col;
+  uint32_t ls = src->line_starts[d->line - 1], le = ls;
+  while (le < src->len && src->text[le] != '\n' && src->text[le] != '\r') le++;
+  d->line_text = vsc_xmalloc(le - ls + 1);
+  memcpy(d->line_text, src->text + ls, le - ls);
+  d->line_text[le - ls] = 0;
+}
+
+void vsc_diag_plain(vsc_diag_list *l, vsc_severity sev, vsc_stage stage, const char *fmt, ...) {
+  diag_entry *d = push(l, sev, stage);
+  if (!d) return;
+  va_list ap;
+  va_start(ap, fmt);
+  d->msg = vformat(fmt, ap);
+  va_end(ap);
+}
+
+static const char *sev_name(vsc_severity s) {
+  return s == VSC_SEV_ERROR ? "error" : s == VSC_SEV_WARNING ? "warning" : "note";
+}
+
+static const char *sev_color(vsc_severity s) {
+  return s == VSC_SEV_ERROR ? "\033[1;31m" : s == VSC_SEV_WARNING ? "\033[1;35m" : "\033[1;36m";
+}
+
+void vsc_diag_print(const vsc_diag_list *l, FILE *out, bool color) {
+  const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
+  const char *green = color ? "\033[1;32m" : "";
+  for (int i = 0; i < l->n; i++) {
+    const diag_entry *d = &l->items[i];
+    const char *sc = color ? sev_color(d->sev) : "";
+    if (!d->file) {
+      fprintf(out, "%svsc: %s%s:%s %s%s%s\n", bold, sc, sev_name(d->sev), reset, bold, d->msg, reset);
+    } else {
+      fprintf(out, "%s%s:%u:%u: %s%s:%s %s%s%s\n", bold, d->file, d->line, d->col, sc,
+              sev_name(d->sev), reset, bold, d->msg, reset);
+      fprintf(out, "%5u | %s\n      | ", d->line, d->line_text);
+      /* Copy tabs so the caret lines up under the text. */
+      for (uint32_t c = 1; c < d->col && d->line_text[c - 1]; c++)
+        fputc(d->line_text[c - 1] == '\t' ? '\t' : ' ', out);
+      uint32_t width = d->end_line == d->line && d->end_col > d->col ? d->end_col - d->col : 1;
+      fprintf(out, "%s^", green);
+      for (uint32_t c = 1; c < width; c++) fputc('~', out);
+      fprintf(out, "%s\n", reset);
+    }
+    if (d->hint) fprintf(out, "      = hint: %s\n", d->hint);
+  }
+  if (l->dropped)
+    fprintf(out, "vsc: note: %d more error%s not shown (--max-errors)\n", l->dropped,
+            l->dropped == 1 ? "" : "s");
+}
+
+json_t *vsc_diag_to_json(const vsc_diag_list *l) {
+  json_t *arr = json_array();
+  for (int i = 0; i < l->n; i++) {
+    const diag_entry *d = &l->items[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "severity", json_string(sev_name(d->sev)));
+    json_object_set_new(o, "stage", json_string(d->stage == VSC_STAGE_LEX     ? "lex"
+                                                : d->stage == VSC_STAGE_PARSE ? "parse"
+                                                                              : "check"));
+    json_object_set_new(o, "message", json_string(d->msg));
+    if (d->file) {
+      json_object_set_new(o, "file", json_string(d->file));
+      json_object_set_new(o, "line", json_integer(d->line));
+      json_object_set_new(o, "column", json_integer(d->col));
+      json_object_set_new(o, "end_line", json_integer(d->end_line));
+      json_object_set_new(o, "end_column", json_integer(d->end_col));
+      json_object_set_new(o, "source_line", json_string(d->line_text));
+    }
+    if (d->hint) json_object_set_new(o, "hint", json_string(d->hint));
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
