@@ -1,0 +1,86 @@
+/*
+** Internal interface of the compositor stage (runtime/compositor): the graph renderer,
+** filtergraph text building and escaping, parameter reading and libav error capture.
+*/
+#ifndef VSC_COMP_H
+#define VSC_COMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "vsc/vsc_compositor.h"
+
+/* ---- growable string for filtergraph text ---- */
+typedef struct {
+  char *buf;  /* NUL-terminated, heap */
+  size_t len; /* bytes used, without the NUL */
+  size_t cap; /* bytes allocated */
+  int oom;    /* set once an allocation failed; later appends are ignored */
+} comp_sb;
+
+void comp_sb_init(comp_sb *sb);
+void comp_sb_free(comp_sb *sb);
+void comp_sb_printf(comp_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends `s` escaped for an option value inside a filter description (two levels: the
+** option parser's `\ ' :` and then the graph parser's `\ ' [ ] , ;`). */
+void comp_sb_escaped(comp_sb *sb, const char *s);
+
+/* ---- the renderer ---- */
+typedef enum { COMP_OUT_MP4, COMP_OUT_PNG, COMP_OUT_WAV, COMP_OUT_M4A, COMP_OUT_NONE } comp_out_kind;
+
+/* Where a render failed: only graph configuration failures may be retried with a
+** simpler graph. */
+typedef enum { COMP_STAGE_OK = 0, COMP_STAGE_CONFIG, COMP_STAGE_RUN } comp_stage;
+
+typedef struct {
+  const char *graph;          /* filtergraph description (borrowed) */
+  const vsc_encode_opts *enc; /* never NULL */
+  double duration;            /* seconds */
+  int width, height, fps;
+  const char *out_path;       /* NULL for COMP_OUT_NONE */
+  comp_out_kind kind;
+  double *loudness;           /* COMP_OUT_NONE: receives the integrated loudness (LUFS) of
+                                 [aout], measured with ebur128 */
+  comp_stage stage;           /* out: where it failed */
+} comp_job;
+
+int comp_run(comp_job *job, vsc_op_error *err);
+int comp_out_kind_from(const char *format, const char *path, comp_out_kind *kind);
+
+/* ---- libav errors ---- */
+/* Installs (once) the libav log callback that keeps this thread's last error line and
+** silences libav unless VSC_AV_LOG is set in the environment. */
+void comp_log_init(void);
+/* Clears / returns this thread's last libav error line ("" if none). */
+void comp_log_clear(void);
+const char *comp_log_last(void);
+/* Fails with `kind`, "<what>: <av error>[ (<last libav log line>)]". */
+int comp_fail_av(vsc_op_error *err, vsc_fail_kind kind, int averr, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- warnings ---- */
+void comp_warn(vsc_op_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- IR params ---- */
+/* Describes the node for error messages: "scene 'x' (file:1:2): " or "". */
+void comp_node_where(const json_t *node, char *buf, size_t n);
+/* Typed getters with defaults; a present value of the wrong type is an error. */
+int comp_get_num(const json_t *obj, const char *key, double def, double *out, vsc_op_error *err,
+                 const char *where);
+int comp_get_int(const json_t *obj, const char *key, long long def, long long *out,
+                 vsc_op_error *err, const char *where);
+int comp_get_str(const json_t *obj, const char *key, const char *def, const char **out,
+                 vsc_op_error *err, const char *where);
+int comp_get_bool(const json_t *obj, const char *key, int def, int *out, vsc_op_error *err,
+                  const char *where);
+/* Reads an input index and checks it against ninputs. */
+int comp_get_input(const json_t *obj, const char *key, size_t ninputs, size_t *out,
+                   vsc_op_error *err, const char *where);
+/* Parses "#rgb" / "#rrggbb" into "0xRRGGBB" (libav's colour syntax); -1 if malformed. */
+int comp_color(const char *in, char out[16]);
+/* Number of frames of a span: round(seconds * fps). */
+int64_t comp_frames(double seconds, int fps);
+
+#endif

@@ -1,0 +1,473 @@
+/*
+** The graph renderer: runs one libavfilter graph (with its own sources) through the
+** encoders into an MP4, PNG, WAV or M4A file, one frame at a time. Everything the
+** compositor produces goes through here, so the bit-exactness flags, the exact frame and
+** sample counts and the closed-GOP encoder settings live in one place.
+*/
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersink.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/dict.h>
+#include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
+#include <libavutil/samplefmt.h>
+
+#include "comp.h"
+
+/* Everything one render owns; freed by rctx_free. */
+typedef struct {
+  comp_job *job;
+  AVFilterGraph *graph;
+  AVFilterContext *vsink, *asink; /* NULL when the graph has no such output */
+  AVFormatContext *oc;            /* NULL for png and loudness measurement */
+  int oc_header;                  /* the header was written: a trailer is due */
+  AVCodecContext *venc, *aenc;
+  AVStream *vst, *ast;
+  AVFrame *frame;                 /* scratch */
+  AVFrame *last;                  /* the last video frame, for freeze-extension */
+  AVPacket *pkt;
+  FILE *png;                      /* png output */
+  int png_written;
+  double loudness;                /* last integrated loudness seen (measurement) */
+} rctx;
+
+int comp_out_kind_from(const char *format, const char *path, comp_out_kind *kind) {
+  const char *ext = format;
+  if (!ext) {
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (!dot || (slash && dot < slash)) return -1;
+    ext = dot + 1;
+  }
+  if (!strcasecmp(ext, "mp4") || !strcasecmp(ext, "m4v") || !strcasecmp(ext, "mov"))
+    *kind = COMP_OUT_MP4;
+  else if (!strcasecmp(ext, "png"))
+    *kind = COMP_OUT_PNG;
+  else if (!strcasecmp(ext, "wav"))
+    *kind = COMP_OUT_WAV;
+  else if (!strcasecmp(ext, "m4a"))
+    *kind = COMP_OUT_M4A;
+  else
+    return -1;
+  return 0;
+}
+
+static void rctx_free(rctx *r) {
+  if (r->oc) {
+    if (r->oc->pb) avio_closep(&r->oc->pb);
+    avformat_free_context(r->oc);
+  }
+  avcodec_free_context(&r->venc);
+  avcodec_free_context(&r->aenc);
+  avfilter_graph_free(&r->graph);
+  av_frame_free(&r->frame);
+  av_frame_free(&r->last);
+  av_packet_free(&r->pkt);
+  if (r->png) fclose(r->png);
+}
+
+/* Appends filter `name` (args may be NULL) after (*cur, *pad) and makes it current. */
+static int chain(AVFilterGraph *g, AVFilterContext **cur, int *pad, const char *name,
+                 const char *args, vsc_op_error *err) {
+  const AVFilter *f = avfilter_get_by_name(name);
+  if (!f) return vsc_op_fail(err, VSC_FAIL_LOCAL, "libavfilter lacks the '%s' filter", name);
+  AVFilterContext *c = NULL;
+  int ret = avfilter_graph_create_filter(&c, f, NULL, args, NULL, g);
+  if (ret >= 0) ret = avfilter_link(*cur, (unsigned)*pad, c, 0);
+  if (ret < 0) return comp_fail_av(err, VSC_FAIL_INPUT, ret, "cannot add filter %s=%s", name, args ? args : "");
+  *cur = c;
+  *pad = 0;
+  return 0;
+}
+
+static int build_graph(rctx *r, vsc_op_error *err) {
+  comp_job *job = r->job;
+  const vsc_encode_opts *enc = job->enc;
+  AVFilterInOut *ins = NULL, *outs = NULL;
+  int ret = 0;
+  char args[256];
+
+  r->graph = avfilter_graph_alloc();
+  if (!r->graph) return vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
+  r->graph->nb_threads = enc->threads;
+  ret = avfilter_graph_parse2(r->graph, job->graph, &ins, &outs);
+  if (ret < 0) {
+    ret = comp_fail_av(err, VSC_FAIL_INPUT, ret, "invalid filter graph");
+    goto done;
+  }
+  if (ins) {
+    ret = vsc_op_fail(err, VSC_FAIL_INPUT, "filter graph has an unconnected input%s%s%s",
+                      ins->name ? " '" : "", ins->name ? ins->name : "", ins->name ? "'" : "");
+    goto done;
+  }
+  int want_video = job->kind == COMP_OUT_MP4 || job->kind == COMP_OUT_PNG;
+  for (AVFilterInOut *o = outs; o; o = o->next) {
+    AVFilterContext *cur = o->filter_ctx;
+    int pad = o->pad_idx;
+    if (o->name && !strcmp(o->name, "vout")) {
+      if (!want_video) {
+        ret = vsc_op_fail(err, VSC_FAIL_INPUT, "filter graph has [vout] but the output is audio only");
+        goto done;
+      }
+      if (avfilter_pad_get_type(cur->output_pads, pad) != AVMEDIA_TYPE_VIDEO) {
+        ret = vsc_op_fail(err, VSC_FAIL_INPUT, "filter graph output [vout] is not video");
+        goto done;
+      }
+      const char *pix = job->kind == COMP_OUT_PNG ? "rgb24" : enc->pix_fmt;
+      snprintf(args, sizeof args, "fps=%d", job->fps);
+      if ((ret = chain(r->graph, &cur, &pad, "fps", args, err)) < 0) goto done;
+      snprintf(args, sizeof args, "w=%d:h=%d:flags=bicubic", job->width, job->height);
+      if ((ret = chain(r->graph, &cur, &pad, "scale", args, err)) < 0) goto done;
+      if ((ret = chain(r->graph, &cur, &pad, "setsar", "1", err)) < 0) goto done;
+      snprintf(args, sizeof args, "pix_fmts=%s", pix);
+      if ((ret = chain(r->graph, &cur, &pad, "format", args, err)) < 0) goto done;
+      if ((ret = chain(r->graph, &cur, &pad, "buffersink", NULL, err)) < 0) goto done;
+      r->vsink = cur;
+    } else if (o->name && !strcmp(o->name, "aout")) {
+      if (avfilter_pad_get_type(cur->output_pads, pad) != AVMEDIA_TYPE_AUDIO) {
+        ret = vsc_op_fail(err, VSC_FAIL_INPUT, "filter graph output [aout] is not audio");
+        goto done;
+      }
+      if (job->kind == COMP_OUT_PNG) {
+        /* A still has no sound: drain the audio into a sink nobody reads. */
+        if ((ret = chain(r->graph, &cur, &pad, "anullsink", NULL, err)) < 0) goto done;
+        continue;
+      }
+      snprintf(args, sizeof args, "%d", enc->sample_rate);
+      if ((ret = chain(r->graph, &cur, &pad, "aresample", args, err)) < 0) goto done;
+      if (job->kind == COMP_OUT_NONE &&
+          (ret = chain(r->graph, &cur, &pad, "ebur128", "metadata=1", err)) < 0)
+        goto done;
+      snprintf(args, sizeof args, "sample_fmts=%s:sample_rates=%d:channel_layouts=stereo",
+               job->kind == COMP_OUT_WAV ? "s16" : "fltp", enc->sample_rate);
+      if ((ret = chain(r->graph, &cur, &pad, "aformat", args, err)) < 0) goto done;
+      if ((ret = chain(r->graph, &cur, &pad, "abuffersink", NULL, err)) < 0) goto done;
+      r->asink = cur;
+    } else {
+      ret = vsc_op_fail(err, VSC_FAIL_INPUT, "filter graph has an unconnected output%s%s%s (label it [vout] or [aout])",
+                        o->name ? " '" : "", o->name ? o->name : "", o->name ? "'" : "");
+      goto done;
+    }
+  }
+  if (want_video && !r->vsink) {
+    ret = vsc_op_fail(err, VSC_FAIL_INPUT, "filter graph has no [vout] output");
+    goto done;
+  }
+  if (!want_video && !r->asink) {
+    ret = vsc_op_fail(err, VSC_FAIL_INPUT, "filter graph has no [aout] output");
+    goto done;
+  }
+  if ((ret = avfilter_graph_config(r->graph, NULL)) < 0) {
+    ret = comp_fail_av(err, VSC_FAIL_INPUT, ret, "cannot configure filter graph");
+    goto done;
+  }
+  ret = 0;
+done:
+  avfilter_inout_free(&ins);
+  avfilter_inout_free(&outs);
+  return ret < 0 ? -1 : 0;
+}
+
+static int open_video_encoder(rctx *r, vsc_op_error *err) {
+  comp_job *job = r->job;
+  const vsc_encode_opts *enc = job->enc;
+  const AVCodec *codec = job->kind == COMP_OUT_PNG ? avcodec_find_encoder(AV_CODEC_ID_PNG)
+                                                   : avcodec_find_encoder_by_name(enc->codec);
+  if (!codec) return vsc_op_fail(err, VSC_FAIL_INPUT, "unknown video encoder '%s'", enc->codec);
+  AVCodecContext *c = r->venc = avcodec_alloc_context3(codec);
+  if (!c) return vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
+  c->width = job->width;
+  c->height = job->height;
+  c->pix_fmt = av_buffersink_get_format(r->vsink);
+  c->sample_aspect_ratio = (AVRational){1, 1};
+  c->time_base = (AVRational){1, job->fps};
+  c->framerate = (AVRational){job->fps, 1};
+  c->flags |= AV_CODEC_FLAG_BITEXACT;
+  c->thread_count = enc->threads;
+  if (job->kind == COMP_OUT_MP4) {
+    c->gop_size = enc->gop > 0 ? enc->gop : 2 * job->fps;
+    c->flags |= AV_CODEC_FLAG_CLOSED_GOP;
+    if (r->oc->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (!strcmp(codec->name, "libx264") || !strcmp(codec->name, "libx265")) {
+      av_opt_set(c->priv_data, "preset", enc->preset, 0);
+      av_opt_set_double(c->priv_data, "crf", enc->crf, 0);
+    }
+  }
+  int ret = avcodec_open2(c, codec, NULL);
+  if (ret < 0) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "cannot open the %s encoder", codec->name);
+  if (r->oc) {
+    r->vst = avformat_new_stream(r->oc, NULL);
+    if (!r->vst) return vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
+    r->vst->time_base = c->time_base;
+    r->vst->avg_frame_rate = c->framerate;
+    r->vst->sample_aspect_ratio = c->sample_aspect_ratio;
+    if ((ret = avcodec_parameters_from_context(r->vst->codecpar, c)) < 0)
+      return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "encoder parameters");
+  }
+  return 0;
+}
+
+static int open_audio_encoder(rctx *r, vsc_op_error *err) {
+  comp_job *job = r->job;
+  const vsc_encode_opts *enc = job->enc;
+  int wav = job->kind == COMP_OUT_WAV;
+  const AVCodec *codec = avcodec_find_encoder(wav ? AV_CODEC_ID_PCM_S16LE : AV_CODEC_ID_AAC);
+  if (!codec) return vsc_op_fail(err, VSC_FAIL_LOCAL, "no %s encoder", wav ? "pcm_s16le" : "aac");
+  AVCodecContext *c = r->aenc = avcodec_alloc_context3(codec);
+  if (!c) return vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
+  c->sample_fmt = av_buffersink_get_format(r->asink);
+  c->sample_rate = enc->sample_rate;
+  AVChannelLayout stereo = AV_CHANNEL_LAYOUT_STEREO;
+  av_channel_layout_copy(&c->ch_layout, &stereo);
+  c->time_base = (AVRational){1, enc->sample_rate};
+  c->flags |= AV_CODEC_FLAG_BITEXACT;
+  if (!wav) c->bit_rate = enc->audio_bitrate;
+  if (r->oc->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  int ret = avcodec_open2(c, codec, NULL);
+  if (ret < 0) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "cannot open the %s encoder", codec->name);
+  if (c->frame_size > 0) av_buffersink_set_frame_size(r->asink, (unsigned)c->frame_size);
+  r->ast = avformat_new_stream(r->oc, NULL);
+  if (!r->ast) return vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
+  r->ast->time_base = c->time_base;
+  if ((ret = avcodec_parameters_from_context(r->ast->codecpar, c)) < 0)
+    return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "encoder parameters");
+  return 0;
+}
+
+static int open_output(rctx *r, vsc_op_error *err) {
+  comp_job *job = r->job;
+  int ret;
+  if (job->kind == COMP_OUT_NONE) return 0;
+  if (job->kind == COMP_OUT_PNG) {
+    if (open_video_encoder(r, err) < 0) return -1;
+    r->png = fopen(job->out_path, "wb");
+    if (!r->png) return vsc_op_fail(err, VSC_FAIL_LOCAL, "cannot write %s: %s", job->out_path, strerror(errno));
+    return 0;
+  }
+  const char *fmt = job->kind == COMP_OUT_MP4 ? "mp4" : job->kind == COMP_OUT_M4A ? "ipod" : "wav";
+  ret = avformat_alloc_output_context2(&r->oc, NULL, fmt, job->out_path);
+  if (ret < 0 || !r->oc) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "cannot create a %s muxer", fmt);
+  r->oc->flags |= AVFMT_FLAG_BITEXACT;
+  if (r->vsink && open_video_encoder(r, err) < 0) return -1;
+  if (r->asink && open_audio_encoder(r, err) < 0) return -1;
+  if ((ret = avio_open(&r->oc->pb, job->out_path, AVIO_FLAG_WRITE)) < 0)
+    return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "cannot write %s", job->out_path);
+  AVDictionary *opts = NULL;
+  if (job->enc->faststart && job->kind != COMP_OUT_WAV) av_dict_set(&opts, "movflags", "+faststart", 0);
+  ret = avformat_write_header(r->oc, &opts);
+  av_dict_free(&opts);
+  if (ret < 0) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "cannot write the %s header", fmt);
+  r->oc_header = 1;
+  return 0;
+}
+
+/* Sends `f` (NULL = flush) to encoder `c` and writes every packet it returns. */
+static int encode(rctx *r, AVCodecContext *c, AVStream *st, AVFrame *f, vsc_op_error *err) {
+  int ret = avcodec_send_frame(c, f);
+  if (ret < 0) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "%s encoder", c->codec->name);
+  for (;;) {
+    ret = avcodec_receive_packet(c, r->pkt);
+    if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
+    if (ret < 0) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "%s encoder", c->codec->name);
+    if (r->png) {
+      if (!r->png_written && fwrite(r->pkt->data, 1, (size_t)r->pkt->size, r->png) != (size_t)r->pkt->size) {
+        av_packet_unref(r->pkt);
+        return vsc_op_fail(err, VSC_FAIL_LOCAL, "cannot write %s: %s", r->job->out_path, strerror(errno));
+      }
+      r->png_written = 1;
+      av_packet_unref(r->pkt);
+      continue;
+    }
+    /* Constant frame rate: every picture lasts exactly one tick of 1/fps. */
+    if (c->codec_type == AVMEDIA_TYPE_VIDEO && r->pkt->duration <= 0) r->pkt->duration = 1;
+    av_packet_rescale_ts(r->pkt, c->time_base, st->time_base);
+    r->pkt->stream_index = st->index;
+    ret = av_interleaved_write_frame(r->oc, r->pkt);
+    if (ret < 0) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "cannot write %s", r->job->out_path);
+  }
+}
+
+static int emit_video(rctx *r, AVFrame *f, int64_t index, vsc_op_error *err) {
+  f->pts = index;
+  f->pict_type = AV_PICTURE_TYPE_NONE; /* the encoder alone decides keyframes */
+  return encode(r, r->venc, r->vst, f, err);
+}
+
+/* Pulls, encodes or pads the next video frame. */
+static int step_video(rctx *r, int64_t *n, int *eof, vsc_op_error *err) {
+  int ret;
+  if (!*eof) {
+    ret = av_buffersink_get_frame(r->vsink, r->frame);
+    if (ret == AVERROR_EOF) {
+      *eof = 1;
+    } else if (ret < 0) {
+      r->job->stage = COMP_STAGE_RUN;
+      return comp_fail_av(err, VSC_FAIL_INPUT, ret, "filter graph failed at video frame %lld", (long long)*n);
+    } else {
+      if ((ret = emit_video(r, r->frame, *n, err)) < 0) return ret;
+      av_frame_unref(r->last);
+      av_frame_move_ref(r->last, r->frame);
+      (*n)++;
+      return 0;
+    }
+  }
+  /* The graph ended early: freeze on its last picture. */
+  if (!r->last->buf[0]) {
+    r->job->stage = COMP_STAGE_RUN;
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "filter graph produced no video frames%s%s",
+                       comp_log_last()[0] ? ": " : "", comp_log_last());
+  }
+  if ((ret = av_frame_ref(r->frame, r->last)) < 0) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "frame");
+  ret = emit_video(r, r->frame, *n, err);
+  av_frame_unref(r->frame);
+  (*n)++;
+  return ret;
+}
+
+static void read_loudness(rctx *r, const AVFrame *f) {
+  AVDictionaryEntry *e = av_dict_get(f->metadata, "lavfi.r128.I", NULL, 0);
+  if (e) r->loudness = strtod(e->value, NULL);
+}
+
+/* Pulls, encodes (or measures) or pads the next audio frame, never past `target` samples. */
+static int step_audio(rctx *r, int64_t *n, int64_t target, int *eof, vsc_op_error *err) {
+  int ret;
+  AVFrame *f = r->frame;
+  if (!*eof) {
+    ret = av_buffersink_get_frame(r->asink, f);
+    if (ret == AVERROR_EOF) {
+      *eof = 1;
+    } else if (ret < 0) {
+      r->job->stage = COMP_STAGE_RUN;
+      return comp_fail_av(err, VSC_FAIL_INPUT, ret, "filter graph failed at audio sample %lld", (long long)*n);
+    }
+  }
+  if (*eof) {
+    /* The graph ended early: pad with silence up to the exact length. */
+    int size = r->aenc && r->aenc->frame_size > 0 ? r->aenc->frame_size : 1024;
+    f->nb_samples = (int)(target - *n < size ? target - *n : size);
+    f->format = av_buffersink_get_format(r->asink);
+    f->sample_rate = av_buffersink_get_sample_rate(r->asink);
+    if ((ret = av_buffersink_get_ch_layout(r->asink, &f->ch_layout)) < 0 ||
+        (ret = av_frame_get_buffer(f, 0)) < 0)
+      return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "audio frame");
+    av_samples_set_silence(f->extended_data, 0, f->nb_samples, f->ch_layout.nb_channels, f->format);
+  }
+  if (*n + f->nb_samples > target) f->nb_samples = (int)(target - *n);
+  f->pts = *n;
+  *n += f->nb_samples;
+  if (r->job->kind == COMP_OUT_NONE) {
+    read_loudness(r, f);
+    ret = 0;
+  } else {
+    ret = encode(r, r->aenc, r->ast, f, err);
+  }
+  av_frame_unref(f);
+  return ret;
+}
+
+int comp_run(comp_job *job, vsc_op_error *err) {
+  rctx r;
+  memset(&r, 0, sizeof r);
+  r.job = job;
+  r.loudness = -70.0;
+  job->stage = COMP_STAGE_OK;
+  comp_log_init();
+  comp_log_clear();
+  int ret = -1;
+
+  int video_out = job->kind == COMP_OUT_MP4 || job->kind == COMP_OUT_PNG;
+  if (!(job->duration > 0) || job->duration > 24 * 3600 || job->fps <= 0 || job->fps > 1000 ||
+      (video_out && (job->width <= 0 || job->height <= 0 || job->width > 16384 || job->height > 16384))) {
+    vsc_op_fail(err, VSC_FAIL_INPUT, "bad render size %dx%d, fps %d or duration %g", job->width, job->height,
+                job->fps, job->duration);
+    goto done;
+  }
+  if (job->enc->sample_rate < 8000 || job->enc->sample_rate > 192000 || job->enc->threads < 1) {
+    vsc_op_fail(err, VSC_FAIL_INPUT, "bad encoder options (sample rate %d, threads %d)", job->enc->sample_rate,
+                job->enc->threads);
+    goto done;
+  }
+  r.frame = av_frame_alloc();
+  r.last = av_frame_alloc();
+  r.pkt = av_packet_alloc();
+  if (!r.frame || !r.last || !r.pkt) {
+    vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
+    goto done;
+  }
+  if (build_graph(&r, err) < 0) {
+    job->stage = COMP_STAGE_CONFIG;
+    goto done;
+  }
+  if (open_output(&r, err) < 0) goto done;
+
+  int64_t vtarget = !r.vsink ? 0 : job->kind == COMP_OUT_PNG ? 1 : comp_frames(job->duration, job->fps);
+  int64_t atarget = (r.asink && job->kind != COMP_OUT_PNG) ? (int64_t)llround(job->duration * job->enc->sample_rate) : 0;
+  if (r.vsink && vtarget < 1) vtarget = 1;
+  int64_t vn = 0, an = 0;
+  int veof = 0, aeof = 0;
+  int sr = job->enc->sample_rate;
+  while (vn < vtarget || an < atarget) {
+    /* Pull from whichever output is behind in time, so neither queue grows. */
+    int video = vn < vtarget && (an >= atarget || vn * sr <= an * job->fps);
+    if (video ? step_video(&r, &vn, &veof, err) < 0 : step_audio(&r, &an, atarget, &aeof, err) < 0) goto done;
+  }
+  if (r.venc && encode(&r, r.venc, r.vst, NULL, err) < 0) goto done;
+  if (r.aenc && encode(&r, r.aenc, r.ast, NULL, err) < 0) goto done;
+  if (r.oc) {
+    int wret = av_write_trailer(r.oc);
+    r.oc_header = 0;
+    if (wret < 0) {
+      comp_fail_av(err, VSC_FAIL_LOCAL, wret, "cannot finish %s", job->out_path);
+      goto done;
+    }
+  }
+  if (r.png) {
+    if (!r.png_written) {
+      vsc_op_fail(err, VSC_FAIL_LOCAL, "the png encoder produced no picture");
+      goto done;
+    }
+    int cret = fclose(r.png);
+    r.png = NULL;
+    if (cret != 0) {
+      vsc_op_fail(err, VSC_FAIL_LOCAL, "cannot write %s: %s", job->out_path, strerror(errno));
+      goto done;
+    }
+  }
+  if (job->loudness) *job->loudness = r.loudness;
+  ret = 0;
+done:
+  if (r.oc_header) av_write_trailer(r.oc);
+  rctx_free(&r);
+  if (ret < 0 && job->out_path && job->kind != COMP_OUT_NONE) unlink(job->out_path);
+  return ret;
+}
+
+int vsc_comp_render(const char *filtergraph, const vsc_encode_opts *enc, double duration, int width, int height,
+                    int fps, const char *out_path, vsc_op_error *err) {
+  vsc_encode_opts defaults = VSC_ENCODE_OPTS_INIT;
+  if (!enc) enc = &defaults;
+  if (!filtergraph || !out_path) return vsc_op_fail(err, VSC_FAIL_INPUT, "render: no filter graph or output path");
+  comp_job job;
+  memset(&job, 0, sizeof job);
+  if (comp_out_kind_from(enc->format, out_path, &job.kind) < 0)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "render: cannot tell the output format of '%s' (use .mp4, .png, .wav or .m4a)",
+                       enc->format ? enc->format : out_path);
+  job.graph = filtergraph;
+  job.enc = enc;
+  job.duration = duration;
+  job.width = width;
+  job.height = height;
+  job.fps = fps;
+  job.out_path = out_path;
+  return comp_run(&job, err);
+}

@@ -1,0 +1,285 @@
+/*
+** Compositor helpers: filtergraph text with correct escaping, libav error capture,
+** the warning channel and typed reading of IR params.
+*/
+#include <ctype.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavutil/error.h>
+#include <libavutil/log.h>
+
+#include "comp.h"
+
+/* ---------------------------------------------------------------- strings */
+
+void comp_sb_init(comp_sb *sb) {
+  sb->buf = NULL;
+  sb->len = sb->cap = 0;
+  sb->oom = 0;
+}
+
+void comp_sb_free(comp_sb *sb) {
+  free(sb->buf);
+  comp_sb_init(sb);
+}
+
+static int sb_reserve(comp_sb *sb, size_t extra) {
+  if (sb->oom) return -1;
+  if (sb->len + extra + 1 <= sb->cap) return 0;
+  size_t cap = sb->cap ? sb->cap : 256;
+  while (cap < sb->len + extra + 1) cap *= 2;
+  char *p = realloc(sb->buf, cap);
+  if (!p) {
+    sb->oom = 1;
+    return -1;
+  }
+  sb->buf = p;
+  sb->cap = cap;
+  return 0;
+}
+
+void comp_sb_printf(comp_sb *sb, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n >= 0 && sb_reserve(sb, (size_t)n) == 0) {
+    vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap2);
+    sb->len += (size_t)n;
+  }
+  va_end(ap2);
+}
+
+static void sb_putc(comp_sb *sb, char c) {
+  if (sb_reserve(sb, 1) == 0) {
+    sb->buf[sb->len++] = c;
+    sb->buf[sb->len] = 0;
+  }
+}
+
+void comp_sb_escaped(comp_sb *sb, const char *s) {
+  /* Level 1 (av_opt_set_from_string / av_get_token on ":="): backslash-escape. */
+  comp_sb one;
+  comp_sb_init(&one);
+  for (const char *p = s; *p; p++) {
+    if (strchr("\\':=", *p)) sb_putc(&one, '\\');
+    sb_putc(&one, *p);
+  }
+  /* Level 2 (the graph parser's av_get_token on "[],;"). */
+  for (const char *p = one.buf ? one.buf : ""; *p; p++) {
+    if (strchr("\\'[],;", *p)) sb_putc(sb, '\\');
+    sb_putc(sb, *p);
+  }
+  if (one.oom) sb->oom = 1;
+  comp_sb_free(&one);
+}
+
+/* ---------------------------------------------------------------- libav log */
+
+static _Thread_local char first_err[256]; /* first complete error line since the clear */
+static _Thread_local char cur_line[256];  /* libav logs one line in several pieces */
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static int log_passthrough;
+
+static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
+  if (level <= AV_LOG_ERROR) {
+    size_t used = strlen(cur_line);
+    va_list copy;
+    va_copy(copy, vl);
+    vsnprintf(cur_line + used, sizeof cur_line - used, fmt, copy);
+    va_end(copy);
+    size_t n = strlen(cur_line);
+    if (n && (cur_line[n - 1] == '\n' || n >= sizeof cur_line - 1)) {
+      while (n && (cur_line[n - 1] == '\n' || cur_line[n - 1] == '\r' || cur_line[n - 1] == ' ')) cur_line[--n] = 0;
+      if (!first_err[0] && n) memcpy(first_err, cur_line, n + 1);
+      cur_line[0] = 0;
+    }
+  }
+  if (log_passthrough) av_log_default_callback(avcl, level, fmt, vl);
+}
+
+static void log_setup(void) {
+  log_passthrough = getenv("VSC_AV_LOG") != NULL;
+  av_log_set_callback(log_cb);
+}
+
+void comp_log_init(void) { pthread_once(&log_once, log_setup); }
+void comp_log_clear(void) { first_err[0] = cur_line[0] = 0; }
+const char *comp_log_last(void) { return first_err[0] ? first_err : cur_line; }
+
+int comp_fail_av(vsc_op_error *err, vsc_fail_kind kind, int averr, const char *fmt, ...) {
+  char what[384];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  char avs[AV_ERROR_MAX_STRING_SIZE] = "";
+  if (averr < 0) av_strerror(averr, avs, sizeof avs);
+  const char *last = comp_log_last();
+  if (last[0] && strcmp(last, avs) != 0)
+    return vsc_op_fail(err, kind, "%s: %s (%s)", what, avs[0] ? avs : "failed", last);
+  return vsc_op_fail(err, kind, "%s: %s", what, avs[0] ? avs : "failed");
+}
+
+/* ---------------------------------------------------------------- warnings */
+
+static vsc_comp_warn_fn warn_fn;
+static void *warn_ud;
+
+void vsc_comp_set_warning_handler(vsc_comp_warn_fn fn, void *ud) {
+  warn_fn = fn;
+  warn_ud = ud;
+}
+
+void comp_warn(vsc_op_error *err, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (err) {
+    err->kind = VSC_FAIL_NONE;
+    size_t used = strlen(err->msg);
+    /* Several warnings in one node are joined with "; ". */
+    const char *sep = used ? "; " : "";
+    size_t seplen = strlen(sep), m = strlen(msg);
+    if (used + seplen < sizeof err->msg - 1) {
+      size_t room = sizeof err->msg - 1 - used - seplen;
+      if (m > room) m = room;
+      memcpy(err->msg + used, sep, seplen);
+      memcpy(err->msg + used + seplen, msg, m);
+      err->msg[used + seplen + m] = 0;
+    }
+  }
+  if (warn_fn) warn_fn(warn_ud, msg);
+}
+
+/* ---------------------------------------------------------------- params */
+
+void comp_node_where(const json_t *node, char *buf, size_t n) {
+  buf[0] = 0;
+  if (!json_is_object(node)) return;
+  const char *scene = json_string_value(json_object_get(node, "scene"));
+  const char *src = json_string_value(json_object_get(node, "src"));
+  if (scene && src)
+    snprintf(buf, n, "scene '%s' (%s): ", scene, src);
+  else if (scene)
+    snprintf(buf, n, "scene '%s': ", scene);
+  else if (src)
+    snprintf(buf, n, "%s: ", src);
+}
+
+int comp_get_num(const json_t *obj, const char *key, double def, double *out, vsc_op_error *err,
+                 const char *where) {
+  json_t *v = json_object_get(obj, key);
+  if (!v || json_is_null(v)) {
+    *out = def;
+    return 0;
+  }
+  if (!json_is_number(v) || !isfinite(json_number_value(v)))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s': expected a number", where, key);
+  *out = json_number_value(v);
+  return 0;
+}
+
+int comp_get_int(const json_t *obj, const char *key, long long def, long long *out,
+                 vsc_op_error *err, const char *where) {
+  json_t *v = json_object_get(obj, key);
+  if (!v || json_is_null(v)) {
+    *out = def;
+    return 0;
+  }
+  if (json_is_integer(v)) {
+    *out = json_integer_value(v);
+    return 0;
+  }
+  if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v))) {
+    *out = (long long)json_real_value(v);
+    return 0;
+  }
+  return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s': expected an integer", where, key);
+}
+
+int comp_get_str(const json_t *obj, const char *key, const char *def, const char **out,
+                 vsc_op_error *err, const char *where) {
+  json_t *v = json_object_get(obj, key);
+  if (!v || json_is_null(v)) {
+    *out = def;
+    return 0;
+  }
+  if (!json_is_string(v))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s': expected a string", where, key);
+  *out = json_string_value(v);
+  return 0;
+}
+
+int comp_get_bool(const json_t *obj, const char *key, int def, int *out, vsc_op_error *err,
+                  const char *where) {
+  json_t *v = json_object_get(obj, key);
+  if (!v || json_is_null(v)) {
+    *out = def;
+    return 0;
+  }
+  if (!json_is_boolean(v))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s': expected true or false", where, key);
+  *out = json_is_true(v);
+  return 0;
+}
+
+int comp_get_input(const json_t *obj, const char *key, size_t ninputs, size_t *out,
+                   vsc_op_error *err, const char *where) {
+  long long i;
+  if (comp_get_int(obj, key, -1, &i, err, where) < 0) return -1;
+  if (i < 0 || (size_t)i >= ninputs)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s': input index %lld out of range (%zu inputs)",
+                       where, key, i, ninputs);
+  *out = (size_t)i;
+  return 0;
+}
+
+int comp_color(const char *in, char out[16]) {
+  if (!in || in[0] != '#') return -1;
+  size_t n = strlen(in + 1);
+  for (size_t i = 1; i <= n; i++)
+    if (!isxdigit((unsigned char)in[i])) return -1;
+  if (n == 3) {
+    snprintf(out, 16, "0x%c%c%c%c%c%c", in[1], in[1], in[2], in[2], in[3], in[3]);
+  } else if (n == 6 || n == 8) {
+    snprintf(out, 16, "0x%s", in + 1);
+  } else {
+    return -1;
+  }
+  for (char *p = out + 2; *p; p++) *p = (char)toupper((unsigned char)*p);
+  return 0;
+}
+
+int64_t comp_frames(double seconds, int fps) { return (int64_t)llround(seconds * fps); }
+
+int vsc_comp_encode_opts_from_json(vsc_encode_opts *enc, const json_t *encode, vsc_op_error *err) {
+  vsc_encode_opts d = VSC_ENCODE_OPTS_INIT;
+  *enc = d;
+  if (!encode || json_is_null(encode)) return 0;
+  if (!json_is_object(encode)) return vsc_op_fail(err, VSC_FAIL_INPUT, "param 'encode': expected an object");
+  long long crf, gop, threads;
+  if (comp_get_str(encode, "codec", d.codec, &enc->codec, err, "encode: ") < 0) return -1;
+  if (comp_get_str(encode, "preset", d.preset, &enc->preset, err, "encode: ") < 0) return -1;
+  if (comp_get_str(encode, "pix_fmt", d.pix_fmt, &enc->pix_fmt, err, "encode: ") < 0) return -1;
+  if (comp_get_int(encode, "crf", d.crf, &crf, err, "encode: ") < 0) return -1;
+  if (comp_get_int(encode, "gop", d.gop, &gop, err, "encode: ") < 0) return -1;
+  if (comp_get_int(encode, "threads", d.threads, &threads, err, "encode: ") < 0) return -1;
+  if (crf < 0 || crf > 51) return vsc_op_fail(err, VSC_FAIL_INPUT, "encode: crf %lld out of range 0..51", crf);
+  if (gop < 0 || gop > 100000) return vsc_op_fail(err, VSC_FAIL_INPUT, "encode: gop %lld out of range", gop);
+  if (threads < 1 || threads > 64)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "encode: threads %lld out of range 1..64", threads);
+  enc->crf = (int)crf;
+  enc->gop = (int)gop;
+  enc->threads = (int)threads;
+  return 0;
+}
