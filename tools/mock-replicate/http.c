@@ -1,0 +1,795 @@
+/*
+** http.c — the HTTP side of mock-replicate (libmicrohttpd, one thread per connection):
+** routing, bearer auth, the Replicate endpoints, output delivery with Range support, the
+** /_mock/ control endpoints, and the transport faults (status, reset, slow, stall,
+** truncate, bad JSON, lost response).
+*/
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "mock.h"
+
+#define MAX_BODY (4 << 20) /* request bodies larger than this are refused (413) */
+#define MAX_HEADERS 6
+
+static struct MHD_Daemon *g_daemon;
+
+typedef struct {
+  char *body;
+  size_t len, cap;
+  int too_big;
+} req_ctx;
+
+/* A reply prepared by a handler; sent (possibly mangled by a fault) by send_reply(). */
+typedef struct {
+  int status;
+  unsigned char *body; /* malloc'd */
+  size_t len;
+  const char *ctype;
+  char hdr[MAX_HEADERS][2][512];
+  int nhdr;
+  int reset;           /* drop the connection instead of answering */
+} reply;
+
+static void add_header(reply *r, const char *k, const char *v) {
+  if (r->nhdr >= MAX_HEADERS) return;
+  snprintf(r->hdr[r->nhdr][0], sizeof r->hdr[0][0], "%s", k);
+  snprintf(r->hdr[r->nhdr][1], sizeof r->hdr[0][1], "%s", v);
+  r->nhdr++;
+}
+
+static void set_json(reply *r, int status, json_t *o) { /* steals o */
+  char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+  json_decref(o);
+  r->status = status;
+  r->body = (unsigned char *)s;
+  r->len = s ? strlen(s) : 0;
+  r->ctype = "application/json";
+}
+
+static void set_problem(reply *r, int status, const char *title, const char *detail) {
+  set_json(r, status, json_pack("{s:s, s:s, s:i}", "title", title, "detail", detail, "status",
+                                status));
+  r->ctype = "application/problem+json";
+}
+
+static void not_found(reply *r) {
+  set_problem(r, 404, "Not found", "The requested resource could not be found.");
+}
+
+/* ---- sending ---------------------------------------------------------------------- */
+
+typedef struct {
+  unsigned char *data;
+  size_t len;
+  long cut_at;   /* stop after this many bytes (-1 = never) */
+  double stall;  /* seconds to hang at the cut before dropping the connection */
+  long rate;     /* bytes per second, 0 = unthrottled */
+} body_src;
+
+static ssize_t body_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+  body_src *b = cls;
+  if (b->cut_at >= 0 && (long)pos >= b->cut_at) {
+    if (b->stall > 0) mock_sleep(b->stall);
+    return MHD_CONTENT_READER_END_WITH_ERROR; /* connection closes mid-body */
+  }
+  if (pos >= b->len) return MHD_CONTENT_READER_END_OF_STREAM;
+  size_t n = b->len - (size_t)pos;
+  if (n > max) n = max;
+  if (b->cut_at >= 0 && (long)(pos + n) > b->cut_at) n = (size_t)(b->cut_at - (long)pos);
+  if (b->rate > 0) {
+    size_t chunk = (size_t)(b->rate / 10 > 0 ? b->rate / 10 : 1);
+    if (n > chunk) n = chunk;
+    mock_sleep((double)n / (double)b->rate);
+    if (g_stopping) return MHD_CONTENT_READER_END_WITH_ERROR;
+  }
+  memcpy(buf, b->data + pos, n);
+  return (ssize_t)n;
+}
+
+static void body_free(void *cls) {
+  body_src *b = cls;
+  free(b->data);
+  free(b);
+}
+
+/* Closes the connection with a TCP reset: the client sees "connection reset by peer". */
+static enum MHD_Result reset_connection(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+  if (ci) {
+    struct linger lg = {1, 0};
+    setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  }
+  return MHD_NO;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, reply *r, const mock_fault *body_fault) {
+  if (r->reset) {
+    free(r->body);
+    return reset_connection(c);
+  }
+  struct MHD_Response *resp;
+  if (body_fault) {
+    body_src *b = calloc(1, sizeof *b);
+    b->data = r->body;
+    b->len = r->len;
+    b->cut_at = -1;
+    if (!strcmp(body_fault->action, "truncate") || !strcmp(body_fault->action, "stall")) {
+      b->cut_at = body_fault->bytes >= 0 ? body_fault->bytes : (long)(r->len / 2);
+      if (b->cut_at > (long)r->len) b->cut_at = (long)r->len;
+      if (!strcmp(body_fault->action, "stall")) b->stall = body_fault->delay;
+    }
+    b->rate = body_fault->rate;
+    resp = MHD_create_response_from_callback(r->len, 32 * 1024, body_reader, b, body_free);
+  } else {
+    resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+  }
+  if (!resp) return MHD_NO;
+  MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "application/json");
+  for (int i = 0; i < r->nhdr; i++) MHD_add_response_header(resp, r->hdr[i][0], r->hdr[i][1]);
+  enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
+  MHD_destroy_response(resp);
+  return ok;
+}
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+static void base_url(struct MHD_Connection *c, char *buf, size_t n) {
+  const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+  if (host && strlen(host) < 200) snprintf(buf, n, "http://%s", host);
+  else snprintf(buf, n, "http://127.0.0.1:%d", g_mock.port);
+}
+
+static int authorized(struct MHD_Connection *c) {
+  const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+  if (!h) return 0;
+  const char *tok = NULL;
+  if (!strncasecmp(h, "Bearer ", 7)) tok = h + 7;
+  else if (!strncasecmp(h, "Token ", 6)) tok = h + 6; /* the older scheme, still accepted */
+  if (!tok) return 0;
+  while (*tok == ' ') tok++;
+  if (!*tok) return 0;
+  if (!g_mock.tokens) return 1;
+  for (int i = 0; i < g_mock.ntokens; i++)
+    if (!strcmp(tok, g_mock.tokens[i])) return 1;
+  return 0;
+}
+
+static void retry_after_header(reply *r, double secs, int as_date) {
+  char v[64];
+  if (as_date) mock_http_date(mock_now() + secs, v, sizeof v);
+  else snprintf(v, sizeof v, "%ld", (long)(secs + 0.999));
+  add_header(r, "Retry-After", v);
+}
+
+static void status_fault(reply *r, const mock_fault *f) {
+  int st = f->status;
+  char detail[200];
+  const char *title = "Internal Server Error";
+  snprintf(detail, sizeof detail, "An unexpected error occurred.");
+  switch (st) {
+  case 429:
+    title = "Request was throttled.";
+    snprintf(detail, sizeof detail, "Request was throttled. Expected available in %ld second%s.",
+             (long)(f->retry_after > 0 ? f->retry_after + 0.999 : 1),
+             f->retry_after > 0 && f->retry_after <= 1 ? "" : "s");
+    break;
+  case 401: title = "Unauthenticated"; snprintf(detail, sizeof detail, "You did not pass a valid authentication token"); break;
+  case 402:
+    title = "Insufficient credit";
+    snprintf(detail, sizeof detail, "You have insufficient credit to run this model. Go to "
+             "https://replicate.com/account/billing#billing to purchase credit.");
+    break;
+  case 403: title = "Forbidden"; snprintf(detail, sizeof detail, "You do not have permission to perform this action."); break;
+  case 502: title = "Bad Gateway"; snprintf(detail, sizeof detail, "The upstream server returned an invalid response."); break;
+  case 503: title = "Service Unavailable"; snprintf(detail, sizeof detail, "The service is temporarily unavailable. Please try again later."); break;
+  case 504: title = "Gateway Timeout"; snprintf(detail, sizeof detail, "The upstream server did not respond in time."); break;
+  default: break;
+  }
+  set_problem(r, st, title, detail);
+  if (f->retry_after >= 0) retry_after_header(r, f->retry_after, f->retry_after_date);
+}
+
+/* Splits a path into at most 8 segments (pointers into buf). */
+static int split_path(const char *url, char *buf, size_t n, char *seg[8]) {
+  snprintf(buf, n, "%s", url);
+  int k = 0;
+  for (char *p = strtok(buf, "/"); p && k < 8; p = strtok(NULL, "/")) seg[k++] = p;
+  return k;
+}
+
+/* "wait" → 60, "wait=N" (1..60) → N; 0 when absent; -1 when malformed. */
+static int parse_prefer(const char *h) {
+  if (!h) return 0;
+  if (!strcmp(h, "wait")) return 60;
+  if (strncmp(h, "wait=", 5)) return -1;
+  const char *d = h + 5;
+  if (!*d || *d == '0' || strlen(d) > 2) return -1;
+  for (const char *q = d; *q; q++)
+    if (!isdigit((unsigned char)*q)) return -1;
+  int n = atoi(d);
+  return n >= 1 && n <= 60 ? n : -1;
+}
+
+/* Cancel-After: Go-style durations ("30s", "1m30s", "1h", "500ms") or bare seconds. */
+static double parse_duration(const char *h) {
+  if (!h || !*h) return 0;
+  char *end;
+  double total = 0, v = strtod(h, &end);
+  if (end != h && *end == 0) return v > 0 ? v : -1;
+  const char *p = h;
+  while (*p) {
+    v = strtod(p, &end);
+    if (end == p || v < 0) return -1;
+    p = end;
+    if (!strncmp(p, "ms", 2)) total += v / 1000, p += 2;
+    else if (*p == 'h') total += v * 3600, p++;
+    else if (*p == 'm') total += v * 60, p++;
+    else if (*p == 's') total += v, p++;
+    else return -1;
+  }
+  return total > 0 ? total : -1;
+}
+
+/* ---- output file cache (generated bytes, per prediction file) ------------------------ */
+
+#define FILE_CACHE 64
+static struct {
+  char key[48];
+  unsigned char *data;
+  size_t len;
+} g_files[FILE_CACHE];
+static int g_files_next;
+
+/* Returns a malloc'd copy of the file's bytes (generating them if needed). */
+static int output_bytes(const char *pid, int idx, mock_model *m, json_t *input, const char *ext,
+                        unsigned char **data, size_t *len, char *err, size_t errlen) {
+  char key[48];
+  snprintf(key, sizeof key, "%s/%d", pid, idx);
+  pthread_mutex_lock(&g_mock.lock);
+  for (int i = 0; i < FILE_CACHE; i++)
+    if (g_files[i].data && !strcmp(g_files[i].key, key)) {
+      *data = malloc(g_files[i].len);
+      memcpy(*data, g_files[i].data, g_files[i].len);
+      *len = g_files[i].len;
+      pthread_mutex_unlock(&g_mock.lock);
+      return 0;
+    }
+  pthread_mutex_unlock(&g_mock.lock);
+  if (mock_media_make(m, input, idx, ext, data, len, err, errlen) < 0) return -1;
+  pthread_mutex_lock(&g_mock.lock);
+  int slot = g_files_next++ % FILE_CACHE;
+  free(g_files[slot].data);
+  snprintf(g_files[slot].key, sizeof g_files[slot].key, "%s", key);
+  g_files[slot].data = malloc(*len);
+  memcpy(g_files[slot].data, *data, *len);
+  g_files[slot].len = *len;
+  pthread_mutex_unlock(&g_mock.lock);
+  return 0;
+}
+
+/* ---- handlers (lock held unless said otherwise) ----------------------------------------- */
+
+static const char *const allowed_create_keys[] = {"input", "version", "stream", "webhook",
+                                                  "webhook_completed", "webhook_events_filter",
+                                                  NULL};
+
+/* Creates a prediction; releases and re-takes the lock while honouring Prefer: wait. */
+static void h_create(struct MHD_Connection *c, reply *r, mock_model *m, const char *version,
+                     json_t *body, const char *path) {
+  char base[256];
+  base_url(c, base, sizeof base);
+  json_t *fields = json_array();
+  const char *key;
+  json_t *val;
+  json_object_foreach(body, key, val) {
+    int ok = 0;
+    for (int i = 0; allowed_create_keys[i]; i++) ok |= !strcmp(key, allowed_create_keys[i]);
+    if (!ok || (!strcmp(key, "version") && !strstr(path, "/v1/predictions"))) {
+      char d[300];
+      snprintf(d, sizeof d, "Additional property %s is not allowed", key);
+      json_array_append_new(fields, json_pack("{s:s, s:s, s:s}", "type",
+                                              "additional_property_not_allowed", "field", "",
+                                              "description", d));
+    }
+  }
+  json_t *input = json_object_get(body, "input");
+  if (!json_is_object(input))
+    json_array_append_new(fields, json_pack("{s:s, s:s, s:s}", "type", "required", "field", "",
+                                            "description", "input is required"));
+  if (json_array_size(fields)) {
+    set_json(r, 422, json_pack("{s:s, s:s, s:i, s:o}", "title", "Invalid request", "detail",
+                               "The request body is not valid", "status", 422, "invalid_fields",
+                               fields));
+    r->ctype = "application/problem+json";
+    return;
+  }
+  json_decref(fields);
+  json_t *problem = mock_validate_input(m, input);
+  if (problem) {
+    set_json(r, 422, problem);
+    r->ctype = "application/problem+json";
+    return;
+  }
+  int wait = parse_prefer(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Prefer"));
+  if (wait < 0) {
+    set_problem(r, 400, "Invalid Prefer header",
+                "The Prefer header must match ^wait(=([1-9]|[1-9][0-9]|60))?$");
+    return;
+  }
+  const char *ca = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cancel-After");
+  double cancel_after = parse_duration(ca);
+  if (cancel_after < 0) {
+    set_problem(r, 400, "Invalid Cancel-After header",
+                "Cancel-After must be a duration such as 30s, 5m or 1h30m");
+    return;
+  }
+  double now = mock_now();
+  if (g_mock.rate_limit > 0) {
+    /* A sliding one-minute window over recent creates. */
+    int keep = 0;
+    for (int i = 0; i < g_mock.ncreate_times; i++)
+      if (now - g_mock.create_times[i] < 60) g_mock.create_times[keep++] = g_mock.create_times[i];
+    g_mock.ncreate_times = keep;
+    if (keep >= (int)g_mock.rate_limit) {
+      double wait_s = 60 - (now - g_mock.create_times[0]);
+      char d[160];
+      snprintf(d, sizeof d, "Request was throttled. Expected available in %ld seconds.",
+               (long)(wait_s + 0.999));
+      set_problem(r, 429, "Request was throttled.", d);
+      retry_after_header(r, wait_s, 0);
+      return;
+    }
+    g_mock.create_times[g_mock.ncreate_times++] = now;
+  }
+  mock_pred *p = mock_pred_new(m, version, input, cancel_after);
+  if (!p) {
+    set_problem(r, 500, "Internal Server Error", "out of memory");
+    return;
+  }
+  mock_fault *f = mock_fault_match("POST", path, m->full, 1);
+  if (f) {
+    if (!strcmp(f->action, "fail")) p->fate = FATE_FAIL;
+    else if (!strcmp(f->action, "cancel")) p->fate = FATE_CANCEL;
+    else if (!strcmp(f->action, "abort")) p->fate = FATE_ABORT;
+    else if (!strcmp(f->action, "expire")) p->fate = FATE_EXPIRE;
+    snprintf(p->fate_error, sizeof p->fate_error, "%s", f->error);
+  }
+  mock_log("created %s for %s (wait %d, cancel-after %.1f)", p->id, m->full, wait, cancel_after);
+  mock_state_save();
+  char id[32];
+  snprintf(id, sizeof id, "%s", p->id);
+  double until = now + wait;
+  int terminal = 0;
+  while (wait > 0 && !g_stopping) {
+    mock_advance(p, mock_now());
+    terminal = strcmp(p->status, "starting") && strcmp(p->status, "processing");
+    if (terminal || mock_now() >= until) break;
+    pthread_mutex_unlock(&g_mock.lock);
+    mock_sleep(0.02);
+    pthread_mutex_lock(&g_mock.lock);
+    p = mock_pred_find(id);
+    if (!p) break; /* a /_mock/reset meanwhile */
+  }
+  if (!p) {
+    not_found(r);
+    return;
+  }
+  if (terminal) mock_state_save();
+  char loc[400];
+  snprintf(loc, sizeof loc, "%s/v1/predictions/%s", base, id);
+  add_header(r, "Location", loc);
+  set_json(r, wait > 0 && !terminal ? 202 : 201, mock_pred_json(p, base));
+  if (wait > 0) add_header(r, "Preference-Applied", "wait");
+}
+
+static void h_list(struct MHD_Connection *c, reply *r) {
+  char base[256];
+  base_url(c, base, sizeof base);
+  const char *cursor = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor");
+  const char *ca = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "created_after");
+  const char *cb = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "created_before");
+  double after = -1, before = -1;
+  if ((ca && mock_parse_iso8601(ca, &after) < 0) || (cb && mock_parse_iso8601(cb, &before) < 0)) {
+    set_problem(r, 400, "Invalid date", "created_after and created_before must be ISO 8601 dates");
+    return;
+  }
+  long below = cursor && cursor[0] == 'c' ? atol(cursor + 1) : -1; /* opaque to clients */
+  json_t *results = json_array();
+  long last_seq = -1;
+  int more = 0;
+  for (int i = g_mock.npreds - 1; i >= 0; i--) { /* newest first */
+    mock_pred *p = g_mock.preds[i];
+    if (below >= 0 && p->seq >= below) continue;
+    if (after >= 0 && p->created < after) continue;
+    if (before >= 0 && p->created >= before) continue;
+    if ((int)json_array_size(results) >= g_mock.page_size) {
+      more = 1;
+      break;
+    }
+    json_array_append_new(results, mock_pred_json(p, base));
+    last_seq = p->seq;
+  }
+  json_t *next = json_null();
+  if (more) {
+    char url[700];
+    int n = snprintf(url, sizeof url, "%s/v1/predictions?cursor=c%ld", base, last_seq);
+    if (ca) n += snprintf(url + n, sizeof url - (size_t)n, "&created_after=%s", ca);
+    if (cb) snprintf(url + n, sizeof url - (size_t)n, "&created_before=%s", cb);
+    next = json_string(url);
+  }
+  set_json(r, 200, json_pack("{s:o, s:n, s:o}", "next", next, "previous", "results", results));
+}
+
+static void h_delivery(struct MHD_Connection *c, reply *r, char **seg, int nseg) {
+  /* /delivery/{id}/{index}/{name} */
+  if (nseg != 4) {
+    not_found(r);
+    return;
+  }
+  mock_pred *p = mock_pred_find(seg[1]);
+  int idx = atoi(seg[2]);
+  if (!p) {
+    not_found(r);
+    return;
+  }
+  mock_advance(p, mock_now());
+  const char *dot = strrchr(seg[3], '.');
+  if (strcmp(p->status, "succeeded") || idx < 0 || idx >= p->nfiles || !dot ||
+      strcmp(dot + 1, p->ext)) {
+    not_found(r);
+    return;
+  }
+  if (p->data_removed) {
+    set_problem(r, 410, "Gone", "This file has expired and was deleted.");
+    return;
+  }
+  mock_model *m = mock_model_find(p->model);
+  json_t *input = json_deep_copy(p->input);
+  char pid[32], ext[8];
+  snprintf(pid, sizeof pid, "%s", p->id);
+  snprintf(ext, sizeof ext, "%s", p->ext);
+  pthread_mutex_unlock(&g_mock.lock); /* encoding takes a while: let others in */
+  unsigned char *data = NULL;
+  size_t len = 0;
+  char err[256] = "";
+  int rc = output_bytes(pid, idx, m, input, ext, &data, &len, err, sizeof err);
+  json_decref(input);
+  pthread_mutex_lock(&g_mock.lock);
+  if (rc < 0) {
+    set_problem(r, 500, "Internal Server Error", err);
+    return;
+  }
+  char etag[80], hex[65];
+  mock_sha256_hex(data, len, hex);
+  snprintf(etag, sizeof etag, "\"%.32s\"", hex);
+  add_header(r, "ETag", etag);
+  add_header(r, "Accept-Ranges", "bytes");
+  r->ctype = mock_media_type(ext);
+  r->status = 200;
+  const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
+  unsigned long long from = 0, to = len ? len - 1 : 0;
+  if (range && !strncmp(range, "bytes=", 6)) {
+    char *end;
+    from = strtoull(range + 6, &end, 10);
+    if (*end == '-' && isdigit((unsigned char)end[1])) to = strtoull(end + 1, NULL, 10);
+    if (to >= len) to = len - 1;
+    if (from >= len || from > to) {
+      char cr[64];
+      snprintf(cr, sizeof cr, "bytes */%zu", len);
+      free(data);
+      set_problem(r, 416, "Range Not Satisfiable", "The requested range is outside the file.");
+      add_header(r, "Content-Range", cr);
+      return;
+    }
+    char cr[96];
+    snprintf(cr, sizeof cr, "bytes %llu-%llu/%zu", from, to, len);
+    add_header(r, "Content-Range", cr);
+    r->status = 206;
+  }
+  size_t n = (size_t)(to - from + 1);
+  r->body = malloc(n ? n : 1);
+  memcpy(r->body, data + from, n);
+  r->len = n;
+  free(data);
+}
+
+static void h_billing(reply *r) {
+  double now = mock_now(), total = 0;
+  for (int i = 0; i < g_mock.npreds; i++) mock_advance(g_mock.preds[i], now);
+  json_t *by = json_object();
+  size_t i;
+  json_t *rec;
+  json_array_foreach(g_mock.billing, i, rec) {
+    double cost = json_number_value(json_object_get(rec, "cost"));
+    total += cost;
+    const char *model = json_string_value(json_object_get(rec, "model"));
+    json_t *e = json_object_get(by, model);
+    if (!e) {
+      e = json_pack("{s:i, s:f}", "count", 0, "cost", 0.0);
+      json_object_set_new(by, model, e);
+    }
+    json_object_set_new(e, "count", json_integer(json_integer_value(json_object_get(e, "count")) + 1));
+    json_object_set_new(e, "cost", json_real(json_number_value(json_object_get(e, "cost")) + cost));
+  }
+  set_json(r, 200, json_pack("{s:f, s:i, s:i, s:o, s:O}", "total", total, "count",
+                             (int)json_array_size(g_mock.billing), "predictions", g_mock.npreds,
+                             "by_model", by, "records", g_mock.billing));
+}
+
+/* The model a request concerns (for fault rules), or NULL. Writes into buf. */
+static const char *request_model(char **seg, int nseg, json_t *body, char *buf, size_t n) {
+  if (nseg >= 4 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "models")) {
+    snprintf(buf, n, "%s/%s", seg[2], seg[3]);
+    return buf;
+  }
+  if (nseg >= 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "predictions")) {
+    mock_pred *p = mock_pred_find(seg[2]);
+    if (p) snprintf(buf, n, "%s", p->model);
+    return p ? buf : NULL;
+  }
+  if (nseg >= 2 && !strcmp(seg[0], "delivery")) {
+    mock_pred *p = mock_pred_find(seg[1]);
+    if (p) snprintf(buf, n, "%s", p->model);
+    return p ? buf : NULL;
+  }
+  const char *v = json_string_value(json_object_get(body, "version"));
+  const char *vid;
+  mock_model *m = v ? mock_model_by_version(v, &vid) : NULL;
+  if (m) {
+    snprintf(buf, n, "%s", m->full);
+    return buf;
+  }
+  return NULL;
+}
+
+/* Routes one complete request; lock held. `route` gets the route template for stats. */
+static void route(struct MHD_Connection *c, const char *method, const char *url, req_ctx *ctx,
+                  reply *r, const char **route_name) {
+  char buf[1024], *seg[8];
+  int n = split_path(url, buf, sizeof buf, seg);
+  int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+  json_t *body = NULL;
+  if (ctx->len) body = json_loadb(ctx->body, ctx->len, 0, NULL);
+  *route_name = url;
+
+  if (n >= 1 && !strcmp(seg[0], "_mock")) {
+    *route_name = "/_mock";
+    if (n == 2 && !strcmp(seg[1], "billing") && get) h_billing(r);
+    else if (n == 2 && !strcmp(seg[1], "stats") && get)
+      set_json(r, 200, json_pack("{s:O, s:i}", "requests", g_mock.stats, "predictions", g_mock.npreds));
+    else if (n == 2 && !strcmp(seg[1], "reset") && post) {
+      mock_reset();
+      set_json(r, 200, json_pack("{s:b}", "ok", 1));
+    } else if (n == 2 && !strcmp(seg[1], "faults")) {
+      char err[256];
+      if (get) set_json(r, 200, json_pack("{s:o}", "rules", mock_faults_json()));
+      else if (!strcmp(method, "DELETE") || post) {
+        json_t *rules = post ? (body ? json_incref(body) : NULL) : json_array();
+        if (!rules) set_problem(r, 400, "Invalid JSON", "expected a JSON list of fault rules");
+        else if (mock_faults_set(rules, err, sizeof err) < 0) set_problem(r, 400, "Invalid fault rules", err);
+        else set_json(r, 200, json_pack("{s:i}", "rules", g_mock.nfaults));
+        json_decref(rules);
+      } else set_problem(r, 405, "Method Not Allowed", "use GET, POST or DELETE");
+    } else not_found(r);
+    json_decref(body);
+    return;
+  }
+  if (!authorized(c)) {
+    set_problem(r, 401, "Unauthenticated", "You did not pass a valid authentication token");
+    json_decref(body);
+    return;
+  }
+  if (n >= 1 && !strcmp(seg[0], "delivery") && get) {
+    *route_name = "/delivery/{id}/{index}/{file}";
+    h_delivery(c, r, seg, n);
+    json_decref(body);
+    return;
+  }
+  char base[256];
+  base_url(c, base, sizeof base);
+  if (n < 2 || strcmp(seg[0], "v1")) {
+    not_found(r);
+  } else if (n == 2 && !strcmp(seg[1], "account") && get) {
+    *route_name = "/v1/account";
+    set_json(r, 200, json_pack("{s:s, s:s, s:s, s:n}", "type", "user", "username", "vsc-test",
+                               "name", "vsc test account", "github_url"));
+  } else if (!strcmp(seg[1], "predictions")) {
+    if (n == 2 && post) {
+      *route_name = "/v1/predictions";
+      const char *v = json_string_value(json_object_get(body, "version"));
+      const char *vid = NULL;
+      mock_model *m = v ? mock_model_by_version(v, &vid) : NULL;
+      if (!json_is_object(body)) set_problem(r, 400, "Invalid JSON", "The request body must be a JSON object");
+      else if (!v) {
+        set_json(r, 422, json_pack("{s:s, s:s, s:i, s:[{s:s, s:s, s:s}]}", "title", "Invalid request",
+                                   "detail", "- version is required\n", "status", 422, "invalid_fields",
+                                   "type", "required", "field", "", "description", "version is required"));
+        r->ctype = "application/problem+json";
+      } else if (!m)
+        set_problem(r, 422, "Invalid version or not permitted",
+                    "The specified version does not exist (or perhaps you don't have permission to use it?)");
+      else h_create(c, r, m, vid, body, url);
+    } else if (n == 2 && get) {
+      *route_name = "/v1/predictions";
+      h_list(c, r);
+    } else if (n == 3 && get) {
+      *route_name = "/v1/predictions/{id}";
+      mock_pred *p = mock_pred_find(seg[2]);
+      if (p) set_json(r, 200, mock_pred_json(p, base));
+      else not_found(r);
+    } else if (n == 4 && post && !strcmp(seg[3], "cancel")) {
+      *route_name = "/v1/predictions/{id}/cancel";
+      mock_pred *p = mock_pred_find(seg[2]);
+      if (!p) not_found(r);
+      else {
+        double now = mock_now();
+        mock_advance(p, now);
+        if ((!strcmp(p->status, "starting") || !strcmp(p->status, "processing")) && !p->cancel_at) {
+          p->cancel_at = now;
+          mock_advance(p, now);
+          mock_state_save();
+        }
+        set_json(r, 200, mock_pred_json(p, base));
+      }
+    } else set_problem(r, 405, "Method Not Allowed", "This method is not allowed for this resource.");
+  } else if (!strcmp(seg[1], "models") && n >= 4) {
+    char full[300];
+    snprintf(full, sizeof full, "%s/%s", seg[2], seg[3]);
+    mock_model *m = mock_model_find(full);
+    if (n == 5 && !strcmp(seg[4], "predictions") && post) {
+      *route_name = "/v1/models/{owner}/{name}/predictions";
+      if (!m) not_found(r);
+      else if (!m->official) {
+        char d[400];
+        snprintf(d, sizeof d, "%s is not an official model: create its predictions with POST "
+                 "/v1/predictions and a version", m->full);
+        set_problem(r, 404, "Not found", d);
+      } else if (!json_is_object(body)) set_problem(r, 400, "Invalid JSON", "The request body must be a JSON object");
+      else h_create(c, r, m, "hidden", body, url);
+    } else if (!get) {
+      set_problem(r, 405, "Method Not Allowed", "This method is not allowed for this resource.");
+    } else if (!m) {
+      not_found(r);
+    } else if (n == 4) {
+      *route_name = "/v1/models/{owner}/{name}";
+      set_json(r, 200, mock_model_json(m));
+    } else if (n == 5 && !strcmp(seg[4], "versions")) {
+      *route_name = "/v1/models/{owner}/{name}/versions";
+      json_t *res = json_array();
+      size_t i;
+      json_t *v;
+      json_array_foreach(m->versions, i, v)
+        json_array_append_new(res, mock_version_json(m, json_string_value(json_object_get(v, "id"))));
+      set_json(r, 200, json_pack("{s:n, s:n, s:o}", "next", "previous", "results", res));
+    } else if (n == 6 && !strcmp(seg[4], "versions")) {
+      *route_name = "/v1/models/{owner}/{name}/versions/{id}";
+      json_t *v = mock_version_json(m, seg[5]);
+      if (v) set_json(r, 200, v);
+      else not_found(r);
+    } else not_found(r);
+  } else {
+    not_found(r);
+  }
+  json_decref(body);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+  req_ctx *ctx = *con_cls;
+  if (!ctx) {
+    *con_cls = calloc(1, sizeof(req_ctx));
+    return *con_cls ? MHD_YES : MHD_NO;
+  }
+  if (*upload_size) {
+    if (ctx->len + *upload_size > MAX_BODY) ctx->too_big = 1;
+    else {
+      if (ctx->len + *upload_size > ctx->cap) {
+        size_t cap = (ctx->len + *upload_size) * 2;
+        char *nb = realloc(ctx->body, cap);
+        if (!nb) return MHD_NO;
+        ctx->body = nb;
+        ctx->cap = cap;
+      }
+      memcpy(ctx->body + ctx->len, upload, *upload_size);
+      ctx->len += *upload_size;
+    }
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  reply r;
+  memset(&r, 0, sizeof r);
+  r.status = 500;
+  if (ctx->too_big) {
+    set_problem(&r, 413, "Payload Too Large", "The request body is too large.");
+    return send_reply(c, &r, NULL);
+  }
+
+  /* Transport faults first: they stand for the network and the gateway, before any logic. */
+  pthread_mutex_lock(&g_mock.lock);
+  char segbuf[1024], *seg[8], mbuf[300];
+  int nseg = split_path(url, segbuf, sizeof segbuf, seg);
+  json_t *body = ctx->len ? json_loadb(ctx->body, ctx->len, 0, NULL) : NULL;
+  const char *model = strncmp(url, "/_mock", 6) ? request_model(seg, nseg, body, mbuf, sizeof mbuf) : NULL;
+  json_decref(body);
+  mock_fault fault, *f = strncmp(url, "/_mock", 6) ? mock_fault_match(method, url, model, 0) : NULL;
+  if (f) {
+    fault = *f;
+    fault.json = NULL;
+    f = &fault;
+  }
+  pthread_mutex_unlock(&g_mock.lock);
+  if (f) mock_log("%s %s: fault '%s'", method, url, f->action);
+  if (f && !strcmp(f->action, "reset")) return reset_connection(c);
+  if (f && !strcmp(f->action, "status")) {
+    status_fault(&r, f);
+    return send_reply(c, &r, NULL);
+  }
+  if (f && !strcmp(f->action, "bad_json")) {
+    const char *bad = "{\"id\": \"gm3qorzdhgbfurvjtvhg6dckhu\", \"status\": \"proc";
+    r.status = 200;
+    r.len = strlen(bad);
+    r.body = malloc(r.len);
+    memcpy(r.body, bad, r.len);
+    r.ctype = "application/json";
+    return send_reply(c, &r, NULL);
+  }
+  if (f && !strcmp(f->action, "slow") && f->rate == 0) mock_sleep(f->delay);
+
+  const char *route_name;
+  pthread_mutex_lock(&g_mock.lock);
+  route(c, method, url, ctx, &r, &route_name);
+  mock_stat(method, route_name);
+  pthread_mutex_unlock(&g_mock.lock);
+  mock_log("%s %s -> %d", method, url, r.status);
+  if (f && !strcmp(f->action, "lose_response")) r.reset = 1; /* done server-side, reply lost */
+  const mock_fault *body_fault =
+      f && (!strcmp(f->action, "truncate") || !strcmp(f->action, "stall") ||
+            (!strcmp(f->action, "slow") && f->rate > 0)) ? f : NULL;
+  return send_reply(c, &r, body_fault);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+  req_ctx *ctx = *con_cls;
+  if (ctx) {
+    free(ctx->body);
+    free(ctx);
+  }
+  *con_cls = NULL;
+}
+
+int mock_http_start(char *err, size_t errlen) {
+  struct sockaddr_in sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)g_mock.port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* loopback only, never the network */
+  g_daemon = MHD_start_daemon(
+      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+          (g_mock.verbose ? MHD_USE_ERROR_LOG : 0),
+      (uint16_t)g_mock.port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_END);
+  if (!g_daemon) {
+    snprintf(err, errlen, "cannot listen on 127.0.0.1:%d", g_mock.port);
+    return -1;
+  }
+  const union MHD_DaemonInfo *di = MHD_get_daemon_info(g_daemon, MHD_DAEMON_INFO_BIND_PORT);
+  if (di) g_mock.port = di->port;
+  return 0;
+}
+
+void mock_http_stop(void) {
+  if (g_daemon) MHD_stop_daemon(g_daemon);
+  g_daemon = NULL;
+  for (int i = 0; i < FILE_CACHE; i++) free(g_files[i].data);
+}
