@@ -163,7 +163,8 @@ int vsc_replicate_provider_new(vsc_provider **out, const vsc_provider_options *o
  *    "rules": [                        first match wins, per attempt
  *      {"node": "9f2c", "label": "sunrise", "model": "a/b", "attempt": 1,  (all optional)
  *       "fail": "transient"|"policy"|"input"|"auth"|"local",  end FAILED after latency
- *       "retry_after": 0.2, "cost": 0.0, "latency": 1.0, "output": "/path",
+ *       "retry_after": 0.2, "fail_cost": 0.0 (what a failure costs), "cost": 0.1,
+ *       "latency": 1.0, "id_delay": 0.5, "output": "/path",
  *       "hang": true,                  never finishes (until canceled or killed)
  *       "crash": "start"|"id"|"download"}]}   raise(SIGKILL) right after the request is sent
  *                                      (no id yet) / once the id is known / mid-download

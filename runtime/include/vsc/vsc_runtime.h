@@ -151,7 +151,12 @@ typedef struct {
   int remote_jobs;           /* predictions in flight at once; <= 0 = 16 */
   const char *provider;      /* NULL = the IR's video.provider; auto|local|replicate|test */
   const char *provider_config; /* vsc_provider_options.config of the remote provider */
-  vsc_provider *remote;      /* borrowed, overrides opening `provider` (tests) */
+  vsc_provider *remote;      /* borrowed: the remote provider to use (tests, benches) */
+  /* Otherwise the remote provider is opened by this callback, once, only when a remote
+   * node actually has to run (a fully cached build needs no credentials). The run destroys
+   * what it returns. */
+  int (*open_remote)(vsc_provider **out, const char *name, const vsc_provider_options *o,
+                     vsc_op_error *err);
   const vsc_executor *executors; /* ops → functions; generate/tts entries are the local
                                     provider (used for local/ models and provider local) */
   size_t nexecutors;
@@ -166,7 +171,7 @@ typedef struct {
 } vsc_run_options;
 #define VSC_RUN_OPTIONS_VERSION 1
 #define VSC_RUN_OPTIONS_INIT \
-  {VSC_RUN_OPTIONS_VERSION, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, \
+  {VSC_RUN_OPTIONS_VERSION, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, \
    VSC_PROGRESS_AUTO, NULL, false, -1.0}
 
 typedef enum {

@@ -1,0 +1,202 @@
+/*
+** The CPU thread pool (runtime stage "sched"): compositor and local-provider executors run
+** here, a few at a time, and each worker commits its node's output to the cache itself
+** (fsync + hash + rename are I/O the scheduler's loop should not wait on).
+*/
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sched.h"
+
+struct vsc_pool {
+  pthread_mutex_t mu;
+  pthread_cond_t work; /* queued jobs or stopping */
+  pthread_cond_t done; /* finished jobs */
+  vsc_pool_job **queue;
+  size_t nqueue, capqueue;
+  vsc_pool_job **finished;
+  size_t nfinished, capfinished;
+  int running;
+  bool stop;
+  pthread_t *threads;
+  int nthreads;
+  void (*notify)(void *ud);
+  void *ud;
+};
+
+double vsc_sched_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool push(vsc_pool_job ***arr, size_t *n, size_t *cap, vsc_pool_job *job) {
+  if (*n == *cap) {
+    size_t nc = *cap ? *cap * 2 : 16;
+    vsc_pool_job **na = realloc(*arr, nc * sizeof *na);
+    if (!na) return false;
+    *arr = na;
+    *cap = nc;
+  }
+  (*arr)[(*n)++] = job;
+  return true;
+}
+
+static void run_job(vsc_pool_job *job) {
+  double t0 = vsc_sched_now();
+  char tmp[4096];
+  memset(&job->err, 0, sizeof job->err);
+  if (vsc_cache_tmp_path(job->cache, job->key, job->ext, tmp, sizeof tmp) != 0) {
+    job->rc = vsc_op_fail(&job->err, VSC_FAIL_LOCAL, "cache path too long");
+    return;
+  }
+  job->rc = job->fn(job->node_json, (const char *const *)job->inputs, job->ninputs, tmp,
+                    &job->err);
+  if (job->rc != 0) {
+    if (job->err.kind == VSC_FAIL_NONE) job->err.kind = VSC_FAIL_LOCAL;
+    unlink(tmp);
+    job->seconds = vsc_sched_now() - t0;
+    return;
+  }
+  job->seconds = vsc_sched_now() - t0;
+  json_object_set_new(job->info, "seconds", json_real(job->seconds));
+  vsc_cache_entry e;
+  char cerr[512];
+  if (vsc_cache_commit(job->cache, job->key, tmp, job->ext, job->info, &e, cerr, sizeof cerr) != 0) {
+    job->rc = vsc_op_fail(&job->err, VSC_FAIL_LOCAL, "cache: %s", cerr);
+    return;
+  }
+  memcpy(job->path, e.path, sizeof job->path);
+  memcpy(job->sha256, e.sha256, sizeof job->sha256);
+  vsc_cache_entry_clear(&e);
+}
+
+static void *worker(void *arg) {
+  vsc_pool *p = arg;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (!p->stop && p->nqueue == 0) pthread_cond_wait(&p->work, &p->mu);
+    if (p->stop) break;
+    vsc_pool_job *job = p->queue[0];
+    memmove(p->queue, p->queue + 1, (p->nqueue - 1) * sizeof *p->queue);
+    p->nqueue--;
+    p->running++;
+    pthread_mutex_unlock(&p->mu);
+    run_job(job);
+    pthread_mutex_lock(&p->mu);
+    p->running--;
+    if (!push(&p->finished, &p->nfinished, &p->capfinished, job)) vsc_pool_job_free(job);
+    pthread_cond_broadcast(&p->done);
+    if (p->notify) {
+      /* Outside the lock: notify may take the provider's own lock. */
+      pthread_mutex_unlock(&p->mu);
+      p->notify(p->ud);
+      pthread_mutex_lock(&p->mu);
+    }
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+int vsc_pool_new(vsc_pool **out, int threads, void (*notify)(void *ud), void *ud) {
+  *out = NULL;
+  if (threads < 1) threads = 1;
+  vsc_pool *p = calloc(1, sizeof *p);
+  if (!p) return -1;
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->work, NULL);
+  pthread_cond_init(&p->done, NULL);
+  p->notify = notify;
+  p->ud = ud;
+  p->threads = calloc((size_t)threads, sizeof *p->threads);
+  for (int i = 0; p->threads && i < threads; i++) {
+    if (pthread_create(&p->threads[i], NULL, worker, p) != 0) break;
+    p->nthreads++;
+  }
+  if (p->nthreads == 0) {
+    vsc_pool_free(p);
+    return -1;
+  }
+  *out = p;
+  return 0;
+}
+
+void vsc_pool_submit(vsc_pool *p, vsc_pool_job *job) {
+  pthread_mutex_lock(&p->mu);
+  if (push(&p->queue, &p->nqueue, &p->capqueue, job)) {
+    pthread_cond_signal(&p->work);
+  } else {
+    job->rc = vsc_op_fail(&job->err, VSC_FAIL_LOCAL, "out of memory");
+    push(&p->finished, &p->nfinished, &p->capfinished, job);
+  }
+  pthread_mutex_unlock(&p->mu);
+}
+
+vsc_pool_job *vsc_pool_take(vsc_pool *p, double wait) {
+  pthread_mutex_lock(&p->mu);
+  if (p->nfinished == 0 && wait > 0 && (p->running > 0 || p->nqueue > 0)) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double at = (double)ts.tv_sec + ts.tv_nsec / 1e9 + wait;
+    ts.tv_sec = (time_t)at;
+    ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
+    pthread_cond_timedwait(&p->done, &p->mu, &ts);
+  }
+  vsc_pool_job *job = NULL;
+  if (p->nfinished > 0) {
+    job = p->finished[0];
+    memmove(p->finished, p->finished + 1, (p->nfinished - 1) * sizeof *p->finished);
+    p->nfinished--;
+  }
+  pthread_mutex_unlock(&p->mu);
+  return job;
+}
+
+void vsc_pool_cancel_queued(vsc_pool *p) {
+  pthread_mutex_lock(&p->mu);
+  for (size_t i = 0; i < p->nqueue; i++) {
+    vsc_pool_job *job = p->queue[i];
+    job->rc = vsc_op_fail(&job->err, VSC_FAIL_CANCELED, "interrupted");
+    if (!push(&p->finished, &p->nfinished, &p->capfinished, job)) vsc_pool_job_free(job);
+  }
+  p->nqueue = 0;
+  pthread_mutex_unlock(&p->mu);
+}
+
+int vsc_pool_busy(vsc_pool *p) {
+  pthread_mutex_lock(&p->mu);
+  int n = p->running + (int)p->nqueue;
+  pthread_mutex_unlock(&p->mu);
+  return n;
+}
+
+void vsc_pool_job_free(vsc_pool_job *job) {
+  if (!job) return;
+  json_decref(job->node_json);
+  json_decref(job->info);
+  for (size_t i = 0; i < job->ninputs; i++) free(job->inputs[i]);
+  free(job->inputs);
+  free(job);
+}
+
+void vsc_pool_free(vsc_pool *p) {
+  if (!p) return;
+  pthread_mutex_lock(&p->mu);
+  for (size_t i = 0; i < p->nqueue; i++) vsc_pool_job_free(p->queue[i]);
+  p->nqueue = 0;
+  p->stop = true;
+  pthread_cond_broadcast(&p->work);
+  pthread_mutex_unlock(&p->mu);
+  for (int i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
+  for (size_t i = 0; i < p->nfinished; i++) vsc_pool_job_free(p->finished[i]);
+  free(p->queue);
+  free(p->finished);
+  free(p->threads);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->work);
+  pthread_cond_destroy(&p->done);
+  free(p);
+}
