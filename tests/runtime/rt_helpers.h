@@ -1,0 +1,44 @@
+/* Helpers shared by the runtime tests and benches (see rt_helpers.c). */
+#ifndef RT_HELPERS_H
+#define RT_HELPERS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "vsc/vsc_runtime.h"
+
+extern int rt_failures;
+extern char rt_exec_log[4096]; /* when set, rt_exec appends {id,op,label,t0,t1} lines */
+
+void rt_check(bool ok, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#define CHECK(cond, ...) rt_check((cond), __FILE__, __LINE__, __VA_ARGS__)
+
+double rt_now(void);
+
+/* A new IR document (caller decrefs) with provider "test" and the given budget (<0: none). */
+json_t *rt_plan_new(double budget);
+/* Appends a node (steals params) and returns its id (borrowed from the plan). */
+const char *rt_add(json_t *plan, const char *op, json_t *params, const char *model,
+                   const char *const *inputs, size_t ninputs);
+/* The last node added (borrowed), to set cost/retry/fallbacks. */
+json_t *rt_last(json_t *plan);
+
+int rt_exec(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
+            vsc_op_error *err);
+extern const vsc_executor rt_executors[];
+extern const size_t rt_nexecutors;
+
+void rt_tmpdir(char *out, size_t len, const char *name);
+void rt_rmdir(const char *dir);
+json_t *rt_journal(const char *cache);
+json_t *rt_calls(const char *log);
+int rt_count(const json_t *records, const char *field, const char *value);
+char *rt_slurp(const char *path);
+char *rt_journal_text(const json_t *records, const char *const *fields);
+
+/* Runs plan with the test provider scripted by provider_cfg (JSON text). */
+int rt_run(const json_t *plan, const char *cache, const char *provider_cfg, vsc_run_result *res,
+           const char *output);
+
+#endif
