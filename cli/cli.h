@@ -22,4 +22,17 @@ enum {
 /* Prints "usage: ..." for the command to stderr and returns VSC_EXIT_USAGE. */
 int cli_usage(const char *command);
 
+#include <stdbool.h>
+#include <stdio.h>
+#include "vsc/vsc.h"
+
+/* Colour only on a terminal and when NO_COLOR is unset. */
+bool cli_color(FILE *f);
+/* Prints diagnostics (text to stderr, or JSON to stdout); returns the exit code they imply. */
+int cli_report(vsc_diag_list *diags, bool json);
+/* Compiles a script, printing diagnostics; returns an exit code (0 = *ir is set). */
+int cli_compile(json_t **ir, const char *path, bool json, int max_errors, const vsc_compile_options *opts);
+/* Writes a file atomically (temp + fsync + rename). */
+int cli_write_file(const char *path, const char *text, size_t len);
+
 #endif

@@ -30,6 +30,7 @@
   REQUIRED ENUM MIN MAX DEFAULT FALLBACK OUT USE.
 
 %type value { vsc_value }
+%type literal { vsc_value }
 %type name { vsc_value }
 %type items { vsc_ast_list }
 %type vitems { vsc_ast_list }
@@ -54,8 +55,12 @@ items(A) ::= . { A.head = A.tail = 0; }
 items(A) ::= items(L) item(I). { A = vsc_ast_list_add(L, I); }
 items(A) ::= items(L) error. { A = L; }
 
-/* ---- values ---------------------------------------------------------------- */
-value(A) ::= NUMBER|DURATION|MONEY|DB|PERCENT|DIMS|RATIO|HEX|STRING(T). { A = vsc_ast_value(P, T); }
+/* ---- values ----------------------------------------------------------------
+ * A keyword falls back to ID only where it has no explicit action, and Lemon's default
+ * reductions are not explicit. So wherever a construct may end and a bare name could
+ * follow, only literals (not names) may follow: lists are literals or comma-separated. */
+literal(A) ::= NUMBER|DURATION|MONEY|DB|PERCENT|DIMS|RATIO|HEX|STRING(T). { A = vsc_ast_value(P, T); }
+value(A) ::= literal(L). { A = L; }
 value(A) ::= ID(T). { A = vsc_ast_ident(P, T); }
 name(A) ::= ID(T). { A = vsc_ast_ident(P, T); }
 
@@ -98,11 +103,14 @@ styitems(A) ::= . { A.head = A.tail = 0; }
 styitems(A) ::= styitems(L) styitem(I). { A = vsc_ast_list_add(L, I); }
 styitems(A) ::= styitems(L) error. { A = L; }
 styitem(A) ::= LOOK|AVOID|FONT(K) value(V). { A = vsc_parse_set(P, K, V); }
-styitem(A) ::= PALETTE(K) valuelist(A1). { A = A1; vsc_parse_rekey(P, A, K); }
+styitem(A) ::= PALETTE(K) litlist(A1). { A = A1; vsc_parse_rekey(P, A, K); }
 
-%type valuelist { vsc_ast * }
-valuelist(A) ::= value(V). { A = vsc_parse_vals_start(P, V); }
-valuelist(A) ::= valuelist(L) value(V). { A = L; vsc_ast_add_val(P, A, V); }
+%type litlist { vsc_ast * }
+litlist(A) ::= literal(V). { A = vsc_parse_vals_start(P, V); }
+litlist(A) ::= litlist(L) literal(V). { A = L; vsc_ast_add_val(P, A, V); }
+%type namelist { vsc_ast * }
+namelist(A) ::= name(V). { A = vsc_parse_vals_start(P, V); }
+namelist(A) ::= namelist(L) COMMA name(V). { A = L; vsc_ast_add_val(P, A, V); }
 
 /* ---- music ----------------------------------------------------------------- */
 music(A) ::= MUSIC(K) value(V) mblock(B). { A = vsc_ast_new(P, AST_MUSIC, K, "music"); vsc_ast_add_val(P, A, V); vsc_parse_body(P, A, B); }
@@ -175,7 +183,7 @@ sitem(A) ::= STYLE(K) LBRACE styitems(B) RBRACE(E).
 sitem(A) ::= TEXT(K) value(V) textopts(O). { A = vsc_ast_new(P, AST_TEXT, K, "text"); vsc_ast_add_val(P, A, V); vsc_parse_opts(P, A, O); }
 sitem(A) ::= voice(V). { A = V; }
 sitem(A) ::= THEN(K) value(V). { A = vsc_ast_new(P, AST_THEN, K, "then"); vsc_ast_add_val(P, A, V); }
-sitem(A) ::= THEN(K) value(V) value(D). { A = vsc_ast_new(P, AST_THEN, K, "then"); vsc_ast_add_val(P, A, V); vsc_ast_add_val(P, A, D); }
+sitem(A) ::= THEN(K) value(V) literal(D). { A = vsc_ast_new(P, AST_THEN, K, "then"); vsc_ast_add_val(P, A, V); vsc_ast_add_val(P, A, D); }
 
 shotopts(A) ::= . { A.head = A.tail = 0; }
 shotopts(A) ::= shotopts(L) shotopt(I). { A = vsc_ast_list_add(L, I); }
@@ -183,7 +191,7 @@ shotopt(A) ::= CAMERA|IN(K) value(V). { A = vsc_parse_set(P, K, V); }
 shotopt(A) ::= FROM(K) value(V). { A = vsc_parse_set(P, K, V); }
 shotopt(A) ::= FROM(K) IMAGE value(V). { A = vsc_ast_new(P, AST_SET, K, "from image"); vsc_ast_add_val(P, A, V); }
 shotopt(A) ::= ANIMATE(K) value(V). { A = vsc_parse_set(P, K, V); }
-shotopt(A) ::= ANIMATE(K) value(V) value(F) ARROW value(T).
+shotopt(A) ::= ANIMATE(K) value(V) literal(F) ARROW literal(T).
   { A = vsc_parse_set(P, K, V); vsc_ast_add_val(P, A, F); vsc_ast_add_val(P, A, T); A->arrow = 1; }
 shotopt(A) ::= MUTE(K). { A = vsc_parse_set0(P, K); }
 shotopt(A) ::= KEEP(K) AUDIO(E). { A = vsc_ast_new(P, AST_SET, K, "keep audio"); vsc_ast_extend_tok(A, E); }
@@ -192,7 +200,7 @@ textopts(A) ::= . { A.head = A.tail = 0; }
 textopts(A) ::= textopts(L) textopt(I). { A = vsc_ast_list_add(L, I); }
 textopt(A) ::= SIZE|FROM|TO|FONT|COLOR|FADE|BOX(K) value(V). { A = vsc_parse_set(P, K, V); }
 textopt(A) ::= AT(K) value(V). { A = vsc_parse_set(P, K, V); }
-textopt(A) ::= AT(K) value(X) value(Y). { A = vsc_parse_set(P, K, X); vsc_ast_add_val(P, A, Y); }
+textopt(A) ::= AT(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_ast_add_val(P, A, Y); }
 
 kvlist(A) ::= . { A.head = A.tail = 0; }
 kvlist(A) ::= kvs(L). { A = L; }
@@ -207,9 +215,10 @@ mditems(A) ::= . { A.head = A.tail = 0; }
 mditems(A) ::= mditems(L) mditem(I). { A = vsc_ast_list_add(L, I); }
 mditems(A) ::= mditems(L) error. { A = L; }
 mditem(A) ::= KIND|CLASS|TIER|PRICED|VERSION(K) value(V). { A = vsc_parse_set(P, K, V); }
-mditem(A) ::= SIZES|ASPECTS|FALLBACK(K) valuelist(L). { A = L; vsc_parse_rekey(P, A, K); }
-mditem(A) ::= DURATIONS(K) valuelist(L). { A = L; vsc_parse_rekey(P, A, K); }
-mditem(A) ::= DURATIONS(K) value(F) TO value(T).
+mditem(A) ::= SIZES|ASPECTS(K) litlist(L). { A = L; vsc_parse_rekey(P, A, K); }
+mditem(A) ::= FALLBACK(K) namelist(L). { A = L; vsc_parse_rekey(P, A, K); }
+mditem(A) ::= DURATIONS(K) litlist(L). { A = L; vsc_parse_rekey(P, A, K); }
+mditem(A) ::= DURATIONS(K) literal(F) TO literal(T).
   { A = vsc_ast_new(P, AST_SET, K, "durations to"); vsc_ast_add_val(P, A, F); vsc_ast_add_val(P, A, T); }
 mditem(A) ::= PRICE(K) value(V) PER value(U).
   { A = vsc_parse_set(P, K, V); vsc_ast_add_val(P, A, U); }
@@ -224,4 +233,4 @@ popts(A) ::= . { A.head = A.tail = 0; }
 popts(A) ::= popts(L) popt(I). { A = vsc_ast_list_add(L, I); }
 popt(A) ::= REQUIRED(K). { A = vsc_parse_set0(P, K); }
 popt(A) ::= MIN|MAX|DEFAULT(K) value(V). { A = vsc_parse_set(P, K, V); }
-popt(A) ::= ENUM(K) valuelist(L). { A = L; vsc_parse_rekey(P, A, K); }
+popt(A) ::= ENUM(K) litlist(L). { A = L; vsc_parse_rekey(P, A, K); }

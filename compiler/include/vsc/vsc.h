@@ -50,6 +50,15 @@ int vsc_compile_file(json_t **out_ir, const char *path, const vsc_compile_option
 int vsc_compile_source(json_t **out_ir, const char *name, const char *text, size_t len,
                        const vsc_compile_options *opts, vsc_diag_list *diags);
 
+/* ---- formatting and the registry ------------------------------------------ */
+/* The canonical text of a script (comments kept), or NULL with diagnostics when it does
+ * not parse. Caller frees. */
+char *vsc_format(const char *name, const char *text, size_t len, vsc_diag_list *diags);
+
+/* The model registry (std/models plus the models a script declares, if `path` is given)
+ * as a new JSON array, or NULL with diagnostics. */
+json_t *vsc_models_json(const char *path, vsc_diag_list *diags);
+
 /* ---- the IR --------------------------------------------------------------- */
 /* Canonical text of an IR document (sorted keys, 2-space indent, trailing newline).
  * Returns a new malloc'd string. */

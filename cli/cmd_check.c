@@ -1,0 +1,30 @@
+/* vsc check FILE: every diagnostic, no output file. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_check(int argc, char **argv) {
+  const char *path = NULL;
+  bool json = false;
+  int max_errors = 20;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--json") == 0) json = true;
+    else if (strcmp(argv[i], "--max-errors") == 0 && i + 1 < argc) max_errors = atoi(argv[++i]);
+    else if (argv[i][0] == '-' && argv[i][1]) return cli_usage("check");
+    else if (!path) path = argv[i];
+    else return cli_usage("check");
+  }
+  if (!path) return cli_usage("check");
+  json_t *ir = NULL;
+  vsc_compile_options opts = VSC_COMPILE_OPTIONS_INIT;
+  int rc = cli_compile(&ir, path, json, max_errors, &opts);
+  if (rc == VSC_EXIT_OK && !json) {
+    json_t *video = json_object_get(ir, "video");
+    printf("%s: ok, %zu scenes, %gs, estimated $%.2f\n", path, json_array_size(json_object_get(ir, "scenes")),
+           json_number_value(json_object_get(video, "length")), json_number_value(json_object_get(ir, "estimated_cost")));
+  }
+  json_decref(ir);
+  return rc;
+}

@@ -1,0 +1,73 @@
+/* vsc ir: emit, validate or canonicalise a plan graph; print its schema. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int load_ir(const char *path, json_t **ir) {
+  json_error_t e;
+  *ir = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+  if (!*ir) {
+    fprintf(stderr, "%s:%d:%d: error: %s\n", path, e.line, e.column, e.text);
+    return VSC_EXIT_PARSE;
+  }
+  char err[512];
+  if (vsc_ir_validate(*ir, err, sizeof err) != 0) {
+    fprintf(stderr, "%s: error: %s\n", path, err);
+    json_decref(*ir);
+    *ir = NULL;
+    return VSC_EXIT_CHECK;
+  }
+  return VSC_EXIT_OK;
+}
+
+static int emit(json_t *ir, const char *out) {
+  char *text = vsc_ir_dump(ir);
+  int rc = VSC_EXIT_OK;
+  if (!out) {
+    fputs(text, stdout);
+  } else if (cli_write_file(out, text, strlen(text)) != 0) {
+    fprintf(stderr, "vsc: error: cannot write '%s'\n", out);
+    rc = VSC_EXIT_RUNTIME;
+  }
+  free(text);
+  return rc;
+}
+
+int cmd_ir(int argc, char **argv) {
+  const char *path = NULL, *out = NULL;
+  bool json = false, validate = false, canon = false, schema = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) out = argv[++i];
+    else if (strcmp(argv[i], "--json") == 0) json = true;
+    else if (strcmp(argv[i], "--schema") == 0) schema = true;
+    else if (strcmp(argv[i], "--validate") == 0) validate = true;
+    else if (strcmp(argv[i], "--canon") == 0) canon = true;
+    else if (argv[i][0] == '-' && argv[i][1]) return cli_usage("ir");
+    else if (!path) path = argv[i];
+    else return cli_usage("ir");
+  }
+  if (schema) {
+    json_t *s = vsc_ir_schema();
+    char *text = json_dumps(s, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    printf("%s\n", text);
+    free(text);
+    json_decref(s);
+    return VSC_EXIT_OK;
+  }
+  if (!path) return cli_usage("ir");
+  json_t *ir = NULL;
+  int rc;
+  if (validate || canon) {
+    rc = load_ir(path, &ir);
+    if (rc == VSC_EXIT_OK && validate && !canon) printf("%s: valid IR\n", path);
+    else if (rc == VSC_EXIT_OK) rc = emit(ir, out);
+  } else {
+    vsc_compile_options opts = VSC_COMPILE_OPTIONS_INIT;
+    rc = cli_compile(&ir, path, json, 20, &opts);
+    if (rc == VSC_EXIT_OK) rc = emit(ir, out);
+  }
+  json_decref(ir);
+  return rc;
+}

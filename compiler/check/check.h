@@ -1,0 +1,177 @@
+/* The checker: resolves imports, declarations, presets and templates, and turns the
+ * video's AST into typed specs with every value checked. The planner reads only these. */
+#ifndef VSC_CHECK_H
+#define VSC_CHECK_H
+
+#include "ast/ast.h"
+
+typedef struct json_t json_t;
+
+typedef struct {
+  const char *look, *avoid, *font;
+  uint32_t palette[8];
+  int npalette;
+} vsc_style_spec;
+
+typedef struct {
+  const char *name, *type; /* string int number bool file */
+  bool required, has_min, has_max;
+  double min, max;
+  json_t *enums;   /* array or NULL (owned by the session's json list) */
+  json_t *deflt;   /* or NULL */
+} vsc_param_decl;
+
+typedef enum { PRICE_SECOND, PRICE_IMAGE, PRICE_RUN, PRICE_CHARACTER, PRICE_GPU_SECOND } vsc_price_unit;
+
+typedef struct vsc_model_decl {
+  const char *name, *ref; /* alias and "owner/name" */
+  const char *kind, *klass, *tier, *priced, *version;
+  double durations[16];
+  int ndurations;
+  bool dur_range;
+  double dur_min, dur_max;
+  int sizes[16][2];
+  int nsizes;
+  double aspects[16][2];
+  int naspects;
+  double price;
+  vsc_price_unit per;
+  double gpu_estimate; /* seconds, for PRICE_GPU_SECOND */
+  const char *input_names[2][16]; /* generic field -> model input name */
+  int ninputs;
+  vsc_param_decl params[32];
+  int nparams;
+  const char *fallbacks[8];
+  vsc_ast *fallback_nodes[8];
+  int nfallbacks;
+  vsc_ast *node;
+} vsc_model_decl;
+
+typedef struct {
+  const char *text, *font, *x, *y; /* x/y: names, or NULL when xf/yf are used */
+  double xf, yf, size, start, end, fade;
+  uint32_t color, box_color;
+  bool box;
+} vsc_text_spec;
+
+typedef struct {
+  const char *text, *voice;
+  double at, volume;
+  vsc_ast *node;
+} vsc_voice_spec;
+
+typedef enum { SHOT_NONE, SHOT_VIDEO, SHOT_IMAGE, SHOT_FILE, SHOT_COLOR } vsc_shot_kind;
+
+typedef struct vsc_scene_spec {
+  const char *name;
+  vsc_ast *node;
+  vsc_source *src;
+  vsc_dur_kind dur_kind;
+  double dur_value;      /* seconds, or a count of beats/bars */
+  const char *until;     /* section name */
+  vsc_span dur_span;
+  vsc_shot_kind shot;
+  const char *prompt;    /* video/image prompt */
+  const char *path;      /* file shot (resolved path), or i2v start file */
+  const char *path_media; /* "video" | "image" */
+  const char *from_path, *from_prompt; /* image-to-video start: a file or a generated image */
+  vsc_ast *shot_node;
+  uint32_t color;
+  const char *camera;
+  const char *animate;   /* zoom | pan-left | … or NULL */
+  double anim_from, anim_to;
+  double in_point;
+  bool keep_audio;
+  const char *fit;
+  vsc_model_decl *model; /* explicit model, or NULL */
+  const char *klass;     /* explicit class, or NULL */
+  vsc_ast *model_node;
+  json_t *with;          /* checked model parameters (object) or NULL */
+  vsc_ast *with_node;
+  int tier;              /* -1 inherit, 0 draft, 1 final */
+  bool has_seed;
+  long long seed;
+  const char *look;      /* extra look for this scene */
+  vsc_text_spec texts[16];
+  int ntexts;
+  vsc_voice_spec voices[16];
+  int nvoices;
+  const char *transition; /* into the next scene; NULL = cut */
+  double trans_dur;
+  vsc_ast *then_node;
+  /* Filled by the planner. */
+  double start, duration, snap_shift;
+} vsc_scene_spec;
+
+typedef struct {
+  const char *name;
+  double at;
+} vsc_section;
+
+typedef struct {
+  bool present, generate;
+  const char *path;   /* resolved file path (relative to cwd) */
+  const char *rel;    /* as written (relative to the script) */
+  const char *prompt; /* music generate */
+  vsc_ast *node;
+  double volume, fade_in, fade_out, start, duck, tempo, meter, offset;
+  bool loop, has_duck, has_tempo, has_offset;
+  const char *cut_on; /* NULL | "beats" | "bars" */
+  vsc_section sections[32];
+  int nsections;
+} vsc_music_spec;
+
+typedef struct {
+  const char *title;
+  vsc_ast *node;
+  vsc_source *src;
+  int width, height, fps;
+  double length, budget;
+  bool has_length, has_budget, has_aspect;
+  double aspect_w, aspect_h;
+  int quality; /* 0 draft, 1 final */
+  long long seed;
+  const char *provider, *fit;
+  vsc_style_spec style;
+  vsc_music_spec music;
+  vsc_voice_spec voices[32]; /* video-level voice-over, absolute times */
+  int nvoices;
+  vsc_scene_spec *scenes;
+  int nscenes;
+} vsc_video_spec;
+
+typedef struct vsc_session vsc_session;
+
+/* Everything one compile needs: arena, sources, declarations. */
+struct vsc_session {
+  vsc_arena *arena;
+  vsc_diag_list *diags;
+  const char *root_dir; /* the main script's directory, as named */
+  const char *cache_dir;
+  /* Declarations from every module, in load order. */
+  vsc_ast **styles, **templates, **presets;
+  int nstyles, ntemplates, npresets;
+  vsc_model_decl **models;
+  int nmodels;
+  vsc_source **sources;
+  int nsources;
+  json_t *json_owned; /* an array that keeps JSON values alive until the session ends */
+  vsc_ast *video;     /* the main file's video */
+  vsc_source *main;
+  bool preview;
+  const char *quality_override;
+};
+
+/* Loads the main source and its imports, checks declarations and the video.
+ * Returns 0 and fills *video on success; -1 with diagnostics otherwise. */
+int vsc_check(vsc_session *s, const char *name, const char *text, size_t len, vsc_video_spec *video);
+
+/* Loads std/models and (if name is given) a script with its imports, and checks the
+ * declarations, without requiring a video. */
+int vsc_check_load(vsc_session *s, const char *name, const char *text, size_t len);
+vsc_model_decl *vsc_check_find_model(vsc_session *s, const char *name_or_ref);
+/* Keeps a JSON value alive for the session; returns it. */
+json_t *vsc_session_keep(vsc_session *s, json_t *v);
+void vsc_session_free(vsc_session *s);
+
+#endif

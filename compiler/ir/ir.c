@@ -1,0 +1,211 @@
+/* Canonical IR text, Merkle node ids, and the reader's validation. */
+#include "ir/ir.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+extern const char vsc_ir_schema_text[];
+
+void vsc_ir_node_id(const json_t *node, char out[65]) {
+  json_t *key = json_object();
+  json_t *inputs = json_object_get(node, "inputs");
+  json_t *params = json_object_get(node, "params");
+  json_t *model = json_object_get(node, "model");
+  json_object_set(key, "inputs", inputs ? inputs : json_array());
+  json_object_set(key, "op", json_object_get(node, "op"));
+  json_object_set(key, "params", params ? params : json_object());
+  json_object_set(key, "model", model ? model : json_null());
+  char *text = json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(VSC_IR_REAL_PRECISION));
+  vsc_sha256_hex(text ? text : "", text ? strlen(text) : 0, out);
+  free(text);
+  json_decref(key);
+}
+
+char *vsc_ir_dump(const json_t *ir) {
+  char *text = json_dumps(ir, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(VSC_IR_REAL_PRECISION));
+  if (!text) return NULL;
+  size_t n = strlen(text);
+  char *out = vsc_xmalloc(n + 2);
+  memcpy(out, text, n);
+  out[n] = '\n';
+  out[n + 1] = 0;
+  free(text);
+  return out;
+}
+
+json_t *vsc_ir_schema(void) { return json_loads(vsc_ir_schema_text, 0, NULL); }
+
+/* ---- validation ---------------------------------------------------------------- */
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+typedef enum { T_STRING, T_INT, T_NUMBER, T_BOOL, T_OBJECT, T_ARRAY } jtype;
+
+static const char *type_name(jtype t) {
+  static const char *const names[] = {"a string", "an integer", "a number", "a boolean", "an object", "an array"};
+  return names[t];
+}
+
+static bool is_type(const json_t *v, jtype t) {
+  switch (t) {
+  case T_STRING: return json_is_string(v);
+  case T_INT: return json_is_integer(v);
+  case T_NUMBER: return json_is_number(v);
+  case T_BOOL: return json_is_boolean(v);
+  case T_OBJECT: return json_is_object(v);
+  case T_ARRAY: return json_is_array(v);
+  }
+  return false;
+}
+
+/* Checks obj[key]: present (unless optional) and of type t. */
+static int field(const json_t *obj, const char *path, const char *key, jtype t, bool optional, char *err, size_t errlen) {
+  json_t *v = json_object_get(obj, key);
+  if (!v) return optional ? 0 : fail(err, errlen, "%s.%s: missing", path, key);
+  if (!is_type(v, t)) return fail(err, errlen, "%s.%s: expected %s", path, key, type_name(t));
+  return 0;
+}
+
+typedef struct {
+  const char *op;
+  const char *fields; /* "name:t" pairs, t one of s i n b o a, '?' suffix = optional */
+} op_rule;
+
+static const op_rule op_rules[] = {
+    {"asset", "path:s media:s sha256:s"},
+    {"generate", "kind:s prompt:s duration:n? width:i? height:i? seed:i? input:o? image:i?"},
+    {"tts", "text:s voice:s? rate:n?"},
+    {"animate", "move:s from:n to:n duration:n width:i height:i fps:i"},
+    {"segment", "kind:s t0:n duration:n width:i height:i fps:i encode:o a:o b:o? transition:s?"},
+    {"concat", "count:i"},
+    {"audio", "length:n sample_rate:i? music:o? voices:a? clips:a? duck:o? loudness:n?"},
+    {"mux", "faststart:b?"},
+};
+
+static int check_params(const json_t *params, const char *path, const op_rule *r, char *err, size_t errlen) {
+  char spec[256];
+  snprintf(spec, sizeof spec, "%s", r->fields);
+  for (char *tok = strtok(spec, " "); tok; tok = strtok(NULL, " ")) {
+    char *colon = strchr(tok, ':');
+    *colon = 0;
+    char tc = colon[1];
+    bool optional = colon[2] == '?';
+    jtype t = tc == 's' ? T_STRING : tc == 'i' ? T_INT : tc == 'n' ? T_NUMBER : tc == 'b' ? T_BOOL : tc == 'o' ? T_OBJECT : T_ARRAY;
+    if (field(params, path, tok, t, optional, err, errlen)) return -1;
+  }
+  return 0;
+}
+
+int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
+  if (!json_is_object(ir)) return fail(err, errlen, "$: expected an object");
+  json_t *format = json_object_get(ir, "format");
+  if (!json_is_string(format) || strcmp(json_string_value(format), "vsc-ir") != 0)
+    return fail(err, errlen, "$.format: expected \"vsc-ir\"");
+  json_t *version = json_object_get(ir, "version");
+  if (!json_is_integer(version)) return fail(err, errlen, "$.version: expected an integer");
+  if (json_integer_value(version) != VSC_IR_VERSION)
+    return fail(err, errlen, "$.version: version %lld is not supported (this vsc reads %d)",
+                (long long)json_integer_value(version), VSC_IR_VERSION);
+  if (field(ir, "$", "root", T_STRING, true, err, errlen) || field(ir, "$", "video", T_OBJECT, false, err, errlen) ||
+      field(ir, "$", "nodes", T_ARRAY, false, err, errlen) || field(ir, "$", "outputs", T_OBJECT, false, err, errlen))
+    return -1;
+  json_t *video = json_object_get(ir, "video");
+  if (field(video, "$.video", "width", T_INT, false, err, errlen) || field(video, "$.video", "height", T_INT, false, err, errlen) ||
+      field(video, "$.video", "fps", T_INT, false, err, errlen) || field(video, "$.video", "length", T_NUMBER, false, err, errlen) ||
+      field(video, "$.video", "title", T_STRING, true, err, errlen) || field(video, "$.video", "provider", T_STRING, true, err, errlen))
+    return -1;
+  json_int_t w = json_integer_value(json_object_get(video, "width")), h = json_integer_value(json_object_get(video, "height"));
+  json_int_t fps = json_integer_value(json_object_get(video, "fps"));
+  if (w < 16 || w > 7680 || h < 16 || h > 7680 || (w % 2) || (h % 2))
+    return fail(err, errlen, "$.video: size %lldx%lld is not an even size between 16 and 7680", (long long)w, (long long)h);
+  if (fps < 1 || fps > 120) return fail(err, errlen, "$.video.fps: %lld is out of range (1-120)", (long long)fps);
+  json_t *budget = json_object_get(video, "budget");
+  if (budget && !json_is_null(budget) && !json_is_number(budget)) return fail(err, errlen, "$.video.budget: expected a number or null");
+
+  json_t *nodes = json_object_get(ir, "nodes");
+  json_t *seen = json_object();
+  size_t i;
+  json_t *node;
+  int rc = 0;
+  json_array_foreach(nodes, i, node) {
+    char path[64];
+    snprintf(path, sizeof path, "$.nodes[%zu]", i);
+    if (!json_is_object(node)) {
+      rc = fail(err, errlen, "%s: expected an object", path);
+      break;
+    }
+    if (field(node, path, "id", T_STRING, false, err, errlen) || field(node, path, "op", T_STRING, false, err, errlen) ||
+        field(node, path, "inputs", T_ARRAY, false, err, errlen) || field(node, path, "params", T_OBJECT, false, err, errlen) ||
+        field(node, path, "model", T_STRING, true, err, errlen) || field(node, path, "fallbacks", T_ARRAY, true, err, errlen) ||
+        field(node, path, "retry", T_OBJECT, true, err, errlen) || field(node, path, "cost", T_OBJECT, true, err, errlen)) {
+      rc = -1;
+      break;
+    }
+    const char *op = json_string_value(json_object_get(node, "op"));
+    const op_rule *rule = NULL;
+    for (size_t k = 0; k < sizeof op_rules / sizeof op_rules[0]; k++)
+      if (strcmp(op_rules[k].op, op) == 0) rule = &op_rules[k];
+    if (!rule) {
+      rc = fail(err, errlen, "%s.op: unknown op \"%s\"", path, op);
+      break;
+    }
+    char ppath[80];
+    snprintf(ppath, sizeof ppath, "%s.params", path);
+    if (check_params(json_object_get(node, "params"), ppath, rule, err, errlen)) {
+      rc = -1;
+      break;
+    }
+    json_t *cost = json_object_get(node, "cost");
+    if (cost) {
+      snprintf(ppath, sizeof ppath, "%s.cost", path);
+      if (field(cost, ppath, "estimate", T_NUMBER, false, err, errlen) || field(cost, ppath, "max", T_NUMBER, false, err, errlen)) {
+        rc = -1;
+        break;
+      }
+      if (json_number_value(json_object_get(cost, "max")) < json_number_value(json_object_get(cost, "estimate"))) {
+        rc = fail(err, errlen, "%s.cost.max: less than the estimate", path);
+        break;
+      }
+    }
+    size_t k;
+    json_t *in;
+    json_array_foreach(json_object_get(node, "inputs"), k, in) {
+      if (!json_is_string(in) || !json_object_get(seen, json_string_value(in))) {
+        rc = fail(err, errlen, "%s.inputs[%zu]: not the id of an earlier node", path, k);
+        break;
+      }
+    }
+    if (rc) break;
+    char id[65];
+    vsc_ir_node_id(node, id);
+    const char *given = json_string_value(json_object_get(node, "id"));
+    if (strcmp(id, given) != 0) {
+      rc = fail(err, errlen, "%s.id: does not match its content (expected %s)", path, id);
+      break;
+    }
+    if (json_object_get(seen, id)) {
+      rc = fail(err, errlen, "%s.id: duplicate node", path);
+      break;
+    }
+    json_object_set_new(seen, id, json_string(op));
+  }
+  if (!rc) {
+    json_t *out = json_object_get(json_object_get(ir, "outputs"), "video");
+    if (!json_is_string(out)) rc = fail(err, errlen, "$.outputs.video: expected a node id");
+    else if (!json_object_get(seen, json_string_value(out))) rc = fail(err, errlen, "$.outputs.video: no such node");
+  }
+  json_decref(seen);
+  return rc;
+}

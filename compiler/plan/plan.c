@@ -1,0 +1,909 @@
+/* The planner. See docs/ir.md for the timeline model and the ops it emits. */
+#include "plan/plan.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir/ir.h"
+
+#define ERR(src, span, hint, ...) vsc_error(s->diags, VSC_STAGE_CHECK, src, span, hint, __VA_ARGS__)
+
+typedef struct {
+  vsc_session *s;
+  vsc_video_spec *v;
+  json_t *nodes;
+  double beat, offset; /* seconds per beat (0 = no grid) and first beat */
+  double meter;
+} planner;
+
+/* ---- nodes ------------------------------------------------------------------------- */
+
+static const char *src_of(vsc_session *s, vsc_source *src, vsc_span span) {
+  uint32_t line, col;
+  vsc_source_position(src, span.off, &line, &col);
+  return vsc_arena_printf(s->arena, "%s:%u:%u", src->name, line, col);
+}
+
+/* Appends a node; steals `params`. Returns the node's id (owned by the node). */
+static const char *add_node(planner *p, const char *op, json_t *params, const char *model,
+                            const char *const *inputs, int ninputs, const char *scene, const char *src) {
+  json_t *n = json_object();
+  json_t *in = json_array();
+  for (int i = 0; i < ninputs; i++) json_array_append_new(in, json_string(inputs[i]));
+  json_object_set_new(n, "op", json_string(op));
+  json_object_set_new(n, "inputs", in);
+  json_object_set_new(n, "params", params);
+  if (model) json_object_set_new(n, "model", json_string(model));
+  if (scene) json_object_set_new(n, "scene", json_string(scene));
+  if (src) json_object_set_new(n, "src", json_string(src));
+  char id[65];
+  vsc_ir_node_id(n, id);
+  json_object_set_new(n, "id", json_string(id));
+  json_array_append_new(p->nodes, n);
+  return json_string_value(json_object_get(n, "id"));
+}
+
+static json_t *last_node(planner *p) { return json_array_get(p->nodes, json_array_size(p->nodes) - 1); }
+
+static void set_cost(json_t *node, double estimate, double max) {
+  json_t *c = json_object();
+  json_object_set_new(c, "estimate", json_real(vsc_round_us(estimate)));
+  json_object_set_new(c, "max", json_real(vsc_round_us(max)));
+  json_object_set_new(node, "cost", c);
+}
+
+static void set_retry(json_t *node) {
+  json_t *r = json_object();
+  json_object_set_new(r, "attempts", json_integer(3));
+  json_object_set_new(r, "backoff", json_real(2.0));
+  json_object_set_new(node, "retry", r);
+}
+
+static json_t *color_json(uint32_t rgb) {
+  char b[8];
+  snprintf(b, sizeof b, "#%06x", rgb & 0xffffff);
+  return json_string(b);
+}
+
+static double t6(double t) { return vsc_round_us(t); }
+
+/* ---- models and cost -------------------------------------------------------------- */
+
+static int gcd(int a, int b) { return b ? gcd(b, a % b) : a; }
+
+static const char *aspect_string(vsc_session *s, int w, int h) {
+  int g = gcd(w, h);
+  return vsc_arena_printf(s->arena, "%d:%d", w / g, h / g);
+}
+
+static bool model_supports_aspect(const vsc_model_decl *m, int w, int h) {
+  if (!m->naspects) return true;
+  double want = (double)w / h;
+  for (int i = 0; i < m->naspects; i++)
+    if (fabs(m->aspects[i][0] / m->aspects[i][1] - want) < 0.02) return true;
+  return false;
+}
+
+/* The length the model is asked for: the nearest it can make that is not shorter. */
+static double model_duration(const vsc_model_decl *m, double need) {
+  if (m->dur_range) {
+    double d = ceil(need - 1e-6);
+    if (d < m->dur_min) d = m->dur_min;
+    if (d > m->dur_max) d = m->dur_max;
+    return d;
+  }
+  if (m->ndurations) {
+    double best = -1, longest = 0;
+    for (int i = 0; i < m->ndurations; i++) {
+      if (m->durations[i] > longest) longest = m->durations[i];
+      if (m->durations[i] >= need - 1e-6 && (best < 0 || m->durations[i] < best)) best = m->durations[i];
+    }
+    return best > 0 ? best : longest;
+  }
+  return ceil(need - 1e-6);
+}
+
+static double model_cost(const vsc_model_decl *m, double seconds, size_t characters) {
+  switch (m->per) {
+  case PRICE_SECOND: return m->price * seconds;
+  case PRICE_IMAGE: case PRICE_RUN: return m->price;
+  case PRICE_CHARACTER: return m->price * (double)characters;
+  case PRICE_GPU_SECOND: return m->price * m->gpu_estimate;
+  }
+  return 0;
+}
+
+/* Worst case: a GPU-time price can run long; everything else is known in advance. */
+static double model_cost_max(const vsc_model_decl *m, double seconds, size_t characters) {
+  double c = model_cost(m, seconds, characters);
+  return m->per == PRICE_GPU_SECOND ? 2 * c : c;
+}
+
+typedef struct {
+  const char *klass;        /* wanted class */
+  const vsc_model_decl *explicit_model;
+  bool final;
+  double seconds;
+  size_t characters;
+} model_need;
+
+/* Picks a model of the class: right tier first, able to make the frame, then cheapest. */
+static const vsc_model_decl *choose_model(planner *p, const model_need *need) {
+  if (need->explicit_model) return need->explicit_model;
+  vsc_session *s = p->s;
+  const vsc_model_decl *best = NULL;
+  int best_rank = 99;
+  double best_cost = 0;
+  for (int i = 0; i < s->nmodels; i++) {
+    const vsc_model_decl *m = s->models[i];
+    if (strcmp(m->klass, need->klass) != 0) continue;
+    /* Must make the frame; should make the whole shot; should be of the tier. */
+    int rank = 0;
+    if (!model_supports_aspect(m, p->v->width, p->v->height)) rank += 4;
+    if (need->seconds > 0 && model_duration(m, need->seconds) < need->seconds - 1e-6) rank += 2;
+    if ((strcmp(m->tier, "final") == 0) != need->final) rank += 1;
+    double cost = model_cost(m, model_duration(m, need->seconds), need->characters);
+    if (!best || rank < best_rank || (rank == best_rank && cost < best_cost)) {
+      best = m;
+      best_rank = rank;
+      best_cost = cost;
+    }
+  }
+  return best && best_rank < 4 ? best : NULL;
+}
+
+static void fallbacks_json(planner *p, json_t *node, const vsc_model_decl *m) {
+  if (!m->nfallbacks) return;
+  json_t *arr = json_array();
+  for (int i = 0; i < m->nfallbacks; i++) {
+    const vsc_model_decl *f = m->fallbacks[i] ? vsc_check_find_model(p->s, m->fallbacks[i]) : NULL;
+    if (f) json_array_append_new(arr, json_string(f->ref));
+  }
+  json_object_set_new(node, "fallbacks", arr);
+}
+
+/* Checks `with { … }` against the model's parameter schema. */
+static void check_params(planner *p, vsc_scene_spec *sc, const vsc_model_decl *m) {
+  vsc_session *s = p->s;
+  if (!sc->with) return;
+  const char *key;
+  json_t *value;
+  vsc_ast *arg = sc->with_node->body.head;
+  json_object_foreach(sc->with, key, value) {
+    vsc_ast *a = sc->with_node->body.head;
+    for (; a; a = a->next)
+      if (strcmp(a->name.str, key) == 0) break;
+    vsc_span span = a ? a->name.span : sc->with_node->kw;
+    vsc_span vspan = a ? a->vals[0].span : span;
+    const vsc_param_decl *pd = NULL;
+    for (int i = 0; i < m->nparams; i++)
+      if (strcmp(m->params[i].name, key) == 0) pd = &m->params[i];
+    if (!pd) {
+      const char *names[32];
+      for (int i = 0; i < m->nparams; i++) names[i] = m->params[i].name;
+      const char *close = vsc_closest(key, names, (size_t)m->nparams);
+      char h[128];
+      if (close) snprintf(h, sizeof h, "did you mean '%s'?", close);
+      else snprintf(h, sizeof h, "'vsc models' lists the parameters of '%s'", m->name);
+      ERR(sc->src, span, h, "model '%s' has no parameter '%s'", m->ref, key);
+      continue;
+    }
+    const char *t = pd->type;
+    bool ok = strcmp(t, "string") == 0 || strcmp(t, "file") == 0 ? json_is_string(value)
+              : strcmp(t, "int") == 0                              ? json_is_integer(value)
+              : strcmp(t, "number") == 0                           ? json_is_number(value)
+              : strcmp(t, "bool") == 0                             ? json_is_boolean(value)
+                                                                   : true;
+    if (!ok) {
+      ERR(sc->src, vspan, NULL, "parameter '%s' of '%s' must be %s %s", key, m->ref,
+          strcmp(t, "int") == 0 ? "an" : "a", strcmp(t, "int") == 0 ? "integer" : t);
+      continue;
+    }
+    if (json_is_number(value)) {
+      double x = json_number_value(value);
+      if ((pd->has_min && x < pd->min) || (pd->has_max && x > pd->max)) {
+        char h[96];
+        snprintf(h, sizeof h, "'%s' ranges from %g to %g", key, pd->has_min ? pd->min : -INFINITY,
+                 pd->has_max ? pd->max : INFINITY);
+        ERR(sc->src, vspan, h, "parameter '%s' = %g is out of range", key, x);
+        continue;
+      }
+    }
+    if (pd->enums && json_array_size(pd->enums)) {
+      bool found = false;
+      size_t i;
+      json_t *e;
+      json_array_foreach(pd->enums, i, e) if (json_equal(e, value)) found = true;
+      if (!found) {
+        char *list = json_dumps(pd->enums, JSON_COMPACT | JSON_ENCODE_ANY);
+        ERR(sc->src, vspan, NULL, "parameter '%s' must be one of %s", key, list);
+        free(list);
+      }
+    }
+  }
+  (void)arg;
+  for (int i = 0; i < m->nparams; i++) {
+    const vsc_param_decl *pd = &m->params[i];
+    if (!pd->required) continue;
+    bool generic = false;
+    for (int k = 0; k < m->ninputs; k++)
+      if (strcmp(m->input_names[1][k], pd->name) == 0) generic = true;
+    if (!generic && !json_object_get(sc->with, pd->name))
+      ERR(sc->src, sc->with_node->kw, NULL, "model '%s' needs parameter '%s'", m->ref, pd->name);
+  }
+}
+
+/* ---- timing --------------------------------------------------------------------------- */
+
+static double section_time(planner *p, const char *name, bool *found) {
+  for (int i = 0; i < p->v->music.nsections; i++)
+    if (strcmp(p->v->music.sections[i].name, name) == 0) {
+      *found = true;
+      return p->v->music.sections[i].at;
+    }
+  *found = false;
+  return 0;
+}
+
+static bool resolve_timeline(planner *p) {
+  vsc_session *s = p->s;
+  vsc_video_spec *v = p->v;
+  bool ok = true;
+  int rest = -1;
+  double t = 0, fixed = 0;
+  for (int i = 0; i < v->nscenes; i++) {
+    vsc_scene_spec *sc = &v->scenes[i];
+    sc->start = t;
+    switch (sc->dur_kind) {
+    case DUR_NONE: sc->duration = 5.0; break;
+    case DUR_TIME: sc->duration = sc->dur_value; break;
+    case DUR_BEATS:
+    case DUR_BARS:
+      if (!p->beat) {
+        ERR(sc->src, sc->dur_span, "declare the tempo: music \"…\" { tempo 120 }",
+            "'%g %s' needs a tempo", sc->dur_value, sc->dur_kind == DUR_BEATS ? "beats" : "bars");
+        ok = false;
+        sc->duration = 1;
+      } else {
+        sc->duration = sc->dur_value * p->beat * (sc->dur_kind == DUR_BARS ? p->meter : 1);
+      }
+      break;
+    case DUR_UNTIL: {
+      bool found;
+      double at = section_time(p, sc->until, &found);
+      if (!found) {
+        const char *names[32];
+        for (int k = 0; k < v->music.nsections; k++) names[k] = v->music.sections[k].name;
+        const char *close = vsc_closest(sc->until, names, (size_t)v->music.nsections);
+        char h[128];
+        if (close) snprintf(h, sizeof h, "did you mean '%s'?", close);
+        else snprintf(h, sizeof h, "declare it: music \"…\" { section %s at 16s }", sc->until);
+        ERR(sc->src, sc->dur_span, h, "unknown section '%s'", sc->until);
+        ok = false;
+        sc->duration = 1;
+      } else if (rest >= 0) {
+        ERR(sc->src, sc->dur_span, "give the earlier scene a duration", "'until %s' cannot follow a 'rest' scene", sc->until);
+        ok = false;
+        sc->duration = 1;
+      } else if (at <= t + 1e-6) {
+        ERR(sc->src, sc->dur_span, NULL, "section '%s' starts at %gs, before scene '%s' starts (%gs)", sc->until, at,
+            sc->name, t6(t));
+        ok = false;
+        sc->duration = 1;
+      } else {
+        sc->duration = at - t;
+      }
+      break;
+    }
+    case DUR_REST:
+      rest = i;
+      sc->duration = 0;
+      break;
+    }
+    if (sc->dur_kind != DUR_REST) fixed += sc->duration;
+    t += sc->duration;
+  }
+  if (!ok) return false;
+  if (!v->has_length) {
+    if (rest >= 0) {
+      ERR(v->scenes[rest].src, v->scenes[rest].dur_span, "add e.g. 'length 30s' to the video", "'rest' needs the video's length");
+      return false;
+    }
+    v->length = fixed;
+  } else if (rest >= 0) {
+    double left = v->length - fixed;
+    if (left < 0.1) {
+      ERR(v->scenes[rest].src, v->scenes[rest].dur_span, NULL,
+          "no time left for 'rest': the other scenes take %gs of the %gs length", t6(fixed), v->length);
+      return false;
+    }
+    v->scenes[rest].duration = left;
+  } else if (fabs(fixed - v->length) > 0.5 / v->fps) {
+    vsc_scene_spec *last = &v->scenes[v->nscenes - 1];
+    char h[160];
+    snprintf(h, sizeof h, "make one scene 'rest', or set 'length %gs'", t6(fixed));
+    ERR(v->src, v->node->kw, h, "scene durations add up to %gs but the video's length is %gs", t6(fixed), v->length);
+    vsc_note(s->diags, last->src, last->node->name.span, "the last scene ends at %gs", t6(fixed));
+    return false;
+  }
+  /* Starts again, now that 'rest' is known. */
+  t = 0;
+  for (int i = 0; i < v->nscenes; i++) {
+    v->scenes[i].start = t;
+    t += v->scenes[i].duration;
+  }
+  return true;
+}
+
+/* `cut on beats|bars`: every boundary moves to the nearest grid point. */
+static void snap_to_grid(planner *p) {
+  vsc_video_spec *v = p->v;
+  if (!v->music.cut_on || !p->beat) return;
+  double step = p->beat * (strcmp(v->music.cut_on, "bars") == 0 ? p->meter : 1);
+  double prev = 0;
+  for (int i = 0; i + 1 < v->nscenes; i++) {
+    double b = v->scenes[i].start + v->scenes[i].duration;
+    double k = round((b - p->offset) / step);
+    double snapped = p->offset + k * step;
+    if (snapped <= prev + step * 0.5) snapped = p->offset + (k + 1) * step; /* never empty a scene */
+    if (snapped >= v->length) snapped = b;
+    v->scenes[i + 1].snap_shift = snapped - b;
+    v->scenes[i].duration = snapped - v->scenes[i].start;
+    v->scenes[i + 1].start = snapped;
+    prev = snapped;
+  }
+  vsc_scene_spec *last = &v->scenes[v->nscenes - 1];
+  last->duration = v->length - last->start;
+}
+
+static bool check_transitions(planner *p) {
+  vsc_session *s = p->s;
+  vsc_video_spec *v = p->v;
+  bool ok = true;
+  for (int i = 0; i + 1 < v->nscenes; i++) {
+    vsc_scene_spec *a = &v->scenes[i], *b = &v->scenes[i + 1];
+    double o = a->transition ? a->trans_dur : 0;
+    if (o <= 0) continue;
+    double a_in = i > 0 && v->scenes[i - 1].transition ? v->scenes[i - 1].trans_dur : 0;
+    double b_out = b->transition ? b->trans_dur : 0;
+    const vsc_scene_spec *too_short = NULL;
+    if (o / 2 + a_in / 2 > a->duration + 1e-9) too_short = a;
+    else if (o / 2 + b_out / 2 > b->duration + 1e-9) too_short = b;
+    if (too_short) {
+      ERR(a->src, a->then_node->span, "shorten the transition or lengthen the scene",
+          "transition '%s' (%gs) is longer than scene '%s' (%gs) can hold", a->transition, o, too_short->name,
+          t6(too_short->duration));
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/* ---- building the graph ------------------------------------------------------------- */
+
+static long long scene_seed(const vsc_video_spec *v, const vsc_scene_spec *sc) {
+  if (sc->has_seed) return sc->seed;
+  uint32_t h = 2166136261u; /* FNV-1a of the scene name: stable when scenes move */
+  for (const char *c = sc->name; *c; c++) h = (h ^ (unsigned char)*c) * 16777619u;
+  return (long long)((v->seed + h) % 2147483647u);
+}
+
+static const char *merged_prompt(planner *p, const vsc_scene_spec *sc, const char *prompt, bool with_camera) {
+  vsc_buf b = {0};
+  vsc_buf_puts(&b, prompt);
+  if (with_camera && sc->camera && strcmp(sc->camera, "static") != 0) vsc_buf_printf(&b, ", camera %s", sc->camera);
+  const char *look = p->v->style.look;
+  if (look && *look) vsc_buf_printf(&b, ". %s", look);
+  if (sc->look && *sc->look) vsc_buf_printf(&b, "%s%s", look && *look ? ", " : ". ", sc->look);
+  char *out = vsc_arena_strdup(p->s->arena, b.s);
+  vsc_buf_free(&b);
+  return out;
+}
+
+static json_t *palette_json(const vsc_video_spec *v) {
+  json_t *a = json_array();
+  for (int i = 0; i < v->style.npalette; i++) json_array_append_new(a, color_json(v->style.palette[i]));
+  return a;
+}
+
+typedef struct {
+  const char *id;          /* node that makes the picture, or NULL (colour card) */
+  const char *type;        /* clip | image | color */
+  double clip_len;         /* length of a clip source */
+  double in_point;
+  double shot_len;
+  double clip_start;       /* timeline time the source starts playing */
+  double cost, cost_max;
+  const char *model;
+} scene_source;
+
+static const char *generate_node(planner *p, vsc_scene_spec *sc, const char *kind, const char *prompt,
+                                 const vsc_model_decl *m, double seconds, const char *image_id, double *cost,
+                                 double *cost_max) {
+  vsc_video_spec *v = p->v;
+  json_t *params = json_object();
+  json_object_set_new(params, "kind", json_string(kind));
+  json_object_set_new(params, "prompt", json_string(merged_prompt(p, sc, prompt, strcmp(kind, "video") == 0)));
+  if (v->style.avoid) json_object_set_new(params, "negative", json_string(v->style.avoid));
+  json_object_set_new(params, "width", json_integer(v->width));
+  json_object_set_new(params, "height", json_integer(v->height));
+  json_object_set_new(params, "aspect", json_string(aspect_string(p->s, v->width, v->height)));
+  json_object_set_new(params, "seed", json_integer(scene_seed(v, sc)));
+  json_object_set_new(params, "label", json_string(sc->name));
+  json_object_set_new(params, "palette", palette_json(v));
+  if (strcmp(kind, "video") == 0) {
+    json_object_set_new(params, "duration", json_real(t6(seconds)));
+    json_object_set_new(params, "fps", json_integer(v->fps));
+    json_object_set_new(params, "camera", json_string(sc->camera ? sc->camera : "static"));
+  }
+  if (image_id) json_object_set_new(params, "image", json_integer(0));
+  json_object_set_new(params, "input", sc->with && m == sc->model ? json_deep_copy(sc->with)
+                                        : sc->with && !sc->model ? json_deep_copy(sc->with)
+                                                                 : json_object());
+  const char *inputs[1] = {image_id};
+  const char *id = add_node(p, "generate", params, m ? m->ref : NULL, inputs, image_id ? 1 : 0, sc->name,
+                            src_of(p->s, sc->src, sc->shot_node ? sc->shot_node->kw : sc->node->kw));
+  json_t *node = last_node(p);
+  if (m) {
+    double c = model_cost(m, seconds, 0), cm = model_cost_max(m, seconds, 0);
+    set_cost(node, c, cm);
+    set_retry(node);
+    fallbacks_json(p, node, m);
+    *cost += c;
+    *cost_max += cm;
+  }
+  return id;
+}
+
+static const char *asset_node(planner *p, const char *path, const char *rel, const char *media, vsc_source *src,
+                              vsc_span span, const char *scene) {
+  vsc_session *s = p->s;
+  char sha[65];
+  if (vsc_sha256_file(path, sha) != 0) {
+    ERR(src, span, NULL, "cannot read '%s'", rel);
+    return NULL;
+  }
+  json_t *params = json_object();
+  /* Relative to the IR's root (the script's directory), as the script wrote it. */
+  const char *root = s->root_dir;
+  size_t rl = strlen(root);
+  const char *stored = path;
+  if (strcmp(root, ".") != 0 && strncmp(path, root, rl) == 0 && path[rl] == '/') stored = path + rl + 1;
+  json_object_set_new(params, "path", json_string(stored));
+  json_object_set_new(params, "media", json_string(media));
+  json_object_set_new(params, "sha256", json_string(sha));
+  return add_node(p, "asset", params, NULL, NULL, 0, scene, src_of(s, src, span));
+}
+
+static bool final_tier(const vsc_video_spec *v, const vsc_scene_spec *sc) {
+  return sc->tier >= 0 ? sc->tier == 1 : v->quality == 1;
+}
+
+static const vsc_model_decl *pick(planner *p, vsc_scene_spec *sc, const char *default_class, double seconds,
+                                  size_t chars, bool explicit_applies) {
+  vsc_session *s = p->s;
+  model_need need = {.klass = default_class, .final = final_tier(p->v, sc), .seconds = seconds, .characters = chars};
+  if (explicit_applies) {
+    if (sc->model) need.explicit_model = sc->model;
+    if (sc->klass) need.klass = sc->klass;
+  }
+  const vsc_model_decl *m = choose_model(p, &need);
+  if (need.explicit_model && !model_supports_aspect(m, p->v->width, p->v->height)) {
+    ERR(sc->src, sc->model_node->vals[0].span, "choose another model or change the video's size",
+        "model '%s' cannot make %s frames (%dx%d)", m->ref, aspect_string(s, p->v->width, p->v->height), p->v->width,
+        p->v->height);
+  }
+  if (!m) {
+    vsc_span span = sc->model_node && explicit_applies ? sc->model_node->vals[0].span : sc->shot_node ? sc->shot_node->kw : sc->node->kw;
+    ERR(sc->src, span, "add one to the registry with 'model NAME \"owner/name\" { … }'",
+        "no model of class '%s' can make %s frames", need.klass, aspect_string(s, p->v->width, p->v->height));
+  }
+  return m;
+}
+
+static scene_source plan_shot(planner *p, vsc_scene_spec *sc, double shot_len) {
+  vsc_session *s = p->s;
+  vsc_video_spec *v = p->v;
+  scene_source src = {.type = "color", .shot_len = shot_len};
+  bool fin = final_tier(v, sc);
+  switch (sc->shot) {
+  case SHOT_VIDEO: {
+    const char *image_id = NULL;
+    if (sc->from_path) {
+      image_id = asset_node(p, sc->from_path, sc->from_path, "image", sc->src, sc->shot_node->kw, sc->name);
+    } else if (sc->from_prompt) {
+      const vsc_model_decl *im = pick(p, sc, fin ? "image.premium" : "image.fast", 0, 0, false);
+      if (im) image_id = generate_node(p, sc, "image", sc->from_prompt, im, 0, NULL, &src.cost, &src.cost_max);
+    }
+    const char *klass = image_id ? (fin ? "i2v.premium" : "i2v.fast") : (fin ? "video.premium" : "video.fast");
+    const vsc_model_decl *m = pick(p, sc, klass, shot_len, 0, true);
+    if (!m) return src;
+    check_params(p, sc, m);
+    double gen = model_duration(m, shot_len);
+    if (gen - shot_len >= 1.0)
+      vsc_warning(s->diags, sc->src, sc->shot_node->kw, NULL,
+                  "scene '%s' needs %gs of video; '%s' makes %gs, so the clip is trimmed", sc->name, t6(shot_len), m->ref, gen);
+    else if (gen < shot_len - 1e-6)
+      vsc_warning(s->diags, sc->src, sc->shot_node->kw, NULL,
+                  "scene '%s' needs %gs of video; '%s' makes at most %gs, so the clip is held on its last frame", sc->name, t6(shot_len),
+                  m->ref, gen);
+    src.id = generate_node(p, sc, "video", sc->prompt, m, gen, image_id, &src.cost, &src.cost_max);
+    src.type = "clip";
+    src.clip_len = gen;
+    src.model = m->ref;
+    break;
+  }
+  case SHOT_IMAGE: {
+    const vsc_model_decl *m = pick(p, sc, fin ? "image.premium" : "image.fast", 0, 0, true);
+    if (!m) return src;
+    check_params(p, sc, m);
+    src.id = generate_node(p, sc, "image", sc->prompt, m, 0, NULL, &src.cost, &src.cost_max);
+    src.type = "image";
+    src.model = m->ref;
+    break;
+  }
+  case SHOT_FILE:
+    src.id = asset_node(p, sc->path, sc->path, sc->path_media ? sc->path_media : "video", sc->src, sc->shot_node->kw, sc->name);
+    src.type = sc->path_media && strcmp(sc->path_media, "image") == 0 ? "image" : "clip";
+    src.clip_len = 0; /* unknown until the compositor probes it; it loops or holds */
+    src.in_point = sc->in_point;
+    if (sc->model_node) vsc_warning(s->diags, sc->src, sc->model_node->kw, NULL, "'model' has no effect on a file shot");
+    break;
+  case SHOT_COLOR:
+  case SHOT_NONE:
+    break;
+  }
+  if (src.id && strcmp(src.type, "image") == 0 && sc->animate) {
+    json_t *params = json_object();
+    json_object_set_new(params, "move", json_string(sc->animate));
+    json_object_set_new(params, "from", json_real(sc->anim_from));
+    json_object_set_new(params, "to", json_real(sc->anim_to));
+    json_object_set_new(params, "duration", json_real(t6(shot_len)));
+    json_object_set_new(params, "width", json_integer(v->width));
+    json_object_set_new(params, "height", json_integer(v->height));
+    json_object_set_new(params, "fps", json_integer(v->fps));
+    const char *in[1] = {src.id};
+    src.id = add_node(p, "animate", params, NULL, in, 1, sc->name, src_of(s, sc->src, sc->shot_node->kw));
+    src.type = "clip";
+    src.clip_len = shot_len;
+  }
+  return src;
+}
+
+static json_t *texts_json(const vsc_scene_spec *sc) {
+  json_t *arr = json_array();
+  for (int i = 0; i < sc->ntexts; i++) {
+    const vsc_text_spec *t = &sc->texts[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "text", json_string(t->text ? t->text : ""));
+    json_object_set_new(o, "x", t->x ? json_string(t->x) : json_real(t->xf));
+    json_object_set_new(o, "y", t->y ? json_string(t->y) : json_real(t->yf));
+    json_object_set_new(o, "size", json_real(t->size));
+    json_object_set_new(o, "font", json_string(t->font));
+    json_object_set_new(o, "color", color_json(t->color));
+    json_object_set_new(o, "start", json_real(t6(t->start)));
+    json_object_set_new(o, "end", json_real(t6(t->end >= 0 && t->end < sc->duration ? t->end : sc->duration)));
+    json_object_set_new(o, "fade", json_real(t->fade));
+    json_object_set_new(o, "box", t->box ? color_json(t->box_color) : json_false());
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
+
+/* One scene's picture over a segment that starts at timeline time t0. */
+static json_t *layers_json(planner *p, const vsc_scene_spec *sc, const scene_source *src, double t0, int input) {
+  json_t *l = json_object();
+  json_t *source = json_object();
+  json_object_set_new(source, "type", json_string(src->type));
+  if (strcmp(src->type, "color") == 0) {
+    json_object_set_new(source, "color", color_json(sc->shot == SHOT_COLOR ? sc->color : 0x000000));
+  } else {
+    json_object_set_new(source, "input", json_integer(input));
+    if (strcmp(src->type, "clip") == 0) {
+      double offset = t0 - src->clip_start + src->in_point;
+      json_object_set_new(source, "offset", json_real(t6(offset < 0 ? 0 : offset)));
+      json_object_set_new(source, "loop", json_boolean(src->clip_len > 0 && src->clip_len < src->shot_len - 1e-6));
+    }
+  }
+  json_object_set_new(l, "source", source);
+  json_object_set_new(l, "fit", json_string(sc->fit ? sc->fit : p->v->fit));
+  json_object_set_new(l, "t", json_real(t6(t0 - sc->start)));
+  json_object_set_new(l, "texts", texts_json(sc));
+  return l;
+}
+
+static json_t *encode_json(const vsc_session *s, const vsc_video_spec *v) {
+  json_t *e = json_object();
+  json_object_set_new(e, "codec", json_string("libx264"));
+  json_object_set_new(e, "pix_fmt", json_string("yuv420p"));
+  int crf = s->preview ? 30 : v->quality ? 18 : 23;
+  const char *preset = s->preview ? "ultrafast" : v->quality ? "medium" : "veryfast";
+  json_object_set_new(e, "crf", json_integer(crf));
+  json_object_set_new(e, "preset", json_string(preset));
+  return e;
+}
+
+static const char *segment_node(planner *p, const char *kind, int f0, int f1, const char *transition,
+                                const vsc_scene_spec *a, const scene_source *sa, const vsc_scene_spec *b,
+                                const scene_source *sb) {
+  vsc_video_spec *v = p->v;
+  double t0 = (double)f0 / v->fps;
+  json_t *params = json_object();
+  json_object_set_new(params, "kind", json_string(kind));
+  json_object_set_new(params, "t0", json_real(t6(t0)));
+  json_object_set_new(params, "duration", json_real(t6((double)(f1 - f0) / v->fps)));
+  json_object_set_new(params, "width", json_integer(v->width));
+  json_object_set_new(params, "height", json_integer(v->height));
+  json_object_set_new(params, "fps", json_integer(v->fps));
+  json_object_set_new(params, "encode", encode_json(p->s, v));
+  const char *inputs[2];
+  int n = 0;
+  int ia = -1, ib = -1;
+  if (sa->id) inputs[ia = n++] = sa->id;
+  if (b && sb->id) {
+    if (sa->id && strcmp(sa->id, sb->id) == 0) ib = ia;
+    else inputs[ib = n++] = sb->id;
+  }
+  json_object_set_new(params, "a", layers_json(p, a, sa, t0, ia));
+  if (b) {
+    json_object_set_new(params, "b", layers_json(p, b, sb, t0, ib));
+    json_object_set_new(params, "transition", json_string(transition));
+  }
+  return add_node(p, "segment", params, NULL, inputs, n, b ? NULL : a->name,
+                  src_of(p->s, a->src, b && a->then_node ? a->then_node->kw : a->node->kw));
+}
+
+static const char *tts_node(planner *p, const vsc_voice_spec *vo, vsc_scene_spec *sc, double *cost, double *cost_max) {
+  vsc_video_spec *v = p->v;
+  vsc_scene_spec dummy = {.name = "voice-over", .tier = -1};
+  const vsc_model_decl *m = pick(p, sc ? sc : &dummy, "tts", 0, strlen(vo->text ? vo->text : ""), false);
+  (void)v;
+  json_t *params = json_object();
+  json_object_set_new(params, "text", json_string(vo->text ? vo->text : ""));
+  json_object_set_new(params, "voice", json_string(vo->voice));
+  json_object_set_new(params, "rate", json_real(1.0));
+  const char *id = add_node(p, "tts", params, m ? m->ref : NULL, NULL, 0, sc ? sc->name : NULL,
+                            src_of(p->s, vo->node->src, vo->node->kw));
+  if (m) {
+    size_t chars = strlen(vo->text ? vo->text : "");
+    double c = model_cost(m, (double)chars / 15.0, chars), cm = model_cost_max(m, (double)chars / 15.0, chars);
+    set_cost(last_node(p), c, cm);
+    set_retry(last_node(p));
+    fallbacks_json(p, last_node(p), m);
+    *cost += c;
+    *cost_max += cm;
+  }
+  return id;
+}
+
+static const char *bar_beat(planner *p, double t) {
+  if (!p->beat) return NULL;
+  double beats = (t - p->offset) / p->beat;
+  if (beats < -1e-6) return NULL;
+  double bar = floor(beats / p->meter + 1e-9);
+  double beat = beats - bar * p->meter;
+  if (fabs(beat - round(beat)) < 1e-3) return vsc_arena_printf(p->s->arena, "%d:%d", (int)bar + 1, (int)round(beat) + 1);
+  return vsc_arena_printf(p->s->arena, "%d:%.2f", (int)bar + 1, beat + 1);
+}
+
+int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
+  planner P = {.s = s, .v = v, .nodes = json_array(), .meter = v->music.meter > 0 ? v->music.meter : 4};
+  planner *p = &P;
+  if (v->music.present && v->music.has_tempo) {
+    p->beat = 60.0 / v->music.tempo;
+    p->offset = v->music.offset;
+  }
+  if (s->preview) {
+    v->width = (v->width / 2) & ~1;
+    v->height = (v->height / 2) & ~1;
+  }
+  if (!resolve_timeline(p) || (snap_to_grid(p), !check_transitions(p))) {
+    json_decref(p->nodes);
+    return -1;
+  }
+  int n = v->nscenes;
+  scene_source *srcs = calloc((size_t)n, sizeof *srcs);
+  double *scene_cost = calloc((size_t)n, sizeof *scene_cost), *scene_max = calloc((size_t)n, sizeof *scene_max);
+  const char **voice_ids = calloc(16 * (size_t)n + 32, sizeof *voice_ids);
+  double *voice_at = calloc(16 * (size_t)n + 32, sizeof *voice_at);
+  int nvoice = 0;
+  for (int i = 0; i < n; i++) {
+    vsc_scene_spec *sc = &v->scenes[i];
+    double in = i > 0 && v->scenes[i - 1].transition ? v->scenes[i - 1].trans_dur : 0;
+    double outd = sc->transition && i + 1 < n ? sc->trans_dur : 0;
+    double shot_len = sc->duration + in / 2 + outd / 2;
+    srcs[i] = plan_shot(p, sc, shot_len);
+    srcs[i].clip_start = sc->start - in / 2;
+    scene_cost[i] = srcs[i].cost;
+    scene_max[i] = srcs[i].cost_max;
+    for (int k = 0; k < sc->nvoices; k++) {
+      voice_ids[nvoice] = tts_node(p, &sc->voices[k], sc, &scene_cost[i], &scene_max[i]);
+      voice_at[nvoice++] = sc->start + sc->voices[k].at;
+    }
+  }
+  double extra_cost = 0, extra_max = 0;
+  for (int k = 0; k < v->nvoices; k++) {
+    if (v->voices[k].at >= v->length)
+      ERR(v->src, v->voices[k].node->span, NULL, "voice line starts at %gs, after the video ends (%gs)", v->voices[k].at,
+          t6(v->length));
+    voice_ids[nvoice] = tts_node(p, &v->voices[k], NULL, &extra_cost, &extra_max);
+    voice_at[nvoice++] = v->voices[k].at;
+  }
+  /* Segments tile the timeline in whole frames, so their sum is the length exactly. */
+  const char **segs = calloc(2 * (size_t)n + 1, sizeof *segs);
+  int nseg = 0;
+  int fps = v->fps;
+  int frame = 0;
+  for (int i = 0; i < n; i++) {
+    vsc_scene_spec *sc = &v->scenes[i];
+    double outd = sc->transition && i + 1 < n ? sc->trans_dur : 0;
+    double end = sc->start + sc->duration;
+    int body_end = (int)llround((end - outd / 2) * fps);
+    if (i + 1 == n) body_end = (int)llround(v->length * fps);
+    if (body_end > frame) segs[nseg++] = segment_node(p, "body", frame, body_end, NULL, sc, &srcs[i], NULL, NULL);
+    if (body_end > frame) frame = body_end;
+    if (outd > 0) {
+      int trans_end = (int)llround((end + outd / 2) * fps);
+      if (trans_end > frame) {
+        segs[nseg++] = segment_node(p, "transition", frame, trans_end, sc->transition, sc, &srcs[i], &v->scenes[i + 1],
+                                    &srcs[i + 1]);
+        frame = trans_end;
+      }
+    }
+  }
+  json_t *cparams = json_object();
+  json_object_set_new(cparams, "count", json_integer(nseg));
+  const char *concat = add_node(p, "concat", cparams, NULL, segs, nseg, NULL, src_of(s, v->src, v->node->kw));
+
+  /* The sound track: music, voices, kept clip audio. */
+  const char *audio_in[64];
+  int nin = 0;
+  json_t *aparams = json_object();
+  json_object_set_new(aparams, "length", json_real(t6(v->length)));
+  json_object_set_new(aparams, "sample_rate", json_integer(48000));
+  json_object_set_new(aparams, "loudness", json_real(-14.0));
+  if (v->music.present) {
+    const char *mid = NULL;
+    vsc_music_spec *mu = &v->music;
+    if (mu->generate) {
+      vsc_scene_spec dummy = {.name = "music", .tier = -1, .node = mu->node, .src = mu->node->src};
+      const vsc_model_decl *m = pick(p, &dummy, "music", v->length, 0, false);
+      json_t *params = json_object();
+      json_object_set_new(params, "kind", json_string("music"));
+      json_object_set_new(params, "prompt", json_string(mu->prompt ? mu->prompt : ""));
+      json_object_set_new(params, "duration", json_real(t6(ceil(v->length))));
+      json_object_set_new(params, "tempo", json_real(mu->tempo));
+      json_object_set_new(params, "seed", json_integer(v->seed));
+      json_object_set_new(params, "input", json_object());
+      mid = add_node(p, "generate", params, m ? m->ref : NULL, NULL, 0, NULL, src_of(s, mu->node->src, mu->node->kw));
+      if (m) {
+        double c = model_cost(m, ceil(v->length), 0), cm = model_cost_max(m, ceil(v->length), 0);
+        set_cost(last_node(p), c, cm);
+        set_retry(last_node(p));
+        fallbacks_json(p, last_node(p), m);
+        extra_cost += c;
+        extra_max += cm;
+      }
+    } else if (mu->path) {
+      mid = asset_node(p, mu->path, mu->rel, "audio", mu->node->src, mu->node->vals[0].span, NULL);
+    }
+    if (mid) {
+      json_t *m = json_object();
+      json_object_set_new(m, "input", json_integer(nin));
+      json_object_set_new(m, "volume", json_real(mu->volume));
+      json_object_set_new(m, "fade_in", json_real(mu->fade_in));
+      json_object_set_new(m, "fade_out", json_real(mu->fade_out));
+      json_object_set_new(m, "loop", json_boolean(mu->loop));
+      json_object_set_new(m, "start", json_real(mu->start));
+      json_object_set_new(aparams, "music", m);
+      audio_in[nin++] = mid;
+      if (mu->has_duck) {
+        json_t *d = json_object();
+        json_object_set_new(d, "amount", json_real(mu->duck));
+        json_object_set_new(aparams, "duck", d);
+      }
+    }
+  }
+  json_t *voices = json_array();
+  for (int k = 0; k < nvoice && nin < 60; k++) {
+    json_t *o = json_object();
+    json_object_set_new(o, "input", json_integer(nin));
+    json_object_set_new(o, "at", json_real(t6(voice_at[k])));
+    json_object_set_new(o, "volume", json_real(0.0));
+    json_array_append_new(voices, o);
+    audio_in[nin++] = voice_ids[k];
+  }
+  json_object_set_new(aparams, "voices", voices);
+  json_t *clips = json_array();
+  for (int i = 0; i < n && nin < 63; i++) {
+    vsc_scene_spec *sc = &v->scenes[i];
+    if (!sc->keep_audio || !srcs[i].id) continue;
+    json_t *o = json_object();
+    json_object_set_new(o, "input", json_integer(nin));
+    json_object_set_new(o, "at", json_real(t6(sc->start)));
+    json_object_set_new(o, "offset", json_real(t6(sc->in_point)));
+    json_object_set_new(o, "duration", json_real(t6(sc->duration)));
+    json_object_set_new(o, "volume", json_real(0.0));
+    json_array_append_new(clips, o);
+    audio_in[nin++] = srcs[i].id;
+  }
+  json_object_set_new(aparams, "clips", clips);
+  const char *audio = add_node(p, "audio", aparams, NULL, audio_in, nin, NULL, src_of(s, v->src, v->node->kw));
+  json_t *mparams = json_object();
+  json_object_set_new(mparams, "faststart", json_true());
+  const char *mux_in[2] = {concat, audio};
+  const char *mux = add_node(p, "mux", mparams, NULL, mux_in, 2, NULL, src_of(s, v->src, v->node->kw));
+
+  /* The budget: the cheapest the plan could be must fit. */
+  double total = extra_cost, total_max = extra_max;
+  for (int i = 0; i < n; i++) total += scene_cost[i], total_max += scene_max[i];
+  if (v->has_budget && total > v->budget + 1e-9) {
+    ERR(v->src, v->node->kw, "raise 'budget', use 'quality draft', or shorten scenes",
+        "estimated cost $%.2f is over the budget of $%.2f", total, v->budget);
+    for (int i = 0; i < n; i++)
+      if (scene_cost[i] > 0)
+        vsc_note(s->diags, v->scenes[i].src, v->scenes[i].node->name.span, "scene '%s': $%.3f (%s)", v->scenes[i].name,
+                 scene_cost[i], srcs[i].model ? srcs[i].model : "voice");
+    if (extra_cost > 0) vsc_note(s->diags, v->src, v->node->kw, "music and video-level voice-over: $%.3f", extra_cost);
+  }
+
+  json_t *ir = json_object();
+  json_object_set_new(ir, "format", json_string("vsc-ir"));
+  json_object_set_new(ir, "version", json_integer(VSC_IR_VERSION));
+  json_object_set_new(ir, "root", json_string(s->root_dir));
+  json_t *video = json_object();
+  json_object_set_new(video, "title", json_string(v->title));
+  json_object_set_new(video, "width", json_integer(v->width));
+  json_object_set_new(video, "height", json_integer(v->height));
+  json_object_set_new(video, "fps", json_integer(v->fps));
+  json_object_set_new(video, "length", json_real(t6(v->length)));
+  json_object_set_new(video, "budget", v->has_budget ? json_real(v->budget) : json_null());
+  json_object_set_new(video, "quality", json_string(v->quality ? "final" : "draft"));
+  json_object_set_new(video, "seed", json_integer(v->seed));
+  json_object_set_new(video, "provider", json_string(v->provider));
+  json_object_set_new(video, "src", json_string(src_of(s, v->src, v->node->kw)));
+  if (p->beat) {
+    json_object_set_new(video, "tempo", json_real(v->music.tempo));
+    json_object_set_new(video, "meter", json_integer((json_int_t)p->meter));
+  }
+  json_object_set_new(ir, "video", video);
+  json_t *scenes = json_array();
+  for (int i = 0; i < n; i++) {
+    vsc_scene_spec *sc = &v->scenes[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(sc->name));
+    json_object_set_new(o, "start", json_real(t6(sc->start)));
+    json_object_set_new(o, "duration", json_real(t6(sc->duration)));
+    json_object_set_new(o, "model", srcs[i].model ? json_string(srcs[i].model) : json_null());
+    json_object_set_new(o, "estimated_cost", json_real(t6(scene_cost[i])));
+    json_object_set_new(o, "src", json_string(src_of(s, sc->src, sc->node->kw)));
+    const char *bb = bar_beat(p, sc->start);
+    if (bb) json_object_set_new(o, "bar", json_string(bb));
+    if (sc->snap_shift != 0) json_object_set_new(o, "snap", json_real(t6(sc->snap_shift)));
+    if (sc->transition && i + 1 < n) {
+      json_object_set_new(o, "transition", json_string(sc->transition));
+      json_object_set_new(o, "transition_duration", json_real(t6(sc->trans_dur)));
+    }
+    json_array_append_new(scenes, o);
+  }
+  json_object_set_new(ir, "scenes", scenes);
+  json_object_set_new(ir, "nodes", p->nodes);
+  json_t *outputs = json_object();
+  json_object_set_new(outputs, "video", json_string(mux));
+  json_object_set_new(ir, "outputs", outputs);
+  json_object_set_new(ir, "estimated_cost", json_real(t6(total)));
+  free(srcs);
+  free(scene_cost);
+  free(scene_max);
+  free(voice_ids);
+  free(voice_at);
+  free(segs);
+  if (vsc_diag_error_count(s->diags)) {
+    json_decref(ir);
+    return -1;
+  }
+  *out = ir;
+  return 0;
+}
