@@ -53,6 +53,7 @@ typedef struct vsc_comp_media_info {
   int has_audio;     /* a decodable audio stream */
   int width, height; /* of the video stream */
   double fps;        /* average frame rate of the video stream, 0 if unknown */
+  double start_time; /* seconds of the first timestamp (0 for most files) */
   int is_image;      /* a single still picture (png, jpeg, ...) */
 } vsc_comp_media_info;
 

@@ -1,0 +1,448 @@
+/*
+** The `segment` and `animate` ops: each builds one libavfilter graph from the node's params
+** (docs/ir.md) and renders it with comp_run. A segment normalises its scene layers (fit,
+** frame rate, pixel format, SAR), trims or loops or freezes clips, draws text and, for a
+** transition segment, crossfades the two scenes with xfade. When the full graph cannot be
+** configured it falls back to a hard cut, then to no text (see vsc_compositor.h).
+*/
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "comp.h"
+
+typedef enum { LAYER_CLIP, LAYER_IMAGE, LAYER_COLOR } layer_type;
+
+/* One scene's picture over the segment (the IR's LAYERS object). */
+typedef struct {
+  layer_type type;
+  const char *path;          /* clip or image file (borrowed from inputs) */
+  double offset;             /* clip time at the segment's first frame */
+  int loop;                  /* repeat a clip that is shorter than needed */
+  char color[16];            /* colour card, libav syntax */
+  int contain;               /* fit: contain (pad) instead of cover (crop) */
+  double t;                  /* scene time at the segment's first frame */
+  const json_t *texts;       /* array of text objects, or NULL (borrowed from the node) */
+  vsc_comp_media_info info;  /* probe result of path */
+} layer;
+
+/* Everything a segment render needs, read from params. */
+typedef struct {
+  int transition;            /* a transition segment (two layers) */
+  double duration;
+  int width, height, fps;
+  int64_t frames;            /* round(duration * fps) */
+  const char *xfade;         /* xfade transition name */
+  vsc_encode_opts enc;
+  layer a, b;
+  char where[300];           /* "scene 'x' (file:l:c): " for messages */
+} seg;
+
+/* Graph simplification levels, tried in order until one configures. */
+enum { LEVEL_FULL, LEVEL_CUT, LEVEL_NO_TEXT };
+
+static int read_layer(const json_t *obj, const char *name, const char *const *inputs, size_t ninputs, int fps,
+                      layer *L, vsc_op_error *err, const char *where) {
+  memset(L, 0, sizeof *L);
+  if (!json_is_object(obj)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s': expected an object", where, name);
+  const json_t *src = json_object_get(obj, "source");
+  if (!json_is_object(src))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s.source': expected an object", where, name);
+  const char *type, *fit;
+  if (comp_get_str(src, "type", NULL, &type, err, where) < 0) return -1;
+  if (!type) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s.source.type' is missing", where, name);
+  if (comp_get_str(obj, "fit", "cover", &fit, err, where) < 0) return -1;
+  if (strcmp(fit, "cover") && strcmp(fit, "contain"))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s.fit': expected cover or contain, not '%s'", where, name, fit);
+  L->contain = !strcmp(fit, "contain");
+  if (comp_get_num(obj, "t", 0, &L->t, err, where) < 0) return -1;
+  L->texts = json_object_get(obj, "texts");
+  if (L->texts && !json_is_null(L->texts) && !json_is_array(L->texts))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s.texts': expected an array", where, name);
+  if (!strcmp(type, "color")) {
+    const char *c;
+    L->type = LAYER_COLOR;
+    if (comp_get_str(src, "color", "#000000", &c, err, where) < 0) return -1;
+    if (comp_color(c, L->color) < 0)
+      return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s.source.color': '%s' is not #rgb or #rrggbb", where, name, c);
+    return 0;
+  }
+  size_t idx;
+  if (strcmp(type, "clip") && strcmp(type, "image"))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s.source.type': unknown '%s'", where, name, type);
+  if (comp_get_input(src, "input", ninputs, &idx, err, where) < 0) return -1;
+  L->path = inputs[idx];
+  L->type = !strcmp(type, "clip") ? LAYER_CLIP : LAYER_IMAGE;
+  if (comp_get_num(src, "offset", 0, &L->offset, err, where) < 0) return -1;
+  if (comp_get_bool(src, "loop", 0, &L->loop, err, where) < 0) return -1;
+  if (L->offset < 0) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s.source.offset' is negative", where, name);
+  /* Validate the file before building anything around it. */
+  vsc_op_error perr = {0};
+  if (vsc_comp_probe_info(L->path, &L->info, &perr) < 0)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%s%s", where, perr.msg);
+  if (!L->info.has_video)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sinput '%s' has no video stream", where, L->path);
+  if (L->info.is_image || L->info.duration <= 0) L->type = LAYER_IMAGE; /* a still named as a clip */
+  (void)fps;
+  return 0;
+}
+
+/* Appends an x or y position expression for drawtext. */
+static int text_pos(comp_sb *sb, const json_t *v, int horizontal, vsc_op_error *err, const char *where) {
+  const char *dim = horizontal ? "w" : "h", *tdim = horizontal ? "text_w" : "text_h";
+  if (!v || json_is_null(v)) {
+    comp_sb_printf(sb, "(%s-%s)/2", dim, tdim);
+    return 0;
+  }
+  if (json_is_number(v)) {
+    comp_sb_printf(sb, "%s*%.6f-%s/2", dim, json_number_value(v), tdim);
+    return 0;
+  }
+  const char *s = json_string_value(v);
+  if (s && !strcmp(s, "center"))
+    comp_sb_printf(sb, "(%s-%s)/2", dim, tdim);
+  else if (s && !strcmp(s, horizontal ? "left" : "top"))
+    comp_sb_printf(sb, "%s*0.05", dim);
+  else if (s && !strcmp(s, horizontal ? "right" : "bottom"))
+    comp_sb_printf(sb, "%s-%s-%s*0.05", dim, tdim, dim);
+  else
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%stext %s position '%s' is not %s, center, %s or a fraction", where,
+                       horizontal ? "x" : "y", s ? s : "?", horizontal ? "left" : "top", horizontal ? "right" : "bottom");
+  return 0;
+}
+
+/* Appends ",drawtext=..." for every text of L visible during the segment. */
+static int text_filters(comp_sb *sb, const seg *s, const layer *L, vsc_op_error *err) {
+  if (!L->texts) return 0;
+  size_t i;
+  const json_t *tx;
+  json_array_foreach(L->texts, i, tx) {
+    const char *where = s->where;
+    if (!json_is_object(tx)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu]: expected an object", where, i);
+    const char *text, *font, *color;
+    double size, start, end, fade;
+    if (comp_get_str(tx, "text", NULL, &text, err, where) < 0) return -1;
+    if (!text) return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].text is missing", where, i);
+    if (comp_get_str(tx, "font", "DejaVu Sans", &font, err, where) < 0) return -1;
+    if (comp_get_str(tx, "color", "#ffffff", &color, err, where) < 0) return -1;
+    if (comp_get_num(tx, "size", 0.06, &size, err, where) < 0) return -1;
+    if (comp_get_num(tx, "start", 0, &start, err, where) < 0) return -1;
+    if (comp_get_num(tx, "end", HUGE_VAL, &end, err, where) < 0) return -1;
+    if (comp_get_num(tx, "fade", 0, &fade, err, where) < 0) return -1;
+    char fc[16], bc[16] = "";
+    if (comp_color(color, fc) < 0)
+      return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].color '%s' is not #rgb or #rrggbb", where, i, color);
+    const json_t *box = json_object_get(tx, "box");
+    if (json_is_true(box)) {
+      snprintf(bc, sizeof bc, "0x000000@0.6");
+    } else if (json_is_string(box)) {
+      if (comp_color(json_string_value(box), bc) < 0)
+        return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].box '%s' is not #rgb or #rrggbb", where, i,
+                           json_string_value(box));
+    } else if (box && !json_is_false(box) && !json_is_null(box)) {
+      return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].box: expected true, false or a colour", where, i);
+    }
+    if (!(size > 0 && size <= 1)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].size must be in (0, 1]", where, i);
+    /* Scene time to segment time. */
+    double s0 = start - L->t, e0 = end - L->t;
+    if (e0 <= 0 || s0 >= s->duration || !text[0]) continue;
+    int fontsize = (int)lround(size * s->height);
+    if (fontsize < 1) fontsize = 1;
+    comp_sb_printf(sb, ",drawtext=expansion=none:text=");
+    comp_sb_escaped(sb, text);
+    comp_sb_printf(sb, strchr(font, '/') ? ":fontfile=" : ":font=");
+    comp_sb_escaped(sb, font);
+    comp_sb_printf(sb, ":fontsize=%d:fontcolor=%s:x=", fontsize, fc);
+    comp_sb tmp;
+    comp_sb_init(&tmp);
+    int ret = text_pos(&tmp, json_object_get(tx, "x"), 1, err, where);
+    if (ret == 0) comp_sb_escaped(sb, tmp.buf);
+    comp_sb_free(&tmp);
+    if (ret < 0) return -1;
+    comp_sb_printf(sb, ":y=");
+    comp_sb_init(&tmp);
+    ret = text_pos(&tmp, json_object_get(tx, "y"), 0, err, where);
+    if (ret == 0) comp_sb_escaped(sb, tmp.buf);
+    comp_sb_free(&tmp);
+    if (ret < 0) return -1;
+    if (bc[0]) comp_sb_printf(sb, ":box=1:boxcolor=%s:boxborderw=%d", bc, fontsize / 3 + 1);
+    char expr[256];
+    int bounded = isfinite(end);
+    if (s0 > 0 || (bounded && e0 < s->duration)) {
+      if (bounded)
+        snprintf(expr, sizeof expr, "gte(t,%.6f)*lt(t,%.6f)", s0, e0);
+      else
+        snprintf(expr, sizeof expr, "gte(t,%.6f)", s0);
+      comp_sb_printf(sb, ":enable=");
+      comp_sb_escaped(sb, expr);
+    }
+    if (fade > 0) {
+      if (bounded)
+        snprintf(expr, sizeof expr, "clip(min((t-%.6f)/%.6f,(%.6f-t)/%.6f),0,1)", s0, fade, e0, fade);
+      else
+        snprintf(expr, sizeof expr, "clip((t-%.6f)/%.6f,0,1)", s0, fade);
+      comp_sb_printf(sb, ":alpha=");
+      comp_sb_escaped(sb, expr);
+    }
+  }
+  return 0;
+}
+
+static void fit_filters(comp_sb *sb, int contain, int w, int h) {
+  if (contain)
+    comp_sb_printf(sb, ",scale=w=%d:h=%d:force_original_aspect_ratio=decrease,pad=w=%d:h=%d:x=(ow-iw)/2:y=(oh-ih)/2:color=black",
+                   w, h, w, h);
+  else
+    comp_sb_printf(sb, ",scale=w=%d:h=%d:force_original_aspect_ratio=increase,crop=w=%d:h=%d", w, h, w, h);
+}
+
+/* Appends the chain that makes layer L's picture, ending in [label]; text unless !with_text. */
+static int layer_chain(comp_sb *sb, const seg *s, const layer *L, int with_text, const char *label,
+                       vsc_op_error *err) {
+  int W = s->width, H = s->height, fps = s->fps;
+  switch (L->type) {
+  case LAYER_COLOR:
+    comp_sb_printf(sb, "color=c=%s:s=%dx%d:r=%d,format=yuv420p", L->color, W, H, fps);
+    break;
+  case LAYER_IMAGE:
+    /* Fit the still once, then repeat that one frame: constant memory, no re-decoding. */
+    comp_sb_printf(sb, "movie=");
+    comp_sb_escaped(sb, L->path);
+    fit_filters(sb, L->contain, W, H);
+    comp_sb_printf(sb, ",setsar=1,format=yuv420p,loop=loop=-1:size=1,settb=1/%d,setpts=N,fps=%d", fps, fps);
+    break;
+  case LAYER_CLIP: {
+    double clip_fps = L->info.fps > 0 ? L->info.fps : fps;
+    double off = L->offset;
+    int loop = L->loop && L->info.duration > 0;
+    if (!loop && off > L->info.duration - 1.0 / clip_fps) {
+      /* Nothing left to play from the offset: freeze on the clip's last picture. */
+      off = L->info.duration - 1.0 / clip_fps;
+      if (off < 0) off = 0;
+    }
+    comp_sb_printf(sb, "movie=");
+    comp_sb_escaped(sb, L->path);
+    if (loop) {
+      /* movie restarts timestamps on every pass: renumber frames at the clip's rate. */
+      comp_sb_printf(sb, ":loop=0,setpts=N/(%.6f*TB)", clip_fps);
+      if (off > 0) comp_sb_printf(sb, ",trim=start=%.6f", off);
+    } else if (off > 0) {
+      /* Seek near the offset, then drop the frames before it. */
+      comp_sb_printf(sb, ":sp=%.6f,trim=start=%.6f", off, off + L->info.start_time);
+    }
+    comp_sb_printf(sb, ",setpts=PTS-STARTPTS,fps=%d", fps);
+    fit_filters(sb, L->contain, W, H);
+    comp_sb_printf(sb, ",setsar=1,format=yuv420p");
+    break;
+  }
+  }
+  if (with_text && text_filters(sb, s, L, err) < 0) return -1;
+  /* A clip shorter than the segment holds its last picture. */
+  if (L->type == LAYER_CLIP) comp_sb_printf(sb, ",tpad=stop_mode=clone:stop=-1");
+  comp_sb_printf(sb, "[%s]", label);
+  return 0;
+}
+
+static int build_segment_graph(comp_sb *sb, const seg *s, int level, vsc_op_error *err) {
+  int text = level < LEVEL_NO_TEXT;
+  if (!s->transition) return layer_chain(sb, s, &s->a, text, "vout", err);
+  if (layer_chain(sb, s, &s->a, text, "a", err) < 0) return -1;
+  comp_sb_printf(sb, ";");
+  if (layer_chain(sb, s, &s->b, text, "b", err) < 0) return -1;
+  if (level == LEVEL_FULL) {
+    comp_sb_printf(sb, ";[a][b]xfade=transition=");
+    comp_sb_escaped(sb, s->xfade);
+    comp_sb_printf(sb, ":duration=%.6f:offset=0[vout]", (double)s->frames / s->fps);
+  } else {
+    /* Hard cut at the transition's midpoint. */
+    int64_t k = s->frames / 2;
+    comp_sb_printf(sb, ";[a]trim=end_frame=%lld[a1];[b]trim=start_frame=%lld,setpts=PTS-STARTPTS[b1];"
+                       "[a1][b1]concat=n=2:v=1:a=0[vout]",
+                   (long long)k, (long long)k);
+  }
+  return 0;
+}
+
+static int layer_has_text(const layer *L) { return L->texts && json_array_size(L->texts) > 0; }
+
+static int read_frame_params(const json_t *p, int *w, int *h, int *fps, vsc_op_error *err, const char *where) {
+  long long lw, lh, lf;
+  if (comp_get_int(p, "width", 1920, &lw, err, where) < 0 || comp_get_int(p, "height", 1080, &lh, err, where) < 0 ||
+      comp_get_int(p, "fps", 30, &lf, err, where) < 0)
+    return -1;
+  if (lw < 16 || lh < 16 || lw > 8192 || lh > 8192 || (lw & 1) || (lh & 1))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%ssize %lldx%lld: expected even numbers from 16 to 8192", where, lw, lh);
+  if (lf < 1 || lf > 240) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sfps %lld out of range 1..240", where, lf);
+  *w = (int)lw;
+  *h = (int)lh;
+  *fps = (int)lf;
+  return 0;
+}
+
+int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
+                     vsc_op_error *err) {
+  seg s;
+  memset(&s, 0, sizeof s);
+  if (err) {
+    err->kind = VSC_FAIL_NONE;
+    err->retry_after = 0;
+    err->msg[0] = 0;
+  }
+  comp_node_where(node, s.where, sizeof s.where);
+  const char *where = s.where;
+  const json_t *p = json_object_get(node, "params");
+  if (!json_is_object(p)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%ssegment: params missing", where);
+  const char *kind;
+  if (comp_get_str(p, "kind", "body", &kind, err, where) < 0) return -1;
+  if (strcmp(kind, "body") && strcmp(kind, "transition"))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%ssegment kind '%s': expected body or transition", where, kind);
+  s.transition = !strcmp(kind, "transition");
+  if (comp_get_num(p, "duration", 0, &s.duration, err, where) < 0) return -1;
+  if (read_frame_params(p, &s.width, &s.height, &s.fps, err, where) < 0) return -1;
+  s.frames = comp_frames(s.duration, s.fps);
+  if (s.frames < 1 || s.duration > 24 * 3600)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%ssegment duration %g s is less than one frame", where, s.duration);
+  vsc_op_error eerr = {0};
+  if (vsc_comp_encode_opts_from_json(&s.enc, json_object_get(p, "encode"), &eerr) < 0)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%s%s", where, eerr.msg);
+  s.enc.format = "mp4";
+  s.enc.faststart = 0; /* an intermediate: concat reads it whole anyway */
+  if (comp_get_str(p, "transition", "fade", &s.xfade, err, where) < 0) return -1;
+  if (!strcmp(s.xfade, "crossfade")) s.xfade = "fade";
+  if (read_layer(json_object_get(p, "a"), "a", inputs, ninputs, s.fps, &s.a, err, where) < 0) return -1;
+  if (s.transition && read_layer(json_object_get(p, "b"), "b", inputs, ninputs, s.fps, &s.b, err, where) < 0) return -1;
+
+  int has_text = layer_has_text(&s.a) || (s.transition && layer_has_text(&s.b));
+  int levels[3], nlevels = 0;
+  levels[nlevels++] = LEVEL_FULL;
+  if (s.transition) levels[nlevels++] = LEVEL_CUT;
+  if (has_text) levels[nlevels++] = LEVEL_NO_TEXT;
+  for (int i = 0; i < nlevels; i++) {
+    comp_sb g;
+    comp_sb_init(&g);
+    vsc_op_error rerr = {0};
+    int ret = build_segment_graph(&g, &s, levels[i], &rerr);
+    if (ret == 0 && g.oom) ret = vsc_op_fail(&rerr, VSC_FAIL_LOCAL, "out of memory");
+    comp_job job;
+    memset(&job, 0, sizeof job);
+    if (ret == 0) {
+      job.graph = g.buf;
+      job.enc = &s.enc;
+      job.duration = (double)s.frames / s.fps;
+      job.width = s.width;
+      job.height = s.height;
+      job.fps = s.fps;
+      job.out_path = out_path;
+      job.kind = COMP_OUT_MP4;
+      ret = comp_run(&job, &rerr);
+    }
+    comp_sb_free(&g);
+    if (ret == 0) return 0;
+    /* Only a graph that failed to configure is worth simplifying. */
+    if (job.stage != COMP_STAGE_CONFIG || i + 1 == nlevels)
+      return vsc_op_fail(err, rerr.kind ? rerr.kind : VSC_FAIL_LOCAL, "%ssegment: %s", where, rerr.msg);
+    comp_warn(err, "%s%s; rendered %s instead", where, rerr.msg,
+              levels[i + 1] == LEVEL_CUT ? "the transition as a hard cut" : "without text overlays");
+  }
+  return vsc_op_fail(err, VSC_FAIL_LOCAL, "%ssegment: no graph could be rendered", where);
+}
+
+int vsc_comp_animate(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
+                     vsc_op_error *err) {
+  char where[300];
+  if (err) {
+    err->kind = VSC_FAIL_NONE;
+    err->retry_after = 0;
+    err->msg[0] = 0;
+  }
+  comp_node_where(node, where, sizeof where);
+  const json_t *p = json_object_get(node, "params");
+  if (!json_is_object(p)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: params missing", where);
+  if (ninputs < 1) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: needs an image input", where);
+  const char *move;
+  double from, to, duration;
+  int W, H, fps;
+  if (comp_get_str(p, "move", "zoom", &move, err, where) < 0 || comp_get_num(p, "from", 1.0, &from, err, where) < 0 ||
+      comp_get_num(p, "to", 1.0, &to, err, where) < 0 || comp_get_num(p, "duration", 0, &duration, err, where) < 0 ||
+      read_frame_params(p, &W, &H, &fps, err, where) < 0)
+    return -1;
+  int64_t n = comp_frames(duration, fps);
+  if (n < 1 || duration > 3600) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: bad duration %g s", where, duration);
+  if (!(from >= 1.0 && to >= 1.0 && from <= 10.0 && to <= 10.0))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: zoom factors must be between 1 and 10 (got %g -> %g)", where,
+                       from, to);
+  vsc_comp_media_info info;
+  vsc_op_error perr = {0};
+  if (vsc_comp_probe_info(inputs[0], &info, &perr) < 0) return vsc_op_fail(err, VSC_FAIL_INPUT, "%s%s", where, perr.msg);
+  if (!info.has_video) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: '%s' is not an image", where, inputs[0]);
+
+  /* Progress p runs 0 -> 1 over the output frames (zoompan's `on`). */
+  char prog[64], z[128], x[128], y[128];
+  snprintf(prog, sizeof prog, "(on/%lld)", (long long)(n > 1 ? n - 1 : 1));
+  const char *cx = "(iw-iw/zoom)/2", *cy = "(ih-ih/zoom)/2";
+  if (!strcmp(move, "zoom")) {
+    snprintf(z, sizeof z, "%.6f+(%.6f)*%s", from, to - from, prog);
+    snprintf(x, sizeof x, "%s", cx);
+    snprintf(y, sizeof y, "%s", cy);
+  } else {
+    /* A pan needs room: it runs at the larger zoom factor, at least 1.2. */
+    double zp = from > to ? from : to;
+    if (zp < 1.2) zp = 1.2;
+    snprintf(z, sizeof z, "%.6f", zp);
+    snprintf(x, sizeof x, "%s", cx);
+    snprintf(y, sizeof y, "%s", cy);
+    if (!strcmp(move, "pan-left"))
+      snprintf(x, sizeof x, "(iw-iw/zoom)*(1-%s)", prog);
+    else if (!strcmp(move, "pan-right"))
+      snprintf(x, sizeof x, "(iw-iw/zoom)*%s", prog);
+    else if (!strcmp(move, "pan-up"))
+      snprintf(y, sizeof y, "(ih-ih/zoom)*(1-%s)", prog);
+    else if (!strcmp(move, "pan-down"))
+      snprintf(y, sizeof y, "(ih-ih/zoom)*%s", prog);
+    else
+      return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: unknown move '%s'", where, move);
+  }
+  /* zoompan crops whole pixels: work at twice the size so the move stays smooth. */
+  comp_sb g;
+  comp_sb_init(&g);
+  comp_sb_printf(&g, "movie=");
+  comp_sb_escaped(&g, inputs[0]);
+  comp_sb_printf(&g, ",scale=w=%d:h=%d:force_original_aspect_ratio=increase,crop=w=%d:h=%d,setsar=1,"
+                     "loop=loop=-1:size=1,zoompan=z=",
+                 2 * W, 2 * H, 2 * W, 2 * H);
+  comp_sb_escaped(&g, z);
+  comp_sb_printf(&g, ":x=");
+  comp_sb_escaped(&g, x);
+  comp_sb_printf(&g, ":y=");
+  comp_sb_escaped(&g, y);
+  comp_sb_printf(&g, ":d=1:s=%dx%d:fps=%d[vout]", W, H, fps);
+  vsc_encode_opts enc = VSC_ENCODE_OPTS_INIT;
+  vsc_op_error eerr = {0};
+  if (vsc_comp_encode_opts_from_json(&enc, json_object_get(p, "encode"), &eerr) < 0) {
+    comp_sb_free(&g);
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%s%s", where, eerr.msg);
+  }
+  if (!json_object_get(p, "encode")) enc.crf = 16; /* an intermediate: the segment encodes it again */
+  enc.format = "mp4";
+  enc.faststart = 0;
+  int ret = -1;
+  if (g.oom) {
+    vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
+  } else {
+    comp_job job;
+    memset(&job, 0, sizeof job);
+    job.graph = g.buf;
+    job.enc = &enc;
+    job.duration = (double)n / fps;
+    job.width = W;
+    job.height = H;
+    job.fps = fps;
+    job.out_path = out_path;
+    job.kind = COMP_OUT_MP4;
+    vsc_op_error rerr = {0};
+    ret = comp_run(&job, &rerr);
+    if (ret < 0) vsc_op_fail(err, rerr.kind, "%sanimate: %s", where, rerr.msg);
+  }
+  comp_sb_free(&g);
+  return ret;
+}
