@@ -9,6 +9,7 @@
 ** Prints "mock-replicate listening on http://127.0.0.1:PORT" once it accepts connections
 ** (PORT 0 picks a free port), and stops cleanly on SIGTERM or SIGINT.
 */
+#include <libavutil/log.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -105,6 +106,7 @@ int main(int argc, char **argv) {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
+  av_log_set_level(g_mock.verbose ? AV_LOG_WARNING : AV_LOG_ERROR); /* no encoder chatter */
   if (mock_http_start(err, sizeof err) < 0) {
     fprintf(stderr, "mock-replicate: %s\n", err);
     return 1;

@@ -1,0 +1,170 @@
+/*
+** mock_harness.c — process control of mock-replicate for tests, and a small libcurl client.
+*/
+#include "mock_harness.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MOCK_REPLICATE_BIN
+#error "MOCK_REPLICATE_BIN must name the mock-replicate executable"
+#endif
+
+double mock_clock(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void mock_pause(double seconds) {
+  if (seconds <= 0) return;
+  struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+  }
+}
+
+int mock_server_start(mock_server *s, const char *const *args) {
+  int fds[2];
+  if (pipe(fds) < 0) return -1;
+  const char *argv[64];
+  int n = 0;
+  argv[n++] = MOCK_REPLICATE_BIN;
+  argv[n++] = "--port";
+  argv[n++] = "0";
+  for (int i = 0; args && args[i] && n < 62; i++) argv[n++] = args[i];
+  argv[n] = NULL;
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    close(fds[1]);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  close(fds[1]);
+  FILE *fp = fdopen(fds[0], "r");
+  char line[256] = "";
+  int ok = fp && fgets(line, sizeof line, fp) != NULL;
+  if (fp) fclose(fp);
+  const char *p = ok ? strstr(line, "127.0.0.1:") : NULL;
+  if (!p) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    fprintf(stderr, "harness: mock-replicate did not start\n");
+    return -1;
+  }
+  s->pid = pid;
+  s->port = atoi(p + 10);
+  snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+  return 0;
+}
+
+int mock_server_stop(mock_server *s, double timeout) {
+  if (s->pid <= 0) return -1;
+  kill(s->pid, SIGTERM);
+  double end = mock_clock() + timeout;
+  int st = 0;
+  while (mock_clock() < end) {
+    pid_t r = waitpid(s->pid, &st, WNOHANG);
+    if (r == s->pid) {
+      s->pid = 0;
+      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    }
+    mock_pause(0.01);
+  }
+  kill(s->pid, SIGKILL);
+  waitpid(s->pid, &st, 0);
+  s->pid = 0;
+  return -1;
+}
+
+typedef struct {
+  char *p;
+  size_t n;
+} buf_t;
+
+static size_t on_data(char *d, size_t sz, size_t nm, void *u) {
+  buf_t *b = u;
+  size_t add = sz * nm;
+  char *np = realloc(b->p, b->n + add + 1);
+  if (!np) return 0;
+  memcpy(np + b->n, d, add);
+  b->p = np;
+  b->n += add;
+  b->p[b->n] = 0;
+  return add;
+}
+
+int mock_request(const mock_server *s, const char *method, const char *path, const char *token,
+                 const char *body, const char *const *hdrs, double timeout, mock_resp *r) {
+  memset(r, 0, sizeof *r);
+  CURL *c = curl_easy_init();
+  if (!c) return -1;
+  char url[2048], auth[512];
+  if (!strncmp(path, "http", 4)) snprintf(url, sizeof url, "%s", path);
+  else snprintf(url, sizeof url, "%s%s", s->base, path);
+  struct curl_slist *h = NULL;
+  if (token) {
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    h = curl_slist_append(h, auth);
+  }
+  if (body) h = curl_slist_append(h, "Content-Type: application/json");
+  for (int i = 0; hdrs && hdrs[i]; i++) h = curl_slist_append(h, hdrs[i]);
+  buf_t bb = {NULL, 0}, hb = {NULL, 0};
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+  else if (!strcmp(method, "POST")) curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &bb);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)((timeout > 0 ? timeout : 30) * 1000));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  double t0 = mock_clock();
+  r->curl_rc = (int)curl_easy_perform(c);
+  r->seconds = mock_clock() - t0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+  r->body = bb.p ? bb.p : calloc(1, 1);
+  r->len = bb.n;
+  r->headers = hb.p ? hb.p : calloc(1, 1);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  return 0;
+}
+
+void mock_resp_free(mock_resp *r) {
+  free(r->body);
+  free(r->headers);
+  r->body = r->headers = NULL;
+}
+
+const char *mock_resp_header(const mock_resp *r, const char *name, char *buf, size_t n) {
+  size_t nl = strlen(name);
+  for (const char *line = r->headers; line && *line;) {
+    const char *eol = strchr(line, '\n');
+    size_t len = eol ? (size_t)(eol - line) : strlen(line);
+    if (len > nl && !strncasecmp(line, name, nl) && line[nl] == ':') {
+      const char *v = line + nl + 1;
+      while (*v == ' ') v++;
+      size_t vl = (size_t)(line + len - v);
+      while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ')) vl--;
+      snprintf(buf, n, "%.*s", (int)vl, v);
+      return buf;
+    }
+    line = eol ? eol + 1 : NULL;
+  }
+  return NULL;
+}
+
+json_t *mock_resp_json(const mock_resp *r) { return json_loadb(r->body, r->len, 0, NULL); }
