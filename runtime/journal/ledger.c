@@ -47,7 +47,7 @@ json_t *vsc_ledger_build(const json_t *records) {
       set_if(find_build(builds, index, b), "status", rec, "status");
     } else if (strcmp(t, "intent") == 0 && str(rec, "call")) {
       json_t *nb = find_build(builds, index, b);
-      json_t *c = json_pack("{s:s, s:n, s:s, s:n, s:f, s:b}", "call", str(rec, "call"),
+      json_t *c = json_pack("{s:s, s:n, s:s, s:f, s:b}", "call", str(rec, "call"),
                             "prediction", "outcome", "open", "cost", 0.0, "cost_known", 0);
       static const char *const keep[] = {"build", "node", "scene", "model", "provider", "attempt",
                                          "estimate", "reserved"};

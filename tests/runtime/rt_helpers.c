@@ -19,6 +19,7 @@
 
 int rt_failures;
 char rt_exec_log[4096];
+bool rt_cancel_on_interrupt;
 
 double rt_now(void) {
   struct timeval tv;
@@ -257,6 +258,7 @@ int rt_run(const json_t *plan, const char *cache, const char *provider_cfg, vsc_
   o.card = rt_exec;
   o.progress = getenv("VSC_TEST_VERBOSE") ? VSC_PROGRESS_PLAIN : VSC_PROGRESS_QUIET;
   o.output = output;
+  o.cancel_on_interrupt = rt_cancel_on_interrupt;
   vsc_provider *prov = NULL;
   vsc_op_error perr;
   vsc_provider_options po = VSC_PROVIDER_OPTIONS_INIT;

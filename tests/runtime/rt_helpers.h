@@ -9,6 +9,7 @@
 
 extern int rt_failures;
 extern char rt_exec_log[4096]; /* when set, rt_exec appends {id,op,label,t0,t1} lines */
+extern bool rt_cancel_on_interrupt; /* rt_run's vsc_run_options.cancel_on_interrupt */
 
 void rt_check(bool ok, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
