@@ -63,9 +63,9 @@ static void leading_comments(fmt *f, uint32_t off, bool first_in_block) {
 }
 
 /* Comments that start on the line where a statement ended. */
-static void trailing_comments(fmt *f, uint32_t end) {
+static void trailing_comments(fmt *f, uint32_t end, uint32_t limit) {
   uint32_t line = line_of(f, end > 0 ? end - 1 : 0);
-  while (f->c && f->c->span.off >= end && line_of(f, f->c->span.off) == line) {
+  while (f->c && f->c->span.off >= end && f->c->span.off < limit && line_of(f, f->c->span.off) == line) {
     text(f, "  ");
     comment_text(f, f->c);
     f->prev_end = f->c->span.off + f->c->span.len;
@@ -98,7 +98,7 @@ static void block(fmt *f, vsc_ast_list body, uint32_t close_off) {
     indent(f);
     statement(f, s);
     f->prev_end = s->span.off + s->span.len;
-    trailing_comments(f, f->prev_end);
+    trailing_comments(f, f->prev_end, s->next ? s->next->span.off : close_off);
     text(f, "\n");
   }
   leading_comments(f, close_off, first);
@@ -303,13 +303,13 @@ char *vsc_format(const char *name, const char *src_text, size_t len, vsc_diag_li
       bool had_comment = f.c && f.c->span.off < n->span.off;
       /* Declarations are separated by one blank line; consecutive imports are not. */
       bool sep = !first && !(prev_kind == AST_IMPORT && n->kind == AST_IMPORT && !blank_between(&f, f.prev_end, n->span.off));
-      if (sep && !had_comment) text(&f, "\n");
-      else if (sep && had_comment && !blank_between(&f, f.prev_end, f.c->span.off)) text(&f, "\n");
-      leading_comments(&f, n->span.off, first || sep);
+      if (sep) text(&f, "\n");
+      leading_comments(&f, n->span.off, true);
+      if (had_comment && blank_between(&f, f.prev_end, n->span.off)) text(&f, "\n");
       first = false;
       statement(&f, n);
       f.prev_end = n->span.off + n->span.len;
-      trailing_comments(&f, f.prev_end);
+      trailing_comments(&f, f.prev_end, n->next ? n->next->span.off : src.len + 1);
       text(&f, "\n");
       prev_kind = n->kind;
     }

@@ -1,0 +1,74 @@
+#!/bin/sh
+# Golden tests of the compiler, run through the real CLI.
+#   golden.sh VSC ir   SCRIPT GOLDEN.ir.json   -- `vsc ir SCRIPT` must equal the golden file
+#   golden.sh VSC diag SCRIPT GOLDEN.diag      -- `vsc check SCRIPT` stderr + exit code must equal it
+#   golden.sh VSC fmt  SCRIPT                  -- fmt is idempotent and does not change the IR
+#   golden.sh VSC roundtrip GOLDEN.ir.json     -- reader -> writer gives the same bytes
+# VSC_UPDATE_GOLDEN=1 rewrites the golden file instead of comparing.
+set -u
+vsc=$1 mode=$2
+shift 2
+export NO_COLOR=1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+compare() { # expected actual
+  if [ "${VSC_UPDATE_GOLDEN:-}" = 1 ]; then
+    cp "$2" "$1"
+    echo "updated $1"
+    return 0
+  fi
+  if ! cmp -s "$1" "$2"; then
+    echo "FAIL: output differs from $1:"
+    diff -u "$1" "$2" | head -60
+    return 1
+  fi
+}
+
+case $mode in
+ir)
+  script=$1 golden=$2
+  "$vsc" ir "$script" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; echo "FAIL: vsc ir exited $?"; exit 1; }
+  compare "$golden" "$tmp/out" || exit 1
+  # The same script twice gives the same bytes.
+  "$vsc" ir "$script" >"$tmp/out2" 2>/dev/null
+  cmp -s "$tmp/out" "$tmp/out2" || { echo "FAIL: IR not deterministic"; exit 1; }
+  "$vsc" ir --validate "$tmp/out" >/dev/null || { echo "FAIL: emitted IR does not validate"; exit 1; }
+  ;;
+diag)
+  script=$1 golden=$2
+  "$vsc" check "$script" >/dev/null 2>"$tmp/err"
+  echo "exit $?" >>"$tmp/err"
+  compare "$golden" "$tmp/err" || exit 1
+  ;;
+fmt)
+  script=$1
+  dir=$(dirname "$script")
+  base=$(basename "$script")
+  # Work on a copy of the script's directory so relative imports and assets still resolve.
+  cp -R "$dir" "$tmp/src"
+  "$vsc" fmt "$tmp/src/$base" >"$tmp/f1" || { echo "FAIL: fmt failed"; exit 1; }
+  cp "$tmp/f1" "$tmp/src/fmt1-$base"
+  "$vsc" fmt "$tmp/src/fmt1-$base" >"$tmp/f2" || { echo "FAIL: fmt of formatted text failed"; exit 1; }
+  cmp -s "$tmp/f1" "$tmp/f2" || { echo "FAIL: fmt is not idempotent"; diff -u "$tmp/f1" "$tmp/f2" | head -40; exit 1; }
+  "$vsc" fmt --check "$tmp/src/fmt1-$base" || { echo "FAIL: fmt --check rejects formatted text"; exit 1; }
+  # Comments survive: every comment line of the input appears in the output.
+  grep -o '//.*' "$tmp/src/$base" | sed 's/[[:space:]]*$//' | sort >"$tmp/c1"
+  grep -o '//.*' "$tmp/f1" | sed 's/[[:space:]]*$//' | sort >"$tmp/c2"
+  cmp -s "$tmp/c1" "$tmp/c2" || { echo "FAIL: comments changed"; diff -u "$tmp/c1" "$tmp/c2" | head -20; exit 1; }
+  "$vsc" ir "$tmp/src/$base" 2>/dev/null | grep -v '"src":' >"$tmp/ir1"
+  "$vsc" ir "$tmp/src/fmt1-$base" 2>/dev/null | grep -v '"src":' | sed "s/fmt1-$base/$base/g" >"$tmp/ir2"
+  # Node ids do not cover src, so the graphs must match exactly apart from positions.
+  cmp -s "$tmp/ir1" "$tmp/ir2" || { echo "FAIL: fmt changed the IR"; diff -u "$tmp/ir1" "$tmp/ir2" | head -40; exit 1; }
+  ;;
+roundtrip)
+  golden=$1
+  "$vsc" ir --canon "$golden" >"$tmp/out" || { echo "FAIL: reader rejected $golden"; exit 1; }
+  cmp -s "$golden" "$tmp/out" || { echo "FAIL: round trip changed the bytes"; diff -u "$golden" "$tmp/out" | head -40; exit 1; }
+  ;;
+*)
+  echo "usage: golden.sh VSC ir|diag|fmt|roundtrip ..." >&2
+  exit 2
+  ;;
+esac
+echo ok
