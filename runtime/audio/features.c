@@ -1,0 +1,254 @@
+/*
+** Audio stage: features. One pass of aubio's phase vocoder and mel filterbank gives the
+** onset-strength (novelty) curve the tempo and beat steps work on; aubio's onset detector
+** gives note onsets; a slower phase vocoder gives chroma; the log-mel spectrum gives timbre
+** (cepstra). Everything else in the analysis is built on these curves.
+*/
+#include <aubio/aubio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audio.h"
+
+#define WIN 1024        /* onset analysis window: 46 ms at 22050 Hz */
+#define HOP 256         /* onset frame hop: 11.6 ms, fine enough for +-70 ms beat tolerance */
+#define NMEL 40         /* mel bands: equal weight per band keeps hi-hats from dominating */
+#define NLOW 4          /* mel bands below ~200 Hz (kick drum, bass) */
+#define SWIN 4096       /* chroma window: 5.4 Hz bins resolve semitones down to ~90 Hz */
+#define SHOP 2048
+#define GAMMA 100.0     /* log compression: log(1 + GAMMA * E / mean E) gates ~-20 dB */
+/* Measured delay between an onset and the peak of its spectral flux with this window
+ * (see docs/beats.md, "latency"). Subtracted from every frame time. */
+#define LATENCY (0.0)
+
+/* Moving average of v over [i-w, i+w] into out (both n long). */
+static void moving_mean(const float *v, float *out, size_t n, size_t w) {
+  double acc = 0;
+  size_t lo = 0, hi = 0; /* window is [lo, hi) */
+  for (size_t i = 0; i < n; i++) {
+    size_t want_hi = i + w + 1 < n ? i + w + 1 : n;
+    size_t want_lo = i > w ? i - w : 0;
+    while (hi < want_hi) acc += v[hi++];
+    while (lo < want_lo) acc -= v[lo++];
+    out[i] = (float)(acc / (double)(hi - lo));
+  }
+}
+
+/* Removes the slow trend of a flux curve, half-wave rectifies, and normalises it by its
+ * local level so that a quiet intro still shows its beats; `floor_frac` of the global level
+ * keeps near-silence from being blown up. The result has unit mean. */
+static int normalise_novelty(float *v, size_t n, double fps, double floor_frac) {
+  if (n == 0) return 0;
+  float *tmp = malloc(n * sizeof *tmp);
+  if (!tmp) return -1;
+  moving_mean(v, tmp, n, (size_t)(0.5 * fps));
+  double sq = 0;
+  for (size_t i = 0; i < n; i++) {
+    float d = v[i] - tmp[i];
+    v[i] = d > 0 ? d : 0;
+    sq += (double)v[i] * v[i];
+  }
+  double global = sqrt(sq / (double)n);
+  if (global <= 0) {
+    free(tmp);
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++) tmp[i] = v[i] * v[i];
+  float *loc = malloc(n * sizeof *loc);
+  if (!loc) {
+    free(tmp);
+    return -1;
+  }
+  moving_mean(tmp, loc, n, (size_t)(3.0 * fps));
+  double sum = 0;
+  for (size_t i = 0; i < n; i++) {
+    double level = sqrt(loc[i]);
+    if (level < floor_frac * global) level = floor_frac * global;
+    v[i] = (float)(v[i] / level);
+    sum += v[i];
+  }
+  double mean = sum / (double)n;
+  if (mean > 0)
+    for (size_t i = 0; i < n; i++) v[i] = (float)(v[i] / mean);
+  free(loc);
+  free(tmp);
+  return 0;
+}
+
+/* Pitch class of FFT bin k of an SWIN-point transform, or -1 outside 60..5000 Hz. */
+static int bin_pitch_class(size_t k, int rate) {
+  double f = (double)k * rate / SWIN;
+  if (f < 60.0 || f > 5000.0) return -1;
+  long midi = lround(69.0 + 12.0 * log2(f / 440.0));
+  return (int)(((midi % 12) + 12) % 12);
+}
+
+void vsc_audio_features_free(au_features *f) {
+  free(f->onset);
+  free(f->low);
+  free(f->rms);
+  free(f->chroma);
+  free(f->ceps);
+  free(f->onsets);
+  memset(f, 0, sizeof *f);
+}
+
+int vsc_audio_features(au_features *f, const float *x, size_t n, int rate, char *err,
+                       size_t errlen) {
+  memset(f, 0, sizeof *f);
+  f->duration = (double)n / rate;
+  f->n = (n + HOP - 1) / HOP;
+  f->fps = (double)rate / HOP;
+  /* Frame i's window ends at sample (i+1)*HOP; its centre is WIN/2 earlier. */
+  f->t0 = (double)(HOP - WIN / 2) / rate - LATENCY;
+  f->ns = (n + SHOP - 1) / SHOP;
+  f->sfps = (double)rate / SHOP;
+
+  int rc = -1;
+  float *mel = NULL;
+  size_t onset_cap = 0;
+  aubio_pvoc_t *pv = NULL, *spv = NULL;
+  aubio_filterbank_t *fb = NULL;
+  aubio_onset_t *od = NULL;
+  fvec_t *in = NULL, *melv = NULL, *odout = NULL, *sin = NULL;
+  cvec_t *spec = NULL, *sspec = NULL;
+  float *count = NULL;
+
+  f->onset = calloc(f->n ? f->n : 1, sizeof *f->onset);
+  f->low = calloc(f->n ? f->n : 1, sizeof *f->low);
+  f->rms = calloc(f->n ? f->n : 1, sizeof *f->rms);
+  f->chroma = calloc((f->ns ? f->ns : 1) * AU_NCHROMA, sizeof *f->chroma);
+  f->ceps = calloc((f->ns ? f->ns : 1) * AU_NCEP, sizeof *f->ceps);
+  mel = malloc((f->n ? f->n : 1) * NMEL * sizeof *mel);
+  count = calloc(f->ns ? f->ns : 1, sizeof *count);
+  if (!f->onset || !f->low || !f->rms || !f->chroma || !f->ceps || !mel || !count) goto oom;
+
+  pv = new_aubio_pvoc(WIN, HOP);
+  fb = new_aubio_filterbank(NMEL, WIN);
+  od = new_aubio_onset("default", WIN, HOP, (uint_t)rate);
+  in = new_fvec(HOP);
+  melv = new_fvec(NMEL);
+  odout = new_fvec(1);
+  spec = new_cvec(WIN);
+  spv = new_aubio_pvoc(SWIN, SHOP);
+  sin = new_fvec(SHOP);
+  sspec = new_cvec(SWIN);
+  if (!pv || !fb || !od || !in || !melv || !odout || !spec || !spv || !sin || !sspec) {
+    vsc_audio_set_err(err, errlen, "aubio: cannot allocate the analysis objects");
+    goto done;
+  }
+  aubio_filterbank_set_mel_coeffs(fb, (smpl_t)rate, 30.0f, 10000.0f);
+  aubio_onset_set_minioi_ms(od, 50.0f);
+  aubio_onset_set_silence(od, -60.0f);
+
+  /* Pass 1: onset frames. */
+  double band_sum = 0;
+  for (size_t i = 0; i < f->n; i++) {
+    size_t off = i * HOP;
+    size_t m = n - off < HOP ? n - off : HOP;
+    double sq = 0;
+    for (size_t k = 0; k < HOP; k++) {
+      float s = k < m ? x[off + k] : 0.0f;
+      in->data[k] = s;
+      sq += (double)s * s;
+    }
+    f->rms[i] = (float)sqrt(sq / HOP);
+    aubio_pvoc_do(pv, in, spec);
+    aubio_filterbank_do(fb, spec, melv);
+    for (size_t b = 0; b < NMEL; b++) {
+      mel[i * NMEL + b] = melv->data[b];
+      band_sum += melv->data[b];
+    }
+    aubio_onset_do(od, in, odout);
+    if (odout->data[0] > 0) {
+      if (f->nonsets == onset_cap) {
+        size_t cap = onset_cap ? onset_cap * 2 : 256;
+        double *p = realloc(f->onsets, cap * sizeof *p);
+        if (!p) goto oom;
+        f->onsets = p;
+        onset_cap = cap;
+      }
+      f->onsets[f->nonsets++] = aubio_onset_get_last_s(od);
+    }
+  }
+
+  /* Log compression relative to the song's own level, then flux per band. */
+  double mean_band = f->n ? band_sum / ((double)f->n * NMEL) : 0;
+  double lambda = mean_band > 0 ? GAMMA / mean_band : 0;
+  for (size_t i = 0; i < f->n * NMEL; i++) mel[i] = (float)log1p(lambda * mel[i]);
+  for (size_t i = 1; i < f->n; i++) {
+    const float *cur = mel + i * NMEL, *prev = cur - NMEL;
+    double flux = 0, low = 0;
+    for (size_t b = 0; b < NMEL; b++) {
+      float d = cur[b] - prev[b];
+      if (d > 0) {
+        flux += d;
+        if (b < NLOW) low += d;
+      }
+    }
+    f->onset[i] = (float)flux;
+    f->low[i] = (float)low;
+  }
+  if (normalise_novelty(f->onset, f->n, f->fps, 0.05) < 0 ||
+      normalise_novelty(f->low, f->n, f->fps, 0.05) < 0)
+    goto oom;
+
+  /* Timbre: the mean log-mel spectrum around each slow frame, as cepstral coefficients. */
+  float *melmean = calloc((f->ns ? f->ns : 1) * NMEL, sizeof *melmean);
+  if (!melmean) goto oom;
+  for (size_t i = 0; i < f->n; i++) {
+    double t = (double)i / f->fps + f->t0 + LATENCY;
+    long j = lround(t * f->sfps);
+    if (j < 0) j = 0;
+    if ((size_t)j >= f->ns) j = (long)f->ns - 1;
+    if (j < 0) continue;
+    for (size_t b = 0; b < NMEL; b++) melmean[(size_t)j * NMEL + b] += mel[i * NMEL + b];
+    count[j] += 1;
+  }
+  for (size_t j = 0; j < f->ns; j++) {
+    float *mm = melmean + j * NMEL;
+    if (count[j] > 0)
+      for (size_t b = 0; b < NMEL; b++) mm[b] /= count[j];
+    for (size_t c = 0; c < AU_NCEP; c++) {
+      double acc = 0;
+      for (size_t b = 0; b < NMEL; b++)
+        acc += mm[b] * cos(M_PI * (double)(c + 1) * ((double)b + 0.5) / NMEL);
+      f->ceps[j * AU_NCEP + c] = (float)acc;
+    }
+  }
+  free(melmean);
+
+  /* Pass 2: chroma from a longer window. */
+  int pcs[SWIN / 2 + 1];
+  for (size_t k = 0; k <= SWIN / 2; k++) pcs[k] = bin_pitch_class(k, rate);
+  for (size_t j = 0; j < f->ns; j++) {
+    size_t off = j * SHOP;
+    size_t m = n - off < SHOP ? n - off : SHOP;
+    for (size_t k = 0; k < SHOP; k++) sin->data[k] = k < m ? x[off + k] : 0.0f;
+    aubio_pvoc_do(spv, sin, sspec);
+    /* The window ending at (j+1)*SHOP is centred on j*SHOP: slow frame j. */
+    float *ch = f->chroma + j * AU_NCHROMA;
+    for (size_t k = 0; k <= SWIN / 2; k++)
+      if (pcs[k] >= 0) ch[pcs[k]] += sspec->norm[k] * sspec->norm[k];
+  }
+  rc = 0;
+  goto done;
+oom:
+  vsc_audio_set_err(err, errlen, "audio analysis: out of memory");
+done:
+  if (rc < 0) vsc_audio_features_free(f);
+  free(mel);
+  free(count);
+  if (pv) del_aubio_pvoc(pv);
+  if (spv) del_aubio_pvoc(spv);
+  if (fb) del_aubio_filterbank(fb);
+  if (od) del_aubio_onset(od);
+  if (in) del_fvec(in);
+  if (sin) del_fvec(sin);
+  if (melv) del_fvec(melv);
+  if (odout) del_fvec(odout);
+  if (spec) del_cvec(spec);
+  if (sspec) del_cvec(sspec);
+  return rc;
+}
