@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@ struct vsc_cache {
   char dir[3072]; /* bounded so every derived path fits in 4096 bytes */
   pthread_mutex_t mu; /* guards seq */
   unsigned long seq;  /* temp-name counter of this process */
+  int lockfd;         /* DIR/lock while held, else -1 */
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -111,13 +113,29 @@ int vsc_cache_open(vsc_cache **out, const char *dir, char *err, size_t errlen) {
   vsc_cache *c = calloc(1, sizeof *c);
   if (!c) return fail(err, errlen, "out of memory");
   snprintf(c->dir, sizeof c->dir, "%s", dir);
+  c->lockfd = -1;
   pthread_mutex_init(&c->mu, NULL);
   *out = c;
   return 0;
 }
 
+int vsc_cache_lock(vsc_cache *c, char *err, size_t errlen) {
+  if (c->lockfd >= 0) return 0;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/lock", c->dir);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return fail(err, errlen, "%s: %s", path, strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return fail(err, errlen, "%s: another vsc process is using this cache", c->dir);
+  }
+  c->lockfd = fd;
+  return 0;
+}
+
 void vsc_cache_close(vsc_cache *c) {
   if (!c) return;
+  if (c->lockfd >= 0) close(c->lockfd);
   pthread_mutex_destroy(&c->mu);
   free(c);
 }

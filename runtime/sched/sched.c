@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -104,7 +103,6 @@ typedef struct {
   int done_count, needed_count;
   vsc_run_result *res;
   json_t *left;            /* predictions left running on interrupt */
-  int lockfd;
 } run_t;
 
 static volatile sig_atomic_t g_interrupted;
@@ -1206,7 +1204,6 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   r.o = o;
   r.ir = ir;
   r.res = res;
-  r.lockfd = -1;
   r.left = json_array();
   g_interrupted = 0;
   snprintf(r.cache_dir, sizeof r.cache_dir, "%s", o->cache_dir);
@@ -1227,13 +1224,8 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
 
   int rc = -1;
   if (vsc_cache_open(&r.cache, r.cache_dir, err, errlen) != 0) goto out;
+  if (vsc_cache_lock(r.cache, err, errlen) != 0) goto out;
   char path[4200];
-  snprintf(path, sizeof path, "%s/lock", r.cache_dir);
-  r.lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (r.lockfd < 0 || flock(r.lockfd, LOCK_EX | LOCK_NB) != 0) {
-    fail(err, errlen, "%s: another vsc run is using this cache", r.cache_dir);
-    goto out;
-  }
   snprintf(path, sizeof path, "%s/journal.jsonl", r.cache_dir);
   if (vsc_journal_open(&r.journal, path, err, errlen) != 0) goto out;
   if (setup_nodes(&r, err, errlen) != 0) goto out;
@@ -1328,7 +1320,6 @@ out:
   json_decref(r.left);
   vsc_progress_free(r.pg);
   vsc_journal_close(r.journal);
-  if (r.lockfd >= 0) close(r.lockfd);
   vsc_cache_close(r.cache);
   return rc;
 }

@@ -39,6 +39,9 @@ typedef struct {
 int vsc_cache_open(vsc_cache **out, const char *dir, char *err, size_t errlen);
 void vsc_cache_close(vsc_cache *c);
 const char *vsc_cache_dir(const vsc_cache *c); /* borrowed */
+/* Takes DIR/lock (flock, released by vsc_cache_close or process death) so that one run,
+ * gc or verify at a time owns the cache; fails at once if another process holds it. */
+int vsc_cache_lock(vsc_cache *c, char *err, size_t errlen);
 
 /* A fresh temp path DIR/tmp/<key>.<pid>.<n>.<ext> for writing an object. Thread-safe. */
 int vsc_cache_tmp_path(vsc_cache *c, const char *key, const char *ext, char *out,
