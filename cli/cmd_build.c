@@ -1,0 +1,64 @@
+/*
+** vsc build FILE: compile the script (diagnostics as `vsc check` prints them), then run its
+** plan with the cache next to the script (.vsc/) and write <stem>.mp4 beside it.
+*/
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd_run.h"
+#include "vsc/vsc.h"
+
+int cmd_build(int argc, char **argv) {
+  cli_run_args a = CLI_RUN_ARGS_INIT;
+  const char *script = NULL, *quality = NULL;
+  bool preview = false;
+  for (int i = 1; i < argc; i++) {
+    int rc = cli_run_parse(&a, argc, argv, &i);
+    if (rc < 0) return cli_usage("build");
+    if (rc == 0) continue;
+    if (strcmp(argv[i], "--preview") == 0) {
+      preview = true;
+    } else if (strcmp(argv[i], "--quality") == 0 && i + 1 < argc &&
+               (strcmp(argv[i + 1], "draft") == 0 || strcmp(argv[i + 1], "final") == 0)) {
+      quality = argv[++i];
+    } else if (argv[i][0] == '-' || script) {
+      return cli_usage("build");
+    } else {
+      script = argv[i];
+    }
+  }
+  if (!script) return cli_usage("build");
+  char cache[PATH_MAX], out[PATH_MAX];
+  if (a.cache) {
+    snprintf(cache, sizeof cache, "%s", a.cache);
+  } else {
+    const char *slash = strrchr(script, '/');
+    if (slash) snprintf(cache, sizeof cache, "%.*s/.vsc", (int)(slash - script), script);
+    else snprintf(cache, sizeof cache, ".vsc");
+  }
+  if (!a.output) {
+    cli_default_output(script, out, sizeof out);
+    if (preview) {
+      /* A preview never overwrites the full render. */
+      size_t n = strlen(out);
+      if (n > 4) snprintf(out + n - 4, sizeof out - (n - 4), ".preview.mp4");
+    }
+    a.output = out;
+  }
+  vsc_compile_options copts = VSC_COMPILE_OPTIONS_INIT;
+  copts.cache_dir = cache;
+  copts.preview = preview;
+  copts.quality = quality;
+  json_t *ir = NULL;
+  int rc = cli_compile(&ir, script, false, 20, &copts);
+  if (rc != VSC_EXIT_OK || !ir) {
+    json_decref(ir);
+    return rc != VSC_EXIT_OK ? rc : VSC_EXIT_INTERNAL;
+  }
+  rc = cli_run_ir(ir, &a, cache);
+  json_decref(ir);
+  return rc;
+}

@@ -1,0 +1,179 @@
+/*
+** vsc run plan.json: execute an IR made by anything (the compiler, an LLM front-end).
+** Also the run options and executor table that `vsc build` shares (cli_run_ir).
+*/
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmd_run.h"
+#include "vsc/vsc.h"
+#include "vsc/vsc_compositor.h"
+#include "vsc/vsc_local.h"
+#include "vsc/vsc_runtime.h"
+
+/* The ops the CLI can execute: the compositor and the local provider. Remote generate/tts
+ * go through the provider chosen at run time instead. */
+static const vsc_executor executors[] = {
+    {"generate", vsc_local_generate}, {"tts", vsc_local_tts},   {"animate", vsc_comp_animate},
+    {"segment", vsc_comp_segment},    {"concat", vsc_comp_concat}, {"audio", vsc_comp_audio},
+    {"mux", vsc_comp_mux},
+};
+
+static int open_remote(vsc_provider **out, const char *name, const vsc_provider_options *o,
+                       vsc_op_error *err) {
+  if (strcmp(name, "replicate") == 0) return vsc_replicate_provider_new(out, o, err);
+  if (strcmp(name, "test") == 0) return vsc_provider_test_new(out, o, err);
+  return vsc_op_fail(err, VSC_FAIL_INPUT, "unknown provider '%s' (local, replicate, test)", name);
+}
+
+static vsc_progress_mode progress_mode;
+
+static void comp_warning(void *ud, const char *msg) {
+  (void)ud;
+  if (progress_mode == VSC_PROGRESS_JSON) {
+    json_t *ev = json_pack("{s:s, s:s}", "event", "warning", "msg", msg);
+    char *text = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text) fprintf(stderr, "%s\n", text);
+    free(text);
+    json_decref(ev);
+  } else if (progress_mode != VSC_PROGRESS_QUIET) {
+    fprintf(stderr, "warning: %s\n", msg);
+  }
+}
+
+int cli_run_parse(cli_run_args *a, int argc, char **argv, int *i) {
+  const char *arg = argv[*i];
+  const char *next = *i + 1 < argc ? argv[*i + 1] : NULL;
+  if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) {
+    if (!next) return -1;
+    a->output = next;
+  } else if (strcmp(arg, "--jobs") == 0 || strcmp(arg, "-j") == 0) {
+    if (!next || atoi(next) < 1) return -1;
+    a->jobs = atoi(next);
+  } else if (strcmp(arg, "--remote-jobs") == 0) {
+    if (!next || atoi(next) < 1) return -1;
+    a->remote_jobs = atoi(next);
+  } else if (strcmp(arg, "--cache") == 0) {
+    if (!next) return -1;
+    a->cache = next;
+  } else if (strcmp(arg, "--provider") == 0) {
+    if (!next || (strcmp(next, "local") && strcmp(next, "replicate") && strcmp(next, "auto") &&
+                  strcmp(next, "test")))
+      return -1;
+    a->provider = next;
+  } else if (strcmp(arg, "--progress") == 0) {
+    if (!next) return -1;
+    if (strcmp(next, "auto") == 0) a->progress = VSC_PROGRESS_AUTO;
+    else if (strcmp(next, "plain") == 0) a->progress = VSC_PROGRESS_PLAIN;
+    else if (strcmp(next, "json") == 0) a->progress = VSC_PROGRESS_JSON;
+    else if (strcmp(next, "quiet") == 0) a->progress = VSC_PROGRESS_QUIET;
+    else return -1;
+  } else if (strcmp(arg, "--cancel-on-interrupt") == 0) {
+    a->cancel_on_interrupt = true;
+    return 0;
+  } else {
+    return 1; /* not a run option */
+  }
+  (*i)++;
+  return 0;
+}
+
+/* The directory part of `path` ("." when none). */
+static void dir_of(const char *path, char *out, size_t len) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) snprintf(out, len, ".");
+  else if (slash == path) snprintf(out, len, "/");
+  else snprintf(out, len, "%.*s", (int)(slash - path), path);
+}
+
+void cli_default_output(const char *input, char *out, size_t len) {
+  char dir[PATH_MAX];
+  dir_of(input, dir, sizeof dir);
+  const char *base = strrchr(input, '/');
+  base = base ? base + 1 : input;
+  const char *dot = strrchr(base, '.');
+  int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+  snprintf(out, len, "%s/%.*s.mp4", dir, stem, base);
+}
+
+int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir) {
+  vsc_run_options o = VSC_RUN_OPTIONS_INIT;
+  o.cache_dir = cache_dir;
+  o.jobs = a->jobs;
+  o.remote_jobs = a->remote_jobs;
+  o.provider = a->provider;
+  o.open_remote = open_remote;
+  o.executors = executors;
+  o.nexecutors = sizeof executors / sizeof executors[0];
+  o.card = vsc_local_generate;
+  o.output = a->output;
+  o.progress = a->progress;
+  o.cancel_on_interrupt = a->cancel_on_interrupt;
+  progress_mode = a->progress == VSC_PROGRESS_AUTO
+                      ? (isatty(STDERR_FILENO) ? VSC_PROGRESS_TTY : VSC_PROGRESS_PLAIN)
+                      : a->progress;
+  vsc_comp_set_warning_handler(comp_warning, NULL);
+  vsc_run_install_signals();
+  vsc_run_result res;
+  char err[1024];
+  if (vsc_run(ir, &o, &res, err, sizeof err) != 0) {
+    fprintf(stderr, "vsc: %s\n", err);
+    return VSC_EXIT_RUNTIME;
+  }
+  if (progress_mode != VSC_PROGRESS_JSON && progress_mode != VSC_PROGRESS_QUIET) {
+    if (res.status == VSC_RUN_OK || res.status == VSC_RUN_PARTIAL)
+      fprintf(stderr, "wrote %s (%s)\n", a->output, res.status == VSC_RUN_OK ? "complete" : "partial: see the report above");
+  }
+  switch (res.status) {
+  case VSC_RUN_OK: return VSC_EXIT_OK;
+  case VSC_RUN_PARTIAL: return VSC_EXIT_PARTIAL;
+  case VSC_RUN_BUDGET: return VSC_EXIT_BUDGET;
+  case VSC_RUN_INTERRUPTED: return VSC_EXIT_INTERRUPTED;
+  case VSC_RUN_AUTH:
+  case VSC_RUN_FAILED: return VSC_EXIT_RUNTIME;
+  }
+  return VSC_EXIT_INTERNAL;
+}
+
+int cmd_run(int argc, char **argv) {
+  cli_run_args a = CLI_RUN_ARGS_INIT;
+  const char *plan_path = NULL;
+  for (int i = 1; i < argc; i++) {
+    int rc = cli_run_parse(&a, argc, argv, &i);
+    if (rc < 0) return cli_usage("run");
+    if (rc == 0) continue;
+    if (argv[i][0] == '-' || plan_path) return cli_usage("run");
+    plan_path = argv[i];
+  }
+  if (!plan_path) return cli_usage("run");
+  json_error_t je;
+  json_t *ir = json_load_file(plan_path, 0, &je);
+  if (!ir) {
+    fprintf(stderr, "%s:%d:%d: error: %s\n", plan_path, je.line, je.column, je.text);
+    return VSC_EXIT_CHECK;
+  }
+  char verr[1024];
+  if (vsc_ir_validate(ir, verr, sizeof verr) != 0) {
+    fprintf(stderr, "%s: %s\n", plan_path, verr);
+    json_decref(ir);
+    return VSC_EXIT_CHECK;
+  }
+  /* Like `vsc build`: the cache lives next to the script the plan came from (its root). */
+  char cache[PATH_MAX], out[PATH_MAX];
+  const char *root = json_string_value(json_object_get(ir, "root"));
+  if (a.cache) snprintf(cache, sizeof cache, "%s", a.cache);
+  else snprintf(cache, sizeof cache, "%s/.vsc", root && *root ? root : ".");
+  if (!a.output) {
+    cli_default_output(plan_path, out, sizeof out);
+    a.output = out;
+  }
+  int rc = cli_run_ir(ir, &a, cache);
+  json_decref(ir);
+  return rc;
+}

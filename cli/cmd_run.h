@@ -1,0 +1,31 @@
+/* Run options shared by `vsc run` and `vsc build` (cmd_run.c). */
+#ifndef VSC_CMD_RUN_H
+#define VSC_CMD_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vsc/vsc_runtime.h"
+
+/* 128 + SIGINT, as shells report a Ctrl-C'd program. */
+#define VSC_EXIT_INTERRUPTED 130
+
+typedef struct {
+  const char *output;   /* -o */
+  int jobs;             /* --jobs, 0 = online CPUs */
+  int remote_jobs;      /* --remote-jobs, 0 = 16 */
+  const char *cache;    /* --cache */
+  const char *provider; /* --provider */
+  vsc_progress_mode progress;
+  bool cancel_on_interrupt;
+} cli_run_args;
+#define CLI_RUN_ARGS_INIT {NULL, 0, 0, NULL, NULL, VSC_PROGRESS_AUTO, false}
+
+/* Consumes argv[*i] (and its value) if it is a run option: 0 taken, 1 not ours, -1 bad. */
+int cli_run_parse(cli_run_args *a, int argc, char **argv, int *i);
+/* "<dir of input>/<stem>.mp4" into out. */
+void cli_default_output(const char *input, char *out, size_t len);
+/* Runs a validated IR (borrowed); returns the exit code. */
+int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir);
+
+#endif
