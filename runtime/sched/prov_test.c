@@ -106,13 +106,17 @@ static const json_t *match_rule(const tprov *p, const vsc_pred_request *req, int
   json_t *rules = json_object_get(p->cfg, "rules");
   const json_t *params = json_object_get(req->node, "params");
   const char *label = json_string_value(json_object_get(params, "label"));
+  const char *op = json_string_value(json_object_get(req->node, "op"));
+  const char *kind = op && strcmp(op, "tts") == 0 ? "tts" : json_string_value(json_object_get(params, "kind"));
   size_t i;
   json_t *r;
   json_array_foreach(rules, i, r) {
     const char *node = json_string_value(json_object_get(r, "node"));
     const char *rl = json_string_value(json_object_get(r, "label"));
     const char *model = json_string_value(json_object_get(r, "model"));
+    const char *rk = json_string_value(json_object_get(r, "kind"));
     json_t *at = json_object_get(r, "attempt");
+    if (rk && (!kind || strcmp(rk, kind) != 0)) continue;
     if (node && strncmp(req->node_id, node, strlen(node)) != 0) continue;
     if (rl && (!label || strcmp(rl, label) != 0)) continue;
     if (model && strcmp(model, req->model) != 0) continue;

@@ -161,7 +161,8 @@ int vsc_replicate_provider_new(vsc_provider **out, const vsc_provider_options *o
  *    "output": null,                   a file to copy as the output; null = a small text blob
  *                                      naming node, model and prediction id
  *    "rules": [                        first match wins, per attempt
- *      {"node": "9f2c", "label": "sunrise", "model": "a/b", "attempt": 1,  (all optional)
+ *      {"node": "9f2c", "label": "sunrise", "model": "a/b", "attempt": 1,
+ *       "kind": "video"|"image"|"music"|"tts",  (all optional)
  *       "fail": "transient"|"policy"|"input"|"auth"|"local",  end FAILED after latency
  *       "retry_after": 0.2, "fail_cost": 0.0 (what a failure costs), "cost": 0.1,
  *       "latency": 1.0, "id_delay": 0.5, "output": "/path",
