@@ -855,6 +855,10 @@ static void demand(run_t *r) {
 
 /* Paid calls an earlier run left unfinished. */
 static void resume_calls(run_t *r) {
+  /* Only a remote node that must run can resume anything: a no-op build skips the read. */
+  bool any = false;
+  for (size_t i = 0; i < r->nn && !any; i++) any = r->n[i].needed && r->n[i].remote && !r->n[i].cache_hit;
+  if (!any) return;
   char path[4200], err[256];
   snprintf(path, sizeof path, "%s/journal.jsonl", r->cache_dir);
   json_t *records = NULL;

@@ -52,9 +52,9 @@ static void t_order(void) {
   snprintf(rt_exec_log, sizeof rt_exec_log, "%s/exec.jsonl", dir);
   json_t *plan = rt_plan_new(-1);
   const char *a = rt_add(plan, "segment", P("a", 0.1), NULL, NULL, 0);
-  const char *b = rt_add(plan, "segment", P("b", 0.3), NULL, &a, 1);
-  const char *c = rt_add(plan, "segment", P("c", 0.3), NULL, &a, 1);
-  const char *e = rt_add(plan, "segment", P("e", 0.3), NULL, NULL, 0);
+  const char *b = rt_add(plan, "segment", P("b", 0.5), NULL, &a, 1);
+  const char *c = rt_add(plan, "segment", P("c", 0.5), NULL, &a, 1);
+  const char *e = rt_add(plan, "segment", P("e", 0.5), NULL, NULL, 0);
   const char *bc[] = {b, c, e};
   const char *d = rt_add(plan, "concat", P("d", 0), NULL, bc, 3);
   set_output(plan, d);
@@ -87,8 +87,8 @@ static void t_order(void) {
   }
   CHECK(t[1][0] >= t[0][1] && t[2][0] >= t[0][1], "b and c start after a ends");
   CHECK(t[4][0] >= t[1][1] && t[4][0] >= t[2][1] && t[4][0] >= t[3][1], "d starts after b, c, e");
-  /* b, c and e (0.3 s each) overlap on 4 workers: well under their 0.9 s sum. */
-  CHECK(wall < 0.1 + 0.3 + 0.35, "wall %.2fs: independent nodes did not overlap", wall);
+  /* b, c and e (0.5 s each) overlap on 4 workers: 0.6 s, where one at a time takes 1.6 s. */
+  CHECK(wall < 1.2, "wall %.2fs: independent nodes did not overlap", wall);
   json_decref(log);
   json_decref(plan);
   rt_exec_log[0] = 0;
@@ -264,7 +264,8 @@ static void t_remote(void) {
   CHECK(rt_run(plan, cache, cfg, &res, NULL) == 0, "run");
   double wall = rt_now() - t0;
   CHECK(res.status == VSC_RUN_OK && res.provider_calls == 8, "status %d calls %d", res.status, res.provider_calls);
-  CHECK(wall < 0.4 * 1.5, "8 x 0.4 s predictions took %.2fs", wall);
+  /* One at a time would take 3.2 s; the margin absorbs sanitizer builds and a busy CI. */
+  CHECK(wall < 0.4 * 2, "8 x 0.4 s predictions took %.2fs", wall);
   CHECK(res.spent > 0.8 - 1e-9 && res.spent < 0.8 + 1e-9, "spent %.3f", res.spent);
   json_t *calls = rt_calls(logp);
   CHECK(json_array_size(calls) == 8, "calls %zu", json_array_size(calls));
