@@ -12,8 +12,17 @@
 #include "audio.h"
 
 /* Off-beat strength (relative to the beats) at or above which the next faster level is the
- * beat: a click on every half beat as loud as the beat itself means the tempo is double. */
+ * beat: a click on every half beat as loud as the beat itself means the tempo is double.
+ * The ratio is scaled by the tempo prior, so leaving the 120 BPM region needs more
+ * evidence than approaching it. */
 #define OFFBEAT_RATIO 0.7
+#define PRIOR_BPM 120.0
+#define PRIOR_OCT 1.0
+
+static double prior(double bpm) {
+  double z = log2(bpm / PRIOR_BPM) / PRIOR_OCT;
+  return exp(-0.5 * z * z);
+}
 
 void vsc_audio_set_err(char *err, size_t errlen, const char *fmt, ...) {
   if (!err || errlen == 0) return;
@@ -67,15 +76,16 @@ static double peak_near(const float *v, size_t n, double pos) {
   return m;
 }
 
-/* How strong the points halfway between beats are, relative to the beats, in the full
- * onset curve and in the low band (a kick between two snares is a beat, not an off-beat). */
+/* How strong the points halfway between beats are, relative to the beats, below 2.5 kHz
+ * (hi-hats and cymbals mark subdivisions, not beats) and in the low band (a kick between
+ * two snares is a beat, not an off-beat). */
 static double offbeat_ratio(const au_features *f, const double *b, size_t nb) {
   if (nb < 4) return 0;
   double on = 0, mid = 0, lon = 0, lmid = 0;
   for (size_t i = 0; i + 1 < nb; i++) {
     double m = 0.5 * (b[i] + b[i + 1]);
-    on += peak_near(f->onset, f->n, b[i]);
-    mid += peak_near(f->onset, f->n, m);
+    on += peak_near(f->body, f->n, b[i]);
+    mid += peak_near(f->body, f->n, m);
     lon += peak_near(f->low, f->n, b[i]);
     lmid += peak_near(f->low, f->n, m);
   }
@@ -89,6 +99,9 @@ static double offbeat_ratio(const au_features *f, const double *b, size_t nb) {
 static int track_at(const au_features *f, double bpm, const vsc_audio_options *o, float *period,
                     double **beats, size_t *nb) {
   if (vsc_audio_tempo_local(f, bpm, o->min_bpm, o->max_bpm, period) < 0) return -1;
+  if (getenv("VSC_AUDIO_DEBUG"))
+    fprintf(stderr, "track at %.1f: local bpm start %.1f mid %.1f end %.1f\n", bpm,
+            60 * f->fps / period[0], 60 * f->fps / period[f->n / 2], 60 * f->fps / period[f->n - 1]);
   return vsc_audio_track_beats(f, period, beats, nb);
 }
 
@@ -110,7 +123,8 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
   /* Choose the metrical level: faster while off-beats are as strong as beats, slower while
    * every other beat is an off-beat. */
   for (int step = 0; step < 3; step++) {
-    if (bpm * 2 <= o->max_bpm && offbeat_ratio(f, beats, nb) >= OFFBEAT_RATIO) {
+    if (bpm * 2 <= o->max_bpm &&
+        offbeat_ratio(f, beats, nb) >= OFFBEAT_RATIO * prior(bpm) / prior(bpm * 2)) {
       double *b2;
       size_t n2;
       if (track_at(f, bpm * 2, o, period, &b2, &n2) < 0) goto oom;
@@ -126,7 +140,7 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
         free(p2);
         goto oom;
       }
-      if (n2 >= 4 && offbeat_ratio(f, b2, n2) < OFFBEAT_RATIO) {
+      if (n2 >= 4 && offbeat_ratio(f, b2, n2) < OFFBEAT_RATIO * prior(bpm / 2) / prior(bpm)) {
         free(beats), free(period);
         beats = b2, nb = n2, period = p2, bpm /= 2;
         continue;

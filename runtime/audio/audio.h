@@ -19,6 +19,7 @@ typedef struct {
   double t0;         /* time in seconds of onset frame 0 (latency compensated) */
   float *onset;      /* onset strength (log-mel spectral flux), >= 0, unit mean on music */
   float *low;        /* the same over the bands below ~200 Hz (kick drums, bass notes) */
+  float *body;       /* the same below ~2.5 kHz: drums and notes without the cymbals */
   float *rms;        /* RMS of each hop of samples */
   size_t ns;         /* slow frames (hop 2048: ~93 ms) */
   double sfps;       /* slow frames per second; slow frame j is centred on j / sfps */

@@ -1,5 +1,5 @@
 /*
-** Audio stage: features. One pass of aubio's phase vocoder and mel filterbank gives the
+** Audio stage: features. One pass of aubio's FFT and mel filterbank gives the
 ** onset-strength (novelty) curve the tempo and beat steps work on; aubio's onset detector
 ** gives note onsets; a slower phase vocoder gives chroma; the log-mel spectrum gives timbre
 ** (cepstra). Everything else in the analysis is built on these curves.
@@ -15,12 +15,87 @@
 #define HOP 256         /* onset frame hop: 11.6 ms, fine enough for +-70 ms beat tolerance */
 #define NMEL 40         /* mel bands: equal weight per band keeps hi-hats from dominating */
 #define NLOW 4          /* mel bands below ~200 Hz (kick drum, bass) */
+#define NBODY 22        /* mel bands below ~2.5 kHz: drums' bodies and notes, not cymbals */
 #define SWIN 4096       /* chroma window: 5.4 Hz bins resolve semitones down to ~90 Hz */
 #define SHOP 2048
 #define GAMMA 100.0     /* log compression: log(1 + GAMMA * E / mean E) gates ~-20 dB */
 /* Measured delay between an onset and the peak of its spectral flux with this window
  * (see docs/beats.md, "latency"). Subtracted from every frame time. */
-#define LATENCY (0.0)
+#define LATENCY (-0.009)
+
+/* A short-time Fourier transform that keeps only magnitudes: aubio's phase vocoder also
+ * computes every bin's phase (an atan2 each), which the analysis never uses. Same window
+ * ("hanningz") and framing as aubio_pvoc: each call shifts in one hop. */
+typedef struct {
+  size_t win, hop;
+  fvec_t *buf;     /* the last `win` samples */
+  fvec_t *window;
+  fvec_t *frame;   /* windowed copy */
+  fvec_t *comp;    /* FFTW half-complex spectrum */
+  aubio_fft_t *fft;
+} stft;
+
+static void stft_del(stft *s) {
+  if (s->buf) del_fvec(s->buf);
+  if (s->window) del_fvec(s->window);
+  if (s->frame) del_fvec(s->frame);
+  if (s->comp) del_fvec(s->comp);
+  if (s->fft) del_aubio_fft(s->fft);
+}
+
+static int stft_new(stft *s, size_t win, size_t hop) {
+  memset(s, 0, sizeof *s);
+  s->win = win;
+  s->hop = hop;
+  s->buf = new_fvec((uint_t)win);
+  s->window = new_aubio_window("hanningz", (uint_t)win);
+  s->frame = new_fvec((uint_t)win);
+  s->comp = new_fvec((uint_t)win);
+  s->fft = new_aubio_fft((uint_t)win);
+  if (!s->buf || !s->window || !s->frame || !s->comp || !s->fft) {
+    stft_del(s);
+    return -1;
+  }
+  return 0;
+}
+
+/* Shifts in `hop` samples from x (zeros past n) and writes the magnitudes into spec. */
+static void stft_do(stft *s, const float *x, size_t n, cvec_t *spec) {
+  float *b = s->buf->data;
+  memmove(b, b + s->hop, (s->win - s->hop) * sizeof *b);
+  for (size_t k = 0; k < s->hop; k++) b[s->win - s->hop + k] = k < n ? x[k] : 0.0f;
+  for (size_t k = 0; k < s->win; k++) s->frame->data[k] = b[k] * s->window->data[k];
+  aubio_fft_do_complex(s->fft, s->frame, s->comp);
+  aubio_fft_get_norm(s->comp, spec);
+}
+
+/* aubio's mel filterbank applied sparsely: each triangle touches a few bins only. */
+typedef struct {
+  size_t lo[NMEL], hi[NMEL]; /* nonzero bins [lo, hi) of each band */
+} sparse_bank;
+
+static void bank_init(sparse_bank *sb, aubio_filterbank_t *fb) {
+  fmat_t *c = aubio_filterbank_get_coeffs(fb);
+  for (size_t b = 0; b < NMEL; b++) {
+    const smpl_t *row = c->data[b];
+    size_t lo = 0, hi = c->length;
+    while (lo < hi && row[lo] == 0) lo++;
+    while (hi > lo && row[hi - 1] == 0) hi--;
+    sb->lo[b] = lo;
+    sb->hi[b] = hi;
+  }
+}
+
+static void bank_do(const sparse_bank *sb, aubio_filterbank_t *fb, const cvec_t *spec,
+                    float *out) {
+  fmat_t *c = aubio_filterbank_get_coeffs(fb);
+  for (size_t b = 0; b < NMEL; b++) {
+    const smpl_t *row = c->data[b];
+    double acc = 0;
+    for (size_t k = sb->lo[b]; k < sb->hi[b]; k++) acc += row[k] * spec->norm[k];
+    out[b] = (float)acc;
+  }
+}
 
 /* Moving average of v over [i-w, i+w] into out (both n long). */
 static void moving_mean(const float *v, float *out, size_t n, size_t w) {
@@ -87,6 +162,7 @@ static int bin_pitch_class(size_t k, int rate) {
 void vsc_audio_features_free(au_features *f) {
   free(f->onset);
   free(f->low);
+  free(f->body);
   free(f->rms);
   free(f->chroma);
   free(f->ceps);
@@ -108,37 +184,37 @@ int vsc_audio_features(au_features *f, const float *x, size_t n, int rate, char 
   int rc = -1;
   float *mel = NULL;
   size_t onset_cap = 0;
-  aubio_pvoc_t *pv = NULL, *spv = NULL;
+  stft pv = {0}, spv = {0};
+  sparse_bank sb;
   aubio_filterbank_t *fb = NULL;
   aubio_onset_t *od = NULL;
-  fvec_t *in = NULL, *melv = NULL, *odout = NULL, *sin = NULL;
+  fvec_t *in = NULL, *odout = NULL;
   cvec_t *spec = NULL, *sspec = NULL;
   float *count = NULL;
 
   f->onset = calloc(f->n ? f->n : 1, sizeof *f->onset);
   f->low = calloc(f->n ? f->n : 1, sizeof *f->low);
+  f->body = calloc(f->n ? f->n : 1, sizeof *f->body);
   f->rms = calloc(f->n ? f->n : 1, sizeof *f->rms);
   f->chroma = calloc((f->ns ? f->ns : 1) * AU_NCHROMA, sizeof *f->chroma);
   f->ceps = calloc((f->ns ? f->ns : 1) * AU_NCEP, sizeof *f->ceps);
   mel = malloc((f->n ? f->n : 1) * NMEL * sizeof *mel);
   count = calloc(f->ns ? f->ns : 1, sizeof *count);
-  if (!f->onset || !f->low || !f->rms || !f->chroma || !f->ceps || !mel || !count) goto oom;
+  if (!f->onset || !f->low || !f->body || !f->rms || !f->chroma || !f->ceps || !mel || !count) goto oom;
 
-  pv = new_aubio_pvoc(WIN, HOP);
+  int stft_ok = stft_new(&pv, WIN, HOP) == 0 && stft_new(&spv, SWIN, SHOP) == 0;
   fb = new_aubio_filterbank(NMEL, WIN);
   od = new_aubio_onset("default", WIN, HOP, (uint_t)rate);
   in = new_fvec(HOP);
-  melv = new_fvec(NMEL);
   odout = new_fvec(1);
   spec = new_cvec(WIN);
-  spv = new_aubio_pvoc(SWIN, SHOP);
-  sin = new_fvec(SHOP);
   sspec = new_cvec(SWIN);
-  if (!pv || !fb || !od || !in || !melv || !odout || !spec || !spv || !sin || !sspec) {
+  if (!stft_ok || !fb || !od || !in || !odout || !spec || !sspec) {
     vsc_audio_set_err(err, errlen, "aubio: cannot allocate the analysis objects");
     goto done;
   }
   aubio_filterbank_set_mel_coeffs(fb, (smpl_t)rate, 30.0f, 10000.0f);
+  bank_init(&sb, fb);
   aubio_onset_set_minioi_ms(od, 50.0f);
   aubio_onset_set_silence(od, -60.0f);
 
@@ -154,12 +230,10 @@ int vsc_audio_features(au_features *f, const float *x, size_t n, int rate, char 
       sq += (double)s * s;
     }
     f->rms[i] = (float)sqrt(sq / HOP);
-    aubio_pvoc_do(pv, in, spec);
-    aubio_filterbank_do(fb, spec, melv);
-    for (size_t b = 0; b < NMEL; b++) {
-      mel[i * NMEL + b] = melv->data[b];
-      band_sum += melv->data[b];
-    }
+    stft_do(&pv, x + off, m, spec);
+    float *row = mel + i * NMEL;
+    bank_do(&sb, fb, spec, row);
+    for (size_t b = 0; b < NMEL; b++) band_sum += row[b];
     aubio_onset_do(od, in, odout);
     if (odout->data[0] > 0) {
       if (f->nonsets == onset_cap) {
@@ -179,19 +253,22 @@ int vsc_audio_features(au_features *f, const float *x, size_t n, int rate, char 
   for (size_t i = 0; i < f->n * NMEL; i++) mel[i] = (float)log1p(lambda * mel[i]);
   for (size_t i = 1; i < f->n; i++) {
     const float *cur = mel + i * NMEL, *prev = cur - NMEL;
-    double flux = 0, low = 0;
+    double flux = 0, low = 0, body = 0;
     for (size_t b = 0; b < NMEL; b++) {
       float d = cur[b] - prev[b];
       if (d > 0) {
         flux += d;
         if (b < NLOW) low += d;
+        if (b < NBODY) body += d;
       }
     }
     f->onset[i] = (float)flux;
     f->low[i] = (float)low;
+    f->body[i] = (float)body;
   }
   if (normalise_novelty(f->onset, f->n, f->fps, 0.05) < 0 ||
-      normalise_novelty(f->low, f->n, f->fps, 0.05) < 0)
+      normalise_novelty(f->low, f->n, f->fps, 0.05) < 0 ||
+      normalise_novelty(f->body, f->n, f->fps, 0.05) < 0)
     goto oom;
 
   /* Timbre: the mean log-mel spectrum around each slow frame, as cepstral coefficients. */
@@ -225,8 +302,7 @@ int vsc_audio_features(au_features *f, const float *x, size_t n, int rate, char 
   for (size_t j = 0; j < f->ns; j++) {
     size_t off = j * SHOP;
     size_t m = n - off < SHOP ? n - off : SHOP;
-    for (size_t k = 0; k < SHOP; k++) sin->data[k] = k < m ? x[off + k] : 0.0f;
-    aubio_pvoc_do(spv, sin, sspec);
+    stft_do(&spv, x + off, m, sspec);
     /* The window ending at (j+1)*SHOP is centred on j*SHOP: slow frame j. */
     float *ch = f->chroma + j * AU_NCHROMA;
     for (size_t k = 0; k <= SWIN / 2; k++)
@@ -240,13 +316,11 @@ done:
   if (rc < 0) vsc_audio_features_free(f);
   free(mel);
   free(count);
-  if (pv) del_aubio_pvoc(pv);
-  if (spv) del_aubio_pvoc(spv);
+  stft_del(&pv);
+  stft_del(&spv);
   if (fb) del_aubio_filterbank(fb);
   if (od) del_aubio_onset(od);
   if (in) del_fvec(in);
-  if (sin) del_fvec(sin);
-  if (melv) del_fvec(melv);
   if (odout) del_fvec(odout);
   if (spec) del_cvec(spec);
   if (sspec) del_cvec(sspec);

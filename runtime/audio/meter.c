@@ -151,6 +151,12 @@ int vsc_audio_downbeats(const au_features *f, const double *beats, size_t nbeats
     on[i] = max_around(f->onset, f->n, beats[i], 2);
   }
   free(bt);
+  /* The first two beats have no past to compare with: neutral. */
+  if (nbeats > 3) {
+    double m = 0;
+    for (size_t i = 2; i < nbeats; i++) m += harm[i];
+    harm[0] = harm[1] = m / (double)(nbeats - 2);
+  }
   zscore(harm, nbeats);
   zscore(low, nbeats);
   zscore(on, nbeats);
