@@ -1,0 +1,255 @@
+/*
+** Local provider: text to speech with the espeak-ng library (op `tts`).
+**
+** espeak-ng keeps synthesis state in globals (pitch flutter index, gain control, echo
+** buffer, rand()), so the same text spoken twice in one process gives different samples,
+** and espeak_Initialize after espeak_Terminate hangs in 1.51. Each synthesis therefore runs
+** in a forked child with fresh library state: deterministic, and safe to call from several
+** scheduler threads at once. The child sends framed PCM back through a pipe.
+*/
+#include <errno.h>
+#include <espeak-ng/speak_lib.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "local.h"
+#include "vsc/vsc_local.h"
+
+/* Child exit statuses, sent in the trailer frame. */
+enum { CHILD_OK = 0, CHILD_INIT = 1, CHILD_VOICE = 2, CHILD_SYNTH = 3, CHILD_IO = 4 };
+
+static int child_fd = -1; /* only meaningful inside the child */
+static int child_io_failed;
+
+static int write_all(int fd, const void *p, size_t n) {
+  const char *c = p;
+  while (n > 0) {
+    ssize_t k = write(fd, c, n);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    c += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+/* Frame: int32 count (> 0) then count samples; the trailer is int32 0 then int32 status. */
+static int child_cb(short *wav, int n, espeak_EVENT *events) {
+  (void)events;
+  if (!wav || n <= 0 || child_io_failed) return 0;
+  int32_t k = n;
+  if (write_all(child_fd, &k, sizeof k) < 0 || write_all(child_fd, wav, (size_t)n * 2) < 0) {
+    child_io_failed = 1;
+    return 1; /* abort synthesis */
+  }
+  return 0;
+}
+
+static void child_finish(int status) {
+  int32_t t[2] = {0, status};
+  write_all(child_fd, t, sizeof t);
+  _exit(status == CHILD_OK ? 0 : 1);
+}
+
+static void child_main(const char *text, const char *voice, int wpm) {
+  int32_t sr = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, NULL, espeakINITIALIZE_DONT_EXIT);
+  if (sr <= 0) child_finish(CHILD_INIT);
+  if (write_all(child_fd, &sr, sizeof sr) < 0) _exit(1);
+  espeak_SetSynthCallback(child_cb);
+  if (espeak_SetVoiceByName(voice) != EE_OK) child_finish(CHILD_VOICE);
+  espeak_SetParameter(espeakRATE, wpm, 0);
+  /* Plain UTF-8 text: no SSML, no [[phonemes]], whatever the script says. */
+  if (espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, NULL) !=
+      EE_OK)
+    child_finish(CHILD_SYNTH);
+  espeak_Synchronize();
+  child_finish(child_io_failed ? CHILD_IO : CHILD_OK);
+}
+
+static int read_all(int fd, void *p, size_t n) {
+  char *c = p;
+  while (n > 0) {
+    ssize_t k = read(fd, c, n);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (k == 0) return -1; /* EOF before the frame was complete */
+    c += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+static int is_blank(const char *s) {
+  for (; *s; s++)
+    if (!strchr(" \t\r\n", *s)) return 0;
+  return 1;
+}
+
+int vsc_local_speak(const char *text, const char *voice, double rate, int16_t **pcm,
+                    size_t *nsamples, int *sample_rate, char *err, size_t errlen) {
+  *pcm = NULL;
+  *nsamples = 0;
+  *sample_rate = 0;
+  if (!text || is_blank(text)) {
+    snprintf(err, errlen, "tts text is empty");
+    return -1;
+  }
+  if (!voice || !*voice) voice = "en-us";
+  if (!(rate > 0) || !isfinite(rate)) rate = 1.0;
+  long wpm = lround(espeakRATE_NORMAL * rate);
+  if (wpm < espeakRATE_MINIMUM) wpm = espeakRATE_MINIMUM;
+  if (wpm > espeakRATE_MAXIMUM) wpm = espeakRATE_MAXIMUM;
+
+  int fds[2];
+  if (pipe(fds) < 0) {
+    snprintf(err, errlen, "tts: pipe: %s", strerror(errno));
+    return -2;
+  }
+  fflush(NULL); /* nothing buffered may be written twice by the child */
+  pid_t pid = fork();
+  if (pid < 0) {
+    snprintf(err, errlen, "tts: fork: %s", strerror(errno));
+    close(fds[0]);
+    close(fds[1]);
+    return -2;
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    signal(SIGPIPE, SIG_DFL);
+    child_fd = fds[1];
+    child_main(text, voice, (int)wpm);
+    _exit(1);
+  }
+  close(fds[1]);
+
+  int rc = -2;
+  int32_t sr = 0;
+  int16_t *buf = NULL;
+  size_t n = 0, cap = 0;
+  int32_t status = -1;
+  if (read_all(fds[0], &sr, sizeof sr) < 0) {
+    snprintf(err, errlen, "tts: espeak-ng child died before speaking");
+    goto done;
+  }
+  if (sr == 0) { /* the trailer came first: initialisation failed */
+    if (read_all(fds[0], &status, sizeof status) < 0) status = -1;
+    snprintf(err, errlen, "tts: cannot initialise espeak-ng (is espeak-ng-data installed?)");
+    goto done;
+  }
+  for (;;) {
+    int32_t k;
+    if (read_all(fds[0], &k, sizeof k) < 0) {
+      snprintf(err, errlen, "tts: espeak-ng child ended early");
+      goto done;
+    }
+    if (k == 0) {
+      if (read_all(fds[0], &status, sizeof status) < 0) status = -1;
+      break;
+    }
+    if (k < 0 || (size_t)k > (size_t)1 << 24) {
+      snprintf(err, errlen, "tts: bad frame from espeak-ng child");
+      goto done;
+    }
+    if (n + (size_t)k > cap) {
+      size_t ncap = cap ? cap * 2 : 65536;
+      while (ncap < n + (size_t)k) ncap *= 2;
+      int16_t *nb = realloc(buf, ncap * sizeof *nb);
+      if (!nb) {
+        snprintf(err, errlen, "tts: out of memory");
+        goto done;
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    if (read_all(fds[0], buf + n, (size_t)k * 2) < 0) {
+      snprintf(err, errlen, "tts: espeak-ng child ended early");
+      goto done;
+    }
+    n += (size_t)k;
+  }
+  switch (status) {
+  case CHILD_OK:
+    if (n == 0) {
+      snprintf(err, errlen, "tts: espeak-ng produced no audio");
+      rc = -1;
+    } else {
+      rc = 0;
+    }
+    break;
+  case CHILD_VOICE:
+    snprintf(err, errlen, "tts: unknown espeak-ng voice '%s'", voice);
+    rc = -1;
+    break;
+  case CHILD_SYNTH: snprintf(err, errlen, "tts: espeak-ng cannot synthesise the text"); break;
+  default: snprintf(err, errlen, "tts: espeak-ng failed (status %d)", (int)status); break;
+  }
+
+done:
+  close(fds[0]);
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+  }
+  if (rc == 0) {
+    *pcm = buf;
+    *nsamples = n;
+    *sample_rate = sr;
+  } else {
+    free(buf);
+  }
+  return rc;
+}
+
+double vsc_local_tts_length(const char *text, const char *voice, double rate) {
+  int16_t *pcm;
+  size_t n;
+  int sr;
+  char err[256];
+  if (vsc_local_speak(text, voice, rate, &pcm, &n, &sr, err, sizeof err) != 0) return -1.0;
+  free(pcm);
+  return (double)n / sr;
+}
+
+int vsc_local_tts(const json_t *node, const char *const *inputs, size_t ninputs,
+                  const char *out_path, vsc_op_error *err) {
+  (void)inputs;
+  (void)ninputs;
+  const json_t *params = json_object_get(node, "params");
+  const char *text = json_string_value(json_object_get(params, "text"));
+  if (!text) return vsc_op_fail(err, VSC_FAIL_INPUT, "tts: params.text must be a string");
+  const json_t *jv = json_object_get(params, "voice");
+  const json_t *jr = json_object_get(params, "rate");
+  if (jv && !json_is_string(jv) && !json_is_null(jv))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "tts: params.voice must be a string");
+  if (jr && !json_is_number(jr) && !json_is_null(jr))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "tts: params.rate must be a number");
+  double rate = jr && json_is_number(jr) ? json_number_value(jr) : 1.0;
+  if (!(rate > 0)) return vsc_op_fail(err, VSC_FAIL_INPUT, "tts: params.rate must be > 0");
+
+  int16_t *pcm;
+  size_t n;
+  int sr;
+  char msg[400];
+  int rc = vsc_local_speak(text, json_string_value(jv), rate, &pcm, &n, &sr, msg, sizeof msg);
+  if (rc != 0) return vsc_op_fail(err, rc == -1 ? VSC_FAIL_INPUT : VSC_FAIL_LOCAL, "%s", msg);
+  vsc_local_wav w;
+  rc = vsc_local_wav_open(&w, out_path, 1, sr, msg, sizeof msg);
+  if (rc == 0) rc = vsc_local_wav_write(&w, pcm, n, msg, sizeof msg);
+  if (rc == 0) {
+    rc = vsc_local_wav_close(&w, msg, sizeof msg);
+  } else if (w.f) {
+    char scratch[64];
+    vsc_local_wav_close(&w, scratch, sizeof scratch);
+  }
+  free(pcm);
+  if (rc != 0) return vsc_op_fail(err, VSC_FAIL_LOCAL, "tts: %s", msg);
+  return 0;
+}
