@@ -61,6 +61,10 @@ int vsc_lex_next(vsc_lexer *L, vsc_token *t) {
                                        "unterminated string", "close it with '\"' on the same line");
                                      TOKEN(TK_STRING); }
 
+      ['] [^'\n]* ['] { vsc_parse_lex_error(L->parser, t->off, (uint32_t)(L->cur - tok),
+                          "a string in single quotes", "strings use double quotes: \"…\"");
+                        TOKEN(TK_STRING); }
+
       num { TOKEN(TK_NUMBER); }
       num [a-zA-Z%]+ { int k = quantity(L, tok, L->cur); TOKEN(k); }
       digits "x" digits { TOKEN(TK_DIMS); }
@@ -81,7 +85,8 @@ int vsc_lex_next(vsc_lexer *L, vsc_token *t) {
       "=" { TOKEN(TK_EQ); }
 
       [\x80-\xff]+ { vsc_parse_lex_error(L->parser, t->off, (uint32_t)(L->cur - tok),
-                       "unexpected non-ASCII text outside a string", "put text in double quotes");
+                       "unexpected non-ASCII text outside a string",
+                       "names use ASCII letters, digits, '_' and '-'; other text goes in double quotes");
                      continue; }
       * { vsc_parse_bad_char(L->parser, t->off); continue; }
     */

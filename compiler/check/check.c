@@ -92,6 +92,8 @@ static bool expect(const eval_ctx *c, const vsc_value *v, vsc_value_kind want, c
   } else if (!hint && want == V_PERCENT && v->kind == V_NUMBER) {
     snprintf(h, sizeof h, "add a unit: '%g%%'", v->num);
     hint = h;
+  } else if (!hint && want == V_NUMBER && (v->kind == V_DURATION || v->kind == V_DB || v->kind == V_PERCENT)) {
+    hint = "write a plain number, without a unit";
   } else if (!hint && want == V_STRING && v->kind == V_IDENT) {
     snprintf(h, sizeof h, "put text in double quotes: \"%s\"", v->str);
     hint = h;
@@ -236,8 +238,12 @@ static vsc_model_decl *check_model_decl(vsc_session *s, vsc_ast *m);
 
 static void load_module(vsc_session *s, vsc_source *src, bool is_main, int depth) {
   vsc_parser *p = vsc_arena_alloc(s->arena, sizeof *p);
+  int errors_before = vsc_diag_error_count(s->diags);
   vsc_ast *file = vsc_parse(p, s->arena, src, s->diags);
   if (is_main) s->main = src;
+  /* A file that does not lex or parse is not checked: what it says is not what was meant,
+   * and its syntax errors are the ones to fix first. */
+  if (vsc_diag_error_count(s->diags) > errors_before) return;
   for (vsc_ast *it = file->body.head; it; it = it->next) {
     switch (it->kind) {
     case AST_IMPORT: import_module(s, it, depth); break;
@@ -358,7 +364,9 @@ static vsc_model_decl *check_model_decl(vsc_session *s, vsc_ast *m) {
       vsc_param_decl *pd = &d->params[d->nparams++];
       pd->name = st->name.str;
       if (get_ident(&c, &st->vals[0], "param type", &pd->type) && !ONE_OF(pd->type, param_types)) {
-        ERR(m->src, st->vals[0].span, suggest(pd->type, param_types, 5, h, sizeof h), "unknown parameter type '%s'", pd->type);
+        const char *hint = suggest(pd->type, param_types, 5, h, sizeof h);
+        ERR(m->src, st->vals[0].span, hint ? hint : "the types are string, int, number, bool and file",
+            "unknown parameter type '%s'", pd->type);
         pd->type = "string";
       }
       for (vsc_ast *o = st->opts.head; o; o = o->next) {
@@ -400,6 +408,7 @@ static vsc_model_decl *check_model_decl(vsc_session *s, vsc_ast *m) {
         }
     } else if (strcmp(k, "price") == 0) {
       const vsc_value *amount = &st->vals[0];
+      has_price = true; /* even a bad one: its own error says what is wrong */
       if (!expect(&c, amount, V_MONEY, "price", NULL)) continue;
       d->price = amount->num;
       const char *unit;
@@ -411,7 +420,6 @@ static vsc_model_decl *check_model_decl(vsc_session *s, vsc_ast *m) {
         continue;
       }
       d->per = (vsc_price_unit)ui;
-      has_price = true;
       if (d->per == PRICE_GPU_SECOND) {
         if (st->nvals < 3)
           ERR(m->src, st->vals[1].span, "add 'estimate 30s': the expected run time", "a per gpu-second price needs an estimate");
@@ -555,6 +563,27 @@ static bool check_file(const eval_ctx *c, const vsc_value *v0, const char *what,
   return true;
 }
 
+/* The first inline option `kw` of a statement, or NULL. */
+static const vsc_ast *option(const vsc_ast *n, const char *kw) {
+  for (const vsc_ast *o = n->opts.head; o; o = o->next)
+    if (strcmp(o->keyword, kw) == 0) return o;
+  return NULL;
+}
+
+/* Text times are scene times: when the scene's length is known here, they must fit in it. */
+static void check_text_timing(const eval_ctx *c, vsc_ast *t, const vsc_text_spec *ts, const vsc_scene_spec *sc) {
+  vsc_session *s = c->s;
+  if (sc->dur_kind != DUR_TIME || sc->dur_value <= 0) return;
+  const vsc_ast *from = option(t, "from"), *to = option(t, "to");
+  const char *hint = "'from' and 'to' are scene times: 0s is where the scene starts";
+  if (from && ts->start >= sc->dur_value)
+    ERR(c->src, val(c, &from->vals[0])->span, hint, "text \"%s\" starts at %gs, after scene '%s' ends (%gs)",
+        ts->text ? ts->text : "", ts->start, sc->name, sc->dur_value);
+  else if (to && ts->end > sc->dur_value + 1e-9)
+    ERR(c->src, val(c, &to->vals[0])->span, hint, "text \"%s\" ends at %gs, after scene '%s' ends (%gs)",
+        ts->text ? ts->text : "", ts->end, sc->name, sc->dur_value);
+}
+
 static void check_text(const eval_ctx *c, vsc_ast *t, vsc_text_spec *out, const vsc_style_spec *style) {
   vsc_session *s = c->s;
   memset(out, 0, sizeof *out);
@@ -563,7 +592,8 @@ static void check_text(const eval_ctx *c, vsc_ast *t, vsc_text_spec *out, const 
   out->end = -1;
   out->color = 0xffffff;
   out->font = style->font ? style->font : "DejaVu Sans";
-  get_string(c, &t->vals[0], "text", &out->text);
+  if (get_string(c, &t->vals[0], "text", &out->text) && !*out->text)
+    ERR(c->src, val(c, &t->vals[0])->span, "drop the line, or write the words to show", "empty text");
   for (vsc_ast *o = t->opts.head; o; o = o->next) {
     const char *k = o->keyword;
     const vsc_value *v = val(c, &o->vals[0]);
@@ -684,6 +714,11 @@ static void check_scene_items(const eval_ctx *c, vsc_ast *first, vsc_scene_spec 
       for (vsc_ast *o = st->opts.head; o; o = o->next) {
         const char *ok = o->keyword;
         if (strcmp(ok, "camera") == 0) {
+          if (sc->shot != SHOT_VIDEO) {
+            ERR(c->src, o->kw, sc->shot == SHOT_IMAGE || sc->shot == SHOT_FILE ? "move a still image with 'animate zoom' or 'animate pan-left'" : NULL,
+                "'camera' applies to a generated video shot");
+            continue;
+          }
           check_name_in(c, &o->vals[0], "camera move", cameras, sizeof cameras / sizeof cameras[0], &sc->camera);
         } else if (strcmp(ok, "animate") == 0) {
           if (sc->shot == SHOT_VIDEO || sc->shot == SHOT_COLOR || (sc->shot == SHOT_FILE && sc->path_media && strcmp(sc->path_media, "image"))) {
@@ -714,18 +749,33 @@ static void check_scene_items(const eval_ctx *c, vsc_ast *first, vsc_scene_spec 
           else check_file(c, &o->vals[0], "from", &sc->from_path);
         } else if (strcmp(ok, "from image") == 0) {
           if (sc->shot != SHOT_VIDEO) ERR(c->src, o->kw, NULL, "'from image' applies to a video shot (image-to-video)");
-          else get_string(c, &o->vals[0], "from image", &sc->from_prompt);
+          else if (get_string(c, &o->vals[0], "from image", &sc->from_prompt) && !*sc->from_prompt)
+            ERR(c->src, val(c, &o->vals[0])->span, "describe the start image", "empty prompt");
         }
       }
     } else if (st->kind == AST_TEXT) {
-      if (sc->ntexts < 16) check_text(c, st, &sc->texts[sc->ntexts++], style);
+      if (sc->ntexts < 16) {
+        vsc_text_spec *ts = &sc->texts[sc->ntexts++];
+        check_text(c, st, ts, style);
+        check_text_timing(c, st, ts, sc);
+      }
       else ERR(c->src, st->kw, NULL, "too many text overlays in one scene (16 at most)");
     } else if (st->kind == AST_VOICE) {
-      if (sc->nvoices < 16) check_voice(c, st, &sc->voices[sc->nvoices++]);
+      if (sc->nvoices < 16) {
+        vsc_voice_spec *vs = &sc->voices[sc->nvoices++];
+        check_voice(c, st, vs);
+        /* Scene time, like text: with the scene's length known here, the line must start in it. */
+        const vsc_ast *at = option(st, "at");
+        if (at && sc->dur_kind == DUR_TIME && sc->dur_value > 0 && vs->at >= sc->dur_value)
+          ERR(c->src, val(c, &at->vals[0])->span, "'at' is scene time: 0s is where the scene starts",
+              "voice line starts at %gs, after scene '%s' ends (%gs)", vs->at, sc->name, sc->dur_value);
+      }
       else ERR(c->src, st->kw, NULL, "too many voice lines in one scene (16 at most)");
     } else if (st->kind == AST_THEN) {
       if (sc->then_node) {
-        ERR(c->src, st->kw, NULL, "scene '%s' already has a transition", sc->name);
+        ERR(c->src, st->kw, "a scene has one transition: the one into the next scene", "scene '%s' already has a transition",
+            sc->name);
+        vsc_note(s->diags, sc->then_node->src, sc->then_node->kw, "the first transition is here");
         continue;
       }
       sc->then_node = st;
@@ -777,6 +827,7 @@ static void check_scene_items(const eval_ctx *c, vsc_ast *first, vsc_scene_spec 
       if (get_number(c, &st->vals[0], "seed", &x) && in_range(c, &st->vals[0], x, 0, 4294967295.0, "seed", "")) {
         sc->has_seed = true;
         sc->seed = (long long)x;
+        if (x != floor(x)) ERR(c->src, val(c, &st->vals[0])->span, NULL, "seed must be a whole number");
       }
     } else if (strcmp(k, "final") == 0) {
       sc->tier = 1;
@@ -810,6 +861,7 @@ static void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const
   } else if (node->dur_kind == DUR_UNTIL) {
     sc->until = node->dur.str;
   }
+  bool use_failed = false; /* a bad template call: the scene's missing shot is not news */
   if (node->use) {
     vsc_ast *use = node->use;
     vsc_ast *tpl = find_named(s->templates, s->ntemplates, use->name.str);
@@ -819,6 +871,7 @@ static void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const
       for (int i = 0; i < s->ntemplates && n < 256; i++) names[n++] = s->templates[i]->name.str;
       char h[96];
       ERR(node->src, use->name.span, suggest(use->name.str, names, n, h, sizeof h), "unknown template '%s'", use->name.str);
+      use_failed = true;
     } else {
       eval_ctx tc = {.s = s, .src = tpl->src};
       int nparams = 0;
@@ -837,6 +890,7 @@ static void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const
             char h[96];
             ERR(node->src, a->name.span, suggest(a->name.str, names, (size_t)nparams, h, sizeof h),
                 "template '%s' has no parameter '%s'", tpl->name.str, a->name.str);
+            use_failed = true;
             continue;
           }
         } else {
@@ -844,6 +898,8 @@ static void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const
           if (idx >= nparams) {
             ERR(node->src, a->vals[0].span, NULL, "template '%s' takes %d argument%s", tpl->name.str, nparams,
                 nparams == 1 ? "" : "s");
+            vsc_note(s->diags, tpl->src, tpl->name.span, "'%s' is declared here", tpl->name.str);
+            use_failed = true;
             continue;
           }
         }
@@ -862,29 +918,28 @@ static void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const
           tc.names[i] = params[i]->name.str;
           tc.vals[i] = params[i]->vals[0];
         } else {
-          ERR(node->src, use->span, NULL, "template '%s' needs a value for '%s'", tpl->name.str, params[i]->name.str);
-          vsc_note(s->diags, tpl->src, params[i]->span, "'%s' is declared here", params[i]->name.str);
+          /* After a misspelt argument name, the real problem has been reported already. */
+          if (!use_failed) {
+            ERR(node->src, use->span, NULL, "template '%s' needs a value for '%s'", tpl->name.str, params[i]->name.str);
+            vsc_note(s->diags, tpl->src, params[i]->span, "'%s' is declared here", params[i]->name.str);
+          }
           ok = false;
         }
       }
       tc.n = nparams;
       if (ok) check_scene_items(&tc, tpl->body.head, sc, style);
+      else use_failed = true;
     }
   }
   check_scene_items(&c, node->body.head, sc, style);
-  if (sc->shot == SHOT_NONE) {
+  /* Nothing is generated for a colour card or a file: a model or its parameters do nothing. */
+  if (sc->shot == SHOT_COLOR && sc->model_node)
+    vsc_warning(s->diags, sc->model_node->src, sc->model_node->kw, NULL, "'model' has no effect on a colour card");
+  if ((sc->shot == SHOT_COLOR || sc->shot == SHOT_FILE) && sc->with_node)
+    vsc_warning(s->diags, sc->with_node->src, sc->with_node->kw, NULL, "'with' has no effect on a %s",
+                sc->shot == SHOT_COLOR ? "colour card" : "file shot");
+  if (sc->shot == SHOT_NONE && !use_failed) {
     ERR(node->src, node->name.span, "add e.g. 'shot video \"…\"' or 'shot color #000000'", "scene '%s' has no shot", sc->name);
-  }
-  /* Text and voice times must fall inside the scene when its length is known now. */
-  if (node->dur_kind == DUR_TIME && sc->dur_value > 0) {
-    for (int i = 0; i < sc->ntexts; i++)
-      if (sc->texts[i].start >= sc->dur_value)
-        ERR(node->src, node->name.span, NULL, "text \"%s\" starts at %gs, after scene '%s' ends (%gs)",
-            sc->texts[i].text ? sc->texts[i].text : "", sc->texts[i].start, sc->name, sc->dur_value);
-    for (int i = 0; i < sc->nvoices; i++)
-      if (sc->voices[i].at >= sc->dur_value)
-        ERR(node->src, sc->voices[i].node->span, NULL, "voice line starts at %gs, after scene '%s' ends (%gs)",
-            sc->voices[i].at, sc->name, sc->dur_value);
   }
 }
 
@@ -895,7 +950,8 @@ static void check_music(vsc_session *s, vsc_ast *m, vsc_music_spec *mu) {
   mu->meter = 4;
   if (strcmp(m->keyword, "music generate") == 0) {
     mu->generate = true;
-    get_string(&c, &m->vals[0], "music generate", &mu->prompt);
+    if (get_string(&c, &m->vals[0], "music generate", &mu->prompt) && !*mu->prompt)
+      ERR(m->src, m->vals[0].span, "describe the music, e.g. \"warm lo-fi, soft keys\"", "empty music prompt");
   } else if (check_file(&c, &m->vals[0], "music", &mu->path)) {
     mu->rel = m->vals[0].str;
   }
@@ -932,7 +988,10 @@ static void check_music(vsc_session *s, vsc_ast *m, vsc_music_spec *mu) {
     } else if (strcmp(k, "tempo") == 0) {
       if (get_number(&c, v, "tempo", &mu->tempo) && in_range(&c, v, mu->tempo, 20, 400, "tempo", " bpm")) mu->has_tempo = true;
     } else if (strcmp(k, "meter") == 0) {
-      if (get_number(&c, v, "meter", &mu->meter) && in_range(&c, v, mu->meter, 2, 12, "meter", "")) mu->meter = floor(mu->meter);
+      if (get_number(&c, v, "meter", &mu->meter) && in_range(&c, v, mu->meter, 2, 12, "meter", "") && mu->meter != floor(mu->meter)) {
+        ERR(m->src, v->span, "the meter is the number of beats in a bar, e.g. 'meter 4'", "meter must be a whole number");
+        mu->meter = 4;
+      }
     } else if (strcmp(k, "offset") == 0) {
       if (get_duration(&c, v, "offset", &mu->offset)) mu->has_offset = in_range(&c, v, mu->offset, 0, 60, "offset", "s");
     } else if (strcmp(k, "cut on") == 0) {
@@ -982,7 +1041,10 @@ static void apply_setting(vsc_session *s, vsc_ast *st, vsc_video_spec *v, const 
     if (get_duration(&c, x, "length", &v->length) && in_range(&c, x, v->length, 0.1, 36000, "length", "s"))
       v->has_length = true;
   } else if (strcmp(k, "aspect") == 0) {
-    if (expect(&c, x, V_RATIO, "aspect", "write an aspect as 16:9") && x->num > 0 && x->num2 > 0) {
+    if (!expect(&c, x, V_RATIO, "aspect", "write an aspect as 16:9")) return;
+    if (!(x->num > 0 && x->num2 > 0 && x->num <= 100 && x->num2 <= 100)) {
+      ERR(st->src, x->span, "write an aspect as 16:9", "aspect %g:%g is not a frame shape", x->num, x->num2);
+    } else {
       v->has_aspect = true;
       v->aspect_w = x->num;
       v->aspect_h = x->num2;
@@ -998,7 +1060,10 @@ static void apply_setting(vsc_session *s, vsc_ast *st, vsc_video_spec *v, const 
     if (check_name_in(&c, x, "quality", tiers, 2, &q)) v->quality = strcmp(q, "final") == 0;
   } else if (strcmp(k, "seed") == 0) {
     double sd;
-    if (get_number(&c, x, "seed", &sd) && in_range(&c, x, sd, 0, 4294967295.0, "seed", "")) v->seed = (long long)sd;
+    if (get_number(&c, x, "seed", &sd) && in_range(&c, x, sd, 0, 4294967295.0, "seed", "")) {
+      if (sd != floor(sd)) ERR(st->src, x->span, NULL, "seed must be a whole number");
+      else v->seed = (long long)sd;
+    }
   } else if (strcmp(k, "provider") == 0) {
     check_name_in(&c, x, "provider", providers, 3, &v->provider);
   } else if (strcmp(k, "fit") == 0) {
@@ -1091,8 +1156,14 @@ static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
         v->height = (int)(2 * round(w * v->aspect_h / v->aspect_w / 2));
       }
     } else {
-      ERR(vn->src, vn->kw, "drop 'aspect' or change 'size'", "size %dx%d does not have the aspect %g:%g", v->width,
-          v->height, v->aspect_w, v->aspect_h);
+      /* Point at the aspect the video wrote (or at the video, when it came from the preset). */
+      vsc_ast *aspect = NULL, *size = NULL;
+      for (vsc_ast *st = vn->body.head; st; st = st->next)
+        if (st->kind == AST_SET && strcmp(st->keyword, "aspect") == 0) aspect = st;
+        else if (st->kind == AST_SET && strcmp(st->keyword, "size") == 0) size = st;
+      ERR(vn->src, aspect && aspect->nvals ? aspect->vals[0].span : vn->kw, "drop 'aspect' or change 'size'",
+          "size %dx%d does not have the aspect %g:%g", v->width, v->height, v->aspect_w, v->aspect_h);
+      if (size && size->nvals) vsc_note(s->diags, vn->src, size->vals[0].span, "the size is set here");
     }
   }
   if (s->quality_override) v->quality = strcmp(s->quality_override, "final") == 0;

@@ -23,8 +23,13 @@ void vsc_parse_lex_error(vsc_parser *p, uint32_t off, uint32_t len, const char *
 
 void vsc_parse_bad_char(vsc_parser *p, uint32_t off) {
   unsigned char c = (unsigned char)p->src->text[off];
+  /* Paths and statement ends are what people usually type here. */
+  const char *hint = c == '/'             ? "paths and text go in double quotes, e.g. import \"std/styles\""
+                   : c == ';'             ? "statements need no ';': end them with a space or a new line"
+                   : c == '\''            ? "strings use double quotes"
+                                          : NULL;
   if (c >= 0x20 && c < 0x7f)
-    vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, 1}), NULL,
+    vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, 1}), hint,
               "unexpected character '%c'", c);
   else
     vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, 1}), NULL,
@@ -76,28 +81,130 @@ static const char *describe(vsc_parser *p, vsc_token t, char *buf, size_t size) 
   return buf;
 }
 
+/* What the lexer saw just before `off`, found by lexing again from the start (only on the
+ * error path, so the parser keeps no history): the previous token, whether the lexer
+ * reported an error between it and `off`, and a '(' still open there. */
+typedef struct {
+  vsc_token prev;
+  bool lex_error_between;
+  int64_t open_paren; /* offset of an unclosed '(' or -1 */
+} token_context;
+
+static token_context context_at(vsc_parser *p, uint32_t off) {
+  token_context tc = {.prev = {-1, 0, 0}, .open_paren = -1};
+  vsc_parser q;
+  memset(&q, 0, sizeof q);
+  q.arena = p->arena;
+  q.src = p->src;
+  q.diags = vsc_diag_list_new(1 << 30);
+  vsc_lexer L;
+  vsc_lex_init(&L, &q, p->src->text, p->src->len);
+  vsc_token t;
+  int errors = 0;
+  while (vsc_lex_next(&L, &t) != 0 && t.off < off) {
+    tc.prev = t;
+    errors = vsc_diag_error_count(q.diags);
+    if (t.kind == TK_LPAREN) tc.open_paren = t.off;
+    else if (t.kind == TK_RPAREN || t.kind == TK_LBRACE || t.kind == TK_RBRACE) tc.open_paren = -1;
+  }
+  tc.lex_error_between = vsc_diag_error_count(q.diags) > errors && tc.prev.kind >= 0;
+  vsc_diag_list_free(q.diags);
+  return tc;
+}
+
+/* The name of the innermost open block's keyword ("scene", "with", …), or "" at top level. */
+static const char *innermost(vsc_parser *p, char *buf, size_t size) {
+  if (p->nopen == 0) return "";
+  int n = (int)p->open[p->nopen - 1].opener_len;
+  if (n > 20) n = 20;
+  snprintf(buf, size, "%.*s", n, p->src->text + p->open[p->nopen - 1].opener_off);
+  return buf;
+}
+
+/* Reports a missing '}' before `tok`, naming the block it should close. */
+static void missing_brace(vsc_parser *p, vsc_token tok, const char *what) {
+  uint32_t line, col;
+  vsc_source_position(p->src, p->open[p->nopen - 1].brace, &line, &col);
+  char opener[32];
+  innermost(p, opener, sizeof opener);
+  if (tok.kind == 0)
+    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, ((vsc_span){tok.off, 0}), NULL,
+              "'}' expected (to close '%s' at line %u)", opener, line);
+  else
+    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, vsc_span_of(tok), NULL,
+              "'}' expected before %s (to close '%s' at line %u)", what, opener, line);
+  vsc_note(p->diags, p->src, ((vsc_span){p->open[p->nopen - 1].opener_off, p->open[p->nopen - 1].opener_len}),
+           "'%s' opened here", opener);
+}
+
+static void token_word(vsc_parser *p, vsc_token tok, char *word, size_t size) {
+  size_t n = tok.len < size - 1 ? tok.len : size - 1;
+  memcpy(word, p->src->text + tok.off, n);
+  word[n] = 0;
+}
+
 void vsc_parse_syntax_error(vsc_parser *p, int major, vsc_token tok) {
   (void)major;
   p->syntax_errors++;
-  char what[96];
+  token_context tc = context_at(p, tok.off);
+  /* Text the lexer skipped just before this token has been reported already, and it is
+   * the likely cause: one message is enough. */
+  if (tc.lex_error_between) return;
+  char what[96], block[32], word[32];
   describe(p, tok, what, sizeof what);
-  if (tok.kind == 0 && p->nopen > 0) {
-    /* The usual cause: a missing '}'. Point at the block that is still open. */
-    uint32_t line, col;
-    vsc_source_position(p->src, p->open[p->nopen - 1].brace, &line, &col);
-    char opener[32];
-    int n = (int)p->open[p->nopen - 1].opener_len;
-    if (n > 20) n = 20;
-    snprintf(opener, sizeof opener, "%.*s", n, p->src->text + p->open[p->nopen - 1].opener_off);
-    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, ((vsc_span){tok.off, 0}), NULL,
-              "'}' expected (to close '%s' at line %u)", opener, line);
-    vsc_note(p->diags, p->src, ((vsc_span){p->open[p->nopen - 1].opener_off, p->open[p->nopen - 1].opener_len}),
-             "'%s' opened here", opener);
+  innermost(p, block, sizeof block);
+  if (tc.open_paren >= 0 && (tok.kind == 0 || tok.kind == TK_LBRACE || tok.kind == TK_RBRACE)) {
+    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, tok.kind ? vsc_span_of(tok) : ((vsc_span){tok.off, 0}), NULL,
+              "')' expected before %s", what);
+    vsc_note(p->diags, p->src, ((vsc_span){(uint32_t)tc.open_paren, 1}), "'(' opened here");
+    return;
+  }
+  if (p->nopen > 0 && (tok.kind == 0 || tok.kind == TK_VIDEO || tok.kind == TK_TEMPLATE || tok.kind == TK_IMPORT ||
+                       (tok.kind == TK_SCENE && strcmp(block, "video") != 0 && strcmp(block, "preset") != 0))) {
+    /* A block keyword where it cannot be: the block before it was not closed. */
+    missing_brace(p, tok, what);
+    return;
+  }
+  bool in_pairs = strcmp(block, "with") == 0 || strcmp(block, "inputs") == 0;
+  if (in_pairs && tc.prev.kind > TK_ILLEGAL && tok.kind != TK_COLON) {
+    /* A statement keyword read as a parameter name: the 'with { … }' was not closed. */
+    char kw[40];
+    snprintf(kw, sizeof kw, "'%.*s'", (int)(tc.prev.len < 30 ? tc.prev.len : 30), p->src->text + tc.prev.off);
+    missing_brace(p, tc.prev, kw);
     return;
   }
   const char *hint = NULL;
   char hintbuf[160];
-  if (tok.kind == TK_ID) {
+  if (tc.prev.kind == TK_SHOT) {
+    static const char *const kinds[] = {"video", "image", "file", "color"};
+    const char *close = NULL;
+    if (tok.kind == TK_ID || tok.kind > TK_ILLEGAL) {
+      token_word(p, tok, word, sizeof word);
+      close = vsc_closest(word, kinds, 4);
+    }
+    if (close) snprintf(hintbuf, sizeof hintbuf, "did you mean 'shot %s'?", close);
+    else snprintf(hintbuf, sizeof hintbuf, "write e.g. shot video \"…\", shot image \"…\", shot file \"…\" or shot color #000000");
+    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, vsc_span_of(tok), hintbuf,
+              "expected video, image, file or color after 'shot', found %s", what);
+    return;
+  }
+  if (tc.prev.kind == TK_VIDEO && tok.kind != TK_STRING) {
+    hint = "a video starts with its title: video \"My video\" { … }";
+  } else if (tc.prev.kind == TK_SCENE) {
+    hint = "a scene starts with its name: scene intro (4s) { … }";
+  } else if (tc.prev.kind == TK_THEN) {
+    hint = "'then' names the transition into the next scene, e.g. then crossfade 0.5s";
+  } else if (tc.prev.kind > TK_ILLEGAL && (tok.kind == TK_ID || tok.kind == TK_RBRACE || tok.kind == 0)) {
+    /* Before a name, the keyword was itself taken as a value ("text at center"); before
+     * the end of a block, it has no value ("fps }"). */
+    token_word(p, tc.prev, word, sizeof word);
+    if (tok.kind == TK_ID) snprintf(hintbuf, sizeof hintbuf, "is a value missing before '%s'?", word);
+    else snprintf(hintbuf, sizeof hintbuf, "'%s' needs a value", word);
+    hint = hintbuf;
+  } else if (in_pairs) {
+    snprintf(hintbuf, sizeof hintbuf, "write each entry of '%s' as 'name: value', separated by commas", block);
+    hint = hintbuf;
+  } else if (tok.kind == TK_ID) {
     /* A misspelt keyword is the common case: suggest the closest one. */
     static const char *const words[] = {
         "import", "video", "style", "template", "preset", "model", "scene", "shot", "text", "voice",
@@ -106,10 +213,7 @@ void vsc_parse_syntax_error(vsc_parser *p, int major, vsc_token tok) {
         "avoid", "font", "camera", "animate", "mute", "keep", "at", "from", "to", "fade", "box",
         "as", "cut", "volume", "loop", "start", "duck", "section", "kind", "class", "tier",
         "durations", "sizes", "aspects", "price", "priced", "version", "inputs", "param", "fallback"};
-    char word[32];
-    int n = tok.len < 31 ? (int)tok.len : 31;
-    memcpy(word, p->src->text + tok.off, (size_t)n);
-    word[n] = 0;
+    token_word(p, tok, word, sizeof word);
     const char *close = vsc_closest(word, words, sizeof words / sizeof words[0]);
     if (close) {
       snprintf(hintbuf, sizeof hintbuf, "did you mean '%s'?", close);
@@ -228,6 +332,8 @@ void vsc_parse_scene(vsc_parser *p, vsc_ast *scene, vsc_ast *dur, vsc_ast *use, 
   if (dur) {
     scene->dur_kind = dur->dur_kind;
     scene->dur = dur->dur;
+    /* "8 beats" and "2 bars" are one duration: errors underline both words. */
+    if (dur->dur_kind == DUR_BEATS || dur->dur_kind == DUR_BARS) scene->dur.span = dur->span;
     vsc_ast_extend(scene, dur->span);
   }
   if (use) {
