@@ -84,8 +84,8 @@ static int gc_one(const vsc_cache_entry *e, void *ud) {
   return 0;
 }
 
-/* The IR of a script (compiled) or of a plan.json. */
-static json_t *load_plan(const char *path, const char *cache_dir) {
+/* The IR of a script (compiled, full or --preview) or of a plan.json. */
+static json_t *load_plan(const char *path, const char *cache_dir, bool preview) {
   size_t n = strlen(path);
   if (n > 5 && strcmp(path + n - 5, ".json") == 0) {
     json_error_t je;
@@ -95,6 +95,7 @@ static json_t *load_plan(const char *path, const char *cache_dir) {
   }
   vsc_compile_options o = VSC_COMPILE_OPTIONS_INIT;
   o.cache_dir = cache_dir;
+  o.preview = preview;
   json_t *ir = NULL;
   if (cli_compile(&ir, path, false, 20, &o) != VSC_EXIT_OK) {
     json_decref(ir);
@@ -168,21 +169,26 @@ int cmd_cache(int argc, char **argv) {
     } else {
       json_t *keep = json_object();
       static const char *const providers[] = {"local", "replicate", "test"};
+      /* Keep a script's objects under every provider, for full and --preview builds. */
       for (int s = 0; s < nscripts && rc == VSC_EXIT_OK; s++) {
-        json_t *ir = load_plan(scripts[s], dir);
-        if (!ir) {
-          fprintf(stderr, "vsc: %s: cannot compute its plan; nothing deleted\n", scripts[s]);
-          rc = VSC_EXIT_CHECK;
-          break;
+        size_t n = strlen(scripts[s]);
+        bool is_plan = n > 5 && strcmp(scripts[s] + n - 5, ".json") == 0;
+        for (int pv = 0; pv < (is_plan ? 1 : 2) && rc == VSC_EXIT_OK; pv++) {
+          json_t *ir = load_plan(scripts[s], dir, pv == 1);
+          if (!ir) {
+            fprintf(stderr, "vsc: %s: cannot compute its plan; nothing deleted\n", scripts[s]);
+            rc = VSC_EXIT_CHECK;
+            break;
+          }
+          for (size_t p = 0; p < sizeof providers / sizeof providers[0]; p++) {
+            json_t *keys = vsc_plan_keys(ir, providers[p]);
+            size_t k;
+            json_t *v;
+            json_array_foreach(keys, k, v) json_object_set_new(keep, json_string_value(v), json_true());
+            json_decref(keys);
+          }
+          json_decref(ir);
         }
-        for (size_t p = 0; p < sizeof providers / sizeof providers[0]; p++) {
-          json_t *keys = vsc_plan_keys(ir, providers[p]);
-          size_t k;
-          json_t *v;
-          json_array_foreach(keys, k, v) json_object_set_new(keep, json_string_value(v), json_true());
-          json_decref(keys);
-        }
-        json_decref(ir);
       }
       if (rc == VSC_EXIT_OK) {
         walk_ctx wc = {c, 0, 0, keep, 0, 0};

@@ -1,0 +1,125 @@
+#!/bin/sh
+# End-to-end tests of `vsc build`, `vsc run`, `vsc cache` and `vsc ledger` on a tiny script,
+# with the local provider (PART=local) or the scripted test provider (PART=test).
+# Usage: cli_e2e.sh VSC DATA_DIR PART
+set -eu
+VSC=$1
+DATA=$2
+PART=$3
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsc-e2e.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cp "$DATA/tiny.vscript" "$WORK/"
+S="$WORK/tiny.vscript"
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+# The value of "key" in the NDJSON "end" event of a progress log.
+end_field() { grep '"event":"end"' "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" | tr -d '"'; }
+
+build() { # build LOG [args...]; sets rc
+  log=$1; shift
+  rc=0
+  "$VSC" build "$S" --progress json "$@" 2>"$log" || rc=$?
+}
+
+if [ "$PART" = local ]; then
+  build "$WORK/b1.log" --provider local
+  [ $rc -eq 0 ] || fail "first build exited $rc: $(tail -3 "$WORK/b1.log")"
+  [ -s "$WORK/tiny.mp4" ] || fail "no tiny.mp4 next to the script"
+  [ -s "$WORK/tiny.mp4.json" ] || fail "no manifest"
+  dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$WORK/tiny.mp4")
+  awk -v d="$dur" 'BEGIN { exit !(d > 2.8 && d < 3.3) }' || fail "duration $dur, expected 3 s"
+  grep -q '"name": "one"' "$WORK/tiny.mp4.json" || fail "manifest lacks scene one"
+
+  # Second build: nothing generated or encoded.
+  ino1=$(stat -c %i "$WORK/tiny.mp4")
+  build "$WORK/b2.log" --provider local
+  [ $rc -eq 0 ] || fail "no-op build exited $rc"
+  [ "$(end_field "$WORK/b2.log" executed)" = 0 ] || fail "no-op build executed $(end_field "$WORK/b2.log" executed) nodes"
+  [ "$(stat -c %i "$WORK/tiny.mp4")" = "$ino1" ] || fail "no-op build rewrote the output"
+
+  "$VSC" cache verify --cache "$WORK/.vsc" >"$WORK/verify.out" || fail "verify of a sound cache failed"
+  grep -q ", 0 corrupt" "$WORK/verify.out" || fail "verify: $(cat "$WORK/verify.out")"
+
+  # A truncated mux object is detected, deleted and re-made; nothing else re-runs.
+  key=$("$VSC" cache ls --cache "$WORK/.vsc" | awk '$2 == "mux" { print $1 }')
+  obj=$(ls "$WORK"/.vsc/objects/*/"$key"*.mp4)
+  truncate -s 100 "$obj"
+  build "$WORK/b3.log" --provider local
+  [ $rc -eq 0 ] || fail "rebuild after corruption exited $rc"
+  [ "$(end_field "$WORK/b3.log" executed)" = 1 ] || fail "corrupt mux: executed $(end_field "$WORK/b3.log" executed), expected 1"
+  grep -q '"event":"warning".*corrupt' "$WORK/b3.log" || fail "corruption not reported"
+  cmp -s "$obj" "$WORK/tiny.mp4" || fail "the re-made output differs from its object"
+
+  # A flipped byte in the cache is caught by verify and removed.
+  printf 'X' | dd of="$obj" bs=1 seek=200 conv=notrunc 2>/dev/null
+  rc=0; "$VSC" cache verify --cache "$WORK/.vsc" >"$WORK/verify2.out" || rc=$?
+  [ $rc -eq 5 ] || fail "verify of a corrupt cache exited $rc"
+  grep -q "^corrupt: $key" "$WORK/verify2.out" || fail "verify did not name the object: $(cat "$WORK/verify2.out")"
+
+  # gc keeps what the script references and drops the rest.
+  n_before=$("$VSC" cache ls --cache "$WORK/.vsc" | tail -1 | cut -d' ' -f1)
+  "$VSC" cache gc "$S" >"$WORK/gc1.out" || fail "gc failed"
+  grep -q "^removed 0 object" "$WORK/gc1.out" || fail "gc removed live objects: $(cat "$WORK/gc1.out")"
+  sed 's/"ONE"/"UNO"/' "$S" >"$WORK/edited.vscript"
+  "$VSC" cache gc "$WORK/edited.vscript" --cache "$WORK/.vsc" >"$WORK/gc2.out" || fail "gc 2 failed"
+  grep -Eq "^removed [1-9]" "$WORK/gc2.out" || fail "gc kept objects no plan references: $(cat "$WORK/gc2.out")"
+  n_after=$("$VSC" cache ls --cache "$WORK/.vsc" | tail -1 | cut -d' ' -f1)
+  [ "$n_after" -lt "$n_before" ] || fail "gc: $n_before -> $n_after objects"
+
+  # vsc run on the IR shares the cache next to the script.
+  "$VSC" ir "$S" -o "$WORK/plan.json" 2>/dev/null || fail "vsc ir"
+  rc=0; (cd "$WORK" && "$VSC" run plan.json --provider local --progress json -o run.mp4 2>run.log) || rc=$?
+  [ $rc -eq 0 ] || fail "vsc run exited $rc: $(tail -3 "$WORK/run.log")"
+  [ -s "$WORK/run.mp4" ] || fail "vsc run wrote no output"
+  "$VSC" ledger "$S" | grep -q "no paid calls" || fail "ledger of a local build"
+fi
+
+if [ "$PART" = test ]; then
+  # Media fixtures the test provider hands back as its "generations".
+  ffmpeg -v error -f lavfi -i testsrc=size=320x180:rate=10:duration=5 -pix_fmt yuv420p "$WORK/clip.mp4"
+  ffmpeg -v error -f lavfi -i testsrc=size=320x180:rate=1:duration=1 -frames:v 1 "$WORK/still.png"
+  ffmpeg -v error -f lavfi -i sine=frequency=440:duration=3 -ar 48000 "$WORK/tone.wav"
+  FIX="{\"kind\":\"video\",\"output\":\"$WORK/clip.mp4\"},{\"kind\":\"image\",\"output\":\"$WORK/still.png\"},{\"kind\":\"music\",\"output\":\"$WORK/tone.wav\"},{\"kind\":\"tts\",\"output\":\"$WORK/tone.wav\"}"
+  export VSC_TEST_PROVIDER="{\"latency\":0.05,\"log\":\"$WORK/calls.jsonl\",\"state\":\"$WORK/server\",\"rules\":[$FIX]}"
+  build "$WORK/t1.log" --provider test
+  [ $rc -eq 0 ] || fail "test-provider build exited $rc: $(tail -3 "$WORK/t1.log")"
+  calls=$(grep -c '"call":"start"' "$WORK/calls.jsonl" || true)
+  [ "$calls" -ge 2 ] || fail "expected >= 2 provider calls, got $calls"
+  build "$WORK/t2.log" --provider test
+  [ $rc -eq 0 ] || fail "second build exited $rc"
+  [ "$(grep -c '"call":"start"' "$WORK/calls.jsonl")" = "$calls" ] || fail "second build called the provider"
+  grep -q '"prediction": "t' "$WORK/tiny.mp4.json" || fail "manifest lacks prediction ids"
+  "$VSC" ledger "$S" >"$WORK/ledger.out"
+  grep -q "status ok" "$WORK/ledger.out" || fail "ledger: $(cat "$WORK/ledger.out")"
+  grep -Eq 'total spent: \$0\.0[1-9]' "$WORK/ledger.out" || fail "ledger total: $(tail -1 "$WORK/ledger.out")"
+
+  # Every model of scene one refuses: the shot becomes a placeholder card, exit 6, report.
+  rm -rf "$WORK/.vsc"
+  export VSC_TEST_PROVIDER="{\"latency\":0.02,\"state\":\"$WORK/server\",\"rules\":[{\"label\":\"one\",\"fail\":\"policy\"},$FIX]}"
+  rc=0; "$VSC" build "$S" --provider test --progress plain 2>"$WORK/d.log" || rc=$?
+  [ $rc -eq 6 ] || fail "degraded build exited $rc: $(tail -3 "$WORK/d.log")"
+  grep -q "^degraded: scene one: .*policy" "$WORK/d.log" || fail "no degrade report: $(tail -5 "$WORK/d.log")"
+  [ -s "$WORK/tiny.mp4" ] || fail "no partial video"
+  grep -q '"degraded": true' "$WORK/tiny.mp4.json" || fail "manifest does not mark the scene"
+
+  # An auth failure stops the build with exit 5.
+  rm -rf "$WORK/.vsc"
+  export VSC_TEST_PROVIDER="{\"latency\":0.02,\"state\":\"$WORK/server\",\"rules\":[{\"fail\":\"auth\"}]}"
+  rc=0; "$VSC" build "$S" --provider test --progress plain 2>"$WORK/a.log" || rc=$?
+  [ $rc -eq 5 ] || fail "auth failure exited $rc"
+
+  # A budget too small for one call stops before spending: exit 7, nothing paid. (The
+  # checker refuses such a script, so the IR is edited: the budget is not part of any id.)
+  rm -rf "$WORK/.vsc"
+  "$VSC" ir "$S" -o "$WORK/plan.json" 2>/dev/null || fail "vsc ir"
+  sed 's/"budget": [0-9.]*/"budget": 0.001/' "$WORK/plan.json" >"$WORK/poor.json"
+  grep -q '"budget": 0.001' "$WORK/poor.json" || fail "could not edit the budget"
+  export VSC_TEST_PROVIDER="{\"latency\":0.02,\"log\":\"$WORK/poor.jsonl\",\"state\":\"$WORK/server\",\"rules\":[$FIX]}"
+  rc=0; (cd "$WORK" && "$VSC" run poor.json --provider test --progress plain 2>p.log) || rc=$?
+  [ $rc -eq 7 ] || fail "budget stop exited $rc: $(tail -3 "$WORK/p.log")"
+  [ ! -s "$WORK/poor.jsonl" ] || fail "a call was started beyond the budget"
+  grep -q '"t":"budget-stop"' "$WORK/.vsc/journal.jsonl" || fail "budget stop not journaled"
+fi
+
+[ $fails -eq 0 ] || { echo "$fails failure(s)" >&2; exit 1; }
+echo "ok"
