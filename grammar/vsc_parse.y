@@ -150,6 +150,7 @@ dur(A) ::= value(V). { A = vsc_parse_dur(P, DUR_TIME, V); }
 dur(A) ::= value(V) BEATS(T). { A = vsc_parse_dur(P, DUR_BEATS, V); vsc_ast_extend_tok(A, T); }
 dur(A) ::= value(V) BARS(T). { A = vsc_parse_dur(P, DUR_BARS, V); vsc_ast_extend_tok(A, T); }
 dur(A) ::= REST(T). { A = vsc_parse_dur(P, DUR_REST, vsc_ast_ident(P, T)); }
+dur(A) ::= VOICE(T). { A = vsc_parse_dur(P, DUR_VOICE, vsc_ast_ident(P, T)); }
 dur(A) ::= UNTIL(T) name(N). { A = vsc_parse_dur(P, DUR_UNTIL, N); A->span = vsc_span_join(vsc_span_of(T), N.span); }
 
 %type suse { vsc_ast * }

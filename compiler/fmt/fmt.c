@@ -183,13 +183,23 @@ static void inline_stmt(fmt *f, vsc_ast *n) {
   options(f, n->opts);
 }
 
+/* The count of `8 beats`: the duration's span covers the unit too, for diagnostics. */
+static void count(fmt *f, const vsc_value *v) {
+  uint32_t n = 0;
+  while (n < v->span.len && f->src->text[v->span.off + n] != ' ' && f->src->text[v->span.off + n] != '\t' &&
+         f->src->text[v->span.off + n] != '\n' && f->src->text[v->span.off + n] != '\r')
+    n++;
+  vsc_buf_append(&f->out, f->src->text + v->span.off, n);
+}
+
 static void dur(fmt *f, vsc_ast *n) {
   switch (n->dur_kind) {
   case DUR_NONE: return;
   case DUR_TIME: text(f, " ("); value(f, &n->dur); text(f, ")"); break;
-  case DUR_BEATS: text(f, " ("); value(f, &n->dur); text(f, " beats)"); break;
-  case DUR_BARS: text(f, " ("); value(f, &n->dur); text(f, " bars)"); break;
+  case DUR_BEATS: text(f, " ("); count(f, &n->dur); text(f, " beats)"); break;
+  case DUR_BARS: text(f, " ("); count(f, &n->dur); text(f, " bars)"); break;
   case DUR_REST: text(f, " (rest)"); break;
+  case DUR_VOICE: text(f, " (voice)"); break;
   case DUR_UNTIL: text(f, " (until "); value(f, &n->dur); text(f, ")"); break;
   }
 }

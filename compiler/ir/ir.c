@@ -21,7 +21,7 @@ void vsc_ir_node_id(const json_t *node, char out[65]) {
   json_object_set(key, "params", params ? params : json_object());
   json_object_set(key, "model", model ? model : json_null());
   char *text = json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(VSC_IR_REAL_PRECISION));
-  vsc_sha256_hex(text ? text : "", text ? strlen(text) : 0, out);
+  vsc_util_sha256_hex(text ? text : "", text ? strlen(text) : 0, out);
   free(text);
   json_decref(key);
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "ir/ir.h"
+#include "vsc/vsc_audio.h"
+#include "vsc/vsc_local.h"
 
 #define ERR(src, span, hint, ...) vsc_error(s->diags, VSC_STAGE_CHECK, src, span, hint, __VA_ARGS__)
 
@@ -14,7 +16,8 @@ typedef struct {
   vsc_session *s;
   vsc_video_spec *v;
   json_t *nodes;
-  double beat, offset; /* seconds per beat (0 = no grid) and first beat */
+  vsc_audio_analysis *grid; /* beats, bars and sections of the music, or NULL */
+  double beat;              /* seconds per beat on average (0 = no grid) */
   double meter;
 } planner;
 
@@ -235,14 +238,116 @@ static void check_params(planner *p, vsc_scene_spec *sc, const vsc_model_decl *m
   }
 }
 
+/* ---- the beat grid ---------------------------------------------------------------------- */
+
+/* Time of grid point `i` (beats or downbeats), extrapolating past either end. */
+static double grid_time(const double *pts, size_t n, double period, long i) {
+  if (n == 0) return (double)i * period;
+  if (i < 0) return pts[0] + (double)i * period;
+  if ((size_t)i < n) return pts[i];
+  return pts[n - 1] + (double)(i - (long)n + 1) * period;
+}
+
+/* Index of the grid point nearest to t. */
+static long grid_index(const double *pts, size_t n, double period, double t) {
+  if (n == 0) return lround(t / period);
+  if (t <= pts[0]) return lround((t - pts[0]) / period);
+  if (t >= pts[n - 1]) return (long)n - 1 + lround((t - pts[n - 1]) / period);
+  size_t lo = 0, hi = n - 1;
+  while (hi - lo > 1) {
+    size_t mid = (lo + hi) / 2;
+    if (pts[mid] <= t) lo = mid;
+    else hi = mid;
+  }
+  return t - pts[lo] <= pts[hi] - t ? (long)lo : (long)hi;
+}
+
+/* The time `count` beats (or bars) after t, counted on the grid. */
+static double grid_after(planner *p, double t, double count, bool bars) {
+  const vsc_audio_analysis *g = p->grid;
+  const double *pts = bars ? g->downbeats : g->beats;
+  size_t n = bars ? g->ndownbeats : g->nbeats;
+  double period = p->beat * (bars ? p->meter : 1);
+  long i = grid_index(pts, n, period, t);
+  double whole = floor(count);
+  double end = grid_time(pts, n, period, i + (long)whole);
+  if (count > whole) end += (count - whole) * (grid_time(pts, n, period, i + (long)whole + 1) - end);
+  /* A scene that starts off the grid keeps its offset. */
+  return end + (t - grid_time(pts, n, period, i));
+}
+
+/* Loads the grid: a declared tempo wins; otherwise the music file is analysed. */
+static void load_grid(planner *p) {
+  vsc_session *s = p->s;
+  vsc_music_spec *mu = &p->v->music;
+  if (!mu->present) return;
+  char err[512];
+  double horizon = (p->v->has_length ? p->v->length : 3600) + 60;
+  if (mu->has_tempo) {
+    if (vsc_audio_grid(&p->grid, mu->tempo, (int)mu->meter, mu->offset, horizon, err, sizeof err) != 0) p->grid = NULL;
+  } else if (mu->path) {
+    vsc_audio_options opts = VSC_AUDIO_OPTIONS_INIT;
+    const char *cache = s->cache_dir ? s->cache_dir : vsc_arena_printf(s->arena, "%s/.vsc", s->root_dir);
+    opts.cache_dir = cache;
+    if (mu->meter != 4) opts.meter = (int)mu->meter;
+    vsc_audio_analysis *a = NULL;
+    if (vsc_audio_analyze(&a, mu->path, &opts, err, sizeof err) != 0) {
+      vsc_warning(s->diags, mu->node->src, mu->node->vals[0].span, "declare 'tempo 120' in the music block",
+                  "cannot analyse the music: %s; beat timing is unavailable", err);
+      return;
+    }
+    if (a->confidence < VSC_AUDIO_LOW_CONFIDENCE || a->nbeats < 2) {
+      double bpm = a->tempo > 0 ? a->tempo : 120;
+      vsc_warning(s->diags, mu->node->src, mu->node->vals[0].span, "declare 'tempo' (and 'offset') in the music block to fix it",
+                  "the beat analysis is unsure (confidence %.2f); using a steady %.1f bpm grid", a->confidence, bpm);
+      vsc_audio_analysis *g = NULL;
+      double first = a->nbeats ? a->beats[0] : 0;
+      if (vsc_audio_grid(&g, bpm, a->meter > 0 ? a->meter : 4, first, horizon, err, sizeof err) == 0) {
+        /* Keep the analysed sections; only the beats are replaced. */
+        vsc_audio_section *keep = a->sections;
+        size_t nkeep = a->nsections;
+        a->sections = g->sections;
+        a->nsections = g->nsections;
+        g->sections = keep;
+        g->nsections = nkeep;
+        vsc_audio_analysis_free(a);
+        a = g;
+      }
+    }
+    p->grid = a;
+    if (a->meter > 0) p->meter = a->meter;
+  }
+  if (p->grid) {
+    p->beat = p->grid->tempo > 0 ? 60.0 / p->grid->tempo : 0.5;
+    if (p->grid->meter > 0) p->meter = p->grid->meter;
+  }
+}
+
 /* ---- timing --------------------------------------------------------------------------- */
 
+/* Analysed sections are named by label and occurrence: A, B, A2, B2, … */
+static const char *analysed_section_name(planner *p, size_t i) {
+  const vsc_audio_analysis *g = p->grid;
+  int occurrence = 1;
+  for (size_t k = 0; k < i; k++)
+    if (strcmp(g->sections[k].label, g->sections[i].label) == 0) occurrence++;
+  if (occurrence == 1) return g->sections[i].label;
+  return vsc_arena_printf(p->s->arena, "%s%d", g->sections[i].label, occurrence);
+}
+
+/* Declared sections win over analysed ones. */
 static double section_time(planner *p, const char *name, bool *found) {
   for (int i = 0; i < p->v->music.nsections; i++)
     if (strcmp(p->v->music.sections[i].name, name) == 0) {
       *found = true;
       return p->v->music.sections[i].at;
     }
+  if (p->grid && !p->v->music.has_tempo)
+    for (size_t i = 0; i < p->grid->nsections; i++)
+      if (strcmp(analysed_section_name(p, i), name) == 0) {
+        *found = true;
+        return p->grid->sections[i].start;
+      }
   *found = false;
   return 0;
 }
@@ -267,18 +372,38 @@ static bool resolve_timeline(planner *p) {
         ok = false;
         sc->duration = 1;
       } else {
-        sc->duration = sc->dur_value * p->beat * (sc->dur_kind == DUR_BARS ? p->meter : 1);
+        sc->duration = grid_after(p, t, sc->dur_value, sc->dur_kind == DUR_BARS) - t;
       }
       break;
+    case DUR_VOICE: {
+      double end = 0;
+      for (int k = 0; k < sc->nvoices; k++) {
+        double spoken = vsc_local_tts_length(sc->voices[k].text, sc->voices[k].voice, 1.0);
+        if (sc->voices[k].at + spoken > end) end = sc->voices[k].at + spoken;
+      }
+      if (!sc->nvoices) {
+        ERR(sc->src, sc->dur_span, "add a 'voice \"…\"' line, or give a duration", "scene '%s' lasts as long as its voice-over, but has none",
+            sc->name);
+        ok = false;
+        end = 1;
+      }
+      /* A breath after the last line, rounded to a frame. */
+      sc->duration = round((end + 0.6) * v->fps) / v->fps;
+      break;
+    }
     case DUR_UNTIL: {
       bool found;
       double at = section_time(p, sc->until, &found);
       if (!found) {
-        const char *names[32];
-        for (int k = 0; k < v->music.nsections; k++) names[k] = v->music.sections[k].name;
-        const char *close = vsc_closest(sc->until, names, (size_t)v->music.nsections);
-        char h[128];
+        const char *names[64];
+        size_t nn = 0;
+        for (int k = 0; k < v->music.nsections; k++) names[nn++] = v->music.sections[k].name;
+        for (size_t k = 0; p->grid && !v->music.has_tempo && k < p->grid->nsections && nn < 64; k++)
+          names[nn++] = analysed_section_name(p, k);
+        const char *close = vsc_closest(sc->until, names, nn);
+        char h[160];
         if (close) snprintf(h, sizeof h, "did you mean '%s'?", close);
+        else if (nn) snprintf(h, sizeof h, "the sections are: %s%s%s%s", names[0], nn > 1 ? ", " : "", nn > 1 ? names[1] : "", nn > 2 ? ", …" : "");
         else snprintf(h, sizeof h, "declare it: music \"…\" { section %s at 16s }", sc->until);
         ERR(sc->src, sc->dur_span, h, "unknown section '%s'", sc->until);
         ok = false;
@@ -340,14 +465,17 @@ static bool resolve_timeline(planner *p) {
 /* `cut on beats|bars`: every boundary moves to the nearest grid point. */
 static void snap_to_grid(planner *p) {
   vsc_video_spec *v = p->v;
-  if (!v->music.cut_on || !p->beat) return;
-  double step = p->beat * (strcmp(v->music.cut_on, "bars") == 0 ? p->meter : 1);
+  if (!v->music.cut_on || !p->grid) return;
+  bool bars = strcmp(v->music.cut_on, "bars") == 0;
+  const double *pts = bars ? p->grid->downbeats : p->grid->beats;
+  size_t npts = bars ? p->grid->ndownbeats : p->grid->nbeats;
+  double step = p->beat * (bars ? p->meter : 1);
   double prev = 0;
   for (int i = 0; i + 1 < v->nscenes; i++) {
     double b = v->scenes[i].start + v->scenes[i].duration;
-    double k = round((b - p->offset) / step);
-    double snapped = p->offset + k * step;
-    if (snapped <= prev + step * 0.5) snapped = p->offset + (k + 1) * step; /* never empty a scene */
+    long k = grid_index(pts, npts, step, b);
+    double snapped = grid_time(pts, npts, step, k);
+    if (snapped <= prev + step * 0.5) snapped = grid_time(pts, npts, step, k + 1); /* never empty a scene */
     if (snapped >= v->length) snapped = b;
     v->scenes[i + 1].snap_shift = snapped - b;
     v->scenes[i].duration = snapped - v->scenes[i].start;
@@ -461,7 +589,7 @@ static const char *asset_node(planner *p, const char *path, const char *rel, con
                               vsc_span span, const char *scene) {
   vsc_session *s = p->s;
   char sha[65];
-  if (vsc_sha256_file(path, sha) != 0) {
+  if (vsc_util_sha256_file(path, sha) != 0) {
     ERR(src, span, NULL, "cannot read '%s'", rel);
     return NULL;
   }
@@ -678,29 +806,32 @@ static const char *tts_node(planner *p, const vsc_voice_spec *vo, vsc_scene_spec
   return id;
 }
 
+/* "bar:beat" of a time on the grid (1-based; fractional off the grid). */
 static const char *bar_beat(planner *p, double t) {
-  if (!p->beat) return NULL;
-  double beats = (t - p->offset) / p->beat;
-  if (beats < -1e-6) return NULL;
-  double bar = floor(beats / p->meter + 1e-9);
-  double beat = beats - bar * p->meter;
-  if (fabs(beat - round(beat)) < 1e-3) return vsc_arena_printf(p->s->arena, "%d:%d", (int)bar + 1, (int)round(beat) + 1);
-  return vsc_arena_printf(p->s->arena, "%d:%.2f", (int)bar + 1, beat + 1);
+  const vsc_audio_analysis *g = p->grid;
+  if (!g || !g->nbeats || !g->ndownbeats || t < g->downbeats[0] - 1e-6) return NULL;
+  size_t bar = 0;
+  while (bar + 1 < g->ndownbeats && g->downbeats[bar + 1] <= t + 1e-6) bar++;
+  double bar_start = g->downbeats[bar];
+  double b0 = (double)grid_index(g->beats, g->nbeats, p->beat, bar_start);
+  long bi = grid_index(g->beats, g->nbeats, p->beat, t);
+  double on = grid_time(g->beats, g->nbeats, p->beat, bi);
+  double beat = (double)bi - b0 + (t - on) / p->beat;
+  if (fabs(t - on) < 1e-3) return vsc_arena_printf(p->s->arena, "%zu:%d", bar + 1, (int)llround(beat) + 1);
+  return vsc_arena_printf(p->s->arena, "%zu:%.2f", bar + 1, beat + 1);
 }
 
 int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
   planner P = {.s = s, .v = v, .nodes = json_array(), .meter = v->music.meter > 0 ? v->music.meter : 4};
   planner *p = &P;
-  if (v->music.present && v->music.has_tempo) {
-    p->beat = 60.0 / v->music.tempo;
-    p->offset = v->music.offset;
-  }
+  load_grid(p);
   if (s->preview) {
     v->width = (v->width / 2) & ~1;
     v->height = (v->height / 2) & ~1;
   }
   if (!resolve_timeline(p) || (snap_to_grid(p), !check_transitions(p))) {
     json_decref(p->nodes);
+    vsc_audio_analysis_free(p->grid);
     return -1;
   }
   int n = v->nscenes;
@@ -864,8 +995,8 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
   json_object_set_new(video, "seed", json_integer(v->seed));
   json_object_set_new(video, "provider", json_string(v->provider));
   json_object_set_new(video, "src", json_string(src_of(s, v->src, v->node->kw)));
-  if (p->beat) {
-    json_object_set_new(video, "tempo", json_real(v->music.tempo));
+  if (p->grid) {
+    json_object_set_new(video, "tempo", json_real(vsc_round_us(p->grid->tempo)));
     json_object_set_new(video, "meter", json_integer((json_int_t)p->meter));
   }
   json_object_set_new(ir, "video", video);
@@ -900,6 +1031,7 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
   free(voice_ids);
   free(voice_at);
   free(segs);
+  vsc_audio_analysis_free(p->grid);
   if (vsc_diag_error_count(s->diags)) {
     json_decref(ir);
     return -1;

@@ -168,14 +168,14 @@ static void to_hex(const unsigned char *md, char out[65]) {
   out[64] = 0;
 }
 
-void vsc_sha256_hex(const void *data, size_t len, char out[65]) {
+void vsc_util_sha256_hex(const void *data, size_t len, char out[65]) {
   unsigned char md[32];
   unsigned int mdlen = 0;
   EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
   to_hex(md, out);
 }
 
-int vsc_sha256_file(const char *path, char out[65]) {
+int vsc_util_sha256_file(const char *path, char out[65]) {
   FILE *f = fopen(path, "rb");
   if (!f) return -1;
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();

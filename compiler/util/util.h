@@ -37,8 +37,8 @@ void vsc_buf_free(vsc_buf *b);
 char *vsc_read_file(const char *path, size_t *len);
 
 /* Hex SHA-256 of bytes / of a file's contents. The file form returns -1 if unreadable. */
-void vsc_sha256_hex(const void *data, size_t len, char out[65]);
-int vsc_sha256_file(const char *path, char out[65]);
+void vsc_util_sha256_hex(const void *data, size_t len, char out[65]);
+int vsc_util_sha256_file(const char *path, char out[65]);
 
 /* Levenshtein distance, for "did you mean" hints. */
 int vsc_edit_distance(const char *a, const char *b);
