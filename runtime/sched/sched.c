@@ -99,7 +99,8 @@ typedef struct {
   int nbackoff;
   bool stop_new;           /* auth / budget / interrupt: start nothing more */
   vsc_run_status status;
-  int ncpu;                /* nodes on the pool */
+  int ncpu;                /* nodes on the pool (queued there or running) */
+  int jobs;                /* pool threads */
   int done_count, needed_count;
   vsc_run_result *res;
   json_t *left;            /* predictions left running on interrupt */
@@ -189,7 +190,7 @@ static void warn(run_t *r, const char *fmt, ...) {
 }
 
 static void draw_status(run_t *r, bool force) {
-  int running = r->ncpu + (int)r->ninflight;
+  int running = (r->ncpu < r->jobs ? r->ncpu : r->jobs) + (int)r->ninflight;
   int queued = r->needed_count - r->done_count - running;
   vsc_progress_status(r->pg, r->done_count, running, queued < 0 ? 0 : queued, r->budget.spent,
                       r->budget.limit, force);
@@ -1238,6 +1239,7 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   resume_calls(&r);
   int jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (jobs < 1) jobs = 1;
+  r.jobs = jobs;
   if (vsc_pool_new(&r.pool, jobs, notify_cb, &r) != 0) {
     fail(err, errlen, "cannot start worker threads");
     goto out;
