@@ -1012,8 +1012,13 @@ static void report(run_t *r) {
   FILE *out = r->o->progress_out ? r->o->progress_out : stderr;
   bool json = vsc_progress_get_mode(r->pg) == VSC_PROGRESS_JSON;
   bool quiet = vsc_progress_get_mode(r->pg) == VSC_PROGRESS_QUIET;
+  int not_run = 0;
   for (size_t i = 0; i < r->nn; i++) {
     snode *n = &r->n[i];
+    if (n->st == N_FAILED && strcmp(n->reason, "interrupted") == 0) {
+      not_run++; /* summarised below, not one line each */
+      continue;
+    }
     if (n->degraded) {
       if (json)
         vsc_progress_event(r->pg, json_pack("{s:s, s:s, s:s?, s:s}", "event", "degraded", "node", n->id, "scene", n->scene, "reason", n->reason));
@@ -1026,6 +1031,7 @@ static void report(run_t *r) {
         fprintf(out, "failed: %s %.12s%s%s: %s\n", n->op, n->id, n->scene ? " scene " : "", n->scene ? n->scene : "", n->reason);
     }
   }
+  if (not_run && !json && !quiet) fprintf(out, "interrupted: %d node(s) not run\n", not_run);
   size_t k;
   json_t *l;
   json_array_foreach(r->left, k, l) {
@@ -1049,6 +1055,8 @@ static void handle_job(run_t *r, vsc_pool_job *job) {
   if (job->rc == 0) {
     r->res->executed++;
     node_done(r, job->node, job->path);
+  } else if (job->err.kind == VSC_FAIL_CANCELED) {
+    node_failed(r, job->node, "interrupted");
   } else {
     char msg[700];
     snprintf(msg, sizeof msg, "%s: %s", vsc_fail_kind_name(job->err.kind), job->err.msg);
