@@ -5,7 +5,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
-#include <libavutil/opt.h>
+#include <libavutil/log.h>
 #include <libswresample/swresample.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +63,9 @@ int vsc_audio_decode(float **out, size_t *n, const char *path, int rate, double 
   AVFrame *frame = NULL;
   sample_buf b = {0};
   int rc = -1, ret;
+  /* FFmpeg's default log level is meant for the ffmpeg program; our errors are reported
+   * through err. Only quieten it if nobody else chose a level. */
+  if (av_log_get_level() == AV_LOG_INFO) av_log_set_level(AV_LOG_FATAL);
 
   if ((ret = avformat_open_input(&fmt, path, NULL, NULL)) < 0) {
     av_errmsg(err, errlen, path, "cannot open", ret);

@@ -18,6 +18,9 @@
 #define NBODY 22        /* mel bands below ~2.5 kHz: drums' bodies and notes, not cymbals */
 #define SWIN 4096       /* chroma window: 5.4 Hz bins resolve semitones down to ~90 Hz */
 #define SHOP 2048
+/* Flux level (sum of log-energy increments over the bands, per frame) below which a
+ * stretch counts as steady sound or silence: its flicker is not rhythm. */
+#define ABS_FLOOR 0.05
 #define GAMMA 100.0     /* log compression: log(1 + GAMMA * E / mean E) gates ~-20 dB */
 /* Measured delay between an onset and the peak of its spectral flux with this window
  * (see docs/beats.md, "latency"). Subtracted from every frame time. */
@@ -140,6 +143,7 @@ static int normalise_novelty(float *v, size_t n, double fps, double floor_frac) 
   for (size_t i = 0; i < n; i++) {
     double level = sqrt(loc[i]);
     if (level < floor_frac * global) level = floor_frac * global;
+    if (level < ABS_FLOOR) level = ABS_FLOOR;
     v[i] = (float)(v[i] / level);
     sum += v[i];
   }

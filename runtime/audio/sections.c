@@ -265,11 +265,6 @@ int vsc_audio_sections(const au_features *f, const double *beats, size_t nbeats,
     if (u[i].t0 - first_t < MIN_SECTION_S || last_t - u[i].t0 < MIN_SECTION_S) nov[i] = 0;
     if (nov[i] > nmax) nmax = nov[i];
   }
-  if (getenv("VSC_AUDIO_DEBUG")) {
-    fprintf(stderr, "sections: L=%ld nmax=%.3f\n", L, nmax);
-    for (size_t i = 1; i + 1 < nu; i++)
-      if (nov[i] >= nov[i - 1] && nov[i] >= nov[i + 1]) fprintf(stderr, "  peak %.2f s: %.3f\n", u[i].t0, nov[i]);
-  }
 
   /* Peaks: local maxima over +-MIN_SECTION_S, strong enough, greedily strongest first. */
   size_t nb = 0;
