@@ -847,6 +847,15 @@ static void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const
   sc->tier = -1;
   sc->dur_kind = node->dur_kind;
   sc->dur_span = node->dur.span;
+  if (node->dur_kind == DUR_BEATS || node->dur_kind == DUR_BARS) {
+    /* "8 beats" is one duration: messages about it underline the unit word too. */
+    const char *text = node->src->text;
+    uint32_t end = node->dur.span.off + node->dur.span.len;
+    while (end < node->src->len && (text[end] == ' ' || text[end] == '\t')) end++;
+    size_t unit = node->dur_kind == DUR_BEATS ? 5 : 4;
+    if (end + unit <= node->src->len && strncmp(text + end, node->dur_kind == DUR_BEATS ? "beats" : "bars", unit) == 0)
+      sc->dur_span.len = end + (uint32_t)unit - node->dur.span.off;
+  }
   eval_ctx c = {.s = s, .src = node->src};
   if (node->dur_kind == DUR_TIME) {
     if (get_duration(&c, &node->dur, "scene duration", &sc->dur_value) && sc->dur_value <= 0)

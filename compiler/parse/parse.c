@@ -332,8 +332,6 @@ void vsc_parse_scene(vsc_parser *p, vsc_ast *scene, vsc_ast *dur, vsc_ast *use, 
   if (dur) {
     scene->dur_kind = dur->dur_kind;
     scene->dur = dur->dur;
-    /* "8 beats" and "2 bars" are one duration: errors underline both words. */
-    if (dur->dur_kind == DUR_BEATS || dur->dur_kind == DUR_BARS) scene->dur.span = dur->span;
     vsc_ast_extend(scene, dur->span);
   }
   if (use) {
