@@ -178,12 +178,12 @@ static int camera_exprs(const vsc_local_card *c, vsc_local_buf *z, vsc_local_buf
   } else if (!strcmp(cam, "pan-left") || !strcmp(cam, "pan-right")) {
     /* The window travels the whole margin: pan-left looks further left as time goes. */
     vsc_local_buf_printf(z, "%g", m);
-    vsc_local_buf_printf(x, "(iw-iw/zoom)*%s%s", !strcmp(cam, "pan-left") ? "1-" : "", E);
+    vsc_local_buf_printf(x, "(iw-iw/zoom)*(%s%s)", !strcmp(cam, "pan-left") ? "1-" : "", E);
     vsc_local_buf_printf(y, "%s", cy);
   } else if (!strcmp(cam, "tilt-up") || !strcmp(cam, "tilt-down")) {
     vsc_local_buf_printf(z, "%g", m);
     vsc_local_buf_printf(x, "%s", cx);
-    vsc_local_buf_printf(y, "(ih-ih/zoom)*%s%s", !strcmp(cam, "tilt-up") ? "1-" : "", E);
+    vsc_local_buf_printf(y, "(ih-ih/zoom)*(%s%s)", !strcmp(cam, "tilt-up") ? "1-" : "", E);
   } else if (!strcmp(cam, "orbit")) {
     /* Half an ellipse around the subject: sweep left to right, dipping at the middle. */
     vsc_local_buf_printf(z, "%g*1.06", m);
@@ -248,14 +248,7 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
   /* Background, built once then looped. */
   if (c->image) {
     vsc_local_buf_add(&b, "movie=filename=", 15);
-    if (strchr(c->image, ':')) { /* "a:b.png" would be read as protocol "a" */
-      vsc_local_buf p = {0};
-      vsc_local_buf_printf(&p, "file:%s", c->image);
-      vsc_local_buf_add_arg(&b, p.p ? p.p : "");
-      vsc_local_buf_free(&p);
-    } else {
-      vsc_local_buf_add_arg(&b, c->image);
-    }
+    vsc_local_buf_add_arg(&b, c->image);
     vsc_local_buf_printf(&b,
                          ",scale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,setsar=1",
                          BW, BH, BW, BH);
@@ -323,7 +316,7 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
   }
   if (nl > 0) {
     int lh = (int)lround(fs * 1.35);
-    int top = c->image ? H - (int)lround(H * 0.08) - nl * lh : (H - nl * lh) / 2;
+    int top = c->image ? H - (int)lround(H * 0.15) - nl * lh : (H - nl * lh) / 2; /* above the small print */
     int pad = fs / 2;
     vsc_local_buf_printf(&b, ",drawbox=x=0:y=%d:w=iw:h=%d:color=black@0.42:t=fill", top - pad,
                          nl * lh + 2 * pad);
@@ -342,7 +335,7 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
 
   /* Small print: label, time code, camera move. */
   int ss = (int)lround(minwh * 0.035);
-  if (ss < 8) ss = 8;
+  if (ss < 10) ss = 10;
   char mx[32], my[32], rx[48], by[48];
   snprintf(mx, sizeof mx, "%d", (int)lround(W * 0.035));
   snprintf(my, sizeof my, "%d", (int)lround(H * 0.045));

@@ -121,16 +121,28 @@ static int gen_card(const json_t *params, int still, const char *const *inputs, 
       c.npalette++;
     }
   }
+  char *image_url = NULL; /* heap, when the input path needs a file: prefix */
   const json_t *img = json_object_get(params, "image");
   if (img && !json_is_null(img)) {
     json_int_t k = json_is_integer(img) ? json_integer_value(img) : -1;
     if (k < 0 || (size_t)k >= ninputs || !inputs || !inputs[k])
       return vsc_op_fail(err, VSC_FAIL_INPUT, "generate: params.image is not the index of an input");
-    c.image = inputs[k];
+    /* "a:b.png" would be taken for protocol "a": name the file protocol explicitly. */
+    if (strchr(inputs[k], ':') && strncmp(inputs[k], "file:", 5) != 0) {
+      size_t n = strlen(inputs[k]) + 6;
+      if (!(image_url = malloc(n))) return vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
+      snprintf(image_url, n, "file:%s", inputs[k]);
+    }
+    c.image = image_url ? image_url : inputs[k];
     vsc_comp_media_info info;
-    if (vsc_comp_probe_info(c.image, &info, err) != 0) return -1;
-    if (!info.has_video)
-      return vsc_op_fail(err, VSC_FAIL_INPUT, "generate: start image '%s' has no picture", c.image);
+    if (vsc_comp_probe_info(c.image, &info, err) != 0) {
+      free(image_url);
+      return -1;
+    }
+    if (!info.has_video) {
+      free(image_url);
+      return vsc_op_fail(err, VSC_FAIL_INPUT, "generate: start image '%s' has no picture", inputs[k]);
+    }
   }
   c.width = (int)w;
   c.height = (int)h;
@@ -142,13 +154,16 @@ static int gen_card(const json_t *params, int still, const char *const *inputs, 
 
   char *graph = NULL;
   char msg[400];
-  if (vsc_local_card_graph(&c, &graph, msg, sizeof msg) != 0)
+  if (vsc_local_card_graph(&c, &graph, msg, sizeof msg) != 0) {
+    free(image_url);
     return vsc_op_fail(err, VSC_FAIL_INPUT, "generate: %s", msg);
+  }
   vsc_encode_opts enc = VSC_ENCODE_OPTS_INIT;
   enc.format = still ? "png" : "mp4";
   int rc = vsc_comp_render(graph, &enc, still ? 1.0 / c.fps : dur, c.width, c.height, c.fps,
                            out_path, err);
   free(graph);
+  free(image_url);
   return rc;
 }
 

@@ -116,7 +116,7 @@ static void snare(bus *b, long pos, float gain, uint64_t seed) {
     double t = (double)i / SR;
     lp += 0.45f * (noise(&s) - lp); /* soften the top */
     double body = 0.5 * exp(-t * 22.0) * sin(ph);
-    ph += TWO_PI * 185.0 / SR;
+    ph += TWO_PI * 210.0 / SR;
     float v = (float)(gain * (0.6 * exp(-t * 13.0) * lp + body));
     add(b->dl, b, pos + i, v);
     add(b->dr, b, pos + i, v);
@@ -159,16 +159,32 @@ static void tone(bus *b, long pos, long len, double hz, float gain, int harm, do
   }
 }
 
-static void bass(bus *b, long pos, long len, int midi, float gain) {
-  double hz = midi_hz(midi), ph = 0;
-  long att = (long)(0.012 * SR), rel = (long)(0.04 * SR);
-  long n = span(b, pos, len + rel);
-  for (long i = 0; i < n; i++) {
-    double env = i < att ? (double)i / att : 0.75 + 0.25 * exp(-(double)(i - att) / (0.1 * SR));
+typedef struct {
+  int k16;    /* start, in sixteenths from the bar start */
+  int midi;
+  float gain;
+} bass_note;
+
+/* The bar's bass as one legato line: the phase runs on and the level glides between notes
+** (a small dip re-articulates each one), so only the downbeat starts from silence, together
+** with the kick; the line releases over 40 ms after the bar. */
+static void bass_line(bus *b, const long s16[17], const bass_note *notes, int n) {
+  long pos = s16[0], len = s16[16] - s16[0];
+  long att = (long)(0.012 * SR), rel = (long)(0.04 * SR), dip = (long)(0.03 * SR);
+  long total = span(b, pos, len + rel);
+  double ph = 0, level = notes[0].gain;
+  int cur = 0;
+  for (long i = 0; i < total; i++) {
+    while (cur + 1 < n && pos + i >= s16[notes[cur + 1].k16]) cur++;
+    long since = pos + i - s16[notes[cur].k16];
+    level += (notes[cur].gain - level) * (1.0 / (0.005 * SR));
+    double env = i < att ? (double)i / att : 1.0;
+    if (cur > 0 && since < dip) env *= 0.85 + 0.15 * (double)since / dip;
     if (i >= len) env *= 1.0 - (double)(i - len) / rel;
-    double x = sin(ph) + 0.3 * sin(2 * ph) + 0.12 * sin(3 * ph);
-    ph += TWO_PI * hz / SR;
-    float v = (float)(gain * env * tanh(1.3 * x));
+    double x = 0.75 * sin(ph) + 0.5 * sin(2 * ph) + 0.22 * sin(3 * ph); /* audible on small speakers */
+    ph += TWO_PI * midi_hz(notes[cur].midi) / SR;
+    if (ph > TWO_PI * 64) ph -= TWO_PI * 64;
+    float v = (float)(0.62 * level * env * tanh(1.3 * x));
     add(b->ml, b, pos + i, v);
     add(b->mr, b, pos + i, v);
   }
@@ -251,21 +267,23 @@ static void render_bar(bus *b, const song *sg, long bar, double spb) {
   /* Bass. */
   int broot = croot;
   while (broot > sg->root + 7) broot -= 12;
+  bass_note line[8];
+  int nn = 0;
   switch (sec) {
-  case SEC_INTRO: bass(b, s16[0], barlen - (long)(0.05 * SR), broot, 0.22f); break;
+  case SEC_INTRO: line[nn++] = (bass_note){0, broot, 0.22f}; break;
   case SEC_A:
-    bass(b, s16[0], s16[6] - s16[0], broot, 0.26f);
-    bass(b, s16[8], s16[14] - s16[8], broot, 0.24f);
-    bass(b, s16[14], s16[16] - s16[14], broot + 7, 0.2f);
+    line[nn++] = (bass_note){0, broot, 0.26f};
+    line[nn++] = (bass_note){8, broot, 0.24f};
+    line[nn++] = (bass_note){14, broot + 7, 0.2f};
     break;
   case SEC_B:
     for (int e = 0; e < 8; e++) {
       static const int oct[8] = {0, 0, 12, 0, 0, 12, 7, 12};
-      bass(b, s16[e * 2], s16[e * 2 + 1] - s16[e * 2] + (long)(0.02 * SR), broot + oct[e],
-           e % 2 ? 0.18f : 0.24f);
+      line[nn++] = (bass_note){e * 2, broot + oct[e], e % 2 ? 0.18f : 0.24f};
     }
     break;
   }
+  bass_line(b, s16, line, nn);
 
   /* Arpeggio over chord tones in B sections, two octaves above the bass. */
   if (sec == SEC_B) {
