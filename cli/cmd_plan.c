@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "cli.h"
+#include "vsc/vsc_runtime.h"
 
 static double num(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
@@ -22,11 +25,63 @@ static json_t *plan_json(json_t *ir) {
   return o;
 }
 
+/* Marks every scene cached or to generate, from the cache next to the script (never
+ * creating it), and returns what the run would spend. */
+static double mark_cached(json_t *ir, const char *script, const char *cache_arg, const char *provider) {
+  char dir[4096];
+  if (cache_arg) snprintf(dir, sizeof dir, "%s", cache_arg);
+  else {
+    const char *slash = strrchr(script, '/');
+    if (slash) snprintf(dir, sizeof dir, "%.*s/.vsc", (int)(slash - script), script);
+    else snprintf(dir, sizeof dir, ".vsc");
+  }
+  struct stat st;
+  vsc_cache *cache = NULL;
+  char err[256];
+  if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) vsc_cache_open(&cache, dir, err, sizeof err);
+  const char *remote = vsc_provider_resolve(provider ? provider : json_string_value(json_object_get(json_object_get(ir, "video"), "provider")));
+  json_t *keys = vsc_plan_keys(ir, remote);
+  json_t *scenes = json_object_get(ir, "scenes");
+  double to_spend = 0;
+  size_t i;
+  json_t *node;
+  json_array_foreach(json_object_get(ir, "nodes"), i, node) {
+    const char *op = json_string_value(json_object_get(node, "op"));
+    bool paid = strcmp(op, "generate") == 0 || strcmp(op, "tts") == 0;
+    vsc_cache_entry e = {0};
+    bool cached = cache && vsc_cache_peek(cache, json_string_value(json_array_get(keys, i)), &e) == 1;
+    vsc_cache_entry_clear(&e);
+    json_object_set_new(node, "cached", json_boolean(cached));
+    double cost = json_number_value(json_object_get(json_object_get(node, "cost"), "estimate"));
+    if (paid && !cached && strcmp(remote, "local") != 0) to_spend += cost;
+    json_t *scene_name = json_object_get(node, "scene");
+    if (!paid || !json_is_string(scene_name)) continue;
+    size_t k;
+    json_t *sc;
+    json_array_foreach(scenes, k, sc) {
+      if (!json_equal(json_object_get(sc, "name"), scene_name)) continue;
+      json_t *st_old = json_object_get(sc, "status");
+      if (!cached || !st_old) json_object_set_new(sc, "status", json_string(cached ? "cached" : "generate"));
+    }
+  }
+  size_t k;
+  json_t *sc;
+  json_array_foreach(scenes, k, sc) if (!json_object_get(sc, "status")) json_object_set_new(sc, "status", json_string("render"));
+  json_object_set_new(ir, "to_spend", json_real(to_spend));
+  json_object_set_new(ir, "provider", json_string(remote));
+  json_decref(keys);
+  if (cache) vsc_cache_close(cache);
+  return to_spend;
+}
+
 int cmd_plan(int argc, char **argv) {
   const char *path = NULL;
+  const char *cache = NULL, *provider = NULL;
   bool json = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--json") == 0) json = true;
+    else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc) cache = argv[++i];
+    else if (strcmp(argv[i], "--provider") == 0 && i + 1 < argc) provider = argv[++i];
     else if (argv[i][0] == '-' && argv[i][1]) return cli_usage("plan");
     else if (!path) path = argv[i];
     else return cli_usage("plan");
@@ -36,7 +91,10 @@ int cmd_plan(int argc, char **argv) {
   vsc_compile_options opts = VSC_COMPILE_OPTIONS_INIT;
   int rc = cli_compile(&ir, path, false, 20, &opts);
   if (rc != VSC_EXIT_OK) return rc;
+  double to_spend = mark_cached(ir, path, cache, provider);
   json_t *plan = plan_json(ir);
+  json_object_set_new(plan, "to_spend", json_real(to_spend));
+  json_object_set_new(plan, "provider", json_deep_copy(json_object_get(ir, "provider")));
   if (json) {
     char *text = json_dumps(plan, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
     printf("%s\n", text);
@@ -47,21 +105,23 @@ int cmd_plan(int argc, char **argv) {
            (int)json_integer_value(json_object_get(video, "width")), (int)json_integer_value(json_object_get(video, "height")),
            (int)json_integer_value(json_object_get(video, "fps")), num(video, "length"));
     if (json_object_get(video, "tempo")) printf(", %g bpm", num(video, "tempo"));
-    printf("\n\n%-16s %9s %9s %6s  %-36s %9s\n", "scene", "start", "duration", "bar", "model", "cost");
+    printf("\n\n%-16s %9s %9s %6s  %-36s %9s  %s\n", "scene", "start", "duration", "bar", "model", "cost", "status");
     size_t i;
     json_t *sc;
     json_array_foreach(json_object_get(ir, "scenes"), i, sc) {
       json_t *model = json_object_get(sc, "model"), *bar = json_object_get(sc, "bar");
-      printf("%-16s %8.3fs %8.3fs %6s  %-36s %8.3f$", json_string_value(json_object_get(sc, "name")), num(sc, "start"),
+      printf("%-16s %8.3fs %8.3fs %6s  %-36s $%8.3f  %s", json_string_value(json_object_get(sc, "name")), num(sc, "start"),
              num(sc, "duration"), bar ? json_string_value(bar) : "-", model && json_is_string(model) ? json_string_value(model) : "-",
-             num(sc, "estimated_cost"));
+             num(sc, "estimated_cost"), json_string_value(json_object_get(sc, "status")));
       if (json_object_get(sc, "snap")) printf("  (snapped %+.3fs to the beat)", num(sc, "snap"));
       printf("\n");
     }
     json_t *budget = json_object_get(video, "budget");
     printf("\nestimated cost $%.2f", num(ir, "estimated_cost"));
     if (json_is_number(budget)) printf(" of a $%.2f budget", json_number_value(budget));
-    printf(" (with a REPLICATE_API_TOKEN; the offline local provider costs nothing)\n");
+    const char *prov = json_string_value(json_object_get(ir, "provider"));
+    if (strcmp(prov, "local") == 0) printf("; provider local: this run spends $0.00\n");
+    else printf("; provider %s: this run would spend $%.2f (cached scenes cost nothing)\n", prov, to_spend);
   }
   json_decref(plan);
   json_decref(ir);
