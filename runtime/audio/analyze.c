@@ -221,7 +221,7 @@ static int analyze_core(vsc_audio_analysis **out, const float *x, size_t n,
     goto oom;
   a->onsets = malloc((f.nonsets ? f.nonsets : 1) * sizeof *a->onsets);
   if (!a->onsets) goto oom;
-  memcpy(a->onsets, f.onsets, f.nonsets * sizeof *a->onsets);
+  if (f.nonsets) memcpy(a->onsets, f.onsets, f.nonsets * sizeof *a->onsets);
   a->nonsets = f.nonsets;
   if (!a->beats) a->beats = malloc(sizeof *a->beats);
   if (!a->downbeats) a->downbeats = malloc(sizeof *a->downbeats);
