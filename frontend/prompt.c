@@ -1,0 +1,148 @@
+/*
+** prompt.c — the rule-based front-end's driver: request → facts → text → vsc_format →
+** vsc_compile_source, adapting the draft when the checker refuses what the request asked
+** for (a premium tier or generated video over the budget, a frame no video model makes).
+*/
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend.h"
+
+/* Does the request hold anything to work from (a letter or a digit, in any script)? */
+static bool has_substance(const char *s) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p >= 0xc3)
+      return true;
+  return false;
+}
+
+static int fail(char *err, size_t errlen, int code, const char *msg) {
+  if (err && errlen) snprintf(err, errlen, "%s", msg);
+  return code;
+}
+
+int vsc_prompt_check(char **out_formatted, json_t **out_ir, const char *path, const char *text,
+                     size_t len, const char *cache_dir, vsc_diag_list *diags) {
+  *out_formatted = NULL;
+  if (out_ir) *out_ir = NULL;
+  char *fmt = vsc_format(path, text, len, diags);
+  if (!fmt) return VSC_PROMPT_ECHECK;
+  vsc_compile_options co = VSC_COMPILE_OPTIONS_INIT;
+  co.cache_dir = cache_dir;
+  json_t *ir = NULL;
+  int rc = vsc_compile_source(&ir, path, fmt, strlen(fmt), &co, diags);
+  *out_formatted = fmt;
+  if (rc != 0 || vsc_diag_error_count(diags) > 0) {
+    if (ir) json_decref(ir);
+    return VSC_PROMPT_ECHECK;
+  }
+  if (out_ir) *out_ir = ir;
+  else json_decref(ir);
+  return 0;
+}
+
+char *vsc_prompt_draft(const char *request, const vsc_prompt_options *o, vsc_prompt_notes *notes,
+                       char *err, size_t errlen) {
+  vsc_prompt_options def = VSC_PROMPT_OPTIONS_INIT;
+  if (!o) o = &def;
+  if (!request || !has_substance(request)) {
+    fail(err, errlen, VSC_PROMPT_EUSAGE, "the request is empty: say what the video should show");
+    return NULL;
+  }
+  fe_facts f;
+  if (fe_rules_read(&f, request, o, notes, err, errlen) != 0) return NULL;
+  fe_degrade d = {false, false, false};
+  char *text = fe_emit(&f, &d, notes);
+  fe_facts_free(&f);
+  return text;
+}
+
+/* Does any error message of the list contain `what`? */
+static bool diag_says(vsc_diag_list *diags, const char *what) {
+  json_t *arr = vsc_diag_to_json(diags);
+  bool found = false;
+  size_t i;
+  json_t *d;
+  json_array_foreach(arr, i, d) {
+    const char *sev = json_string_value(json_object_get(d, "severity"));
+    const char *msg = json_string_value(json_object_get(d, "message"));
+    if (sev && strcmp(sev, "error") == 0 && msg && strstr(msg, what)) found = true;
+  }
+  json_decref(arr);
+  return found;
+}
+
+int vsc_prompt_rules(char **out_script, const char *request, const vsc_prompt_options *o,
+                     vsc_diag_list *diags, vsc_prompt_notes *notes, char *err, size_t errlen) {
+  *out_script = NULL;
+  vsc_prompt_options def = VSC_PROMPT_OPTIONS_INIT;
+  if (!o) o = &def;
+  if (!request || !has_substance(request))
+    return fail(err, errlen, VSC_PROMPT_EUSAGE, "the request is empty: say what the video should show");
+  const char *path = o->out_path ? o->out_path : "prompt.vscript";
+  fe_degrade d = {false, false, false};
+  /* Each round reads the request afresh (emit consumes the facts) and applies one more
+   * adaptation; there are three, so four rounds at most. */
+  for (int round = 0; round < 4; round++) {
+    fe_facts f;
+    vsc_prompt_notes scratch = {0};
+    if (fe_rules_read(&f, request, o, &scratch, err, errlen) != 0) {
+      vsc_prompt_notes_free(&scratch);
+      return VSC_PROMPT_EINTERNAL;
+    }
+    bool stated_final = f.quality && strcmp(f.quality, "final") == 0;
+    bool generated_music = !f.music_file && (f.music_desc || f.cut);
+    char *text = fe_emit(&f, &d, &scratch);
+    bool has_video = strstr(text, "shot video") != NULL;
+    fe_facts_free(&f);
+    vsc_diag_list *attempt = vsc_diag_list_new(50);
+    char *formatted = NULL;
+    int rc = vsc_prompt_check(&formatted, NULL, path, text, strlen(text), o->cache_dir, attempt);
+    if (rc == 0) {
+      free(text);
+      for (size_t i = 0; i < scratch.n; i++) vsc_prompt_notes_add(notes, "%s", scratch.lines[i]);
+      vsc_prompt_notes_free(&scratch);
+      vsc_diag_list_free(attempt);
+      *out_script = formatted;
+      return 0;
+    }
+    vsc_prompt_notes_free(&scratch);
+    /* One adaptation per round, cheapest loss first. */
+    bool over = diag_says(attempt, "over the budget");
+    bool frame = diag_says(attempt, "can make") || diag_says(attempt, "cannot make");
+    bool adapted = false;
+    if (frame && has_video && !d.stills) {
+      d.stills = true;
+      vsc_prompt_notes_add(notes, "no video model makes this frame: generated stills are animated instead");
+      adapted = true;
+    } else if (over && stated_final && !d.draft_tier) {
+      d.draft_tier = true;
+      vsc_prompt_notes_add(notes, "the final tier does not fit the budget: used the draft tier");
+      adapted = true;
+    } else if (over && has_video && !d.stills) {
+      d.stills = true;
+      vsc_prompt_notes_add(notes, "generated video does not fit the budget: animated stills instead");
+      adapted = true;
+    } else if (over && generated_music && !d.drop_music) {
+      d.drop_music = true;
+      vsc_prompt_notes_add(notes, "a generated music bed does not fit the budget: left it out");
+      adapted = true;
+    }
+    if (!adapted || round == 3) {
+      vsc_diag_list_free(attempt);
+      /* Check again into the caller's list: its diagnostics then refer to this text. */
+      char *again = NULL;
+      vsc_prompt_check(&again, NULL, path, text, strlen(text), o->cache_dir, diags);
+      free(again);
+      free(text);
+      *out_script = formatted;
+      return fail(err, errlen, VSC_PROMPT_ECHECK, "the script written for the request does not pass the checker");
+    }
+    free(formatted);
+    free(text);
+    vsc_diag_list_free(attempt);
+  }
+  return fail(err, errlen, VSC_PROMPT_EINTERNAL, "internal error");
+}
