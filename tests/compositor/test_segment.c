@@ -89,6 +89,12 @@ static void test_fit(void) {
   CHECK(tc_frame_rgb("contain.mp4", 0.2, 0.3, 0.1, 0.7, 0.9, rgb) == 0 && tc_rgb_dist(rgb, 255, 0, 0) < 40,
         "contain: centre red");
   CHECK(frames("contain.mp4") == 15, "25 fps clip normalised to 30 fps: %d frames", frames("contain.mp4"));
+  /* A file name with the filtergraph's special characters. */
+  const char *odd = "odd name: it's, [x]; 50%\\.mp4";
+  CHECK(system("cp red43.mp4 \"odd name: it's, [x]; 50%\\\\.mp4\"") == 0, "copy");
+  const char *oddin[] = {odd};
+  must_seg(seg_params("body", 0.2, layer_clip(0, 0, 0, "cover"), NULL, NULL), oddin, 1, "odd.mp4");
+  CHECK(tc_frame_rgb("odd.mp4", 0.1, 0.2, 0.2, 0.8, 0.8, rgb) == 0 && tc_rgb_dist(rgb, 255, 0, 0) < 40, "odd name read");
   const char *img[] = {"wide.png"};
   json_t *l = json_pack("{s:{s:s, s:i}, s:s}", "source", "type", "image", "input", 0, "fit", "contain");
   must_seg(seg_params("body", 0.5, l, NULL, NULL), img, 1, "still.mp4");
