@@ -70,6 +70,17 @@ static void now_iso(char out[40]) {
 }
 
 int vsc_journal_append(vsc_journal *j, json_t *rec, char *err, size_t errlen) {
+  return vsc_journal_write(j, rec, true, err, errlen);
+}
+
+int vsc_journal_sync(vsc_journal *j, char *err, size_t errlen) {
+  pthread_mutex_lock(&j->mu);
+  int rc = fdatasync(j->fd) == 0 ? 0 : fail(err, errlen, "journal: fsync: %s", strerror(errno));
+  pthread_mutex_unlock(&j->mu);
+  return rc;
+}
+
+int vsc_journal_write(vsc_journal *j, json_t *rec, bool sync, char *err, size_t errlen) {
   char ts[40];
   now_iso(ts);
   json_t *copy = json_copy(rec);
@@ -98,7 +109,8 @@ int vsc_journal_append(vsc_journal *j, json_t *rec, char *err, size_t errlen) {
     }
     off += (size_t)w;
   }
-  if (rc == 0 && fdatasync(j->fd) != 0) rc = fail(err, errlen, "journal: fsync: %s", strerror(errno));
+  if (rc == 0 && sync && fdatasync(j->fd) != 0)
+    rc = fail(err, errlen, "journal: fsync: %s", strerror(errno));
   pthread_mutex_unlock(&j->mu);
   free(line);
   return rc;

@@ -91,6 +91,8 @@ typedef struct {
   vsc_progress *pg;
   char build[48];
   bool build_logged;
+  bool batching;           /* journal without fsync until journal_flush */
+  bool dirty;              /* records written since the last fsync */
   unsigned long seq;
   int *rq;                 /* remote ready queue */
   size_t nrq, caprq;
@@ -211,8 +213,18 @@ static void journal(run_t *r, json_t *rec) {
     json_decref(b);
   }
   json_object_set_new(rec, "build", json_string(r->build));
-  if (vsc_journal_append(r->journal, rec, err, sizeof err) != 0) warn(r, "%s", err);
+  if (vsc_journal_write(r->journal, rec, !r->batching, err, sizeof err) != 0) warn(r, "%s", err);
+  if (r->batching) r->dirty = true;
   json_decref(rec);
+}
+
+/* Ends a batch: one fsync for every record written since it began. */
+static void journal_flush(run_t *r) {
+  r->batching = false;
+  if (!r->dirty) return;
+  r->dirty = false;
+  char err[256];
+  if (vsc_journal_sync(r->journal, err, sizeof err) != 0) warn(r, "%s", err);
 }
 
 /* ---- node helpers -------------------------------------------------------------------- */
@@ -567,9 +579,11 @@ static void fill_request(run_t *r, snode *n, vsc_pred_request *req, bool with_in
   req->attempt = n->attempt;
 }
 
-/* Tries to start node i's current model. Returns 1 started (or failed at once), 0 when the
- * budget cannot take it now. */
-static int start_remote(run_t *r, int i) {
+/* Prepares node i's next call: reserves its worst case and journals the intent (in the
+ * caller's batch). Returns 2 prepared (send it with send_remote after the batch is synced),
+ * 1 handled otherwise (failed at once, or waiting for its inputs), 0 when the budget cannot
+ * take it now. */
+static int prepare_remote(run_t *r, int i) {
   snode *n = &r->n[i];
   vsc_op_error err;
   memset(&err, 0, sizeof err);
@@ -604,6 +618,16 @@ static int start_remote(run_t *r, int i) {
                        n->call, "node", n->id, "key", n->ekey, "scene", n->scene, "model",
                        req.model, "provider", r->remote->vt->name, "attempt", n->attempt,
                        "estimate", est, "reserved", max));
+  return 2;
+}
+
+/* Sends a prepared call; its intent is on disk. */
+static void send_remote(run_t *r, int i) {
+  snode *n = &r->n[i];
+  vsc_op_error err;
+  memset(&err, 0, sizeof err);
+  vsc_pred_request req;
+  fill_request(r, n, &req, true);
   n->id_logged = false;
   n->prediction[0] = 0;
   if (n->t0 == 0) n->t0 = vsc_sched_now();
@@ -614,16 +638,15 @@ static int start_remote(run_t *r, int i) {
     journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s, s:s}", "t", "done", "call", n->call,
                          "outcome", "failed", "cost", 0.0, "cost_known", 1, "kind",
                          vsc_fail_kind_name(err.kind), "msg", err.msg));
-    vsc_budget_settle(&r->budget, max, 0);
+    vsc_budget_settle(&r->budget, n->reserved, 0);
     unlink(n->tmp);
     remote_failed(r, i, &err);
-    return 1;
+    return;
   }
   n->pred = pred;
   n->st = N_REMOTE;
   push_int(&r->inflight, &r->ninflight, &r->capinflight, i);
   node_event(r, n, "running", NULL);
-  return 1;
 }
 
 static void reattach_remote(run_t *r, int i) {
@@ -1129,11 +1152,14 @@ static void loop(run_t *r) {
     }
     vsc_pool_job *job;
     while ((job = vsc_pool_take(r->pool, 0))) handle_job(r, job);
+    /* One fsync for the ids and outcomes of this pass (outputs are committed first). */
+    r->batching = true;
     for (size_t k = 0; k < r->ninflight;) {
       int i = r->inflight[k];
       if (poll_remote(r, i)) remove_int(r->inflight, &r->ninflight, i);
       else k++;
     }
+    journal_flush(r);
     double now = vsc_sched_now(), next = now + 0.1;
     if (r->nbackoff) {
       for (size_t i = 0; i < r->nn; i++) {
@@ -1153,6 +1179,9 @@ static void loop(run_t *r) {
     }
     /* Start what the budget and the in-flight limit allow, in plan order. */
     int limit = r->o->remote_jobs > 0 ? r->o->remote_jobs : 16;
+    int *batch = NULL;
+    size_t nbatch = 0, capbatch = 0;
+    r->batching = true;
     for (size_t k = 0; k < r->nrq;) {
       int i = r->rq[k];
       snode *n = &r->n[i];
@@ -1166,13 +1195,19 @@ static void loop(run_t *r) {
         reattach_remote(r, i);
         continue;
       }
-      if ((int)r->ninflight >= limit) break;
-      if (start_remote(r, i)) {
+      if ((int)(r->ninflight + nbatch) >= limit) break;
+      int pr = prepare_remote(r, i);
+      if (pr) {
         remove_int(r->rq, &r->nrq, i);
+        if (pr == 2) push_int(&batch, &nbatch, &capbatch, i);
         continue;
       }
       k++; /* the budget cannot take it now */
     }
+    /* Every intent of the batch is on disk before any request goes out. */
+    journal_flush(r);
+    for (size_t k = 0; k < nbatch; k++) send_remote(r, batch[k]);
+    free(batch);
     if (r->nrq && !r->stop_new && r->budget.reserved <= 0 && r->ninflight == 0) {
       /* Nothing in flight could free money: these calls could exceed the budget. */
       int i = r->rq[0];

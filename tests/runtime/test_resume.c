@@ -171,7 +171,9 @@ static void t_kill_start(void) {
     const char *o = json_string_value(json_object_get(r, "outcome"));
     if (o && strcmp(o, "lost") == 0) lost++;
   }
-  CHECK(lost == 1, "one lost call (%d)", lost);
+  /* a's call, and b's if its intent was in the same batch (journaled, never sent): both
+   * are counted as possibly paid, never as free. */
+  CHECK(lost >= 1 && lost <= 2, "lost calls: %d", lost);
   json_t *ledger = vsc_ledger_build(j);
   CHECK(json_number_value(json_object_get(ledger, "unknown_cost")) > 1.0 - 1e-9, "the lost call counts as possibly paid");
   json_decref(ledger);

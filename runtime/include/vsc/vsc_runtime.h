@@ -89,6 +89,10 @@ void vsc_journal_close(vsc_journal *j);
 /* Appends one record (borrowed; a "time" field is added) as one line and fsyncs before
  * returning. Thread-safe. */
 int vsc_journal_append(vsc_journal *j, json_t *rec, char *err, size_t errlen);
+/* The same without waiting for the disk unless `sync`: a batch of records is followed by
+ * one vsc_journal_sync (e.g. the intents of several calls, before any is sent). */
+int vsc_journal_write(vsc_journal *j, json_t *rec, bool sync, char *err, size_t errlen);
+int vsc_journal_sync(vsc_journal *j, char *err, size_t errlen);
 /* Reads every record of a journal file into a new array (caller decrefs). A torn last line
  * (a crash mid-write) is skipped; a missing file gives an empty array. */
 int vsc_journal_read(json_t **out, const char *path, char *err, size_t errlen);
