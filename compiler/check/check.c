@@ -182,10 +182,12 @@ static const char *join_path(vsc_session *s, const char *dir, const char *rel) {
   return vsc_arena_printf(s->arena, "%s/%s", dir, rel);
 }
 
-static int file_exists(const char *path, bool *is_dir) {
+/* Whether `path` exists; *unusable is set when it is not a regular file (a directory, or a
+ * device such as /dev/zero that would never finish reading). */
+static int file_exists(const char *path, bool *unusable) {
   struct stat st;
   if (stat(path, &st) != 0) return 0;
-  if (is_dir) *is_dir = S_ISDIR(st.st_mode);
+  if (unusable) *unusable = !S_ISREG(st.st_mode);
   return 1;
 }
 
@@ -224,7 +226,12 @@ static void import_module(vsc_session *s, vsc_ast *imp, int depth) {
   for (int i = 0; i < s->nsources; i++)
     if (strcmp(s->sources[i]->name, path) == 0) return;
   size_t len;
-  char *text = vsc_read_file(path, &len);
+  bool unusable = false;
+  char *text = file_exists(path, &unusable) && !unusable ? vsc_read_file(path, &len) : NULL;
+  if (unusable) {
+    ERR(imp->src, imp->vals[0].span, "a module is a .vscript file", "module '%s' is not a regular file", name);
+    return;
+  }
   if (!text) {
     ERR(imp->src, imp->vals[0].span, "paths are relative to the importing file", "cannot read module '%s'", name);
     return;
@@ -555,8 +562,12 @@ static bool check_file(const eval_ctx *c, const vsc_value *v0, const char *what,
   vsc_session *s = c->s;
   const char *p = resolve_file(s, c->src, rel);
   bool dir = false;
-  if (!file_exists(p, &dir) || dir) {
+  if (!file_exists(p, &dir)) {
     ERR(c->src, val(c, v0)->span, "paths are relative to the script's directory", "file '%s' not found", rel);
+    return false;
+  }
+  if (dir) {
+    ERR(c->src, val(c, v0)->span, NULL, "'%s' is not a regular file", rel);
     return false;
   }
   *path = p;
@@ -1163,6 +1174,17 @@ static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
         int w = v->width < v->height ? v->width : v->height;
         v->width = w;
         v->height = (int)(2 * round(w * v->aspect_h / v->aspect_w / 2));
+      }
+      /* A very long or thin aspect gives a frame no encoder takes. */
+      if (v->width < 16 || v->width > 7680 || v->height < 16 || v->height > 7680) {
+        vsc_ast *aspect = NULL;
+        for (vsc_ast *st = vn->body.head; st; st = st->next)
+          if (st->kind == AST_SET && strcmp(st->keyword, "aspect") == 0) aspect = st;
+        ERR(vn->src, aspect && aspect->nvals ? aspect->vals[0].span : vn->kw, "give the frame a 'size' as well",
+            "aspect %g:%g makes a %dx%d frame; each side must be between 16 and 7680 px", v->aspect_w, v->aspect_h,
+            v->width, v->height);
+        v->width = 1920;
+        v->height = 1080;
       }
     } else {
       /* Point at the aspect the video wrote (or at the video, when it came from the preset). */
