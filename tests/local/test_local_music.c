@@ -4,6 +4,7 @@
 ** 8-bar section boundary, determinism from the seed, and rejected params.
 */
 #include <math.h>
+#include <time.h>
 
 #include "tl.h"
 
@@ -74,7 +75,9 @@ static void check_grid(double tempo, int seed, double dur) {
   snprintf(name, sizeof name, "music_%g_%d.wav", tempo, seed);
   const char *out = tl_path(name);
   vsc_op_error e;
+  clock_t c0 = clock();
   int rc = tl_run(vsc_local_generate, json, NULL, 0, out, &e);
+  double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
   CHECK(rc == 0, "generate music: %s", e.msg);
   if (rc) return;
   tl_wav w;
@@ -149,6 +152,7 @@ static void check_grid(double tempo, int seed, double dur) {
   if (dur >= 16 * bar) {
     double intro = high_energy(&w, 0, 8 * bar), sec_b = high_energy(&w, 8 * bar, 16 * bar);
     CHECK(sec_b > 2.0 * intro, "no pattern change at bar 8: high band %.3g vs %.3g", sec_b, intro);
+    printf("tempo %g: %g s rendered in %.2f s cpu\n", tempo, dur, cpu);
     printf("tempo %g: worst onset error %.1f ms, weakest kick rise x%.2f, strongest off-grid "
            "rise x%.2f (%.3f s), high band intro %.3g / B %.3g\n",
            tempo, worst * 1000, kick_min, off_max, off_t, intro, sec_b);

@@ -4,7 +4,8 @@
 **
 ** Layout: the background (a gradient of the palette with a faint storyboard grid, or the
 ** start image for image-to-video) is built once, 25 % larger than the frame, looped, and
-** framed by zoompan, which applies the camera move over the shot. On top, fixed in the
+** framed by a moving crop (pans, tilts) or zoompan (zooms, orbit, handheld), which applies
+** the camera move over the shot. On top, fixed in the
 ** frame so they stay readable: the prompt word-wrapped in a dark band (or as a caption
 ** under an image), the scene label top left, the running time code top right, and the
 ** camera move bottom left.
@@ -149,53 +150,54 @@ static uint32_t scale_rgb(uint32_t rgb, double k) {
   return out;
 }
 
-/* The zoompan expressions for a camera move. P is the shot's progress 0..1 (smoothstep-eased
-** E for the dolly-like moves); zoom multiplies MARGIN, so zoom = MARGIN shows exactly one
-** frame's worth of background. */
+/* The expressions of a camera move. P is the shot's progress 0..1 (E: smoothstep-eased, for
+** the dolly-like moves). Moves without zoom (static, pans, tilts) become a plain moving crop
+** (*crop = 1: x, y are crop expressions over the frame number n), which costs no scaling;
+** the others are zoompan expressions over the output frame number `on`, where zoom
+** multiplies MARGIN, so zoom = MARGIN shows exactly one frame's worth of background. */
 static int camera_exprs(const vsc_local_card *c, vsc_local_buf *z, vsc_local_buf *x,
-                        vsc_local_buf *y) {
+                        vsc_local_buf *y, int *crop) {
   const char *cam = c->camera && *c->camera ? c->camera : "static";
+  *crop = !strcmp(cam, "static") || !strcmp(cam, "none") || !strncmp(cam, "pan-", 4) ||
+          !strncmp(cam, "tilt-", 5);
   long frames = c->duration > 0 ? lround(c->duration * c->fps) : 1;
   char P[64], E[256];
-  snprintf(P, sizeof P, "min(on/%ld,1)", frames > 1 ? frames - 1 : 1);
+  snprintf(P, sizeof P, "min(%s/%ld,1)", *crop ? "n" : "on", frames > 1 ? frames - 1 : 1);
   snprintf(E, sizeof E, "(%s*%s*(3-2*%s))", P, P, P);
-  const char *cx = "(iw-iw/zoom)/2", *cy = "(ih-ih/zoom)/2";
+  const char *rw = *crop ? "(iw-ow)" : "(iw-iw/zoom)", *rh = *crop ? "(ih-oh)" : "(ih-ih/zoom)";
   double m = MARGIN;
   if (!strcmp(cam, "static") || !strcmp(cam, "none")) {
-    vsc_local_buf_printf(z, "%g", m);
-    vsc_local_buf_printf(x, "%s", cx);
-    vsc_local_buf_printf(y, "%s", cy);
+    vsc_local_buf_printf(x, "%s/2", rw);
+    vsc_local_buf_printf(y, "%s/2", rh);
+  } else if (!strcmp(cam, "pan-left") || !strcmp(cam, "pan-right")) {
+    /* The window travels the whole margin: pan-left looks further left as time goes. */
+    vsc_local_buf_printf(x, "%s*(%s%s)", rw, !strcmp(cam, "pan-left") ? "1-" : "", E);
+    vsc_local_buf_printf(y, "%s/2", rh);
+  } else if (!strcmp(cam, "tilt-up") || !strcmp(cam, "tilt-down")) {
+    vsc_local_buf_printf(x, "%s/2", rw);
+    vsc_local_buf_printf(y, "%s*(%s%s)", rh, !strcmp(cam, "tilt-up") ? "1-" : "", E);
   } else if (!strcmp(cam, "push-in") || !strcmp(cam, "pull-out")) {
     int in = !strcmp(cam, "push-in");
     vsc_local_buf_printf(z, "%g*(%s0.18*%s)", m, in ? "1+" : "1.18-", E);
-    vsc_local_buf_printf(x, "%s", cx);
-    vsc_local_buf_printf(y, "%s", cy);
+    vsc_local_buf_printf(x, "%s/2", rw);
+    vsc_local_buf_printf(y, "%s/2", rh);
   } else if (!strcmp(cam, "zoom-in") || !strcmp(cam, "zoom-out")) {
     int in = !strcmp(cam, "zoom-in");
     vsc_local_buf_printf(z, "%g*(%s0.4*%s)", m, in ? "1+" : "1.4-", P);
-    vsc_local_buf_printf(x, "%s", cx);
-    vsc_local_buf_printf(y, "%s", cy);
-  } else if (!strcmp(cam, "pan-left") || !strcmp(cam, "pan-right")) {
-    /* The window travels the whole margin: pan-left looks further left as time goes. */
-    vsc_local_buf_printf(z, "%g", m);
-    vsc_local_buf_printf(x, "(iw-iw/zoom)*(%s%s)", !strcmp(cam, "pan-left") ? "1-" : "", E);
-    vsc_local_buf_printf(y, "%s", cy);
-  } else if (!strcmp(cam, "tilt-up") || !strcmp(cam, "tilt-down")) {
-    vsc_local_buf_printf(z, "%g", m);
-    vsc_local_buf_printf(x, "%s", cx);
-    vsc_local_buf_printf(y, "(ih-ih/zoom)*(%s%s)", !strcmp(cam, "tilt-up") ? "1-" : "", E);
+    vsc_local_buf_printf(x, "%s/2", rw);
+    vsc_local_buf_printf(y, "%s/2", rh);
   } else if (!strcmp(cam, "orbit")) {
     /* Half an ellipse around the subject: sweep left to right, dipping at the middle. */
     vsc_local_buf_printf(z, "%g*1.06", m);
-    vsc_local_buf_printf(x, "(iw-iw/zoom)/2*(1-cos(PI*%s))", P);
-    vsc_local_buf_printf(y, "(ih-ih/zoom)/2*(1+0.6*sin(PI*%s))", P);
+    vsc_local_buf_printf(x, "%s/2*(1-cos(PI*%s))", rw, P);
+    vsc_local_buf_printf(y, "%s/2*(1+0.6*sin(PI*%s))", rh, P);
   } else if (!strcmp(cam, "handheld")) {
     /* Two incommensurate wobbles per axis; phases from the seed so shots differ. */
     double p1 = (double)(c->seed % 628) / 100.0, p2 = (double)((c->seed / 628) % 628) / 100.0;
     vsc_local_buf_printf(z, "%g*1.05", m);
-    vsc_local_buf_printf(x, "(iw-iw/zoom)/2*(1+0.55*sin(4.4*on/%d+%.2f)+0.3*sin(11.9*on/%d+%.2f))",
+    vsc_local_buf_printf(x, "%s/2*(1+0.55*sin(4.4*on/%d+%.2f)+0.3*sin(11.9*on/%d+%.2f))", rw,
                          c->fps, p1, c->fps, p2);
-    vsc_local_buf_printf(y, "(ih-ih/zoom)/2*(1+0.5*sin(3.1*on/%d+%.2f)+0.3*sin(9.7*on/%d+%.2f))",
+    vsc_local_buf_printf(y, "%s/2*(1+0.5*sin(3.1*on/%d+%.2f)+0.3*sin(9.7*on/%d+%.2f))", rh,
                          c->fps, p2, c->fps, p1);
   } else {
     return -1;
@@ -237,7 +239,8 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
   int BW = even(W * MARGIN), BH = even(H * MARGIN);
   int minwh = W < H ? W : H;
   vsc_local_buf z = {0}, x = {0}, y = {0}, b = {0};
-  if (camera_exprs(c, &z, &x, &y) != 0) {
+  int crop;
+  if (camera_exprs(c, &z, &x, &y, &crop) != 0) {
     snprintf(err, errlen, "unknown camera move '%s'", c->camera);
     vsc_local_buf_free(&z);
     vsc_local_buf_free(&x);
@@ -278,16 +281,24 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
     vsc_local_buf_printf(&b, ",trim=end_frame=1,drawgrid=w=%d:h=%d:t=%d:c=white@0.12", cell, cell,
                          th);
   }
-  vsc_local_buf_printf(&b, ",format=yuv444p,loop=loop=-1:size=1,setpts=N/(%d*TB)", fps);
+  /* yuv420p is what the encoder takes: no conversion per frame after the move. */
+  vsc_local_buf_printf(&b, ",format=yuv420p,loop=loop=-1:size=1,setpts=N/(%d*TB)", fps);
 
   /* The camera move. */
-  vsc_local_buf_add(&b, ",zoompan=z=", 11);
-  vsc_local_buf_add_arg(&b, z.p);
-  vsc_local_buf_add(&b, ":x=", 3);
-  vsc_local_buf_add_arg(&b, x.p);
-  vsc_local_buf_add(&b, ":y=", 3);
-  vsc_local_buf_add_arg(&b, y.p);
-  vsc_local_buf_printf(&b, ":d=1:s=%dx%d:fps=%d", W, H, fps);
+  if (crop) {
+    vsc_local_buf_printf(&b, ",crop=w=%d:h=%d:x=", W, H);
+    vsc_local_buf_add_arg(&b, x.p);
+    vsc_local_buf_add(&b, ":y=", 3);
+    vsc_local_buf_add_arg(&b, y.p);
+  } else {
+    vsc_local_buf_add(&b, ",zoompan=z=", 11);
+    vsc_local_buf_add_arg(&b, z.p);
+    vsc_local_buf_add(&b, ":x=", 3);
+    vsc_local_buf_add_arg(&b, x.p);
+    vsc_local_buf_add(&b, ":y=", 3);
+    vsc_local_buf_add_arg(&b, y.p);
+    vsc_local_buf_printf(&b, ":d=1:s=%dx%d:fps=%d", W, H, fps);
+  }
 
   /* The prompt: centred in a band on a plain card, a lower caption over an image. */
   int fs = (int)lround(minwh * (c->image ? 0.045 : 0.06));

@@ -160,6 +160,10 @@ static int gen_card(const json_t *params, int still, const char *const *inputs, 
   }
   vsc_encode_opts enc = VSC_ENCODE_OPTS_INIT;
   enc.format = still ? "png" : "mp4";
+  /* A card is an intermediate that its segment re-encodes: the fastest preset, a little
+  ** more quality to make up for it. */
+  enc.preset = "ultrafast";
+  enc.crf = 18;
   int rc = vsc_comp_render(graph, &enc, still ? 1.0 / c.fps : dur, c.width, c.height, c.fps,
                            out_path, err);
   free(graph);
