@@ -738,13 +738,14 @@ static void check_scene_items(const eval_ctx *c, vsc_ast *first, vsc_scene_spec 
           }
           if (!check_name_in(c, &o->vals[0], "animation", animations, sizeof animations / sizeof animations[0], &sc->animate))
             continue;
-          sc->anim_from = strcmp(sc->animate, "zoom") == 0 ? 1.0 : 0.0;
-          sc->anim_to = strcmp(sc->animate, "zoom") == 0 ? 1.15 : 1.0;
+          /* Zoom factors: a zoom goes from -> to; a pan moves across a frame held at the larger one. */
+          sc->anim_from = strcmp(sc->animate, "zoom") == 0 ? 1.0 : 1.2;
+          sc->anim_to = strcmp(sc->animate, "zoom") == 0 ? 1.15 : 1.2;
           if (o->arrow) {
             if (get_number(c, &o->vals[1], "animate", &sc->anim_from) && get_number(c, &o->vals[2], "animate", &sc->anim_to) &&
                 strcmp(sc->animate, "zoom") == 0) {
-              in_range(c, &o->vals[1], sc->anim_from, 0.1, 10, "zoom", "");
-              in_range(c, &o->vals[2], sc->anim_to, 0.1, 10, "zoom", "");
+              in_range(c, &o->vals[1], sc->anim_from, 1, 10, "zoom", "");
+              in_range(c, &o->vals[2], sc->anim_to, 1, 10, "zoom", "");
             }
           }
         } else if (strcmp(ok, "in") == 0) {

@@ -62,6 +62,8 @@ static json_t *model_json(const vsc_model_decl *m) {
 }
 
 json_t *vsc_models_json(const char *path, vsc_diag_list *diags) {
+  vsc_diag_list *own = diags ? NULL : vsc_diag_list_new(20);
+  if (!diags) diags = own;
   vsc_session s = {0};
   s.arena = vsc_arena_new();
   s.diags = diags;
@@ -70,6 +72,7 @@ json_t *vsc_models_json(const char *path, vsc_diag_list *diags) {
   if (path && !(text = vsc_read_file(path, &len))) {
     vsc_diag_plain(diags, VSC_SEV_ERROR, VSC_STAGE_LEX, "cannot read '%s'", path);
     vsc_session_free(&s);
+    vsc_diag_list_free(own);
     return NULL;
   }
   json_t *out = NULL;
@@ -79,5 +82,6 @@ json_t *vsc_models_json(const char *path, vsc_diag_list *diags) {
   }
   free(text);
   vsc_session_free(&s);
+  vsc_diag_list_free(own);
   return out;
 }
