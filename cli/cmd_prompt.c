@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "vsc/vsc.h"
@@ -52,22 +53,24 @@ int cmd_prompt(int argc, char **argv) {
   double budget = -1;
   bool build = false, llm = false, quiet = false;
   int max_repairs = 3;
+  bool only_text = false; /* after "--", every argument is the request */
   char *text = NULL;
   size_t tlen = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    if (strcmp(a, "-o") == 0 && i + 1 < argc) {
+    bool opt = !only_text && a[0] == '-' && a[1];
+    if (opt && strcmp(a, "-o") == 0 && i + 1 < argc) {
       out = argv[++i];
-    } else if (strcmp(a, "--music") == 0 && i + 1 < argc) {
+    } else if (opt && strcmp(a, "--music") == 0 && i + 1 < argc) {
       music = argv[++i];
-    } else if (strcmp(a, "--budget") == 0 && i + 1 < argc) {
+    } else if (opt && strcmp(a, "--budget") == 0 && i + 1 < argc) {
       budget = parse_money(argv[++i]);
       if (budget < 0) {
         fprintf(stderr, "vsc prompt: --budget wants dollars, like $5 or 4.50\n");
         free(text);
         return VSC_EXIT_USAGE;
       }
-    } else if (strcmp(a, "--max-repairs") == 0 && i + 1 < argc) {
+    } else if (opt && strcmp(a, "--max-repairs") == 0 && i + 1 < argc) {
       char *end;
       long v = strtol(argv[++i], &end, 10);
       if (*end || v < 0 || v > 20) {
@@ -75,18 +78,20 @@ int cmd_prompt(int argc, char **argv) {
         return cli_usage("prompt");
       }
       max_repairs = (int)v;
-    } else if (strcmp(a, "--build") == 0) {
+    } else if (opt && strcmp(a, "--build") == 0) {
       build = true;
-    } else if (strcmp(a, "--llm") == 0) {
+    } else if (opt && strcmp(a, "--llm") == 0) {
       llm = true;
-    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+    } else if (opt && (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)) {
       quiet = true;
-    } else if (a[0] == '-' && a[1]) {
+    } else if (opt && strcmp(a, "--") == 0) {
+      only_text = true;
+    } else if (opt) {
       free(text);
       return cli_usage("prompt");
     } else {
       /* The request: "-" reads stdin; several words are joined with spaces. */
-      char *part = strcmp(a, "-") == 0 ? read_stdin() : strdup(a);
+      char *part = strcmp(a, "-") == 0 && !only_text ? read_stdin() : strdup(a);
       if (!part) {
         free(text);
         return VSC_EXIT_INTERNAL;
@@ -107,6 +112,19 @@ int cmd_prompt(int argc, char **argv) {
   }
   if (!text) return cli_usage("prompt");
   if (build && !out) out = "prompt.vscript";
+  if (out) {
+    /* Fail before any paid call if the script cannot be written there. */
+    char dir[PATH_MAX];
+    const char *slash = strrchr(out, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+    struct stat sb;
+    if (!dir[0]) snprintf(dir, sizeof dir, "/");
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+      fprintf(stderr, "vsc prompt: %s: no such directory\n", dir);
+      free(text);
+      return VSC_EXIT_USAGE;
+    }
+  }
   const char *name = out ? out : "prompt.vscript";
 
   char err[1024] = "";

@@ -395,6 +395,9 @@ static const char *const MINUTE_UNITS[] = {
     "\xeb\xb6\x84",                                     /* 분 */
     NULL};
 
+static const char *const HOUR_UNITS[] = {"hours", "hour", "hrs", "hr", "horas", "hora", "heures", "heure",
+                                          "stunden", "stunde", NULL};
+
 typedef struct {
   double seconds;
   size_t a, b;
@@ -443,6 +446,11 @@ static int find_lengths(reader *r, length_hit *hits, int max) {
       if (unit_at(r, u, MINUTE_UNITS[k])) {
         mult = 60;
         ul = strlen(MINUTE_UNITS[k]);
+      }
+    for (int k = 0; HOUR_UNITS[k] && !mult; k++)
+      if (unit_at(r, u, HOUR_UNITS[k])) {
+        mult = 3600;
+        ul = strlen(HOUR_UNITS[k]);
       }
     /* "half a minute": the number is "half a", the unit "minute". */
     if (!mult || v <= 0) {
@@ -962,7 +970,7 @@ static void read_transition(reader *r) {
     bool word;
     if (!number_at(r, i, &v, &e, &word) || word) continue;
     size_t u = skip_spaces(r, e);
-    size_t l = kw_at(r, u, "fps") ? 3 : kw_at(r, u, "frames per second") ? 17 : 0;
+    size_t l = unit_at(r, u, "fps") ? 3 : unit_at(r, u, "frames per second") ? 17 : 0;
     if (l && (v == 24 || v == 25 || v == 30 || v == 50 || v == 60)) {
       r->f->fps = (int)v;
       mark(r, i, u + l);
