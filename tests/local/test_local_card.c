@@ -302,6 +302,8 @@ static void test_errors(void) {
        "\"image\":0}}", "image without input"},
       {"{\"params\":{\"kind\":\"image\",\"width\":320,\"height\":180,\"prompt\":7}}", "numeric prompt"},
       {"{\"op\":\"generate\"}", "no params"},
+      {"{\"params\":{\"kind\":\"video\",\"width\":321,\"height\":180,\"fps\":10,\"duration\":1}}",
+       "odd video width"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     int rc = tl_run(vsc_local_generate, bad[i].json, NULL, 0, out, &e);

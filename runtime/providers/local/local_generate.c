@@ -103,6 +103,9 @@ static int gen_card(const json_t *params, int still, const char *const *inputs, 
     return vsc_op_fail(err, VSC_FAIL_INPUT, "generate: params.width and params.height are required");
   if (opt_number(params, "fps", 30, 1, 240, &fps, err) != 0) return -1;
   if (!still) {
+    if (((int)w | (int)h) & 1) /* yuv420p H.264 has no odd sizes */
+      return vsc_op_fail(err, VSC_FAIL_INPUT, "generate: a video's size must be even, not %dx%d",
+                         (int)w, (int)h);
     if (opt_number(params, "duration", -1, 0.001, 3600, &dur, err) != 0) return -1;
     if (dur < 0) return vsc_op_fail(err, VSC_FAIL_INPUT, "generate: video needs params.duration");
   }
