@@ -5,6 +5,7 @@
 */
 #include <math.h>
 #include <pthread.h>
+#include <time.h>
 
 #include "tl.h"
 
@@ -62,6 +63,13 @@ int main(int argc, char **argv) {
   CHECK(fabs(len - secs) < 0.01, "vsc_local_tts_length %.3f s vs wav %.3f s", len, secs);
   CHECK(vsc_local_tts_length(text, NULL, 0) == len, "defaults (en-us, rate 1) differ");
   printf("tts: %.3f s, rms %.0f, %zu/%zu windows voiced\n", secs, total, voiced, wins);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int i = 0; i < 5; i++)
+    CHECK(vsc_local_tts_length(text, "en-us", 1.0) == len, "length changed on call %d", i);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  printf("vsc_local_tts_length: %.1f ms per call (wall)\n",
+         ((double)(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6) / 5);
 
   /* Rate: twice as fast is clearly shorter. */
   double fast = vsc_local_tts_length(text, "en-us", 2.0);
