@@ -30,7 +30,7 @@ typedef struct {
   double duration;   /* seconds of audio */
 } au_features;
 
-/* Sets err from a printf-style format (never NULL-safe issues: err may be NULL). */
+/* Writes a printf-style one-line message into err (err may be NULL). */
 void vsc_audio_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -1,8 +1,8 @@
 /*
 ** Audio stage: features. One pass of aubio's FFT and mel filterbank gives the
-** onset-strength (novelty) curve the tempo and beat steps work on; aubio's onset detector
-** gives note onsets; a slower phase vocoder gives chroma; the log-mel spectrum gives timbre
-** (cepstra). Everything else in the analysis is built on these curves.
+** onset-strength (novelty) curve the tempo and beat steps work on; aubio's HFC descriptor
+** and peak picker on the same spectra give note onsets; a longer FFT gives chroma; the
+** log-mel spectrum gives timbre (cepstra). Everything else is built on these curves.
 */
 #include <aubio/aubio.h>
 #include <aubio/onset/peakpicker.h>
