@@ -1124,6 +1124,36 @@ static void apply_preset(vsc_session *s, vsc_ast *use, vsc_video_spec *v, const 
   }
 }
 
+/* Scene names seen so far, hashed: a long video must not cost a comparison per pair. */
+typedef struct {
+  const char **names;
+  int *index;
+  size_t cap; /* a power of two, at least twice the number of names */
+} name_set;
+
+static name_set name_set_new(vsc_arena *a, int n) {
+  name_set set = {0};
+  set.cap = 16;
+  while (set.cap < 2 * (size_t)n) set.cap *= 2;
+  set.names = vsc_arena_alloc(a, set.cap * sizeof *set.names);
+  set.index = vsc_arena_alloc(a, set.cap * sizeof *set.index);
+  return set;
+}
+
+/* Adds `name` with `index` unless present; returns the earlier index, or -1 if new. */
+static int name_set_add(name_set *set, const char *name, int index) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const char *c = name; *c; c++) h = (h ^ (unsigned char)*c) * 16777619u;
+  for (size_t i = h & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
+    if (!set->names[i]) {
+      set->names[i] = name;
+      set->index[i] = index;
+      return -1;
+    }
+    if (strcmp(set->names[i], name) == 0) return set->index[i];
+  }
+}
+
 static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
   eval_ctx c = {.s = s, .src = vn->src};
   memset(v, 0, sizeof *v);
@@ -1207,17 +1237,18 @@ static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
   if (music) check_music(s, music, &v->music);
 
   v->scenes = vsc_arena_alloc(s->arena, (size_t)(nscenes ? nscenes : 1) * sizeof *v->scenes);
+  name_set names = name_set_new(s->arena, nscenes);
   for (vsc_ast *st = vn->body.head; st; st = st->next) {
     if (st->kind == AST_VOICE) {
       if (v->nvoices < 32) check_voice(&c, st, &v->voices[v->nvoices++]);
       else ERR(st->src, st->kw, NULL, "too many video-level voice lines (32 at most)");
     } else if (st->kind == AST_SCENE) {
-      for (int i = 0; i < v->nscenes; i++)
-        if (strcmp(v->scenes[i].name, st->name.str) == 0) {
-          ERR(st->src, st->name.span, NULL, "duplicate scene '%s'", st->name.str);
-          vsc_note(s->diags, v->scenes[i].src, v->scenes[i].node->name.span, "'%s' was first declared here", st->name.str);
-          break;
-        }
+      int first = name_set_add(&names, st->name.str, v->nscenes);
+      if (first >= 0) {
+        ERR(st->src, st->name.span, NULL, "duplicate scene '%s'", st->name.str);
+        vsc_note(s->diags, v->scenes[first].src, v->scenes[first].node->name.span, "'%s' was first declared here",
+                 st->name.str);
+      }
       check_scene(s, st, &v->scenes[v->nscenes++], &v->style);
     }
   }
