@@ -98,8 +98,8 @@ static double offbeat_ratio(const au_features *f, const double *b, size_t nb) {
 
 /* Local tempo path at the level of `bpm`, then beats. */
 static int track_at(const au_features *f, double bpm, const vsc_audio_options *o, float *period,
-                    double **beats, size_t *nb) {
-  if (vsc_audio_tempo_local(f, bpm, o->min_bpm, o->max_bpm, period) < 0) return -1;
+                    double *clarity, double **beats, size_t *nb) {
+  if (vsc_audio_tempo_local(f, bpm, o->min_bpm, o->max_bpm, period, clarity) < 0) return -1;
   return vsc_audio_track_beats(f, period, beats, nb);
 }
 
@@ -114,9 +114,9 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
 
   float *period = malloc(f->n * sizeof *period);
   if (!period) return -1;
-  double *beats = NULL;
+  double *beats = NULL, clarity = 0, c2;
   size_t nb = 0;
-  if (track_at(f, bpm, o, period, &beats, &nb) < 0) goto oom;
+  if (track_at(f, bpm, o, period, &clarity, &beats, &nb) < 0) goto oom;
   /* Choose the metrical level: faster while off-beats are as strong as beats, slower while
    * every other beat is an off-beat. */
   for (int step = 0; step < 3; step++) {
@@ -124,7 +124,7 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
         offbeat_ratio(f, beats, nb) >= OFFBEAT_RATIO * prior(bpm) / prior(bpm * 2)) {
       double *b2;
       size_t n2;
-      if (track_at(f, bpm * 2, o, period, &b2, &n2) < 0) goto oom;
+      if (track_at(f, bpm * 2, o, period, &clarity, &b2, &n2) < 0) goto oom;
       free(beats);
       beats = b2, nb = n2, bpm *= 2;
       continue;
@@ -133,19 +133,28 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
       double *b2;
       size_t n2;
       float *p2 = malloc(f->n * sizeof *p2);
-      if (!p2 || track_at(f, bpm / 2, o, p2, &b2, &n2) < 0) {
+      if (!p2 || track_at(f, bpm / 2, o, p2, &c2, &b2, &n2) < 0) {
         free(p2);
         goto oom;
       }
       if (n2 >= 4 && offbeat_ratio(f, b2, n2) < OFFBEAT_RATIO * prior(bpm / 2) / prior(bpm)) {
         free(beats), free(period);
-        beats = b2, nb = n2, period = p2, bpm /= 2;
+        beats = b2, nb = n2, period = p2, bpm /= 2, clarity = c2;
         continue;
       }
       free(b2), free(p2);
     }
     break;
   }
+
+  /* A song whose tempo moves is periodic along its tempo path, not at one global period;
+   * with a steady tempo the global measure stands (the local one is biased upwards). */
+  float pmin = period[0], pmax = period[0];
+  for (size_t i = 1; i < f->n; i++) {
+    if (period[i] < pmin) pmin = period[i];
+    if (period[i] > pmax) pmax = period[i];
+  }
+  if (pmax > 1.03f * pmin && clarity > a->tempo_confidence) a->tempo_confidence = clarity;
 
   /* Beat confidence: the share of onset strength found on the beats beyond the average. */
   if (nb > 0) {

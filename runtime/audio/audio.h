@@ -43,9 +43,10 @@ void vsc_audio_features_free(au_features *f);
 void vsc_audio_tempo_global(const au_features *f, double min_bpm, double max_bpm, double *bpm,
                             double *confidence);
 /* tempo.c: the beat period (in onset frames) at every onset frame, following tempo changes
- * and staying on the metrical level of `bpm`. period has f->n entries. */
+ * and staying on the metrical level of `bpm`. period has f->n entries. *clarity (0..1) is
+ * the mean periodic share of the onset curve's variance along the path. */
 int vsc_audio_tempo_local(const au_features *f, double bpm, double min_bpm, double max_bpm,
-                          float *period);
+                          float *period, double *clarity);
 
 /* beats.c: beat positions in onset frames (fractional, increasing); *beats is malloc'd. */
 int vsc_audio_track_beats(const au_features *f, const float *period, double **beats,

@@ -115,7 +115,8 @@ void vsc_audio_tempo_global(const au_features *f, double min_bpm, double max_bpm
 }
 
 int vsc_audio_tempo_local(const au_features *f, double bpm, double min_bpm, double max_bpm,
-                          float *period) {
+                          float *period, double *clarity) {
+  *clarity = 0;
   if (f->n == 0) return 0;
   size_t win = (size_t)(WIN_S * f->fps), hop = (size_t)(HOP_S * f->fps);
   if (win > f->n) win = f->n;
@@ -131,11 +132,13 @@ int vsc_audio_tempo_local(const au_features *f, double bpm, double min_bpm, doub
   double *r = malloc(nl * sizeof *r);
   float *w = malloc(win * sizeof *w), *tmp = malloc(win * sizeof *tmp);
   double *emit = malloc(nw * ns * sizeof *emit);
+  float *clar = malloc(nw * ns * sizeof *clar); /* periodic share of each window's variance */
   double *score = malloc(ns * sizeof *score), *next = malloc(ns * sizeof *next);
   int *back = malloc(nw * ns * sizeof *back);
   double *path = malloc(nw * sizeof *path);
-  if (!r || !w || !tmp || !emit || !score || !next || !back || !path) {
-    free(r), free(w), free(tmp), free(emit), free(score), free(next), free(back), free(path);
+  if (!r || !w || !tmp || !emit || !clar || !score || !next || !back || !path) {
+    free(r), free(w), free(tmp), free(emit), free(clar), free(score), free(next), free(back),
+        free(path);
     return -1;
   }
   for (size_t t = 0; t < win; t++) w[t] = (float)sqrt(0.5 - 0.5 * cos(2 * M_PI * (t + 0.5) / win));
@@ -154,6 +157,7 @@ int vsc_audio_tempo_local(const au_features *f, double bpm, double min_bpm, doub
       double p = 60.0 * f->fps / b;
       double v = lerp_at(r, nl, p) + 0.5 * lerp_at(r, nl, 2 * p);
       e[s] = v > 0 ? v : 0;
+      clar[k * ns + s] = r[0] > 0 ? (float)fmin(1.0, e[s] / (1.5 * r[0])) : -1.0f;
       if (e[s] > mx) mx = e[s];
     }
     for (size_t s = 0; s < ns; s++) {
@@ -187,10 +191,14 @@ int vsc_audio_tempo_local(const au_features *f, double bpm, double min_bpm, doub
   size_t bs = 0;
   for (size_t s = 1; s < ns; s++)
     if (score[s] > score[bs]) bs = s;
+  double csum = 0;
+  size_t cn = 0;
   for (size_t k = nw; k-- > 0;) {
     path[k] = lo + (double)bs * LGRID_STEP; /* log2 bpm */
+    if (clar[k * ns + bs] >= 0) csum += clar[k * ns + bs], cn++; /* silent windows: no say */
     if (k > 0) bs = (size_t)back[k * ns + bs];
   }
+  *clarity = cn ? csum / (double)cn : 0;
   /* Per frame: interpolate between window centres (in log tempo). */
   for (size_t i = 0; i < f->n; i++) {
     double c0 = (double)win / 2;
@@ -205,6 +213,7 @@ int vsc_audio_tempo_local(const au_features *f, double bpm, double min_bpm, doub
     }
     period[i] = (float)(60.0 * f->fps / exp2(lb));
   }
-  free(r), free(w), free(tmp), free(emit), free(score), free(next), free(back), free(path);
+  free(r), free(w), free(tmp), free(emit), free(clar), free(score), free(next), free(back),
+      free(path);
   return 0;
 }

@@ -6,7 +6,7 @@
 **   audio_tool list              print the case names
 ** Checks: beat F-measure (+-70 ms) >= 0.95 (0.85 on hard cases), tempo within 4 %, meter,
 ** downbeats right on >= 90 % of bars (steady tracks), section boundaries within 0.5 s and
-** their labels. Exit 0 when every check passes.
+** their labels, and a confidence above the low-confidence mark on clean tracks. Exit 0 when every check passes.
 */
 #include <math.h>
 #include <stdio.h>
@@ -43,6 +43,8 @@ static int check(const synth_track *t, const char *name, const char *file) {
          t->tempo, a->confidence, a->tempo_confidence, a->beat_confidence);
   if (t->tempo > 0 && fabs(a->tempo - t->tempo) > 0.04 * t->tempo)
     fails++, printf("  FAIL: tempo off by more than 4 %%\n");
+  if (!t->hard && a->confidence < VSC_AUDIO_LOW_CONFIDENCE)
+    fails++, printf("  FAIL: a clean track reported as low confidence\n");
   double down_f = synth_fmeasure(a->downbeats, a->ndownbeats, t->downbeats, t->ndown, 0.07);
   printf("  meter %d (truth %d, confidence %.2f), downbeat F %.3f\n", a->meter, t->meter,
          a->meter_confidence, down_f);

@@ -298,7 +298,7 @@ static const char *const CASES[] = {
   "rock_72", "rock_96", "rock_110", "rock_128", "rock_150", "rock_174",
   "waltz_90", "waltz_150", "swing_100", "swing_140",
   "noise_20db", "noise_10db", "noise_5db", "noise_0db",
-  "soft_80", "soft_120", "tempo_change", "silent_intro", "quiet_intro",
+  "soft_80", "soft_120", "tempo_change", "tempo_ramp", "silent_intro", "quiet_intro",
   "sections_abab", "sections_abcab", "song_4min", NULL};
 
 const char *const *synth_cases(void) { return CASES; }
@@ -334,6 +334,11 @@ int synth_make(synth_track *t, const char *name) {
   } else if (strcmp(name, "tempo_change") == 0) {
     p[np++] = (part){10, 100, 4, ST_ROCK, PROG_A, 4, 0};
     p[np++] = (part){14, 132, 4, ST_ROCK, PROG_A, 4, 0};
+    bpm = 0;
+    t->hard = 1;
+  } else if (strcmp(name, "tempo_ramp") == 0) {
+    /* An accelerando: every bar 2 BPM faster, 96 -> 126 BPM. */
+    for (int i = 0; i < 16; i++) p[np++] = (part){1, 96 + 2 * i, 4, ST_ROCK, PROG_A + i % 4, 1, 0};
     bpm = 0;
     t->hard = 1;
   } else if (strcmp(name, "silent_intro") == 0) {
