@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@ int mock_server_start(mock_server *s, const char *const *args) {
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM); /* a crashed test leaves no server behind */
     dup2(fds[1], 1);
     close(fds[0]);
     close(fds[1]);

@@ -935,7 +935,9 @@ int vsc_replicate_provider_new(vsc_provider **out, const vsc_provider_options *o
   if (ca) snprintf(p->cancel_after, sizeof p->cancel_after, "%s", ca);
   const char *stall = getenv("VSC_REPLICATE_STALL");
   p->stall = stall && atol(stall) > 0 ? atol(stall) : 30;
-  p->registry = vsc_models_json(NULL, NULL);
+  vsc_diag_list *diags = vsc_diag_list_new(20);
+  p->registry = diags ? vsc_models_json(NULL, diags) : NULL;
+  vsc_diag_list_free(diags);
   if (!p->registry) p->registry = json_array();
   p->multi = curl_multi_init();
   if (!p->multi) {
