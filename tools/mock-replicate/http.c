@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "mock.h"
 
@@ -277,6 +278,52 @@ static int output_bytes(const char *pid, int idx, mock_model *m, json_t *input, 
 
 /* ---- handlers (lock held unless said otherwise) ----------------------------------------- */
 
+/* The "model" writes its output while it runs, so files are ready when it succeeds. */
+typedef struct {
+  char pid[32];
+  mock_model *m;
+  json_t *input;
+} pregen_job;
+
+static int g_pregen_active; /* encoder threads still running (lock held to change) */
+
+static void *pregen_main(void *arg) {
+  pregen_job *j = arg;
+  int nfiles;
+  char ext[8], err[256];
+  mock_output_plan(j->m, j->input, &nfiles, ext);
+  for (int i = 0; i < nfiles && !g_stopping; i++) {
+    unsigned char *data = NULL;
+    size_t len = 0;
+    if (output_bytes(j->pid, i, j->m, j->input, ext, &data, &len, err, sizeof err) == 0) free(data);
+  }
+  json_decref(j->input);
+  free(j);
+  pthread_mutex_lock(&g_mock.lock);
+  g_pregen_active--;
+  pthread_mutex_unlock(&g_mock.lock);
+  return NULL;
+}
+
+static void pregenerate(mock_pred *p, mock_model *m) {
+  pregen_job *j = calloc(1, sizeof *j);
+  if (!j) return;
+  snprintf(j->pid, sizeof j->pid, "%s", p->id);
+  j->m = m;
+  j->input = json_deep_copy(p->input);
+  pthread_t t;
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+  g_pregen_active++; /* lock held by the caller */
+  if (pthread_create(&t, &a, pregen_main, j) != 0) {
+    g_pregen_active--;
+    json_decref(j->input);
+    free(j);
+  }
+  pthread_attr_destroy(&a);
+}
+
 static const char *const allowed_create_keys[] = {"input", "version", "stream", "webhook",
                                                   "webhook_completed", "webhook_events_filter",
                                                   NULL};
@@ -362,6 +409,7 @@ static void h_create(struct MHD_Connection *c, reply *r, mock_model *m, const ch
     else if (!strcmp(f->action, "expire")) p->fate = FATE_EXPIRE;
     snprintf(p->fate_error, sizeof p->fate_error, "%s", f->error);
   }
+  if (p->fate == FATE_SUCCEED || p->fate == FATE_EXPIRE) pregenerate(p, m);
   mock_log("created %s for %s (wait %d, cancel-after %.1f)", p->id, m->full, wait, cancel_after);
   mock_state_save();
   char id[32];
@@ -791,5 +839,13 @@ int mock_http_start(char *err, size_t errlen) {
 void mock_http_stop(void) {
   if (g_daemon) MHD_stop_daemon(g_daemon);
   g_daemon = NULL;
+  for (int i = 0; i < 500; i++) { /* let output encoders finish: they use the models */
+    pthread_mutex_lock(&g_mock.lock);
+    int active = g_pregen_active;
+    pthread_mutex_unlock(&g_mock.lock);
+    if (!active) break;
+    struct timespec ts = {0, 10000000};
+    nanosleep(&ts, NULL);
+  }
   for (int i = 0; i < FILE_CACHE; i++) free(g_files[i].data);
 }
