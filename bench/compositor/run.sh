@@ -1,16 +1,19 @@
 #!/bin/sh
 # Compositor bench: the reference job (six 5 s 1280x720 30 fps clips, 0.5 s crossfades, a
 # music bed; libx264 with the same preset and CRF) rendered by vsc's compositor and by the
-# ffmpeg program, then a rebuild after editing one scene and a 5 min timeline for memory.
-# Prints ratios; asserts nothing about timings.
+# ffmpeg program, a rebuild after editing one scene, and a 5 min timeline for memory.
+# Prints ratios; asserts nothing about timings. Each timing is the best of VSC_BENCH_REPS
+# runs (default 3, vsc and ffmpeg alternating) because other work on the machine adds noise;
+# CPU time (user + sys) of those runs is printed too.
 #   usage: bench/compositor/run.sh [BUILD_DIR]      (default: build)
-# Needs /usr/bin/time (Debian package 'time') and the ffmpeg program (for fixtures and the
+# Needs /usr/bin/time (Debian package 'time') and the ffmpeg program (fixtures and the
 # comparison only).
 set -eu
 BUILD=${1:-build}
 DRIVER=$BUILD/bench/compositor/vsc_comp_bench
 PRESET=${VSC_BENCH_PRESET:-veryfast}
 CRF=${VSC_BENCH_CRF:-20}
+REPS=${VSC_BENCH_REPS:-3}
 [ -x "$DRIVER" ] || { echo "run.sh: build the vsc_comp_bench target first ($DRIVER)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "run.sh: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/vsc-comp-bench.XXXXXX)
@@ -18,55 +21,69 @@ trap 'rm -rf "$WORK"' EXIT
 DRIVER=$(cd "$(dirname "$DRIVER")" && pwd)/$(basename "$DRIVER")
 cd "$WORK"
 
-echo "fixtures: six 5 s 1280x720 30 fps clips and a 30 s music bed"
+echo "fixtures: six 5 s 1280x720 30 fps clips and a 30 s music bed; preset $PRESET, crf $CRF, best of $REPS"
 i=0
 while [ $i -lt 6 ]; do
   ffmpeg -nostdin -v error -f lavfi -i "testsrc2=s=1280x720:r=30:d=5,hue=h=$((i * 60))" \
     -c:v libx264 -preset veryfast -crf 18 -pix_fmt yuv420p -y c$i.mp4
   i=$((i + 1))
 done
-ffmpeg -nostdin -v error -f lavfi -i "aevalsrc=0.3*sin(2*PI*220*t)*(0.6+0.4*sin(2*PI*0.5*t))|0.3*sin(2*PI*330*t):s=48000:d=30" \
+ffmpeg -nostdin -v error -f lavfi \
+  -i "aevalsrc=0.3*sin(2*PI*220*t)*(0.6+0.4*sin(2*PI*0.5*t))|0.3*sin(2*PI*330*t):s=48000:d=30" \
   -c:a pcm_s16le -y music.wav
 CLIPS="c0.mp4 c1.mp4 c2.mp4 c3.mp4 c4.mp4 c5.mp4"
 
-# time_of CMD...: runs CMD under /usr/bin/time; sets T (wall seconds) and M (peak RSS, KiB).
+# time_of CMD...: runs CMD under /usr/bin/time; sets T (wall s), C (user+sys s), M (peak RSS KiB).
 time_of() {
-  /usr/bin/time -f "%e %M" -o time.txt "$@" > run.log 2>&1 || { cat run.log >&2; exit 1; }
-  read -r T M < time.txt
+  /usr/bin/time -f "%e %U %S %M" -o time.txt "$@" > run.log 2>&1 || { cat run.log >&2; exit 1; }
+  read -r T U S M < time.txt
+  C=$(awk -v u="$U" -v s="$S" 'BEGIN { printf "%.2f", u + s }')
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+# best VAR VALUE: VAR = min(VAR, VALUE), an empty VAR counting as +infinity.
+best() { eval "cur=\${$1:-}"; if [ -z "$cur" ] || awk -v a="$2" -v b="$cur" 'BEGIN { exit !(a < b) }'; then eval "$1=$2"; fi; }
+vsc() { time_of "$DRIVER" --music music.wav --preset "$PRESET" --crf "$CRF" "$@" $CLIPS; }
 
-# 1. Full render: vsc compositor vs the ffmpeg program.
-time_of "$DRIVER" --cache cache30 --out vsc.mp4 --music music.wav --scenes 6 --preset "$PRESET" --crf "$CRF" $CLIPS
-T_VSC=$T M_VSC30=$M
-sed 's/^/  vsc: /' run.log
-FC="[0:v]settb=AVTB,fps=30,format=yuv420p[v0];[1:v]settb=AVTB,fps=30,format=yuv420p[v1];[2:v]settb=AVTB,fps=30,format=yuv420p[v2];"
-FC="$FC[3:v]settb=AVTB,fps=30,format=yuv420p[v3];[4:v]settb=AVTB,fps=30,format=yuv420p[v4];[5:v]settb=AVTB,fps=30,format=yuv420p[v5];"
+FC=""
+i=0
+while [ $i -lt 6 ]; do FC="$FC[$i:v]settb=AVTB,fps=30,format=yuv420p[v$i];"; i=$((i + 1)); done
 FC="$FC[v0][v1]xfade=transition=fade:duration=0.5:offset=4.5[x1];[x1][v2]xfade=transition=fade:duration=0.5:offset=9[x2];"
 FC="$FC[x2][v3]xfade=transition=fade:duration=0.5:offset=13.5[x3];[x3][v4]xfade=transition=fade:duration=0.5:offset=18[x4];"
 FC="$FC[x4][v5]xfade=transition=fade:duration=0.5:offset=22.5[vout];"
-FC="$FC[6:a]aloop=loop=-1:size=2e9,atrim=0:27.5,volume=-6dB,afade=t=out:st=26:d=1.5[aout]"
-time_of ffmpeg -nostdin -v error -i c0.mp4 -i c1.mp4 -i c2.mp4 -i c3.mp4 -i c4.mp4 -i c5.mp4 -i music.wav \
-  -filter_complex "$FC" -map "[vout]" -map "[aout]" -c:v libx264 -preset "$PRESET" -crf "$CRF" -pix_fmt yuv420p \
-  -c:a aac -b:a 192k -movflags +faststart -y ffmpeg.mp4
-T_FF=$T M_FF=$M
+FC="$FC[6:a]atrim=0:27.5,volume=-6dB,afade=t=out:st=26:d=1.5[aout]"
+
+# 1. Full render (cold cache) vs ffmpeg, and 2. the rebuild after editing scene 3 (a title).
+r=1
+while [ $r -le "$REPS" ]; do
+  rm -rf cache
+  vsc --cache cache --out vsc.mp4 --scenes 6
+  best T_VSC "$T"; best C_VSC "$C"; best M_VSC30 "$M"
+  [ $r -eq 1 ] && sed 's/^/  vsc full: /' run.log
+  time_of ffmpeg -nostdin -v error -i c0.mp4 -i c1.mp4 -i c2.mp4 -i c3.mp4 -i c4.mp4 -i c5.mp4 -i music.wav \
+    -filter_complex "$FC" -map "[vout]" -map "[aout]" -c:v libx264 -preset "$PRESET" -crf "$CRF" -pix_fmt yuv420p \
+    -c:a aac -b:a 192k -movflags +faststart -y ffmpeg.mp4
+  best T_FF "$T"; best C_FF "$C"; best M_FF "$M"
+  vsc --cache cache --out vsc-edit.mp4 --scenes 6 --edit 2
+  best T_EDIT "$T"; best C_EDIT "$C"
+  [ $r -eq 1 ] && sed 's/^/  vsc edit: /' run.log
+  echo "  run $r: wall vsc $T_VSC s, ffmpeg $T_FF s, edit $T_EDIT s (best so far); load $(cut -d' ' -f1-3 /proc/loadavg)"
+  r=$((r + 1))
+done
 D_VSC=$(ffprobe -v error -show_entries format=duration -of csv=p=0 vsc.mp4)
 D_FF=$(ffprobe -v error -show_entries format=duration -of csv=p=0 ffmpeg.mp4)
-echo "full render: vsc ${T_VSC} s (${D_VSC} s of video), ffmpeg ${T_FF} s (${D_FF} s of video)"
+echo "full render: vsc ${T_VSC} s wall, ${C_VSC} s CPU (${D_VSC} s of video); ffmpeg ${T_FF} s wall, ${C_FF} s CPU (${D_FF} s)"
+echo "edit rebuild: vsc ${T_EDIT} s wall, ${C_EDIT} s CPU"
 
-# 2. Edit one scene (a title on scene 3) and rebuild: only its segments are encoded again.
-time_of "$DRIVER" --cache cache30 --out vsc-edit.mp4 --music music.wav --scenes 6 --preset "$PRESET" --crf "$CRF" --edit 2 $CLIPS
-T_EDIT=$T
-sed 's/^/  vsc: /' run.log
+# 3. Peak memory: the same job stretched to a 5 min timeline (67 scenes, 302 s), cold cache.
+#    VSC_BENCH_MEMORY=0 skips it (it renders ten times the video).
+if [ "${VSC_BENCH_MEMORY:-1}" != 0 ]; then
+  rm -rf cache
+  vsc --cache cache --out vsc-5min.mp4 --scenes 67
+  M_VSC300=$M
+  sed 's/^/  vsc 5 min: /' run.log
+  echo "peak memory: vsc 30 s ${M_VSC30} KiB, 5 min ${M_VSC300} KiB; ffmpeg 30 s ${M_FF} KiB"
+fi
 
-# 3. Peak memory: the same job stretched to a 5 min timeline (67 scenes, 302 s), from a cold cache.
-time_of "$DRIVER" --cache cache300 --out vsc-5min.mp4 --music music.wav --scenes 67 --preset "$PRESET" --crf "$CRF" $CLIPS
-M_VSC300=$M
-sed 's/^/  vsc: /' run.log
-time_of "$DRIVER" --cache cache30b --out vsc-30s.mp4 --music music.wav --scenes 6 --preset "$PRESET" --crf "$CRF" $CLIPS
-M_VSC30=$M
-
-echo "peak memory: vsc 30 s ${M_VSC30} KiB, 5 min ${M_VSC300} KiB; ffmpeg 30 s ${M_FF} KiB"
-echo "RATIO wall time vsc/ffmpeg (target <= 1.0):            $(ratio "$T_VSC" "$T_FF")"
-echo "RATIO peak memory 5 min/30 s timeline (target < 1.2):  $(ratio "$M_VSC300" "$M_VSC30")"
-echo "RATIO rebuild one edited scene/full (target < 0.35):   $(ratio "$T_EDIT" "$T_VSC")"
+echo "RATIO wall time vsc/ffmpeg (target <= 1.0):            $(ratio "$T_VSC" "$T_FF")   (CPU time: $(ratio "$C_VSC" "$C_FF"))"
+[ -n "${M_VSC300:-}" ] && echo "RATIO peak memory 5 min/30 s timeline (target < 1.2):  $(ratio "$M_VSC300" "$M_VSC30")"
+echo "RATIO rebuild one edited scene/full (target < 0.35):   $(ratio "$T_EDIT" "$T_VSC")   (CPU time: $(ratio "$C_EDIT" "$C_VSC"))"

@@ -142,6 +142,9 @@ static int build_graph(rctx *r, vsc_op_error *err) {
         if ((ret = chain(r->graph, &cur, &pad, "anullsink", NULL, err)) < 0) goto done;
         continue;
       }
+      /* Endless silence after the sound ends: the encoder then only ever sees whole frames
+         until the cut at the exact length (AAC rejects a short frame that is not the last). */
+      if ((ret = chain(r->graph, &cur, &pad, "apad", NULL, err)) < 0) goto done;
       snprintf(args, sizeof args, "%d", enc->sample_rate);
       if ((ret = chain(r->graph, &cur, &pad, "aresample", args, err)) < 0) goto done;
       if (job->kind == COMP_OUT_NONE &&
@@ -352,7 +355,7 @@ static int step_audio(rctx *r, int64_t *n, int64_t target, int *eof, vsc_op_erro
     }
   }
   if (*eof) {
-    /* The graph ended early: pad with silence up to the exact length. */
+    /* Defensive: apad keeps the graph going, but an ended graph still yields the exact length. */
     int size = r->aenc && r->aenc->frame_size > 0 ? r->aenc->frame_size : 1024;
     f->nb_samples = (int)(target - *n < size ? target - *n : size);
     f->format = av_buffersink_get_format(r->asink);

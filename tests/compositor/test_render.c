@@ -44,6 +44,11 @@ static void test_other_kinds(void) {
   CHECK(atoi(ns) == 72000, "wav samples %s", ns);
   CHECK(tc_tone_db("tone.wav", 0.1, 0.4, 440) > -24, "tone present");
   CHECK(tc_tone_db("tone.wav", 0.8, 1.4, 440) < -80, "silence after the source ended");
+  /* A finite AAC source ends with a short frame: padded, not rejected by the encoder. */
+  tc_render("sine=f=440:d=0.51[aout]", 1.5, 0, 0, 30, "short.m4a");
+  double sd = atof(tc_probe("short.m4a", "-show_entries stream=duration", "duration"));
+  CHECK(sd > 1.47 && sd < 1.53, "short m4a duration %f", sd);
+  CHECK(tc_tone_db("short.m4a", 0.1, 0.4, 440) > -24 && tc_tone_db("short.m4a", 0.8, 1.4, 440) < -60, "tone then silence");
   tc_render("sine=f=1000[aout]", 2.0, 0, 0, 30, "tone.m4a");
   CHECK(!strcmp(tc_probe("tone.m4a", "-show_entries stream=codec_name", "codec_name"), "aac"), "m4a codec");
   double d = atof(tc_probe("tone.m4a", "-show_entries stream=duration", "duration"));

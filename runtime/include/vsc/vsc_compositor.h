@@ -73,8 +73,9 @@ int vsc_comp_probe(const char *path, int need_video, double min_duration, vsc_op
 **   audio:   inputs = music, voice and clip files; output M4A (AAC)
 **   mux:     inputs = [concat, audio]; stream copy; output MP4 with faststart
 **   animate: inputs = [image]; zoom/pan; output MP4 (video only)
-** Encoder settings come from params.encode when present (segment), else
-** VSC_ENCODE_OPTS_INIT with the node's size and fps.
+** Encoder settings come from params.encode when present (segment; animate may have one),
+** else VSC_ENCODE_OPTS_INIT with the node's size and fps (animate: CRF 16, as its output is
+** encoded again by a segment).
 **
 ** Fallback: when a segment's full filter graph cannot be configured (an unknown
 ** transition, a text the filter rejects), the segment is rendered again with a simpler
