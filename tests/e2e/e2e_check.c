@@ -2,6 +2,7 @@
  *   e2e_check probe OUT.mp4 PLAN.json       length within a frame, size, fps, codecs, faststart
  *   e2e_check color OUT.mp4 T X Y RRGGBB    the colour around (X, Y) (fractions) at time T
  *   e2e_check cuts OUT.mp4 PLAN.json        every hard cut is within one frame of the plan
+ *   e2e_check ongrid PLAN.json BEATS.json   every scene boundary is one of the analysed beats
  * Exit 0 when the check holds, 1 with a message otherwise. */
 #include <jansson.h>
 #include <libavcodec/avcodec.h>
@@ -252,11 +253,36 @@ static int check_cuts(const char *out, const char *plan_path) {
   return fails ? 1 : 0;
 }
 
+static int check_ongrid(const char *plan_path, const char *beats_path) {
+  json_t *plan = load_plan(plan_path), *beats = load_plan(beats_path);
+  if (!plan || !beats) return 1;
+  json_t *scenes = json_object_get(plan, "scenes"), *grid = json_object_get(beats, "beats");
+  int fails = 0;
+  for (size_t i = 1; i < json_array_size(scenes); i++) {
+    double b = json_number_value(json_object_get(json_array_get(scenes, i), "start"));
+    double best = 1e9;
+    size_t k;
+    json_t *t;
+    json_array_foreach(grid, k, t) if (fabs(json_number_value(t) - b) < fabs(best)) best = json_number_value(t) - b;
+    /* The beats JSON is rounded to the millisecond. */
+    if (fabs(best) > 0.0015) {
+      fprintf(stderr, "FAIL: scene %zu starts at %.4fs, %.4fs from the nearest beat\n", i, b, best);
+      fails++;
+    } else {
+      printf("ok: scene %zu starts on a beat at %.3fs\n", i, b);
+    }
+  }
+  json_decref(plan);
+  json_decref(beats);
+  return fails ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
   av_log_set_level(AV_LOG_ERROR);
   if (argc == 4 && strcmp(argv[1], "probe") == 0) return check_probe(argv[2], argv[3]);
   if (argc == 7 && strcmp(argv[1], "color") == 0) return check_color(argv[2], atof(argv[3]), atof(argv[4]), atof(argv[5]), argv[6]);
   if (argc == 4 && strcmp(argv[1], "cuts") == 0) return check_cuts(argv[2], argv[3]);
+  if (argc == 4 && strcmp(argv[1], "ongrid") == 0) return check_ongrid(argv[2], argv[3]);
   fprintf(stderr, "usage: e2e_check probe|color|cuts …\n");
   return 2;
 }
