@@ -690,12 +690,31 @@ static void check_with(const eval_ctx *c, vsc_ast *w, vsc_scene_spec *sc) {
   sc->with_node = w;
 }
 
+static bool still_file(const vsc_scene_spec *sc) {
+  return sc->shot == SHOT_FILE && sc->path_media && strcmp(sc->path_media, "image") == 0;
+}
+
 /* Checks a scene's statements (a template's body first, with its bindings). */
 static void check_scene_items(const eval_ctx *c, vsc_ast *first, vsc_scene_spec *sc, const vsc_style_spec *style) {
   vsc_session *s = c->s;
   char h[128];
+  /* Scene settings given twice in one body (a scene may still override its template's). */
+  vsc_ast *set_model = NULL, *set_seed = NULL, *set_fit = NULL, *set_tier = NULL;
   for (vsc_ast *st = first; st; st = st->next) {
     const char *k = st->keyword;
+    if (st->kind == AST_SET) {
+      bool tier = strcmp(k, "final") == 0 || strcmp(k, "draft") == 0;
+      vsc_ast **slot = strcmp(k, "model") == 0 ? &set_model : strcmp(k, "seed") == 0 ? &set_seed
+                     : strcmp(k, "fit") == 0   ? &set_fit   : tier                     ? &set_tier
+                                                                                        : NULL;
+      if (slot && *slot) {
+        if (tier) ERR(c->src, st->kw, "a scene is either 'final' or 'draft'", "scene '%s' is already '%s'", sc->name, (*slot)->keyword);
+        else ERR(c->src, st->kw, NULL, "'%s' is set twice in scene '%s'", k, sc->name);
+        vsc_note(s->diags, (*slot)->src, (*slot)->kw, "the first '%s' is here", (*slot)->keyword);
+        continue;
+      }
+      if (slot) *slot = st;
+    }
     if (st->kind == AST_SHOT) {
       if (sc->shot != SHOT_NONE) {
         ERR(c->src, st->kw, "a scene has one shot; split it into two scenes", "scene '%s' already has a shot", sc->name);
@@ -750,11 +769,17 @@ static void check_scene_items(const eval_ctx *c, vsc_ast *first, vsc_scene_spec 
           }
         } else if (strcmp(ok, "in") == 0) {
           if (sc->shot != SHOT_FILE) ERR(c->src, o->kw, NULL, "'in' applies to a file clip");
+          else if (still_file(sc))
+            ERR(c->src, o->kw, "a still image has no time to skip", "'in' applies to a video clip, and '%s' is an image",
+                val(c, &st->vals[0])->str);
           else if (get_duration(c, &o->vals[0], "in", &sc->in_point)) in_range(c, &o->vals[0], sc->in_point, 0, 36000, "in", "s");
         } else if (strcmp(ok, "mute") == 0) {
           sc->keep_audio = false;
         } else if (strcmp(ok, "keep audio") == 0) {
           if (sc->shot != SHOT_FILE) ERR(c->src, o->kw, NULL, "'keep audio' applies to a file clip");
+          else if (still_file(sc))
+            ERR(c->src, o->kw, "a still image has no sound", "'keep audio' applies to a video clip, and '%s' is an image",
+                val(c, &st->vals[0])->str);
           sc->keep_audio = true;
         } else if (strcmp(ok, "from") == 0) {
           if (sc->shot != SHOT_VIDEO) ERR(c->src, o->kw, NULL, "'from' applies to a video shot (image-to-video)");
@@ -815,6 +840,8 @@ static void check_scene_items(const eval_ctx *c, vsc_ast *first, vsc_scene_spec 
       const char *ref;
       if (!get_ident(c, &st->vals[0], "model", &ref)) continue;
       sc->model_node = st;
+      sc->model = NULL; /* a scene's own model replaces its template's */
+      sc->klass = NULL;
       vsc_model_decl *d = vsc_check_find_model(s, ref);
       if (d) {
         sc->model = d;
@@ -1253,6 +1280,15 @@ static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
     }
   }
   if (v->nscenes == 0) ERR(vn->src, vn->kw, "add e.g. 'scene intro (5s) { shot color #000000 }'", "video has no scenes");
+  /* Ducking lowers the music under voice-over: with no voice lines it does nothing. */
+  if (v->music.has_duck) {
+    int voices = v->nvoices;
+    for (int i = 0; i < v->nscenes; i++) voices += v->scenes[i].nvoices;
+    vsc_ast *duck = NULL;
+    for (vsc_ast *st = v->music.node->body.head; st; st = st->next)
+      if (strcmp(st->keyword, "duck") == 0) duck = st;
+    if (!voices && duck) vsc_warning(s->diags, duck->src, duck->kw, NULL, "'duck' has no effect: the video has no voice-over");
+  }
   /* The last scene's transition has nothing to go to. */
   if (v->nscenes > 0) {
     vsc_scene_spec *last = &v->scenes[v->nscenes - 1];
