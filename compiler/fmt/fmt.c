@@ -168,6 +168,12 @@ static void inline_stmt(fmt *f, vsc_ast *n) {
       text(f, " estimate ");
       value(f, &n->vals[2]);
     }
+  } else if (n->kind == AST_SET && strcmp(k, "fallback") == 0) {
+    text(f, "fallback ");
+    for (int i = 0; i < n->nvals; i++) {
+      if (i) text(f, ", ");
+      value(f, &n->vals[i]);
+    }
   } else if (n->kind == AST_SET && n->arrow) {
     text(f, k);
     text(f, " ");

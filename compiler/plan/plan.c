@@ -19,6 +19,8 @@ typedef struct {
   vsc_audio_analysis *grid; /* beats, bars and sections of the music, or NULL */
   double beat;              /* seconds per beat on average (0 = no grid) */
   double meter;
+  json_t *by_id; /* id -> node, so identical work is one node */
+  json_t *last;  /* the node add_node returned last (borrowed) */
 } planner;
 
 /* ---- nodes ------------------------------------------------------------------------- */
@@ -43,12 +45,22 @@ static const char *add_node(planner *p, const char *op, json_t *params, const ch
   if (src) json_object_set_new(n, "src", json_string(src));
   char id[65];
   vsc_ir_node_id(n, id);
+  /* The same work twice (two scenes using one file) is one node: ids are content. */
+  json_t *existing = json_object_get(p->by_id, id);
+  if (existing) {
+    json_decref(n);
+    p->last = existing;
+    return json_string_value(json_object_get(existing, "id"));
+  }
   json_object_set_new(n, "id", json_string(id));
   json_array_append_new(p->nodes, n);
+  json_object_set(p->by_id, id, n);
+  p->last = n;
   return json_string_value(json_object_get(n, "id"));
 }
 
-static json_t *last_node(planner *p) { return json_array_get(p->nodes, json_array_size(p->nodes) - 1); }
+/* The node add_node made or found last. */
+static json_t *last_node(planner *p) { return p->last; }
 
 static void set_cost(json_t *node, double estimate, double max) {
   json_t *c = json_object();
@@ -822,7 +834,7 @@ static const char *bar_beat(planner *p, double t) {
 }
 
 int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
-  planner P = {.s = s, .v = v, .nodes = json_array(), .meter = v->music.meter > 0 ? v->music.meter : 4};
+  planner P = {.s = s, .v = v, .nodes = json_array(), .by_id = json_object(), .meter = v->music.meter > 0 ? v->music.meter : 4};
   planner *p = &P;
   load_grid(p);
   if (s->preview) {
@@ -831,6 +843,7 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
   }
   if (!resolve_timeline(p) || (snap_to_grid(p), !check_transitions(p))) {
     json_decref(p->nodes);
+    json_decref(p->by_id);
     vsc_audio_analysis_free(p->grid);
     return -1;
   }
@@ -1031,6 +1044,7 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
   free(voice_ids);
   free(voice_at);
   free(segs);
+  json_decref(p->by_id);
   vsc_audio_analysis_free(p->grid);
   if (vsc_diag_error_count(s->diags)) {
     json_decref(ir);
