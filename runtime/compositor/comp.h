@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+struct AVFrame;
+
 #include "vsc/vsc_compositor.h"
 
 /* ---- growable string for filtergraph text ---- */
@@ -44,6 +46,10 @@ typedef struct {
   double *loudness;           /* COMP_OUT_NONE: receives the integrated loudness (LUFS) of
                                  [aout], measured with ebur128 */
   comp_stage stage;           /* out: where it failed */
+  /* Instead of a graph: a video-only generator that fills `frame` (already allocated,
+     width x height, yuv420p) with picture number `index`. Returns 0 or -1 with *err set. */
+  int (*video_gen)(void *ud, int64_t index, struct AVFrame *frame, vsc_op_error *err);
+  void *gen_ud;
 } comp_job;
 
 int comp_run(comp_job *job, vsc_op_error *err);
@@ -82,5 +88,7 @@ int comp_get_input(const json_t *obj, const char *key, size_t ninputs, size_t *o
 int comp_color(const char *in, char out[16]);
 /* Number of frames of a span: round(seconds * fps). */
 int64_t comp_frames(double seconds, int fps);
+/* Reads and checks width, height (even, 16..8192) and fps (1..240) of a node's params. */
+int comp_read_frame_params(const json_t *p, int *w, int *h, int *fps, vsc_op_error *err, const char *where);
 
 #endif

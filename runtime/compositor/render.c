@@ -190,7 +190,7 @@ static int open_video_encoder(rctx *r, vsc_op_error *err) {
   if (!c) return vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
   c->width = job->width;
   c->height = job->height;
-  c->pix_fmt = av_buffersink_get_format(r->vsink);
+  c->pix_fmt = r->vsink ? av_buffersink_get_format(r->vsink) : AV_PIX_FMT_YUV420P;
   c->sample_aspect_ratio = (AVRational){1, 1};
   c->time_base = (AVRational){1, job->fps};
   c->framerate = (AVRational){job->fps, 1};
@@ -260,7 +260,7 @@ static int open_output(rctx *r, vsc_op_error *err) {
   ret = avformat_alloc_output_context2(&r->oc, NULL, fmt, job->out_path);
   if (ret < 0 || !r->oc) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "cannot create a %s muxer", fmt);
   r->oc->flags |= AVFMT_FLAG_BITEXACT;
-  if (r->vsink && open_video_encoder(r, err) < 0) return -1;
+  if ((r->vsink || job->video_gen) && open_video_encoder(r, err) < 0) return -1;
   if (r->asink && open_audio_encoder(r, err) < 0) return -1;
   if ((ret = avio_open(&r->oc->pb, job->out_path, AVIO_FLAG_WRITE)) < 0)
     return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "cannot write %s", job->out_path);
@@ -308,6 +308,22 @@ static int emit_video(rctx *r, AVFrame *f, int64_t index, vsc_op_error *err) {
 /* Pulls, encodes or pads the next video frame. */
 static int step_video(rctx *r, int64_t *n, int *eof, vsc_op_error *err) {
   int ret;
+  if (r->job->video_gen) {
+    AVFrame *f = r->frame;
+    f->width = r->job->width;
+    f->height = r->job->height;
+    f->format = AV_PIX_FMT_YUV420P;
+    /* A fresh buffer per picture: an encoder may keep a reference to the previous one. */
+    if ((ret = av_frame_get_buffer(f, 0)) < 0) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "frame");
+    if (r->job->video_gen(r->job->gen_ud, *n, f, err) < 0) {
+      av_frame_unref(f);
+      return -1;
+    }
+    ret = emit_video(r, f, *n, err);
+    av_frame_unref(f);
+    (*n)++;
+    return ret;
+  }
   if (!*eof) {
     ret = av_buffersink_get_frame(r->vsink, r->frame);
     if (ret == AVERROR_EOF) {
@@ -407,15 +423,16 @@ int comp_run(comp_job *job, vsc_op_error *err) {
     vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
     goto done;
   }
-  if (build_graph(&r, err) < 0) {
+  if (!job->video_gen && build_graph(&r, err) < 0) {
     job->stage = COMP_STAGE_CONFIG;
     goto done;
   }
   if (open_output(&r, err) < 0) goto done;
 
-  int64_t vtarget = !r.vsink ? 0 : job->kind == COMP_OUT_PNG ? 1 : comp_frames(job->duration, job->fps);
+  int has_video = r.vsink || job->video_gen;
+  int64_t vtarget = !has_video ? 0 : job->kind == COMP_OUT_PNG ? 1 : comp_frames(job->duration, job->fps);
   int64_t atarget = (r.asink && job->kind != COMP_OUT_PNG) ? (int64_t)llround(job->duration * job->enc->sample_rate) : 0;
-  if (r.vsink && vtarget < 1) vtarget = 1;
+  if (has_video && vtarget < 1) vtarget = 1;
   int64_t vn = 0, an = 0;
   int veof = 0, aeof = 0;
   int sr = job->enc->sample_rate;

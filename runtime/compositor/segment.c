@@ -1,6 +1,6 @@
 /*
-** The `segment` and `animate` ops: each builds one libavfilter graph from the node's params
-** (docs/ir.md) and renders it with comp_run. A segment normalises its scene layers (fit,
+** The `segment` op: builds one libavfilter graph from the node's params (docs/ir.md)
+** and renders it with comp_run. A segment normalises its scene layers (fit,
 ** frame rate, pixel format, SAR), trims or loops or freezes clips, draws text and, for a
 ** transition segment, crossfades the two scenes with xfade. When the full graph cannot be
 ** configured it falls back to a hard cut, then to no text (see vsc_compositor.h).
@@ -265,7 +265,7 @@ static int build_segment_graph(comp_sb *sb, const seg *s, int level, vsc_op_erro
 
 static int layer_has_text(const layer *L) { return L->texts && json_array_size(L->texts) > 0; }
 
-static int read_frame_params(const json_t *p, int *w, int *h, int *fps, vsc_op_error *err, const char *where) {
+int comp_read_frame_params(const json_t *p, int *w, int *h, int *fps, vsc_op_error *err, const char *where) {
   long long lw, lh, lf;
   if (comp_get_int(p, "width", 1920, &lw, err, where) < 0 || comp_get_int(p, "height", 1080, &lh, err, where) < 0 ||
       comp_get_int(p, "fps", 30, &lf, err, where) < 0)
@@ -298,7 +298,7 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
     return vsc_op_fail(err, VSC_FAIL_INPUT, "%ssegment kind '%s': expected body or transition", where, kind);
   s.transition = !strcmp(kind, "transition");
   if (comp_get_num(p, "duration", 0, &s.duration, err, where) < 0) return -1;
-  if (read_frame_params(p, &s.width, &s.height, &s.fps, err, where) < 0) return -1;
+  if (comp_read_frame_params(p, &s.width, &s.height, &s.fps, err, where) < 0) return -1;
   s.frames = comp_frames(s.duration, s.fps);
   if (s.frames < 1 || s.duration > 24 * 3600)
     return vsc_op_fail(err, VSC_FAIL_INPUT, "%ssegment duration %g s is less than one frame", where, s.duration);
@@ -345,104 +345,4 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
               levels[i + 1] == LEVEL_CUT ? "the transition as a hard cut" : "without text overlays");
   }
   return vsc_op_fail(err, VSC_FAIL_LOCAL, "%ssegment: no graph could be rendered", where);
-}
-
-int vsc_comp_animate(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
-                     vsc_op_error *err) {
-  char where[300];
-  if (err) {
-    err->kind = VSC_FAIL_NONE;
-    err->retry_after = 0;
-    err->msg[0] = 0;
-  }
-  comp_node_where(node, where, sizeof where);
-  const json_t *p = json_object_get(node, "params");
-  if (!json_is_object(p)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: params missing", where);
-  if (ninputs < 1) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: needs an image input", where);
-  const char *move;
-  double from, to, duration;
-  int W, H, fps;
-  if (comp_get_str(p, "move", "zoom", &move, err, where) < 0 || comp_get_num(p, "from", 1.0, &from, err, where) < 0 ||
-      comp_get_num(p, "to", 1.0, &to, err, where) < 0 || comp_get_num(p, "duration", 0, &duration, err, where) < 0 ||
-      read_frame_params(p, &W, &H, &fps, err, where) < 0)
-    return -1;
-  int64_t n = comp_frames(duration, fps);
-  if (n < 1 || duration > 3600) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: bad duration %g s", where, duration);
-  if (!(from >= 1.0 && to >= 1.0 && from <= 10.0 && to <= 10.0))
-    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: zoom factors must be between 1 and 10 (got %g -> %g)", where,
-                       from, to);
-  vsc_comp_media_info info;
-  vsc_op_error perr = {0};
-  if (vsc_comp_probe_info(inputs[0], &info, &perr) < 0) return vsc_op_fail(err, VSC_FAIL_INPUT, "%s%s", where, perr.msg);
-  if (!info.has_video) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: '%s' is not an image", where, inputs[0]);
-
-  /* Progress p runs 0 -> 1 over the output frames (zoompan's `on`). */
-  char prog[64], z[128], x[128], y[128];
-  snprintf(prog, sizeof prog, "(on/%lld)", (long long)(n > 1 ? n - 1 : 1));
-  const char *cx = "(iw-iw/zoom)/2", *cy = "(ih-ih/zoom)/2";
-  if (!strcmp(move, "zoom")) {
-    snprintf(z, sizeof z, "%.6f+(%.6f)*%s", from, to - from, prog);
-    snprintf(x, sizeof x, "%s", cx);
-    snprintf(y, sizeof y, "%s", cy);
-  } else {
-    /* A pan needs room: it runs at the larger zoom factor, at least 1.2. */
-    double zp = from > to ? from : to;
-    if (zp < 1.2) zp = 1.2;
-    snprintf(z, sizeof z, "%.6f", zp);
-    snprintf(x, sizeof x, "%s", cx);
-    snprintf(y, sizeof y, "%s", cy);
-    if (!strcmp(move, "pan-left"))
-      snprintf(x, sizeof x, "(iw-iw/zoom)*(1-%s)", prog);
-    else if (!strcmp(move, "pan-right"))
-      snprintf(x, sizeof x, "(iw-iw/zoom)*%s", prog);
-    else if (!strcmp(move, "pan-up"))
-      snprintf(y, sizeof y, "(ih-ih/zoom)*(1-%s)", prog);
-    else if (!strcmp(move, "pan-down"))
-      snprintf(y, sizeof y, "(ih-ih/zoom)*%s", prog);
-    else
-      return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: unknown move '%s'", where, move);
-  }
-  /* zoompan crops whole pixels: work at twice the size so the move stays smooth. */
-  comp_sb g;
-  comp_sb_init(&g);
-  comp_sb_printf(&g, "movie=");
-  comp_sb_escaped(&g, inputs[0]);
-  comp_sb_printf(&g, ",scale=w=%d:h=%d:force_original_aspect_ratio=increase,crop=w=%d:h=%d,setsar=1,"
-                     "loop=loop=-1:size=1,zoompan=z=",
-                 2 * W, 2 * H, 2 * W, 2 * H);
-  comp_sb_escaped(&g, z);
-  comp_sb_printf(&g, ":x=");
-  comp_sb_escaped(&g, x);
-  comp_sb_printf(&g, ":y=");
-  comp_sb_escaped(&g, y);
-  comp_sb_printf(&g, ":d=1:s=%dx%d:fps=%d[vout]", W, H, fps);
-  vsc_encode_opts enc = VSC_ENCODE_OPTS_INIT;
-  vsc_op_error eerr = {0};
-  if (vsc_comp_encode_opts_from_json(&enc, json_object_get(p, "encode"), &eerr) < 0) {
-    comp_sb_free(&g);
-    return vsc_op_fail(err, VSC_FAIL_INPUT, "%s%s", where, eerr.msg);
-  }
-  if (!json_object_get(p, "encode")) enc.crf = 16; /* an intermediate: the segment encodes it again */
-  enc.format = "mp4";
-  enc.faststart = 0;
-  int ret = -1;
-  if (g.oom) {
-    vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
-  } else {
-    comp_job job;
-    memset(&job, 0, sizeof job);
-    job.graph = g.buf;
-    job.enc = &enc;
-    job.duration = (double)n / fps;
-    job.width = W;
-    job.height = H;
-    job.fps = fps;
-    job.out_path = out_path;
-    job.kind = COMP_OUT_MP4;
-    vsc_op_error rerr = {0};
-    ret = comp_run(&job, &rerr);
-    if (ret < 0) vsc_op_fail(err, rerr.kind, "%sanimate: %s", where, rerr.msg);
-  }
-  comp_sb_free(&g);
-  return ret;
 }
