@@ -27,7 +27,7 @@ int vsc_diag_warning_count(const vsc_diag_list *list);
 int vsc_diag_worst_stage(const vsc_diag_list *list);
 /* clang-style text: "file:line:col: error: msg", source line, caret, hint. */
 void vsc_diag_print(const vsc_diag_list *list, FILE *out, bool color);
-/* A new JSON array of {file,line,column,end_line,end_column,severity,code,message,hint}. */
+/* A new JSON array of {file,line,column,end_line,end_column,source_line,severity,stage,message,hint}. */
 json_t *vsc_diag_to_json(const vsc_diag_list *list);
 
 /* ---- compiling ------------------------------------------------------------ */
