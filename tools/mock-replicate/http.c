@@ -523,13 +523,34 @@ static void h_delivery(struct MHD_Connection *c, reply *r, char **seg, int nseg)
   r->ctype = mock_media_type(ext);
   r->status = 200;
   const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
+  const char *if_range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Range");
+  if (if_range && strcmp(if_range, etag)) range = NULL; /* the file changed: send it whole */
   unsigned long long from = 0, to = len ? len - 1 : 0;
-  if (range && !strncmp(range, "bytes=", 6)) {
+  int ranged = 0;
+  if (range && !strncmp(range, "bytes=", 6) && !strchr(range, ',')) {
+    /* One range (RFC 9110 14.1.2): "A-", "A-B" or the suffix "-N". Anything else,
+     * including several ranges, is ignored and the whole file is sent. */
+    const char *spec = range + 6;
     char *end;
-    from = strtoull(range + 6, &end, 10);
-    if (*end == '-' && isdigit((unsigned char)end[1])) to = strtoull(end + 1, NULL, 10);
-    if (to >= len) to = len - 1;
-    if (from >= len || from > to) {
+    if (*spec == '-' && isdigit((unsigned char)spec[1])) {
+      unsigned long long suffix = strtoull(spec + 1, &end, 10);
+      if (*end == 0 && suffix > 0) {
+        from = suffix >= len ? 0 : len - suffix;
+        ranged = 1;
+      }
+    } else if (isdigit((unsigned char)*spec)) {
+      from = strtoull(spec, &end, 10);
+      if (*end == '-' && end[1] == 0) ranged = 1;
+      else if (*end == '-' && isdigit((unsigned char)end[1])) {
+        to = strtoull(end + 1, &end, 10);
+        ranged = *end == 0 && to >= from;
+        if (to >= len) to = len ? len - 1 : 0;
+      }
+    }
+  }
+  if (!ranged) from = 0, to = len ? len - 1 : 0;
+  if (ranged) {
+    if (from >= len) {
       char cr[64];
       snprintf(cr, sizeof cr, "bytes */%zu", len);
       free(data);

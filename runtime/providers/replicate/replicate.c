@@ -63,6 +63,9 @@ struct vsc_pred {
   FILE *fp;
   long long have;         /* bytes of the current output already on disk */
   long long total;        /* expected size, -1 unknown */
+  long long range_start;  /* where the current 206 body starts (its Content-Range) */
+  int body_started;       /* the current transfer has delivered body bytes */
+  char etag[128];         /* validator of the output being downloaded, for If-Range */
   int cancel_requested;
   int reattached;
 };
@@ -251,10 +254,25 @@ static size_t on_body(char *d, size_t sz, size_t nm, void *u) {
     long code = 0;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
     if (code != 200 && code != 206) goto keep; /* an error body, not the file */
-    if (code == 200 && x->have > 0) { /* the server ignored our Range: start over */
-      if (ftruncate(fileno(x->fp), 0) < 0) return 0;
-      fseek(x->fp, 0, SEEK_SET);
-      x->have = 0;
+    if (!x->body_started) {
+      /* Once per transfer, before its first byte: where does this body start? A 200 is the
+       * whole file (the server ignored our Range, or If-Range saw a changed file); a 206
+       * starts where its Content-Range says. Keep only the bytes before that point. */
+      x->body_started = 1;
+      long long at = code == 206 ? x->range_start : 0;
+      if (at < 0 || at > x->have) { /* a gap we cannot fill: fetch the whole file again */
+        fflush(x->fp);
+        if (ftruncate(fileno(x->fp), 0) < 0 || fseeko(x->fp, 0, SEEK_SET) < 0) return 0;
+        x->have = 0;
+        x->etag[0] = 0;
+        return 0; /* abort this transfer; the retry asks for everything */
+      }
+      if (at < x->have) {
+        fflush(x->fp);
+        if (ftruncate(fileno(x->fp), (off_t)at) < 0 || fseeko(x->fp, (off_t)at, SEEK_SET) < 0)
+          return 0;
+        x->have = at;
+      }
     }
     if (fwrite(d, 1, n, x->fp) != n) return 0;
     x->have += (long long)n;
@@ -277,13 +295,25 @@ static size_t on_header(char *d, size_t sz, size_t nm, void *u) {
   char line[512];
   snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1), d);
   if (!strncasecmp(line, "Retry-After:", 12)) x->retry_after = vsc_replicate_retry_after(line + 12);
+  if (x->phase != PH_DOWNLOAD) return n;
+  long code = 0;
+  curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+  if (code != 200 && code != 206) return n; /* redirects, errors: not the file's headers */
   if (!strncasecmp(line, "Content-Range:", 14)) {
+    /* "bytes FROM-TO/TOTAL" */
+    const char *b = line + 14;
+    while (*b == ' ') b++;
+    if (!strncasecmp(b, "bytes ", 6)) x->range_start = atoll(b + 6);
     const char *slash = strchr(line, '/');
     if (slash && slash[1] != '*') x->total = atoll(slash + 1);
-  } else if (!strncasecmp(line, "Content-Length:", 15) && x->phase == PH_DOWNLOAD) {
-    long code = 0;
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+  } else if (!strncasecmp(line, "Content-Length:", 15)) {
     if (code == 200) x->total = atoll(line + 15);
+  } else if (!strncasecmp(line, "ETag:", 5)) {
+    const char *v = line + 5;
+    while (*v == ' ') v++;
+    size_t l = strcspn(v, "\r\n");
+    if (l < sizeof x->etag && (code == 200 || !x->etag[0]))
+      snprintf(x->etag, sizeof x->etag, "%.*s", (int)l, v);
   }
   return n;
 }
@@ -315,10 +345,16 @@ static void send_request(vsc_pred *x, const char *method, const char *url, const
     }
     curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
   }
+  x->body_started = 0;
+  x->range_start = 0;
   if (x->phase == PH_DOWNLOAD && x->have > 0) {
-    char h[64];
+    char h[200];
     snprintf(h, sizeof h, "Range: bytes=%lld-", x->have);
     x->hdrs = curl_slist_append(x->hdrs, h);
+    if (x->etag[0]) { /* a file that changed meanwhile comes back whole (200), not spliced */
+      snprintf(h, sizeof h, "If-Range: %s", x->etag);
+      x->hdrs = curl_slist_append(x->hdrs, h);
+    }
   }
   curl_easy_setopt(e, CURLOPT_URL, url);
   curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
@@ -537,6 +573,7 @@ static void on_prediction(vsc_pred *x, json_t *pr) {
     x->st.state = VSC_PRED_DOWNLOADING;
     x->out_idx = 0;
     x->have = 0;
+    x->etag[0] = 0;
     x->next_at = 0;
   } else if (!strcmp(status, "failed")) {
     const char *e = json_string_value(json_object_get(pr, "error"));
@@ -574,6 +611,7 @@ static void finish_download(vsc_pred *x) {
   }
   x->tries = 0;
   x->have = 0;
+  x->etag[0] = 0;
   if (++x->out_idx < (int)json_array_size(x->outputs)) {
     x->next_at = 0;
     return;
@@ -686,6 +724,7 @@ static void on_done(vsc_pred *x, CURLcode rc) {
       fclose(x->fp);
       x->fp = NULL;
       x->have = 0;
+      x->etag[0] = 0;
       retry_later(x, "download", status, rc);
       return;
     }
