@@ -33,6 +33,7 @@ typedef struct {
 static const char *cache_dir;
 static job *jobs;
 static size_t njobs, next_job;
+static size_t *order;        /* job indices, longest first */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int failed;
 static int verbose; /* --verbose: one line per rendered node */
@@ -81,13 +82,25 @@ static int run_job(job *j) {
   return 0;
 }
 
+/* Longest segments first, so the last ones to finish are short and no worker idles long. */
+static double job_cost(const job *j) {
+  if (strcmp(j->op, "segment")) return 0; /* the sound track is cheap: last */
+  return json_number_value(json_object_get(j->params, "duration")) * (1 + (int)j->ninputs);
+}
+
+static int by_cost(const void *a, const void *b) {
+  double ca = job_cost(&jobs[*(const size_t *)a]), cb = job_cost(&jobs[*(const size_t *)b]);
+  return ca < cb ? 1 : ca > cb ? -1 : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
 static void *worker(void *arg) {
   (void)arg;
   for (;;) {
     pthread_mutex_lock(&lock);
-    size_t i = next_job++;
+    size_t k = next_job++;
     pthread_mutex_unlock(&lock);
-    if (i >= njobs) return NULL;
+    if (k >= njobs) return NULL;
+    size_t i = order[k];
     if (run_job(&jobs[i]) < 0) {
       pthread_mutex_lock(&lock);
       failed = 1;
@@ -185,6 +198,9 @@ int main(int argc, char **argv) {
   size_t rendered = 0;
   for (size_t i = 0; i < njobs; i++) rendered += !jobs[i].cached;
 
+  order = malloc(njobs * sizeof *order);
+  for (size_t i = 0; i < njobs; i++) order[i] = i;
+  qsort(order, njobs, sizeof *order, by_cost);
   pthread_t tid[16];
   int nt = threads > 16 ? 16 : threads;
   for (int i = 0; i < nt; i++) pthread_create(&tid[i], NULL, worker, NULL);
@@ -246,5 +262,6 @@ int main(int argc, char **argv) {
   json_decref(enc);
   free(jobs);
   free(seg_paths);
+  free(order);
   return 0;
 }

@@ -222,6 +222,8 @@ static int layer_chain(comp_sb *sb, const seg *s, const layer *L, int with_text,
     }
     comp_sb_printf(sb, "movie=");
     comp_sb_escaped(sb, L->path);
+    /* One decoding thread: the encoder is the bottleneck, and frame threads cost CPU. */
+    comp_sb_printf(sb, ":dec_threads=1");
     if (loop) {
       /* movie restarts timestamps on every pass: renumber frames at the clip's rate. */
       comp_sb_printf(sb, ":loop=0,setpts=N/(%.6f*TB)", clip_fps);
