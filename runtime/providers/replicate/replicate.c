@@ -66,6 +66,7 @@ struct vsc_pred {
   long long range_start;  /* where the current 206 body starts (its Content-Range) */
   int body_started;       /* the current transfer has delivered body bytes */
   char etag[128];         /* validator of the output being downloaded, for If-Range */
+  double last_io;         /* monotonic time the current transfer last received something */
   int cancel_requested;
   int reattached;
 };
@@ -250,6 +251,7 @@ static json_t *build_input(vsc_pred *x, vsc_op_error *err) {
 static size_t on_body(char *d, size_t sz, size_t nm, void *u) {
   vsc_pred *x = u;
   size_t n = sz * nm;
+  x->last_io = now_mono();
   if (x->phase == PH_DOWNLOAD && x->fp) {
     long code = 0;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -292,6 +294,7 @@ keep:
 static size_t on_header(char *d, size_t sz, size_t nm, void *u) {
   vsc_pred *x = u;
   size_t n = sz * nm;
+  x->last_io = now_mono();
   char line[512];
   snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1), d);
   if (!strncasecmp(line, "Retry-After:", 12)) x->retry_after = vsc_replicate_retry_after(line + 12);
@@ -316,6 +319,17 @@ static size_t on_header(char *d, size_t sz, size_t nm, void *u) {
       snprintf(x->etag, sizeof x->etag, "%.*s", (int)l, v);
   }
   return n;
+}
+
+/* Ends a transfer that received nothing for the stall limit (curl's own low-speed check
+ * averages over several seconds, so a body that stops after some bytes would hang longer).
+ * A create may legitimately be silent while the server holds it for Prefer: wait. */
+static int on_progress(void *u, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  vsc_pred *x = u;
+  double limit = (double)x->p->stall + (x->phase == PH_CREATE ? (double)x->p->wait : 0);
+  return now_mono() - x->last_io > limit ? 1 : 0;
 }
 
 static void send_request(vsc_pred *x, const char *method, const char *url, const char *body,
@@ -374,6 +388,10 @@ static void send_request(vsc_pred *x, const char *method, const char *url, const
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L); /* a stalled body ends the transfer */
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, x->phase == PH_CREATE ? (long)p->wait + p->stall
                                                                     : p->stall);
+  curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
+  x->last_io = now_mono();
   curl_easy_setopt(e, CURLOPT_PRIVATE, x);
   x->easy = e;
   curl_multi_add_handle(p->multi, e);
@@ -487,8 +505,15 @@ static void compute_cost(vsc_pred *x, int succeeded) {
   double units = 0;
   if (per && !strcmp(per, "gpu-second")) units = x->st.predict_time;
   else if (!succeeded) units = 0;
-  else if (per && !strcmp(per, "second")) units = output_seconds(x);
-  else if (per && !strcmp(per, "image")) units = (double)json_array_size(x->outputs);
+  else if (per && !strcmp(per, "second")) {
+    units = output_seconds(x);
+    if (units <= 0) { /* paid, but neither the input nor a file tells how long it was */
+      x->st.cost = -1;
+      return;
+    }
+  } else if (per && !strcmp(per, "image"))
+    /* An output removed before we saw it was still paid for: vsc asks for one image. */
+    units = json_array_size(x->outputs) ? (double)json_array_size(x->outputs) : 1;
   else if (per && !strcmp(per, "character")) {
     const char *tn = map_name(x, "text");
     const char *t = json_string_value(json_object_get(json_object_get(x->body, "input"), tn ? tn : "text"));
