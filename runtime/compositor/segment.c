@@ -150,8 +150,22 @@ static int text_filters(comp_sb *sb, const seg *s, const layer *L, vsc_op_error 
     if (fontsize < 1) fontsize = 1;
     comp_sb_printf(sb, ",drawtext=expansion=none:text=");
     comp_sb_escaped(sb, text);
-    comp_sb_printf(sb, strchr(font, '/') ? ":fontfile=" : ":font=");
-    comp_sb_escaped(sb, font);
+    if (strchr(font, '/')) {
+      comp_sb_printf(sb, ":fontfile=");
+      comp_sb_escaped(sb, font);
+    } else if (strchr(font, ':')) {
+      /* A fontconfig pattern ("DejaVu Serif:style=Bold"): drawtext uses `font` only as a
+         family name, but parses `fontfile` as a pattern when it is not a file. */
+      char family[128];
+      snprintf(family, sizeof family, "%.*s", (int)(strchr(font, ':') - font), font);
+      comp_sb_printf(sb, ":fontfile=");
+      comp_sb_escaped(sb, font);
+      comp_sb_printf(sb, ":font=");
+      comp_sb_escaped(sb, family[0] ? family : "Sans");
+    } else {
+      comp_sb_printf(sb, ":font=");
+      comp_sb_escaped(sb, font);
+    }
     comp_sb_printf(sb, ":fontsize=%d:fontcolor=%s:x=", fontsize, fc);
     comp_sb tmp;
     comp_sb_init(&tmp);

@@ -148,6 +148,20 @@ static void test_text(void) {
   double rgb[3];
   CHECK(tc_frame_rgb("text.mp4", 0.8, 0.0, 0.0, 0.1, 0.1, rgb) == 0 && tc_rgb_dist(rgb, 0x20, 0x20, 0x20) < 6,
         "corner untouched");
+  /* Fontconfig names and patterns pick different faces (a pattern is not a family name). */
+  const char *fonts[] = {"DejaVu Sans", "DejaVu Serif", "DejaVu Serif:style=Bold"};
+  char names[3][32];
+  for (int i = 0; i < 3; i++) {
+    json_t *l = text_layer("Lumen", 0, 1, 0);
+    json_object_set_new(json_array_get(json_object_get(l, "texts"), 0), "font", json_string(fonts[i]));
+    snprintf(names[i], sizeof names[i], "font%d.mp4", i);
+    must_seg(seg_params("body", 0.1, l, NULL, NULL), NULL, 0, names[i]);
+  }
+  for (int i = 0; i < 3; i++)
+    for (int j = i + 1; j < 3; j++) {
+      double d = tc_frame_diff(names[i], 0.05, names[j], 0.05);
+      CHECK(d > 0.5, "'%s' and '%s' render differently: diff %.2f", fonts[i], fonts[j], d);
+    }
   /* Characters that need escaping in a filter graph. */
   must_seg(seg_params("body", 0.3, text_layer("It's 50% off: now, [really]; \\o/ = \"yes\"", 0, 1, 1), NULL, NULL), NULL,
            0, "escaped.mp4");
