@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver/lock.h"
 #include "ir/ir.h"
 #include "vsc/vsc_audio.h"
 #include "vsc/vsc_local.h"
@@ -179,14 +180,23 @@ static void fallbacks_json(planner *p, json_t *node, const vsc_model_decl *m) {
   json_object_set_new(node, "fallbacks", arr);
 }
 
-/* Checks `with { … }` against the model's parameter schema. */
+/* Checks `with { … }` against the model's parameter schema: the registry's `param` lines and,
+ * when vsc.lock.json next to the script locks this model (`vsc models pull`), the input schema
+ * the provider published. Without a lock file only the registry is consulted. */
 static void check_params(planner *p, vsc_scene_spec *sc, const vsc_model_decl *m) {
   vsc_session *s = p->s;
-  if (!sc->with) return;
+  vsc_lock_entry lk;
+  char lerr[4400] = "", lhint[4400] = "", what[600];
+  int locked = vsc_lock_find(&lk, s->root_dir, m->ref, lerr, sizeof lerr);
+  vsc_span at = sc->with_node ? sc->with_node->kw : sc->model_node ? sc->model_node->kw : sc->shot_node->kw;
+  if (locked < 0)
+    ERR(sc->src, at, "fix or delete the file; 'vsc models pull' writes it", "cannot use the lock file: %s", lerr);
+  if (locked > 0)
+    snprintf(lhint, sizeof lhint, "locked in %s (version %.12s); 'vsc models pull %s' refreshes it", lk.path,
+             lk.version[0] ? lk.version : "unknown", m->ref);
   const char *key;
   json_t *value;
-  vsc_ast *arg = sc->with_node->body.head;
-  json_object_foreach(sc->with, key, value) {
+  if (sc->with) json_object_foreach(sc->with, key, value) {
     vsc_ast *a = sc->with_node->body.head;
     for (; a; a = a->next)
       if (strcmp(a->name.str, key) == 0) break;
@@ -235,11 +245,32 @@ static void check_params(planner *p, vsc_scene_spec *sc, const vsc_model_decl *m
         char *list = json_dumps(pd->enums, JSON_COMPACT | JSON_ENCODE_ANY);
         ERR(sc->src, vspan, NULL, "parameter '%s' must be one of %s", key, list);
         free(list);
+        continue;
       }
     }
+    if (locked <= 0) continue;
+    /* The registry accepts it; so must the schema the provider published. */
+    switch (vsc_lock_check_param(lk.input, key, value, what, sizeof what)) {
+    case VSC_LOCK_PARAM_OK: break;
+    case VSC_LOCK_PARAM_UNKNOWN:
+      ERR(sc->src, span, lhint, "model '%s' has no parameter '%s' in its locked schema", m->ref, key);
+      break;
+    case VSC_LOCK_PARAM_TYPE:
+      ERR(sc->src, vspan, lhint, "parameter '%s' of '%s' must be %s (locked schema)", key, m->ref, what);
+      break;
+    case VSC_LOCK_PARAM_ENUM:
+      ERR(sc->src, vspan, lhint, "parameter '%s' must be %s (locked schema of '%s')", key, what, m->ref);
+      break;
+    case VSC_LOCK_PARAM_RANGE: {
+      char h[4600];
+      snprintf(h, sizeof h, "'%s' ranges %s; %s", key, what, lhint);
+      ERR(sc->src, vspan, h, "parameter '%s' = %g is out of range (locked schema of '%s')", key,
+          json_number_value(value), m->ref);
+      break;
+    }
+    }
   }
-  (void)arg;
-  for (int i = 0; i < m->nparams; i++) {
+  for (int i = 0; sc->with && i < m->nparams; i++) {
     const vsc_param_decl *pd = &m->params[i];
     if (!pd->required) continue;
     bool generic = false;
@@ -248,6 +279,18 @@ static void check_params(planner *p, vsc_scene_spec *sc, const vsc_model_decl *m
     if (!generic && !json_object_get(sc->with, pd->name))
       ERR(sc->src, sc->with_node->kw, NULL, "model '%s' needs parameter '%s'", m->ref, pd->name);
   }
+  /* Inputs the locked schema requires that neither vsc's generic fields nor `with` give (a
+   * registry `required` line was reported above). */
+  const char *req;
+  for (size_t i = 0; locked > 0 && (req = vsc_lock_required(lk.input, i)) != NULL; i++) {
+    bool given = sc->with && json_object_get(sc->with, req);
+    for (int k = 0; k < m->ninputs && !given; k++)
+      if (strcmp(m->input_names[1][k], req) == 0) given = true;
+    for (int k = 0; k < m->nparams && !given; k++)
+      if (strcmp(m->params[k].name, req) == 0 && m->params[k].required && sc->with) given = true;
+    if (!given) ERR(sc->src, at, lhint, "model '%s' needs parameter '%s' (locked schema)", m->ref, req);
+  }
+  if (locked > 0) vsc_lock_entry_clear(&lk);
 }
 
 /* ---- the beat grid ---------------------------------------------------------------------- */
