@@ -119,6 +119,16 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir) {
                       ? (isatty(STDERR_FILENO) ? VSC_PROGRESS_TTY : VSC_PROGRESS_PLAIN)
                       : a->progress;
   vsc_comp_set_warning_handler(comp_warning, NULL);
+  /* Speech is synthesised in forked children: start their server while we are still
+   * single-threaded (the scheduler's threads come next). */
+  size_t ni;
+  json_t *node;
+  json_array_foreach(json_object_get(ir, "nodes"), ni, node) {
+    if (strcmp(json_string_value(json_object_get(node, "op")), "tts") == 0) {
+      vsc_local_tts_prepare();
+      break;
+    }
+  }
   vsc_run_install_signals();
   vsc_run_result res;
   char err[1024];

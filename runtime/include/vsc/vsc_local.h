@@ -35,4 +35,10 @@ int vsc_local_tts(const json_t *node, const char *const *inputs, size_t ninputs,
 ** cannot speak it (unknown voice, no espeak data). Strings are borrowed. */
 double vsc_local_tts_length(const char *text, const char *voice, double rate);
 
+/* Starts the speech server: a single-threaded process from which every later synthesis is
+ * forked. Call it before starting threads (forking a threaded process is unsafe under some
+ * allocators); without it each synthesis forks the caller. Returns 0, or -1 (then syntheses
+ * fork the caller as before). The server ends when this process does. */
+int vsc_local_tts_prepare(void);
+
 #endif

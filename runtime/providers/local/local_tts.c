@@ -6,9 +6,16 @@
 ** and espeak_Initialize after espeak_Terminate hangs in 1.51. Each synthesis therefore runs
 ** in a forked child with fresh library state: deterministic, and safe to call from several
 ** scheduler threads at once. The child sends framed PCM back through a pipe.
+**
+** Forking a multi-threaded process is only safe when the allocator's locks are fork-aware
+** (glibc's are; AddressSanitizer's are not, and a child can block forever in malloc). So a
+** process that is about to start threads calls vsc_local_tts_prepare() first: it forks a
+** single-threaded speech server, and every synthesis is then forked from that server.
 */
 #include <errno.h>
 #include <espeak-ng/speak_lib.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
@@ -95,6 +102,106 @@ static int is_blank(const char *s) {
   return 1;
 }
 
+/* ---- the speech server ------------------------------------------------------------ */
+
+/* Requests: int32 wpm, uint32 voice length, voice, uint32 text length, text. For each, the
+ * server forks a child that writes the framed reply straight to the reply pipe. */
+static pthread_mutex_t server_lock = PTHREAD_MUTEX_INITIALIZER;
+static int server_req = -1, server_reply = -1;
+static pid_t server_pid = -1;
+
+static char *read_string(int fd) {
+  uint32_t len;
+  if (read_all(fd, &len, sizeof len) < 0 || len > (1u << 24)) return NULL;
+  char *s = malloc((size_t)len + 1);
+  if (!s) return NULL;
+  if (read_all(fd, s, len) < 0) {
+    free(s);
+    return NULL;
+  }
+  s[len] = 0;
+  return s;
+}
+
+static void server_main(int req, int reply) {
+  for (;;) {
+    int32_t wpm;
+    if (read_all(req, &wpm, sizeof wpm) < 0) _exit(0); /* the client is gone */
+    char *voice = read_string(req), *text = voice ? read_string(req) : NULL;
+    if (!text) _exit(1);
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(req);
+      child_fd = reply;
+      child_main(text, voice, wpm);
+      _exit(1);
+    }
+    if (pid < 0) {
+      int32_t t[2] = {0, CHILD_INIT};
+      write_all(reply, t, sizeof t);
+    } else {
+      while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+      }
+    }
+    free(voice);
+    free(text);
+  }
+}
+
+/* Our ends must not leak into programs this process execs. */
+static int pipe_cloexec(int fds[2]) {
+  if (pipe(fds) < 0) return -1;
+  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+  return 0;
+}
+
+int vsc_local_tts_prepare(void) {
+  pthread_mutex_lock(&server_lock);
+  int rc = 0;
+  if (server_pid < 0) {
+    int req[2], reply[2];
+    if (pipe_cloexec(req) < 0) {
+      rc = -1;
+    } else if (pipe_cloexec(reply) < 0) {
+      close(req[0]);
+      close(req[1]);
+      rc = -1;
+    } else {
+      fflush(NULL);
+      pid_t pid = fork();
+      if (pid == 0) {
+        close(req[1]);
+        close(reply[0]);
+        signal(SIGPIPE, SIG_DFL);
+        server_main(req[0], reply[1]);
+      }
+      close(req[0]);
+      close(reply[1]);
+      if (pid < 0) {
+        close(req[1]);
+        close(reply[0]);
+        rc = -1;
+      } else {
+        server_pid = pid;
+        server_req = req[1];
+        server_reply = reply[0];
+      }
+    }
+  }
+  pthread_mutex_unlock(&server_lock);
+  return rc;
+}
+
+static int send_string(int fd, const char *s) {
+  uint32_t len = (uint32_t)strlen(s);
+  return write_all(fd, &len, sizeof len) < 0 || write_all(fd, s, len) < 0 ? -1 : 0;
+}
+
+/* Reads one framed reply (sample rate, frames, trailer) from fd. */
+static int read_reply(int fd, const char *voice, int16_t **pcm, size_t *nsamples, int *sample_rate, char *err,
+                      size_t errlen);
+
 int vsc_local_speak(const char *text, const char *voice, double rate, int16_t **pcm,
                     size_t *nsamples, int *sample_rate, char *err, size_t errlen) {
   *pcm = NULL;
@@ -109,6 +216,19 @@ int vsc_local_speak(const char *text, const char *voice, double rate, int16_t **
   long wpm = lround(espeakRATE_NORMAL * rate);
   if (wpm < espeakRATE_MINIMUM) wpm = espeakRATE_MINIMUM;
   if (wpm > espeakRATE_MAXIMUM) wpm = espeakRATE_MAXIMUM;
+
+  pthread_mutex_lock(&server_lock);
+  if (server_pid > 0) {
+    int32_t w = (int32_t)wpm;
+    int rc = -2;
+    if (write_all(server_req, &w, sizeof w) < 0 || send_string(server_req, voice) < 0 || send_string(server_req, text) < 0)
+      snprintf(err, errlen, "tts: the speech server is gone");
+    else
+      rc = read_reply(server_reply, voice, pcm, nsamples, sample_rate, err, errlen);
+    pthread_mutex_unlock(&server_lock);
+    return rc;
+  }
+  pthread_mutex_unlock(&server_lock);
 
   int fds[2];
   if (pipe(fds) < 0) {
@@ -131,7 +251,16 @@ int vsc_local_speak(const char *text, const char *voice, double rate, int16_t **
     _exit(1);
   }
   close(fds[1]);
+  int rc = read_reply(fds[0], voice, pcm, nsamples, sample_rate, err, errlen);
+  close(fds[0]);
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+  }
+  return rc;
+}
 
+static int read_reply(int fd, const char *voice, int16_t **pcm, size_t *nsamples, int *sample_rate, char *err,
+                      size_t errlen) {
+  int fds[1] = {fd};
   int rc = -2;
   int32_t sr = 0;
   int16_t *buf = NULL;
@@ -195,9 +324,6 @@ int vsc_local_speak(const char *text, const char *voice, double rate, int16_t **
   }
 
 done:
-  close(fds[0]);
-  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-  }
   if (rc == 0) {
     *pcm = buf;
     *nsamples = n;
