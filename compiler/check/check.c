@@ -1086,8 +1086,10 @@ static void apply_setting(vsc_session *s, vsc_ast *st, vsc_video_spec *v, const 
       else v->fps = (int)f;
     }
   } else if (strcmp(k, "length") == 0) {
-    if (get_duration(&c, x, "length", &v->length) && in_range(&c, x, v->length, 0.1, 36000, "length", "s"))
+    if (get_duration(&c, x, "length", &v->length) && in_range(&c, x, v->length, 0.1, 36000, "length", "s")) {
       v->has_length = true;
+      v->length_node = st;
+    }
   } else if (strcmp(k, "aspect") == 0) {
     if (!expect(&c, x, V_RATIO, "aspect", "write an aspect as 16:9")) return;
     if (!(x->num > 0 && x->num2 > 0 && x->num <= 100 && x->num2 <= 100)) {
@@ -1220,7 +1222,11 @@ static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
       nscenes++;
     }
   }
-  if (preset) apply_preset(s, preset, v, seen, &nseen);
+  if (preset) {
+    apply_preset(s, preset, v, seen, &nseen);
+    /* A length that came from the preset is reported at the `preset` line the user wrote. */
+    if (v->length_node && v->length_node->src != vn->src) v->length_node = preset;
+  }
   if (v->has_aspect && fabs((double)v->width / v->height - v->aspect_w / v->aspect_h) > 0.01) {
     /* An aspect with no explicit size picks the size. */
     bool size_given = false;

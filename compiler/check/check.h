@@ -128,6 +128,7 @@ typedef struct {
   int width, height, fps;
   double length, budget;
   bool has_length, has_budget, has_aspect;
+  vsc_ast *length_node; /* the `length` setting (the video's or its preset's), for errors */
   double aspect_w, aspect_h;
   int quality; /* 0 draft, 1 final */
   long long seed;

@@ -504,7 +504,8 @@ static bool resolve_timeline(planner *p) {
     vsc_scene_spec *last = &v->scenes[v->nscenes - 1];
     char h[160];
     snprintf(h, sizeof h, "make one scene 'rest', or set 'length %gs'", t6(fixed));
-    ERR(v->src, v->node->kw, h, "scene durations add up to %gs but the video's length is %gs", t6(fixed), v->length);
+    vsc_ast *at = v->length_node ? v->length_node : v->node;
+    ERR(at->src, at->span, h, "scene durations add up to %gs but the video's length is %gs", t6(fixed), v->length);
     vsc_note(s->diags, last->src, last->node->name.span, "the last scene ends at %gs", t6(fixed));
     return false;
   }
