@@ -63,9 +63,28 @@ int cmd_ir(int argc, char **argv) {
     rc = load_ir(path, &ir);
     if (rc == VSC_EXIT_OK && validate && !canon) printf("%s: valid IR\n", path);
     else if (rc == VSC_EXIT_OK) rc = emit(ir, out);
+  } else if (json) {
+    /* For tools: on failure stdout is the diagnostics JSON; on success it is the IR, and any
+     * warnings go to stderr as JSON. */
+    vsc_compile_options opts = VSC_COMPILE_OPTIONS_INIT;
+    vsc_diag_list *diags = vsc_diag_list_new(20);
+    if (vsc_compile_file(&ir, path, &opts, diags) != 0) {
+      rc = cli_report(diags, true);
+      if (rc == VSC_EXIT_OK) rc = VSC_EXIT_CHECK;
+    } else {
+      if (vsc_diag_warning_count(diags)) {
+        json_t *w = vsc_diag_to_json(diags);
+        char *text = json_dumps(w, JSON_COMPACT);
+        fprintf(stderr, "%s\n", text);
+        free(text);
+        json_decref(w);
+      }
+      rc = emit(ir, out);
+    }
+    vsc_diag_list_free(diags);
   } else {
     vsc_compile_options opts = VSC_COMPILE_OPTIONS_INIT;
-    rc = cli_compile(&ir, path, json, 20, &opts);
+    rc = cli_compile(&ir, path, false, 20, &opts);
     if (rc == VSC_EXIT_OK) rc = emit(ir, out);
   }
   json_decref(ir);
