@@ -1237,6 +1237,22 @@ static int list_lines(reader *r, span *items, int max, span *head) {
   return n;
 }
 
+/* Ends the last of k items at the first of `enders` that closes a sentence (followed by a
+ * space, a newline or the end), and makes the head the text before the list (up to
+ * `list_start`) and after it. Returns k. */
+static int close_list(reader *r, span *items, int k, size_t list_start, const char *enders, span *head) {
+  for (size_t e = items[k - 1].a; e < items[k - 1].b; e++)
+    if (r->w[e] && strchr(enders, r->w[e]) && (e + 1 >= r->n || r->w[e + 1] == ' ' || r->w[e + 1] == '\n')) {
+      items[k - 1].b = e;
+      break;
+    }
+  head[0].a = 0;
+  head[0].b = list_start;
+  head[1].a = items[k - 1].b;
+  head[1].b = r->n;
+  return k;
+}
+
 /* "1) … 2) … 3) …" on one line. */
 static int inline_numbers(reader *r, span *items, int max, span *head) {
   size_t pos[VSC_PROMPT_MAX_SCENES + 2], body[VSC_PROMPT_MAX_SCENES + 2];
@@ -1265,16 +1281,7 @@ static int inline_numbers(reader *r, span *items, int max, span *head) {
     items[k].b = i + 1 < n ? pos[i + 1] : r->n;
   }
   /* The last item ends at its sentence. */
-  for (size_t e = items[k - 1].a; e < items[k - 1].b; e++)
-    if ((r->w[e] == '.' || r->w[e] == '\n') && (e + 1 >= r->n || r->w[e + 1] == ' ' || r->w[e + 1] == '\n')) {
-      items[k - 1].b = e;
-      break;
-    }
-  head[0].a = 0;
-  head[0].b = pos[0];
-  head[1].a = items[k - 1].b;
-  head[1].b = r->n;
-  return k;
+  return close_list(r, items, k, pos[0], ".\n", head);
 }
 
 static const char *const SEQ_START[] = {"first of all", "first", "firstly", "to start", "start with",
@@ -1331,16 +1338,7 @@ static int sequence_words(reader *r, span *items, int max, span *head, bool *tai
     k++;
   }
   /* The last clause ends at its sentence, so trailing facts stay in the head. */
-  for (size_t e = items[k - 1].a; e < items[k - 1].b; e++)
-    if ((r->w[e] == '.' || r->w[e] == '\n' || r->w[e] == '!') && (e + 1 >= r->n || r->w[e + 1] == ' ' || r->w[e + 1] == '\n')) {
-      items[k - 1].b = e;
-      break;
-    }
-  head[0].a = 0;
-  head[0].b = marks[0];
-  head[1].a = items[k - 1].b;
-  head[1].b = r->n;
-  return k;
+  return close_list(r, items, k, marks[0], ".\n!", head);
 }
 
 /* Sentences (". ", "! ", "? ", "; ", line breaks, "。"). */
