@@ -146,6 +146,8 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir) {
   case VSC_RUN_BUDGET: return VSC_EXIT_BUDGET;
   case VSC_RUN_INTERRUPTED: return VSC_EXIT_INTERRUPTED;
   case VSC_RUN_AUTH:
+  case VSC_RUN_UNSAFE:
+  case VSC_RUN_RATE:
   case VSC_RUN_FAILED: return VSC_EXIT_RUNTIME;
   }
   return VSC_EXIT_INTERNAL;

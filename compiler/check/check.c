@@ -427,7 +427,7 @@ static vsc_model_decl *check_model_decl(vsc_session *s, vsc_ast *m) {
         continue;
       }
       d->per = (vsc_price_unit)ui;
-      if (d->per == PRICE_GPU_SECOND) {
+      if (d->per == VSC_PRICE_GPU_SECOND) {
         if (st->nvals < 3)
           ERR(m->src, st->vals[1].span, "add 'estimate 30s': the expected run time", "a per gpu-second price needs an estimate");
         else
@@ -688,6 +688,7 @@ static void check_with(const eval_ctx *c, vsc_ast *w, vsc_scene_spec *sc) {
   }
   sc->with = obj;
   sc->with_node = w;
+  sc->with_src = c->src;
 }
 
 static bool still_file(const vsc_scene_spec *sc) {

@@ -21,7 +21,7 @@ typedef struct {
   json_t *deflt;   /* or NULL */
 } vsc_param_decl;
 
-typedef enum { PRICE_SECOND, PRICE_IMAGE, PRICE_RUN, PRICE_CHARACTER, PRICE_GPU_SECOND } vsc_price_unit;
+#include "vsc/vsc_price.h"
 
 typedef struct vsc_model_decl {
   const char *name, *ref; /* alias and "owner/name" */
@@ -36,7 +36,7 @@ typedef struct vsc_model_decl {
   int naspects;
   double price;
   vsc_price_unit per;
-  double gpu_estimate; /* seconds, for PRICE_GPU_SECOND */
+  double gpu_estimate; /* seconds, for VSC_PRICE_GPU_SECOND */
   const char *input_names[2][16]; /* generic field -> model input name */
   int ninputs;
   vsc_param_decl params[32];
@@ -87,6 +87,7 @@ typedef struct vsc_scene_spec {
   const char *klass;     /* explicit class, or NULL */
   vsc_ast *model_node;
   json_t *with;          /* checked model parameters (object) or NULL */
+  vsc_source *with_src;  /* the source whose text wrote `with` (file paths are relative to it) */
   vsc_ast *with_node;
   int tier;              /* -1 inherit, 0 draft, 1 final */
   bool has_seed;

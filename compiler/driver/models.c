@@ -14,7 +14,7 @@ static json_t *model_json(const vsc_model_decl *m) {
   json_object_set_new(o, "tier", json_string(m->tier));
   json_object_set_new(o, "price", json_real(m->price));
   json_object_set_new(o, "per", json_string(units[m->per]));
-  if (m->per == PRICE_GPU_SECOND) json_object_set_new(o, "estimate", json_real(m->gpu_estimate));
+  if (m->per == VSC_PRICE_GPU_SECOND) json_object_set_new(o, "estimate", json_real(m->gpu_estimate));
   if (m->priced) json_object_set_new(o, "priced", json_string(m->priced));
   if (m->version) json_object_set_new(o, "version", json_string(m->version));
   json_t *d = json_array();

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/util.h"
+#include "vsc/vsc_price.h"
 
 extern const char vsc_ir_schema_text[];
 
@@ -20,6 +21,11 @@ void vsc_ir_node_id(const json_t *node, char out[65]) {
   json_object_set(key, "op", json_object_get(node, "op"));
   json_object_set(key, "params", params ? params : json_object());
   json_object_set(key, "model", model ? model : json_null());
+  /* A paid node's resolved calls (model, version, input, price) are part of what it is: a
+   * version bump or a price change makes a new node, never a stale cache hit. */
+  json_t *call = json_object_get(node, "call"), *fallbacks = json_object_get(node, "fallbacks");
+  if (call) json_object_set(key, "call", call);
+  if (fallbacks) json_object_set(key, "fallbacks", fallbacks);
   char *text = json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(VSC_IR_REAL_PRECISION));
   vsc_util_sha256_hex(text ? text : "", text ? strlen(text) : 0, out);
   free(text);
@@ -108,6 +114,34 @@ static int check_params(const json_t *params, const char *path, const op_rule *r
   return 0;
 }
 
+/* A resolved provider call (docs/ir.md "call"). */
+static int check_call(const json_t *call, const char *path, size_t ninputs, char *err, size_t errlen) {
+  if (!json_is_object(call)) return fail(err, errlen, "%s: expected a call object", path);
+  if (field(call, path, "provider", T_STRING, false, err, errlen) || field(call, path, "model", T_STRING, false, err, errlen) ||
+      field(call, path, "input", T_OBJECT, false, err, errlen) || field(call, path, "price", T_OBJECT, false, err, errlen) ||
+      field(call, path, "output", T_STRING, false, err, errlen))
+    return -1;
+  const char *model = json_string_value(json_object_get(call, "model"));
+  if (!strchr(model, '/')) return fail(err, errlen, "%s.model: expected owner/name", path);
+  json_t *version = json_object_get(call, "version");
+  if (!json_is_null(version) && !json_is_string(version)) return fail(err, errlen, "%s.version: expected a version id or null", path);
+  const char *out = json_string_value(json_object_get(call, "output"));
+  if (strcmp(out, "video") && strcmp(out, "image") && strcmp(out, "audio"))
+    return fail(err, errlen, "%s.output: expected video, image or audio", path);
+  char perr[200];
+  vsc_price pr;
+  if (vsc_price_from_json(&pr, json_object_get(call, "price"), perr, sizeof perr) != 0)
+    return fail(err, errlen, "%s.price%s", path, perr);
+  const char *k;
+  json_t *v;
+  json_object_foreach(json_object_get(call, "input"), k, v) {
+    json_t *ref = json_object_get(v, "$input");
+    if (json_is_object(v) && ref && (!json_is_integer(ref) || json_integer_value(ref) < 0 || (size_t)json_integer_value(ref) >= ninputs))
+      return fail(err, errlen, "%s.input.%s.$input: not the index of one of the node's inputs", path, k);
+  }
+  return 0;
+}
+
 int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
   if (!json_is_object(ir)) return fail(err, errlen, "$: expected an object");
   json_t *format = json_object_get(ir, "format");
@@ -149,7 +183,8 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
     if (field(node, path, "id", T_STRING, false, err, errlen) || field(node, path, "op", T_STRING, false, err, errlen) ||
         field(node, path, "inputs", T_ARRAY, false, err, errlen) || field(node, path, "params", T_OBJECT, false, err, errlen) ||
         field(node, path, "model", T_STRING, true, err, errlen) || field(node, path, "fallbacks", T_ARRAY, true, err, errlen) ||
-        field(node, path, "retry", T_OBJECT, true, err, errlen) || field(node, path, "cost", T_OBJECT, true, err, errlen)) {
+        field(node, path, "retry", T_OBJECT, true, err, errlen) || field(node, path, "cost", T_OBJECT, true, err, errlen) ||
+        field(node, path, "call", T_OBJECT, true, err, errlen)) {
       rc = -1;
       break;
     }
@@ -161,12 +196,33 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
       rc = fail(err, errlen, "%s.op: unknown op \"%s\"", path, op);
       break;
     }
-    char ppath[80];
+    char ppath[128];
     snprintf(ppath, sizeof ppath, "%s.params", path);
     if (check_params(json_object_get(node, "params"), ppath, rule, err, errlen)) {
       rc = -1;
       break;
     }
+    size_t nin = json_array_size(json_object_get(node, "inputs"));
+    json_t *call = json_object_get(node, "call");
+    if (call) {
+      snprintf(ppath, sizeof ppath, "%s.call", path);
+      if (check_call(call, ppath, nin, err, errlen)) {
+        rc = -1;
+        break;
+      }
+      const char *model = json_string_value(json_object_get(node, "model"));
+      if (!model || strcmp(model, json_string_value(json_object_get(call, "model"))) != 0) {
+        rc = fail(err, errlen, "%s.call.model: is not the node's model", path);
+        break;
+      }
+    }
+    json_t *fb;
+    size_t fi;
+    json_array_foreach(json_object_get(node, "fallbacks"), fi, fb) {
+      snprintf(ppath, sizeof ppath, "%s.fallbacks[%zu]", path, fi);
+      if ((rc = check_call(fb, ppath, nin, err, errlen)) != 0) break;
+    }
+    if (rc) break;
     json_t *cost = json_object_get(node, "cost");
     if (cost) {
       snprintf(ppath, sizeof ppath, "%s.cost", path);

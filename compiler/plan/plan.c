@@ -5,9 +5,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "driver/lock.h"
 #include "ir/ir.h"
+#include "plan/call.h"
 #include "vsc/vsc_audio.h"
 #include "vsc/vsc_local.h"
 
@@ -32,9 +34,9 @@ static const char *src_of(vsc_session *s, vsc_source *src, vsc_span span) {
   return vsc_arena_printf(s->arena, "%s:%u:%u", src->name, line, col);
 }
 
-/* Appends a node; steals `params`. Returns the node's id (owned by the node). */
-static const char *add_node(planner *p, const char *op, json_t *params, const char *model,
-                            const char *const *inputs, int ninputs, const char *scene, const char *src) {
+/* A node not yet in the graph; steals `params`. commit_node gives it its id. */
+static json_t *new_node(const char *op, json_t *params, const char *model, const char *const *inputs,
+                        int ninputs, const char *scene, const char *src) {
   json_t *n = json_object();
   json_t *in = json_array();
   for (int i = 0; i < ninputs; i++) json_array_append_new(in, json_string(inputs[i]));
@@ -44,9 +46,14 @@ static const char *add_node(planner *p, const char *op, json_t *params, const ch
   if (model) json_object_set_new(n, "model", json_string(model));
   if (scene) json_object_set_new(n, "scene", json_string(scene));
   if (src) json_object_set_new(n, "src", json_string(src));
+  return n;
+}
+
+/* Hashes a new node and appends it (steals it). The same work twice (two scenes using one
+ * file) is one node: ids are content. Returns the node's id (owned by the graph). */
+static const char *commit_node(planner *p, json_t *n) {
   char id[65];
   vsc_ir_node_id(n, id);
-  /* The same work twice (two scenes using one file) is one node: ids are content. */
   json_t *existing = json_object_get(p->by_id, id);
   if (existing) {
     json_decref(n);
@@ -60,8 +67,11 @@ static const char *add_node(planner *p, const char *op, json_t *params, const ch
   return json_string_value(json_object_get(n, "id"));
 }
 
-/* The node add_node made or found last. */
-static json_t *last_node(planner *p) { return p->last; }
+static const char *add_node(planner *p, const char *op, json_t *params, const char *model,
+                            const char *const *inputs, int ninputs, const char *scene, const char *src) {
+  return commit_node(p, new_node(op, params, model, inputs, ninputs, scene, src));
+}
+
 
 static void set_cost(json_t *node, double estimate, double max) {
   json_t *c = json_object();
@@ -102,39 +112,12 @@ static bool model_supports_aspect(const vsc_model_decl *m, int w, int h) {
   return false;
 }
 
-/* The length the model is asked for: the nearest it can make that is not shorter. */
-static double model_duration(const vsc_model_decl *m, double need) {
-  if (m->dur_range) {
-    double d = ceil(need - 1e-6);
-    if (d < m->dur_min) d = m->dur_min;
-    if (d > m->dur_max) d = m->dur_max;
-    return d;
-  }
-  if (m->ndurations) {
-    double best = -1, longest = 0;
-    for (int i = 0; i < m->ndurations; i++) {
-      if (m->durations[i] > longest) longest = m->durations[i];
-      if (m->durations[i] >= need - 1e-6 && (best < 0 || m->durations[i] < best)) best = m->durations[i];
-    }
-    return best > 0 ? best : longest;
-  }
-  return ceil(need - 1e-6);
-}
-
+/* Expected price of one call of m (for choosing between models). */
 static double model_cost(const vsc_model_decl *m, double seconds, size_t characters) {
-  switch (m->per) {
-  case PRICE_SECOND: return m->price * seconds;
-  case PRICE_IMAGE: case PRICE_RUN: return m->price;
-  case PRICE_CHARACTER: return m->price * (double)characters;
-  case PRICE_GPU_SECOND: return m->price * m->gpu_estimate;
-  }
-  return 0;
-}
-
-/* Worst case: a GPU-time price can run long; everything else is known in advance. */
-static double model_cost_max(const vsc_model_decl *m, double seconds, size_t characters) {
-  double c = model_cost(m, seconds, characters);
-  return m->per == PRICE_GPU_SECOND ? 2 * c : c;
+  vsc_call_need need = {.seconds = seconds, .characters = characters};
+  vsc_price pr;
+  vsc_call_price(&pr, m, &need);
+  return pr.estimate;
 }
 
 typedef struct {
@@ -158,9 +141,9 @@ static const vsc_model_decl *choose_model(planner *p, const model_need *need) {
     /* Must make the frame; should make the whole shot; should be of the tier. */
     int rank = 0;
     if (!model_supports_aspect(m, p->v->width, p->v->height)) rank += 4;
-    if (need->seconds > 0 && model_duration(m, need->seconds) < need->seconds - 1e-6) rank += 2;
+    if (need->seconds > 0 && vsc_call_duration(m, need->seconds) < need->seconds - 1e-6) rank += 2;
     if ((strcmp(m->tier, "final") == 0) != need->final) rank += 1;
-    double cost = model_cost(m, model_duration(m, need->seconds), need->characters);
+    double cost = model_cost(m, need->seconds, need->characters);
     if (!best || rank < best_rank || (rank == best_rank && cost < best_cost)) {
       best = m;
       best_rank = rank;
@@ -170,14 +153,46 @@ static const vsc_model_decl *choose_model(planner *p, const model_need *need) {
   return best && best_rank < 4 ? best : NULL;
 }
 
-static void fallbacks_json(planner *p, json_t *node, const vsc_model_decl *m) {
-  if (!m->nfallbacks) return;
-  json_t *arr = json_array();
-  for (int i = 0; i < m->nfallbacks; i++) {
-    const vsc_model_decl *f = m->fallbacks[i] ? vsc_check_find_model(p->s, m->fallbacks[i]) : NULL;
-    if (f) json_array_append_new(arr, json_string(f->ref));
+/* The version a model runs at: the lock's (vsc models pull) or else the registry's; NULL
+ * floats (the provider runs its latest). A lock that disagrees with the registry wins, with a
+ * warning at the scene that uses the model. */
+static const char *pinned_version(planner *p, const vsc_model_decl *m, vsc_scene_spec *sc) {
+  vsc_session *s = p->s;
+  vsc_lock_entry lk;
+  char lerr[4400];
+  const char *version = m->version;
+  if (vsc_lock_find(&lk, s->root_dir, m->ref, lerr, sizeof lerr) > 0) {
+    if (lk.version[0]) {
+      if (m->version && strcmp(m->version, lk.version) != 0 && sc && sc->node)
+        vsc_warning(s->diags, sc->src, sc->model_node ? sc->model_node->kw : sc->node->kw,
+                    "'vsc models pull' refreshes the lock; or update the registry's 'version'",
+                    "'%s' is locked at version %.12s in %s, but the registry pins %.12s; the lock wins",
+                    m->ref, lk.version, lk.path, m->version);
+      version = vsc_arena_strdup(s->arena, lk.version);
+    }
+    vsc_lock_entry_clear(&lk);
   }
-  json_object_set_new(node, "fallbacks", arr);
+  return version;
+}
+
+/* Sets the node's call (model m), its cost, retry policy and fallbacks resolved the same way;
+ * then gives the node its id. Returns the node's cost rule. */
+static vsc_price resolve_calls(planner *p, json_t *node, const vsc_model_decl *m, vsc_call_need *need,
+                               vsc_scene_spec *sc) {
+  vsc_price pr;
+  vsc_call_price(&pr, m, need);
+  json_object_set_new(node, "call", vsc_call_json(m, need, pinned_version(p, m, sc)));
+  set_cost(node, pr.estimate, pr.max);
+  set_retry(node);
+  if (m->nfallbacks) {
+    json_t *arr = json_array();
+    for (int i = 0; i < m->nfallbacks; i++) {
+      const vsc_model_decl *f = m->fallbacks[i] ? vsc_check_find_model(p->s, m->fallbacks[i]) : NULL;
+      if (f) json_array_append_new(arr, vsc_call_json(f, need, pinned_version(p, f, sc)));
+    }
+    json_object_set_new(node, "fallbacks", arr);
+  }
+  return pr;
 }
 
 /* Checks `with { … }` against the model's parameter schema: the registry's `param` lines and,
@@ -603,6 +618,45 @@ typedef struct {
   const char *model;
 } scene_source;
 
+static const char *asset_node(planner *p, const char *path, const char *rel, const char *media, vsc_source *src,
+                              vsc_span span, const char *scene);
+
+/* The media kind of a file by its name, for `asset` nodes of file parameters. */
+static const char *file_media(const char *path) {
+  const char *dot = strrchr(path, '.');
+  static const char *const kinds[][2] = {
+      {".png", "image"}, {".jpg", "image"}, {".jpeg", "image"}, {".webp", "image"}, {".gif", "image"},
+      {".mp4", "video"}, {".mov", "video"}, {".webm", "video"}, {".mp3", "audio"}, {".wav", "audio"},
+      {".m4a", "audio"}, {".ogg", "audio"}, {".flac", "audio"}};
+  for (size_t i = 0; dot && i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strcasecmp(dot, kinds[i][0]) == 0) return kinds[i][1];
+  return "file";
+}
+
+/* `with` parameters of type file become asset nodes (hashed by content into the node id);
+ * their paths are relative to the file whose text wrote them. Appends their ids to inputs
+ * and maps each parameter to its input index in *files. */
+static void file_params(planner *p, vsc_scene_spec *sc, const vsc_model_decl *m, const char **inputs, int *ninputs,
+                        json_t *files) {
+  vsc_session *s = p->s;
+  for (int i = 0; sc->with && i < m->nparams && *ninputs < 8; i++) {
+    const vsc_param_decl *pd = &m->params[i];
+    const char *rel = json_string_value(json_object_get(sc->with, pd->name));
+    if (!pd->type || strcmp(pd->type, "file") != 0 || !rel) continue;
+    if (strstr(rel, "://") || strncmp(rel, "data:", 5) == 0) continue; /* a URL goes as it is */
+    vsc_ast *a = sc->with_node->body.head;
+    while (a && strcmp(a->name.str, pd->name) != 0) a = a->next;
+    vsc_source *wsrc = sc->with_src ? sc->with_src : sc->src;
+    const char *slash = strrchr(wsrc->name, '/');
+    const char *path = rel[0] == '/' || !slash ? rel
+                       : vsc_arena_printf(s->arena, "%.*s/%s", (int)(slash - wsrc->name), wsrc->name, rel);
+    const char *id = asset_node(p, path, rel, file_media(path), wsrc, a ? a->vals[0].span : sc->with_node->kw, sc->name);
+    if (!id) continue;
+    json_object_set_new(files, pd->name, json_integer(*ninputs));
+    inputs[(*ninputs)++] = id;
+  }
+}
+
 static const char *generate_node(planner *p, vsc_scene_spec *sc, const char *kind, const char *prompt,
                                  const vsc_model_decl *m, double seconds, const char *image_id, double *cost,
                                  double *cost_max) {
@@ -623,22 +677,22 @@ static const char *generate_node(planner *p, vsc_scene_spec *sc, const char *kin
     json_object_set_new(params, "camera", json_string(sc->camera ? sc->camera : "static"));
   }
   if (image_id) json_object_set_new(params, "image", json_integer(0));
-  json_object_set_new(params, "input", sc->with && m == sc->model ? json_deep_copy(sc->with)
-                                        : sc->with && !sc->model ? json_deep_copy(sc->with)
-                                                                 : json_object());
-  const char *inputs[1] = {image_id};
-  const char *id = add_node(p, "generate", params, m ? m->ref : NULL, inputs, image_id ? 1 : 0, sc->name,
-                            src_of(p->s, sc->src, sc->shot_node ? sc->shot_node->kw : sc->node->kw));
-  json_t *node = last_node(p);
+  const json_t *with = sc->with && (m == sc->model || !sc->model) ? sc->with : NULL;
+  json_object_set_new(params, "input", with ? json_deep_copy(with) : json_object());
+  const char *inputs[9] = {image_id};
+  int ninputs = image_id ? 1 : 0;
+  json_t *files = json_object();
+  if (m && with) file_params(p, sc, m, inputs, &ninputs, files);
+  json_t *node = new_node("generate", params, m ? m->ref : NULL, inputs, ninputs, sc->name,
+                          src_of(p->s, sc->src, sc->shot_node ? sc->shot_node->kw : sc->node->kw));
   if (m) {
-    double c = model_cost(m, seconds, 0), cm = model_cost_max(m, seconds, 0);
-    set_cost(node, c, cm);
-    set_retry(node);
-    fallbacks_json(p, node, m);
-    *cost += c;
-    *cost_max += cm;
+    vsc_call_need need = {.params = params, .with = with, .with_model = m, .files = files, .seconds = seconds};
+    vsc_price pr = resolve_calls(p, node, m, &need, sc);
+    *cost += pr.estimate;
+    *cost_max += pr.max;
   }
-  return id;
+  json_decref(files);
+  return commit_node(p, node);
 }
 
 static const char *asset_node(planner *p, const char *path, const char *rel, const char *media, vsc_source *src,
@@ -705,7 +759,7 @@ static scene_source plan_shot(planner *p, vsc_scene_spec *sc, double shot_len) {
     const vsc_model_decl *m = pick(p, sc, klass, shot_len, 0, true);
     if (!m) return src;
     check_params(p, sc, m);
-    double gen = model_duration(m, shot_len);
+    double gen = vsc_call_duration(m, shot_len);
     if (gen - shot_len >= 1.0)
       vsc_warning(s->diags, sc->src, sc->shot_node->kw, NULL,
                   "scene '%s' needs %gs of video; '%s' makes %gs, so the clip is trimmed", sc->name, t6(shot_len), m->ref, gen);
@@ -840,26 +894,23 @@ static const char *segment_node(planner *p, const char *kind, int f0, int f1, co
 }
 
 static const char *tts_node(planner *p, const vsc_voice_spec *vo, vsc_scene_spec *sc, double *cost, double *cost_max) {
-  vsc_video_spec *v = p->v;
   vsc_scene_spec dummy = {.name = "voice-over", .tier = -1};
-  const vsc_model_decl *m = pick(p, sc ? sc : &dummy, "tts", 0, strlen(vo->text ? vo->text : ""), false);
-  (void)v;
+  const char *text = vo->text ? vo->text : "";
+  size_t chars = vsc_utf8_length(text);
+  const vsc_model_decl *m = pick(p, sc ? sc : &dummy, "tts", 0, chars, false);
   json_t *params = json_object();
-  json_object_set_new(params, "text", json_string(vo->text ? vo->text : ""));
+  json_object_set_new(params, "text", json_string(text));
   json_object_set_new(params, "voice", json_string(vo->voice));
   json_object_set_new(params, "rate", json_real(1.0));
-  const char *id = add_node(p, "tts", params, m ? m->ref : NULL, NULL, 0, sc ? sc->name : NULL,
-                            src_of(p->s, vo->node->src, vo->node->kw));
+  json_t *node = new_node("tts", params, m ? m->ref : NULL, NULL, 0, sc ? sc->name : NULL,
+                          src_of(p->s, vo->node->src, vo->node->kw));
   if (m) {
-    size_t chars = strlen(vo->text ? vo->text : "");
-    double c = model_cost(m, (double)chars / 15.0, chars), cm = model_cost_max(m, (double)chars / 15.0, chars);
-    set_cost(last_node(p), c, cm);
-    set_retry(last_node(p));
-    fallbacks_json(p, last_node(p), m);
-    *cost += c;
-    *cost_max += cm;
+    vsc_call_need need = {.params = params, .characters = chars};
+    vsc_price pr = resolve_calls(p, node, m, &need, sc);
+    *cost += pr.estimate;
+    *cost_max += pr.max;
   }
-  return id;
+  return commit_node(p, node);
 }
 
 /* "bar:beat" of a time on the grid (1-based; fractional off the grid). */
@@ -965,15 +1016,14 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
       json_object_set_new(params, "tempo", json_real(mu->tempo));
       json_object_set_new(params, "seed", json_integer(v->seed));
       json_object_set_new(params, "input", json_object());
-      mid = add_node(p, "generate", params, m ? m->ref : NULL, NULL, 0, NULL, src_of(s, mu->node->src, mu->node->kw));
+      json_t *node = new_node("generate", params, m ? m->ref : NULL, NULL, 0, NULL, src_of(s, mu->node->src, mu->node->kw));
       if (m) {
-        double c = model_cost(m, ceil(v->length), 0), cm = model_cost_max(m, ceil(v->length), 0);
-        set_cost(last_node(p), c, cm);
-        set_retry(last_node(p));
-        fallbacks_json(p, last_node(p), m);
-        extra_cost += c;
-        extra_max += cm;
+        vsc_call_need need = {.params = params, .seconds = ceil(v->length)};
+        vsc_price pr = resolve_calls(p, node, m, &need, NULL);
+        extra_cost += pr.estimate;
+        extra_max += pr.max;
       }
+      mid = commit_node(p, node);
     } else if (mu->path) {
       mid = asset_node(p, mu->path, mu->rel, "audio", mu->node->src, mu->node->vals[0].span, NULL);
     }

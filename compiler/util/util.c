@@ -232,3 +232,10 @@ const char *vsc_closest(const char *word, const char *const *candidates, size_t 
 }
 
 double vsc_round_us(double t) { return round(t * 1e6) / 1e6; }
+
+size_t vsc_utf8_length(const char *s) {
+  size_t n = 0;
+  for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+    if ((*c & 0xC0) != 0x80) n++;
+  return n;
+}

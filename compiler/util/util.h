@@ -47,5 +47,7 @@ const char *vsc_closest(const char *word, const char *const *candidates, size_t 
 
 /* Rounds to the microsecond, so times print the same everywhere. */
 double vsc_round_us(double t);
+/* Characters (code points) of a UTF-8 string: what per-character prices count. */
+size_t vsc_utf8_length(const char *s);
 
 #endif

@@ -159,7 +159,7 @@ json_t *vsc_journal_open_calls(const json_t *records) {
     if (!t || !call) continue;
     if (strcmp(t, "intent") == 0) {
       static const char *const keep[] = {"build", "node", "key", "scene", "model",
-                                         "provider", "estimate", "reserved"};
+                                         "provider", "estimate", "reserved", "time"};
       json_t *c = json_object();
       json_object_set_new(c, "call", json_string(call));
       for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) {

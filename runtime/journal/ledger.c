@@ -62,6 +62,10 @@ json_t *vsc_ledger_build(const json_t *records) {
     } else if (strcmp(t, "left") == 0 && str(rec, "call")) {
       json_t *c = json_object_get(calls, str(rec, "call"));
       if (c) json_object_set_new(c, "outcome", json_string("left running"));
+      if (c && json_is_true(json_object_get(rec, "cost_known"))) { /* paid, output not stored */
+        set_if(c, "cost", rec, "cost");
+        set_if(c, "cost_known", rec, "cost_known");
+      }
     } else if (strcmp(t, "done") == 0 && str(rec, "call")) {
       json_t *c = json_object_get(calls, str(rec, "call"));
       if (!c) continue;
@@ -86,7 +90,8 @@ json_t *vsc_ledger_build(const json_t *records) {
     json_array_foreach(json_object_get(nb, "calls"), k, c) {
       double cost = json_number_value(json_object_get(c, "cost"));
       const char *outcome = str(c, "outcome");
-      bool open = outcome && (strcmp(outcome, "open") == 0 || strcmp(outcome, "left running") == 0);
+      bool known = json_is_true(json_object_get(c, "cost_known"));
+      bool open = outcome && (strcmp(outcome, "open") == 0 || (strcmp(outcome, "left running") == 0 && !known));
       if (open || !json_is_true(json_object_get(c, "cost_known"))) {
         /* Not known: count the reserved worst case as possibly spent. */
         double r = open ? json_number_value(json_object_get(c, "reserved")) : cost;

@@ -6,6 +6,7 @@
 ** a prediction started by a process that was killed keeps running and finishes at
 ** created + latency, whoever polls it then.
 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -132,15 +133,6 @@ static json_t *pick(const json_t *rule, const json_t *cfg, const char *k) {
   return v ? v : json_object_get(cfg, k);
 }
 
-static int tp_quote(vsc_provider *base, const vsc_pred_request *req, double *estimate,
-                    double *max) {
-  tprov *p = (tprov *)base;
-  json_t *price = json_object_get(json_object_get(p->cfg, "price"), req->model);
-  if (!json_is_object(price)) return -1;
-  *estimate = num(price, "estimate", 0);
-  *max = num(price, "max", *estimate);
-  return 0;
-}
 
 static tpred *new_pred(tprov *p, const vsc_pred_request *req) {
   tpred *pr = calloc(1, sizeof *pr);
@@ -220,10 +212,54 @@ static int tp_start(vsc_provider *base, vsc_pred **out, const vsc_pred_request *
   return 0;
 }
 
+/* The server-side prediction a lost create made: same node and model, created since the
+ * intent, not one of the ids already known. Copies its id into found[24]; 0 or -1. */
+static int find_lost(const tprov *p, const vsc_pred_request *req, double since, char found[24]) {
+  DIR *d = opendir(p->state);
+  if (!d) return -1;
+  struct dirent *e;
+  int rc = -1;
+  while ((e = readdir(d)) != NULL) {
+    size_t l = strlen(e->d_name);
+    if (l < 6 || l > 40 || strcmp(e->d_name + l - 5, ".json") != 0) continue;
+    char id[48];
+    snprintf(id, sizeof id, "%.*s", (int)(l - 5), e->d_name);
+    bool known = false;
+    for (size_t k = 0; k < req->nknown; k++) known |= strcmp(req->known[k], id) == 0;
+    char path[4200];
+    state_path(p, id, path, sizeof path);
+    json_t *srv = known ? NULL : json_load_file(path, 0, NULL);
+    const char *node = json_string_value(json_object_get(srv, "node"));
+    const char *model = json_string_value(json_object_get(srv, "model"));
+    if (node && model && strcmp(node, req->node_id) == 0 && strcmp(model, req->model) == 0 &&
+        num(srv, "created", 0) >= since - 60 && strlen(id) < 24) {
+      snprintf(found, 24, "%s", id);
+      rc = 0;
+    }
+    json_decref(srv);
+  }
+  closedir(d);
+  return rc;
+}
+
 static int tp_reattach(vsc_provider *base, vsc_pred **out, const vsc_pred_request *req,
-                       const char *id, vsc_op_error *err) {
+                       const char *id, double since, vsc_op_error *err) {
   tprov *p = (tprov *)base;
   *out = NULL;
+  char found[24];
+  if (!id) {
+    log_call(p, "search", req->node_id, req->model, 0, NULL);
+    if (find_lost(p, req, since, found) != 0) {
+      tpred *pr = new_pred(p, req);
+      if (!pr) return vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
+      pr->st.state = VSC_PRED_FAILED;
+      pr->st.cost = 0;
+      vsc_op_fail(&pr->st.err, VSC_FAIL_ABSENT, "the call was never created");
+      *out = (vsc_pred *)pr;
+      return 0;
+    }
+    id = found;
+  }
   log_call(p, "reattach", req->node_id, req->model, 0, id);
   char path[4200];
   state_path(p, id, path, sizeof path);
@@ -400,7 +436,7 @@ static void tp_destroy(vsc_provider *base) {
 }
 
 static const vsc_provider_vt test_vt = {
-    "test",     tp_quote,  tp_start,   tp_reattach, tp_step,
+    "test",     tp_start,   tp_reattach, tp_step,
     tp_wakeup,  tp_status, tp_cancel,  tp_release,  tp_destroy,
 };
 

@@ -25,12 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "progress.h"
 #include "sched.h"
+#include "vsc/vsc_price.h"
 
 typedef enum { N_IDLE, N_WAIT, N_READY, N_CPU, N_REMOTE, N_BACKOFF, N_DONE, N_FAILED, N_SKIPPED } nstate;
 
@@ -56,7 +58,12 @@ typedef struct {
   char path[4096];         /* output object once done */
   /* remote calls */
   const char *models[MAX_MODELS];
+  const json_t *calls[MAX_MODELS]; /* the resolved call of each model (node.call, fallbacks) */
   int nmodels, mi, attempt, attempts;
+  char **known;            /* prediction ids journaled for this node (owned) */
+  size_t nknown;
+  bool search;             /* an earlier run's create was in flight when it died: find it */
+  double search_since;     /* epoch seconds of that intent */
   double backoff, backoff_until;
   vsc_pred *pred;
   char **inpaths;          /* input files of the request (owned) */
@@ -127,6 +134,8 @@ void vsc_run_install_signals(void) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  /* A closed terminal or a dropped ssh session: stop like Ctrl-C, predictions journaled. */
+  sigaction(SIGHUP, &sa, NULL);
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -200,8 +209,12 @@ static void draw_status(run_t *r, bool force) {
 
 /* ---- journal ------------------------------------------------------------------------ */
 
-static void journal(run_t *r, json_t *rec) {
+/* Appends a record (steals it). A journal that cannot be written stops all new spending:
+ * money must never move without its record. Returns 0 or -1. */
+static void stop_unsafe(run_t *r, const char *why);
+static int journal(run_t *r, json_t *rec) {
   char err[256];
+  int rc = 0;
   if (!r->build_logged) {
     r->build_logged = true;
     const char *plan = jstr(json_object_get(r->ir, "outputs"), "video");
@@ -209,13 +222,20 @@ static void journal(run_t *r, json_t *rec) {
                           plan, "provider", r->remote_name ? r->remote_name : "local", "pid",
                           (int)getpid());
     json_object_set_new(b, "budget", r->budget.limit >= 0 ? json_real(r->budget.limit) : json_null());
-    if (vsc_journal_append(r->journal, b, err, sizeof err) != 0) warn(r, "%s", err);
+    if (vsc_journal_append(r->journal, b, err, sizeof err) != 0) {
+      stop_unsafe(r, err);
+      rc = -1;
+    }
     json_decref(b);
   }
   json_object_set_new(rec, "build", json_string(r->build));
-  if (vsc_journal_write(r->journal, rec, !r->batching, err, sizeof err) != 0) warn(r, "%s", err);
+  if (vsc_journal_write(r->journal, rec, !r->batching, err, sizeof err) != 0) {
+    stop_unsafe(r, err);
+    rc = -1;
+  }
   if (r->batching) r->dirty = true;
   json_decref(rec);
+  return rc;
 }
 
 /* Ends a batch: one fsync for every record written since it began. */
@@ -224,7 +244,40 @@ static void journal_flush(run_t *r) {
   if (!r->dirty) return;
   r->dirty = false;
   char err[256];
-  if (vsc_journal_sync(r->journal, err, sizeof err) != 0) warn(r, "%s", err);
+  if (vsc_journal_sync(r->journal, err, sizeof err) != 0) stop_unsafe(r, err);
+}
+
+static void stop_unsafe(run_t *r, const char *why) {
+  if (r->status == VSC_RUN_UNSAFE) return;
+  warn(r, "%s: stopping before anything more is spent (nothing paid is lost: the next build "
+          "takes up what was started)", why);
+  r->stop_new = true;
+  r->status = VSC_RUN_UNSAFE;
+}
+
+/* The cache must be able to take a paid output before the call is made. */
+static bool cache_has_room(run_t *r) {
+  struct statvfs sv;
+  const char *env = getenv("VSC_CACHE_MIN_FREE");
+  double need = env && *env ? atof(env) : 64.0 * 1024 * 1024;
+  if (statvfs(r->cache_dir, &sv) != 0) return true; /* cannot tell: the write will */
+  double avail = (double)sv.f_bavail * (double)sv.f_frsize;
+  if (avail >= need) return true;
+  char why[4300];
+  snprintf(why, sizeof why, "cache %s: only %.1f MiB free (at least %.0f MiB needed for paid outputs)",
+           r->cache_dir, avail / 1048576.0, need / 1048576.0);
+  stop_unsafe(r, why);
+  return false;
+}
+
+/* Remembers a prediction id of node n (a lost create is never matched to one of these). */
+static void add_known(snode *n, const char *id) {
+  for (size_t k = 0; k < n->nknown; k++)
+    if (strcmp(n->known[k], id) == 0) return;
+  char **nk = realloc(n->known, (n->nknown + 1) * sizeof *nk);
+  if (!nk) return;
+  n->known = nk;
+  n->known[n->nknown++] = strdup(id);
 }
 
 /* ---- node helpers -------------------------------------------------------------------- */
@@ -505,6 +558,21 @@ static void remote_failed(run_t *r, int i, const vsc_op_error *err) {
     node_failed(r, i, "interrupted");
     return;
   }
+  if (err->kind == VSC_FAIL_RATE) { /* per account: another model would be throttled too */
+    r->stop_new = true;
+    if (r->status == VSC_RUN_OK || r->status == VSC_RUN_PARTIAL) r->status = VSC_RUN_RATE;
+    node_failed(r, i, why);
+    return;
+  }
+  if (err->kind == VSC_FAIL_DISK) {
+    stop_unsafe(r, why);
+    node_failed(r, i, why);
+    return;
+  }
+  if (err->kind == VSC_FAIL_UNRESOLVED) { /* no new money for it: the next build re-attaches */
+    degrade(r, i, why);
+    return;
+  }
   if (r->stop_new) {
     node_failed(r, i, why);
     return;
@@ -569,6 +637,9 @@ static void fill_request(run_t *r, snode *n, vsc_pred_request *req, bool with_in
   req->node = n->node;
   req->node_id = n->id;
   req->model = n->models[n->mi];
+  req->call = n->calls[n->mi];
+  req->known = (const char *const *)n->known;
+  req->nknown = n->nknown;
   if (with_inputs && !n->inpaths && n->nin) {
     n->inpaths = calloc(n->nin, sizeof *n->inpaths);
     for (size_t k = 0; k < n->nin; k++) n->inpaths[k] = strdup(r->n[n->in[k]].path);
@@ -600,24 +671,37 @@ static int prepare_remote(run_t *r, int i) {
   vsc_cache_tmp_path(r->cache, n->ekey, node_ext(n->node, eb), n->tmp, sizeof n->tmp);
   vsc_pred_request req;
   fill_request(r, n, &req, true);
-  double est = -1, max = -1;
-  if (!r->remote->vt->quote || r->remote->vt->quote(r->remote, &req, &est, &max) != 0) {
-    /* The IR prices the node's call; a fallback without a quote is reserved at the same
-     * worst case (the IR carries no per-fallback price). */
+  /* The IR's price rule of this attempt's call is what is reserved (the same rule the plan
+   * showed and the provider charges); a node without a call is reserved at its cost. */
+  double est, max;
+  vsc_price pr;
+  char perr[200];
+  if (req.call && vsc_price_from_json(&pr, json_object_get(req.call, "price"), perr, sizeof perr) == 0) {
+    est = pr.estimate;
+    max = pr.max;
+  } else {
     const json_t *cost = json_object_get(n->node, "cost");
     est = json_number_value(json_object_get(cost, "estimate"));
     max = json_is_number(json_object_get(cost, "max")) ? json_number_value(json_object_get(cost, "max")) : est;
   }
   if (max < est) max = est;
+  if (!n->search && !cache_has_room(r)) {
+    node_failed(r, i, "not started: the cache has no room for its output");
+    return 1;
+  }
   if (vsc_budget_reserve(&r->budget, max) != 0) return 0;
   n->reserved = max;
   n->estimate = est;
   n->used_model = req.model;
   snprintf(n->call, sizeof n->call, "%s.%lu", r->build, ++r->seq);
-  journal(r, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:i, s:f, s:f}", "t", "intent", "call",
-                       n->call, "node", n->id, "key", n->ekey, "scene", n->scene, "model",
-                       req.model, "provider", r->remote->vt->name, "attempt", n->attempt,
-                       "estimate", est, "reserved", max));
+  if (journal(r, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:i, s:f, s:f}", "t", "intent", "call",
+                           n->call, "node", n->id, "key", n->ekey, "scene", n->scene, "model",
+                           req.model, "provider", r->remote->vt->name, "attempt", n->attempt,
+                           "estimate", est, "reserved", max)) != 0) {
+    vsc_budget_settle(&r->budget, max, 0);
+    node_failed(r, i, "not started: its intent could not be journaled");
+    return 1;
+  }
   return 2;
 }
 
@@ -661,20 +745,25 @@ static void reattach_remote(run_t *r, int i) {
   char eb[12];
   vsc_cache_tmp_path(r->cache, n->ekey, node_ext(n->node, eb), n->tmp, sizeof n->tmp);
   vsc_pred_request req;
-  fill_request(r, n, &req, false);
+  /* A search rebuilds the lost create's exact input, so it needs the input files. */
+  fill_request(r, n, &req, n->search);
   n->reserved = n->reattach_reserved;
   /* Already committed by the earlier run: counted, never refused. */
   r->budget.reserved += n->reserved;
   snprintf(n->call, sizeof n->call, "%s", n->reattach_call);
   snprintf(n->prediction, sizeof n->prediction, "%s", n->reattach_id);
   n->used_model = req.model;
-  n->id_logged = true;
+  n->id_logged = !n->search;
   n->t0 = vsc_sched_now();
-  journal(r, json_pack("{s:s, s:s, s:s, s:s}", "t", "reattach", "call", n->call, "prediction",
-                       n->reattach_id, "node", n->id));
+  if (n->search)
+    journal(r, json_pack("{s:s, s:s, s:s}", "t", "search", "call", n->call, "node", n->id));
+  else
+    journal(r, json_pack("{s:s, s:s, s:s, s:s}", "t", "reattach", "call", n->call, "prediction",
+                         n->reattach_id, "node", n->id));
   vsc_pred *pred = NULL;
   r->res->reattached++;
-  if (r->remote->vt->reattach(r->remote, &pred, &req, n->reattach_id, &err) != 0 || !pred) {
+  if (r->remote->vt->reattach(r->remote, &pred, &req, n->search ? NULL : n->reattach_id, n->search_since,
+                              &err) != 0 || !pred) {
     journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s, s:s}", "t", "done", "call", n->call,
                          "outcome", "failed", "cost", 0.0, "cost_known", 0, "kind",
                          vsc_fail_kind_name(err.kind), "msg", err.msg));
@@ -700,6 +789,7 @@ static bool poll_remote(run_t *r, int i) {
   if (st.id[0] && !n->id_logged) {
     n->id_logged = true;
     snprintf(n->prediction, sizeof n->prediction, "%s", st.id);
+    add_known(n, st.id);
     journal(r, json_pack("{s:s, s:s, s:s}", "t", "started", "call", n->call, "prediction", st.id));
   }
   if (st.state != VSC_PRED_SUCCEEDED && st.state != VSC_PRED_FAILED && st.state != VSC_PRED_CANCELED)
@@ -707,11 +797,34 @@ static bool poll_remote(run_t *r, int i) {
   bool known = st.cost >= 0;
   double cost = known ? st.cost : n->reserved;
   n->seed = st.seed;
-  if (st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_AUTH && n->prediction[0]) {
-    /* We can no longer see it: it may still finish and be paid; keep it for resume. */
-    journal(r, json_pack("{s:s, s:s, s:s, s:s}", "t", "left", "call", n->call, "prediction",
-                         n->prediction, "msg", st.err.msg));
-    json_array_append_new(r->left, json_pack("{s:s, s:s?}", "prediction", n->prediction, "scene", n->scene));
+  if (st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_ABSENT) {
+    /* The earlier run's create never happened: nothing was paid; start the call anew. */
+    journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s}", "t", "done", "call", n->call, "outcome",
+                         "not-created", "cost", 0.0, "cost_known", 1, "msg", st.err.msg));
+    vsc_budget_settle(&r->budget, n->reserved, 0);
+    r->remote->vt->release(n->pred);
+    n->pred = NULL;
+    n->search = false;
+    n->st = N_READY;
+    push_int(&r->rq, &r->nrq, &r->caprq, i);
+    return true;
+  }
+  bool keep = st.err.kind == VSC_FAIL_AUTH || st.err.kind == VSC_FAIL_UNRESOLVED || st.err.kind == VSC_FAIL_DISK;
+  if (st.state == VSC_PRED_FAILED && keep && (n->prediction[0] || st.err.kind == VSC_FAIL_UNRESOLVED)) {
+    /* It exists (or may), and we cannot finish it now: it may still be paid. Keep it open for
+     * the next run (which re-attaches) and count its charge, or the reservation if unknown. */
+    json_t *rec = json_pack("{s:s, s:s, s:s?, s:s, s:s}", "t", "left", "call", n->call, "prediction",
+                            n->prediction[0] ? n->prediction : NULL, "kind", vsc_fail_kind_name(st.err.kind),
+                            "msg", st.err.msg);
+    if (known) {
+      json_object_set_new(rec, "cost", json_real(cost));
+      json_object_set_new(rec, "cost_known", json_true());
+    }
+    journal(r, rec);
+    if (n->prediction[0])
+      json_array_append_new(r->left, json_pack("{s:s, s:s?}", "prediction", n->prediction, "scene", n->scene));
+    vsc_budget_settle(&r->budget, n->reserved, known ? cost : n->reserved);
+    r->res->spent += known ? cost : 0;
     r->remote->vt->release(n->pred);
     n->pred = NULL;
     unlink(n->tmp);
@@ -731,9 +844,16 @@ static bool poll_remote(run_t *r, int i) {
     /* The paid output goes into the cache first; only then is the call closed. */
     int rc = vsc_cache_commit(r->cache, n->ekey, n->tmp, node_ext(n->node, (char[12]){0}), info, &e, cerr, sizeof cerr);
     json_decref(info);
-    journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s?, s:s?}", "t", "done", "call", n->call,
-                         "outcome", "succeeded", "cost", cost, "cost_known", known, "sha256",
-                         rc == 0 ? e.sha256 : NULL, "msg", rc == 0 ? NULL : cerr));
+    /* Stored: the call is done. Not stored (disk full): it stays open, with its charge, so
+     * the next run fetches the same output again instead of paying for a new one. */
+    if (rc == 0)
+      journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s, s:s?}", "t", "done", "call", n->call,
+                           "outcome", "succeeded", "cost", cost, "cost_known", known, "sha256",
+                           e.sha256, "text", st.text));
+    else
+      journal(r, json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:b}", "t", "left", "call", n->call,
+                           "prediction", n->prediction, "kind", "disk", "msg", cerr, "cost", cost,
+                           "cost_known", known));
     vsc_budget_settle(&r->budget, n->reserved, cost);
     r->res->spent += cost;
     r->remote->vt->release(n->pred);
@@ -742,8 +862,9 @@ static bool poll_remote(run_t *r, int i) {
       node_done(r, i, e.path);
       vsc_cache_entry_clear(&e);
     } else {
+      /* Paid, and the cache cannot take it: stop spending (a full disk, an unwritable cache). */
       vsc_op_error ce;
-      vsc_op_fail(&ce, VSC_FAIL_LOCAL, "storing the output: %s", cerr);
+      vsc_op_fail(&ce, VSC_FAIL_DISK, "storing the output: %s", cerr);
       remote_failed(r, i, &ce);
     }
     return true;
@@ -823,11 +944,15 @@ static int setup_nodes(run_t *r, char *err, size_t errlen) {
     n->remote = *prov && strcmp(prov, "local") != 0;
     if (n->remote) {
       const char *model = jstr(n->node, "model");
+      n->calls[n->nmodels] = json_object_get(n->node, "call");
       n->models[n->nmodels++] = model ? model : "";
       size_t k;
       json_t *fb;
       json_array_foreach(json_object_get(n->node, "fallbacks"), k, fb) {
-        if (json_is_string(fb) && n->nmodels < MAX_MODELS) n->models[n->nmodels++] = json_string_value(fb);
+        if (n->nmodels == MAX_MODELS) break;
+        n->calls[n->nmodels] = json_is_object(fb) ? fb : NULL;
+        n->models[n->nmodels++] = json_is_object(fb) ? jstr(fb, "model") : json_string_value(fb);
+        if (!n->models[n->nmodels - 1]) n->models[n->nmodels - 1] = "";
       }
       json_t *retry = json_object_get(n->node, "retry");
       n->attempts = json_is_integer(json_object_get(retry, "attempts"))
@@ -877,6 +1002,36 @@ static void demand(run_t *r) {
   }
 }
 
+/* Epoch seconds of a journal time ("2026-12-03T10:00:00.123Z"), 0 if unreadable. */
+static double iso_epoch(const char *t) {
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  int ms = 0;
+  if (!t || sscanf(t, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                   &tm.tm_sec, &ms) < 6)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return (double)timegm(&tm) + ms / 1000.0;
+}
+
+/* Every prediction id the journal names for a node of this plan (by cache key). */
+static void known_ids(run_t *r, const json_t *records) {
+  json_t *keys = json_object();
+  size_t i;
+  json_t *rec;
+  json_array_foreach(records, i, rec) {
+    const char *t = jstr(rec, "t"), *call = jstr(rec, "call");
+    if (!t || !call) continue;
+    if (strcmp(t, "intent") == 0 && jstr(rec, "key")) json_object_set(keys, call, json_object_get(rec, "key"));
+    const char *pred = jstr(rec, "prediction"), *key = json_string_value(json_object_get(keys, call));
+    if (!pred || !key) continue;
+    for (size_t k = 0; k < r->nn; k++)
+      if (r->n[k].remote && strcmp(r->n[k].key, key) == 0) add_known(&r->n[k], pred);
+  }
+  json_decref(keys);
+}
+
 /* Paid calls an earlier run left unfinished. */
 static void resume_calls(run_t *r) {
   /* Only a remote node that must run can resume anything: a no-op build skips the read. */
@@ -891,6 +1046,7 @@ static void resume_calls(run_t *r) {
     return;
   }
   json_t *open = vsc_journal_open_calls(records);
+  known_ids(r, records);
   json_decref(records);
   const char *call;
   json_t *c;
@@ -908,13 +1064,23 @@ static void resume_calls(run_t *r) {
                            json_object_get(c, "reserved"), "cost_known", 0, "recovered", 1));
       continue;
     }
-    if (!pred || !n->remote || strcmp(jstr(c, "provider") ? jstr(c, "provider") : "", r->remote_name ? r->remote_name : "") != 0) {
-      /* Killed before the provider named it: it cannot be found again. */
+    if (!n->remote || strcmp(jstr(c, "provider") ? jstr(c, "provider") : "", r->remote_name ? r->remote_name : "") != 0) {
+      /* Another provider's call: this run cannot look for it. */
       journal(r, json_pack("{s:s, s:s, s:s, s:O, s:b, s:s}", "t", "done", "call", call, "outcome",
                            "lost", "cost", json_object_get(c, "reserved"), "cost_known", 0, "msg",
-                           "the run stopped before the provider returned a prediction id"));
-      warn(r, "a call for %s %.12s was interrupted before its prediction id was known; it is "
-              "recorded as possibly paid (vsc ledger)", n->op, n->id);
+                           "started with another provider; recorded as possibly paid"));
+      continue;
+    }
+    if (!pred) {
+      /* Killed while its create was in flight (e.g. held by Prefer: wait): find it by listing
+       * once the inputs exist, or prove it never happened. Never simply create it again. */
+      n->search = true;
+      n->search_since = iso_epoch(jstr(c, "time"));
+      snprintf(n->reattach_call, sizeof n->reattach_call, "%s", call);
+      n->reattach_reserved = json_number_value(json_object_get(c, "reserved"));
+      const char *model = jstr(c, "model");
+      for (int m = 0; model && m < n->nmodels; m++)
+        if (strcmp(n->models[m], model) == 0) n->mi = m;
       continue;
     }
     snprintf(n->reattach_id, sizeof n->reattach_id, "%s", pred);
@@ -966,6 +1132,8 @@ static const char *status_name(vsc_run_status s) {
   case VSC_RUN_AUTH: return "auth";
   case VSC_RUN_BUDGET: return "budget";
   case VSC_RUN_INTERRUPTED: return "interrupted";
+  case VSC_RUN_UNSAFE: return "stopped-unsafe";
+  case VSC_RUN_RATE: return "rate-limited";
   }
   return "?";
 }
@@ -1190,7 +1358,7 @@ static void loop(run_t *r) {
         node_failed(r, i, r->status == VSC_RUN_INTERRUPTED ? "interrupted" : "not started: the build stopped");
         continue;
       }
-      if (n->reattach_id[0]) {
+      if (n->reattach_id[0] || n->search) {
         remove_int(r->rq, &r->nrq, i);
         reattach_remote(r, i);
         continue;
@@ -1206,7 +1374,15 @@ static void loop(run_t *r) {
     }
     /* Every intent of the batch is on disk before any request goes out. */
     journal_flush(r);
-    for (size_t k = 0; k < nbatch; k++) send_remote(r, batch[k]);
+    for (size_t k = 0; k < nbatch; k++) {
+      if (!r->stop_new) {
+        send_remote(r, batch[k]);
+        continue;
+      }
+      /* The intents did not reach the disk: nothing is sent. */
+      vsc_budget_settle(&r->budget, r->n[batch[k]].reserved, 0);
+      node_failed(r, batch[k], "not started: the build stopped");
+    }
     free(batch);
     if (r->nrq && !r->stop_new && r->budget.reserved <= 0 && r->ninflight == 0) {
       /* Nothing in flight could free money: these calls could exceed the budget. */
@@ -1361,6 +1537,8 @@ out:
     free(r.n[i].users);
     for (size_t k = 0; r.n[i].inpaths && k < r.n[i].nin; k++) free(r.n[i].inpaths[k]);
     free(r.n[i].inpaths);
+    for (size_t k = 0; k < r.n[i].nknown; k++) free(r.n[i].known[k]);
+    free(r.n[i].known);
   }
   free(r.n);
   free(r.rq);

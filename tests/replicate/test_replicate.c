@@ -70,6 +70,25 @@ static void teardown(fixture *f) {
   rmdir(f->dir);
 }
 
+/* The resolved call the planner writes for these generic params (docs/ir.md "call"), for the
+ * two models these cases use: their registry input names and price rules. */
+static json_t *call_for(const char *model, json_t *params) {
+  int image = strstr(model, "flux") != NULL;
+  json_t *in = json_object();
+  json_object_set(in, "prompt", json_object_get(params, "prompt"));
+  if (json_object_get(params, "aspect")) json_object_set(in, "aspect_ratio", json_object_get(params, "aspect"));
+  if (json_object_get(params, "seed")) json_object_set(in, "seed", json_object_get(params, "seed"));
+  double secs = json_number_value(json_object_get(params, "duration"));
+  if (!image && secs > 0) json_object_set_new(in, "duration", json_integer((json_int_t)ceil(secs - 1e-9)));
+  json_object_update(in, json_object_get(params, "input"));
+  double units = image ? 1 : json_number_value(json_object_get(in, "duration"));
+  double rate = image ? 0.003 : 0.036;
+  return json_pack("{s:s, s:s, s:n, s:o, s:{s:s, s:f, s:f, s:f, s:f, s:f}, s:s}", "provider", "replicate",
+                   "model", model, "version", "input", in, "price", "unit", image ? "image" : "second",
+                   "rate", rate, "units", units, "max_units", units, "estimate", round(rate * units * 1e6) / 1e6,
+                   "max", round(rate * units * 1e6) / 1e6, "output", image ? "image" : "video");
+}
+
 /* Adds a generate node for `model` with the given params JSON and starts it (or reattaches). */
 static int start(fixture *f, const char *model, const char *params, const char *ext,
                  const char *reattach_id) {
@@ -78,16 +97,18 @@ static int start(fixture *f, const char *model, const char *params, const char *
   snprintf(node, sizeof node, "{\"id\":\"%064d\",\"op\":\"generate\",\"model\":\"%s\",\"params\":%s}",
            i, model, params);
   f->nodes[i] = json_loads(node, 0, NULL);
+  json_object_set_new(f->nodes[i], "call", call_for(model, json_object_get(f->nodes[i], "params")));
   snprintf(f->out[i], sizeof f->out[i], "%s/out%d.%s", f->dir, i, ext);
   vsc_pred_request *r = &f->reqs[i];
   memset(r, 0, sizeof *r);
   r->node = f->nodes[i];
   r->node_id = "0";
   r->model = model;
+  r->call = json_object_get(f->nodes[i], "call");
   r->out_path = f->out[i];
   r->attempt = 1;
   vsc_op_error err;
-  int rc = reattach_id ? f->p->vt->reattach(f->p, &f->preds[i], r, reattach_id, &err)
+  int rc = reattach_id ? f->p->vt->reattach(f->p, &f->preds[i], r, reattach_id, 0, &err)
                        : f->p->vt->start(f->p, &f->preds[i], r, &err);
   if (rc < 0) fprintf(stderr, "start: %s\n", err.msg);
   return rc < 0 ? -1 : i;

@@ -9,7 +9,7 @@
 
 typedef struct json_t json_t;
 
-#define VSC_IR_VERSION 1
+#define VSC_IR_VERSION 2
 
 /* ---- diagnostics ---------------------------------------------------------- */
 typedef enum { VSC_SEV_ERROR, VSC_SEV_WARNING, VSC_SEV_NOTE } vsc_severity;

@@ -20,9 +20,14 @@
 **                                        FAILED:    retry / fall back / degrade by err.kind
 **     vt->release(pred)
 **
-** After a crash, the next run finds "intent + prediction id, no outcome" in the journal and
-** calls vt->reattach(id) instead of vt->start(): the prediction is polled and downloaded, not
-** paid for twice.
+** After a crash, the next run finds "intent, no outcome" in the journal and calls
+** vt->reattach() instead of vt->start(): with the journaled id the prediction is polled and
+** downloaded; without one (killed while a create was in flight) the provider looks for it
+** among the predictions created since the intent, and ends VSC_FAIL_ABSENT only when it has
+** proved that none matches. Either way it is never paid for twice.
+**
+** What to run is the IR's resolved call (req->call: model, version, input, price rule); a
+** provider makes no decision the IR could have made and never consults a model registry.
 **
 ** Threading: every function is called from the scheduler's thread only, except
 ** vt->wakeup(), which any thread may call (a CPU worker finishing, or the SIGINT path) to
@@ -60,9 +65,15 @@ typedef struct {
   const json_t *node;        /* the whole IR node: op ("generate"|"tts"), params, id */
   const char *node_id;       /* its id (64 hex), for logs and idempotency */
   const char *model;         /* model of this attempt: the node's model or one of its
-                                fallbacks (the provider maps params through it) */
-  const char *const *inputs; /* files produced by the node's inputs (e.g. a start image) */
+                                fallbacks */
+  const json_t *call;        /* the resolved call of this attempt (node.call or one of
+                                node.fallbacks; docs/ir.md), or NULL for a node without one */
+  const char *const *inputs; /* files produced by the node's inputs (e.g. a start image);
+                                {"$input": K} in call.input names inputs[K] */
   size_t ninputs;
+  const char *const *known;  /* prediction ids already journaled for this node: a search for
+                                a lost create never takes one of these */
+  size_t nknown;
   const char *out_path;      /* write the output here; its extension tells the format
                                 (.mp4 video, .png image, .wav audio) */
   int attempt;               /* 1-based try number of this model (for logs) */
@@ -78,15 +89,12 @@ typedef struct {
   double predict_time; /* seconds of provider compute, 0 if unknown */
   long long seed;      /* seed actually used, -1 if unknown */
   vsc_op_error err;    /* set when FAILED or CANCELED; err.retry_after honours Retry-After */
+  const char *text;    /* text the model returned besides (or instead of) files, or NULL;
+                          borrowed, valid until vt->release() */
 } vsc_pred_status;
 
 typedef struct vsc_provider_vt {
   const char *name; /* "replicate", "test": part of generate/tts cache keys and the ledger */
-
-  /* Price of one call of req->model for this node, in dollars: *estimate expected, *max the
-   * worst case to reserve against the budget. Returns 0, or -1 when the provider does not
-   * know the model's price (the runtime then uses the IR node's `cost`). May be NULL. */
-  int (*quote)(vsc_provider *p, const vsc_pred_request *req, double *estimate, double *max);
 
   /* Begins a new (paid) prediction. Must not block on the network: queue the request and
    * return; the id appears in a later vt->status(). On an immediate failure returns -1 with
@@ -94,12 +102,14 @@ typedef struct vsc_provider_vt {
   int (*start)(vsc_provider *p, vsc_pred **out, const vsc_pred_request *req,
                vsc_op_error *err);
 
-  /* Resumes a prediction that an earlier (crashed or interrupted) run started: same request,
-   * the journaled id. Polls it and downloads its output; never creates a new prediction.
-   * req->inputs may be empty here (the inputs were sent by the earlier run).
+  /* Resumes a prediction that an earlier (crashed or interrupted) run started: same request
+   * (with its inputs). With the journaled `id` it polls and downloads; with id NULL it first
+   * finds the prediction among those created since `since` (epoch seconds of the intent)
+   * that match the request and are not in req->known, and ends FAILED with kind
+   * VSC_FAIL_ABSENT (cost 0) once it has proved there is none. Never creates a prediction.
    * A prediction the provider no longer knows ends FAILED with kind VSC_FAIL_INPUT. */
   int (*reattach)(vsc_provider *p, vsc_pred **out, const vsc_pred_request *req,
-                  const char *id, vsc_op_error *err);
+                  const char *id, double since, vsc_op_error *err);
 
   /* Makes progress on every prediction in flight (send, poll, download), waiting at most
    * `max_wait` seconds for something to happen. Returns early when state changed or
@@ -157,7 +167,6 @@ int vsc_replicate_provider_new(vsc_provider **out, const vsc_provider_options *o
  *    "latency": 0.05,                  seconds from start to SUCCEEDED (default 0.01)
  *    "id_delay": 0.0,                  seconds before the prediction id is known
  *    "cost": null,                     actual cost; null = the node's cost.estimate
- *    "price": {"owner/model": {"estimate": 0.1, "max": 0.2}},   vt->quote() answers
  *    "output": null,                   a file to copy as the output; null = a small text blob
  *                                      naming node, model and prediction id
  *    "rules": [                        first match wins, per attempt

@@ -187,7 +187,10 @@ typedef enum {
   VSC_RUN_FAILED,      /* a node failed and the output could not be made */
   VSC_RUN_AUTH,        /* the provider refused our credentials: stopped */
   VSC_RUN_BUDGET,      /* a call could have exceeded the budget: stopped */
-  VSC_RUN_INTERRUPTED, /* SIGINT/SIGTERM */
+  VSC_RUN_INTERRUPTED, /* SIGINT, SIGTERM or SIGHUP */
+  VSC_RUN_UNSAFE,      /* the journal or the cache could not be written: stopped before
+                          spending anything more */
+  VSC_RUN_RATE,        /* the account stayed rate limited: stopped */
 } vsc_run_status;
 
 typedef struct {
