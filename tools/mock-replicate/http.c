@@ -1,8 +1,9 @@
 /*
 ** http.c — the HTTP side of mock-replicate (libmicrohttpd, one thread per connection):
-** routing, bearer auth, the Replicate endpoints, output delivery with Range support, the
-** /_mock/ control endpoints, and the transport faults (status, reset, slow, stall,
-** truncate, bad JSON, lost response).
+** routing, bearer auth, per-route body limits (uploads, creates), rate-limit headers, the
+** Replicate endpoints (predictions, models, deployments, files), output delivery with Range
+** support, the /_mock/ control endpoints, and the transport faults (status, reset, slow,
+** stall, truncate, bad JSON, lost response).
 */
 #include <arpa/inet.h>
 #include <ctype.h>
