@@ -440,6 +440,13 @@ static void t_outage(void) {
   mock_request(&s, "GET", file, TOK, NULL, NULL, 10, &r);
   CHECK(r.curl_rc == CURLE_RECV_ERROR || r.curl_rc == CURLE_GOT_NOTHING, "reset in the window: %d", r.curl_rc);
   mock_resp_free(&r);
+  /* A stall window on deliveries: 100 bytes, then a 100 s hang (1 s here), then the cut. */
+  CHECK(set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"stall\",\"bytes\":100,\"delay\":100,"
+                       "\"from\":0,\"for\":100000}]") == 0, "f");
+  mock_request(&s, "GET", file, TOK, NULL, NULL, 10, &r);
+  CHECK(r.curl_rc == CURLE_PARTIAL_FILE && r.len == 100 && r.seconds > 0.9 && r.seconds < 3,
+        "stalled and cut: curl %d, %zu bytes, %f s", r.curl_rc, r.len, r.seconds);
+  mock_resp_free(&r);
   CHECK(set_faults(&s, "[{\"action\":\"reset\",\"for\":0}]") != 0, "for must be > 0");
 out:
   json_decref(p);
