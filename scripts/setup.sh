@@ -20,3 +20,14 @@ if [ -n "$missing" ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends $missing
 fi
+# The conformance test of the mock against the official npm client (tests/npm_client): its
+# packages come from the npm registry, pinned by the lockfile, and only where node exists
+# (Debian's nodejs 18 or a newer one). Reinstalled only when the lockfile changed.
+npm_dir="$(dirname "$0")/../tests/npm_client"
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  if [ ! -f "$npm_dir/node_modules/.package-lock.json" ] ||
+     [ "$npm_dir/package-lock.json" -nt "$npm_dir/node_modules/.package-lock.json" ]; then
+    (cd "$npm_dir" && npm ci --no-audit --no-fund --ignore-scripts >/dev/null) ||
+      echo "setup: npm ci in tests/npm_client failed; mock.npm_client will be skipped" >&2
+  fi
+fi

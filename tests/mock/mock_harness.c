@@ -145,6 +145,56 @@ int mock_request(const mock_server *s, const char *method, const char *path, con
   return 0;
 }
 
+int mock_upload(const mock_server *s, const char *token, const void *data, size_t len,
+                const char *filename, const char *ctype, const char *metadata,
+                const char *name_field, const char *type_field, mock_resp *r) {
+  memset(r, 0, sizeof *r);
+  CURL *c = curl_easy_init();
+  if (!c) return -1;
+  char url[256], auth[512];
+  snprintf(url, sizeof url, "%s/v1/files", s->base);
+  struct curl_slist *h = NULL;
+  if (token) {
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    h = curl_slist_append(h, auth);
+  }
+  curl_mime *mime = curl_mime_init(c);
+  curl_mimepart *part = curl_mime_addpart(mime);
+  curl_mime_name(part, "content");
+  curl_mime_data(part, data, len);
+  if (filename) curl_mime_filename(part, filename);
+  if (ctype) curl_mime_type(part, ctype);
+  const char *names[] = {"metadata", "filename", "type"};
+  const char *vals[] = {metadata, name_field, type_field};
+  for (int i = 0; i < 3; i++) {
+    if (!vals[i]) continue;
+    part = curl_mime_addpart(mime);
+    curl_mime_name(part, names[i]);
+    curl_mime_data(part, vals[i], CURL_ZERO_TERMINATED);
+  }
+  buf_t bb = {NULL, 0}, hb = {NULL, 0};
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &bb);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  double t0 = mock_clock();
+  r->curl_rc = (int)curl_easy_perform(c);
+  r->seconds = mock_clock() - t0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+  r->body = bb.p ? bb.p : calloc(1, 1);
+  r->len = bb.n;
+  r->headers = hb.p ? hb.p : calloc(1, 1);
+  curl_mime_free(mime);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  return 0;
+}
+
 void mock_resp_free(mock_resp *r) {
   free(r->body);
   free(r->headers);

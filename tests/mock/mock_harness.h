@@ -37,6 +37,12 @@ typedef struct {
 int mock_request(const mock_server *s, const char *method, const char *path, const char *token,
                  const char *body, const char *const *hdrs, double timeout, mock_resp *r);
 void mock_resp_free(mock_resp *r);
+/* POST /v1/files as the clients do: multipart/form-data with a `content` part (`data`, `len`
+ * bytes, `filename` and `ctype` on the part) and, when not NULL, `metadata` (JSON text) and
+ * the `filename` / `type` fields. */
+int mock_upload(const mock_server *s, const char *token, const void *data, size_t len,
+                const char *filename, const char *ctype, const char *metadata,
+                const char *name_field, const char *type_field, mock_resp *r);
 /* The value of response header `name` (case-insensitive) copied into buf, or NULL. */
 const char *mock_resp_header(const mock_resp *r, const char *name, char *buf, size_t n);
 /* The body parsed as JSON (new reference) or NULL. */

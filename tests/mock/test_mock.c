@@ -275,7 +275,8 @@ static void t_cancel(void) {
   json_t *p = NULL;
   if (mock_server_start(&s, args)) { g_fail++; return; }
   long st;
-  /* seedance is priced per output second: a canceled run costs nothing. */
+  /* seedance is priced per output second: a run canceled while processing pays its
+   * processing time at the hardware rate ($0.001525/s), not the output price. */
   p = post(&s, "/v1/models/bytedance/seedance-1-lite/predictions", "{\"input\":{\"prompt\":\"x\"}}", NULL, &st);
   char path[128], id[64];
   snprintf(id, sizeof id, "%s", jstr(p, "id"));
@@ -294,7 +295,9 @@ static void t_cancel(void) {
   CHECK(st == 404, "cancel unknown: %ld", st);
   json_decref(p);
   p = NULL;
-  CHECK(billing_total(&s) == 0, "canceled per-second model is free");
+  CHECK(fabs(billing_total(&s) - round(pt * 0.001525 * 1e6) / 1e6) < 1e-9,
+        "canceled per-second model pays its processing time: %f", billing_total(&s));
+  double before = billing_total(&s);
   /* musicgen is priced by GPU time: a cancel bills the time it ran. */
   p = post(&s, "/v1/predictions", "{\"version\":\"671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb\",\"input\":{}}", NULL, &st);
   snprintf(path, sizeof path, "/v1/predictions/%s/cancel", jstr(p, "id"));
@@ -302,7 +305,7 @@ static void t_cancel(void) {
   mock_pause(1.0);
   p = post(&s, path, NULL, NULL, &st);
   pt = json_number_value(json_object_get(json_object_get(p, "metrics"), "predict_time"));
-  double total = billing_total(&s);
+  double total = billing_total(&s) - before;
   CHECK(fabs(total - pt * 0.0014) < 1e-6, "gpu-second billing of a cancel: %f vs %f", total, pt * 0.0014);
 out:
   json_decref(p);
@@ -328,7 +331,10 @@ static void t_deadline(void) {
   p = post(&s, KLING, KLING_IN, mid, &st);
   d = NULL;
   CHECK(st == 201 && !strcmp(jstr(p, "status"), "canceled"), "canceled at the deadline: %ld %s", st, jstr(p, "status"));
-  CHECK(billing_total(&s) == 0, "neither is billed (per-second price)");
+  /* The aborted one is free; the canceled one pays its 0.6 s of processing. */
+  double pt = json_number_value(json_object_get(json_object_get(p, "metrics"), "predict_time"));
+  CHECK(fabs(pt - 0.6) < 0.05 && fabs(billing_total(&s) - round(pt * 0.001525 * 1e6) / 1e6) < 1e-9,
+        "only the processing time of the canceled one: %f", billing_total(&s));
 out:
   json_decref(p);
   json_decref(d);
@@ -604,7 +610,10 @@ static void t_fault_outcome(void) {
   json_decref(p);
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   CHECK(!strcmp(jstr(p, "status"), "succeeded"), "rules used up");
-  CHECK(fabs(billing_total(&s) - 0.25) < 1e-9, "only the success is billed: %f", billing_total(&s));
+  /* The success pays its price, the canceled one its 0.24 s of processing; failed and
+   * aborted ones nothing. */
+  CHECK(fabs(billing_total(&s) - 0.25 - round(0.24 * 0.001525 * 1e6) / 1e6) < 2e-6,
+        "the success and the canceled run's processing: %f", billing_total(&s));
 out:
   json_decref(p);
   EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
@@ -621,7 +630,7 @@ static void t_billing(void) {
     {KLING, "{\"input\":{\"prompt\":\"x\",\"start_image\":\"https://e/a.png\",\"duration\":10,\"mode\":\"pro\"}}", 0.9},
     {"/v1/models/bytedance/seedance-1-lite/predictions", "{\"input\":{\"prompt\":\"x\",\"duration\":7,\"resolution\":\"480p\"}}", 0.126},
     {"/v1/models/black-forest-labs/flux-schnell/predictions", "{\"input\":{\"prompt\":\"x\",\"num_outputs\":3}}", 0.009},
-    {"/v1/models/minimax/speech-02-turbo/predictions", "{\"input\":{\"text\":\"0123456789\"}}", 0.0006},
+    {"/v1/models/minimax/speech-02-turbo/predictions", "{\"input\":{\"text\":\"0123456789\"}}", 0.00015},
     {"/v1/models/wan-video/wan-2.2-t2v-fast/predictions", "{\"input\":{\"prompt\":\"x\",\"resolution\":\"720p\"}}", 0.10},
     {"/v1/models/google/veo-3-fast/predictions", "{\"input\":{\"prompt\":\"x\",\"duration\":4,\"generate_audio\":false}}", 0.4},
   };

@@ -1,7 +1,9 @@
 /*
 ** faults.c — fault injection rules of mock-replicate (POST /_mock/faults). A rule matches
 ** requests by method, path pattern (fnmatch) and model, lets `after` of them pass, then
-** fires `count` times (each with `probability`) doing its `action`. Lock held throughout.
+** fires `count` times (each with `probability`) doing its `action` — or, with a time window
+** (`from` + `for` seconds after mock start or after the first matching request), fires on
+** every matching request inside the window: an outage of minutes. Lock held throughout.
 */
 #include <fnmatch.h>
 #include <stdio.h>
@@ -78,7 +80,23 @@ int mock_faults_set(json_t *rules, char *err, size_t errlen) {
     copy_str(x->model, sizeof x->model, r, "model");
     json_t *v;
     x->after = (v = json_object_get(r, "after")) ? (long)json_integer_value(v) : 0;
-    x->count = (v = json_object_get(r, "count")) ? (long)json_integer_value(v) : 1;
+    x->win_for = (v = json_object_get(r, "for")) ? json_number_value(v) : -1;
+    x->win_from = (v = json_object_get(r, "from")) ? json_number_value(v) : 0;
+    const char *clock = json_string_value(json_object_get(r, "clock"));
+    if ((json_object_get(r, "for") && (!json_is_number(v = json_object_get(r, "for")) ||
+                                       json_number_value(v) <= 0)) ||
+        x->win_from < 0 || (clock && strcmp(clock, "start") && strcmp(clock, "first"))) {
+      if (err) snprintf(err, errlen, "rule %zu: a window needs \"for\" > 0, \"from\" >= 0 and "
+                        "\"clock\" \"start\" or \"first\"", i);
+      for (size_t j = 0; j < i; j++) json_decref(f[j].json);
+      free(f);
+      return -1;
+    }
+    x->win_first = clock && !strcmp(clock, "first");
+    /* A window fires on every request inside it unless a count is given. */
+    x->count = (v = json_object_get(r, "count")) ? (long)json_integer_value(v)
+               : x->win_for > 0 ? -1 : 1;
+    x->reset = (v = json_object_get(r, "reset")) ? json_number_value(v) : -1;
     x->probability = (v = json_object_get(r, "probability")) ? json_number_value(v) : 1.0;
     x->status = (v = json_object_get(r, "status")) ? (int)json_integer_value(v) : 503;
     x->retry_after = (v = json_object_get(r, "retry_after")) ? json_number_value(v) : -1;
@@ -92,7 +110,7 @@ int mock_faults_set(json_t *rules, char *err, size_t errlen) {
     if (!e && preset) e = preset_error(preset);
     if (!e && !strcmp(x->action, "fail")) e = preset_error("oom");
     snprintf(x->error, sizeof x->error, "%s", e ? e : "");
-    if (x->delay > 600) x->delay = 600; /* every stall ends */
+    if (x->delay > 600) x->delay = 600; /* every stall ends (before --time-scale) */
     x->json = json_incref(r);
   }
   free_rules();
@@ -121,6 +139,13 @@ mock_fault *mock_fault_match(const char *method, const char *path, const char *m
     if (f->path[0] && fnmatch(f->path, path, 0) != 0) continue;
     if (f->model[0] && (!model || strcmp(f->model, model) != 0)) continue;
     f->seen++;
+    if (f->win_for > 0) {
+      double now = mock_now();
+      if (f->win_first && f->win_t0 == 0) f->win_t0 = now;
+      double t0 = f->win_first ? f->win_t0 : g_mock.started;
+      double from = t0 + mock_scaled(f->win_from), to = from + mock_scaled(f->win_for);
+      if (now < from || now >= to) continue;
+    }
     if (f->seen <= f->after) continue;
     if (f->count >= 0 && f->fired >= f->count) continue;
     if (f->probability < 1.0 && mock_rand01() >= f->probability) continue;

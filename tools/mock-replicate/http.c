@@ -1,8 +1,9 @@
 /*
 ** http.c — the HTTP side of mock-replicate (libmicrohttpd, one thread per connection):
-** routing, bearer auth, the Replicate endpoints, output delivery with Range support, the
-** /_mock/ control endpoints, and the transport faults (status, reset, slow, stall,
-** truncate, bad JSON, lost response).
+** routing, bearer auth, per-route body limits (uploads, creates), rate-limit headers, the
+** Replicate endpoints (predictions, models, deployments, files), output delivery with Range
+** support, the /_mock/ control endpoints, and the transport faults (status, reset, slow,
+** stall, truncate, bad JSON, lost response).
 */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -17,8 +18,9 @@
 
 #include "mock.h"
 
-#define MAX_BODY (4 << 20) /* request bodies larger than this are refused (413) */
-#define MAX_HEADERS 6
+#define MAX_BODY (4 << 20) /* other request bodies larger than this are refused (413) */
+#define MULTIPART_SLACK (1 << 20) /* room for the multipart framing around an upload */
+#define MAX_HEADERS 10
 
 static struct MHD_Daemon *g_daemon;
 
@@ -26,6 +28,8 @@ typedef struct {
   char *body;
   size_t len, cap;
   int too_big;
+  double limit;  /* largest body accepted for this route (bytes) */
+  int upload;    /* POST /v1/files */
 } req_ctx;
 
 /* A reply prepared by a handler; sent (possibly mangled by a fault) by send_reply(). */
@@ -125,15 +129,18 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, reply *r, const mock
     if (!strcmp(body_fault->action, "truncate") || !strcmp(body_fault->action, "stall")) {
       b->cut_at = body_fault->bytes >= 0 ? body_fault->bytes : (long)(r->len / 2);
       if (b->cut_at > (long)r->len) b->cut_at = (long)r->len;
-      if (!strcmp(body_fault->action, "stall")) b->stall = body_fault->delay;
+      if (!strcmp(body_fault->action, "stall")) b->stall = mock_scaled(body_fault->delay);
     }
-    b->rate = body_fault->rate;
+    /* A slow body takes rate-limited time: scaled like every other duration. */
+    b->rate = body_fault->rate > 0 ? (long)(body_fault->rate / g_mock.time_scale) : 0;
+    if (body_fault->rate > 0 && b->rate < 1) b->rate = 1;
     resp = MHD_create_response_from_callback(r->len, 32 * 1024, body_reader, b, body_free);
   } else {
     resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
   }
   if (!resp) return MHD_NO;
-  MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "application/json");
+  if (r->status != 204)
+    MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "application/json");
   for (int i = 0; i < r->nhdr; i++) MHD_add_response_header(resp, r->hdr[i][0], r->hdr[i][1]);
   enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
   MHD_destroy_response(resp);
@@ -148,26 +155,41 @@ static void base_url(struct MHD_Connection *c, char *buf, size_t n) {
   else snprintf(buf, n, "http://127.0.0.1:%d", g_mock.port);
 }
 
-static int authorized(struct MHD_Connection *c) {
+/* The token of the Authorization header (borrowed), or NULL. */
+static const char *bearer_token(struct MHD_Connection *c) {
   const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-  if (!h) return 0;
+  if (!h) return NULL;
   const char *tok = NULL;
   if (!strncasecmp(h, "Bearer ", 7)) tok = h + 7;
   else if (!strncasecmp(h, "Token ", 6)) tok = h + 6; /* the older scheme, still accepted */
-  if (!tok) return 0;
+  if (!tok) return NULL;
   while (*tok == ' ') tok++;
-  if (!*tok) return 0;
+  return *tok ? tok : NULL;
+}
+
+static int authorized(struct MHD_Connection *c) {
+  const char *tok = bearer_token(c);
+  if (!tok) return 0;
   if (!g_mock.tokens) return 1;
   for (int i = 0; i < g_mock.ntokens; i++)
     if (!strcmp(tok, g_mock.tokens[i])) return 1;
   return 0;
 }
 
+/* `secs` is already scaled. Whole seconds, rounded up (at least 1), or an HTTP date. */
 static void retry_after_header(reply *r, double secs, int as_date) {
   char v[64];
   if (as_date) mock_http_date(mock_now() + secs, v, sizeof v);
-  else snprintf(v, sizeof v, "%ld", (long)(secs + 0.999));
+  else snprintf(v, sizeof v, "%ld", mock_reset_secs(secs));
   add_header(r, "Retry-After", v);
+}
+
+static void ratelimit_headers(reply *r, long remaining, long reset) {
+  char v[32];
+  snprintf(v, sizeof v, "%ld", remaining);
+  add_header(r, "ratelimit-remaining", v);
+  snprintf(v, sizeof v, "%ld", reset);
+  add_header(r, "ratelimit-reset", v);
 }
 
 static void status_fault(reply *r, const mock_fault *f) {
@@ -175,13 +197,17 @@ static void status_fault(reply *r, const mock_fault *f) {
   char detail[200];
   const char *title = "Internal Server Error";
   snprintf(detail, sizeof detail, "An unexpected error occurred.");
+  if (st == 429) {
+    /* Replicate's throttle body; the reset is the rule's `reset`, else its Retry-After, else
+     * the ~30 s of Replicate's docs. */
+    double reset = mock_scaled(f->reset >= 0 ? f->reset : f->retry_after >= 0 ? f->retry_after : 30);
+    set_json(r, 429, mock_throttled_body(reset));
+    r->ctype = "application/problem+json";
+    if (f->retry_after >= 0) retry_after_header(r, mock_scaled(f->retry_after), f->retry_after_date);
+    ratelimit_headers(r, 0, mock_reset_secs(reset));
+    return;
+  }
   switch (st) {
-  case 429:
-    title = "Request was throttled.";
-    snprintf(detail, sizeof detail, "Request was throttled. Expected available in %ld second%s.",
-             (long)(f->retry_after > 0 ? f->retry_after + 0.999 : 1),
-             f->retry_after > 0 && f->retry_after <= 1 ? "" : "s");
-    break;
   case 401: title = "Unauthenticated"; snprintf(detail, sizeof detail, "You did not pass a valid authentication token"); break;
   case 402:
     title = "Insufficient credit";
@@ -195,7 +221,7 @@ static void status_fault(reply *r, const mock_fault *f) {
   default: break;
   }
   set_problem(r, st, title, detail);
-  if (f->retry_after >= 0) retry_after_header(r, f->retry_after, f->retry_after_date);
+  if (f->retry_after >= 0) retry_after_header(r, mock_scaled(f->retry_after), f->retry_after_date);
 }
 
 /* Splits a path into at most 8 segments (pointers into buf). */
@@ -295,7 +321,9 @@ static void *pregen_main(void *arg) {
   for (int i = 0; i < nfiles && !g_stopping; i++) {
     unsigned char *data = NULL;
     size_t len = 0;
-    if (output_bytes(j->pid, i, j->m, j->input, ext, &data, &len, err, sizeof err) == 0) free(data);
+    if (output_bytes(j->pid, i, j->m, j->input, mock_output_ext(j->m, ext, i), &data, &len, err,
+                     sizeof err) == 0)
+      free(data);
   }
   json_decref(j->input);
   free(j);
@@ -324,13 +352,18 @@ static void pregenerate(mock_pred *p, mock_model *m) {
   pthread_attr_destroy(&a);
 }
 
+static const char *jstr_or(json_t *o, const char *k) {
+  const char *s = json_string_value(json_object_get(o, k));
+  return s ? s : "";
+}
+
 static const char *const allowed_create_keys[] = {"input", "version", "stream", "webhook",
                                                   "webhook_completed", "webhook_events_filter",
                                                   NULL};
 
 /* Creates a prediction; releases and re-takes the lock while honouring Prefer: wait. */
 static void h_create(struct MHD_Connection *c, reply *r, mock_model *m, const char *version,
-                     json_t *body, const char *path) {
+                     json_t *body, const char *path, const char *deployment, size_t body_len) {
   char base[256];
   base_url(c, base, sizeof base);
   json_t *fields = json_array();
@@ -365,8 +398,28 @@ static void h_create(struct MHD_Connection *c, reply *r, mock_model *m, const ch
     r->ctype = "application/problem+json";
     return;
   }
+  /* `format: uri` inputs: a file of the Files API (must exist and not have expired), a
+   * data: URL or another URL. Which one is kept for tests (/_mock/predictions/{id}). */
+  json_t *kinds = json_object();
+  fields = json_array();
+  mock_input_uris(m, input, kinds, fields);
+  if (json_array_size(fields)) {
+    char detail[1024] = "";
+    size_t used = 0, i;
+    json_t *fe;
+    json_array_foreach(fields, i, fe)
+      used += (size_t)snprintf(detail + used, used < sizeof detail ? sizeof detail - used : 0,
+                               "- %s: %s\n", jstr_or(fe, "field"), jstr_or(fe, "description"));
+    json_decref(kinds);
+    set_json(r, 422, json_pack("{s:s, s:s, s:i, s:o}", "title", "Input validation failed",
+                               "detail", detail, "status", 422, "invalid_fields", fields));
+    r->ctype = "application/problem+json";
+    return;
+  }
+  json_decref(fields);
   int wait = parse_prefer(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Prefer"));
   if (wait < 0) {
+    json_decref(kinds);
     set_problem(r, 400, "Invalid Prefer header",
                 "The Prefer header must match ^wait(=([1-9]|[1-9][0-9]|60))?$");
     return;
@@ -374,33 +427,22 @@ static void h_create(struct MHD_Connection *c, reply *r, mock_model *m, const ch
   const char *ca = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cancel-After");
   double cancel_after = parse_duration(ca);
   if (cancel_after < 0) {
+    json_decref(kinds);
     set_problem(r, 400, "Invalid Cancel-After header",
                 "Cancel-After must be a duration such as 30s, 5m or 1h30m");
     return;
   }
   double now = mock_now();
-  if (g_mock.rate_limit > 0) {
-    /* A sliding one-minute window over recent creates. */
-    int keep = 0;
-    for (int i = 0; i < g_mock.ncreate_times; i++)
-      if (now - g_mock.create_times[i] < 60) g_mock.create_times[keep++] = g_mock.create_times[i];
-    g_mock.ncreate_times = keep;
-    if (keep >= (int)g_mock.rate_limit) {
-      double wait_s = 60 - (now - g_mock.create_times[0]);
-      char d[160];
-      snprintf(d, sizeof d, "Request was throttled. Expected available in %ld seconds.",
-               (long)(wait_s + 0.999));
-      set_problem(r, 429, "Request was throttled.", d);
-      retry_after_header(r, wait_s, 0);
-      return;
-    }
-    g_mock.create_times[g_mock.ncreate_times++] = now;
-  }
-  mock_pred *p = mock_pred_new(m, version, input, cancel_after);
+  mock_pred *p = mock_pred_new(m, version, input, mock_scaled(cancel_after));
   if (!p) {
+    json_decref(kinds);
     set_problem(r, 500, "Internal Server Error", "out of memory");
     return;
   }
+  json_object_update(p->input_kinds, kinds);
+  json_decref(kinds);
+  p->body_bytes = (long)body_len;
+  if (deployment) snprintf(p->deployment, sizeof p->deployment, "%s", deployment);
   mock_fault *f = mock_fault_match("POST", path, m->full, 1);
   if (f) {
     if (!strcmp(f->action, "fail")) p->fate = FATE_FAIL;
@@ -414,7 +456,7 @@ static void h_create(struct MHD_Connection *c, reply *r, mock_model *m, const ch
   mock_state_save();
   char id[32];
   snprintf(id, sizeof id, "%s", p->id);
-  double until = now + wait;
+  double until = now + mock_scaled(wait);
   int terminal = 0;
   while (wait > 0 && !g_stopping) {
     mock_advance(p, mock_now());
@@ -476,51 +518,16 @@ static void h_list(struct MHD_Connection *c, reply *r) {
   set_json(r, 200, json_pack("{s:o, s:n, s:o}", "next", next, "previous", "results", results));
 }
 
-static void h_delivery(struct MHD_Connection *c, reply *r, char **seg, int nseg) {
-  /* /delivery/{id}/{index}/{name} */
-  if (nseg != 4) {
-    not_found(r);
-    return;
-  }
-  mock_pred *p = mock_pred_find(seg[1]);
-  int idx = atoi(seg[2]);
-  if (!p) {
-    not_found(r);
-    return;
-  }
-  mock_advance(p, mock_now());
-  const char *dot = strrchr(seg[3], '.');
-  if (strcmp(p->status, "succeeded") || idx < 0 || idx >= p->nfiles || !dot ||
-      strcmp(dot + 1, p->ext)) {
-    not_found(r);
-    return;
-  }
-  if (p->data_removed) {
-    set_problem(r, 410, "Gone", "This file has expired and was deleted.");
-    return;
-  }
-  mock_model *m = mock_model_find(p->model);
-  json_t *input = json_deep_copy(p->input);
-  char pid[32], ext[8];
-  snprintf(pid, sizeof pid, "%s", p->id);
-  snprintf(ext, sizeof ext, "%s", p->ext);
-  pthread_mutex_unlock(&g_mock.lock); /* encoding takes a while: let others in */
-  unsigned char *data = NULL;
-  size_t len = 0;
-  char err[256] = "";
-  int rc = output_bytes(pid, idx, m, input, ext, &data, &len, err, sizeof err);
-  json_decref(input);
-  pthread_mutex_lock(&g_mock.lock);
-  if (rc < 0) {
-    set_problem(r, 500, "Internal Server Error", err);
-    return;
-  }
+/* Answers a file's bytes (taking `data`): ETag = the first 32 hex digits of its SHA-256, and
+ * one Range honoured (206), as replicate.delivery does. */
+static void serve_bytes(struct MHD_Connection *c, reply *r, unsigned char *data, size_t len,
+                        const char *ctype) {
   char etag[80], hex[65];
   mock_sha256_hex(data, len, hex);
   snprintf(etag, sizeof etag, "\"%.32s\"", hex);
   add_header(r, "ETag", etag);
   add_header(r, "Accept-Ranges", "bytes");
-  r->ctype = mock_media_type(ext);
+  r->ctype = ctype;
   r->status = 200;
   const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
   const char *if_range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Range");
@@ -570,6 +577,48 @@ static void h_delivery(struct MHD_Connection *c, reply *r, char **seg, int nseg)
   free(data);
 }
 
+static void h_delivery(struct MHD_Connection *c, reply *r, char **seg, int nseg) {
+  /* /delivery/{id}/{index}/{name} */
+  if (nseg != 4) {
+    not_found(r);
+    return;
+  }
+  mock_pred *p = mock_pred_find(seg[1]);
+  int idx = atoi(seg[2]);
+  if (!p) {
+    not_found(r);
+    return;
+  }
+  mock_advance(p, mock_now());
+  const char *dot = strrchr(seg[3], '.');
+  mock_model *m = mock_model_find(p->model);
+  if (strcmp(p->status, "succeeded") || idx < 0 || idx >= p->nfiles || !dot || !m ||
+      strcmp(dot + 1, mock_output_ext(m, p->ext, idx))) {
+    not_found(r);
+    return;
+  }
+  if (p->data_removed) {
+    set_problem(r, 410, "Gone", "This file has expired and was deleted.");
+    return;
+  }
+  json_t *input = json_deep_copy(p->input);
+  char pid[32], ext[8];
+  snprintf(pid, sizeof pid, "%s", p->id);
+  snprintf(ext, sizeof ext, "%s", mock_output_ext(m, p->ext, idx));
+  pthread_mutex_unlock(&g_mock.lock); /* encoding takes a while: let others in */
+  unsigned char *data = NULL;
+  size_t len = 0;
+  char err[256] = "";
+  int rc = output_bytes(pid, idx, m, input, ext, &data, &len, err, sizeof err);
+  json_decref(input);
+  pthread_mutex_lock(&g_mock.lock);
+  if (rc < 0) {
+    set_problem(r, 500, "Internal Server Error", err);
+    return;
+  }
+  serve_bytes(c, r, data, len, mock_media_type(ext));
+}
+
 static void h_billing(reply *r) {
   double now = mock_now(), total = 0;
   for (int i = 0; i < g_mock.npreds; i++) mock_advance(g_mock.preds[i], now);
@@ -599,6 +648,13 @@ static const char *request_model(char **seg, int nseg, json_t *body, char *buf, 
     snprintf(buf, n, "%s/%s", seg[2], seg[3]);
     return buf;
   }
+  if (nseg >= 4 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "deployments")) {
+    char full[200];
+    snprintf(full, sizeof full, "%s/%s", seg[2], seg[3]);
+    mock_deployment *d = mock_deployment_find(full);
+    if (d) snprintf(buf, n, "%s", d->model->full);
+    return d ? buf : NULL;
+  }
   if (nseg >= 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "predictions")) {
     mock_pred *p = mock_pred_find(seg[2]);
     if (p) snprintf(buf, n, "%s", p->model);
@@ -619,6 +675,78 @@ static const char *request_model(char **seg, int nseg, json_t *body, char *buf, 
   return NULL;
 }
 
+static int is_create(const char *method, char **seg, int n) {
+  if (strcmp(method, "POST") || n < 2 || strcmp(seg[0], "v1")) return 0;
+  if (n == 2 && !strcmp(seg[1], "predictions")) return 1;
+  return n == 5 && (!strcmp(seg[1], "models") || !strcmp(seg[1], "deployments")) &&
+         !strcmp(seg[4], "predictions");
+}
+
+/* The Files API: POST /v1/files, GET /v1/files, GET|DELETE /v1/files/{id}, GET
+ * /v1/files/{id}/download. An expired file is gone (404) like a deleted one. */
+static void h_files(struct MHD_Connection *c, reply *r, const char *method, char **seg, int n,
+                    req_ctx *ctx, const char *base, const char **route_name) {
+  int get = !strcmp(method, "GET");
+  if (n == 2 && !strcmp(method, "POST")) {
+    *route_name = "/v1/files";
+    int status;
+    char err[300];
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    mock_file *f = mock_file_create(ct, ctx->body, ctx->len, &status, err, sizeof err);
+    if (!f) {
+      set_problem(r, status, status == 413 ? "Request Entity Too Large" : "Invalid request", err);
+      return;
+    }
+    mock_state_save();
+    set_json(r, 201, mock_file_json(f, base));
+  } else if (n == 2 && get) {
+    *route_name = "/v1/files";
+    const char *cursor = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor");
+    long below = cursor && cursor[0] == 'f' ? atol(cursor + 1) : -1;
+    json_t *results = json_array();
+    long last = -1;
+    int more = 0;
+    double now = mock_now();
+    for (int i = g_mock.nfiles - 1; i >= 0; i--) { /* newest first */
+      mock_file *f = g_mock.files[i];
+      if (f->deleted || now >= f->expires || (below >= 0 && f->seq >= below)) continue;
+      if ((int)json_array_size(results) >= g_mock.page_size) {
+        more = 1;
+        break;
+      }
+      json_array_append_new(results, mock_file_json(f, base));
+      last = f->seq;
+    }
+    char url[400];
+    snprintf(url, sizeof url, "%s/v1/files?cursor=f%ld", base, last);
+    set_json(r, 200, json_pack("{s:o, s:n, s:o}", "next", more ? json_string(url) : json_null(),
+                               "previous", "results", results));
+  } else if (n == 3 || (n == 4 && !strcmp(seg[3], "download"))) {
+    *route_name = n == 3 ? "/v1/files/{id}" : "/v1/files/{id}/download";
+    mock_file *f = mock_file_find(seg[2]);
+    if (!f) not_found(r);
+    else if (n == 3 && get) set_json(r, 200, mock_file_json(f, base));
+    else if (n == 3 && !strcmp(method, "DELETE")) {
+      mock_file_delete(f);
+      mock_state_save();
+      r->status = 204;
+      r->ctype = NULL;
+    } else if (n == 4 && get) {
+      unsigned char *data = malloc(f->size ? f->size : 1);
+      if (!data) set_problem(r, 500, "Internal Server Error", "out of memory");
+      else {
+        memcpy(data, f->data, f->size);
+        char disp[400];
+        snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", f->name);
+        add_header(r, "Content-Disposition", disp);
+        serve_bytes(c, r, data, f->size, f->content_type);
+      }
+    } else set_problem(r, 405, "Method Not Allowed", "This method is not allowed for this resource.");
+  } else {
+    not_found(r);
+  }
+}
+
 /* Routes one complete request; lock held. `route` gets the route template for stats. */
 static void route(struct MHD_Connection *c, const char *method, const char *url, req_ctx *ctx,
                   reply *r, const char **route_name) {
@@ -634,7 +762,15 @@ static void route(struct MHD_Connection *c, const char *method, const char *url,
     if (n == 2 && !strcmp(seg[1], "billing") && get) h_billing(r);
     else if (n == 2 && !strcmp(seg[1], "stats") && get)
       set_json(r, 200, json_pack("{s:O, s:i}", "requests", g_mock.stats, "predictions", g_mock.npreds));
-    else if (n == 2 && !strcmp(seg[1], "reset") && post) {
+    else if (n == 3 && !strcmp(seg[1], "predictions") && get) {
+      /* Mock-only facts about a prediction: how its uri inputs were sent, its body size. */
+      mock_pred *p = mock_pred_find(seg[2]);
+      if (!p) not_found(r);
+      else set_json(r, 200, json_pack("{s:s, s:s, s:O, s:I, s:s?}", "id", p->id, "model", p->model,
+                                      "input_kinds", p->input_kinds, "body_bytes",
+                                      (json_int_t)p->body_bytes, "deployment",
+                                      p->deployment[0] ? p->deployment : NULL));
+    } else if (n == 2 && !strcmp(seg[1], "reset") && post) {
       mock_reset();
       set_json(r, 200, json_pack("{s:b}", "ok", 1));
     } else if (n == 2 && !strcmp(seg[1], "faults")) {
@@ -664,8 +800,45 @@ static void route(struct MHD_Connection *c, const char *method, const char *url,
   }
   char base[256];
   base_url(c, base, sizeof base);
+  if (n >= 1 && !strcmp(seg[0], "v1")) {
+    /* Rate limits are the account's (its token), creates apart from everything else. */
+    long remaining, reset;
+    double wait = mock_ratelimit_take(bearer_token(c), is_create(method, seg, n), &remaining, &reset);
+    if (wait > 0) {
+      set_json(r, 429, mock_throttled_body(wait));
+      r->ctype = "application/problem+json";
+      retry_after_header(r, wait, 0);
+      ratelimit_headers(r, remaining, reset);
+      *route_name = "/v1 (throttled)";
+      json_decref(body);
+      return;
+    }
+    ratelimit_headers(r, remaining, reset);
+  }
   if (n < 2 || strcmp(seg[0], "v1")) {
     not_found(r);
+  } else if (!strcmp(seg[1], "files")) {
+    h_files(c, r, method, seg, n, ctx, base, route_name);
+  } else if (!strcmp(seg[1], "deployments") && n >= 4) {
+    char full[200];
+    snprintf(full, sizeof full, "%s/%s", seg[2], seg[3]);
+    mock_deployment *d = mock_deployment_find(full);
+    if (n == 5 && !strcmp(seg[4], "predictions") && post) {
+      *route_name = "/v1/deployments/{owner}/{name}/predictions";
+      if (!d) not_found(r);
+      else if (!json_is_object(body)) set_problem(r, 400, "Invalid JSON", "The request body must be a JSON object");
+      else h_create(c, r, d->model, d->version, body, url, d->full, ctx->len);
+    } else if (n == 4 && get) {
+      *route_name = "/v1/deployments/{owner}/{name}";
+      if (d) set_json(r, 200, mock_deployment_json(d));
+      else not_found(r);
+    } else set_problem(r, 405, "Method Not Allowed", "This method is not allowed for this resource.");
+  } else if (n == 2 && !strcmp(seg[1], "deployments") && get) {
+    *route_name = "/v1/deployments";
+    json_t *res = json_array();
+    for (int i = 0; i < g_mock.ndeployments; i++)
+      json_array_append_new(res, mock_deployment_json(&g_mock.deployments[i]));
+    set_json(r, 200, json_pack("{s:n, s:n, s:o}", "next", "previous", "results", res));
   } else if (n == 2 && !strcmp(seg[1], "account") && get) {
     *route_name = "/v1/account";
     set_json(r, 200, json_pack("{s:s, s:s, s:s, s:n}", "type", "user", "username", "vsc-test",
@@ -685,7 +858,7 @@ static void route(struct MHD_Connection *c, const char *method, const char *url,
       } else if (!m)
         set_problem(r, 422, "Invalid version or not permitted",
                     "The specified version does not exist (or perhaps you don't have permission to use it?)");
-      else h_create(c, r, m, vid, body, url);
+      else h_create(c, r, m, vid, body, url, NULL, ctx->len);
     } else if (n == 2 && get) {
       *route_name = "/v1/predictions";
       h_list(c, r);
@@ -722,7 +895,7 @@ static void route(struct MHD_Connection *c, const char *method, const char *url,
                  "/v1/predictions and a version", m->full);
         set_problem(r, 404, "Not found", d);
       } else if (!json_is_object(body)) set_problem(r, 400, "Invalid JSON", "The request body must be a JSON object");
-      else h_create(c, r, m, "hidden", body, url);
+      else h_create(c, r, m, "hidden", body, url, NULL, ctx->len);
     } else if (!get) {
       set_problem(r, 405, "Method Not Allowed", "This method is not allowed for this resource.");
     } else if (!m) {
@@ -755,11 +928,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   size_t *upload_size, void **con_cls) {
   req_ctx *ctx = *con_cls;
   if (!ctx) {
-    *con_cls = calloc(1, sizeof(req_ctx));
-    return *con_cls ? MHD_YES : MHD_NO;
+    ctx = calloc(1, sizeof(req_ctx));
+    if (!ctx) return MHD_NO;
+    /* Body limits by route: uploads up to --max-file-size (plus the multipart framing),
+     * prediction creates up to --max-body (Replicate refuses larger ones with 413). */
+    char sb[1024], *sg[8];
+    int ns = split_path(url, sb, sizeof sb, sg);
+    ctx->limit = MAX_BODY;
+    ctx->upload = !strcmp(method, "POST") && ns == 2 && !strcmp(sg[0], "v1") && !strcmp(sg[1], "files");
+    if (ctx->upload) ctx->limit = g_mock.max_file_size + MULTIPART_SLACK;
+    else if (is_create(method, sg, ns)) ctx->limit = g_mock.max_body;
+    *con_cls = ctx;
+    return MHD_YES;
   }
   if (*upload_size) {
-    if (ctx->len + *upload_size > MAX_BODY) ctx->too_big = 1;
+    if ((double)(ctx->len + *upload_size) > ctx->limit) ctx->too_big = 1;
     else {
       if (ctx->len + *upload_size > ctx->cap) {
         size_t cap = (ctx->len + *upload_size) * 2;
@@ -778,7 +961,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   memset(&r, 0, sizeof r);
   r.status = 500;
   if (ctx->too_big) {
-    set_problem(&r, 413, "Payload Too Large", "The request body is too large.");
+    char d[200];
+    if (ctx->upload)
+      snprintf(d, sizeof d, "The file is too large: files may be at most %.0f bytes.", g_mock.max_file_size);
+    else
+      snprintf(d, sizeof d, "The request body is too large (at most %.0f bytes). Upload large "
+               "files with the Files API and pass their URL.", ctx->limit);
+    set_problem(&r, 413, "Request Entity Too Large", d);
     return send_reply(c, &r, NULL);
   }
 
@@ -786,7 +975,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   pthread_mutex_lock(&g_mock.lock);
   char segbuf[1024], *seg[8], mbuf[300];
   int nseg = split_path(url, segbuf, sizeof segbuf, seg);
-  json_t *body = ctx->len ? json_loadb(ctx->body, ctx->len, 0, NULL) : NULL;
+  json_t *body = ctx->len && !ctx->upload ? json_loadb(ctx->body, ctx->len, 0, NULL) : NULL;
   const char *model = strncmp(url, "/_mock", 6) ? request_model(seg, nseg, body, mbuf, sizeof mbuf) : NULL;
   json_decref(body);
   mock_fault fault, *f = strncmp(url, "/_mock", 6) ? mock_fault_match(method, url, model, 0) : NULL;
@@ -811,7 +1000,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r.ctype = "application/json";
     return send_reply(c, &r, NULL);
   }
-  if (f && !strcmp(f->action, "slow") && f->rate == 0) mock_sleep(f->delay);
+  if (f && !strcmp(f->action, "slow") && f->rate == 0) mock_sleep(mock_scaled(f->delay));
 
   const char *route_name;
   pthread_mutex_lock(&g_mock.lock);

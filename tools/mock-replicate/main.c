@@ -3,8 +3,9 @@
 ** offline development (docs/mock-replicate.md).
 **
 **   mock-replicate --port PORT [--latency S] [--output-ttl S] [--state-file F]
-**                  [--models FILE] [--page-size N] [--rate-limit N] [--token T]...
-**                  [--seed N] [--verbose]
+**                  [--models FILE] [--page-size N] [--rate-limit N] [--rate-limit-other N]
+**                  [--time-scale F] [--max-file-size BYTES] [--file-ttl S]
+**                  [--max-body BYTES] [--token T]... [--seed N] [--verbose]
 **
 ** Prints "mock-replicate listening on http://127.0.0.1:PORT" once it accepts connections
 ** (PORT 0 picks a free port), and stops cleanly on SIGTERM or SIGINT.
@@ -29,8 +30,9 @@ static int usage(void) {
   fprintf(stderr,
           "usage: mock-replicate --port PORT [--latency SECONDS] [--output-ttl SECONDS]\n"
           "                      [--state-file F] [--models FILE] [--page-size N]\n"
-          "                      [--rate-limit CREATES_PER_MINUTE] [--token T]... [--seed N]\n"
-          "                      [--verbose]\n");
+          "                      [--rate-limit CREATES_PER_MINUTE] [--rate-limit-other N]\n"
+          "                      [--time-scale F] [--max-file-size BYTES] [--file-ttl SECONDS]\n"
+          "                      [--max-body BYTES] [--token T]... [--seed N] [--verbose]\n");
   return 2;
 }
 
@@ -48,6 +50,10 @@ int main(int argc, char **argv) {
   g_mock.latency = 1.0;
   g_mock.output_ttl = 3600;
   g_mock.page_size = 100;
+  g_mock.time_scale = 1.0;
+  g_mock.max_file_size = 100.0 * 1024 * 1024; /* Replicate: 100 MiB (replicate-javascript#286) */
+  g_mock.file_ttl = 24 * 3600;
+  g_mock.max_body = 1024.0 * 1024;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -73,6 +79,16 @@ int main(int argc, char **argv) {
       g_mock.page_size = (int)d;
     } else if (!strcmp(a, "--rate-limit")) {
       if (num_arg(v, 0, 1e6, &g_mock.rate_limit)) return usage();
+    } else if (!strcmp(a, "--rate-limit-other")) {
+      if (num_arg(v, 0, 1e6, &g_mock.rate_limit_other)) return usage();
+    } else if (!strcmp(a, "--time-scale")) {
+      if (num_arg(v, 1e-4, 1e4, &g_mock.time_scale)) return usage();
+    } else if (!strcmp(a, "--max-file-size")) {
+      if (num_arg(v, 1, 16e9, &g_mock.max_file_size)) return usage();
+    } else if (!strcmp(a, "--file-ttl")) {
+      if (num_arg(v, 0, 1e9, &g_mock.file_ttl)) return usage();
+    } else if (!strcmp(a, "--max-body")) {
+      if (num_arg(v, 1024, 1e9, &g_mock.max_body)) return usage();
     } else if (!strcmp(a, "--seed")) {
       if (num_arg(v, 0, 1e18, &seed)) return usage();
     } else if (!strcmp(a, "--token")) {
@@ -90,8 +106,7 @@ int main(int argc, char **argv) {
   if (!g_mock.rng) g_mock.rng = 1;
   g_mock.billing = json_array();
   g_mock.stats = json_object();
-  g_mock.create_times = calloc((size_t)(g_mock.rate_limit > 0 ? g_mock.rate_limit + 1 : 1),
-                               sizeof(double));
+  g_mock.started = mock_now();
   pthread_mutex_init(&g_mock.lock, NULL);
 
   char err[512];
@@ -120,11 +135,11 @@ int main(int argc, char **argv) {
   pthread_mutex_lock(&g_mock.lock);
   mock_state_save();
   pthread_mutex_unlock(&g_mock.lock);
-  for (int i = 0; i < g_mock.npreds; i++) {
-    json_decref(g_mock.preds[i]->input);
-    free(g_mock.preds[i]);
-  }
+  for (int i = 0; i < g_mock.npreds; i++) mock_pred_free(g_mock.preds[i]);
   free(g_mock.preds);
+  mock_files_free();
+  mock_ratelimit_clear();
+  free(g_mock.deployments);
   for (int i = 0; i < g_mock.nmodels; i++) {
     mock_model *m = &g_mock.models[i];
     free(m->owner);
@@ -140,7 +155,6 @@ int main(int argc, char **argv) {
   json_decref(none);
   json_decref(g_mock.billing);
   json_decref(g_mock.stats);
-  free(g_mock.create_times);
   free(g_mock.tokens);
   return 0;
 }

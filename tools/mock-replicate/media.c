@@ -1,6 +1,7 @@
 /*
 ** media.c — deterministic output files of mock-replicate: a small valid MP4 (H.264, or
-** MPEG-4 part 2 when libx264 is missing), PNG/JPEG/WebP image or WAV tone, whose colour,
+** MPEG-4 part 2 when libx264 is missing), PNG/JPEG/WebP image, WAV tone or text file
+** (a transcript's .txt / .srt), whose colour,
 ** pitch and length derive from a SHA-256 of model + canonical input + output index. Same
 ** request, same bytes: so a client's content-addressed cache is testable.
 */
@@ -22,6 +23,8 @@ const char *mock_media_type(const char *ext) {
   if (!strcmp(ext, "jpg")) return "image/jpeg";
   if (!strcmp(ext, "webp")) return "image/webp";
   if (!strcmp(ext, "wav")) return "audio/wav";
+  if (!strcmp(ext, "txt")) return "text/plain; charset=utf-8";
+  if (!strcmp(ext, "srt")) return "application/x-subrip";
   return "application/octet-stream";
 }
 
@@ -323,8 +326,49 @@ static int make_wav(const mock_model *m, json_t *input, const seed_t *s, unsigne
   return 0;
 }
 
+/* A transcript's text file (.txt) or its subtitles (.srt, one cue per sentence of about
+ * 2.5 s), both from the model's deterministic text. */
+static int make_text_file(const mock_model *m, json_t *input, const char *ext,
+                          unsigned char **data, size_t *len) {
+  char *text = mock_output_text(m, input);
+  if (!text) return -1;
+  if (!strcmp(ext, "txt")) {
+    *data = (unsigned char *)text;
+    *len = strlen(text);
+    return 0;
+  }
+  size_t cap = strlen(text) * 2 + 256, used = 0;
+  char *out = malloc(cap);
+  int cue = 0;
+  for (char *p = text; *p && out;) {
+    char *end = strchr(p, '.');
+    size_t n = end ? (size_t)(end - p + 1) : strlen(p);
+    while (n && *p == ' ') p++, n--;
+    if (!n) break;
+    int a = cue * 2500, b = a + 2500;
+    used += (size_t)snprintf(out + used, cap - used,
+                             "%d\n%02d:%02d:%02d,%03d --> %02d:%02d:%02d,%03d\n%.*s\n\n", cue + 1,
+                             a / 3600000, a / 60000 % 60, a / 1000 % 60, a % 1000, b / 3600000,
+                             b / 60000 % 60, b / 1000 % 60, b % 1000, (int)n, p);
+    cue++;
+    p += n;
+  }
+  free(text);
+  if (!out) return -1;
+  *data = (unsigned char *)out;
+  *len = used;
+  return 0;
+}
+
 int mock_media_make(const mock_model *m, json_t *input, int index, const char *ext,
                     unsigned char **data, size_t *len, char *err, size_t errlen) {
+  if (!strcmp(ext, "txt") || !strcmp(ext, "srt")) {
+    *data = NULL;
+    *len = 0;
+    if (make_text_file(m, input, ext, data, len) == 0) return 0;
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
   seed_t s;
   make_seed(m, input, index, &s);
   *data = NULL;

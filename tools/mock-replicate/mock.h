@@ -16,7 +16,7 @@
 
 /* ---- models (fixtures) ------------------------------------------------------------- */
 
-typedef enum { OUT_VIDEO, OUT_IMAGE, OUT_AUDIO } mock_out_kind;
+typedef enum { OUT_VIDEO, OUT_IMAGE, OUT_AUDIO, OUT_TEXT } mock_out_kind;
 
 typedef struct {
   char *owner, *name, *full; /* "owner", "name", "owner/name" */
@@ -26,6 +26,29 @@ typedef struct {
   json_t *versions;          /* array of {id, created_at, cog_version} (owned, newest first) */
   long run_count;
 } mock_model;
+
+/* A deployment (fixture `deployments`): a name of the account's that runs one model version. */
+typedef struct {
+  char owner[80], name[80], full[160];
+  mock_model *model;
+  char version[80];          /* the release's version id */
+  char hardware[40];
+  int min_instances, max_instances;
+} mock_deployment;
+
+/* A file uploaded with POST /v1/files. Bytes live in memory (and beside --state-file). */
+typedef struct {
+  char id[32];
+  long seq;
+  char name[256];
+  char content_type[128];
+  unsigned char *data;
+  size_t size;
+  char sha256[65];
+  json_t *metadata;          /* owned */
+  double created, expires;
+  int deleted;
+} mock_file;
 
 /* ---- predictions --------------------------------------------------------------------- */
 
@@ -59,6 +82,10 @@ typedef struct {
   int billed;
   int nfiles;            /* output files (0 unless succeeded) */
   char ext[8];           /* output file extension: mp4 png jpg webp wav */
+  char deployment[160];  /* "owner/name" when created through a deployment */
+  json_t *input_kinds;   /* {input: "file"|"data_url"|"url"} for uri inputs (owned, mock-only) */
+  long body_bytes;       /* size of the create request body */
+  char *data_output;     /* data: URL output of data_url models (malloc'd, lazily) */
 } mock_pred;
 
 /* ---- fault rules ----------------------------------------------------------------------- */
@@ -79,6 +106,10 @@ typedef struct {
   long bytes;        /* truncate/stall: bytes sent before the cut (-1: half) */
   long rate;         /* slow body: bytes per second (0: no throttle) */
   char error[512];   /* fail: error text */
+  double reset;      /* 429: the "resets in ~Ns" figure (unscaled seconds; <0: from retry_after or 30) */
+  double win_from, win_for; /* time window (unscaled seconds; win_for < 0: no window) */
+  int win_first;     /* window counted from the first matching request, not mock start */
+  double win_t0;     /* when that first request came (0: not yet) */
   json_t *json;      /* the rule as given (owned), echoed by GET /_mock/faults */
 } mock_fault;
 
@@ -92,7 +123,13 @@ typedef struct {
   double output_ttl;  /* terminal → data removed, seconds */
   char *state_file;   /* or NULL */
   int page_size;
-  double rate_limit;  /* creates per minute, 0 = unlimited */
+  double rate_limit;  /* creates per minute and account, 0 = not enforced */
+  double rate_limit_other; /* other API requests per minute and account, 0 = not enforced */
+  double time_scale;  /* every duration the mock applies is multiplied by this */
+  double started;     /* mock start (epoch seconds) */
+  double max_file_size; /* bytes, POST /v1/files */
+  double file_ttl;    /* seconds an uploaded file lives */
+  double max_body;    /* bytes, prediction create bodies */
   char **tokens;      /* accepted tokens; NULL = any non-empty bearer token */
   int ntokens;
   int verbose;
@@ -107,8 +144,11 @@ typedef struct {
   json_t *stats;      /* {"METHOD route": count} */
   mock_fault *faults;
   int nfaults;
-  double *create_times; /* ring of recent create times, for --rate-limit */
-  int ncreate_times;
+  mock_deployment *deployments;
+  int ndeployments;
+  mock_file **files;
+  int nfiles, capfiles;
+  long next_file_seq;
 } mock_state;
 
 extern mock_state g_mock;
@@ -116,6 +156,7 @@ extern volatile sig_atomic_t g_stopping;
 
 /* util.c */
 double mock_now(void);
+double mock_scaled(double seconds); /* seconds × --time-scale */
 void mock_iso8601(double t, char *buf, size_t n);
 int mock_parse_iso8601(const char *s, double *out);
 void mock_http_date(double t, char *buf, size_t n);
@@ -124,6 +165,32 @@ void mock_new_id(char out[32]);
 void mock_sleep(double seconds); /* returns early when the server stops */
 void mock_sha256_hex(const void *data, size_t n, char out[65]);
 void mock_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ratelimit.c (lock held) */
+/* Counts a request of the account holding `token` (create or other) and fills the
+ * ratelimit-* header values; returns 0, or the seconds until the limit resets when the
+ * request is over the limit (then it is not counted). */
+double mock_ratelimit_take(const char *token, int create, long *remaining, long *reset);
+/* The body of a 429 as Replicate sends it, for a reset `secs` (already scaled) away. */
+json_t *mock_throttled_body(double secs);
+long mock_reset_secs(double secs); /* whole seconds shown for a reset: ceil, at least 1 */
+void mock_ratelimit_clear(void);
+
+/* files.c (lock held unless said otherwise) */
+mock_file *mock_file_find(const char *id); /* NULL if unknown, deleted or expired */
+mock_file *mock_file_any(const char *id);  /* also expired ones */
+/* Parses a multipart/form-data body and stores the file; returns the file or NULL with an
+ * HTTP status and message in *status / err. */
+mock_file *mock_file_create(const char *ctype, const char *body, size_t len, int *status,
+                            char *err, size_t errlen);
+json_t *mock_file_json(const mock_file *f, const char *base); /* new ref */
+void mock_file_delete(mock_file *f);
+void mock_files_save(json_t *root);
+void mock_files_load(json_t *root);
+void mock_files_free(void);
+/* Classifies the uri inputs of a create: adds {name: kind} to kinds and, for a file URL that
+ * is unknown or expired, an invalid_fields entry to `fields`. */
+void mock_input_uris(const mock_model *m, json_t *input, json_t *kinds, json_t *fields);
 
 /* models.c */
 int mock_models_load(const char *path, char *err, size_t errlen);
@@ -140,10 +207,17 @@ void mock_output_plan(const mock_model *m, json_t *input, int *nfiles, char ext[
 /* Cost of a prediction by the model's price rule; *units and *unit describe the charge. */
 double mock_price(const mock_model *m, const mock_pred *p, double *units, const char **unit);
 double mock_output_seconds(const mock_model *m, json_t *input);
+mock_deployment *mock_deployment_find(const char *owner_name);
+json_t *mock_deployment_json(const mock_deployment *d); /* new ref */
+/* Deterministic text of a text-producing model (caption, transcript, tokens): malloc'd. */
+char *mock_output_text(const mock_model *m, json_t *input);
+/* File extension of output file `idx` (object outputs may mix files: whisper's txt + srt). */
+const char *mock_output_ext(const mock_model *m, const char *main_ext, int idx);
 
 /* state.c (call with the lock held) */
 mock_pred *mock_pred_new(mock_model *m, const char *version, json_t *input, double cancel_after);
 mock_pred *mock_pred_find(const char *id);
+void mock_pred_free(mock_pred *p);
 void mock_advance(mock_pred *p, double now);
 json_t *mock_pred_json(mock_pred *p, const char *base); /* new ref */
 void mock_state_save(void);

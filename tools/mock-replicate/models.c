@@ -47,9 +47,10 @@ int mock_models_load(const char *path, char *err, size_t errlen) {
     json_t *schema = json_object_get(f, "openapi_schema");
     const char *kind = json_string_value(json_object_get(json_object_get(f, "output"), "kind"));
     if (!owner || !name || !json_is_object(schema) || !kind ||
-        (strcmp(kind, "video") && strcmp(kind, "image") && strcmp(kind, "audio"))) {
+        (strcmp(kind, "video") && strcmp(kind, "image") && strcmp(kind, "audio") &&
+         strcmp(kind, "text"))) {
       snprintf(err, errlen, "%s: models[%zu]: needs owner, name, openapi_schema and "
-               "output.kind (video|image|audio)", path, i);
+               "output.kind (video|image|audio|text)", path, i);
       json_decref(root);
       return -1;
     }
@@ -78,8 +79,48 @@ int mock_models_load(const char *path, char *err, size_t errlen) {
     }
   }
   g_mock.nmodels = (int)n;
+  json_t *deps = json_object_get(root, "deployments");
+  size_t nd = json_array_size(deps);
+  g_mock.deployments = calloc(nd ? nd : 1, sizeof *g_mock.deployments);
+  for (size_t i = 0; i < nd && g_mock.deployments; i++) {
+    json_t *d = json_array_get(deps, i);
+    mock_deployment *x = &g_mock.deployments[i];
+    const char *owner = str_or(d, "owner", NULL), *name = str_or(d, "name", NULL);
+    const char *model = str_or(d, "model", "");
+    x->model = mock_model_find(model);
+    if (!owner || !name || !x->model) {
+      snprintf(err, errlen, "%s: deployments[%zu]: needs owner, name and a known model", path, i);
+      json_decref(root);
+      return -1;
+    }
+    snprintf(x->owner, sizeof x->owner, "%s", owner);
+    snprintf(x->name, sizeof x->name, "%s", name);
+    snprintf(x->full, sizeof x->full, "%s/%s", owner, name);
+    snprintf(x->version, sizeof x->version, "%s",
+             str_or(d, "version", mock_model_latest_version(x->model)));
+    snprintf(x->hardware, sizeof x->hardware, "%s", str_or(d, "hardware", "gpu-l40s"));
+    x->min_instances = (int)json_integer_value(json_object_get(d, "min_instances"));
+    x->max_instances = json_object_get(d, "max_instances")
+                           ? (int)json_integer_value(json_object_get(d, "max_instances")) : 1;
+  }
+  g_mock.ndeployments = (int)nd;
   json_decref(root);
   return 0;
+}
+
+mock_deployment *mock_deployment_find(const char *owner_name) {
+  for (int i = 0; i < g_mock.ndeployments; i++)
+    if (!strcmp(g_mock.deployments[i].full, owner_name)) return &g_mock.deployments[i];
+  return NULL;
+}
+
+json_t *mock_deployment_json(const mock_deployment *d) {
+  return json_pack("{s:s, s:s, s:{s:i, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:i, s:i}}}",
+                   "owner", d->owner, "name", d->name, "current_release", "number", 1, "model",
+                   d->model->full, "version", d->version, "created_at",
+                   "2025-06-01T00:00:00.000000Z", "created_by", "type", "organization",
+                   "username", d->owner, "configuration", "hardware", d->hardware,
+                   "min_instances", d->min_instances, "max_instances", d->max_instances);
 }
 
 mock_model *mock_model_find(const char *owner_name) {
@@ -309,6 +350,33 @@ double mock_output_seconds(const mock_model *m, json_t *input) {
   return num_or(json_object_get(out, "default_duration"), 5);
 }
 
+/* Object outputs may name their fields (`output.fields`): "file" (the model's main file),
+ * "file:EXT" (a text file: txt, srt), "text", "const:VALUE", "segments" or "null". */
+static int field_files(const mock_model *m) {
+  json_t *fields = json_object_get(json_object_get(m->fixture, "output"), "fields");
+  const char *k;
+  json_t *v;
+  int n = 0;
+  json_object_foreach(fields, k, v) {
+    const char *spec = json_string_value(v);
+    if (spec && !strncmp(spec, "file", 4)) n++;
+  }
+  return n;
+}
+
+const char *mock_output_ext(const mock_model *m, const char *main_ext, int idx) {
+  json_t *fields = json_object_get(json_object_get(m->fixture, "output"), "fields");
+  const char *k;
+  json_t *v;
+  int n = 0;
+  json_object_foreach(fields, k, v) {
+    const char *spec = json_string_value(v);
+    if (!spec || strncmp(spec, "file", 4)) continue;
+    if (n++ == idx) return spec[4] == ':' ? spec + 5 : main_ext;
+  }
+  return main_ext;
+}
+
 void mock_output_plan(const mock_model *m, json_t *input, int *nfiles, char ext[8]) {
   json_t *out = json_object_get(m->fixture, "output");
   const char *kind = str_or(out, "kind", "video");
@@ -317,6 +385,9 @@ void mock_output_plan(const mock_model *m, json_t *input, int *nfiles, char ext[
     snprintf(ext, 8, "mp4");
   } else if (!strcmp(kind, "audio")) {
     snprintf(ext, 8, "wav");
+  } else if (!strcmp(kind, "text")) {
+    snprintf(ext, 8, "txt");
+    *nfiles = 0; /* the text is the output; files only where an object names them */
   } else {
     json_t *fmt = input_or_default(m, input, str_or(out, "format_input", NULL));
     const char *f = json_string_value(fmt);
@@ -328,6 +399,54 @@ void mock_output_plan(const mock_model *m, json_t *input, int *nfiles, char ext[
       *nfiles = c < 1 ? 1 : c > 16 ? 16 : (int)c;
     }
   }
+  if (json_object_get(out, "fields")) *nfiles = field_files(m);
+}
+
+/* A caption or a transcript: sentences of words drawn from a hash of model + input, so the
+ * same request gives the same text. */
+char *mock_output_text(const mock_model *m, json_t *input) {
+  static const char *const words[] = {
+      "a", "the", "bright", "quiet", "red", "small", "city", "street", "morning", "cup",
+      "coffee", "table", "window", "light", "over", "near", "walks", "glows", "slowly", "river",
+      "mountain", "person", "smiles", "holds", "warm", "blue", "evening", "car", "road", "sky"};
+  const size_t nw = sizeof words / sizeof words[0];
+  json_t *out = json_object_get(m->fixture, "output");
+  char *canon = json_dumps(input, JSON_SORT_KEYS | JSON_COMPACT);
+  size_t bl = strlen(m->full) + (canon ? strlen(canon) : 0) + 4;
+  char *seed = malloc(bl);
+  char hex[65];
+  if (!seed) {
+    free(canon);
+    return NULL;
+  }
+  snprintf(seed, bl, "%s\n%s", m->full, canon ? canon : "{}");
+  mock_sha256_hex(seed, strlen(seed), hex);
+  free(seed);
+  free(canon);
+  int sentences = (int)num_or(json_object_get(out, "sentences"), 1);
+  if (sentences < 1) sentences = 1;
+  const char *prefix = str_or(out, "text_prefix", "");
+  size_t cap = strlen(prefix) + (size_t)sentences * 120 + 8, used = 0;
+  char *t = malloc(cap);
+  if (!t) return NULL;
+  used += (size_t)snprintf(t, cap, "%s", prefix);
+  int stop = json_is_true(json_object_get(out, "sentence_stop"));
+  for (int s = 0; s < sentences; s++) {
+    for (int w = 0; w < 6; w++) {
+      unsigned h = (unsigned)hex[(s * 7 + w * 3) % 64] * 31u + (unsigned)hex[(s * 5 + w * 11 + 1) % 64];
+      used += (size_t)snprintf(t + used, cap - used, "%s%s", s || w ? " " : "", words[h % nw]);
+    }
+    if (stop) used += (size_t)snprintf(t + used, cap - used, ".");
+  }
+  return t;
+}
+
+/* The key of an input value in a price table: "720p", "true", "10". */
+static void value_key(json_t *v, char *key, size_t n) {
+  key[0] = 0;
+  if (json_is_string(v)) snprintf(key, n, "%s", json_string_value(v));
+  else if (json_is_boolean(v)) snprintf(key, n, "%s", json_is_true(v) ? "true" : "false");
+  else if (json_is_integer(v)) snprintf(key, n, "%lld", (long long)json_integer_value(v));
 }
 
 double mock_price(const mock_model *m, const mock_pred *p, double *units, const char **unit) {
@@ -335,21 +454,27 @@ double mock_price(const mock_model *m, const mock_pred *p, double *units, const 
   const char *u = str_or(price, "unit", "run");
   double rate = num_or(json_object_get(price, "usd"), 0);
   const char *by = str_or(price, "by", NULL);
+  char key[64];
   if (by) {
-    json_t *v = input_or_default(m, p->input, by);
-    char key[64] = "";
-    if (json_is_string(v)) snprintf(key, sizeof key, "%s", json_string_value(v));
-    else if (json_is_boolean(v)) snprintf(key, sizeof key, "%s", json_is_true(v) ? "true" : "false");
-    else if (json_is_integer(v)) snprintf(key, sizeof key, "%lld", (long long)json_integer_value(v));
+    value_key(input_or_default(m, p->input, by), key, sizeof key);
     json_t *r = json_object_get(json_object_get(price, "rates"), key);
     if (json_is_number(r)) rate = json_number_value(r);
   }
+  /* Further inputs that scale the rate: {"resolution": {"720p": 1, "1080p": 1}}. */
+  const char *fk;
+  json_t *table;
+  json_object_foreach(json_object_get(price, "factors"), fk, table) {
+    value_key(input_or_default(m, p->input, fk), key, sizeof key);
+    json_t *f = json_object_get(table, key);
+    if (json_is_number(f)) rate *= json_number_value(f);
+  }
   int ok = !strcmp(p->status, "succeeded");
+  int ran = strcmp(p->status, "aborted") && p->predict_time > 0;
   *unit = u;
   *units = 0;
   if (!strcmp(u, "gpu_second")) {
     /* Time-priced models bill the time they ran, whatever the outcome (not when aborted). */
-    *units = strcmp(p->status, "aborted") ? p->predict_time : 0;
+    *units = ran ? p->predict_time : 0;
   } else if (ok) {
     if (!strcmp(u, "second")) *units = mock_output_seconds(m, p->input);
     else if (!strcmp(u, "image")) *units = p->nfiles;
@@ -360,6 +485,11 @@ double mock_price(const mock_model *m, const mock_pred *p, double *units, const 
         if ((*c & 0xC0) != 0x80) chars++; /* count UTF-8 code points */
       *units = (double)chars;
     } else *units = 1;
+  } else if (!strcmp(p->status, "canceled") && ran) {
+    /* Canceled while running: the processing time is billed at the model's hardware rate. */
+    *unit = "canceled_second";
+    *units = p->predict_time;
+    rate = num_or(json_object_get(price, "canceled_usd_per_second"), 0);
   }
   return round(*units * rate * 1e6) / 1e6;
 }

@@ -27,8 +27,9 @@ mock_pred *mock_pred_new(mock_model *m, const char *version, json_t *input, doub
   p->input = json_deep_copy(input);
   p->created = mock_now();
   /* A fifth of the latency is spent `starting` (queue + cold boot), the rest predicting. */
-  p->start_at = p->created + g_mock.latency * 0.2;
-  p->done_at = p->created + g_mock.latency;
+  p->start_at = p->created + mock_scaled(g_mock.latency) * 0.2;
+  p->done_at = p->created + mock_scaled(g_mock.latency);
+  p->input_kinds = json_object();
   p->deadline = cancel_after > 0 ? p->created + cancel_after : 0;
   snprintf(p->status, sizeof p->status, "starting");
   g_mock.preds[g_mock.npreds++] = p;
@@ -55,11 +56,15 @@ static void bill(mock_pred *p) {
   char created[40], completed[40];
   mock_iso8601(p->created, created, sizeof created);
   mock_iso8601(p->completed_at, completed, sizeof completed);
-  json_array_append_new(g_mock.billing,
-      json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, s:s, s:f, s:s, s:s}", "id", p->id, "model",
-                p->model, "version", p->version, "status", p->status, "predict_time",
-                p->predict_time, "units", units, "unit", unit, "cost", cost, "created_at",
-                created, "completed_at", completed));
+  json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, s:s, s:f, s:s, s:s, s:O, s:I}", "id",
+                          p->id, "model", p->model, "version", p->version, "status", p->status,
+                          "predict_time", p->predict_time, "units", units, "unit", unit, "cost",
+                          cost, "created_at", created, "completed_at", completed, "input_kinds",
+                          p->input_kinds, "body_bytes", (json_int_t)p->body_bytes);
+  if (p->deployment[0]) json_object_set_new(rec, "deployment", json_string(p->deployment));
+  json_t *src = json_object_get(json_object_get(m->fixture, "price"), "source");
+  if (json_is_string(src)) json_object_set(rec, "price_source", src);
+  json_array_append_new(g_mock.billing, rec);
   p->billed = 1;
 }
 
@@ -68,7 +73,8 @@ static void finish(mock_pred *p, const char *status, double at, double predict_t
   p->completed_at = at;
   p->predict_time = predict_time < 0 ? 0 : predict_time;
   mock_model *m = mock_model_find(p->model);
-  if (m && !strcmp(status, "succeeded")) mock_output_plan(m, p->input, &p->nfiles, p->ext);
+  if (m && strcmp(status, "aborted")) mock_output_plan(m, p->input, &p->nfiles, p->ext);
+  if (strcmp(status, "succeeded")) p->nfiles = 0; /* the ext stays: it names the files' kind */
   if (m && strcmp(status, "aborted")) m->run_count++;
   bill(p);
   mock_log("prediction %s %s (%s)", p->id, status, p->model);
@@ -77,7 +83,7 @@ static void finish(mock_pred *p, const char *status, double at, double predict_t
 void mock_advance(mock_pred *p, double now) {
   if (is_terminal(p->status)) {
     if (!p->data_removed &&
-        (p->fate == FATE_EXPIRE || now >= p->completed_at + g_mock.output_ttl)) {
+        (p->fate == FATE_EXPIRE || now >= p->completed_at + mock_scaled(g_mock.output_ttl))) {
       p->data_removed = 1;
       mock_log("prediction %s: data removed", p->id);
     }
@@ -123,6 +129,109 @@ static void progress_logs(char *buf, size_t n, double frac) {
   }
 }
 
+/* The data: URL of a data_url model's output (made once; the lock is held, and a small
+ * image or tone takes milliseconds). */
+static const char *data_output(mock_model *m, mock_pred *p) {
+  if (p->data_output) return p->data_output;
+  unsigned char *bytes = NULL;
+  size_t len = 0;
+  char err[256];
+  if (mock_media_make(m, p->input, 0, p->ext, &bytes, &len, err, sizeof err) < 0) return NULL;
+  const char *mime = mock_media_type(p->ext);
+  size_t cap = strlen(mime) + 16 + (len + 2) / 3 * 4 + 1;
+  char *s = malloc(cap);
+  if (s) {
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = (size_t)snprintf(s, cap, "data:%.*s;base64,", (int)strcspn(mime, ";"), mime);
+    for (size_t i = 0; i < len; i += 3) {
+      unsigned v = (unsigned)bytes[i] << 16 | (i + 1 < len ? (unsigned)bytes[i + 1] << 8 : 0) |
+                   (i + 2 < len ? bytes[i + 2] : 0);
+      s[o++] = b64[v >> 18 & 63];
+      s[o++] = b64[v >> 12 & 63];
+      s[o++] = i + 1 < len ? b64[v >> 6 & 63] : '=';
+      s[o++] = i + 2 < len ? b64[v & 63] : '=';
+    }
+    s[o] = 0;
+  }
+  free(bytes);
+  p->data_output = s;
+  return s;
+}
+
+/* The output as the model's Output schema shapes it (the fixture's `output` says how):
+ * file URLs on the mock's host, a data: URL, plain text, a list, or an object. */
+static json_t *build_output(mock_model *m, mock_pred *p, const char *base) {
+  json_t *outfx = json_object_get(m->fixture, "output");
+  const char *shape = json_string_value(json_object_get(outfx, "shape"));
+  const char *kind = json_string_value(json_object_get(outfx, "kind"));
+  const char *enc = json_string_value(json_object_get(outfx, "encoding"));
+  int array = shape && !strcmp(shape, "array"), object = shape && !strcmp(shape, "object");
+  char url[512];
+  json_t *urls = json_array();
+  for (int i = 0; i < p->nfiles; i++) {
+    const char *ext = mock_output_ext(m, p->ext, i);
+    if (array) snprintf(url, sizeof url, "%s/delivery/%s/%d/out-%d.%s", base, p->id, i, i, ext);
+    else snprintf(url, sizeof url, "%s/delivery/%s/%d/output.%s", base, p->id, i, ext);
+    json_array_append_new(urls, json_string(url));
+  }
+  json_t *output;
+  if (kind && !strcmp(kind, "text") && !object) {
+    char *text = mock_output_text(m, p->input);
+    if (array) { /* streamed text: the tokens, each with its leading space */
+      output = json_array();
+      for (char *w = text; w && *w;) {
+        size_t n = strcspn(w + 1, " ") + 1;
+        json_array_append_new(output, json_stringn(w, n));
+        w += n;
+      }
+    } else {
+      output = json_string(text ? text : "");
+    }
+    free(text);
+  } else if (enc && !strcmp(enc, "data_url") && !array && !object) {
+    const char *d = data_output(m, p);
+    output = d ? json_string(d) : json_null();
+  } else if (array) {
+    output = json_incref(urls);
+  } else if (object && json_object_get(outfx, "fields")) {
+    output = json_object();
+    const char *k;
+    json_t *v;
+    int fi = 0;
+    char *text = mock_output_text(m, p->input);
+    json_object_foreach(json_object_get(outfx, "fields"), k, v) {
+      const char *spec = json_string_value(v);
+      if (!spec || !strcmp(spec, "null")) json_object_set_new(output, k, json_null());
+      else if (!strncmp(spec, "file", 4)) json_object_set(output, k, json_array_get(urls, (size_t)fi++));
+      else if (!strcmp(spec, "text")) json_object_set_new(output, k, json_string(text ? text : ""));
+      else if (!strncmp(spec, "const:", 6)) json_object_set_new(output, k, json_string(spec + 6));
+      else if (!strcmp(spec, "segments")) {
+        json_t *segs = json_array();
+        int id = 0;
+        for (char *q = text; q && *q; id++) {
+          char *end = strchr(q, '.');
+          size_t n = end ? (size_t)(end - q + 1) : strlen(q);
+          while (n && *q == ' ') q++, n--;
+          if (!n) break;
+          json_array_append_new(segs, json_pack("{s:i, s:f, s:f, s:s%}", "id", id, "start",
+                                                id * 2.5, "end", id * 2.5 + 2.5, "text", q, n));
+          q += n;
+        }
+        json_object_set_new(output, k, segs);
+      } else json_object_set_new(output, k, json_null());
+    }
+    free(text);
+  } else if (object) {
+    const char *key = json_string_value(json_object_get(outfx, "object_key"));
+    output = json_pack("{s:O}", key ? key : "output", json_array_get(urls, 0));
+  } else {
+    output = json_incref(json_array_get(urls, 0));
+    if (!output) output = json_null();
+  }
+  json_decref(urls);
+  return output;
+}
+
 json_t *mock_pred_json(mock_pred *p, const char *base) {
   double now = mock_now();
   mock_advance(p, now);
@@ -149,26 +258,7 @@ json_t *mock_pred_json(mock_pred *p, const char *base) {
   json_t *output = json_null();
   if (!strcmp(p->status, "succeeded") && !p->data_removed) {
     mock_model *m = mock_model_find(p->model);
-    json_t *outfx = m ? json_object_get(m->fixture, "output") : NULL;
-    const char *shape = json_string_value(json_object_get(outfx, "shape"));
-    json_t *urls = json_array();
-    for (int i = 0; i < p->nfiles; i++) {
-      if (shape && !strcmp(shape, "array"))
-        snprintf(url, sizeof url, "%s/delivery/%s/%d/out-%d.%s", base, p->id, i, i, p->ext);
-      else
-        snprintf(url, sizeof url, "%s/delivery/%s/%d/output.%s", base, p->id, i, p->ext);
-      json_array_append_new(urls, json_string(url));
-    }
-    if (shape && !strcmp(shape, "array")) {
-      output = urls;
-    } else if (shape && !strcmp(shape, "object")) {
-      const char *key = json_string_value(json_object_get(outfx, "object_key"));
-      output = json_pack("{s:O}", key ? key : "output", json_array_get(urls, 0));
-      json_decref(urls);
-    } else {
-      output = json_incref(json_array_get(urls, 0));
-      json_decref(urls);
-    }
+    if (m) output = build_output(m, p, base);
   }
   json_object_set_new(o, "output", output);
   json_object_set_new(o, "data_removed", json_boolean(p->data_removed));
@@ -190,6 +280,11 @@ json_t *mock_pred_json(mock_pred *p, const char *base) {
     json_object_set_new(o, "metrics", json_object());
   }
   json_object_set_new(o, "source", json_string("api"));
+  if (p->deployment[0]) json_object_set_new(o, "deployment", json_string(p->deployment));
+  if (p->deadline > 0) {
+    mock_iso8601(p->deadline, t, sizeof t);
+    json_object_set_new(o, "deadline", json_string(t));
+  }
   json_t *u = json_object();
   snprintf(url, sizeof url, "%s/v1/predictions/%s", base, p->id);
   json_object_set_new(u, "get", json_string(url));
@@ -208,19 +303,24 @@ void mock_stat(const char *method, const char *route) {
   json_object_set_new(g_mock.stats, key, json_integer(v ? json_integer_value(v) + 1 : 1));
 }
 
+void mock_pred_free(mock_pred *p) {
+  json_decref(p->input);
+  json_decref(p->input_kinds);
+  free(p->data_output);
+  free(p);
+}
+
 void mock_reset(void) {
-  for (int i = 0; i < g_mock.npreds; i++) {
-    json_decref(g_mock.preds[i]->input);
-    free(g_mock.preds[i]);
-  }
+  for (int i = 0; i < g_mock.npreds; i++) mock_pred_free(g_mock.preds[i]);
   g_mock.npreds = 0;
+  mock_files_free();
+  mock_ratelimit_clear();
   json_array_clear(g_mock.billing);
   json_object_clear(g_mock.stats);
   for (int i = 0; i < g_mock.nmodels; i++) g_mock.models[i].run_count = 0;
   json_t *none = json_array();
   mock_faults_set(none, NULL, 0);
   json_decref(none);
-  g_mock.ncreate_times = 0;
   mock_state_save();
 }
 
@@ -233,16 +333,18 @@ void mock_state_save(void) {
     mock_pred *p = g_mock.preds[i];
     json_array_append_new(arr, json_pack(
         "{s:s, s:I, s:s, s:s, s:O, s:f, s:f, s:f, s:f, s:f, s:i, s:s, s:s, s:f, s:f, s:i, s:i,"
-        " s:i, s:s}",
+        " s:i, s:s, s:s, s:O, s:I}",
         "id", p->id, "seq", (json_int_t)p->seq, "model", p->model, "version", p->version, "input",
         p->input, "created", p->created, "start_at", p->start_at, "done_at", p->done_at,
         "cancel_at", p->cancel_at, "deadline", p->deadline, "fate", (int)p->fate, "fate_error",
         p->fate_error, "status", p->status, "completed_at", p->completed_at, "predict_time",
         p->predict_time, "data_removed", p->data_removed, "billed", p->billed, "nfiles",
-        p->nfiles, "ext", p->ext));
+        p->nfiles, "ext", p->ext, "deployment", p->deployment, "input_kinds", p->input_kinds,
+        "body_bytes", (json_int_t)p->body_bytes));
   }
   json_t *root = json_pack("{s:o, s:O, s:O, s:I}", "predictions", arr, "billing", g_mock.billing,
                            "stats", g_mock.stats, "next_seq", (json_int_t)g_mock.next_seq);
+  mock_files_save(root);
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s.tmp%ld", g_mock.state_file, (long)getpid());
   /* Atomic replace: a reader (or a crash) never sees half a file. */
@@ -285,12 +387,18 @@ int mock_state_load(char *err, size_t errlen) {
     p->billed = (int)json_integer_value(json_object_get(o, "billed"));
     p->nfiles = (int)json_integer_value(json_object_get(o, "nfiles"));
     snprintf(p->ext, sizeof p->ext, "%s", json_string_value(json_object_get(o, "ext")));
+    const char *dep = json_string_value(json_object_get(o, "deployment"));
+    snprintf(p->deployment, sizeof p->deployment, "%s", dep ? dep : "");
+    json_t *kinds = json_object_get(o, "input_kinds");
+    if (json_is_object(kinds)) json_object_update(p->input_kinds, kinds);
+    p->body_bytes = (long)json_integer_value(json_object_get(o, "body_bytes"));
   }
   json_t *b = json_object_get(root, "billing");
   if (json_is_array(b)) json_array_extend(g_mock.billing, b);
   json_t *s = json_object_get(root, "stats");
   if (json_is_object(s)) json_object_update(g_mock.stats, s);
   g_mock.next_seq = (long)json_integer_value(json_object_get(root, "next_seq"));
+  mock_files_load(root);
   json_decref(root);
   return 0;
 }

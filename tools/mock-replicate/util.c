@@ -16,6 +16,10 @@ double mock_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* --time-scale: a 5-minute outage with F = 0.01 lasts 3 s. Every duration the mock applies
+ * goes through here; the times it reports are the wall-clock ones that result. */
+double mock_scaled(double seconds) { return seconds * g_mock.time_scale; }
+
 void mock_iso8601(double t, char *buf, size_t n) {
   time_t s = (time_t)t;
   long us = (long)((t - (double)s) * 1e6);
