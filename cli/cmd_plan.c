@@ -74,6 +74,30 @@ static double mark_cached(json_t *ir, const char *script, const char *cache_arg,
   return to_spend;
 }
 
+/* Every model the plan may call (fallbacks too), with the version it runs: pinned by the lock
+ * or the registry, or floating (the provider runs its latest). A new reference. */
+static json_t *plan_models(const json_t *ir) {
+  json_t *seen = json_object(), *out = json_array();
+  size_t i, k;
+  json_t *node, *call;
+  json_array_foreach(json_object_get(ir, "nodes"), i, node) {
+    json_t *calls = json_array();
+    if (json_object_get(node, "call")) json_array_append(calls, json_object_get(node, "call"));
+    json_array_extend(calls, json_object_get(node, "fallbacks") ? json_object_get(node, "fallbacks") : json_array());
+    json_array_foreach(calls, k, call) {
+      const char *m = json_string_value(json_object_get(call, "model"));
+      if (!m || json_object_get(seen, m)) continue;
+      json_object_set_new(seen, m, json_true());
+      json_t *v = json_object_get(call, "version");
+      json_array_append_new(out, json_pack("{s:s, s:O, s:b}", "model", m, "version", v ? v : json_null(),
+                                           "pinned", json_is_string(v)));
+    }
+    json_decref(calls);
+  }
+  json_decref(seen);
+  return out;
+}
+
 int cmd_plan(int argc, char **argv) {
   const char *path = NULL;
   const char *cache = NULL, *provider = NULL;
@@ -95,6 +119,8 @@ int cmd_plan(int argc, char **argv) {
   json_t *plan = plan_json(ir);
   json_object_set_new(plan, "to_spend", json_real(to_spend));
   json_object_set_new(plan, "provider", json_deep_copy(json_object_get(ir, "provider")));
+  json_t *models = plan_models(ir);
+  json_object_set(plan, "models", models);
   if (json) {
     char *text = json_dumps(plan, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
     printf("%s\n", text);
@@ -122,7 +148,16 @@ int cmd_plan(int argc, char **argv) {
     const char *prov = json_string_value(json_object_get(ir, "provider"));
     if (strcmp(prov, "local") == 0) printf("; provider local: this run spends $0.00\n");
     else printf("; provider %s: this run would spend $%.2f (cached scenes cost nothing)\n", prov, to_spend);
+    if (json_array_size(models)) printf("\nmodels (with fallbacks):\n");
+    json_t *m;
+    json_array_foreach(models, i, m) {
+      const char *v = json_string_value(json_object_get(m, "version"));
+      if (v) printf("  %-36s pinned at %.12s\n", json_string_value(json_object_get(m, "model")), v);
+      else printf("  %-36s floating: runs the latest version ('vsc models pull' pins it)\n",
+                  json_string_value(json_object_get(m, "model")));
+    }
   }
+  json_decref(models);
   json_decref(plan);
   json_decref(ir);
   return VSC_EXIT_OK;

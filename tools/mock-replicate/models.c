@@ -485,11 +485,8 @@ double mock_price(const mock_model *m, const mock_pred *p, double *units, const 
         if ((*c & 0xC0) != 0x80) chars++; /* count UTF-8 code points */
       *units = (double)chars;
     } else *units = 1;
-  } else if (!strcmp(p->status, "canceled") && ran) {
-    /* Canceled while running: the processing time is billed at the model's hardware rate. */
-    *unit = "canceled_second";
-    *units = p->predict_time;
-    rate = num_or(json_object_get(price, "canceled_usd_per_second"), 0);
   }
+  /* Output-priced (official) models charge for what they made: a prediction canceled or failed
+   * before it produced its output costs nothing; time-priced ones pay the time they ran. */
   return round(*units * rate * 1e6) / 1e6;
 }

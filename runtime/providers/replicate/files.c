@@ -156,8 +156,15 @@ int rp_files_prepare(vsc_pred *x) {
 
 int rp_files_next_upload(vsc_pred *x) {
   for (int i = 0; i < x->nfiles; i++)
-    if (!x->files[i].value) return i;
+    if (!x->files[i].value && !(x->files[i].value = remembered(x, x->files[i].sha))) return i;
   return -1;
+}
+
+bool rp_files_uploading(const vsc_pred *x, int i) {
+  for (const vsc_pred *o = x->p->preds; o; o = o->next)
+    if (o != x && o->phase == PH_UPLOAD && o->easy && !strcmp(o->files[o->upload_idx].sha, x->files[i].sha))
+      return true;
+  return false;
 }
 
 void rp_files_send_upload(vsc_pred *x, int i) {

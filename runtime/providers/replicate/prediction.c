@@ -250,6 +250,10 @@ void rp_issue(vsc_pred *x) {
       rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_ABSENT, "replicate: the call was never created");
       return;
     }
+    if (i >= 0 && rp_files_uploading(x, i)) {
+      x->next_at = rp_now() + 0.1;
+      return;
+    }
     if (i >= 0) {
       rp_files_send_upload(x, i);
       return;

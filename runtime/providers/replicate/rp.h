@@ -17,6 +17,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "vsc/vsc_price.h"
@@ -127,6 +128,9 @@ void rp_on_done(vsc_pred *x, CURLcode rc);
 int rp_files_prepare(vsc_pred *x);
 /* Index of the next file that must be uploaded, or -1 when every value is known. */
 int rp_files_next_upload(vsc_pred *x);
+/* Another prediction is uploading the same content right now (wait for it: one upload per
+ * content, also within one build). */
+bool rp_files_uploading(const vsc_pred *x, int i);
 /* Sends the upload of files[i]. */
 void rp_files_send_upload(vsc_pred *x, int i);
 /* Takes the answer of an upload: 0 stored, -1 x failed. */

@@ -1,0 +1,312 @@
+/*
+** test_money.c — the money invariants of `vsc build` against mock-replicate, under faults:
+**
+**   user_model    a script's own models (input names, pinned version, price) run as declared
+**   files         local files as inputs: the Files API above 256 KB (once per content), data
+**                 URLs below
+**   fault_matrix  outages of 0–5 minutes on polls, listings and deliveries, 429 bursts, lost
+**                 create responses (a time-scaled mock): every schedule ends with billing
+**                 equal to the ledger, within the budget, one create per paid node
+**   kill_loop     30 builds killed with SIGKILL or SIGHUP at random moments (default
+**                 Prefer: wait, with and without faults), each rebuilt to completion: zero
+**                 nodes paid twice, billing equal to the ledger
+**   full_disk     a cache on a tiny tmpfs (mounted by the test, as root): the build stops
+**                 spending at once; after space is freed the rebuild pays nothing twice
+**
+** `test_money CASE` runs one case. Exit 77 = skipped (full_disk without root or mount).
+*/
+#include <sys/mount.h>
+#include <time.h>
+
+#include "e2e_env.h"
+
+#define USER_SCRIPT "tests/replicate_e2e/user_model.vscript"
+#define FILES_SCRIPT "tests/replicate_e2e/files.vscript"
+#define SDXL_VERSION "39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b"
+#define WAN_I2V "wan-video/wan-2.2-i2v-fast"
+
+/* The IR node whose call names `model` (borrowed), or NULL. */
+static json_t *call_of(const json_t *ir, const char *model) {
+  size_t i;
+  json_t *n;
+  json_array_foreach(json_object_get(ir, "nodes"), i, n) {
+    json_t *c = json_object_get(n, "call");
+    const char *m = json_string_value(json_object_get(c, "model"));
+    if (m && !strcmp(m, model)) return c;
+  }
+  return NULL;
+}
+
+/* The version of the billed prediction of `model`. */
+static const char *billed_version(const json_t *billing, const char *model) {
+  size_t i;
+  json_t *r;
+  json_array_foreach(json_object_get(billing, "records"), i, r)
+    if (!strcmp(json_string_value(json_object_get(r, "model")), model))
+      return json_string_value(json_object_get(r, "version"));
+  return NULL;
+}
+
+static void t_user_model(void) {
+  env_t e;
+  json_t *b = NULL;
+  const char *margs[] = {"--latency", "0.3", NULL};
+  CHECK(setup(&e, USER_SCRIPT, margs) == 0 && load_ir(&e) == 0, "setup");
+  /* The IR carries what the script declared, in the model's own terms. */
+  json_t *video = call_of(e.ir, "minimax/video-01"), *image = call_of(e.ir, "stability-ai/sdxl");
+  CHECK(video && image, "no resolved calls");
+  CHECK(json_is_string(json_object_get(json_object_get(video, "input"), "prompt")) &&
+            json_is_true(json_object_get(json_object_get(video, "input"), "prompt_optimizer")) &&
+            json_object_size(json_object_get(video, "input")) == 2 && json_is_null(json_object_get(video, "version")),
+        "video-01's input is not what the script declares");
+  CHECK(!strcmp(json_string_value(json_object_get(image, "version")), SDXL_VERSION) &&
+            !strcmp(json_string_value(json_object_get(json_object_get(image, "input"), "negative_prompt")), "text, watermark") &&
+            json_integer_value(json_object_get(json_object_get(image, "input"), "num_outputs")) == 1 &&
+            !strcmp(json_string_value(json_object_get(json_object_get(image, "price"), "unit")), "gpu-second") &&
+            fabs(json_number_value(json_object_get(json_object_get(image, "price"), "rate")) - 0.000975) < 1e-12,
+        "sdxl's call is not what the script declares");
+  int rc = build(&e, NULL, NULL);
+  CHECK(rc == 0, "build exited %d", rc);
+  check_complete(&e);
+  b = mock_get(&e, "/_mock/billing");
+  CHECK(billed(b, "minimax/video-01", "succeeded") == 1 && billed(b, "stability-ai/sdxl", "succeeded") == 1,
+        "each declared model ran once");
+  CHECK(requests(&e, CREATE_VERSIONED) == 1 && requests(&e, CREATE_OFFICIAL) == 1,
+        "creates: %ld versioned, %ld official", requests(&e, CREATE_VERSIONED), requests(&e, CREATE_OFFICIAL));
+  const char *v = billed_version(b, "stability-ai/sdxl");
+  CHECK(v && !strcmp(v, SDXL_VERSION), "sdxl ran version %s, not the pinned one", v ? v : "?");
+  check_books(&e, budget_of(&e));
+  check_token(&e);
+out:
+  json_decref(b);
+  teardown(&e);
+}
+
+/* A PNG of noise (incompressible) of w x h pixels, made with the ffmpeg program. */
+static int noise_png(const char *path, int w, int h) {
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "ffmpeg -v error -y -f rawvideo -pixel_format rgb24 -video_size %dx%d "
+           "-i /dev/urandom -frames:v 1 '%s'", w, h, path);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static long long file_size(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+static void t_files(void) {
+  env_t e;
+  json_t *b = NULL;
+  char big[700], small[700];
+  const char *margs[] = {"--latency", "0.3", NULL};
+  CHECK(setup(&e, FILES_SCRIPT, margs) == 0, "setup");
+  snprintf(big, sizeof big, "%s/big.png", e.dir);
+  snprintf(small, sizeof small, "%s/small.png", e.dir);
+  CHECK(noise_png(big, 1600, 1300) == 0 && noise_png(small, 180, 180) == 0, "ffmpeg made no PNGs");
+  CHECK(file_size(big) > 6000000 && file_size(small) > 90000 && file_size(small) < 256 * 1024,
+        "sizes %lld and %lld", file_size(big), file_size(small));
+  CHECK(load_ir(&e) == 0, "ir");
+  int rc = build(&e, NULL, NULL);
+  CHECK(rc == 0, "build exited %d", rc);
+  check_complete(&e);
+  CHECK(requests(&e, "POST /v1/files") == 1, "%ld uploads: the 6 MB photo goes up once for two scenes",
+        requests(&e, "POST /v1/files"));
+  b = mock_get(&e, "/_mock/billing");
+  int via_file = 0, via_data = 0;
+  size_t i;
+  json_t *r;
+  json_array_foreach(json_object_get(b, "records"), i, r) {
+    if (strcmp(json_string_value(json_object_get(r, "model")), WAN_I2V)) continue;
+    const char *k = json_string_value(json_object_get(json_object_get(r, "input_kinds"), "image"));
+    via_file += k && !strcmp(k, "file");
+    via_data += k && !strcmp(k, "data_url");
+  }
+  CHECK(via_file == 2 && via_data == 1, "%d predictions got a Files API URL, %d a data URL", via_file, via_data);
+  check_books(&e, budget_of(&e));
+  check_token(&e);
+out:
+  json_decref(b);
+  teardown(&e);
+}
+
+/* ---- faults of every length --------------------------------------------------------------- */
+
+#define CREATES "/v1/models/*/predictions"
+static const struct {
+  const char *name, *rules;
+} schedules[] = {
+    {"no fault", "[]"},
+    {"polls answer 503 for 1 min", "[{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":503,\"for\":60,\"clock\":\"first\"}]"},
+    {"polls answer 503 for 5 min", "[{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":503,\"for\":300,\"clock\":\"first\"}]"},
+    {"polls reset for 2 min", "[{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"reset\",\"for\":120,\"clock\":\"first\"}]"},
+    {"deliveries answer 503 for 2 min", "[{\"method\":\"GET\",\"path\":\"/delivery/*\",\"action\":\"status\",\"status\":503,\"for\":120,\"clock\":\"first\"}]"},
+    {"deliveries reset for 5 min", "[{\"method\":\"GET\",\"path\":\"/delivery/*\",\"action\":\"reset\",\"for\":300,\"clock\":\"first\"}]"},
+    {"429 burst, no Retry-After", "[{\"method\":\"POST\",\"path\":\"" CREATES "\",\"action\":\"status\",\"status\":429,\"count\":6}]"},
+    {"429 with Retry-After", "[{\"method\":\"POST\",\"path\":\"" CREATES "\",\"action\":\"status\",\"status\":429,\"retry_after\":40,\"count\":3}]"},
+    {"lost create responses", "[{\"method\":\"POST\",\"path\":\"" CREATES "\",\"action\":\"lose_response\",\"count\":2}]"},
+    {"lost create, listing down 1 min", "[{\"method\":\"POST\",\"path\":\"" CREATES "\",\"action\":\"lose_response\",\"count\":1},"
+                                        "{\"method\":\"GET\",\"path\":\"/v1/predictions?*\",\"action\":\"status\",\"status\":502,\"for\":60,\"clock\":\"first\"}]"},
+    {"everything flaky for 3 min", "[{\"method\":\"GET\",\"path\":\"/v1/predictions*\",\"action\":\"status\",\"status\":504,\"for\":180,\"clock\":\"first\",\"probability\":0.5},"
+                                   "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"action\":\"reset\",\"for\":180,\"clock\":\"first\",\"probability\":0.5}]"},
+};
+
+static const char *const scaled_mock[] = {"--latency", "20", "--time-scale", "0.02", NULL};
+
+static void t_fault_matrix(void) {
+  for (size_t k = 0; k < sizeof schedules / sizeof schedules[0]; k++) {
+    env_t e;
+    int before = g_fail;
+    CHECK(setup(&e, FAULTS_SCRIPT, scaled_mock) == 0 && load_ir(&e) == 0, "setup");
+    CHECK(set_faults(&e, schedules[k].rules) == 0, "rules of '%s'", schedules[k].name);
+    int rc = build(&e, NULL, NULL);
+    CHECK(rc == 0, "'%s': build exited %d", schedules[k].name, rc);
+    CHECK(k == 0 || fired(&e, 0) > 0, "'%s': the fault never fired", schedules[k].name);
+    check_complete(&e);
+    check_one_each(&e);
+    check_books(&e, budget_of(&e));
+    check_token(&e);
+  out:
+    if (g_fail > before) fprintf(stderr, "schedule '%s' failed\n", schedules[k].name);
+    else fprintf(stderr, "schedule '%s': ok in %.1fs\n", schedules[k].name, e.last_secs);
+    teardown(&e);
+  }
+}
+
+/* Each paid node of the fault script was paid for exactly once, whatever was interrupted
+ * (calls that were journaled but proved never created may add intents, never predictions). */
+static int check_paid_once(env_t *e) {
+  int bad = g_fail;
+  json_t *b = mock_get(e, "/_mock/billing");
+  CHECK(json_integer_value(json_object_get(b, "count")) == 3, "%lld predictions billed",
+        (long long)json_integer_value(json_object_get(b, "count")));
+  CHECK(billed(b, SEEDANCE, "succeeded") == 1 && billed(b, FLUX, "succeeded") == 1 &&
+            billed(b, KOKORO, "succeeded") == 1, "one prediction per model");
+out:
+  json_decref(b);
+  return g_fail - bad;
+}
+
+/* ---- kill -9 and SIGHUP at random moments --------------------------------------------------- */
+
+static void rm_cache(env_t *e) {
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s/.vsc' '%s'", e->dir, e->out);
+  if (system(cmd) != 0) fprintf(stderr, "could not clear the cache\n");
+}
+
+static void t_kill_loop(void) {
+  env_t e;
+  unsigned seed = 20261203;
+  int searches = 0, reattaches = 0;
+  CHECK(setup(&e, FAULTS_SCRIPT, scaled_mock) == 0 && load_ir(&e) == 0, "setup");
+  const char *args[] = {"build", e.script, "-o", e.out, "--preview", "--progress", "plain", NULL};
+  for (int it = 0; it < 30; it++) {
+    int before = g_fail;
+    mock_resp r;
+    CHECK(mock_request(&e.s, "POST", "/_mock/reset", NULL, NULL, NULL, 10, &r) == 0 && r.status == 200, "reset");
+    mock_resp_free(&r);
+    rm_cache(&e);
+    /* A third of the builds also run into faults. */
+    if (it % 3 == 1) CHECK(set_faults(&e, schedules[1 + (it / 3) % 9].rules) == 0, "faults");
+    int sig = it % 4 == 3 ? SIGHUP : SIGKILL;
+    double at = 0.05 + 2.5 * (double)rand_r(&seed) / RAND_MAX;
+    char log[600];
+    pid_t pid = spawn_vsc(&e, args, log, sizeof log);
+    CHECK(pid > 0, "spawn");
+    struct timespec ts = {(time_t)at, (long)((at - (double)(time_t)at) * 1e9)};
+    nanosleep(&ts, NULL);
+    kill(pid, sig);
+    int st = wait_vsc(pid, 60);
+    (void)st;
+    /* Rebuild to completion (a second kill sometimes, to die while resuming). */
+    if (it % 5 == 4) {
+      pid = spawn_vsc(&e, args, log, sizeof log);
+      nanosleep(&(struct timespec){0, 300000000}, NULL);
+      kill(pid, SIGKILL);
+      wait_vsc(pid, 60);
+    }
+    int rc = build(&e, NULL, NULL);
+    CHECK(rc == 0, "iteration %d (%s at %.2fs): the rebuild exited %d", it, sig == SIGKILL ? "SIGKILL" : "SIGHUP", at, rc);
+    check_paid_once(&e);
+    check_books(&e, budget_of(&e));
+    json_t *recs = journal(&e);
+    searches += jcount(recs, "search", NULL, NULL);
+    reattaches += jcount(recs, "reattach", NULL, NULL);
+    json_decref(recs);
+    if (g_fail > before) {
+      fprintf(stderr, "kill loop: iteration %d (%s at %.2fs) failed\n", it, sig == SIGKILL ? "SIGKILL" : "SIGHUP", at);
+      break;
+    }
+  }
+  fprintf(stderr, "kill loop: %d searches for creates in flight at the kill, %d predictions re-attached\n",
+          searches, reattaches);
+  CHECK(searches > 0 && reattaches > 0, "the kills never hit a call in flight");
+  check_token(&e);
+out:
+  teardown(&e);
+}
+
+/* ---- a full disk ------------------------------------------------------------------------------ */
+
+static void t_full_disk(void) {
+  env_t e;
+  char cache[700], filler[800], cmd[1600];
+  bool mounted = false;
+  if (geteuid() != 0) {
+    fprintf(stderr, "full_disk needs root to mount a tmpfs: skipped\n");
+    exit(77);
+  }
+  CHECK(setup(&e, FAULTS_SCRIPT, scaled_mock) == 0 && load_ir(&e) == 0, "setup");
+  snprintf(cache, sizeof cache, "%s/.vsc", e.dir);
+  CHECK(mkdir(cache, 0700) == 0, "mkdir");
+  if (mount("tmpfs", cache, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m") != 0) {
+    fprintf(stderr, "cannot mount a tmpfs (%s): skipped\n", strerror(errno));
+    teardown(&e);
+    exit(77);
+  }
+  mounted = true;
+  /* Leave room for the journal's first lines, not for the outputs. */
+  snprintf(filler, sizeof filler, "%s/filler", cache);
+  snprintf(cmd, sizeof cmd, "head -c %d /dev/zero > '%s' 2>/dev/null", 1024 * 1024 - 24 * 1024, filler);
+  if (system(cmd) != 0) { /* filled up: expected */ }
+  setenv("VSC_CACHE_MIN_FREE", "1", 1); /* test the reaction to ENOSPC, not the pre-check */
+  int rc = build(&e, NULL, NULL);
+  CHECK(rc == 5, "a build on a full disk exited %d, not 5", rc);
+  CHECK(file_has(e.last_err, "stopping before anything more is spent"), "no clear message");
+  json_t *b = mock_get(&e, "/_mock/billing");
+  long paid_full = (long)json_integer_value(json_object_get(b, "count"));
+  json_decref(b);
+  CHECK(paid_full <= 3, "%ld predictions paid while the disk was full", paid_full);
+  /* Space again: the rebuild takes up what was started and pays nothing twice. */
+  CHECK(unlink(filler) == 0, "unlink");
+  rc = build(&e, NULL, NULL);
+  CHECK(rc == 0, "the rebuild exited %d", rc);
+  check_complete(&e);
+  check_paid_once(&e);
+  check_books(&e, budget_of(&e));
+  check_token(&e);
+out:
+  unsetenv("VSC_CACHE_MIN_FREE");
+  if (mounted && umount2(cache, MNT_DETACH) != 0) fprintf(stderr, "umount %s: %s\n", cache, strerror(errno));
+  teardown(&e);
+}
+
+int main(int argc, char **argv) {
+  static const struct {
+    const char *name;
+    void (*fn)(void);
+  } cases[] = {
+      {"user_model", t_user_model}, {"files", t_files},         {"fault_matrix", t_fault_matrix},
+      {"kill_loop", t_kill_loop},   {"full_disk", t_full_disk},
+  };
+  signal(SIGPIPE, SIG_IGN);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    if (argc > 1 && strcmp(argv[1], cases[i].name)) continue;
+    cases[i].fn();
+    if (g_fail) fprintf(stderr, "%s: %d check(s) failed\n", cases[i].name, g_fail);
+    return g_fail ? 1 : 0;
+  }
+  fprintf(stderr, "unknown case\n");
+  return 2;
+}
