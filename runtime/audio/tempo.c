@@ -72,9 +72,10 @@ void vsc_audio_tempo_global(const au_features *f, double min_bpm, double max_bpm
     return;
   }
   double mean = 0;
-  for (size_t i = 0; i < f->n; i++) mean += f->onset[i];
+  const float *curve = f->pulse;
+  for (size_t i = 0; i < f->n; i++) mean += curve[i];
   mean /= (double)f->n;
-  autocorr(f->onset, 0, f->n, NULL, mean, tmp, r, nl);
+  autocorr(curve, 0, f->n, NULL, mean, tmp, r, nl);
   free(tmp);
 
   double lo = log2(min_bpm), hi = log2(max_bpm);
@@ -147,9 +148,10 @@ int vsc_audio_tempo_local(const au_features *f, double bpm, double min_bpm, doub
     size_t start = k * hop;
     if (start + win > f->n) start = f->n - win;
     double mean = 0;
-    for (size_t t = start; t < start + win; t++) mean += f->onset[t];
+    const float *curve = f->pulse;
+    for (size_t t = start; t < start + win; t++) mean += curve[t];
     mean /= (double)win;
-    autocorr(f->onset, start, start + win, w, mean, tmp, r, nl);
+    autocorr(curve, start, start + win, w, mean, tmp, r, nl);
     double mx = 0;
     double *e = emit + k * ns;
     for (size_t s = 0; s < ns; s++) {

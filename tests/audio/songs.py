@@ -606,7 +606,56 @@ BLUPI_EXCERPTS = [
 CTEST = ["house_128_hats", "pop_120_silence", "shuffle_108", "waltz_150", "blupi_music005_160"]
 
 
-def all_items():
+STYLE_TEMPI = {
+    "rock": (80, 170), "pop": (76, 140), "house": (116, 130), "disco": (106, 124),
+    "funk": (88, 118), "hiphop": (72, 98), "reggae": (66, 84), "shuffle": (96, 150),
+    "bossa": (120, 150), "punk": (160, 190), "ballad": (58, 80), "piano": (60, 100),
+    "waltz": (84, 170), "sixeight": (50, 90),
+}
+
+
+def training_songs(count=64):
+    """Songs for fitting the beat model, disjoint from the evaluation set: other seeds,
+    random styles, tempi, forms and renderings (seeds 1000 on)."""
+    out = []
+    for k in range(count):
+        r = random.Random(1000 + k)
+        style = r.choice(sorted(STYLE_TEMPI))
+        lo, hi = STYLE_TEMPI[style]
+        bpm = r.randint(lo, hi)
+        meter = 3 if style == "waltz" else 6 if style == "sixeight" else 4
+        progs = sorted(PROGRESSIONS)
+        nsec = r.randint(2, 3)
+        secs = [S("ABC"[i], r.choice([4, 8]) if bpm < 100 else r.choice([8, 12]), r.choice([0, 1, 1, 2, 2]), r.choice(progs))
+                for i in range(nsec)]
+        swing = r.choice([0, 0, 0.58, 0.62, 0.66]) if style in ("pop", "hiphop", "funk", "rock", "shuffle") else 0
+        if style == "shuffle":
+            swing = max(swing, 0.62)
+        ramp = None
+        if r.random() < 0.2:
+            ramp = (2, 6, int(bpm * r.choice([0.85, 0.92, 1.08, 1.15])))
+        render = {"gain": r.choice([0.3, 0.5, 0.7]), "reverb": r.choice([0, 1]),
+                  "codec": r.choice(["flac", "mp3", "m4a"]), "noise": r.choice([0, 0, 0.01, 0.02])}
+        out.append(Song("train_%02d_%s" % (k, style), style, bpm, meter, 1000 + k, secs, swing,
+                        r.choice([0, 0, 1, 2]), r.choice([0, 0, 0, 1.5, 3.0]), ramp, render=render))
+    return out
+
+
+# Bars of the Planet Blupi tunes for fitting the beat model: none overlaps an evaluation
+# excerpt (and docs/beats.md reports the Blupi figures of models fitted without the tune).
+BLUPI_TRAIN_BARS = (44, 84)
+
+
+def all_items(which="all"):
+    if which == "train":
+        items = [(s.name, s, s.render) for s in training_songs()]
+        for k in range(10):
+            for j, bar0 in enumerate(BLUPI_TRAIN_BARS):
+                r = random.Random(3000 + 10 * k + j)
+                render = {"gain": r.choice([0.3, 0.5, 0.7]), "reverb": r.choice([0, 1]),
+                          "codec": r.choice(["flac", "mp3", "m4a"]), "noise": r.choice([0, 0, 0.01])}
+                items.append(("trainblupi_music%03d_%d" % (k, bar0), ("music%03d.mid" % k, bar0, 20, 0), render))
+        return items
     items = []
     for s in composed_songs():
         items.append((s.name, s, s.render))
@@ -647,8 +696,8 @@ def build(outdir, names, jobs):
     os.makedirs(outdir, exist_ok=True)
     index = []
     work = []
-    for name, spec, ropts in all_items():
-        if names and name not in names:
+    for name, spec, ropts in all_items("train" if names == "train" else "all"):
+        if names and names != "train" and name not in names:
             continue
         mid = os.path.join(outdir, name + ".mid")
         if isinstance(spec, Song):
@@ -696,7 +745,7 @@ def main(argv):
         else:
             sys.stderr.write("songs.py: unknown option %s\n" % argv[i])
             return 2
-    names = CTEST if which == "ctest" else None
+    names = CTEST if which == "ctest" else "train" if which == "train" else None
     for missing in ("fluidsynth", "ffmpeg"):
         if subprocess.run(["sh", "-c", "command -v " + missing], stdout=subprocess.DEVNULL).returncode:
             sys.stderr.write("songs.py: %s is not installed (scripts/setup.sh installs it)\n" % missing)
