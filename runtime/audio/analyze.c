@@ -24,6 +24,9 @@
  * than on them mean the grid is on the off-beats; the retry weights the low band so. */
 #define PHASE_LOW_RATIO 2.0
 #define PHASE_LOW_WEIGHT 1.0
+/* Below this beat confidence on the onset curve the grid is checked against one tracked on
+ * the onset curve alone. */
+#define ONSET_SHARE_MIN 0.1
 
 static double prior(double bpm) {
   double z = log2(bpm / PRIOR_BPM) / PRIOR_OCT;
@@ -115,6 +118,18 @@ static double offbeat_ratio(const au_features *f, const double *b, size_t nb, in
   return agree ? fmin(qf, qa) : (2 * qf + qa) / 3;
 }
 
+/* The beat-confidence measure of a grid on the onset curve (0: the beats fall on no more
+ * onset strength than arbitrary points do). */
+static double onset_share(const au_features *f, const double *b, size_t nb) {
+  double on = 0, all = 0;
+  size_t cnt = 0;
+  for (size_t i = 0; i < nb; i++) on += peak_near(f->onset, f->n, b[i]);
+  on /= (double)nb;
+  for (size_t i = 2; i + 2 < f->n; i += 7, cnt++) all += peak_near(f->onset, f->n, (double)i);
+  all = cnt ? all / (double)cnt : 0;
+  return vsc_audio_beat_share_to_confidence(on > 0 ? 1.0 - all / on : 0);
+}
+
 /* Low-band onset strength halfway between the beats, relative to the beats. */
 static double lowband_ratio(const au_features *f, const double *b, size_t nb) {
   double on = 0, mid = 0;
@@ -196,6 +211,21 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
     }
   }
 
+  /* Safety net: a model can misread sound unlike anything it was trained on (a bare click
+   * track) and put the grid between the attacks. When the grid finds no onsets, while the
+   * same tempo path tracked on the onset curve alone does, the onset curve wins. */
+  if (nb >= 8 && onset_share(f, beats, nb) < ONSET_SHARE_MIN) {
+    double *b2 = NULL;
+    size_t n2 = 0;
+    if (vsc_audio_track_beats(f, f->onset, period, &b2, &n2) < 0) goto oom;
+    if (n2 >= 8 && onset_share(f, b2, n2) >= ONSET_SHARE_MIN + 0.4) {
+      free(beats);
+      beats = b2, nb = n2;
+    } else {
+      free(b2);
+    }
+  }
+
   /* A song whose tempo moves is periodic along its tempo path, not at one global period;
    * with a steady tempo the global measure stands (the local one is biased upwards). */
   float pmin = period[0], pmax = period[0];
@@ -206,16 +236,7 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
   if (pmax > 1.03f * pmin && clarity > a->tempo_confidence) a->tempo_confidence = clarity;
 
   /* Beat confidence: the share of onset strength found on the beats beyond the average. */
-  if (nb > 0) {
-    double on = 0, all = 0;
-    for (size_t i = 0; i < nb; i++) on += peak_near(f->onset, f->n, beats[i]);
-    on /= (double)nb;
-    /* The average of the same +-2-frame maximum at arbitrary positions. */
-    size_t cnt = 0;
-    for (size_t i = 2; i + 2 < f->n; i += 7, cnt++) all += peak_near(f->onset, f->n, (double)i);
-    all = cnt ? all / (double)cnt : 0;
-    a->beat_confidence = vsc_audio_beat_share_to_confidence(on > 0 ? 1.0 - all / on : 0);
-  }
+  if (nb > 0) a->beat_confidence = onset_share(f, beats, nb);
 
   size_t *down = NULL, nd = 0;
   int meter;

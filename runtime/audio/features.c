@@ -360,6 +360,12 @@ int vsc_audio_features(au_features *f, const float *x, size_t n, int rate, char 
   if (vsc_audio_beatnet(f, f->act) != 0) {
     memcpy(f->act, f->onset, f->n * sizeof *f->act);
   } else {
+    /* The network saturates near 1 on beats and often on strong off-beats too; the fourth
+     * power keeps the dynamic programme from trading a sure beat for a loud off-beat. */
+    for (size_t i = 0; i < f->n; i++) {
+      float a2 = f->act[i] * f->act[i];
+      f->act[i] = a2 * a2;
+    }
     double sum = 0;
     for (size_t i = 0; i < f->n; i++) sum += f->act[i];
     if (sum > 0)
