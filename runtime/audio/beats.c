@@ -1,7 +1,8 @@
 /*
 ** Audio stage: beat tracking by dynamic programming (Ellis 2007), with the beat period
-** varying along the song (from the local tempo path). Each frame's best score is its onset
-** strength plus the best predecessor's score, minus a penalty for how far the interval
+** varying along the song (from the local tempo path). Each frame's best score is the
+** tracked curve's value there (the pulse: onset strength and the beat model's activation)
+** plus the best predecessor's score, minus a penalty for how far the interval
 ** strays from the local period; the beats are the back-traced best chain. Leading and
 ** trailing beats over silence are trimmed.
 */

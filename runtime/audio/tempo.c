@@ -1,9 +1,10 @@
 /*
-** Audio stage: tempo. The global tempo is the best periodicity of the onset-strength
-** autocorrelation, seen through a comb (the period and its multiples) and weighted by a
-** log-Gaussian prior around 120 BPM. The local tempo follows the song through a Viterbi
-** path over a tempogram (windowed autocorrelation), held near the global tempo's metrical
-** level so that a tempo change is followed but an octave jump is not.
+** Audio stage: tempo. The global tempo is the best periodicity of the autocorrelation of
+** the pulse (onset strength and the beat model's activation), seen through a comb (the
+** period and its multiples) and weighted by a log-Gaussian prior around 120 BPM. The local
+** tempo follows the song through a Viterbi path over a tempogram (windowed autocorrelation),
+** held near the global tempo's metrical level so that a tempo change is followed but an
+** octave jump is not.
 */
 #include <float.h>
 #include <math.h>
