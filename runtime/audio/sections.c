@@ -212,10 +212,12 @@ int vsc_audio_sections(const au_features *f, const double *beats, size_t nbeats,
     if (hi - lo < 4) lo = 0, hi = nu;
     if (lo > 0 && u[lo].t0 - u[0].t0 >= LEAD_S) {
       /* A silent lead-in is a section of its own, however short the checkerboard kernel
-       * would find it: it ends where the music starts (the first note onset there). */
+       * would find it: it ends where the music starts, the first note onset there (the
+       * first loud unit may begin a little early, on a beat extrapolated into the
+       * silence). */
       lead = u[lo].t0;
       for (size_t k = 0; k < f->nonsets; k++)
-        if (f->onsets[k] >= u[lo - 1].t0 && f->onsets[k] <= u[lo].t1) {
+        if (f->onsets[k] >= u[lo - 1].t0 && f->onsets[k] <= u[lo].t1 + 0.5) {
           lead = f->onsets[k];
           break;
         }
