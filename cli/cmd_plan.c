@@ -139,7 +139,10 @@ int cmd_plan(int argc, char **argv) {
       printf("%-16s %8.3fs %8.3fs %6s  %-36s $%8.3f  %s", json_string_value(json_object_get(sc, "name")), num(sc, "start"),
              num(sc, "duration"), bar ? json_string_value(bar) : "-", model && json_is_string(model) ? json_string_value(model) : "-",
              num(sc, "estimated_cost"), json_string_value(json_object_get(sc, "status")));
-      if (json_object_get(sc, "snap")) printf("  (snapped %+.3fs to the beat)", num(sc, "snap"));
+      if (json_object_get(sc, "snap")) {
+        const char *why = json_string_value(json_object_get(sc, "snap_reason"));
+        printf("  (moved %+.3fs to %s)", num(sc, "snap"), why ? why : "the beat");
+      }
       printf("\n");
     }
     json_t *budget = json_object_get(video, "budget");

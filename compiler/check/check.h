@@ -102,6 +102,7 @@ typedef struct vsc_scene_spec {
   vsc_ast *then_node;
   /* Filled by the planner. */
   double start, duration, snap_shift;
+  const char *snap_why; /* why the start moved (snap_shift != 0), for `vsc plan` */
 } vsc_scene_spec;
 
 typedef struct {

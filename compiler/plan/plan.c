@@ -332,13 +332,19 @@ static long grid_index(const double *pts, size_t n, double period, double t) {
   return t - pts[lo] <= pts[hi] - t ? (long)lo : (long)hi;
 }
 
-/* The time `count` beats (or bars) after t, counted on the grid. */
+/* The time `count` beats (or bars) after t, counted on the grid. Before the first downbeat
+ * (an offset, a pickup, a silent intro) counting starts at the first downbeat: bar 1 is
+ * the first whole bar, as musicians count. */
 static double grid_after(planner *p, double t, double count, bool bars) {
   const vsc_audio_analysis *g = p->grid;
   const double *pts = bars ? g->downbeats : g->beats;
   size_t n = bars ? g->ndownbeats : g->nbeats;
   double period = p->beat * (bars ? p->meter : 1);
   long i = grid_index(pts, n, period, t);
+  if (g->ndownbeats && t < g->downbeats[0] - 1e-6) {
+    i = grid_index(pts, n, period, g->downbeats[0]);
+    t = grid_time(pts, n, period, i);
+  }
   double whole = floor(count);
   double end = grid_time(pts, n, period, i + (long)whole);
   if (count > whole) end += (count - whole) * (grid_time(pts, n, period, i + (long)whole + 1) - end);
@@ -488,7 +494,19 @@ static bool resolve_timeline(planner *p) {
         ok = false;
         sc->duration = 1;
       } else {
-        sc->duration = at - t;
+        /* On a beat grid the cut lands on the beat nearest the section start (declared
+         * times are approximate); never at or before the scene's own start. */
+        double land = at;
+        if (p->grid && p->beat && p->grid->nbeats) {
+          double b = grid_time(p->grid->beats, p->grid->nbeats, p->beat,
+                               grid_index(p->grid->beats, p->grid->nbeats, p->beat, at));
+          if (b > t + 1e-6 && fabs(b - at) > 1e-6) land = b;
+        }
+        sc->duration = land - t;
+        if (i + 1 < v->nscenes && land != at) {
+          v->scenes[i + 1].snap_shift = land - at;
+          v->scenes[i + 1].snap_why = vsc_arena_printf(s->arena, "the beat nearest section '%s' (%gs)", sc->until, t6(at));
+        }
       }
       break;
     }
@@ -533,7 +551,9 @@ static bool resolve_timeline(planner *p) {
   return true;
 }
 
-/* `cut on beats|bars`: every boundary moves to the nearest grid point. */
+/* `cut on beats|bars`: every boundary moves to the nearest grid point, but never back
+ * over a declared section start it had reached, and never so far that a scene empties.
+ * Each move keeps its reason for `vsc plan`. */
 static void snap_to_grid(planner *p) {
   vsc_video_spec *v = p->v;
   if (!v->music.cut_on || !p->grid) return;
@@ -541,16 +561,41 @@ static void snap_to_grid(planner *p) {
   const double *pts = bars ? p->grid->downbeats : p->grid->beats;
   size_t npts = bars ? p->grid->ndownbeats : p->grid->nbeats;
   double step = p->beat * (bars ? p->meter : 1);
+  const char *unit = bars ? "bar" : "beat";
   double prev = 0;
   for (int i = 0; i + 1 < v->nscenes; i++) {
+    vsc_scene_spec *next = &v->scenes[i + 1];
     double b = v->scenes[i].start + v->scenes[i].duration;
+    double moved = next->snap_shift; /* an earlier move (until: the nearest beat) */
     long k = grid_index(pts, npts, step, b);
     double snapped = grid_time(pts, npts, step, k);
-    if (snapped <= prev + step * 0.5) snapped = grid_time(pts, npts, step, k + 1); /* never empty a scene */
-    if (snapped >= v->length) snapped = b;
-    v->scenes[i + 1].snap_shift = snapped - b;
+    const char *why = vsc_arena_printf(p->s->arena, "the nearest %s", unit);
+    /* The latest declared section this boundary has reached. */
+    const vsc_section *sec = NULL;
+    for (int j = 0; j < v->music.nsections; j++) {
+      const vsc_section *c = &v->music.sections[j];
+      if (c->at <= b + 1e-6 && (!sec || c->at > sec->at)) sec = c;
+    }
+    while (sec && snapped < sec->at - 1e-6) {
+      snapped = grid_time(pts, npts, step, ++k);
+      why = vsc_arena_printf(p->s->arena, "the first %s of section '%s' (%gs)", unit, sec->name, t6(sec->at));
+    }
+    if (snapped <= prev + step * 0.5) { /* never empty a scene */
+      snapped = grid_time(pts, npts, step, k + 1);
+      why = vsc_arena_printf(p->s->arena, "the next %s (the nearest would empty scene '%s')", unit, v->scenes[i].name);
+    }
+    if (snapped >= v->length) {
+      snapped = b;
+      why = NULL;
+    }
+    if (fabs(snapped - b) > 1e-9) {
+      next->snap_shift = moved + (snapped - b);
+      next->snap_why = moved != 0 && next->snap_why
+                           ? vsc_arena_printf(p->s->arena, "%s, then %s", next->snap_why, why)
+                           : why;
+    }
     v->scenes[i].duration = snapped - v->scenes[i].start;
-    v->scenes[i + 1].start = snapped;
+    next->start = snapped;
     prev = snapped;
   }
   vsc_scene_spec *last = &v->scenes[v->nscenes - 1];
@@ -1119,7 +1164,10 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
     json_object_set_new(o, "src", json_string(src_of(s, sc->src, sc->node->kw)));
     const char *bb = bar_beat(p, sc->start);
     if (bb) json_object_set_new(o, "bar", json_string(bb));
-    if (sc->snap_shift != 0) json_object_set_new(o, "snap", json_real(t6(sc->snap_shift)));
+    if (sc->snap_shift != 0) {
+      json_object_set_new(o, "snap", json_real(t6(sc->snap_shift)));
+      if (sc->snap_why) json_object_set_new(o, "snap_reason", json_string(sc->snap_why));
+    }
     if (sc->transition && i + 1 < n) {
       json_object_set_new(o, "transition", json_string(sc->transition));
       json_object_set_new(o, "transition_duration", json_real(t6(sc->trans_dur)));

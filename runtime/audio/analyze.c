@@ -20,6 +20,13 @@
 #define PRIOR_OCT 1.0
 /* The beat-confidence measure on white noise or a steady chord (no rhythm at all). */
 #define NOISE_BEAT_SHARE 0.3
+/* The off-beat phase test: low-band onsets this many times stronger between the beats
+ * than on them mean the grid is on the off-beats; the retry weights the low band so. */
+#define PHASE_LOW_RATIO 2.0
+#define PHASE_LOW_WEIGHT 1.0
+/* Below this beat confidence on the onset curve the grid is checked against one tracked on
+ * the onset curve alone. */
+#define ONSET_SHARE_MIN 0.1
 
 static double prior(double bpm) {
   double z = log2(bpm / PRIOR_BPM) / PRIOR_OCT;
@@ -70,7 +77,7 @@ void vsc_audio_analysis_free(vsc_audio_analysis *a) {
   free(a);
 }
 
-static double peak_near(const float *v, size_t n, double pos) {
+double vsc_audio_peak_near(const float *v, size_t n, double pos) {
   long c = lround(pos);
   double m = 0;
   for (long k = c - 2; k <= c + 2; k++)
@@ -78,29 +85,66 @@ static double peak_near(const float *v, size_t n, double pos) {
   return m;
 }
 
-/* How strong the points halfway between beats are, relative to the beats, below 2.5 kHz
- * (hi-hats and cymbals mark subdivisions, not beats) and in the low band (a kick between
- * two snares is a beat, not an off-beat). */
-static double offbeat_ratio(const au_features *f, const double *b, size_t nb) {
+double vsc_audio_beat_share_to_confidence(double share) {
+  /* A grid laid over onset-less noise still finds its peaks: ~0.3 by this measure. */
+  double c = (share - NOISE_BEAT_SHARE) / (1.0 - NOISE_BEAT_SHARE - 0.1);
+  return c < 0 ? 0 : c > 1 ? 1 : c;
+}
+
+#define peak_near vsc_audio_peak_near
+
+/* How strong the points halfway between beats are, relative to the beats, by two
+ * witnesses: the spectral flux below 2.5 kHz and in the low band (hi-hats and cymbals mark
+ * subdivisions, not beats; a kick between two snares is a beat), and the beat model's
+ * activation (which has learnt the notated beat level from data). `agree` = 1 returns the
+ * smaller ratio (both must call the off-beats strong: doubling the tempo), 0 the larger
+ * (both must call them weak: halving it). */
+static double offbeat_ratio(const au_features *f, const double *b, size_t nb, int agree) {
   if (nb < 4) return 0;
-  double on = 0, mid = 0, lon = 0, lmid = 0;
+  double on = 0, mid = 0, lon = 0, lmid = 0, aon = 0, amid = 0;
   for (size_t i = 0; i + 1 < nb; i++) {
     double m = 0.5 * (b[i] + b[i + 1]);
     on += peak_near(f->body, f->n, b[i]);
     mid += peak_near(f->body, f->n, m);
     lon += peak_near(f->low, f->n, b[i]);
     lmid += peak_near(f->low, f->n, m);
+    aon += peak_near(f->act, f->n, b[i]);
+    amid += peak_near(f->act, f->n, m);
   }
   double q = on > 0 ? mid / on : 0;
   double ql = lon > 0 ? lmid / lon : 0;
-  return q > ql ? q : ql;
+  double qf = q > ql ? q : ql;
+  double qa = aon > 0 ? amid / aon : 0;
+  return agree ? fmin(qf, qa) : (2 * qf + qa) / 3;
+}
+
+/* The beat-confidence measure of a grid on the onset curve (0: the beats fall on no more
+ * onset strength than arbitrary points do). */
+static double onset_share(const au_features *f, const double *b, size_t nb) {
+  double on = 0, all = 0;
+  size_t cnt = 0;
+  for (size_t i = 0; i < nb; i++) on += peak_near(f->onset, f->n, b[i]);
+  on /= (double)nb;
+  for (size_t i = 2; i + 2 < f->n; i += 7, cnt++) all += peak_near(f->onset, f->n, (double)i);
+  all = cnt ? all / (double)cnt : 0;
+  return vsc_audio_beat_share_to_confidence(on > 0 ? 1.0 - all / on : 0);
+}
+
+/* Low-band onset strength halfway between the beats, relative to the beats. */
+static double lowband_ratio(const au_features *f, const double *b, size_t nb) {
+  double on = 0, mid = 0;
+  for (size_t i = 0; i + 1 < nb; i++) {
+    on += peak_near(f->low, f->n, b[i]);
+    mid += peak_near(f->low, f->n, 0.5 * (b[i] + b[i + 1]));
+  }
+  return on > 0 ? mid / on : mid > 0 ? 1e9 : 0;
 }
 
 /* Local tempo path at the level of `bpm`, then beats. */
 static int track_at(const au_features *f, double bpm, const vsc_audio_options *o, float *period,
                     double *clarity, double **beats, size_t *nb) {
   if (vsc_audio_tempo_local(f, bpm, o->min_bpm, o->max_bpm, period, clarity) < 0) return -1;
-  return vsc_audio_track_beats(f, period, beats, nb);
+  return vsc_audio_track_beats(f, f->pulse, period, beats, nb);
 }
 
 static int analyze_features(vsc_audio_analysis *a, const au_features *f,
@@ -121,7 +165,7 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
    * every other beat is an off-beat. */
   for (int step = 0; step < 3; step++) {
     if (bpm * 2 <= o->max_bpm &&
-        offbeat_ratio(f, beats, nb) >= OFFBEAT_RATIO * prior(bpm) / prior(bpm * 2)) {
+        offbeat_ratio(f, beats, nb, 1) >= OFFBEAT_RATIO * prior(bpm) / prior(bpm * 2)) {
       double *b2;
       size_t n2;
       if (track_at(f, bpm * 2, o, period, &clarity, &b2, &n2) < 0) goto oom;
@@ -137,7 +181,7 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
         free(p2);
         goto oom;
       }
-      if (n2 >= 4 && offbeat_ratio(f, b2, n2) < OFFBEAT_RATIO * prior(bpm / 2) / prior(bpm)) {
+      if (n2 >= 4 && offbeat_ratio(f, b2, n2, 0) < OFFBEAT_RATIO * prior(bpm / 2) / prior(bpm)) {
         free(beats), free(period);
         beats = b2, nb = n2, period = p2, bpm /= 2, clarity = c2;
         continue;
@@ -145,6 +189,41 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
       free(b2), free(p2);
     }
     break;
+  }
+
+  /* Phase: kick drums (the low band) mark the beat whatever the hi-hats do. When the
+   * points halfway between the beats carry far more low-band onsets than the beats, the
+   * grid sits on the off-beats: track again with the low band weighted in. */
+  if (nb >= 8 && lowband_ratio(f, beats, nb) > PHASE_LOW_RATIO) {
+    float *curve = malloc(f->n * sizeof *curve);
+    double *b2 = NULL;
+    size_t n2 = 0;
+    if (!curve) goto oom;
+    for (size_t i = 0; i < f->n; i++) curve[i] = f->pulse[i] + PHASE_LOW_WEIGHT * f->low[i];
+    int rc = vsc_audio_track_beats(f, curve, period, &b2, &n2);
+    free(curve);
+    if (rc < 0) goto oom;
+    if (n2 >= 8 && lowband_ratio(f, b2, n2) < 1.0) {
+      free(beats);
+      beats = b2, nb = n2;
+    } else {
+      free(b2);
+    }
+  }
+
+  /* Safety net: a model can misread sound unlike anything it was trained on (a bare click
+   * track) and put the grid between the attacks. When the grid finds no onsets, while the
+   * same tempo path tracked on the onset curve alone does, the onset curve wins. */
+  if (nb >= 8 && onset_share(f, beats, nb) < ONSET_SHARE_MIN) {
+    double *b2 = NULL;
+    size_t n2 = 0;
+    if (vsc_audio_track_beats(f, f->onset, period, &b2, &n2) < 0) goto oom;
+    if (n2 >= 8 && onset_share(f, b2, n2) >= ONSET_SHARE_MIN + 0.4) {
+      free(beats);
+      beats = b2, nb = n2;
+    } else {
+      free(b2);
+    }
   }
 
   /* A song whose tempo moves is periodic along its tempo path, not at one global period;
@@ -157,19 +236,7 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
   if (pmax > 1.03f * pmin && clarity > a->tempo_confidence) a->tempo_confidence = clarity;
 
   /* Beat confidence: the share of onset strength found on the beats beyond the average. */
-  if (nb > 0) {
-    double on = 0, all = 0;
-    for (size_t i = 0; i < nb; i++) on += peak_near(f->onset, f->n, beats[i]);
-    on /= (double)nb;
-    /* The average of the same +-2-frame maximum at arbitrary positions. */
-    size_t cnt = 0;
-    for (size_t i = 2; i + 2 < f->n; i += 7, cnt++) all += peak_near(f->onset, f->n, (double)i);
-    all = cnt ? all / (double)cnt : 0;
-    double c = on > 0 ? 1.0 - all / on : 0;
-    /* A grid laid over onset-less noise still finds its peaks: ~0.3 by this measure. */
-    c = (c - NOISE_BEAT_SHARE) / (1.0 - NOISE_BEAT_SHARE - 0.1);
-    a->beat_confidence = c < 0 ? 0 : c > 1 ? 1 : c;
-  }
+  if (nb > 0) a->beat_confidence = onset_share(f, beats, nb);
 
   size_t *down = NULL, nd = 0;
   int meter;

@@ -11,6 +11,7 @@
 
 #define AU_NCHROMA 12
 #define AU_NCEP 12 /* cepstral coefficients 1..12 of the log-mel spectrum (timbre) */
+#define AU_NGROUP 8 /* groups of 5 mel bands whose flux the beat model reads */
 
 /* Everything the later steps need, computed in one pass over the samples. */
 typedef struct {
@@ -21,6 +22,9 @@ typedef struct {
   float *low;        /* the same over the bands below ~200 Hz (kick drums, bass notes) */
   float *body;       /* the same below ~2.5 kHz: drums and notes without the cymbals */
   float *rms;        /* RMS of each hop of samples */
+  float *groups;     /* n x AU_NGROUP: log(1 + flux / mean flux) per group of mel bands */
+  float *act;        /* beat activation of the beat model (beatnet.c), unit mean */
+  float *pulse;      /* what the tempo and beat steps track: onset strength and activation */
   size_t ns;         /* slow frames (hop 2048: ~93 ms) */
   double sfps;       /* slow frames per second; slow frame j is centred on j / sfps */
   float *chroma;     /* ns x 12 pitch-class energies */
@@ -48,9 +52,18 @@ void vsc_audio_tempo_global(const au_features *f, double min_bpm, double max_bpm
 int vsc_audio_tempo_local(const au_features *f, double bpm, double min_bpm, double max_bpm,
                           float *period, double *clarity);
 
-/* beats.c: beat positions in onset frames (fractional, increasing); *beats is malloc'd. */
-int vsc_audio_track_beats(const au_features *f, const float *period, double **beats,
-                          size_t *nbeats);
+/* beatnet.c: the input vector of the beat model at onset frame i (AU_BEATNET_IN floats). */
+#define AU_BEATNET_CTX 23
+#define AU_BEATNET_IN (AU_BEATNET_CTX * AU_NGROUP)
+void vsc_audio_beatnet_input(const au_features *f, size_t i, float *x);
+/* beatnet.c: the beat activation (0..1) at every onset frame into act (f->n floats).
+ * Returns 0, or 1 when the library has no trained model (act is then untouched). */
+int vsc_audio_beatnet(const au_features *f, float *act);
+
+/* beats.c: beat positions in onset frames (fractional, increasing) that follow `curve`
+ * (f->n values, usually f->pulse); *beats is malloc'd. */
+int vsc_audio_track_beats(const au_features *f, const float *curve, const float *period,
+                          double **beats, size_t *nbeats);
 
 /* meter.c: meter and the indices (into beats) of the downbeats; *down is malloc'd.
  * meter_hint 0 = detect 3 or 4. */
@@ -74,5 +87,10 @@ int vsc_audio_cache_put(const vsc_audio_analysis *a, const char *dir,
 
 /* Small numeric helpers shared by the steps (util in analyze.c). */
 double vsc_audio_median(const double *v, size_t n); /* n > 0; does not modify v */
+/* The maximum of v within +-2 frames of the (fractional) frame pos. */
+double vsc_audio_peak_near(const float *v, size_t n, double pos);
+/* The beat-confidence scale: the share of the curve's strength found on the beats beyond
+ * the average (1 - mean / on-beat mean) to 0..1, 0 for a grid over rhythm-less sound. */
+double vsc_audio_beat_share_to_confidence(double share);
 
 #endif

@@ -1,7 +1,8 @@
 /*
 ** Audio stage: beat tracking by dynamic programming (Ellis 2007), with the beat period
-** varying along the song (from the local tempo path). Each frame's best score is its onset
-** strength plus the best predecessor's score, minus a penalty for how far the interval
+** varying along the song (from the local tempo path). Each frame's best score is the
+** tracked curve's value there (the pulse: onset strength and the beat model's activation)
+** plus the best predecessor's score, minus a penalty for how far the interval
 ** strays from the local period; the beats are the back-traced best chain. Leading and
 ** trailing beats over silence are trimmed.
 */
@@ -22,8 +23,8 @@ static double strength_at(const float *o, size_t n, double pos) {
   return m;
 }
 
-int vsc_audio_track_beats(const au_features *f, const float *period, double **beats,
-                          size_t *nbeats) {
+int vsc_audio_track_beats(const au_features *f, const float *curve, const float *period,
+                          double **beats, size_t *nbeats) {
   *beats = NULL;
   *nbeats = 0;
   size_t n = f->n;
@@ -37,8 +38,12 @@ int vsc_audio_track_beats(const au_features *f, const float *period, double **be
   }
   /* A light smoothing so that a peak one frame off still lines up. */
   for (size_t i = 0; i < n; i++) {
-    double a = i > 0 ? f->onset[i - 1] : 0, c = i + 1 < n ? f->onset[i + 1] : 0;
-    local[i] = 0.25 * a + 0.5 * f->onset[i] + 0.25 * c;
+    double v[3];
+    for (int d = -1; d <= 1; d++) {
+      long j = (long)i + d;
+      v[d + 1] = j < 0 || (size_t)j >= n ? 0 : curve[j];
+    }
+    local[i] = 0.25 * v[0] + 0.5 * v[1] + 0.25 * v[2];
   }
   for (size_t t = 0; t < n; t++) {
     double p = period[t];

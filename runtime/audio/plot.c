@@ -1,7 +1,8 @@
 /*
 ** Audio stage: the picture of an analysis. The waveform, the beat grid (thin lines), the
-** bars (strong lines) and the sections (tinted bands with their labels) on one image, so a
-** person can see the grid the video will be cut to. PNG is drawn into an RGB buffer and
+** bars (strong lines, numbered), the sections (tinted bands with their labels) and the
+** beat confidence along the song (a green curve over a dashed low-confidence line) on one
+** image, so a person can see the grid the video will be cut to and where to trust it. PNG is drawn into an RGB buffer and
 ** encoded with libavcodec's PNG encoder; a name ending in ".svg" gives an SVG instead.
 */
 #include <ctype.h>
@@ -26,7 +27,8 @@ typedef struct {
 } rgb;
 
 static const rgb BG = {250, 250, 248}, WAVE = {70, 70, 80}, BEAT = {120, 150, 200},
-                 BAR = {200, 40, 40}, TEXT = {30, 30, 30}, AXIS = {150, 150, 150};
+                 BAR = {200, 40, 40}, TEXT = {30, 30, 30}, AXIS = {150, 150, 150},
+                 CONF = {46, 125, 50};
 /* Section tints, by label letter. */
 static const rgb TINTS[] = {{66, 133, 244}, {234, 167, 53}, {52, 168, 83},  {171, 71, 188},
                             {0, 172, 193},  {239, 83, 80},  {124, 179, 66}, {141, 110, 99}};
@@ -97,7 +99,40 @@ typedef struct {
   int w, h;
   double dur;
   float *lo, *hi; /* waveform envelope per column, -1..1 (NULL when there is no audio) */
+  float *conf;    /* confidence (0..1) at each beat, or NULL (no audio) */
 } layout;
+
+/* Local beat confidence: the measure of analyze.c (how much stronger the tracked curve is
+ * on the beats than anywhere) over +-4 s around each beat instead of the whole song. */
+static float *beat_confidence_curve(const vsc_audio_analysis *a, const float *x, size_t n) {
+  if (a->nbeats == 0) return NULL;
+  au_features f;
+  char err[256];
+  if (vsc_audio_features(&f, x, n, VSC_AUDIO_RATE, err, sizeof err) < 0) return NULL;
+  float *c = calloc(a->nbeats, sizeof *c);
+  double *on = malloc(a->nbeats * sizeof *on);
+  if (!c || !on || f.n == 0) {
+    free(c), free(on);
+    vsc_audio_features_free(&f);
+    return NULL;
+  }
+  for (size_t i = 0; i < a->nbeats; i++) on[i] = vsc_audio_peak_near(f.onset, f.n, (a->beats[i] - f.t0) * f.fps);
+  long w = lround(4.0 * f.fps);
+  for (size_t i = 0; i < a->nbeats; i++) {
+    long centre = lround((a->beats[i] - f.t0) * f.fps);
+    double bsum = 0, all = 0;
+    size_t bn = 0, cnt = 0;
+    for (size_t k = 0; k < a->nbeats; k++)
+      if (fabs(a->beats[k] - a->beats[i]) <= 4.0) bsum += on[k], bn++;
+    for (long j = centre - w; j <= centre + w; j += 7)
+      if (j >= 2 && (size_t)j + 2 < f.n) all += vsc_audio_peak_near(f.onset, f.n, (double)j), cnt++;
+    double mb = bn ? bsum / (double)bn : 0, ma = cnt ? all / (double)cnt : 0;
+    c[i] = (float)vsc_audio_beat_share_to_confidence(mb > 0 ? 1.0 - ma / mb : 0);
+  }
+  free(on);
+  vsc_audio_features_free(&f);
+  return c;
+}
 
 static double x_of(const layout *l, double t) {
   return SIDE + (l->dur > 0 ? t / l->dur : 0) * (l->w - 2 * SIDE);
@@ -160,6 +195,15 @@ out:
   return rc;
 }
 
+/* Bar numbers on every bar, or every 2nd, 4th, ... when bars are closer than 24 px. */
+static int bar_label_every(const vsc_audio_analysis *a, const layout *l) {
+  if (a->ndownbeats < 2) return 1;
+  double px = (x_of(l, a->downbeats[a->ndownbeats - 1]) - x_of(l, a->downbeats[0])) / (double)(a->ndownbeats - 1);
+  int every = 1;
+  while (every < 4096 && px * every < 24) every *= 2;
+  return every;
+}
+
 static int plot_png(const vsc_audio_analysis *a, const layout *l, const char *path, char *err,
                     size_t errlen) {
   canvas c = {l->w, l->h, malloc((size_t)l->w * (size_t)l->h * 3)};
@@ -187,9 +231,32 @@ static int plot_png(const vsc_audio_analysis *a, const layout *l, const char *pa
     int x = (int)lround(x_of(l, a->beats[i]));
     rect(&c, x, y0, x + 1, y1, BEAT, 0.7);
   }
+  int every = bar_label_every(a, l);
   for (size_t i = 0; i < a->ndownbeats; i++) {
     int x = (int)lround(x_of(l, a->downbeats[i]));
     rect(&c, x, y0, x + 2, y1, BAR, 0.85);
+    if (i % (size_t)every == 0) {
+      char lab[24];
+      snprintf(lab, sizeof lab, "%zu", i + 1);
+      text(&c, x + 3, y0 + 28, 1, lab, BAR);
+    }
+  }
+  if (l->conf) {
+    /* The confidence strip: the lowest fifth of the plot, 0 at its foot, 1 at its head. */
+    int cy1 = y1 - 2, cy0 = y1 - (y1 - y0) / 5;
+    int low = cy1 - (int)lround(VSC_AUDIO_LOW_CONFIDENCE * (cy1 - cy0));
+    for (int x = SIDE; x < l->w - SIDE; x += 6) rect(&c, x, low, x + 3, low + 1, CONF, 0.8);
+    int px = -1, py = 0;
+    for (size_t i = 0; i < a->nbeats; i++) {
+      int x = (int)lround(x_of(l, a->beats[i])), y = cy1 - (int)lround(l->conf[i] * (cy1 - cy0));
+      if (px >= 0)
+        for (int k = px; k <= x; k++) {
+          int yk = x > px ? py + (y - py) * (k - px) / (x - px) : y;
+          rect(&c, k, yk - 1, k + 1, yk + 1, CONF, 1.0);
+        }
+      px = x, py = y;
+    }
+    text(&c, SIDE + 2, cy0 - 9, 1, "CONFIDENCE", CONF);
   }
   rect(&c, SIDE, y1, l->w - SIDE, y1 + 1, AXIS, 1.0);
   double step = tick_step(l->dur);
@@ -240,10 +307,25 @@ static int plot_svg(const vsc_audio_analysis *a, const layout *l, const char *pa
   for (size_t i = 0; i < a->nbeats; i++)
     fprintf(fp, "<line class=\"beat\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#7896c8\"/>\n",
             x_of(l, a->beats[i]), x_of(l, a->beats[i]), y0, y1);
-  for (size_t i = 0; i < a->ndownbeats; i++)
+  int every = bar_label_every(a, l);
+  for (size_t i = 0; i < a->ndownbeats; i++) {
     fprintf(fp, "<line class=\"downbeat\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#c82828\" "
                 "stroke-width=\"2\"/>\n",
             x_of(l, a->downbeats[i]), x_of(l, a->downbeats[i]), y0, y1);
+    if (i % (size_t)every == 0)
+      fprintf(fp, "<text class=\"bar\" x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#c82828\">%zu</text>\n",
+              x_of(l, a->downbeats[i]) + 3, y0 + 36, i + 1);
+  }
+  if (l->conf && a->nbeats) {
+    int cy1 = y1 - 2, cy0 = y1 - (y1 - y0) / 5;
+    double low = cy1 - VSC_AUDIO_LOW_CONFIDENCE * (cy1 - cy0);
+    fprintf(fp, "<line class=\"low-confidence\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#2e7d32\" "
+                "stroke-dasharray=\"3 3\"/>\n", SIDE, l->w - SIDE, low, low);
+    fprintf(fp, "<polyline class=\"confidence\" fill=\"none\" stroke=\"#2e7d32\" stroke-width=\"2\" points=\"");
+    for (size_t i = 0; i < a->nbeats; i++)
+      fprintf(fp, "%s%.1f,%.1f", i ? " " : "", x_of(l, a->beats[i]), cy1 - l->conf[i] * (cy1 - cy0));
+    fprintf(fp, "\"/>\n<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#2e7d32\">confidence</text>\n", SIDE + 2, cy0 - 3);
+  }
   fprintf(fp, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#969696\"/>\n", SIDE, l->w - SIDE, y1, y1);
   double step = tick_step(l->dur);
   for (double t = 0; t <= l->dur + 1e-9; t += step)
@@ -261,7 +343,7 @@ static int plot_svg(const vsc_audio_analysis *a, const layout *l, const char *pa
 
 int vsc_audio_plot(const vsc_audio_analysis *a, const char *audio_path, const char *out_path,
                    int width, int height, char *err, size_t errlen) {
-  layout l = {width > 0 ? width : 1600, height > 0 ? height : 400, a->duration, NULL, NULL};
+  layout l = {width > 0 ? width : 1600, height > 0 ? height : 400, a->duration, NULL, NULL, NULL};
   if (l.w < 2 * SIDE + 10 || l.h < TOP + BOTTOM + 20 || l.w > 20000 || l.h > 5000) {
     vsc_audio_set_err(err, errlen, "plot: size %dx%d out of range", l.w, l.h);
     return -1;
@@ -292,6 +374,7 @@ int vsc_audio_plot(const vsc_audio_analysis *a, const char *audio_path, const ch
       l.lo[col] = lo;
       l.hi[col] = hi;
     }
+    l.conf = beat_confidence_curve(a, x, n);
     free(x);
   }
   if (l.dur <= 0) l.dur = 1;
@@ -300,5 +383,6 @@ int vsc_audio_plot(const vsc_audio_analysis *a, const char *audio_path, const ch
                                                                  : plot_png(a, &l, out_path, err, errlen);
   free(l.lo);
   free(l.hi);
+  free(l.conf);
   return rc;
 }

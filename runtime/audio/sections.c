@@ -14,6 +14,7 @@
 
 #define KERNEL_S 6.0      /* half-width of the checkerboard kernel, seconds */
 #define MIN_SECTION_S 4.0 /* no section shorter than this */
+#define LEAD_S 1.5        /* a silent lead-in this long is a section (silence/music edge) */
 #define PEAK_FLOOR 0.06   /* novelty below this is not a boundary (uniform music stays one) */
 #define SAME_LABEL 0.45   /* segment distance, relative to adjacent segments', for "same kind" */
 #define NFEAT (AU_NCHROMA + AU_NCEP + 1)
@@ -190,9 +191,11 @@ int vsc_audio_sections(const au_features *f, const double *beats, size_t nbeats,
     return 0;
   }
   fill_units(f, u, nu);
-  /* A quiet lead-in or ring-out shorter than a section joins its neighbour: left in, its
-   * silence would look like a section change. */
+  /* The quiet lead-in and ring-out stay out of the similarity analysis: left in, their
+   * silence would look like a section change. A ring-out shorter than a section, and a
+   * lead-in shorter than LEAD_S, join their neighbour. */
   unit *whole = u;
+  double lead = 0; /* end of a silent lead-in section, or 0 */
   {
     double *db = malloc(nu * sizeof *db);
     if (!db) {
@@ -205,9 +208,20 @@ int vsc_audio_sections(const au_features *f, const double *beats, size_t nbeats,
     size_t lo = 0, hi = nu;
     while (lo < hi && u[lo].db < quiet) lo++;
     while (hi > lo && u[hi - 1].db < quiet) hi--;
-    if (lo < hi && u[lo].t0 - u[0].t0 >= MIN_SECTION_S) lo = 0;
     if (lo < hi && u[nu - 1].t1 - u[hi - 1].t1 >= MIN_SECTION_S) hi = nu;
     if (hi - lo < 4) lo = 0, hi = nu;
+    if (lo > 0 && u[lo].t0 - u[0].t0 >= LEAD_S) {
+      /* A silent lead-in is a section of its own, however short the checkerboard kernel
+       * would find it: it ends where the music starts, the first note onset there (the
+       * first loud unit may begin a little early, on a beat extrapolated into the
+       * silence). */
+      lead = u[lo].t0;
+      for (size_t k = 0; k < f->nonsets; k++)
+        if (f->onsets[k] >= u[lo - 1].t0 && f->onsets[k] <= u[lo].t1 + 0.5) {
+          lead = f->onsets[k];
+          break;
+        }
+    }
     u += lo;
     nu = hi - lo;
   }
@@ -355,16 +369,20 @@ int vsc_audio_sections(const au_features *f, const double *beats, size_t nbeats,
     if (fabs(best - bt[q]) <= 1.5 * beat_len && best > bt[q - 1] + 0.5 * MIN_SECTION_S) bt[q] = best;
   }
   bt[ns] = dur;
+  if (lead > 0) bt[0] = lead;
+  size_t q0 = lead > 0; /* the silent lead-in comes first, labelled A */
+  if (q0) s[0] = (vsc_audio_section){0.0, lead, "A", 1.0};
   for (size_t q = 0; q < ns; q++) {
-    s[q].start = bt[q];
-    s[q].end = bt[q + 1];
-    int l = label[q];
-    if (l < 26) snprintf(s[q].label, sizeof s[q].label, "%c", 'A' + l);
-    else snprintf(s[q].label, sizeof s[q].label, "%c%d", 'A' + l % 26, (l / 26) % 1000);
-    s[q].confidence = q == 0 ? 1.0 : (nmax > 0 ? nov[bounds[q]] / nmax : 0);
+    vsc_audio_section *sq = &s[q + q0];
+    sq->start = bt[q];
+    sq->end = bt[q + 1];
+    int l = label[q] + (int)q0;
+    if (l < 26) snprintf(sq->label, sizeof sq->label, "%c", 'A' + l);
+    else snprintf(sq->label, sizeof sq->label, "%c%d", 'A' + l % 26, (l / 26) % 1000);
+    sq->confidence = q == 0 ? 1.0 : (nmax > 0 ? nov[bounds[q]] / nmax : 0);
   }
   *out = s;
-  *nout = ns;
+  *nout = ns + q0;
   free(whole), free(sim), free(nov), free(bounds), free(label), free(block), free(bt);
   return 0;
 }

@@ -1,9 +1,10 @@
 /*
-** Audio stage: tempo. The global tempo is the best periodicity of the onset-strength
-** autocorrelation, seen through a comb (the period and its multiples) and weighted by a
-** log-Gaussian prior around 120 BPM. The local tempo follows the song through a Viterbi
-** path over a tempogram (windowed autocorrelation), held near the global tempo's metrical
-** level so that a tempo change is followed but an octave jump is not.
+** Audio stage: tempo. The global tempo is the best periodicity of the autocorrelation of
+** the pulse (onset strength and the beat model's activation), seen through a comb (the
+** period and its multiples) and weighted by a log-Gaussian prior around 120 BPM. The local
+** tempo follows the song through a Viterbi path over a tempogram (windowed autocorrelation),
+** held near the global tempo's metrical level so that a tempo change is followed but an
+** octave jump is not.
 */
 #include <float.h>
 #include <math.h>
@@ -72,9 +73,10 @@ void vsc_audio_tempo_global(const au_features *f, double min_bpm, double max_bpm
     return;
   }
   double mean = 0;
-  for (size_t i = 0; i < f->n; i++) mean += f->onset[i];
+  const float *curve = f->pulse;
+  for (size_t i = 0; i < f->n; i++) mean += curve[i];
   mean /= (double)f->n;
-  autocorr(f->onset, 0, f->n, NULL, mean, tmp, r, nl);
+  autocorr(curve, 0, f->n, NULL, mean, tmp, r, nl);
   free(tmp);
 
   double lo = log2(min_bpm), hi = log2(max_bpm);
@@ -147,9 +149,10 @@ int vsc_audio_tempo_local(const au_features *f, double bpm, double min_bpm, doub
     size_t start = k * hop;
     if (start + win > f->n) start = f->n - win;
     double mean = 0;
-    for (size_t t = start; t < start + win; t++) mean += f->onset[t];
+    const float *curve = f->pulse;
+    for (size_t t = start; t < start + win; t++) mean += curve[t];
     mean /= (double)win;
-    autocorr(f->onset, start, start + win, w, mean, tmp, r, nl);
+    autocorr(curve, start, start + win, w, mean, tmp, r, nl);
     double mx = 0;
     double *e = emit + k * ns;
     for (size_t s = 0; s < ns; s++) {

@@ -4,6 +4,8 @@
 **   audio_tool synth CASE OUT    write CASE as a WAV file
 **   audio_tool check CASE FILE   analyse FILE (e.g. CASE encoded as MP3) and check the truth
 **   audio_tool list              print the case names
+**   audio_tool features FILE OUT write the beat model's inputs for every onset frame of FILE
+**                                (for tests/audio/train_beatnet.py)
 ** Checks: beat F-measure (+-70 ms) >= 0.95 (0.85 on hard cases), tempo within 4 %, meter,
 ** downbeats right on >= 90 % of bars (steady tracks), section boundaries within 0.5 s and
 ** their labels, and a confidence above the low-confidence mark on clean tracks. Exit 0 when every check passes.
@@ -15,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audio.h"
 #include "synth.h"
 #include "vsc/vsc_audio.h"
 
@@ -80,7 +83,43 @@ static int check(const synth_track *t, const char *name, const char *file) {
   return fails ? 1 : 0;
 }
 
+/* Header: frame count, input size, frames per second, time of frame 0 (doubles); then the
+ * inputs, n x AU_BEATNET_IN floats. */
+static int dump_features(const char *in, const char *out) {
+  float *x;
+  size_t n;
+  char err[512];
+  if (vsc_audio_decode(&x, &n, in, VSC_AUDIO_RATE, 1800, err, sizeof err) < 0) {
+    fprintf(stderr, "audio_tool: %s\n", err);
+    return 1;
+  }
+  au_features f;
+  int rc = vsc_audio_features(&f, x, n, VSC_AUDIO_RATE, err, sizeof err);
+  free(x);
+  if (rc < 0) {
+    fprintf(stderr, "audio_tool: %s\n", err);
+    return 1;
+  }
+  FILE *fp = fopen(out, "wb");
+  if (!fp) {
+    vsc_audio_features_free(&f);
+    fprintf(stderr, "audio_tool: cannot write %s\n", out);
+    return 1;
+  }
+  double hdr[4] = {(double)f.n, AU_BEATNET_IN, f.fps, f.t0};
+  fwrite(hdr, sizeof hdr, 1, fp);
+  float v[AU_BEATNET_IN];
+  for (size_t i = 0; i < f.n; i++) {
+    vsc_audio_beatnet_input(&f, i, v);
+    fwrite(v, sizeof v, 1, fp);
+  }
+  rc = fclose(fp) == 0 ? 0 : 1;
+  vsc_audio_features_free(&f);
+  return rc;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "features") == 0) return dump_features(argv[2], argv[3]);
   if (argc == 2 && strcmp(argv[1], "list") == 0) {
     for (const char *const *c = synth_cases(); *c; c++) puts(*c);
     return 0;

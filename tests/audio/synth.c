@@ -24,6 +24,8 @@ typedef enum {
   ST_QUIET,   /* a quiet intro: soft rim clicks on the beats and a pad, ~-26 dB */
   ST_BRIGHT,  /* another timbre: square lead in eighths, sixteenth hats, backbeat */
   ST_SPARSE,  /* a breakdown: pad, kick on 1, shaker on the beats */
+  ST_HOUSE,   /* kick on every beat, loud open hi-hats on the off-beats, nothing else */
+  ST_HOUSE_SN, /* the same with a snare on 2 and 4 */
 } style;
 
 typedef struct {
@@ -233,6 +235,14 @@ static void render_bar(buf *b, const part *p, int bar, const double *beat, doubl
       note(b, tab_square, beat[k], bl * 0.9, c[0] - 24, 0.18, 0.005, 0.2, 0.4);
     }
     break;
+  case ST_HOUSE:
+  case ST_HOUSE_SN:
+    for (int k = 0; k < m; k++) {
+      kick(b, beat[k], 0.9);
+      hat(b, beat[k] + 0.5 * bl, 1.2, 0.08);
+      if (p->st == ST_HOUSE_SN && k % 2 == 1) snare(b, beat[k], 0.6);
+    }
+    break;
   case ST_SPARSE:
     pad(b, beat[0], barlen, code, 0.07);
     kick(b, beat[0], 0.7);
@@ -242,22 +252,23 @@ static void render_bar(buf *b, const part *p, int bar, const double *beat, doubl
 }
 
 /* Renders the parts into t; snr_db < 1000 adds white noise at that signal-to-noise ratio. */
-static int render(synth_track *t, const part *parts, size_t np, double snr_db, uint32_t seed) {
+static int render(synth_track *t, const part *parts, size_t np, double snr_db, uint32_t seed,
+                  double lead) {
   make_tables();
-  double total = 0;
+  double total = lead;
   for (size_t i = 0; i < np; i++) total += parts[i].bars * parts[i].meter * 60.0 / parts[i].bpm;
   total += 1.5; /* let the last notes ring */
   buf b = {calloc((size_t)(total * RATE) + 1, sizeof(float)), (size_t)(total * RATE), {seed}};
   if (!b.x) return -1;
   dvec beats = {0}, downs = {0};
-  double now = 0;
+  double now = lead;
   char last_label = 0;
   size_t nl = 0;
   for (size_t i = 0; i < np; i++) {
     const part *p = &parts[i];
     double bl = 60.0 / p->bpm;
     if (p->label && p->label != last_label) {
-      if (now > 0 && last_label) t->bounds[t->nbounds++] = now;
+      if (now > lead && last_label) t->bounds[t->nbounds++] = now;
       if (nl < 16) t->labels[nl++] = p->label;
       last_label = p->label;
     }
@@ -299,7 +310,7 @@ static const char *const CASES[] = {
   "waltz_90", "waltz_150", "swing_100", "swing_140",
   "noise_20db", "noise_10db", "noise_5db", "noise_0db",
   "soft_80", "soft_120", "tempo_change", "tempo_ramp", "silent_intro", "quiet_intro",
-  "sections_abab", "sections_abcab", "song_4min", NULL};
+  "sections_abab", "sections_abcab", "song_4min", "kick_hats_128", NULL};
 
 const char *const *synth_cases(void) { return CASES; }
 
@@ -308,7 +319,7 @@ int synth_make(synth_track *t, const char *name) {
   t->meter = 4;
   part p[16];
   size_t np = 0;
-  double snr = 1e9;
+  double snr = 1e9, lead = 0;
   int bpm = 0;
   if (sscanf(name, "click_%d", &bpm) == 1) {
     p[np++] = (part){bpm / 8 + 4, bpm, 4, ST_CLICK, NULL, 0, 0}; /* ~20-60 s */
@@ -364,6 +375,14 @@ int synth_make(synth_track *t, const char *name) {
     p[np++] = (part){8, bpm, 4, ST_ROCK, PROG_A, 4, 'A'};
     p[np++] = (part){8, bpm, 4, ST_BRIGHT, PROG_B, 4, 'B'};
     t->hard = 1;
+  } else if (strcmp(name, "kick_hats_128") == 0) {
+    /* A 128 BPM loop, first kick at 0.25 s: kick on the beats, open hi-hats between them
+     * (louder in the high bands than the kick); the snare joins at 19 s. The beats must
+     * fall on the kicks all along. */
+    bpm = 128;
+    lead = 0.25;
+    p[np++] = (part){10, bpm, 4, ST_HOUSE, NULL, 0, 0};
+    p[np++] = (part){8, bpm, 4, ST_HOUSE_SN, NULL, 0, 0};
   } else if (strcmp(name, "song_4min") == 0) {
     /* ~4 minutes at 124 BPM: intro, verse, chorus, verse, chorus, bridge, chorus, outro. */
     bpm = 124;
@@ -382,7 +401,7 @@ int synth_make(synth_track *t, const char *name) {
   t->tempo = bpm;
   uint32_t seed = 2463534242u;
   for (const char *c = name; *c; c++) seed = seed * 31 + (unsigned char)*c;
-  if (render(t, p, np, snr, seed ? seed : 1) < 0) return -1;
+  if (render(t, p, np, snr, seed ? seed : 1, lead) < 0) return -1;
   /* Relabel the expected sections as A, B, C in order of first appearance. */
   char map[128] = {0}, next = 'A';
   for (char *c = t->labels; *c; c++) {
