@@ -872,10 +872,10 @@ static bool poll_remote(run_t *r, int i) {
   vsc_op_error e2 = st.err;
   if (e2.kind == VSC_FAIL_NONE) e2.kind = st.state == VSC_PRED_CANCELED ? VSC_FAIL_CANCELED : VSC_FAIL_LOCAL;
   if (!e2.msg[0]) snprintf(e2.msg, sizeof e2.msg, "prediction %s", vsc_pred_state_name(st.state));
-  journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s, s:s}", "t", "done", "call", n->call,
+  journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s, s:s, s:s?}", "t", "done", "call", n->call,
                        "outcome", st.state == VSC_PRED_CANCELED ? "canceled" : "failed", "cost",
                        known ? cost : 0.0, "cost_known", known, "kind",
-                       vsc_fail_kind_name(e2.kind), "msg", e2.msg));
+                       vsc_fail_kind_name(e2.kind), "msg", e2.msg, "text", st.text));
   /* An unknown cost of a failure keeps the worst case charged (never under-count). */
   vsc_budget_settle(&r->budget, n->reserved, cost);
   r->res->spent += known ? cost : 0;

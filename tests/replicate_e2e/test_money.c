@@ -130,6 +130,44 @@ out:
   teardown(&e);
 }
 
+#define OUTPUTS_SCRIPT "tests/replicate_e2e/outputs.vscript"
+
+static void t_outputs(void) {
+  env_t e;
+  json_t *b = NULL, *recs = NULL, *m = NULL;
+  char still[700];
+  const char *margs[] = {"--latency", "0.3", NULL};
+  CHECK(setup(&e, OUTPUTS_SCRIPT, margs) == 0, "setup");
+  snprintf(still, sizeof still, "%s/still.png", e.dir);
+  CHECK(noise_png(still, 64, 48) == 0, "ffmpeg");
+  CHECK(load_ir(&e) == 0, "ir");
+  int rc = build(&e, NULL, NULL);
+  CHECK(rc == 6, "a build with a shot that got text instead of an image exited %d, not 6 (partial)", rc);
+  b = mock_get(&e, "/_mock/billing");
+  CHECK(billed(b, "vsc-fixtures/swatch-data-url", "succeeded") == 1, "the data: URI model ran once");
+  CHECK(billed(b, "salesforce/blip", NULL) == 1, "the text model was paid %d times, not once",
+        billed(b, "salesforce/blip", NULL));
+  recs = journal(&e);
+  /* The text is kept in the journal, and nothing was fetched for it. */
+  size_t i;
+  json_t *r;
+  const char *text = NULL;
+  json_array_foreach(recs, i, r) {
+    const char *t = json_string_value(json_object_get(r, "text"));
+    if (t) text = t;
+  }
+  CHECK(text && !strncmp(text, "Caption: ", 9), "the model's text is not in the journal");
+  m = manifest(&e);
+  CHECK(m && !strcmp(json_string_value(json_object_get(m, "status")), "partial"), "manifest status");
+  check_books(&e, budget_of(&e));
+  check_token(&e);
+out:
+  json_decref(b);
+  json_decref(recs);
+  json_decref(m);
+  teardown(&e);
+}
+
 /* ---- faults of every length --------------------------------------------------------------- */
 
 #define CREATES "/v1/models/*/predictions"
@@ -298,7 +336,7 @@ int main(int argc, char **argv) {
     void (*fn)(void);
   } cases[] = {
       {"user_model", t_user_model}, {"files", t_files},         {"fault_matrix", t_fault_matrix},
-      {"kill_loop", t_kill_loop},   {"full_disk", t_full_disk},
+      {"kill_loop", t_kill_loop},   {"full_disk", t_full_disk}, {"outputs", t_outputs},
   };
   signal(SIGPIPE, SIG_IGN);
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
