@@ -6,7 +6,10 @@
 ** REPLICATE_API_BASE or VSC_REPLICATE_URL (default https://api.replicate.com/v1; with or
 ** without the trailing /v1), VSC_REPLICATE_WAIT (Prefer: wait seconds, 1–60, default 60),
 ** VSC_REPLICATE_CANCEL_AFTER (Cancel-After value sent with every create, default none),
-** VSC_REPLICATE_STALL (seconds without a byte before a transfer counts as stalled, default 30).
+** VSC_REPLICATE_STALL (seconds without a byte before a transfer counts as stalled, default 30),
+** VSC_REPLICATE_DEADLINE (seconds a known prediction is followed through outages before it is
+** left for the next run, default 3600), VSC_REPLICATE_THROTTLE_LIMIT (seconds of continuous
+** 429s before the build stops, default 1800).
 */
 #ifndef VSC_REPLICATE_H
 #define VSC_REPLICATE_H
