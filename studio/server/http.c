@@ -61,7 +61,7 @@ enum MHD_Result studio_reply(const studio *st, struct MHD_Connection *c, unsigne
 
 enum MHD_Result studio_reply_json(const studio *st, struct MHD_Connection *c, unsigned status,
                                   json_t *o) {
-  char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+  char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   if (!text) text = strdup("{\"error\":\"internal error\"}"), status = 500;
   if (!text) return MHD_NO;
