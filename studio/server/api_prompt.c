@@ -93,6 +93,11 @@ enum MHD_Result studio_api_prompt(studio *st, struct MHD_Connection *c, const ch
     json_decref(body);
     return studio_reply_error(st, c, 400, "the script's name must end in .vscript");
   }
+  struct stat sb;
+  if (stat(abs, &sb) == 0 && !json_is_true(json_object_get(body, "overwrite"))) {
+    json_decref(body);
+    return studio_reply_error(st, c, 409, "%s exists: choose another name", studio_path_rel(st, abs));
+  }
   char cache[PATH_MAX];
   studio_cache_dir_of(abs, cache, sizeof cache);
   vsc_prompt_options po = VSC_PROMPT_OPTIONS_INIT;

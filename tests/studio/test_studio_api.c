@@ -13,6 +13,7 @@
 **   stop       Stop interrupts the build as Ctrl-C does (exit 130, status "stopped")
 **   secrets    neither the session token nor REPLICATE_API_TOKEN is in any response
 **   media      videos are served with byte ranges; cache objects by key only
+**   prompt     the prompt box writes a checked script, never over an existing one
 */
 #define _GNU_SOURCE
 #include <curl/curl.h>
@@ -794,6 +795,32 @@ static void case_media(void) {
   json_decref(events);
 }
 
+static void case_prompt(void) {
+  reply r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s}", "text",
+                      "A 12 second ad for a bakery, two scenes, warm light, end card Fresh daily", "out", "bakery.vscript"));
+  CHECK(r.status == 201, "prompt: %ld %s", r.status, r.body);
+  json_t *o = body_json(&r);
+  CHECK(strcmp(json_string_value(json_object_get(o, "path")), "bakery.vscript") == 0, "path: %s", r.body);
+  json_decref(o);
+  reply_free(&r);
+  /* The script it wrote checks clean. */
+  r = get("/api/plan?path=bakery.vscript");
+  o = body_json(&r);
+  CHECK(json_integer_value(json_object_get(o, "errors")) == 0 && json_is_object(json_object_get(o, "plan")),
+        "a clean plan: %.300s", r.body);
+  json_decref(o);
+  reply_free(&r);
+  r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s}", "text", "another ad", "out", "bakery.vscript"));
+  CHECK(r.status == 409, "an existing script is not overwritten: %ld", r.status);
+  reply_free(&r);
+  r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s}", "text", "an ad", "out", "../bakery.vscript"));
+  CHECK(r.status == 403, "outside: %ld", r.status);
+  reply_free(&r);
+  r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s}", "text", "", "out", "x.vscript"));
+  CHECK(r.status == 400, "empty request: %ld", r.status);
+  reply_free(&r);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: test_studio_api CASE\n");
@@ -804,6 +831,7 @@ int main(int argc, char **argv) {
       {"symlinks", case_symlinks}, {"limits", case_limits}, {"check", case_check},
       {"save", case_save},       {"build", case_build},     {"concurrent", case_concurrent},
       {"stop", case_stop},       {"secrets", case_secrets}, {"media", case_media},
+      {"prompt", case_prompt},
   };
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -236,6 +236,44 @@ step('the result plays, with scene markers and the manifest', async () => {
   await page.waitForFunction(() => document.querySelector('[data-testid=player]').currentTime >= 2);
 });
 
+step('an edit made on disk shows up in the editor', async () => {
+  await openScript('small.vscript');
+  const edited = SMALL.replace('"the end"', '"the very end"');
+  writeFileSync(join(dir, 'small.vscript'), edited);
+  await page.waitForFunction((t) => document.querySelector('[data-testid=source]').value === t, { timeout: 5000 }, edited);
+  await page.waitForFunction(() => [...document.querySelectorAll('.line.text')].some((e) => e.textContent === 'the very end'));
+});
+
+step('regenerate one scene with a new seed, then discard the take', async () => {
+  await page.click('[data-testid=scene][data-scene="intro"]');
+  await page.waitForSelector('[data-testid=regenerate]');
+  await page.click('[data-testid=regenerate]');
+  await page.waitForFunction(() => window.__vscStudio.running === true, { timeout: 10000 });
+  await page.waitForFunction(() => window.__vscStudio.status === 'completed' && !window.__vscStudio.running, { timeout: 30000 });
+  const onDisk = readFileSync(join(dir, 'small.vscript'), 'utf8');
+  assert.match(onDisk, /scene intro \(1s\) \{[^}]*\n    seed \d+\n/);
+  // Only the regenerated scene's shot ran again: the other shot came from the cache.
+  const gen = await page.evaluate(() => window.__vscStudio.rows.filter((r) => r.op === 'generate').map((r) => `${r.scene}:${r.status}`));
+  assert.deepEqual(gen.sort(), ['intro:completed', 'still:cached']);
+  await page.click('[data-testid=tab-model]');
+  await page.click('[data-testid=discard]');
+  await page.waitForFunction(() => window.__vscStudio.running === true, { timeout: 10000 });
+  await page.waitForFunction(() => window.__vscStudio.status === 'completed' && !window.__vscStudio.running, { timeout: 30000 });
+  assert.doesNotMatch(readFileSync(join(dir, 'small.vscript'), 'utf8'), /seed/);
+  // The old take was still in the cache: going back cost nothing and ran no shot.
+  const back = await page.evaluate(() => window.__vscStudio.rows.filter((r) => r.op === 'generate').map((r) => r.status));
+  assert.deepEqual(back, ['cached', 'cached']);
+});
+
+step('the prompt box writes a script and opens it', async () => {
+  await page.type('[data-testid=prompt]', 'A 10 second ad for a coffee shop, two scenes, warm, end card Open daily');
+  await page.click('[data-testid=prompt-go]');
+  await page.waitForFunction(() => location.hash === '#prompt.vscript', { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length >= 2);
+  await page.waitForSelector('[data-testid=diag-ok]');
+  assert.match(readFileSync(join(dir, 'prompt.vscript'), 'utf8'), /coffee/);
+});
+
 step('Stop interrupts a running build', async () => {
   await openScript('slow.vscript');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 4);

@@ -53,7 +53,8 @@ function resetFrom(ev: any) {
     key: n.key,
     kind: n.kind,
     estimate: n.estimate,
-    status: 'queued' as RowStatus,
+    // In the cache already: the run either reports it cached or never needs it.
+    status: (n.cached ? 'cached' : 'queued') as RowStatus,
     note: '',
     prediction: '',
     startedAt: 0,
@@ -130,7 +131,11 @@ function handle(ev: any) {
       build.manifest = ev.manifest ?? null;
       build.outputVersion++;
       // Rows the run never reached stay visible as such.
-      for (const r of build.rows) if (r.status === 'processing') r.status = ev.status === 'completed' ? 'completed' : 'failed';
+      for (const r of build.rows) {
+        if (r.status === 'processing') r.status = ev.status === 'completed' ? 'completed' : 'failed';
+        // Never needed (what it feeds was cached) or never reached (a stop, a failure).
+        else if (r.status === 'queued') r.status = 'skipped';
+      }
       onExit.forEach((f) => f(ev));
       break;
   }

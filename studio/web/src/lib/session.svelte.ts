@@ -36,6 +36,8 @@ export const doc = $state({
   saving: false,
   conflict: false, // changed on disk while there are unsaved edits
   selectedScene: '' as string,
+  // A scene regenerated with a new seed, until its take is kept or discarded.
+  take: null as { scene: string; line: number; old: string | null } | null,
   reveal: 0 as number, // a line for the editor to scroll to (bumped by clicks elsewhere)
   revealSeq: 0,
 });
@@ -80,6 +82,7 @@ export async function openFile(path: string) {
   doc.mtime = r.mtime;
   doc.conflict = false;
   doc.selectedScene = '';
+  doc.take = null;
   doc.plan = null;
   doc.savedPlan = null;
   history.replaceState(null, '', `#${encodeURIComponent(r.path)}`);

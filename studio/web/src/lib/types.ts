@@ -94,7 +94,7 @@ export interface Model {
   estimate?: number;
 }
 
-export type RowStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'degraded' | 'cached';
+export type RowStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'degraded' | 'cached' | 'skipped';
 
 export interface Row {
   id: string;
