@@ -109,11 +109,16 @@ export function setSceneStatement(text: string, sceneLine: number, keyword: stri
   const found = statements(text, b).find((s) => s.word === keyword);
   if (found) {
     if (stmt !== null) return text.slice(0, found.start) + stmt + text.slice(found.end);
-    // Remove the whole line when the statement stood alone on it.
+    // Remove the whole line when the statement stood alone on it (with its own trailing
+    // comment, which spoke of it).
     let a = found.start;
     while (a > 0 && (text[a - 1] === ' ' || text[a - 1] === '\t')) a--;
     let z = found.end;
     while (z < text.length && (text[z] === ' ' || text[z] === '\t')) z++;
+    if (text.startsWith('//', z)) {
+      const nl = text.indexOf('\n', z);
+      z = nl < 0 ? text.length : nl;
+    }
     if ((a === 0 || text[a - 1] === '\n') && text[z] === '\n') return text.slice(0, a) + text.slice(z + 1);
     return text.slice(0, found.start) + text.slice(found.end);
   }
