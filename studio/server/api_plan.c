@@ -174,7 +174,6 @@ json_t *studio_plan_summary(const studio *st, const json_t *ir, const char *cach
   json_object_set_new(o, "voices", voices);
   json_object_set_new(o, "music", music);
   json_object_set_new(o, "nodes", out_nodes);
-  json_object_set(o, "sections", json_object_get(video, "sections"));
   json_decref(keys);
   if (cache) vsc_cache_close(cache);
   return o;

@@ -252,15 +252,18 @@ int studio_build_start(studio *st, const char *abs, const char *rel, const char 
   free(text);
   json_decref(ir);
   json_decref(diags);
+  pthread_mutex_lock(&b->lock);
+  if (rc == 0 && b->closing) { /* the studio is stopping: start nothing */
+    snprintf(err, errlen, "the studio is stopping");
+    rc = -1;
+  }
   if (rc != 0) {
-    pthread_mutex_lock(&b->lock);
     b->phase = before;
     pthread_mutex_unlock(&b->lock);
     json_decref(summary);
     return -1;
   }
 
-  pthread_mutex_lock(&b->lock);
   b->id++;
   json_decref(b->events);
   b->events = json_array();
@@ -343,6 +346,7 @@ void studio_build_close(studio_build *b) {
 }
 
 void studio_build_free(studio_build *b) {
+  studio_build_close(b); /* a build started while the daemon was stopping */
   json_decref(b->events);
   json_decref(b->nodes);
   b->events = b->nodes = NULL;

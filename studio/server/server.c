@@ -32,6 +32,7 @@ static const route routes[] = {
     {"GET", "/api/plan", 0, studio_api_plan},
     {"GET", "/api/models", 0, studio_api_models},
     {"GET", "/api/ledger", 0, studio_api_ledger},
+    {"GET", "/api/beats", 0, studio_api_beats},
     {"POST", "/api/build", 4096, studio_api_build_start},
     {"POST", "/api/build/stop", 0, studio_api_build_stop},
     {"GET", "/api/build", 0, studio_api_build_state},
@@ -188,6 +189,10 @@ int vsc_studio_serve(const vsc_studio_options *opts, char *err, size_t errlen) {
   addr.sin_port = htons((uint16_t)opts->port);
   if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
     return snprintf(err, errlen, "--listen %s: not an IPv4 address", host), -1;
+  /* Requests must name the address they were sent to (Host), so it has to be one. */
+  if (addr.sin_addr.s_addr == htonl(INADDR_ANY))
+    return snprintf(err, errlen, "--listen %s: give the address browsers will use (e.g. this "
+                                 "machine's LAN address), not the wildcard", host), -1;
 
   /* The server's threads and the builds' waiters must not take SIGINT/SIGTERM: this
    * thread waits for them below. Builds get the default mask back when they start. */

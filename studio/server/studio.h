@@ -4,7 +4,7 @@
 ** One file per idea: server.c (daemon + dispatch), auth.c (token, Host, Origin),
 ** paths.c (confinement to the project), http.c (bodies and replies), assets.c (the
 ** embedded front end), api_files.c (scripts: list, read, save, check), api_plan.c (plan,
-** models, ledger), build.c (the one build and its event log), api_build.c (build routes and
+** models, ledger), api_beats.c (the music's grid), build.c (the one build and its event log), api_build.c (build routes and
 ** Server-Sent Events), media.c (videos and images with Range), api_prompt.c (prompt box).
 **
 ** Threading: libmicrohttpd runs a thread per connection. The compiler is called under
@@ -137,6 +137,7 @@ enum MHD_Result studio_api_format(studio *, struct MHD_Connection *, const char 
 enum MHD_Result studio_api_plan(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_models(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_ledger(studio *, struct MHD_Connection *, const char *, const studio_req *);
+enum MHD_Result studio_api_beats(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_build_start(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_build_stop(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_build_state(studio *, struct MHD_Connection *, const char *, const studio_req *);

@@ -14,11 +14,13 @@
 **   secrets    neither the session token nor REPLICATE_API_TOKEN is in any response
 **   media      videos are served with byte ranges; cache objects by key only
 **   prompt     the prompt box writes a checked script, never over an existing one
+**   beats      a song's tempo, beats and sections for the timeline
 */
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -821,6 +823,57 @@ static void case_prompt(void) {
   reply_free(&r);
 }
 
+/* A click track: 8 s at 120 bpm, a short 1 kHz burst on every beat (louder on each bar). */
+static void write_click_wav(const char *path) {
+  const int rate = 22050, n = rate * 8;
+  FILE *f = fopen(path, "wb");
+  if (!f) return;
+  unsigned hdr[11];
+  memcpy(hdr, "RIFF", 4);
+  hdr[1] = 36 + (unsigned)n * 2;
+  memcpy(&hdr[2], "WAVEfmt ", 8);
+  hdr[4] = 16;
+  hdr[5] = 1u | (1u << 16);  /* PCM, mono */
+  hdr[6] = (unsigned)rate;
+  hdr[7] = (unsigned)rate * 2;
+  hdr[8] = 2u | (16u << 16); /* block align 2, 16 bits */
+  memcpy(&hdr[9], "data", 4);
+  hdr[10] = (unsigned)n * 2;
+  fwrite(hdr, sizeof hdr, 1, f);
+  for (int i = 0; i < n; i++) {
+    int beat = i / (rate / 2), in = i % (rate / 2);
+    double amp = in < 800 ? (beat % 4 == 0 ? 0.9 : 0.5) * (1.0 - in / 800.0) : 0.0;
+    short v = (short)(amp * 32000 * sin(2 * 3.141592653589793 * 1000.0 * i / rate));
+    fwrite(&v, sizeof v, 1, f);
+  }
+  fclose(f);
+}
+
+static void case_beats(void) {
+  char p[8192];
+  snprintf(p, sizeof p, "%s/click.wav", project);
+  write_click_wav(p);
+  reply r = get("/api/beats?script=t.vscript&path=click.wav");
+  CHECK(r.status == 200, "beats: %ld %s", r.status, r.body);
+  json_t *o = body_json(&r);
+  double tempo = json_number_value(json_object_get(o, "tempo"));
+  CHECK(tempo > 115 && tempo < 125, "120 bpm: %g", tempo);
+  CHECK(json_array_size(json_object_get(o, "beats")) >= 12, "beats: %s", r.body);
+  CHECK(json_array_size(json_object_get(o, "sections")) >= 1, "sections");
+  CHECK(!json_object_get(o, "onsets"), "no onsets sent");
+  json_decref(o);
+  reply_free(&r);
+  r = get("/api/beats?script=t.vscript&path=../outside/secret.png");
+  CHECK(r.status == 403, "outside: %ld", r.status);
+  reply_free(&r);
+  r = get("/api/beats?script=t.vscript&path=t.vscript");
+  CHECK(r.status == 422, "not audio: %ld", r.status);
+  reply_free(&r);
+  r = get("/api/beats?script=t.vscript&key=0000000000000000000000000000000000000000000000000000000000000000");
+  CHECK(r.status == 404, "no such track: %ld", r.status);
+  reply_free(&r);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: test_studio_api CASE\n");
@@ -831,7 +884,7 @@ int main(int argc, char **argv) {
       {"symlinks", case_symlinks}, {"limits", case_limits}, {"check", case_check},
       {"save", case_save},       {"build", case_build},     {"concurrent", case_concurrent},
       {"stop", case_stop},       {"secrets", case_secrets}, {"media", case_media},
-      {"prompt", case_prompt},
+      {"prompt", case_prompt},   {"beats", case_beats},
   };
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -153,6 +153,18 @@ step('opens an example and shows its plan', async () => {
   assert.match(await text('[data-testid=plan-cost]'), /^est\. \$0\.78$/);
 });
 
+step('a music video shows its declared sections and beat grid', async () => {
+  await openScript('music_video.vscript');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=sections] .section').length === 3);
+  const parts = await page.$$eval('[data-testid=sections] .section', (els) => els.map((e) => e.textContent.trim()));
+  assert.deepEqual(parts, ['verse', 'chorus', 'outro']);
+  // 120 bpm over 32 s: 65 beat lines, every 4th a bar.
+  assert.equal(await $$count('.grid .beat'), 65);
+  assert.equal(await $$count('.grid .beat.bar'), 17);
+  await openScript('ad.vscript');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 6);
+});
+
 step('an edit shows its diagnostic at the right line', async () => {
   const source = await page.$eval('[data-testid=source]', (ta) => ta.value);
   const line = source.split('\n').findIndex((l) => l.includes('then crossfade 0.5s')) + 1;

@@ -74,8 +74,11 @@ export async function loadFiles() {
   session.files = r.files;
 }
 
+let openSeq = 0;
 export async function openFile(path: string) {
+  const seq = ++openSeq;
   const r = await api('GET', `/api/file?path=${encodeURIComponent(path)}`);
+  if (seq !== openSeq) return; // another file was opened meanwhile
   doc.path = r.path;
   doc.text = r.text;
   doc.savedText = r.text;
@@ -102,6 +105,7 @@ export async function check(asSaved: boolean) {
   if (!doc.path) return;
   const seq = ++checkSeq;
   const text = doc.text;
+  const path = doc.path;
   doc.checking = true;
   try {
     const r: CheckResult = await api('POST', '/api/check', {
@@ -110,7 +114,7 @@ export async function check(asSaved: boolean) {
       provider: session.provider,
       preview: session.preview,
     });
-    if (seq !== checkSeq) return; // a newer check is on its way
+    if (seq !== checkSeq || path !== doc.path) return; // a newer check is on its way
     doc.diags = r.diagnostics.filter((d) => !d.file || d.file === doc.path);
     doc.errors = r.errors;
     doc.warnings = r.warnings;
@@ -127,6 +131,7 @@ export async function check(asSaved: boolean) {
 export async function save(force = false) {
   if (!doc.path) return;
   doc.saving = true;
+  const path = doc.path;
   try {
     const r = await api('PUT', '/api/file', {
       path: doc.path,
@@ -135,6 +140,7 @@ export async function save(force = false) {
       format: true,
       force,
     });
+    if (doc.path !== path) return; // another file was opened while saving
     const changed = r.text !== doc.text;
     doc.text = r.text;
     doc.savedText = r.text;
@@ -153,9 +159,13 @@ export async function save(force = false) {
 
 // ---- the disk is the truth -------------------------------------------------------------
 export async function pollDisk() {
-  if (!doc.path || doc.saving) return;
+  const path = doc.path;
+  const opened = openSeq;
+  if (!path || doc.saving) return;
   try {
-    const r = await api('GET', `/api/file?path=${encodeURIComponent(doc.path)}`);
+    const r = await api('GET', `/api/file?path=${encodeURIComponent(path)}`);
+    // The answer is about `path` as it was: never apply it to another file.
+    if (doc.path !== path || openSeq !== opened || doc.saving) return;
     if (r.mtime <= doc.mtime || r.text === doc.savedText) {
       doc.mtime = Math.max(doc.mtime, r.mtime);
       return;

@@ -59,7 +59,6 @@ export interface Plan {
   voices: { at: number; text: string }[];
   music: { key: string | null; op?: string; path?: string; start?: number } | null;
   nodes: PlanNode[];
-  sections?: { name: string; start: number }[] | null;
 }
 
 export interface CheckResult {
