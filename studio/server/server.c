@@ -204,7 +204,7 @@ int vsc_studio_serve(const vsc_studio_options *opts, char *err, size_t errlen) {
   signal(SIGPIPE, SIG_IGN);
 
   st->daemon = MHD_start_daemon(
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
+      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
       NULL, NULL, answer, st, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
       MHD_OPTION_NOTIFY_COMPLETED, completed, st, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);

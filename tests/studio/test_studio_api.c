@@ -15,6 +15,7 @@
 **   media      videos are served with byte ranges; cache objects by key only
 **   prompt     the prompt box writes a checked script, never over an existing one
 **   beats      a song's tempo, beats and sections for the timeline
+**   replicate  a paid build against mock-replicate: prediction ids, costs, the ledger
 */
 #define _GNU_SOURCE
 #include <curl/curl.h>
@@ -31,6 +32,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "mock_harness.h"
 
 #define SECRET "r8_studioTestSecret_0123456789abcdef"
 
@@ -874,6 +877,49 @@ static void case_beats(void) {
   reply_free(&r);
 }
 
+/* A build on the replicate provider against mock-replicate (started by main with the test's
+ * secret as its only accepted token): predictions and costs reach the rows and the ledger,
+ * and the secret reaches no reply and no event. */
+static void case_replicate(void) {
+  seen = json_array();
+  reply r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "replicate"));
+  CHECK(r.status == 202, "start: %ld %s", r.status, r.body);
+  reply_free(&r);
+  json_t *events = follow_build(NULL, 90);
+  json_t *exit_ev = last_event(events, "exit");
+  CHECK(exit_ev && strcmp(json_string_value(json_object_get(exit_ev, "status")), "completed") == 0,
+        "completed: %s", exit_ev ? json_string_value(json_object_get(exit_ev, "status")) : "no exit");
+  size_t i;
+  json_t *ev;
+  int paid = 0;
+  double cost = 0;
+  json_array_foreach(events, i, ev) {
+    const char *state = json_string_value(json_object_get(ev, "state"));
+    if (!state || strcmp(state, "done") || strcmp(json_string_value(json_object_get(ev, "op")), "generate")) continue;
+    paid++;
+    cost += json_number_value(json_object_get(ev, "cost"));
+    CHECK(json_is_string(json_object_get(ev, "prediction")), "a prediction id on the row");
+  }
+  CHECK(paid == 2, "two paid shots: %d", paid);
+  CHECK(cost > 0.0059 && cost < 0.0061, "cost $%.4f (2 x flux-schnell $0.003)", cost);
+  json_decref(events);
+  r = get("/api/ledger?path=t.vscript");
+  json_t *o = body_json(&r);
+  double total = json_number_value(json_object_get(o, "total"));
+  CHECK(total > 0.0059 && total < 0.0061, "the ledger: %s", r.body);
+  json_decref(o);
+  reply_free(&r);
+  json_t *s;
+  json_array_foreach(seen, i, s) {
+    const char *body = json_string_value(json_object_get(s, "body"));
+    const char *hdr = json_string_value(json_object_get(s, "headers"));
+    CHECK(!strstr(body, SECRET) && !(hdr && strstr(hdr, SECRET)), "REPLICATE_API_TOKEN in %s",
+          json_string_value(json_object_get(s, "what")));
+  }
+  json_decref(seen);
+  seen = NULL;
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: test_studio_api CASE\n");
@@ -884,15 +930,27 @@ int main(int argc, char **argv) {
       {"symlinks", case_symlinks}, {"limits", case_limits}, {"check", case_check},
       {"save", case_save},       {"build", case_build},     {"concurrent", case_concurrent},
       {"stop", case_stop},       {"secrets", case_secrets}, {"media", case_media},
-      {"prompt", case_prompt},   {"beats", case_beats},
+      {"prompt", case_prompt},   {"beats", case_beats},     {"replicate", case_replicate},
   };
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     if (strcmp(cases[i].name, argv[1]) != 0) continue;
+    mock_server mock = {0};
+    if (cases[i].fn == case_replicate) {
+      const char *margs[] = {"--token", SECRET, NULL};
+      if (mock_server_start(&mock, margs) != 0) {
+        fprintf(stderr, "mock-replicate did not start\n");
+        return 2;
+      }
+      char base[128];
+      snprintf(base, sizeof base, "%s/v1", mock.base);
+      setenv("REPLICATE_API_BASE", base, 1); /* inherited by the studio and its builds */
+    }
     start_server();
     cases[i].fn();
     stop_server();
+    if (mock.pid > 0) CHECK(mock_server_stop(&mock, 10) == 0, "mock-replicate stopped cleanly");
     char cmd[8300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s/..'", project);
     if (failures == 0 && system(cmd) != 0) fprintf(stderr, "could not remove %s\n", project);
