@@ -76,6 +76,7 @@ before(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
   });
   page = await browser.newPage();
+  page.setDefaultTimeout(60000); // generous: CI runs this beside other suites, under ASan
   await page.setViewport({ width: 1440, height: 900 });
   page.on('dialog', (d) => d.accept());
   const errors = [];
@@ -170,14 +171,14 @@ step('an edit shows its diagnostic at the right line', async () => {
   const line = source.split('\n').findIndex((l) => l.includes('then crossfade 0.5s')) + 1;
   assert.ok(line > 0);
   await retype(line, 'crossfade', 'crossfaed');
-  await page.waitForSelector(`[data-testid=diag][data-line="${line}"]`, { timeout: 5000 });
+  await page.waitForSelector(`[data-testid=diag][data-line="${line}"]`, { timeout: 20000 });
   const msg = await text(`[data-testid=diag][data-line="${line}"]`);
   assert.match(msg, /crossfaed/);
   // The gutter marks the same line, and the Build button waits for a fix.
   assert.equal(await $$count(`.ln.error[data-line="${line}"]`), 1);
   assert.equal(await page.$eval('[data-testid=build]', (b) => b.disabled), true);
   await retype(line, 'crossfaed', 'crossfade');
-  await page.waitForSelector('[data-testid=diag-ok]', { timeout: 5000 });
+  await page.waitForSelector('[data-testid=diag-ok]', { timeout: 20000 });
 });
 
 step('changing a model parameter changes the cost', async () => {
@@ -209,14 +210,14 @@ step('a local build moves every row to completed and shows previews', async () =
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 3);
   await page.click('[data-testid=tab-build]');
   await page.click('[data-testid=build]');
-  await page.waitForFunction(() => window.__vscStudio.status === 'completed', { timeout: 30000 });
+  await page.waitForFunction(() => window.__vscStudio.status === 'completed', { timeout: 60000 });
   await page.click('[data-testid=tab-build]'); // a finished build opens the review: come back
   await page.waitForFunction(
     () => {
       const rows = [...document.querySelectorAll('[data-testid=row]')];
       return rows.length > 0 && rows.every((r) => r.dataset.status === 'completed');
     },
-    { timeout: 30000 },
+    { timeout: 60000 },
   );
   const rows = await $$count('[data-testid=row]');
   assert.ok(rows >= 8, `rows: ${rows}`);
@@ -226,7 +227,7 @@ step('a local build moves every row to completed and shows previews', async () =
       const p = [...document.querySelectorAll('[data-testid=preview]')];
       return p.length === 3 && p.every((e) => (e.tagName === 'IMG' ? e.complete && e.naturalWidth > 0 : e.readyState >= 2));
     },
-    { timeout: 15000 },
+    { timeout: 30000 },
   );
   const st = await page.evaluate(() => window.__vscStudio.status);
   assert.equal(st, 'completed');
@@ -234,13 +235,13 @@ step('a local build moves every row to completed and shows previews', async () =
 
 step('the result plays, with scene markers and the manifest', async () => {
   await page.click('[data-testid=tab-review]');
-  await page.waitForSelector('[data-testid=player]', { timeout: 10000 });
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=markers] .mk').length === 3, { timeout: 10000 });
+  await page.waitForSelector('[data-testid=player]', { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=markers] .mk').length === 3, { timeout: 30000 });
   await page.$eval('[data-testid=player]', (v) => {
     v.muted = true;
     return v.play();
   });
-  await page.waitForFunction(() => document.querySelector('[data-testid=player]').currentTime > 0.3, { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=player]').currentTime > 0.3, { timeout: 30000 });
   const rows = await $$count('[data-testid=manifest] tbody tr');
   assert.equal(rows, 3);
   // A marker seeks to its scene.
@@ -252,25 +253,25 @@ step('an edit made on disk shows up in the editor', async () => {
   await openScript('small.vscript');
   const edited = SMALL.replace('"the end"', '"the very end"');
   writeFileSync(join(dir, 'small.vscript'), edited);
-  await page.waitForFunction((t) => document.querySelector('[data-testid=source]').value === t, { timeout: 5000 }, edited);
+  await page.waitForFunction((t) => document.querySelector('[data-testid=source]').value === t, { timeout: 20000 }, edited);
   await page.waitForFunction(() => [...document.querySelectorAll('.line.text')].some((e) => e.textContent === 'the very end'));
 });
 
 step('regenerate one scene with a new seed, then discard the take', async () => {
   await page.click('[data-testid=scene][data-scene="intro"]');
   await page.waitForSelector('[data-testid=regenerate]');
+  let id = await page.evaluate(() => window.__vscStudio.id);
   await page.click('[data-testid=regenerate]');
-  await page.waitForFunction(() => window.__vscStudio.running === true, { timeout: 10000 });
-  await page.waitForFunction(() => window.__vscStudio.status === 'completed' && !window.__vscStudio.running, { timeout: 30000 });
+  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.status === 'completed', { timeout: 60000 }, id);
   const onDisk = readFileSync(join(dir, 'small.vscript'), 'utf8');
   assert.match(onDisk, /scene intro \(1s\) \{[^}]*\n    seed \d+\n/);
   // Only the regenerated scene's shot ran again: the other shot came from the cache.
   const gen = await page.evaluate(() => window.__vscStudio.rows.filter((r) => r.op === 'generate').map((r) => `${r.scene}:${r.status}`));
   assert.deepEqual(gen.sort(), ['intro:completed', 'still:cached']);
   await page.click('[data-testid=tab-model]');
+  id = await page.evaluate(() => window.__vscStudio.id);
   await page.click('[data-testid=discard]');
-  await page.waitForFunction(() => window.__vscStudio.running === true, { timeout: 10000 });
-  await page.waitForFunction(() => window.__vscStudio.status === 'completed' && !window.__vscStudio.running, { timeout: 30000 });
+  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.status === 'completed', { timeout: 60000 }, id);
   assert.doesNotMatch(readFileSync(join(dir, 'small.vscript'), 'utf8'), /seed/);
   // The old take was still in the cache: going back cost nothing and ran no shot.
   const back = await page.evaluate(() => window.__vscStudio.rows.filter((r) => r.op === 'generate').map((r) => r.status));
@@ -280,7 +281,7 @@ step('regenerate one scene with a new seed, then discard the take', async () => 
 step('the prompt box writes a script and opens it', async () => {
   await page.type('[data-testid=prompt]', 'A 10 second ad for a coffee shop, two scenes, warm, end card Open daily');
   await page.click('[data-testid=prompt-go]');
-  await page.waitForFunction(() => location.hash === '#prompt.vscript', { timeout: 10000 });
+  await page.waitForFunction(() => location.hash === '#prompt.vscript', { timeout: 30000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length >= 2);
   await page.waitForSelector('[data-testid=diag-ok]');
   assert.match(readFileSync(join(dir, 'prompt.vscript'), 'utf8'), /coffee/);
@@ -290,9 +291,9 @@ step('Stop interrupts a running build', async () => {
   await openScript('slow.vscript');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 4);
   await page.click('[data-testid=build]');
-  await page.waitForSelector('[data-testid=row][data-status="processing"]', { timeout: 10000 });
+  await page.waitForSelector('[data-testid=row][data-status="processing"]', { timeout: 30000 });
   await page.click('[data-testid=stop]');
-  await page.waitForFunction(() => window.__vscStudio.status === 'stopped', { timeout: 20000 });
+  await page.waitForFunction(() => window.__vscStudio.status === 'stopped', { timeout: 60000 });
   assert.equal(await text('[data-testid=build-status]'), 'stopped');
   assert.equal(await $$count('[data-testid=build]'), 1); // ready to build again
   assert.deepEqual(page.errors.filter((e) => !/Failed to load resource/.test(e)), []);

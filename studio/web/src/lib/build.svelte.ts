@@ -34,6 +34,7 @@ const rowsById = new Map<string, Row>();
 
 function resetFrom(ev: any) {
   const plan: Plan = ev.plan;
+  build.id = ev.build;
   build.plan = plan;
   build.script = ev.script;
   build.output = ev.output;
