@@ -244,6 +244,10 @@ step('the result plays, with scene markers and the manifest', async () => {
   await page.waitForFunction(() => document.querySelector('[data-testid=player]').currentTime > 0.3, { timeout: 30000 });
   const rows = await $$count('[data-testid=manifest] tbody tr');
   assert.equal(rows, 3);
+  // The contact sheet: a still from each scene, grabbed from the video itself.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=contact-sheet] img').length === 3);
+  const stills = await page.$$eval('[data-testid=contact-sheet] img', (els) => els.map((e) => e.alt));
+  assert.deepEqual(stills, ['intro', 'still', 'card']);
   // A marker seeks to its scene.
   await page.click('[data-testid=markers] .mk:nth-of-type(3)');
   await page.waitForFunction(() => document.querySelector('[data-testid=player]').currentTime >= 2);
