@@ -1,7 +1,8 @@
 /*
 ** api_prompt.c (studio) — starting from words: the session facts the page needs, the song
 ** upload (size-limited, written into the project's assets/ folder under a clean name) and
-** the prompt box (the rule-based prompt front-end writes a checked .vscript).
+** the prompt box (the rule-based prompt front-end, or the chat model when one is configured,
+** writes a checked .vscript).
 */
 #include <ctype.h>
 #include <errno.h>
@@ -16,16 +17,23 @@
 #include "vsc/vsc_frontend.h"
 #include "vsc/vsc_runtime.h"
 
+/* The chat model of `vsc prompt --llm` is configured (docs/prompt.md). */
+static bool llm_configured(void) {
+  const char *m = getenv("VSC_LLM_MODEL");
+  return m && *m;
+}
+
 enum MHD_Result studio_api_session(studio *st, struct MHD_Connection *c, const char *url,
                                    const studio_req *req) {
   (void)url, (void)req;
   const char *base = strrchr(st->dir, '/');
   return studio_reply_json(
       st, c, 200,
-      json_pack("{s:s, s:s, s:s?, s:s, s:b, s:I, s:I}", "project", base && base[1] ? base + 1 : st->dir,
+      json_pack("{s:s, s:s, s:s?, s:s, s:b, s:b, s:I, s:I}", "project", base && base[1] ? base + 1 : st->dir,
                 "dir", st->dir, "open", st->open_file[0] ? st->open_file : NULL, "provider",
-                vsc_provider_resolve(NULL), "replicate_token", st->secret != NULL, "max_script",
-                (json_int_t)VSC_STUDIO_MAX_SCRIPT, "max_upload", (json_int_t)VSC_STUDIO_MAX_UPLOAD));
+                vsc_provider_resolve(NULL), "replicate_token", st->secret != NULL, "llm",
+                llm_configured(), "max_script", (json_int_t)VSC_STUDIO_MAX_SCRIPT, "max_upload",
+                (json_int_t)VSC_STUDIO_MAX_UPLOAD));
 }
 
 /* A file name safe anywhere: letters, digits, '.', '-', '_' (others become '_'). */
@@ -77,6 +85,12 @@ enum MHD_Result studio_api_prompt(studio *st, struct MHD_Connection *c, const ch
   const char *music = json_string_value(json_object_get(body, "music"));
   const char *out = json_string_value(json_object_get(body, "out"));
   json_t *jb = json_object_get(body, "budget");
+  bool llm = json_is_true(json_object_get(body, "llm"));
+  if (llm && !llm_configured()) {
+    json_decref(body);
+    return studio_reply_error(st, c, 400, "no chat model: start vsc studio with VSC_LLM_MODEL "
+                                          "(and VSC_LLM_BASE_URL, VSC_LLM_API_KEY) set");
+  }
   char abs[PATH_MAX], mabs[PATH_MAX], why[512];
   if (!text || !*text) {
     json_decref(body);
@@ -108,9 +122,25 @@ enum MHD_Result studio_api_prompt(studio *st, struct MHD_Connection *c, const ch
   vsc_prompt_notes notes = {0};
   char *script = NULL;
   char err[512] = "";
+  /* The chat model's check-and-repair loop compiles too: it holds the compiler's lock for
+   * its whole exchange (live checks wait meanwhile). Its cost is journaled next to the
+   * script, so the ledger shows it. */
   pthread_mutex_lock(&st->compile_lock);
   vsc_diag_list *diags = vsc_diag_list_new(20);
-  int r = vsc_prompt_rules(&script, text, &po, diags, &notes, err, sizeof err);
+  int r;
+  if (llm) {
+    vsc_llm_options lo = VSC_LLM_OPTIONS_INIT;
+    lo.journal_dir = cache;
+    lo.out_path = abs;
+    lo.cache_dir = cache;
+    vsc_llm_stats stats = {0};
+    r = vsc_llm_generate(&script, text, &lo, diags, &stats, err, sizeof err);
+    if (stats.replies) vsc_prompt_notes_add(&notes, "chat model: %d repl%s, %d repair%s, $%.4f",
+                                            stats.replies, stats.replies == 1 ? "y" : "ies",
+                                            stats.repairs, stats.repairs == 1 ? "" : "s", stats.cost);
+  } else {
+    r = vsc_prompt_rules(&script, text, &po, diags, &notes, err, sizeof err);
+  }
   json_t *dj = studio_diags_json(st, diags);
   vsc_diag_list_free(diags);
   pthread_mutex_unlock(&st->compile_lock);

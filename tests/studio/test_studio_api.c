@@ -16,6 +16,7 @@
 **   prompt     the prompt box writes a checked script, never over an existing one
 **   beats      a song's tempo, beats and sections for the timeline
 **   replicate  a paid build against mock-replicate: prediction ids, costs, the ledger
+**   prompt_llm the prompt box on a chat model (mock-chat): the script, its cost in the ledger
 */
 #define _GNU_SOURCE
 #include <curl/curl.h>
@@ -36,6 +37,7 @@
 #include "mock_harness.h"
 
 #define SECRET "r8_studioTestSecret_0123456789abcdef"
+#define LLM_KEY "sk-studioTestChatKey_0123456789"
 
 static int failures;
 #define CHECK(cond, ...)                                                      \
@@ -920,6 +922,61 @@ static void case_replicate(void) {
   seen = NULL;
 }
 
+/* The prompt box on the chat model: mock-chat answers with a script (main started it and
+ * pointed VSC_LLM_* at it); its key reaches no reply. */
+static void case_prompt_llm(void) {
+  seen = json_array();
+  reply r = get("/api/session");
+  CHECK(strstr(r.body, "\"llm\":true") != NULL, "the session offers the chat model: %s", r.body);
+  reply_free(&r);
+  r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s, s:b}", "text", "a 20 second ad for a lamp",
+                                                  "out", "lamp.vscript", "llm", 1));
+  CHECK(r.status == 201, "prompt: %ld %s", r.status, r.body);
+  CHECK(strstr(r.body, "chat model: 1 reply") != NULL, "a note on the exchange: %s", r.body);
+  reply_free(&r);
+  char p[8192];
+  snprintf(p, sizeof p, "%s/lamp.vscript", project);
+  FILE *f = fopen(p, "r");
+  char text[4096] = "";
+  size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+  text[n] = 0;
+  if (f) fclose(f);
+  CHECK(strstr(text, "video \"Lamp") != NULL, "the model's script, formatted: %s", text);
+  r = get("/api/ledger?path=lamp.vscript");
+  json_t *o = body_json(&r);
+  CHECK(json_number_value(json_object_get(o, "total")) > 0.0144, "the chat's cost is in the ledger: %s", r.body);
+  json_decref(o);
+  reply_free(&r);
+  size_t i;
+  json_t *s;
+  json_array_foreach(seen, i, s)
+    CHECK(!strstr(json_string_value(json_object_get(s, "body")), LLM_KEY), "the chat key in %s",
+          json_string_value(json_object_get(s, "what")));
+  json_decref(seen);
+  seen = NULL;
+}
+
+/* mock-chat on a free port, replaying `script`; its pid, or -1. */
+static pid_t start_mock_chat(const char *script, int *port) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    execl(MOCK_CHAT_BIN, "mock-chat", "--script", script, "--port", "0", "--token", LLM_KEY, (char *)NULL);
+    _exit(127);
+  }
+  close(fds[1]);
+  char line[256];
+  FILE *f = fdopen(fds[0], "r");
+  if (!f || !fgets(line, sizeof line, f)) return -1;
+  fclose(f);
+  const char *colon = strrchr(line, ':');
+  *port = colon ? atoi(colon + 1) : 0;
+  return *port > 0 ? pid : -1;
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: test_studio_api CASE\n");
@@ -931,6 +988,7 @@ int main(int argc, char **argv) {
       {"save", case_save},       {"build", case_build},     {"concurrent", case_concurrent},
       {"stop", case_stop},       {"secrets", case_secrets}, {"media", case_media},
       {"prompt", case_prompt},   {"beats", case_beats},     {"replicate", case_replicate},
+      {"prompt_llm", case_prompt_llm},
   };
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -947,10 +1005,31 @@ int main(int argc, char **argv) {
       snprintf(base, sizeof base, "%s/v1", mock.base);
       setenv("REPLICATE_API_BASE", base, 1); /* inherited by the studio and its builds */
     }
+    pid_t chat = 0;
+    if (cases[i].fn == case_prompt_llm) {
+      int port = 0;
+      chat = start_mock_chat(VSC_SOURCE_DIR "/tests/prompt/llm/ok.json", &port);
+      if (chat <= 0) {
+        fprintf(stderr, "mock-chat did not start\n");
+        return 2;
+      }
+      char base[128];
+      snprintf(base, sizeof base, "http://127.0.0.1:%d/v1", port);
+      setenv("VSC_LLM_BASE_URL", base, 1);
+      setenv("VSC_LLM_PROVIDER", "openai", 1);
+      setenv("VSC_LLM_MODEL", "mock-model", 1);
+      setenv("VSC_LLM_API_KEY", LLM_KEY, 1);
+      setenv("VSC_LLM_PRICE_IN", "2.5", 1);
+      setenv("VSC_LLM_PRICE_OUT", "10", 1);
+    }
     start_server();
     cases[i].fn();
     stop_server();
     if (mock.pid > 0) CHECK(mock_server_stop(&mock, 10) == 0, "mock-replicate stopped cleanly");
+    if (chat > 0) {
+      kill(chat, SIGTERM);
+      waitpid(chat, NULL, 0);
+    }
     char cmd[8300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s/..'", project);
     if (failures == 0 && system(cmd) != 0) fprintf(stderr, "could not remove %s\n", project);

@@ -15,6 +15,7 @@ export const session = $state({
   project: '',
   dir: '',
   replicateToken: false,
+  llm: false, // a chat model is configured for the prompt box
   files: [] as FileEntry[],
   provider: 'local' as 'local' | 'replicate',
   preview: true,
@@ -61,6 +62,7 @@ export async function loadSession() {
   session.project = s.project;
   session.dir = s.dir;
   session.replicateToken = s.replicate_token;
+  session.llm = !!s.llm;
   session.provider = s.provider === 'replicate' ? 'replicate' : 'local';
   await loadFiles();
   const first = s.open ?? session.files.find((f) => f.kind === 'script')?.path;
