@@ -46,8 +46,9 @@ try {
     clicked: window.__vscStudio.clickedAt,
     first: window.__vscStudio.firstPreviewAt,
     status: window.__vscStudio.status,
+    run: window.__vscStudio.runSeconds,
   }));
-  console.log(JSON.stringify({ status: r.status, first_preview: (r.first - r.clicked) / 1000, total: (endAt - r.clicked) / 1000 }));
+  console.log(JSON.stringify({ status: r.status, first_preview: (r.first - r.clicked) / 1000, total: (endAt - r.clicked) / 1000, run: r.run }));
 } finally {
   await browser.close();
   server.kill('SIGINT');

@@ -28,6 +28,7 @@ export const build = $state({
   clickedAt: 0, // performance.now() when Build was pressed (the bench reads it)
   firstPreviewAt: 0, // when the first scene preview was on screen
   outputVersion: 0,
+  runSeconds: 0, // the runtime's own wall time for the run (its end event)
 });
 
 const rowsById = new Map<string, Row>();
@@ -46,6 +47,7 @@ function resetFrom(ev: any) {
   build.elapsed = 0;
   build.startedAt = performance.now();
   build.firstPreviewAt = 0;
+  build.runSeconds = 0;
   build.rows = plan.nodes.map((n) => ({
     id: n.id,
     op: n.op,
@@ -117,6 +119,9 @@ function handle(ev: any) {
       break;
     }
     case 'prediction':
+      break;
+    case 'end':
+      if (typeof ev.seconds === 'number') build.runSeconds = ev.seconds;
       break;
     case 'warning':
     case 'note':
