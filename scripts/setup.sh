@@ -8,6 +8,11 @@ PKGS="build-essential cmake pkg-config re2c lemon clang libclang-rt-14-dev
   libaubio-dev libespeak-ng-dev espeak-ng-data libmicrohttpd-dev
   ffmpeg fonts-dejavu-core fontconfig time"
 PKGS="$PKGS fluidsynth fluid-soundfont-gm python3-mido python3-numpy aubio-tools planetblupi-music-midi"
+# The studio's front end is built with node/npm (any node >= 18; Debian 12 ships 18). A node
+# already on the machine is used as it is.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+# The studio's browser tests drive Debian's Chromium (never a downloaded browser).
+PKGS="$PKGS chromium"
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

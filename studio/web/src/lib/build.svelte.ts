@@ -1,0 +1,184 @@
+// The build: one row per plan node, moved along by the runtime's progress events (Server-
+// Sent Events from /api/build/events), the scene previews as their clips appear, and the
+// money spent in this session.
+import { api, objectUrl } from './api';
+import type { Plan, Row, RowStatus } from './types';
+
+export interface Preview {
+  url: string;
+  image: boolean;
+  op: string;
+}
+
+export const build = $state({
+  id: 0,
+  running: false,
+  script: '',
+  output: '',
+  status: '' as string, // completed | partial | failed | stopped | budget
+  plan: null as Plan | null,
+  rows: [] as Row[],
+  previews: {} as Record<string, Preview>, // scene -> its best clip so far
+  log: [] as string[],
+  elapsed: 0, // seconds since the build started (from the runtime's events)
+  startedAt: 0, // performance.now() at the plan event
+  sessionCost: 0, // dollars settled in builds started from this page
+  manifest: null as any,
+  connected: false,
+  clickedAt: 0, // performance.now() when Build was pressed (the bench reads it)
+  firstPreviewAt: 0, // when the first scene preview was on screen
+  outputVersion: 0,
+  runSeconds: 0, // the runtime's own wall time for the run (its end event)
+});
+
+const rowsById = new Map<string, Row>();
+
+function resetFrom(ev: any) {
+  const plan: Plan = ev.plan;
+  build.id = ev.build;
+  build.plan = plan;
+  build.script = ev.script;
+  build.output = ev.output;
+  build.status = '';
+  build.running = true;
+  build.manifest = null;
+  build.log = [];
+  build.previews = {};
+  build.elapsed = 0;
+  build.startedAt = performance.now();
+  build.firstPreviewAt = 0;
+  build.runSeconds = 0;
+  build.rows = plan.nodes.map((n) => ({
+    id: n.id,
+    op: n.op,
+    scene: n.scene,
+    model: n.model,
+    key: n.key,
+    kind: n.kind,
+    estimate: n.estimate,
+    // In the cache already: the run either reports it cached or never needs it.
+    status: (n.cached ? 'cached' : 'queued') as RowStatus,
+    note: '',
+    prediction: '',
+    startedAt: 0,
+    seconds: 0,
+    cost: 0,
+  }));
+  rowsById.clear();
+  build.rows.forEach((r, i) => rowsById.set(r.id, build.rows[i]));
+}
+
+// A scene's preview, best first: its composed segment (text burned in), an animated still,
+// then the generated clip or image itself.
+const rank: Record<string, number> = { segment: 3, animate: 2, generate: 1 };
+
+function offerPreview(row: Row) {
+  if (!row.scene || !(row.op in rank)) return;
+  if (row.op === 'generate' && row.kind !== 'video' && row.kind !== 'image') return;
+  const have = build.previews[row.scene];
+  if (have && rank[have.op] >= rank[row.op]) return;
+  build.previews[row.scene] = {
+    url: objectUrl(row.key, build.script),
+    image: row.op === 'generate' && row.kind === 'image',
+    op: row.op,
+  };
+}
+
+const stateMap: Record<string, RowStatus> = {
+  running: 'processing',
+  retry: 'processing',
+  fallback: 'processing',
+  reattach: 'processing',
+  done: 'completed',
+  cached: 'cached',
+  degraded: 'degraded',
+  failed: 'failed',
+};
+
+function handle(ev: any) {
+  if (typeof ev.elapsed === 'number') build.elapsed = ev.elapsed;
+  switch (ev.event) {
+    case 'plan':
+      resetFrom(ev);
+      break;
+    case 'node': {
+      const row = rowsById.get(ev.node);
+      if (!row) break;
+      const st = stateMap[ev.state] ?? row.status;
+      if (st === 'processing' && row.status === 'queued') row.startedAt = ev.elapsed ?? 0;
+      row.status = st;
+      if (ev.model) row.model = ev.model;
+      if (ev.prediction) row.prediction = ev.prediction;
+      if (ev.msg) row.note = ev.msg;
+      if (typeof ev.seconds === 'number') row.seconds = ev.seconds;
+      if (typeof ev.cost === 'number') {
+        row.cost = ev.cost;
+        build.sessionCost += ev.cost;
+      }
+      if (st === 'completed' || st === 'cached' || st === 'degraded') offerPreview(row);
+      break;
+    }
+    case 'prediction':
+      break;
+    case 'end':
+      if (typeof ev.seconds === 'number') build.runSeconds = ev.seconds;
+      break;
+    case 'warning':
+    case 'note':
+      build.log.push(`${ev.event}: ${ev.msg}`);
+      break;
+    case 'log':
+      build.log.push(ev.msg);
+      break;
+    case 'exit':
+      build.running = false;
+      build.status = ev.status;
+      build.output = ev.output ?? '';
+      build.manifest = ev.manifest ?? null;
+      build.outputVersion++;
+      // Rows the run never reached stay visible as such.
+      for (const r of build.rows) {
+        if (r.status === 'processing') r.status = ev.status === 'completed' ? 'completed' : 'failed';
+        // Never needed (what it feeds was cached) or never reached (a stop, a failure).
+        else if (r.status === 'queued') r.status = 'skipped';
+      }
+      onExit.forEach((f) => f(ev));
+      break;
+  }
+}
+
+const onExit: ((ev: any) => void)[] = [];
+export function whenBuildEnds(f: (ev: any) => void) {
+  onExit.push(f);
+}
+
+let source: EventSource | null = null;
+export function connect() {
+  if (source) return;
+  source = new EventSource('/api/build/events');
+  source.onopen = () => (build.connected = true);
+  source.onerror = () => (build.connected = false);
+  source.onmessage = (m) => {
+    try {
+      handle(JSON.parse(m.data));
+    } catch {
+      /* a malformed line is skipped */
+    }
+  };
+}
+
+export async function startBuild(path: string, provider: string, preview: boolean) {
+  build.clickedAt = performance.now();
+  return api('POST', '/api/build', { path, provider, preview });
+}
+
+export async function stopBuild() {
+  return api('POST', '/api/build/stop');
+}
+
+export function previewShown() {
+  if (!build.firstPreviewAt) build.firstPreviewAt = performance.now();
+}
+
+// The bench and the browser tests read these.
+(window as any).__vscStudio = build;

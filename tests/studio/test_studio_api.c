@@ -1,0 +1,1042 @@
+/*
+** test_studio_api.c — `vsc studio` from the outside: a real server on a free loopback
+** port, spoken to with libcurl. One case per run (test_studio_api CASE):
+**   auth       session token required (header or cookie), login sets an HttpOnly cookie
+**   origin     Host and Origin checked (DNS rebinding, cross-site requests)
+**   paths      no absolute paths, no "..", only .vscript written
+**   symlinks   links (file and folder) leading out of the project are refused
+**   limits     request bodies over the limit are refused with 413
+**   check      diagnostics at line:col for unsaved text; the plan for good text
+**   save       saving formats and writes; an edit made on disk is never overwritten unseen
+**   build      a local build streams every node to completed over SSE and makes the MP4
+**   concurrent a second build while one runs is refused with 409 and a clear message
+**   stop       Stop interrupts the build as Ctrl-C does (exit 130, status "stopped")
+**   secrets    neither the session token nor REPLICATE_API_TOKEN is in any response
+**   media      videos are served with byte ranges; cache objects by key only
+**   prompt     the prompt box writes a checked script, never over an existing one
+**   beats      a song's tempo, beats and sections for the timeline
+**   replicate  a paid build against mock-replicate: prediction ids, costs, the ledger
+**   prompt_llm the prompt box on a chat model (mock-chat): the script, its cost in the ledger
+*/
+#define _GNU_SOURCE
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mock_harness.h"
+
+#define SECRET "r8_studioTestSecret_0123456789abcdef"
+#define LLM_KEY "sk-studioTestChatKey_0123456789"
+
+static int failures;
+#define CHECK(cond, ...)                                                      \
+  do {                                                                        \
+    if (!(cond)) {                                                            \
+      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                           \
+      fprintf(stderr, "\n");                                                  \
+      failures++;                                                             \
+    }                                                                         \
+  } while (0)
+
+/* ---- the server under test ------------------------------------------------------- */
+static pid_t server_pid;
+static char token[80], hostport[64], project[4096], outside[4096];
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    perror(path);
+    exit(2);
+  }
+  fputs(text, f);
+  fclose(f);
+}
+
+static const char *SCRIPT =
+    "video \"studio test\" {\n"
+    "  size 320x180\n"
+    "  fps 12\n"
+    "  length 3s\n"
+    "  scene a (1s) {\n"
+    "    shot image \"a red ball\"\n"
+    "    text \"hello\" at center\n"
+    "  }\n"
+    "  scene b (1s) {\n"
+    "    shot image \"a blue square\"\n"
+    "  }\n"
+    "  scene c (rest) {\n"
+    "    shot color #203040\n"
+    "  }\n"
+    "}\n";
+
+/* A slower script (video shots at 640x360) for the stop and concurrency cases. */
+static const char *SLOW =
+    "video \"slow\" {\n"
+    "  size 640x360\n"
+    "  fps 24\n"
+    "  length 20s\n"
+    "  scene a (5s) {\n    shot video \"waves on a beach at dusk\"\n  }\n"
+    "  scene b (5s) {\n    shot video \"a city street in the rain\"\n  }\n"
+    "  scene c (5s) {\n    shot video \"a forest path in fog\"\n  }\n"
+    "  scene d (rest) {\n    shot video \"a desert road at noon\"\n  }\n"
+    "}\n";
+
+static void make_project(void) {
+  char base[] = "/tmp/vsc-studio-test-XXXXXX";
+  if (!mkdtemp(base)) {
+    perror("mkdtemp");
+    exit(2);
+  }
+  snprintf(project, sizeof project, "%s/project", base);
+  snprintf(outside, sizeof outside, "%s/outside", base);
+  mkdir(project, 0755);
+  mkdir(outside, 0755);
+  char p[8192];
+  snprintf(p, sizeof p, "%s/t.vscript", project);
+  write_file(p, SCRIPT);
+  snprintf(p, sizeof p, "%s/slow.vscript", project);
+  write_file(p, SLOW);
+  snprintf(p, sizeof p, "%s/secret.vscript", outside);
+  write_file(p, "// outside the project\n");
+  snprintf(p, sizeof p, "%s/secret.png", outside);
+  write_file(p, "not really a png\n");
+  char target[8192];
+  snprintf(target, sizeof target, "%s/secret.vscript", outside);
+  snprintf(p, sizeof p, "%s/link.vscript", project);
+  if (symlink(target, p) != 0) perror("symlink");
+  snprintf(target, sizeof target, "%s/secret.png", outside);
+  snprintf(p, sizeof p, "%s/link.png", project);
+  if (symlink(target, p) != 0) perror("symlink");
+  snprintf(p, sizeof p, "%s/outdir", project);
+  if (symlink(outside, p) != 0) perror("symlink");
+}
+
+static void start_server(void) {
+  make_project();
+  int fds[2];
+  if (pipe(fds) != 0) exit(2);
+  server_pid = fork();
+  if (server_pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    close(fds[1]);
+    setenv("REPLICATE_API_TOKEN", SECRET, 1);
+    execl(VSC_BIN, "vsc", "studio", project, "--port", "0", (char *)NULL);
+    _exit(127);
+  }
+  close(fds[1]);
+  FILE *f = fdopen(fds[0], "r");
+  char line[512];
+  if (!fgets(line, sizeof line, f)) {
+    fprintf(stderr, "the studio printed no URL\n");
+    exit(2);
+  }
+  /* http://127.0.0.1:PORT/?token=HEX */
+  if (sscanf(line, "http://%63[^/]/?token=%79s", hostport, token) != 2) {
+    fprintf(stderr, "unexpected first line: %s", line);
+    exit(2);
+  }
+  /* Keep reading its output so it never blocks on a full pipe. */
+  if (fork() == 0) {
+    char buf[4096];
+    while (fread(buf, 1, sizeof buf, f) > 0) {}
+    _exit(0);
+  }
+  fclose(f);
+}
+
+static void stop_server(void) {
+  if (server_pid <= 0) return;
+  kill(server_pid, SIGINT);
+  int status = 0;
+  for (int i = 0; i < 200; i++) {
+    if (waitpid(server_pid, &status, WNOHANG) == server_pid) {
+      CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the studio stopped with status %d", status);
+      server_pid = 0;
+      return;
+    }
+    usleep(50000);
+  }
+  kill(server_pid, SIGKILL);
+  waitpid(server_pid, &status, 0);
+  CHECK(0, "the studio did not stop within 10 s of SIGINT");
+}
+
+/* ---- requests ---------------------------------------------------------------------- */
+typedef struct {
+  long status;
+  char *body;
+  size_t len;
+  char *headers;
+  size_t hlen;
+} reply;
+
+static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
+  char **buf = ud;
+  size_t add = sz * n;
+  size_t *len = (size_t *)(buf + 1);
+  char *b = realloc(*buf, *len + add + 1);
+  if (!b) return 0;
+  memcpy(b + *len, p, add);
+  *len += add;
+  b[*len] = 0;
+  *buf = b;
+  return add;
+}
+
+typedef struct {
+  char *buf;
+  size_t len;
+} acc;
+
+static size_t acc_write(char *p, size_t sz, size_t n, void *ud) { return on_data(p, sz, n, ud); }
+
+/* Every reply of the run, to check that no secret ever left in one. */
+static json_t *seen;
+
+/* Sends a request. `hdrs` is NULL-terminated extra header lines; by default the token goes
+ * in X-Vsc-Token (pass auth=false to leave it out). */
+static reply request(const char *method, const char *path, const char *body, size_t blen,
+                     bool auth, const char *const *hdrs) {
+  reply r = {0};
+  acc b = {0}, h = {0};
+  CURL *c = curl_easy_init();
+  char url[8192];
+  snprintf(url, sizeof url, "http://%s%s", hostport, path);
+  struct curl_slist *list = NULL;
+  char th[256];
+  if (auth) {
+    snprintf(th, sizeof th, "X-Vsc-Token: %s", token);
+    list = curl_slist_append(list, th);
+  }
+  for (int i = 0; hdrs && hdrs[i]; i++) list = curl_slist_append(list, hdrs[i]);
+  list = curl_slist_append(list, "Expect:");
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, acc_write);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, acc_write);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+  if (body) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)blen);
+  }
+  CURLcode rc = curl_easy_perform(c);
+  CHECK(rc == CURLE_OK, "%s %s: %s", method, path, curl_easy_strerror(rc));
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_cleanup(c);
+  curl_slist_free_all(list);
+  r.body = b.buf ? b.buf : strdup("");
+  r.len = b.len;
+  r.headers = h.buf ? h.buf : strdup("");
+  r.hlen = h.len;
+  if (seen) json_array_append_new(seen, json_pack("{s:s, s:s%, s:s%}", "what", path, "body", r.body,
+                                                 r.len, "headers", r.headers, r.hlen));
+  return r;
+}
+
+static reply get(const char *path) { return request("GET", path, NULL, 0, true, NULL); }
+static reply post_json(const char *method, const char *path, json_t *o) {
+  char *text = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  reply r = request(method, path, text, strlen(text), true, NULL);
+  free(text);
+  return r;
+}
+static void reply_free(reply *r) {
+  free(r->body);
+  free(r->headers);
+}
+static json_t *body_json(const reply *r) {
+  json_error_t je;
+  json_t *o = json_loadb(r->body, r->len, 0, &je);
+  CHECK(o != NULL, "reply is not JSON: %.200s", r->body);
+  return o ? o : json_object();
+}
+
+/* Follows the event stream until the build's exit event (or `until` seconds); returns
+ * every event, in order (new array). `on_event` may act on each (e.g. press Stop). */
+typedef struct {
+  char *buf;
+  size_t len;
+  size_t parsed;
+  json_t *events;
+  bool (*on_event)(json_t *ev);
+  bool done;
+} sse_acc;
+
+static size_t sse_write(char *p, size_t sz, size_t n, void *ud) {
+  sse_acc *s = ud;
+  size_t add = sz * n;
+  char *b = realloc(s->buf, s->len + add + 1);
+  if (!b) return 0;
+  memcpy(b + s->len, p, add);
+  s->len += add;
+  b[s->len] = 0;
+  s->buf = b;
+  char *end;
+  while ((end = strstr(s->buf + s->parsed, "\n\n"))) {
+    char *data = strstr(s->buf + s->parsed, "data: ");
+    if (data && data < end) {
+      json_error_t je;
+      json_t *ev = json_loadb(data + 6, (size_t)(end - data - 6), 0, &je);
+      if (ev) {
+        json_array_append(s->events, ev);
+        if (s->on_event && s->on_event(ev)) {}
+        const char *kind = json_string_value(json_object_get(ev, "event"));
+        if (kind && strcmp(kind, "exit") == 0) s->done = true;
+        json_decref(ev);
+      }
+    }
+    s->parsed = (size_t)(end - s->buf) + 2;
+  }
+  return s->done ? 0 : add; /* returning 0 ends the transfer */
+}
+
+static json_t *follow_build(bool (*on_event)(json_t *), long seconds) {
+  sse_acc s = {0};
+  s.events = json_array();
+  s.on_event = on_event;
+  CURL *c = curl_easy_init();
+  char url[512], th[256];
+  snprintf(url, sizeof url, "http://%s/api/build/events", hostport);
+  snprintf(th, sizeof th, "X-Vsc-Token: %s", token);
+  struct curl_slist *list = curl_slist_append(NULL, th);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sse_write);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, seconds);
+  curl_easy_perform(c);
+  curl_easy_cleanup(c);
+  curl_slist_free_all(list);
+  CHECK(s.done, "the stream ended without an exit event");
+  if (seen) json_array_append_new(seen, json_pack("{s:s, s:s}", "what", "sse", "body", s.buf ? s.buf : ""));
+  free(s.buf);
+  return s.events;
+}
+
+static json_t *last_event(json_t *events, const char *kind) {
+  for (size_t i = json_array_size(events); i-- > 0;) {
+    json_t *ev = json_array_get(events, i);
+    if (strcmp(json_string_value(json_object_get(ev, "event")), kind) == 0) return ev;
+  }
+  return NULL;
+}
+
+/* ---- cases ----------------------------------------------------------------------------- */
+static void case_auth(void) {
+  reply r = request("GET", "/api/session", NULL, 0, false, NULL);
+  CHECK(r.status == 401, "no token: %ld", r.status);
+  CHECK(strstr(r.body, "session token") != NULL, "the refusal says why: %s", r.body);
+  reply_free(&r);
+  char wrong[160];
+  snprintf(wrong, sizeof wrong, "X-Vsc-Token: %s", token);
+  wrong[strlen(wrong) - 1] ^= 1; /* the same length, one bit off */
+  const char *h1[] = {wrong, NULL};
+  r = request("GET", "/api/session", NULL, 0, false, h1);
+  CHECK(r.status == 401, "a wrong token: %ld", r.status);
+  reply_free(&r);
+  r = get("/api/session");
+  CHECK(r.status == 200, "header token: %ld", r.status);
+  reply_free(&r);
+  char cookie[160];
+  snprintf(cookie, sizeof cookie, "Cookie: vsc_token=%s", token);
+  const char *h2[] = {cookie, NULL};
+  r = request("GET", "/api/session", NULL, 0, false, h2);
+  CHECK(r.status == 200, "cookie token: %ld", r.status);
+  reply_free(&r);
+  /* The printed URL: the token becomes an HttpOnly, SameSite=Strict cookie. */
+  char path[256];
+  snprintf(path, sizeof path, "/?token=%s", token);
+  r = request("GET", path, NULL, 0, false, NULL);
+  CHECK(r.status == 303, "login: %ld", r.status);
+  CHECK(strstr(r.headers, "HttpOnly") && strstr(r.headers, "SameSite=Strict"), "cookie flags: %s", r.headers);
+  CHECK(strstr(r.headers, "Location: /") != NULL, "redirect: %s", r.headers);
+  reply_free(&r);
+  /* A token in the query of an API call is not a way in. */
+  snprintf(path, sizeof path, "/api/session?token=%s", token);
+  r = request("GET", path, NULL, 0, false, NULL);
+  CHECK(r.status == 401, "query token on the API: %ld", r.status);
+  reply_free(&r);
+  r = request("GET", "/", NULL, 0, false, NULL);
+  CHECK(r.status == 401 && strstr(r.body, "vsc studio"), "the page without a token: %ld", r.status);
+  reply_free(&r);
+  r = get("/");
+  CHECK(r.status == 200 && strstr(r.body, "<div id=\"app\">"), "the page: %ld", r.status);
+  CHECK(strstr(r.headers, "Content-Security-Policy: default-src 'none'; script-src 'self'") != NULL,
+        "CSP: %s", r.headers);
+  CHECK(strstr(r.headers, "X-Frame-Options: DENY") != NULL, "frames: %s", r.headers);
+  reply_free(&r);
+  r = get("/api/nothing");
+  CHECK(r.status == 404, "unknown route: %ld", r.status);
+  reply_free(&r);
+  r = request("DELETE", "/api/files", NULL, 0, true, NULL);
+  CHECK(r.status == 405, "wrong method: %ld", r.status);
+  reply_free(&r);
+}
+
+static void case_origin(void) {
+  const char *evil_host[] = {"Host: evil.example:80", NULL};
+  reply r = request("GET", "/api/session", NULL, 0, true, evil_host);
+  CHECK(r.status == 403, "rebinding Host: %ld", r.status);
+  reply_free(&r);
+  char lh[128];
+  snprintf(lh, sizeof lh, "Host: localhost:%s", strchr(hostport, ':') + 1);
+  const char *local_host[] = {lh, NULL};
+  r = request("GET", "/api/session", NULL, 0, true, local_host);
+  CHECK(r.status == 200, "localhost Host: %ld", r.status);
+  reply_free(&r);
+  const char *evil_origin[] = {"Origin: http://evil.example", NULL};
+  r = request("POST", "/api/build/stop", "", 0, true, evil_origin);
+  CHECK(r.status == 403, "cross-site Origin: %ld", r.status);
+  reply_free(&r);
+  char og[128];
+  snprintf(og, sizeof og, "Origin: http://%s", hostport);
+  const char *good_origin[] = {og, NULL};
+  r = request("POST", "/api/build/stop", "", 0, true, good_origin);
+  CHECK(r.status == 409, "own Origin (no build running): %ld %s", r.status, r.body);
+  reply_free(&r);
+  const char *site[] = {"Sec-Fetch-Site: cross-site", NULL};
+  r = request("GET", "/api/session", NULL, 0, true, site);
+  CHECK(r.status == 403, "Sec-Fetch-Site cross-site: %ld", r.status);
+  reply_free(&r);
+  /* A state change carried by the cookie alone must name its origin. */
+  char cookie[160];
+  snprintf(cookie, sizeof cookie, "Cookie: vsc_token=%s", token);
+  const char *cookie_only[] = {cookie, NULL};
+  r = request("POST", "/api/build/stop", "", 0, false, cookie_only);
+  CHECK(r.status == 403, "cookie POST without Origin: %ld", r.status);
+  reply_free(&r);
+}
+
+static void case_paths(void) {
+  static const char *bad[] = {"/api/file?path=../outside/secret.vscript", "/api/file?path=%2Fetc%2Fpasswd",
+                              "/api/file?path=sub/../../x", "/api/file?path=", "/api/file"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    reply r = get(bad[i]);
+    CHECK(r.status == 403, "%s: %ld %s", bad[i], r.status, r.body);
+    reply_free(&r);
+  }
+  reply r = get("/api/file?path=t.vscript");
+  CHECK(r.status == 200, "inside: %ld", r.status);
+  json_t *o = body_json(&r);
+  CHECK(strcmp(json_string_value(json_object_get(o, "text")), SCRIPT) == 0, "the text as on disk");
+  json_decref(o);
+  reply_free(&r);
+  r = get("/api/file?path=missing.vscript");
+  CHECK(r.status == 404, "missing: %ld", r.status);
+  reply_free(&r);
+  r = post_json("PUT", "/api/file", json_pack("{s:s, s:s}", "path", "../escape.vscript", "text", "x"));
+  CHECK(r.status == 403, "write outside: %ld", r.status);
+  reply_free(&r);
+  r = post_json("PUT", "/api/file", json_pack("{s:s, s:s}", "path", "run.sh", "text", "echo"));
+  CHECK(r.status == 403 && strstr(r.body, ".vscript"), "write a non-script: %ld %s", r.status, r.body);
+  reply_free(&r);
+  char p[8192];
+  snprintf(p, sizeof p, "%s/../escape.vscript", project);
+  struct stat sb;
+  CHECK(stat(p, &sb) != 0, "nothing was written outside");
+  r = get("/api/media?path=t.vscript");
+  CHECK(r.status == 403, "media serves media only: %ld", r.status);
+  reply_free(&r);
+  r = post_json("POST", "/api/build", json_pack("{s:s}", "path", "../outside/secret.vscript"));
+  CHECK(r.status == 403, "build outside: %ld", r.status);
+  reply_free(&r);
+}
+
+static void case_symlinks(void) {
+  static const char *bad[] = {"/api/file?path=link.vscript", "/api/file?path=outdir/secret.vscript",
+                              "/api/media?path=link.png", "/api/media?path=outdir/secret.png"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    reply r = get(bad[i]);
+    CHECK(r.status == 403 && strstr(r.body, "outside the project"), "%s: %ld %s", bad[i], r.status, r.body);
+    reply_free(&r);
+  }
+  reply r = post_json("PUT", "/api/file", json_pack("{s:s, s:s}", "path", "outdir/new.vscript", "text", "x"));
+  CHECK(r.status == 403, "write through a linked folder: %ld", r.status);
+  reply_free(&r);
+  r = post_json("PUT", "/api/file", json_pack("{s:s, s:s, s:b}", "path", "link.vscript", "text", "// overwritten\n",
+                                              "format", 0));
+  CHECK(r.status == 403, "write through a linked file: %ld", r.status);
+  reply_free(&r);
+  char p[8192];
+  snprintf(p, sizeof p, "%s/secret.vscript", outside);
+  FILE *f = fopen(p, "r");
+  char line[64] = "";
+  if (f) {
+    if (!fgets(line, sizeof line, f)) line[0] = 0;
+    fclose(f);
+  }
+  CHECK(strcmp(line, "// outside the project\n") == 0, "the outside file is untouched: %s", line);
+  /* The listing does not follow links either. */
+  r = get("/api/files");
+  CHECK(strstr(r.body, "outdir/") == NULL, "no linked folder in the listing: %s", r.body);
+  reply_free(&r);
+}
+
+static void case_limits(void) {
+  size_t n = (1u << 20) + 8192;
+  char *big = malloc(n + 64);
+  memcpy(big, "{\"path\":\"t.vscript\",\"text\":\"", 28);
+  memset(big + 28, 'a', n - 30);
+  memcpy(big + n - 2, "\"}", 3);
+  reply r = request("POST", "/api/check", big, n, true, NULL);
+  CHECK(r.status == 413, "oversized body: %ld", r.status);
+  reply_free(&r);
+  r = request("PUT", "/api/upload?name=song.wav", big, 1000, true, NULL);
+  CHECK(r.status == 201, "a small upload: %ld %s", r.status, r.body);
+  reply_free(&r);
+  r = request("PUT", "/api/upload?name=..%2F..%2Fevil.sh", big, 100, true, NULL);
+  CHECK(r.status == 415, "not a song: %ld", r.status);
+  reply_free(&r);
+  r = request("POST", "/api/build", "not json", 8, true, NULL);
+  CHECK(r.status == 400, "bad JSON: %ld", r.status);
+  reply_free(&r);
+  /* Unauthenticated bodies are not even buffered: still a clean 401. */
+  char og[128];
+  snprintf(og, sizeof og, "Origin: http://%s", hostport);
+  const char *good_origin[] = {og, NULL};
+  r = request("POST", "/api/check", big, n, false, good_origin);
+  CHECK(r.status == 401, "oversized body without a token: %ld", r.status);
+  reply_free(&r);
+  free(big);
+}
+
+static void case_check(void) {
+  /* An unknown transition on line 7: the diagnostic points at it. */
+  const char *bad = "video \"x\" {\n  size 320x180\n  length 2s\n  scene a (1s) {\n    shot color #000000\n"
+                    "    text \"hi\" at center\n    then wobble 0.5s\n  }\n  scene b (rest) {\n"
+                    "    shot color #ffffff\n  }\n}\n";
+  reply r = post_json("POST", "/api/check", json_pack("{s:s, s:s}", "path", "t.vscript", "text", bad));
+  CHECK(r.status == 200, "check: %ld", r.status);
+  json_t *o = body_json(&r);
+  json_t *d = json_array_get(json_object_get(o, "diagnostics"), 0);
+  CHECK(json_integer_value(json_object_get(o, "errors")) >= 1, "an error: %s", r.body);
+  CHECK(json_integer_value(json_object_get(d, "line")) == 7, "at line 7: %s", r.body);
+  CHECK(json_integer_value(json_object_get(d, "column")) == 10, "at column 10: %s", r.body);
+  CHECK(strcmp(json_string_value(json_object_get(d, "file")), "t.vscript") == 0, "project path: %s", r.body);
+  CHECK(json_is_null(json_object_get(o, "plan")), "no plan for a broken script");
+  json_decref(o);
+  reply_free(&r);
+  r = post_json("POST", "/api/check", json_pack("{s:s, s:s}", "path", "t.vscript", "text", SCRIPT));
+  o = body_json(&r);
+  json_t *plan = json_object_get(o, "plan");
+  CHECK(json_array_size(json_object_get(plan, "scenes")) == 3, "three scenes: %s", r.body);
+  json_t *a = json_array_get(json_object_get(plan, "scenes"), 0);
+  CHECK(strcmp(json_string_value(json_object_get(a, "name")), "a") == 0 &&
+            json_integer_value(json_object_get(a, "line")) == 5,
+        "scene a at line 5");
+  CHECK(json_number_value(json_object_get(json_array_get(json_object_get(a, "texts"), 0), "start")) == 0,
+        "its text: %s", r.body);
+  CHECK(json_array_size(json_object_get(plan, "nodes")) > 3, "nodes with keys");
+  CHECK(json_is_string(json_object_get(json_array_get(json_object_get(plan, "nodes"), 0), "key")), "a key");
+  json_decref(o);
+  reply_free(&r);
+  /* The disk is not touched by a check. */
+  r = get("/api/file?path=t.vscript");
+  o = body_json(&r);
+  CHECK(strcmp(json_string_value(json_object_get(o, "text")), SCRIPT) == 0, "unchanged on disk");
+  json_decref(o);
+  reply_free(&r);
+  r = get("/api/models?path=t.vscript");
+  o = body_json(&r);
+  CHECK(json_array_size(json_object_get(o, "models")) >= 10, "the registry: %.200s", r.body);
+  json_decref(o);
+  reply_free(&r);
+}
+
+static void case_save(void) {
+  reply r = get("/api/file?path=t.vscript");
+  json_t *o = body_json(&r);
+  double mtime = json_number_value(json_object_get(o, "mtime"));
+  json_decref(o);
+  reply_free(&r);
+  const char *messy = "video \"studio test\"{\nsize 320x180\n  fps 12\nlength 3s\nscene a(1s){shot color #102030}\n"
+                      "scene b (rest) {\n shot color #203040 }\n}\n";
+  r = post_json("PUT", "/api/file", json_pack("{s:s, s:s, s:f}", "path", "t.vscript", "text", messy, "base_mtime", mtime));
+  CHECK(r.status == 200, "save: %ld %s", r.status, r.body);
+  o = body_json(&r);
+  const char *text = json_string_value(json_object_get(o, "text"));
+  CHECK(json_is_true(json_object_get(o, "formatted")), "formatted");
+  CHECK(text && strstr(text, "  scene a (1s) {\n    shot color #102030\n  }\n"), "canonical layout: %s", text);
+  double saved_mtime = json_number_value(json_object_get(o, "mtime"));
+  char p[8192];
+  snprintf(p, sizeof p, "%s/t.vscript", project);
+  FILE *f = fopen(p, "r");
+  char disk[4096] = "";
+  size_t n = f ? fread(disk, 1, sizeof disk - 1, f) : 0;
+  disk[n] = 0;
+  if (f) fclose(f);
+  CHECK(text && strcmp(disk, text) == 0, "the file holds what the reply says");
+  json_decref(o);
+  reply_free(&r);
+  /* An edit made elsewhere after we read the file: a save based on the old read is refused. */
+  usleep(20000);
+  write_file(p, SCRIPT);
+  r = post_json("PUT", "/api/file", json_pack("{s:s, s:s, s:f}", "path", "t.vscript", "text", messy, "base_mtime", saved_mtime));
+  CHECK(r.status == 409 && strstr(r.body, "changed on disk"), "conflict: %ld %s", r.status, r.body);
+  reply_free(&r);
+  f = fopen(p, "r");
+  n = f ? fread(disk, 1, sizeof disk - 1, f) : 0;
+  disk[n] = 0;
+  if (f) fclose(f);
+  CHECK(strcmp(disk, SCRIPT) == 0, "the edit made elsewhere survived");
+  /* Text that does not parse is saved as typed (nothing is lost), with its diagnostics. */
+  r = post_json("PUT", "/api/file", json_pack("{s:s, s:s, s:b}", "path", "new.vscript", "text", "video {", "force", 1));
+  CHECK(r.status == 200, "new file: %ld %s", r.status, r.body);
+  o = body_json(&r);
+  CHECK(json_is_false(json_object_get(o, "formatted")) && json_array_size(json_object_get(o, "diagnostics")) > 0,
+        "unformatted, with diagnostics: %s", r.body);
+  json_decref(o);
+  reply_free(&r);
+}
+
+static void case_build(void) {
+  reply r = post_json("POST", "/api/build", json_pack("{s:s, s:s, s:b}", "path", "t.vscript", "provider", "local", "preview", 0));
+  CHECK(r.status == 202, "start: %ld %s", r.status, r.body);
+  reply_free(&r);
+  json_t *events = follow_build(NULL, 60);
+  json_t *plan = json_array_get(events, 0);
+  CHECK(strcmp(json_string_value(json_object_get(plan, "event")), "plan") == 0, "the stream starts with the plan");
+  json_t *nodes = json_object_get(json_object_get(plan, "plan"), "nodes");
+  size_t i;
+  json_t *node;
+  /* Every node of the plan ends done (or cached). */
+  json_array_foreach(nodes, i, node) {
+    const char *id = json_string_value(json_object_get(node, "id"));
+    const char *final = NULL;
+    size_t k;
+    json_t *ev;
+    json_array_foreach(events, k, ev) {
+      if (json_equal(json_object_get(ev, "node"), json_object_get(node, "id")) &&
+          strcmp(json_string_value(json_object_get(ev, "event")), "node") == 0)
+        final = json_string_value(json_object_get(ev, "state"));
+    }
+    CHECK(final && (strcmp(final, "done") == 0 || strcmp(final, "cached") == 0), "node %.12s ended %s", id,
+          final ? final : "without an event");
+  }
+  json_t *exit_ev = last_event(events, "exit");
+  CHECK(exit_ev && json_integer_value(json_object_get(exit_ev, "code")) == 0, "exit 0");
+  CHECK(exit_ev && strcmp(json_string_value(json_object_get(exit_ev, "status")), "completed") == 0, "completed");
+  CHECK(exit_ev && strcmp(json_string_value(json_object_get(exit_ev, "output")), "t.mp4") == 0, "output t.mp4");
+  json_t *man = json_object_get(exit_ev, "manifest");
+  CHECK(json_array_size(json_object_get(man, "scenes")) == 3, "the manifest's scenes");
+  char p[8192];
+  snprintf(p, sizeof p, "%s/t.mp4", project);
+  struct stat sb;
+  CHECK(stat(p, &sb) == 0 && sb.st_size > 1000, "the video was written");
+  json_decref(events);
+  /* A second build is allowed once the first is over, and is fully cached. */
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "local"));
+  CHECK(r.status == 202, "again: %ld %s", r.status, r.body);
+  reply_free(&r);
+  events = follow_build(NULL, 60);
+  json_t *start = last_event(events, "start");
+  CHECK(start && json_integer_value(json_object_get(start, "todo")) == 0, "all cached the second time");
+  json_decref(events);
+  r = get("/api/build");
+  json_t *o = body_json(&r);
+  CHECK(strcmp(json_string_value(json_object_get(o, "phase")), "done") == 0, "phase done");
+  json_decref(o);
+  reply_free(&r);
+}
+
+static void case_concurrent(void) {
+  reply r = post_json("POST", "/api/build", json_pack("{s:s, s:s, s:b}", "path", "slow.vscript", "provider", "local", "preview", 0));
+  CHECK(r.status == 202, "first: %ld %s", r.status, r.body);
+  reply_free(&r);
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "local"));
+  CHECK(r.status == 409, "second while the first runs: %ld", r.status);
+  CHECK(strstr(r.body, "a build of slow.vscript is running") != NULL, "says which: %s", r.body);
+  reply_free(&r);
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "slow.vscript", "provider", "local"));
+  CHECK(r.status == 409, "the same script again: %ld", r.status);
+  reply_free(&r);
+  r = request("POST", "/api/build/stop", "", 0, true, NULL);
+  CHECK(r.status == 202, "stop: %ld", r.status);
+  reply_free(&r);
+  json_t *events = follow_build(NULL, 60);
+  json_decref(events);
+}
+
+static bool stop_on_first_run(json_t *ev) {
+  static bool sent;
+  if (!sent && json_is_string(json_object_get(ev, "state")) &&
+      strcmp(json_string_value(json_object_get(ev, "state")), "running") == 0) {
+    sent = true;
+    reply r = request("POST", "/api/build/stop", "", 0, true, NULL);
+    CHECK(r.status == 202, "stop: %ld %s", r.status, r.body);
+    reply_free(&r);
+  }
+  return false;
+}
+
+static void case_stop(void) {
+  reply r = post_json("POST", "/api/build", json_pack("{s:s, s:s, s:b}", "path", "slow.vscript", "provider", "local", "preview", 0));
+  CHECK(r.status == 202, "start: %ld %s", r.status, r.body);
+  reply_free(&r);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  json_t *events = follow_build(stop_on_first_run, 60);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  json_t *exit_ev = last_event(events, "exit");
+  CHECK(exit_ev && json_integer_value(json_object_get(exit_ev, "code")) == 130, "exit 130 as Ctrl-C: %lld",
+        exit_ev ? (long long)json_integer_value(json_object_get(exit_ev, "code")) : -1LL);
+  CHECK(exit_ev && strcmp(json_string_value(json_object_get(exit_ev, "status")), "stopped") == 0, "stopped");
+  CHECK(!json_object_get(exit_ev, "output"), "no output claimed for a stopped build");
+  json_t *end = last_event(events, "end");
+  CHECK(end && strcmp(json_string_value(json_object_get(end, "status")), "interrupted") == 0, "the runtime says interrupted");
+  json_decref(events);
+  r = request("POST", "/api/build/stop", "", 0, true, NULL);
+  CHECK(r.status == 409, "nothing left to stop: %ld", r.status);
+  reply_free(&r);
+  /* The studio builds again after a stop (the cache lock was released). */
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "local"));
+  CHECK(r.status == 202, "build after stop: %ld %s", r.status, r.body);
+  reply_free(&r);
+  events = follow_build(NULL, 60);
+  exit_ev = last_event(events, "exit");
+  CHECK(exit_ev && json_integer_value(json_object_get(exit_ev, "code")) == 0, "then completes");
+  json_decref(events);
+}
+
+static void case_secrets(void) {
+  seen = json_array();
+  /* A script that names the secret (pasted by mistake): it is masked on the way out. */
+  char p[8192];
+  snprintf(p, sizeof p, "%s/leak.vscript", project);
+  write_file(p, "// token " SECRET "\n");
+  char path[256];
+  snprintf(path, sizeof path, "/?token=%s", token);
+  reply r = request("GET", path, NULL, 0, false, NULL); /* the login: its cookie is the one place */
+  reply_free(&r);
+  json_array_remove(seen, json_array_size(seen) - 1);
+  static const char *paths[] = {"/", "/api/session", "/api/files", "/api/file?path=leak.vscript",
+                                "/api/file?path=t.vscript", "/api/models?path=t.vscript",
+                                "/api/ledger?path=t.vscript", "/api/build", "/api/nothing",
+                                "/api/file?path=../x"};
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+    r = get(paths[i]);
+    reply_free(&r);
+  }
+  r = request("GET", "/api/session", NULL, 0, false, NULL);
+  reply_free(&r);
+  r = post_json("POST", "/api/check", json_pack("{s:s, s:s}", "path", "t.vscript", "text", "video { " SECRET));
+  reply_free(&r);
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "local"));
+  reply_free(&r);
+  json_t *events = follow_build(NULL, 60);
+  json_decref(events);
+  r = get("/api/file?path=leak.vscript");
+  CHECK(strstr(r.body, "// token ****") != NULL, "masked: %s", r.body);
+  reply_free(&r);
+  size_t i;
+  json_t *s;
+  json_array_foreach(seen, i, s) {
+    const char *body = json_string_value(json_object_get(s, "body"));
+    const char *hdr = json_string_value(json_object_get(s, "headers"));
+    const char *what = json_string_value(json_object_get(s, "what"));
+    CHECK(!strstr(body, SECRET) && !(hdr && strstr(hdr, SECRET)), "REPLICATE_API_TOKEN in %s", what);
+    CHECK(!strstr(body, token) && !(hdr && strstr(hdr, token)), "the session token in %s", what);
+  }
+  CHECK(json_array_size(seen) >= 14, "replies looked at: %zu", json_array_size(seen));
+  json_decref(seen);
+  seen = NULL;
+}
+
+static void case_media(void) {
+  reply r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "local"));
+  reply_free(&r);
+  json_t *events = follow_build(NULL, 60);
+  json_t *plan = json_object_get(json_array_get(events, 0), "plan");
+  r = get("/api/media?path=t.mp4");
+  CHECK(r.status == 200 && r.len > 1000, "the video: %ld %zu", r.status, r.len);
+  CHECK(strstr(r.headers, "Content-Type: video/mp4") && strstr(r.headers, "Accept-Ranges: bytes"), "%s", r.headers);
+  size_t full = r.len;
+  reply_free(&r);
+  const char *range[] = {"Range: bytes=100-199", NULL};
+  r = request("GET", "/api/media?path=t.mp4", NULL, 0, true, range);
+  CHECK(r.status == 206 && r.len == 100, "a range: %ld %zu", r.status, r.len);
+  char cr[128];
+  snprintf(cr, sizeof cr, "Content-Range: bytes 100-199/%zu", full);
+  CHECK(strstr(r.headers, cr) != NULL, "%s", r.headers);
+  reply_free(&r);
+  r = get("/api/media?path=t.mp4.json");
+  CHECK(r.status == 200 && strstr(r.body, "vsc-manifest"), "the manifest: %ld", r.status);
+  reply_free(&r);
+  /* A scene's clip, by its cache key. */
+  size_t i;
+  json_t *n;
+  int served = 0;
+  json_array_foreach(json_object_get(plan, "nodes"), i, n) {
+    if (strcmp(json_string_value(json_object_get(n, "op")), "segment")) continue;
+    char path[512];
+    snprintf(path, sizeof path, "/api/object/%s?path=t.vscript", json_string_value(json_object_get(n, "key")));
+    r = get(path);
+    CHECK(r.status == 200 && strstr(r.headers, "video/mp4"), "segment object: %ld", r.status);
+    served += r.status == 200;
+    reply_free(&r);
+  }
+  CHECK(served >= 3, "every scene's segment is served (%d)", served);
+  r = get("/api/object/../../etc/passwd?path=t.vscript");
+  CHECK(r.status == 400 || r.status == 404, "not a key: %ld", r.status);
+  reply_free(&r);
+  r = get("/api/object/0000000000000000000000000000000000000000000000000000000000000000?path=t.vscript");
+  CHECK(r.status == 404, "unknown key: %ld", r.status);
+  reply_free(&r);
+  json_decref(events);
+}
+
+static void case_prompt(void) {
+  reply r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s}", "text",
+                      "A 12 second ad for a bakery, two scenes, warm light, end card Fresh daily", "out", "bakery.vscript"));
+  CHECK(r.status == 201, "prompt: %ld %s", r.status, r.body);
+  json_t *o = body_json(&r);
+  CHECK(strcmp(json_string_value(json_object_get(o, "path")), "bakery.vscript") == 0, "path: %s", r.body);
+  json_decref(o);
+  reply_free(&r);
+  /* The script it wrote checks clean. */
+  r = get("/api/plan?path=bakery.vscript");
+  o = body_json(&r);
+  CHECK(json_integer_value(json_object_get(o, "errors")) == 0 && json_is_object(json_object_get(o, "plan")),
+        "a clean plan: %.300s", r.body);
+  json_decref(o);
+  reply_free(&r);
+  r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s}", "text", "another ad", "out", "bakery.vscript"));
+  CHECK(r.status == 409, "an existing script is not overwritten: %ld", r.status);
+  reply_free(&r);
+  r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s}", "text", "an ad", "out", "../bakery.vscript"));
+  CHECK(r.status == 403, "outside: %ld", r.status);
+  reply_free(&r);
+  r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s}", "text", "", "out", "x.vscript"));
+  CHECK(r.status == 400, "empty request: %ld", r.status);
+  reply_free(&r);
+}
+
+/* A click track: 8 s at 120 bpm, a short 1 kHz burst on every beat (louder on each bar). */
+static void write_click_wav(const char *path) {
+  const int rate = 22050, n = rate * 8;
+  FILE *f = fopen(path, "wb");
+  if (!f) return;
+  unsigned hdr[11];
+  memcpy(hdr, "RIFF", 4);
+  hdr[1] = 36 + (unsigned)n * 2;
+  memcpy(&hdr[2], "WAVEfmt ", 8);
+  hdr[4] = 16;
+  hdr[5] = 1u | (1u << 16);  /* PCM, mono */
+  hdr[6] = (unsigned)rate;
+  hdr[7] = (unsigned)rate * 2;
+  hdr[8] = 2u | (16u << 16); /* block align 2, 16 bits */
+  memcpy(&hdr[9], "data", 4);
+  hdr[10] = (unsigned)n * 2;
+  fwrite(hdr, sizeof hdr, 1, f);
+  for (int i = 0; i < n; i++) {
+    int beat = i / (rate / 2), in = i % (rate / 2);
+    double amp = in < 800 ? (beat % 4 == 0 ? 0.9 : 0.5) * (1.0 - in / 800.0) : 0.0;
+    short v = (short)(amp * 32000 * sin(2 * 3.141592653589793 * 1000.0 * i / rate));
+    fwrite(&v, sizeof v, 1, f);
+  }
+  fclose(f);
+}
+
+static void case_beats(void) {
+  char p[8192];
+  snprintf(p, sizeof p, "%s/click.wav", project);
+  write_click_wav(p);
+  reply r = get("/api/beats?script=t.vscript&path=click.wav");
+  CHECK(r.status == 200, "beats: %ld %s", r.status, r.body);
+  json_t *o = body_json(&r);
+  double tempo = json_number_value(json_object_get(o, "tempo"));
+  CHECK(tempo > 115 && tempo < 125, "120 bpm: %g", tempo);
+  CHECK(json_array_size(json_object_get(o, "beats")) >= 12, "beats: %s", r.body);
+  CHECK(json_array_size(json_object_get(o, "sections")) >= 1, "sections");
+  CHECK(!json_object_get(o, "onsets"), "no onsets sent");
+  json_decref(o);
+  reply_free(&r);
+  r = get("/api/beats?script=t.vscript&path=../outside/secret.png");
+  CHECK(r.status == 403, "outside: %ld", r.status);
+  reply_free(&r);
+  r = get("/api/beats?script=t.vscript&path=t.vscript");
+  CHECK(r.status == 422, "not audio: %ld", r.status);
+  reply_free(&r);
+  r = get("/api/beats?script=t.vscript&key=0000000000000000000000000000000000000000000000000000000000000000");
+  CHECK(r.status == 404, "no such track: %ld", r.status);
+  reply_free(&r);
+}
+
+/* A build on the replicate provider against mock-replicate (started by main with the test's
+ * secret as its only accepted token): predictions and costs reach the rows and the ledger,
+ * and the secret reaches no reply and no event. */
+static void case_replicate(void) {
+  seen = json_array();
+  reply r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "replicate"));
+  CHECK(r.status == 202, "start: %ld %s", r.status, r.body);
+  reply_free(&r);
+  json_t *events = follow_build(NULL, 90);
+  json_t *exit_ev = last_event(events, "exit");
+  CHECK(exit_ev && strcmp(json_string_value(json_object_get(exit_ev, "status")), "completed") == 0,
+        "completed: %s", exit_ev ? json_string_value(json_object_get(exit_ev, "status")) : "no exit");
+  size_t i;
+  json_t *ev;
+  int paid = 0;
+  double cost = 0;
+  json_array_foreach(events, i, ev) {
+    const char *state = json_string_value(json_object_get(ev, "state"));
+    if (!state || strcmp(state, "done") || strcmp(json_string_value(json_object_get(ev, "op")), "generate")) continue;
+    paid++;
+    cost += json_number_value(json_object_get(ev, "cost"));
+    CHECK(json_is_string(json_object_get(ev, "prediction")), "a prediction id on the row");
+  }
+  CHECK(paid == 2, "two paid shots: %d", paid);
+  CHECK(cost > 0.0059 && cost < 0.0061, "cost $%.4f (2 x flux-schnell $0.003)", cost);
+  json_decref(events);
+  r = get("/api/ledger?path=t.vscript");
+  json_t *o = body_json(&r);
+  double total = json_number_value(json_object_get(o, "total"));
+  CHECK(total > 0.0059 && total < 0.0061, "the ledger: %s", r.body);
+  json_decref(o);
+  reply_free(&r);
+  json_t *s;
+  json_array_foreach(seen, i, s) {
+    const char *body = json_string_value(json_object_get(s, "body"));
+    const char *hdr = json_string_value(json_object_get(s, "headers"));
+    CHECK(!strstr(body, SECRET) && !(hdr && strstr(hdr, SECRET)), "REPLICATE_API_TOKEN in %s",
+          json_string_value(json_object_get(s, "what")));
+  }
+  json_decref(seen);
+  seen = NULL;
+}
+
+/* The prompt box on the chat model: mock-chat answers with a script (main started it and
+ * pointed VSC_LLM_* at it); its key reaches no reply. */
+static void case_prompt_llm(void) {
+  seen = json_array();
+  reply r = get("/api/session");
+  CHECK(strstr(r.body, "\"llm\":true") != NULL, "the session offers the chat model: %s", r.body);
+  reply_free(&r);
+  r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s, s:b}", "text", "a 20 second ad for a lamp",
+                                                  "out", "lamp.vscript", "llm", 1));
+  CHECK(r.status == 201, "prompt: %ld %s", r.status, r.body);
+  CHECK(strstr(r.body, "chat model: 1 reply") != NULL, "a note on the exchange: %s", r.body);
+  reply_free(&r);
+  char p[8192];
+  snprintf(p, sizeof p, "%s/lamp.vscript", project);
+  FILE *f = fopen(p, "r");
+  char text[4096] = "";
+  size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+  text[n] = 0;
+  if (f) fclose(f);
+  CHECK(strstr(text, "video \"Lamp") != NULL, "the model's script, formatted: %s", text);
+  r = get("/api/ledger?path=lamp.vscript");
+  json_t *o = body_json(&r);
+  CHECK(json_number_value(json_object_get(o, "total")) > 0.0144, "the chat's cost is in the ledger: %s", r.body);
+  json_decref(o);
+  reply_free(&r);
+  size_t i;
+  json_t *s;
+  json_array_foreach(seen, i, s)
+    CHECK(!strstr(json_string_value(json_object_get(s, "body")), LLM_KEY), "the chat key in %s",
+          json_string_value(json_object_get(s, "what")));
+  json_decref(seen);
+  seen = NULL;
+}
+
+/* mock-chat on a free port, replaying `script`; its pid, or -1. */
+static pid_t start_mock_chat(const char *script, int *port) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    execl(MOCK_CHAT_BIN, "mock-chat", "--script", script, "--port", "0", "--token", LLM_KEY, (char *)NULL);
+    _exit(127);
+  }
+  close(fds[1]);
+  char line[256];
+  FILE *f = fdopen(fds[0], "r");
+  if (!f || !fgets(line, sizeof line, f)) return -1;
+  fclose(f);
+  const char *colon = strrchr(line, ':');
+  *port = colon ? atoi(colon + 1) : 0;
+  return *port > 0 ? pid : -1;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: test_studio_api CASE\n");
+    return 2;
+  }
+  static const struct { const char *name; void (*fn)(void); } cases[] = {
+      {"auth", case_auth},       {"origin", case_origin},   {"paths", case_paths},
+      {"symlinks", case_symlinks}, {"limits", case_limits}, {"check", case_check},
+      {"save", case_save},       {"build", case_build},     {"concurrent", case_concurrent},
+      {"stop", case_stop},       {"secrets", case_secrets}, {"media", case_media},
+      {"prompt", case_prompt},   {"beats", case_beats},     {"replicate", case_replicate},
+      {"prompt_llm", case_prompt_llm},
+  };
+  signal(SIGPIPE, SIG_IGN);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    if (strcmp(cases[i].name, argv[1]) != 0) continue;
+    mock_server mock = {0};
+    if (cases[i].fn == case_replicate) {
+      const char *margs[] = {"--token", SECRET, NULL};
+      if (mock_server_start(&mock, margs) != 0) {
+        fprintf(stderr, "mock-replicate did not start\n");
+        return 2;
+      }
+      char base[128];
+      snprintf(base, sizeof base, "%s/v1", mock.base);
+      setenv("REPLICATE_API_BASE", base, 1); /* inherited by the studio and its builds */
+    }
+    pid_t chat = 0;
+    if (cases[i].fn == case_prompt_llm) {
+      int port = 0;
+      chat = start_mock_chat(VSC_SOURCE_DIR "/tests/prompt/llm/ok.json", &port);
+      if (chat <= 0) {
+        fprintf(stderr, "mock-chat did not start\n");
+        return 2;
+      }
+      char base[128];
+      snprintf(base, sizeof base, "http://127.0.0.1:%d/v1", port);
+      setenv("VSC_LLM_BASE_URL", base, 1);
+      setenv("VSC_LLM_PROVIDER", "openai", 1);
+      setenv("VSC_LLM_MODEL", "mock-model", 1);
+      setenv("VSC_LLM_API_KEY", LLM_KEY, 1);
+      setenv("VSC_LLM_PRICE_IN", "2.5", 1);
+      setenv("VSC_LLM_PRICE_OUT", "10", 1);
+    }
+    start_server();
+    cases[i].fn();
+    stop_server();
+    if (mock.pid > 0) CHECK(mock_server_stop(&mock, 10) == 0, "mock-replicate stopped cleanly");
+    if (chat > 0) {
+      kill(chat, SIGTERM);
+      waitpid(chat, NULL, 0);
+    }
+    char cmd[8300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/..'", project);
+    if (failures == 0 && system(cmd) != 0) fprintf(stderr, "could not remove %s\n", project);
+    curl_global_cleanup();
+    printf("%s: %s\n", argv[1], failures ? "FAILED" : "ok");
+    return failures ? 1 : 0;
+  }
+  fprintf(stderr, "unknown case '%s'\n", argv[1]);
+  return 2;
+}
