@@ -31,6 +31,9 @@ mkfifo "$WORK/pipe"
 cat "$WORK/pipe" >"$WORK/from-fifo.mp4" &
 reader=$!
 rc=0; "$VSC" build "$S" --provider local --progress quiet -o "$WORK/pipe" 2>"$WORK/fifo.log" || rc=$?
+# Never hang on a failure: release or stop the reader if vsc did not stream into the FIFO.
+if [ ! -p "$WORK/pipe" ]; then kill "$reader" 2>/dev/null || true
+elif [ $rc -ne 0 ]; then : >"$WORK/pipe"; fi
 wait "$reader" || true
 reader=
 [ $rc -eq 0 ] || fail "-o FIFO exited $rc: $(tail -3 "$WORK/fifo.log")"
