@@ -15,6 +15,7 @@
 ** included) and anything under a .vsc directory are never a target, --force or not.
 ** The manifest OUT.json follows the same rules; a stream gets no manifest.
 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -120,11 +121,46 @@ static bool is_cache_object(const cli_output *o, const json_t *m, const struct s
   return lstat(p, &so) == 0 && S_ISREG(so.st_mode) && so.st_dev == st->st_dev && so.st_ino == st->st_ino;
 }
 
+/* Is st one of the cache's objects (a hard link vsc made, from a manifest that does not name
+ * its object, e.g. one written before output_object existed)? Only files with several links
+ * are looked for, in objects/<ab>/ (never through a symlink). */
+static bool linked_into_cache(const cli_output *o, const struct stat *st) {
+  if (st->st_nlink < 2 || !o->cache_dir[0]) return false;
+  char odir[PATH_MAX + 16];
+  snprintf(odir, sizeof odir, "%s/objects", o->cache_dir);
+  int ofd = open(odir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d = ofd >= 0 ? fdopendir(ofd) : NULL;
+  if (!d) {
+    if (ofd >= 0) close(ofd);
+    return false;
+  }
+  bool found = false;
+  struct dirent *de;
+  while (!found && (de = readdir(d))) {
+    if (strlen(de->d_name) != 2) continue;
+    int sfd = openat(ofd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *sd = sfd >= 0 ? fdopendir(sfd) : NULL;
+    if (!sd) {
+      if (sfd >= 0) close(sfd);
+      continue;
+    }
+    struct dirent *se;
+    while (!found && (se = readdir(sd))) {
+      struct stat so;
+      found = se->d_ino == st->st_ino && fstatat(sfd, se->d_name, &so, AT_SYMLINK_NOFOLLOW) == 0 &&
+              S_ISREG(so.st_mode) && so.st_dev == st->st_dev && so.st_ino == st->st_ino;
+    }
+    closedir(sd);
+  }
+  closedir(d);
+  return found;
+}
+
 /* Did vsc write the regular file `path` (its manifest records this very content, or it is
  * still the cache object vsc linked there)? */
 static bool vsc_wrote(const cli_output *o, const char *path, const char *manifest, const struct stat *st) {
   json_t *m = load_nofollow(manifest);
-  bool ok = m && is_manifest(m) && is_cache_object(o, m, st);
+  bool ok = m && is_manifest(m) && (is_cache_object(o, m, st) || linked_into_cache(o, st));
   if (!ok && m && is_manifest(m) && json_is_integer(json_object_get(m, "output_size")) &&
       json_integer_value(json_object_get(m, "output_size")) == (json_int_t)st->st_size) {
     const char *want = json_string_value(json_object_get(m, "output_sha256"));
@@ -245,6 +281,7 @@ int cli_output_prepare(cli_output *o, const char *path, bool force, const char *
     return VSC_EXIT_OK;
   }
   if (!*path) return refuse(o, VSC_EXIT_USAGE, "an empty path%s", "");
+  if (path[strlen(path) - 1] == '/') return refuse(o, VSC_EXIT_USAGE, "names a directory%s; name the .mp4 file", "");
 
   char target[PATH_MAX];
   snprintf(target, sizeof target, "%s", path);
