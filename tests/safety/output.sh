@@ -48,6 +48,8 @@ refused s2.log "-o SCRIPT --force" "is the input itself"
 ln -s tiny.vscript "$WORK/link.mp4"
 build s3.log -o "$WORK/link.mp4" --force
 refused s3.log "-o LINK-TO-SCRIPT" "is the input itself"
+rc=0; "$VSC" ir "$S" -o "$S" 2>"$WORK/ir.log" || rc=$?
+[ $rc -eq 1 ] && grep -q "is the script itself" "$WORK/ir.log" || fail "vsc ir -o SCRIPT: exit $rc: $(cat "$WORK/ir.log")"
 cmp -s "$S" "$WORK/script.orig" || fail "the script was changed"
 [ -L "$WORK/link.mp4" ] || fail "the symlink was replaced"
 
