@@ -48,6 +48,13 @@ int cmd_build(int argc, char **argv) {
     }
     a.output = out;
   }
+  /* Where the video goes is settled before anything is compiled or paid for. */
+  cli_output dest;
+  int orc = cli_output_prepare(&dest, a.output, a.force, script, cache);
+  if (orc != VSC_EXIT_OK) {
+    cli_output_close(&dest);
+    return orc;
+  }
   vsc_compile_options copts = VSC_COMPILE_OPTIONS_INIT;
   copts.cache_dir = cache;
   copts.preview = preview;
@@ -56,9 +63,10 @@ int cmd_build(int argc, char **argv) {
   int rc = cli_compile(&ir, script, false, 20, &copts);
   if (rc != VSC_EXIT_OK || !ir) {
     json_decref(ir);
+    cli_output_close(&dest);
     return rc != VSC_EXIT_OK ? rc : VSC_EXIT_INTERNAL;
   }
-  rc = cli_run_ir(ir, &a, cache);
+  rc = cli_run_ir(ir, &a, cache, NULL, &dest);
   json_decref(ir);
   return rc;
 }

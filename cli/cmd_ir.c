@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -57,6 +58,13 @@ int cmd_ir(int argc, char **argv) {
     return VSC_EXIT_OK;
   }
   if (!path) return cli_usage("ir");
+  /* The IR of a script never replaces the script (--canon rewriting a plan in place is fine). */
+  struct stat sp, so;
+  if (out && !validate && !canon && stat(path, &sp) == 0 && stat(out, &so) == 0 && sp.st_dev == so.st_dev &&
+      sp.st_ino == so.st_ino) {
+    fprintf(stderr, "vsc: -o %s is the script itself; choose another file\n", out);
+    return VSC_EXIT_USAGE;
+  }
   json_t *ir = NULL;
   int rc;
   if (validate || canon) {

@@ -77,6 +77,9 @@ int cli_run_parse(cli_run_args *a, int argc, char **argv, int *i) {
   } else if (strcmp(arg, "--cancel-on-interrupt") == 0) {
     a->cancel_on_interrupt = true;
     return 0;
+  } else if (strcmp(arg, "--force") == 0) {
+    a->force = true;
+    return 0;
   } else {
     return 1; /* not a run option */
   }
@@ -102,9 +105,16 @@ void cli_default_output(const char *input, char *out, size_t len) {
   snprintf(out, len, "%s/%.*s.mp4", dir, stem, base);
 }
 
-int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir) {
+int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, const char *base_dir,
+               cli_output *out) {
+  /* The run exports into the cache's tmp/; the video reaches its place only at the end,
+   * by the rules of output.c. */
+  char staged[PATH_MAX + 64], staged_manifest[PATH_MAX + 80];
+  cli_output_stage(out, cache_dir, staged, sizeof staged);
+  snprintf(staged_manifest, sizeof staged_manifest, "%s.json", staged);
   vsc_run_options o = VSC_RUN_OPTIONS_INIT;
   o.cache_dir = cache_dir;
+  o.base_dir = base_dir;
   o.jobs = a->jobs;
   o.remote_jobs = a->remote_jobs;
   o.provider = a->provider;
@@ -112,7 +122,7 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir) {
   o.executors = executors;
   o.nexecutors = sizeof executors / sizeof executors[0];
   o.card = vsc_local_generate;
-  o.output = a->output;
+  o.output = staged;
   o.progress = a->progress;
   o.cancel_on_interrupt = a->cancel_on_interrupt;
   progress_mode = a->progress == VSC_PROGRESS_AUTO
@@ -132,14 +142,26 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir) {
   vsc_run_install_signals();
   vsc_run_result res;
   char err[1024];
-  if (vsc_run(ir, &o, &res, err, sizeof err) != 0) {
+  int ran = vsc_run(ir, &o, &res, err, sizeof err);
+  bool placed = false;
+  if (ran == 0 && (res.status == VSC_RUN_OK || res.status == VSC_RUN_PARTIAL) && res.output_object[0]) {
+    char perr[1024] = "";
+    if (cli_output_commit(out, res.output_object, staged_manifest, perr, sizeof perr) == 0) {
+      placed = true;
+    } else {
+      fprintf(stderr, "vsc: %s (the video is in the cache: %s)\n", perr, res.output_object);
+      res.status = VSC_RUN_FAILED;
+    }
+  }
+  unlink(staged);
+  unlink(staged_manifest);
+  cli_output_close(out);
+  if (ran != 0) {
     fprintf(stderr, "vsc: %s\n", err);
     return VSC_EXIT_RUNTIME;
   }
-  if (progress_mode != VSC_PROGRESS_JSON && progress_mode != VSC_PROGRESS_QUIET) {
-    if (res.status == VSC_RUN_OK || res.status == VSC_RUN_PARTIAL)
-      fprintf(stderr, "wrote %s (%s)\n", a->output, res.status == VSC_RUN_OK ? "complete" : "partial: see the report above");
-  }
+  if (placed && progress_mode != VSC_PROGRESS_JSON && progress_mode != VSC_PROGRESS_QUIET)
+    fprintf(stderr, "wrote %s (%s)\n", out->shown, res.status == VSC_RUN_OK ? "complete" : "partial: see the report above");
   switch (res.status) {
   case VSC_RUN_OK: return VSC_EXIT_OK;
   case VSC_RUN_PARTIAL: return VSC_EXIT_PARTIAL;
@@ -155,11 +177,15 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir) {
 
 int cmd_run(int argc, char **argv) {
   cli_run_args a = CLI_RUN_ARGS_INIT;
-  const char *plan_path = NULL;
+  const char *plan_path = NULL, *root_opt = NULL;
   for (int i = 1; i < argc; i++) {
     int rc = cli_run_parse(&a, argc, argv, &i);
     if (rc < 0) return cli_usage("run");
     if (rc == 0) continue;
+    if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
+      root_opt = argv[++i];
+      continue;
+    }
     if (argv[i][0] == '-' || plan_path) return cli_usage("run");
     plan_path = argv[i];
   }
@@ -176,16 +202,33 @@ int cmd_run(int argc, char **argv) {
     json_decref(ir);
     return VSC_EXIT_CHECK;
   }
-  /* Like `vsc build`: the cache lives next to the script the plan came from (its root). */
+  /* A plan may come from anywhere: it reads and writes only inside the project root (the
+   * current directory, or --root). Like `vsc build`, the cache lives at <IR root>/.vsc. */
+  char base[PATH_MAX];
+  if (!realpath(root_opt ? root_opt : ".", base)) {
+    fprintf(stderr, "vsc: --root %s: %s\n", root_opt ? root_opt : ".", strerror(errno));
+    json_decref(ir);
+    return VSC_EXIT_USAGE;
+  }
   char cache[PATH_MAX], out[PATH_MAX];
   const char *root = json_string_value(json_object_get(ir, "root"));
+  if (!root || !*root) root = ".";
   if (a.cache) snprintf(cache, sizeof cache, "%s", a.cache);
-  else snprintf(cache, sizeof cache, "%s/.vsc", root && *root ? root : ".");
+  else if (root[0] == '/') snprintf(cache, sizeof cache, "%.2000s/.vsc", root);
+  else snprintf(cache, sizeof cache, "%.2000s/%.2000s/.vsc", base, root);
+  int rc = cli_confine_ir(ir, plan_path, base, cache);
+  if (rc != VSC_EXIT_OK) {
+    json_decref(ir);
+    return rc;
+  }
   if (!a.output) {
     cli_default_output(plan_path, out, sizeof out);
     a.output = out;
   }
-  int rc = cli_run_ir(ir, &a, cache);
+  cli_output dest;
+  rc = cli_output_prepare(&dest, a.output, a.force, plan_path, cache);
+  if (rc == VSC_EXIT_OK) rc = cli_run_ir(ir, &a, cache, base, &dest);
+  else cli_output_close(&dest);
   json_decref(ir);
   return rc;
 }

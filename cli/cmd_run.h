@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cli.h"
 #include "vsc/vsc_runtime.h"
 
 /* 128 + SIGINT, as shells report a Ctrl-C'd program. */
@@ -18,14 +19,23 @@ typedef struct {
   const char *provider; /* --provider */
   vsc_progress_mode progress;
   bool cancel_on_interrupt;
+  bool force;           /* --force: -o may replace a file vsc did not write */
 } cli_run_args;
-#define CLI_RUN_ARGS_INIT {NULL, 0, 0, NULL, NULL, VSC_PROGRESS_AUTO, false}
+#define CLI_RUN_ARGS_INIT {NULL, 0, 0, NULL, NULL, VSC_PROGRESS_AUTO, false, false}
 
 /* Consumes argv[*i] (and its value) if it is a run option: 0 taken, 1 not ours, -1 bad. */
 int cli_run_parse(cli_run_args *a, int argc, char **argv, int *i);
 /* "<dir of input>/<stem>.mp4" into out. */
 void cli_default_output(const char *input, char *out, size_t len);
-/* Runs a validated IR (borrowed); returns the exit code. */
-int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir);
+/* Runs a validated IR (borrowed) into the prepared output `out` (cli_output_prepare;
+ * closed here); returns the exit code. `base_dir`: what a relative IR root is relative to
+ * (NULL = the current directory). */
+int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, const char *base_dir,
+               cli_output *out);
+
+/* `vsc run`'s confinement (confine.c): the IR's root and every asset path must resolve
+ * inside `base` (a real path), outside the cache. Prints "PLAN: $.json.path: why" and
+ * returns an exit code, or VSC_EXIT_OK. */
+int cli_confine_ir(const json_t *ir, const char *plan_path, const char *base, const char *cache_dir);
 
 #endif

@@ -1,4 +1,6 @@
 /* Helpers shared by the commands: diagnostics output and file writing. */
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +32,25 @@ int cli_report(vsc_diag_list *diags, bool json) {
 
 int cli_write_file(const char *path, const char *text, size_t len) {
   char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp, "wb");
-  if (!f) return -1;
-  int ok = fwrite(text, 1, len, f) == len;
-  ok = (fflush(f) == 0) && ok;
-  ok = (fsync(fileno(f)) == 0) && ok;
-  ok = (fclose(f) == 0) && ok;
+  static unsigned long n;
+  int fd = -1;
+  /* O_EXCL|O_NOFOLLOW: a file or symlink planted at the temp name is never written through. */
+  for (int tries = 0; fd < 0 && tries < 8; tries++) {
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lu", path, (long)getpid(), ++n);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) return -1;
+  }
+  if (fd < 0) return -1;
+  size_t off = 0;
+  int ok = 1;
+  while (ok && off < len) {
+    ssize_t w = write(fd, text + off, len - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) ok = 0;
+    else off += (size_t)w;
+  }
+  ok = (fsync(fd) == 0) && ok;
+  ok = (close(fd) == 0) && ok;
   if (!ok || rename(tmp, path) != 0) {
     unlink(tmp);
     return -1;

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,8 +478,31 @@ static int configure(conn *c, const vsc_llm_options *o, char *err, size_t errlen
 
 /* ---- the loop --------------------------------------------------------------------------------- */
 
-static char *repair_message(vsc_diag_list *diags) {
+/* Is the diagnostic's file the reply itself, a stdlib module, or a file that resolves
+ * inside the script's folder? Only then may its text go back to the model. */
+static bool may_quote(const char *file, const char *path) {
+  if (!file || strcmp(file, path) == 0 || strncmp(file, "std/", 4) == 0) return true;
+  char dir[PATH_MAX], rdir[PATH_MAX], rfile[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+  if (!realpath(dir, rdir) || !realpath(file, rfile)) return false;
+  size_t n = strlen(rdir);
+  return strcmp(rdir, "/") == 0 || (strncmp(rfile, rdir, n) == 0 && rfile[n] == '/');
+}
+
+static char *repair_message(vsc_diag_list *diags, const char *path) {
   json_t *arr = vsc_diag_to_json(diags);
+  /* Defence in depth (imports are confined by vsc_prompt_check): a diagnostic in a file
+   * outside the script's folder goes back without any of that file's text. */
+  size_t i;
+  json_t *d;
+  json_array_foreach(arr, i, d) {
+    if (may_quote(json_string_value(json_object_get(d, "file")), path)) continue;
+    json_object_del(d, "source_line");
+    json_object_del(d, "hint");
+    json_object_set_new(d, "message", json_string("an error in a file outside the script's folder (its text is not shown)"));
+  }
   json_t *o = json_pack("{s:o, s:i, s:i}", "diagnostics", arr, "errors", vsc_diag_error_count(diags), "warnings",
                         vsc_diag_warning_count(diags));
   char *text = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
@@ -566,7 +590,7 @@ int vsc_llm_generate(char **out_script, const char *request, const vsc_llm_optio
       break;
     }
     /* The conversation grows: the model's reply, then what the checker said. */
-    char *fix = repair_message(attempt_diags);
+    char *fix = repair_message(attempt_diags, path);
     json_array_append_new(messages, json_pack("{s:s, s:s}", "role", "assistant", "content", rep.text));
     json_array_append_new(messages, json_pack("{s:s, s:s}", "role", "user", "content", fix));
     free(fix);

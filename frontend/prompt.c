@@ -31,6 +31,14 @@ int vsc_prompt_check(char **out_formatted, json_t **out_ir, const char *path, co
   if (!fmt) return VSC_PROMPT_ECHECK;
   vsc_compile_options co = VSC_COMPILE_OPTIONS_INIT;
   co.cache_dir = cache_dir;
+  /* A written script imports only from its own folder: what the checker reads may be
+   * quoted back to whoever wrote it (an LLM's repair loop). */
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else if (slash == path) snprintf(dir, sizeof dir, "/");
+  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  co.import_root = dir;
   json_t *ir = NULL;
   int rc = vsc_compile_source(&ir, path, fmt, strlen(fmt), &co, diags);
   *out_formatted = fmt;

@@ -3,7 +3,9 @@
  * one run reports as many independent problems as it can. */
 #include "check/check.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +195,17 @@ static int file_exists(const char *path, bool *unusable) {
 
 static void load_module(vsc_session *s, vsc_source *src, bool is_main, int depth);
 
+/* Does `path` resolve (symlinks followed) inside `root`? A path that does not resolve is
+ * let through: reading it fails with its own error, and nothing of it can be shown. */
+static bool inside_import_root(const char *root, const char *path) {
+  char rroot[PATH_MAX], rpath[PATH_MAX];
+  if (!realpath(root, rroot)) return false;
+  if (!realpath(path, rpath)) return errno == ENOENT && path[0] != '/' && !strstr(path, "..");
+  size_t n = strlen(rroot);
+  if (strcmp(rroot, "/") == 0) return true;
+  return strncmp(rpath, rroot, n) == 0 && rpath[n] == '/';
+}
+
 static void import_module(vsc_session *s, vsc_ast *imp, int depth) {
   eval_ctx c = {.s = s, .src = imp->src};
   const char *name;
@@ -225,6 +238,11 @@ static void import_module(vsc_session *s, vsc_ast *imp, int depth) {
   }
   for (int i = 0; i < s->nsources; i++)
     if (strcmp(s->sources[i]->name, path) == 0) return;
+  if (s->import_root && !inside_import_root(s->import_root, path)) {
+    ERR(imp->src, imp->vals[0].span, "only modules in the script's folder (and std/…) can be imported here",
+        "module '%s' is outside the script's folder; it was not read", name);
+    return;
+  }
   size_t len;
   bool unusable = false;
   char *text = file_exists(path, &unusable) && !unusable ? vsc_read_file(path, &len) : NULL;

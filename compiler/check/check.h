@@ -163,6 +163,7 @@ struct vsc_session {
   vsc_source *main;
   bool preview;
   const char *quality_override;
+  const char *import_root; /* NULL, or the directory user modules must resolve inside */
 };
 
 /* Loads the main source and its imports, checks declarations and the video.

@@ -25,6 +25,7 @@ int vsc_compile_source(json_t **out_ir, const char *name, const char *text, size
   s.cache_dir = opts->cache_dir;
   s.preview = opts->preview;
   s.quality_override = opts->quality;
+  s.import_root = opts->import_root;
   vsc_video_spec video;
   int rc = vsc_check(&s, name, text, len, &video);
   if (rc == 0) rc = vsc_plan(&s, &video, out_ir);

@@ -16,10 +16,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +32,7 @@ struct vsc_cache {
   char dir[3072]; /* bounded so every derived path fits in 4096 bytes */
   pthread_mutex_t mu; /* guards seq */
   unsigned long seq;  /* temp-name counter of this process */
+  char rand[17];      /* random part of this cache handle's temp names */
   int lockfd;         /* DIR/lock while held, else -1 */
 };
 
@@ -82,22 +85,58 @@ static void fsync_dir(const char *path) {
   }
 }
 
-/* Temp files are named <key>.<pid>.<n>.<ext>: one whose pid is dead is debris of a crash. */
+/* Temp files are named vsc-tmp.<pid>.<16 hex>.<n>.<ext>, and anything an executor derives
+ * from such a name starts the same way. Only names of exactly that shape are ours: any
+ * other file in tmp/ belongs to someone else and is never touched. */
+static bool own_tmp_name(const char *name, long *pid) {
+  static const char prefix[] = "vsc-tmp.";
+  if (strncmp(name, prefix, sizeof prefix - 1) != 0) return false;
+  const char *p = name + sizeof prefix - 1;
+  long v = 0;
+  int digits = 0;
+  for (; *p >= '0' && *p <= '9'; p++, digits++) {
+    if (digits >= 10) return false;
+    v = v * 10 + (*p - '0');
+  }
+  if (digits == 0 || v <= 0 || *p++ != '.') return false;
+  for (int i = 0; i < 16; i++, p++)
+    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
+  if (*p++ != '.' || !*p) return false;
+  *pid = v;
+  return true;
+}
+
+/* Removes our temp files whose process is gone (debris of a crash). The directory is opened
+ * without following a symlink and every entry is examined and removed relative to it, so
+ * nothing outside tmp/ and nothing but our own regular files can be deleted. */
 static void clean_tmp(const char *tmpdir) {
-  DIR *d = opendir(tmpdir);
-  if (!d) return;
+  int dfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0) return;
+  DIR *d = fdopendir(dfd);
+  if (!d) {
+    close(dfd);
+    return;
+  }
   struct dirent *de;
   while ((de = readdir(d))) {
-    if (de->d_name[0] == '.') continue;
-    const char *p = strchr(de->d_name, '.');
-    if (!p) continue;
-    long pid = strtol(p + 1, NULL, 10);
-    if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) continue;
-    char path[4352];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, de->d_name);
-    unlink(path);
+    long pid;
+    if (!own_tmp_name(de->d_name, &pid)) continue;
+    if (kill((pid_t)pid, 0) == 0 || errno == EPERM) continue;
+    struct stat st;
+    if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    unlinkat(dfd, de->d_name, 0);
   }
   closedir(d);
+}
+
+static void random_hex16(char out[17]) {
+  unsigned char b[8];
+  if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+    unsigned long long x = (unsigned long long)time(NULL) * 6364136223846793005ULL ^
+                           (unsigned long long)getpid() ^ (unsigned long long)(uintptr_t)out;
+    memcpy(b, &x, sizeof b);
+  }
+  for (int i = 0; i < 8; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
 int vsc_cache_open(vsc_cache **out, const char *dir, char *err, size_t errlen) {
@@ -109,10 +148,14 @@ int vsc_cache_open(vsc_cache **out, const char *dir, char *err, size_t errlen) {
   if (mkdir_p(sub) != 0) return fail(err, errlen, "%s: cannot create: %s", sub, strerror(errno));
   snprintf(sub, sizeof sub, "%s/tmp", dir);
   if (mkdir_p(sub) != 0) return fail(err, errlen, "%s: cannot create: %s", sub, strerror(errno));
-  clean_tmp(sub);
+  struct stat st;
+  if (lstat(sub, &st) != 0 || !S_ISDIR(st.st_mode))
+    return fail(err, errlen, "%s: not a directory (a symbolic link?): vsc writes its temp files only "
+                "into a real directory; remove it and run again", sub);
   vsc_cache *c = calloc(1, sizeof *c);
   if (!c) return fail(err, errlen, "out of memory");
   snprintf(c->dir, sizeof c->dir, "%s", dir);
+  random_hex16(c->rand);
   c->lockfd = -1;
   pthread_mutex_init(&c->mu, NULL);
   *out = c;
@@ -130,6 +173,9 @@ int vsc_cache_lock(vsc_cache *c, char *err, size_t errlen) {
     return fail(err, errlen, "%s: another vsc process is using this cache", c->dir);
   }
   c->lockfd = fd;
+  /* Only the owner of the cache cleans: no writer of another process can be mid-file. */
+  snprintf(path, sizeof path, "%s/tmp", c->dir);
+  clean_tmp(path);
   return 0;
 }
 
@@ -147,8 +193,9 @@ int vsc_cache_tmp_path(vsc_cache *c, const char *key, const char *ext, char *out
   pthread_mutex_lock(&c->mu);
   unsigned long n = ++c->seq;
   pthread_mutex_unlock(&c->mu);
-  int w = snprintf(out, outlen, "%s/tmp/%.16s.%ld.%lu.%s", c->dir, key ? key : "x",
-                   (long)getpid(), n, ext && *ext ? ext : "bin");
+  (void)key;
+  int w = snprintf(out, outlen, "%s/tmp/vsc-tmp.%ld.%s.%lu.%s", c->dir, (long)getpid(), c->rand, n,
+                   ext && *ext ? ext : "bin");
   return w > 0 && (size_t)w < outlen ? 0 : -1;
 }
 
@@ -203,9 +250,15 @@ static long long mtime_ns(const struct stat *st) {
 static int write_atomic(const char *path, const char *text, char *err, size_t errlen) {
   char tmp[4200];
   static unsigned long n;
-  snprintf(tmp, sizeof tmp, "%s.%ld.%lu.tmp", path, (long)getpid(),
-           __atomic_add_fetch(&n, 1, __ATOMIC_RELAXED));
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  int fd = -1;
+  /* O_EXCL: a file or symlink planted at the temp name is never written through (a name
+   * left by a crashed process of the same pid is skipped). */
+  for (int tries = 0; fd < 0 && tries < 8; tries++) {
+    snprintf(tmp, sizeof tmp, "%s.%ld.%lu.tmp", path, (long)getpid(),
+             __atomic_add_fetch(&n, 1, __ATOMIC_RELAXED));
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   if (fd < 0) return fail(err, errlen, "%s: %s", tmp, strerror(errno));
   size_t len = strlen(text), off = 0;
   while (off < len) {
@@ -419,6 +472,8 @@ int vsc_cache_each(vsc_cache *c, int (*fn)(const vsc_cache_entry *e, void *ud), 
     if (strlen(de->d_name) != 2) continue;
     char sub[4200];
     snprintf(sub, sizeof sub, "%s/%s", odir, de->d_name);
+    struct stat sst; /* a symlink here is not ours: never walked (gc would delete through it) */
+    if (lstat(sub, &sst) != 0 || !S_ISDIR(sst.st_mode)) continue;
     DIR *sd = opendir(sub);
     if (!sd) continue;
     struct dirent *se;

@@ -493,6 +493,31 @@ static int llm_case(const char *dir_in, const char *name) {
     return 2;
   }
   char *dir = make_dir(name);
+  /* Files around the script ("files": path → text, "symlinks": path → target, relative to
+   * the case directory; "out" puts the script in a subfolder so that files can lie outside
+   * the script's folder). */
+  const char *out_rel = json_string_value(json_object_get(t, "out"));
+  if (!out_rel) out_rel = "out.vscript";
+  const char *fk;
+  json_t *fv;
+  json_object_foreach(json_object_get(t, "files"), fk, fv) {
+    char fp[4400];
+    snprintf(fp, sizeof fp, "%s/%s", dir, fk);
+    char *slash = strrchr(fp, '/');
+    *slash = 0;
+    mkdir(fp, 0777);
+    *slash = '/';
+    FILE *f = fopen(fp, "w");
+    if (f) {
+      fputs(json_string_value(fv), f);
+      fclose(f);
+    }
+  }
+  json_object_foreach(json_object_get(t, "symlinks"), fk, fv) {
+    char fp[4400];
+    snprintf(fp, sizeof fp, "%s/%s", dir, fk);
+    CHECK(symlink(json_string_value(fv), fp) == 0, "symlink %s", fp);
+  }
   char e_base[128], e_key[160], e_timeout[64], e_backoff[64];
   const char *env[16];
   int ne = 0;
@@ -519,7 +544,7 @@ static int llm_case(const char *dir_in, const char *name) {
   env[ne++] = "VSC_LLM_PRICE_OUT=10";
   env[ne] = NULL;
 
-  const char *argv[16] = {VSC_BIN, "prompt", "--llm", "a 20 second ad for a lamp", "-o", "out.vscript"};
+  const char *argv[16] = {VSC_BIN, "prompt", "--llm", "a 20 second ad for a lamp", "-o", out_rel};
   int argc = 6;
   json_t *extra = json_object_get(t, "args");
   size_t i;
@@ -542,9 +567,12 @@ static int llm_case(const char *dir_in, const char *name) {
   json_array_foreach(json_object_get(t, "stderr"), i, a) CHECK(strstr(r.err, json_string_value(a)) != NULL, "stderr lacks '%s':\n%s", json_string_value(a), r.err);
   /* The key is sent, and never shown or written. */
   CHECK(!strstr(r.out, client_key) && !strstr(r.err, client_key), "the API key was printed");
-  char outpath[4300], journal[4300];
-  snprintf(outpath, sizeof outpath, "%s/out.vscript", dir);
-  snprintf(journal, sizeof journal, "%s/.vsc/journal.jsonl", dir);
+  char outpath[4300], journal[4400];
+  snprintf(outpath, sizeof outpath, "%s/%s", dir, out_rel);
+  char out_dir[4300];
+  snprintf(out_dir, sizeof out_dir, "%s", outpath);
+  *strrchr(out_dir, '/') = 0;
+  snprintf(journal, sizeof journal, "%s/.vsc/journal.jsonl", out_dir);
   CHECK(!file_has(journal, client_key), "the API key is in the journal");
   size_t k;
   json_t *req;
@@ -568,6 +596,14 @@ static int llm_case(const char *dir_in, const char *name) {
             "the request is not the first user message");
     }
   }
+  /* Text of files outside the script's folder never reaches the model. */
+  json_array_foreach(json_object_get(t, "never_sent"), i, a) {
+    json_array_foreach(log, k, req) {
+      char *body = json_dumps(json_object_get(req, "body"), JSON_COMPACT);
+      CHECK(!body || !strstr(body, json_string_value(a)), "request %zu carries '%s'", k, json_string_value(a));
+      free(body);
+    }
+  }
   /* A repair request carries the previous reply and the checker's JSON diagnostics. */
   if ((v = json_object_get(t, "repair_mentions"))) {
     json_t *last = NULL;
@@ -586,7 +622,7 @@ static int llm_case(const char *dir_in, const char *name) {
   if (want_exit == 0) {
     CHECK(written != NULL, "no script written");
     if (written) {
-      const char *check_argv[] = {VSC_BIN, "check", "out.vscript", NULL};
+      const char *check_argv[] = {VSC_BIN, "check", out_rel, NULL};
       run_result rc;
       run(&rc, dir, NULL, check_argv);
       CHECK(rc.status == 0, "the written script fails vsc check:\n%s", rc.err);
@@ -600,7 +636,7 @@ static int llm_case(const char *dir_in, const char *name) {
   free(written);
   /* The ledger: one call per reply received, cost = tokens × prices. */
   if ((v = json_object_get(t, "ledger_cost"))) {
-    const char *ledger_argv[] = {VSC_BIN, "ledger", "out.vscript", "--json", NULL};
+    const char *ledger_argv[] = {VSC_BIN, "ledger", out_rel, "--json", NULL};
     run_result rl;
     run(&rl, dir, NULL, ledger_argv);
     json_t *lj = json_loads(rl.out, 0, NULL);

@@ -36,9 +36,13 @@ typedef struct {
   const char *cache_dir;    /* where audio analysis is cached; NULL = "<script dir>/.vsc" */
   bool preview;             /* lower size and faster encoder settings */
   const char *quality;      /* NULL, "draft" or "final": overrides the script */
+  /* NULL, or a directory: a user module that resolves outside it (an absolute path, a
+   * '..' escape, a symlink out) is refused at the import and never read. For text from
+   * an untrusted writer (an LLM) whose diagnostics are sent back to it. */
+  const char *import_root;
 } vsc_compile_options;
 #define VSC_COMPILE_OPTIONS_VERSION 1
-#define VSC_COMPILE_OPTIONS_INIT {VSC_COMPILE_OPTIONS_VERSION, NULL, false, NULL}
+#define VSC_COMPILE_OPTIONS_INIT {VSC_COMPILE_OPTIONS_VERSION, NULL, false, NULL, NULL}
 
 /* Compiles the script at `path`. On success *out_ir is a new IR document (caller
  * json_decref's it) and 0 is returned; on error, diagnostics are in `diags` and -1 is

@@ -74,7 +74,8 @@ int vsc_prompt_rules(char **out_script, const char *request, const vsc_prompt_op
 char *vsc_prompt_draft(const char *request, const vsc_prompt_options *o,
                        vsc_prompt_notes *notes, char *err, size_t errlen);
 
-/* Formats `text` and compiles it under the name `path` (relative paths resolve next to it).
+/* Formats `text` and compiles it under the name `path` (relative paths resolve next to it;
+ * a module import that resolves outside path's folder is refused unread).
  * On success *out_formatted is the canonical text (caller frees), *out_ir (if not NULL) the
  * IR (caller decrefs), and 0 is returned. Otherwise VSC_PROMPT_ECHECK with `diags` filled;
  * *out_formatted is then the formatted text if it parsed, else NULL. */

@@ -34,16 +34,20 @@ typedef struct {
  * mtime or inode differ from the index entry (the no-op rebuild stays fast). */
 #define VSC_CACHE_REHASH_LIMIT (1u << 20)
 
-/* Opens (creating if needed) the cache in `dir`. Removes temp files of dead processes.
+/* Opens (creating if needed) the cache in `dir`; refuses a DIR/tmp that is not a real
+ * directory (a symlink is never written or cleaned through).
  * Caller frees with vsc_cache_close. */
 int vsc_cache_open(vsc_cache **out, const char *dir, char *err, size_t errlen);
 void vsc_cache_close(vsc_cache *c);
 const char *vsc_cache_dir(const vsc_cache *c); /* borrowed */
 /* Takes DIR/lock (flock, released by vsc_cache_close or process death) so that one run,
- * gc or verify at a time owns the cache; fails at once if another process holds it. */
+ * gc or verify at a time owns the cache; fails at once if another process holds it. The
+ * owner then removes temp files of dead vsc processes: regular files in DIR/tmp named
+ * vsc-tmp.<pid>.<16 hex>.… whose pid is gone. Nothing else in DIR/tmp is ever touched. */
 int vsc_cache_lock(vsc_cache *c, char *err, size_t errlen);
 
-/* A fresh temp path DIR/tmp/<key>.<pid>.<n>.<ext> for writing an object. Thread-safe. */
+/* A fresh temp path DIR/tmp/vsc-tmp.<pid>.<16 hex>.<n>.<ext> for writing an object (the
+ * key is not part of it). Thread-safe. */
 int vsc_cache_tmp_path(vsc_cache *c, const char *key, const char *ext, char *out,
                        size_t outlen);
 
