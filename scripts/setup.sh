@@ -7,6 +7,7 @@ PKGS="build-essential cmake pkg-config re2c lemon clang libclang-rt-14-dev
   libavformat-dev libavcodec-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
   libaubio-dev libespeak-ng-dev espeak-ng-data libmicrohttpd-dev
   ffmpeg fonts-dejavu-core fontconfig time"
+PKGS="$PKGS libass-dev fonts-noto-cjk fonts-noto-color-emoji fonts-symbola"
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
