@@ -25,76 +25,10 @@ static int get_color(const json_t *o, const char *key, uint32_t def, uint32_t *o
   return 0;
 }
 
-static int get_pos(const json_t *v, int horizontal, const char **name, double *frac, vsc_op_error *err,
-                   const char *where) {
-  *name = "center";
-  if (!v || json_is_null(v)) return 0;
-  if (json_is_number(v)) {
-    *name = NULL;
-    *frac = json_number_value(v);
-    return 0;
-  }
-  const char *s = json_string_value(v);
-  if (s && (!strcmp(s, "center") || !strcmp(s, horizontal ? "left" : "top") || !strcmp(s, horizontal ? "right" : "bottom"))) {
-    *name = s;
-    return 0;
-  }
-  return vsc_op_fail(err, VSC_FAIL_INPUT, "%stext %s position '%s' is not %s, center, %s or a fraction", where,
-                     horizontal ? "x" : "y", s ? s : "?", horizontal ? "left" : "top", horizontal ? "right" : "bottom");
-}
-
 int comp_text_req(const json_t *tx, size_t i, int W, int H, vsc_text_req *rq, vsc_op_error *err, const char *where) {
-  memset(rq, 0, sizeof *rq);
-  if (!json_is_object(tx)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu]: expected an object", where, i);
-  const char *align, *safe;
-  long long lines;
-  if (comp_get_str(tx, "text", NULL, &rq->text, err, where) < 0) return -1;
-  if (!rq->text) return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].text is missing", where, i);
-  if (comp_get_str(tx, "font", "DejaVu Sans", &rq->font, err, where) < 0 ||
-      comp_get_num(tx, "size", 0.06, &rq->size, err, where) < 0 ||
-      comp_get_num(tx, "min_size", 0, &rq->min_size, err, where) < 0 ||
-      comp_get_num(tx, "max_width", 0, &rq->max_width, err, where) < 0 ||
-      comp_get_int(tx, "lines", 0, &lines, err, where) < 0 || comp_get_str(tx, "align", "auto", &align, err, where) < 0 ||
-      comp_get_num(tx, "spacing", 0, &rq->spacing, err, where) < 0 ||
-      comp_get_num(tx, "outline", 0, &rq->outline, err, where) < 0 ||
-      comp_get_num(tx, "shadow", 0, &rq->shadow, err, where) < 0 || comp_get_str(tx, "safe", "auto", &safe, err, where) < 0 ||
-      get_color(tx, "color", 0xffffff, &rq->color, err, where, i) < 0 ||
-      get_color(tx, "accent", 0xffcc00, &rq->accent, err, where, i) < 0 ||
-      get_color(tx, "outline_color", 0x000000, &rq->outline_color, err, where, i) < 0 ||
-      get_color(tx, "shadow_color", 0x000000, &rq->shadow_color, err, where, i) < 0)
-    return -1;
-  if (!(rq->size > 0 && rq->size <= 1)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].size must be in (0, 1]", where, i);
-  if (rq->min_size < 0 || rq->min_size > rq->size) rq->min_size = rq->size;
-  if (lines < 0 || lines > 100) return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].lines must be 0..100", where, i);
-  rq->max_lines = (int)lines;
-  if (!strcmp(align, "left")) rq->align = VSC_ALIGN_LEFT;
-  else if (!strcmp(align, "center")) rq->align = VSC_ALIGN_CENTER;
-  else if (!strcmp(align, "right")) rq->align = VSC_ALIGN_RIGHT;
-  else if (strcmp(align, "auto"))
-    return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].align '%s' is not left, center, right or auto", where, i, align);
-  if (rq->outline < 0 || rq->outline > 1 || rq->shadow < 0 || rq->shadow > 1 || rq->spacing < 0 || rq->spacing > 10 ||
-      rq->max_width < 0 || rq->max_width > 1)
-    return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu]: outline, shadow or max_width out of 0..1 (or spacing of 0..10)",
-                       where, i);
-  if (vsc_text_safe_area(safe, W, H, &rq->safe) < 0)
-    return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].safe '%s' is not auto, title, action, social or none", where, i,
-                       safe);
-  const json_t *box = json_object_get(tx, "box");
-  if (json_is_true(box)) {
-    rq->box = true;
-    rq->box_color = 0x000000;
-  } else if (json_is_string(box)) {
-    char c[16];
-    if (comp_color(json_string_value(box), c) < 0)
-      return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].box '%s' is not #rgb or #rrggbb", where, i, json_string_value(box));
-    rq->box = true;
-    rq->box_color = (uint32_t)strtoul(c + 2, NULL, 16);
-  } else if (box && !json_is_false(box) && !json_is_null(box)) {
-    return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].box: expected true, false or a colour", where, i);
-  }
-  if (get_pos(json_object_get(tx, "x"), 1, &rq->x, &rq->xf, err, where) < 0 ||
-      get_pos(json_object_get(tx, "y"), 0, &rq->y, &rq->yf, err, where) < 0)
-    return -1;
+  char msg[256];
+  if (vsc_text_req_from_json(tx, W, H, rq, msg, sizeof msg) < 0)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu]%s", where, i, msg);
   return 0;
 }
 

@@ -90,6 +90,11 @@ typedef struct {
   char style[512];           /* the ASS style line (without the "Style: " name field) */
 } vsc_text_layout;
 
+typedef struct json_t json_t;
+/* Reads an IR text object (docs/ir.md) for a W x H frame; strings stay borrowed from tx.
+** Returns 0, or -1 with err starting with the field (".size must be in (0, 1]"). */
+int vsc_text_req_from_json(const json_t *tx, int W, int H, vsc_text_req *rq, char *err, size_t errlen);
+
 typedef struct vsc_text_ctx vsc_text_ctx;
 
 /* A context for a w x h frame (libass library and renderer, fontconfig). NULL on failure. */
