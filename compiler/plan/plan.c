@@ -756,22 +756,12 @@ static scene_source plan_shot(planner *p, vsc_scene_spec *sc, double shot_len) {
   return src;
 }
 
-static json_t *texts_json(const vsc_scene_spec *sc) {
+static json_t *texts_json(planner *p, const vsc_scene_spec *sc) {
   json_t *arr = json_array();
   for (int i = 0; i < sc->ntexts; i++) {
     const vsc_text_spec *t = &sc->texts[i];
-    json_t *o = json_object();
-    json_object_set_new(o, "text", json_string(t->text ? t->text : ""));
-    json_object_set_new(o, "x", t->x ? json_string(t->x) : json_real(t->xf));
-    json_object_set_new(o, "y", t->y ? json_string(t->y) : json_real(t->yf));
-    json_object_set_new(o, "size", json_real(t->size));
-    json_object_set_new(o, "font", json_string(t->font));
-    json_object_set_new(o, "color", color_json(t->color));
-    json_object_set_new(o, "start", json_real(t6(t->start)));
-    json_object_set_new(o, "end", json_real(t6(t->end >= 0 && t->end < sc->duration ? t->end : sc->duration)));
-    json_object_set_new(o, "fade", json_real(t->fade));
-    json_object_set_new(o, "box", t->box ? color_json(t->box_color) : json_false());
-    json_array_append_new(arr, o);
+    double end = t->end >= 0 && t->end < sc->duration ? t->end : sc->duration;
+    json_array_append_new(arr, vsc_chk_text_json(t, p->v->safe, t6(t->start), t6(end)));
   }
   return arr;
 }
@@ -794,7 +784,7 @@ static json_t *layers_json(planner *p, const vsc_scene_spec *sc, const scene_sou
   json_object_set_new(l, "source", source);
   json_object_set_new(l, "fit", json_string(sc->fit ? sc->fit : p->v->fit));
   json_object_set_new(l, "t", json_real(t6(t0 - sc->start)));
-  json_object_set_new(l, "texts", texts_json(sc));
+  json_object_set_new(l, "texts", texts_json(p, sc));
   return l;
 }
 

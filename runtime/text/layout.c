@@ -304,6 +304,12 @@ static int place(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout *L, do
   double fx = xf_of(rq, &ax), fy = yf_of(rq, &ay);
   double bw = block_w + 2 * extra, bh = L->nlines * L->line_px + 2 * extra;
   double left = ax * W - fx * bw, top = ay * H - fy * bh;
+  /* Start from the measured block moved inside the safe area: the frame clips what is drawn
+     outside it, and a clipped drawing cannot tell how far to move. */
+  if (left + bw > L->safe_x1) left = L->safe_x1 - bw;
+  if (left < L->safe_x0) left = L->safe_x0;
+  if (top + bh > L->safe_y1) top = L->safe_y1 - bh;
+  if (top < L->safe_y0) top = L->safe_y0;
   L->anchor_x = (int)lround(L->align == VSC_ALIGN_LEFT    ? left + extra
                             : L->align == VSC_ALIGN_RIGHT ? left + bw - extra
                                                           : left + bw / 2);
@@ -474,7 +480,8 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
     memcpy(best_starts, starts, sizeof(int) * (size_t)(k + 1));
     L->size_px = px, L->size = (double)px / H, L->line_px = line_px;
     style_line(rq, L, px);
-    if (set_lines(L, best_starts, k) == 0 && place(c, rq, L, bw, extra) >= 0) {
+    int fit = -1;
+    if (set_lines(L, best_starts, k) == 0 && (fit = place(c, rq, L, bw, extra)) >= 0) {
       int iw = L->ink_x1 - L->ink_x0, ih = L->ink_y1 - L->ink_y0;
       int lim_w = maxw_px < safe_w ? maxw_px : safe_w;
       /* The frame clips the drawing: the measured line says how wide it really is. */
@@ -482,7 +489,8 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
       if (need_w > iw) iw = (int)ceil(need_w);
       L->over_w = iw > lim_w ? iw - lim_w : 0;
       L->over_h = ih > safe_h ? ih - safe_h : 0;
-      if (!L->over_w && !L->over_h) L->fits = true; /* the estimate was pessimistic */
+      if (fit == 1) L->fits = true, L->over_w = L->over_h = 0; /* the estimate was pessimistic */
+      else if (!L->over_w && !L->over_h) L->over_w = 1; /* drawn outside, by less than a pixel of size */
       done = 1;
     }
   }
