@@ -194,8 +194,8 @@ typedef struct {
   size_t off, len;
   int first_word, nwords;
 } vsc_caption_cue;
-/* Cuts a (normalised) voice line into captions of at most words x lines words, ending early
-** at a sentence end, or at a clause end once a line is full. Returns the number of cues. */
+/* Cuts a (normalised) voice line into captions of at most words x lines words: each sentence
+** in as few as it needs, balanced in size. Returns the number of cues. */
 int vsc_chk_caption_cues(const char *text, const vsc_caption_spec *cap, vsc_caption_cue *cues, int max);
 
 /* Loads the main source and its imports, checks declarations and the video.

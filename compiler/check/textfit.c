@@ -149,33 +149,37 @@ void vsc_chk_text_fit(vsc_session *s, vsc_video_spec *v) {
   vsc_text_free(f.ctx);
 }
 
-/* Words are cut at spaces; a caption holds `words` x `lines` words at most, and ends early
- * after a sentence (. ! ?) or, once it has a line's worth, after a clause (, ; :). */
+/* Words are cut at spaces. Each sentence (ending in . ! ?) is shown in as few captions of at
+ * most `words` x `lines` words as it needs, of balanced sizes (no lone last word). */
 int vsc_chk_caption_cues(const char *text, const vsc_caption_spec *cap, vsc_caption_cue *cues, int max) {
-  int n = 0, in_cue = 0;
-  int per = cap->words * cap->lines;
+  int per = cap->words * cap->lines, n = 0, word = 0;
   size_t i = 0, len = strlen(text);
+  if (per < 1) per = 1;
   while (i < len && n < max) {
-    while (i < len && text[i] == ' ') i++;
-    if (i >= len) break;
-    size_t w0 = i;
-    while (i < len && text[i] != ' ') i++;
-    if (!in_cue) {
-      cues[n].off = w0;
-      cues[n].first_word = n ? cues[n - 1].first_word + cues[n - 1].nwords : 0;
-      cues[n].nwords = 0;
-      in_cue = 1;
+    /* One sentence: its words' spans. */
+    size_t off[256], end[256];
+    int m = 0;
+    while (i < len && m < 256) {
+      while (i < len && text[i] == ' ') i++;
+      if (i >= len) break;
+      off[m] = i;
+      while (i < len && text[i] != ' ') i++;
+      end[m++] = i;
+      char last = text[i - 1];
+      if (last == '.' || last == '!' || last == '?') break;
     }
-    cues[n].nwords++;
-    cues[n].len = i - cues[n].off;
-    char last = text[i - 1];
-    bool sentence = last == '.' || last == '!' || last == '?';
-    bool clause = last == ',' || last == ';' || last == ':';
-    if (cues[n].nwords >= per || sentence || (clause && cues[n].nwords >= cap->words)) {
+    if (!m) break;
+    int k = (m + per - 1) / per;
+    for (int c = 0, first = 0; c < k && n < max; c++) {
+      int size = (m - first + (k - c) - 1) / (k - c);
+      cues[n].off = off[first];
+      cues[n].len = end[first + size - 1] - off[first];
+      cues[n].first_word = word + first;
+      cues[n].nwords = size;
       n++;
-      in_cue = 0;
+      first += size;
     }
+    word += m;
   }
-  if (in_cue) n++;
   return n;
 }

@@ -22,6 +22,7 @@ typedef struct {
   double meter;
   json_t *by_id; /* id -> node, so identical work is one node */
   json_t *last;  /* the node add_node returned last (borrowed) */
+  json_t *captions; /* the caption object with every cue, or NULL */
 } planner;
 
 /* ---- nodes ------------------------------------------------------------------------- */
@@ -821,8 +822,10 @@ static const char *segment_node(planner *p, const char *kind, int f0, int f1, co
     else inputs[ib = n++] = sb->id;
   }
   json_object_set_new(params, "a", layers_json(p, a, sa, t0, ia));
+  vsc_plan_captions_layer(p->captions, json_object_get(params, "a"), a->start, t0, (double)(f1 - f0) / v->fps);
   if (b) {
     json_object_set_new(params, "b", layers_json(p, b, sb, t0, ib));
+    vsc_plan_captions_layer(p->captions, json_object_get(params, "b"), b->start, t0, (double)(f1 - f0) / v->fps);
     json_object_set_new(params, "transition", json_string(transition));
   }
   return add_node(p, "segment", params, NULL, inputs, n, b ? NULL : a->name,
@@ -909,6 +912,7 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
     voice_ids[nvoice] = tts_node(p, &v->voices[k], NULL, &extra_cost, &extra_max);
     voice_at[nvoice++] = v->voices[k].at;
   }
+  p->captions = vsc_plan_captions(v);
   /* Segments tile the timeline in whole frames, so their sum is the length exactly. */
   const char **segs = calloc(2 * (size_t)n + 1, sizeof *segs);
   int nseg = 0;
@@ -1070,6 +1074,15 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
   json_object_set_new(ir, "nodes", p->nodes);
   json_t *outputs = json_object();
   json_object_set_new(outputs, "video", json_string(mux));
+  if (p->captions) {
+    /* Sidecar subtitle files next to the video. */
+    for (int f = 0; f < 2; f++) {
+      const char *fmt = f ? "vtt" : "srt";
+      json_t *cp = json_pack("{s:s, s:O}", "format", fmt, "cues", json_object_get(p->captions, "cues"));
+      const char *id = add_node(p, "captions", cp, NULL, NULL, 0, NULL, src_of(s, v->captions.node->src, v->captions.node->kw));
+      json_object_set_new(outputs, fmt, json_string(id));
+    }
+  }
   json_object_set_new(ir, "outputs", outputs);
   json_object_set_new(ir, "estimated_cost", json_real(t6(total)));
   free(srcs);
@@ -1078,6 +1091,7 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
   free(voice_ids);
   free(voice_at);
   free(segs);
+  json_decref(p->captions);
   json_decref(p->by_id);
   vsc_audio_analysis_free(p->grid);
   if (vsc_diag_error_count(s->diags)) {
