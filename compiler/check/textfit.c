@@ -64,7 +64,7 @@ static void fit_one(fitter *f, vsc_source *src, vsc_span span, vsc_span font_spa
   if (!f->ctx && !(f->ctx = vsc_text_new(v->width, v->height))) return;
   vsc_text_layout L;
   if (vsc_text_layout_run(f->ctx, &rq, &L, msg, sizeof msg) < 0) {
-    ERR(src, font_span, NULL, "%s", msg);
+    ERR(src, span, NULL, "%s", msg);
     return;
   }
   if (L.font.substituted) {

@@ -16,6 +16,14 @@
 
 static pthread_mutex_t fc_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* fontconfig keeps its parsed configuration for the life of the process (freed only by
+** FcFini, which is unsafe while libass or libavfilter still hold fonts): not a leak of ours.
+** LeakSanitizer reads this hook at start in every program linking the text layout. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"; }
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void) { return "print_suppressions=0"; }
+
 /* ASS style fields are comma-separated: a comma in a family name would split it. */
 static void copy_family(char *dst, size_t n, const char *src) {
   snprintf(dst, n, "%s", src);

@@ -225,24 +225,10 @@ typedef struct {
   const vsc_text_token *tok;
 } words;
 
-static double line_width(const words *w, int i, int j) { /* words i..j-1 */
-  double lo = w->x0[i], hi = w->x1[i];
-  for (int k = i + 1; k < j; k++) {
-    if (w->x0[k] < lo) lo = w->x0[k];
-    if (w->x1[k] > hi) hi = w->x1[k];
-  }
-  return hi - lo;
-}
-
-static int spans_break(const words *w, int i, int j) {
-  for (int k = i + 1; k < j; k++)
-    if (w->tok[k].newline) return 1;
-  return 0;
-}
-
 /* The k-line breaks of words that make the longest line shortest (starts[0..k]); returns
-** that width, or HUGE_VAL when k lines cannot respect the forced breaks. */
-static double balance(const words *w, int k, int *starts) {
+** that width, or HUGE_VAL when k lines cannot respect the forced breaks or keep every line
+** within `cap` (lines wider than cap are never considered: they would not fit anyway). */
+static double balance(const words *w, int k, int *starts, double cap) {
   int n = w->n;
   double *best = malloc(sizeof(double) * (size_t)(k + 1) * (size_t)(n + 1));
   int *from = malloc(sizeof(int) * (size_t)(k + 1) * (size_t)(n + 1));
@@ -257,13 +243,21 @@ static double balance(const words *w, int k, int *starts) {
     for (int j = 0; j <= n; j++) B(l, j) = HUGE_VAL, F(l, j) = -1;
   B(0, 0) = 0;
   for (int l = 1; l <= k; l++)
-    for (int j = 1; j <= n; j++)
+    for (int j = 1; j <= n; j++) {
+      /* Words i..j-1 on one line, i going left: the line only gets wider. */
+      double lo = w->x0[j - 1], hi = w->x1[j - 1];
       for (int i = j - 1; i >= 0; i--) {
-        if (spans_break(w, i, j)) break;
-        if (B(l - 1, i) == HUGE_VAL) continue;
-        double v = fmax(B(l - 1, i), line_width(w, i, j));
-        if (v < B(l, j)) B(l, j) = v, F(l, j) = i;
+        if (w->x0[i] < lo) lo = w->x0[i];
+        if (w->x1[i] > hi) hi = w->x1[i];
+        double lw = hi - lo;
+        if (lw > cap || lw >= B(l, j)) break;
+        if (B(l - 1, i) < HUGE_VAL) {
+          double v = fmax(B(l - 1, i), lw);
+          if (v < B(l, j)) B(l, j) = v, F(l, j) = i;
+        }
+        if (w->tok[i].newline) break; /* a forced break starts this line */
       }
+    }
   double r = B(k, n);
   if (r < HUGE_VAL) {
     int j = n;
@@ -377,6 +371,11 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
   L->safe_y0 = (int)ceil(rq->safe.y0 * H), L->safe_y1 = (int)floor(rq->safe.y1 * H);
   if (tokenize(rq->text ? rq->text : "", L) < 0) goto oom;
   int n = L->ntokens;
+  if (n > VSC_TEXT_MAX_WORDS) {
+    snprintf(err, errlen, "text has %d words; an overlay holds %d at most", n, VSC_TEXT_MAX_WORDS);
+    vsc_text_layout_free(L);
+    return -1;
+  }
   int px_max = (int)lround(rq->size * H), px_min = (int)lround((rq->min_size > 0 ? rq->min_size : rq->size) * H);
   if (px_max < 1) px_max = 1;
   if (px_min < 1) px_min = 1;
@@ -431,7 +430,7 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
     for (int k = 1; k <= kmax && k <= n; k++) {
       /* Lines are px tall (the font's height), spaced line_px apart. */
       if ((k - 1) * line_px + px > avail_h + 0.5 && chosen == 0) break;
-      double bw = balance(&w, k, starts);
+      double bw = balance(&w, k, starts, avail_w + 0.5);
       if (bw == HUGE_VAL) continue;
       if (bw <= avail_w + 0.5) {
         chosen = k;
@@ -470,12 +469,14 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
     int kmax = rq->max_lines > 0 ? rq->max_lines : n, k = 1;
     double bw = HUGE_VAL;
     for (k = 1; k <= kmax && k <= n; k++) {
-      bw = balance(&w, k, starts);
+      bw = balance(&w, k, starts, avail_w + 0.5);
       if (bw <= avail_w + 0.5) break;
     }
     if (k > kmax || k > n) {
+      /* Too wide in any allowed number of lines: the best it can do, however wide. */
       k = kmax < n ? kmax : n;
-      while (k < n && (bw = balance(&w, k, starts)) == HUGE_VAL) k++;
+      while (k < n && (bw = balance(&w, k, starts, HUGE_VAL)) == HUGE_VAL) k++;
+      if (bw == HUGE_VAL) bw = balance(&w, k, starts, HUGE_VAL);
     }
     memcpy(best_starts, starts, sizeof(int) * (size_t)(k + 1));
     L->size_px = px, L->size = (double)px / H, L->line_px = line_px;

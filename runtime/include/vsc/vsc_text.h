@@ -97,6 +97,9 @@ int vsc_text_req_from_json(const json_t *tx, int W, int H, vsc_text_req *rq, cha
 
 typedef struct vsc_text_ctx vsc_text_ctx;
 
+/* Longer texts are refused by the layout (a paragraph is not an overlay). */
+#define VSC_TEXT_MAX_WORDS 400
+
 /* A context for a w x h frame (libass library and renderer, fontconfig). NULL on failure. */
 vsc_text_ctx *vsc_text_new(int w, int h);
 void vsc_text_free(vsc_text_ctx *c);
