@@ -84,6 +84,37 @@ if [ "${VSC_BENCH_MEMORY:-1}" != 0 ]; then
   echo "peak memory: vsc 30 s ${M_VSC30} KiB, 5 min ${M_VSC300} KiB; ffmpeg 30 s ${M_FF} KiB"
 fi
 
+# 4. Text: a title and karaoke captions on every scene (libass layout and the ass filter) vs
+#    the same job without text, and, for the ffmpeg program, a drawtext title and caption line
+#    vs no text. VSC_BENCH_TEXT=0 skips it.
+if [ "${VSC_BENCH_TEXT:-1}" != 0 ]; then
+  FCT=$(printf '%s' "$FC" | sed "s/\[vout\];/[xv];[xv]drawtext=font=DejaVu Sans:text='MEET THE AIRLOOP - LIGHTER FASTER BRIGHTER':fontsize=65:x=(w-text_w)\/2:y=h*0.05:fontcolor=white:borderw=3:bordercolor=black,drawtext=font=DejaVu Sans:text='Lighter faster brighter':fontsize=43:x=(w-text_w)\/2:y=h*0.85:fontcolor=white:borderw=3:bordercolor=black[vout];/")
+  r=1
+  while [ $r -le "$REPS" ]; do
+    rm -rf cache
+    vsc --cache cache --out vsc-text.mp4 --scenes 6 --text
+    best T_TEXT "$T"; best C_TEXT "$C"
+    rm -rf cache
+    vsc --cache cache --out vsc-plain.mp4 --scenes 6
+    best T_PLAIN "$T"; best C_PLAIN "$C"
+    time_of ffmpeg -nostdin -v error -i c0.mp4 -i c1.mp4 -i c2.mp4 -i c3.mp4 -i c4.mp4 -i c5.mp4 -i music.wav \
+      -filter_complex "$FCT" -map "[vout]" -map "[aout]" -c:v libx264 -preset "$PRESET" -crf "$CRF" -pix_fmt yuv420p \
+      -c:a aac -b:a 192k -movflags +faststart -y ffmpeg-text.mp4
+    best T_FFT "$T"; best C_FFT "$C"
+    echo "  text run $r: vsc text $T_TEXT s, vsc plain $T_PLAIN s, ffmpeg drawtext $T_FFT s (best so far)"
+    r=$((r + 1))
+  done
+  echo "text: vsc ${T_TEXT} s wall ${C_TEXT} s CPU, vsc without text ${T_PLAIN} s / ${C_PLAIN} s;" \
+    "ffmpeg drawtext ${T_FFT} s / ${C_FFT} s, without text ${T_FF} s / ${C_FF} s"
+fi
+
 echo "RATIO wall time vsc/ffmpeg (target <= 1.0):            $(ratio "$T_VSC" "$T_FF")   (CPU time: $(ratio "$C_VSC" "$C_FF"))"
 [ -n "${M_VSC300:-}" ] && echo "RATIO peak memory 5 min/30 s timeline (target < 1.2):  $(ratio "$M_VSC300" "$M_VSC30")"
 echo "RATIO rebuild one edited scene/full (target < 0.35):   $(ratio "$T_EDIT" "$T_VSC")   (CPU time: $(ratio "$C_EDIT" "$C_VSC"))"
+if [ -n "${T_TEXT:-}" ]; then
+  # The cost text adds to each renderer, and libass's against drawtext's.
+  OV_VSC=$(ratio "$C_TEXT" "$C_PLAIN"); OV_FF=$(ratio "$C_FFT" "$C_FF")
+  echo "RATIO vsc libass title+captions / vsc without text (CPU; target <= 1.10): $OV_VSC   (wall: $(ratio "$T_TEXT" "$T_PLAIN"))"
+  echo "RATIO ffmpeg drawtext title+caption / ffmpeg without text (CPU, for reference): $OV_FF"
+  echo "RATIO libass text overhead / drawtext overhead (CPU; target <= 1.10): $(ratio "$OV_VSC" "$OV_FF")"
+fi
