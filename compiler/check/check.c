@@ -755,7 +755,7 @@ static void check_captions(const eval_ctx *c, vsc_ast *st, vsc_caption_spec *cap
   cap->text.y = "bottom";
   cap->text.size = 0.05;
   cap->text.outline = 0.08;
-  if (!check_name_in(c, &st->vals[0], "captions", caption_styles, 4, &cap->style)) cap->style = "plain";
+  if (!check_name_in(c, &st->vals[0], "captions style", caption_styles, 4, &cap->style)) cap->style = "plain";
   for (vsc_ast *o = st->opts.head; o; o = o->next) {
     const char *k = o->keyword;
     if (strcmp(k, "lines") == 0) {

@@ -83,7 +83,12 @@ static void fit_one(fitter *f, vsc_source *src, vsc_span span, vsc_span font_spa
     int lim = rq.max_width > 0 && (int)(rq.max_width * v->width) < sw ? (int)(rq.max_width * v->width) : sw;
     const char *limit = lim < sw ? "its 'width' of" : "the safe area's";
     double minp = round(rq.min_size * 1000) / 10;
-    if (L.over_w > 0 && (L.nlines <= 1 || !rq.max_lines || L.nlines < rq.max_lines))
+    if (L.over_w > 0 && L.widest_px > lim)
+      ERR(src, span, "shorten the word, or allow a smaller 'min' size",
+          "%s does not fit: the word '%s' is %d px wide at its smallest size (%g%%, %d px), %d px more than %s %d px on "
+          "%dx%d",
+          what, L.tokens[L.widest].text, L.widest_px, minp, L.size_px, L.widest_px - lim, limit, lim, v->width, v->height);
+    else if (L.over_w > 0 && (L.nlines <= 1 || !rq.max_lines || L.nlines < rq.max_lines))
       ERR(src, span, "shorten the longest word, or allow a smaller 'min' size",
           "%s does not fit: %d px wide at its smallest size (%g%%, %d px), %d px more than %s %d px on %dx%d", what,
           lim + L.over_w, minp, L.size_px, L.over_w, limit, lim, v->width, v->height);

@@ -467,6 +467,8 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
     double avail_w = fmin((double)maxw_px, (double)safe_w) - 2 * extra - shadow;
     int line_px = (int)lround(spacing * px);
     int kmax = rq->max_lines > 0 ? rq->max_lines : n, k = 1;
+    for (int i = 0; i < n; i++)
+      if (x1[i] - x0[i] > L->widest_px) L->widest = i, L->widest_px = (int)ceil(x1[i] - x0[i] + 2 * extra + shadow);
     double bw = HUGE_VAL;
     for (k = 1; k <= kmax && k <= n; k++) {
       bw = balance(&w, k, starts, avail_w + 0.5);

@@ -181,11 +181,53 @@ static void test_look(void) {
         "the box is yellowish (%.0f %.0f %.0f)", rgb[0], rgb[1], rgb[2]);
 }
 
+/* Captions in a segment: `pop` shows the words spoken so far, `box` puts a box behind them,
+** and each cue is shown only between its start and end (scene time, layer t). */
+static void test_caption_styles(void) {
+  vsc_op_error err;
+  json_t *words = json_pack("[{s:s, s:f}, {s:s, s:f}, {s:s, s:f}]", "w", "ONE", "start", 0.0, "w", "TWO", "start", 0.4, "w",
+                            "THREE", "start", 0.8);
+  json_t *cap = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:f, s:s, s:[{s:f, s:f, s:o}]}", "text", "", "x", "center", "y",
+                          "center", "size", 0.15, "min_size", 0.05, "font", "DejaVu Sans", "color", "#ffffff", "outline", 0.0,
+                          "style", "pop", "cues", "start", 0.0, "end", 1.2, "words", words);
+  json_t *layer = json_pack("{s:{s:s, s:s}, s:s, s:f, s:[o]}", "source", "type", "color", "color", "#204060", "fit", "cover",
+                            "t", 0.0, "texts", cap);
+  json_t *p = json_pack("{s:s, s:f, s:f, s:i, s:i, s:i, s:{s:s, s:i, s:s, s:s}, s:o}", "kind", "body", "t0", 0.0, "duration",
+                        1.6, "width", 480, "height", 270, "fps", FPS, "encode", "codec", "libx264", "crf", 12, "preset",
+                        "ultrafast", "pix_fmt", "yuv420p", "a", layer);
+  json_t *node = tc_node("segment", p);
+  memset(&err, 0, sizeof err);
+  CHECK(vsc_comp_segment(node, NULL, 0, "pop.mp4", &err) == 0, "pop: %s", err.msg);
+  json_decref(node);
+  /* Widths of the drawn text after each word's start: they grow; after the cue, nothing. */
+  uint8_t *px;
+  int w, h, widths[4];
+  const double at[4] = {0.2, 0.6, 1.0, 1.4};
+  for (int k = 0; k < 4; k++) {
+    widths[k] = 0;
+    if (tc_frame_pixels("pop.mp4", at[k], &px, &w, &h) < 0) continue;
+    int x0 = w, x1 = -1;
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        const uint8_t *q = px + ((size_t)y * w + x) * 3;
+        if (q[0] > 200 && q[1] > 200 && q[2] > 200) {
+          if (x < x0) x0 = x;
+          if (x > x1) x1 = x;
+        }
+      }
+    widths[k] = x1 >= x0 ? x1 - x0 + 1 : 0;
+    free(px);
+  }
+  CHECK(widths[0] > 20 && widths[1] > widths[0] + 20 && widths[2] > widths[1] + 20 && widths[3] == 0,
+        "pop: drawn widths %d, %d, %d, then %d after the cue", widths[0], widths[1], widths[2], widths[3]);
+}
+
 int main(void) {
   tc_workdir("text_work");
   test_safe_areas();
   test_balance();
   test_glyphs();
   test_look();
+  test_caption_styles();
   return tc_done("compositor_text");
 }

@@ -83,6 +83,7 @@ typedef struct {
   int safe_x0, safe_y0, safe_x1, safe_y1;
   bool fits;
   int over_w, over_h;        /* when !fits: pixels beyond the safe area at min_size */
+  int widest, widest_px;     /* the widest word (token index) and its width at min_size */
   uint32_t color, accent;
   bool box;
   double box_alpha;
