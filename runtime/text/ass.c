@@ -78,14 +78,16 @@ int text_render_bbox(ASS_Library *lib, ASS_Renderer *r, const char *script, doub
     if ((img->color & 0xff) == 0xff) continue; /* fully transparent */
     int x0 = INT_MAX, y0 = INT_MAX, x1 = INT_MIN, y1 = INT_MIN;
     for (int y = 0; y < img->h; y++) {
+      /* Only each row's first and last inked pixel matter. */
       const unsigned char *row = img->bitmap + (size_t)y * img->stride;
-      for (int x = 0; x < img->w; x++)
-        if (row[x]) {
-          if (x < x0) x0 = x;
-          if (x > x1) x1 = x;
-          if (y < y0) y0 = y;
-          y1 = y;
-        }
+      int a = 0, b = img->w - 1;
+      while (a <= b && !row[a]) a++;
+      if (a > b) continue;
+      while (!row[b]) b--;
+      if (a < x0) x0 = a;
+      if (b > x1) x1 = b;
+      if (y < y0) y0 = y;
+      y1 = y;
     }
     if (x1 < x0) continue;
     x0 += img->dst_x, x1 += img->dst_x + 1, y0 += img->dst_y, y1 += img->dst_y + 1;

@@ -343,10 +343,27 @@ static int set_lines(vsc_text_layout *L, const int *starts, int k) {
   return 0;
 }
 
+/* vsc_text_font_resolve, remembered per context. */
+static int ctx_font(vsc_text_ctx *c, const char *name, vsc_text_font *out) {
+  const char *key = name ? name : "";
+  for (int i = 0; i < c->nfonts; i++)
+    if (!strcmp(c->fonts[i].name, key)) {
+      *out = c->fonts[i].font;
+      return c->fonts[i].ok;
+    }
+  int ok = vsc_text_font_resolve(name, out);
+  if (c->nfonts < 16 && strlen(key) < sizeof c->fonts[0].name) {
+    snprintf(c->fonts[c->nfonts].name, sizeof c->fonts[0].name, "%s", key);
+    c->fonts[c->nfonts].font = *out;
+    c->fonts[c->nfonts++].ok = ok;
+  }
+  return ok;
+}
+
 int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout *L, char *err, size_t errlen) {
   memset(L, 0, sizeof *L);
   int W = c->w, H = c->h;
-  if (vsc_text_font_resolve(rq->font, &L->font) < 0) {
+  if (ctx_font(c, rq->font, &L->font) < 0) {
     snprintf(err, errlen, "font '%s' cannot be read", rq->font ? rq->font : "");
     return -1;
   }

@@ -19,6 +19,13 @@ struct vsc_text_ctx {
   ASS_Renderer *measure; /* TEXT_MEASURE_W x h: one line, unclipped */
   char fontdirs[8][512]; /* directories of font files named by path (added to the library) */
   int nfontdirs;
+  /* Fonts resolved so far (fontconfig matching costs more than a layout). */
+  struct {
+    char name[256];
+    vsc_text_font font;
+    int ok;
+  } fonts[16];
+  int nfonts;
 };
 
 /* A growable string. */
