@@ -85,9 +85,9 @@ static void fit_one(fitter *f, vsc_source *src, vsc_span span, vsc_span font_spa
     double minp = round(rq.min_size * 1000) / 10;
     if (L.over_w > 0 && L.widest_px > lim)
       ERR(src, span, "shorten the word, or allow a smaller 'min' size",
-          "%s does not fit: the word '%s' is %d px wide at its smallest size (%g%%, %d px), %d px more than %s %d px on "
+          "%s does not fit: the word '%.40s%s' is %d px wide at its smallest size (%g%%, %d px), %d px more than %s %d px on "
           "%dx%d",
-          what, L.tokens[L.widest].text, L.widest_px, minp, L.size_px, L.widest_px - lim, limit, lim, v->width, v->height);
+          what, L.tokens[L.widest].text, strlen(L.tokens[L.widest].text) > 40 ? "…" : "", L.widest_px, minp, L.size_px, L.widest_px - lim, limit, lim, v->width, v->height);
     else if (L.over_w > 0 && (L.nlines <= 1 || !rq.max_lines || L.nlines < rq.max_lines))
       ERR(src, span, "shorten the longest word, or allow a smaller 'min' size",
           "%s does not fit: %d px wide at its smallest size (%g%%, %d px), %d px more than %s %d px on %dx%d", what,

@@ -274,6 +274,25 @@ static double balance(const words *w, int k, int *starts, double cap) {
   return r;
 }
 
+/* The fewest lines that fit `cap` (filling each line as far as it goes, forced breaks kept),
+** or INT_MAX when a single word is wider than cap. */
+static int greedy_lines(const words *w, double cap) {
+  int lines = 0;
+  for (int i = 0; i < w->n;) {
+    double lo = w->x0[i], hi = w->x1[i];
+    if (hi - lo > cap) return INT_MAX;
+    int j = i + 1;
+    while (j < w->n && !w->tok[j].newline) {
+      double l2 = fmin(lo, w->x0[j]), h2 = fmax(hi, w->x1[j]);
+      if (h2 - l2 > cap) break;
+      lo = l2, hi = h2, j++;
+    }
+    lines++;
+    i = j;
+  }
+  return lines;
+}
+
 /* ---- placement ---- */
 static double xf_of(const vsc_text_req *rq, double *anchor) {
   if (!rq->x) return *anchor = rq->xf, 0.5;
@@ -444,16 +463,15 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
     int kmax = rq->max_lines > 0 ? rq->max_lines : n;
     int chosen = 0;
     double chosen_w = 0;
-    for (int k = 1; k <= kmax && k <= n; k++) {
-      /* Lines are px tall (the font's height), spaced line_px apart. */
-      if ((k - 1) * line_px + px > avail_h + 0.5 && chosen == 0) break;
+    /* Greedy filling gives the fewest lines that fit the width; balancing keeps that count. */
+    int k = greedy_lines(&w, avail_w + 0.5);
+    /* Lines are px tall (the font's height), spaced line_px apart. */
+    if (k <= kmax && (k - 1) * line_px + px <= avail_h + 0.5) {
       double bw = balance(&w, k, starts, avail_w + 0.5);
-      if (bw == HUGE_VAL) continue;
       if (bw <= avail_w + 0.5) {
         chosen = k;
         chosen_w = bw;
         memcpy(best_starts, starts, sizeof(int) * (size_t)(k + 1));
-        break;
       }
     }
     if (chosen) {
@@ -483,19 +501,20 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
     double shadow = rq->shadow * px;
     double avail_w = fmin((double)maxw_px, (double)safe_w) - 2 * extra - shadow;
     int line_px = (int)lround(spacing * px);
-    int kmax = rq->max_lines > 0 ? rq->max_lines : n, k = 1;
+    int kmax = rq->max_lines > 0 ? rq->max_lines : n;
+    double widest = 0;
     for (int i = 0; i < n; i++)
-      if (x1[i] - x0[i] > L->widest_px) L->widest = i, L->widest_px = (int)ceil(x1[i] - x0[i] + 2 * extra + shadow);
-    double bw = HUGE_VAL;
-    for (k = 1; k <= kmax && k <= n; k++) {
-      bw = balance(&w, k, starts, avail_w + 0.5);
-      if (bw <= avail_w + 0.5) break;
-    }
-    if (k > kmax || k > n) {
-      /* Too wide in any allowed number of lines: the best it can do, however wide. */
-      k = kmax < n ? kmax : n;
-      while (k < n && (bw = balance(&w, k, starts, HUGE_VAL)) == HUGE_VAL) k++;
-      if (bw == HUGE_VAL) bw = balance(&w, k, starts, HUGE_VAL);
+      if (x1[i] - x0[i] > widest) widest = x1[i] - x0[i], L->widest = i;
+    L->widest_px = (int)ceil(widest + 2 * extra + shadow);
+    /* The fewest lines at the width (or, with a word wider than that, at the word's width),
+       as many as allowed; forced breaks may need more. */
+    int k = greedy_lines(&w, avail_w + 0.5);
+    if (k == INT_MAX) k = greedy_lines(&w, widest + 0.5);
+    if (k > kmax) k = kmax;
+    double bw = balance(&w, k, starts, HUGE_VAL);
+    if (bw == HUGE_VAL) {
+      k = greedy_lines(&w, HUGE_VAL);
+      bw = balance(&w, k, starts, HUGE_VAL);
     }
     memcpy(best_starts, starts, sizeof(int) * (size_t)(k + 1));
     L->size_px = px, L->size = (double)px / H, L->line_px = line_px;
