@@ -138,10 +138,10 @@ static json_t *clip_layer(size_t input, double offset, const char *text) {
                                            "center", "size", 0.12, "font", "DejaVu Sans", "color", "#ffffff", "fade", 0.3,
                                            "box", 0));
   if (with_text) {
-    json_array_append_new(texts, json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:f, s:f}", "text",
-                                           "MEET THE *AIRLOOP* — LIGHTER, FASTER, BRIGHTER", "x", "center", "y", "top",
-                                           "size", 0.09, "min_size", 0.04, "font", "DejaVu Sans:style=Bold", "color",
-                                           "#ffffff", "outline", 0.05, "fade", 0.3));
+    json_array_append_new(texts, json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:f}", "text",
+                                           "MEET THE AIRLOOP - LIGHTER FASTER BRIGHTER", "x", "center", "y", "top", "size",
+                                           0.09, "min_size", 0.04, "font", "DejaVu Sans:style=Bold", "color", "#ffffff",
+                                           "outline", 0.05));
     json_array_append_new(texts, captions_obj(0, 5.0));
   }
   if (json_array_size(texts)) json_object_set_new(l, "texts", texts);
