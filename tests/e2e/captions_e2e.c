@@ -139,7 +139,7 @@ int main(int argc, char **argv) {
           "  scene one (6s) {\n    shot color #204060\n    voice \"%s\" at %.1fs\n  }\n}\n",
           FPS, VOICE, AT);
   fclose(f);
-  snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf .vsc cap.mp4 cap.srt cap.vtt && '%s' build --progress quiet cap.vscript", dir,
+  snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf .vsc cap.mp4 cap.srt cap.vtt && '%s' build --provider local --progress quiet cap.vscript", dir,
            vsc);
   CHECK(system(cmd) == 0, "vsc build");
 
