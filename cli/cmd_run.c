@@ -22,7 +22,7 @@
 static const vsc_executor executors[] = {
     {"generate", vsc_local_generate}, {"tts", vsc_local_tts},   {"animate", vsc_comp_animate},
     {"segment", vsc_comp_segment},    {"concat", vsc_comp_concat}, {"audio", vsc_comp_audio},
-    {"mux", vsc_comp_mux},
+    {"mux", vsc_comp_mux},            {"captions", vsc_comp_captions},
 };
 
 static int open_remote(vsc_provider **out, const char *name, const vsc_provider_options *o,

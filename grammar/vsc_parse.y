@@ -27,7 +27,8 @@
   METER OFFSET LOOK PALETTE AVOID FONT IMAGE FILE COLOR CAMERA ANIMATE IN MUTE KEEP AUDIO
   AT FROM TO FADE BOX AS CUT ON BEATS BARS REST UNTIL VOLUME LOOP START DUCK SECTION KIND
   CLASS TIER DURATIONS SIZES ASPECTS PRICE PRICED PER ESTIMATE VERSION INPUTS PARAM
-  REQUIRED ENUM MIN MAX DEFAULT FALLBACK OUT USE.
+  REQUIRED ENUM MIN MAX DEFAULT FALLBACK OUT USE WIDTH LINES ALIGN SPACING OUTLINE SHADOW ACCENT
+  CAPTIONS HIGHLIGHT WORDS BURN SAFE.
 
 %type value { vsc_value }
 %type literal { vsc_value }
@@ -41,6 +42,7 @@
 %type shotopts { vsc_ast_list }
 %type textopts { vsc_ast_list }
 %type voiceopts { vsc_ast_list }
+%type capopts { vsc_ast_list }
 %type popts { vsc_ast_list }
 %type kvs { vsc_ast_list }
 %type kvlist { vsc_ast_list }
@@ -89,13 +91,24 @@ vitems(A) ::= . { A.head = A.tail = 0; }
 vitems(A) ::= vitems(L) vitem(I). { A = vsc_ast_list_add(L, I); }
 vitems(A) ::= vitems(L) error. { A = L; }
 
-vitem(A) ::= SIZE|FPS|LENGTH|ASPECT|BUDGET|QUALITY|SEED|PROVIDER|FIT|PRESET(K) value(V).
+vitem(A) ::= SIZE|FPS|LENGTH|ASPECT|BUDGET|QUALITY|SEED|PROVIDER|FIT|PRESET|SAFE(K) value(V).
   { A = vsc_parse_set(P, K, V); }
 vitem(A) ::= STYLE(K) name(N). { A = vsc_ast_new(P, AST_SET, K, "style"); vsc_ast_add_val(P, A, N); }
 vitem(A) ::= STYLE(K) LBRACE styitems(B) RBRACE(E).
   { A = vsc_ast_new(P, AST_STYLE, K, "style"); A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
 vitem(A) ::= music(M). { A = M; }
 vitem(A) ::= voice(V). { A = V; }
+vitem(A) ::= CAPTIONS(K) value(V). { A = vsc_parse_set(P, K, V); }
+vitem(A) ::= CAPTIONS(K) value(V) LBRACE capopts(O) RBRACE(E). { A = vsc_parse_set(P, K, V); vsc_parse_opts(P, A, O); vsc_ast_extend_tok(A, E); }
+
+/* ---- captions (from the voice-over) ----------------------------------------- */
+capopts(A) ::= . { A.head = A.tail = 0; }
+capopts(A) ::= capopts(L) capopt(I). { A = vsc_ast_list_add(L, I); }
+capopt(A) ::= WORDS|LINES|SIZE|MIN|FONT|COLOR|HIGHLIGHT|BOX|BURN|WIDTH(K) value(V). { A = vsc_parse_set(P, K, V); }
+capopt(A) ::= AT(K) value(V). { A = vsc_parse_set(P, K, V); }
+capopt(A) ::= AT(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_ast_add_val(P, A, Y); }
+capopt(A) ::= OUTLINE|SHADOW(K) literal(X). { A = vsc_parse_set(P, K, X); }
+capopt(A) ::= OUTLINE|SHADOW(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_ast_add_val(P, A, Y); }
 vitem(A) ::= scene(S). { A = S; }
 
 /* ---- styles ---------------------------------------------------------------- */
@@ -199,7 +212,9 @@ shotopt(A) ::= KEEP(K) AUDIO(E). { A = vsc_ast_new(P, AST_SET, K, "keep audio");
 
 textopts(A) ::= . { A.head = A.tail = 0; }
 textopts(A) ::= textopts(L) textopt(I). { A = vsc_ast_list_add(L, I); }
-textopt(A) ::= SIZE|FROM|TO|FONT|COLOR|FADE|BOX(K) value(V). { A = vsc_parse_set(P, K, V); }
+textopt(A) ::= SIZE|FROM|TO|FONT|COLOR|FADE|BOX|MIN|WIDTH|LINES|ALIGN|SPACING|ACCENT(K) value(V). { A = vsc_parse_set(P, K, V); }
+textopt(A) ::= OUTLINE|SHADOW(K) literal(X). { A = vsc_parse_set(P, K, X); }
+textopt(A) ::= OUTLINE|SHADOW(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_ast_add_val(P, A, Y); }
 textopt(A) ::= AT(K) value(V). { A = vsc_parse_set(P, K, V); }
 textopt(A) ::= AT(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_ast_add_val(P, A, Y); }
 

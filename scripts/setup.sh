@@ -13,6 +13,7 @@ PKGS="$PKGS fluidsynth fluid-soundfont-gm python3-mido python3-numpy aubio-tools
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 # The studio's browser tests drive Debian's Chromium (never a downloaded browser).
 PKGS="$PKGS chromium"
+PKGS="$PKGS libass-dev fonts-noto-cjk fonts-noto-color-emoji fonts-symbola"
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

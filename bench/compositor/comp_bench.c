@@ -7,7 +7,8 @@
 **
 ** usage: vsc_comp_bench --cache DIR --out FILE --music WAV [--scenes N] [--clip-dur S]
 **                       [--xfade S] [--size WxH] [--fps N] [--crf N] [--preset P]
-**                       [--jobs N] [--edit K] [--verbose] CLIP...
+**                       [--jobs N] [--edit K] [--text] [--verbose] CLIP...
+** --text puts a title (libass layout) and karaoke captions on every scene.
 */
 #include <pthread.h>
 #include <stdint.h>
@@ -109,13 +110,42 @@ static void *worker(void *arg) {
   }
 }
 
+static int with_text; /* --text: a title and karaoke captions on every scene */
+
+/* Karaoke captions over a layer: three words a cue, a word every 0.35 s, from `from` on. */
+static json_t *captions_obj(double from, double until) {
+  static const char *const words[] = {"Lighter", "faster", "brighter,", "the", "Airloop", "runs", "further", "than",
+                                      "any", "sneaker", "before", "it."};
+  json_t *cues = json_array();
+  int w = 0;
+  for (double t = from; t + 1.05 <= until + 1e-9; t += 1.05) {
+    json_t *ws = json_array();
+    for (int k = 0; k < 3; k++, w++)
+      json_array_append_new(ws, json_pack("{s:s, s:f}", "w", words[w % 12], "start", t + 0.35 * k));
+    json_array_append_new(cues, json_pack("{s:f, s:f, s:o}", "start", t, "end", t + 1.05, "words", ws));
+  }
+  return json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:f, s:i, s:s, s:s, s:o}", "text", "", "x", "center", "y", "bottom",
+                   "size", 0.06, "min_size", 0.03, "font", "DejaVu Sans", "color", "#ffffff", "outline", 0.08, "lines", 1,
+                   "style", "karaoke", "highlight", "#ffcc00", "cues", cues);
+}
+
 static json_t *clip_layer(size_t input, double offset, const char *text) {
   json_t *l = json_pack("{s:{s:s, s:i, s:f, s:b}, s:s, s:f}", "source", "type", "clip", "input", (int)input, "offset", offset,
                         "loop", 0, "fit", "cover", "t", 0.0);
+  json_t *texts = json_array();
   if (text)
-    json_object_set_new(l, "texts", json_pack("[{s:s, s:s, s:s, s:f, s:s, s:s, s:f, s:b}]", "text", text, "x", "center", "y",
-                                              "center", "size", 0.12, "font", "DejaVu Sans", "color", "#ffffff", "fade",
-                                              0.3, "box", 0));
+    json_array_append_new(texts, json_pack("{s:s, s:s, s:s, s:f, s:s, s:s, s:f, s:b}", "text", text, "x", "center", "y",
+                                           "center", "size", 0.12, "font", "DejaVu Sans", "color", "#ffffff", "fade", 0.3,
+                                           "box", 0));
+  if (with_text) {
+    json_array_append_new(texts, json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:f}", "text",
+                                           "MEET THE AIRLOOP - LIGHTER FASTER BRIGHTER", "x", "center", "y", "top", "size",
+                                           0.09, "min_size", 0.04, "font", "DejaVu Sans:style=Bold", "color", "#ffffff",
+                                           "outline", 0.05));
+    json_array_append_new(texts, captions_obj(0, 5.0));
+  }
+  if (json_array_size(texts)) json_object_set_new(l, "texts", texts);
+  else json_decref(texts);
   return l;
 }
 
@@ -139,6 +169,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--jobs") && v) threads = atoi(argv[++i]);
     else if (!strcmp(a, "--edit") && v) edit = atoi(argv[++i]);
     else if (!strcmp(a, "--verbose")) verbose = 1;
+    else if (!strcmp(a, "--text")) with_text = 1;
     else if (a[0] != '-' && nclips < 256) clips[nclips++] = a;
     else {
       fprintf(stderr, "vsc_comp_bench: bad argument '%s'\n", a);

@@ -53,7 +53,9 @@ FC="$FC[x4][v5]xfade=transition=fade:duration=0.5:offset=22.5[vout];"
 FC="$FC[6:a]atrim=0:27.5,volume=-6dB,afade=t=out:st=26:d=1.5[aout]"
 
 # 1. Full render (cold cache) vs ffmpeg, and 2. the rebuild after editing scene 3 (a title).
+#    VSC_BENCH_FULL=0 skips 1 to 3 (for the text figures alone).
 r=1
+[ "${VSC_BENCH_FULL:-1}" = 0 ] && r=$((REPS + 1))
 while [ $r -le "$REPS" ]; do
   rm -rf cache
   vsc --cache cache --out vsc.mp4 --scenes 6
@@ -69,14 +71,16 @@ while [ $r -le "$REPS" ]; do
   echo "  run $r: wall vsc $T_VSC s, ffmpeg $T_FF s, edit $T_EDIT s (best so far); load $(cut -d' ' -f1-3 /proc/loadavg)"
   r=$((r + 1))
 done
+if [ "${VSC_BENCH_FULL:-1}" != 0 ]; then
 D_VSC=$(ffprobe -v error -show_entries format=duration -of csv=p=0 vsc.mp4)
 D_FF=$(ffprobe -v error -show_entries format=duration -of csv=p=0 ffmpeg.mp4)
 echo "full render: vsc ${T_VSC} s wall, ${C_VSC} s CPU (${D_VSC} s of video); ffmpeg ${T_FF} s wall, ${C_FF} s CPU (${D_FF} s)"
 echo "edit rebuild: vsc ${T_EDIT} s wall, ${C_EDIT} s CPU"
+fi
 
 # 3. Peak memory: the same job stretched to a 5 min timeline (67 scenes, 302 s), cold cache.
 #    VSC_BENCH_MEMORY=0 skips it (it renders ten times the video).
-if [ "${VSC_BENCH_MEMORY:-1}" != 0 ]; then
+if [ "${VSC_BENCH_MEMORY:-1}" != 0 ] && [ "${VSC_BENCH_FULL:-1}" != 0 ]; then
   rm -rf cache
   vsc --cache cache --out vsc-5min.mp4 --scenes 67
   M_VSC300=$M
@@ -84,6 +88,51 @@ if [ "${VSC_BENCH_MEMORY:-1}" != 0 ]; then
   echo "peak memory: vsc 30 s ${M_VSC30} KiB, 5 min ${M_VSC300} KiB; ffmpeg 30 s ${M_FF} KiB"
 fi
 
-echo "RATIO wall time vsc/ffmpeg (target <= 1.0):            $(ratio "$T_VSC" "$T_FF")   (CPU time: $(ratio "$C_VSC" "$C_FF"))"
+# 4. Text: a title and karaoke captions (three words a cue, a word every 0.35 s) on every
+#    scene, laid out by vsc's text layout and drawn by libass, vs the same job without text;
+#    the ffmpeg program draws the same title and the same cues (one drawtext per cue, shown
+#    between its times) with drawtext, vs no text. VSC_BENCH_TEXT=0 skips it.
+if [ "${VSC_BENCH_TEXT:-1}" != 0 ]; then
+  DT="drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='MEET THE AIRLOOP - LIGHTER FASTER BRIGHTER':fontsize=65:x=(w-text_w)/2:y=h*0.05:fontcolor=white:borderw=3:bordercolor=black"
+  set -- Lighter faster brighter the Airloop runs further than any sneaker before it
+  k=0; w=0
+  while [ $k -lt 26 ]; do
+    # The cues restart in each scene of vsc's job; here they run on: the same density.
+    eval "a=\${$((w % 12 + 1))}"; eval "b=\${$(((w + 1) % 12 + 1))}"; eval "c=\${$(((w + 2) % 12 + 1))}"
+    DT="$DT,drawtext=font=DejaVu Sans:text='$a $b $c':fontsize=43:x=(w-text_w)/2:y=h*0.85:fontcolor=white:borderw=3:bordercolor=black:enable='between(t,$(awk -v k=$k 'BEGIN{print k*1.05}'),$(awk -v k=$k 'BEGIN{print (k+1)*1.05}'))'"
+    k=$((k + 1)); w=$((w + 3))
+  done
+  pre=${FC%%"[vout];"*}; post=${FC#*"[vout];"}
+  FCT="$pre[xv];[xv]$DT[vout];$post"
+  ffargs() { echo -nostdin -v error -i c0.mp4 -i c1.mp4 -i c2.mp4 -i c3.mp4 -i c4.mp4 -i c5.mp4 -i music.wav; }
+  r=1
+  while [ $r -le "$REPS" ]; do
+    rm -rf cache
+    vsc --cache cache --out vsc-text.mp4 --scenes 6 --text
+    best T_TEXT "$T"; best C_TEXT "$C"
+    rm -rf cache
+    vsc --cache cache --out vsc-plain.mp4 --scenes 6
+    best T_PLAIN "$T"; best C_PLAIN "$C"
+    time_of ffmpeg $(ffargs) -filter_complex "$FCT" -map "[vout]" -map "[aout]" -c:v libx264 -preset "$PRESET" -crf "$CRF" \
+      -pix_fmt yuv420p -c:a aac -b:a 192k -movflags +faststart -y ffmpeg-text.mp4
+    best T_FFT "$T"; best C_FFT "$C"
+    time_of ffmpeg $(ffargs) -filter_complex "$FC" -map "[vout]" -map "[aout]" -c:v libx264 -preset "$PRESET" -crf "$CRF" \
+      -pix_fmt yuv420p -c:a aac -b:a 192k -movflags +faststart -y ffmpeg-plain.mp4
+    best T_FFP "$T"; best C_FFP "$C"
+    echo "  text run $r: vsc text $C_TEXT s CPU, vsc plain $C_PLAIN s, ffmpeg drawtext $C_FFT s, ffmpeg plain $C_FFP s (best so far)"
+    r=$((r + 1))
+  done
+  echo "text: vsc ${T_TEXT} s wall ${C_TEXT} s CPU, vsc without text ${T_PLAIN} s / ${C_PLAIN} s;" \
+    "ffmpeg drawtext ${T_FFT} s / ${C_FFT} s, without text ${T_FFP} s / ${C_FFP} s"
+fi
+
+[ -n "${T_VSC:-}" ] && echo "RATIO wall time vsc/ffmpeg (target <= 1.0):            $(ratio "$T_VSC" "$T_FF")   (CPU time: $(ratio "$C_VSC" "$C_FF"))"
 [ -n "${M_VSC300:-}" ] && echo "RATIO peak memory 5 min/30 s timeline (target < 1.2):  $(ratio "$M_VSC300" "$M_VSC30")"
-echo "RATIO rebuild one edited scene/full (target < 0.35):   $(ratio "$T_EDIT" "$T_VSC")   (CPU time: $(ratio "$C_EDIT" "$C_VSC"))"
+[ -n "${T_EDIT:-}" ] && echo "RATIO rebuild one edited scene/full (target < 0.35):   $(ratio "$T_EDIT" "$T_VSC")   (CPU time: $(ratio "$C_EDIT" "$C_VSC"))"
+if [ -n "${T_TEXT:-}" ]; then
+  # The cost text adds to each renderer, and libass's against drawtext's.
+  OV_VSC=$(ratio "$C_TEXT" "$C_PLAIN"); OV_FF=$(ratio "$C_FFT" "$C_FFP")
+  echo "RATIO vsc libass title+captions / vsc without text (CPU; target <= 1.10): $OV_VSC   (wall: $(ratio "$T_TEXT" "$T_PLAIN"))"
+  echo "RATIO ffmpeg drawtext title+caption / ffmpeg without text (CPU, for reference): $OV_FF"
+  echo "RATIO libass text overhead / drawtext overhead (CPU; target <= 1.10): $(ratio "$OV_VSC" "$OV_FF")"
+fi

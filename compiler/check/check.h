@@ -52,7 +52,23 @@ typedef struct {
   double xf, yf, size, start, end, fade;
   uint32_t color, box_color;
   bool box;
+  double min_size, max_width, spacing; /* fractions (min_size of the height, max_width of the width) */
+  int lines;                           /* 0 = as many as fit */
+  const char *align;                   /* left | center | right | NULL (follows x) */
+  double outline, shadow;              /* fractions of the size */
+  uint32_t outline_color, shadow_color, accent;
+  vsc_ast *node;
 } vsc_text_spec;
+
+/* `captions STYLE { … }`: every voice line shown as timed captions, word by word. */
+typedef struct {
+  bool present, burn;
+  const char *style;   /* plain | box | karaoke | pop */
+  int words, lines;    /* words per line, lines per caption */
+  vsc_text_spec text;  /* look and place (text unused) */
+  uint32_t highlight;
+  vsc_ast *node;
+} vsc_caption_spec;
 
 typedef struct {
   const char *text, *voice;
@@ -135,6 +151,8 @@ typedef struct {
   int quality; /* 0 draft, 1 final */
   long long seed;
   const char *provider, *fit;
+  const char *safe;    /* safe area name: auto | title | action | social | none */
+  vsc_caption_spec captions;
   vsc_style_spec style;
   vsc_music_spec music;
   vsc_voice_spec voices[32]; /* video-level voice-over, absolute times */
@@ -165,6 +183,23 @@ struct vsc_session {
   const char *quality_override;
   const char *import_root; /* NULL, or the directory user modules must resolve inside */
 };
+
+/* Text layout at compile time (check/textfit.c). The IR object of a text (docs/ir.md): the
+** planner writes it and the checker measures it, with runtime/text, as the renderer will. */
+json_t *vsc_chk_text_json(const vsc_text_spec *t, const char *safe, double start, double end);
+/* Lays out every text and caption of the video at its frame size: an error at the text when
+** it cannot fit the safe area even at its smallest size, a warning when its font is not
+** installed (naming the font drawn instead). */
+void vsc_chk_text_fit(vsc_session *s, vsc_video_spec *v);
+
+/* One caption: words first_word .. first_word+nwords-1 of a voice line, bytes [off, off+len). */
+typedef struct {
+  size_t off, len;
+  int first_word, nwords;
+} vsc_caption_cue;
+/* Cuts a (normalised) voice line into captions of at most words x lines words: each sentence
+** in as few as it needs, balanced in size. Returns the number of cues. */
+int vsc_chk_caption_cues(const char *text, const vsc_caption_spec *cap, vsc_caption_cue *cues, int max);
 
 /* Loads the main source and its imports, checks declarations and the video.
  * Returns 0 and fills *video on success; -1 with diagnostics otherwise. */

@@ -174,6 +174,16 @@ static void inline_stmt(fmt *f, vsc_ast *n) {
       if (i) text(f, ", ");
       value(f, &n->vals[i]);
     }
+  } else if (n->kind == AST_SET && strcmp(k, "captions") == 0) {
+    /* Caption options are a block: a bare list would run into the video's settings. */
+    text(f, k);
+    values(f, n, 0);
+    if (n->opts.head) {
+      text(f, " {");
+      options(f, n->opts);
+      text(f, " }");
+    }
+    return;
   } else if (n->kind == AST_SET && n->arrow) {
     text(f, k);
     text(f, " ");

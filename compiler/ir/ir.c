@@ -98,6 +98,7 @@ static const op_rule op_rules[] = {
     {"concat", "count:i"},
     {"audio", "length:n sample_rate:i? music:o? voices:a? clips:a? duck:o? loudness:n?"},
     {"mux", "faststart:b?"},
+    {"captions", "format:s cues:a"},
 };
 
 static int check_params(const json_t *params, const char *path, const op_rule *r, char *err, size_t errlen) {

@@ -24,6 +24,7 @@ typedef struct {
   double meter;
   json_t *by_id; /* id -> node, so identical work is one node */
   json_t *last;  /* the node add_node returned last (borrowed) */
+  json_t *captions; /* the caption object with every cue, or NULL */
 } planner;
 
 /* ---- nodes ------------------------------------------------------------------------- */
@@ -855,22 +856,12 @@ static scene_source plan_shot(planner *p, vsc_scene_spec *sc, double shot_len) {
   return src;
 }
 
-static json_t *texts_json(const vsc_scene_spec *sc) {
+static json_t *texts_json(planner *p, const vsc_scene_spec *sc) {
   json_t *arr = json_array();
   for (int i = 0; i < sc->ntexts; i++) {
     const vsc_text_spec *t = &sc->texts[i];
-    json_t *o = json_object();
-    json_object_set_new(o, "text", json_string(t->text ? t->text : ""));
-    json_object_set_new(o, "x", t->x ? json_string(t->x) : json_real(t->xf));
-    json_object_set_new(o, "y", t->y ? json_string(t->y) : json_real(t->yf));
-    json_object_set_new(o, "size", json_real(t->size));
-    json_object_set_new(o, "font", json_string(t->font));
-    json_object_set_new(o, "color", color_json(t->color));
-    json_object_set_new(o, "start", json_real(t6(t->start)));
-    json_object_set_new(o, "end", json_real(t6(t->end >= 0 && t->end < sc->duration ? t->end : sc->duration)));
-    json_object_set_new(o, "fade", json_real(t->fade));
-    json_object_set_new(o, "box", t->box ? color_json(t->box_color) : json_false());
-    json_array_append_new(arr, o);
+    double end = t->end >= 0 && t->end < sc->duration ? t->end : sc->duration;
+    json_array_append_new(arr, vsc_chk_text_json(t, p->v->safe, t6(t->start), t6(end)));
   }
   return arr;
 }
@@ -893,7 +884,7 @@ static json_t *layers_json(planner *p, const vsc_scene_spec *sc, const scene_sou
   json_object_set_new(l, "source", source);
   json_object_set_new(l, "fit", json_string(sc->fit ? sc->fit : p->v->fit));
   json_object_set_new(l, "t", json_real(t6(t0 - sc->start)));
-  json_object_set_new(l, "texts", texts_json(sc));
+  json_object_set_new(l, "texts", texts_json(p, sc));
   return l;
 }
 
@@ -930,8 +921,10 @@ static const char *segment_node(planner *p, const char *kind, int f0, int f1, co
     else inputs[ib = n++] = sb->id;
   }
   json_object_set_new(params, "a", layers_json(p, a, sa, t0, ia));
+  vsc_plan_captions_layer(p->captions, json_object_get(params, "a"), a->start, t0, (double)(f1 - f0) / v->fps);
   if (b) {
     json_object_set_new(params, "b", layers_json(p, b, sb, t0, ib));
+    vsc_plan_captions_layer(p->captions, json_object_get(params, "b"), b->start, t0, (double)(f1 - f0) / v->fps);
     json_object_set_new(params, "transition", json_string(transition));
   }
   return add_node(p, "segment", params, NULL, inputs, n, b ? NULL : a->name,
@@ -1015,6 +1008,7 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
     voice_ids[nvoice] = tts_node(p, &v->voices[k], NULL, &extra_cost, &extra_max);
     voice_at[nvoice++] = v->voices[k].at;
   }
+  p->captions = vsc_plan_captions(v);
   /* Segments tile the timeline in whole frames, so their sum is the length exactly. */
   const char **segs = calloc(2 * (size_t)n + 1, sizeof *segs);
   int nseg = 0;
@@ -1178,6 +1172,15 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
   json_object_set_new(ir, "nodes", p->nodes);
   json_t *outputs = json_object();
   json_object_set_new(outputs, "video", json_string(mux));
+  if (p->captions) {
+    /* Sidecar subtitle files next to the video. */
+    for (int f = 0; f < 2; f++) {
+      const char *fmt = f ? "vtt" : "srt";
+      json_t *cp = json_pack("{s:s, s:O}", "format", fmt, "cues", json_object_get(p->captions, "cues"));
+      const char *id = add_node(p, "captions", cp, NULL, NULL, 0, NULL, src_of(s, v->captions.node->src, v->captions.node->kw));
+      json_object_set_new(outputs, fmt, json_string(id));
+    }
+  }
   json_object_set_new(ir, "outputs", outputs);
   json_object_set_new(ir, "estimated_cost", json_real(t6(total)));
   free(srcs);
@@ -1186,6 +1189,7 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
   free(voice_ids);
   free(voice_at);
   free(segs);
+  json_decref(p->captions);
   json_decref(p->by_id);
   vsc_audio_analysis_free(p->grid);
   if (vsc_diag_error_count(s->diags)) {

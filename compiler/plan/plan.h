@@ -9,4 +9,11 @@
 /* Returns 0 and a new IR document in *out, or -1 with diagnostics. */
 int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out);
 
+/* Captions (plan/captions.c): every voice line's words timed on the timeline, as the IR
+** caption object with all cues (new reference), or NULL without `captions`. */
+json_t *vsc_plan_captions(vsc_video_spec *v);
+/* Adds to layer.texts the caption object with the cues shown in [t0, t0 + dur), in the time
+** of the scene that starts at scene_start (nothing when burning in is off). */
+void vsc_plan_captions_layer(const json_t *captions, json_t *layer, double scene_start, double t0, double dur);
+
 #endif

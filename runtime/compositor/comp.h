@@ -91,4 +91,15 @@ int64_t comp_frames(double seconds, int fps);
 /* Reads and checks width, height (even, 16..8192) and fps (1..240) of a node's params. */
 int comp_read_frame_params(const json_t *p, int *w, int *h, int *fps, vsc_op_error *err, const char *where);
 
+/* ---- text overlays (text.c) ---- */
+struct vsc_text_req;
+/* Reads text object i of a layer into a layout request for a W x H frame. */
+int comp_text_req(const json_t *tx, size_t i, int W, int H, struct vsc_text_req *rq, vsc_op_error *err, const char *where);
+/* Lays out the texts (and caption cues) visible in [0, seg_dur) of a layer whose scene
+** time at the first frame is t_layer, and writes their ASS script to ass_path. Returns 1
+** when something is drawn (fontsdir: the directory of a font file, or ""), 0 when nothing
+** is, -1 on error. Layout warnings go to err with kind VSC_FAIL_NONE. */
+int comp_text_script(const json_t *texts, double t_layer, double seg_dur, int W, int H, const char *ass_path,
+                     char *fontsdir, size_t fontsdir_len, vsc_op_error *err, const char *where);
+
 #endif

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "comp.h"
 
@@ -24,6 +25,8 @@ typedef struct {
   double t;                  /* scene time at the segment's first frame */
   const json_t *texts;       /* array of text objects, or NULL (borrowed from the node) */
   vsc_comp_media_info info;  /* probe result of path */
+  char ass_path[4096];       /* the layer's text script, written while building the graph */
+  int ass_written;
 } layer;
 
 /* Everything a segment render needs, read from params. */
@@ -87,117 +90,21 @@ static int read_layer(const json_t *obj, const char *name, const char *const *in
   return 0;
 }
 
-/* Appends an x or y position expression for drawtext. */
-static int text_pos(comp_sb *sb, const json_t *v, int horizontal, vsc_op_error *err, const char *where) {
-  const char *dim = horizontal ? "w" : "h", *tdim = horizontal ? "text_w" : "text_h";
-  if (!v || json_is_null(v)) {
-    comp_sb_printf(sb, "(%s-%s)/2", dim, tdim);
-    return 0;
-  }
-  if (json_is_number(v)) {
-    comp_sb_printf(sb, "%s*%.6f-%s/2", dim, json_number_value(v), tdim);
-    return 0;
-  }
-  const char *s = json_string_value(v);
-  if (s && !strcmp(s, "center"))
-    comp_sb_printf(sb, "(%s-%s)/2", dim, tdim);
-  else if (s && !strcmp(s, horizontal ? "left" : "top"))
-    comp_sb_printf(sb, "%s*0.05", dim);
-  else if (s && !strcmp(s, horizontal ? "right" : "bottom"))
-    comp_sb_printf(sb, "%s-%s-%s*0.05", dim, tdim, dim);
-  else
-    return vsc_op_fail(err, VSC_FAIL_INPUT, "%stext %s position '%s' is not %s, center, %s or a fraction", where,
-                       horizontal ? "x" : "y", s ? s : "?", horizontal ? "left" : "top", horizontal ? "right" : "bottom");
-  return 0;
-}
-
-/* Appends ",drawtext=..." for every text of L visible during the segment. */
-static int text_filters(comp_sb *sb, const seg *s, const layer *L, vsc_op_error *err) {
+/* Appends ",ass=..." drawing the texts of L visible during the segment (laid out by
+** runtime/text into an ASS script next to the output). */
+static int text_filters(comp_sb *sb, const seg *s, layer *L, const char *out_path, char which, vsc_op_error *err) {
   if (!L->texts) return 0;
-  size_t i;
-  const json_t *tx;
-  json_array_foreach(L->texts, i, tx) {
-    const char *where = s->where;
-    if (!json_is_object(tx)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu]: expected an object", where, i);
-    const char *text, *font, *color;
-    double size, start, end, fade;
-    if (comp_get_str(tx, "text", NULL, &text, err, where) < 0) return -1;
-    if (!text) return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].text is missing", where, i);
-    if (comp_get_str(tx, "font", "DejaVu Sans", &font, err, where) < 0) return -1;
-    if (comp_get_str(tx, "color", "#ffffff", &color, err, where) < 0) return -1;
-    if (comp_get_num(tx, "size", 0.06, &size, err, where) < 0) return -1;
-    if (comp_get_num(tx, "start", 0, &start, err, where) < 0) return -1;
-    if (comp_get_num(tx, "end", HUGE_VAL, &end, err, where) < 0) return -1;
-    if (comp_get_num(tx, "fade", 0, &fade, err, where) < 0) return -1;
-    char fc[16], bc[16] = "";
-    if (comp_color(color, fc) < 0)
-      return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].color '%s' is not #rgb or #rrggbb", where, i, color);
-    const json_t *box = json_object_get(tx, "box");
-    if (json_is_true(box)) {
-      snprintf(bc, sizeof bc, "0x000000@0.6");
-    } else if (json_is_string(box)) {
-      if (comp_color(json_string_value(box), bc) < 0)
-        return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].box '%s' is not #rgb or #rrggbb", where, i,
-                           json_string_value(box));
-    } else if (box && !json_is_false(box) && !json_is_null(box)) {
-      return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].box: expected true, false or a colour", where, i);
-    }
-    if (!(size > 0 && size <= 1)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%stexts[%zu].size must be in (0, 1]", where, i);
-    /* Scene time to segment time. */
-    double s0 = start - L->t, e0 = end - L->t;
-    if (e0 <= 0 || s0 >= s->duration || !text[0]) continue;
-    int fontsize = (int)lround(size * s->height);
-    if (fontsize < 1) fontsize = 1;
-    comp_sb_printf(sb, ",drawtext=expansion=none:text=");
-    comp_sb_escaped(sb, text);
-    if (strchr(font, '/')) {
-      comp_sb_printf(sb, ":fontfile=");
-      comp_sb_escaped(sb, font);
-    } else if (strchr(font, ':')) {
-      /* A fontconfig pattern ("DejaVu Serif:style=Bold"): drawtext uses `font` only as a
-         family name, but parses `fontfile` as a pattern when it is not a file. */
-      char family[128];
-      snprintf(family, sizeof family, "%.*s", (int)(strchr(font, ':') - font), font);
-      comp_sb_printf(sb, ":fontfile=");
-      comp_sb_escaped(sb, font);
-      comp_sb_printf(sb, ":font=");
-      comp_sb_escaped(sb, family[0] ? family : "Sans");
-    } else {
-      comp_sb_printf(sb, ":font=");
-      comp_sb_escaped(sb, font);
-    }
-    comp_sb_printf(sb, ":fontsize=%d:fontcolor=%s:x=", fontsize, fc);
-    comp_sb tmp;
-    comp_sb_init(&tmp);
-    int ret = text_pos(&tmp, json_object_get(tx, "x"), 1, err, where);
-    if (ret == 0) comp_sb_escaped(sb, tmp.buf);
-    comp_sb_free(&tmp);
-    if (ret < 0) return -1;
-    comp_sb_printf(sb, ":y=");
-    comp_sb_init(&tmp);
-    ret = text_pos(&tmp, json_object_get(tx, "y"), 0, err, where);
-    if (ret == 0) comp_sb_escaped(sb, tmp.buf);
-    comp_sb_free(&tmp);
-    if (ret < 0) return -1;
-    if (bc[0]) comp_sb_printf(sb, ":box=1:boxcolor=%s:boxborderw=%d", bc, fontsize / 3 + 1);
-    char expr[256];
-    int bounded = isfinite(end);
-    if (s0 > 0 || (bounded && e0 < s->duration)) {
-      if (bounded)
-        snprintf(expr, sizeof expr, "gte(t,%.6f)*lt(t,%.6f)", s0, e0);
-      else
-        snprintf(expr, sizeof expr, "gte(t,%.6f)", s0);
-      comp_sb_printf(sb, ":enable=");
-      comp_sb_escaped(sb, expr);
-    }
-    if (fade > 0) {
-      if (bounded)
-        snprintf(expr, sizeof expr, "clip(min((t-%.6f)/%.6f,(%.6f-t)/%.6f),0,1)", s0, fade, e0, fade);
-      else
-        snprintf(expr, sizeof expr, "clip((t-%.6f)/%.6f,0,1)", s0, fade);
-      comp_sb_printf(sb, ":alpha=");
-      comp_sb_escaped(sb, expr);
-    }
+  char fontsdir[512];
+  snprintf(L->ass_path, sizeof L->ass_path, "%s.%c.ass", out_path, which);
+  int r = comp_text_script(L->texts, L->t, s->duration, s->width, s->height, L->ass_path, fontsdir, sizeof fontsdir, err,
+                           s->where);
+  if (r <= 0) return r;
+  L->ass_written = 1;
+  comp_sb_printf(sb, ",ass=filename=");
+  comp_sb_escaped(sb, L->ass_path);
+  if (fontsdir[0]) {
+    comp_sb_printf(sb, ":fontsdir=");
+    comp_sb_escaped(sb, fontsdir);
   }
   return 0;
 }
@@ -211,7 +118,7 @@ static void fit_filters(comp_sb *sb, int contain, int w, int h) {
 }
 
 /* Appends the chain that makes layer L's picture, ending in [label]; text unless !with_text. */
-static int layer_chain(comp_sb *sb, const seg *s, const layer *L, int with_text, const char *label,
+static int layer_chain(comp_sb *sb, const seg *s, layer *L, int with_text, const char *label, const char *out_path,
                        vsc_op_error *err) {
   int W = s->width, H = s->height, fps = s->fps;
   switch (L->type) {
@@ -252,19 +159,19 @@ static int layer_chain(comp_sb *sb, const seg *s, const layer *L, int with_text,
     break;
   }
   }
-  if (with_text && text_filters(sb, s, L, err) < 0) return -1;
+  if (with_text && text_filters(sb, s, L, out_path, label[0] == 'b' ? 'b' : 'a', err) < 0) return -1;
   /* A clip shorter than the segment holds its last picture. */
   if (L->type == LAYER_CLIP) comp_sb_printf(sb, ",tpad=stop_mode=clone:stop=-1");
   comp_sb_printf(sb, "[%s]", label);
   return 0;
 }
 
-static int build_segment_graph(comp_sb *sb, const seg *s, int level, vsc_op_error *err) {
+static int build_segment_graph(comp_sb *sb, seg *s, int level, const char *out_path, vsc_op_error *err) {
   int text = level < LEVEL_NO_TEXT;
-  if (!s->transition) return layer_chain(sb, s, &s->a, text, "vout", err);
-  if (layer_chain(sb, s, &s->a, text, "a", err) < 0) return -1;
+  if (!s->transition) return layer_chain(sb, s, &s->a, text, "vout", out_path, err);
+  if (layer_chain(sb, s, &s->a, text, "a", out_path, err) < 0) return -1;
   comp_sb_printf(sb, ";");
-  if (layer_chain(sb, s, &s->b, text, "b", err) < 0) return -1;
+  if (layer_chain(sb, s, &s->b, text, "b", out_path, err) < 0) return -1;
   if (level == LEVEL_FULL) {
     comp_sb_printf(sb, ";[a][b]xfade=transition=");
     comp_sb_escaped(sb, s->xfade);
@@ -337,7 +244,7 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
     comp_sb g;
     comp_sb_init(&g);
     vsc_op_error rerr = {0};
-    int ret = build_segment_graph(&g, &s, levels[i], &rerr);
+    int ret = build_segment_graph(&g, &s, levels[i], out_path, &rerr);
     if (ret == 0 && g.oom) ret = vsc_op_fail(&rerr, VSC_FAIL_LOCAL, "out of memory");
     comp_job job;
     memset(&job, 0, sizeof job);
@@ -353,7 +260,24 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
       ret = comp_run(&job, &rerr);
     }
     comp_sb_free(&g);
+    /* Warnings of the layout (substituted fonts, overflow) go to the caller. */
+    if (ret == 0 && rerr.kind == VSC_FAIL_NONE && rerr.msg[0] && err) {
+      /* Already given to the warning handler: only joined to the node's message here. */
+      size_t used = strlen(err->msg);
+      snprintf(err->msg + used, sizeof err->msg - used, "%s%s", used ? "; " : "", rerr.msg);
+    }
+    for (layer *L = &s.a; L; L = L == &s.a && s.transition ? &s.b : NULL)
+      if (L->ass_written) {
+        unlink(L->ass_path);
+        L->ass_written = 0;
+      }
     if (ret == 0) return 0;
+    /* A text that cannot be laid out (no usable font): the picture without texts. */
+    int built = job.graph != NULL;
+    if (!built && has_text && levels[i] < LEVEL_NO_TEXT) {
+      job.stage = COMP_STAGE_CONFIG;
+      while (i + 2 < nlevels) i++;
+    }
     /* Only a graph that failed to configure is worth simplifying. */
     if (job.stage != COMP_STAGE_CONFIG || i + 1 == nlevels)
       return vsc_op_fail(err, rerr.kind ? rerr.kind : VSC_FAIL_LOCAL, "%ssegment: %s", where, rerr.msg);

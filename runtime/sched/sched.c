@@ -1506,6 +1506,18 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
         warn(&r, "%s", eerr);
         res->status = VSC_RUN_FAILED;
       }
+      /* Other outputs (caption sidecars "srt", "vtt") go next to it: out.mp4 -> out.srt. */
+      const char *ok;
+      json_t *ov;
+      json_object_foreach(json_object_get(ir, "outputs"), ok, ov) {
+        json_t *op = json_string_value(ov) ? json_object_get(r.byid, json_string_value(ov)) : NULL;
+        if (!strcmp(ok, "video") || !op || r.n[json_integer_value(op)].st != N_DONE) continue;
+        char side[4200];
+        const char *dot = strrchr(o->output, '.'), *slash = strrchr(o->output, '/');
+        int stem = dot && (!slash || dot > slash) ? (int)(dot - o->output) : (int)strlen(o->output);
+        snprintf(side, sizeof side, "%.*s.%s", stem, o->output, ok);
+        if (export_output(&r, r.n[json_integer_value(op)].path, side, eerr, sizeof eerr) != 0) warn(&r, "%s", eerr);
+      }
     }
   }
   res->seconds = vsc_sched_now() - t0;

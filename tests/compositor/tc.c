@@ -101,7 +101,8 @@ static int frame_at(const char *path, double t, uint8_t **rgb, int *w, int *h) {
   *h = best->height;
   struct SwsContext *sws = sws_getContext(best->width, best->height, best->format, best->width, best->height,
                                           AV_PIX_FMT_RGB24, SWS_POINT, NULL, NULL, NULL);
-  *rgb = malloc((size_t)best->width * best->height * 3);
+  /* swscale's SIMD writes may run a few bytes past the last row. */
+  *rgb = malloc((size_t)best->width * best->height * 3 + 64);
   if (!sws || !*rgb) goto done;
   uint8_t *dst[4] = {*rgb, NULL, NULL, NULL};
   int stride[4] = {best->width * 3, 0, 0, 0};
@@ -120,6 +121,8 @@ done:
   avformat_close_input(&ic);
   return ret;
 }
+
+int tc_frame_pixels(const char *path, double t, uint8_t **rgb, int *w, int *h) { return frame_at(path, t, rgb, w, h); }
 
 int tc_frame_rgb(const char *path, double t, double x0, double y0, double x1, double y1, double rgb[3]) {
   uint8_t *px;

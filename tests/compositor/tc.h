@@ -35,6 +35,8 @@ const char *tc_probe(const char *path, const char *args, const char *key);
 /* Decodes the video frame shown at time t and returns its average RGB over the rectangle
 ** given in fractions of the frame (x0,y0)-(x1,y1). Returns 0, or -1 if there is no frame. */
 int tc_frame_rgb(const char *path, double t, double x0, double y0, double x1, double y1, double rgb[3]);
+/* Decodes the frame shown at time t as packed RGB24 (caller frees *rgb). Returns 0 or -1. */
+int tc_frame_pixels(const char *path, double t, uint8_t **rgb, int *w, int *h);
 /* Sum of absolute differences per pixel channel (0..255 mean) between the frames at time t
 ** of two files. Returns a negative number on error. */
 double tc_frame_diff(const char *a, double ta, const char *b, double tb);

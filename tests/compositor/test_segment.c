@@ -134,6 +134,7 @@ static json_t *text_layer(const char *text, double start, double end, int box) {
   json_t *t = json_pack("{s:s, s:s, s:s, s:f, s:s, s:s, s:f, s:f, s:f, s:b}", "text", text, "x", "center", "y", "center",
                         "size", 0.3, "font", "DejaVu Sans", "color", "#ffffff", "start", start, "end", end, "fade", 0.0,
                         "box", box);
+  json_object_set_new(t, "min_size", json_real(0.05));
   json_object_set_new(l, "texts", json_pack("[o]", t));
   return l;
 }

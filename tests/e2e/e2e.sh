@@ -47,5 +47,13 @@ ad)
 music_video)
   "$check" cuts "$tmp/out.mp4" "$tmp/plan.json"
   ;;
+social)
+  # Captions: SRT and WebVTT beside the video, readable by FFmpeg's demuxers.
+  for f in srt vtt; do
+    test -s "$tmp/out.$f" || { echo "FAIL: no out.$f beside the video"; exit 1; }
+    n=$(ffprobe -v error -show_entries packet=pts_time -of csv "$tmp/out.$f" | grep -c packet)
+    [ "$n" -ge 3 ] || { echo "FAIL: out.$f has $n cues"; exit 1; }
+  done
+  ;;
 esac
 echo "ok: $name"

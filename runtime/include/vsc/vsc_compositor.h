@@ -92,6 +92,11 @@ int vsc_comp_concat(const json_t *node, const char *const *inputs, size_t ninput
                     const char *out_path, vsc_op_error *err);
 int vsc_comp_audio(const json_t *node, const char *const *inputs, size_t ninputs,
                    const char *out_path, vsc_op_error *err);
+/* Op `captions`: params.cues (timeline times) written as a subtitle file in params.format
+** ("srt" or "vtt") to out_path. */
+int vsc_comp_captions(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
+                      vsc_op_error *err);
+
 int vsc_comp_mux(const json_t *node, const char *const *inputs, size_t ninputs,
                  const char *out_path, vsc_op_error *err);
 int vsc_comp_animate(const json_t *node, const char *const *inputs, size_t ninputs,

@@ -35,6 +35,17 @@ int vsc_local_tts(const json_t *node, const char *const *inputs, size_t ninputs,
 ** cannot speak it (unknown voice, no espeak data). Strings are borrowed. */
 double vsc_local_tts_length(const char *text, const char *voice, double rate);
 
+/* A word of a spoken text: bytes [off, off+len) of the text, spoken from `start` seconds. */
+typedef struct {
+  size_t off, len;
+  double start;
+} vsc_local_word;
+/* The word start times of `text` spoken exactly as vsc_local_tts speaks it, from espeak-ng's
+** own word events, in text order; *length (if not NULL) gets the spoken length. Returns 0,
+** or -1 when it cannot be spoken. The caller frees *words. */
+int vsc_local_tts_words(const char *text, const char *voice, double rate, vsc_local_word **words, size_t *n,
+                        double *length);
+
 /* Starts the speech server: a single-threaded process from which every later synthesis is
  * forked. Call it before starting threads (forking a threaded process is unsafe under some
  * allocators); without it each synthesis forks the caller. Returns 0, or -1 (then syntheses

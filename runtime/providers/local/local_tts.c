@@ -48,9 +48,15 @@ static int write_all(int fd, const void *p, size_t n) {
   return 0;
 }
 
-/* Frame: int32 count (> 0) then count samples; the trailer is int32 0 then int32 status. */
+/* Frame: int32 count (> 0) then count samples; a word event is int32 -1 then int32 text
+ * position (characters, 1-based), length (characters) and time (ms); the trailer is int32 0
+ * then int32 status. */
 static int child_cb(short *wav, int n, espeak_EVENT *events) {
-  (void)events;
+  for (espeak_EVENT *e = events; e && e->type != espeakEVENT_LIST_TERMINATED && !child_io_failed; e++)
+    if (e->type == espeakEVENT_WORD) {
+      int32_t w[4] = {-1, e->text_position, e->length, e->audio_position};
+      if (write_all(child_fd, w, sizeof w) < 0) child_io_failed = 1;
+    }
   if (!wav || n <= 0 || child_io_failed) return 0;
   int32_t k = n;
   if (write_all(child_fd, &k, sizeof k) < 0 || write_all(child_fd, wav, (size_t)n * 2) < 0) {
@@ -199,11 +205,27 @@ static int send_string(int fd, const char *s) {
 }
 
 /* Reads one framed reply (sample rate, frames, trailer) from fd. */
-static int read_reply(int fd, const char *voice, int16_t **pcm, size_t *nsamples, int *sample_rate, char *err,
-                      size_t errlen);
+typedef struct {
+  int32_t pos, len, ms;
+} word_event;
+typedef struct {
+  word_event *ev;
+  size_t n, cap;
+} word_events;
+
+static int read_reply(int fd, const char *voice, int16_t **pcm, size_t *nsamples, int *sample_rate, word_events *words,
+                      char *err, size_t errlen);
+
+static int speak(const char *text, const char *voice, double rate, int16_t **pcm, size_t *nsamples, int *sample_rate,
+                 word_events *words, char *err, size_t errlen);
 
 int vsc_local_speak(const char *text, const char *voice, double rate, int16_t **pcm,
                     size_t *nsamples, int *sample_rate, char *err, size_t errlen) {
+  return speak(text, voice, rate, pcm, nsamples, sample_rate, NULL, err, errlen);
+}
+
+static int speak(const char *text, const char *voice, double rate, int16_t **pcm, size_t *nsamples, int *sample_rate,
+                 word_events *words, char *err, size_t errlen) {
   *pcm = NULL;
   *nsamples = 0;
   *sample_rate = 0;
@@ -224,7 +246,7 @@ int vsc_local_speak(const char *text, const char *voice, double rate, int16_t **
     if (write_all(server_req, &w, sizeof w) < 0 || send_string(server_req, voice) < 0 || send_string(server_req, text) < 0)
       snprintf(err, errlen, "tts: the speech server is gone");
     else
-      rc = read_reply(server_reply, voice, pcm, nsamples, sample_rate, err, errlen);
+      rc = read_reply(server_reply, voice, pcm, nsamples, sample_rate, words, err, errlen);
     pthread_mutex_unlock(&server_lock);
     return rc;
   }
@@ -251,15 +273,15 @@ int vsc_local_speak(const char *text, const char *voice, double rate, int16_t **
     _exit(1);
   }
   close(fds[1]);
-  int rc = read_reply(fds[0], voice, pcm, nsamples, sample_rate, err, errlen);
+  int rc = read_reply(fds[0], voice, pcm, nsamples, sample_rate, words, err, errlen);
   close(fds[0]);
   while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
   }
   return rc;
 }
 
-static int read_reply(int fd, const char *voice, int16_t **pcm, size_t *nsamples, int *sample_rate, char *err,
-                      size_t errlen) {
+static int read_reply(int fd, const char *voice, int16_t **pcm, size_t *nsamples, int *sample_rate, word_events *words,
+                      char *err, size_t errlen) {
   int fds[1] = {fd};
   int rc = -2;
   int32_t sr = 0;
@@ -284,6 +306,25 @@ static int read_reply(int fd, const char *voice, int16_t **pcm, size_t *nsamples
     if (k == 0) {
       if (read_all(fds[0], &status, sizeof status) < 0) status = -1;
       break;
+    }
+    if (k == -1) {
+      word_event e;
+      if (read_all(fds[0], &e, sizeof e) < 0) {
+        snprintf(err, errlen, "tts: espeak-ng child ended early");
+        goto done;
+      }
+      if (words && words->n == words->cap) {
+        size_t ncap = words->cap ? words->cap * 2 : 64;
+        word_event *nb = realloc(words->ev, ncap * sizeof *nb);
+        if (!nb) {
+          snprintf(err, errlen, "tts: out of memory");
+          goto done;
+        }
+        words->ev = nb;
+        words->cap = ncap;
+      }
+      if (words) words->ev[words->n++] = e;
+      continue;
     }
     if (k < 0 || (size_t)k > (size_t)1 << 24) {
       snprintf(err, errlen, "tts: bad frame from espeak-ng child");
@@ -332,6 +373,51 @@ done:
     free(buf);
   }
   return rc;
+}
+
+/* Byte offset of the 1-based character position pos in UTF-8 text. */
+static size_t byte_of_char(const char *text, int32_t pos) {
+  size_t b = 0;
+  for (int32_t c = 1; c < pos && text[b]; c++) {
+    b++;
+    while (((unsigned char)text[b] & 0xC0) == 0x80) b++;
+  }
+  return b;
+}
+
+int vsc_local_tts_words(const char *text, const char *voice, double rate, vsc_local_word **out, size_t *nout,
+                        double *length) {
+  int16_t *pcm;
+  size_t n;
+  int sr;
+  char err[256];
+  word_events we = {0};
+  *out = NULL;
+  *nout = 0;
+  if (speak(text, voice, rate, &pcm, &n, &sr, &we, err, sizeof err) != 0) {
+    free(we.ev);
+    return -1;
+  }
+  free(pcm);
+  if (length) *length = (double)n / sr;
+  vsc_local_word *w = calloc(we.n ? we.n : 1, sizeof *w);
+  if (!w) {
+    free(we.ev);
+    return -1;
+  }
+  size_t tl = strlen(text);
+  for (size_t i = 0; i < we.n; i++) {
+    size_t b0 = byte_of_char(text, we.ev[i].pos), b1 = byte_of_char(text, we.ev[i].pos + we.ev[i].len);
+    if (b0 > tl) b0 = tl;
+    if (b1 < b0) b1 = b0;
+    w[i].off = b0;
+    w[i].len = b1 - b0;
+    w[i].start = we.ev[i].ms / 1000.0;
+  }
+  *out = w;
+  *nout = we.n;
+  free(we.ev);
+  return 0;
 }
 
 double vsc_local_tts_length(const char *text, const char *voice, double rate) {

@@ -1,0 +1,210 @@
+/* Captions end to end: `vsc build` of a script with karaoke captions over one voice line,
+ * then
+ *   - every word's highlight appears on the decoded frames within 60 ms of the word's start
+ *     in the speech (truth: espeak-ng's own word events, vsc_local_tts_words);
+ *   - the SRT and WebVTT sidecars parse with FFmpeg's demuxers, hold the voice line's words in
+ *     order, and each cue matches the burned-in captions (shown inside it, the first word
+ *     highlighted at its start; nothing burned in before the first or after the last).
+ * Usage: captions_e2e VSC WORKDIR */
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libswscale/swscale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vsc/vsc_local.h"
+
+static int failures;
+#define CHECK(cond, ...)                                                        \
+  do {                                                                          \
+    if (!(cond)) {                                                              \
+      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                             \
+      fputc('\n', stderr);                                                      \
+      failures++;                                                               \
+    }                                                                           \
+  } while (0)
+
+#define VOICE "Three bright sneakers arrive this weekend, so grab yours before they sell out."
+#define AT 0.4
+#define FPS 30
+
+/* Per decoded frame: time, box of the highlight (red) pixels and the count of caption pixels. */
+typedef struct {
+  double t;
+  int rx0, rx1, nred, ncap;
+} frame_info;
+
+static int scan_video(const char *path, frame_info **out, int *nout) {
+  AVFormatContext *fmt = NULL;
+  if (avformat_open_input(&fmt, path, NULL, NULL) < 0 || avformat_find_stream_info(fmt, NULL) < 0) return -1;
+  int si = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+  if (si < 0) return -1;
+  AVStream *st = fmt->streams[si];
+  AVCodecContext *dec = avcodec_alloc_context3(avcodec_find_decoder(st->codecpar->codec_id));
+  avcodec_parameters_to_context(dec, st->codecpar);
+  if (avcodec_open2(dec, NULL, NULL) < 0) return -1;
+  AVPacket *pkt = av_packet_alloc();
+  AVFrame *f = av_frame_alloc();
+  struct SwsContext *sws = NULL;
+  uint8_t *rgb = NULL;
+  int n = 0, cap = 0;
+  frame_info *info = NULL;
+  for (int draining = 0;;) {
+    int r = draining ? 0 : av_read_frame(fmt, pkt);
+    if (r < 0) {
+      draining = 1;
+      avcodec_send_packet(dec, NULL);
+    } else if (!draining) {
+      if (pkt->stream_index == si) avcodec_send_packet(dec, pkt);
+      av_packet_unref(pkt);
+    }
+    while (avcodec_receive_frame(dec, f) == 0) {
+      int w = f->width, h = f->height;
+      if (!sws) {
+        sws = sws_getContext(w, h, f->format, w, h, AV_PIX_FMT_RGB24, SWS_POINT, NULL, NULL, NULL);
+        rgb = malloc((size_t)w * h * 3 + 64);
+      }
+      uint8_t *dst[4] = {rgb, NULL, NULL, NULL};
+      int stride[4] = {w * 3, 0, 0, 0};
+      sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, h, dst, stride);
+      if (n == cap) info = realloc(info, (size_t)(cap = cap ? cap * 2 : 256) * sizeof *info);
+      frame_info *fi = &info[n++];
+      fi->t = f->best_effort_timestamp * av_q2d(st->time_base);
+      fi->rx0 = 1 << 30, fi->rx1 = -1, fi->nred = fi->ncap = 0;
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+          const uint8_t *p = rgb + ((size_t)y * w + x) * 3;
+          if (p[0] > 200 && p[1] < 80 && p[2] < 80) {
+            fi->nred++;
+            if (x < fi->rx0) fi->rx0 = x;
+            if (x > fi->rx1) fi->rx1 = x;
+          }
+          if ((p[0] > 200 && p[1] > 200 && p[2] > 200) || (p[0] > 200 && p[1] < 80 && p[2] < 80)) fi->ncap++;
+        }
+    }
+    if (draining) break;
+  }
+  free(rgb);
+  sws_freeContext(sws);
+  av_frame_free(&f);
+  av_packet_free(&pkt);
+  avcodec_free_context(&dec);
+  avformat_close_input(&fmt);
+  *out = info;
+  *nout = n;
+  return 0;
+}
+
+typedef struct {
+  double start, end;
+  char text[512];
+} cue;
+
+static int read_subs(const char *path, cue *cues, int max) {
+  AVFormatContext *fmt = NULL;
+  if (avformat_open_input(&fmt, path, NULL, NULL) < 0) return -1;
+  if (avformat_find_stream_info(fmt, NULL) < 0) return -1;
+  AVStream *st = fmt->streams[0];
+  AVPacket *pkt = av_packet_alloc();
+  int n = 0;
+  while (av_read_frame(fmt, pkt) >= 0 && n < max) {
+    cues[n].start = pkt->pts * av_q2d(st->time_base);
+    cues[n].end = (pkt->pts + pkt->duration) * av_q2d(st->time_base);
+    snprintf(cues[n].text, sizeof cues[n].text, "%.*s", pkt->size, (const char *)pkt->data);
+    size_t l = strlen(cues[n].text);
+    while (l && (cues[n].text[l - 1] == '\n' || cues[n].text[l - 1] == '\r')) cues[n].text[--l] = 0;
+    n++;
+    av_packet_unref(pkt);
+  }
+  av_packet_free(&pkt);
+  avformat_close_input(&fmt);
+  return n;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) return 2;
+  const char *vsc = argv[1], *dir = argv[2];
+  char cmd[4096], path[4096];
+  mkdir(dir, 0755);
+  snprintf(path, sizeof path, "%s/cap.vscript", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) return 2;
+  fprintf(f,
+          "video \"Captions\" {\n  size 640x360\n  fps %d\n"
+          "  captions karaoke { at bottom words 3 lines 1 size 9%% highlight #ff0000 outline 0%% }\n"
+          "  scene one (6s) {\n    shot color #204060\n    voice \"%s\" at %.1fs\n  }\n}\n",
+          FPS, VOICE, AT);
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf .vsc cap.mp4 cap.srt cap.vtt && '%s' build --provider local --progress quiet cap.vscript", dir,
+           vsc);
+  CHECK(system(cmd) == 0, "vsc build");
+
+  /* Truth: where espeak-ng says each word starts. */
+  vsc_local_word *words;
+  size_t nwords;
+  double length;
+  CHECK(vsc_local_tts_words(VOICE, "en-us", 1.0, &words, &nwords, &length) == 0 && nwords == 13, "espeak word events: %zu",
+        nwords);
+
+  frame_info *fr = NULL;
+  int nf = 0;
+  snprintf(path, sizeof path, "%s/cap.mp4", dir);
+  CHECK(scan_video(path, &fr, &nf) == 0 && nf == 6 * FPS, "decoded %d frames", nf);
+  /* Highlight changes: the first frame with a highlight, and every frame whose red box moved. */
+  double changes[256];
+  int nch = 0;
+  for (int i = 0; i < nf && nch < 256; i++) {
+    int on = fr[i].nred > 20, was = i > 0 && fr[i - 1].nred > 20;
+    if (on && (!was || abs(fr[i].rx0 - fr[i - 1].rx0) > 3 || abs(fr[i].rx1 - fr[i - 1].rx1) > 3)) changes[nch++] = fr[i].t;
+  }
+  CHECK(nch == (int)nwords, "%d highlight changes for %zu words", nch, nwords);
+  double worst = 0;
+  for (size_t k = 0; k < nwords && k < (size_t)nch; k++) {
+    double truth = AT + words[k].start, best = 1e9;
+    for (int c = 0; c < nch; c++)
+      if (fabs(changes[c] - truth) < fabs(best - truth)) best = changes[c];
+    if (fabs(best - truth) > worst) worst = fabs(best - truth);
+    CHECK(fabs(best - truth) <= 0.060, "word %zu '%.*s' spoken at %.3f s, highlighted at %.3f s", k, (int)words[k].len,
+          VOICE + words[k].off, truth, best);
+  }
+
+  /* The sidecars, read by FFmpeg's demuxers. */
+  cue srt[64], vtt[64];
+  snprintf(path, sizeof path, "%s/cap.srt", dir);
+  int ns = read_subs(path, srt, 64);
+  snprintf(path, sizeof path, "%s/cap.vtt", dir);
+  int nv = read_subs(path, vtt, 64);
+  CHECK(ns >= 4 && ns == nv, "srt %d cues, vtt %d cues", ns, nv);
+  char joined[1024] = "";
+  for (int i = 0; i < ns && i < nv; i++) {
+    CHECK(fabs(srt[i].start - vtt[i].start) < 0.002 && fabs(srt[i].end - vtt[i].end) < 0.002 && !strcmp(srt[i].text, vtt[i].text),
+          "cue %d: srt and vtt agree", i);
+    if (i) strcat(joined, " ");
+    strncat(joined, srt[i].text, sizeof joined - strlen(joined) - 1);
+    /* Burned in during the cue, with its first word highlighted from (about) its start. */
+    int shown = 0, hl = 0;
+    for (int k = 0; k < nf; k++) {
+      if (fr[k].t > srt[i].start + 0.05 && fr[k].t < srt[i].end - 0.05 && fr[k].ncap > 50) shown++;
+      if (fabs(fr[k].t - srt[i].start) < 0.045 && fr[k].nred > 20) hl = 1;
+    }
+    CHECK(shown > 0 && hl, "cue %d '%s' (%.3f-%.3f) burned in (%d frames, highlight at start %d)", i, srt[i].text,
+          srt[i].start, srt[i].end, shown, hl);
+  }
+  CHECK(!strcmp(joined, VOICE), "the cues hold the voice line: '%s'", joined);
+  /* Nothing before the first cue or after the last. */
+  for (int k = 0; k < nf && ns > 0; k++)
+    if (fr[k].t < srt[0].start - 0.04 || fr[k].t > srt[ns - 1].end + 0.04)
+      CHECK(fr[k].ncap < 20, "no caption at %.3f s (%d px)", fr[k].t, fr[k].ncap);
+  free(words);
+  free(fr);
+  if (failures) {
+    fprintf(stderr, "captions_e2e: %d check(s) failed\n", failures);
+    return 1;
+  }
+  printf("captions_e2e: ok (%zu words, %d cues, worst highlight delay %.0f ms)\n", nwords, ns, worst * 1000);
+  return 0;
+}
