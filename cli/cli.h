@@ -68,6 +68,9 @@ typedef struct {
  * temp file. Prints the error and returns an exit code (VSC_EXIT_USAGE for a refused
  * target, VSC_EXIT_RUNTIME for an unusable place), or VSC_EXIT_OK. */
 int cli_output_prepare(cli_output *o, const char *path, bool force, const char *input, const char *cache_dir);
+/* Places a sidecar the run staged (captions: `ext` "srt", "vtt") beside a placed video,
+ * OUT.mp4 -> OUT.<ext>, by the same atomic rules. 0, or -1 with err (nothing written). */
+int cli_output_sidecar(cli_output *o, const char *staged, const char *ext, char *err, size_t errlen);
 /* A staging path in the cache's tmp/ for the run to export to (the run writes the video
  * and its manifest there; cli_output_commit then puts them in place). */
 void cli_output_stage(const cli_output *o, const char *cache_dir, char *out, size_t len);

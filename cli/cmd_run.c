@@ -105,6 +105,36 @@ void cli_default_output(const char *input, char *out, size_t len) {
   snprintf(out, len, "%s/%.*s.mp4", dir, stem, base);
 }
 
+/* The staged path of sidecar `key` (the run writes STAGED.mp4's sidecars as STAGED.<key>). */
+static void staged_sidecar(const char *staged, const char *key, char *out, size_t len) {
+  const char *dot = strrchr(staged, '.'), *slash = strrchr(staged, '/');
+  int stem = dot && (!slash || dot > slash) ? (int)(dot - staged) : (int)strlen(staged);
+  snprintf(out, len, "%.*s.%s", stem, staged, key);
+}
+
+/* Every output of the IR besides the video (caption sidecars) goes beside the video. */
+static void place_sidecars(const json_t *ir, cli_output *out, const char *staged) {
+  const char *key;
+  json_t *v;
+  json_object_foreach(json_object_get(ir, "outputs"), key, v) {
+    char side[PATH_MAX + 80], err[1024];
+    if (!strcmp(key, "video")) continue;
+    staged_sidecar(staged, key, side, sizeof side);
+    if (access(side, F_OK) == 0 && cli_output_sidecar(out, side, key, err, sizeof err) != 0)
+      fprintf(stderr, "vsc: %s\n", err);
+  }
+}
+
+static void unlink_sidecars(const json_t *ir, const char *staged) {
+  const char *key;
+  json_t *v;
+  json_object_foreach(json_object_get(ir, "outputs"), key, v) {
+    char side[PATH_MAX + 80];
+    staged_sidecar(staged, key, side, sizeof side);
+    if (strcmp(key, "video")) unlink(side);
+  }
+}
+
 int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, const char *base_dir,
                cli_output *out) {
   /* The run exports into the cache's tmp/; the video reaches its place only at the end,
@@ -148,6 +178,7 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
     char perr[1024] = "";
     if (cli_output_commit(out, res.output_object, staged_manifest, perr, sizeof perr) == 0) {
       placed = true;
+      place_sidecars(ir, out, staged);
     } else {
       fprintf(stderr, "vsc: %s (the video is in the cache: %s)\n", perr, res.output_object);
       res.status = VSC_RUN_FAILED;
@@ -155,6 +186,7 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   }
   unlink(staged);
   unlink(staged_manifest);
+  unlink_sidecars(ir, staged);
   cli_output_close(out);
   if (ran != 0) {
     fprintf(stderr, "vsc: %s\n", err);

@@ -540,6 +540,22 @@ int cli_output_commit(cli_output *o, const char *obj, const char *staged_manifes
   return rc;
 }
 
+int cli_output_sidecar(cli_output *o, const char *staged, const char *ext, char *err, size_t errlen) {
+  if (o->kind != CLI_OUT_FILE) return 0; /* a stream has no place beside it */
+  char dst[PATH_MAX + 64];
+  const char *base = base_part(o->path), *dot = strrchr(base, '.');
+  int stem = dot && dot != base ? (int)(dot - o->path) : (int)strlen(o->path);
+  snprintf(dst, sizeof dst, "%.*s.%s", stem, o->path, ext);
+  struct stat st;
+  /* Beside a video vsc may replace, a sidecar of the same stem is vsc's too; anything that
+   * is not a regular file (a link, a directory, a device) is left alone. */
+  if (lstat(dst, &st) == 0 && !S_ISREG(st.st_mode)) {
+    snprintf(err, errlen, "%s is not a regular file: the %s sidecar was not written", dst, ext);
+    return -1;
+  }
+  return place_atomic(staged, NULL, 0, dst, o->dir, err, errlen);
+}
+
 void cli_output_close(cli_output *o) {
   if (o->kind == CLI_OUT_STDOUT && o->fd >= 0) {
     fflush(stdout);
