@@ -83,7 +83,7 @@ static json_t *plan_models(const json_t *ir) {
   json_array_foreach(json_object_get(ir, "nodes"), i, node) {
     json_t *calls = json_array();
     if (json_object_get(node, "call")) json_array_append(calls, json_object_get(node, "call"));
-    json_array_extend(calls, json_object_get(node, "fallbacks") ? json_object_get(node, "fallbacks") : json_array());
+    if (json_is_array(json_object_get(node, "fallbacks"))) json_array_extend(calls, json_object_get(node, "fallbacks"));
     json_array_foreach(calls, k, call) {
       const char *m = json_string_value(json_object_get(call, "model"));
       if (!m || json_object_get(seen, m)) continue;
