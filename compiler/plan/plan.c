@@ -23,7 +23,6 @@ typedef struct {
   double beat;              /* seconds per beat on average (0 = no grid) */
   double meter;
   json_t *by_id; /* id -> node, so identical work is one node */
-  json_t *last;  /* the node add_node returned last (borrowed) */
   json_t *captions; /* the caption object with every cue, or NULL */
 } planner;
 
@@ -58,13 +57,11 @@ static const char *commit_node(planner *p, json_t *n) {
   json_t *existing = json_object_get(p->by_id, id);
   if (existing) {
     json_decref(n);
-    p->last = existing;
     return json_string_value(json_object_get(existing, "id"));
   }
   json_object_set_new(n, "id", json_string(id));
   json_array_append_new(p->nodes, n);
   json_object_set(p->by_id, id, n);
-  p->last = n;
   return json_string_value(json_object_get(n, "id"));
 }
 

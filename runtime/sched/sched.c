@@ -685,7 +685,7 @@ static int prepare_remote(run_t *r, int i) {
     max = json_is_number(json_object_get(cost, "max")) ? json_number_value(json_object_get(cost, "max")) : est;
   }
   if (max < est) max = est;
-  if (!n->search && !cache_has_room(r)) {
+  if (!cache_has_room(r)) {
     node_failed(r, i, "not started: the cache has no room for its output");
     return 1;
   }

@@ -116,7 +116,7 @@ static int probe_ok(vsc_pred *x, const char *path, char *why, size_t n) {
     snprintf(why, n, "empty download");
     return 0;
   }
-  if (x->total >= 0 && sb.st_size != x->total && x->out_idx >= 0 && x->total != -2) {
+  if (x->total >= 0 && sb.st_size != x->total) {
     snprintf(why, n, "download has %lld of %lld bytes", (long long)sb.st_size, x->total);
     return 0;
   }
@@ -303,8 +303,7 @@ void rp_issue(vsc_pred *x) {
         charge(x, 1);
         rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_INPUT, "replicate: output %d of %s: %s", x->out_idx, x->st.id, why);
       } else {
-        x->total = -2;
-        output_stored(x);
+        output_stored(x); /* x->total is -1: the size check does not apply */
       }
       return;
     }

@@ -70,7 +70,7 @@ static int rp_new_pred(rp_provider *p, vsc_pred **out, const vsc_pred_request *r
   const char *v = json_string_value(json_object_get(call, "version"));
   if (v) snprintf(x->version, sizeof x->version, "%s", v);
   const char *kind = json_string_value(json_object_get(call, "output"));
-  x->output_kind = kind && (!strcmp(kind, "audio") || !strcmp(kind, "image")) ? (!strcmp(kind, "audio") ? "audio" : "image") : "video";
+  x->output_kind = kind && !strcmp(kind, "audio") ? "audio" : kind && !strcmp(kind, "image") ? "image" : "video";
   x->st.state = VSC_PRED_STARTING;
   x->st.seed = -1;
   x->retry_after = -1;
