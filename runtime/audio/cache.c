@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audio.h"
+#include "au_cache.h"
+#include "au_util.h"
+#include "vsc/vsc_audio.h"
 
 int vsc_audio_sha256_file(char hex[65], const char *path, char *err, size_t errlen) {
   hex[0] = '\0';

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
+#include "au_meter.h"
 
 #define RESET_COST 4.0   /* in accent standard deviations: a phase jump needs strong evidence */
 #define W_HARM 1.0       /* weights of the accent features (z-scores) */

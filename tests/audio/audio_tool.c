@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audio.h"
+#include "au_beatnet.h"
+#include "au_features.h"
 #include "synth.h"
 #include "vsc/vsc_audio.h"
 
