@@ -1,6 +1,6 @@
 /*
 ** Audio helpers: small numeric and error-reporting functions that every step of the
-** analysis uses. Owned by util.c; includes nothing else of runtime/audio, so every other
+** analysis uses. Owned by util.c; includes nothing else of media/audio, so every other
 ** file may include it (driver -> steps -> helpers).
 */
 #ifndef VSC_AUDIO_UTIL_H
