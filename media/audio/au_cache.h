@@ -1,6 +1,6 @@
 /*
-** Audio cache: analyses stored by the SHA-256 of the file. Owned by cache.c; used by the
-** driver (analyze.c) only.
+** Audio cache: analyses stored by the SHA-256 of the file (vsc_sha256_file, base/).
+** Owned by cache.c; used by the driver (analyze.c) only.
 */
 #ifndef VSC_AUDIO_CACHE_H
 #define VSC_AUDIO_CACHE_H
@@ -9,8 +9,6 @@
 
 #include "vsc/vsc_audio.h"
 
-/* Hex SHA-256 of a file's bytes into hex[65]. */
-int vsc_audio_sha256_file(char hex[65], const char *path, char *err, size_t errlen);
 /* A cached analysis for sha (*out is the caller's), or 1 when there is none (or it is
  * stale). */
 int vsc_audio_cache_get(vsc_audio_analysis **out, const char *dir, const char *sha,
