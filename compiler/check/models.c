@@ -90,13 +90,14 @@ vsc_model_decl *check_model_decl(vsc_session *s, vsc_ast *m) {
           ERR(m->src, a->name.span, check_suggest(field, generic_fields, 10, h, sizeof h), "unknown generic field '%s'", field);
           continue;
         }
-        if (check_get_string(&c, &a->vals[0], field, &input) && d->ninputs < 16) {
+        if (check_get_string(&c, &a->vals[0], field, &input) &&
+            check_room(&c, a->name.span, d->ninputs, VSC_MODEL_INPUTS_MAX, "inputs of one model")) {
           d->input_names[0][d->ninputs] = field;
           d->input_names[1][d->ninputs++] = input;
         }
       }
     } else if (st->kind == AST_PARAM) {
-      if (d->nparams >= 32) continue;
+      if (!check_room(&c, st->kw, d->nparams, VSC_MODEL_PARAMS_MAX, "parameters of one model")) continue;
       vsc_param_decl *pd = &d->params[d->nparams++];
       pd->name = st->name.str;
       if (check_get_ident(&c, &st->vals[0], "param type", &pd->type) && !ONE_OF(pd->type, param_types)) {
@@ -125,19 +126,19 @@ vsc_model_decl *check_model_decl(vsc_session *s, vsc_ast *m) {
     } else if (strcmp(k, "priced") == 0) check_get_string(&c, &st->vals[0], "priced", &d->priced);
     else if (strcmp(k, "version") == 0) check_get_string(&c, &st->vals[0], "version", &d->version);
     else if (strcmp(k, "durations") == 0) {
-      for (int i = 0; i < st->nvals && d->ndurations < 16; i++)
+      for (int i = 0; i < st->nvals && check_room(&c, st->vals[i].span, d->ndurations, VSC_MODEL_LIST_MAX, "durations"); i++)
         if (check_get_duration(&c, &st->vals[i], "durations", &d->durations[d->ndurations])) d->ndurations++;
     } else if (strcmp(k, "durations to") == 0) {
       d->dur_range = check_get_duration(&c, &st->vals[0], "durations", &d->dur_min) &&
                      check_get_duration(&c, &st->vals[1], "durations", &d->dur_max);
     } else if (strcmp(k, "sizes") == 0) {
-      for (int i = 0; i < st->nvals && d->nsizes < 16; i++)
+      for (int i = 0; i < st->nvals && check_room(&c, st->vals[i].span, d->nsizes, VSC_MODEL_LIST_MAX, "sizes"); i++)
         if (check_expect(&c, &st->vals[i], V_DIMS, "sizes", "write a size as 1920x1080")) {
           d->sizes[d->nsizes][0] = (int)st->vals[i].num;
           d->sizes[d->nsizes++][1] = (int)st->vals[i].num2;
         }
     } else if (strcmp(k, "aspects") == 0) {
-      for (int i = 0; i < st->nvals && d->naspects < 16; i++)
+      for (int i = 0; i < st->nvals && check_room(&c, st->vals[i].span, d->naspects, VSC_MODEL_LIST_MAX, "aspects"); i++)
         if (check_expect(&c, &st->vals[i], V_RATIO, "aspects", "write an aspect as 16:9")) {
           d->aspects[d->naspects][0] = st->vals[i].num;
           d->aspects[d->naspects++][1] = st->vals[i].num2;
@@ -163,7 +164,7 @@ vsc_model_decl *check_model_decl(vsc_session *s, vsc_ast *m) {
           check_get_duration(&c, &st->vals[2], "estimate", &d->gpu_estimate);
       }
     } else if (strcmp(k, "fallback") == 0) {
-      for (int i = 0; i < st->nvals && d->nfallbacks < 8; i++) {
+      for (int i = 0; i < st->nvals && check_room(&c, st->vals[i].span, d->nfallbacks, VSC_MODEL_FALLBACKS_MAX, "fallbacks"); i++) {
         d->fallback_nodes[d->nfallbacks] = st;
         check_get_ident(&c, &st->vals[i], "fallback", &d->fallbacks[d->nfallbacks++]);
       }

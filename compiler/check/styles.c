@@ -23,7 +23,7 @@ void check_style_body(const eval_ctx *c, vsc_ast *style, vsc_style_spec *out, bo
       out->font = str;
     } else if (strcmp(k, "palette") == 0) {
       out->npalette = 0;
-      for (int i = 0; i < st->nvals && out->npalette < 8; i++)
+      for (int i = 0; i < st->nvals && check_room(c, st->vals[i].span, out->npalette, VSC_PALETTE_MAX, "palette colours"); i++)
         if (check_get_color(c, &st->vals[i], "palette", &out->palette[out->npalette])) out->npalette++;
     }
   }

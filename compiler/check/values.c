@@ -187,3 +187,10 @@ const vsc_ast *check_option(const vsc_ast *n, const char *kw) {
     if (strcmp(o->keyword, kw) == 0) return o;
   return NULL;
 }
+
+bool check_room(const eval_ctx *c, vsc_span at, int n, int max, const char *what) {
+  vsc_session *s = c->s;
+  if (n < max) return true;
+  ERR(c->src, at, NULL, "too many %s (%d at most)", what, max);
+  return false;
+}

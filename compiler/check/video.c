@@ -71,7 +71,8 @@ static void check_music(vsc_session *s, vsc_ast *m, vsc_music_spec *mu) {
       for (int i = 0; i < mu->nsections; i++)
         if (strcmp(mu->sections[i].name, st->name.str) == 0) dup_section = true;
       if (dup_section) ERR(m->src, st->name.span, NULL, "duplicate section '%s'", st->name.str);
-      else if (check_get_duration(&c, v, "section", &at) && mu->nsections < 32) {
+      else if (check_get_duration(&c, v, "section", &at) &&
+               check_room(&c, st->name.span, mu->nsections, VSC_SECTIONS_MAX, "sections")) {
         mu->sections[mu->nsections].name = st->name.str;
         mu->sections[mu->nsections++].at = at;
       }
@@ -299,8 +300,8 @@ static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
   name_set names = name_set_new(s->arena, nscenes);
   for (vsc_ast *st = vn->body.head; st; st = st->next) {
     if (st->kind == AST_VOICE) {
-      if (v->nvoices < 32) check_voice(&c, st, &v->voices[v->nvoices++]);
-      else ERR(st->src, st->kw, NULL, "too many video-level voice lines (32 at most)");
+      if (check_room(&c, st->kw, v->nvoices, VSC_VIDEO_VOICES_MAX, "video-level voice lines"))
+        check_voice(&c, st, &v->voices[v->nvoices++]);
     } else if (st->kind == AST_SCENE) {
       int first = name_set_add(&names, st->name.str, v->nscenes);
       if (first >= 0) {
