@@ -13,12 +13,14 @@
 
 #define ONE_OF(w, list) check_one_of(w, list, sizeof list / sizeof list[0])
 
+/* The declaration named `name` among items, or NULL. */
 vsc_ast *check_find_named(vsc_ast **items, int n, const char *name) {
   for (int i = n - 1; i >= 0; i--) /* later declarations (the user's) win over the stdlib */
     if (items[i]->name.str && strcmp(items[i]->name.str, name) == 0) return items[i];
   return NULL;
 }
 
+/* Reports every name declared twice (styles, templates, presets, models), at the second. */
 void check_duplicates(vsc_session *s, vsc_ast **items, int n, const char *what) {
   for (int i = 0; i < n; i++)
     for (int j = 0; j < i; j++)
@@ -30,12 +32,14 @@ void check_duplicates(vsc_session *s, vsc_ast **items, int n, const char *what) 
       }
 }
 
+/* The model declared as `name` (its alias), or NULL. */
 vsc_model_decl *vsc_check_find_model(vsc_session *s, const char *name) {
   for (int i = s->nmodels - 1; i >= 0; i--)
     if (strcmp(s->models[i]->name, name) == 0 || strcmp(s->models[i]->ref, name) == 0) return s->models[i];
   return NULL;
 }
 
+/* A literal as JSON: what `param … default`, `enum` and `with` values become. */
 json_t *check_value_json(const vsc_value *v) {
   switch (v->kind) {
   case V_NUMBER:
@@ -124,6 +128,7 @@ static void model_param(model_body *b, vsc_ast *st) {
   }
 }
 
+/* kind video|image|i2v|tts|music */
 static void model_kind(model_body *b, vsc_ast *st) {
   char h[96];
   vsc_model_decl *d = b->d;
@@ -131,34 +136,41 @@ static void model_kind(model_body *b, vsc_ast *st) {
     MB_ERR(st->vals[0].span, check_suggest(d->kind, model_kinds, 5, h, sizeof h), "unknown model kind '%s'", d->kind);
 }
 
+/* class NAME (video.fast, image.premium, …) */
 static void model_class(model_body *b, vsc_ast *st) { check_get_ident(&b->c, &st->vals[0], "class", &b->d->klass); }
 
+/* tier draft|final */
 static void model_tier(model_body *b, vsc_ast *st) {
   vsc_model_decl *d = b->d;
   if (check_get_ident(&b->c, &st->vals[0], "tier", &d->tier) && strcmp(d->tier, "draft") && strcmp(d->tier, "final"))
     MB_ERR(st->vals[0].span, "a tier is 'draft' or 'final'", "unknown tier '%s'", d->tier);
 }
 
+/* priced "DATE and source": where the price came from */
 static void model_priced(model_body *b, vsc_ast *st) {
   check_get_string(&b->c, &st->vals[0], "priced", &b->d->priced);
 }
 
+/* version "ID": the pinned version */
 static void model_version(model_body *b, vsc_ast *st) {
   check_get_string(&b->c, &st->vals[0], "version", &b->d->version);
 }
 
+/* durations T T …: the clip lengths the model makes */
 static void model_durations(model_body *b, vsc_ast *st) {
   vsc_model_decl *d = b->d;
   for (int i = 0; i < st->nvals && check_room(&b->c, st->vals[i].span, d->ndurations, VSC_MODEL_LIST_MAX, "durations"); i++)
     if (check_get_duration(&b->c, &st->vals[i], "durations", &d->durations[d->ndurations])) d->ndurations++;
 }
 
+/* durations T to T */
 static void model_duration_range(model_body *b, vsc_ast *st) {
   vsc_model_decl *d = b->d;
   d->dur_range = check_get_duration(&b->c, &st->vals[0], "durations", &d->dur_min) &&
                  check_get_duration(&b->c, &st->vals[1], "durations", &d->dur_max);
 }
 
+/* sizes WxH … */
 static void model_sizes(model_body *b, vsc_ast *st) {
   vsc_model_decl *d = b->d;
   for (int i = 0; i < st->nvals && check_room(&b->c, st->vals[i].span, d->nsizes, VSC_MODEL_LIST_MAX, "sizes"); i++)
@@ -168,6 +180,7 @@ static void model_sizes(model_body *b, vsc_ast *st) {
     }
 }
 
+/* aspects W:H … */
 static void model_aspects(model_body *b, vsc_ast *st) {
   vsc_model_decl *d = b->d;
   for (int i = 0; i < st->nvals && check_room(&b->c, st->vals[i].span, d->naspects, VSC_MODEL_LIST_MAX, "aspects"); i++)
@@ -201,6 +214,7 @@ static void model_price(model_body *b, vsc_ast *st) {
     check_get_duration(&b->c, &st->vals[2], "estimate", &d->gpu_estimate);
 }
 
+/* fallback NAME, NAME …: models tried when this one fails */
 static void model_fallback(model_body *b, vsc_ast *st) {
   vsc_model_decl *d = b->d;
   for (int i = 0; i < st->nvals && check_room(&b->c, st->vals[i].span, d->nfallbacks, VSC_MODEL_FALLBACKS_MAX, "fallbacks");
@@ -226,6 +240,7 @@ static const struct {
     {AST_SET, "fallback", model_fallback},
 };
 
+/* model NAME "owner/name" { … } */
 vsc_model_decl *check_model_decl(vsc_session *s, vsc_ast *m) {
   vsc_model_decl *d = vsc_arena_alloc(s->arena, sizeof *d);
   model_body b = {.c = {.s = s, .src = m->src}, .d = d};
@@ -250,6 +265,7 @@ vsc_model_decl *check_model_decl(vsc_session *s, vsc_ast *m) {
   return d;
 }
 
+/* Every fallback names a declared model (checked once all modules are loaded). */
 void check_fallbacks(vsc_session *s) {
   for (int i = 0; i < s->nmodels; i++) {
     vsc_model_decl *d = s->models[i];
