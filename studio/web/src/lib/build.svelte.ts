@@ -1,11 +1,12 @@
 // The build: one row per plan node, moved along by the runtime's progress events (Server-
 // Sent Events from /api/build/events), the scene previews as their clips appear, and the
 // money spent in this session.
-import { api, objectUrl } from './api';
+import { api, objectUrl, posterUrl } from './api';
 import type { Plan, Row, RowStatus } from './types';
 
 export interface Preview {
-  url: string;
+  url: string; // the clip (or picture) itself: loaded only when someone asks to play it
+  poster: string; // its still: what the page shows, so a build is never slowed by decoding
   image: boolean;
   op: string;
 }
@@ -79,6 +80,7 @@ function offerPreview(row: Row) {
   if (have && rank[have.op] >= rank[row.op]) return;
   build.previews[row.scene] = {
     url: objectUrl(row.key, build.script),
+    poster: posterUrl(row.key, build.script),
     image: row.op === 'generate' && row.kind === 'image',
     op: row.op,
   };
