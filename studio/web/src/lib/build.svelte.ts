@@ -11,6 +11,13 @@ export interface Preview {
   op: string;
 }
 
+export interface Queued {
+  id: number;
+  script: string;
+  provider: string;
+  preview: boolean;
+}
+
 export const build = $state({
   id: 0,
   running: false,
@@ -30,6 +37,8 @@ export const build = $state({
   firstPreviewAt: 0, // when the first scene preview was on screen
   outputVersion: 0,
   runSeconds: 0, // the runtime's own wall time for the run (its end event)
+  queue: [] as Queued[], // builds waiting for this one (the server's "queue" events)
+  builds: 0, // builds that ran in this session (seen from this page)
 });
 
 const rowsById = new Map<string, Row>();
@@ -49,6 +58,8 @@ function resetFrom(ev: any) {
   build.startedAt = performance.now();
   build.firstPreviewAt = 0;
   build.runSeconds = 0;
+  build.queue = []; // a "queue" event follows when builds still wait
+  build.builds++;
   build.rows = plan.nodes.map((n) => ({
     id: n.id,
     op: n.op,
@@ -122,6 +133,9 @@ function handle(ev: any) {
     }
     case 'prediction':
       break;
+    case 'queue':
+      build.queue = ev.queue ?? [];
+      break;
     case 'end':
       if (typeof ev.seconds === 'number') build.runSeconds = ev.seconds;
       break;
@@ -176,6 +190,11 @@ export async function startBuild(path: string, provider: string, preview: boolea
 
 export async function stopBuild() {
   return api('POST', '/api/build/stop');
+}
+
+// Takes a waiting build out of the queue.
+export async function unqueueBuild(id: number) {
+  return api('POST', '/api/build/unqueue', { id });
 }
 
 export function previewShown() {
