@@ -23,6 +23,7 @@ const url = await new Promise((resolve, reject) => {
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   headless: true,
+  protocolTimeout: 0, // a build on a loaded machine may take longer than puppeteer's 180 s
   args: ['--no-sandbox', '--disable-gpu', '--mute-audio'],
 });
 try {

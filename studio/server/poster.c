@@ -102,11 +102,19 @@ static AVPacket *encode_jpeg(const AVFrame *frame, char *why, size_t whylen) {
     snprintf(why, whylen, "no JPEG encoder");
     goto out;
   }
-  small->format = AV_PIX_FMT_YUVJ420P;
+  /* Full-range 4:2:0, as JPEG wants (the deprecated yuvj formats say the same thing). */
+  small->format = AV_PIX_FMT_YUV420P;
+  small->color_range = AVCOL_RANGE_JPEG;
   small->width = w;
   small->height = h;
-  sws = sws_getContext(frame->width, frame->height, frame->format, w, h, AV_PIX_FMT_YUVJ420P,
+  sws = sws_getContext(frame->width, frame->height, frame->format, w, h, AV_PIX_FMT_YUV420P,
                        SWS_BILINEAR, NULL, NULL, NULL);
+  if (sws) {
+    int *inv, *tab, src_full, dst_full, bright, contrast, sat;
+    if (sws_getColorspaceDetails(sws, &inv, &src_full, &tab, &dst_full, &bright, &contrast, &sat) >= 0)
+      sws_setColorspaceDetails(sws, inv, frame->color_range == AVCOL_RANGE_JPEG, tab, 1, bright,
+                               contrast, sat);
+  }
   if (!sws || av_frame_get_buffer(small, 0) < 0 ||
       sws_scale(sws, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height,
                 small->data, small->linesize) != h) {
@@ -115,7 +123,8 @@ static AVPacket *encode_jpeg(const AVFrame *frame, char *why, size_t whylen) {
   }
   ec->width = w;
   ec->height = h;
-  ec->pix_fmt = AV_PIX_FMT_YUVJ420P;
+  ec->pix_fmt = AV_PIX_FMT_YUV420P;
+  ec->color_range = AVCOL_RANGE_JPEG;
   ec->time_base = (AVRational){1, 25};
   ec->flags |= AV_CODEC_FLAG_QSCALE;
   ec->global_quality = FF_QP2LAMBDA * 4; /* small and clean at thumbnail size */
