@@ -176,11 +176,31 @@ export function connect() {
   source.onerror = () => (build.connected = false);
   source.onmessage = (m) => {
     try {
-      handle(JSON.parse(m.data));
+      pending.push(JSON.parse(m.data));
     } catch {
-      /* a malformed line is skipped */
+      return; /* a malformed line is skipped */
     }
+    schedule();
   };
+}
+
+// Events are applied in batches, at most every FLUSH_MS: a burst of node events (a dozen
+// shots finishing together) becomes one update of the page instead of one each, so the
+// browser stays out of the render's way. A lone event after a quiet spell shows at once.
+const FLUSH_MS = 250;
+const pending: any[] = [];
+let lastFlush = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+function flush() {
+  timer = undefined;
+  lastFlush = performance.now();
+  for (const ev of pending.splice(0)) handle(ev);
+}
+function schedule() {
+  if (timer) return;
+  const wait = lastFlush + FLUSH_MS - performance.now();
+  if (wait <= 0) flush();
+  else timer = setTimeout(flush, wait);
 }
 
 export async function startBuild(path: string, provider: string, preview: boolean) {
