@@ -21,12 +21,14 @@
 **   beats      a song's tempo, beats and sections for the timeline
 **   replicate  a paid build against mock-replicate: prediction ids, costs, the ledger
 **   prompt_llm the prompt box on a chat model (mock-chat): the script, its cost in the ledger
+**   llm_checks while the chat model takes 3 s to answer, live checks answer at once
 */
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -1140,6 +1142,42 @@ static void case_prompt_llm(void) {
   seen = NULL;
 }
 
+static void *prompt_in_background(void *arg) {
+  reply *r = arg;
+  *r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s, s:b}", "text", "a 20 second ad for a lamp",
+                                                   "out", "lamp.vscript", "llm", 1));
+  return NULL;
+}
+
+static double mono_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The chat model answers after 3 s; meanwhile the editor's live checks are not held up
+ * (the front-end holds the compiler only while it compiles). */
+static void case_llm_checks(void) {
+  reply pr = {0};
+  pthread_t t;
+  double t0 = mono_now();
+  CHECK(pthread_create(&t, NULL, prompt_in_background, &pr) == 0, "thread");
+  usleep(800000); /* the request is with the chat model by now */
+  double c0 = mono_now();
+  reply r = post_json("POST", "/api/check", json_pack("{s:s, s:s}", "path", "t.vscript", "text", SCRIPT));
+  double waited = mono_now() - c0;
+  json_t *o = body_json(&r);
+  CHECK(r.status == 200 && json_integer_value(json_object_get(o, "errors")) == 0, "check: %ld %s", r.status, r.body);
+  CHECK(waited < 1.5, "the check waited %.2f s for the chat model", waited);
+  json_decref(o);
+  reply_free(&r);
+  pthread_join(t, NULL);
+  double total = mono_now() - t0;
+  CHECK(pr.status == 201, "prompt: %ld %s", pr.status, pr.body);
+  CHECK(total >= 3.0, "the chat model did take its 3 s (%.2f s)", total);
+  reply_free(&pr);
+}
+
 /* mock-chat on a free port, replaying `script`; its pid, or -1. */
 static pid_t start_mock_chat(const char *script, int *port) {
   int fds[2];
@@ -1173,7 +1211,7 @@ int main(int argc, char **argv) {
       {"stop", case_stop},       {"secrets", case_secrets}, {"media", case_media},
       {"ledger", case_ledger},
       {"prompt", case_prompt},   {"beats", case_beats},     {"replicate", case_replicate},
-      {"prompt_llm", case_prompt_llm},
+      {"prompt_llm", case_prompt_llm}, {"llm_checks", case_llm_checks},
   };
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -1191,9 +1229,11 @@ int main(int argc, char **argv) {
       setenv("REPLICATE_API_BASE", base, 1); /* inherited by the studio and its builds */
     }
     pid_t chat = 0;
-    if (cases[i].fn == case_prompt_llm) {
+    if (cases[i].fn == case_prompt_llm || cases[i].fn == case_llm_checks) {
       int port = 0;
-      chat = start_mock_chat(VSC_SOURCE_DIR "/tests/prompt/llm/ok.json", &port);
+      chat = start_mock_chat(cases[i].fn == case_prompt_llm ? VSC_SOURCE_DIR "/tests/prompt/llm/ok.json"
+                                                            : VSC_SOURCE_DIR "/tests/studio/llm_slow.json",
+                             &port);
       if (chat <= 0) {
         fprintf(stderr, "mock-chat did not start\n");
         return 2;
