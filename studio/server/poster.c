@@ -1,10 +1,11 @@
 /*
-** poster.c (studio) — a scene preview as one small JPEG: the middle frame of a cached clip
-** (or the picture itself), STUDIO_POSTER_WIDTH pixels wide, made once per cache key (keys
-** name content, so a poster never goes stale) and kept in the script's
-** .vsc/studio/posters/. The page shows posters while a build runs and loads a clip only
-** when someone hovers its scene, so watching a build costs the render next to nothing (a
-** video element per scene would be decoded by the browser beside the render).
+** poster.c (studio) — a scene preview as one small JPEG, STUDIO_POSTER_WIDTH pixels wide:
+** a frame from the middle of a cached clip (at most 1.5 s in) or the picture itself, made
+** once per cache key (keys name content, so a poster never goes stale) and kept in the
+** script's .vsc/studio/posters/. The page shows posters while a build runs and loads a
+** clip only when someone hovers its scene, so watching a build costs the render next to
+** nothing (a video element per scene would be decoded by the browser beside the render).
+** A poster is made on a niced thread, on one core, decoding only what that frame needs.
 */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
@@ -23,8 +26,9 @@
 #include "studio.h"
 
 #define STUDIO_POSTER_WIDTH 320
+#define STUDIO_POSTER_AT_MAX (3 * AV_TIME_BASE / 2) /* the still is taken at most 1.5 s in */
 
-/* Decodes the frame at the middle of `src` (the first one of a picture) into a new frame. */
+/* Decodes the still of `src` (see STUDIO_POSTER_AT_MAX; a picture's only frame). */
 static AVFrame *middle_frame(const char *src, char *why, size_t whylen) {
   AVFormatContext *fmt = NULL;
   AVCodecContext *dc = NULL;
@@ -39,17 +43,28 @@ static AVFrame *middle_frame(const char *src, char *why, size_t whylen) {
     goto out;
   }
   AVStream *vs = fmt->streams[vi];
-  if (!(dc = avcodec_alloc_context3(dec)) || avcodec_parameters_to_context(dc, vs->codecpar) < 0 ||
-      (dc->thread_count = 1, avcodec_open2(dc, dec, NULL)) < 0) {
+  if (!(dc = avcodec_alloc_context3(dec)) || avcodec_parameters_to_context(dc, vs->codecpar) < 0) {
+    snprintf(why, whylen, "cannot decode the clip");
+    goto out;
+  }
+  /* One core, and no deblocking: invisible at thumbnail size, a good part of the cost. */
+  dc->thread_count = 1;
+  dc->skip_loop_filter = AVDISCARD_ALL;
+  if (avcodec_open2(dc, dec, NULL) < 0) {
     snprintf(why, whylen, "cannot decode the clip");
     goto out;
   }
   int64_t target = AV_NOPTS_VALUE;
   if (fmt->duration > 0) {
-    target = av_rescale_q(fmt->duration / 2, AV_TIME_BASE_Q, vs->time_base);
+    /* The middle of a short clip; 1.5 s into a longer one: past an incoming transition,
+     * and the decoding from the keyframe before it stays short. */
+    int64_t at = fmt->duration / 2 < STUDIO_POSTER_AT_MAX ? fmt->duration / 2 : STUDIO_POSTER_AT_MAX;
+    target = av_rescale_q(at, AV_TIME_BASE_Q, vs->time_base);
     if (vs->start_time != AV_NOPTS_VALUE) target += vs->start_time;
     av_seek_frame(fmt, vi, target, AVSEEK_FLAG_BACKWARD);
   }
+  /* Frames before the middle are decoded only as far as later frames need them. */
+  if (target != AV_NOPTS_VALUE) dc->skip_frame = AVDISCARD_NONREF;
   bool eof = false;
   while (!best) {
     int rc = avcodec_receive_frame(dc, cur);
@@ -146,7 +161,7 @@ out:
 }
 
 /* Writes the poster of `src` to `dst` (atomically): 0, or -1 with why. */
-static int poster_make(const char *src, const char *dst, char *why, size_t whylen) {
+static int poster_write(const char *src, const char *dst, char *why, size_t whylen) {
   AVFrame *f = middle_frame(src, why, whylen);
   if (!f) return -1;
   AVPacket *jpg = encode_jpeg(f, why, whylen);
@@ -156,6 +171,30 @@ static int poster_make(const char *src, const char *dst, char *why, size_t whyle
   if (rc != 0) snprintf(why, whylen, "cannot write the poster: %s", strerror(errno));
   av_packet_free(&jpg);
   return rc;
+}
+
+typedef struct {
+  const char *src, *dst;
+  char why[512];
+  int rc;
+} poster_job;
+
+static void *poster_main(void *arg) {
+  poster_job *j = arg;
+  /* Low priority: a still is never worth slowing the render that makes the next one. */
+  setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+  j->rc = poster_write(j->src, j->dst, j->why, sizeof j->why);
+  return NULL;
+}
+
+/* poster_write on a thread of its own, niced (the connection's thread keeps its priority). */
+static int poster_make(const char *src, const char *dst, char *why, size_t whylen) {
+  poster_job j = {src, dst, "", -1};
+  pthread_t t;
+  if (pthread_create(&t, NULL, poster_main, &j) != 0) return poster_write(src, dst, why, whylen);
+  pthread_join(t, NULL);
+  if (j.rc != 0) snprintf(why, whylen, "%s", j.why);
+  return j.rc;
 }
 
 enum MHD_Result studio_api_poster(studio *st, struct MHD_Connection *c, const char *url,
