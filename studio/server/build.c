@@ -230,6 +230,54 @@ static void push_queue_locked(studio_build *b) {
   push_locked(b, json_pack("{s:s, s:o}", "event", "queue", "queue", queue_json_locked(b)));
 }
 
+/* "X does not compile: FILE:LINE:COL: MESSAGE" from the first diagnostic. */
+static void compile_error(const char *rel, const json_t *diags, char *err, size_t errlen) {
+  json_t *d0 = json_array_get(diags, 0);
+  snprintf(err, errlen, "%s does not compile: %s:%lld:%lld: %s", rel,
+           json_string_value(json_object_get(d0, "file")),
+           (long long)json_integer_value(json_object_get(d0, "line")),
+           (long long)json_integer_value(json_object_get(d0, "column")),
+           json_string_value(json_object_get(d0, "message")));
+}
+
+/* Where a build of `q` writes: its video (OUT, next to the script) and its plan (PLAN, in
+ * the cache's studio/ folder, created). Compiles the script, writes the plan and returns
+ * the page's summary of it (new), or NULL with err. */
+static json_t *prepare(studio *st, const studio_build_req *q, char cache[PATH_MAX],
+                       char plan[PATH_MAX + 64], char output[PATH_MAX], char *err,
+                       size_t errlen) {
+  const char *abs = q->abs;
+  json_t *diags = NULL;
+  json_t *ir = studio_compile_ir(st, abs, NULL, 0, q->preview, &diags);
+  char dir[PATH_MAX];
+  studio_cache_dir_of(abs, cache, PATH_MAX);
+  snprintf(dir, sizeof dir, "%s", abs);
+  *strrchr(dir, '/') = 0;
+  const char *base = strrchr(abs, '/') + 1;
+  const char *dot = strrchr(base, '.');
+  int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+  if ((size_t)snprintf(output, PATH_MAX, "%s/%.*s%s.mp4", dir, stem, base,
+                       q->preview ? ".preview" : "") >= PATH_MAX)
+    output[0] = 0; /* cannot happen: abs is a real path shorter than PATH_MAX */
+  snprintf(plan, PATH_MAX + 64, "%s/studio/%.*s.plan.json", cache, stem, base);
+  json_t *summary = NULL;
+  char *text = NULL;
+  if (!ir) {
+    compile_error(q->rel, diags, err, errlen);
+  } else if ((size_t)snprintf(dir, sizeof dir, "%s/studio", cache) >= sizeof dir ||
+             mkdir_p(dir) != 0) {
+    snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+  } else if (!(text = vsc_ir_dump(ir)) || studio_write_file(plan, text, strlen(text)) != 0) {
+    snprintf(err, errlen, "cannot write the plan %s: %s", plan, strerror(errno));
+  } else {
+    summary = studio_plan_summary(st, ir, cache, q->provider[0] ? q->provider : NULL);
+  }
+  free(text);
+  json_decref(ir);
+  json_decref(diags);
+  return summary;
+}
+
 /* Compiles the request, writes its plan and spawns `vsc run`. The caller reserved the
  * build (phase RUNNING, no pid); on failure the phase goes back to `before`. */
 static int launch(studio *st, const studio_build_req *q, build_phase before, char *err,
@@ -237,41 +285,9 @@ static int launch(studio *st, const studio_build_req *q, build_phase before, cha
   studio_build *b = &st->build;
   const char *abs = q->abs, *rel = q->rel, *provider = q->provider[0] ? q->provider : NULL;
   bool preview = q->preview;
-  json_t *diags = NULL;
-  json_t *ir = studio_compile_ir(st, abs, NULL, 0, preview, &diags);
   char cache[PATH_MAX], dir[PATH_MAX], plan[PATH_MAX + 64], output[PATH_MAX];
-  studio_cache_dir_of(abs, cache, sizeof cache);
-  snprintf(dir, sizeof dir, "%s", abs);
-  *strrchr(dir, '/') = 0;
-  const char *base = strrchr(abs, '/') + 1;
-  const char *dot = strrchr(base, '.');
-  int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
-  if ((size_t)snprintf(output, sizeof output, "%s/%.*s%s.mp4", dir, stem, base,
-                       preview ? ".preview" : "") >= sizeof output)
-    output[0] = 0; /* cannot happen: abs is a real path shorter than PATH_MAX */
-  snprintf(plan, sizeof plan, "%s/studio/%.*s.plan.json", cache, stem, base);
-  int rc = -1;
-  json_t *summary = NULL;
-  char *text = NULL;
-  if (!ir) {
-    json_t *d0 = json_array_get(diags, 0);
-    snprintf(err, errlen, "%s does not compile: %s:%lld:%lld: %s", rel,
-             json_string_value(json_object_get(d0, "file")),
-             (long long)json_integer_value(json_object_get(d0, "line")),
-             (long long)json_integer_value(json_object_get(d0, "column")),
-             json_string_value(json_object_get(d0, "message")));
-  } else if ((size_t)snprintf(dir, sizeof dir, "%s/studio", cache) >= sizeof dir ||
-             mkdir_p(dir) != 0) {
-    snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-  } else if (!(text = vsc_ir_dump(ir)) || studio_write_file(plan, text, strlen(text)) != 0) {
-    snprintf(err, errlen, "cannot write the plan %s: %s", plan, strerror(errno));
-  } else {
-    summary = studio_plan_summary(st, ir, cache, provider);
-    rc = 0;
-  }
-  free(text);
-  json_decref(ir);
-  json_decref(diags);
+  json_t *summary = prepare(st, q, cache, plan, output, err, errlen);
+  int rc = summary ? 0 : -1;
   pthread_mutex_lock(&b->lock);
   if (rc == 0 && b->closing) { /* the studio is stopping: start nothing */
     snprintf(err, errlen, "the studio is stopping");
@@ -411,12 +427,7 @@ int studio_build_start(studio *st, const char *abs, const char *rel, const char 
   json_t *diags = NULL;
   json_t *ir = studio_compile_ir(st, abs, NULL, 0, preview, &diags);
   if (!ir) {
-    json_t *d0 = json_array_get(diags, 0);
-    snprintf(err, errlen, "%s does not compile: %s:%lld:%lld: %s", rel,
-             json_string_value(json_object_get(d0, "file")),
-             (long long)json_integer_value(json_object_get(d0, "line")),
-             (long long)json_integer_value(json_object_get(d0, "column")),
-             json_string_value(json_object_get(d0, "message")));
+    compile_error(rel, diags, err, errlen);
     json_decref(diags);
     return -1;
   }
