@@ -209,9 +209,6 @@ static void draw_status(run_t *r, bool force) {
 
 /* ---- journal ------------------------------------------------------------------------ */
 
-/* Appends a record (steals it). A journal that cannot be written stops all new spending:
- * money must never move without its record. Returns 0 or -1. */
-static void stop_unsafe(run_t *r, const char *why);
 /* The run's own record (new): what it builds, its budget and provider. */
 static json_t *build_record(const run_t *r) {
   const char *plan = jstr(json_object_get(r->ir, "outputs"), "video");
@@ -222,6 +219,9 @@ static json_t *build_record(const run_t *r) {
   return b;
 }
 
+/* Appends a record (steals it). A journal that cannot be written stops all new spending:
+ * money must never move without its record. Returns 0 or -1. */
+static void stop_unsafe(run_t *r, const char *why);
 static int journal(run_t *r, json_t *rec) {
   char err[256];
   int rc = 0;
