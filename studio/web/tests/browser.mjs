@@ -323,6 +323,7 @@ step('the prompt box writes a script and opens it', async () => {
 step('a build asked for while one runs waits in the queue, then runs', async () => {
   await openScript('slow.vscript');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 4);
+  await page.click('[data-testid=preview-toggle]'); // full size: still running while we queue
   await page.click('[data-testid=build]');
   await page.waitForSelector('[data-testid=row][data-status="processing"]', { timeout: 30000 });
   const slowId = await page.evaluate(() => window.__vscStudio.id);
@@ -349,7 +350,7 @@ step('a build asked for while one runs waits in the queue, then runs', async () 
 step('Stop interrupts a running build and drops the queue', async () => {
   await openScript('slow.vscript');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 4);
-  await page.click('[data-testid=preview-toggle]'); // full size: slow enough to stop
+  await page.click('[data-testid=preview-toggle]'); // preview frames, not built yet
   await page.click('[data-testid=build]');
   await page.waitForSelector('[data-testid=row][data-status="processing"]', { timeout: 30000 });
   await page.click('[data-testid=queue-build]'); // the same script again, after this one
