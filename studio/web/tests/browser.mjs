@@ -217,7 +217,7 @@ step('a local build moves every row to completed and shows previews', async () =
     }).observe(document.body, { childList: true, subtree: true });
   });
   await page.click('[data-testid=build]');
-  await page.waitForFunction(() => window.__vscStudio.status === 'completed', { timeout: 60000 });
+  await page.waitForFunction(() => window.__vscStudio.status === 'completed', { timeout: 120000 });
   assert.equal(await page.evaluate(() => window.__videosInPreviews), 0);
   await page.click('[data-testid=tab-build]'); // a finished build opens the review: come back
   await page.waitForFunction(
@@ -225,7 +225,7 @@ step('a local build moves every row to completed and shows previews', async () =
       const rows = [...document.querySelectorAll('[data-testid=row]')];
       return rows.length > 0 && rows.every((r) => r.dataset.status === 'completed');
     },
-    { timeout: 60000 },
+    { timeout: 120000 },
   );
   const rows = await $$count('[data-testid=row]');
   assert.ok(rows >= 8, `rows: ${rows}`);
@@ -295,7 +295,7 @@ step('regenerate one scene with a new seed, then discard the take', async () => 
   await page.waitForSelector('[data-testid=regenerate]');
   let id = await page.evaluate(() => window.__vscStudio.id);
   await page.click('[data-testid=regenerate]');
-  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.status === 'completed', { timeout: 60000 }, id);
+  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.status === 'completed', { timeout: 120000 }, id);
   const onDisk = readFileSync(join(dir, 'small.vscript'), 'utf8');
   assert.match(onDisk, /scene intro \(1s\) \{[^}]*\n    seed \d+\n/);
   // Only the regenerated scene's shot ran again: the other shot came from the cache.
@@ -304,7 +304,7 @@ step('regenerate one scene with a new seed, then discard the take', async () => 
   await page.click('[data-testid=tab-model]');
   id = await page.evaluate(() => window.__vscStudio.id);
   await page.click('[data-testid=discard]');
-  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.status === 'completed', { timeout: 60000 }, id);
+  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.status === 'completed', { timeout: 120000 }, id);
   assert.doesNotMatch(readFileSync(join(dir, 'small.vscript'), 'utf8'), /seed/);
   // The old take was still in the cache: going back cost nothing and ran no shot.
   const back = await page.evaluate(() => window.__vscStudio.rows.filter((r) => r.op === 'generate').map((r) => r.status));
@@ -356,7 +356,7 @@ step('Stop interrupts a running build and drops the queue', async () => {
   await page.click('[data-testid=queue-build]'); // the same script again, after this one
   await page.waitForSelector('[data-testid=queued][data-script="slow.vscript"]');
   await page.click('[data-testid=stop]');
-  await page.waitForFunction(() => window.__vscStudio.status === 'stopped', { timeout: 60000 });
+  await page.waitForFunction(() => window.__vscStudio.status === 'stopped', { timeout: 120000 });
   assert.equal(await text('[data-testid=build-status]'), 'stopped');
   assert.equal(await $$count('[data-testid=queue]'), 0);
   assert.match(await text('[data-testid=build-log]'), /stop requested \(Ctrl-C\); 1 queued build dropped/);
