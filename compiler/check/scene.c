@@ -41,6 +41,7 @@ static const char *normalise_voice(vsc_session *s, const char *text) {
   return out;
 }
 
+/* voice "LINE" [at T] [as "VOICE"] [volume dB], in a scene or the video */
 void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out) {
   vsc_session *s = c->s;
   memset(out, 0, sizeof *out);
@@ -62,6 +63,7 @@ void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out) {
   }
 }
 
+/* with { NAME VALUE … }: a scene's own parameters for its model */
 static void check_with(const eval_ctx *c, vsc_ast *w, vsc_scene_spec *sc) {
   vsc_session *s = c->s;
   json_t *obj = vsc_session_keep(s, json_object());
@@ -77,6 +79,7 @@ static void check_with(const eval_ctx *c, vsc_ast *w, vsc_scene_spec *sc) {
   sc->with_src = c->src;
 }
 
+/* Whether the shot is a still image file. */
 static bool still_file(const vsc_scene_spec *sc) {
   return sc->shot == SHOT_FILE && sc->path_media && strcmp(sc->path_media, "image") == 0;
 }
@@ -215,6 +218,7 @@ static const struct {
     {"keep audio", shot_keep_audio}, {"from", shot_from}, {"from image", shot_from_image},
 };
 
+/* shot KIND VALUE [options]: the scene's one shot and its options */
 static void scene_shot(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -231,6 +235,7 @@ static void scene_shot(scene_body *b, vsc_ast *st) {
       if (strcmp(o->keyword, shot_options[i].keyword) == 0) shot_options[i].check(b, st, o);
 }
 
+/* text "TEXT" [options] */
 static void scene_text(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -245,6 +250,7 @@ static void scene_text(scene_body *b, vsc_ast *st) {
   check_text_timing(c, st, ts, sc);
 }
 
+/* voice "LINE" [at T] [as "VOICE"]: must start inside the scene */
 static void scene_voice(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -263,6 +269,7 @@ static void scene_voice(scene_body *b, vsc_ast *st) {
         "voice line starts at %gs, after scene '%s' ends (%gs)", vs->at, sc->name, sc->dur_value);
 }
 
+/* then TRANSITION [DURATION]: the one transition into the next scene */
 static void scene_then(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -287,6 +294,7 @@ static void scene_then(scene_body *b, vsc_ast *st) {
   }
 }
 
+/* with { … }: once per scene */
 static void scene_with(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -295,6 +303,7 @@ static void scene_with(scene_body *b, vsc_ast *st) {
   else check_with(c, st, b->sc);
 }
 
+/* style { look "…" }: adds to the video's look for this scene */
 static void scene_style(scene_body *b, vsc_ast *st) {
   vsc_session *s = b->c->s;
   vsc_scene_spec *sc = b->sc;
@@ -303,6 +312,7 @@ static void scene_style(scene_body *b, vsc_ast *st) {
   if (extra.look) sc->look = sc->look ? vsc_arena_printf(s->arena, "%s, %s", sc->look, extra.look) : extra.look;
 }
 
+/* model NAME|CLASS: a declared model, or a class the planner chooses in */
 static void scene_model(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -333,6 +343,7 @@ static void scene_model(scene_body *b, vsc_ast *st) {
       ref);
 }
 
+/* seed N (0 to 2^32-1, whole) */
 static void scene_seed(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -345,16 +356,19 @@ static void scene_seed(scene_body *b, vsc_ast *st) {
   }
 }
 
+/* final: this scene at the final tier */
 static void scene_final(scene_body *b, vsc_ast *st) {
   (void)st;
   b->sc->tier = 1;
 }
 
+/* draft: this scene at the draft tier */
 static void scene_draft(scene_body *b, vsc_ast *st) {
   (void)st;
   b->sc->tier = 0;
 }
 
+/* fit cover|contain */
 static void scene_fit(scene_body *b, vsc_ast *st) {
   check_name_in(b->c, &st->vals[0], "fit", check_fits, 2, &b->sc->fit);
 }
@@ -530,6 +544,7 @@ static bool scene_template(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, co
   return true;
 }
 
+/* scene NAME (DURATION) [use TEMPLATE(args…)] { … } */
 void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const vsc_style_spec *style) {
   memset(sc, 0, sizeof *sc);
   sc->name = node->name.str;

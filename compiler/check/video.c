@@ -11,6 +11,7 @@
 #include "vsc/vsc_strings.h"
 
 static const char *const providers[] = {"auto", "local", "replicate"};
+/* music "PATH" { … } | music generate "PROMPT" { volume start duck tempo meter offset fade loop section } */
 static void check_music(vsc_session *s, vsc_ast *m, vsc_music_spec *mu) {
   eval_ctx c = {.s = s, .src = m->src};
   mu->present = true;
@@ -147,6 +148,7 @@ static void apply_setting(vsc_session *s, vsc_ast *st, vsc_video_spec *v, const 
   }
 }
 
+/* preset NAME: a preset's settings under the video's own */
 static void apply_preset(vsc_session *s, vsc_ast *use, vsc_video_spec *v, const char **seen, int *nseen) {
   const char *name = check_val(&(eval_ctx){.s = s}, &use->vals[0])->str;
   if (use->vals[0].kind != V_IDENT) {
@@ -186,6 +188,7 @@ typedef struct {
   size_t cap; /* a power of two, at least twice the number of names */
 } name_set;
 
+/* A set of names with the index each was first seen at. */
 static name_set name_set_new(vsc_arena *a, int n) {
   name_set set = {0};
   set.cap = 16;
@@ -217,6 +220,7 @@ typedef struct {
   int nscenes;
 } video_parts;
 
+/* video "TITLE" { … }: the defaults before any setting */
 static void video_defaults(eval_ctx *c, vsc_ast *vn, vsc_video_spec *v) {
   memset(v, 0, sizeof *v);
   v->node = vn;
@@ -258,6 +262,7 @@ static void video_settings(vsc_session *s, vsc_ast *vn, vsc_video_spec *v, video
   }
 }
 
+/* The last `keyword VALUE` setting of the video block, or NULL. */
 static vsc_ast *last_setting(vsc_ast *vn, const char *keyword) {
   vsc_ast *found = NULL;
   for (vsc_ast *st = vn->body.head; st; st = st->next)
@@ -317,6 +322,7 @@ static void video_scenes(vsc_session *s, eval_ctx *c, vsc_ast *vn, vsc_video_spe
   if (v->nscenes == 0) ERR(vn->src, vn->kw, "add e.g. 'scene intro (5s) { shot color #000000 }'", "video has no scenes");
 }
 
+/* Voice lines of the whole video, video-level and in scenes. */
 static int voice_lines(const vsc_video_spec *v) {
   int n = v->nvoices;
   for (int i = 0; i < v->nscenes; i++) n += v->scenes[i].nvoices;
@@ -359,6 +365,7 @@ static void video_whole(vsc_session *s, vsc_video_spec *v) {
   }
 }
 
+/* video "TITLE" { settings, preset, style, music, voice lines, scenes } */
 static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
   eval_ctx c = {.s = s, .src = vn->src};
   video_defaults(&c, vn, v);
@@ -383,6 +390,7 @@ static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
   vsc_chk_text_fit(s, v);
 }
 
+/* The checker's entry point: the main script, its modules, then the video. */
 int vsc_check(vsc_session *s, const char *name, const char *text, size_t len, vsc_video_spec *video) {
   if (vsc_check_load(s, name, text, len) != 0 && vsc_diag_worst_stage(s->diags) < VSC_STAGE_CHECK) return -1;
   if (!s->video) {
