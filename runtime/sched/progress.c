@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "progress.h"
+#include "vsc/vsc_ops.h"
 
 struct vsc_progress {
   vsc_progress_mode mode;
@@ -72,8 +73,7 @@ void vsc_progress_event(vsc_progress *pg, json_t *ev) {
     describe(ev, what, sizeof what);
     /* Plain mode shows every step; the TTY only what a person should see scroll by. */
     bool quiet_on_tty = strcmp(state, "running") == 0 || strcmp(state, "cached") == 0 ||
-                        (strcmp(state, "done") == 0 && strcmp(s(ev, "op"), "generate") != 0 &&
-                         strcmp(s(ev, "op"), "tts") != 0);
+                        (strcmp(state, "done") == 0 && !vsc_ops_is_provider(s(ev, "op")));
     if (pg->mode == VSC_PROGRESS_TTY && quiet_on_tty) {
       json_decref(ev);
       return;
