@@ -153,6 +153,8 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   o.executors = executors;
   o.nexecutors = sizeof executors / sizeof executors[0];
   o.card = vsc_local_generate;
+  o.split = vsc_comp_segment_split;
+  o.join = vsc_comp_concat;
   o.output = staged;
   o.progress = a->progress;
   o.cancel_on_interrupt = a->cancel_on_interrupt;

@@ -89,9 +89,44 @@ void vsc_sched_cpu_submit(run_t *r, int i, vsc_op_fn fn, json_t *node_json, cons
   snprintf(job->ext, sizeof job->ext, "%s", vsc_ops_ext(n->node, eb));
   job->info = vsc_sched_cache_info(r, n, provider);
   job->cache = r->cache;
+  job->priority = n->priority;
+  job->light = n->join;
   n->st = N_CPU;
   r->ncpu++;
   vsc_pool_submit(r->pool, job);
+}
+
+/* Estimated work of a node, in seconds of 720p video to encode: what the order below
+ * weighs. Stream copies, assets and joins count as nothing. */
+static double work_of(const snode *n) {
+  const json_t *p = json_object_get(n->node, "params");
+  const vsc_op_info *op = vsc_ops_find(n->op);
+  if (n->join || !op || op->kind == VSC_OPKIND_LOCAL) return 0;
+  double px = json_number_value(json_object_get(p, "width")) * json_number_value(json_object_get(p, "height"));
+  if (px > 0) return json_number_value(json_object_get(p, "duration")) * px / (1280.0 * 720.0);
+  /* The sound track: mixing and AAC cost about a seventh of a 720p encode per second. */
+  if (op->id == VSC_OPID_audio) return json_number_value(json_object_get(p, "length")) * 0.15;
+  return 0;
+}
+
+/* The order of the CPU pool. Nodes without a place on the timeline run first, longest
+ * chain of work to the output first (the critical path: the sound track, a generation,
+ * then the cheap joins, concat and mux that unblock what waits on them). Pieces of the
+ * picture (params.t0) follow in timeline order, so that the first scene is whole first
+ * and an editor sees it early; chunks of equal length keep every core busy to the end. */
+void vsc_sched_priorities(run_t *r) {
+  double *chain = calloc(r->nn ? r->nn : 1, sizeof *chain);
+  if (!chain) return; /* every job equal: queue order */
+  for (size_t i = r->nn; i-- > 0;) {
+    snode *n = &r->n[i];
+    double down = 0;
+    for (size_t k = 0; k < n->nusers; k++)
+      if (chain[n->users[k]] > down) down = chain[n->users[k]];
+    chain[i] = work_of(n) + down;
+    json_t *t0 = json_object_get(json_object_get(n->node, "params"), "t0");
+    n->priority = json_is_number(t0) && !n->join ? -json_number_value(t0) : 1e6 + chain[i];
+  }
+  free(chain);
 }
 
 /* The asset op's node for its executor: params.path resolved against the IR's root. */
@@ -111,7 +146,7 @@ void vsc_sched_cpu_start(run_t *r, int i) {
   snode *n = &r->n[i];
   const vsc_op_info *op = vsc_ops_find(n->op);
   bool asset = op && op->id == VSC_OPID_asset;
-  vsc_op_fn fn = asset ? asset_exec : vsc_sched_executor(r, n->op);
+  vsc_op_fn fn = n->join ? r->o->join : asset ? asset_exec : vsc_sched_executor(r, n->op);
   if (!fn) {
     char msg[200];
     snprintf(msg, sizeof msg, "no executor for op '%s'", n->op);

@@ -48,6 +48,7 @@ static void describe(const json_t *ev, char *buf, size_t len) {
   const char *scene = s(ev, "scene"), *model = s(ev, "model");
   int w = snprintf(buf, len, "%-8s %.10s", s(ev, "op"), s(ev, "node"));
   if (*scene && w > 0 && (size_t)w < len) w += snprintf(buf + w, len - (size_t)w, " scene %s", scene);
+  if (*s(ev, "part") && w > 0 && (size_t)w < len) w += snprintf(buf + w, len - (size_t)w, " part %s", s(ev, "part"));
   if (*model && w > 0 && (size_t)w < len) snprintf(buf + w, len - (size_t)w, " [%s]", model);
 }
 

@@ -16,6 +16,14 @@ void vsc_sched_event(run_t *r, const snode *n, const char *state, const char *ms
   json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "event", "node", "state", state, "node", n->id,
                          "op", n->op);
   if (n->scene) json_object_set_new(ev, "scene", json_string(n->scene));
+  const json_t *part = json_object_get(n->node, "part");
+  if (part) { /* a piece of another node (a chunk of a long body): "part": "2/3", "of": id */
+    char place[48];
+    snprintf(place, sizeof place, "%lld/%lld", (long long)json_integer_value(json_object_get(part, "index")) + 1,
+             (long long)json_integer_value(json_object_get(part, "count")));
+    json_object_set_new(ev, "part", json_string(place));
+    json_object_set(ev, "of", json_object_get(part, "of"));
+  }
   if (n->used_model) json_object_set_new(ev, "model", json_string(n->used_model));
   if (msg && *msg) json_object_set_new(ev, "msg", json_string(msg));
   if (strcmp(state, "done") == 0 || strcmp(state, "degraded") == 0) {

@@ -122,46 +122,116 @@ static void read_models(snode *n) {
   n->attempt = 1;
 }
 
+/* Node `at` reads the nodes in[0..nin) (run indices); each of them learns its user. */
+static int link_inputs(run_t *r, int at, const int *in, size_t nin) {
+  snode *n = &r->n[at];
+  n->in = calloc(nin ? nin : 1, sizeof *n->in);
+  if (!n->in) return -1;
+  n->nin = nin;
+  for (size_t k = 0; k < nin; k++) {
+    n->in[k] = in[k];
+    if (!vsc_sched_push(&r->n[in[k]].users, &r->n[in[k]].nusers, &r->n[in[k]].capusers, at)) return -1;
+  }
+  return 0;
+}
+
+static void init_node(snode *n, json_t *node) {
+  n->node = node;
+  n->id = vsc_sched_jstr(node, "id");
+  n->op = vsc_sched_jstr(node, "op");
+  n->scene = vsc_sched_jstr(node, "scene");
+  n->seed = -1;
+}
+
+/* The parts a node runs as (options.split: a long body in GOP-aligned chunks), or JSON
+ * null to run it whole. */
+static json_t *parts_of(const run_t *r, const json_t *node) {
+  json_t *parts = r->o->split && r->o->join ? r->o->split(node) : NULL;
+  if (json_array_size(parts) >= 2) return parts;
+  json_decref(parts);
+  return json_null();
+}
+
+/* The parts of IR node (key `key`, inputs `in`) at r->n[*at...]: each a node of its own,
+ * keyed by the node's key and its place, reading the node's inputs. */
+static int add_parts(run_t *r, size_t *at, const json_t *parts, const char *key, const int *in, size_t nin) {
+  for (size_t k = 0; k < json_array_size(parts); k++) {
+    snode *pn = &r->n[*at];
+    init_node(pn, json_array_get(parts, k));
+    if (!pn->id || !pn->op) return -1;
+    char place[24];
+    snprintf(place, sizeof place, "%zu/%zu", k + 1, json_array_size(parts));
+    const char *pk[1] = {place};
+    vsc_sched_derive_key(key, "part", pk, 1, pn->key);
+    memcpy(pn->ekey, pn->key, sizeof pn->key);
+    if (link_inputs(r, (int)*at, in, nin) != 0) return -1;
+    (*at)++;
+  }
+  return 0;
+}
+
 static int setup_nodes(run_t *r, char *err, size_t errlen) {
   json_t *nodes = json_object_get(r->ir, "nodes");
-  r->nn = json_array_size(nodes);
-  r->n = calloc(r->nn ? r->nn : 1, sizeof *r->n);
+  r->nir = json_array_size(nodes);
+  r->parts = json_array();
   r->byid = json_object();
-  if (!r->n) return fail(err, errlen, "out of memory");
+  size_t total = r->nir;
+  for (size_t i = 0; i < r->nir; i++) {
+    json_t *parts = parts_of(r, json_array_get(nodes, i));
+    total += json_array_size(parts);
+    json_array_append_new(r->parts, parts);
+  }
+  r->nn = total;
+  r->n = calloc(total ? total : 1, sizeof *r->n);
+  int *in = calloc(total ? total : 1, sizeof *in);
+  if (!r->n || !in) {
+    free(in);
+    return fail(err, errlen, "out of memory");
+  }
   json_t *keys = vsc_plan_keys(r->ir, r->remote_name);
-  for (size_t i = 0; i < r->nn; i++) {
-    snode *n = &r->n[i];
-    n->node = json_array_get(nodes, i);
-    n->id = vsc_sched_jstr(n->node, "id");
-    n->op = vsc_sched_jstr(n->node, "op");
-    n->scene = vsc_sched_jstr(n->node, "scene");
-    n->seed = -1;
+  int rc = 0;
+  size_t at = 0;
+  for (size_t i = 0; i < r->nir && rc == 0; i++) {
+    json_t *node = json_array_get(nodes, i), *inputs = json_object_get(node, "inputs");
+    const char *key = json_string_value(json_array_get(keys, i));
+    size_t nin = json_array_size(inputs);
+    for (size_t k = 0; k < nin && rc == 0; k++) {
+      const char *iid = json_string_value(json_array_get(inputs, k));
+      json_t *pos = json_object_get(r->byid, iid ? iid : "");
+      if (!pos) rc = fail(err, errlen, "$.nodes[%zu].inputs[%zu]: not an earlier node", i, k);
+      else in[k] = (int)json_integer_value(pos);
+    }
+    if (rc != 0) break;
+    /* A node run in parts reads its parts, which read its inputs. */
+    const json_t *parts = json_array_get(r->parts, i);
+    size_t first = at;
+    if (add_parts(r, &at, parts, key, in, nin) != 0) {
+      rc = fail(err, errlen, "$.nodes[%zu]: cannot split it", i);
+      break;
+    }
+    snode *n = &r->n[at];
+    init_node(n, node);
     if (!n->id || !n->op) {
-      json_decref(keys);
-      return fail(err, errlen, "$.nodes[%zu]: missing id or op", i);
+      rc = fail(err, errlen, "$.nodes[%zu]: missing id or op", i);
+      break;
     }
-    snprintf(n->key, sizeof n->key, "%s", json_string_value(json_array_get(keys, i)));
+    snprintf(n->key, sizeof n->key, "%s", key);
     memcpy(n->ekey, n->key, sizeof n->key);
-    json_t *inputs = json_object_get(n->node, "inputs");
-    n->nin = json_array_size(inputs);
-    n->in = calloc(n->nin ? n->nin : 1, sizeof *n->in);
-    for (size_t k = 0; k < n->nin; k++) {
-      json_t *pos = json_object_get(r->byid, json_string_value(json_array_get(inputs, k)) ? json_string_value(json_array_get(inputs, k)) : "");
-      if (!pos) {
-        json_decref(keys);
-        return fail(err, errlen, "$.nodes[%zu].inputs[%zu]: not an earlier node", i, k);
-      }
-      int j = (int)json_integer_value(pos);
-      n->in[k] = j;
-      vsc_sched_push(&r->n[j].users, &r->n[j].nusers, &r->n[j].capusers, (int)i);
+    n->join = at > first;
+    for (size_t k = first; k < at; k++) in[k - first] = (int)k;
+    if (link_inputs(r, (int)at, in, n->join ? at - first : nin) != 0) {
+      rc = fail(err, errlen, "out of memory");
+      break;
     }
-    json_object_set_new(r->byid, n->id, json_integer((json_int_t)i));
+    json_object_set_new(r->byid, n->id, json_integer((json_int_t)at));
     const char *prov = vsc_node_provider(n->node, r->remote_name);
     n->remote = *prov && strcmp(prov, "local") != 0;
     if (n->remote) read_models(n);
+    at++;
   }
+  free(in);
   json_decref(keys);
-  return 0;
+  return rc;
 }
 
 /* From the outputs backwards: what must run. */
@@ -272,6 +342,7 @@ static void free_run(run_t *r) {
   free(r->rq);
   free(r->inflight);
   json_decref(r->byid);
+  json_decref(r->parts);
   json_decref(r->left);
   vsc_progress_free(r->pg);
   vsc_journal_close(r->journal);
@@ -312,6 +383,7 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   snprintf(path, sizeof path, "%s/journal.jsonl", r.cache_dir);
   if (vsc_journal_open(&r.journal, path, err, errlen) != 0) goto out;
   if (setup_nodes(&r, err, errlen) != 0) goto out;
+  vsc_sched_priorities(&r);
   r.pg = vsc_progress_new(o->progress, o->progress_out);
   demand(&r);
   vsc_sched_resume(&r);
@@ -322,7 +394,7 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
     fail(err, errlen, "cannot start worker threads");
     goto out;
   }
-  vsc_progress_event(r.pg, json_pack("{s:s, s:i, s:i, s:i, s:s}", "event", "start", "nodes", (int)r.nn,
+  vsc_progress_event(r.pg, json_pack("{s:s, s:i, s:i, s:i, s:s}", "event", "start", "nodes", (int)r.nir,
                                      "cached", res->cached, "todo", r.needed_count - r.done_count,
                                      "provider", r.remote_name ? r.remote_name : "local"));
   seed(&r);

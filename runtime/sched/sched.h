@@ -41,6 +41,8 @@ typedef struct {
   char key[65], ext[12];
   json_t *info;              /* cache index info, owned */
   vsc_cache *cache;          /* borrowed */
+  double priority;           /* the pool runs the highest first (ties: the first queued) */
+  bool light;                /* a join of parts: the pool's light worker may take it */
   /* results, filled by the worker */
   int rc;
   vsc_op_error err;
@@ -93,6 +95,8 @@ typedef struct {
   bool cache_hit;
   bool degraded;
   bool reported;           /* failure already counted */
+  bool join;               /* run in parts: its inputs are its parts, its executor joins them */
+  double priority;         /* of its CPU job (vsc_sched_priorities) */
   char path[4096];         /* output object once done */
   /* remote calls */
   const char *models[MAX_MODELS];
@@ -122,8 +126,10 @@ typedef struct {
 typedef struct {
   const vsc_run_options *o;
   const json_t *ir;
-  snode *n;
+  snode *n;                /* the IR's nodes in order, each preceded by its parts if any */
   size_t nn;
+  size_t nir;              /* the IR's nodes (nn less the parts) */
+  json_t *parts;           /* per IR node: its parts' nodes (owned), or null */
   json_t *byid;            /* id -> index */
   vsc_cache *cache;
   vsc_journal *journal;
@@ -188,6 +194,8 @@ void vsc_sched_mark_ready(run_t *r, int i);
 void vsc_sched_degrade(run_t *r, int i, const char *why);
 
 /* ---- cpu.c: the CPU pool's side ---- */
+/* Sets every node's CPU priority (once, after setup; see cpu.c). */
+void vsc_sched_priorities(run_t *r);
 /* Runs node i on the pool with executor fn on `node_json` (stolen: the node itself or a
  * modified copy); `provider` names who made it in the cache index ("" for none). */
 void vsc_sched_cpu_submit(run_t *r, int i, vsc_op_fn fn, json_t *node_json, const char *provider);
