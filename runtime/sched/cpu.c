@@ -14,6 +14,7 @@
 #include "progress.h"
 #include "sched.h"
 #include "vsc/vsc_ops.h"
+#include "vsc/vsc_sha256.h"
 
 vsc_op_fn vsc_sched_executor(const run_t *r, const char *op) {
   for (size_t i = 0; i < r->o->nexecutors; i++)
