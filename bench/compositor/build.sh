@@ -117,11 +117,13 @@ for size in $SIZES; do
     rm -rf "$size/cache"
     vsc_build "$size/job6.vscript"
     add "T_FULL_$size" "$T"; add "C_FULL_$size" "$C"; add "M_FULL_$size" "$M"; add "P_$size" "$P"; PF=$P
+    RUN="full $T s wall $C s CPU $M KiB, first scene $P s"
     ffmpeg_job "$size" 6
     add "T_FF_$size" "$T"; add "C_FF_$size" "$C"; add "M_FF_$size" "$M"
+    RUN="$RUN; ffmpeg $T s wall $C s CPU $M KiB"
     vsc_build "$size/job6e3.vscript"
     add "T_EDIT_$size" "$T"; add "C_EDIT_$size" "$C"
-    eval "echo \"  ${size}p run $r: full \$(echo \$T_FULL_$size | awk '{print \$NF}') s, ffmpeg \$(echo \$T_FF_$size | awk '{print \$NF}') s, edit $T s, first scene $PF s; load \$(cut -d' ' -f1 /proc/loadavg)\""
+    echo "  ${size}p run $r: $RUN; edit $T s wall $C s CPU; load $(cut -d' ' -f1 /proc/loadavg)"
     r=$((r + 1))
   done
   n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$size/out.mp4")
@@ -139,7 +141,7 @@ if [ "${VSC_BENCH_TWENTY:-1}" != 0 ]; then
     add T_FULL20 "$T"; add C_FULL20 "$C"
     vsc_build 720/job20e10.vscript
     add T_EDIT20 "$T"; add C_EDIT20 "$C"
-    echo "  20 scenes run $r: full $(echo $T_FULL20 | awk '{print $NF}') s, edit $T s"
+    echo "  20 scenes run $r: full $(echo $T_FULL20 | awk '{print $NF}') s wall $(echo $C_FULL20 | awk '{print $NF}') s CPU, edit $T s wall $C s CPU"
     r=$((r + 1))
   done
 fi
@@ -152,6 +154,7 @@ if [ "${VSC_BENCH_JOBS:-1}" != 0 ]; then
       rm -rf 720/cache
       vsc_build 720/job6.vscript --jobs $j
       add "T_JOBS_$j" "$T"
+      echo "  --jobs $j run $r: $T s wall, $C s CPU"
       j=$((j + 1))
     done
     r=$((r + 1))
