@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vsc/vsc_ops.h"
 
 static void dot_string(const char *s) {
   putchar('"');
@@ -35,7 +36,7 @@ int cmd_graph(int argc, char **argv) {
              model ? "\n" : "", model ? json_string_value(model) : "", id);
     printf("  n%.12s [label=", id);
     dot_string(label);
-    if (strcmp(op, "generate") == 0 || strcmp(op, "tts") == 0) printf(", style=filled, fillcolor=\"#f5efe6\"");
+    if (vsc_ops_is_provider(op)) printf(", style=filled, fillcolor=\"#f5efe6\"");
     printf("];\n");
     json_array_foreach(json_object_get(n, "inputs"), k, in) printf("  n%.12s -> n%.12s;\n", json_string_value(in), id);
   }

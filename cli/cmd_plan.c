@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "vsc/vsc_runtime.h"
+#include "vsc/vsc_ops.h"
 
 static double num(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
@@ -47,7 +48,7 @@ static double mark_cached(json_t *ir, const char *script, const char *cache_arg,
   json_t *node;
   json_array_foreach(json_object_get(ir, "nodes"), i, node) {
     const char *op = json_string_value(json_object_get(node, "op"));
-    bool paid = strcmp(op, "generate") == 0 || strcmp(op, "tts") == 0;
+    bool paid = vsc_ops_is_provider(op);
     vsc_cache_entry e = {0};
     bool cached = cache && vsc_cache_peek(cache, json_string_value(json_array_get(keys, i)), &e) == 1;
     vsc_cache_entry_clear(&e);

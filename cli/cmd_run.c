@@ -18,12 +18,13 @@
 #include "vsc/vsc_speech.h"
 #include "vsc/vsc_runtime.h"
 
-/* The ops the CLI can execute: the compositor and the local provider. Remote generate/tts
- * go through the provider chosen at run time instead. */
+/* The ops the CLI can execute: the op table's executor column (the compositor and the
+ * local provider; the asset op is the scheduler's own). Remote generate/tts go through the
+ * provider chosen at run time instead. */
 static const vsc_executor executors[] = {
-    {"generate", vsc_local_generate}, {"tts", vsc_local_tts},   {"animate", vsc_comp_animate},
-    {"segment", vsc_comp_segment},    {"concat", vsc_comp_concat}, {"audio", vsc_comp_audio},
-    {"mux", vsc_comp_mux},            {"captions", vsc_comp_captions},
+#define VSC_OP(name, kind, output, ext, executor, params) {#name, executor},
+#include "vsc/vsc_ops.def"
+#undef VSC_OP
 };
 
 static int open_remote(vsc_provider **out, const char *name, const vsc_provider_options *o,
@@ -153,6 +154,8 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   o.executors = executors;
   o.nexecutors = sizeof executors / sizeof executors[0];
   o.card = vsc_local_generate;
+  o.split = vsc_comp_segment_split;
+  o.join = vsc_comp_concat;
   o.output = staged;
   o.progress = a->progress;
   o.cancel_on_interrupt = a->cancel_on_interrupt;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vsc/vsc_mem.h"
+#include "vsc/vsc_ops.h"
 #include "vsc/vsc_sha256.h"
 #include "vsc/vsc_price.h"
 #include "vsc/vsc_err.h"
@@ -77,26 +78,11 @@ static int field(const json_t *obj, const char *path, const char *key, jtype t, 
   return 0;
 }
 
-typedef struct {
-  const char *op;
-  const char *fields; /* "name:t" pairs, t one of s i n b o a, '?' suffix = optional */
-} op_rule;
 
-static const op_rule op_rules[] = {
-    {"asset", "path:s media:s sha256:s"},
-    {"generate", "kind:s prompt:s duration:n? width:i? height:i? seed:i? input:o? image:i?"},
-    {"tts", "text:s voice:s? rate:n?"},
-    {"animate", "move:s from:n to:n duration:n width:i height:i fps:i"},
-    {"segment", "kind:s t0:n duration:n width:i height:i fps:i encode:o a:o b:o? transition:s?"},
-    {"concat", "count:i"},
-    {"audio", "length:n sample_rate:i? music:o? voices:a? clips:a? duck:o? loudness:n?"},
-    {"mux", "faststart:b?"},
-    {"captions", "format:s cues:a"},
-};
-
-static int check_params(const json_t *params, const char *path, const op_rule *r, char *err, size_t errlen) {
+/* Checks params against an op's shape (the params column of vsc_ops.def). */
+static int check_params(const json_t *params, const char *path, const vsc_op_info *r, char *err, size_t errlen) {
   char spec[256];
-  snprintf(spec, sizeof spec, "%s", r->fields);
+  snprintf(spec, sizeof spec, "%s", r->params);
   for (char *tok = strtok(spec, " "); tok; tok = strtok(NULL, " ")) {
     char *colon = strchr(tok, ':');
     *colon = 0;
@@ -183,9 +169,7 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
       break;
     }
     const char *op = json_string_value(json_object_get(node, "op"));
-    const op_rule *rule = NULL;
-    for (size_t k = 0; k < sizeof op_rules / sizeof op_rules[0]; k++)
-      if (strcmp(op_rules[k].op, op) == 0) rule = &op_rules[k];
+    const vsc_op_info *rule = vsc_ops_find(op);
     if (!rule) {
       rc = vsc_err_set(err, errlen, "%s.op: unknown op \"%s\"", path, op);
       break;

@@ -89,7 +89,10 @@ static int add_caption(vsc_text_ctx *c, vsc_text_ass *a, const json_t *tx, const
         if (w + 1 < nw) comp_get_num(json_array_get(words, w + 1), "start", ce, &we, NULL, where);
         else we = ce;
         if (w == 0) ws = cs;
-        if (we <= ws) continue;
+        /* Only the words this segment shows: a word over before its first frame would get a
+         * negative end, which an event reads as "never ends" (a chunk or a transition that
+         * starts inside a cue). */
+        if (we <= ws || we - t_layer <= 0 || ws - t_layer >= seg_dur) continue;
         ret = vsc_text_ass_add(a, &L, ws - t_layer, we - t_layer, 0, pop ? (int)w + 1 : -1, karaoke ? (int)w : -1, hl);
       }
     }

@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "sched.h"
+#include "vsc/vsc_ops.h"
 
 const char *vsc_node_provider(const json_t *node, const char *remote) {
-  const char *op = json_string_value(json_object_get(node, "op"));
-  if (!op || (strcmp(op, "generate") != 0 && strcmp(op, "tts") != 0)) return "";
+  if (!vsc_ops_is_provider(json_string_value(json_object_get(node, "op")))) return "";
   const char *model = json_string_value(json_object_get(node, "model"));
   if (model && strncmp(model, "local/", 6) == 0) return "local";
   return remote && *remote ? remote : "local";

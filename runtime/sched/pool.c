@@ -1,7 +1,9 @@
 /*
 ** The CPU thread pool (runtime stage "sched"): compositor and local-provider executors run
 ** here, a few at a time, and each worker commits its node's output to the cache itself
-** (fsync + hash + rename are I/O the scheduler's loop should not wait on).
+** (fsync + hash + rename are I/O the scheduler's loop should not wait on). Jobs run by
+** priority. Besides the N workers, one more takes only light jobs (a join of parts: a
+** stream copy), so that a finished scene never waits behind long encodes to be whole.
 */
 #include <pthread.h>
 #include <stdlib.h>
@@ -74,14 +76,24 @@ static void run_job(vsc_pool_job *job) {
   vsc_cache_entry_clear(&e);
 }
 
-static void *worker(void *arg) {
-  vsc_pool *p = arg;
+/* The most urgent queued job this worker may take (ties: the first queued), or -1. */
+static long pick(const vsc_pool *p, bool light_only) {
+  long best = -1;
+  for (size_t k = 0; k < p->nqueue; k++) {
+    if (light_only && !p->queue[k]->light) continue;
+    if (best < 0 || p->queue[k]->priority > p->queue[best]->priority) best = (long)k;
+  }
+  return best;
+}
+
+static void work(vsc_pool *p, bool light_only) {
   pthread_mutex_lock(&p->mu);
   for (;;) {
-    while (!p->stop && p->nqueue == 0) pthread_cond_wait(&p->work, &p->mu);
+    long best = -1;
+    while (!p->stop && (best = pick(p, light_only)) < 0) pthread_cond_wait(&p->work, &p->mu);
     if (p->stop) break;
-    vsc_pool_job *job = p->queue[0];
-    memmove(p->queue, p->queue + 1, (p->nqueue - 1) * sizeof *p->queue);
+    vsc_pool_job *job = p->queue[best];
+    memmove(p->queue + best, p->queue + best + 1, (p->nqueue - (size_t)best - 1) * sizeof *p->queue);
     p->nqueue--;
     p->running++;
     pthread_mutex_unlock(&p->mu);
@@ -98,6 +110,15 @@ static void *worker(void *arg) {
     }
   }
   pthread_mutex_unlock(&p->mu);
+}
+
+static void *worker(void *arg) {
+  work(arg, false);
+  return NULL;
+}
+
+static void *light_worker(void *arg) {
+  work(arg, true);
   return NULL;
 }
 
@@ -111,11 +132,14 @@ int vsc_pool_new(vsc_pool **out, int threads, void (*notify)(void *ud), void *ud
   pthread_cond_init(&p->done, NULL);
   p->notify = notify;
   p->ud = ud;
-  p->threads = calloc((size_t)threads, sizeof *p->threads);
+  p->threads = calloc((size_t)threads + 1, sizeof *p->threads);
   for (int i = 0; p->threads && i < threads; i++) {
     if (pthread_create(&p->threads[i], NULL, worker, p) != 0) break;
     p->nthreads++;
   }
+  /* Without its light worker the pool still runs light jobs on the others. */
+  if (p->threads && p->nthreads == threads && pthread_create(&p->threads[threads], NULL, light_worker, p) == 0)
+    p->nthreads++;
   if (p->nthreads == 0) {
     vsc_pool_free(p);
     return -1;
@@ -127,7 +151,7 @@ int vsc_pool_new(vsc_pool **out, int threads, void (*notify)(void *ud), void *ud
 void vsc_pool_submit(vsc_pool *p, vsc_pool_job *job) {
   pthread_mutex_lock(&p->mu);
   if (push(&p->queue, &p->nqueue, &p->capqueue, job)) {
-    pthread_cond_signal(&p->work);
+    pthread_cond_broadcast(&p->work); /* the light worker waits on it too */
   } else {
     job->rc = vsc_op_fail(&job->err, VSC_FAIL_LOCAL, "out of memory");
     push(&p->finished, &p->nfinished, &p->capfinished, job);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "progress.h"
+#include "vsc/vsc_ops.h"
 
 struct vsc_progress {
   vsc_progress_mode mode;
@@ -47,6 +48,7 @@ static void describe(const json_t *ev, char *buf, size_t len) {
   const char *scene = s(ev, "scene"), *model = s(ev, "model");
   int w = snprintf(buf, len, "%-8s %.10s", s(ev, "op"), s(ev, "node"));
   if (*scene && w > 0 && (size_t)w < len) w += snprintf(buf + w, len - (size_t)w, " scene %s", scene);
+  if (*s(ev, "part") && w > 0 && (size_t)w < len) w += snprintf(buf + w, len - (size_t)w, " part %s", s(ev, "part"));
   if (*model && w > 0 && (size_t)w < len) snprintf(buf + w, len - (size_t)w, " [%s]", model);
 }
 
@@ -72,8 +74,7 @@ void vsc_progress_event(vsc_progress *pg, json_t *ev) {
     describe(ev, what, sizeof what);
     /* Plain mode shows every step; the TTY only what a person should see scroll by. */
     bool quiet_on_tty = strcmp(state, "running") == 0 || strcmp(state, "cached") == 0 ||
-                        (strcmp(state, "done") == 0 && strcmp(s(ev, "op"), "generate") != 0 &&
-                         strcmp(s(ev, "op"), "tts") != 0);
+                        (strcmp(state, "done") == 0 && !vsc_ops_is_provider(s(ev, "op")));
     if (pg->mode == VSC_PROGRESS_TTY && quiet_on_tty) {
       json_decref(ev);
       return;

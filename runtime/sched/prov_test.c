@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vsc/vsc_ops.h"
 #include "sched.h"
 
 typedef struct tpred tpred;
@@ -108,7 +109,7 @@ static const json_t *match_rule(const tprov *p, const vsc_pred_request *req, int
   const json_t *params = json_object_get(req->node, "params");
   const char *label = json_string_value(json_object_get(params, "label"));
   const char *op = json_string_value(json_object_get(req->node, "op"));
-  const char *kind = op && strcmp(op, "tts") == 0 ? "tts" : json_string_value(json_object_get(params, "kind"));
+  const char *kind = vsc_ops_is(op, VSC_OPID_tts) ? "tts" : json_string_value(json_object_get(params, "kind"));
   size_t i;
   json_t *r;
   json_array_foreach(rules, i, r) {

@@ -248,6 +248,8 @@ char *rt_journal_text(const json_t *records, const char *const *fields) {
   return out;
 }
 
+json_t *(*rt_split)(const json_t *node);
+
 int rt_run(const json_t *plan, const char *cache, const char *provider_cfg, vsc_run_result *res,
            const char *output) {
   vsc_run_options o = VSC_RUN_OPTIONS_INIT;
@@ -259,6 +261,8 @@ int rt_run(const json_t *plan, const char *cache, const char *provider_cfg, vsc_
   o.progress = getenv("VSC_TEST_VERBOSE") ? VSC_PROGRESS_PLAIN : VSC_PROGRESS_QUIET;
   o.output = output;
   o.cancel_on_interrupt = rt_cancel_on_interrupt;
+  o.split = rt_split;
+  o.join = rt_exec;
   vsc_provider *prov = NULL;
   vsc_op_error perr;
   vsc_provider_options po = VSC_PROVIDER_OPTIONS_INIT;

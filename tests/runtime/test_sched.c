@@ -463,6 +463,86 @@ static void t_auth(void) {
   rt_rmdir(dir);
 }
 
+/* ---- nodes run in parts ------------------------------------------------------------------ */
+
+/* params.parts = N: N copies "ID.k" labelled "LABEL/k" (the shape of vsc_comp_segment_split). */
+static json_t *split_by_param(const json_t *node) {
+  int n = (int)json_integer_value(json_object_get(json_object_get(node, "params"), "parts"));
+  if (n < 1) return NULL;
+  json_t *parts = json_array();
+  for (int k = 1; k <= n; k++) {
+    json_t *part = json_deep_copy(node);
+    json_t *p = json_object_get(part, "params");
+    char id[200], label[100];
+    snprintf(id, sizeof id, "%s.%d", json_string_value(json_object_get(node, "id")), k);
+    snprintf(label, sizeof label, "%s/%d", json_string_value(json_object_get(p, "label")), k);
+    json_object_set_new(part, "id", json_string(id));
+    json_object_set_new(p, "label", json_string(label));
+    json_object_del(p, "parts");
+    json_object_set_new(part, "part", json_pack("{s:s, s:i, s:i}", "of", json_string_value(json_object_get(node, "id")),
+                                                "index", k - 1, "count", n));
+    json_array_append_new(parts, part);
+  }
+  return parts;
+}
+
+/* a -> long (in 3 parts) -> d: the parts run side by side on the node's input, the node's
+ * object is their join in order; a second run is one cache hit; a single part is no split. */
+static void t_parts(void) {
+  char dir[2048], cache[4200];
+  rt_tmpdir(dir, sizeof dir, "parts");
+  snprintf(cache, sizeof cache, "%s/cache", dir);
+  snprintf(rt_exec_log, sizeof rt_exec_log, "%s/exec.jsonl", dir);
+  rt_split = split_by_param;
+  json_t *plan = rt_plan_new(-1);
+  const char *a = rt_add(plan, "segment", P("a", 0), NULL, NULL, 0);
+  json_t *lp = P("long", 0.4);
+  json_object_set_new(lp, "parts", json_integer(3));
+  const char *l = rt_add(plan, "segment", lp, NULL, &a, 1);
+  json_t *sp = P("single", 0);
+  json_object_set_new(sp, "parts", json_integer(1));
+  const char *one = rt_add(plan, "segment", sp, NULL, &a, 1);
+  const char *ins[] = {l, one};
+  const char *d = rt_add(plan, "concat", P("d", 0), NULL, ins, 2);
+  set_output(plan, d);
+  vsc_run_result res;
+  CHECK(rt_run(plan, cache, "{}", &res, NULL) == 0, "run");
+  CHECK(res.status == VSC_RUN_OK, "status %d", res.status);
+  CHECK(res.executed == 7, "a, 3 parts, their join, single, d: executed %d", res.executed);
+  char *out = rt_slurp(res.output_object);
+  CHECK(out && strcmp(out, "concat[d](segment[long](segment[long/1](segment[a]())+segment[long/2](segment[a]())+"
+                           "segment[long/3](segment[a]()))+segment[single](segment[a]()))") == 0,
+        "output '%s'", out ? out : "(null)");
+  free(out);
+  /* The three parts overlapped (4 pool threads). */
+  json_t *log = json_array();
+  FILE *f = fopen(rt_exec_log, "r");
+  char line[1024];
+  while (f && fgets(line, sizeof line, f)) json_array_append_new(log, json_loads(line, 0, NULL));
+  if (f) fclose(f);
+  double last_start = 0, first_end = 1e30;
+  int nparts = 0;
+  size_t i;
+  json_t *rec;
+  json_array_foreach(log, i, rec) {
+    const char *label = json_string_value(json_object_get(rec, "label"));
+    if (!label || strncmp(label, "long/", 5) != 0) continue;
+    nparts++;
+    double t0 = json_number_value(json_object_get(rec, "t0")), t1 = json_number_value(json_object_get(rec, "t1"));
+    if (t0 > last_start) last_start = t0;
+    if (t1 < first_end) first_end = t1;
+  }
+  CHECK(nparts == 3 && last_start < first_end, "%d parts, running side by side", nparts);
+  json_decref(log);
+  /* Again: the output is in the cache, nothing runs. */
+  CHECK(rt_run(plan, cache, "{}", &res, NULL) == 0, "run 2");
+  CHECK(res.status == VSC_RUN_OK && res.executed == 0, "second run executed %d", res.executed);
+  rt_split = NULL;
+  rt_exec_log[0] = 0;
+  json_decref(plan);
+  rt_rmdir(dir);
+}
+
 int main(int argc, char **argv) {
   static const struct {
     const char *name;
@@ -471,6 +551,7 @@ int main(int argc, char **argv) {
       {"order", t_order},   {"isolation", t_isolation}, {"cache", t_cache},
       {"corrupt", t_corrupt}, {"remote", t_remote},     {"retry", t_retry},
       {"fallback_degrade", t_fallback_degrade},          {"auth", t_auth},
+      {"parts", t_parts},
   };
   int ran = 0;
   for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {

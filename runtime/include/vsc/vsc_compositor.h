@@ -90,6 +90,15 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
                      const char *out_path, vsc_op_error *err);
 int vsc_comp_concat(const json_t *node, const char *const *inputs, size_t ninputs,
                     const char *out_path, vsc_op_error *err);
+/* Chunked bodies: a body segment of at least two chunks becomes a new array of part nodes
+** (each a `segment` node: id "ID.k", a "part" object {of, index, count}, params t0,
+** duration, a.t and a clip's a.source.offset moved to the chunk), to be rendered with
+** vsc_comp_segment and joined in order with vsc_comp_concat (stream copy). A chunk is
+** VSC_COMP_CHUNK_GOPS GOPs (2 s by default) and starts on a GOP boundary of the whole
+** segment; the last chunk takes the remainder. NULL for any other node (run it whole).
+** Caller owns the array. */
+#define VSC_COMP_CHUNK_GOPS 1
+json_t *vsc_comp_segment_split(const json_t *node);
 int vsc_comp_audio(const json_t *node, const char *const *inputs, size_t ninputs,
                    const char *out_path, vsc_op_error *err);
 /* Op `captions`: params.cues (timeline times) written as a subtitle file in params.format

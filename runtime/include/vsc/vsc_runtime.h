@@ -177,11 +177,18 @@ typedef struct {
   bool cancel_on_interrupt;  /* Ctrl-C: cancel paid predictions in flight (else they are
                                 left journaled and the next run resumes them) */
   double budget_override;    /* < 0: use video.budget */
+  /* Runs a node as parts side by side, joined in order (a long body segment as GOP-aligned
+   * chunks: vsc_comp_segment_split, joined by vsc_comp_concat's stream copy). Returns a new
+   * array of part nodes (each with its own "id"), or NULL to run the node whole. The parts
+   * are cached under keys derived from the node's key and their place; the node's object is
+   * the join of theirs. NULL split or join: every node runs whole. */
+  json_t *(*split)(const json_t *node);
+  vsc_op_fn join;
 } vsc_run_options;
 #define VSC_RUN_OPTIONS_VERSION 1
 #define VSC_RUN_OPTIONS_INIT \
   {VSC_RUN_OPTIONS_VERSION, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, \
-   VSC_PROGRESS_AUTO, NULL, false, -1.0}
+   VSC_PROGRESS_AUTO, NULL, false, -1.0, NULL, NULL}
 
 typedef enum {
   VSC_RUN_OK = 0,

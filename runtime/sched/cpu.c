@@ -1,0 +1,179 @@
+/*
+** The CPU pool's side of a run (runtime stage "sched"): the one path that turns a node
+** into a pool job (compositor executors, the local provider, placeholders, the asset op),
+** and the path that takes a finished job's result back. The asset op, the script's own
+** file checked against its recorded hash, is the scheduler's own executor.
+*/
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "progress.h"
+#include "sched.h"
+#include "vsc/vsc_ops.h"
+#include "vsc/vsc_sha256.h"
+
+vsc_op_fn vsc_sched_executor(const run_t *r, const char *op) {
+  for (size_t i = 0; i < r->o->nexecutors; i++)
+    if (r->o->executors[i].op && strcmp(r->o->executors[i].op, op) == 0) return r->o->executors[i].fn;
+  return NULL;
+}
+
+/* The asset op: the script's file, checked against the hash the compiler recorded. The
+ * job's node copy carries the resolved path in params.path. */
+static int asset_exec(const json_t *node, const char *const *inputs, size_t ninputs,
+                      const char *out_path, vsc_op_error *err) {
+  const json_t *params = json_object_get(node, "params");
+  const char *src = vsc_sched_jstr(params, "path"), *want = vsc_sched_jstr(params, "sha256");
+  if (!src) return vsc_op_fail(err, VSC_FAIL_INPUT, "asset without a path");
+  char sha[65], herr[512];
+  if (vsc_sha256_file(src, sha, NULL, herr, sizeof herr) != 0)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%s", herr);
+  if (want && strcmp(sha, want) != 0)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%s changed since the script was compiled (recompile)", src);
+  if (link(src, out_path) == 0) return 0;
+  FILE *in = fopen(src, "rb"), *out = fopen(out_path, "wb");
+  int rc = in && out ? 0 : -1;
+  char buf[65536];
+  size_t got;
+  while (rc == 0 && (got = fread(buf, 1, sizeof buf, in)) > 0)
+    if (fwrite(buf, 1, got, out) != got) rc = -1;
+  if (in) fclose(in);
+  if (out && fclose(out) != 0) rc = -1;
+  if (rc != 0) return vsc_op_fail(err, VSC_FAIL_LOCAL, "copying %s: %s", src, strerror(errno));
+  return 0;
+}
+
+json_t *vsc_sched_cache_info(const run_t *r, const snode *n, const char *provider) {
+  json_t *info = json_pack("{s:s, s:s}", "node", n->id, "op", n->op);
+  if (n->scene) json_object_set_new(info, "scene", json_string(n->scene));
+  if (provider && *provider) json_object_set_new(info, "provider", json_string(provider));
+  if (n->used_model) json_object_set_new(info, "model", json_string(n->used_model));
+  else if (vsc_sched_jstr(n->node, "model")) json_object_set(info, "model", json_object_get(n->node, "model"));
+  json_t *seed = json_object_get(json_object_get(n->node, "params"), "seed");
+  if (json_is_integer(seed)) json_object_set(info, "seed", seed);
+  if (n->degraded) json_object_set_new(info, "degraded", json_string(n->reason));
+  char ts[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  json_object_set_new(info, "created", json_string(ts));
+  (void)r;
+  return info;
+}
+
+void vsc_sched_cpu_submit(run_t *r, int i, vsc_op_fn fn, json_t *node_json, const char *provider) {
+  snode *n = &r->n[i];
+  vsc_pool_job *job = calloc(1, sizeof *job);
+  char **inputs = calloc(n->nin ? n->nin : 1, sizeof *inputs);
+  bool ok = job && inputs;
+  for (size_t k = 0; ok && k < n->nin; k++) ok = (inputs[k] = strdup(r->n[n->in[k]].path)) != NULL;
+  if (!ok) {
+    for (size_t k = 0; inputs && k < n->nin; k++) free(inputs[k]);
+    free(inputs);
+    free(job);
+    json_decref(node_json);
+    vsc_sched_node_failed(r, i, "out of memory");
+    return;
+  }
+  job->node = i;
+  job->fn = fn;
+  job->node_json = node_json;
+  job->inputs = inputs;
+  job->ninputs = n->nin;
+  memcpy(job->key, n->ekey, sizeof job->key);
+  char eb[12];
+  snprintf(job->ext, sizeof job->ext, "%s", vsc_ops_ext(n->node, eb));
+  job->info = vsc_sched_cache_info(r, n, provider);
+  job->cache = r->cache;
+  job->priority = n->priority;
+  job->light = n->join;
+  n->st = N_CPU;
+  r->ncpu++;
+  vsc_pool_submit(r->pool, job);
+}
+
+/* Estimated work of a node, in seconds of 720p video to encode: what the order below
+ * weighs. Stream copies, assets and joins count as nothing. */
+static double work_of(const snode *n) {
+  const json_t *p = json_object_get(n->node, "params");
+  const vsc_op_info *op = vsc_ops_find(n->op);
+  if (n->join || !op || op->kind == VSC_OPKIND_LOCAL) return 0;
+  double px = json_number_value(json_object_get(p, "width")) * json_number_value(json_object_get(p, "height"));
+  if (px > 0) return json_number_value(json_object_get(p, "duration")) * px / (1280.0 * 720.0);
+  /* The sound track: mixing and AAC cost about a seventh of a 720p encode per second. */
+  if (op->id == VSC_OPID_audio) return json_number_value(json_object_get(p, "length")) * 0.15;
+  return 0;
+}
+
+/* The order of the CPU pool. Nodes without a place on the timeline run first, longest
+ * chain of work to the output first (the critical path: the sound track, a generation,
+ * then the cheap joins, concat and mux that unblock what waits on them). Pieces of the
+ * picture (params.t0) follow in timeline order, so that the first scene is whole first
+ * and an editor sees it early; chunks of equal length keep every core busy to the end. */
+void vsc_sched_priorities(run_t *r) {
+  double *chain = calloc(r->nn ? r->nn : 1, sizeof *chain);
+  if (!chain) return; /* every job equal: queue order */
+  for (size_t i = r->nn; i-- > 0;) {
+    snode *n = &r->n[i];
+    double down = 0;
+    for (size_t k = 0; k < n->nusers; k++)
+      if (chain[n->users[k]] > down) down = chain[n->users[k]];
+    chain[i] = work_of(n) + down;
+    json_t *t0 = json_object_get(json_object_get(n->node, "params"), "t0");
+    n->priority = json_is_number(t0) && !n->join ? -json_number_value(t0) : 1e6 + chain[i];
+  }
+  free(chain);
+}
+
+/* The asset op's node for its executor: params.path resolved against the IR's root. */
+static json_t *asset_node(const run_t *r, const snode *n) {
+  json_t *copy = json_deep_copy(n->node);
+  json_t *params = json_object_get(copy, "params");
+  const char *p = vsc_sched_jstr(params, "path");
+  char full[8300];
+  if (p && p[0] != '/') {
+    snprintf(full, sizeof full, "%s/%s", r->root, p);
+    json_object_set_new(params, "path", json_string(full));
+  }
+  return copy;
+}
+
+void vsc_sched_cpu_start(run_t *r, int i) {
+  snode *n = &r->n[i];
+  const vsc_op_info *op = vsc_ops_find(n->op);
+  bool asset = op && op->id == VSC_OPID_asset;
+  vsc_op_fn fn = n->join ? r->o->join : asset ? asset_exec : vsc_sched_executor(r, n->op);
+  if (!fn) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "no executor for op '%s'", n->op);
+    vsc_sched_node_failed(r, i, msg);
+    return;
+  }
+  n->t0 = vsc_sched_now();
+  vsc_sched_event(r, n, "running", NULL);
+  /* A generation on the pool is the local provider's. */
+  vsc_sched_cpu_submit(r, i, fn, asset ? asset_node(r, n) : json_incref(n->node),
+                       op && op->kind == VSC_OPKIND_PROVIDER ? "local" : "");
+}
+
+void vsc_sched_cpu_done(run_t *r, vsc_pool_job *job) {
+  snode *n = &r->n[job->node];
+  r->ncpu--;
+  n->seconds = job->seconds;
+  if (job->rc == 0) {
+    r->res->executed++;
+    vsc_sched_node_done(r, job->node, job->path);
+  } else if (job->err.kind == VSC_FAIL_CANCELED) {
+    vsc_sched_node_failed(r, job->node, "interrupted");
+  } else {
+    char msg[700];
+    snprintf(msg, sizeof msg, "%s: %s", vsc_fail_kind_name(job->err.kind), job->err.msg);
+    vsc_sched_node_failed(r, job->node, msg);
+  }
+  vsc_pool_job_free(job);
+}
