@@ -48,7 +48,4 @@ const char *mock_resp_header(const mock_resp *r, const char *name, char *buf, si
 /* The body parsed as JSON (new reference) or NULL. */
 json_t *mock_resp_json(const mock_resp *r);
 
-double mock_clock(void); /* monotonic seconds */
-void mock_pause(double seconds);
-
 #endif
