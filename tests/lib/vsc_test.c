@@ -45,10 +45,10 @@ const vsc_test_case *vsc_test_find(const vsc_test_case *cases, size_t ncases, co
 }
 
 int vsc_test_main(int argc, char **argv, const vsc_test_case *cases, size_t ncases) {
-  const char *want = argc > 1 ? argv[1] : NULL;
-  bool all = want && strcmp(want, "all") == 0;
-  if (!want || (!all && !vsc_test_find(cases, ncases, want))) {
-    fprintf(stderr, "usage: %s all|CASE; cases:", argv[0]);
+  const char *want = argc > 1 ? argv[1] : "all";
+  bool all = strcmp(want, "all") == 0;
+  if (argc > 2 || (!all && !vsc_test_find(cases, ncases, want))) {
+    fprintf(stderr, "usage: %s [all|CASE]; cases:", argv[0]);
     for (size_t i = 0; i < ncases; i++) fprintf(stderr, " %s", cases[i].name);
     fputc('\n', stderr);
     return 2;
@@ -145,14 +145,13 @@ int vsc_test_write_click_wav(const char *path, double seconds) {
 
 /* ---- fixtures --------------------------------------------------------------------------- */
 
-int vsc_test_tmpdir(char *out, size_t len, const char *tag) {
+void vsc_test_tmpdir(char *out, size_t len, const char *tag) {
   const char *base = getenv("TMPDIR");
   int n = snprintf(out, len, "%s/vsc-%s-XXXXXX", base && *base ? base : "/tmp", tag);
   if (n < 0 || (size_t)n >= len || !mkdtemp(out)) {
-    fprintf(stderr, "cannot make a temp directory for %s: %s\n", tag, strerror(errno));
-    return -1;
+    fprintf(stderr, "cannot make a temp directory for %s: %s\n", tag, n >= 0 && (size_t)n >= len ? "path too long" : strerror(errno));
+    exit(2);
   }
-  return 0;
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {

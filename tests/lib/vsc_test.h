@@ -59,7 +59,7 @@ typedef struct {
 /* The case called `name`, or NULL. */
 const vsc_test_case *vsc_test_find(const vsc_test_case *cases, size_t ncases, const char *name);
 
-/* Runs the case named by argv[1] ("all": each in turn) and prints "NAME: ok" or
+/* Runs the case named by argv[1] ("all" or none: each in turn) and prints "NAME: ok" or
 ** "NAME: FAILED" on stderr after each. Returns the process's exit status: 0, 1 when a check
 ** failed, 2 for a missing or unknown case name. */
 int vsc_test_main(int argc, char **argv, const vsc_test_case *cases, size_t ncases);
@@ -83,8 +83,8 @@ int vsc_test_write_click_wav(const char *path, double seconds);
 /* ---- fixtures --------------------------------------------------------------------------- */
 
 /* Makes a new empty directory $TMPDIR/vsc-TAG-XXXXXX (/tmp without TMPDIR) and writes its
-** path into out. Returns 0 or -1. */
-int vsc_test_tmpdir(char *out, size_t len, const char *tag);
+** path into out. A test without its directory cannot run: on failure it exits with status 2. */
+void vsc_test_tmpdir(char *out, size_t len, const char *tag);
 /* Removes a directory tree (nothing when VSC_KEEP_TEST_DIRS is set, to look at it after).
 ** Returns 0 or -1. */
 int vsc_test_rmtree(const char *dir);

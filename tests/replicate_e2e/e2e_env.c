@@ -159,7 +159,7 @@ void use_token(env_t *e, const char *token) {
 /* A temp directory with the script (and what it imports), a running mock and the IR. */
 int setup(env_t *e, const char *script, const char *const *mock_args) {
   memset(e, 0, sizeof *e);
-  if (vsc_test_tmpdir(e->dir, sizeof e->dir, "r2e") < 0) return -1;
+  vsc_test_tmpdir(e->dir, sizeof e->dir, "r2e");
   char p[1024], q[1024];
   snprintf(p, sizeof p, "%s/logs", e->dir);
   mkdir(p, 0755);
