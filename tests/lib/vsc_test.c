@@ -44,15 +44,17 @@ const vsc_test_case *vsc_test_find(const vsc_test_case *cases, size_t ncases, co
   return NULL;
 }
 
+int vsc_test_usage(const char *argv0, const vsc_test_case *cases, size_t ncases) {
+  fprintf(stderr, "usage: %s [all|CASE]; cases:", argv0);
+  for (size_t i = 0; i < ncases; i++) fprintf(stderr, " %s", cases[i].name);
+  fputc('\n', stderr);
+  return 2;
+}
+
 int vsc_test_main(int argc, char **argv, const vsc_test_case *cases, size_t ncases) {
   const char *want = argc > 1 ? argv[1] : "all";
   bool all = strcmp(want, "all") == 0;
-  if (argc > 2 || (!all && !vsc_test_find(cases, ncases, want))) {
-    fprintf(stderr, "usage: %s [all|CASE]; cases:", argv[0]);
-    for (size_t i = 0; i < ncases; i++) fprintf(stderr, " %s", cases[i].name);
-    fputc('\n', stderr);
-    return 2;
-  }
+  if (argc > 2 || (!all && !vsc_test_find(cases, ncases, want))) return vsc_test_usage(argv[0], cases, ncases);
   for (size_t i = 0; i < ncases; i++) {
     if (!all && strcmp(cases[i].name, want) != 0) continue;
     int before = vsc_test_failures;
@@ -100,6 +102,17 @@ int vsc_test_write_file(const char *path, const void *data, size_t len) {
   int rc = fwrite(data, 1, len, f) == len ? 0 : -1;
   if (fclose(f) != 0) rc = -1;
   return rc;
+}
+
+int vsc_test_write_text(const char *path, const char *text) {
+  return vsc_test_write_file(path, text, strlen(text));
+}
+
+bool vsc_test_file_has(const char *path, const char *needle) {
+  char *text = vsc_test_slurp(path, NULL);
+  bool has = text && strstr(text, needle);
+  free(text);
+  return has;
 }
 
 bool vsc_test_same_bytes(const char *a, const char *b) {

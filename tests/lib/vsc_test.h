@@ -64,6 +64,9 @@ const vsc_test_case *vsc_test_find(const vsc_test_case *cases, size_t ncases, co
 ** failed, 2 for a missing or unknown case name. */
 int vsc_test_main(int argc, char **argv, const vsc_test_case *cases, size_t ncases);
 
+/* Prints the usage line with the case names on stderr; returns 2. */
+int vsc_test_usage(const char *argv0, const vsc_test_case *cases, size_t ncases);
+
 #define VSC_TEST_COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
 /* ---- files ------------------------------------------------------------------------------ */
@@ -73,6 +76,9 @@ int vsc_test_main(int argc, char **argv, const vsc_test_case *cases, size_t ncas
 char *vsc_test_slurp(const char *path, size_t *len);
 /* Writes `len` bytes to `path` (created or truncated). Returns 0 or -1. */
 int vsc_test_write_file(const char *path, const void *data, size_t len);
+int vsc_test_write_text(const char *path, const char *text);
+/* Whether the file can be read and contains `needle`. */
+bool vsc_test_file_has(const char *path, const char *needle);
 /* Whether both files can be read and hold the same bytes. */
 bool vsc_test_same_bytes(const char *a, const char *b);
 

@@ -44,13 +44,6 @@ int copy_scripts(const char *from, const char *to) {
   return rc;
 }
 
-bool file_has(const char *path, const char *needle) {
-  char *t = vsc_test_slurp(path, NULL);
-  bool r = t && strstr(t, needle);
-  free(t);
-  return r;
-}
-
 /* Replaces the first `from` by `to` in a text file. */
 int edit_file(const char *path, const char *from, const char *to) {
   char *t = vsc_test_slurp(path, NULL);
@@ -478,7 +471,7 @@ int check_complete(env_t *e) {
   json_array_foreach(json_object_get(m, "scenes"), i, sc)
     REQUIRE(!json_is_true(json_object_get(sc, "degraded")), "scene %s degraded",
           json_string_value(json_object_get(sc, "name")));
-  REQUIRE(!file_has(e->last_err, "degraded"), "the build reports a degraded scene");
+  REQUIRE(!vsc_test_file_has(e->last_err, "degraded"), "the build reports a degraded scene");
   check_mp4(e);
 out:
   json_decref(m);

@@ -53,7 +53,6 @@ typedef struct {
 
 int copy_file(const char *from, const char *to);
 int copy_scripts(const char *from, const char *to);
-bool file_has(const char *path, const char *needle);
 int edit_file(const char *path, const char *from, const char *to);
 pid_t spawn_vsc(env_t *e, const char *const *args, char *out_log, size_t outlen);
 int wait_vsc(pid_t pid, double timeout);

@@ -317,7 +317,7 @@ static void t_full_disk(void) {
   setenv("VSC_CACHE_MIN_FREE", "1", 1); /* test the reaction to ENOSPC, not the pre-check */
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 5, "a build on a full disk exited %d, not 5", rc);
-  REQUIRE(file_has(e.last_err, "stopping before anything more is spent"), "no clear message");
+  REQUIRE(vsc_test_file_has(e.last_err, "stopping before anything more is spent"), "no clear message");
   json_t *b = mock_get(&e, "/_mock/billing");
   long paid_full = (long)json_integer_value(json_object_get(b, "count"));
   json_decref(b);

@@ -248,7 +248,7 @@ static void t_failed_degrade(void) {
         "setup");
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 6, "exit %d, not 6 (partial)", rc);
-  REQUIRE(file_has(e.last_err, "degraded: scene clip"), "the report does not name scene clip");
+  REQUIRE(vsc_test_file_has(e.last_err, "degraded: scene clip"), "the report does not name scene clip");
   check_mp4(&e);
   recs = journal(&e);
   const char *node = node_of_model(recs, SEEDANCE);
@@ -379,7 +379,7 @@ static void auth_stop(bool wrong_token, const char *expect) {
   if (wrong_token) use_token(&e, WRONG_TOKEN);
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 5, "exit %d, not 5", rc);
-  REQUIRE(file_has(e.last_err, expect), "the report does not say '%s'", expect);
+  REQUIRE(vsc_test_file_has(e.last_err, expect), "the report does not say '%s'", expect);
   REQUIRE(access(e.out, F_OK) != 0, "a video was written");
   b = mock_get(&e, "/_mock/billing");
   REQUIRE(json_integer_value(json_object_get(b, "count")) == 0, "something was billed");
@@ -517,12 +517,12 @@ static void t_models_pull(void) {
   use_token(&e, WRONG_TOKEN);
   const char *pull1[] = {"models", "pull", "bytedance/seedance-1-lite", "--script", e.script, NULL};
   int rc = run_vsc(&e, pull1, NULL, 0);
-  REQUIRE(rc == 5 && file_has(e.last_err, "401"), "pull with a refused token: exit %d", rc);
+  REQUIRE(rc == 5 && vsc_test_file_has(e.last_err, "401"), "pull with a refused token: exit %d", rc);
   REQUIRE(access(lock, F_OK) != 0, "a lock was written without the schema");
   use_token(&e, TOKEN);
 
   REQUIRE(run_vsc(&e, pull1, out, sizeof out) == 0, "pull seedance");
-  REQUIRE(file_has(out, "locked bytedance/seedance-1-lite at version"), "pull does not say what it locked");
+  REQUIRE(vsc_test_file_has(out, "locked bytedance/seedance-1-lite at version"), "pull does not say what it locked");
   const char *pull2[] = {"models", "pull", "loose_kling", "--script", e.script, NULL}; /* an alias */
   REQUIRE(run_vsc(&e, pull2, NULL, 0) == 0, "pull kling by its alias");
   text = vsc_test_slurp(lock, NULL);
