@@ -38,6 +38,15 @@ void vsc_test_fail(const char *file, int line, const char *cond, const char *fmt
   fputc('\n', stderr);
 }
 
+int vsc_test_done(const char *name) {
+  if (vsc_test_failures) {
+    fprintf(stderr, "%s: %d check(s) failed\n", name, vsc_test_failures);
+    return 1;
+  }
+  printf("%s: ok\n", name);
+  return 0;
+}
+
 const vsc_test_case *vsc_test_find(const vsc_test_case *cases, size_t ncases, const char *name) {
   for (size_t i = 0; i < ncases; i++)
     if (strcmp(cases[i].name, name) == 0) return &cases[i];

@@ -41,6 +41,10 @@ void vsc_test_fail(const char *file, int line, const char *cond, const char *fmt
     }                                                                                       \
   } while (0)
 
+/* The end of a test without cases: prints "NAME: ok" (stdout) or "NAME: N check(s) failed"
+** (stderr) and returns the exit status, 0 or 1. */
+int vsc_test_done(const char *name);
+
 /* ---- cases ------------------------------------------------------------------------------ */
 
 typedef struct {
