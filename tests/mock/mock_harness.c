@@ -3,8 +3,6 @@
 */
 #include "mock_harness.h"
 
-#include "vsc_test.h"
-
 #include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +18,13 @@
 #ifndef MOCK_REPLICATE_BIN
 #error "MOCK_REPLICATE_BIN must name the mock-replicate executable"
 #endif
+
+int mock_test_main(int argc, char **argv, const vsc_test_case *cases, size_t ncases) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int rc = vsc_test_main(argc, argv, cases, ncases);
+  curl_global_cleanup();
+  return rc;
+}
 
 int mock_server_start(mock_server *s, const char *const *args) {
   const char *argv[64];

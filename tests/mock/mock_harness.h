@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "vsc_test.h"
+
 typedef struct {
   pid_t pid;
   int port;
@@ -47,5 +49,9 @@ int mock_upload(const mock_server *s, const char *token, const void *data, size_
 const char *mock_resp_header(const mock_resp *r, const char *name, char *buf, size_t n);
 /* The body parsed as JSON (new reference) or NULL. */
 json_t *mock_resp_json(const mock_resp *r);
+
+/* vsc_test_main between libcurl's global init and cleanup: the main() of a suite whose
+ * cases speak HTTP. */
+int mock_test_main(int argc, char **argv, const vsc_test_case *cases, size_t ncases);
 
 #endif

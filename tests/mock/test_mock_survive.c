@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "mock_harness.h"
-#include "vsc_test.h"
 
 #define TOK "r8_test_token"
 #define TOK2 "r8_other_account"
@@ -611,9 +610,4 @@ static const vsc_test_case cases[] = {
 #undef VSC_TEST_CASE
 };
 
-int main(int argc, char **argv) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  int rc = vsc_test_main(argc, argv, cases, VSC_TEST_COUNT(cases));
-  curl_global_cleanup();
-  return rc;
-}
+int main(int argc, char **argv) { return mock_test_main(argc, argv, cases, VSC_TEST_COUNT(cases)); }
