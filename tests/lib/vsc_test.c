@@ -145,9 +145,9 @@ int vsc_test_write_click_wav(const char *path, double seconds) {
   memcpy(w, "RIFF", 4);
   put_le(w + 4, (uint32_t)size - 8, 4);
   memcpy(w + 8, "WAVEfmt ", 8);
-  put_le(w + 16, 16, 4);       /* fmt chunk size */
-  put_le(w + 20, 1, 2);        /* PCM */
-  put_le(w + 22, 1, 2);        /* mono */
+  put_le(w + 16, 16, 4); /* fmt chunk size */
+  put_le(w + 20, 1, 2);  /* PCM */
+  put_le(w + 22, 1, 2);  /* mono */
   put_le(w + 24, rate, 4);
   put_le(w + 28, rate * 2, 4); /* bytes per second */
   put_le(w + 32, 2, 2);        /* block align */
@@ -201,10 +201,11 @@ void vsc_test_sleep(double seconds) {
 
 void vsc_test_run(vsc_test_run_result *r, const char *cwd, const char *const *env,
                   const char *const *argv) {
-  const char *base = getenv("TMPDIR");
+  const char *where = cwd ? cwd : getenv("TMPDIR");
+  if (!where || !*where) where = "/tmp";
   char outp[4200], errp[4200];
-  snprintf(outp, sizeof outp, "%s/.stdout-%ld", cwd ? cwd : base && *base ? base : "/tmp", (long)getpid());
-  snprintf(errp, sizeof errp, "%s/.stderr-%ld", cwd ? cwd : base && *base ? base : "/tmp", (long)getpid());
+  snprintf(outp, sizeof outp, "%s/.stdout-%ld", where, (long)getpid());
+  snprintf(errp, sizeof errp, "%s/.stderr-%ld", where, (long)getpid());
   memset(r, 0, sizeof *r);
   double t0 = vsc_test_now();
   pid_t pid = fork();

@@ -27,18 +27,18 @@ void vsc_test_fail(const char *file, int line, const char *cond, const char *fmt
     __attribute__((format(printf, 4, 5)));
 
 /* CHECK(cond) or CHECK(cond, "format", ...): the message is a string literal. */
-#define CHECK(cond, ...)                                                                    \
-  do {                                                                                      \
-    if (!(cond)) vsc_test_fail(__FILE__, __LINE__, #cond, " " __VA_ARGS__);                 \
+#define CHECK(cond, ...) \
+  do { \
+    if (!(cond)) vsc_test_fail(__FILE__, __LINE__, #cond, " " __VA_ARGS__); \
   } while (0)
 
 /* As CHECK, then jumps to the case's `out:` label, where it releases what it holds. */
-#define REQUIRE(cond, ...)                                                                  \
-  do {                                                                                      \
-    if (!(cond)) {                                                                          \
-      vsc_test_fail(__FILE__, __LINE__, #cond, " " __VA_ARGS__);                            \
-      goto out;                                                                             \
-    }                                                                                       \
+#define REQUIRE(cond, ...) \
+  do { \
+    if (!(cond)) { \
+      vsc_test_fail(__FILE__, __LINE__, #cond, " " __VA_ARGS__); \
+      goto out; \
+    } \
   } while (0)
 
 /* The end of a test without cases: prints "NAME: ok" (stdout) or "NAME: N check(s) failed"

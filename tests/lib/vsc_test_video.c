@@ -18,10 +18,10 @@ struct vsc_test_video {
   AVPacket *pkt;
   AVFrame *frame;
   int stream;
-  int w, h;        /* wanted output size; 0, 0: each frame's own */
-  int eof;         /* no more packets: the decoder is being drained */
+  int w, h; /* wanted output size; 0, 0: each frame's own */
+  int eof;  /* no more packets: the decoder is being drained */
   vsc_test_image out;
-  size_t out_cap;  /* bytes allocated at out.rgb */
+  size_t out_cap; /* bytes allocated at out.rgb */
 };
 
 void vsc_test_image_free(vsc_test_image *im) {
