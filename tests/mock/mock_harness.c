@@ -191,3 +191,19 @@ const char *mock_resp_header(const mock_resp *r, const char *name, char *buf, si
 }
 
 json_t *mock_resp_json(const mock_resp *r) { return json_loadb(r->body, r->len, 0, NULL); }
+
+json_t *mock_request_json(const mock_server *s, const char *method, const char *path, const char *token,
+                          const char *body, const char *const *hdrs, long *status) {
+  mock_resp r;
+  mock_request(s, method, path, token, body, hdrs, 30, &r);
+  if (status) *status = r.status;
+  json_t *j = mock_resp_json(&r);
+  mock_resp_free(&r);
+  return j;
+}
+
+int mock_set_faults(const mock_server *s, const char *rules) {
+  long st = 0;
+  json_decref(mock_request_json(s, "POST", "/_mock/faults", NULL, rules, NULL, &st));
+  return st == 200 ? 0 : -1;
+}

@@ -19,32 +19,12 @@ static const char *const WAIT5[] = {"Prefer: wait=5", NULL};
 
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
-/* POSTs and returns the parsed body (new ref) or NULL; *status gets the HTTP status. */
-static json_t *post(mock_server *s, const char *path, const char *body, const char *const *h,
-                    long *status) {
-  mock_resp r;
-  mock_request(s, "POST", path, TOK, body, h, 30, &r);
-  if (status) *status = r.status;
-  json_t *j = mock_resp_json(&r);
-  mock_resp_free(&r);
-  return j;
+/* POST and GET as the token's holder: the parsed body (new ref) or NULL, the HTTP status. */
+static json_t *post(mock_server *s, const char *path, const char *body, const char *const *h, long *status) {
+  return mock_request_json(s, "POST", path, TOK, body, h, status);
 }
-
 static json_t *get(mock_server *s, const char *path, long *status) {
-  mock_resp r;
-  mock_request(s, "GET", path, TOK, NULL, NULL, 30, &r);
-  if (status) *status = r.status;
-  json_t *j = mock_resp_json(&r);
-  mock_resp_free(&r);
-  return j;
-}
-
-static int set_faults(mock_server *s, const char *rules) {
-  mock_resp r;
-  mock_request(s, "POST", "/_mock/faults", NULL, rules, NULL, 10, &r);
-  long st = r.status;
-  mock_resp_free(&r);
-  return st == 200 ? 0 : -1;
+  return mock_request_json(s, "GET", path, TOK, NULL, NULL, status);
 }
 
 /* Polls until terminal; returns the last prediction (new ref). */
@@ -438,7 +418,7 @@ static void t_expiry(void) {
   json_decref(p);
   json_decref(q);
   q = NULL;
-  REQUIRE(set_faults(&s, "[{\"action\":\"expire\"}]") == 0, "faults");
+  REQUIRE(mock_set_faults(&s, "[{\"action\":\"expire\"}]") == 0, "faults");
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   REQUIRE(!strcmp(jstr(p, "status"), "succeeded") && json_is_null(json_object_get(p, "output")) &&
         json_is_true(json_object_get(p, "data_removed")), "expire fault");
@@ -456,7 +436,7 @@ static void t_fault_status(void) {
   json_t *p = NULL;
   mock_resp r = {0};
   if (mock_server_start(&s, NULL)) { vsc_test_failures++; return; }
-  REQUIRE(set_faults(&s, "[{\"method\":\"POST\",\"path\":\"/v1/models/*/predictions\",\"action\":\"status\","
+  REQUIRE(mock_set_faults(&s, "[{\"method\":\"POST\",\"path\":\"/v1/models/*/predictions\",\"action\":\"status\","
                        "\"status\":429,\"retry_after\":3,\"count\":2}]") == 0, "faults");
   char v[128];
   for (int i = 0; i < 2; i++) {
@@ -472,7 +452,7 @@ static void t_fault_status(void) {
   mock_request(&s, "POST", KLING, TOK, KLING_IN, NULL, 10, &r);
   REQUIRE(r.status == 201, "count exhausted: %ld", r.status);
   mock_resp_free(&r);
-  REQUIRE(set_faults(&s, "[{\"action\":\"status\",\"status\":429,\"retry_after\":30,\"retry_after_format\":\"date\"}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"action\":\"status\",\"status\":429,\"retry_after\":30,\"retry_after_format\":\"date\"}]") == 0, "f");
   mock_request(&s, "GET", "/v1/predictions", TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 429 && mock_resp_header(&r, "Retry-After", v, sizeof v), "429 with a date");
   time_t when = curl_getdate(v, NULL);
@@ -482,7 +462,7 @@ static void t_fault_status(void) {
   for (int i = 0; i < 4; i++) {
     char rule[200];
     snprintf(rule, sizeof rule, "[{\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":%d,\"after\":1}]", codes[i]);
-    REQUIRE(set_faults(&s, rule) == 0, "f");
+    REQUIRE(mock_set_faults(&s, rule) == 0, "f");
     mock_request(&s, "GET", "/v1/predictions/x", TOK, NULL, NULL, 10, &r);
     REQUIRE(r.status == 404, "`after` lets the first pass: %ld", r.status);
     mock_resp_free(&r);
@@ -495,7 +475,7 @@ static void t_fault_status(void) {
     p = NULL;
     mock_resp_free(&r);
   }
-  REQUIRE(set_faults(&s, "[{\"action\":\"status\",\"status\":500,\"probability\":0,\"count\":-1}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"action\":\"status\",\"status\":500,\"probability\":0,\"count\":-1}]") == 0, "f");
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 200, "probability 0 never fires");
   mock_resp_free(&r);
@@ -516,32 +496,32 @@ static void t_fault_transport(void) {
   mock_resp r = {0}, full = {0};
   if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
-  REQUIRE(set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"reset\"}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"reset\"}]") == 0, "f");
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", TOK, NULL, NULL, 10, &r);
   REQUIRE(r.curl_rc == CURLE_RECV_ERROR || r.curl_rc == CURLE_GOT_NOTHING, "reset: curl %d", r.curl_rc);
   mock_resp_free(&r);
-  REQUIRE(set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"slow\",\"delay\":1}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"slow\",\"delay\":1}]") == 0, "f");
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 200 && r.seconds >= 0.95, "slow: %f s", r.seconds);
   mock_resp_free(&r);
-  REQUIRE(set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"bad_json\"}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"bad_json\"}]") == 0, "f");
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", TOK, NULL, NULL, 10, &r);
   p = mock_resp_json(&r);
   REQUIRE(r.status == 200 && !p, "bad JSON body");
   mock_resp_free(&r);
-  REQUIRE(set_faults(&s, "[]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[]") == 0, "f");
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   const char *url = jstr(p, "output");
   mock_request(&s, "GET", url, TOK, NULL, NULL, 10, &full);
-  REQUIRE(set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"truncate\",\"bytes\":1000}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"truncate\",\"bytes\":1000}]") == 0, "f");
   mock_request(&s, "GET", url, TOK, NULL, NULL, 10, &r);
   REQUIRE(r.curl_rc == CURLE_PARTIAL_FILE && r.len == 1000, "truncated: curl %d, %zu bytes", r.curl_rc, r.len);
   mock_resp_free(&r);
-  REQUIRE(set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"stall\",\"bytes\":500,\"delay\":5}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"stall\",\"bytes\":500,\"delay\":5}]") == 0, "f");
   mock_request(&s, "GET", url, TOK, NULL, NULL, 1.0, &r);
   REQUIRE(r.curl_rc == CURLE_OPERATION_TIMEDOUT && r.len == 500, "stalled: curl %d, %zu bytes", r.curl_rc, r.len);
   mock_resp_free(&r);
-  REQUIRE(set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"slow\",\"rate\":20000}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"slow\",\"rate\":20000}]") == 0, "f");
   mock_request(&s, "GET", url, TOK, NULL, NULL, 20, &r);
   double expect = (double)full.len / 20000.0;
   REQUIRE(r.status == 200 && r.len == full.len && r.seconds >= expect * 0.8, "slow body %f s for %zu bytes", r.seconds, r.len);
@@ -549,7 +529,7 @@ static void t_fault_transport(void) {
   /* The POST is done but its reply is lost: the prediction exists all the same. */
   json_decref(p);
   p = NULL;
-  REQUIRE(set_faults(&s, "[{\"method\":\"POST\",\"action\":\"lose_response\"}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"method\":\"POST\",\"action\":\"lose_response\"}]") == 0, "f");
   mock_request(&s, "POST", KLING, TOK, KLING_IN, NULL, 10, &r);
   REQUIRE(r.curl_rc != 0 && r.status == 0, "lost response: curl %d", r.curl_rc);
   mock_resp_free(&r);
@@ -569,7 +549,7 @@ static void t_fault_outcome(void) {
   json_t *p = NULL;
   if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
-  REQUIRE(set_faults(&s, "[{\"model\":\"kwaivgi/kling-v2.1\",\"action\":\"fail\",\"preset\":\"nsfw\"},"
+  REQUIRE(mock_set_faults(&s, "[{\"model\":\"kwaivgi/kling-v2.1\",\"action\":\"fail\",\"preset\":\"nsfw\"},"
                        "{\"action\":\"fail\",\"preset\":\"oom\"},"
                        "{\"action\":\"cancel\"},{\"action\":\"abort\"}]") == 0, "f");
   p = post(&s, KLING, KLING_IN, WAIT5, &st);

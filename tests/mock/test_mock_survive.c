@@ -22,23 +22,7 @@ static const char *const WAIT5[] = {"Prefer: wait=5", NULL};
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 static double jnum(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
-static json_t *req(mock_server *s, const char *method, const char *path, const char *tok,
-                   const char *body, const char *const *h, long *status) {
-  mock_resp r;
-  mock_request(s, method, path, tok, body, h, 30, &r);
-  if (status) *status = r.status;
-  json_t *j = mock_resp_json(&r);
-  mock_resp_free(&r);
-  return j;
-}
-
-static int set_faults(mock_server *s, const char *rules) {
-  long st;
-  json_decref(req(s, "POST", "/_mock/faults", NULL, rules, NULL, &st));
-  return st == 200 ? 0 : -1;
-}
-
-static json_t *billing(mock_server *s) { return req(s, "GET", "/_mock/billing", NULL, NULL, NULL, NULL); }
+static json_t *billing(mock_server *s) { return mock_request_json(s, "GET", "/_mock/billing", NULL, NULL, NULL, NULL); }
 
 /* The billing record of prediction `id` (borrowed from b). */
 static json_t *record(json_t *b, const char *id) {
@@ -55,7 +39,7 @@ static json_t *wait_done(mock_server *s, const char *id, double limit) {
   json_t *p = NULL;
   while (vsc_test_now() < end) {
     json_decref(p);
-    p = req(s, "GET", path, TOK, NULL, NULL, NULL);
+    p = mock_request_json(s, "GET", path, TOK, NULL, NULL, NULL);
     const char *st = jstr(p, "status");
     if (st && strcmp(st, "starting") && strcmp(st, "processing")) return p;
     vsc_test_sleep(0.05);
@@ -112,17 +96,17 @@ static void t_files(void) {
   mock_resp_free(&r);
   /* List: newest first, 2 a page, a `next` cursor URL. */
   long st;
-  l = req(&s, "GET", "/v1/files", TOK, NULL, NULL, &st);
+  l = mock_request_json(&s, "GET", "/v1/files", TOK, NULL, NULL, &st);
   REQUIRE(st == 200 && json_array_size(json_object_get(l, "results")) == 2 && jstr(l, "next") &&
         json_object_get(l, "previous"), "page 1");
   REQUIRE(!strcmp(jstr(json_array_get(json_object_get(l, "results"), 0), "name"), "c.txt"), "newest first");
   snprintf(path, sizeof path, "%s", jstr(l, "next"));
   json_decref(l);
-  l = req(&s, "GET", path, TOK, NULL, NULL, &st);
+  l = mock_request_json(&s, "GET", path, TOK, NULL, NULL, &st);
   REQUIRE(json_array_size(json_object_get(l, "results")) == 1 && json_is_null(json_object_get(l, "next")) &&
         !strcmp(jstr(json_array_get(json_object_get(l, "results"), 0), "id"), id), "page 2");
   /* Get, download (auth, Range). */
-  json_decref(g = req(&s, "GET", url, TOK, NULL, NULL, &st));
+  json_decref(g = mock_request_json(&s, "GET", url, TOK, NULL, NULL, &st));
   REQUIRE(st == 200, "get: %ld", st);
   snprintf(path, sizeof path, "%s/download", url);
   mock_request(&s, "GET", path, NULL, NULL, NULL, 10, &r);
@@ -141,14 +125,14 @@ static void t_files(void) {
   char body[700];
   snprintf(body, sizeof body, "{\"version\":\"2e1dddc8621f72155f24cf2e0adbde548458d3cab9f00c0139eea840d0ac4746\","
            "\"input\":{\"image\":\"%s\"}}", url);
-  p = req(&s, "POST", "/v1/predictions", TOK, body, WAIT5, &st);
+  p = mock_request_json(&s, "POST", "/v1/predictions", TOK, body, WAIT5, &st);
   REQUIRE(st == 201 && !strcmp(jstr(p, "status"), "succeeded"), "create with a file URL: %ld", st);
   snprintf(path, sizeof path, "/_mock/predictions/%s", jstr(p, "id"));
-  g = req(&s, "GET", path, NULL, NULL, NULL, &st);
+  g = mock_request_json(&s, "GET", path, NULL, NULL, NULL, &st);
   REQUIRE(st == 200 && !strcmp(jstr(json_object_get(g, "input_kinds"), "image"), "file"), "kind file");
   json_decref(g);
   json_decref(p);
-  p = req(&s, "POST", "/v1/predictions", TOK,
+  p = mock_request_json(&s, "POST", "/v1/predictions", TOK,
           "{\"version\":\"2e1dddc8621f72155f24cf2e0adbde548458d3cab9f00c0139eea840d0ac4746\","
           "\"input\":{\"image\":\"data:image/png;base64,iVBORw0KGgo=\"}}", WAIT5, &st);
   REQUIRE(st == 201, "create with a data URL: %ld", st);
@@ -157,7 +141,7 @@ static void t_files(void) {
   REQUIRE(rec && !strcmp(jstr(json_object_get(rec, "input_kinds"), "image"), "data_url"), "billing records data_url");
   json_decref(b);
   json_decref(p);
-  p = req(&s, "POST", "/v1/predictions", TOK,
+  p = mock_request_json(&s, "POST", "/v1/predictions", TOK,
           "{\"version\":\"2e1dddc8621f72155f24cf2e0adbde548458d3cab9f00c0139eea840d0ac4746\","
           "\"input\":{\"image\":\"/tmp/a.png\"}}", NULL, &st);
   REQUIRE(st == 422 && strstr(jstr(p, "detail"), "format 'uri'"), "a path is not a uri: %ld", st);
@@ -166,9 +150,9 @@ static void t_files(void) {
   mock_request(&s, "DELETE", url, TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 204 && r.len == 0, "delete: %ld", r.status);
   mock_resp_free(&r);
-  json_decref(g = req(&s, "GET", url, TOK, NULL, NULL, &st));
+  json_decref(g = mock_request_json(&s, "GET", url, TOK, NULL, NULL, &st));
   REQUIRE(st == 404, "deleted: %ld", st);
-  p = req(&s, "POST", "/v1/predictions", TOK, body, NULL, &st);
+  p = mock_request_json(&s, "POST", "/v1/predictions", TOK, body, NULL, &st);
   REQUIRE(st == 422 && !strcmp(jstr(json_array_get(json_object_get(p, "invalid_fields"), 0), "field"), "input.image"),
         "deleted file input: %ld", st);
 out:
@@ -210,7 +194,7 @@ static void t_limits(void) {
   REQUIRE(r.status == 413 && json_integer_value(json_object_get(j, "status")) == 413, "create body over --max-body: %ld", r.status);
   json_decref(j);
   mock_resp_free(&r);
-  json_t *st = req(&s, "GET", "/_mock/stats", NULL, NULL, NULL, NULL);
+  json_t *st = mock_request_json(&s, "GET", "/_mock/stats", NULL, NULL, NULL, NULL);
   REQUIRE(json_integer_value(json_object_get(st, "predictions")) == 0, "nothing created");
   json_decref(st);
 out:
@@ -233,16 +217,16 @@ static void t_file_expiry(void) {
   json_decref(f);
   mock_resp_free(&r);
   long st;
-  json_decref(req(&s, "GET", url, TOK, NULL, NULL, &st));
+  json_decref(mock_request_json(&s, "GET", url, TOK, NULL, NULL, &st));
   REQUIRE(st == 200, "alive: %ld", st);
   vsc_test_sleep(1.2); /* 100 s × 0.01 */
-  json_decref(req(&s, "GET", url, TOK, NULL, NULL, &st));
+  json_decref(mock_request_json(&s, "GET", url, TOK, NULL, NULL, &st));
   REQUIRE(st == 404, "expired get: %ld", st);
   snprintf(path, sizeof path, "%s/download", url);
-  json_decref(req(&s, "GET", path, TOK, NULL, NULL, &st));
+  json_decref(mock_request_json(&s, "GET", path, TOK, NULL, NULL, &st));
   REQUIRE(st == 404, "expired download: %ld", st);
   snprintf(body, sizeof body, "{\"input\":{\"prompt\":\"x\",\"start_image\":\"%s\"}}", url);
-  p = req(&s, "POST", "/v1/models/kwaivgi/kling-v2.1/predictions", TOK, body, NULL, &st);
+  p = mock_request_json(&s, "POST", "/v1/models/kwaivgi/kling-v2.1/predictions", TOK, body, NULL, &st);
   REQUIRE(st == 422 && strstr(jstr(p, "detail"), "expired"), "expired input: %ld", st);
 out:
   json_decref(p);
@@ -258,7 +242,7 @@ static void t_deployments(void) {
   json_t *p = NULL, *d = NULL, *b = NULL;
   if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
-  p = req(&s, "POST", "/v1/deployments/vsc-test/narrator/predictions", TOK,
+  p = mock_request_json(&s, "POST", "/v1/deployments/vsc-test/narrator/predictions", TOK,
           "{\"input\":{\"text\":\"Hello there.\"}}", WAIT5, &st);
   REQUIRE(st == 201 && !strcmp(jstr(p, "status"), "succeeded"), "deployment create: %ld", st);
   REQUIRE(!strcmp(jstr(p, "deployment"), "vsc-test/narrator") && !strcmp(jstr(p, "model"), "jaaari/kokoro-82m") &&
@@ -267,15 +251,15 @@ static void t_deployments(void) {
   b = billing(&s);
   REQUIRE(!strcmp(jstr(record(b, jstr(p, "id")), "deployment"), "vsc-test/narrator"), "billed as the deployment");
   json_decref(p);
-  p = req(&s, "POST", "/v1/deployments/vsc-test/nope/predictions", TOK, "{\"input\":{}}", NULL, &st);
+  p = mock_request_json(&s, "POST", "/v1/deployments/vsc-test/nope/predictions", TOK, "{\"input\":{}}", NULL, &st);
   REQUIRE(st == 404, "unknown deployment: %ld", st);
   json_decref(p);
-  p = req(&s, "POST", "/v1/deployments/vsc-test/narrator/predictions", TOK, "{\"input\":{\"voice\":\"x\"}}", NULL, &st);
+  p = mock_request_json(&s, "POST", "/v1/deployments/vsc-test/narrator/predictions", TOK, "{\"input\":{\"voice\":\"x\"}}", NULL, &st);
   REQUIRE(st == 422, "validated against the model: %ld", st);
-  d = req(&s, "GET", "/v1/deployments/vsc-test/stills", TOK, NULL, NULL, &st);
+  d = mock_request_json(&s, "GET", "/v1/deployments/vsc-test/stills", TOK, NULL, NULL, &st);
   REQUIRE(st == 200 && !strcmp(jstr(json_object_get(d, "current_release"), "model"), "bytedance/sdxl-lightning-4step"), "get deployment");
   json_decref(d);
-  d = req(&s, "GET", "/v1/deployments", TOK, NULL, NULL, &st);
+  d = mock_request_json(&s, "GET", "/v1/deployments", TOK, NULL, NULL, &st);
   REQUIRE(json_array_size(json_object_get(d, "results")) == 2, "list deployments");
 out:
   json_decref(p);
@@ -327,7 +311,7 @@ static void t_throttle(void) {
   REQUIRE(r.status == 200, "other requests are not throttled by creates: %ld", r.status);
   mock_resp_free(&r);
   /* Fault rules: 429 without Retry-After (body still says when), with one, with a date. */
-  REQUIRE(set_faults(&s, "[{\"path\":\"/v1/predictions\",\"method\":\"GET\",\"action\":\"status\",\"status\":429,\"count\":1},"
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/v1/predictions\",\"method\":\"GET\",\"action\":\"status\",\"status\":429,\"count\":1},"
                        "{\"path\":\"/v1/predictions\",\"method\":\"GET\",\"action\":\"status\",\"status\":429,\"retry_after\":7,\"count\":1}]") == 0, "faults");
   mock_request(&s, "GET", "/v1/predictions", TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 429 && !mock_resp_header(&r, "Retry-After", v, sizeof v) &&
@@ -355,7 +339,7 @@ static void t_time_scale(void) {
   /* The create window is 60 s × 0.01: a second create at once is throttled for ~0.6 s. */
   double t0 = vsc_test_now();
   /* Prefer: wait=5 holds 0.05 s: the answer is 202, still running. */
-  p = req(&s, "POST", "/v1/models/black-forest-labs/flux-schnell/predictions", TOK, "{\"input\":{\"prompt\":\"x\"}}", WAIT5, &st);
+  p = mock_request_json(&s, "POST", "/v1/models/black-forest-labs/flux-schnell/predictions", TOK, "{\"input\":{\"prompt\":\"x\"}}", WAIT5, &st);
   REQUIRE(st == 202 && vsc_test_now() - t0 < 0.5, "scaled Prefer: wait: %ld", st);
   mock_request(&s, "POST", "/v1/models/black-forest-labs/flux-schnell/predictions", TOK, "{\"input\":{\"prompt\":\"y\"}}", NULL, 10, &r);
   REQUIRE(r.status == 429 && mock_resp_header(&r, "Retry-After", v, sizeof v) && !strcmp(v, "1") &&
@@ -374,7 +358,7 @@ static void t_time_scale(void) {
   REQUIRE(r.status == 201, "the window has passed: %ld", r.status);
   mock_resp_free(&r);
   /* A rule's Retry-After of 300 s is sent as 3. */
-  REQUIRE(set_faults(&s, "[{\"path\":\"/v1/account\",\"action\":\"status\",\"status\":429,\"retry_after\":300}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/v1/account\",\"action\":\"status\",\"status\":429,\"retry_after\":300}]") == 0, "f");
   mock_request(&s, "GET", "/v1/account", TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 429 && mock_resp_header(&r, "Retry-After", v, sizeof v) && !strcmp(v, "3") &&
         strstr(r.body, "resets in ~3s."), "scaled rule: %s", r.body);
@@ -393,23 +377,23 @@ static void t_outage(void) {
   json_t *p = NULL;
   if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
-  p = req(&s, "POST", "/v1/models/black-forest-labs/flux-schnell/predictions", TOK, "{\"input\":{\"prompt\":\"x\"}}", WAIT5, &st);
+  p = mock_request_json(&s, "POST", "/v1/models/black-forest-labs/flux-schnell/predictions", TOK, "{\"input\":{\"prompt\":\"x\"}}", WAIT5, &st);
   char get[128], file[512];
   snprintf(get, sizeof get, "/v1/predictions/%s", jstr(p, "id"));
   snprintf(file, sizeof file, "%s", json_string_value(json_array_get(json_object_get(p, "output"), 0)));
   /* A 5-minute 503 outage on polling that starts 10 s after the first poll, and a 2-minute
    * run of resets on deliveries from mock start: 3 s and 1.2 s at F = 0.01. */
-  REQUIRE(set_faults(&s, "[{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":503,"
+  REQUIRE(mock_set_faults(&s, "[{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":503,"
                        "\"from\":10,\"for\":300,\"clock\":\"first\"},"
                        "{\"path\":\"/delivery/*\",\"action\":\"reset\",\"from\":0,\"for\":120}]") == 0, "faults");
   double t0 = vsc_test_now();
-  json_decref(req(&s, "GET", get, TOK, NULL, NULL, &st));
+  json_decref(mock_request_json(&s, "GET", get, TOK, NULL, NULL, &st));
   REQUIRE(st == 200, "before the window: %ld", st);
   vsc_test_sleep(0.2);
   int n503 = 0, n200 = 0;
   double last503 = 0;
   while (vsc_test_now() - t0 < 4.0) {
-    json_decref(req(&s, "GET", get, TOK, NULL, NULL, &st));
+    json_decref(mock_request_json(&s, "GET", get, TOK, NULL, NULL, &st));
     if (st == 503) n503++, last503 = vsc_test_now() - t0;
     else if (st == 200 && n503) n200++;
     vsc_test_sleep(0.1);
@@ -419,23 +403,23 @@ static void t_outage(void) {
   mock_request(&s, "GET", file, TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 200 && r.len > 100, "delivery after its window: %ld", r.status);
   mock_resp_free(&r);
-  json_t *rules = req(&s, "GET", "/_mock/faults", NULL, NULL, NULL, NULL);
+  json_t *rules = mock_request_json(&s, "GET", "/_mock/faults", NULL, NULL, NULL, NULL);
   json_t *r0 = json_array_get(json_object_get(rules, "rules"), 0);
   REQUIRE(json_integer_value(json_object_get(r0, "fired")) == n503, "fired counts the 503s");
   json_decref(rules);
   /* A window from mock start that is still open: every delivery is reset. */
-  REQUIRE(set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"reset\",\"from\":0,\"for\":100000}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"reset\",\"from\":0,\"for\":100000}]") == 0, "f");
   mock_request(&s, "GET", file, TOK, NULL, NULL, 10, &r);
   REQUIRE(r.curl_rc == CURLE_RECV_ERROR || r.curl_rc == CURLE_GOT_NOTHING, "reset in the window: %d", r.curl_rc);
   mock_resp_free(&r);
   /* A stall window on deliveries: 100 bytes, then a 100 s hang (1 s here), then the cut. */
-  REQUIRE(set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"stall\",\"bytes\":100,\"delay\":100,"
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"stall\",\"bytes\":100,\"delay\":100,"
                        "\"from\":0,\"for\":100000}]") == 0, "f");
   mock_request(&s, "GET", file, TOK, NULL, NULL, 10, &r);
   REQUIRE(r.curl_rc == CURLE_PARTIAL_FILE && r.len == 100 && r.seconds > 0.9 && r.seconds < 3,
         "stalled and cut: curl %d, %zu bytes, %f s", r.curl_rc, r.len, r.seconds);
   mock_resp_free(&r);
-  REQUIRE(set_faults(&s, "[{\"action\":\"reset\",\"for\":0}]") != 0, "for must be > 0");
+  REQUIRE(mock_set_faults(&s, "[{\"action\":\"reset\",\"for\":0}]") != 0, "for must be > 0");
 out:
   json_decref(p);
   mock_resp_free(&r);
@@ -454,17 +438,17 @@ static void t_shapes(void) {
   /* Plain text: BLIP's caption. Same input, same text. */
   const char *blip = "{\"version\":\"salesforce/blip:2e1dddc8621f72155f24cf2e0adbde548458d3cab9f00c0139eea840d0ac4746\","
                      "\"input\":{\"image\":\"https://example.com/cat.png\"}}";
-  p = req(&s, "POST", "/v1/predictions", TOK, blip, WAIT5, &st);
+  p = mock_request_json(&s, "POST", "/v1/predictions", TOK, blip, WAIT5, &st);
   const char *cap = jstr(p, "output");
   REQUIRE(st == 201 && cap && !strncmp(cap, "Caption: ", 9) && !strstr(cap, "://") && strlen(cap) > 20, "caption: %s", cap);
   char first[256];
   snprintf(first, sizeof first, "%s", cap);
   json_decref(p);
-  p = req(&s, "POST", "/v1/predictions", TOK, blip, WAIT5, &st);
+  p = mock_request_json(&s, "POST", "/v1/predictions", TOK, blip, WAIT5, &st);
   REQUIRE(!strcmp(jstr(p, "output"), first), "deterministic caption");
   json_decref(p);
   /* Object with a text field and file URLs: whisper. */
-  p = req(&s, "POST", "/v1/predictions", TOK,
+  p = mock_request_json(&s, "POST", "/v1/predictions", TOK,
           "{\"version\":\"4d50797290df275329f202e48c76360b3f22b08d28c196cbc54600319435f8d2\","
           "\"input\":{\"audio\":\"data:audio/wav;base64,UklGRg==\"}}", WAIT5, &st);
   json_t *o = json_object_get(p, "output");
@@ -481,12 +465,12 @@ static void t_shapes(void) {
   mock_resp_free(&r);
   json_decref(p);
   /* A data: URI string. */
-  p = req(&s, "POST", "/v1/models/vsc-fixtures/swatch-data-url/predictions", TOK, "{\"input\":{\"prompt\":\"teal\"}}", WAIT5, &st);
+  p = mock_request_json(&s, "POST", "/v1/models/vsc-fixtures/swatch-data-url/predictions", TOK, "{\"input\":{\"prompt\":\"teal\"}}", WAIT5, &st);
   REQUIRE(st == 201 && jstr(p, "output") && !strncmp(jstr(p, "output"), "data:image/png;base64,iVBORw0KGgo", 33),
         "data URI output: %.60s", jstr(p, "output"));
   json_decref(p);
   /* A list: sdxl-lightning with two outputs. */
-  p = req(&s, "POST", "/v1/predictions", TOK,
+  p = mock_request_json(&s, "POST", "/v1/predictions", TOK,
           "{\"version\":\"5599ed30703defd1d160a25a63321b4dec97101d98b4674bcc56e41f62f35637\","
           "\"input\":{\"prompt\":\"x\",\"num_outputs\":2,\"width\":512,\"height\":512}}", WAIT5, &st);
   REQUIRE(st == 201 && json_array_size(json_object_get(p, "output")) == 2, "a list of two");
@@ -502,7 +486,7 @@ out:
 
 static void t_prices(void) {
   mock_server s;
-  const char *args[] = {"--latency", "0.4", NULL};
+  const char *args[] = {"--latency", "1.0", NULL}; /* room to cancel while it runs, under load */
   json_t *p = NULL, *b = NULL;
   if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
@@ -520,7 +504,7 @@ static void t_prices(void) {
     {"/v1/models/minimax/video-01/predictions", "{\"input\":{\"prompt\":\"x\"}}", 0.5, "run"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    p = req(&s, "POST", cases[i].path, TOK, cases[i].body, WAIT5, &st);
+    p = mock_request_json(&s, "POST", cases[i].path, TOK, cases[i].body, WAIT5, &st);
     REQUIRE(st == 201 && !strcmp(jstr(p, "status"), "succeeded"), "case %zu: %ld", i, st);
     b = billing(&s);
     json_t *rec = record(b, jstr(p, "id"));
@@ -532,21 +516,21 @@ static void t_prices(void) {
     p = NULL;
   }
   /* veo-3-fast reports 1080p as its default. */
-  p = req(&s, "GET", "/v1/models/google/veo-3-fast", TOK, NULL, NULL, &st);
+  p = mock_request_json(&s, "GET", "/v1/models/google/veo-3-fast", TOK, NULL, NULL, &st);
   REQUIRE(!strcmp(jstr(json_object_get(json_object_get(json_object_get(json_object_get(json_object_get(json_object_get(
                 json_object_get(p, "latest_version"), "openapi_schema"), "components"), "schemas"), "Input"), "properties"),
                 "resolution"), "default"), "1080p"), "resolution default");
   json_decref(p);
   /* An output-priced model canceled while running made nothing and costs nothing; aborted:
    * free as well. */
-  p = req(&s, "POST", "/v1/models/kwaivgi/kling-v2.1/predictions", TOK,
+  p = mock_request_json(&s, "POST", "/v1/models/kwaivgi/kling-v2.1/predictions", TOK,
           "{\"input\":{\"prompt\":\"x\",\"start_image\":\"https://e/a.png\"}}", NULL, &st);
   char id[64], path[128];
   snprintf(id, sizeof id, "%s", jstr(p, "id"));
   json_decref(p);
-  vsc_test_sleep(0.25); /* processing from 0.08 s */
+  vsc_test_sleep(0.5); /* processing from 0.2 s, done at 1 s */
   snprintf(path, sizeof path, "/v1/predictions/%s/cancel", id);
-  p = req(&s, "POST", path, TOK, NULL, NULL, &st);
+  p = mock_request_json(&s, "POST", path, TOK, NULL, NULL, &st);
   REQUIRE(!strcmp(jstr(p, "status"), "canceled"), "canceled");
   double pt = jnum(json_object_get(p, "metrics"), "predict_time");
   json_decref(p);
@@ -556,8 +540,8 @@ static void t_prices(void) {
         jnum(rec, "cost"), pt);
   json_decref(b);
   const char *const ca[] = {"Cancel-After: 5s", NULL};
-  REQUIRE(set_faults(&s, "[{\"action\":\"abort\"}]") == 0, "f");
-  p = req(&s, "POST", "/v1/models/kwaivgi/kling-v2.1/predictions", TOK,
+  REQUIRE(mock_set_faults(&s, "[{\"action\":\"abort\"}]") == 0, "f");
+  p = mock_request_json(&s, "POST", "/v1/models/kwaivgi/kling-v2.1/predictions", TOK,
           "{\"input\":{\"prompt\":\"x\",\"start_image\":\"https://e/a.png\"}}", ca, &st);
   snprintf(id, sizeof id, "%s", jstr(p, "id"));
   REQUIRE(jstr(p, "deadline"), "Cancel-After gives a deadline");
