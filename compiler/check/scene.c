@@ -41,6 +41,7 @@ static const char *normalise_voice(vsc_session *s, const char *text) {
   return out;
 }
 
+/* voice "LINE" [at T] [as "VOICE"] [volume dB], in a scene or the video */
 void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out) {
   vsc_session *s = c->s;
   memset(out, 0, sizeof *out);
@@ -62,6 +63,7 @@ void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out) {
   }
 }
 
+/* with { NAME VALUE … }: a scene's own parameters for its model */
 static void check_with(const eval_ctx *c, vsc_ast *w, vsc_scene_spec *sc) {
   vsc_session *s = c->s;
   json_t *obj = vsc_session_keep(s, json_object());
@@ -77,6 +79,7 @@ static void check_with(const eval_ctx *c, vsc_ast *w, vsc_scene_spec *sc) {
   sc->with_src = c->src;
 }
 
+/* Whether the shot is a still image file. */
 static bool still_file(const vsc_scene_spec *sc) {
   return sc->shot == SHOT_FILE && sc->path_media && strcmp(sc->path_media, "image") == 0;
 }
@@ -215,6 +218,7 @@ static const struct {
     {"keep audio", shot_keep_audio}, {"from", shot_from}, {"from image", shot_from_image},
 };
 
+/* shot KIND VALUE [options]: the scene's one shot and its options */
 static void scene_shot(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -231,6 +235,7 @@ static void scene_shot(scene_body *b, vsc_ast *st) {
       if (strcmp(o->keyword, shot_options[i].keyword) == 0) shot_options[i].check(b, st, o);
 }
 
+/* text "TEXT" [options] */
 static void scene_text(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -245,6 +250,7 @@ static void scene_text(scene_body *b, vsc_ast *st) {
   check_text_timing(c, st, ts, sc);
 }
 
+/* voice "LINE" [at T] [as "VOICE"]: must start inside the scene */
 static void scene_voice(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -263,6 +269,7 @@ static void scene_voice(scene_body *b, vsc_ast *st) {
         "voice line starts at %gs, after scene '%s' ends (%gs)", vs->at, sc->name, sc->dur_value);
 }
 
+/* then TRANSITION [DURATION]: the one transition into the next scene */
 static void scene_then(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -287,6 +294,7 @@ static void scene_then(scene_body *b, vsc_ast *st) {
   }
 }
 
+/* with { … }: once per scene */
 static void scene_with(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -295,6 +303,7 @@ static void scene_with(scene_body *b, vsc_ast *st) {
   else check_with(c, st, b->sc);
 }
 
+/* style { look "…" }: adds to the video's look for this scene */
 static void scene_style(scene_body *b, vsc_ast *st) {
   vsc_session *s = b->c->s;
   vsc_scene_spec *sc = b->sc;
@@ -303,6 +312,7 @@ static void scene_style(scene_body *b, vsc_ast *st) {
   if (extra.look) sc->look = sc->look ? vsc_arena_printf(s->arena, "%s, %s", sc->look, extra.look) : extra.look;
 }
 
+/* model NAME|CLASS: a declared model, or a class the planner chooses in */
 static void scene_model(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -333,6 +343,7 @@ static void scene_model(scene_body *b, vsc_ast *st) {
       ref);
 }
 
+/* seed N (0 to 2^32-1, whole) */
 static void scene_seed(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
@@ -345,16 +356,19 @@ static void scene_seed(scene_body *b, vsc_ast *st) {
   }
 }
 
+/* final: this scene at the final tier */
 static void scene_final(scene_body *b, vsc_ast *st) {
   (void)st;
   b->sc->tier = 1;
 }
 
+/* draft: this scene at the draft tier */
 static void scene_draft(scene_body *b, vsc_ast *st) {
   (void)st;
   b->sc->tier = 0;
 }
 
+/* fit cover|contain */
 static void scene_fit(scene_body *b, vsc_ast *st) {
   check_name_in(b->c, &st->vals[0], "fit", check_fits, 2, &b->sc->fit);
 }
@@ -420,12 +434,8 @@ static void check_scene_items(const eval_ctx *c, vsc_ast *first, vsc_scene_spec 
     }
 }
 
-void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const vsc_style_spec *style) {
-  memset(sc, 0, sizeof *sc);
-  sc->name = node->name.str;
-  sc->node = node;
-  sc->src = node->src;
-  sc->tier = -1;
+/* The scene's length: seconds, beats, bars, `until SECTION` or `rest`. */
+static void scene_duration(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc) {
   sc->dur_kind = node->dur_kind;
   sc->dur_span = node->dur.span;
   if (node->dur_kind == DUR_BEATS || node->dur_kind == DUR_BARS) {
@@ -451,86 +461,106 @@ void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const vsc_st
   } else if (node->dur_kind == DUR_UNTIL) {
     sc->until = node->dur.str;
   }
-  bool use_failed = false; /* a bad template call: the scene's missing shot is not news */
-  if (node->use) {
-    vsc_ast *use = node->use;
-    vsc_ast *tpl = check_find_named(s->templates, s->ntemplates, use->name.str);
-    if (!tpl) {
-      const char *names[256];
-      size_t n = 0;
-      for (int i = 0; i < s->ntemplates && n < 256; i++) names[n++] = s->templates[i]->name.str;
-      char h[96];
-      ERR(node->src, use->name.span, check_suggest(use->name.str, names, n, h, sizeof h), "unknown template '%s'", use->name.str);
-      use_failed = true;
+}
+
+/* Binds a `use TEMPLATE(args…)` call's arguments (by position or name, defaults for the rest)
+ * to the template's parameters in *tc. Returns false when the call is wrong (reported). */
+static bool bind_template(vsc_session *s, vsc_ast *node, vsc_ast *tpl, eval_ctx *tc) {
+  vsc_ast *use = node->use;
+  int nparams = 0;
+  vsc_ast *params[VSC_TEMPLATE_PARAMS_MAX];
+  for (vsc_ast *p = tpl->params.head; p; p = p->next)
+    if (check_room(tc, p->name.span, nparams, VSC_TEMPLATE_PARAMS_MAX, "template parameters")) params[nparams++] = p;
+    else break;
+  bool bound[VSC_TEMPLATE_PARAMS_MAX] = {0};
+  bool failed = false;
+  int pos = 0;
+  for (vsc_ast *a = use->params.head; a; a = a->next) {
+    int idx = -1;
+    if (a->name.str) {
+      for (int i = 0; i < nparams; i++)
+        if (strcmp(params[i]->name.str, a->name.str) == 0) idx = i;
+      if (idx < 0) {
+        const char *names[VSC_TEMPLATE_PARAMS_MAX];
+        for (int i = 0; i < nparams; i++) names[i] = params[i]->name.str;
+        char h[96];
+        ERR(node->src, a->name.span, check_suggest(a->name.str, names, (size_t)nparams, h, sizeof h),
+            "template '%s' has no parameter '%s'", tpl->name.str, a->name.str);
+        failed = true;
+        continue;
+      }
     } else {
-      eval_ctx tc = {.s = s, .src = tpl->src};
-      int nparams = 0;
-      vsc_ast *params[VSC_TEMPLATE_PARAMS_MAX];
-      for (vsc_ast *p = tpl->params.head; p; p = p->next)
-        if (check_room(&tc, p->name.span, nparams, VSC_TEMPLATE_PARAMS_MAX, "template parameters")) params[nparams++] = p;
-        else break;
-      bool bound[VSC_TEMPLATE_PARAMS_MAX] = {0};
-      int pos = 0;
-      for (vsc_ast *a = use->params.head; a; a = a->next) {
-        int idx = -1;
-        if (a->name.str) {
-          for (int i = 0; i < nparams; i++)
-            if (strcmp(params[i]->name.str, a->name.str) == 0) idx = i;
-          if (idx < 0) {
-            const char *names[VSC_TEMPLATE_PARAMS_MAX];
-            for (int i = 0; i < nparams; i++) names[i] = params[i]->name.str;
-            char h[96];
-            ERR(node->src, a->name.span, check_suggest(a->name.str, names, (size_t)nparams, h, sizeof h),
-                "template '%s' has no parameter '%s'", tpl->name.str, a->name.str);
-            use_failed = true;
-            continue;
-          }
-        } else {
-          idx = pos++;
-          if (idx >= nparams) {
-            ERR(node->src, a->vals[0].span, NULL, "template '%s' takes %d argument%s", tpl->name.str, nparams,
-                nparams == 1 ? "" : "s");
-            vsc_note(s->diags, tpl->src, tpl->name.span, "'%s' is declared here", tpl->name.str);
-            use_failed = true;
-            continue;
-          }
-        }
-        if (bound[idx]) {
-          ERR(node->src, a->span, NULL, "parameter '%s' is given twice", params[idx]->name.str);
-          continue;
-        }
-        bound[idx] = true;
-        tc.names[idx] = params[idx]->name.str;
-        tc.vals[idx] = a->vals[0];
+      idx = pos++;
+      if (idx >= nparams) {
+        ERR(node->src, a->vals[0].span, NULL, "template '%s' takes %d argument%s", tpl->name.str, nparams,
+            nparams == 1 ? "" : "s");
+        vsc_note(s->diags, tpl->src, tpl->name.span, "'%s' is declared here", tpl->name.str);
+        failed = true;
+        continue;
       }
-      bool ok = true;
-      for (int i = 0; i < nparams; i++) {
-        if (bound[i]) continue;
-        if (params[i]->nvals) {
-          tc.names[i] = params[i]->name.str;
-          tc.vals[i] = params[i]->vals[0];
-        } else {
-          /* After a misspelt argument name, the real problem has been reported already. */
-          if (!use_failed) {
-            ERR(node->src, use->span, NULL, "template '%s' needs a value for '%s'", tpl->name.str, params[i]->name.str);
-            vsc_note(s->diags, tpl->src, params[i]->span, "'%s' is declared here", params[i]->name.str);
-          }
-          ok = false;
-        }
-      }
-      tc.n = nparams;
-      if (ok) check_scene_items(&tc, tpl->body.head, sc, style);
-      else use_failed = true;
     }
+    if (bound[idx]) {
+      ERR(node->src, a->span, NULL, "parameter '%s' is given twice", params[idx]->name.str);
+      continue;
+    }
+    bound[idx] = true;
+    tc->names[idx] = params[idx]->name.str;
+    tc->vals[idx] = a->vals[0];
   }
-  check_scene_items(&c, node->body.head, sc, style);
+  for (int i = 0; i < nparams; i++) {
+    if (bound[i]) continue;
+    if (params[i]->nvals) {
+      tc->names[i] = params[i]->name.str;
+      tc->vals[i] = params[i]->vals[0];
+      continue;
+    }
+    /* After a misspelt argument name, the real problem has been reported already. */
+    if (!failed) {
+      ERR(node->src, use->span, NULL, "template '%s' needs a value for '%s'", tpl->name.str, params[i]->name.str);
+      vsc_note(s->diags, tpl->src, params[i]->span, "'%s' is declared here", params[i]->name.str);
+    }
+    failed = true;
+  }
+  tc->n = nparams;
+  return !failed;
+}
+
+/* The template's body, checked first with its arguments bound. Returns false when the call is
+ * wrong (then the scene's missing shot is not news). */
+static bool scene_template(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const vsc_style_spec *style) {
+  vsc_ast *use = node->use;
+  vsc_ast *tpl = check_find_named(s->templates, s->ntemplates, use->name.str);
+  if (!tpl) {
+    const char **names = vsc_arena_alloc(s->arena, ((size_t)s->ntemplates + 1) * sizeof *names);
+    for (int i = 0; i < s->ntemplates; i++) names[i] = s->templates[i]->name.str;
+    char h[96];
+    ERR(node->src, use->name.span, check_suggest(use->name.str, names, (size_t)s->ntemplates, h, sizeof h),
+        "unknown template '%s'", use->name.str);
+    return false;
+  }
+  eval_ctx tc = {.s = s, .src = tpl->src};
+  if (!bind_template(s, node, tpl, &tc)) return false;
+  check_scene_items(&tc, tpl->body.head, sc, style);
+  return true;
+}
+
+/* scene NAME (DURATION) [use TEMPLATE(args…)] { … } */
+void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const vsc_style_spec *style) {
+  memset(sc, 0, sizeof *sc);
+  sc->name = node->name.str;
+  sc->node = node;
+  sc->src = node->src;
+  sc->tier = -1;
+  scene_duration(s, node, sc);
+  bool use_ok = !node->use || scene_template(s, node, sc, style);
+  check_scene_items(&(eval_ctx){.s = s, .src = node->src}, node->body.head, sc, style);
   /* Nothing is generated for a colour card or a file: a model or its parameters do nothing. */
   if (sc->shot == SHOT_COLOR && sc->model_node)
     vsc_warning(s->diags, sc->model_node->src, sc->model_node->kw, NULL, "'model' has no effect on a colour card");
   if ((sc->shot == SHOT_COLOR || sc->shot == SHOT_FILE) && sc->with_node)
     vsc_warning(s->diags, sc->with_node->src, sc->with_node->kw, NULL, "'with' has no effect on a %s",
                 sc->shot == SHOT_COLOR ? "colour card" : "file shot");
-  if (sc->shot == SHOT_NONE && !use_failed) {
-    ERR(node->src, node->name.span, "add e.g. 'shot video \"…\"' or 'shot color #000000'", "scene '%s' has no shot", sc->name);
-  }
+  if (sc->shot == SHOT_NONE && use_ok)
+    ERR(node->src, node->name.span, "add e.g. 'shot video \"…\"' or 'shot color #000000'", "scene '%s' has no shot",
+        sc->name);
 }
