@@ -1,6 +1,6 @@
 # Warning flags for every vsc target; VSC_WERROR turns them into errors (CI sets it).
 add_compile_options(-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-                    -Wno-unused-parameter -Wno-sign-compare)
+                    -Wno-unused-parameter)
 add_compile_definitions(_POSIX_C_SOURCE=200809L _DEFAULT_SOURCE)
 if(VSC_WERROR)
   add_compile_options(-Werror)

@@ -14,6 +14,7 @@ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS="$PKGS
 # The studio's browser tests drive Debian's Chromium (never a downloaded browser).
 PKGS="$PKGS chromium"
 PKGS="$PKGS libass-dev fonts-noto-cjk fonts-noto-color-emoji fonts-symbola"
+PKGS="$PKGS clang-format" # scripts/format-check.sh
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

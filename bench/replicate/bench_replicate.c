@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "mock_harness.h"
+#include "vsc_test.h"
 #include "vsc/vsc_provider.h"
 
 static double cpu_seconds(void) {
@@ -26,7 +27,7 @@ static double run(vsc_provider *p, int n, const char *dir, double *cpu) {
   vsc_pred_request reqs[64];
   json_t *nodes[64];
   char out[64][256];
-  double t0 = mock_clock(), c0 = cpu_seconds();
+  double t0 = vsc_test_now(), c0 = cpu_seconds();
   static int serial;
   for (int i = 0; i < n; i++) {
     char node[512];
@@ -52,10 +53,10 @@ static double run(vsc_provider *p, int n, const char *dir, double *cpu) {
       p->vt->status(preds[i], &st);
       if (st.state != VSC_PRED_SUCCEEDED && st.state != VSC_PRED_FAILED && st.state != VSC_PRED_CANCELED) busy = 1;
     }
-    if (!busy || mock_clock() - t0 > 60) break;
+    if (!busy || vsc_test_now() - t0 > 60) break;
     p->vt->step(p, 0.5);
   }
-  double wall = mock_clock() - t0;
+  double wall = vsc_test_now() - t0;
   *cpu = cpu_seconds() - c0;
   for (int i = 0; i < n; i++) {
     vsc_pred_status st;

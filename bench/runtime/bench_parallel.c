@@ -13,7 +13,7 @@ int main(int argc, char **argv) {
   double latency = argc > 2 ? atof(argv[2]) : 1.0;
   if (n < 1 || n > 256 || latency <= 0) return 2;
   char dir[2048], cache[2200];
-  rt_tmpdir(dir, sizeof dir, "bench-par");
+  vsc_test_tmpdir(dir, sizeof dir, "bench-par");
   snprintf(cache, sizeof cache, "%s/cache", dir);
   json_t *plan = rt_plan_new(-1);
   const char **ids = calloc((size_t)n, sizeof *ids);
@@ -29,9 +29,9 @@ int main(int argc, char **argv) {
   char cfg[128];
   snprintf(cfg, sizeof cfg, "{\"latency\": %g}", latency);
   vsc_run_result res;
-  double t0 = rt_now();
+  double t0 = vsc_test_now();
   int rc = rt_run(plan, cache, cfg, &res, NULL);
-  double wall = rt_now() - t0;
+  double wall = vsc_test_now() - t0;
   if (rc != 0 || res.status != VSC_RUN_OK || res.provider_calls != n) {
     fprintf(stderr, "bench run failed (status %d, calls %d)\n", res.status, res.provider_calls);
     return 1;
@@ -40,6 +40,6 @@ int main(int argc, char **argv) {
          latency, wall, wall / latency);
   free(ids);
   json_decref(plan);
-  rt_rmdir(dir);
+  vsc_test_rmtree(dir);
   return wall / latency < 1.3 ? 0 : 1;
 }

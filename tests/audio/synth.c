@@ -305,12 +305,10 @@ static int render(synth_track *t, const part *parts, size_t np, double snr_db, u
 }
 
 static const char *const CASES[] = {
-  "click_70", "click_85", "click_100", "click_120", "click_140", "click_160", "click_180",
-  "rock_72", "rock_96", "rock_110", "rock_128", "rock_150", "rock_174",
-  "waltz_90", "waltz_150", "swing_100", "swing_140",
-  "noise_20db", "noise_10db", "noise_5db", "noise_0db",
-  "soft_80", "soft_120", "tempo_change", "tempo_ramp", "silent_intro", "quiet_intro",
-  "sections_abab", "sections_abcab", "song_4min", "kick_hats_128", NULL};
+#define VSC_TEST_CASE(name) #name,
+#include "synth_cases.def"
+#undef VSC_TEST_CASE
+    NULL};
 
 const char *const *synth_cases(void) { return CASES; }
 

@@ -13,27 +13,12 @@
 #include <unistd.h>
 
 #include "synth.h"
+#include "vsc_test.h"
 #include "vsc/vsc_audio.h"
-
-static int failures;
-#define CHECK(cond)                                                                  \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);       \
-      failures++;                                                                    \
-    }                                                                                \
-  } while (0)
 
 static char dir[1024];
 
 static void path_in(char *buf, size_t len, const char *name) { snprintf(buf, len, "%s/%s", dir, name); }
-
-static void write_file(const char *path, const void *data, size_t len) {
-  FILE *f = fopen(path, "wb");
-  if (!f) abort();
-  fwrite(data, 1, len, f);
-  fclose(f);
-}
 
 static char *dump(const vsc_audio_analysis *a) {
   json_t *j = vsc_audio_to_json(a);
@@ -89,7 +74,7 @@ static void test_cache(const char *wav) {
   o.meter = 0;
 
   /* A corrupt cache file is ignored and replaced. */
-  write_file(file, "{\"tempo\": 12", 12);
+  CHECK(vsc_test_write_file(file, "{\"tempo\": 12", 12) == 0);
   CHECK(vsc_audio_analyze(&c, wav, &o, err, sizeof err) == 0);
   if (c) {
     CHECK(!c->from_cache);
@@ -134,10 +119,10 @@ static void test_errors(const char *wav) {
   path_in(p, sizeof p, "missing.wav");
   expect_error(p, "missing file");
   path_in(p, sizeof p, "text.mp3");
-  write_file(p, "this is not audio, only text pretending to be an mp3\n", 53);
+  CHECK(vsc_test_write_file(p, "this is not audio, only text pretending to be an mp3\n", 53) == 0);
   expect_error(p, "text file");
   path_in(p, sizeof p, "empty.wav");
-  write_file(p, "", 0);
+  CHECK(vsc_test_write_file(p, "", 0) == 0);
   expect_error(p, "empty file");
   /* A WAV header that promises data but has none. */
   FILE *f = fopen(wav, "rb");
@@ -145,14 +130,14 @@ static void test_errors(const char *wav) {
   CHECK(f && fread(head, 1, 44, f) == 44);
   if (f) fclose(f);
   path_in(p, sizeof p, "header_only.wav");
-  write_file(p, head, 44);
+  CHECK(vsc_test_write_file(p, head, 44) == 0);
   expect_error(p, "header only");
   /* Random bytes. */
   unsigned char junk[4096];
   unsigned s = 12345;
   for (size_t i = 0; i < sizeof junk; i++) junk[i] = (unsigned char)((s = s * 1103515245u + 12345u) >> 16);
   path_in(p, sizeof p, "junk.ogg");
-  write_file(p, junk, sizeof junk);
+  CHECK(vsc_test_write_file(p, junk, sizeof junk) == 0);
   expect_error(p, "random bytes");
   /* A truncated file decodes as far as it goes: not an error, and no crash. */
   struct stat st;
@@ -163,7 +148,7 @@ static void test_errors(const char *wav) {
   CHECK(f && buf && fread(buf, 1, half, f) == half);
   if (f) fclose(f);
   path_in(p, sizeof p, "truncated.wav");
-  write_file(p, buf, half);
+  CHECK(vsc_test_write_file(p, buf, half) == 0);
   free(buf);
   vsc_audio_analysis *a;
   char err[512];
@@ -325,12 +310,7 @@ static void test_plot(const char *wav) {
 }
 
 int main(void) {
-  const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-  snprintf(dir, sizeof dir, "%s/vsc_audio_api_XXXXXX", tmp);
-  if (!mkdtemp(dir)) {
-    perror("mkdtemp");
-    return 1;
-  }
+  vsc_test_tmpdir(dir, sizeof dir, "audio-api");
   synth_track t;
   char wav[4096];
   path_in(wav, sizeof wav, "sections.wav");
@@ -342,10 +322,6 @@ int main(void) {
   test_grid_and_snap();
   test_samples();
   test_plot(wav);
-  char cmd[4200];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  else printf("all checks passed\n");
-  return failures ? 1 : 0;
+  if (vsc_test_rmtree(dir) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  return vsc_test_done("audio_api");
 }

@@ -11,17 +11,11 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
-#include <libavutil/imgutils.h>
-#include <libswscale/swscale.h>
 
 #include "tc.h"
 
-int tc_failures;
-
 void tc_workdir(const char *name) {
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", name, name);
-  if (system(cmd) != 0 || chdir(name) != 0) {
+  if (vsc_test_rmtree(name) != 0 || (mkdir(name, 0777) != 0 && errno != EEXIST) || chdir(name) != 0) {
     fprintf(stderr, "cannot make work directory %s\n", name);
     exit(2);
   }
@@ -53,111 +47,33 @@ const char *tc_probe(const char *path, const char *args, const char *key) {
   return value;
 }
 
-/* Decodes the frame displayed at t into packed RGB24 (caller frees *rgb). */
-static int frame_at(const char *path, double t, uint8_t **rgb, int *w, int *h) {
-  AVFormatContext *ic = NULL;
-  AVCodecContext *c = NULL;
-  AVPacket *pkt = av_packet_alloc();
-  AVFrame *f = av_frame_alloc(), *best = av_frame_alloc();
-  int ret = -1, found = 0;
-  *rgb = NULL;
-  if (avformat_open_input(&ic, path, NULL, NULL) < 0 || avformat_find_stream_info(ic, NULL) < 0) goto done;
-  int si = av_find_best_stream(ic, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-  if (si < 0) goto done;
-  AVStream *st = ic->streams[si];
-  const AVCodec *dec = avcodec_find_decoder(st->codecpar->codec_id);
-  c = avcodec_alloc_context3(dec);
-  if (!c || avcodec_parameters_to_context(c, st->codecpar) < 0 || avcodec_open2(c, dec, NULL) < 0) goto done;
-  double tb = av_q2d(st->time_base);
-  int eof = 0;
-  while (!found) {
-    if (!eof) {
-      int r = av_read_frame(ic, pkt);
-      if (r < 0) {
-        eof = 1;
-        avcodec_send_packet(c, NULL);
-      } else {
-        if (pkt->stream_index == si) avcodec_send_packet(c, pkt);
-        av_packet_unref(pkt);
-      }
-    }
-    int r;
-    while ((r = avcodec_receive_frame(c, f)) >= 0) {
-      double ft = f->best_effort_timestamp * tb;
-      /* Keep the latest frame that starts at or before t. */
-      if (ft <= t + 1e-6 || !best->buf[0]) {
-        av_frame_unref(best);
-        av_frame_move_ref(best, f);
-      } else {
-        found = 1;
-        av_frame_unref(f);
-        break;
-      }
-    }
-    if (r == AVERROR_EOF) break;
-  }
-  if (!best->buf[0]) goto done;
-  *w = best->width;
-  *h = best->height;
-  struct SwsContext *sws = sws_getContext(best->width, best->height, best->format, best->width, best->height,
-                                          AV_PIX_FMT_RGB24, SWS_POINT, NULL, NULL, NULL);
-  /* swscale's SIMD writes may run a few bytes past the last row. */
-  *rgb = malloc((size_t)best->width * best->height * 3 + 64);
-  if (!sws || !*rgb) goto done;
-  uint8_t *dst[4] = {*rgb, NULL, NULL, NULL};
-  int stride[4] = {best->width * 3, 0, 0, 0};
-  sws_scale(sws, (const uint8_t *const *)best->data, best->linesize, 0, best->height, dst, stride);
-  sws_freeContext(sws);
-  ret = 0;
-done:
-  if (ret < 0) {
-    free(*rgb);
-    *rgb = NULL;
-  }
-  av_frame_free(&f);
-  av_frame_free(&best);
-  av_packet_free(&pkt);
-  avcodec_free_context(&c);
-  avformat_close_input(&ic);
-  return ret;
-}
-
-int tc_frame_pixels(const char *path, double t, uint8_t **rgb, int *w, int *h) { return frame_at(path, t, rgb, w, h); }
-
 int tc_frame_rgb(const char *path, double t, double x0, double y0, double x1, double y1, double rgb[3]) {
-  uint8_t *px;
-  int w, h;
-  if (frame_at(path, t, &px, &w, &h) < 0) return -1;
-  int ax = (int)(x0 * w), bx = (int)(x1 * w), ay = (int)(y0 * h), by = (int)(y1 * h);
+  vsc_test_image im;
+  if (vsc_test_frame_at(path, t, &im) < 0) return -1;
+  int ax = (int)(x0 * im.w), bx = (int)(x1 * im.w), ay = (int)(y0 * im.h), by = (int)(y1 * im.h);
   if (bx <= ax) bx = ax + 1;
   if (by <= ay) by = ay + 1;
-  double s[3] = {0, 0, 0};
-  long n = 0;
-  for (int y = ay; y < by && y < h; y++)
-    for (int x = ax; x < bx && x < w; x++, n++)
-      for (int k = 0; k < 3; k++) s[k] += px[((size_t)y * w + x) * 3 + k];
-  for (int k = 0; k < 3; k++) rgb[k] = n ? s[k] / n : 0;
-  free(px);
+  vsc_test_image_mean(&im, ax, ay, bx, by, rgb);
+  vsc_test_image_free(&im);
   return 0;
 }
 
 double tc_frame_diff(const char *a, double ta, const char *b, double tb) {
-  uint8_t *pa, *pb;
-  int wa, ha, wb, hb;
-  if (frame_at(a, ta, &pa, &wa, &ha) < 0) return -1;
-  if (frame_at(b, tb, &pb, &wb, &hb) < 0) {
-    free(pa);
+  vsc_test_image pa, pb;
+  if (vsc_test_frame_at(a, ta, &pa) < 0) return -1;
+  if (vsc_test_frame_at(b, tb, &pb) < 0) {
+    vsc_test_image_free(&pa);
     return -1;
   }
   double d = -2;
-  if (wa == wb && ha == hb) {
+  if (pa.w == pb.w && pa.h == pb.h) {
     double s = 0;
-    size_t n = (size_t)wa * ha * 3;
-    for (size_t i = 0; i < n; i++) s += abs((int)pa[i] - (int)pb[i]);
-    d = s / n;
+    size_t n = (size_t)pa.w * (size_t)pa.h * 3;
+    for (size_t i = 0; i < n; i++) s += abs((int)pa.rgb[i] - (int)pb.rgb[i]);
+    d = s / (double)n;
   }
-  free(pa);
-  free(pb);
+  vsc_test_image_free(&pa);
+  vsc_test_image_free(&pb);
   return d;
 }
 
@@ -251,19 +167,6 @@ int tc_moov_first(const char *path) {
   return moov >= 0 && mdat >= 0 && moov < mdat;
 }
 
-int tc_same_bytes(const char *a, const char *b) {
-  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-  int same = fa && fb;
-  while (same) {
-    int ca = fgetc(fa), cb = fgetc(fb);
-    if (ca != cb) same = 0;
-    if (ca == EOF || cb == EOF) break;
-  }
-  if (fa) fclose(fa);
-  if (fb) fclose(fb);
-  return same;
-}
-
 double tc_rgb_dist(const double a[3], double r, double g, double b) {
   double d = fabs(a[0] - r);
   if (fabs(a[1] - g) > d) d = fabs(a[1] - g);
@@ -291,11 +194,3 @@ double tc_loudness(const char *path) {
   return v;
 }
 
-int tc_done(const char *name) {
-  if (tc_failures) {
-    fprintf(stderr, "%s: %d check(s) failed\n", name, tc_failures);
-    return 1;
-  }
-  printf("%s: ok\n", name);
-  return 0;
-}

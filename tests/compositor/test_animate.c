@@ -48,5 +48,5 @@ int main(void) {
   CHECK(animate("spin", 1.0, 1.2, "square.png", "bad.mp4", &err) < 0 && strstr(err.msg, "spin"), "unknown move: %s", err.msg);
   CHECK(animate("zoom", 1.0, 1.2, "nothing.png", "bad.mp4", &err) < 0 && strstr(err.msg, "nothing.png"), "missing: %s",
         err.msg);
-  return tc_done("test_comp_animate");
+  return vsc_test_done("test_comp_animate");
 }

@@ -201,10 +201,10 @@ int main(void) {
     CHECK(!strcmp(tc_probe("joined.mp4", "-show_entries format=duration", "duration"),
                   tc_probe("whole.mp4", "-show_entries format=duration", "duration")),
           "joined and whole last as long");
-    CHECK(render_chunked(node, inputs, "again.mp4", "b") == 0 && tc_same_bytes("joined.mp4", "again.mp4"),
+    CHECK(render_chunked(node, inputs, "again.mp4", "b") == 0 && vsc_test_same_bytes("joined.mp4", "again.mp4"),
           "the same inputs give the same bytes");
-    CHECK(tc_same_bytes("a.part1.mp4", "b.part1.mp4"), "a chunk is bit-exact");
+    CHECK(vsc_test_same_bytes("a.part1.mp4", "b.part1.mp4"), "a chunk is bit-exact");
   }
   json_decref(node);
-  return tc_done("compositor_chunk");
+  return vsc_test_done("compositor_chunk");
 }

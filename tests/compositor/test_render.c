@@ -29,7 +29,7 @@ static void test_mp4(void) {
   CHECK(tc_rgb_dist(rgb, 0x20, 0x50, 0xC0) < 8, "colour %.0f %.0f %.0f", rgb[0], rgb[1], rgb[2]);
   /* No creation time or encoder strings: the same graph gives the same bytes. */
   tc_render("color=c=0x2050C0:s=64x48:r=25[vout];sine=f=440[aout]", 1.37, 320, 180, 30, "av2.mp4");
-  CHECK(tc_same_bytes("av.mp4", "av2.mp4"), "re-render differs");
+  CHECK(vsc_test_same_bytes("av.mp4", "av2.mp4"), "re-render differs");
 }
 
 static void test_other_kinds(void) {
@@ -137,5 +137,5 @@ int main(void) {
   test_freeze();
   test_errors();
   test_probe();
-  return tc_done("test_comp_render");
+  return vsc_test_done("test_comp_render");
 }

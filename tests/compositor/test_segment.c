@@ -74,7 +74,7 @@ static void test_color_card(void) {
   CHECK(frames("card14.mp4") == 14, "frames %d", frames("card14.mp4"));
   /* Same node, same bytes. */
   must_seg(seg_params("body", 1.0, layer_color("#336699"), NULL, NULL), NULL, 0, "card2.mp4");
-  CHECK(tc_same_bytes("card.mp4", "card2.mp4"), "segment re-render differs");
+  CHECK(vsc_test_same_bytes("card.mp4", "card2.mp4"), "segment re-render differs");
 }
 
 static void test_fit(void) {
@@ -253,5 +253,5 @@ int main(void) {
   test_transitions();
   test_fallback();
   test_bad_inputs();
-  return tc_done("test_comp_segment");
+  return vsc_test_done("test_comp_segment");
 }

@@ -36,9 +36,10 @@ static int render(json_t *texts, int w, int h, const char *out, vsc_op_error *er
 
 /* Box of the pixels that differ from the card (x1 <= x0 when none). */
 static int ink_box(const char *path, int box[4]) {
-  uint8_t *px;
-  int w, h;
-  if (tc_frame_pixels(path, 0.0, &px, &w, &h) < 0) return -1;
+  vsc_test_image im;
+  if (vsc_test_frame_at(path, 0.0, &im) < 0) return -1;
+  const uint8_t *px = im.rgb;
+  int w = im.w, h = im.h;
   box[0] = box[1] = 1 << 30;
   box[2] = box[3] = -1;
   for (int y = 0; y < h; y++)
@@ -52,7 +53,7 @@ static int ink_box(const char *path, int box[4]) {
         if (y + 1 > box[3]) box[3] = y + 1;
       }
     }
-  free(px);
+  vsc_test_image_free(&im);
   return 0;
 }
 
@@ -157,16 +158,18 @@ static void test_look(void) {
   json_object_set_new(t, "outline", json_real(0));
   CHECK(render(json_pack("[o]", t), 480, 270, "accent.mp4", &err) == 0, "accent: %s", err.msg);
   /* The accent word is on the right half: red there, white on the left. */
-  uint8_t *px;
-  int w, h, red = 0, white = 0;
-  if (tc_frame_pixels("accent.mp4", 0, &px, &w, &h) == 0) {
+  vsc_test_image im;
+  int red = 0, white = 0;
+  if (vsc_test_frame_at("accent.mp4", 0, &im) == 0) {
+    const uint8_t *px = im.rgb;
+    int w = im.w, h = im.h;
     for (int y = 0; y < h; y++)
       for (int x = 0; x < w; x++) {
         const uint8_t *p = px + ((size_t)y * w + x) * 3;
         if (p[0] > 200 && p[1] < 60 && p[2] < 60) red += x > w / 2;
         if (p[0] > 220 && p[1] > 220 && p[2] > 220) white += x < w / 2;
       }
-    free(px);
+    vsc_test_image_free(&im);
   }
   CHECK(red > 500 && white > 500, "accent word red (%d px), the rest white (%d px)", red, white);
   t = text_obj("BOX", json_string("center"), json_string("center"), 0.2, 0.2);
@@ -200,12 +203,14 @@ static void test_caption_styles(void) {
   CHECK(vsc_comp_segment(node, NULL, 0, "pop.mp4", &err) == 0, "pop: %s", err.msg);
   json_decref(node);
   /* Widths of the drawn text after each word's start: they grow; after the cue, nothing. */
-  uint8_t *px;
-  int w, h, widths[4];
+  int widths[4];
   const double at[4] = {0.2, 0.6, 1.0, 1.4};
   for (int k = 0; k < 4; k++) {
     widths[k] = 0;
-    if (tc_frame_pixels("pop.mp4", at[k], &px, &w, &h) < 0) continue;
+    vsc_test_image im;
+    if (vsc_test_frame_at("pop.mp4", at[k], &im) < 0) continue;
+    const uint8_t *px = im.rgb;
+    int w = im.w, h = im.h;
     int x0 = w, x1 = -1;
     for (int y = 0; y < h; y++)
       for (int x = 0; x < w; x++) {
@@ -216,7 +221,7 @@ static void test_caption_styles(void) {
         }
       }
     widths[k] = x1 >= x0 ? x1 - x0 + 1 : 0;
-    free(px);
+    vsc_test_image_free(&im);
   }
   CHECK(widths[0] > 20 && widths[1] > widths[0] + 20 && widths[2] > widths[1] + 20 && widths[3] == 0,
         "pop: drawn widths %d, %d, %d, then %d after the cue", widths[0], widths[1], widths[2], widths[3]);
@@ -229,5 +234,5 @@ int main(void) {
   test_glyphs();
   test_look();
   test_caption_styles();
-  return tc_done("compositor_text");
+  return vsc_test_done("compositor_text");
 }

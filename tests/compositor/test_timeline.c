@@ -122,7 +122,7 @@ static void test_audio(void) {
   double lufs = tc_loudness("duck.m4a");
   CHECK(lufs > -17.5 && lufs < -14.5, "loudness %.1f LUFS, target -16", lufs);
   must("audio", audio_params(4.0, 1, -16.0), in, 2, "duck2.m4a");
-  CHECK(tc_same_bytes("duck.m4a", "duck2.m4a"), "audio re-render differs");
+  CHECK(vsc_test_same_bytes("duck.m4a", "duck2.m4a"), "audio re-render differs");
 
   /* Clip audio placed at 0.5 s for 1 s; a clip without sound is skipped with a warning. */
   tc_render("testsrc2=s=64x64:r=30[vout];sine=f=700[aout]", 2.0, 64, 64, 30, "talk.mp4");
@@ -164,5 +164,5 @@ int main(void) {
   test_concat();
   test_audio();
   test_mux();
-  return tc_done("test_comp_timeline");
+  return vsc_test_done("test_comp_timeline");
 }

@@ -8,7 +8,6 @@
  * Usage: captions_e2e VSC WORKDIR */
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
-#include <libswscale/swscale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +16,8 @@
 
 #include "vsc/vsc_local.h"
 #include "vsc/vsc_speech.h"
-
-static int failures;
-#define CHECK(cond, ...)                                                        \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                             \
-      fputc('\n', stderr);                                                      \
-      failures++;                                                               \
-    }                                                                           \
-  } while (0)
+#include "vsc_test.h"
+#include "vsc_test_video.h"
 
 #define VOICE "Three bright sneakers arrive this weekend, so grab yours before they sell out."
 #define AT 0.4
@@ -40,64 +30,32 @@ typedef struct {
 } frame_info;
 
 static int scan_video(const char *path, frame_info **out, int *nout) {
-  AVFormatContext *fmt = NULL;
-  if (avformat_open_input(&fmt, path, NULL, NULL) < 0 || avformat_find_stream_info(fmt, NULL) < 0) return -1;
-  int si = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-  if (si < 0) return -1;
-  AVStream *st = fmt->streams[si];
-  AVCodecContext *dec = avcodec_alloc_context3(avcodec_find_decoder(st->codecpar->codec_id));
-  avcodec_parameters_to_context(dec, st->codecpar);
-  if (avcodec_open2(dec, NULL, NULL) < 0) return -1;
-  AVPacket *pkt = av_packet_alloc();
-  AVFrame *f = av_frame_alloc();
-  struct SwsContext *sws = NULL;
-  uint8_t *rgb = NULL;
-  int n = 0, cap = 0;
+  vsc_test_video *v = vsc_test_video_open(path, 0, 0);
+  if (!v) return -1;
+  const vsc_test_image *im;
+  double t;
+  int n = 0, cap = 0, r;
   frame_info *info = NULL;
-  for (int draining = 0;;) {
-    int r = draining ? 0 : av_read_frame(fmt, pkt);
-    if (r < 0) {
-      draining = 1;
-      avcodec_send_packet(dec, NULL);
-    } else if (!draining) {
-      if (pkt->stream_index == si) avcodec_send_packet(dec, pkt);
-      av_packet_unref(pkt);
-    }
-    while (avcodec_receive_frame(dec, f) == 0) {
-      int w = f->width, h = f->height;
-      if (!sws) {
-        sws = sws_getContext(w, h, f->format, w, h, AV_PIX_FMT_RGB24, SWS_POINT, NULL, NULL, NULL);
-        rgb = malloc((size_t)w * h * 3 + 64);
-      }
-      uint8_t *dst[4] = {rgb, NULL, NULL, NULL};
-      int stride[4] = {w * 3, 0, 0, 0};
-      sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, h, dst, stride);
-      if (n == cap) info = realloc(info, (size_t)(cap = cap ? cap * 2 : 256) * sizeof *info);
-      frame_info *fi = &info[n++];
-      fi->t = f->best_effort_timestamp * av_q2d(st->time_base);
-      fi->rx0 = 1 << 30, fi->rx1 = -1, fi->nred = fi->ncap = 0;
-      for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-          const uint8_t *p = rgb + ((size_t)y * w + x) * 3;
-          if (p[0] > 200 && p[1] < 80 && p[2] < 80) {
-            fi->nred++;
-            if (x < fi->rx0) fi->rx0 = x;
-            if (x > fi->rx1) fi->rx1 = x;
-          }
-          if ((p[0] > 200 && p[1] > 200 && p[2] > 200) || (p[0] > 200 && p[1] < 80 && p[2] < 80)) fi->ncap++;
+  while ((r = vsc_test_video_next(v, &im, &t)) == 1) {
+    if (n == cap) info = realloc(info, (size_t)(cap = cap ? cap * 2 : 256) * sizeof *info);
+    frame_info *fi = &info[n++];
+    fi->t = t;
+    fi->rx0 = 1 << 30, fi->rx1 = -1, fi->nred = fi->ncap = 0;
+    for (int y = 0; y < im->h; y++)
+      for (int x = 0; x < im->w; x++) {
+        const uint8_t *p = im->rgb + ((size_t)y * (size_t)im->w + (size_t)x) * 3;
+        if (p[0] > 200 && p[1] < 80 && p[2] < 80) {
+          fi->nred++;
+          if (x < fi->rx0) fi->rx0 = x;
+          if (x > fi->rx1) fi->rx1 = x;
         }
-    }
-    if (draining) break;
+        if ((p[0] > 200 && p[1] > 200 && p[2] > 200) || (p[0] > 200 && p[1] < 80 && p[2] < 80)) fi->ncap++;
+      }
   }
-  free(rgb);
-  sws_freeContext(sws);
-  av_frame_free(&f);
-  av_packet_free(&pkt);
-  avcodec_free_context(&dec);
-  avformat_close_input(&fmt);
+  vsc_test_video_close(v);
   *out = info;
   *nout = n;
-  return 0;
+  return r == 0 ? 0 : -1;
 }
 
 typedef struct {
@@ -172,7 +130,7 @@ int main(int argc, char **argv) {
       if (fabs(changes[c] - truth) < fabs(best - truth)) best = changes[c];
     if (fabs(best - truth) > worst) worst = fabs(best - truth);
     CHECK(fabs(best - truth) <= 0.060, "word %zu '%.*s' spoken at %.3f s, highlighted at %.3f s", k, (int)words[k].len,
-          VOICE + words[k].off, truth, best);
+          &VOICE[words[k].off], truth, best);
   }
 
   /* The sidecars, read by FFmpeg's demuxers. */
@@ -204,8 +162,8 @@ int main(int argc, char **argv) {
       CHECK(fr[k].ncap < 20, "no caption at %.3f s (%d px)", fr[k].t, fr[k].ncap);
   free(words);
   free(fr);
-  if (failures) {
-    fprintf(stderr, "captions_e2e: %d check(s) failed\n", failures);
+  if (vsc_test_failures) {
+    fprintf(stderr, "captions_e2e: %d check(s) failed\n", vsc_test_failures);
     return 1;
   }
   printf("captions_e2e: ok (%zu words, %d cues, worst highlight delay %.0f ms)\n", nwords, ns, worst * 1000);

@@ -7,74 +7,14 @@
 #include <jansson.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
-#include <libswscale/swscale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { W = 64, H = 36 };
+#include "vsc_test_video.h"
 
-typedef struct {
-  AVFormatContext *fmt;
-  AVCodecContext *dec;
-  struct SwsContext *sws;
-  int stream;
-  double fps;
-} video_in;
-
-static int open_video(video_in *v, const char *path) {
-  memset(v, 0, sizeof *v);
-  if (avformat_open_input(&v->fmt, path, NULL, NULL) < 0 || avformat_find_stream_info(v->fmt, NULL) < 0) return -1;
-  v->stream = av_find_best_stream(v->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-  if (v->stream < 0) return -1;
-  AVStream *st = v->fmt->streams[v->stream];
-  const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
-  v->dec = avcodec_alloc_context3(codec);
-  avcodec_parameters_to_context(v->dec, st->codecpar);
-  if (avcodec_open2(v->dec, codec, NULL) < 0) return -1;
-  v->fps = av_q2d(st->avg_frame_rate);
-  return 0;
-}
-
-static void close_video(video_in *v) {
-  sws_freeContext(v->sws);
-  avcodec_free_context(&v->dec);
-  avformat_close_input(&v->fmt);
-}
-
-/* Calls fn(frame index, W x H RGB) for every decoded frame; fn returns non-zero to stop. */
-static void each_frame(video_in *v, int (*fn)(long idx, const uint8_t *rgb, void *ud), void *ud) {
-  AVPacket *pkt = av_packet_alloc();
-  AVFrame *frame = av_frame_alloc();
-  uint8_t rgb[W * H * 3];
-  long idx = 0;
-  int stop = 0, flushing = 0;
-  while (!stop) {
-    if (!flushing) {
-      if (av_read_frame(v->fmt, pkt) < 0) {
-        flushing = 1;
-        avcodec_send_packet(v->dec, NULL);
-      } else {
-        if (pkt->stream_index == v->stream) avcodec_send_packet(v->dec, pkt);
-        av_packet_unref(pkt);
-      }
-    }
-    int got = 0;
-    while (!stop && avcodec_receive_frame(v->dec, frame) == 0) {
-      got = 1;
-      if (!v->sws)
-        v->sws = sws_getContext(frame->width, frame->height, frame->format, W, H, AV_PIX_FMT_RGB24, SWS_AREA, NULL, NULL, NULL);
-      uint8_t *dst[1] = {rgb};
-      int stride[1] = {W * 3};
-      sws_scale(v->sws, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height, dst, stride);
-      stop = fn(idx++, rgb, ud);
-    }
-    if (flushing && !got) break;
-  }
-  av_frame_free(&frame);
-  av_packet_free(&pkt);
-}
+enum { W = 64, H = 36 }; /* frames are compared scaled down to this size */
 
 static json_t *load_plan(const char *path) {
   json_error_t e;
@@ -166,6 +106,7 @@ typedef struct {
   int found;
 } color_probe;
 
+/* Keeps the colour at (x, y) of frame `want`; 1 once it has it. */
 static int grab(long idx, const uint8_t *rgb, void *ud) {
   color_probe *c = ud;
   if (idx < c->want) return 0;
@@ -176,14 +117,16 @@ static int grab(long idx, const uint8_t *rgb, void *ud) {
 }
 
 static int check_color(const char *out, double t, double x, double y, const char *hex) {
-  video_in v;
-  if (open_video(&v, out)) {
+  vsc_test_video *v = vsc_test_video_open(out, W, H);
+  if (!v) {
     fprintf(stderr, "FAIL: cannot decode %s\n", out);
     return 1;
   }
-  color_probe c = {.want = lround(t * v.fps), .x = x, .y = y};
-  each_frame(&v, grab, &c);
-  close_video(&v);
+  color_probe c = {.want = lround(t * vsc_test_video_fps(v)), .x = x, .y = y};
+  const vsc_test_image *im;
+  for (long idx = 0; vsc_test_video_next(v, &im, NULL) == 1; idx++)
+    if (grab(idx, im->rgb, &c)) break;
+  vsc_test_video_close(v);
   unsigned want = (unsigned)strtoul(hex[0] == '#' ? hex + 1 : hex, NULL, 16);
   int d = abs(c.rgb[0] - (int)(want >> 16)) + abs(c.rgb[1] - (int)((want >> 8) & 255)) + abs(c.rgb[2] - (int)(want & 255));
   if (!c.found || d > 30) {
@@ -200,7 +143,7 @@ typedef struct {
   uint8_t prev[W * H * 3];
 } diffs;
 
-static int record_diff(long idx, const uint8_t *rgb, void *ud) {
+static void record_diff(long idx, const uint8_t *rgb, void *ud) {
   diffs *d = ud;
   double sum = 0;
   if (idx > 0)
@@ -208,21 +151,21 @@ static int record_diff(long idx, const uint8_t *rgb, void *ud) {
   memcpy(d->prev, rgb, sizeof d->prev);
   if (d->n == d->cap) d->diff = realloc(d->diff, (size_t)(d->cap = d->cap ? d->cap * 2 : 1024) * sizeof *d->diff);
   d->diff[d->n++] = sum / (W * H * 3);
-  return 0;
 }
 
 static int check_cuts(const char *out, const char *plan_path) {
   json_t *plan = load_plan(plan_path);
   if (!plan) return 1;
-  video_in v;
-  if (open_video(&v, out)) {
+  vsc_test_video *v = vsc_test_video_open(out, W, H);
+  if (!v) {
     fprintf(stderr, "FAIL: cannot decode %s\n", out);
     return 1;
   }
   diffs d = {0};
-  each_frame(&v, record_diff, &d);
-  double fps = v.fps;
-  close_video(&v);
+  const vsc_test_image *im;
+  for (long idx = 0; vsc_test_video_next(v, &im, NULL) == 1; idx++) record_diff(idx, im->rgb, &d);
+  double fps = vsc_test_video_fps(v);
+  vsc_test_video_close(v);
   json_t *scenes = json_object_get(plan, "scenes");
   int fails = 0, checked = 0;
   for (size_t i = 1; i < json_array_size(scenes); i++) {

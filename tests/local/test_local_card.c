@@ -33,7 +33,7 @@ static int render(const char *kind, int w, int h, int fps, double dur, const cha
 }
 
 /* Bounding-box height of near-white pixels (the text) in the middle 80 % of the width. */
-static int white_height(const tl_img *im) {
+static int white_height(const vsc_test_image *im) {
   int top = -1, bot = -1;
   for (int y = 0; y < im->h; y++)
     for (int x = im->w / 10; x < im->w * 9 / 10; x++) {
@@ -90,8 +90,8 @@ static void test_text(void) {
     snprintf(extra, sizeof extra, "%s,\"prompt\":\"HHHH HHHH HHHH\"", dark);
     CHECK(render("image", W, H, 30, 0, extra, with, NULL, 0) == 0, "render with text");
     CHECK(render("image", W, H, 30, 0, dark, without, NULL, 0) == 0, "render without text");
-    tl_img a, b;
-    if (tl_frame(with, 0, &a) || tl_frame(without, 0, &b)) {
+    vsc_test_image a, b;
+    if (vsc_test_frame_index(with, 0, &a) || vsc_test_frame_index(without, 0, &b)) {
       CHECK(0, "cannot decode the pngs");
       return;
     }
@@ -103,8 +103,8 @@ static void test_text(void) {
     /* Cap height of one line: >= 3.5 % of the frame height, readable at both sizes. */
     CHECK(th >= H * 35 / 1000 && th < H / 4, "%dx%d: text is %d px tall", W, H, th);
     printf("text %dx%d: %d px tall, %.3f of the centre changed\n", W, H, th, d);
-    tl_img_free(&a);
-    tl_img_free(&b);
+    vsc_test_image_free(&a);
+    vsc_test_image_free(&b);
   }
 }
 
@@ -114,39 +114,39 @@ static void test_deterministic(void) {
   const char *a = tl_path("det_a.mp4"), *b = tl_path("det_b.mp4");
   CHECK(render("video", 320, 180, 25, 1.2, extra, a, NULL, 0) == 0, "render a");
   CHECK(render("video", 320, 180, 25, 1.2, extra, b, NULL, 0) == 0, "render b");
-  CHECK(tl_same_bytes(a, b), "two renders of the same node differ");
+  CHECK(vsc_test_same_bytes(a, b), "two renders of the same node differ");
   const char *pa = tl_path("det_a.png"), *pb = tl_path("det_b.png");
   CHECK(render("image", 320, 180, 25, 0, extra, pa, NULL, 0) == 0, "render png a");
   CHECK(render("image", 320, 180, 25, 0, extra, pb, NULL, 0) == 0, "render png b");
-  CHECK(tl_same_bytes(pa, pb), "two renders of the same image node differ");
+  CHECK(vsc_test_same_bytes(pa, pb), "two renders of the same image node differ");
 }
 
 static void test_palette(void) {
   const char *out = tl_path("palette.png");
   CHECK(render("image", 480, 270, 30, 0, "\"palette\":[\"#ff0000\",\"#0000ff\"]", out, NULL, 0) == 0,
         "render");
-  tl_img im;
-  if (tl_frame(out, 0, &im)) {
+  vsc_test_image im;
+  if (vsc_test_frame_index(out, 0, &im)) {
     CHECK(0, "decode");
     return;
   }
   double tlc[3], brc[3];
-  tl_mean(&im, 0, 0, 24, 14, tlc);
-  tl_mean(&im, im.w - 24, im.h - 14, im.w, im.h, brc);
+  vsc_test_image_mean(&im, 0, 0, 24, 14, tlc);
+  vsc_test_image_mean(&im, im.w - 24, im.h - 14, im.w, im.h, brc);
   CHECK(tlc[0] > 200 && tlc[1] < 50 && tlc[2] < 50, "top-left is %.0f,%.0f,%.0f, want red", tlc[0],
         tlc[1], tlc[2]);
   CHECK(brc[2] > 200 && brc[0] < 50 && brc[1] < 50, "bottom-right is %.0f,%.0f,%.0f, want blue",
         brc[0], brc[1], brc[2]);
-  tl_img_free(&im);
+  vsc_test_image_free(&im);
 
   /* Without a palette: a neutral dark background. */
   CHECK(render("image", 480, 270, 30, 0, "\"prompt\":\"\"", out, NULL, 0) == 0, "render default");
-  if (tl_frame(out, 0, &im) == 0) {
+  if (vsc_test_frame_index(out, 0, &im) == 0) {
     double m[3];
-    tl_mean(&im, 0, 0, im.w, im.h, m);
+    vsc_test_image_mean(&im, 0, 0, im.w, im.h, m);
     CHECK(m[0] < 110 && m[1] < 110 && m[2] < 110 && m[2] - m[0] < 25 && m[0] - m[2] < 25,
           "default background %.0f,%.0f,%.0f is not a neutral dark", m[0], m[1], m[2]);
-    tl_img_free(&im);
+    vsc_test_image_free(&im);
   }
   /* One colour is enough. */
   CHECK(render("image", 480, 270, 30, 0, "\"palette\":[\"#0f0\"]", out, NULL, 0) == 0,
@@ -162,11 +162,11 @@ static double motion(const char *camera, const char *const *inputs, size_t nin, 
   snprintf(name, sizeof name, "move_%s.mp4", camera);
   const char *out = tl_path(name);
   if (render("video", 320, 180, 12, 1.0, extra, out, inputs, nin) != 0) return -1;
-  tl_img a, b;
-  if (tl_frame(out, 0, &a) || tl_frame(out, -1, &b)) return -1;
+  vsc_test_image a, b;
+  if (vsc_test_frame_index(out, 0, &a) || vsc_test_frame_index(out, -1, &b)) return -1;
   double d = tl_diff(&a, &b, 0, 36, 320, 144, 6);
-  tl_img_free(&a);
-  tl_img_free(&b);
+  vsc_test_image_free(&a);
+  vsc_test_image_free(&b);
   return d;
 }
 
@@ -200,13 +200,13 @@ static void test_image_to_video(void) {
   const char *inputs[1] = {"start:image.png"};
   double d = motion("pan-right", inputs, 1, ",\"image\":0,\"prompt\":\"the runner turns\"");
   CHECK(d > 0.05, "pan over the image changed only %.4f", d);
-  tl_img im;
-  if (tl_frame("move_pan-right.mp4", 0, &im) == 0) {
+  vsc_test_image im;
+  if (vsc_test_frame_index("move_pan-right.mp4", 0, &im) == 0) {
     double m[3];
-    tl_mean(&im, 0, 40, 100, 100, m);
+    vsc_test_image_mean(&im, 0, 40, 100, 100, m);
     CHECK(m[1] > 100 && m[0] < 60 && m[2] < 60, "image background is %.0f,%.0f,%.0f, want green",
           m[0], m[1], m[2]);
-    tl_img_free(&im);
+    vsc_test_image_free(&im);
   }
   CHECK(chdir(cwd) == 0, "chdir back");
 }
@@ -253,8 +253,8 @@ static void test_hostile_text(void) {
           e.msg, g.s);
     vsc_buf_free(&g);
   }
-  CHECK(tl_same_bytes(imgs[0], imgs[1]), "text= and textfile= draw different pixels");
-  CHECK(!tl_same_bytes(imgs[0], imgs[2]), "a different text drew the same pixels");
+  CHECK(vsc_test_same_bytes(imgs[0], imgs[1]), "text= and textfile= draw different pixels");
+  CHECK(!vsc_test_same_bytes(imgs[0], imgs[2]), "a different text drew the same pixels");
 }
 
 static void test_wrap(void) {
@@ -335,6 +335,5 @@ int main(int argc, char **argv) {
   test_camera();
   test_image_to_video();
   test_hostile_text();
-  if (tl_failures) fprintf(stderr, "%d check(s) failed\n", tl_failures);
-  return tl_failures ? 1 : 0;
+  return vsc_test_done("local_card");
 }

@@ -80,11 +80,11 @@ int main(int argc, char **argv) {
    * speech server before the threads (forking a threaded process is unsafe under ASan). */
   const char *again = tl_path("tts_again.wav");
   CHECK(tl_run(vsc_local_tts, LINE, NULL, 0, again, &e) == 0, "%s", e.msg);
-  CHECK(tl_same_bytes(out, again), "two renders of the same line differ");
+  CHECK(vsc_test_same_bytes(out, again), "two renders of the same line differ");
   CHECK(vsc_speech_prepare() == 0, "cannot start the speech server");
   const char *served = tl_path("tts_served.wav");
   CHECK(tl_run(vsc_local_tts, LINE, NULL, 0, served, &e) == 0, "%s", e.msg);
-  CHECK(tl_same_bytes(out, served), "the speech server's render differs from a direct one");
+  CHECK(vsc_test_same_bytes(out, served), "the speech server's render differs from a direct one");
   pthread_t th[4];
   job jobs[4];
   for (int i = 0; i < 4; i++) {
@@ -96,7 +96,7 @@ int main(int argc, char **argv) {
     char name[64];
     snprintf(name, sizeof name, "tts_thread%d.wav", i);
     CHECK(jobs[i].rc == 0, "thread %d: %s", i, jobs[i].msg);
-    CHECK(tl_same_bytes(out, tl_path(name)), "thread %d's render differs", i);
+    CHECK(vsc_test_same_bytes(out, tl_path(name)), "thread %d's render differs", i);
   }
 
   /* Another voice speaks too, and differently. */
@@ -125,6 +125,5 @@ int main(int argc, char **argv) {
   CHECK(vsc_speech_length("hello", "xx-nowhere", 1.0) < 0, "length of an unknown voice");
 
   free(w.pcm);
-  if (tl_failures) fprintf(stderr, "%d check(s) failed\n", tl_failures);
-  return tl_failures ? 1 : 0;
+  return vsc_test_done("local_tts");
 }

@@ -1,15 +1,12 @@
 /*
-** Shared helpers of the local provider's tests: checks, running executors on JSON nodes,
-** reading WAV files, decoding video frames (libav*), and asking ffprobe.
+** Shared helpers of the local provider's tests (checks, files and frames are vsc_testlib's):
+** running executors on JSON nodes, reading WAV files, comparing frames, and asking ffprobe.
 */
 #ifndef TL_H
 #define TL_H
 
 #include <errno.h>
 #include <jansson.h>
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libswscale/swscale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,18 +14,8 @@
 #include <sys/stat.h>
 
 #include "vsc/vsc_local.h"
-
-static int tl_failures;
-
-#define CHECK(cond, ...)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                       \
-      fputc('\n', stderr);                                                \
-      tl_failures++;                                                      \
-    }                                                                     \
-  } while (0)
+#include "vsc_test.h"
+#include "vsc_test_video.h"
 
 static const char *tl_dir = ".";
 
@@ -61,33 +48,6 @@ static inline int tl_run(vsc_op_fn fn, const char *json, const char *const *inpu
   return rc;
 }
 
-/* Whole file into memory; caller frees. */
-static inline unsigned char *tl_slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  *n = 0;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *p = malloc(len > 0 ? (size_t)len : 1);
-  if (p && fread(p, 1, (size_t)len, f) != (size_t)len) {
-    free(p);
-    p = NULL;
-  }
-  fclose(f);
-  if (p) *n = (size_t)len;
-  return p;
-}
-
-static inline int tl_same_bytes(const char *a, const char *b) {
-  size_t na, nb;
-  unsigned char *pa = tl_slurp(a, &na), *pb = tl_slurp(b, &nb);
-  int same = pa && pb && na == nb && memcmp(pa, pb, na) == 0;
-  free(pa);
-  free(pb);
-  return same;
-}
-
 /* ---- WAV ---- */
 typedef struct {
   int channels, rate, bits;
@@ -104,7 +64,7 @@ static inline uint32_t tl_le(const unsigned char *p, int n) {
 static inline int tl_wav_read(const char *path, tl_wav *w) {
   memset(w, 0, sizeof *w);
   size_t n;
-  unsigned char *p = tl_slurp(path, &n);
+  unsigned char *p = (unsigned char *)vsc_test_slurp(path, &n);
   if (!p || n < 12 || memcmp(p, "RIFF", 4) || memcmp(p + 8, "WAVE", 4)) {
     free(p);
     return -1;
@@ -132,92 +92,8 @@ static inline int tl_wav_read(const char *path, tl_wav *w) {
 }
 
 /* ---- video frames ---- */
-typedef struct {
-  int w, h;
-  unsigned char *rgb; /* w*h*3 */
-} tl_img;
-
-/* Decodes frame `index` (0-based; -1 = the last) of the first video stream as RGB24. */
-static inline int tl_frame(const char *path, int index, tl_img *img) {
-  memset(img, 0, sizeof *img);
-  AVFormatContext *fc = NULL;
-  if (avformat_open_input(&fc, path, NULL, NULL) < 0) return -1;
-  int rc = -1, si, seen = 0;
-  AVCodecContext *cc = NULL;
-  AVPacket *pkt = av_packet_alloc();
-  AVFrame *fr = av_frame_alloc(), *keep = av_frame_alloc();
-  if (avformat_find_stream_info(fc, NULL) < 0) goto out;
-  si = av_find_best_stream(fc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-  if (si < 0) goto out;
-  const AVCodec *dec = avcodec_find_decoder(fc->streams[si]->codecpar->codec_id);
-  cc = avcodec_alloc_context3(dec);
-  avcodec_parameters_to_context(cc, fc->streams[si]->codecpar);
-  cc->thread_count = 1;
-  if (avcodec_open2(cc, dec, NULL) < 0) goto out;
-  int done = 0, eof = 0;
-  while (!done) {
-    if (!eof) {
-      int r = av_read_frame(fc, pkt);
-      if (r < 0) {
-        eof = 1;
-        avcodec_send_packet(cc, NULL);
-      } else {
-        if (pkt->stream_index == si) avcodec_send_packet(cc, pkt);
-        av_packet_unref(pkt);
-      }
-    }
-    for (;;) {
-      int r = avcodec_receive_frame(cc, fr);
-      if (r == AVERROR_EOF) {
-        done = 1;
-        break;
-      }
-      if (r < 0) break;
-      av_frame_unref(keep);
-      av_frame_move_ref(keep, fr);
-      if (seen++ == index) {
-        done = 1;
-        break;
-      }
-    }
-  }
-  if (seen == 0 || (index >= 0 && seen <= index)) goto out;
-  img->w = keep->width;
-  img->h = keep->height;
-  img->rgb = malloc((size_t)img->w * img->h * 3);
-  struct SwsContext *sws = sws_getContext(keep->width, keep->height, keep->format, img->w, img->h,
-                                          AV_PIX_FMT_RGB24, SWS_POINT, NULL, NULL, NULL);
-  uint8_t *dst[4] = {img->rgb};
-  int dstride[4] = {img->w * 3};
-  sws_scale(sws, (const uint8_t *const *)keep->data, keep->linesize, 0, keep->height, dst, dstride);
-  sws_freeContext(sws);
-  rc = 0;
-out:
-  av_packet_free(&pkt);
-  av_frame_free(&fr);
-  av_frame_free(&keep);
-  avcodec_free_context(&cc);
-  avformat_close_input(&fc);
-  return rc;
-}
-
-static inline void tl_img_free(tl_img *i) {
-  free(i->rgb);
-  i->rgb = NULL;
-}
-
-/* Mean colour of the rectangle [x0,x1) x [y0,y1). */
-static inline void tl_mean(const tl_img *im, int x0, int y0, int x1, int y1, double rgb[3]) {
-  double s[3] = {0, 0, 0};
-  long n = 0;
-  for (int y = y0; y < y1; y++)
-    for (int x = x0; x < x1; x++, n++)
-      for (int c = 0; c < 3; c++) s[c] += im->rgb[((size_t)y * im->w + x) * 3 + c];
-  for (int c = 0; c < 3; c++) rgb[c] = n ? s[c] / n : 0;
-}
-
 /* Fraction of pixels in the rectangle whose channels differ by more than `thr`. */
-static inline double tl_diff(const tl_img *a, const tl_img *b, int x0, int y0, int x1, int y1, int thr) {
+static inline double tl_diff(const vsc_test_image *a, const vsc_test_image *b, int x0, int y0, int x1, int y1, int thr) {
   if (a->w != b->w || a->h != b->h) return 1.0;
   long n = 0, d = 0;
   for (int y = y0; y < y1; y++)

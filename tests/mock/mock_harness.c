@@ -19,22 +19,14 @@
 #error "MOCK_REPLICATE_BIN must name the mock-replicate executable"
 #endif
 
-double mock_clock(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void mock_pause(double seconds) {
-  if (seconds <= 0) return;
-  struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-  }
+int mock_test_main(int argc, char **argv, const vsc_test_case *cases, size_t ncases) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int rc = vsc_test_main(argc, argv, cases, ncases);
+  curl_global_cleanup();
+  return rc;
 }
 
 int mock_server_start(mock_server *s, const char *const *args) {
-  int fds[2];
-  if (pipe(fds) < 0) return -1;
   const char *argv[64];
   int n = 0;
   argv[n++] = MOCK_REPLICATE_BIN;
@@ -42,30 +34,9 @@ int mock_server_start(mock_server *s, const char *const *args) {
   argv[n++] = "0";
   for (int i = 0; args && args[i] && n < 62; i++) argv[n++] = args[i];
   argv[n] = NULL;
-  pid_t pid = fork();
+  pid_t pid = vsc_test_start_server(argv, &s->port);
   if (pid < 0) return -1;
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM); /* a crashed test leaves no server behind */
-    dup2(fds[1], 1);
-    close(fds[0]);
-    close(fds[1]);
-    execv(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-  close(fds[1]);
-  FILE *fp = fdopen(fds[0], "r");
-  char line[256] = "";
-  int ok = fp && fgets(line, sizeof line, fp) != NULL;
-  if (fp) fclose(fp);
-  const char *p = ok ? strstr(line, "127.0.0.1:") : NULL;
-  if (!p) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    fprintf(stderr, "harness: mock-replicate did not start\n");
-    return -1;
-  }
   s->pid = pid;
-  s->port = atoi(p + 10);
   snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
   return 0;
 }
@@ -73,15 +44,15 @@ int mock_server_start(mock_server *s, const char *const *args) {
 int mock_server_stop(mock_server *s, double timeout) {
   if (s->pid <= 0) return -1;
   kill(s->pid, SIGTERM);
-  double end = mock_clock() + timeout;
+  double end = vsc_test_now() + timeout;
   int st = 0;
-  while (mock_clock() < end) {
+  while (vsc_test_now() < end) {
     pid_t r = waitpid(s->pid, &st, WNOHANG);
     if (r == s->pid) {
       s->pid = 0;
       return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     }
-    mock_pause(0.01);
+    vsc_test_sleep(0.01);
   }
   kill(s->pid, SIGKILL);
   waitpid(s->pid, &st, 0);
@@ -133,9 +104,9 @@ int mock_request(const mock_server *s, const char *method, const char *path, con
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)((timeout > 0 ? timeout : 30) * 1000));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  double t0 = mock_clock();
+  double t0 = vsc_test_now();
   r->curl_rc = (int)curl_easy_perform(c);
-  r->seconds = mock_clock() - t0;
+  r->seconds = vsc_test_now() - t0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
   r->body = bb.p ? bb.p : calloc(1, 1);
   r->len = bb.n;
@@ -182,9 +153,9 @@ int mock_upload(const mock_server *s, const char *token, const void *data, size_
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  double t0 = mock_clock();
+  double t0 = vsc_test_now();
   r->curl_rc = (int)curl_easy_perform(c);
-  r->seconds = mock_clock() - t0;
+  r->seconds = vsc_test_now() - t0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
   r->body = bb.p ? bb.p : calloc(1, 1);
   r->len = bb.n;
@@ -220,3 +191,19 @@ const char *mock_resp_header(const mock_resp *r, const char *name, char *buf, si
 }
 
 json_t *mock_resp_json(const mock_resp *r) { return json_loadb(r->body, r->len, 0, NULL); }
+
+json_t *mock_request_json(const mock_server *s, const char *method, const char *path, const char *token,
+                          const char *body, const char *const *hdrs, long *status) {
+  mock_resp r;
+  mock_request(s, method, path, token, body, hdrs, 30, &r);
+  if (status) *status = r.status;
+  json_t *j = mock_resp_json(&r);
+  mock_resp_free(&r);
+  return j;
+}
+
+int mock_set_faults(const mock_server *s, const char *rules) {
+  long st = 0;
+  json_decref(mock_request_json(s, "POST", "/_mock/faults", NULL, rules, NULL, &st));
+  return st == 200 ? 0 : -1;
+}

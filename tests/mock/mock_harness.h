@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "vsc_test.h"
+
 typedef struct {
   pid_t pid;
   int port;
@@ -47,8 +49,15 @@ int mock_upload(const mock_server *s, const char *token, const void *data, size_
 const char *mock_resp_header(const mock_resp *r, const char *name, char *buf, size_t n);
 /* The body parsed as JSON (new reference) or NULL. */
 json_t *mock_resp_json(const mock_resp *r);
+/* One request (30 s timeout) whose body is JSON: the parsed body (new reference) or NULL, the
+ * HTTP status in *status when status is not NULL. */
+json_t *mock_request_json(const mock_server *s, const char *method, const char *path, const char *token,
+                          const char *body, const char *const *hdrs, long *status);
+/* Replaces the mock's fault rules (POST /_mock/faults, a JSON array). Returns 0 or -1. */
+int mock_set_faults(const mock_server *s, const char *rules);
 
-double mock_clock(void); /* monotonic seconds */
-void mock_pause(double seconds);
+/* vsc_test_main between libcurl's global init and cleanup: the main() of a suite whose
+ * cases speak HTTP. */
+int mock_test_main(int argc, char **argv, const vsc_test_case *cases, size_t ncases);
 
 #endif

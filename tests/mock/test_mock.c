@@ -14,73 +14,31 @@
 
 #include "mock_harness.h"
 
-static int g_fail;
-#define CHECK(cond, ...)                                                     \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                          \
-      fputc('\n', stderr);                                                   \
-      g_fail++;                                                              \
-      goto out;                                                              \
-    }                                                                        \
-  } while (0)
-
-#define EXPECT(cond, ...)                                                    \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                          \
-      fputc('\n', stderr);                                                   \
-      g_fail++;                                                              \
-    }                                                                        \
-  } while (0)
-
 #define TOK "r8_test_token"
 static const char *const WAIT5[] = {"Prefer: wait=5", NULL};
 
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
-/* POSTs and returns the parsed body (new ref) or NULL; *status gets the HTTP status. */
-static json_t *post(mock_server *s, const char *path, const char *body, const char *const *h,
-                    long *status) {
-  mock_resp r;
-  mock_request(s, "POST", path, TOK, body, h, 30, &r);
-  if (status) *status = r.status;
-  json_t *j = mock_resp_json(&r);
-  mock_resp_free(&r);
-  return j;
+/* POST and GET as the token's holder: the parsed body (new ref) or NULL, the HTTP status. */
+static json_t *post(mock_server *s, const char *path, const char *body, const char *const *h, long *status) {
+  return mock_request_json(s, "POST", path, TOK, body, h, status);
 }
-
 static json_t *get(mock_server *s, const char *path, long *status) {
-  mock_resp r;
-  mock_request(s, "GET", path, TOK, NULL, NULL, 30, &r);
-  if (status) *status = r.status;
-  json_t *j = mock_resp_json(&r);
-  mock_resp_free(&r);
-  return j;
-}
-
-static int set_faults(mock_server *s, const char *rules) {
-  mock_resp r;
-  mock_request(s, "POST", "/_mock/faults", NULL, rules, NULL, 10, &r);
-  long st = r.status;
-  mock_resp_free(&r);
-  return st == 200 ? 0 : -1;
+  return mock_request_json(s, "GET", path, TOK, NULL, NULL, status);
 }
 
 /* Polls until terminal; returns the last prediction (new ref). */
 static json_t *wait_done(mock_server *s, const char *id, double limit) {
   char path[128];
   snprintf(path, sizeof path, "/v1/predictions/%s", id);
-  double end = mock_clock() + limit;
+  double end = vsc_test_now() + limit;
   json_t *p = NULL;
-  while (mock_clock() < end) {
+  while (vsc_test_now() < end) {
     json_decref(p);
     p = get(s, path, NULL);
     const char *st = jstr(p, "status");
     if (st && strcmp(st, "starting") && strcmp(st, "processing")) return p;
-    mock_pause(0.05);
+    vsc_test_sleep(0.05);
   }
   return p;
 }
@@ -101,24 +59,24 @@ static void t_auth(void) {
   mock_server s;
   const char *args[] = {"--token", TOK, NULL};
   mock_resp r = {0};
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", NULL, NULL, NULL, 10, &r);
-  CHECK(r.status == 401, "no token: %ld", r.status);
+  REQUIRE(r.status == 401, "no token: %ld", r.status);
   char ct[128];
-  CHECK(mock_resp_header(&r, "Content-Type", ct, sizeof ct) && !strcmp(ct, "application/problem+json"), "ctype");
+  REQUIRE(mock_resp_header(&r, "Content-Type", ct, sizeof ct) && !strcmp(ct, "application/problem+json"), "ctype");
   json_t *j = mock_resp_json(&r);
-  CHECK(j && json_integer_value(json_object_get(j, "status")) == 401 && jstr(j, "detail"), "problem body");
+  REQUIRE(j && json_integer_value(json_object_get(j, "status")) == 401 && jstr(j, "detail"), "problem body");
   json_decref(j);
   mock_resp_free(&r);
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", "r8_wrong", NULL, NULL, 10, &r);
-  CHECK(r.status == 401, "wrong token: %ld", r.status);
+  REQUIRE(r.status == 401, "wrong token: %ld", r.status);
   mock_resp_free(&r);
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", TOK, NULL, NULL, 10, &r);
-  CHECK(r.status == 200, "good token: %ld", r.status);
-  CHECK(!strstr(r.body, TOK), "token echoed");
+  REQUIRE(r.status == 200, "good token: %ld", r.status);
+  REQUIRE(!strstr(r.body, TOK), "token echoed");
 out:
   mock_resp_free(&r);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -127,19 +85,19 @@ static void t_lifecycle(void) {
   const char *args[] = {"--latency", "1.0", NULL};
   json_t *p = NULL;
   mock_resp r = {0};
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
   /* Without Prefer: wait the create answers at once, 201 and `starting`. */
   p = post(&s, KLING, KLING_IN, NULL, &st);
-  CHECK(st == 201 && !strcmp(jstr(p, "status"), "starting"), "async create: %ld %s", st, jstr(p, "status"));
-  CHECK(json_is_null(json_object_get(p, "output")), "no output yet");
-  CHECK(!strcmp(jstr(p, "version"), "hidden"), "official model version is hidden");
+  REQUIRE(st == 201 && !strcmp(jstr(p, "status"), "starting"), "async create: %ld %s", st, jstr(p, "status"));
+  REQUIRE(json_is_null(json_object_get(p, "output")), "no output yet");
+  REQUIRE(!strcmp(jstr(p, "version"), "hidden"), "official model version is hidden");
   char get_url[256];
-  CHECK(jstr(json_object_get(p, "urls"), "get") && strstr(jstr(json_object_get(p, "urls"), "get"), "/v1/predictions/"), "urls.get");
+  REQUIRE(jstr(json_object_get(p, "urls"), "get") && strstr(jstr(json_object_get(p, "urls"), "get"), "/v1/predictions/"), "urls.get");
   snprintf(get_url, sizeof get_url, "%s", jstr(json_object_get(p, "urls"), "get"));
   char id[64];
   snprintf(id, sizeof id, "%s", jstr(p, "id"));
-  CHECK(strlen(id) == 26, "id like Replicate's");
+  REQUIRE(strlen(id) == 26, "id like Replicate's");
   int seen_proc = 0;
   json_decref(p);
   p = NULL;
@@ -148,39 +106,39 @@ static void t_lifecycle(void) {
     p = get(&s, strstr(get_url, "/v1/"), &st);
     if (!strcmp(jstr(p, "status"), "processing")) seen_proc = 1;
     if (!strcmp(jstr(p, "status"), "succeeded")) break;
-    mock_pause(0.05);
+    vsc_test_sleep(0.05);
   }
-  CHECK(seen_proc, "went through processing");
-  CHECK(!strcmp(jstr(p, "status"), "succeeded"), "succeeded: %s", jstr(p, "status"));
+  REQUIRE(seen_proc, "went through processing");
+  REQUIRE(!strcmp(jstr(p, "status"), "succeeded"), "succeeded: %s", jstr(p, "status"));
   double pt = json_number_value(json_object_get(json_object_get(p, "metrics"), "predict_time"));
-  CHECK(pt > 0.5 && pt < 1.0, "predict_time %f excludes the starting phase", pt);
-  CHECK(jstr(p, "started_at") && jstr(p, "completed_at"), "timestamps");
-  CHECK(strstr(jstr(p, "output"), "/delivery/"), "output URL on the mock's host");
-  CHECK(strstr(jstr(p, "logs"), "100%|"), "progress logs");
+  REQUIRE(pt > 0.5 && pt < 1.0, "predict_time %f excludes the starting phase", pt);
+  REQUIRE(jstr(p, "started_at") && jstr(p, "completed_at"), "timestamps");
+  REQUIRE(strstr(jstr(p, "output"), "/delivery/"), "output URL on the mock's host");
+  REQUIRE(strstr(jstr(p, "logs"), "100%|"), "progress logs");
   json_decref(p);
   /* Prefer: wait shorter than the work: 202 with Location, then poll. */
   const char *const w1[] = {"Prefer: wait=1", NULL};
   mock_server_stop(&s, 5);
   const char *args2[] = {"--latency", "2.5", NULL};
-  if (mock_server_start(&s, args2)) { g_fail++; p = NULL; goto out; }
+  if (mock_server_start(&s, args2)) { vsc_test_failures++; p = NULL; goto out; }
   mock_request(&s, "POST", KLING, TOK, KLING_IN, w1, 30, &r);
-  CHECK(r.status == 202, "wait=1 on a 2.5 s job: %ld", r.status);
-  CHECK(r.seconds >= 0.9 && r.seconds < 2.0, "held about 1 s: %f", r.seconds);
+  REQUIRE(r.status == 202, "wait=1 on a 2.5 s job: %ld", r.status);
+  REQUIRE(r.seconds >= 0.9 && r.seconds < 2.0, "held about 1 s: %f", r.seconds);
   char loc[256];
-  CHECK(mock_resp_header(&r, "Location", loc, sizeof loc) && strstr(loc, "/v1/predictions/"), "Location");
+  REQUIRE(mock_resp_header(&r, "Location", loc, sizeof loc) && strstr(loc, "/v1/predictions/"), "Location");
   p = mock_resp_json(&r);
-  CHECK(!strcmp(jstr(json_object_get(p, "urls"), "get"), loc), "Location is urls.get");
+  REQUIRE(!strcmp(jstr(json_object_get(p, "urls"), "get"), loc), "Location is urls.get");
   mock_resp_free(&r);
   /* Prefer: wait longer than the work: 201 with the final output. */
   mock_request(&s, "POST", KLING, TOK, KLING_IN, WAIT5, 30, &r);
-  CHECK(r.status == 201, "wait=5 on a 2.5 s job: %ld", r.status);
+  REQUIRE(r.status == 201, "wait=5 on a 2.5 s job: %ld", r.status);
   json_decref(p);
   p = mock_resp_json(&r);
-  CHECK(!strcmp(jstr(p, "status"), "succeeded") && jstr(p, "output"), "done within the wait");
+  REQUIRE(!strcmp(jstr(p, "status"), "succeeded") && jstr(p, "output"), "done within the wait");
 out:
   json_decref(p);
   mock_resp_free(&r);
-  if (s.pid) EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  if (s.pid) CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -188,84 +146,84 @@ static void t_versions(void) {
   mock_server s;
   const char *args[] = {"--latency", "0.2", NULL};
   json_t *p = NULL, *m = NULL;
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
   m = get(&s, "/v1/models/stability-ai/sdxl", &st);
-  CHECK(st == 200, "models.get %ld", st);
+  REQUIRE(st == 200, "models.get %ld", st);
   json_t *lv = json_object_get(m, "latest_version");
   const char *vid = jstr(lv, "id");
-  CHECK(vid && strlen(vid) == 64, "latest_version.id");
+  REQUIRE(vid && strlen(vid) == 64, "latest_version.id");
   json_t *schemas = json_object_get(json_object_get(json_object_get(lv, "openapi_schema"), "components"), "schemas");
-  CHECK(json_object_get(schemas, "Input") && json_object_get(schemas, "Output"), "openapi_schema Input/Output");
+  REQUIRE(json_object_get(schemas, "Input") && json_object_get(schemas, "Output"), "openapi_schema Input/Output");
   char body[512], path[256];
   snprintf(body, sizeof body, "{\"version\":\"%s\",\"input\":{\"prompt\":\"x\"}}", vid);
   p = post(&s, "/v1/predictions", body, WAIT5, &st);
-  CHECK(st == 201 && !strcmp(jstr(p, "version"), vid), "version form: %ld", st);
-  CHECK(json_is_array(json_object_get(p, "output")), "sdxl output is a list");
+  REQUIRE(st == 201 && !strcmp(jstr(p, "version"), vid), "version form: %ld", st);
+  REQUIRE(json_is_array(json_object_get(p, "output")), "sdxl output is a list");
   json_decref(p);
   snprintf(body, sizeof body, "{\"version\":\"stability-ai/sdxl:%s\",\"input\":{\"prompt\":\"x\"}}", vid);
   p = post(&s, "/v1/predictions", body, NULL, &st);
-  CHECK(st == 201 && !strcmp(jstr(p, "model"), "stability-ai/sdxl"), "owner/name:version form: %ld", st);
+  REQUIRE(st == 201 && !strcmp(jstr(p, "model"), "stability-ai/sdxl"), "owner/name:version form: %ld", st);
   json_decref(p);
   p = post(&s, "/v1/predictions", "{\"version\":\"0000\",\"input\":{}}", NULL, &st);
-  CHECK(st == 422 && strstr(jstr(p, "title"), "Invalid version"), "unknown version: %ld", st);
+  REQUIRE(st == 422 && strstr(jstr(p, "title"), "Invalid version"), "unknown version: %ld", st);
   json_decref(p);
   p = post(&s, "/v1/models/stability-ai/sdxl/predictions", "{\"input\":{\"prompt\":\"x\"}}", NULL, &st);
-  CHECK(st == 404, "non-official model by name: %ld", st);
+  REQUIRE(st == 404, "non-official model by name: %ld", st);
   json_decref(p);
   p = get(&s, "/v1/models/stability-ai/sdxl/versions", &st);
-  CHECK(st == 200 && json_array_size(json_object_get(p, "results")) == 2, "versions list");
+  REQUIRE(st == 200 && json_array_size(json_object_get(p, "results")) == 2, "versions list");
   json_decref(p);
   snprintf(path, sizeof path, "/v1/models/stability-ai/sdxl/versions/%s", vid);
   p = get(&s, path, &st);
-  CHECK(st == 200 && json_object_get(p, "openapi_schema"), "versions.get");
+  REQUIRE(st == 200 && json_object_get(p, "openapi_schema"), "versions.get");
   json_decref(p);
   p = get(&s, "/v1/models/nobody/nothing", &st);
-  CHECK(st == 404, "unknown model: %ld", st);
+  REQUIRE(st == 404, "unknown model: %ld", st);
 out:
   json_decref(p);
   json_decref(m);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
 static void t_validation(void) {
   mock_server s;
   json_t *p = NULL;
-  if (mock_server_start(&s, NULL)) { g_fail++; return; }
+  if (mock_server_start(&s, NULL)) { vsc_test_failures++; return; }
   long st;
   p = post(&s, KLING, "{\"input\":{\"prompt\":\"x\",\"duration\":7}}", NULL, &st);
-  CHECK(st == 422 && !strcmp(jstr(p, "title"), "Input validation failed"), "422: %ld", st);
-  CHECK(json_array_size(json_object_get(p, "invalid_fields")) == 2, "missing start_image + bad enum");
-  CHECK(strstr(jstr(p, "detail"), "duration must be one of the following: 5, 10"), "enum message");
+  REQUIRE(st == 422 && !strcmp(jstr(p, "title"), "Input validation failed"), "422: %ld", st);
+  REQUIRE(json_array_size(json_object_get(p, "invalid_fields")) == 2, "missing start_image + bad enum");
+  REQUIRE(strstr(jstr(p, "detail"), "duration must be one of the following: 5, 10"), "enum message");
   json_decref(p);
   p = post(&s, "/v1/models/bytedance/seedance-1-lite/predictions",
            "{\"input\":{\"prompt\":\"x\",\"duration\":30,\"camera_fixed\":\"yes\"}}", NULL, &st);
-  CHECK(st == 422 && strstr(jstr(p, "detail"), "less than or equal to 12") &&
+  REQUIRE(st == 422 && strstr(jstr(p, "detail"), "less than or equal to 12") &&
         strstr(jstr(p, "detail"), "Expected: boolean"), "range and type: %s", jstr(p, "detail"));
   json_decref(p);
   p = post(&s, KLING, "{\"inptu\":{}}", NULL, &st);
   char *text = json_dumps(p, 0);
   int extra_key = text && strstr(text, "additional_property_not_allowed");
   free(text);
-  CHECK(st == 422 && extra_key, "unknown top-level key");
+  REQUIRE(st == 422 && extra_key, "unknown top-level key");
   json_decref(p);
   const char *const bad_prefer[] = {"Prefer: wait=61", NULL};
   p = post(&s, KLING, KLING_IN, bad_prefer, &st);
-  CHECK(st == 400, "Prefer wait=61: %ld", st);
+  REQUIRE(st == 400, "Prefer wait=61: %ld", st);
   json_decref(p);
   const char *const bad_ca[] = {"Cancel-After: soon", NULL};
   p = post(&s, KLING, KLING_IN, bad_ca, &st);
-  CHECK(st == 400, "bad Cancel-After: %ld", st);
+  REQUIRE(st == 400, "bad Cancel-After: %ld", st);
   json_decref(p);
   p = post(&s, KLING, "not json", NULL, &st);
-  CHECK(st == 400, "bad JSON body: %ld", st);
+  REQUIRE(st == 400, "bad JSON body: %ld", st);
   json_decref(p);
   p = get(&s, "/_mock/billing", &st);
-  CHECK(json_integer_value(json_object_get(p, "predictions")) == 0, "nothing was created");
+  REQUIRE(json_integer_value(json_object_get(p, "predictions")) == 0, "nothing was created");
 out:
   json_decref(p);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -273,7 +231,7 @@ static void t_cancel(void) {
   mock_server s;
   const char *args[] = {"--latency", "2", NULL};
   json_t *p = NULL;
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
   /* seedance is priced per output second: a run canceled while processing pays its
    * processing time at the hardware rate ($0.001525/s), not the output price. */
@@ -281,35 +239,35 @@ static void t_cancel(void) {
   char path[128], id[64];
   snprintf(id, sizeof id, "%s", jstr(p, "id"));
   json_decref(p);
-  mock_pause(0.8); /* processing by now */
+  vsc_test_sleep(0.8); /* processing by now */
   snprintf(path, sizeof path, "/v1/predictions/%s/cancel", id);
   p = post(&s, path, NULL, NULL, &st);
-  CHECK(st == 200 && !strcmp(jstr(p, "status"), "canceled"), "cancel: %ld %s", st, jstr(p, "status"));
+  REQUIRE(st == 200 && !strcmp(jstr(p, "status"), "canceled"), "cancel: %ld %s", st, jstr(p, "status"));
   double pt = json_number_value(json_object_get(json_object_get(p, "metrics"), "predict_time"));
-  CHECK(pt > 0.2 && pt < 1.0, "ran %f s before the cancel", pt);
+  REQUIRE(pt > 0.2 && pt < 1.0, "ran %f s before the cancel", pt);
   json_decref(p);
   p = post(&s, path, NULL, NULL, &st); /* again: unchanged */
-  CHECK(st == 200 && !strcmp(jstr(p, "status"), "canceled"), "cancel twice");
+  REQUIRE(st == 200 && !strcmp(jstr(p, "status"), "canceled"), "cancel twice");
   json_decref(p);
   p = post(&s, "/v1/predictions/nosuchid/cancel", NULL, NULL, &st);
-  CHECK(st == 404, "cancel unknown: %ld", st);
+  REQUIRE(st == 404, "cancel unknown: %ld", st);
   json_decref(p);
   p = NULL;
-  CHECK(pt > 0 && billing_total(&s) == 0,
+  REQUIRE(pt > 0 && billing_total(&s) == 0,
         "a per-second model canceled before its output pays nothing: %f", billing_total(&s));
   double before = billing_total(&s);
   /* musicgen is priced by GPU time: a cancel bills the time it ran. */
   p = post(&s, "/v1/predictions", "{\"version\":\"671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb\",\"input\":{}}", NULL, &st);
   snprintf(path, sizeof path, "/v1/predictions/%s/cancel", jstr(p, "id"));
   json_decref(p);
-  mock_pause(1.0);
+  vsc_test_sleep(1.0);
   p = post(&s, path, NULL, NULL, &st);
   pt = json_number_value(json_object_get(json_object_get(p, "metrics"), "predict_time"));
   double total = billing_total(&s) - before;
-  CHECK(fabs(total - pt * 0.0014) < 1e-6, "gpu-second billing of a cancel: %f vs %f", total, pt * 0.0014);
+  REQUIRE(fabs(total - pt * 0.0014) < 1e-6, "gpu-second billing of a cancel: %f vs %f", total, pt * 0.0014);
 out:
   json_decref(p);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -317,27 +275,27 @@ static void t_deadline(void) {
   mock_server s;
   const char *args[] = {"--latency", "2", NULL};
   json_t *p = NULL, *d = NULL;
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
   /* Deadline before the start (0.4 s of `starting`): aborted, never billed. */
   const char *const early[] = {"Cancel-After: 200ms", NULL};
   p = post(&s, KLING, KLING_IN, early, &st);
   d = wait_done(&s, jstr(p, "id"), 5);
-  CHECK(!strcmp(jstr(d, "status"), "aborted"), "aborted: %s", jstr(d, "status"));
+  REQUIRE(!strcmp(jstr(d, "status"), "aborted"), "aborted: %s", jstr(d, "status"));
   json_decref(p);
   json_decref(d);
   /* Deadline while processing: canceled. */
   const char *const mid[] = {"Cancel-After: 1s", "Prefer: wait=5", NULL};
   p = post(&s, KLING, KLING_IN, mid, &st);
   d = NULL;
-  CHECK(st == 201 && !strcmp(jstr(p, "status"), "canceled"), "canceled at the deadline: %ld %s", st, jstr(p, "status"));
+  REQUIRE(st == 201 && !strcmp(jstr(p, "status"), "canceled"), "canceled at the deadline: %ld %s", st, jstr(p, "status"));
   /* The aborted one is free; the canceled one ran 0.6 s but made no output: free as well. */
   double pt = json_number_value(json_object_get(json_object_get(p, "metrics"), "predict_time"));
-  CHECK(fabs(pt - 0.6) < 0.05 && billing_total(&s) == 0, "nothing billed: %f", billing_total(&s));
+  REQUIRE(fabs(pt - 0.6) < 0.05 && billing_total(&s) == 0, "nothing billed: %f", billing_total(&s));
 out:
   json_decref(p);
   json_decref(d);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -346,7 +304,7 @@ static void t_list(void) {
   const char *args[] = {"--page-size", "2", "--latency", "0.1", NULL};
   json_t *p = NULL;
   char ids[5][64];
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
   for (int i = 0; i < 5; i++) {
     char body[256];
@@ -354,19 +312,19 @@ static void t_list(void) {
     p = post(&s, KLING, body, NULL, &st);
     snprintf(ids[i], sizeof ids[i], "%s", jstr(p, "id"));
     json_decref(p);
-    mock_pause(0.01);
+    vsc_test_sleep(0.01);
   }
   p = NULL;
   char url[1024] = "/v1/predictions";
   int n = 0, pages = 0;
   while (url[0] && pages < 10) {
     json_t *page = get(&s, url, &st);
-    CHECK(st == 200, "list: %ld", st);
+    REQUIRE(st == 200, "list: %ld", st);
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(page, "results"), i, e) {
-      CHECK(n < 5 && !strcmp(jstr(e, "id"), ids[4 - n]), "newest first at %d", n);
-      CHECK(json_object_get(e, "input") && jstr(e, "status"), "full prediction objects");
+      REQUIRE(n < 5 && !strcmp(jstr(e, "id"), ids[4 - n]), "newest first at %d", n);
+      REQUIRE(json_object_get(e, "input") && jstr(e, "status"), "full prediction objects");
       n++;
     }
     const char *next = jstr(page, "next");
@@ -374,12 +332,12 @@ static void t_list(void) {
     json_decref(page);
     pages++;
   }
-  CHECK(n == 5 && pages == 3, "5 predictions over 3 pages: %d/%d", n, pages);
+  REQUIRE(n == 5 && pages == 3, "5 predictions over 3 pages: %d/%d", n, pages);
   p = get(&s, "/v1/predictions?created_after=2999-01-01T00:00:00Z", &st);
-  CHECK(st == 200 && json_array_size(json_object_get(p, "results")) == 0, "created_after filter");
+  REQUIRE(st == 200 && json_array_size(json_object_get(p, "results")) == 0, "created_after filter");
 out:
   json_decref(p);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -388,53 +346,53 @@ static void t_outputs(void) {
   const char *args[] = {"--latency", "0.2", NULL};
   json_t *p = NULL;
   mock_resp a = {0}, b = {0}, c = {0};
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   char url[512];
-  CHECK(jstr(p, "output"), "output url");
+  REQUIRE(jstr(p, "output"), "output url");
   snprintf(url, sizeof url, "%s", jstr(p, "output"));
   mock_request(&s, "GET", url, TOK, NULL, NULL, 30, &a);
-  CHECK(a.status == 200 && a.len > 1000 && !memcmp(a.body + 4, "ftyp", 4), "an MP4: %ld %zu", a.status, a.len);
+  REQUIRE(a.status == 200 && a.len > 1000 && !memcmp(a.body + 4, "ftyp", 4), "an MP4: %ld %zu", a.status, a.len);
   char v[128];
-  CHECK(mock_resp_header(&a, "Content-Type", v, sizeof v) && !strcmp(v, "video/mp4"), "video/mp4");
+  REQUIRE(mock_resp_header(&a, "Content-Type", v, sizeof v) && !strcmp(v, "video/mp4"), "video/mp4");
   json_decref(p);
   /* Same model + input: same bytes (in a new prediction); other input: other bytes. */
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   mock_request(&s, "GET", jstr(p, "output"), TOK, NULL, NULL, 30, &b);
-  CHECK(b.len == a.len && !memcmp(a.body, b.body, a.len), "deterministic output");
+  REQUIRE(b.len == a.len && !memcmp(a.body, b.body, a.len), "deterministic output");
   json_decref(p);
   p = post(&s, KLING, "{\"input\":{\"prompt\":\"tea\",\"start_image\":\"https://example.com/a.png\"}}", WAIT5, &st);
   mock_request(&s, "GET", jstr(p, "output"), TOK, NULL, NULL, 30, &c);
-  CHECK(c.len != a.len || memcmp(a.body, c.body, a.len), "input changes the bytes");
+  REQUIRE(c.len != a.len || memcmp(a.body, c.body, a.len), "input changes the bytes");
   mock_resp_free(&c);
   /* Auth is required for files too; Range resumes. */
   mock_request(&s, "GET", jstr(p, "output"), NULL, NULL, NULL, 30, &c);
-  CHECK(c.status == 401, "file without auth: %ld", c.status);
+  REQUIRE(c.status == 401, "file without auth: %ld", c.status);
   mock_resp_free(&c);
   const char *const range[] = {"Range: bytes=100-", NULL};
   mock_request(&s, "GET", url, TOK, NULL, range, 30, &c);
-  CHECK(c.status == 206 && c.len == a.len - 100 && !memcmp(c.body, a.body + 100, c.len), "range: %ld", c.status);
-  CHECK(mock_resp_header(&c, "Content-Range", v, sizeof v) && !strncmp(v, "bytes 100-", 10), "Content-Range");
+  REQUIRE(c.status == 206 && c.len == a.len - 100 && !memcmp(c.body, a.body + 100, c.len), "range: %ld", c.status);
+  REQUIRE(mock_resp_header(&c, "Content-Range", v, sizeof v) && !strncmp(v, "bytes 100-", 10), "Content-Range");
   mock_resp_free(&c);
   json_decref(p);
   /* Images and audio. */
   p = post(&s, "/v1/models/black-forest-labs/flux-schnell/predictions",
            "{\"input\":{\"prompt\":\"x\",\"num_outputs\":2,\"output_format\":\"png\"}}", WAIT5, &st);
-  CHECK(json_array_size(json_object_get(p, "output")) == 2, "two images");
+  REQUIRE(json_array_size(json_object_get(p, "output")) == 2, "two images");
   mock_request(&s, "GET", json_string_value(json_array_get(json_object_get(p, "output"), 1)), TOK, NULL, NULL, 30, &c);
-  CHECK(c.status == 200 && !memcmp(c.body, "\x89PNG", 4), "a PNG");
+  REQUIRE(c.status == 200 && !memcmp(c.body, "\x89PNG", 4), "a PNG");
   mock_resp_free(&c);
   json_decref(p);
   p = post(&s, "/v1/models/minimax/speech-02-turbo/predictions", "{\"input\":{\"text\":\"Wake up to something better.\"}}", WAIT5, &st);
   mock_request(&s, "GET", jstr(p, "output"), TOK, NULL, NULL, 30, &c);
-  CHECK(c.status == 200 && !memcmp(c.body, "RIFF", 4) && !memcmp(c.body + 8, "WAVE", 4), "a WAV");
+  REQUIRE(c.status == 200 && !memcmp(c.body, "RIFF", 4) && !memcmp(c.body + 8, "WAVE", 4), "a WAV");
 out:
   json_decref(p);
   mock_resp_free(&a);
   mock_resp_free(&b);
   mock_resp_free(&c);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -443,33 +401,33 @@ static void t_expiry(void) {
   const char *args[] = {"--latency", "0.2", "--output-ttl", "1", NULL};
   json_t *p = NULL, *q = NULL;
   mock_resp r = {0};
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   char url[512], path[128];
   snprintf(url, sizeof url, "%s", jstr(p, "output"));
   snprintf(path, sizeof path, "/v1/predictions/%s", jstr(p, "id"));
-  mock_pause(1.3);
+  vsc_test_sleep(1.3);
   q = get(&s, path, &st);
-  CHECK(json_is_null(json_object_get(q, "output")) && json_is_true(json_object_get(q, "data_removed")),
+  REQUIRE(json_is_null(json_object_get(q, "output")) && json_is_true(json_object_get(q, "data_removed")),
         "expired: output null, data_removed");
   mock_request(&s, "GET", url, TOK, NULL, NULL, 10, &r);
-  CHECK(r.status == 410 || r.status == 404, "expired file: %ld", r.status);
+  REQUIRE(r.status == 410 || r.status == 404, "expired file: %ld", r.status);
   mock_resp_free(&r);
   /* The `expire` fault removes the output at once. */
   json_decref(p);
   json_decref(q);
   q = NULL;
-  CHECK(set_faults(&s, "[{\"action\":\"expire\"}]") == 0, "faults");
+  REQUIRE(mock_set_faults(&s, "[{\"action\":\"expire\"}]") == 0, "faults");
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
-  CHECK(!strcmp(jstr(p, "status"), "succeeded") && json_is_null(json_object_get(p, "output")) &&
+  REQUIRE(!strcmp(jstr(p, "status"), "succeeded") && json_is_null(json_object_get(p, "output")) &&
         json_is_true(json_object_get(p, "data_removed")), "expire fault");
-  CHECK(billing_total(&s) > 0.49, "expired outputs were still paid for");
+  REQUIRE(billing_total(&s) > 0.49, "expired outputs were still paid for");
 out:
   json_decref(p);
   json_decref(q);
   mock_resp_free(&r);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -477,57 +435,57 @@ static void t_fault_status(void) {
   mock_server s;
   json_t *p = NULL;
   mock_resp r = {0};
-  if (mock_server_start(&s, NULL)) { g_fail++; return; }
-  CHECK(set_faults(&s, "[{\"method\":\"POST\",\"path\":\"/v1/models/*/predictions\",\"action\":\"status\","
+  if (mock_server_start(&s, NULL)) { vsc_test_failures++; return; }
+  REQUIRE(mock_set_faults(&s, "[{\"method\":\"POST\",\"path\":\"/v1/models/*/predictions\",\"action\":\"status\","
                        "\"status\":429,\"retry_after\":3,\"count\":2}]") == 0, "faults");
   char v[128];
   for (int i = 0; i < 2; i++) {
     mock_request(&s, "POST", KLING, TOK, KLING_IN, NULL, 10, &r);
-    CHECK(r.status == 429, "429 #%d: %ld", i, r.status);
-    CHECK(mock_resp_header(&r, "Retry-After", v, sizeof v) && !strcmp(v, "3"), "Retry-After seconds");
+    REQUIRE(r.status == 429, "429 #%d: %ld", i, r.status);
+    REQUIRE(mock_resp_header(&r, "Retry-After", v, sizeof v) && !strcmp(v, "3"), "Retry-After seconds");
     p = mock_resp_json(&r);
-    CHECK(p && strstr(jstr(p, "detail"), "throttled"), "throttle body");
+    REQUIRE(p && strstr(jstr(p, "detail"), "throttled"), "throttle body");
     json_decref(p);
     p = NULL;
     mock_resp_free(&r);
   }
   mock_request(&s, "POST", KLING, TOK, KLING_IN, NULL, 10, &r);
-  CHECK(r.status == 201, "count exhausted: %ld", r.status);
+  REQUIRE(r.status == 201, "count exhausted: %ld", r.status);
   mock_resp_free(&r);
-  CHECK(set_faults(&s, "[{\"action\":\"status\",\"status\":429,\"retry_after\":30,\"retry_after_format\":\"date\"}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"action\":\"status\",\"status\":429,\"retry_after\":30,\"retry_after_format\":\"date\"}]") == 0, "f");
   mock_request(&s, "GET", "/v1/predictions", TOK, NULL, NULL, 10, &r);
-  CHECK(r.status == 429 && mock_resp_header(&r, "Retry-After", v, sizeof v), "429 with a date");
+  REQUIRE(r.status == 429 && mock_resp_header(&r, "Retry-After", v, sizeof v), "429 with a date");
   time_t when = curl_getdate(v, NULL);
-  CHECK(when > time(NULL) + 20 && when < time(NULL) + 40, "Retry-After date ~30 s ahead: %s", v);
+  REQUIRE(when > time(NULL) + 20 && when < time(NULL) + 40, "Retry-After date ~30 s ahead: %s", v);
   mock_resp_free(&r);
   int codes[] = {500, 502, 503, 504};
   for (int i = 0; i < 4; i++) {
     char rule[200];
     snprintf(rule, sizeof rule, "[{\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":%d,\"after\":1}]", codes[i]);
-    CHECK(set_faults(&s, rule) == 0, "f");
+    REQUIRE(mock_set_faults(&s, rule) == 0, "f");
     mock_request(&s, "GET", "/v1/predictions/x", TOK, NULL, NULL, 10, &r);
-    CHECK(r.status == 404, "`after` lets the first pass: %ld", r.status);
+    REQUIRE(r.status == 404, "`after` lets the first pass: %ld", r.status);
     mock_resp_free(&r);
     mock_request(&s, "GET", "/v1/predictions/x", TOK, NULL, NULL, 10, &r);
-    CHECK(r.status == codes[i], "%d: %ld", codes[i], r.status);
-    CHECK(mock_resp_header(&r, "Content-Type", v, sizeof v) && !strcmp(v, "application/problem+json"), "problem+json");
+    REQUIRE(r.status == codes[i], "%d: %ld", codes[i], r.status);
+    REQUIRE(mock_resp_header(&r, "Content-Type", v, sizeof v) && !strcmp(v, "application/problem+json"), "problem+json");
     p = mock_resp_json(&r);
-    CHECK(p && json_integer_value(json_object_get(p, "status")) == codes[i] && jstr(p, "title"), "RFC 7807 body");
+    REQUIRE(p && json_integer_value(json_object_get(p, "status")) == codes[i] && jstr(p, "title"), "RFC 7807 body");
     json_decref(p);
     p = NULL;
     mock_resp_free(&r);
   }
-  CHECK(set_faults(&s, "[{\"action\":\"status\",\"status\":500,\"probability\":0,\"count\":-1}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"action\":\"status\",\"status\":500,\"probability\":0,\"count\":-1}]") == 0, "f");
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", TOK, NULL, NULL, 10, &r);
-  CHECK(r.status == 200, "probability 0 never fires");
+  REQUIRE(r.status == 200, "probability 0 never fires");
   mock_resp_free(&r);
   mock_request(&s, "GET", "/_mock/faults", NULL, NULL, NULL, 10, &r);
   p = mock_resp_json(&r);
-  CHECK(json_integer_value(json_object_get(json_array_get(json_object_get(p, "rules"), 0), "seen")) == 1, "seen count");
+  REQUIRE(json_integer_value(json_object_get(json_array_get(json_object_get(p, "rules"), 0), "seen")) == 1, "seen count");
 out:
   json_decref(p);
   mock_resp_free(&r);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -536,52 +494,52 @@ static void t_fault_transport(void) {
   const char *args[] = {"--latency", "0.2", NULL};
   json_t *p = NULL;
   mock_resp r = {0}, full = {0};
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
-  CHECK(set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"reset\"}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"reset\"}]") == 0, "f");
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", TOK, NULL, NULL, 10, &r);
-  CHECK(r.curl_rc == CURLE_RECV_ERROR || r.curl_rc == CURLE_GOT_NOTHING, "reset: curl %d", r.curl_rc);
+  REQUIRE(r.curl_rc == CURLE_RECV_ERROR || r.curl_rc == CURLE_GOT_NOTHING, "reset: curl %d", r.curl_rc);
   mock_resp_free(&r);
-  CHECK(set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"slow\",\"delay\":1}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"slow\",\"delay\":1}]") == 0, "f");
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", TOK, NULL, NULL, 10, &r);
-  CHECK(r.status == 200 && r.seconds >= 0.95, "slow: %f s", r.seconds);
+  REQUIRE(r.status == 200 && r.seconds >= 0.95, "slow: %f s", r.seconds);
   mock_resp_free(&r);
-  CHECK(set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"bad_json\"}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"bad_json\"}]") == 0, "f");
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", TOK, NULL, NULL, 10, &r);
   p = mock_resp_json(&r);
-  CHECK(r.status == 200 && !p, "bad JSON body");
+  REQUIRE(r.status == 200 && !p, "bad JSON body");
   mock_resp_free(&r);
-  CHECK(set_faults(&s, "[]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[]") == 0, "f");
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   const char *url = jstr(p, "output");
   mock_request(&s, "GET", url, TOK, NULL, NULL, 10, &full);
-  CHECK(set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"truncate\",\"bytes\":1000}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"truncate\",\"bytes\":1000}]") == 0, "f");
   mock_request(&s, "GET", url, TOK, NULL, NULL, 10, &r);
-  CHECK(r.curl_rc == CURLE_PARTIAL_FILE && r.len == 1000, "truncated: curl %d, %zu bytes", r.curl_rc, r.len);
+  REQUIRE(r.curl_rc == CURLE_PARTIAL_FILE && r.len == 1000, "truncated: curl %d, %zu bytes", r.curl_rc, r.len);
   mock_resp_free(&r);
-  CHECK(set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"stall\",\"bytes\":500,\"delay\":5}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"stall\",\"bytes\":500,\"delay\":5}]") == 0, "f");
   mock_request(&s, "GET", url, TOK, NULL, NULL, 1.0, &r);
-  CHECK(r.curl_rc == CURLE_OPERATION_TIMEDOUT && r.len == 500, "stalled: curl %d, %zu bytes", r.curl_rc, r.len);
+  REQUIRE(r.curl_rc == CURLE_OPERATION_TIMEDOUT && r.len == 500, "stalled: curl %d, %zu bytes", r.curl_rc, r.len);
   mock_resp_free(&r);
-  CHECK(set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"slow\",\"rate\":20000}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"slow\",\"rate\":20000}]") == 0, "f");
   mock_request(&s, "GET", url, TOK, NULL, NULL, 20, &r);
   double expect = (double)full.len / 20000.0;
-  CHECK(r.status == 200 && r.len == full.len && r.seconds >= expect * 0.8, "slow body %f s for %zu bytes", r.seconds, r.len);
+  REQUIRE(r.status == 200 && r.len == full.len && r.seconds >= expect * 0.8, "slow body %f s for %zu bytes", r.seconds, r.len);
   mock_resp_free(&r);
   /* The POST is done but its reply is lost: the prediction exists all the same. */
   json_decref(p);
   p = NULL;
-  CHECK(set_faults(&s, "[{\"method\":\"POST\",\"action\":\"lose_response\"}]") == 0, "f");
+  REQUIRE(mock_set_faults(&s, "[{\"method\":\"POST\",\"action\":\"lose_response\"}]") == 0, "f");
   mock_request(&s, "POST", KLING, TOK, KLING_IN, NULL, 10, &r);
-  CHECK(r.curl_rc != 0 && r.status == 0, "lost response: curl %d", r.curl_rc);
+  REQUIRE(r.curl_rc != 0 && r.status == 0, "lost response: curl %d", r.curl_rc);
   mock_resp_free(&r);
   p = get(&s, "/v1/predictions", &st);
-  CHECK(json_array_size(json_object_get(p, "results")) == 2, "created anyway (1 + 1)");
+  REQUIRE(json_array_size(json_object_get(p, "results")) == 2, "created anyway (1 + 1)");
 out:
   json_decref(p);
   mock_resp_free(&r);
   mock_resp_free(&full);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -589,32 +547,32 @@ static void t_fault_outcome(void) {
   mock_server s;
   const char *args[] = {"--latency", "0.3", NULL};
   json_t *p = NULL;
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
-  CHECK(set_faults(&s, "[{\"model\":\"kwaivgi/kling-v2.1\",\"action\":\"fail\",\"preset\":\"nsfw\"},"
+  REQUIRE(mock_set_faults(&s, "[{\"model\":\"kwaivgi/kling-v2.1\",\"action\":\"fail\",\"preset\":\"nsfw\"},"
                        "{\"action\":\"fail\",\"preset\":\"oom\"},"
                        "{\"action\":\"cancel\"},{\"action\":\"abort\"}]") == 0, "f");
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
-  CHECK(!strcmp(jstr(p, "status"), "failed") && strstr(jstr(p, "error"), "flagged as sensitive"), "nsfw: %s", jstr(p, "error"));
-  CHECK(json_is_null(json_object_get(p, "output")), "no output when failed");
+  REQUIRE(!strcmp(jstr(p, "status"), "failed") && strstr(jstr(p, "error"), "flagged as sensitive"), "nsfw: %s", jstr(p, "error"));
+  REQUIRE(json_is_null(json_object_get(p, "output")), "no output when failed");
   json_decref(p);
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
-  CHECK(!strcmp(jstr(p, "status"), "failed") && strstr(jstr(p, "error"), "CUDA out of memory"), "oom");
+  REQUIRE(!strcmp(jstr(p, "status"), "failed") && strstr(jstr(p, "error"), "CUDA out of memory"), "oom");
   json_decref(p);
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
-  CHECK(!strcmp(jstr(p, "status"), "canceled"), "canceled: %s", jstr(p, "status"));
+  REQUIRE(!strcmp(jstr(p, "status"), "canceled"), "canceled: %s", jstr(p, "status"));
   json_decref(p);
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
-  CHECK(!strcmp(jstr(p, "status"), "aborted") && !jstr(p, "started_at"), "aborted: %s", jstr(p, "status"));
+  REQUIRE(!strcmp(jstr(p, "status"), "aborted") && !jstr(p, "started_at"), "aborted: %s", jstr(p, "status"));
   json_decref(p);
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
-  CHECK(!strcmp(jstr(p, "status"), "succeeded"), "rules used up");
+  REQUIRE(!strcmp(jstr(p, "status"), "succeeded"), "rules used up");
   /* The success pays its price; canceled, failed and aborted ones of this output-priced model
    * nothing. */
-  CHECK(fabs(billing_total(&s) - 0.25) < 2e-6, "only the success: %f", billing_total(&s));
+  REQUIRE(fabs(billing_total(&s) - 0.25) < 2e-6, "only the success: %f", billing_total(&s));
 out:
   json_decref(p);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -622,7 +580,7 @@ static void t_billing(void) {
   mock_server s;
   const char *args[] = {"--latency", "0.2", NULL};
   json_t *p = NULL;
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
   struct { const char *path, *body; double cost; } cases[] = {
     {KLING, "{\"input\":{\"prompt\":\"x\",\"start_image\":\"https://e/a.png\",\"duration\":10,\"mode\":\"pro\"}}", 0.9},
@@ -635,20 +593,20 @@ static void t_billing(void) {
   double sum = 0;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     p = post(&s, cases[i].path, cases[i].body, WAIT5, &st);
-    CHECK(st == 201 && !strcmp(jstr(p, "status"), "succeeded"), "case %zu: %ld", i, st);
+    REQUIRE(st == 201 && !strcmp(jstr(p, "status"), "succeeded"), "case %zu: %ld", i, st);
     json_decref(p);
     p = NULL;
     sum += cases[i].cost;
     double t = billing_total(&s);
-    CHECK(fabs(t - sum) < 1e-6, "case %zu: total %f, expected %f", i, t, sum);
+    REQUIRE(fabs(t - sum) < 1e-6, "case %zu: total %f, expected %f", i, t, sum);
   }
   p = get(&s, "/_mock/billing", &st);
   json_t *rec = json_array_get(json_object_get(p, "records"), 0);
-  CHECK(!strcmp(jstr(rec, "unit"), "second") && json_number_value(json_object_get(rec, "units")) == 10, "record units");
-  CHECK(json_number_value(json_object_get(rec, "predict_time")) > 0, "record predict_time");
+  REQUIRE(!strcmp(jstr(rec, "unit"), "second") && json_number_value(json_object_get(rec, "units")) == 10, "record units");
+  REQUIRE(json_number_value(json_object_get(rec, "predict_time")) > 0, "record predict_time");
 out:
   json_decref(p);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -656,17 +614,17 @@ static void t_rate_limit(void) {
   mock_server s;
   const char *args[] = {"--rate-limit", "2", NULL};
   mock_resp r = {0};
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   for (int i = 0; i < 3; i++) {
     mock_request(&s, "POST", KLING, TOK, KLING_IN, NULL, 10, &r);
-    if (i < 2) CHECK(r.status == 201, "create %d: %ld", i, r.status);
+    if (i < 2) REQUIRE(r.status == 201, "create %d: %ld", i, r.status);
     if (i < 2) mock_resp_free(&r);
   }
   char v[64];
-  CHECK(r.status == 429 && mock_resp_header(&r, "Retry-After", v, sizeof v) && atoi(v) > 50, "third: 429");
+  REQUIRE(r.status == 429 && mock_resp_header(&r, "Retry-After", v, sizeof v) && atoi(v) > 50, "third: 429");
 out:
   mock_resp_free(&r);
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   return;
 }
 
@@ -674,26 +632,26 @@ static void t_state_file(void) {
   mock_server s;
   char state[] = "/tmp/vsc-mock-state-XXXXXX";
   int fd = mkstemp(state);
-  if (fd < 0) { g_fail++; return; }
+  if (fd < 0) { vsc_test_failures++; return; }
   close(fd);
   unlink(state);
   const char *args[] = {"--latency", "0.2", "--state-file", state, NULL};
   json_t *p = NULL;
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   long st;
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   char path[128];
   snprintf(path, sizeof path, "/v1/predictions/%s", jstr(p, "id"));
   json_decref(p);
   p = NULL;
-  EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
-  CHECK(mock_server_start(&s, args) == 0, "restart");
+  CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
+  REQUIRE(mock_server_start(&s, args) == 0, "restart");
   p = get(&s, path, &st);
-  CHECK(st == 200 && !strcmp(jstr(p, "status"), "succeeded"), "prediction survives a restart: %ld", st);
-  CHECK(fabs(billing_total(&s) - 0.25) < 1e-9, "billing survives");
+  REQUIRE(st == 200 && !strcmp(jstr(p, "status"), "succeeded"), "prediction survives a restart: %ld", st);
+  REQUIRE(fabs(billing_total(&s) - 0.25) < 1e-9, "billing survives");
 out:
   json_decref(p);
-  if (s.pid) EXPECT(mock_server_stop(&s, 5) == 0, "clean stop");
+  if (s.pid) CHECK(mock_server_stop(&s, 5) == 0, "clean stop");
   unlink(state);
   return;
 }
@@ -701,7 +659,7 @@ out:
 static void t_shutdown(void) {
   mock_server s;
   const char *args[] = {"--latency", "30", NULL};
-  if (mock_server_start(&s, args)) { g_fail++; return; }
+  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
   pid_t child = fork();
   if (child == 0) { /* a client held by Prefer: wait=60 */
     mock_resp r;
@@ -709,43 +667,21 @@ static void t_shutdown(void) {
     mock_request(&s, "POST", KLING, TOK, KLING_IN, w, 60, &r);
     _exit(0);
   }
-  mock_pause(0.5);
-  double t0 = mock_clock();
+  vsc_test_sleep(0.5);
+  double t0 = vsc_test_now();
   int rc = mock_server_stop(&s, 5);
-  double took = mock_clock() - t0;
+  double took = vsc_test_now() - t0;
   kill(child, SIGKILL);
   waitpid(child, NULL, 0);
-  CHECK(rc == 0 && took < 2.0, "SIGTERM with a request in flight: rc %d in %f s", rc, took);
+  REQUIRE(rc == 0 && took < 2.0, "SIGTERM with a request in flight: rc %d in %f s", rc, took);
 out:
   return;
 }
 
-static const struct {
-  const char *name;
-  void (*fn)(void);
-} cases[] = {
-  {"auth", t_auth}, {"lifecycle", t_lifecycle}, {"versions", t_versions},
-  {"validation", t_validation}, {"cancel", t_cancel}, {"deadline", t_deadline},
-  {"list", t_list}, {"outputs", t_outputs}, {"expiry", t_expiry},
-  {"fault_status", t_fault_status}, {"fault_transport", t_fault_transport},
-  {"fault_outcome", t_fault_outcome}, {"billing", t_billing}, {"rate_limit", t_rate_limit},
-  {"state_file", t_state_file}, {"shutdown", t_shutdown},
+static const vsc_test_case cases[] = {
+#define VSC_TEST_CASE(name) VSC_TEST_ENTRY(t_, name)
+#include "test_mock.def"
+#undef VSC_TEST_CASE
 };
 
-int main(int argc, char **argv) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  int ran = 0;
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (argc > 1 && strcmp(argv[1], cases[i].name) && strcmp(argv[1], "all")) continue;
-    int before = g_fail;
-    cases[i].fn();
-    fprintf(stderr, "%s: %s\n", cases[i].name, g_fail == before ? "ok" : "FAILED");
-    ran++;
-  }
-  curl_global_cleanup();
-  if (!ran) {
-    fprintf(stderr, "usage: test_mock all|CASE\n");
-    return 2;
-  }
-  return g_fail ? 1 : 0;
-}
+int main(int argc, char **argv) { return mock_test_main(argc, argv, cases, VSC_TEST_COUNT(cases)); }

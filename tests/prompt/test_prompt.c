@@ -30,123 +30,13 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
-static int failures;
-static const char *g_case = "";
-
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "FAIL %s (%s:%d): ", g_case, __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-      failures++;                                                     \
-    }                                                                 \
-  } while (0)
-
-static double now(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
-
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)n + 1);
-  size_t k = fread(s, 1, (size_t)n, f);
-  s[k] = 0;
-  fclose(f);
-  return s;
-}
-
-typedef struct {
-  int status;    /* exit code, or 128 + signal */
-  char *out, *err;
-  double seconds;
-} run_result;
-
-static void run_free(run_result *r) {
-  free(r->out);
-  free(r->err);
-  memset(r, 0, sizeof *r);
-}
-
-/* Runs argv in `cwd` with extra "K=V" environment entries (NULL-terminated, may be NULL). */
-static void run(run_result *r, const char *cwd, const char *const *env, const char *const *argv) {
-  char outp[4200], errp[4200];
-  snprintf(outp, sizeof outp, "%s/.stdout", cwd);
-  snprintf(errp, sizeof errp, "%s/.stderr", cwd);
-  double t0 = now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (chdir(cwd) != 0) _exit(127);
-    int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(o, 1);
-    dup2(e, 2);
-    for (int i = 0; env && env[i]; i++) putenv((char *)env[i]);
-    execv(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-  int st = 0;
-  waitpid(pid, &st, 0);
-  r->seconds = now() - t0;
-  r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  r->out = slurp(outp);
-  r->err = slurp(errp);
-  if (!r->out) r->out = strdup("");
-  if (!r->err) r->err = strdup("");
-}
+#include "vsc_test.h"
 
 static char *make_dir(const char *tag) {
-  char tmpl[256];
-  snprintf(tmpl, sizeof tmpl, "%s/prompt-%s-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", tag);
-  char *d = mkdtemp(tmpl);
-  return d ? strdup(d) : NULL;
-}
-
-static void remove_tree(const char *dir) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    execl("/bin/rm", "rm", "-rf", dir, (char *)NULL);
-    _exit(127);
-  }
-  waitpid(pid, NULL, 0);
-}
-
-/* A 16-bit mono WAV: a click every 0.5 s (120 bpm) over a quiet tone, `seconds` long. */
-static int write_click_wav(const char *path, double seconds) {
-  int rate = 22050;
-  uint32_t n = (uint32_t)(seconds * rate);
-  FILE *f = fopen(path, "wb");
-  if (!f) return -1;
-  uint32_t data = n * 2, riff = 36 + data, fmt = 16, byterate = (uint32_t)rate * 2, srate = (uint32_t)rate;
-  uint16_t pcm = 1, ch = 1, align = 2, bits = 16;
-  fwrite("RIFF", 1, 4, f);
-  fwrite(&riff, 4, 1, f);
-  fwrite("WAVEfmt ", 1, 8, f);
-  fwrite(&fmt, 4, 1, f);
-  fwrite(&pcm, 2, 1, f);
-  fwrite(&ch, 2, 1, f);
-  fwrite(&srate, 4, 1, f);
-  fwrite(&byterate, 4, 1, f);
-  fwrite(&align, 2, 1, f);
-  fwrite(&bits, 2, 1, f);
-  fwrite("data", 1, 4, f);
-  fwrite(&data, 4, 1, f);
-  for (uint32_t i = 0; i < n; i++) {
-    double t = (double)i / rate, beat = fmod(t, 0.5);
-    double v = 0.05 * sin(2 * M_PI * 220 * t);
-    if (beat < 0.03) v += 0.8 * sin(2 * M_PI * 1000 * t) * (1 - beat / 0.03);
-    int16_t s = (int16_t)(v * 32000);
-    fwrite(&s, 2, 1, f);
-  }
-  fclose(f);
-  return 0;
+  char tmp[256], dir[4096];
+  snprintf(tmp, sizeof tmp, "prompt-%s", tag);
+  vsc_test_tmpdir(dir, sizeof dir, tmp);
+  return strdup(dir);
 }
 
 static char *replace_all(const char *s, const char *what, const char *with) {
@@ -184,7 +74,6 @@ static void collect_texts(json_t *layers, json_t *into) {
 static double num(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
 static int corpus_case(const char *corpus_path, const char *name) {
-  g_case = name;
   json_error_t je;
   json_t *corpus = json_load_file(corpus_path, 0, &je);
   if (!corpus) {
@@ -202,7 +91,7 @@ static int corpus_case(const char *corpus_path, const char *name) {
   char *dir = make_dir(name);
   char music[4200];
   snprintf(music, sizeof music, "%s/song.wav", dir);
-  if (write_click_wav(music, 12.0) != 0) return 2;
+  if (vsc_test_write_click_wav(music, 12.0) != 0) return 2;
 
   /* The request: "request" (with @MUSIC@ for the test song), or "repeat": [text, n]. */
   char *request;
@@ -228,14 +117,14 @@ static int corpus_case(const char *corpus_path, const char *name) {
   json_t *expect = json_object_get(tc, "expect");
   int want_exit = json_object_get(expect, "exit") ? (int)json_integer_value(json_object_get(expect, "exit")) : 0;
 
-  run_result r;
-  run(&r, dir, NULL, argv);
+  vsc_test_run_result r;
+  vsc_test_run(&r, dir, NULL, argv);
   CHECK(r.status == want_exit, "vsc prompt exited %d, expected %d; stderr:\n%s", r.status, want_exit, r.err);
   const char *want_err = json_string_value(json_object_get(expect, "stderr"));
   if (want_err) CHECK(strstr(r.err, want_err) != NULL, "stderr lacks '%s':\n%s", want_err, r.err);
   char outpath[4300];
   snprintf(outpath, sizeof outpath, "%s/out.vscript", dir);
-  char *script = slurp(outpath);
+  char *script = vsc_test_slurp(outpath, NULL);
   if (want_exit != 0) {
     CHECK(script == NULL, "a failed prompt must not write the script");
     goto done;
@@ -247,10 +136,10 @@ static int corpus_case(const char *corpus_path, const char *name) {
     memcpy(argv2, argv, sizeof argv2);
     argv2[2] = "--quiet"; /* no -o: to stdout */
     argv2[3] = "--quiet";
-    run_result r2;
-    run(&r2, dir, NULL, argv2);
+    vsc_test_run_result r2;
+    vsc_test_run(&r2, dir, NULL, argv2);
     CHECK(r2.status == 0 && strcmp(r2.out, script) == 0, "a second run wrote different text");
-    run_free(&r2);
+    vsc_test_run_free(&r2);
   }
   const char *has;
   json_array_foreach(json_object_get(expect, "script_has"), i, a) {
@@ -271,26 +160,26 @@ static int corpus_case(const char *corpus_path, const char *name) {
 
   /* vsc check, vsc fmt --check */
   const char *check_argv[] = {VSC_BIN, "check", "out.vscript", NULL};
-  run_result rc;
-  run(&rc, dir, NULL, check_argv);
+  vsc_test_run_result rc;
+  vsc_test_run(&rc, dir, NULL, check_argv);
   CHECK(rc.status == 0, "vsc check failed (%d):\n%s", rc.status, rc.err);
-  run_free(&rc);
+  vsc_test_run_free(&rc);
   const char *fmt_argv[] = {VSC_BIN, "fmt", "out.vscript", "--check", NULL};
-  run(&rc, dir, NULL, fmt_argv);
+  vsc_test_run(&rc, dir, NULL, fmt_argv);
   CHECK(rc.status == 0, "vsc fmt --check failed: the script is not canonical");
-  run_free(&rc);
+  vsc_test_run_free(&rc);
 
   /* The plan. */
   const char *plan_argv[] = {VSC_BIN, "plan", "out.vscript", "--json", NULL};
-  run(&rc, dir, NULL, plan_argv);
+  vsc_test_run(&rc, dir, NULL, plan_argv);
   json_t *plan = json_loads(rc.out, 0, NULL);
   CHECK(plan != NULL, "vsc plan --json gave no JSON: %s", rc.err);
-  run_free(&rc);
+  vsc_test_run_free(&rc);
   const char *ir_argv[] = {VSC_BIN, "ir", "out.vscript", NULL};
-  run(&rc, dir, NULL, ir_argv);
+  vsc_test_run(&rc, dir, NULL, ir_argv);
   json_t *ir = json_loads(rc.out, 0, NULL);
   CHECK(ir != NULL, "vsc ir gave no JSON: %s", rc.err);
-  run_free(&rc);
+  vsc_test_run_free(&rc);
   if (!plan || !ir) goto done_json;
   json_t *v;
   if ((v = json_object_get(expect, "length"))) CHECK(fabs(num(plan, "length") - json_number_value(v)) < 1e-6, "length %g, expected %g", num(plan, "length"), json_number_value(v));
@@ -376,13 +265,13 @@ done_json:
   json_decref(ir);
 done:
   free(script);
-  run_free(&r);
+  vsc_test_run_free(&r);
   free(request);
   json_decref(corpus);
-  if (!failures) remove_tree(dir);
+  if (!vsc_test_failures) vsc_test_rmtree(dir);
   else fprintf(stderr, "(kept %s)\n", dir);
   free(dir);
-  return failures ? 1 : 0;
+  return vsc_test_failures ? 1 : 0;
 }
 
 /* ---- LLM mode against mock-chat ------------------------------------------------------------- */
@@ -393,31 +282,9 @@ typedef struct {
 } mock;
 
 static int mock_start(mock *m, const char *script, const char *token) {
-  int fds[2];
-  if (pipe(fds) != 0) return -1;
-  m->pid = fork();
-  if (m->pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    if (token) execl(MOCK_CHAT_BIN, "mock-chat", "--script", script, "--port", "0", "--token", token, (char *)NULL);
-    else execl(MOCK_CHAT_BIN, "mock-chat", "--script", script, "--port", "0", (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
-  char line[256];
-  FILE *f = fdopen(fds[0], "r");
-  if (!f || !fgets(line, sizeof line, f)) return -1;
-  fclose(f);
-  const char *colon = strrchr(line, ':');
-  m->port = colon ? atoi(colon + 1) : 0;
-  return m->port > 0 ? 0 : -1;
-}
-
-static int mock_stop(mock *m) {
-  kill(m->pid, SIGTERM);
-  int st = 0;
-  waitpid(m->pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  const char *argv[] = {MOCK_CHAT_BIN, "--script", script, "--port", "0", token ? "--token" : NULL, token, NULL};
+  m->pid = vsc_test_start_server(argv, &m->port);
+  return m->pid > 0 ? 0 : -1;
 }
 
 /* The mock's request log: a plain HTTP/1.0 GET over a socket. */
@@ -464,17 +331,9 @@ static int count_posts(json_t *log) {
   return n;
 }
 
-static bool file_has(const char *path, const char *what) {
-  char *s = slurp(path);
-  bool has = s && strstr(s, what);
-  free(s);
-  return has;
-}
-
 #define TOKEN "sk-test-0123456789abcdef"
 
 static int llm_case(const char *dir_in, const char *name) {
-  g_case = name;
   char script[4200];
   snprintf(script, sizeof script, "%s/%s.json", dir_in, name);
   json_t *spec = json_load_file(script, 0, NULL);
@@ -551,10 +410,10 @@ static int llm_case(const char *dir_in, const char *name) {
   json_t *a;
   json_array_foreach(extra, i, a) argv[argc++] = json_string_value(a);
   argv[argc] = NULL;
-  run_result r;
-  run(&r, dir, env, argv);
+  vsc_test_run_result r;
+  vsc_test_run(&r, dir, env, argv);
   json_t *log = mock_requests(&m);
-  int mock_rc = mock_stop(&m);
+  int mock_rc = vsc_test_stop_server(m.pid);
   CHECK(mock_rc == 0, "mock-chat did not stop cleanly (%d)", mock_rc);
 
   int want_exit = (int)json_integer_value(json_object_get(t, "exit"));
@@ -573,7 +432,7 @@ static int llm_case(const char *dir_in, const char *name) {
   snprintf(out_dir, sizeof out_dir, "%s", outpath);
   *strrchr(out_dir, '/') = 0;
   snprintf(journal, sizeof journal, "%s/.vsc/journal.jsonl", out_dir);
-  CHECK(!file_has(journal, client_key), "the API key is in the journal");
+  CHECK(!vsc_test_file_has(journal, client_key), "the API key is in the journal");
   size_t k;
   json_t *req;
   json_array_foreach(log, k, req) {
@@ -618,15 +477,15 @@ static int llm_case(const char *dir_in, const char *name) {
     }
     json_array_foreach(v, i, a) CHECK(content && strstr(content, json_string_value(a)), "the repair request lacks '%s'", json_string_value(a));
   }
-  char *written = slurp(outpath);
+  char *written = vsc_test_slurp(outpath, NULL);
   if (want_exit == 0) {
     CHECK(written != NULL, "no script written");
     if (written) {
       const char *check_argv[] = {VSC_BIN, "check", out_rel, NULL};
-      run_result rc;
-      run(&rc, dir, NULL, check_argv);
+      vsc_test_run_result rc;
+      vsc_test_run(&rc, dir, NULL, check_argv);
       CHECK(rc.status == 0, "the written script fails vsc check:\n%s", rc.err);
-      run_free(&rc);
+      vsc_test_run_free(&rc);
       json_array_foreach(json_object_get(t, "script_has"), i, a) CHECK(strstr(written, json_string_value(a)), "script lacks '%s'", json_string_value(a));
       CHECK(!strstr(written, "```"), "Markdown fences left in the script");
     }
@@ -637,23 +496,23 @@ static int llm_case(const char *dir_in, const char *name) {
   /* The ledger: one call per reply received, cost = tokens × prices. */
   if ((v = json_object_get(t, "ledger_cost"))) {
     const char *ledger_argv[] = {VSC_BIN, "ledger", out_rel, "--json", NULL};
-    run_result rl;
-    run(&rl, dir, NULL, ledger_argv);
+    vsc_test_run_result rl;
+    vsc_test_run(&rl, dir, NULL, ledger_argv);
     json_t *lj = json_loads(rl.out, 0, NULL);
     CHECK(lj && fabs(num(lj, "total") - json_number_value(v)) < 1e-9, "ledger total %g, expected %g", num(lj, "total"), json_number_value(v));
     json_t *calls = json_object_get(json_array_get(json_object_get(lj, "builds"), 0), "calls");
     json_t *want_calls = json_object_get(t, "ledger_calls");
     if (want_calls) CHECK(json_array_size(calls) == (size_t)json_integer_value(want_calls), "%zu ledger calls", json_array_size(calls));
     json_decref(lj);
-    run_free(&rl);
+    vsc_test_run_free(&rl);
   }
   json_decref(log);
   json_decref(spec);
-  run_free(&r);
-  if (!failures) remove_tree(dir);
+  vsc_test_run_free(&r);
+  if (!vsc_test_failures) vsc_test_rmtree(dir);
   else fprintf(stderr, "(kept %s)\n", dir);
   free(dir);
-  return failures ? 1 : 0;
+  return vsc_test_failures ? 1 : 0;
 }
 
 int main(int argc, char **argv) {

@@ -15,18 +15,6 @@
 #include "vsc/vsc_provider.h"
 #include "vsc/vsc_replicate.h"
 
-static int g_fail;
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                            \
-      fputc('\n', stderr);                                                     \
-      g_fail++;                                                                \
-      goto out;                                                                \
-    }                                                                          \
-  } while (0)
-
 #define TOKEN "r8_secret_test_token_0123456789"
 
 typedef struct {
@@ -43,8 +31,7 @@ typedef struct {
 static int setup(fixture *f, const char *const *mock_args, const char *wait, const char *stall) {
   memset(f, 0, sizeof *f);
   if (mock_server_start(&f->s, mock_args) < 0) return -1;
-  snprintf(f->dir, sizeof f->dir, "/tmp/vsc-rep-XXXXXX");
-  if (!mkdtemp(f->dir)) return -1;
+  vsc_test_tmpdir(f->dir, sizeof f->dir, "rep");
   char base[128];
   snprintf(base, sizeof base, "%s/v1", f->s.base);
   setenv("REPLICATE_API_TOKEN", TOKEN, 1);
@@ -67,7 +54,7 @@ static void teardown(fixture *f) {
   }
   if (f->p) f->p->vt->destroy(f->p);
   if (f->s.pid) mock_server_stop(&f->s, 5);
-  rmdir(f->dir);
+  vsc_test_rmtree(f->dir);
 }
 
 /* The resolved call the planner writes for these generic params (docs/ir.md "call"), for the
@@ -120,8 +107,8 @@ static int terminal(vsc_pred_state s) {
 
 /* Steps until every prediction ended or `limit` seconds passed; returns elapsed seconds. */
 static double run_all(fixture *f, double limit) {
-  double t0 = mock_clock();
-  while (mock_clock() - t0 < limit) {
+  double t0 = vsc_test_now();
+  while (vsc_test_now() - t0 < limit) {
     int busy = 0;
     for (int i = 0; i < f->n; i++) {
       vsc_pred_status st;
@@ -131,7 +118,7 @@ static double run_all(fixture *f, double limit) {
     if (!busy) break;
     f->p->vt->step(f->p, 0.2);
   }
-  return mock_clock() - t0;
+  return vsc_test_now() - t0;
 }
 
 static vsc_pred_status status_of(fixture *f, int i) {
@@ -180,22 +167,22 @@ static int file_is(const char *path, const char *magic, size_t off) {
 static void t_basic(void) {
   fixture f;
   const char *args[] = {"--latency", "0.5", "--token", TOKEN, NULL};
-  if (setup(&f, args, NULL, NULL)) { g_fail++; teardown(&f); return; }
+  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
-  CHECK(i >= 0, "start");
+  REQUIRE(i >= 0, "start");
   run_all(&f, 20);
   vsc_pred_status st = status_of(&f, i);
-  CHECK(st.state == VSC_PRED_SUCCEEDED, "state %d: %s", st.state, st.err.msg);
-  CHECK(strlen(st.id) == 26 && st.seed == 7 && st.predict_time > 0.2, "id/seed/predict_time");
-  CHECK(file_is(f.out[i], "ftyp", 4), "an MP4 was written");
+  REQUIRE(st.state == VSC_PRED_SUCCEEDED, "state %d: %s", st.state, st.err.msg);
+  REQUIRE(strlen(st.id) == 26 && st.seed == 7 && st.predict_time > 0.2, "id/seed/predict_time");
+  REQUIRE(file_is(f.out[i], "ftyp", 4), "an MP4 was written");
   int n;
   double total = billed(&f, &n);
   /* 4.2 s is asked as 5 whole seconds × $0.036 (the registry's price, as the mock's). */
-  CHECK(n == 1 && fabs(total - 0.18) < 1e-9 && fabs(st.cost - total) < 1e-9,
+  REQUIRE(n == 1 && fabs(total - 0.18) < 1e-9 && fabs(st.cost - total) < 1e-9,
         "cost %f, billed %f over %d", st.cost, total, n);
   json_t *p = mock_get(&f, "/v1/predictions");
   json_t *in = json_object_get(json_array_get(json_object_get(p, "results"), 0), "input");
-  CHECK(json_integer_value(json_object_get(in, "duration")) == 5 &&
+  REQUIRE(json_integer_value(json_object_get(in, "duration")) == 5 &&
         !strcmp(json_string_value(json_object_get(in, "aspect_ratio")), "16:9"), "inputs mapped by the registry");
   json_decref(p);
 out:
@@ -205,15 +192,15 @@ out:
 static void t_parallel(void) {
   fixture f;
   const char *args[] = {"--latency", "1.5", NULL};
-  if (setup(&f, args, NULL, NULL)) { g_fail++; teardown(&f); return; }
+  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
   for (int k = 0; k < 8; k++) {
     char params[300];
     snprintf(params, sizeof params, "{\"kind\":\"video\",\"prompt\":\"scene %d\",\"duration\":2,\"input\":{}}", k);
-    CHECK(start(&f, SEEDANCE, params, "mp4", NULL) >= 0, "start %d", k);
+    REQUIRE(start(&f, SEEDANCE, params, "mp4", NULL) >= 0, "start %d", k);
   }
   double took = run_all(&f, 30);
-  for (int k = 0; k < 8; k++) CHECK(status_of(&f, k).state == VSC_PRED_SUCCEEDED, "pred %d", k);
-  CHECK(took < 1.5 * 2.5, "8 × 1.5 s predictions in %f s", took);
+  for (int k = 0; k < 8; k++) REQUIRE(status_of(&f, k).state == VSC_PRED_SUCCEEDED, "pred %d", k);
+  REQUIRE(took < 1.5 * 2.5, "8 × 1.5 s predictions in %f s", took);
 out:
   teardown(&f);
 }
@@ -221,17 +208,17 @@ out:
 static void t_retry_429(void) {
   fixture f;
   const char *args[] = {"--latency", "0.3", NULL};
-  if (setup(&f, args, NULL, NULL)) { g_fail++; teardown(&f); return; }
-  CHECK(faults(&f, "[{\"method\":\"POST\",\"path\":\"/v1/models/*\",\"action\":\"status\",\"status\":429,\"retry_after\":1,\"count\":1},"
+  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
+  REQUIRE(faults(&f, "[{\"method\":\"POST\",\"path\":\"/v1/models/*\",\"action\":\"status\",\"status\":429,\"retry_after\":1,\"count\":1},"
                    "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"action\":\"status\",\"status\":503,\"count\":2}]") == 0, "f");
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   double took = run_all(&f, 20);
   vsc_pred_status st = status_of(&f, i);
-  CHECK(st.state == VSC_PRED_SUCCEEDED, "%s", st.err.msg);
-  CHECK(took >= 1.0, "Retry-After honoured (%f s)", took);
+  REQUIRE(st.state == VSC_PRED_SUCCEEDED, "%s", st.err.msg);
+  REQUIRE(took >= 1.0, "Retry-After honoured (%f s)", took);
   int n;
   billed(&f, &n);
-  CHECK(n == 1, "one prediction, not %d", n);
+  REQUIRE(n == 1, "one prediction, not %d", n);
 out:
   teardown(&f);
 }
@@ -239,15 +226,15 @@ out:
 static void t_lost_response(void) {
   fixture f;
   const char *args[] = {"--latency", "0.3", NULL};
-  if (setup(&f, args, NULL, NULL)) { g_fail++; teardown(&f); return; }
-  CHECK(faults(&f, "[{\"method\":\"POST\",\"path\":\"/v1/models/*\",\"action\":\"lose_response\"}]") == 0, "f");
+  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
+  REQUIRE(faults(&f, "[{\"method\":\"POST\",\"path\":\"/v1/models/*\",\"action\":\"lose_response\"}]") == 0, "f");
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   run_all(&f, 20);
   vsc_pred_status st = status_of(&f, i);
-  CHECK(st.state == VSC_PRED_SUCCEEDED, "%s", st.err.msg);
+  REQUIRE(st.state == VSC_PRED_SUCCEEDED, "%s", st.err.msg);
   int n;
   double total = billed(&f, &n);
-  CHECK(n == 1 && fabs(total - st.cost) < 1e-9, "re-attached: %d predictions, paid once", n);
+  REQUIRE(n == 1 && fabs(total - st.cost) < 1e-9, "re-attached: %d predictions, paid once", n);
 out:
   teardown(&f);
 }
@@ -255,18 +242,18 @@ out:
 static void t_create_503(void) {
   fixture f;
   const char *args[] = {"--latency", "0.3", NULL};
-  if (setup(&f, args, NULL, NULL)) { g_fail++; teardown(&f); return; }
+  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
   /* A 503 before the model ran: nothing exists; the provider checks, then creates again. */
-  CHECK(faults(&f, "[{\"method\":\"POST\",\"path\":\"/v1/models/*\",\"action\":\"status\",\"status\":503}]") == 0, "f");
+  REQUIRE(faults(&f, "[{\"method\":\"POST\",\"path\":\"/v1/models/*\",\"action\":\"status\",\"status\":503}]") == 0, "f");
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   run_all(&f, 20);
   vsc_pred_status st = status_of(&f, i);
-  CHECK(st.state == VSC_PRED_SUCCEEDED, "%s", st.err.msg);
+  REQUIRE(st.state == VSC_PRED_SUCCEEDED, "%s", st.err.msg);
   int n;
   billed(&f, &n);
-  CHECK(n == 1, "%d predictions", n);
+  REQUIRE(n == 1, "%d predictions", n);
   json_t *s = mock_get(&f, "/_mock/stats");
-  CHECK(json_integer_value(json_object_get(json_object_get(s, "requests"), "GET /v1/predictions")) >= 1,
+  REQUIRE(json_integer_value(json_object_get(json_object_get(s, "requests"), "GET /v1/predictions")) >= 1,
         "listed before creating again");
   json_decref(s);
 out:
@@ -276,15 +263,15 @@ out:
 static void t_resume(void) {
   fixture f;
   const char *args[] = {"--latency", "0.3", NULL};
-  if (setup(&f, args, NULL, "1")) { g_fail++; teardown(&f); return; }
-  CHECK(faults(&f, "[{\"path\":\"/delivery/*\",\"action\":\"truncate\",\"bytes\":700,\"count\":1},"
+  if (setup(&f, args, NULL, "1")) { vsc_test_failures++; teardown(&f); return; }
+  REQUIRE(faults(&f, "[{\"path\":\"/delivery/*\",\"action\":\"truncate\",\"bytes\":700,\"count\":1},"
                    "{\"path\":\"/delivery/*\",\"action\":\"reset\",\"count\":1},"
                    "{\"path\":\"/delivery/*\",\"action\":\"stall\",\"bytes\":300,\"delay\":10,\"count\":1}]") == 0, "f");
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   double took = run_all(&f, 30);
   vsc_pred_status st = status_of(&f, i);
-  CHECK(st.state == VSC_PRED_SUCCEEDED, "%s", st.err.msg);
-  CHECK(took < 10, "a stall is cut after ~1 s, not waited out (%f s)", took);
+  REQUIRE(st.state == VSC_PRED_SUCCEEDED, "%s", st.err.msg);
+  REQUIRE(took < 10, "a stall is cut after ~1 s, not waited out (%f s)", took);
   /* Same bytes as a clean download. */
   json_t *p = mock_get(&f, "/v1/predictions");
   const char *url = json_string_value(json_object_get(json_array_get(json_object_get(p, "results"), 0), "output"));
@@ -300,9 +287,9 @@ static void t_resume(void) {
   free(buf);
   mock_resp_free(&r);
   json_decref(p);
-  CHECK(same, "resumed file equals the original (%zu bytes)", got);
+  REQUIRE(same, "resumed file equals the original (%zu bytes)", got);
   json_t *s = mock_get(&f, "/_mock/stats");
-  CHECK(json_integer_value(json_object_get(json_object_get(s, "requests"), "POST /v1/models/{owner}/{name}/predictions")) == 1,
+  REQUIRE(json_integer_value(json_object_get(json_object_get(s, "requests"), "POST /v1/models/{owner}/{name}/predictions")) == 1,
         "no second create for a broken download");
   json_decref(s);
 out:
@@ -312,8 +299,8 @@ out:
 static void t_errors(void) {
   fixture f;
   const char *args[] = {"--latency", "0.3", NULL};
-  if (setup(&f, args, NULL, NULL)) { g_fail++; teardown(&f); return; }
-  CHECK(faults(&f, "[{\"action\":\"fail\",\"preset\":\"nsfw\",\"count\":1},{\"action\":\"fail\",\"preset\":\"oom\",\"count\":1},"
+  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
+  REQUIRE(faults(&f, "[{\"action\":\"fail\",\"preset\":\"nsfw\",\"count\":1},{\"action\":\"fail\",\"preset\":\"oom\",\"count\":1},"
                    "{\"action\":\"expire\",\"count\":1},{\"action\":\"abort\",\"count\":1}]") == 0, "f");
   int a = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   run_all(&f, 20);
@@ -326,15 +313,15 @@ static void t_errors(void) {
   int e = start(&f, SEEDANCE, "{\"kind\":\"video\",\"prompt\":\"x\",\"input\":{\"duration\":30}}", "mp4", NULL);
   run_all(&f, 20);
   vsc_pred_status st = status_of(&f, a);
-  CHECK(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_POLICY && strstr(st.err.msg, "sensitive"), "nsfw: %s", st.err.msg);
+  REQUIRE(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_POLICY && strstr(st.err.msg, "sensitive"), "nsfw: %s", st.err.msg);
   st = status_of(&f, b);
-  CHECK(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_TRANSIENT && strstr(st.err.msg, "CUDA"), "oom: %s", st.err.msg);
+  REQUIRE(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_TRANSIENT && strstr(st.err.msg, "CUDA"), "oom: %s", st.err.msg);
   st = status_of(&f, c);
-  CHECK(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_TRANSIENT && st.cost > 0, "expired: %s (cost %f)", st.err.msg, st.cost);
+  REQUIRE(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_TRANSIENT && st.cost > 0, "expired: %s (cost %f)", st.err.msg, st.cost);
   st = status_of(&f, d);
-  CHECK(st.state == VSC_PRED_FAILED && st.cost == 0 && strstr(st.err.msg, "aborted"), "aborted: %s", st.err.msg);
+  REQUIRE(st.state == VSC_PRED_FAILED && st.cost == 0 && strstr(st.err.msg, "aborted"), "aborted: %s", st.err.msg);
   st = status_of(&f, e);
-  CHECK(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_INPUT && strstr(st.err.msg, "duration"), "422: %s", st.err.msg);
+  REQUIRE(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_INPUT && strstr(st.err.msg, "duration"), "422: %s", st.err.msg);
 out:
   teardown(&f);
 }
@@ -342,16 +329,16 @@ out:
 static void t_auth(void) {
   fixture f;
   const char *args[] = {"--token", "r8_other", NULL};
-  if (setup(&f, args, NULL, NULL)) { g_fail++; teardown(&f); return; }
+  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   run_all(&f, 10);
   vsc_pred_status st = status_of(&f, i);
-  CHECK(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_AUTH, "auth: %d %s", st.state, st.err.msg);
-  CHECK(!strstr(st.err.msg, TOKEN) && !strstr(st.err.msg, "r8_"), "no token in messages");
+  REQUIRE(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_AUTH, "auth: %d %s", st.state, st.err.msg);
+  REQUIRE(!strstr(st.err.msg, TOKEN) && !strstr(st.err.msg, "r8_"), "no token in messages");
   unsetenv("REPLICATE_API_TOKEN");
   vsc_provider *p2 = NULL;
   vsc_op_error err;
-  CHECK(vsc_replicate_provider_new(&p2, NULL, &err) < 0 && err.kind == VSC_FAIL_AUTH, "no token: AUTH");
+  REQUIRE(vsc_replicate_provider_new(&p2, NULL, &err) < 0 && err.kind == VSC_FAIL_AUTH, "no token: AUTH");
 out:
   teardown(&f);
 }
@@ -359,14 +346,14 @@ out:
 static void t_cancel_reattach(void) {
   fixture f;
   const char *args[] = {"--latency", "2", NULL};
-  if (setup(&f, args, "0", NULL)) { g_fail++; teardown(&f); return; }
+  if (setup(&f, args, "0", NULL)) { vsc_test_failures++; teardown(&f); return; }
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   for (int k = 0; k < 50 && !status_of(&f, i).id[0]; k++) f.p->vt->step(f.p, 0.05);
-  CHECK(status_of(&f, i).id[0], "id known");
-  CHECK(f.p->vt->cancel(f.preds[i]) == 0, "cancel");
+  REQUIRE(status_of(&f, i).id[0], "id known");
+  REQUIRE(f.p->vt->cancel(f.preds[i]) == 0, "cancel");
   run_all(&f, 10);
   vsc_pred_status st = status_of(&f, i);
-  CHECK(st.state == VSC_PRED_CANCELED && st.err.kind == VSC_FAIL_CANCELED, "canceled: %d %s", st.state, st.err.msg);
+  REQUIRE(st.state == VSC_PRED_CANCELED && st.err.kind == VSC_FAIL_CANCELED, "canceled: %d %s", st.state, st.err.msg);
   /* A prediction made "by an earlier run": re-attach, poll, download; no new create. */
   mock_resp r;
   const char *const w[] = {"Prefer: wait=5", NULL};
@@ -380,14 +367,14 @@ static void t_cancel_reattach(void) {
   int j = start(&f, SEEDANCE, "{\"kind\":\"video\",\"prompt\":\"earlier\",\"duration\":3,\"input\":{}}", "mp4", id);
   run_all(&f, 20);
   st = status_of(&f, j);
-  CHECK(st.state == VSC_PRED_SUCCEEDED && !strcmp(st.id, id), "reattached: %s", st.err.msg);
+  REQUIRE(st.state == VSC_PRED_SUCCEEDED && !strcmp(st.id, id), "reattached: %s", st.err.msg);
   int n;
   billed(&f, &n);
-  CHECK(n == 2, "no new prediction on reattach (%d)", n);
+  REQUIRE(n == 2, "no new prediction on reattach (%d)", n);
   int k = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", "nosuchprediction");
   run_all(&f, 10);
   st = status_of(&f, k);
-  CHECK(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_INPUT, "unknown id: %s", st.err.msg);
+  REQUIRE(st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_INPUT, "unknown id: %s", st.err.msg);
 out:
   teardown(&f);
 }
@@ -395,77 +382,60 @@ out:
 static void t_polling(void) {
   fixture f;
   const char *args[] = {"--latency", "1", NULL};
-  if (setup(&f, args, "0", NULL)) { g_fail++; teardown(&f); return; }
-  CHECK(faults(&f, "[{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"bad_json\",\"count\":1},"
+  if (setup(&f, args, "0", NULL)) { vsc_test_failures++; teardown(&f); return; }
+  REQUIRE(faults(&f, "[{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"bad_json\",\"count\":1},"
                    "{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":502,\"count\":1}]") == 0, "f");
   int i = start(&f, "black-forest-labs/flux-schnell", "{\"kind\":\"image\",\"prompt\":\"x\",\"aspect\":\"1:1\",\"input\":{\"output_format\":\"png\",\"num_outputs\":2}}", "png", NULL);
   run_all(&f, 20);
   vsc_pred_status st = status_of(&f, i);
-  CHECK(st.state == VSC_PRED_SUCCEEDED, "%s", st.err.msg);
-  CHECK(file_is(f.out[i], "\x89PNG", 0), "a PNG");
+  REQUIRE(st.state == VSC_PRED_SUCCEEDED, "%s", st.err.msg);
+  REQUIRE(file_is(f.out[i], "\x89PNG", 0), "a PNG");
   char second[200];
   snprintf(second, sizeof second, "%s.1", f.out[i]);
-  CHECK(file_is(second, "\x89PNG", 0), "the second image too");
+  REQUIRE(file_is(second, "\x89PNG", 0), "the second image too");
   unlink(second);
-  CHECK(fabs(st.cost - 0.006) < 1e-9, "2 images × $0.003: %f", st.cost);
+  REQUIRE(fabs(st.cost - 0.006) < 1e-9, "2 images × $0.003: %f", st.cost);
 out:
   teardown(&f);
 }
 
 static void t_schema(void) {
   fixture f;
-  if (setup(&f, NULL, NULL, NULL)) { g_fail++; teardown(&f); return; }
+  if (setup(&f, NULL, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
   json_t *schema = NULL;
   char version[65];
   vsc_op_error err;
-  CHECK(vsc_replicate_model_schema(&schema, version, "black-forest-labs/flux-schnell", &err) == 0, "%s", err.msg);
-  CHECK(json_object_get(json_object_get(json_object_get(schema, "components"), "schemas"), "Input") && strlen(version) == 64, "schema");
+  REQUIRE(vsc_replicate_model_schema(&schema, version, "black-forest-labs/flux-schnell", &err) == 0, "%s", err.msg);
+  REQUIRE(json_object_get(json_object_get(json_object_get(schema, "components"), "schemas"), "Input") && strlen(version) == 64, "schema");
   json_decref(schema);
   schema = NULL;
-  CHECK(vsc_replicate_model_schema(&schema, version, "nobody/nothing", &err) < 0 && err.kind == VSC_FAIL_INPUT, "unknown model");
+  REQUIRE(vsc_replicate_model_schema(&schema, version, "nobody/nothing", &err) < 0 && err.kind == VSC_FAIL_INPUT, "unknown model");
 out:
   json_decref(schema);
   teardown(&f);
 }
 
 static void t_helpers(void) {
-  CHECK(vsc_replicate_retry_after("3") == 3, "seconds");
+  REQUIRE(vsc_replicate_retry_after("3") == 3, "seconds");
   char date[64];
   time_t t = time(NULL) + 20;
   strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime(&t));
   double d = vsc_replicate_retry_after(date);
-  CHECK(d > 15 && d <= 20, "date: %f", d);
-  CHECK(vsc_replicate_retry_after("soon") < 0, "garbage");
-  CHECK(vsc_replicate_http_kind(402) == VSC_FAIL_AUTH && vsc_replicate_http_kind(422) == VSC_FAIL_INPUT &&
+  REQUIRE(d > 15 && d <= 20, "date: %f", d);
+  REQUIRE(vsc_replicate_retry_after("soon") < 0, "garbage");
+  REQUIRE(vsc_replicate_http_kind(402) == VSC_FAIL_AUTH && vsc_replicate_http_kind(422) == VSC_FAIL_INPUT &&
         vsc_replicate_http_kind(429) == VSC_FAIL_TRANSIENT && vsc_replicate_http_kind(503) == VSC_FAIL_TRANSIENT, "http kinds");
-  CHECK(vsc_replicate_error_kind("NSFW content detected. Try running it again") == VSC_FAIL_POLICY &&
+  REQUIRE(vsc_replicate_error_kind("NSFW content detected. Try running it again") == VSC_FAIL_POLICY &&
         vsc_replicate_error_kind("Input validation error: bad url") == VSC_FAIL_INPUT &&
         vsc_replicate_error_kind("Prediction interrupted; please retry (code: PA)") == VSC_FAIL_TRANSIENT, "error kinds");
 out:
   return;
 }
 
-static const struct {
-  const char *name;
-  void (*fn)(void);
-} cases[] = {
-  {"basic", t_basic}, {"parallel", t_parallel}, {"retry_429", t_retry_429},
-  {"lost_response", t_lost_response}, {"create_503", t_create_503}, {"resume", t_resume},
-  {"errors", t_errors}, {"auth", t_auth}, {"cancel_reattach", t_cancel_reattach},
-  {"polling", t_polling}, {"schema", t_schema}, {"helpers", t_helpers},
+static const vsc_test_case cases[] = {
+#define VSC_TEST_CASE(name) VSC_TEST_ENTRY(t_, name)
+#include "test_replicate.def"
+#undef VSC_TEST_CASE
 };
 
-int main(int argc, char **argv) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  int ran = 0;
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (argc > 1 && strcmp(argv[1], cases[i].name) && strcmp(argv[1], "all")) continue;
-    int before = g_fail;
-    cases[i].fn();
-    fprintf(stderr, "%s: %s\n", cases[i].name, g_fail == before ? "ok" : "FAILED");
-    ran++;
-  }
-  curl_global_cleanup();
-  if (!ran) return 2;
-  return g_fail ? 1 : 0;
-}
+int main(int argc, char **argv) { return mock_test_main(argc, argv, cases, VSC_TEST_COUNT(cases)); }

@@ -10,7 +10,6 @@
 #error "VSC_SOURCE_DIR must name the source tree"
 #endif
 
-int g_fail;
 
 /* ---- files -------------------------------------------------------------------------- */
 
@@ -45,41 +44,9 @@ int copy_scripts(const char *from, const char *to) {
   return rc;
 }
 
-char *slurp(const char *path, size_t *len) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return NULL;
-  size_t cap = 4096, n = 0;
-  char *b = malloc(cap);
-  size_t got;
-  while (b && (got = fread(b + n, 1, cap - n - 1, fp)) > 0) {
-    n += got;
-    if (cap - n < 2) {
-      char *nb = realloc(b, cap * 2);
-      if (!nb) {
-        free(b);
-        b = NULL;
-        break;
-      }
-      b = nb;
-      cap *= 2;
-    }
-  }
-  fclose(fp);
-  if (b) b[n] = 0;
-  if (len) *len = n;
-  return b;
-}
-
-bool file_has(const char *path, const char *needle) {
-  char *t = slurp(path, NULL);
-  bool r = t && strstr(t, needle);
-  free(t);
-  return r;
-}
-
 /* Replaces the first `from` by `to` in a text file. */
 int edit_file(const char *path, const char *from, const char *to) {
-  char *t = slurp(path, NULL);
+  char *t = vsc_test_slurp(path, NULL);
   char *at = t ? strstr(t, from) : NULL;
   if (!at) {
     free(t);
@@ -133,24 +100,24 @@ pid_t spawn_vsc(env_t *e, const char *const *args, char *out_log, size_t outlen)
 
 /* Waits for pid; its exit code, or -1 after `timeout` seconds (it is then killed). */
 int wait_vsc(pid_t pid, double timeout) {
-  double end = mock_clock() + timeout;
+  double end = vsc_test_now() + timeout;
   int st;
   for (;;) {
     pid_t r = waitpid(pid, &st, WNOHANG);
     if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     if (r < 0 && errno != EINTR) return -1;
-    if (mock_clock() > end) {
+    if (vsc_test_now() > end) {
       kill(pid, SIGKILL);
       waitpid(pid, &st, 0);
       fprintf(stderr, "vsc did not finish within %.0f s\n", timeout);
       return -1;
     }
-    mock_pause(0.02);
+    vsc_test_sleep(0.02);
   }
 }
 
 int run_vsc(env_t *e, const char *const *args, char *out_log, size_t outlen) {
-  double t0 = mock_clock();
+  double t0 = vsc_test_now();
   char scratch[600];
   if (!out_log) {
     out_log = scratch;
@@ -158,7 +125,7 @@ int run_vsc(env_t *e, const char *const *args, char *out_log, size_t outlen) {
   }
   pid_t pid = spawn_vsc(e, args, out_log, outlen);
   int rc = pid < 0 ? -1 : wait_vsc(pid, RUN_TIMEOUT);
-  e->last_secs = mock_clock() - t0;
+  e->last_secs = vsc_test_now() - t0;
   return rc;
 }
 
@@ -168,7 +135,7 @@ int build(env_t *e, const char *extra1, const char *extra2) {
                         extra1, extra2, NULL};
   int rc = run_vsc(e, args, NULL, 0);
   if (rc != 0 && rc != 6) { /* show what happened, for the failure report */
-    char *t = slurp(e->last_err, NULL);
+    char *t = vsc_test_slurp(e->last_err, NULL);
     size_t l = t ? strlen(t) : 0;
     fprintf(stderr, "--- vsc build exited %d; last lines of its stderr:\n%s\n---\n", rc,
             t ? t + (l > 2000 ? l - 2000 : 0) : "");
@@ -185,8 +152,7 @@ void use_token(env_t *e, const char *token) {
 /* A temp directory with the script (and what it imports), a running mock and the IR. */
 int setup(env_t *e, const char *script, const char *const *mock_args) {
   memset(e, 0, sizeof *e);
-  snprintf(e->dir, sizeof e->dir, "/tmp/vsc-r2e-XXXXXX");
-  if (!mkdtemp(e->dir)) return -1;
+  vsc_test_tmpdir(e->dir, sizeof e->dir, "r2e");
   char p[1024], q[1024];
   snprintf(p, sizeof p, "%s/logs", e->dir);
   mkdir(p, 0755);
@@ -233,14 +199,12 @@ void teardown(env_t *e) {
   int st = e->s.pid ? mock_server_stop(&e->s, 5) : 0;
   if (st != 0) {
     fprintf(stderr, "mock-replicate exited with status %d\n", st);
-    g_fail++;
+    vsc_test_failures++;
   }
   json_decref(e->ir);
   e->ir = NULL;
-  if (!g_fail && e->dir[0] && !getenv("VSC_E2E_KEEP")) {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", e->dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", e->dir);
+  if (!vsc_test_failures && e->dir[0] && !getenv("VSC_E2E_KEEP")) {
+    if (vsc_test_rmtree(e->dir) != 0) fprintf(stderr, "could not remove %s\n", e->dir);
   } else if (e->dir[0]) {
     fprintf(stderr, "test files kept in %s\n", e->dir);
   }
@@ -324,17 +288,7 @@ long requests(env_t *e, const char *route) {
 json_t *journal(env_t *e) {
   char path[600];
   snprintf(path, sizeof path, "%s/.vsc/journal.jsonl", e->dir);
-  json_t *a = json_array();
-  char *t = slurp(path, NULL);
-  for (char *line = t; line && *line;) {
-    char *nl = strchr(line, '\n');
-    if (nl) *nl = 0;
-    json_t *j = json_loads(line, 0, NULL);
-    if (j) json_array_append_new(a, j);
-    line = nl ? nl + 1 : NULL;
-  }
-  free(t);
-  return a;
+  return vsc_test_json_lines(path);
 }
 
 /* Records of type t whose field k (if given) equals v. */
@@ -392,42 +346,42 @@ json_t *ledger_calls(const json_t *l) {
  * was generated twice; every call of the journal went intent → started (id) → done, in that
  * order, and none is left open. */
 int check_books(env_t *e, double budget) {
-  int bad = g_fail;
+  int bad = vsc_test_failures;
   json_t *billing = mock_get(e, "/_mock/billing");
   json_t *l = ledger(e);
   json_t *recs = journal(e);
   json_t *calls = ledger_calls(l);
   json_t *seen = json_object(), *node_ok = json_object();
-  CHECK(billing && l, "billing or ledger unavailable");
+  REQUIRE(billing && l, "billing or ledger unavailable");
   double bt = json_number_value(json_object_get(billing, "total"));
   double lt = json_number_value(json_object_get(l, "total"));
-  CHECK(fabs(bt - lt) < 1e-6, "billing $%.6f != ledger $%.6f", bt, lt);
-  CHECK(json_number_value(json_object_get(l, "unknown_cost")) == 0, "the ledger has costs it does not know");
-  if (budget >= 0) CHECK(bt <= budget + 1e-9, "spent $%.6f over the $%.2f budget", bt, budget);
+  REQUIRE(fabs(bt - lt) < 1e-6, "billing $%.6f != ledger $%.6f", bt, lt);
+  REQUIRE(json_number_value(json_object_get(l, "unknown_cost")) == 0, "the ledger has costs it does not know");
+  if (budget >= 0) REQUIRE(bt <= budget + 1e-9, "spent $%.6f over the $%.2f budget", bt, budget);
   size_t i;
   json_t *c, *r;
   json_array_foreach(calls, i, c) {
     const char *pid = json_string_value(json_object_get(c, "prediction"));
     const char *outcome = json_string_value(json_object_get(c, "outcome"));
     const char *node = json_string_value(json_object_get(c, "node"));
-    CHECK(outcome && strcmp(outcome, "open") && strcmp(outcome, "left running") && strcmp(outcome, "lost"),
+    REQUIRE(outcome && strcmp(outcome, "open") && strcmp(outcome, "left running") && strcmp(outcome, "lost"),
           "call %s ended '%s'",
           json_string_value(json_object_get(c, "call")), outcome ? outcome : "(none)");
     if (pid) {
-      CHECK(!json_object_get(seen, pid), "prediction %s is in two calls", pid);
+      REQUIRE(!json_object_get(seen, pid), "prediction %s is in two calls", pid);
       json_object_set_new(seen, pid, json_true());
     }
     if (!strcmp(outcome, "succeeded")) {
-      CHECK(!json_object_get(node_ok, node), "node %.12s was generated twice", node);
+      REQUIRE(!json_object_get(node_ok, node), "node %.12s was generated twice", node);
       json_object_set_new(node_ok, node, json_true());
     }
   }
   json_array_foreach(json_object_get(billing, "records"), i, r) {
     const char *id = json_string_value(json_object_get(r, "id"));
-    CHECK(id && json_object_get(seen, id), "billed prediction %s (%s) is unknown to the journal",
+    REQUIRE(id && json_object_get(seen, id), "billed prediction %s (%s) is unknown to the journal",
           id ? id : "?", json_string_value(json_object_get(r, "model")));
   }
-  CHECK(json_object_size(seen) == json_array_size(json_object_get(billing, "records")),
+  REQUIRE(json_object_size(seen) == json_array_size(json_object_get(billing, "records")),
         "%zu calls with ids, %zu billed predictions", json_object_size(seen),
         json_array_size(json_object_get(billing, "records")));
   /* Order of every call in the journal. */
@@ -445,8 +399,8 @@ int check_books(env_t *e, double budget) {
       if (!strcmp(qt, "started") && started < 0) started = (long)k;
       if (!strcmp(qt, "done")) done = (long)k;
     }
-    CHECK(done > (long)i, "call %s has no outcome after its intent", call);
-    CHECK(started < 0 || (started > (long)i && started < done), "call %s: started out of order", call);
+    REQUIRE(done > (long)i, "call %s has no outcome after its intent", call);
+    REQUIRE(started < 0 || (started > (long)i && started < done), "call %s: started out of order", call);
   }
 out:
   json_decref(billing);
@@ -455,7 +409,7 @@ out:
   json_decref(calls);
   json_decref(seen);
   json_decref(node_ok);
-  return g_fail - bad;
+  return vsc_test_failures - bad;
 }
 
 /* The token is in no file of the test directory: outputs, logs, journal, cache, manifest, IR. */
@@ -465,7 +419,7 @@ static int scan_file(const char *path, const struct stat *sb, int flag, struct F
   (void)ftw;
   if (flag != FTW_F || !S_ISREG(sb->st_mode)) return 0;
   size_t n;
-  char *t = slurp(path, &n);
+  char *t = vsc_test_slurp(path, &n);
   for (int i = 0; t && i < 2; i++)
     if (g_secret[i] && memmem(t, n, g_secret[i], strlen(g_secret[i]))) {
       snprintf(g_leak, sizeof g_leak, "%s", path);
@@ -477,51 +431,51 @@ static int scan_file(const char *path, const struct stat *sb, int flag, struct F
 }
 
 int check_token(env_t *e) {
-  int bad = g_fail;
+  int bad = vsc_test_failures;
   g_secret[0] = TOKEN;
   g_secret[1] = WRONG_TOKEN;
   g_leak[0] = 0;
   char p[600];
   snprintf(p, sizeof p, "%s/logs/1.err", e->dir);
-  CHECK(access(p, F_OK) == 0, "nothing to scan in %s", e->dir);
-  CHECK(nftw(e->dir, scan_file, 16, FTW_PHYS) == 0, "the token is written in %s", g_leak);
+  REQUIRE(access(p, F_OK) == 0, "nothing to scan in %s", e->dir);
+  REQUIRE(nftw(e->dir, scan_file, 16, FTW_PHYS) == 0, "the token is written in %s", g_leak);
 out:
-  return g_fail - bad;
+  return vsc_test_failures - bad;
 }
 
 /* A complete H.264 MP4 of the plan's length. */
 int check_mp4(env_t *e) {
-  int bad = g_fail;
+  int bad = vsc_test_failures;
   AVFormatContext *fc = NULL;
   double want = json_number_value(json_object_get(json_object_get(e->ir, "video"), "length"));
-  CHECK(avformat_open_input(&fc, e->out, NULL, NULL) == 0, "cannot open %s", e->out);
-  CHECK(avformat_find_stream_info(fc, NULL) >= 0, "no stream info in %s", e->out);
+  REQUIRE(avformat_open_input(&fc, e->out, NULL, NULL) == 0, "cannot open %s", e->out);
+  REQUIRE(avformat_find_stream_info(fc, NULL) >= 0, "no stream info in %s", e->out);
   int video = av_find_best_stream(fc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-  CHECK(video >= 0 && fc->streams[video]->codecpar->codec_id == AV_CODEC_ID_H264, "no H.264 video");
+  REQUIRE(video >= 0 && fc->streams[video]->codecpar->codec_id == AV_CODEC_ID_H264, "no H.264 video");
   double secs = (double)fc->duration / AV_TIME_BASE;
-  CHECK(fabs(secs - want) < 0.25, "the video lasts %.3f s, the plan %.3f s", secs, want);
+  REQUIRE(fabs(secs - want) < 0.25, "the video lasts %.3f s, the plan %.3f s", secs, want);
 out:
   if (fc) avformat_close_input(&fc);
-  return g_fail - bad;
+  return vsc_test_failures - bad;
 }
 
 /* Exit 0, a complete video, a manifest with no degraded scene, no "degraded" report. */
 int check_complete(env_t *e) {
-  int bad = g_fail;
+  int bad = vsc_test_failures;
   json_t *m = manifest(e);
-  CHECK(m, "no manifest");
-  CHECK(!strcmp(json_string_value(json_object_get(m, "status")), "ok"), "manifest status %s",
+  REQUIRE(m, "no manifest");
+  REQUIRE(!strcmp(json_string_value(json_object_get(m, "status")), "ok"), "manifest status %s",
         json_string_value(json_object_get(m, "status")));
   size_t i;
   json_t *sc;
   json_array_foreach(json_object_get(m, "scenes"), i, sc)
-    CHECK(!json_is_true(json_object_get(sc, "degraded")), "scene %s degraded",
+    REQUIRE(!json_is_true(json_object_get(sc, "degraded")), "scene %s degraded",
           json_string_value(json_object_get(sc, "name")));
-  CHECK(!file_has(e->last_err, "degraded"), "the build reports a degraded scene");
+  REQUIRE(!vsc_test_file_has(e->last_err, "degraded"), "the build reports a degraded scene");
   check_mp4(e);
 out:
   json_decref(m);
-  return g_fail - bad;
+  return vsc_test_failures - bad;
 }
 
 double budget_of(env_t *e) {
@@ -542,7 +496,7 @@ const char *manifest_model(json_t *m, const char *scene) {
 /* The cached output of `model`'s successful call is byte for byte what the mock serves: its
  * sha256 (journal) agrees with the delivery's ETag (the first 32 hex digits of the sha256). */
 int check_output_intact(env_t *e, const json_t *recs, const char *model) {
-  int bad = g_fail;
+  int bad = vsc_test_failures;
   char url[600] = "", etag[80] = "", path[200];
   json_t *pred = NULL;
   const char *id = NULL, *sha = NULL;
@@ -562,7 +516,7 @@ int check_output_intact(env_t *e, const json_t *recs, const char *model) {
     }
     if (sha) break;
   }
-  CHECK(id && sha, "no successful call of %s in the journal", model);
+  REQUIRE(id && sha, "no successful call of %s in the journal", model);
   snprintf(path, sizeof path, "/v1/predictions/%s", id);
   mock_resp resp;
   mock_request(&e->s, "GET", path, TOKEN, NULL, NULL, 10, &resp);
@@ -570,18 +524,18 @@ int check_output_intact(env_t *e, const json_t *recs, const char *model) {
   mock_resp_free(&resp);
   json_t *o = json_object_get(pred, "output");
   const char *u = json_string_value(json_is_array(o) ? json_array_get(o, 0) : o);
-  CHECK(u, "prediction %s has no output URL", id);
+  REQUIRE(u, "prediction %s has no output URL", id);
   snprintf(url, sizeof url, "%s", u);
   mock_request(&e->s, "GET", url, TOKEN, NULL, NULL, 30, &resp);
   mock_resp_header(&resp, "ETag", etag, sizeof etag);
   long st = resp.status;
   mock_resp_free(&resp);
-  CHECK(st == 200, "GET %s: %ld", url, st);
-  CHECK(strlen(etag) == 34 && !strncmp(etag + 1, sha, 32), "cached %s has sha256 %.32s…, the mock's file %s",
+  REQUIRE(st == 200, "GET %s: %ld", url, st);
+  REQUIRE(strlen(etag) == 34 && !strncmp(etag + 1, sha, 32), "cached %s has sha256 %.32s…, the mock's file %s",
         model, sha, etag);
 out:
   json_decref(pred);
-  return g_fail - bad;
+  return vsc_test_failures - bad;
 }
 
 /* ---- faults ---------------------------------------------------------------------------------- */
@@ -597,21 +551,21 @@ int fault_setup(env_t *e, const char *latency, const char *rules) {
 /* One create per paid node, each billed once and succeeded: what a build that recovered from
  * transport faults must look like. */
 int check_one_each(env_t *e) {
-  int bad = g_fail;
+  int bad = vsc_test_failures;
   json_t *b = mock_get(e, "/_mock/billing");
   json_t *recs = journal(e);
-  CHECK(json_integer_value(json_object_get(b, "count")) == 3, "%lld predictions billed",
+  REQUIRE(json_integer_value(json_object_get(b, "count")) == 3, "%lld predictions billed",
         (long long)json_integer_value(json_object_get(b, "count")));
-  CHECK(billed(b, SEEDANCE, "succeeded") == 1 && billed(b, FLUX, "succeeded") == 1 &&
+  REQUIRE(billed(b, SEEDANCE, "succeeded") == 1 && billed(b, FLUX, "succeeded") == 1 &&
             billed(b, KOKORO, "succeeded") == 1, "one prediction per model");
-  CHECK(requests(e, CREATE_OFFICIAL) == 2 && requests(e, CREATE_VERSIONED) == 1,
+  REQUIRE(requests(e, CREATE_OFFICIAL) == 2 && requests(e, CREATE_VERSIONED) == 1,
         "creates that reached the server: %ld official, %ld versioned",
         requests(e, CREATE_OFFICIAL), requests(e, CREATE_VERSIONED));
-  CHECK(jcount(recs, "intent", NULL, NULL) == 3 && jcount(recs, "retry", NULL, NULL) == 0,
+  REQUIRE(jcount(recs, "intent", NULL, NULL) == 3 && jcount(recs, "retry", NULL, NULL) == 0,
         "one paid call per node, no retried call");
 out:
   json_decref(b);
   json_decref(recs);
-  return g_fail - bad;
+  return vsc_test_failures - bad;
 }
 

@@ -24,19 +24,7 @@
 #include <unistd.h>
 
 #include "mock_harness.h"
-
-
-extern int g_fail; /* checks failed so far (CHECK counts them) */
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                            \
-      fputc('\n', stderr);                                                     \
-      g_fail++;                                                                \
-      goto out;                                                                \
-    }                                                                          \
-  } while (0)
+#include "vsc_test.h"
 
 #define TOKEN "r8_e2e_secret_token_5f1c9a77d2"
 #define WRONG_TOKEN "r8_e2e_revoked_token_0b4e6d13aa"
@@ -65,8 +53,6 @@ typedef struct {
 
 int copy_file(const char *from, const char *to);
 int copy_scripts(const char *from, const char *to);
-char *slurp(const char *path, size_t *len);
-bool file_has(const char *path, const char *needle);
 int edit_file(const char *path, const char *from, const char *to);
 pid_t spawn_vsc(env_t *e, const char *const *args, char *out_log, size_t outlen);
 int wait_vsc(pid_t pid, double timeout);

@@ -51,30 +51,30 @@ static void t_user_model(void) {
   env_t e;
   json_t *b = NULL;
   const char *margs[] = {"--latency", "0.3", NULL};
-  CHECK(setup(&e, USER_SCRIPT, margs) == 0 && load_ir(&e) == 0, "setup");
+  REQUIRE(setup(&e, USER_SCRIPT, margs) == 0 && load_ir(&e) == 0, "setup");
   /* The IR carries what the script declared, in the model's own terms. */
   json_t *video = call_of(e.ir, "minimax/video-01"), *image = call_of(e.ir, "stability-ai/sdxl");
-  CHECK(video && image, "no resolved calls");
-  CHECK(json_is_string(json_object_get(json_object_get(video, "input"), "prompt")) &&
+  REQUIRE(video && image, "no resolved calls");
+  REQUIRE(json_is_string(json_object_get(json_object_get(video, "input"), "prompt")) &&
             json_is_true(json_object_get(json_object_get(video, "input"), "prompt_optimizer")) &&
             json_object_size(json_object_get(video, "input")) == 2 && json_is_null(json_object_get(video, "version")),
         "video-01's input is not what the script declares");
-  CHECK(!strcmp(json_string_value(json_object_get(image, "version")), SDXL_VERSION) &&
+  REQUIRE(!strcmp(json_string_value(json_object_get(image, "version")), SDXL_VERSION) &&
             !strcmp(json_string_value(json_object_get(json_object_get(image, "input"), "negative_prompt")), "text, watermark") &&
             json_integer_value(json_object_get(json_object_get(image, "input"), "num_outputs")) == 1 &&
             !strcmp(json_string_value(json_object_get(json_object_get(image, "price"), "unit")), "gpu-second") &&
             fabs(json_number_value(json_object_get(json_object_get(image, "price"), "rate")) - 0.000975) < 1e-12,
         "sdxl's call is not what the script declares");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "build exited %d", rc);
+  REQUIRE(rc == 0, "build exited %d", rc);
   check_complete(&e);
   b = mock_get(&e, "/_mock/billing");
-  CHECK(billed(b, "minimax/video-01", "succeeded") == 1 && billed(b, "stability-ai/sdxl", "succeeded") == 1,
+  REQUIRE(billed(b, "minimax/video-01", "succeeded") == 1 && billed(b, "stability-ai/sdxl", "succeeded") == 1,
         "each declared model ran once");
-  CHECK(requests(&e, CREATE_VERSIONED) == 1 && requests(&e, CREATE_OFFICIAL) == 1,
+  REQUIRE(requests(&e, CREATE_VERSIONED) == 1 && requests(&e, CREATE_OFFICIAL) == 1,
         "creates: %ld versioned, %ld official", requests(&e, CREATE_VERSIONED), requests(&e, CREATE_OFFICIAL));
   const char *v = billed_version(b, "stability-ai/sdxl");
-  CHECK(v && !strcmp(v, SDXL_VERSION), "sdxl ran version %s, not the pinned one", v ? v : "?");
+  REQUIRE(v && !strcmp(v, SDXL_VERSION), "sdxl ran version %s, not the pinned one", v ? v : "?");
   check_books(&e, budget_of(&e));
   check_token(&e);
 out:
@@ -100,17 +100,17 @@ static void t_files(void) {
   json_t *b = NULL;
   char big[700], small[700];
   const char *margs[] = {"--latency", "0.3", NULL};
-  CHECK(setup(&e, FILES_SCRIPT, margs) == 0, "setup");
+  REQUIRE(setup(&e, FILES_SCRIPT, margs) == 0, "setup");
   snprintf(big, sizeof big, "%s/big.png", e.dir);
   snprintf(small, sizeof small, "%s/small.png", e.dir);
-  CHECK(noise_png(big, 1600, 1300) == 0 && noise_png(small, 180, 180) == 0, "ffmpeg made no PNGs");
-  CHECK(file_size(big) > 6000000 && file_size(small) > 90000 && file_size(small) < 256 * 1024,
+  REQUIRE(noise_png(big, 1600, 1300) == 0 && noise_png(small, 180, 180) == 0, "ffmpeg made no PNGs");
+  REQUIRE(file_size(big) > 6000000 && file_size(small) > 90000 && file_size(small) < 256 * 1024,
         "sizes %lld and %lld", file_size(big), file_size(small));
-  CHECK(load_ir(&e) == 0, "ir");
+  REQUIRE(load_ir(&e) == 0, "ir");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "build exited %d", rc);
+  REQUIRE(rc == 0, "build exited %d", rc);
   check_complete(&e);
-  CHECK(requests(&e, "POST /v1/files") == 1, "%ld uploads: the 6 MB photo goes up once for two scenes",
+  REQUIRE(requests(&e, "POST /v1/files") == 1, "%ld uploads: the 6 MB photo goes up once for two scenes",
         requests(&e, "POST /v1/files"));
   b = mock_get(&e, "/_mock/billing");
   int via_file = 0, via_data = 0;
@@ -122,7 +122,7 @@ static void t_files(void) {
     via_file += k && !strcmp(k, "file");
     via_data += k && !strcmp(k, "data_url");
   }
-  CHECK(via_file == 2 && via_data == 1, "%d predictions got a Files API URL, %d a data URL", via_file, via_data);
+  REQUIRE(via_file == 2 && via_data == 1, "%d predictions got a Files API URL, %d a data URL", via_file, via_data);
   check_books(&e, budget_of(&e));
   check_token(&e);
 out:
@@ -137,15 +137,15 @@ static void t_outputs(void) {
   json_t *b = NULL, *recs = NULL, *m = NULL;
   char still[700];
   const char *margs[] = {"--latency", "0.3", NULL};
-  CHECK(setup(&e, OUTPUTS_SCRIPT, margs) == 0, "setup");
+  REQUIRE(setup(&e, OUTPUTS_SCRIPT, margs) == 0, "setup");
   snprintf(still, sizeof still, "%s/still.png", e.dir);
-  CHECK(noise_png(still, 64, 48) == 0, "ffmpeg");
-  CHECK(load_ir(&e) == 0, "ir");
+  REQUIRE(noise_png(still, 64, 48) == 0, "ffmpeg");
+  REQUIRE(load_ir(&e) == 0, "ir");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 6, "a build with a shot that got text instead of an image exited %d, not 6 (partial)", rc);
+  REQUIRE(rc == 6, "a build with a shot that got text instead of an image exited %d, not 6 (partial)", rc);
   b = mock_get(&e, "/_mock/billing");
-  CHECK(billed(b, "vsc-fixtures/swatch-data-url", "succeeded") == 1, "the data: URI model ran once");
-  CHECK(billed(b, "salesforce/blip", NULL) == 1, "the text model was paid %d times, not once",
+  REQUIRE(billed(b, "vsc-fixtures/swatch-data-url", "succeeded") == 1, "the data: URI model ran once");
+  REQUIRE(billed(b, "salesforce/blip", NULL) == 1, "the text model was paid %d times, not once",
         billed(b, "salesforce/blip", NULL));
   recs = journal(&e);
   /* The text is kept in the journal, and nothing was fetched for it. */
@@ -156,9 +156,9 @@ static void t_outputs(void) {
     const char *t = json_string_value(json_object_get(r, "text"));
     if (t) text = t;
   }
-  CHECK(text && !strncmp(text, "Caption: ", 9), "the model's text is not in the journal");
+  REQUIRE(text && !strncmp(text, "Caption: ", 9), "the model's text is not in the journal");
   m = manifest(&e);
-  CHECK(m && !strcmp(json_string_value(json_object_get(m, "status")), "partial"), "manifest status");
+  REQUIRE(m && !strcmp(json_string_value(json_object_get(m, "status")), "partial"), "manifest status");
   check_books(&e, budget_of(&e));
   check_token(&e);
 out:
@@ -194,24 +194,24 @@ static const char *const scaled_mock[] = {"--latency", "20", "--time-scale", "0.
 static void t_fault_matrix(void) {
   for (size_t k = 0; k < sizeof schedules / sizeof schedules[0]; k++) {
     env_t e;
-    int before = g_fail;
+    int before = vsc_test_failures;
     double secs = 0;
-    CHECK(setup(&e, FAULTS_SCRIPT, scaled_mock) == 0 && load_ir(&e) == 0, "setup");
-    CHECK(set_faults(&e, schedules[k].rules) == 0, "rules of '%s'", schedules[k].name);
+    REQUIRE(setup(&e, FAULTS_SCRIPT, scaled_mock) == 0 && load_ir(&e) == 0, "setup");
+    REQUIRE(set_faults(&e, schedules[k].rules) == 0, "rules of '%s'", schedules[k].name);
     /* With the default Prefer: wait a create answers with the finished prediction and nothing
      * is polled: the poll outages need a short hold (1 s, scaled by the mock to 20 ms). */
     if (strstr(schedules[k].rules, "/v1/predictions")) setenv("VSC_REPLICATE_WAIT", "1", 1);
     int rc = build(&e, NULL, NULL);
     secs = e.last_secs;
     unsetenv("VSC_REPLICATE_WAIT");
-    CHECK(rc == 0, "'%s': build exited %d", schedules[k].name, rc);
-    CHECK(k == 0 || fired(&e, 0) > 0, "'%s': the fault never fired", schedules[k].name);
+    REQUIRE(rc == 0, "'%s': build exited %d", schedules[k].name, rc);
+    REQUIRE(k == 0 || fired(&e, 0) > 0, "'%s': the fault never fired", schedules[k].name);
     check_complete(&e);
     check_one_each(&e);
     check_books(&e, budget_of(&e));
     check_token(&e);
   out:
-    if (g_fail > before) fprintf(stderr, "schedule '%s' failed\n", schedules[k].name);
+    if (vsc_test_failures > before) fprintf(stderr, "schedule '%s' failed\n", schedules[k].name);
     else fprintf(stderr, "schedule '%s': built in %.1fs\n", schedules[k].name, secs);
     teardown(&e);
   }
@@ -220,15 +220,15 @@ static void t_fault_matrix(void) {
 /* Each paid node of the fault script was paid for exactly once, whatever was interrupted
  * (calls that were journaled but proved never created may add intents, never predictions). */
 static int check_paid_once(env_t *e) {
-  int bad = g_fail;
+  int bad = vsc_test_failures;
   json_t *b = mock_get(e, "/_mock/billing");
-  CHECK(json_integer_value(json_object_get(b, "count")) == 3, "%lld predictions billed",
+  REQUIRE(json_integer_value(json_object_get(b, "count")) == 3, "%lld predictions billed",
         (long long)json_integer_value(json_object_get(b, "count")));
-  CHECK(billed(b, SEEDANCE, "succeeded") == 1 && billed(b, FLUX, "succeeded") == 1 &&
+  REQUIRE(billed(b, SEEDANCE, "succeeded") == 1 && billed(b, FLUX, "succeeded") == 1 &&
             billed(b, KOKORO, "succeeded") == 1, "one prediction per model");
 out:
   json_decref(b);
-  return g_fail - bad;
+  return vsc_test_failures - bad;
 }
 
 /* ---- kill -9 and SIGHUP at random moments --------------------------------------------------- */
@@ -243,21 +243,21 @@ static void t_kill_loop(void) {
   env_t e;
   unsigned seed = 20261203;
   int searches = 0, reattaches = 0;
-  CHECK(setup(&e, FAULTS_SCRIPT, scaled_mock) == 0 && load_ir(&e) == 0, "setup");
+  REQUIRE(setup(&e, FAULTS_SCRIPT, scaled_mock) == 0 && load_ir(&e) == 0, "setup");
   const char *args[] = {"build", e.script, "-o", e.out, "--preview", "--progress", "plain", NULL};
   for (int it = 0; it < 30; it++) {
-    int before = g_fail;
+    int before = vsc_test_failures;
     mock_resp r;
-    CHECK(mock_request(&e.s, "POST", "/_mock/reset", NULL, NULL, NULL, 10, &r) == 0 && r.status == 200, "reset");
+    REQUIRE(mock_request(&e.s, "POST", "/_mock/reset", NULL, NULL, NULL, 10, &r) == 0 && r.status == 200, "reset");
     mock_resp_free(&r);
     rm_cache(&e);
     /* A third of the builds also run into faults. */
-    if (it % 3 == 1) CHECK(set_faults(&e, schedules[1 + (it / 3) % 9].rules) == 0, "faults");
+    if (it % 3 == 1) REQUIRE(set_faults(&e, schedules[1 + (it / 3) % 9].rules) == 0, "faults");
     int sig = it % 4 == 3 ? SIGHUP : SIGKILL;
     double at = 0.05 + 2.5 * (double)rand_r(&seed) / RAND_MAX;
     char log[600];
     pid_t pid = spawn_vsc(&e, args, log, sizeof log);
-    CHECK(pid > 0, "spawn");
+    REQUIRE(pid > 0, "spawn");
     struct timespec ts = {(time_t)at, (long)((at - (double)(time_t)at) * 1e9)};
     nanosleep(&ts, NULL);
     kill(pid, sig);
@@ -271,21 +271,21 @@ static void t_kill_loop(void) {
       wait_vsc(pid, 60);
     }
     int rc = build(&e, NULL, NULL);
-    CHECK(rc == 0, "iteration %d (%s at %.2fs): the rebuild exited %d", it, sig == SIGKILL ? "SIGKILL" : "SIGHUP", at, rc);
+    REQUIRE(rc == 0, "iteration %d (%s at %.2fs): the rebuild exited %d", it, sig == SIGKILL ? "SIGKILL" : "SIGHUP", at, rc);
     check_paid_once(&e);
     check_books(&e, budget_of(&e));
     json_t *recs = journal(&e);
     searches += jcount(recs, "search", NULL, NULL);
     reattaches += jcount(recs, "reattach", NULL, NULL);
     json_decref(recs);
-    if (g_fail > before) {
+    if (vsc_test_failures > before) {
       fprintf(stderr, "kill loop: iteration %d (%s at %.2fs) failed\n", it, sig == SIGKILL ? "SIGKILL" : "SIGHUP", at);
       break;
     }
   }
   fprintf(stderr, "kill loop: %d searches for creates in flight at the kill, %d predictions re-attached\n",
           searches, reattaches);
-  CHECK(searches > 0 && reattaches > 0, "the kills never hit a call in flight");
+  REQUIRE(searches > 0 && reattaches > 0, "the kills never hit a call in flight");
   check_token(&e);
 out:
   teardown(&e);
@@ -301,9 +301,9 @@ static void t_full_disk(void) {
     fprintf(stderr, "full_disk needs root to mount a tmpfs: skipped\n");
     exit(77);
   }
-  CHECK(setup(&e, FAULTS_SCRIPT, scaled_mock) == 0 && load_ir(&e) == 0, "setup");
+  REQUIRE(setup(&e, FAULTS_SCRIPT, scaled_mock) == 0 && load_ir(&e) == 0, "setup");
   snprintf(cache, sizeof cache, "%s/.vsc", e.dir);
-  CHECK(mkdir(cache, 0700) == 0, "mkdir");
+  REQUIRE(mkdir(cache, 0700) == 0, "mkdir");
   if (mount("tmpfs", cache, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m") != 0) {
     fprintf(stderr, "cannot mount a tmpfs (%s): skipped\n", strerror(errno));
     teardown(&e);
@@ -316,16 +316,16 @@ static void t_full_disk(void) {
   if (system(cmd) != 0) { /* filled up: expected */ }
   setenv("VSC_CACHE_MIN_FREE", "1", 1); /* test the reaction to ENOSPC, not the pre-check */
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 5, "a build on a full disk exited %d, not 5", rc);
-  CHECK(file_has(e.last_err, "stopping before anything more is spent"), "no clear message");
+  REQUIRE(rc == 5, "a build on a full disk exited %d, not 5", rc);
+  REQUIRE(vsc_test_file_has(e.last_err, "stopping before anything more is spent"), "no clear message");
   json_t *b = mock_get(&e, "/_mock/billing");
   long paid_full = (long)json_integer_value(json_object_get(b, "count"));
   json_decref(b);
-  CHECK(paid_full <= 3, "%ld predictions paid while the disk was full", paid_full);
+  REQUIRE(paid_full <= 3, "%ld predictions paid while the disk was full", paid_full);
   /* Space again: the rebuild takes up what was started and pays nothing twice. */
-  CHECK(unlink(filler) == 0, "unlink");
+  REQUIRE(unlink(filler) == 0, "unlink");
   rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "the rebuild exited %d", rc);
+  REQUIRE(rc == 0, "the rebuild exited %d", rc);
   check_complete(&e);
   check_paid_once(&e);
   check_books(&e, budget_of(&e));
@@ -336,21 +336,13 @@ out:
   teardown(&e);
 }
 
+static const vsc_test_case cases[] = {
+#define VSC_TEST_CASE(name) VSC_TEST_ENTRY(t_, name)
+#include "test_money.def"
+#undef VSC_TEST_CASE
+};
+
 int main(int argc, char **argv) {
-  static const struct {
-    const char *name;
-    void (*fn)(void);
-  } cases[] = {
-      {"user_model", t_user_model}, {"files", t_files},         {"fault_matrix", t_fault_matrix},
-      {"kill_loop", t_kill_loop},   {"full_disk", t_full_disk}, {"outputs", t_outputs},
-  };
   signal(SIGPIPE, SIG_IGN);
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (argc > 1 && strcmp(argv[1], cases[i].name)) continue;
-    cases[i].fn();
-    if (g_fail) fprintf(stderr, "%s: %d check(s) failed\n", cases[i].name, g_fail);
-    return g_fail ? 1 : 0;
-  }
-  fprintf(stderr, "unknown case\n");
-  return 2;
+  return vsc_test_main(argc, argv, cases, VSC_TEST_COUNT(cases));
 }

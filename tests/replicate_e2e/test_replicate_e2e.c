@@ -21,53 +21,53 @@ static void example(const char *name, bool force_replicate) {
   char script[128];
   snprintf(script, sizeof script, "examples/%s.vscript", name);
   const char *margs[] = {"--latency", "0.3", NULL};
-  CHECK(setup(&e, script, margs) == 0, "setup");
-  CHECK(load_ir(&e) == 0, "vsc ir %s", name);
+  REQUIRE(setup(&e, script, margs) == 0, "setup");
+  REQUIRE(load_ir(&e) == 0, "vsc ir %s", name);
   const char *p1 = force_replicate ? "--provider" : NULL, *p2 = force_replicate ? "replicate" : NULL;
   int rc = build(&e, p1, p2);
-  CHECK(rc == 0, "build exited %d", rc);
+  REQUIRE(rc == 0, "build exited %d", rc);
   check_complete(&e);
   check_books(&e, budget_of(&e));
   b1 = mock_get(&e, "/_mock/billing");
   int paid = (int)json_integer_value(json_object_get(b1, "count"));
-  CHECK(paid > 0 && billed(b1, NULL, "succeeded") == paid, "%d predictions, %d succeeded", paid,
+  REQUIRE(paid > 0 && billed(b1, NULL, "succeeded") == paid, "%d predictions, %d succeeded", paid,
         billed(b1, NULL, "succeeded"));
   /* The journal of this one build: per paid node, intent → started with the billed id →
    * done succeeded with the output's hash. */
   recs = journal(&e);
-  CHECK(jcount(recs, "build", NULL, NULL) == 1 && jcount(recs, "end", "status", "ok") == 1,
+  REQUIRE(jcount(recs, "build", NULL, NULL) == 1 && jcount(recs, "end", "status", "ok") == 1,
         "one build record and one end 'ok'");
-  CHECK(jcount(recs, "intent", NULL, NULL) == paid, "%d intents for %d predictions",
+  REQUIRE(jcount(recs, "intent", NULL, NULL) == paid, "%d intents for %d predictions",
         jcount(recs, "intent", NULL, NULL), paid);
-  CHECK(jcount(recs, "started", NULL, NULL) == paid, "started records");
-  CHECK(jcount(recs, "done", "outcome", "succeeded") == paid, "done records");
+  REQUIRE(jcount(recs, "started", NULL, NULL) == paid, "started records");
+  REQUIRE(jcount(recs, "done", "outcome", "succeeded") == paid, "done records");
   size_t i;
   json_t *r;
   json_array_foreach(recs, i, r) {
     if (strcmp(json_string_value(json_object_get(r, "t")), "done")) continue;
     const char *sha = json_string_value(json_object_get(r, "sha256"));
-    CHECK(sha && strlen(sha) == 64, "a done record without the output's sha256");
+    REQUIRE(sha && strlen(sha) == 64, "a done record without the output's sha256");
   }
   l = ledger(&e);
   calls = ledger_calls(l);
-  CHECK((int)json_array_size(calls) == paid, "the ledger lists %zu calls", json_array_size(calls));
+  REQUIRE((int)json_array_size(calls) == paid, "the ledger lists %zu calls", json_array_size(calls));
   json_array_foreach(calls, i, r)
-    CHECK(billed(b1, json_string_value(json_object_get(r, "model")), "succeeded") > 0,
+    REQUIRE(billed(b1, json_string_value(json_object_get(r, "model")), "succeeded") > 0,
           "the ledger's %s was not billed", json_string_value(json_object_get(r, "model")));
 
   /* Again: everything is cached, no provider call, $0. */
   long creates = requests(&e, CREATE_OFFICIAL) + requests(&e, CREATE_VERSIONED);
   rc = build(&e, p1, p2);
-  CHECK(rc == 0, "second build exited %d", rc);
+  REQUIRE(rc == 0, "second build exited %d", rc);
   b2 = mock_get(&e, "/_mock/billing");
-  CHECK(json_integer_value(json_object_get(b2, "count")) == paid &&
+  REQUIRE(json_integer_value(json_object_get(b2, "count")) == paid &&
             json_number_value(json_object_get(b2, "total")) == json_number_value(json_object_get(b1, "total")),
         "the second build was billed");
-  CHECK(requests(&e, CREATE_OFFICIAL) + requests(&e, CREATE_VERSIONED) == creates,
+  REQUIRE(requests(&e, CREATE_OFFICIAL) + requests(&e, CREATE_VERSIONED) == creates,
         "the second build created predictions");
   json_decref(recs);
   recs = journal(&e);
-  CHECK(jcount(recs, "intent", NULL, NULL) == paid, "the second build journaled paid calls");
+  REQUIRE(jcount(recs, "intent", NULL, NULL) == paid, "the second build journaled paid calls");
   check_complete(&e);
   check_books(&e, budget_of(&e));
   check_token(&e);
@@ -84,15 +84,15 @@ out:
  * them again; the build is complete and nothing is paid twice. */
 static void t_retry_429(void) {
   env_t e;
-  CHECK(fault_setup(&e, "0.3",
+  REQUIRE(fault_setup(&e, "0.3",
                     "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"status\","
                     "\"status\":429,\"retry_after\":2,\"count\":1},"
                     "{\"method\":\"POST\",\"model\":\"" FLUX "\",\"action\":\"status\",\"status\":429,"
                     "\"retry_after\":2,\"retry_after_format\":\"date\",\"count\":1}]") == 0, "setup");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "exit %d", rc);
-  CHECK(fired(&e, 0) == 1 && fired(&e, 1) == 1, "the 429s were not sent");
-  CHECK(e.last_secs >= 1.9, "Retry-After: 2 not honoured (build took %.2f s)", e.last_secs);
+  REQUIRE(rc == 0, "exit %d", rc);
+  REQUIRE(fired(&e, 0) == 1 && fired(&e, 1) == 1, "the 429s were not sent");
+  REQUIRE(e.last_secs >= 1.9, "Retry-After: 2 not honoured (build took %.2f s)", e.last_secs);
   check_complete(&e);
   check_one_each(&e);
   check_books(&e, budget_of(&e));
@@ -106,17 +106,17 @@ out:
 static void t_http_5xx(void) {
   env_t e;
   setenv("VSC_REPLICATE_WAIT", "1", 1); /* answers come before the end: polls happen */
-  CHECK(fault_setup(&e, "1.5",
+  REQUIRE(fault_setup(&e, "1.5",
                     "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"status\",\"status\":500,\"count\":1},"
                     "{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":502,\"count\":2},"
                     "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" FLUX "\",\"action\":\"status\",\"status\":503,\"count\":1},"
                     "{\"method\":\"POST\",\"path\":\"/v1/predictions\",\"action\":\"status\",\"status\":504,\"count\":1}]") == 0,
         "setup");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "exit %d", rc);
-  CHECK(fired(&e, 0) == 1 && fired(&e, 1) == 2 && fired(&e, 2) == 1 && fired(&e, 3) == 1,
+  REQUIRE(rc == 0, "exit %d", rc);
+  REQUIRE(fired(&e, 0) == 1 && fired(&e, 1) == 2 && fired(&e, 2) == 1 && fired(&e, 3) == 1,
         "fired %ld %ld %ld %ld", fired(&e, 0), fired(&e, 1), fired(&e, 2), fired(&e, 3));
-  CHECK(requests(&e, "GET /v1/predictions") >= 2, "creates answered 5xx were sent again without looking");
+  REQUIRE(requests(&e, "GET /v1/predictions") >= 2, "creates answered 5xx were sent again without looking");
   check_complete(&e);
   check_one_each(&e);
   check_books(&e, budget_of(&e));
@@ -129,14 +129,14 @@ out:
 static void t_conn_reset(void) {
   env_t e;
   setenv("VSC_REPLICATE_WAIT", "1", 1);
-  CHECK(fault_setup(&e, "1.5",
+  REQUIRE(fault_setup(&e, "1.5",
                     "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"reset\",\"count\":1},"
                     "{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"reset\",\"count\":1},"
                     "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"action\":\"reset\",\"count\":2}]") == 0,
         "setup");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "exit %d", rc);
-  CHECK(fired(&e, 0) == 1 && fired(&e, 1) == 1 && fired(&e, 2) == 2, "resets not sent");
+  REQUIRE(rc == 0, "exit %d", rc);
+  REQUIRE(fired(&e, 0) == 1 && fired(&e, 1) == 1 && fired(&e, 2) == 2, "resets not sent");
   check_complete(&e);
   check_one_each(&e);
   check_books(&e, budget_of(&e));
@@ -151,18 +151,18 @@ static void t_slow_stall(void) {
   env_t e;
   json_t *recs = NULL;
   setenv("VSC_REPLICATE_STALL", "1", 1);
-  CHECK(fault_setup(&e, "0.3",
+  REQUIRE(fault_setup(&e, "0.3",
                     "[{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" SEEDANCE "\",\"action\":\"stall\",\"bytes\":2000,\"delay\":20,\"count\":1},"
                     "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" KOKORO "\",\"action\":\"slow\",\"rate\":40000,\"count\":1},"
                     "{\"method\":\"POST\",\"model\":\"" FLUX "\",\"action\":\"slow\",\"delay\":1.5,\"count\":1}]") == 0,
         "setup");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "exit %d", rc);
-  CHECK(fired(&e, 0) == 1 && fired(&e, 1) == 1 && fired(&e, 2) == 1, "faults not fired");
+  REQUIRE(rc == 0, "exit %d", rc);
+  REQUIRE(fired(&e, 0) == 1 && fired(&e, 1) == 1 && fired(&e, 2) == 1, "faults not fired");
   /* The mock would hold the stalled body 20 s: ending well before means vsc gave up on it. */
-  CHECK(e.last_secs < 12, "the stalled download was waited out (%.1f s), not resumed", e.last_secs);
+  REQUIRE(e.last_secs < 12, "the stalled download was waited out (%.1f s), not resumed", e.last_secs);
   /* 3 + the resume; more when a busy mock takes over the 1 s limit to start a body. */
-  CHECK(requests(&e, "GET /delivery/{id}/{index}/{file}") >= 4, "%ld downloads (3 + 1 resume)",
+  REQUIRE(requests(&e, "GET /delivery/{id}/{index}/{file}") >= 4, "%ld downloads (3 + 1 resume)",
         requests(&e, "GET /delivery/{id}/{index}/{file}"));
   recs = journal(&e);
   check_output_intact(&e, recs, SEEDANCE);
@@ -181,14 +181,14 @@ out:
 static void t_truncate(void) {
   env_t e;
   json_t *recs = NULL;
-  CHECK(fault_setup(&e, "0.3",
+  REQUIRE(fault_setup(&e, "0.3",
                     "[{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" SEEDANCE "\",\"action\":\"truncate\",\"bytes\":1000,\"count\":2},"
                     "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" KOKORO "\",\"action\":\"truncate\",\"count\":1}]") == 0,
         "setup");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "exit %d", rc);
-  CHECK(fired(&e, 0) == 2 && fired(&e, 1) == 1, "truncations not sent");
-  CHECK(requests(&e, "GET /delivery/{id}/{index}/{file}") == 6, "%ld downloads (3 + 3 resumes)",
+  REQUIRE(rc == 0, "exit %d", rc);
+  REQUIRE(fired(&e, 0) == 2 && fired(&e, 1) == 1, "truncations not sent");
+  REQUIRE(requests(&e, "GET /delivery/{id}/{index}/{file}") == 6, "%ld downloads (3 + 3 resumes)",
         requests(&e, "GET /delivery/{id}/{index}/{file}"));
   recs = journal(&e);
   check_output_intact(&e, recs, SEEDANCE);
@@ -208,24 +208,24 @@ out:
 static void t_policy_fallback(void) {
   env_t e;
   json_t *recs = NULL, *b = NULL, *m = NULL;
-  CHECK(fault_setup(&e, "0.3", "[{\"model\":\"" SEEDANCE "\",\"action\":\"fail\",\"preset\":\"nsfw\",\"count\":1}]") == 0,
+  REQUIRE(fault_setup(&e, "0.3", "[{\"model\":\"" SEEDANCE "\",\"action\":\"fail\",\"preset\":\"nsfw\",\"count\":1}]") == 0,
         "setup");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "exit %d", rc);
+  REQUIRE(rc == 0, "exit %d", rc);
   check_complete(&e);
   recs = journal(&e);
   const char *node = node_of_model(recs, SEEDANCE);
-  CHECK(node, "no call of " SEEDANCE);
-  CHECK(jcount(recs, "fallback", "kind", "policy") == 1 && jcount(recs, "fallback", "to", WAN) == 1,
+  REQUIRE(node, "no call of " SEEDANCE);
+  REQUIRE(jcount(recs, "fallback", "kind", "policy") == 1 && jcount(recs, "fallback", "to", WAN) == 1,
         "no policy fallback to " WAN);
-  CHECK(jcount(recs, "retry", "node", node) == 0, "a content-policy refusal was retried");
-  CHECK(jcount(recs, "done", "kind", "policy") == 1, "the refusal is not journaled as policy");
+  REQUIRE(jcount(recs, "retry", "node", node) == 0, "a content-policy refusal was retried");
+  REQUIRE(jcount(recs, "done", "kind", "policy") == 1, "the refusal is not journaled as policy");
   b = mock_get(&e, "/_mock/billing");
-  CHECK(billed(b, SEEDANCE, "failed") == 1 && billed(b, SEEDANCE, "succeeded") == 0, "seedance billing");
-  CHECK(billed(b, WAN, "succeeded") == 1 && billed(b, NULL, NULL) == 4, "wan billing");
-  CHECK(billed_cost(b, SEEDANCE) == 0, "a refused prediction was charged");
+  REQUIRE(billed(b, SEEDANCE, "failed") == 1 && billed(b, SEEDANCE, "succeeded") == 0, "seedance billing");
+  REQUIRE(billed(b, WAN, "succeeded") == 1 && billed(b, NULL, NULL) == 4, "wan billing");
+  REQUIRE(billed_cost(b, SEEDANCE) == 0, "a refused prediction was charged");
   m = manifest(&e);
-  CHECK(manifest_model(m, "clip") && !strcmp(manifest_model(m, "clip"), WAN),
+  REQUIRE(manifest_model(m, "clip") && !strcmp(manifest_model(m, "clip"), WAN),
         "the manifest says scene clip was made by %s", manifest_model(m, "clip"));
   check_books(&e, budget_of(&e));
   check_token(&e);
@@ -242,34 +242,34 @@ out:
 static void t_failed_degrade(void) {
   env_t e;
   json_t *recs = NULL, *b = NULL, *m = NULL;
-  CHECK(fault_setup(&e, "0.2",
+  REQUIRE(fault_setup(&e, "0.2",
                     "[{\"model\":\"" SEEDANCE "\",\"action\":\"fail\",\"preset\":\"oom\",\"count\":-1},"
                     "{\"model\":\"" WAN "\",\"action\":\"fail\",\"preset\":\"oom\",\"count\":-1}]") == 0,
         "setup");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 6, "exit %d, not 6 (partial)", rc);
-  CHECK(file_has(e.last_err, "degraded: scene clip"), "the report does not name scene clip");
+  REQUIRE(rc == 6, "exit %d, not 6 (partial)", rc);
+  REQUIRE(vsc_test_file_has(e.last_err, "degraded: scene clip"), "the report does not name scene clip");
   check_mp4(&e);
   recs = journal(&e);
   const char *node = node_of_model(recs, SEEDANCE);
-  CHECK(node, "no call of " SEEDANCE);
-  CHECK(jcount(recs, "intent", "model", SEEDANCE) == 3 && jcount(recs, "intent", "model", WAN) == 3,
+  REQUIRE(node, "no call of " SEEDANCE);
+  REQUIRE(jcount(recs, "intent", "model", SEEDANCE) == 3 && jcount(recs, "intent", "model", WAN) == 3,
         "%d seedance and %d wan calls, not 3 each", jcount(recs, "intent", "model", SEEDANCE),
         jcount(recs, "intent", "model", WAN));
-  CHECK(jcount(recs, "retry", "node", node) == 4, "retries");
-  CHECK(jcount(recs, "fallback", "to", WAN) == 1, "fallback");
-  CHECK(jcount(recs, "degrade", "scene", "clip") == 1, "degrade record");
-  CHECK(jcount(recs, "end", "status", "partial") == 1, "end record");
+  REQUIRE(jcount(recs, "retry", "node", node) == 4, "retries");
+  REQUIRE(jcount(recs, "fallback", "to", WAN) == 1, "fallback");
+  REQUIRE(jcount(recs, "degrade", "scene", "clip") == 1, "degrade record");
+  REQUIRE(jcount(recs, "end", "status", "partial") == 1, "end record");
   b = mock_get(&e, "/_mock/billing");
-  CHECK(billed(b, SEEDANCE, "failed") == 3 && billed(b, WAN, "failed") == 3, "failed predictions");
-  CHECK(billed_cost(b, SEEDANCE) + billed_cost(b, WAN) == 0, "failures were charged");
+  REQUIRE(billed(b, SEEDANCE, "failed") == 3 && billed(b, WAN, "failed") == 3, "failed predictions");
+  REQUIRE(billed_cost(b, SEEDANCE) + billed_cost(b, WAN) == 0, "failures were charged");
   m = manifest(&e);
-  CHECK(!strcmp(json_string_value(json_object_get(m, "status")), "partial"), "manifest status");
+  REQUIRE(!strcmp(json_string_value(json_object_get(m, "status")), "partial"), "manifest status");
   size_t i;
   json_t *sc;
   json_array_foreach(json_object_get(m, "scenes"), i, sc) {
     bool clip = !strcmp(json_string_value(json_object_get(sc, "name")), "clip");
-    CHECK(json_is_true(json_object_get(sc, "degraded")) == clip, "scene %s degraded: %d",
+    REQUIRE(json_is_true(json_object_get(sc, "degraded")) == clip, "scene %s degraded: %d",
           json_string_value(json_object_get(sc, "name")), json_is_true(json_object_get(sc, "degraded")));
   }
   check_books(&e, budget_of(&e));
@@ -288,19 +288,19 @@ static void outcome_retried(const char *action, const char *model, const char *s
   json_t *recs = NULL, *b = NULL;
   char rules[300];
   snprintf(rules, sizeof rules, "[{\"model\":\"%s\",\"action\":\"%s\",\"count\":1}]", model, action);
-  CHECK(fault_setup(&e, "0.3", rules) == 0, "setup");
+  REQUIRE(fault_setup(&e, "0.3", rules) == 0, "setup");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "exit %d", rc);
+  REQUIRE(rc == 0, "exit %d", rc);
   check_complete(&e);
   recs = journal(&e);
   const char *node = node_of_model(recs, model);
-  CHECK(node && jcount(recs, "intent", "node", node) == 2 && jcount(recs, "retry", "node", node) == 1,
+  REQUIRE(node && jcount(recs, "intent", "node", node) == 2 && jcount(recs, "retry", "node", node) == 1,
         "the %s prediction was not retried once", status);
-  CHECK(jcount(recs, "done", "outcome", !strcmp(status, "canceled") ? "canceled" : "failed") == 1,
+  REQUIRE(jcount(recs, "done", "outcome", !strcmp(status, "canceled") ? "canceled" : "failed") == 1,
         "no %s outcome in the journal", status);
   b = mock_get(&e, "/_mock/billing");
-  CHECK(billed(b, model, status) == 1 && billed(b, model, "succeeded") == 1, "%s billing", model);
-  CHECK(status_cost(b, model, status) == 0 && billed(b, NULL, NULL) == 4, "the %s prediction was charged",
+  REQUIRE(billed(b, model, status) == 1 && billed(b, model, "succeeded") == 1, "%s billing", model);
+  REQUIRE(status_cost(b, model, status) == 0 && billed(b, NULL, NULL) == 4, "the %s prediction was charged",
         status);
   check_books(&e, budget_of(&e));
   check_token(&e);
@@ -318,17 +318,17 @@ static void t_aborted(void) { outcome_retried("abort", FLUX, "aborted"); }
 static void t_expired(void) {
   env_t e;
   json_t *recs = NULL, *b = NULL;
-  CHECK(fault_setup(&e, "0.3", "[{\"model\":\"" FLUX "\",\"action\":\"expire\",\"count\":1}]") == 0, "setup");
+  REQUIRE(fault_setup(&e, "0.3", "[{\"model\":\"" FLUX "\",\"action\":\"expire\",\"count\":1}]") == 0, "setup");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "exit %d", rc);
+  REQUIRE(rc == 0, "exit %d", rc);
   check_complete(&e);
   b = mock_get(&e, "/_mock/billing");
-  CHECK(billed(b, FLUX, "succeeded") == 2 && fabs(billed_cost(b, FLUX) - 0.006) < 1e-9,
+  REQUIRE(billed(b, FLUX, "succeeded") == 2 && fabs(billed_cost(b, FLUX) - 0.006) < 1e-9,
         "flux: %d predictions, $%.4f", billed(b, FLUX, "succeeded"), billed_cost(b, FLUX));
   recs = journal(&e);
   const char *node = node_of_model(recs, FLUX);
-  CHECK(node && jcount(recs, "retry", "node", node) == 1, "the expired output was not retried");
-  CHECK(jcount(recs, "done", "outcome", "failed") == 1, "the expired call's outcome");
+  REQUIRE(node && jcount(recs, "retry", "node", node) == 1, "the expired output was not retried");
+  REQUIRE(jcount(recs, "done", "outcome", "failed") == 1, "the expired call's outcome");
   check_books(&e, budget_of(&e)); /* the expired one is in the ledger at its price */
   check_token(&e);
 out:
@@ -342,12 +342,12 @@ out:
 static void t_lost_response(void) {
   env_t e;
   json_t *recs = NULL, *b = NULL;
-  CHECK(fault_setup(&e, "0.5", "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"lose_response\",\"count\":1}]") == 0,
+  REQUIRE(fault_setup(&e, "0.5", "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"lose_response\",\"count\":1}]") == 0,
         "setup");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "exit %d", rc);
-  CHECK(fired(&e, 0) == 1, "the response was not lost");
-  CHECK(requests(&e, "GET /v1/predictions") >= 1, "the provider did not look for the prediction");
+  REQUIRE(rc == 0, "exit %d", rc);
+  REQUIRE(fired(&e, 0) == 1, "the response was not lost");
+  REQUIRE(requests(&e, "GET /v1/predictions") >= 1, "the provider did not look for the prediction");
   check_complete(&e);
   check_one_each(&e); /* one create of seedance reached the server, one was billed */
   b = mock_get(&e, "/_mock/billing");
@@ -359,7 +359,7 @@ static void t_lost_response(void) {
   json_array_foreach(json_object_get(b, "records"), i, r)
     if (!strcmp(json_string_value(json_object_get(r, "model")), SEEDANCE))
       id = json_string_value(json_object_get(r, "id"));
-  CHECK(id && jcount(recs, "started", "prediction", id) == 1, "the re-attached id is not journaled once");
+  REQUIRE(id && jcount(recs, "started", "prediction", id) == 1, "the re-attached id is not journaled once");
   check_books(&e, budget_of(&e));
   check_token(&e);
 out:
@@ -373,20 +373,20 @@ out:
 static void auth_stop(bool wrong_token, const char *expect) {
   env_t e;
   json_t *recs = NULL, *b = NULL;
-  CHECK(fault_setup(&e, "0.3", wrong_token ? NULL
+  REQUIRE(fault_setup(&e, "0.3", wrong_token ? NULL
                     : "[{\"method\":\"POST\",\"path\":\"/v1/*predictions\",\"action\":\"status\",\"status\":402,\"count\":-1}]") == 0,
         "setup");
   if (wrong_token) use_token(&e, WRONG_TOKEN);
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 5, "exit %d, not 5", rc);
-  CHECK(file_has(e.last_err, expect), "the report does not say '%s'", expect);
-  CHECK(access(e.out, F_OK) != 0, "a video was written");
+  REQUIRE(rc == 5, "exit %d, not 5", rc);
+  REQUIRE(vsc_test_file_has(e.last_err, expect), "the report does not say '%s'", expect);
+  REQUIRE(access(e.out, F_OK) != 0, "a video was written");
   b = mock_get(&e, "/_mock/billing");
-  CHECK(json_integer_value(json_object_get(b, "count")) == 0, "something was billed");
+  REQUIRE(json_integer_value(json_object_get(b, "count")) == 0, "something was billed");
   recs = journal(&e);
-  CHECK(jcount(recs, "done", "kind", "auth") >= 1, "no auth failure in the journal");
-  CHECK(jcount(recs, "done", "outcome", "succeeded") == 0, "a call succeeded");
-  CHECK(jcount(recs, "degrade", NULL, NULL) == 0 && jcount(recs, "fallback", NULL, NULL) == 0 &&
+  REQUIRE(jcount(recs, "done", "kind", "auth") >= 1, "no auth failure in the journal");
+  REQUIRE(jcount(recs, "done", "outcome", "succeeded") == 0, "a call succeeded");
+  REQUIRE(jcount(recs, "degrade", NULL, NULL) == 0 && jcount(recs, "fallback", NULL, NULL) == 0 &&
             jcount(recs, "retry", NULL, NULL) == 0, "an auth failure was retried, fallen back or degraded");
   check_books(&e, budget_of(&e));
   check_token(&e);
@@ -405,18 +405,18 @@ static void t_budget(void) {
   env_t e;
   json_t *recs = NULL, *b = NULL;
   const char *margs[] = {"--latency", "0.3", NULL};
-  CHECK(setup(&e, FAULTS_SCRIPT, margs) == 0, "setup");
-  CHECK(edit_file(e.script, "budget $1.00", "budget $0.25") == 0, "edit budget");
-  CHECK(load_ir(&e) == 0 && budget_of(&e) == 0.25, "ir");
-  CHECK(set_faults(&e, "[{\"model\":\"" SEEDANCE "\",\"action\":\"expire\",\"count\":-1}]") == 0, "faults");
+  REQUIRE(setup(&e, FAULTS_SCRIPT, margs) == 0, "setup");
+  REQUIRE(edit_file(e.script, "budget $1.00", "budget $0.25") == 0, "edit budget");
+  REQUIRE(load_ir(&e) == 0 && budget_of(&e) == 0.25, "ir");
+  REQUIRE(set_faults(&e, "[{\"model\":\"" SEEDANCE "\",\"action\":\"expire\",\"count\":-1}]") == 0, "faults");
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 7, "exit %d, not 7", rc);
+  REQUIRE(rc == 7, "exit %d, not 7", rc);
   recs = journal(&e);
-  CHECK(jcount(recs, "budget-stop", NULL, NULL) == 1, "no budget-stop record");
-  CHECK(jcount(recs, "end", "status", "budget") == 1, "end record");
+  REQUIRE(jcount(recs, "budget-stop", NULL, NULL) == 1, "no budget-stop record");
+  REQUIRE(jcount(recs, "end", "status", "budget") == 1, "end record");
   b = mock_get(&e, "/_mock/billing");
-  CHECK(billed(b, SEEDANCE, NULL) == 2, "%d seedance predictions, not 2", billed(b, SEEDANCE, NULL));
-  CHECK(json_number_value(json_object_get(b, "total")) <= 0.25, "the budget was exceeded");
+  REQUIRE(billed(b, SEEDANCE, NULL) == 2, "%d seedance predictions, not 2", billed(b, SEEDANCE, NULL));
+  REQUIRE(json_number_value(json_object_get(b, "total")) <= 0.25, "the budget was exceeded");
   check_books(&e, 0.25);
   check_token(&e);
 out:
@@ -431,35 +431,35 @@ static void t_kill9(void) {
   env_t e;
   json_t *recs = NULL, *b = NULL;
   setenv("VSC_REPLICATE_WAIT", "1", 1); /* ids arrive before the predictions end */
-  CHECK(fault_setup(&e, "6", NULL) == 0, "setup");
+  REQUIRE(fault_setup(&e, "6", NULL) == 0, "setup");
   const char *args[] = {"build", e.script, "-o", e.out, "--preview", "--progress", "plain", NULL};
   char log[600];
   pid_t pid = spawn_vsc(&e, args, log, sizeof log);
-  CHECK(pid > 0, "spawn");
-  double end = mock_clock() + 20;
+  REQUIRE(pid > 0, "spawn");
+  double end = vsc_test_now() + 20;
   int started = 0;
-  while (mock_clock() < end) {
+  while (vsc_test_now() < end) {
     recs = journal(&e);
     started = jcount(recs, "started", NULL, NULL);
     json_decref(recs);
     recs = NULL;
     if (started == 3) break;
-    mock_pause(0.05);
+    vsc_test_sleep(0.05);
   }
   kill(pid, SIGKILL);
   wait_vsc(pid, 10);
-  CHECK(started == 3, "only %d prediction ids were journaled", started);
+  REQUIRE(started == 3, "only %d prediction ids were journaled", started);
   b = mock_get(&e, "/_mock/billing");
-  CHECK(json_integer_value(json_object_get(b, "predictions")) == 3, "predictions before the kill");
-  CHECK(json_integer_value(json_object_get(b, "count")) == 0, "the predictions had already ended");
+  REQUIRE(json_integer_value(json_object_get(b, "predictions")) == 3, "predictions before the kill");
+  REQUIRE(json_integer_value(json_object_get(b, "count")) == 0, "the predictions had already ended");
   json_decref(b);
   b = NULL;
   int rc = build(&e, NULL, NULL);
-  CHECK(rc == 0, "rebuild exit %d", rc);
+  REQUIRE(rc == 0, "rebuild exit %d", rc);
   check_complete(&e);
   recs = journal(&e);
-  CHECK(jcount(recs, "reattach", NULL, NULL) == 3, "%d re-attached, not 3", jcount(recs, "reattach", NULL, NULL));
-  CHECK(jcount(recs, "intent", NULL, NULL) == 3, "the rebuild paid for new calls");
+  REQUIRE(jcount(recs, "reattach", NULL, NULL) == 3, "%d re-attached, not 3", jcount(recs, "reattach", NULL, NULL));
+  REQUIRE(jcount(recs, "intent", NULL, NULL) == 3, "the rebuild paid for new calls");
   check_one_each(&e); /* no second create: 3 predictions, each billed once */
   check_books(&e, budget_of(&e));
   check_token(&e);
@@ -508,33 +508,33 @@ static void t_models_pull(void) {
   char lock[600], out[600], plan_a[600], plan_b[600], moved[600];
   char *text = NULL, *again = NULL, *canon = NULL, *script = NULL, *ira = NULL, *irb = NULL;
   json_t *doc = NULL, *model = NULL, *diags = NULL;
-  CHECK(setup(&e, LOCK_SCRIPT, NULL) == 0, "setup");
+  REQUIRE(setup(&e, LOCK_SCRIPT, NULL) == 0, "setup");
   snprintf(lock, sizeof lock, "%s/vsc.lock.json", e.dir);
   const char *check[] = {"check", e.script, "--json", NULL};
-  CHECK(run_vsc(&e, check, NULL, 0) == 0, "the loose registry entries reject the script");
+  REQUIRE(run_vsc(&e, check, NULL, 0) == 0, "the loose registry entries reject the script");
 
   /* Without credentials accepted, nothing is written. */
   use_token(&e, WRONG_TOKEN);
   const char *pull1[] = {"models", "pull", "bytedance/seedance-1-lite", "--script", e.script, NULL};
   int rc = run_vsc(&e, pull1, NULL, 0);
-  CHECK(rc == 5 && file_has(e.last_err, "401"), "pull with a refused token: exit %d", rc);
-  CHECK(access(lock, F_OK) != 0, "a lock was written without the schema");
+  REQUIRE(rc == 5 && vsc_test_file_has(e.last_err, "401"), "pull with a refused token: exit %d", rc);
+  REQUIRE(access(lock, F_OK) != 0, "a lock was written without the schema");
   use_token(&e, TOKEN);
 
-  CHECK(run_vsc(&e, pull1, out, sizeof out) == 0, "pull seedance");
-  CHECK(file_has(out, "locked bytedance/seedance-1-lite at version"), "pull does not say what it locked");
+  REQUIRE(run_vsc(&e, pull1, out, sizeof out) == 0, "pull seedance");
+  REQUIRE(vsc_test_file_has(out, "locked bytedance/seedance-1-lite at version"), "pull does not say what it locked");
   const char *pull2[] = {"models", "pull", "loose_kling", "--script", e.script, NULL}; /* an alias */
-  CHECK(run_vsc(&e, pull2, NULL, 0) == 0, "pull kling by its alias");
-  text = slurp(lock, NULL);
-  CHECK(text, "no %s", lock);
+  REQUIRE(run_vsc(&e, pull2, NULL, 0) == 0, "pull kling by its alias");
+  text = vsc_test_slurp(lock, NULL);
+  REQUIRE(text, "no %s", lock);
   doc = json_loads(text, 0, NULL);
-  CHECK(doc && !strcmp(json_string_value(json_object_get(doc, "format")), "vsc-lock") &&
+  REQUIRE(doc && !strcmp(json_string_value(json_object_get(doc, "format")), "vsc-lock") &&
             json_integer_value(json_object_get(doc, "version")) == 1, "lock header");
   canon = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
-  CHECK(canon && strlen(text) == strlen(canon) + 1 && !strncmp(text, canon, strlen(canon)) &&
+  REQUIRE(canon && strlen(text) == strlen(canon) + 1 && !strncmp(text, canon, strlen(canon)) &&
             text[strlen(canon)] == '\n', "the lock is not canonical JSON");
-  CHECK(!strstr(text, "$ref"), "the lock has unresolved $refs");
-  CHECK(json_object_size(json_object_get(doc, "models")) == 2, "two models locked");
+  REQUIRE(!strstr(text, "$ref"), "the lock has unresolved $refs");
+  REQUIRE(json_object_size(json_object_get(doc, "models")) == 2, "two models locked");
   const char *refs[] = {"bytedance/seedance-1-lite", "kwaivgi/kling-v2.1"};
   for (int i = 0; i < 2; i++) {
     char path[200];
@@ -545,9 +545,9 @@ static void t_models_pull(void) {
     mock_resp_free(&r);
     json_t *locked = json_object_get(json_object_get(doc, "models"), refs[i]);
     const char *want = json_string_value(json_object_get(json_object_get(model, "latest_version"), "id"));
-    CHECK(want && !strcmp(json_string_value(json_object_get(locked, "version")), want),
+    REQUIRE(want && !strcmp(json_string_value(json_object_get(locked, "version")), want),
           "%s is locked at another version than the latest", refs[i]);
-    CHECK(json_object_size(json_object_get(json_object_get(locked, "input"), "properties")) ==
+    REQUIRE(json_object_size(json_object_get(json_object_get(locked, "input"), "properties")) ==
               json_object_size(json_object_get(json_object_get(json_object_get(json_object_get(
                   json_object_get(json_object_get(model, "latest_version"), "openapi_schema"),
                   "components"), "schemas"), "Input"), "properties")),
@@ -556,16 +556,16 @@ static void t_models_pull(void) {
     model = NULL;
   }
   /* Pulling again changes nothing (canonical, deterministic). */
-  CHECK(run_vsc(&e, pull1, NULL, 0) == 0, "second pull");
-  again = slurp(lock, NULL);
-  CHECK(again && !strcmp(again, text), "a second pull rewrote the lock differently");
+  REQUIRE(run_vsc(&e, pull1, NULL, 0) == 0, "second pull");
+  again = vsc_test_slurp(lock, NULL);
+  REQUIRE(again && !strcmp(again, text), "a second pull rewrote the lock differently");
 
   /* The checker now cites the lock, at the exact spans. */
-  CHECK(run_vsc(&e, check, out, sizeof out) == 4, "the locked schemas do not reject the script");
+  REQUIRE(run_vsc(&e, check, out, sizeof out) == 4, "the locked schemas do not reject the script");
   diags = json_load_file(out, 0, NULL);
-  script = slurp(e.script, NULL);
-  CHECK(diags && script, "diagnostics");
-  CHECK(json_integer_value(json_object_get(diags, "errors")) == 5, "%lld errors, not 5",
+  script = vsc_test_slurp(e.script, NULL);
+  REQUIRE(diags && script, "diagnostics");
+  REQUIRE(json_integer_value(json_object_get(diags, "errors")) == 5, "%lld errors, not 5",
         (long long)json_integer_value(json_object_get(diags, "errors")));
   const struct {
     const char *after, *needle, *msg;
@@ -580,28 +580,28 @@ static void t_models_pull(void) {
     int line, col;
     position(script, want[i].after, want[i].needle, &line, &col);
     const json_t *d = find_diag(diags, line, col, want[i].msg);
-    CHECK(d, "no error '%s' at %d:%d", want[i].msg, line, col);
+    REQUIRE(d, "no error '%s' at %d:%d", want[i].msg, line, col);
     const char *hint = json_string_value(json_object_get(d, "hint"));
-    CHECK(hint && strstr(hint, "vsc.lock.json (version "), "the error at %d:%d does not cite the lock", line, col);
-    CHECK(!strstr(want[i].msg, "out of range") || strstr(hint, "ranges from 2 to 12"),
+    REQUIRE(hint && strstr(hint, "vsc.lock.json (version "), "the error at %d:%d does not cite the lock", line, col);
+    REQUIRE(!strstr(want[i].msg, "out of range") || strstr(hint, "ranges from 2 to 12"),
           "the range error does not give the locked range");
   }
   /* Corrected, the script compiles with and without the lock; the lock pins the versions
    * that run (call.version), and without it the same calls float (version null). */
-  CHECK(edit_file(e.script, BAD_WITH, "with { resolution: \"720p\", fps: 24, duration: 5 }") == 0 &&
+  REQUIRE(edit_file(e.script, BAD_WITH, "with { resolution: \"720p\", fps: 24, duration: 5 }") == 0 &&
             edit_file(e.script, "model loose_kling\n", "model loose_kling\n    with { start_image: \"https://example.com/kite.png\" }\n") == 0,
         "edit");
   snprintf(plan_a, sizeof plan_a, "%s/locked.json", e.dir);
   snprintf(plan_b, sizeof plan_b, "%s/unlocked.json", e.dir);
   const char *ir_a[] = {"ir", e.script, "-o", plan_a, NULL};
   const char *ir_b[] = {"ir", e.script, "-o", plan_b, NULL};
-  CHECK(run_vsc(&e, ir_a, NULL, 0) == 0, "the corrected script fails with the lock");
+  REQUIRE(run_vsc(&e, ir_a, NULL, 0) == 0, "the corrected script fails with the lock");
   snprintf(moved, sizeof moved, "%s/moved.lock.json", e.dir);
-  CHECK(rename(lock, moved) == 0, "move the lock away");
-  CHECK(run_vsc(&e, ir_b, NULL, 0) == 0, "the corrected script fails without the lock");
-  ira = slurp(plan_a, NULL);
-  irb = slurp(plan_b, NULL);
-  CHECK(ira && irb, "IRs written");
+  REQUIRE(rename(lock, moved) == 0, "move the lock away");
+  REQUIRE(run_vsc(&e, ir_b, NULL, 0) == 0, "the corrected script fails without the lock");
+  ira = vsc_test_slurp(plan_a, NULL);
+  irb = vsc_test_slurp(plan_b, NULL);
+  REQUIRE(ira && irb, "IRs written");
   {
     json_t *ja = json_loads(ira, 0, NULL), *jb = json_loads(irb, 0, NULL);
     json_t *models = json_object_get(doc, "models");
@@ -612,15 +612,15 @@ static void t_models_pull(void) {
       json_t *lk = json_object_get(models, json_string_value(json_object_get(call, "model")));
       if (!lk) continue;
       pinned++;
-      CHECK(json_equal(json_object_get(call, "version"), json_object_get(lk, "version")),
+      REQUIRE(json_equal(json_object_get(call, "version"), json_object_get(lk, "version")),
             "node %zu does not run the locked version", k);
       json_t *nb = json_array_get(json_object_get(jb, "nodes"), k);
-      CHECK(json_is_null(json_object_get(json_object_get(nb, "call"), "version")),
+      REQUIRE(json_is_null(json_object_get(json_object_get(nb, "call"), "version")),
             "without the lock node %zu is still pinned", k);
-      CHECK(strcmp(json_string_value(json_object_get(n, "id")), json_string_value(json_object_get(nb, "id"))) != 0,
+      REQUIRE(strcmp(json_string_value(json_object_get(n, "id")), json_string_value(json_object_get(nb, "id"))) != 0,
             "a pinned call must be another node than a floating one");
     }
-    CHECK(pinned == 2, "%zu locked calls, not 2", pinned);
+    REQUIRE(pinned == 2, "%zu locked calls, not 2", pinned);
     json_decref(ja);
     json_decref(jb);
   }
@@ -640,42 +640,18 @@ out:
 
 /* ---- main ---------------------------------------------------------------------------------- */
 
-static void ex_ad(void) { example("ad", false); }
-static void ex_explainer(void) { example("explainer", false); }
-static void ex_music_video(void) { example("music_video", true); } /* it says `provider local` */
-static void ex_social(void) { example("social", false); }
+static void t_example_ad(void) { example("ad", false); }
+static void t_example_explainer(void) { example("explainer", false); }
+static void t_example_music_video(void) { example("music_video", true); } /* it says `provider local` */
+static void t_example_social(void) { example("social", false); }
 
-static const struct {
-  const char *name;
-  void (*fn)(void);
-} cases[] = {
-    {"example_ad", ex_ad},
-    {"example_explainer", ex_explainer},
-    {"example_music_video", ex_music_video},
-    {"example_social", ex_social},
-    {"retry_429", t_retry_429},
-    {"http_5xx", t_http_5xx},
-    {"conn_reset", t_conn_reset},
-    {"slow_stall", t_slow_stall},
-    {"truncate", t_truncate},
-    {"policy_fallback", t_policy_fallback},
-    {"failed_degrade", t_failed_degrade},
-    {"canceled", t_canceled},
-    {"aborted", t_aborted},
-    {"expired", t_expired},
-    {"lost_response", t_lost_response},
-    {"auth_401", t_auth_401},
-    {"credit_402", t_credit_402},
-    {"budget", t_budget},
-    {"kill9", t_kill9},
-    {"models_pull", t_models_pull},
+static const vsc_test_case cases[] = {
+#define VSC_TEST_CASE(name) VSC_TEST_ENTRY(t_, name)
+#include "test_replicate_e2e.def"
+#undef VSC_TEST_CASE
 };
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: test_replicate_e2e CASE\n");
-    return 2;
-  }
   signal(SIGPIPE, SIG_IGN);
   /* Only what a case sets reaches vsc. */
   unsetenv("VSC_REPLICATE_URL");
@@ -683,12 +659,5 @@ int main(int argc, char **argv) {
   unsetenv("VSC_REPLICATE_STALL");
   unsetenv("VSC_REPLICATE_CANCEL_AFTER");
   unsetenv("VSC_TEST_PROVIDER");
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-    if (!strcmp(cases[i].name, argv[1])) {
-      cases[i].fn();
-      if (g_fail) fprintf(stderr, "%s: %d check(s) failed\n", argv[1], g_fail);
-      return g_fail ? 1 : 0;
-    }
-  fprintf(stderr, "unknown case %s\n", argv[1]);
-  return 2;
+  return vsc_test_main(argc, argv, cases, VSC_TEST_COUNT(cases));
 }

@@ -2,16 +2,12 @@
 # End-to-end tests of `vsc build`, `vsc run`, `vsc cache` and `vsc ledger` on a tiny script,
 # with the local provider (PART=local) or the scripted test provider (PART=test).
 # Usage: cli_e2e.sh VSC DATA_DIR PART
-set -eu
+. "$(dirname "$0")/../lib/harness.sh"
 VSC=$1
 DATA=$2
 PART=$3
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsc-e2e.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
 cp "$DATA/tiny.vscript" "$WORK/"
 S="$WORK/tiny.vscript"
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 # The value of "key" in the NDJSON "end" event of a progress log.
 end_field() { grep '"event":"end"' "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" | tr -d '"'; }
 
@@ -121,5 +117,5 @@ if [ "$PART" = test ]; then
   grep -q '"t":"budget-stop"' "$WORK/.vsc/journal.jsonl" || fail "budget stop not journaled"
 fi
 
-[ $fails -eq 0 ] || { echo "$fails failure(s)" >&2; exit 1; }
+finish
 echo "ok"

@@ -17,26 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-int rt_failures;
 char rt_exec_log[4096];
 bool rt_cancel_on_interrupt;
-
-double rt_now(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
-
-void rt_check(bool ok, const char *file, int line, const char *fmt, ...) {
-  if (ok) return;
-  rt_failures++;
-  fprintf(stderr, "%s:%d: check failed: ", file, line);
-  va_list ap;
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\n");
-}
 
 json_t *rt_plan_new(double budget) {
   json_t *p = json_pack("{s:s, s:i, s:s, s:{s:s, s:i, s:i, s:i, s:f, s:s}, s:[], s:[], s:{}}",
@@ -105,7 +87,7 @@ static void log_exec(const json_t *node, double t0, double t1) {
  * params.fail makes it fail. */
 int rt_exec(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
             vsc_op_error *err) {
-  double t0 = rt_now();
+  double t0 = vsc_test_now();
   const json_t *params = json_object_get(node, "params");
   double sleep_s = json_number_value(json_object_get(params, "sleep"));
   if (sleep_s > 0) {
@@ -136,7 +118,7 @@ int rt_exec(const json_t *node, const char *const *inputs, size_t ninputs, const
   }
   if (!(model && strcmp(model, "local/card") == 0)) fprintf(f, ")");
   fclose(f);
-  log_exec(node, t0, rt_now());
+  log_exec(node, t0, vsc_test_now());
   return 0;
 }
 
@@ -147,23 +129,6 @@ const vsc_executor rt_executors[] = {
 const size_t rt_nexecutors = sizeof rt_executors / sizeof rt_executors[0];
 
 /* ---- files ------------------------------------------------------------------------------ */
-
-void rt_tmpdir(char *out, size_t len, const char *name) {
-  const char *base = getenv("TMPDIR");
-  snprintf(out, len, "%s/vsc-rt-%s-%ld", base && *base ? base : "/tmp", name, (long)getpid());
-  char cmd[4200];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", out);
-  if (system(cmd) != 0) { /* nothing to remove */
-  }
-  mkdir(out, 0777);
-}
-
-void rt_rmdir(const char *dir) {
-  if (getenv("VSC_KEEP_TEST_DIRS")) return;
-  char cmd[4200];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-}
 
 static json_t *rt_read_lines(const char *path) {
   json_t *arr = NULL;
@@ -176,44 +141,6 @@ json_t *rt_journal(const char *cache) {
   char path[4200];
   snprintf(path, sizeof path, "%s/journal.jsonl", cache);
   return rt_read_lines(path);
-}
-
-/* The test provider's log is JSON lines with "call" (not "t"): read it by hand. */
-json_t *rt_calls(const char *log) {
-  json_t *arr = json_array();
-  FILE *f = fopen(log, "r");
-  if (!f) return arr;
-  char line[4096];
-  while (fgets(line, sizeof line, f)) {
-    json_t *rec = json_loads(line, 0, NULL);
-    if (rec) json_array_append_new(arr, rec);
-  }
-  fclose(f);
-  return arr;
-}
-
-int rt_count(const json_t *records, const char *field, const char *value) {
-  int n = 0;
-  size_t i;
-  json_t *r;
-  json_array_foreach(records, i, r) {
-    const char *v = json_string_value(json_object_get(r, field));
-    if (v && strcmp(v, value) == 0) n++;
-  }
-  return n;
-}
-
-char *rt_slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)(n > 0 ? n : 0) + 1);
-  size_t got = buf ? fread(buf, 1, (size_t)(n > 0 ? n : 0), f) : 0;
-  if (buf) buf[got] = 0;
-  fclose(f);
-  return buf;
 }
 
 /* A journal with the volatile fields dropped, as one line per record:

@@ -6,18 +6,12 @@
 #include <stdbool.h>
 
 #include "vsc/vsc_runtime.h"
+#include "vsc_test.h"
 
-extern int rt_failures;
 extern char rt_exec_log[4096]; /* when set, rt_exec appends {id,op,label,t0,t1} lines */
 extern bool rt_cancel_on_interrupt; /* rt_run's vsc_run_options.cancel_on_interrupt */
 /* rt_run's vsc_run_options.split (joined by rt_exec), or NULL. */
 extern json_t *(*rt_split)(const json_t *node);
-
-void rt_check(bool ok, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-#define CHECK(cond, ...) rt_check((cond), __FILE__, __LINE__, __VA_ARGS__)
-
-double rt_now(void);
 
 /* A new IR document (caller decrefs) with provider "test" and the given budget (<0: none). */
 json_t *rt_plan_new(double budget);
@@ -32,12 +26,7 @@ int rt_exec(const json_t *node, const char *const *inputs, size_t ninputs, const
 extern const vsc_executor rt_executors[];
 extern const size_t rt_nexecutors;
 
-void rt_tmpdir(char *out, size_t len, const char *name);
-void rt_rmdir(const char *dir);
 json_t *rt_journal(const char *cache);
-json_t *rt_calls(const char *log);
-int rt_count(const json_t *records, const char *field, const char *value);
-char *rt_slurp(const char *path);
 char *rt_journal_text(const json_t *records, const char *const *fields);
 
 /* Runs plan with the test provider scripted by provider_cfg (JSON text). */

@@ -51,7 +51,7 @@ int main(int argc, char **argv) {
   int plans = argc > 1 ? atoi(argv[1]) : 60;
   unsigned seed = argc > 2 ? (unsigned)atoi(argv[2]) : 1234u;
   char dir[2048];
-  rt_tmpdir(dir, sizeof dir, "budget");
+  vsc_test_tmpdir(dir, sizeof dir, "budget");
   int stopped = 0, degraded = 0, ok = 0;
   for (int p = 0; p < plans; p++) {
     char cache[2200];
@@ -110,12 +110,12 @@ int main(int argc, char **argv) {
     free(cfgtext);
     json_decref(cfg);
     json_decref(plan);
-    rt_rmdir(cache);
+    vsc_test_rmtree(cache);
   }
   printf("%d plans: %d ok, %d partial, %d stopped by the budget\n", plans, ok, degraded, stopped);
   /* The generator must exercise every path, or the property proves little. */
   CHECK(stopped > 0 && degraded > 0 && ok > 0, "every outcome seen");
-  rt_rmdir(dir);
-  if (rt_failures) fprintf(stderr, "%d check(s) failed\n", rt_failures);
-  return rt_failures ? 1 : 0;
+  vsc_test_rmtree(dir);
+  if (vsc_test_failures) fprintf(stderr, "%d check(s) failed\n", vsc_test_failures);
+  return vsc_test_failures ? 1 : 0;
 }

@@ -23,7 +23,7 @@ typedef struct {
 } fixture;
 
 static void setup(fixture *f, const char *name) {
-  rt_tmpdir(f->dir, sizeof f->dir, name);
+  vsc_test_tmpdir(f->dir, sizeof f->dir, name);
   snprintf(f->cache, sizeof f->cache, "%s/cache", f->dir);
   snprintf(f->logp, sizeof f->logp, "%s/calls.jsonl", f->dir);
   snprintf(f->state, sizeof f->state, "%s/server", f->dir);
@@ -47,7 +47,7 @@ static void setup(fixture *f, const char *name) {
 
 static void teardown(fixture *f) {
   json_decref(f->plan);
-  rt_rmdir(f->dir);
+  vsc_test_rmtree(f->dir);
 }
 
 /* Runs the plan in a child process; returns its pid. */
@@ -68,10 +68,10 @@ static pid_t spawn(fixture *f, const char *rules) {
 
 /* Waits until the journal has `n` records of type t (with a prediction, for "started"). */
 static bool wait_journal(fixture *f, const char *t, int n, double timeout) {
-  double end = rt_now() + timeout;
-  while (rt_now() < end) {
+  double end = vsc_test_now() + timeout;
+  while (vsc_test_now() < end) {
     json_t *j = rt_journal(f->cache);
-    int c = rt_count(j, "t", t);
+    int c = vsc_test_count(j, "t", t);
     json_decref(j);
     if (c >= n) return true;
     struct timespec ts = {0, 10 * 1000000L};
@@ -121,7 +121,7 @@ static void t_kill_hang(void) {
   rerun(&f, &res);
   CHECK(res.status == VSC_RUN_OK && res.reattached == 1 && res.provider_calls == 0,
         "status %d reattached %d new calls %d", res.status, res.reattached, res.provider_calls);
-  json_t *calls = rt_calls(f.logp);
+  json_t *calls = vsc_test_json_lines(f.logp);
   CHECK(calls_for(calls, f.a, "start") == 1 && calls_for(calls, f.a, "reattach") == 1, "a: one start, one reattach");
   CHECK(calls_for(calls, f.b, "start") == 1 && calls_for(calls, f.b, "reattach") == 0, "b: paid once, cached");
   /* The ledger: both calls succeeded, a's finished by the second build; $1.50 in all. */
@@ -157,7 +157,7 @@ static void t_kill_start(void) {
   child_status(pid, &sig);
   CHECK(sig == SIGKILL, "crashed in start");
   json_t *j = rt_journal(f.cache);
-  CHECK(rt_count(j, "t", "intent") >= 1 && rt_count(j, "t", "started") == 0, "intent journaled before the request");
+  CHECK(vsc_test_count(j, "t", "intent") >= 1 && vsc_test_count(j, "t", "started") == 0, "intent journaled before the request");
   json_decref(j);
   vsc_run_result res;
   rerun(&f, &res);
@@ -166,9 +166,9 @@ static void t_kill_start(void) {
    * nothing again. b's intent, if it was in the same batch, was journaled but never sent:
    * the search proves it absent and only then is it created. */
   CHECK(res.status == VSC_RUN_OK && res.reattached >= 1, "status %d reattached %d", res.status, res.reattached);
-  CHECK(rt_count(j, "outcome", "lost") == 0, "nothing is recorded as lost");
-  json_t *calls = rt_calls(f.logp);
-  CHECK(rt_count(calls, "call", "start") == 2, "one create per node in all, not %d", rt_count(calls, "call", "start"));
+  CHECK(vsc_test_count(j, "outcome", "lost") == 0, "nothing is recorded as lost");
+  json_t *calls = vsc_test_json_lines(f.logp);
+  CHECK(vsc_test_count(calls, "call", "start") == 2, "one create per node in all, not %d", vsc_test_count(calls, "call", "start"));
   json_decref(calls);
   json_t *ledger = vsc_ledger_build(j);
   CHECK(json_number_value(json_object_get(ledger, "unknown_cost")) < 1e-9, "every charge is known: %g",
@@ -192,7 +192,7 @@ static void kill_at(const char *name, const char *crash) {
   rerun(&f, &res);
   CHECK(res.status == VSC_RUN_OK && res.reattached >= 1 && res.provider_calls == 0,
         "%s: status %d reattached %d new calls %d", crash, res.status, res.reattached, res.provider_calls);
-  json_t *calls = rt_calls(f.logp);
+  json_t *calls = vsc_test_json_lines(f.logp);
   CHECK(calls_for(calls, f.a, "start") == 1 && calls_for(calls, f.a, "reattach") == 1, "%s: a paid once, resumed", crash);
   CHECK(calls_for(calls, f.b, "start") == 1, "%s: b paid once", crash);
   json_decref(calls);
@@ -206,7 +206,7 @@ static void kill_at(const char *name, const char *crash) {
     if (de->d_name[0] != '.') left++;
   if (d) closedir(d);
   CHECK(left == 0, "%s: %d temp files left", crash, left);
-  char *out = rt_slurp(res.output_object);
+  char *out = vsc_test_slurp(res.output_object, NULL);
   CHECK(out && strstr(out, f.a), "output has a's generation");
   free(out);
   teardown(&f);
@@ -227,7 +227,7 @@ static void interrupt(bool cancel) {
   int code = child_status(pid, &sig);
   CHECK(sig == 0 && code == VSC_RUN_INTERRUPTED, "clean stop: exit %d signal %d", code, sig);
   json_t *j = rt_journal(f.cache);
-  json_t *calls = rt_calls(f.logp);
+  json_t *calls = vsc_test_json_lines(f.logp);
   if (cancel) {
     CHECK(calls_for(calls, f.a, "cancel") == 1, "a canceled at the provider");
     int canceled = 0;
@@ -237,18 +237,18 @@ static void interrupt(bool cancel) {
       const char *o = json_string_value(json_object_get(r, "outcome"));
       if (o && strcmp(o, "canceled") == 0) canceled++;
     }
-    CHECK(canceled == 1 && rt_count(j, "t", "left") == 0, "journal: canceled %d", canceled);
+    CHECK(canceled == 1 && vsc_test_count(j, "t", "left") == 0, "journal: canceled %d", canceled);
   } else {
     /* b may still have been in flight too: it is left the same way. */
-    CHECK(rt_count(j, "t", "left") >= 1 && calls_for(calls, f.a, "cancel") == 0, "a left running");
+    CHECK(vsc_test_count(j, "t", "left") >= 1 && calls_for(calls, f.a, "cancel") == 0, "a left running");
   }
-  CHECK(rt_count(j, "t", "end") == 1, "the interrupted build closed its journal");
+  CHECK(vsc_test_count(j, "t", "end") == 1, "the interrupted build closed its journal");
   json_decref(j);
   json_decref(calls);
   vsc_run_result res;
   rt_cancel_on_interrupt = false;
   rerun(&f, &res);
-  calls = rt_calls(f.logp);
+  calls = vsc_test_json_lines(f.logp);
   if (cancel)
     CHECK(res.reattached == 0 && calls_for(calls, f.a, "start") == 2, "canceled: a starts anew");
   else
@@ -262,25 +262,10 @@ static void interrupt(bool cancel) {
 static void t_interrupt_leave(void) { interrupt(false); }
 static void t_interrupt_cancel(void) { interrupt(true); }
 
-int main(int argc, char **argv) {
-  static const struct {
-    const char *name;
-    void (*fn)(void);
-  } tests[] = {
-      {"kill_hang", t_kill_hang},         {"kill_start", t_kill_start},
-      {"kill_id", t_kill_id},             {"kill_download", t_kill_download},
-      {"interrupt_leave", t_interrupt_leave}, {"interrupt_cancel", t_interrupt_cancel},
-  };
-  int ran = 0;
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-    if (argc > 1 && strcmp(argv[1], tests[i].name) != 0) continue;
-    tests[i].fn();
-    ran++;
-  }
-  if (!ran) {
-    fprintf(stderr, "unknown test %s\n", argv[1]);
-    return 2;
-  }
-  if (rt_failures) fprintf(stderr, "%d check(s) failed\n", rt_failures);
-  return rt_failures ? 1 : 0;
-}
+static const vsc_test_case cases[] = {
+#define VSC_TEST_CASE(name) VSC_TEST_ENTRY(t_, name)
+#include "test_resume.def"
+#undef VSC_TEST_CASE
+};
+
+int main(int argc, char **argv) { return vsc_test_main(argc, argv, cases, VSC_TEST_COUNT(cases)); }

@@ -47,7 +47,7 @@ static const char *gen(json_t *plan, const char *label, const char *model, doubl
  * independent sleepers overlap. */
 static void t_order(void) {
   char dir[2048], cache[4200];
-  rt_tmpdir(dir, sizeof dir, "order");
+  vsc_test_tmpdir(dir, sizeof dir, "order");
   snprintf(cache, sizeof cache, "%s/cache", dir);
   snprintf(rt_exec_log, sizeof rt_exec_log, "%s/exec.jsonl", dir);
   json_t *plan = rt_plan_new(-1);
@@ -59,12 +59,12 @@ static void t_order(void) {
   const char *d = rt_add(plan, "concat", P("d", 0), NULL, bc, 3);
   set_output(plan, d);
   vsc_run_result res;
-  double t0 = rt_now();
+  double t0 = vsc_test_now();
   CHECK(rt_run(plan, cache, "{}", &res, NULL) == 0, "run");
-  double wall = rt_now() - t0;
+  double wall = vsc_test_now() - t0;
   CHECK(res.status == VSC_RUN_OK, "status %d", res.status);
   CHECK(res.executed == 5, "executed %d", res.executed);
-  char *out = rt_slurp(res.output_object);
+  char *out = vsc_test_slurp(res.output_object, NULL);
   CHECK(out && strcmp(out, "concat[d](segment[b](segment[a]())+segment[c](segment[a]())+segment[e]())") == 0,
         "output '%s'", out ? out : "(null)");
   free(out);
@@ -92,13 +92,13 @@ static void t_order(void) {
   json_decref(log);
   json_decref(plan);
   rt_exec_log[0] = 0;
-  rt_rmdir(dir);
+  vsc_test_rmtree(dir);
 }
 
 /* A failing node stops only its dependents; the other branch completes and is cached. */
 static void t_isolation(void) {
   char dir[2048], cache[4200];
-  rt_tmpdir(dir, sizeof dir, "iso");
+  vsc_test_tmpdir(dir, sizeof dir, "iso");
   snprintf(cache, sizeof cache, "%s/cache", dir);
   json_t *plan = rt_plan_new(-1);
   json_t *bad = P("bad", 0);
@@ -120,7 +120,7 @@ static void t_isolation(void) {
   CHECK(res.executed == 0 && res.cached >= 1 && res.failed == 1, "run 2: executed %d cached %d failed %d",
         res.executed, res.cached, res.failed);
   json_decref(plan);
-  rt_rmdir(dir);
+  vsc_test_rmtree(dir);
 }
 
 /* ---- cache ------------------------------------------------------------------------------ */
@@ -138,7 +138,7 @@ static json_t *chain_plan(const char *leaf_label, const char **ids) {
 
 static void t_cache(void) {
   char dir[2048], cache[4200];
-  rt_tmpdir(dir, sizeof dir, "cache");
+  vsc_test_tmpdir(dir, sizeof dir, "cache");
   snprintf(cache, sizeof cache, "%s/cache", dir);
   const char *ids[4];
   json_t *plan = chain_plan("leaf", ids);
@@ -154,7 +154,7 @@ static void t_cache(void) {
   CHECK(res.executed == 3 && res.cached == 1, "edit: executed %d cached %d", res.executed, res.cached);
   json_decref(plan2);
   json_decref(plan);
-  rt_rmdir(dir);
+  vsc_test_rmtree(dir);
 }
 
 static void flip_byte(const char *path, long off, bool keep_mtime) {
@@ -175,13 +175,13 @@ static void flip_byte(const char *path, long off, bool keep_mtime) {
 /* Truncated, bit-flipped and missing objects are detected, reported, deleted and rebuilt. */
 static void t_corrupt(void) {
   char dir[2048], cache[4200];
-  rt_tmpdir(dir, sizeof dir, "corrupt");
+  vsc_test_tmpdir(dir, sizeof dir, "corrupt");
   snprintf(cache, sizeof cache, "%s/cache", dir);
   const char *ids[4];
   json_t *plan = chain_plan("leaf", ids);
   vsc_run_result res;
   CHECK(rt_run(plan, cache, "{}", &res, NULL) == 0 && res.executed == 4, "first run");
-  char *good = rt_slurp(res.output_object);
+  char *good = vsc_test_slurp(res.output_object, NULL);
   vsc_cache *c = NULL;
   char err[256], why[256];
   CHECK(vsc_cache_open(&c, cache, err, sizeof err) == 0, "open: %s", err);
@@ -193,7 +193,7 @@ static void t_corrupt(void) {
   vsc_cache_entry_clear(&e);
   CHECK(rt_run(plan, cache, "{}", &res, NULL) == 0, "run 2");
   CHECK(res.executed == 1 && res.cached == 1, "truncated root: executed %d cached %d", res.executed, res.cached);
-  char *again = rt_slurp(res.output_object);
+  char *again = vsc_test_slurp(res.output_object, NULL);
   CHECK(good && again && strcmp(good, again) == 0, "rebuilt output equals the original");
   free(again);
 
@@ -237,7 +237,7 @@ static void t_corrupt(void) {
   vsc_cache_close(c);
   free(good);
   json_decref(plan);
-  rt_rmdir(dir);
+  vsc_test_rmtree(dir);
 }
 
 /* ---- remote ------------------------------------------------------------------------------ */
@@ -246,7 +246,7 @@ static void t_corrupt(void) {
  * run makes zero provider calls. */
 static void t_remote(void) {
   char dir[2048], cache[4200], cfg[8400], logp[4300];
-  rt_tmpdir(dir, sizeof dir, "remote");
+  vsc_test_tmpdir(dir, sizeof dir, "remote");
   snprintf(cache, sizeof cache, "%s/cache", dir);
   snprintf(logp, sizeof logp, "%s/calls.jsonl", dir);
   snprintf(cfg, sizeof cfg, "{\"latency\": 0.4, \"log\": \"%s\"}", logp);
@@ -260,23 +260,23 @@ static void t_remote(void) {
   const char *c = rt_add(plan, "concat", P("all", 0), NULL, g, 8);
   set_output(plan, c);
   vsc_run_result res;
-  double t0 = rt_now();
+  double t0 = vsc_test_now();
   CHECK(rt_run(plan, cache, cfg, &res, NULL) == 0, "run");
-  double wall = rt_now() - t0;
+  double wall = vsc_test_now() - t0;
   CHECK(res.status == VSC_RUN_OK && res.provider_calls == 8, "status %d calls %d", res.status, res.provider_calls);
   /* One at a time would take 3.2 s; the margin absorbs sanitizer builds and a busy CI. */
   CHECK(wall < 0.4 * 2, "8 x 0.4 s predictions took %.2fs", wall);
   CHECK(res.spent > 0.8 - 1e-9 && res.spent < 0.8 + 1e-9, "spent %.3f", res.spent);
-  json_t *calls = rt_calls(logp);
+  json_t *calls = vsc_test_json_lines(logp);
   CHECK(json_array_size(calls) == 8, "calls %zu", json_array_size(calls));
   json_decref(calls);
   CHECK(rt_run(plan, cache, cfg, &res, NULL) == 0, "run 2");
-  calls = rt_calls(logp);
+  calls = vsc_test_json_lines(logp);
   CHECK(json_array_size(calls) == 8 && res.provider_calls == 0 && res.executed == 0,
         "second run: %zu provider calls in the log, %d executed", json_array_size(calls), res.executed);
   json_decref(calls);
   json_decref(plan);
-  rt_rmdir(dir);
+  vsc_test_rmtree(dir);
 }
 
 static const char *const JFIELDS[] = {"model", "attempt", "outcome", "kind", "estimate", "reserved", "cost", "from", "to", NULL};
@@ -284,7 +284,7 @@ static const char *const JFIELDS[] = {"model", "attempt", "outcome", "kind", "es
 /* Transient failure with Retry-After, then success: exact journal. */
 static void t_retry(void) {
   char dir[2048], cache[4200], cfg[8400];
-  rt_tmpdir(dir, sizeof dir, "retry");
+  vsc_test_tmpdir(dir, sizeof dir, "retry");
   snprintf(cache, sizeof cache, "%s/cache", dir);
   snprintf(cfg, sizeof cfg,
            "{\"latency\": 0.01, \"rules\": [{\"attempt\": 1, \"fail\": \"transient\", \"retry_after\": 0.3},"
@@ -293,9 +293,9 @@ static void t_retry(void) {
   const char *g = gen(plan, "sunrise", "acme/video", 0.25, 0.5, 3, NULL, 0);
   set_output(plan, g);
   vsc_run_result res;
-  double t0 = rt_now();
+  double t0 = vsc_test_now();
   CHECK(rt_run(plan, cache, cfg, &res, NULL) == 0, "run");
-  double wall = rt_now() - t0;
+  double wall = vsc_test_now() - t0;
   CHECK(res.status == VSC_RUN_OK && res.provider_calls == 3, "status %d calls %d", res.status, res.provider_calls);
   CHECK(wall >= 0.3, "Retry-After 0.3 s honoured (wall %.2fs)", wall);
   json_t *j = rt_journal(cache);
@@ -334,14 +334,14 @@ static void t_retry(void) {
   free(text);
   json_decref(j);
   json_decref(plan);
-  rt_rmdir(dir);
+  vsc_test_rmtree(dir);
 }
 
 /* Policy refusal → fallback model; transient exhaustion of every model → degrade to a
  * placeholder card, a partial result and a manifest naming the scene. */
 static void t_fallback_degrade(void) {
   char dir[2048], cache[4200], cfg[8400], out[4300];
-  rt_tmpdir(dir, sizeof dir, "fallback");
+  vsc_test_tmpdir(dir, sizeof dir, "fallback");
   snprintf(cache, sizeof cache, "%s/cache", dir);
   snprintf(out, sizeof out, "%s/out.mp4", dir);
   snprintf(cfg, sizeof cfg,
@@ -357,7 +357,7 @@ static void t_fallback_degrade(void) {
   vsc_run_result res;
   CHECK(rt_run(plan, cache, cfg, &res, out) == 0, "run");
   CHECK(res.status == VSC_RUN_PARTIAL && res.degraded == 1, "status %d degraded %d", res.status, res.degraded);
-  char *video = rt_slurp(out);
+  char *video = vsc_test_slurp(out, NULL);
   CHECK(video && strstr(video, "model=acme/fast prediction=") && strstr(video, "card[scene end could not be generated: acme/fast: test provider: scripted transient failure of acme/fast]"),
         "output: %s", video ? video : "(none)");
   free(video);
@@ -430,13 +430,13 @@ static void t_fallback_degrade(void) {
   json_decref(end);
   json_decref(j);
   json_decref(plan);
-  rt_rmdir(dir);
+  vsc_test_rmtree(dir);
 }
 
 /* An auth error stops the build: nothing more is started. */
 static void t_auth(void) {
   char dir[2048], cache[4200], cfg[8400], logp[4300];
-  rt_tmpdir(dir, sizeof dir, "auth");
+  vsc_test_tmpdir(dir, sizeof dir, "auth");
   snprintf(cache, sizeof cache, "%s/cache", dir);
   snprintf(logp, sizeof logp, "%s/calls.jsonl", dir);
   snprintf(cfg, sizeof cfg, "{\"latency\": 0.01, \"log\": \"%s\", \"rules\": [{\"label\": \"a\", \"fail\": \"auth\"}]}", logp);
@@ -452,15 +452,15 @@ static void t_auth(void) {
   (void)o;
   CHECK(rt_run(plan, cache, cfg, &res, NULL) == 0, "run");
   CHECK(res.status == VSC_RUN_AUTH, "status %d", res.status);
-  json_t *calls = rt_calls(logp);
-  CHECK(rt_count(calls, "call", "start") <= 2, "no retry after an auth error");
+  json_t *calls = vsc_test_json_lines(logp);
+  CHECK(vsc_test_count(calls, "call", "start") <= 2, "no retry after an auth error");
   json_t *j = rt_journal(cache);
-  CHECK(rt_count(j, "t", "retry") == 0 && rt_count(j, "t", "fallback") == 0 && rt_count(j, "t", "degrade") == 0,
+  CHECK(vsc_test_count(j, "t", "retry") == 0 && vsc_test_count(j, "t", "fallback") == 0 && vsc_test_count(j, "t", "degrade") == 0,
         "auth: no retry, fallback or degrade");
   json_decref(j);
   json_decref(calls);
   json_decref(plan);
-  rt_rmdir(dir);
+  vsc_test_rmtree(dir);
 }
 
 /* ---- nodes run in parts ------------------------------------------------------------------ */
@@ -490,7 +490,7 @@ static json_t *split_by_param(const json_t *node) {
  * object is their join in order; a second run is one cache hit; a single part is no split. */
 static void t_parts(void) {
   char dir[2048], cache[4200];
-  rt_tmpdir(dir, sizeof dir, "parts");
+  vsc_test_tmpdir(dir, sizeof dir, "parts");
   snprintf(cache, sizeof cache, "%s/cache", dir);
   snprintf(rt_exec_log, sizeof rt_exec_log, "%s/exec.jsonl", dir);
   rt_split = split_by_param;
@@ -509,7 +509,7 @@ static void t_parts(void) {
   CHECK(rt_run(plan, cache, "{}", &res, NULL) == 0, "run");
   CHECK(res.status == VSC_RUN_OK, "status %d", res.status);
   CHECK(res.executed == 7, "a, 3 parts, their join, single, d: executed %d", res.executed);
-  char *out = rt_slurp(res.output_object);
+  char *out = vsc_test_slurp(res.output_object, NULL);
   CHECK(out && strcmp(out, "concat[d](segment[long](segment[long/1](segment[a]())+segment[long/2](segment[a]())+"
                            "segment[long/3](segment[a]()))+segment[single](segment[a]()))") == 0,
         "output '%s'", out ? out : "(null)");
@@ -540,29 +540,13 @@ static void t_parts(void) {
   rt_split = NULL;
   rt_exec_log[0] = 0;
   json_decref(plan);
-  rt_rmdir(dir);
+  vsc_test_rmtree(dir);
 }
 
-int main(int argc, char **argv) {
-  static const struct {
-    const char *name;
-    void (*fn)(void);
-  } tests[] = {
-      {"order", t_order},   {"isolation", t_isolation}, {"cache", t_cache},
-      {"corrupt", t_corrupt}, {"remote", t_remote},     {"retry", t_retry},
-      {"fallback_degrade", t_fallback_degrade},          {"auth", t_auth},
-      {"parts", t_parts},
-  };
-  int ran = 0;
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-    if (argc > 1 && strcmp(argv[1], tests[i].name) != 0) continue;
-    tests[i].fn();
-    ran++;
-  }
-  if (!ran) {
-    fprintf(stderr, "unknown test %s\n", argv[1]);
-    return 2;
-  }
-  if (rt_failures) fprintf(stderr, "%d check(s) failed\n", rt_failures);
-  return rt_failures ? 1 : 0;
-}
+static const vsc_test_case cases[] = {
+#define VSC_TEST_CASE(name) VSC_TEST_ENTRY(t_, name)
+#include "test_sched.def"
+#undef VSC_TEST_CASE
+};
+
+int main(int argc, char **argv) { return vsc_test_main(argc, argv, cases, VSC_TEST_COUNT(cases)); }

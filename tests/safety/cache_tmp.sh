@@ -3,12 +3,8 @@
 # a build and `vsc cache gc`, a symlinked tmp/ is refused and nothing behind it is deleted,
 # and a crashed vsc's temp file (its own name pattern, a dead pid) is still cleaned.
 # Usage: cache_tmp.sh VSC DATA_DIR
-set -eu
+. "$(dirname "$0")/../lib/harness.sh"
 VSC=$1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsc-safety.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 cp "$2/tiny.vscript" "$WORK/"
 S="$WORK/tiny.vscript"
 C="$WORK/.vsc"
@@ -66,5 +62,5 @@ rc=0; "$VSC" cache gc "$S" --cache "$C2" >"$WORK/gc2.out" 2>&1 || rc=$?
 [ -e "$WORK/elsewhere/vsc-tmp.999999999.0123456789abcdef.1.mp4" ] || fail "a file behind the symlinked tmp/ was cleaned"
 [ -L "$C2/tmp" ] || fail "the symlink was replaced"
 
-[ $fails -eq 0 ] || exit 1
+finish
 echo "ok"

@@ -3,12 +3,8 @@
 # cache are refused (even with --force); a user's file and a foreign OUT.json are refused
 # unless --force; vsc's own previous output is replaced without it.
 # Usage: output.sh VSC DATA_DIR
-set -eu
+. "$(dirname "$0")/../lib/harness.sh"
 VSC=$1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsc-safety.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 cp "$2/tiny.vscript" "$WORK/"
 S="$WORK/tiny.vscript"
 cp "$S" "$WORK/script.orig"
@@ -114,5 +110,5 @@ refused d1.log "-o DIR" "is a directory"
 
 # No temp file of ours is left in the output directory.
 ! ls -A "$WORK" | grep -q 'vsc-tmp' || fail "temp files left: $(ls -A "$WORK" | grep vsc-tmp)"
-[ $fails -eq 0 ] || exit 1
+finish
 echo "ok"

@@ -3,12 +3,8 @@
 # refused target, stops the build before the provider is called once (counted in the test
 # provider's call log). The API token appears in no file vsc writes.
 # Usage: output_checked_first.sh VSC DATA_DIR
-set -eu
+. "$(dirname "$0")/../lib/harness.sh"
 VSC=$1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsc-safety.XXXXXX")
-trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 cp "$2/tiny.vscript" "$WORK/"
 S="$WORK/tiny.vscript"
 ffmpeg -v error -f lavfi -i testsrc=size=320x180:rate=10:duration=5 -pix_fmt yuv420p "$WORK/clip.mp4"
@@ -48,5 +44,5 @@ rc=0; "$VSC" build "$S" --provider test --progress plain -o "$WORK/good.mp4" 2>"
 if grep -rl "$TOKEN" "$WORK" >"$WORK/leaks" 2>/dev/null; then fail "the token is in: $(cat "$WORK/leaks")"; fi
 if grep -q "$TOKEN" "$WORK/good.log"; then fail "the token was printed"; fi
 
-[ $fails -eq 0 ] || exit 1
+finish
 echo "ok"

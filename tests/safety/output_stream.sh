@@ -2,13 +2,10 @@
 # Non-regular outputs are streamed into, never renamed over: -o /dev/null leaves the device
 # alone, a FIFO receives the complete MP4, -o - writes it to stdout (progress on stderr).
 # Usage: output_stream.sh VSC DATA_DIR
-set -eu
+. "$(dirname "$0")/../lib/harness.sh"
 VSC=$1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsc-safety.XXXXXX")
 reader=
-trap '[ -z "$reader" ] || kill "$reader" 2>/dev/null; rm -rf "$WORK"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+cleanup() { [ -z "$reader" ] || kill "$reader" 2>/dev/null; }
 cp "$2/tiny.vscript" "$WORK/"
 S="$WORK/tiny.vscript"
 frames() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1" 2>/dev/null; }
@@ -54,5 +51,5 @@ grep -q "^ok: " "$WORK/stdout.log" || fail "no progress on stderr"
 rc=0; "$VSC" build "$WORK/edited.vscript" --provider local --progress quiet -o - 2>/dev/null | cat >"$WORK/piped.mp4" || rc=$?
 cmp -s "$WORK/piped.mp4" "$WORK/stdout.mp4" || fail "piped stdout differs"
 
-[ $fails -eq 0 ] || exit 1
+finish
 echo "ok"

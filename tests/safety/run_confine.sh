@@ -4,12 +4,8 @@
 # symlink out is refused before anything runs, with the JSON path; the cache is never an
 # asset or a root. Plans whose paths stay inside run as before.
 # Usage: run_confine.sh VSC DATA_DIR
-set -eu
+. "$(dirname "$0")/../lib/harness.sh"
 VSC=$1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsc-safety.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 P="$WORK/proj"
 mkdir -p "$P" "$WORK/outside"
 ffmpeg -v error -f lavfi -i sine=frequency=440:duration=2 -ar 48000 "$WORK/outside/theme.wav"
@@ -75,5 +71,5 @@ rc=0; (cd "$WORK/outside" && "$VSC" run "$P/inside.json" --root "$P" --provider 
 i=$(asset_index "$P/up.json")
 refused "up.json from proj (root . = proj)" "\$.nodes[$i].params.path" "climbs out of the project root with '..'" up.json
 
-[ $fails -eq 0 ] || exit 1
+finish
 echo "ok"

@@ -41,34 +41,14 @@
 #include <unistd.h>
 
 #include "mock_harness.h"
+#include "vsc_test.h"
 
 #define SECRET "r8_studioTestSecret_0123456789abcdef"
 #define LLM_KEY "sk-studioTestChatKey_0123456789"
 
-static int failures;
-#define CHECK(cond, ...)                                                      \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                           \
-      fprintf(stderr, "\n");                                                  \
-      failures++;                                                             \
-    }                                                                         \
-  } while (0)
-
 /* ---- the server under test ------------------------------------------------------- */
 static pid_t server_pid;
-static char token[80], hostport[64], project[4096], outside[4096];
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    perror(path);
-    exit(2);
-  }
-  fputs(text, f);
-  fclose(f);
-}
+static char token[80], hostport[64], tmp[4096], project[4200], outside[4200];
 
 static const char *SCRIPT =
     "video \"studio test\" {\n"
@@ -100,24 +80,20 @@ static const char *SLOW =
     "}\n";
 
 static void make_project(void) {
-  char base[] = "/tmp/vsc-studio-test-XXXXXX";
-  if (!mkdtemp(base)) {
-    perror("mkdtemp");
-    exit(2);
-  }
-  snprintf(project, sizeof project, "%s/project", base);
-  snprintf(outside, sizeof outside, "%s/outside", base);
+  vsc_test_tmpdir(tmp, sizeof tmp, "studio-test");
+  snprintf(project, sizeof project, "%s/project", tmp);
+  snprintf(outside, sizeof outside, "%s/outside", tmp);
   mkdir(project, 0755);
   mkdir(outside, 0755);
   char p[8192];
   snprintf(p, sizeof p, "%s/t.vscript", project);
-  write_file(p, SCRIPT);
+  vsc_test_write_text(p, SCRIPT);
   snprintf(p, sizeof p, "%s/slow.vscript", project);
-  write_file(p, SLOW);
+  vsc_test_write_text(p, SLOW);
   snprintf(p, sizeof p, "%s/secret.vscript", outside);
-  write_file(p, "// outside the project\n");
+  vsc_test_write_text(p, "// outside the project\n");
   snprintf(p, sizeof p, "%s/secret.png", outside);
-  write_file(p, "not really a png\n");
+  vsc_test_write_text(p, "not really a png\n");
   char target[8192];
   snprintf(target, sizeof target, "%s/secret.vscript", outside);
   snprintf(p, sizeof p, "%s/link.vscript", project);
@@ -619,7 +595,7 @@ static void case_save(void) {
   reply_free(&r);
   /* An edit made elsewhere after we read the file: a save based on the old read is refused. */
   usleep(20000);
-  write_file(p, SCRIPT);
+  vsc_test_write_text(p, SCRIPT);
   r = post_json("PUT", "/api/file", json_pack("{s:s, s:s, s:f}", "path", "t.vscript", "text", messy, "base_mtime", saved_mtime));
   CHECK(r.status == 409 && strstr(r.body, "changed on disk"), "conflict: %ld %s", r.status, r.body);
   reply_free(&r);
@@ -697,7 +673,7 @@ static json_t *last_queue(json_t *events) {
 static void case_concurrent(void) {
   char p[8192];
   snprintf(p, sizeof p, "%s/broken.vscript", project);
-  write_file(p, "video \"broken\" {\n  size 320x180\n  scene a (1s) {\n    shot colour #000000\n  }\n}\n");
+  vsc_test_write_text(p, "video \"broken\" {\n  size 320x180\n  scene a (1s) {\n    shot colour #000000\n  }\n}\n");
   reply r = post_json("POST", "/api/build", json_pack("{s:s, s:s, s:b}", "path", "slow.vscript", "provider", "local", "preview", 1));
   CHECK(r.status == 202, "first: %ld %s", r.status, r.body);
   json_t *o = body_json(&r);
@@ -840,7 +816,7 @@ static void case_secrets(void) {
   /* A script that names the secret (pasted by mistake): it is masked on the way out. */
   char p[8192];
   snprintf(p, sizeof p, "%s/leak.vscript", project);
-  write_file(p, "// token " SECRET "\n");
+  vsc_test_write_text(p, "// token " SECRET "\n");
   char path[256];
   snprintf(path, sizeof path, "/?token=%s", token);
   reply r = request("GET", path, NULL, 0, false, NULL); /* the login: its cookie is the one place */
@@ -1014,36 +990,10 @@ static void case_prompt(void) {
   reply_free(&r);
 }
 
-/* A click track: 8 s at 120 bpm, a short 1 kHz burst on every beat (louder on each bar). */
-static void write_click_wav(const char *path) {
-  const int rate = 22050, n = rate * 8;
-  FILE *f = fopen(path, "wb");
-  if (!f) return;
-  unsigned hdr[11];
-  memcpy(hdr, "RIFF", 4);
-  hdr[1] = 36 + (unsigned)n * 2;
-  memcpy(&hdr[2], "WAVEfmt ", 8);
-  hdr[4] = 16;
-  hdr[5] = 1u | (1u << 16);  /* PCM, mono */
-  hdr[6] = (unsigned)rate;
-  hdr[7] = (unsigned)rate * 2;
-  hdr[8] = 2u | (16u << 16); /* block align 2, 16 bits */
-  memcpy(&hdr[9], "data", 4);
-  hdr[10] = (unsigned)n * 2;
-  fwrite(hdr, sizeof hdr, 1, f);
-  for (int i = 0; i < n; i++) {
-    int beat = i / (rate / 2), in = i % (rate / 2);
-    double amp = in < 800 ? (beat % 4 == 0 ? 0.9 : 0.5) * (1.0 - in / 800.0) : 0.0;
-    short v = (short)(amp * 32000 * sin(2 * 3.141592653589793 * 1000.0 * i / rate));
-    fwrite(&v, sizeof v, 1, f);
-  }
-  fclose(f);
-}
-
 static void case_beats(void) {
   char p[8192];
   snprintf(p, sizeof p, "%s/click.wav", project);
-  write_click_wav(p);
+  vsc_test_write_click_wav(p, 8.0);
   reply r = get("/api/beats?script=t.vscript&path=click.wav");
   CHECK(r.status == 200, "beats: %ld %s", r.status, r.body);
   json_t *o = body_json(&r);
@@ -1149,119 +1099,74 @@ static void *prompt_in_background(void *arg) {
   return NULL;
 }
 
-static double mono_now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /* The chat model answers after 3 s; meanwhile the editor's live checks are not held up
  * (the front-end holds the compiler only while it compiles). */
 static void case_llm_checks(void) {
   reply pr = {0};
   pthread_t t;
-  double t0 = mono_now();
+  double t0 = vsc_test_now();
   CHECK(pthread_create(&t, NULL, prompt_in_background, &pr) == 0, "thread");
   usleep(800000); /* the request is with the chat model by now */
-  double c0 = mono_now();
+  double c0 = vsc_test_now();
   reply r = post_json("POST", "/api/check", json_pack("{s:s, s:s}", "path", "t.vscript", "text", SCRIPT));
-  double waited = mono_now() - c0;
+  double waited = vsc_test_now() - c0;
   json_t *o = body_json(&r);
   CHECK(r.status == 200 && json_integer_value(json_object_get(o, "errors")) == 0, "check: %ld %s", r.status, r.body);
   CHECK(waited < 1.5, "the check waited %.2f s for the chat model", waited);
   json_decref(o);
   reply_free(&r);
   pthread_join(t, NULL);
-  double total = mono_now() - t0;
+  double total = vsc_test_now() - t0;
   CHECK(pr.status == 201, "prompt: %ld %s", pr.status, pr.body);
   CHECK(total >= 3.0, "the chat model did take its 3 s (%.2f s)", total);
   reply_free(&pr);
 }
 
-/* mock-chat on a free port, replaying `script`; its pid, or -1. */
-static pid_t start_mock_chat(const char *script, int *port) {
-  int fds[2];
-  if (pipe(fds) != 0) return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    execl(MOCK_CHAT_BIN, "mock-chat", "--script", script, "--port", "0", "--token", LLM_KEY, (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
-  char line[256];
-  FILE *f = fdopen(fds[0], "r");
-  if (!f || !fgets(line, sizeof line, f)) return -1;
-  fclose(f);
-  const char *colon = strrchr(line, ':');
-  *port = colon ? atoi(colon + 1) : 0;
-  return *port > 0 ? pid : -1;
-}
+static const vsc_test_case cases[] = {
+#define VSC_TEST_CASE(name) VSC_TEST_ENTRY(case_, name)
+#include "test_studio_api.def"
+#undef VSC_TEST_CASE
+};
 
+/* Each case gets a fresh project and studio, and the mocks its builds talk to. */
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: test_studio_api CASE\n");
-    return 2;
-  }
-  static const struct { const char *name; void (*fn)(void); } cases[] = {
-      {"auth", case_auth},       {"origin", case_origin},   {"paths", case_paths},
-      {"symlinks", case_symlinks}, {"limits", case_limits}, {"check", case_check},
-      {"save", case_save},       {"build", case_build},     {"concurrent", case_concurrent},
-      {"stop", case_stop},       {"secrets", case_secrets}, {"media", case_media},
-      {"ledger", case_ledger},
-      {"prompt", case_prompt},   {"beats", case_beats},     {"replicate", case_replicate},
-      {"prompt_llm", case_prompt_llm}, {"llm_checks", case_llm_checks},
-  };
+  const vsc_test_case *c = argc == 2 ? vsc_test_find(cases, VSC_TEST_COUNT(cases), argv[1]) : NULL;
+  if (!c) return vsc_test_usage(argv[0], cases, VSC_TEST_COUNT(cases));
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (strcmp(cases[i].name, argv[1]) != 0) continue;
-    mock_server mock = {0};
-    if (cases[i].fn == case_replicate) {
-      const char *margs[] = {"--token", SECRET, NULL};
-      if (mock_server_start(&mock, margs) != 0) {
-        fprintf(stderr, "mock-replicate did not start\n");
-        return 2;
-      }
-      char base[128];
-      snprintf(base, sizeof base, "%s/v1", mock.base);
-      setenv("REPLICATE_API_BASE", base, 1); /* inherited by the studio and its builds */
-    }
-    pid_t chat = 0;
-    if (cases[i].fn == case_prompt_llm || cases[i].fn == case_llm_checks) {
-      int port = 0;
-      chat = start_mock_chat(cases[i].fn == case_prompt_llm ? VSC_SOURCE_DIR "/tests/prompt/llm/ok.json"
-                                                            : VSC_SOURCE_DIR "/tests/studio/llm_slow.json",
-                             &port);
-      if (chat <= 0) {
-        fprintf(stderr, "mock-chat did not start\n");
-        return 2;
-      }
-      char base[128];
-      snprintf(base, sizeof base, "http://127.0.0.1:%d/v1", port);
-      setenv("VSC_LLM_BASE_URL", base, 1);
-      setenv("VSC_LLM_PROVIDER", "openai", 1);
-      setenv("VSC_LLM_MODEL", "mock-model", 1);
-      setenv("VSC_LLM_API_KEY", LLM_KEY, 1);
-      setenv("VSC_LLM_PRICE_IN", "2.5", 1);
-      setenv("VSC_LLM_PRICE_OUT", "10", 1);
-    }
-    start_server();
-    cases[i].fn();
-    stop_server();
-    if (mock.pid > 0) CHECK(mock_server_stop(&mock, 10) == 0, "mock-replicate stopped cleanly");
-    if (chat > 0) {
-      kill(chat, SIGTERM);
-      waitpid(chat, NULL, 0);
-    }
-    char cmd[8300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s/..'", project);
-    if (failures == 0 && system(cmd) != 0) fprintf(stderr, "could not remove %s\n", project);
-    curl_global_cleanup();
-    printf("%s: %s\n", argv[1], failures ? "FAILED" : "ok");
-    return failures ? 1 : 0;
+  mock_server mock = {0};
+  if (c->fn == case_replicate) {
+    const char *margs[] = {"--token", SECRET, NULL};
+    if (mock_server_start(&mock, margs) != 0) return 2;
+    char base[128];
+    snprintf(base, sizeof base, "%s/v1", mock.base);
+    setenv("REPLICATE_API_BASE", base, 1); /* inherited by the studio and its builds */
   }
-  fprintf(stderr, "unknown case '%s'\n", argv[1]);
-  return 2;
+  pid_t chat = 0;
+  if (c->fn == case_prompt_llm || c->fn == case_llm_checks) {
+    int port = 0;
+    const char *chat_argv[] = {MOCK_CHAT_BIN, "--script",
+                               c->fn == case_prompt_llm ? VSC_SOURCE_DIR "/tests/prompt/llm/ok.json"
+                                                        : VSC_SOURCE_DIR "/tests/studio/llm_slow.json",
+                               "--port", "0", "--token", LLM_KEY, NULL};
+    chat = vsc_test_start_server(chat_argv, &port);
+    if (chat < 0) return 2;
+    char base[128];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d/v1", port);
+    setenv("VSC_LLM_BASE_URL", base, 1);
+    setenv("VSC_LLM_PROVIDER", "openai", 1);
+    setenv("VSC_LLM_MODEL", "mock-model", 1);
+    setenv("VSC_LLM_API_KEY", LLM_KEY, 1);
+    setenv("VSC_LLM_PRICE_IN", "2.5", 1);
+    setenv("VSC_LLM_PRICE_OUT", "10", 1);
+  }
+  start_server();
+  c->fn();
+  stop_server();
+  if (mock.pid > 0) CHECK(mock_server_stop(&mock, 10) == 0, "mock-replicate stopped cleanly");
+  if (chat > 0) vsc_test_stop_server(chat);
+  if (vsc_test_failures == 0 && vsc_test_rmtree(tmp) != 0) fprintf(stderr, "could not remove %s\n", tmp);
+  curl_global_cleanup();
+  printf("%s: %s\n", c->name, vsc_test_failures ? "FAILED" : "ok");
+  return vsc_test_failures ? 1 : 0;
 }
