@@ -611,8 +611,10 @@ static int load(xplan *p, const xargs *a) {
     if (slash) snprintf(p->cache_dir, sizeof p->cache_dir, "%.*s/.vsc", (int)(slash - a->script), a->script);
     else snprintf(p->cache_dir, sizeof p->cache_dir, ".vsc");
   }
+  struct stat st;
+  bool have_cache = stat(p->cache_dir, &st) == 0 && S_ISDIR(st.st_mode);
   vsc_compile_options copts = VSC_COMPILE_OPTIONS_INIT;
-  copts.cache_dir = p->cache_dir;
+  copts.cache_dir = have_cache ? p->cache_dir : NULL; /* the same plan; nothing created */
   copts.preview = a->preview;
   copts.quality = a->quality;
   int rc = cli_compile(&p->ir, a->script, false, 20, &copts);
@@ -627,10 +629,9 @@ static int load(xplan *p, const xargs *a) {
   cli_build_target(out, p->target);
   p->remote = cli_remote_name(p->ir, a->provider);
   p->keys = vsc_plan_keys(p->ir, p->remote);
-  struct stat st;
   char err[512];
   /* Never created here: a missing cache means nothing was built. */
-  if (stat(p->cache_dir, &st) == 0 && S_ISDIR(st.st_mode) && vsc_cache_open(&p->cache, p->cache_dir, err, sizeof err) != 0)
+  if (have_cache && vsc_cache_open(&p->cache, p->cache_dir, err, sizeof err) != 0)
     p->cache = NULL;
   if (p->cache) p->record = vsc_record_read(p->cache_dir, p->target);
   if (load_nodes(p) != 0) return VSC_EXIT_INTERNAL;
