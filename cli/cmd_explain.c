@@ -317,28 +317,38 @@ static const char *state_name(xstate s) {
   return s == X_CACHED ? "cached" : s == X_RUN ? "dirty" : "unneeded";
 }
 
-/* Inputs that are not what the last build used: dirty ones first in the Ninja way
- * ("input X is dirty"), then those that changed but are cached (an undone edit). */
+/* Inputs that are not what the last build used, matched by slot (so a scene added before
+ * them does not shift them): dirty ones in the Ninja way ("input X is dirty"), then those
+ * that changed but are cached (an undone edit), then the last build's inputs now gone. */
 static int input_reasons(xplan *p, xnode *x, json_t *old) {
-  json_t *oin = json_object_get(old, "inputs");
+  json_t *unused = json_object(); /* the last build's input ids not matched yet */
+  size_t k;
+  json_t *v;
+  json_array_foreach(json_object_get(old, "inputs"), k, v)
+    if (json_is_string(v)) json_object_set_new(unused, json_string_value(v), json_true());
   int found = 0;
-  for (size_t k = 0; k < x->nin; k++) {
+  for (k = 0; k < x->nin; k++) {
     xnode *in = &p->n[x->in[k]];
-    const char *oid = json_string_value(json_array_get(oin, k));
-    json_t *was = oid ? json_object_get(p->prev_byid, oid) : NULL;
-    const char *was_key = jstr(was, "key");
-    if (was && was_key && in->key && !strcmp(was_key, in->key)) continue;
-    json_t *more = json_pack("{s:s, s:s, s:s, s:s}", "input", in->id, "op", in->op, "what", in->what, "state", state_name(in->state));
+    json_t *was = json_object_get(p->prev_byslot, in->slot);
+    const char *was_id = jstr(was, "id"), *was_key = jstr(was, "key");
+    bool used = was_id && json_object_get(unused, was_id);
+    if (used) json_object_del(unused, was_id);
+    if (used && was_key && in->key && !strcmp(was_key, in->key)) continue;
+    json_t *more = json_pack("{s:s, s:s, s:s, s:s}", "input", in->id, "op", in->op, "what", in->what, "state",
+                             state_name(in->state));
     if (in->state != X_CACHED)
       reason(x, "input-dirty", more, "input %s %.10s (%s) is dirty", in->op, in->id, in->name);
     else
-      reason(x, "input-changed", more, "input %s %.10s (%s) changed since the last build (it is cached)", in->op, in->id, in->name);
+      reason(x, "input-changed", more, "input %s %.10s (%s) changed since the last build (it is cached)", in->op,
+             in->id, in->name);
     found++;
   }
-  if (json_array_size(oin) != x->nin && !found) {
-    reason(x, "inputs-changed", NULL, "it takes %zu inputs, the last build's took %zu", x->nin, json_array_size(oin));
+  if (json_object_size(unused)) {
+    reason(x, "inputs-removed", json_pack("{s:I}", "count", (json_int_t)json_object_size(unused)),
+           "%zu input(s) of the last build no longer used", json_object_size(unused));
     found++;
   }
+  json_decref(unused);
   return found;
 }
 
@@ -417,9 +427,9 @@ static char *show_value(json_t *v, json_t *other) {
     snprintf(cut, to - from + 8, "%s%.*s%s", from ? "…" : "", (int)(to - from), s + from, to < ls ? "…" : "");
     json_t *js = json_string(cut);
     free(cut);
-    char *text = json_dumps(js, JSON_ENCODE_ANY);
+    char *text = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
     json_decref(js);
-    return text;
+    if (text) return text;
   }
   return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
 }
@@ -710,20 +720,23 @@ int cmd_explain(int argc, char **argv) {
     json_t *nodes = json_array();
     for (size_t i = 0; i < p.nn; i++)
       if (pick[i]) json_array_append_new(nodes, node_json(&p.n[i]));
-    json_t *last = p.record ? json_pack("{s:O, s:O, s:O, s:s}", "status", json_object_get(p.record, "status"), "provider",
-                                        json_object_get(p.record, "provider"), "recorded", json_object_get(p.record, "recorded"),
-                                        "record", "") : json_null();
-    if (p.record) {
-      char rp[PATH_MAX + 64];
-      vsc_record_path(p.cache_dir, p.target, rp, sizeof rp);
-      json_object_set_new(last, "record", json_string(rp));
-    }
+    char rp[PATH_MAX + 64];
+    vsc_record_path(p.cache_dir, p.target, rp, sizeof rp);
+    json_t *last = json_null();
+    if (p.record)
+      last = json_pack("{s:O, s:O, s:O, s:s}", "status", json_object_get(p.record, "status"), "provider",
+                       json_object_get(p.record, "provider"), "recorded", json_object_get(p.record, "recorded"), "record", rp);
     json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}, s:f, s:o}", "format", "vsc-explain",
                           "version", 1, "script", a.script, "target", p.target, "cache", p.cache_dir, "provider", p.remote,
                           "last_build", last, "counts", "nodes", (json_int_t)p.nn, "dirty", (json_int_t)run, "cached",
                           (json_int_t)cached, "unneeded", (json_int_t)unneeded, "to_spend", to_spend(&p), "nodes", nodes);
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
-    printf("%s\n", text);
+    char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(12)) : NULL;
+    if (!text) {
+      fprintf(stderr, "vsc: cannot encode the explanation as JSON\n");
+      rc = VSC_EXIT_INTERNAL;
+    } else {
+      printf("%s\n", text);
+    }
     free(text);
     json_decref(o);
   } else if (rc == VSC_EXIT_OK) {

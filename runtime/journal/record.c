@@ -136,6 +136,8 @@ json_t *vsc_record_read(const char *cache_dir, const char *target) {
   /* Another target whose name hashed to the same 16 hex digits is not ours. */
   if (rec && (!json_is_object(rec) || !json_is_array(json_object_get(rec, "nodes")) ||
               !json_is_string(json_object_get(rec, "target")) ||
+              !json_is_string(json_object_get(rec, "status")) ||
+              !json_is_string(json_object_get(rec, "provider")) ||
               strcmp(json_string_value(json_object_get(rec, "target")), target) != 0)) {
     json_decref(rec);
     rec = NULL;
