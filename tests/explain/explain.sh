@@ -115,7 +115,24 @@ explain unknown zzzz
 grep '^vsc:' unknown.err >unknown.msg
 golden unknown unknown.msg
 
-# 7. Another target of the same cache: nothing recorded for it, the recorded one named.
+# 7. A scene added at the end: its nodes are new, and the join takes them.
+cp spot.vscript before.vscript
+sed -i 's/^}$//' spot.vscript
+printf '  scene four (1s) {\n    shot color #1b1b1b\n  }\n}\n' >>spot.vscript
+explain scene_added
+golden scene_added scene_added.out
+cp before.vscript spot.vscript
+
+# 8. A build that stopped (the provider refused our credentials): what it did not make.
+export VSC_TEST_PROVIDER="{\"latency\":0.02,\"state\":\"$work/server\",\"rules\":[{\"fail\":\"auth\"}]}"
+rc=0
+"$vsc" build spot.vscript --provider test --cache cache2 -o out2.mp4 --progress plain >auth.log 2>&1 || rc=$?
+[ $rc -eq 5 ] || fail "a build refused by the provider exited $rc, expected 5"
+"$vsc" explain spot.vscript one --provider test --cache cache2 -o out2.mp4 >auth.out 2>/dev/null
+grep -A2 '^generate' auth.out | grep -q '^  dirty    the last build (auth) did not make it$' ||
+  fail "after a stopped build: $(cat auth.out)"
+
+# 9. Another target of the same cache: nothing recorded for it, the recorded one named.
 rc=0
 "$vsc" explain spot.vscript --cache cache -o other.mp4 >other.out 2>/dev/null || rc=$?
 golden other_target other.out
