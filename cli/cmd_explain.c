@@ -233,7 +233,31 @@ static int parse_args(xargs *a, int argc, char **argv) {
   return a->script ? 0 : -1;
 }
 
-/* Compiles the script as `vsc build` would and finds its cache, target and record. */
+static bool is_plan_json(const char *path) {
+  size_t n = strlen(path);
+  return n > 5 && strcmp(path + n - 5, ".json") == 0;
+}
+
+/* A plan graph made by anything, read as `vsc run` reads it; its cache is <IR root>/.vsc. */
+static int read_plan(cli_xplan *p, const xargs *a) {
+  json_error_t je;
+  p->ir = json_load_file(a->script, 0, &je);
+  if (!p->ir) {
+    fprintf(stderr, "%s:%d:%d: error: %s\n", a->script, je.line, je.column, je.text);
+    return VSC_EXIT_CHECK;
+  }
+  char verr[1024];
+  if (vsc_ir_validate(p->ir, verr, sizeof verr) != 0) {
+    fprintf(stderr, "%s: %s\n", a->script, verr);
+    return VSC_EXIT_CHECK;
+  }
+  const char *root = cli_explain_str(p->ir, "root");
+  if (!a->cache_arg) snprintf(p->cache_dir, sizeof p->cache_dir, "%.4000s/.vsc", root && *root ? root : ".");
+  return VSC_EXIT_OK;
+}
+
+/* Compiles the script as `vsc build` would (or reads a plan as `vsc run` does) and finds
+ * its cache, target and record. */
 static int load(cli_xplan *p, const xargs *a) {
   if (a->cache_arg) snprintf(p->cache_dir, sizeof p->cache_dir, "%s", a->cache_arg);
   else {
@@ -242,12 +266,17 @@ static int load(cli_xplan *p, const xargs *a) {
     else snprintf(p->cache_dir, sizeof p->cache_dir, ".vsc");
   }
   struct stat st;
-  bool have_cache = stat(p->cache_dir, &st) == 0 && S_ISDIR(st.st_mode);
-  vsc_compile_options copts = VSC_COMPILE_OPTIONS_INIT;
-  copts.cache_dir = have_cache ? p->cache_dir : NULL; /* the same plan; nothing created */
-  copts.preview = a->preview;
-  copts.quality = a->quality;
-  int rc = cli_compile(&p->ir, a->script, false, 20, &copts);
+  int rc = VSC_EXIT_OK;
+  if (is_plan_json(a->script)) {
+    rc = read_plan(p, a);
+  } else {
+    vsc_compile_options copts = VSC_COMPILE_OPTIONS_INIT;
+    bool have = stat(p->cache_dir, &st) == 0 && S_ISDIR(st.st_mode);
+    copts.cache_dir = have ? p->cache_dir : NULL; /* the same plan; nothing created */
+    copts.preview = a->preview;
+    copts.quality = a->quality;
+    rc = cli_compile(&p->ir, a->script, false, 20, &copts);
+  }
   if (rc != VSC_EXIT_OK || !p->ir) return rc != VSC_EXIT_OK ? rc : VSC_EXIT_INTERNAL;
   char out[PATH_MAX];
   if (a->output) snprintf(out, sizeof out, "%s", a->output);
@@ -261,7 +290,7 @@ static int load(cli_xplan *p, const xargs *a) {
   p->keys = vsc_plan_keys(p->ir, p->remote);
   char err[512];
   /* Never created here: a missing cache means nothing was built. */
-  if (have_cache && vsc_cache_open(&p->cache, p->cache_dir, err, sizeof err) != 0)
+  if (stat(p->cache_dir, &st) == 0 && S_ISDIR(st.st_mode) && vsc_cache_open(&p->cache, p->cache_dir, err, sizeof err) != 0)
     p->cache = NULL;
   if (p->cache) p->record = vsc_record_read(p->cache_dir, p->target);
   if (cli_explain_load_nodes(p) != 0) return VSC_EXIT_INTERNAL;

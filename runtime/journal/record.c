@@ -96,6 +96,8 @@ int vsc_record_write(const char *cache_dir, const char *target, const json_t *ir
     return -1;
   }
   if (same_content(path, text)) {
+    /* Unchanged: only its time moves, so "recorded" is when the target was last built. */
+    utimensat(AT_FDCWD, path, NULL, 0);
     free(text);
     return 0;
   }
@@ -148,7 +150,7 @@ json_t *vsc_record_read(const char *cache_dir, const char *target) {
     struct tm tm;
     gmtime_r(&st.st_mtime, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_object_set_new(rec, "recorded", json_string(when));
+    json_object_set_new(rec, "recorded", json_string(when)); /* the last build of it */
   }
   return rec;
 }

@@ -137,5 +137,13 @@ rc=0
 "$vsc" explain spot.vscript --cache cache -o other.mp4 >other.out 2>/dev/null || rc=$?
 golden other_target other.out
 
+# 10. A plan graph run by `vsc run` is explained from the same plan file.
+"$vsc" ir spot.vscript -o plan.json 2>/dev/null
+"$vsc" run plan.json --cache cache -o plan.mp4 --provider local --progress quiet || fail "vsc run exited $?"
+"$vsc" explain plan.json --cache cache >plan.out 2>&1 || fail "explain of a plan exited $?"
+head -2 plan.out | normalize >plan.head
+printf 'TMP/plan.mp4: 0 of 12 nodes to run, 11 cached, 1 not needed (provider local)\nlast build: ok, provider local, recorded TIME\n' |
+  cmp -s - plan.head || fail "explain of a plan: $(cat plan.out)"
+
 [ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "ok: vsc explain"

@@ -231,12 +231,13 @@ int vsc_run(const json_t *ir, const vsc_run_options *opts, vsc_run_result *res, 
  * IR's nodes without "src", each with its cache "key"]}. `target` names what was built (the
  * output video's resolved path, or "-"). `vsc explain` reads it to say why a node runs. */
 /* Writes the record of a run of `ir` (borrowed) whose node keys are `keys` (from
- * vsc_plan_keys); an unchanged record is not rewritten. 0, or -1 with err. */
+ * vsc_plan_keys); an unchanged record is not rewritten, only its mtime set to now. 0, or
+ * -1 with err. */
 int vsc_record_write(const char *cache_dir, const char *target, const json_t *ir,
                      const json_t *keys, const char *remote, vsc_run_status status, char *err,
                      size_t errlen);
-/* The record of `target` (a new reference, plus "recorded": when it last changed, UTC), or
- * NULL when none is readable. */
+/* The record of `target` (a new reference, plus "recorded": when the target was last
+ * built, UTC), or NULL when none is readable. */
 json_t *vsc_record_read(const char *cache_dir, const char *target);
 /* The targets recorded in the cache (a new array of strings, unordered). */
 json_t *vsc_record_targets(const char *cache_dir);
