@@ -68,23 +68,30 @@ typedef struct {
   char link[256];
 } xname;
 
+/* The node `inputs[k]` of a concat names, or NULL. */
+static json_t *concat_input(const json_t *nodes, const json_t *inputs, size_t k, const json_t *pos, size_t *at) {
+  const char *id = json_string_value(json_array_get(inputs, k));
+  json_t *ip = id ? json_object_get(pos, id) : NULL;
+  if (!ip) return NULL;
+  *at = (size_t)json_integer_value(ip);
+  return json_array_get(nodes, *at);
+}
+
 static void link_concat(const json_t *nodes, const json_t *concat, const json_t *pos, xname *names) {
-  const char *before = NULL;
-  size_t pending[64], np = 0;
   const json_t *inputs = json_object_get(concat, "inputs");
-  for (size_t k = 0; k <= json_array_size(inputs); k++) {
-    json_t *ip = k < json_array_size(inputs) ? json_object_get(pos, json_string_value(json_array_get(inputs, k)) ? json_string_value(json_array_get(inputs, k)) : "") : NULL;
-    json_t *in = ip ? json_array_get(nodes, (size_t)json_integer_value(ip)) : NULL;
-    const char *op = in ? cli_explain_str(in, "op") : NULL;
-    if (op && !strcmp(op, "segment") && !cli_explain_str(in, "scene")) {
-      if (np < 64) pending[np++] = (size_t)json_integer_value(ip);
-      continue;
+  size_t n = json_array_size(inputs), at = 0, next_at = 0;
+  const char *before = "start";
+  for (size_t k = 0; k < n; k++) {
+    json_t *in = concat_input(nodes, inputs, k, pos, &at);
+    const char *scene = cli_explain_str(in, "scene"), *op = cli_explain_str(in, "op");
+    if (scene) before = scene;
+    if (scene || !op || strcmp(op, "segment") != 0) continue;
+    const char *after = "end";
+    for (size_t j = k + 1; j < n && !strcmp(after, "end"); j++) {
+      json_t *next = concat_input(nodes, inputs, j, pos, &next_at);
+      if (cli_explain_str(next, "scene")) after = cli_explain_str(next, "scene");
     }
-    for (size_t j = 0; j < np; j++)
-      snprintf(names[pending[j]].link, sizeof names[pending[j]].link, "%s -> %s",
-               before ? before : "start", in && cli_explain_str(in, "scene") ? cli_explain_str(in, "scene") : "end");
-    np = 0;
-    if (in && cli_explain_str(in, "scene")) before = cli_explain_str(in, "scene");
+    snprintf(names[at].link, sizeof names[at].link, "%s -> %s", before, after);
   }
 }
 

@@ -8,10 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "explain.h"
-
-/* ---- why: the node against the last build's node of the same slot ---------------- */
 
 /* A reason {kind, text, ...more} appended to x->reasons; `more` is stolen. */
 static void reason(cli_xnode *x, const char *kind, json_t *more, const char *fmt, ...)
@@ -28,6 +27,8 @@ static void reason(cli_xnode *x, const char *kind, json_t *more, const char *fmt
   json_array_append_new(x->reasons, r);
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
 /* Appends {field, old, new} for every leaf that differs between a and b (either may be
  * NULL: absent). Paths read like jq's: a.texts[0].text. */
 static void diff(json_t *changes, const char *path, json_t *a, json_t *b) {
@@ -43,12 +44,7 @@ static void diff(json_t *changes, const char *path, json_t *a, json_t *b) {
     size_t n = json_array_size(keys);
     const char **ks = calloc(n + 1, sizeof *ks);
     for (size_t i = 0; i < n; i++) ks[i] = json_string_value(json_array_get(keys, i));
-    for (size_t i = 1; i < n; i++)
-      for (size_t j = i; j > 0 && strcmp(ks[j - 1], ks[j]) > 0; j--) {
-        const char *t = ks[j];
-        ks[j] = ks[j - 1];
-        ks[j - 1] = t;
-      }
+    qsort(ks, n, sizeof *ks, cmp_str);
     for (size_t i = 0; i < n; i++) {
       snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", ks[i]);
       diff(changes, sub, json_object_get(a, ks[i]), json_object_get(b, ks[i]));
@@ -122,7 +118,7 @@ static int input_reasons(cli_xplan *p, cli_xnode *x, json_t *old) {
  * the same slot (its params, its provider, its inputs). */
 void cli_explain_why(cli_xplan *p, cli_xnode *x) {
   if (x->state == X_CACHED) return;
-  if (x->cache == VSC_CACHE_CORRUPT && !strcmp(x->why, "the object file is missing")) {
+  if (x->cache == VSC_CACHE_CORRUPT && access(x->e.path, F_OK) != 0) {
     reason(x, "missing", json_pack("{s:s}", "path", x->e.path), "missing from the cache: %s is gone", x->e.path);
     return;
   }
