@@ -22,6 +22,7 @@ typedef struct {
 } vsc_param_decl;
 
 #include "vsc/vsc_price.h"
+#include "vsc/vsc_mem.h"
 
 typedef struct vsc_model_decl {
   const char *name, *ref; /* alias and "owner/name" */

@@ -6,6 +6,7 @@
 
 #include "lex/lex.h"
 #include "vsc_parse.h"
+#include "vsc/vsc_strings.h"
 
 /* ---- comments and lexical errors --------------------------------------------- */
 

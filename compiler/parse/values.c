@@ -6,6 +6,8 @@
 
 #include "parse/parse.h"
 #include "vsc_parse.h"
+#include "vsc/vsc_buf.h"
+#include "vsc/vsc_mem.h"
 
 vsc_ast *vsc_parse_node(vsc_parser *p, vsc_ast_kind kind, vsc_token kw, const char *keyword) {
   vsc_ast *n = vsc_arena_alloc(p->arena, sizeof *n);

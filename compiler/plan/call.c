@@ -7,7 +7,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "util/util.h"
 
 double vsc_call_duration(const vsc_model_decl *m, double need) {
   if (m->dur_range) {

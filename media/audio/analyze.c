@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "audio.h"
+#include "vsc/vsc_sha256.h"
 
 /* Off-beat strength (relative to the beats) at or above which the next faster level is the
  * beat: a click on every half beat as loud as the beat itself means the tempo is double.
@@ -361,7 +362,7 @@ int vsc_audio_analyze(vsc_audio_analysis **out, const char *path, const vsc_audi
   vsc_audio_options o;
   options_defaults(&o, opts);
   char sha[65] = "";
-  if (vsc_audio_sha256_file(sha, path, err, errlen) < 0) return -1;
+  if (vsc_sha256_file(path, sha, NULL, err, errlen) < 0) return -1;
   if (o.cache_dir && vsc_audio_cache_get(out, o.cache_dir, sha, &o) == 0) return 0;
 
   float *x = NULL;

@@ -76,8 +76,6 @@ int vsc_audio_sections(const au_features *f, const double *beats, size_t nbeats,
                        const double *downbeats, size_t ndown, vsc_audio_section **out,
                        size_t *nout);
 
-/* cache.c: hex SHA-256 of a file's bytes into hex[65]. */
-int vsc_audio_sha256_file(char hex[65], const char *path, char *err, size_t errlen);
 /* cache.c: a cached analysis for sha, or 1 when there is none (or it is stale). */
 int vsc_audio_cache_get(vsc_audio_analysis **out, const char *dir, const char *sha,
                         const vsc_audio_options *opts);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "vsc/vsc_runtime.h"
+#include "vsc/vsc_sha256.h"
 
 int vsc_cache_inspect(vsc_cache *c, const char *key, vsc_cache_entry *e, char *why,
                       size_t whylen) {

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "vsc/vsc_runtime.h"
+#include "vsc/vsc_sha256.h"
 
 /* The manifest's names for a run's status (sched.c writes the same ones). */
 static const char *status_name(vsc_run_status s) {
@@ -35,12 +35,9 @@ static const char *status_name(vsc_run_status s) {
 }
 
 void vsc_record_path(const char *cache_dir, const char *target, char *out, size_t len) {
-  unsigned char md[32];
-  unsigned int mdlen = 0;
-  EVP_Digest(target, strlen(target), md, &mdlen, EVP_sha256(), NULL);
-  char hex[17];
-  for (int i = 0; i < 8; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-  snprintf(out, len, "%s/builds/%s.json", cache_dir, hex);
+  char hex[65];
+  vsc_sha256_hex(target, strlen(target), hex);
+  snprintf(out, len, "%s/builds/%.16s.json", cache_dir, hex);
 }
 
 /* The record's text: the target, the provider and status of the run, and the IR's nodes

@@ -33,6 +33,7 @@
 #include "progress.h"
 #include "sched.h"
 #include "vsc/vsc_price.h"
+#include "vsc/vsc_sha256.h"
 
 typedef enum { N_IDLE, N_WAIT, N_READY, N_CPU, N_REMOTE, N_BACKOFF, N_DONE, N_FAILED, N_SKIPPED } nstate;
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "rp.h"
+#include "vsc/vsc_clock.h"
 
 void rp_set_fail(vsc_pred *x, vsc_pred_state state, vsc_fail_kind kind, const char *fmt, ...) {
   va_list ap;
@@ -63,7 +64,7 @@ static void wait_out(vsc_pred *x, const char *what, long status, CURLcode rc) {
   if (delay > RP_BACKOFF_CAP) delay = RP_BACKOFF_CAP;
   delay *= 0.8 + 0.4 * ((double)rand() / RAND_MAX);
   if (x->retry_after > delay) delay = x->retry_after > 120 ? 120 : x->retry_after;
-  if (rp_now() + delay > x->deadline) {
+  if (vsc_clock_now() + delay > x->deadline) {
     char last[80];
     if (status) snprintf(last, sizeof last, "HTTP %ld", status);
     else snprintf(last, sizeof last, "%s", curl_easy_strerror(rc));
@@ -72,7 +73,7 @@ static void wait_out(vsc_pred *x, const char *what, long status, CURLcode rc) {
                 x->st.id[0] ? x->st.id : "a created prediction", x->tries, last);
     return;
   }
-  x->next_at = rp_now() + delay;
+  x->next_at = vsc_clock_now() + delay;
 }
 
 /* A 429: every create of the account waits (Retry-After, ratelimit-reset, the body's "resets
@@ -86,7 +87,7 @@ static void throttle(vsc_pred *x) {
   }
   if (wait > 600) wait = 600;
   wait *= 1.0 + 0.1 * ((double)rand() / RAND_MAX); /* creates do not all return at once */
-  double now = rp_now();
+  double now = vsc_clock_now();
   if (p->throttled_since == 0) p->throttled_since = now;
   if (now - p->throttled_since > p->throttle_limit) {
     rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_RATE, "replicate: the account has been rate limited "
@@ -191,7 +192,7 @@ static void on_prediction(vsc_pred *x, json_t *pr) {
     rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_TRANSIENT, "replicate: prediction aborted before it started");
   } else {
     x->phase = PH_POLL;
-    x->next_at = rp_now() + x->poll_interval;
+    x->next_at = vsc_clock_now() + x->poll_interval;
     x->poll_interval = x->poll_interval * 1.5 > 3.0 ? 3.0 : x->poll_interval * 1.5;
   }
 }
@@ -251,7 +252,7 @@ void rp_issue(vsc_pred *x) {
       return;
     }
     if (i >= 0 && rp_files_uploading(x, i)) {
-      x->next_at = rp_now() + 0.1;
+      x->next_at = vsc_clock_now() + 0.1;
       return;
     }
     if (i >= 0) {
@@ -264,7 +265,7 @@ void rp_issue(vsc_pred *x) {
     return;
   }
   case PH_CREATE: {
-    if (rp_now() < p->throttle_until) { /* the account is throttled: wait with every create */
+    if (vsc_clock_now() < p->throttle_until) { /* the account is throttled: wait with every create */
       x->next_at = p->throttle_until;
       return;
     }
@@ -369,7 +370,7 @@ static void on_listing(vsc_pred *x, CURLcode rc, long status) {
   } else { /* proven absent: the create never happened, send it again */
     x->phase = PH_CREATE;
     x->list_url[0] = 0;
-    x->next_at = rp_now() + 0.5 * x->creates;
+    x->next_at = vsc_clock_now() + 0.5 * x->creates;
   }
   json_decref(j);
 }
@@ -403,7 +404,7 @@ static void on_create(vsc_pred *x, CURLcode rc, long status) {
   /* Lost answer, 5xx or garbage: the prediction may exist. Find it before anything else. */
   x->phase = PH_RECOVER;
   x->list_url[0] = 0;
-  x->next_at = rp_now() + 0.2;
+  x->next_at = vsc_clock_now() + 0.2;
 }
 
 static void on_download(vsc_pred *x, CURLcode rc, long status) {
