@@ -41,6 +41,9 @@ bool check_get_color(const eval_ctx *c, const vsc_value *v0, const char *what, u
 bool check_get_number(const eval_ctx *c, const vsc_value *v0, const char *what, double *out);
 bool check_in_range(const eval_ctx *c, const vsc_value *v0, double x, double lo, double hi, const char *what, const char *unit);
 const char *check_suggest(const char *word, const char *const *names, size_t n, char *buf, size_t size);
+/* Whether a list holding n items has room for one more of `max`; if not, reports "too many
+ * WHAT (MAX at most)" at `at`. */
+bool check_room(const eval_ctx *c, vsc_span at, int n, int max, const char *what);
 bool check_one_of(const char *w, const char *const *list, size_t n);
 bool check_name_in(const eval_ctx *c, const vsc_value *v0, const char *what, const char *const *list, size_t n, const char **out);
 const char *check_media_of(const char *path);

@@ -19,6 +19,7 @@ typedef struct {
 } stdlib_module;
 extern const stdlib_module vsc_stdlib_modules[];
 
+/* A source the session owns (name and text copied into its arena). */
 static vsc_source *new_source(vsc_session *s, const char *name, const char *text, size_t len) {
   vsc_source *src = vsc_arena_alloc(s->arena, sizeof *src);
   src->name = vsc_arena_strdup(s->arena, name);
@@ -28,6 +29,7 @@ static vsc_source *new_source(vsc_session *s, const char *name, const char *text
   return src;
 }
 
+/* The folder of a path ("." for a bare name). */
 const char *check_dir_of(vsc_session *s, const char *path) {
   const char *slash = strrchr(path, '/');
   if (!slash) return ".";
@@ -35,6 +37,7 @@ const char *check_dir_of(vsc_session *s, const char *path) {
   return vsc_arena_strndup(s->arena, path, (size_t)(slash - path));
 }
 
+/* rel resolved against dir (absolute paths stay as they are). */
 const char *check_join_path(vsc_session *s, const char *dir, const char *rel) {
   if (rel[0] == '/' || strcmp(dir, ".") == 0) return vsc_arena_strdup(s->arena, rel);
   return vsc_arena_printf(s->arena, "%s/%s", dir, rel);
@@ -49,6 +52,7 @@ int check_file_exists(const char *path, bool *unusable) {
   return 1;
 }
 
+/* A file's declarations (styles, templates, presets, models, the video) into the session. */
 static void load_module(vsc_session *s, vsc_source *src, bool is_main, int depth);
 
 /* Does `path` resolve (symlinks followed) inside `root`? A path that does not resolve is
@@ -62,6 +66,7 @@ static bool inside_import_root(const char *root, const char *path) {
   return strncmp(rpath, rroot, n) == 0 && rpath[n] == '/';
 }
 
+/* import "PATH" | import std/NAME: a module loaded once, paths relative to the importer */
 static void import_module(vsc_session *s, vsc_ast *imp, int depth) {
   eval_ctx c = {.s = s, .src = imp->src};
   const char *name;
@@ -147,6 +152,7 @@ static void load_module(vsc_session *s, vsc_source *src, bool is_main, int depth
   }
 }
 
+/* Loads the main script and everything it imports, without checking the video. */
 int vsc_check_load(vsc_session *s, const char *name, const char *text, size_t len) {
   if (!s->arena) s->arena = vsc_arena_new();
   /* The registry is always there; the user's own declarations come after it. */

@@ -9,6 +9,7 @@
 #include "vsc/vsc_mem.h"
 #include "vsc/vsc_strings.h"
 
+/* style { look "…" avoid "…" font "…" palette #… }, into *out */
 void check_style_body(const eval_ctx *c, vsc_ast *style, vsc_style_spec *out, bool append_look) {
   for (vsc_ast *st = style->body.head; st; st = st->next) {
     const char *k = st->keyword, *str;
@@ -23,12 +24,13 @@ void check_style_body(const eval_ctx *c, vsc_ast *style, vsc_style_spec *out, bo
       out->font = str;
     } else if (strcmp(k, "palette") == 0) {
       out->npalette = 0;
-      for (int i = 0; i < st->nvals && out->npalette < 8; i++)
+      for (int i = 0; i < st->nvals && check_room(c, st->vals[i].span, out->npalette, VSC_PALETTE_MAX, "palette colours"); i++)
         if (check_get_color(c, &st->vals[i], "palette", &out->palette[out->npalette])) out->npalette++;
     }
   }
 }
 
+/* style NAME: the named style, or an error with a suggestion */
 vsc_ast *check_lookup_style(vsc_session *s, vsc_source *src, const vsc_value *name) {
   vsc_ast *st = check_find_named(s->styles, s->nstyles, name->str);
   if (!st) {

@@ -135,6 +135,7 @@ static void text_defaults(vsc_text_spec *out, const vsc_style_spec *style) {
   out->font = style && style->font ? style->font : "DejaVu Sans";
 }
 
+/* size N% [min N%]: the text's size and the smallest it may shrink to */
 static void check_text_size(const eval_ctx *c, vsc_ast *t, vsc_text_spec *out) {
   vsc_session *s = c->s;
   const vsc_ast *min = check_option(t, "min");
@@ -147,6 +148,7 @@ static void check_text_size(const eval_ctx *c, vsc_ast *t, vsc_text_spec *out) {
   }
 }
 
+/* text "TEXT" [at POS | at X% Y%] [size] [from T] [to T] [font] [color] [fade] [box] [outline] [shadow] */
 void check_text(const eval_ctx *c, vsc_ast *t, vsc_text_spec *out, const vsc_style_spec *style) {
   vsc_session *s = c->s;
   text_defaults(out, style);

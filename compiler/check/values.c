@@ -10,6 +10,7 @@
 #include "vsc/vsc_mem.h"
 #include "vsc/vsc_strings.h"
 
+/* The value itself, or what a template parameter it names is bound to. */
 const vsc_value *check_val(const eval_ctx *c, const vsc_value *v) {
   if (v->kind == V_IDENT)
     for (int i = 0; i < c->n; i++)
@@ -17,6 +18,7 @@ const vsc_value *check_val(const eval_ctx *c, const vsc_value *v) {
   return v;
 }
 
+/* "a duration", "a string", …: a value kind for messages. */
 const char *check_kind_desc(vsc_value_kind k) {
   switch (k) {
   case V_NUMBER: return "a number";
@@ -62,6 +64,7 @@ bool check_expect(const eval_ctx *c, const vsc_value *v, vsc_value_kind want, co
   return false;
 }
 
+/* A duration (4s, 300ms, 1min). */
 bool check_get_duration(const eval_ctx *c, const vsc_value *v0, const char *what, double *out) {
   const vsc_value *v = check_val(c, v0);
   if (!check_expect(c, v, V_DURATION, what, NULL)) return false;
@@ -69,6 +72,7 @@ bool check_get_duration(const eval_ctx *c, const vsc_value *v0, const char *what
   return true;
 }
 
+/* A string. */
 bool check_get_string(const eval_ctx *c, const vsc_value *v0, const char *what, const char **out) {
   const vsc_value *v = check_val(c, v0);
   if (!check_expect(c, v, V_STRING, what, NULL)) return false;
@@ -76,6 +80,7 @@ bool check_get_string(const eval_ctx *c, const vsc_value *v0, const char *what, 
   return true;
 }
 
+/* A bare name. */
 bool check_get_ident(const eval_ctx *c, const vsc_value *v0, const char *what, const char **out) {
   const vsc_value *v = check_val(c, v0);
   if (v->kind == V_STRING) { /* a quoted name is fine */
@@ -87,6 +92,7 @@ bool check_get_ident(const eval_ctx *c, const vsc_value *v0, const char *what, c
   return true;
 }
 
+/* A colour (#rgb or #rrggbb). */
 bool check_get_color(const eval_ctx *c, const vsc_value *v0, const char *what, uint32_t *out) {
   const vsc_value *v = check_val(c, v0);
   if (!check_expect(c, v, V_COLOR, what, "write a colour as #rrggbb")) return false;
@@ -94,6 +100,7 @@ bool check_get_color(const eval_ctx *c, const vsc_value *v0, const char *what, u
   return true;
 }
 
+/* A plain number. */
 bool check_get_number(const eval_ctx *c, const vsc_value *v0, const char *what, double *out) {
   const vsc_value *v = check_val(c, v0);
   if (!check_expect(c, v, V_NUMBER, what, NULL)) return false;
@@ -119,6 +126,7 @@ const char *check_suggest(const char *word, const char *const *names, size_t n, 
   return buf;
 }
 
+/* Whether w is one of the n names of list. */
 bool check_one_of(const char *w, const char *const *list, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (strcmp(w, list[i]) == 0) return true;
@@ -151,6 +159,7 @@ static const char *resolve_file(vsc_session *s, vsc_source *src, const char *rel
   return check_join_path(s, check_dir_of(s, src->name), rel);
 }
 
+/* "video" or "image" from a file name's extension, or NULL. */
 const char *check_media_of(const char *path) {
   const char *dot = strrchr(path, '.');
   if (!dot) return NULL;
@@ -163,6 +172,7 @@ const char *check_media_of(const char *path) {
   return NULL;
 }
 
+/* A path to a readable regular file, relative to the file that wrote it. */
 bool check_file(const eval_ctx *c, const vsc_value *v0, const char *what, const char **path) {
   const char *rel;
   if (!check_get_string(c, v0, what, &rel)) return false;
@@ -186,4 +196,11 @@ const vsc_ast *check_option(const vsc_ast *n, const char *kw) {
   for (const vsc_ast *o = n->opts.head; o; o = o->next)
     if (strcmp(o->keyword, kw) == 0) return o;
   return NULL;
+}
+
+bool check_room(const eval_ctx *c, vsc_span at, int n, int max, const char *what) {
+  vsc_session *s = c->s;
+  if (n < max) return true;
+  ERR(c->src, at, NULL, "too many %s (%d at most)", what, max);
+  return false;
 }

@@ -11,6 +11,7 @@
 #include "vsc/vsc_strings.h"
 
 static const char *const providers[] = {"auto", "local", "replicate"};
+/* music "PATH" { … } | music generate "PROMPT" { volume start duck tempo meter offset fade loop section } */
 static void check_music(vsc_session *s, vsc_ast *m, vsc_music_spec *mu) {
   eval_ctx c = {.s = s, .src = m->src};
   mu->present = true;
@@ -71,7 +72,8 @@ static void check_music(vsc_session *s, vsc_ast *m, vsc_music_spec *mu) {
       for (int i = 0; i < mu->nsections; i++)
         if (strcmp(mu->sections[i].name, st->name.str) == 0) dup_section = true;
       if (dup_section) ERR(m->src, st->name.span, NULL, "duplicate section '%s'", st->name.str);
-      else if (check_get_duration(&c, v, "section", &at) && mu->nsections < 32) {
+      else if (check_get_duration(&c, v, "section", &at) &&
+               check_room(&c, st->name.span, mu->nsections, VSC_SECTIONS_MAX, "sections")) {
         mu->sections[mu->nsections].name = st->name.str;
         mu->sections[mu->nsections++].at = at;
       }
@@ -146,6 +148,7 @@ static void apply_setting(vsc_session *s, vsc_ast *st, vsc_video_spec *v, const 
   }
 }
 
+/* preset NAME: a preset's settings under the video's own */
 static void apply_preset(vsc_session *s, vsc_ast *use, vsc_video_spec *v, const char **seen, int *nseen) {
   const char *name = check_val(&(eval_ctx){.s = s}, &use->vals[0])->str;
   if (use->vals[0].kind != V_IDENT) {
@@ -185,6 +188,7 @@ typedef struct {
   size_t cap; /* a power of two, at least twice the number of names */
 } name_set;
 
+/* A set of names with the index each was first seen at. */
 static name_set name_set_new(vsc_arena *a, int n) {
   name_set set = {0};
   set.cap = 16;
@@ -208,8 +212,16 @@ static int name_set_add(name_set *set, const char *name, int index) {
   }
 }
 
-static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
-  eval_ctx c = {.s = s, .src = vn->src};
+/* The statements of a video block that are found before anything is checked. */
+typedef struct {
+  const char *seen[32]; /* settings given, for "set twice" and "aspect without size" */
+  int nseen;
+  vsc_ast *preset, *style_ref, *style_block, *music;
+  int nscenes;
+} video_parts;
+
+/* video "TITLE" { … }: the defaults before any setting */
+static void video_defaults(eval_ctx *c, vsc_ast *vn, vsc_video_spec *v) {
   memset(v, 0, sizeof *v);
   v->node = vn;
   v->src = vn->src;
@@ -219,88 +231,84 @@ static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
   v->provider = "auto";
   v->fit = "cover";
   v->safe = "auto";
-  check_get_string(&c, &vn->vals[0], "video", &v->title);
+  check_get_string(c, &vn->vals[0], "video", &v->title);
   if (!v->title) v->title = "";
-  /* Settings first (their order in the block does not matter), then presets under them. */
-  const char *seen[32];
-  int nseen = 0;
-  vsc_ast *preset = NULL, *style_ref = NULL, *style_block = NULL, *music = NULL;
-  int nscenes = 0;
+}
+
+/* Settings first (their order in the block does not matter); the one-per-video statements are
+ * found and kept for later. */
+static void video_settings(vsc_session *s, vsc_ast *vn, vsc_video_spec *v, video_parts *vp) {
   for (vsc_ast *st = vn->body.head; st; st = st->next) {
     if (st->kind == AST_SET && strcmp(st->keyword, "preset") == 0) {
-      if (preset) ERR(st->src, st->kw, NULL, "a video uses one preset");
-      else preset = st;
+      if (vp->preset) ERR(st->src, st->kw, NULL, "a video uses one preset");
+      else vp->preset = st;
     } else if (st->kind == AST_SET && strcmp(st->keyword, "style") == 0) {
-      if (style_ref) ERR(st->src, st->kw, "combine looks in one named style", "a video uses one named style");
-      else style_ref = st;
+      if (vp->style_ref) ERR(st->src, st->kw, "combine looks in one named style", "a video uses one named style");
+      else vp->style_ref = st;
     } else if (st->kind == AST_SET) {
-      apply_setting(s, st, v, seen, &nseen);
+      apply_setting(s, st, v, vp->seen, &vp->nseen);
     } else if (st->kind == AST_STYLE) {
-      if (style_block) ERR(st->src, st->kw, NULL, "a video has one inline style block");
-      else style_block = st;
+      if (vp->style_block) ERR(st->src, st->kw, NULL, "a video has one inline style block");
+      else vp->style_block = st;
     } else if (st->kind == AST_MUSIC) {
-      if (music) {
+      if (vp->music) {
         ERR(st->src, st->kw, "mix the tracks into one file", "a video has one music bed");
-        vsc_note(s->diags, music->src, music->kw, "the first music is here");
+        vsc_note(s->diags, vp->music->src, vp->music->kw, "the first music is here");
       } else
-        music = st;
+        vp->music = st;
     } else if (st->kind == AST_SCENE) {
-      nscenes++;
+      vp->nscenes++;
     }
   }
-  if (preset) {
-    apply_preset(s, preset, v, seen, &nseen);
-    /* A length that came from the preset is reported at the `preset` line the user wrote. */
-    if (v->length_node && v->length_node->src != vn->src) v->length_node = preset;
-  }
-  if (v->has_aspect && fabs((double)v->width / v->height - v->aspect_w / v->aspect_h) > 0.01) {
-    /* An aspect with no explicit size picks the size. */
-    bool size_given = false;
-    for (int i = 0; i < nseen; i++)
-      if (strcmp(seen[i], "size") == 0) size_given = true;
-    if (!size_given) {
-      if (v->aspect_w >= v->aspect_h) v->width = (int)(2 * round(v->height * v->aspect_w / v->aspect_h / 2));
-      else {
-        int w = v->width < v->height ? v->width : v->height;
-        v->width = w;
-        v->height = (int)(2 * round(w * v->aspect_h / v->aspect_w / 2));
-      }
-      /* A very long or thin aspect gives a frame no encoder takes. */
-      if (v->width < 16 || v->width > 7680 || v->height < 16 || v->height > 7680) {
-        vsc_ast *aspect = NULL;
-        for (vsc_ast *st = vn->body.head; st; st = st->next)
-          if (st->kind == AST_SET && strcmp(st->keyword, "aspect") == 0) aspect = st;
-        ERR(vn->src, aspect && aspect->nvals ? aspect->vals[0].span : vn->kw, "give the frame a 'size' as well",
-            "aspect %g:%g makes a %dx%d frame; each side must be between 16 and 7680 px", v->aspect_w, v->aspect_h,
-            v->width, v->height);
-        v->width = 1920;
-        v->height = 1080;
-      }
-    } else {
-      /* Point at the aspect the video wrote (or at the video, when it came from the preset). */
-      vsc_ast *aspect = NULL, *size = NULL;
-      for (vsc_ast *st = vn->body.head; st; st = st->next)
-        if (st->kind == AST_SET && strcmp(st->keyword, "aspect") == 0) aspect = st;
-        else if (st->kind == AST_SET && strcmp(st->keyword, "size") == 0) size = st;
-      ERR(vn->src, aspect && aspect->nvals ? aspect->vals[0].span : vn->kw, "drop 'aspect' or change 'size'",
-          "size %dx%d does not have the aspect %g:%g", v->width, v->height, v->aspect_w, v->aspect_h);
-      if (size && size->nvals) vsc_note(s->diags, vn->src, size->vals[0].span, "the size is set here");
-    }
-  }
-  if (s->quality_override) v->quality = strcmp(s->quality_override, "final") == 0;
-  if (style_ref) {
-    vsc_ast *st = check_lookup_style(s, style_ref->src, &style_ref->vals[0]);
-    if (st) check_style_body(&(eval_ctx){.s = s, .src = st->src}, st, &v->style, false);
-  }
-  if (style_block) check_style_body(&c, style_block, &v->style, true);
-  if (music) check_music(s, music, &v->music);
+}
 
+/* The last `keyword VALUE` setting of the video block, or NULL. */
+static vsc_ast *last_setting(vsc_ast *vn, const char *keyword) {
+  vsc_ast *found = NULL;
+  for (vsc_ast *st = vn->body.head; st; st = st->next)
+    if (st->kind == AST_SET && strcmp(st->keyword, keyword) == 0) found = st;
+  return found;
+}
+
+/* An aspect with no explicit size picks the size; with one, the two must agree. */
+static void video_aspect(vsc_session *s, vsc_ast *vn, vsc_video_spec *v, const video_parts *vp) {
+  if (!v->has_aspect || fabs((double)v->width / v->height - v->aspect_w / v->aspect_h) <= 0.01) return;
+  bool size_given = false;
+  for (int i = 0; i < vp->nseen; i++)
+    if (strcmp(vp->seen[i], "size") == 0) size_given = true;
+  vsc_ast *aspect = last_setting(vn, "aspect");
+  if (size_given) {
+    /* Point at the aspect the video wrote (or at the video, when it came from the preset). */
+    vsc_ast *size = last_setting(vn, "size");
+    ERR(vn->src, aspect && aspect->nvals ? aspect->vals[0].span : vn->kw, "drop 'aspect' or change 'size'",
+        "size %dx%d does not have the aspect %g:%g", v->width, v->height, v->aspect_w, v->aspect_h);
+    if (size && size->nvals) vsc_note(s->diags, vn->src, size->vals[0].span, "the size is set here");
+    return;
+  }
+  if (v->aspect_w >= v->aspect_h) v->width = (int)(2 * round(v->height * v->aspect_w / v->aspect_h / 2));
+  else {
+    int w = v->width < v->height ? v->width : v->height;
+    v->width = w;
+    v->height = (int)(2 * round(w * v->aspect_h / v->aspect_w / 2));
+  }
+  /* A very long or thin aspect gives a frame no encoder takes. */
+  if (v->width < 16 || v->width > 7680 || v->height < 16 || v->height > 7680) {
+    ERR(vn->src, aspect && aspect->nvals ? aspect->vals[0].span : vn->kw, "give the frame a 'size' as well",
+        "aspect %g:%g makes a %dx%d frame; each side must be between 16 and 7680 px", v->aspect_w, v->aspect_h,
+        v->width, v->height);
+    v->width = 1920;
+    v->height = 1080;
+  }
+}
+
+/* Video-level voice lines and the scenes, in order; scene names are unique. */
+static void video_scenes(vsc_session *s, eval_ctx *c, vsc_ast *vn, vsc_video_spec *v, int nscenes) {
   v->scenes = vsc_arena_alloc(s->arena, (size_t)(nscenes ? nscenes : 1) * sizeof *v->scenes);
   name_set names = name_set_new(s->arena, nscenes);
   for (vsc_ast *st = vn->body.head; st; st = st->next) {
     if (st->kind == AST_VOICE) {
-      if (v->nvoices < 32) check_voice(&c, st, &v->voices[v->nvoices++]);
-      else ERR(st->src, st->kw, NULL, "too many video-level voice lines (32 at most)");
+      if (check_room(c, st->kw, v->nvoices, VSC_VIDEO_VOICES_MAX, "video-level voice lines"))
+        check_voice(c, st, &v->voices[v->nvoices++]);
     } else if (st->kind == AST_SCENE) {
       int first = name_set_add(&names, st->name.str, v->nscenes);
       if (first >= 0) {
@@ -312,28 +320,37 @@ static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
     }
   }
   if (v->nscenes == 0) ERR(vn->src, vn->kw, "add e.g. 'scene intro (5s) { shot color #000000 }'", "video has no scenes");
+}
+
+/* Voice lines of the whole video, video-level and in scenes. */
+static int voice_lines(const vsc_video_spec *v) {
+  int n = v->nvoices;
+  for (int i = 0; i < v->nscenes; i++) n += v->scenes[i].nvoices;
+  return n;
+}
+
+/* What only the whole video shows: settings that do nothing, a last transition into nothing,
+ * two `rest` scenes. */
+static void video_whole(vsc_session *s, vsc_video_spec *v) {
   /* Ducking lowers the music under voice-over: with no voice lines it does nothing. */
   if (v->music.has_duck) {
-    int voices = v->nvoices;
-    for (int i = 0; i < v->nscenes; i++) voices += v->scenes[i].nvoices;
     vsc_ast *duck = NULL;
     for (vsc_ast *st = v->music.node->body.head; st; st = st->next)
       if (strcmp(st->keyword, "duck") == 0) duck = st;
-    if (!voices && duck) vsc_warning(s->diags, duck->src, duck->kw, NULL, "'duck' has no effect: the video has no voice-over");
+    if (!voice_lines(v) && duck)
+      vsc_warning(s->diags, duck->src, duck->kw, NULL, "'duck' has no effect: the video has no voice-over");
   }
-  /* The last scene's transition has nothing to go to. */
   if (v->nscenes > 0) {
     vsc_scene_spec *last = &v->scenes[v->nscenes - 1];
     if (last->transition && last->then_node)
       ERR(last->src, last->then_node->span, "use a 'fade out' on the music or a final scene instead",
           "the last scene '%s' has a transition to nothing", last->name);
   }
-  int nrest = 0;
   vsc_scene_spec *first_rest = NULL;
   for (int i = 0; i < v->nscenes; i++) {
     vsc_scene_spec *sc = &v->scenes[i];
     if (sc->dur_kind != DUR_REST) continue;
-    if (nrest++) {
+    if (first_rest) {
       ERR(sc->src, sc->dur_span, "give this scene a duration", "'rest' is used by two scenes");
       vsc_note(s->diags, first_rest->src, first_rest->dur_span, "the first 'rest' is here");
     } else
@@ -342,14 +359,38 @@ static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
   if (v->captions.present) {
     vsc_ast *cn = v->captions.node;
     if (v->style.font && !check_option(cn, "font")) v->captions.text.font = v->style.font;
-    int voices = v->nvoices;
-    for (int i = 0; i < v->nscenes; i++) voices += v->scenes[i].nvoices;
-    if (!voices) vsc_warning(s->diags, cn->src, cn->kw, "captions show the 'voice' lines", "'captions' has no effect: the video has no voice-over");
+    if (!voice_lines(v))
+      vsc_warning(s->diags, cn->src, cn->kw, "captions show the 'voice' lines",
+                  "'captions' has no effect: the video has no voice-over");
   }
+}
+
+/* video "TITLE" { settings, preset, style, music, voice lines, scenes } */
+static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
+  eval_ctx c = {.s = s, .src = vn->src};
+  video_defaults(&c, vn, v);
+  video_parts vp = {0};
+  video_settings(s, vn, v, &vp);
+  if (vp.preset) {
+    apply_preset(s, vp.preset, v, vp.seen, &vp.nseen);
+    /* A length that came from the preset is reported at the `preset` line the user wrote. */
+    if (v->length_node && v->length_node->src != vn->src) v->length_node = vp.preset;
+  }
+  video_aspect(s, vn, v, &vp);
+  if (s->quality_override) v->quality = strcmp(s->quality_override, "final") == 0;
+  if (vp.style_ref) {
+    vsc_ast *st = check_lookup_style(s, vp.style_ref->src, &vp.style_ref->vals[0]);
+    if (st) check_style_body(&(eval_ctx){.s = s, .src = st->src}, st, &v->style, false);
+  }
+  if (vp.style_block) check_style_body(&c, vp.style_block, &v->style, true);
+  if (vp.music) check_music(s, vp.music, &v->music);
+  video_scenes(s, &c, vn, v, vp.nscenes);
+  video_whole(s, v);
   /* Measured at the final frame size, with the renderer's fonts. */
   vsc_chk_text_fit(s, v);
 }
 
+/* The checker's entry point: the main script, its modules, then the video. */
 int vsc_check(vsc_session *s, const char *name, const char *text, size_t len, vsc_video_spec *video) {
   if (vsc_check_load(s, name, text, len) != 0 && vsc_diag_worst_stage(s->diags) < VSC_STAGE_CHECK) return -1;
   if (!s->video) {

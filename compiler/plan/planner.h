@@ -13,7 +13,7 @@
 #include <stdbool.h>
 
 #include "ir/ir.h"
-#include "plan/call.h"
+#include "registry/call.h"
 #include "plan/plan.h"
 #include "registry/registry.h"
 #include "vsc/vsc_audio.h"

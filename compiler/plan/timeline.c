@@ -36,104 +36,120 @@ static double section_time(planner *p, const char *name, bool *found) {
   return 0;
 }
 
-bool plan_timeline(planner *p) {
+/* A scene that lasts as long as its voice-over: the last line's end and a breath, on a frame. */
+static bool voice_duration(planner *p, vsc_scene_spec *sc) {
+  vsc_session *s = p->s;
+  double end = 0;
+  for (int k = 0; k < sc->nvoices; k++) {
+    double spoken = vsc_speech_length(sc->voices[k].text, sc->voices[k].voice, 1.0);
+    if (sc->voices[k].at + spoken > end) end = sc->voices[k].at + spoken;
+  }
+  bool ok = sc->nvoices > 0;
+  if (!ok) {
+    ERR(sc->src, sc->dur_span, "add a 'voice \"…\"' line, or give a duration",
+        "scene '%s' lasts as long as its voice-over, but has none", sc->name);
+    end = 1;
+  }
+  sc->duration = round((end + 0.6) * p->v->fps) / p->v->fps;
+  return ok;
+}
+
+/* The hint for a section nobody declared: the closest name, or the names there are. */
+static const char *section_hint(planner *p, const char *name, char *h, size_t hn) {
+  vsc_video_spec *v = p->v;
+  size_t max = (size_t)v->music.nsections + (p->grid ? p->grid->nsections : 0) + 1;
+  const char **names = vsc_arena_alloc(p->s->arena, max * sizeof *names);
+  size_t nn = 0;
+  for (int k = 0; k < v->music.nsections; k++) names[nn++] = v->music.sections[k].name;
+  for (size_t k = 0; p->grid && !v->music.has_tempo && k < p->grid->nsections; k++)
+    names[nn++] = analysed_section_name(p, k);
+  const char *close = vsc_closest(name, names, nn);
+  if (close) snprintf(h, hn, "did you mean '%s'?", close);
+  else if (nn)
+    snprintf(h, hn, "the sections are: %s%s%s%s", names[0], nn > 1 ? ", " : "", nn > 1 ? names[1] : "",
+             nn > 2 ? ", …" : "");
+  else snprintf(h, hn, "declare it: music \"…\" { section %s at 16s }", name);
+  return h;
+}
+
+/* `until SECTION`: the scene ends where the section starts, on the beat nearest to it.
+ * `after_rest` says a `rest` scene came earlier (then nothing after it has a known start). */
+static bool until_duration(planner *p, int i, double t, bool after_rest) {
   vsc_session *s = p->s;
   vsc_video_spec *v = p->v;
-  bool ok = true;
-  int rest = -1;
-  double t = 0, fixed = 0;
-  for (int i = 0; i < v->nscenes; i++) {
-    vsc_scene_spec *sc = &v->scenes[i];
-    sc->start = t;
-    switch (sc->dur_kind) {
-    case DUR_NONE: sc->duration = 5.0; break;
-    case DUR_TIME: sc->duration = sc->dur_value; break;
-    case DUR_BEATS:
-    case DUR_BARS:
-      if (!p->beat) {
-        ERR(sc->src, sc->dur_span, "declare the tempo: music \"…\" { tempo 120 }",
-            "'%g %s' needs a tempo", sc->dur_value, sc->dur_kind == DUR_BEATS ? "beats" : "bars");
-        ok = false;
-        sc->duration = 1;
-      } else {
-        sc->duration = plan_grid_after(p, t, sc->dur_value, sc->dur_kind == DUR_BARS) - t;
-      }
-      break;
-    case DUR_VOICE: {
-      double end = 0;
-      for (int k = 0; k < sc->nvoices; k++) {
-        double spoken = vsc_speech_length(sc->voices[k].text, sc->voices[k].voice, 1.0);
-        if (sc->voices[k].at + spoken > end) end = sc->voices[k].at + spoken;
-      }
-      if (!sc->nvoices) {
-        ERR(sc->src, sc->dur_span, "add a 'voice \"…\"' line, or give a duration", "scene '%s' lasts as long as its voice-over, but has none",
-            sc->name);
-        ok = false;
-        end = 1;
-      }
-      /* A breath after the last line, rounded to a frame. */
-      sc->duration = round((end + 0.6) * v->fps) / v->fps;
-      break;
-    }
-    case DUR_UNTIL: {
-      bool found;
-      double at = section_time(p, sc->until, &found);
-      if (!found) {
-        const char *names[64];
-        size_t nn = 0;
-        for (int k = 0; k < v->music.nsections; k++) names[nn++] = v->music.sections[k].name;
-        for (size_t k = 0; p->grid && !v->music.has_tempo && k < p->grid->nsections && nn < 64; k++)
-          names[nn++] = analysed_section_name(p, k);
-        const char *close = vsc_closest(sc->until, names, nn);
-        char h[160];
-        if (close) snprintf(h, sizeof h, "did you mean '%s'?", close);
-        else if (nn) snprintf(h, sizeof h, "the sections are: %s%s%s%s", names[0], nn > 1 ? ", " : "", nn > 1 ? names[1] : "", nn > 2 ? ", …" : "");
-        else snprintf(h, sizeof h, "declare it: music \"…\" { section %s at 16s }", sc->until);
-        ERR(sc->src, sc->dur_span, h, "unknown section '%s'", sc->until);
-        ok = false;
-        sc->duration = 1;
-      } else if (rest >= 0) {
-        ERR(sc->src, sc->dur_span, "give the earlier scene a duration", "'until %s' cannot follow a 'rest' scene", sc->until);
-        ok = false;
-        sc->duration = 1;
-      } else if (at <= t + 1e-6) {
-        ERR(sc->src, sc->dur_span, NULL, "section '%s' starts at %gs, before scene '%s' starts (%gs)", sc->until, at,
-            sc->name, t6(t));
-        ok = false;
-        sc->duration = 1;
-      } else {
-        /* On a beat grid the cut lands on the beat nearest the section start (declared
-         * times are approximate); never at or before the scene's own start. */
-        double land = at;
-        if (p->grid && p->beat && p->grid->nbeats) {
-          double b = plan_grid_time(p->grid->beats, p->grid->nbeats, p->beat,
-                               plan_grid_index(p->grid->beats, p->grid->nbeats, p->beat, at));
-          if (b > t + 1e-6 && fabs(b - at) > 1e-6) land = b;
-        }
-        sc->duration = land - t;
-        if (i + 1 < v->nscenes && land != at) {
-          v->scenes[i + 1].snap_shift = land - at;
-          v->scenes[i + 1].snap_why = vsc_arena_printf(s->arena, "the beat nearest section '%s' (%gs)", sc->until, t6(at));
-        }
-      }
-      break;
-    }
-    case DUR_REST:
-      rest = i;
-      sc->duration = 0;
-      break;
-    }
-    if (sc->dur_kind != DUR_REST) fixed += sc->duration;
-    t += sc->duration;
+  vsc_scene_spec *sc = &v->scenes[i];
+  bool found;
+  double at = section_time(p, sc->until, &found);
+  sc->duration = 1;
+  if (!found) {
+    char h[160];
+    ERR(sc->src, sc->dur_span, section_hint(p, sc->until, h, sizeof h), "unknown section '%s'", sc->until);
+    return false;
   }
-  if (!ok) return false;
+  if (after_rest) {
+    ERR(sc->src, sc->dur_span, "give the earlier scene a duration", "'until %s' cannot follow a 'rest' scene", sc->until);
+    return false;
+  }
+  if (at <= t + 1e-6) {
+    ERR(sc->src, sc->dur_span, NULL, "section '%s' starts at %gs, before scene '%s' starts (%gs)", sc->until, at,
+        sc->name, t6(t));
+    return false;
+  }
+  /* On a beat grid the cut lands on the beat nearest the section start (declared times are
+   * approximate); never at or before the scene's own start. */
+  double land = at;
+  if (p->grid && p->beat && p->grid->nbeats) {
+    double b = plan_grid_time(p->grid->beats, p->grid->nbeats, p->beat,
+                              plan_grid_index(p->grid->beats, p->grid->nbeats, p->beat, at));
+    if (b > t + 1e-6 && fabs(b - at) > 1e-6) land = b;
+  }
+  sc->duration = land - t;
+  if (i + 1 < v->nscenes && land != at) {
+    v->scenes[i + 1].snap_shift = land - at;
+    v->scenes[i + 1].snap_why = vsc_arena_printf(s->arena, "the beat nearest section '%s' (%gs)", sc->until, t6(at));
+  }
+  return true;
+}
+
+/* The length of scene i, which starts at t; `rest` is 0 until the others are known. */
+static bool scene_duration(planner *p, int i, double t, bool after_rest) {
+  vsc_session *s = p->s;
+  vsc_scene_spec *sc = &p->v->scenes[i];
+  switch (sc->dur_kind) {
+  case DUR_NONE: sc->duration = 5.0; return true;
+  case DUR_TIME: sc->duration = sc->dur_value; return true;
+  case DUR_BEATS:
+  case DUR_BARS:
+    if (!p->beat) {
+      ERR(sc->src, sc->dur_span, "declare the tempo: music \"…\" { tempo 120 }", "'%g %s' needs a tempo", sc->dur_value,
+          sc->dur_kind == DUR_BEATS ? "beats" : "bars");
+      sc->duration = 1;
+      return false;
+    }
+    sc->duration = plan_grid_after(p, t, sc->dur_value, sc->dur_kind == DUR_BARS) - t;
+    return true;
+  case DUR_VOICE: return voice_duration(p, sc);
+  case DUR_UNTIL: return until_duration(p, i, t, after_rest);
+  case DUR_REST: sc->duration = 0; return true;
+  }
+  return true;
+}
+
+/* With every other scene's length known: the video's length, or the `rest` scene's, and
+ * the two must add up. */
+static bool fit_length(planner *p, int rest, double fixed) {
+  vsc_session *s = p->s;
+  vsc_video_spec *v = p->v;
   if (!v->has_length) {
     if (rest >= 0) {
-      ERR(v->scenes[rest].src, v->scenes[rest].dur_span, "add e.g. 'length 30s' to the video", "'rest' needs the video's length");
+      ERR(v->scenes[rest].src, v->scenes[rest].dur_span, "add e.g. 'length 30s' to the video",
+          "'rest' needs the video's length");
       return false;
     }
     v->length = fixed;
-  } else if (rest >= 0) {
+    return true;
+  }
+  if (rest >= 0) {
     double left = v->length - fixed;
     if (left < 0.1) {
       ERR(v->scenes[rest].src, v->scenes[rest].dur_span, NULL,
@@ -141,7 +157,9 @@ bool plan_timeline(planner *p) {
       return false;
     }
     v->scenes[rest].duration = left;
-  } else if (fabs(fixed - v->length) > 0.5 / v->fps) {
+    return true;
+  }
+  if (fabs(fixed - v->length) > 0.5 / v->fps) {
     vsc_scene_spec *last = &v->scenes[v->nscenes - 1];
     char h[160];
     snprintf(h, sizeof h, "make one scene 'rest', or set 'length %gs'", t6(fixed));
@@ -150,6 +168,23 @@ bool plan_timeline(planner *p) {
     vsc_note(s->diags, last->src, last->node->name.span, "the last scene ends at %gs", t6(fixed));
     return false;
   }
+  return true;
+}
+
+bool plan_timeline(planner *p) {
+  vsc_video_spec *v = p->v;
+  bool ok = true;
+  int rest = -1;
+  double t = 0, fixed = 0;
+  for (int i = 0; i < v->nscenes; i++) {
+    vsc_scene_spec *sc = &v->scenes[i];
+    sc->start = t;
+    if (!scene_duration(p, i, t, rest >= 0)) ok = false;
+    if (sc->dur_kind == DUR_REST) rest = i;
+    else fixed += sc->duration;
+    t += sc->duration;
+  }
+  if (!ok || !fit_length(p, rest, fixed)) return false;
   /* Starts again, now that 'rest' is known. */
   t = 0;
   for (int i = 0; i < v->nscenes; i++) {

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "plan/call.h"
+#include "registry/call.h"
 #include "registry/lock.h"
 #include "registry/registry.h"
 

@@ -16,7 +16,6 @@
 **   URLs) and, when it is gone, its cost is still reported.
 */
 #include <errno.h>
-#include <libavformat/avformat.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 
 #include "rp.h"
 #include "vsc/vsc_clock.h"
+#include "vsc/vsc_compositor.h"
 
 void rp_set_fail(vsc_pred *x, vsc_pred_state state, vsc_fail_kind kind, const char *fmt, ...) {
   va_list ap;
@@ -110,7 +110,8 @@ static void problem_text(vsc_pred *x, long status, char *buf, size_t n) {
   json_decref(j);
 }
 
-/* Checks a finished output file: its size and that libavformat finds the expected stream. */
+/* Checks a finished output file: its size, and that it opens, decodes and has the expected
+ * stream (the compositor's probe, the same check every input clip gets). */
 static int probe_ok(vsc_pred *x, const char *path, char *why, size_t n) {
   struct stat sb;
   if (stat(path, &sb) < 0 || sb.st_size == 0) {
@@ -121,20 +122,17 @@ static int probe_ok(vsc_pred *x, const char *path, char *why, size_t n) {
     snprintf(why, n, "download has %lld of %lld bytes", (long long)sb.st_size, x->total);
     return 0;
   }
-  AVFormatContext *fc = NULL;
-  if (avformat_open_input(&fc, path, NULL, NULL) < 0) {
-    snprintf(why, n, "not a media file");
+  vsc_comp_media_info info;
+  vsc_op_error perr = {0};
+  if (vsc_comp_probe_info(path, &info, &perr) < 0) {
+    snprintf(why, n, "not a playable media file (%.120s)", perr.msg);
     return 0;
   }
-  int ok = avformat_find_stream_info(fc, NULL) >= 0;
-  enum AVMediaType want = !strcmp(x->output_kind, "audio") ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO;
-  int found = 0;
-  for (unsigned i = 0; ok && i < fc->nb_streams; i++)
-    if (fc->streams[i]->codecpar->codec_type == want) found = 1;
-  if (ok && !strcmp(x->output_kind, "video") && fc->duration <= 0) found = 0;
-  avformat_close_input(&fc);
-  if (!ok || !found) snprintf(why, n, "the file has no %s stream", want == AVMEDIA_TYPE_AUDIO ? "audio" : "video");
-  return ok && found;
+  int audio = !strcmp(x->output_kind, "audio");
+  int found = audio ? info.has_audio : info.has_video;
+  if (found && !strcmp(x->output_kind, "video") && info.duration <= 0) found = 0;
+  if (!found) snprintf(why, n, "the file has no %s stream", audio ? "audio" : "video");
+  return found;
 }
 
 static void start_download(vsc_pred *x) {

@@ -1,7 +1,7 @@
 /*
 ** call.c — resolves the provider call of a paid node (planner stage). See call.h.
 */
-#include "plan/call.h"
+#include "registry/call.h"
 
 #include <jansson.h>
 #include <math.h>
