@@ -177,6 +177,11 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   vsc_run_result res;
   char err[1024];
   int ran = vsc_run(ir, &o, &res, err, sizeof err);
+  if (ran == 0) {
+    char target[PATH_MAX];
+    cli_build_target(out->kind == CLI_OUT_STDOUT ? "-" : out->path, target);
+    cli_record_build(ir, a->provider, cache_dir, target, res.status);
+  }
   bool placed = false;
   if (ran == 0 && (res.status == VSC_RUN_OK || res.status == VSC_RUN_PARTIAL) && res.output_object[0]) {
     char perr[1024] = "";

@@ -3,6 +3,7 @@
 #define VSC_CMD_RUN_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
 
 #include "cli.h"
@@ -32,6 +33,17 @@ void cli_default_output(const char *input, char *out, size_t len);
  * (NULL = the current directory). */
 int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, const char *base_dir,
                cli_output *out);
+
+/* ---- build records (build_record.c) ---- */
+/* The name a build's target is recorded under: the output's resolved path, or "-". */
+void cli_build_target(const char *output, char out[PATH_MAX]);
+/* The provider that runs remote nodes: `provider` (--provider), else the IR's
+ * video.provider, with auto resolved. */
+const char *cli_remote_name(const json_t *ir, const char *provider);
+/* Leaves the record of this run of `ir` in the cache for `vsc explain`; a failure to
+ * write it is only a warning. */
+void cli_record_build(const json_t *ir, const char *provider, const char *cache_dir,
+                      const char *target, vsc_run_status status);
 
 /* `vsc run`'s confinement (confine.c): the IR's root and every asset path must resolve
  * inside `base` (a real path), outside the cache. Prints "PLAN: $.json.path: why" and

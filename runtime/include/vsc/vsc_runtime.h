@@ -69,6 +69,12 @@ typedef enum {
 int vsc_cache_lookup(vsc_cache *c, const char *key, bool full, vsc_cache_entry *e,
                      char *why, size_t whylen);
 
+/* The verdict vsc_cache_lookup would give (HIT, MISS, CORRUPT with `why`), changing
+ * nothing: a bad object is not deleted (runtime/cache/inspect.c). On HIT or CORRUPT *e is
+ * the index entry (caller clears it); -1 on an I/O error (why). */
+int vsc_cache_inspect(vsc_cache *c, const char *key, vsc_cache_entry *e, char *why,
+                      size_t whylen);
+
 /* Reads only the index entry (no verification): 1 found, 0 not. Caller clears *e. */
 int vsc_cache_peek(vsc_cache *c, const char *key, vsc_cache_entry *e);
 
@@ -223,5 +229,24 @@ void vsc_run_install_signals(void);
  * *res (which may still be a failure), -1 on a setup error (err). */
 int vsc_run(const json_t *ir, const vsc_run_options *opts, vsc_run_result *res, char *err,
             size_t errlen);
+
+/* ==== build records: the plan each target was last built from ======================= */
+/* DIR/builds/<16 hex of sha256(target)>.json (runtime/journal/record.c): {"format":
+ * "vsc-build-record", "version":1, "target", "provider", "status", "outputs", "nodes":[the
+ * IR's nodes without "src", each with its cache "key"]}. `target` names what was built (the
+ * output video's resolved path, or "-"). `vsc explain` reads it to say why a node runs. */
+/* Writes the record of a run of `ir` (borrowed) whose node keys are `keys` (from
+ * vsc_plan_keys); an unchanged record is not rewritten, only its mtime set to now. 0, or
+ * -1 with err. */
+int vsc_record_write(const char *cache_dir, const char *target, const json_t *ir,
+                     const json_t *keys, const char *remote, vsc_run_status status, char *err,
+                     size_t errlen);
+/* The record of `target` (a new reference, plus "recorded": when the target was last
+ * built, UTC), or NULL when none is readable. */
+json_t *vsc_record_read(const char *cache_dir, const char *target);
+/* The targets recorded in the cache (a new array of strings, unordered). */
+json_t *vsc_record_targets(const char *cache_dir);
+/* Where the record of `target` lives. */
+void vsc_record_path(const char *cache_dir, const char *target, char *out, size_t len);
 
 #endif
