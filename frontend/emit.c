@@ -1,5 +1,5 @@
 /*
-** emit.c — writes the facts of a request (rules.c) as .vscript text: the preset and what
+** emit.c — writes the facts of a request (rules/) as .vscript text: the preset and what
 ** the request overrides, generic scenes when none were stated, on-screen text and voice-over
 ** placed on scenes, scene lengths that fill the video, transitions and model classes.
 ** Nothing is invented: a generic scene only reframes the stated subject.

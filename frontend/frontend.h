@@ -1,5 +1,5 @@
 /*
-** frontend.h — internals of the prompt parser (rules.c reads a request into facts, emit.c
+** frontend.h — internals of the prompt parser (rules/ reads a request into facts, emit.c
 ** writes facts as .vscript, text.c holds the string helpers they share).
 */
 #ifndef VSC_FRONTEND_INTERNAL_H

@@ -1,0 +1,206 @@
+/*
+** rules.c — the rule-based prompt parser: reads a request in plain words into facts
+** (frontend.h). Deterministic, offline. It extracts only what the request states; emit.c
+** fills the rest from the preset. The extractors live one family per file in this folder
+** (rules.h lists them), their words in frontend/words/ (one .def per table).
+*/
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/rules.h"
+
+/* Runs the extractors over the request in order: quotes, global facts, lengths, then the
+ * clauses (a list, inline numbers, sequence words or sentences) and a scene per clause. */
+int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
+                  vsc_prompt_notes *notes, char *err, size_t errlen) {
+  memset(f, 0, sizeof *f);
+  f->budget = -1;
+  size_t n = strlen(request);
+  if (n > VSC_PROMPT_MAX_REQUEST) {
+    n = fe_utf8_cut(request, VSC_PROMPT_MAX_REQUEST);
+    vsc_prompt_notes_add(notes, "the request is longer than %d bytes: only the first %zu were read",
+                         VSC_PROMPT_MAX_REQUEST, n);
+  }
+  fe_reader r = {0};
+  r.f = f;
+  r.o = o;
+  r.notes = notes;
+  r.s = fe_sanitize(request, n);
+  r.n = strlen(r.s);
+  f->request = strdup(r.s);
+  r.w = strdup(r.s);
+  for (size_t i = 0; i < r.n; i++)
+    if ((unsigned char)r.s[i] < 0x80) r.w[i] = (char)tolower((unsigned char)r.s[i]);
+  r.used = calloc(r.n + 1, 1);
+
+  fe_read_quotes(&r);
+  fe_read_colon_lines(&r);
+  fe_read_quote_roles(&r);
+  fe_read_frame(&r);
+  fe_read_genre(&r);
+  fe_read_budget(&r);
+  fe_read_quality(&r);
+  fe_read_music(&r);
+  fe_read_transition(&r);
+  fe_read_fps(&r);
+  fe_read_style(&r);
+
+  fe_length lens[32];
+  int nlens = fe_read_lengths(&r, lens, 32);
+  for (int k = 0; k < nlens; k++) fe_mark(&r, lens[k].a, lens[k].b); /* "30 second" is no sequence word */
+
+  /* Clauses: a list, inline numbers, sequence words, or sentences. */
+  fe_span items[VSC_PROMPT_MAX_SCENES + 1], head[2] = {{0, 0}, {0, 0}};
+  bool tail_only = false;
+  int nitems = fe_clauses_list(&r, items, VSC_PROMPT_MAX_SCENES + 1, head);
+  if (!nitems) nitems = fe_clauses_inline_numbers(&r, items, VSC_PROMPT_MAX_SCENES + 1, head);
+  if (!nitems) nitems = fe_clauses_sequence(&r, items, VSC_PROMPT_MAX_SCENES + 1, head, &tail_only);
+  bool from_sentences = false;
+  fe_span sents[64];
+  int nsents = 0;
+  if (!nitems) {
+    nsents = fe_clauses_sentences(&r, sents, 64);
+    head[0].a = head[0].b = 0;
+    from_sentences = true;
+  }
+
+  /* Lengths outside the scene clauses, or worded as the video's, are the total. */
+  for (int k = 0; k < nlens; k++) {
+    bool inside = false;
+    for (int i = 0; i < nitems; i++)
+      if (lens[k].a >= items[i].a && lens[k].b <= items[i].b) inside = true;
+    if (!inside && !from_sentences) lens[k].global = true;
+    if (from_sentences && k == 0 && nlens == 1) lens[k].global = true;
+  }
+  for (int k = 0; k < nlens; k++)
+    if (lens[k].global) {
+      if (!f->length) {
+        f->length = lens[k].seconds;
+        fe_mark(&r, lens[k].a, lens[k].b);
+        /* "30-second long" */
+        size_t e = fe_skip_spaces(&r, lens[k].b);
+        if (fe_kw_at(&r, e, "long")) fe_mark(&r, e, e + 4);
+      }
+    }
+
+  /* The subject: from the head (or the first sentence). */
+  if (!from_sentences) {
+    f->subject = fe_read_subject(&r, head[0].a, head[0].b);
+    if (!f->subject) f->subject = fe_read_subject(&r, head[1].a, head[1].b);
+    if (!f->subject) {
+      char *d = fe_leftover(&r, head[0].a, head[0].b);
+      if (fe_content_words(d) > 0) f->subject = d;
+      else free(d);
+    }
+  }
+
+  if (nitems) {
+    if (nitems > VSC_PROMPT_MAX_SCENES) {
+      vsc_prompt_notes_add(notes, "more than %d scenes listed: kept the first %d", VSC_PROMPT_MAX_SCENES,
+                           VSC_PROMPT_MAX_SCENES);
+      nitems = VSC_PROMPT_MAX_SCENES;
+    }
+    f->scenes = calloc((size_t)nitems, sizeof *f->scenes);
+    for (int i = 0; i < nitems; i++) fe_read_scene(&r, &f->scenes[f->nscenes++], items[i].a, items[i].b, lens, nlens);
+    f->scenes_stated = !tail_only;
+    f->tail_only = tail_only;
+  } else {
+    /* Sentences: a premise ("A 30 second ad for X.") gives the subject; two or more
+     * describing sentences are the scenes. */
+    int nscene_s = 0;
+    bool is_scene[64] = {false};
+    for (int i = 0; i < nsents; i++) {
+      int w;
+      size_t len;
+      bool premise = fe_find_any(&r, sents[i].a, sents[i].b, fe_words_genre_nouns, &w, &len) != SIZE_MAX;
+      bool marked_genre = false;
+      for (int k = 0; fe_words_genre_nouns[k]; k++)
+        if (fe_find_kw(&r, sents[i].a, sents[i].b, fe_words_genre_nouns[k]) != SIZE_MAX) marked_genre = true;
+      if (premise || marked_genre) {
+        char *s = fe_read_subject(&r, sents[i].a, sents[i].b);
+        if (s && !f->subject) f->subject = s;
+        else free(s);
+        continue;
+      }
+      char *d = fe_leftover(&r, sents[i].a, sents[i].b);
+      int quotes_in = 0;
+      for (int k = 0; k < r.nq; k++)
+        if (r.q[k].pos >= sents[i].a && r.q[k].pos < sents[i].b) quotes_in++;
+      if (fe_content_words(d) >= 2 || (fe_content_words(d) >= 1 && quotes_in)) {
+        is_scene[i] = true;
+        nscene_s++;
+      }
+      free(d);
+    }
+    if (nscene_s >= 2) {
+      if (nscene_s > VSC_PROMPT_MAX_SCENES) {
+        vsc_prompt_notes_add(notes, "more than %d scene sentences: kept the first %d", VSC_PROMPT_MAX_SCENES,
+                             VSC_PROMPT_MAX_SCENES);
+        nscene_s = VSC_PROMPT_MAX_SCENES;
+      }
+      f->scenes = calloc((size_t)nscene_s, sizeof *f->scenes);
+      for (int i = 0; i < nsents && f->nscenes < nscene_s; i++)
+        if (is_scene[i]) fe_read_scene(&r, &f->scenes[f->nscenes++], sents[i].a, sents[i].b, lens, nlens);
+      f->scenes_stated = true;
+    } else {
+      /* One describing sentence (or none): it is the subject, or adds to it. */
+      for (int i = 0; i < nsents; i++) {
+        if (!is_scene[i]) continue;
+        char *d = fe_leftover(&r, sents[i].a, sents[i].b);
+        if (!f->subject) {
+          f->subject = d;
+        } else {
+          fe_buf b = {0};
+          fe_buf_printf(&b, "%s, %s", f->subject, d);
+          free(f->subject);
+          free(d);
+          f->subject = fe_buf_take(&b);
+        }
+      }
+      if (!f->subject) {
+        char *d = fe_leftover(&r, 0, r.n);
+        if (fe_content_words(d) > 0) f->subject = d;
+        else free(d);
+      }
+    }
+  }
+  /* A file in the head makes the first scene. */
+  fe_take_global_quotes(&r);
+  if (f->subject) {
+    f->subject[fe_utf8_cut(f->subject, 200)] = 0;
+    fe_squeeze(f->subject, " ,;:.!?-");
+    if (!*f->subject) {
+      free(f->subject);
+      f->subject = NULL;
+    }
+  }
+  for (int i = 0; i < r.nq; i++) free(r.q[i].text);
+  free(r.s);
+  free(r.w);
+  free(r.used);
+  (void)err;
+  (void)errlen;
+  return 0;
+}
+
+/* Frees what the facts own and zeroes them. */
+void fe_facts_free(fe_facts *f) {
+  for (int i = 0; i < f->nscenes; i++) {
+    fe_scene *sc = &f->scenes[i];
+    free(sc->desc);
+    free(sc->file);
+    for (int k = 0; k < sc->ntexts; k++) free(sc->texts[k].text);
+    for (int k = 0; k < sc->nvoices; k++) free(sc->voices[k]);
+  }
+  free(f->scenes);
+  for (int k = 0; k < f->ntexts; k++) free(f->texts[k].text);
+  for (int k = 0; k < f->nvoices; k++) free(f->voices[k]);
+  free(f->music_file);
+  free(f->music_desc);
+  free(f->subject);
+  free(f->title);
+  free(f->request);
+  memset(f, 0, sizeof *f);
+}

@@ -1,0 +1,103 @@
+/*
+** scenes.c — one scene from its clause: stated length, a media file, the quoted lines
+** inside it, the camera move, the shot kind (video, still, card, file) and the description
+** that is left; then the quoted lines no scene holds go to the whole video.
+*/
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/rules.h"
+
+static void add_scene_text(fe_scene *sc, char *text, int role) {
+  if (sc->ntexts >= FE_MAX_LINES) {
+    free(text);
+    return;
+  }
+  sc->texts[sc->ntexts].text = text;
+  sc->texts[sc->ntexts].role = role;
+  sc->ntexts++;
+}
+
+static void add_scene_voice(fe_scene *sc, char *line) {
+  if (sc->nvoices >= FE_MAX_LINES) {
+    free(line);
+    return;
+  }
+  sc->voices[sc->nvoices++] = line;
+}
+
+/* Builds a scene from the clause [a, b). */
+void fe_read_scene(fe_reader *r, fe_scene *sc, size_t a, size_t b, fe_length *lens, int nlens) {
+  memset(sc, 0, sizeof *sc);
+  for (int k = 0; k < nlens; k++)
+    if (!lens[k].global && lens[k].a >= a && lens[k].b <= b && !sc->dur) {
+      sc->dur = lens[k].seconds;
+      fe_mark(r, lens[k].a, lens[k].b);
+      /* "for 5 seconds" */
+      size_t from = lens[k].a > 5 ? lens[k].a - 5 : a;
+      size_t p = fe_find_kw(r, from < a ? a : from, lens[k].a, "for");
+      if (p != SIZE_MAX) fe_mark(r, p, lens[k].a);
+    }
+  size_t fat;
+  char *file = fe_take_path(r, a, b, fe_words_path_media_ext, &fat);
+  for (int k = 0; k < r->nq; k++) {
+    fe_quote *q = &r->q[k];
+    if (q->taken || q->pos < a || q->pos >= b) continue;
+    q->taken = true;
+    if (q->role == ROLE_VOICE) add_scene_voice(sc, q->text);
+    else add_scene_text(sc, q->text, q->role == ROLE_NONE ? FE_TEXT_PLAIN : q->role);
+    q->text = NULL;
+  }
+  for (size_t k = 0; fe_words_scene_cameras[k].kw && !sc->camera; k++)
+    if (fe_find_kw(r, a, b, fe_words_scene_cameras[k].kw) != SIZE_MAX) sc->camera = fe_words_scene_cameras[k].name;
+  char *d = fe_leftover(r, a, b);
+  int w;
+  size_t len;
+  sc->shot = FE_SHOT_VIDEO;
+  if (file) {
+    sc->shot = FE_SHOT_FILE;
+    sc->file = fe_script_path(file, r->o->out_path ? r->o->out_path : "prompt.vscript");
+    free(file);
+  } else if (fe_find_any(r, a, b, fe_words_scene_image, &w, &len) != SIZE_MAX) {
+    sc->shot = FE_SHOT_IMAGE;
+  } else if (fe_find_any(r, a, b, fe_words_scene_card, &w, &len) != SIZE_MAX && (sc->ntexts > 0 || fe_content_words(d) <= 2)) {
+    /* A card with words on it; a bare "logo" shot is an image of the logo. */
+    sc->shot = sc->ntexts > 0 ? FE_SHOT_COLOR : FE_SHOT_IMAGE;
+  } else if (!*d && sc->ntexts > 0) {
+    sc->shot = FE_SHOT_COLOR;
+  }
+  if (*d) sc->desc = d;
+  else free(d);
+}
+
+/* Quoted lines inside no scene clause: voice lines and texts of the whole video (the
+ * first title also names it). */
+void fe_take_global_quotes(fe_reader *r) {
+  fe_facts *f = r->f;
+  for (int k = 0; k < r->nq; k++) {
+    fe_quote *q = &r->q[k];
+    if (q->taken) continue;
+    q->taken = true;
+    if (q->role == ROLE_VOICE) {
+      if (f->nvoices < FE_MAX_LINES * 2) f->voices[f->nvoices++] = q->text;
+      else free(q->text);
+    } else if (q->role == FE_TEXT_TITLE && !f->title) {
+      /* The title of the video, shown on the first scene too. */
+      f->title = strdup(q->text);
+      if (f->ntexts < FE_MAX_LINES * 2) {
+        f->texts[f->ntexts].text = q->text;
+        f->texts[f->ntexts++].role = FE_TEXT_TITLE;
+      } else {
+        free(q->text);
+      }
+    } else if (f->ntexts < FE_MAX_LINES * 2) {
+      f->texts[f->ntexts].text = q->text;
+      f->texts[f->ntexts++].role = q->role == ROLE_NONE ? FE_TEXT_PLAIN : q->role;
+    } else {
+      free(q->text);
+    }
+    q->text = NULL;
+  }
+}
+
