@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "frontend.h"
 
@@ -312,11 +313,85 @@ static void header_comment(fe_buf *b, const char *request) {
   free(r);
 }
 
+/* s with a capital first letter, cut to max bytes at a word boundary when it is longer. */
 static void capitalize_into(fe_buf *b, const char *s, size_t max) {
-  char *c = fe_strndup(s, fe_utf8_cut(s, max));
+  size_t n = fe_utf8_cut(s, max);
+  if (s[n]) {
+    size_t w = n;
+    while (w > 0 && s[w] != ' ') w--;
+    while (w > 0 && strchr(" ,;:-", s[w - 1])) w--;
+    if (w > max / 2) n = w;
+  }
+  char *c = fe_strndup(s, n);
   if (c[0] >= 'a' && c[0] <= 'z') c[0] = (char)(c[0] - 'a' + 'A');
   fe_buf_quote(b, c);
   free(c);
+}
+
+/* Does `hay` hold `needle` (ASCII case folded)? */
+static bool holds(const char *hay, const char *needle) {
+  size_t n = strlen(needle);
+  for (const char *p = hay; *p; p++)
+    if (strncasecmp(p, needle, n) == 0) return true;
+  return false;
+}
+
+/* Does s start with a word that leads into something ("for", "about") or end with one
+ * that needs something after it ("of", "the")? Such a run is no title. */
+static bool glue_edge(const char *s) {
+  static const char *const LEAD[] = {"for", "about", "of", "on", "with", "and", "to", "in", "at", "by",
+                                     "from", "f\xc3\xbcr", "de", "sur", "para", "pour", NULL};
+  static const char *const TAIL[] = {"a", "an", "the", "of", "for", "with", "and", "to", "in", "on", "at",
+                                     "by", NULL};
+  size_t first = strcspn(s, " ");
+  for (int k = 0; LEAD[k]; k++)
+    if (strlen(LEAD[k]) == first && strncasecmp(s, LEAD[k], first) == 0) return true;
+  const char *last = strrchr(s, ' ');
+  last = last ? last + 1 : s;
+  for (int k = 0; TAIL[k]; k++)
+    if (strcasecmp(last, TAIL[k]) == 0) return true;
+  return false;
+}
+
+/* The subject's words for the title, only as the request wrote them: the subject if the
+ * request holds it verbatim, else the run of its words that the request holds side by side
+ * with the most content words (then the longest), else NULL. No title is stitched from
+ * words that were not side by side ("For, neon city at night, scenes"). Caller frees. */
+static char *title_words(const fe_facts *f) {
+  if (!f->subject || !*f->subject) return NULL;
+  if (holds(f->request, f->subject)) return strdup(f->subject);
+  char *best = NULL;
+  int best_words = 0;
+  size_t best_len = 0;
+  for (const char *p = f->subject; *p;) {
+    size_t n = strcspn(p, ",");
+    char *part = fe_strndup(p, n);
+    fe_squeeze(part, " ,");
+    /* Word starts of the part (at most 32 words). */
+    size_t starts[33];
+    int nw = 0;
+    for (size_t i = 0; part[i] && nw < 32; i++)
+      if (part[i] != ' ' && (i == 0 || part[i - 1] == ' ')) starts[nw++] = i;
+    size_t len = strlen(part);
+    for (int a = 0; a < nw; a++)
+      for (int b = nw; b > a; b--) {
+        size_t from = starts[a], to = b < nw ? starts[b] - 1 : len;
+        char *run = fe_strndup(part + from, to - from);
+        int words = glue_edge(run) ? 0 : fe_content_words(run);
+        if (words > 0 && (words > best_words || (words == best_words && to - from > best_len)) && holds(f->request, run)) {
+          free(best);
+          best = run;
+          best_words = words;
+          best_len = to - from;
+        } else {
+          free(run);
+        }
+      }
+    free(part);
+    p += n;
+    if (*p) p++;
+  }
+  return best;
 }
 
 char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
@@ -361,6 +436,8 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
     int count = (int)lround(L / 6.0);
     if (count < 2) count = 2;
     if (count > 6) count = 6;
+    /* "3 scenes" with none described: that many framings of the subject. */
+    if (f->scene_count > 0) count = f->scene_count > VSC_PROMPT_MAX_SCENES ? VSC_PROMPT_MAX_SCENES : f->scene_count;
     if (f->tail_only) count -= f->nscenes;
     if (count < 1) count = 1;
     while (count + (f->tail_only ? f->nscenes : 0) > 1 && (count + (f->tail_only ? f->nscenes : 0)) * MIN_SCENE > L) count--;
@@ -422,13 +499,15 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
   if (f->title) {
     fe_buf_quote(&b, f->title);
   } else {
-    if (f->subject) {
-      capitalize_into(&b, f->subject, 60);
+    char *words = title_words(f);
+    if (words) {
+      capitalize_into(&b, words, 60);
       fe_buf_puts(&b, " — ");
     }
     char g[64];
     snprintf(g, sizeof g, "%g-second %s", L, f->genre ? f->genre : "video");
-    if (!f->subject) g[0] = (char)toupper((unsigned char)g[0]);
+    if (!words) g[0] = (char)toupper((unsigned char)g[0]);
+    free(words);
     fe_buf_puts(&b, g);
   }
   fe_buf_puts(&b, "\" {\n");

@@ -3,6 +3,7 @@
 ** "1) … 2) …", sequence words ("first … then … finally …"), or sentences.
 */
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,3 +187,82 @@ int fe_clauses_sentences(const fe_reader *r, fe_span *out, int max) {
   return n;
 }
 
+
+/* "4 scenes", "three shots:": the number of scenes the request asks for (f->scene_count,
+ * with the words consumed). Returns the offset just past the noun, or SIZE_MAX. */
+size_t fe_read_scene_count(fe_reader *r) {
+  for (size_t i = 0; i < r->n; i++) {
+    double v;
+    size_t e;
+    bool word;
+    if (r->used[i] || !fe_number_at(r, i, &v, &e, &word)) continue;
+    size_t u = e;
+    if (u < r->n && (r->w[u] == ' ' || r->w[u] == '-')) u++;
+    for (int k = 0; fe_words_clause_scene_nouns[k]; k++) {
+      const char *noun = fe_words_clause_scene_nouns[k];
+      if (!fe_kw_at(r, u, noun) || !fe_any_unused(r, u, u + strlen(noun))) continue;
+      size_t after = u + strlen(noun);
+      /* "two shots of espresso" is a drink; "a scene" is no count. */
+      if (fe_kw_at(r, fe_skip_spaces(r, after), "of") || v < 1 || v != floor(v) || (word && v < 2)) break;
+      r->f->scene_count = v > VSC_PROMPT_MAX_SCENES ? VSC_PROMPT_MAX_SCENES + 1 : (int)v;
+      fe_mark(r, i, after);
+      return after;
+    }
+    i = e > i ? e - 1 : i;
+  }
+  return SIZE_MAX;
+}
+
+/* Splits [a, b) at every `sep` into items (at most max). */
+static int split_at(const fe_reader *r, size_t a, size_t b, char sep, fe_span *items, int max) {
+  int n = 0;
+  size_t s = a;
+  for (size_t i = a; i <= b && n < max; i++) {
+    if (i < b && r->w[i] != sep) continue;
+    size_t x = s, y = i;
+    while (x < y && (r->w[x] == ' ' || r->w[x] == '\n')) x++;
+    if (y > x) {
+      items[n].a = x;
+      items[n].b = y;
+      n++;
+    }
+    s = i + 1;
+  }
+  return n;
+}
+
+/* "4 scenes: hiker on a ridge; rain on a tent; campfire; logo" — the items after a stated
+ * count and a colon, split at semicolons, else at line breaks, else at commas when the
+ * commas give exactly the stated count. `after` is fe_read_scene_count's offset. */
+int fe_clauses_counted(fe_reader *r, size_t after, fe_span *items, int max, fe_span *head) {
+  if (after == SIZE_MAX) return 0;
+  size_t c = fe_skip_spaces(r, after);
+  if (c >= r->n || r->w[c] != ':') return 0;
+  size_t a = c + 1;
+  /* The list runs to a blank line or the end. */
+  size_t b = a;
+  while (b < r->n && !(r->w[b] == '\n' && b + 1 < r->n && r->w[b + 1] == '\n')) b++;
+  size_t semi = 0, lines = 0, commas = 0;
+  for (size_t i = a; i < b; i++) {
+    if (r->w[i] == ';') semi++;
+    if (r->w[i] == '\n' && i > a) lines++;
+    if (r->w[i] == ',') commas++;
+  }
+  int n = 0;
+  if (semi) {
+    n = split_at(r, a, b, ';', items, max);
+    /* The last item ends at its sentence, so what follows stays in the head. */
+    if (n > 0) return close_list(r, items, n, c, ".\n!", head);
+  } else if (lines) {
+    n = split_at(r, a, b, '\n', items, max);
+  } else if (commas && (int)commas + 1 == r->f->scene_count) {
+    n = split_at(r, a, b, ',', items, max);
+    if (n > 0) return close_list(r, items, n, c, ".\n!", head);
+  }
+  if (n < 1) return 0;
+  head[0].a = 0;
+  head[0].b = c;
+  head[1].a = b;
+  head[1].b = r->n;
+  return n;
+}

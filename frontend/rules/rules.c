@@ -8,8 +8,42 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rules/rules.h"
+
+/* Keeps the comma-separated parts of the subject that hold content words, each without
+ * the lead words left over from the facts around it ("TikTok for, neon city at night, 3
+ * scenes" → "neon city at night"). */
+static void clean_subject(fe_facts *f) {
+  fe_buf out = {0};
+  for (char *p = f->subject; *p;) {
+    size_t n = strcspn(p, ",:;");
+    char *part = fe_strndup(p, n);
+    for (bool again = true; again;) {
+      again = false;
+      fe_squeeze(part, " ,;:.!?-");
+      for (int k = 0; fe_words_subject_leads[k]; k++) {
+        size_t l = strlen(fe_words_subject_leads[k]);
+        if (strncasecmp(part, fe_words_subject_leads[k], l) == 0 && (!part[l] || part[l] == ' ')) {
+          memmove(part, part + l, strlen(part + l) + 1);
+          again = true;
+          break;
+        }
+      }
+    }
+    if (fe_content_words(part) > 0) {
+      if (out.n) fe_buf_puts(&out, ", ");
+      fe_buf_puts(&out, part);
+    }
+    free(part);
+    p += n;
+    if (*p) p++;
+  }
+  free(f->subject);
+  f->subject = out.n ? fe_buf_take(&out) : NULL;
+  free(out.s);
+}
 
 /* Runs the extractors over the request in order: quotes, global facts, lengths, then the
  * clauses (a list, inline numbers, sequence words or sentences) and a scene per clause. */
@@ -38,6 +72,7 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
   fe_read_quotes(&r);
   fe_read_colon_lines(&r);
   fe_read_quote_roles(&r);
+  for (int k = 0; k < r.nq; k++) fe_facts_state_line(f, r.q[k].text, r.q[k].role == ROLE_NONE ? FE_TEXT_PLAIN : r.q[k].role);
   fe_read_frame(&r);
   fe_read_genre(&r);
   fe_read_budget(&r);
@@ -54,7 +89,9 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
   /* Clauses: a list, inline numbers, sequence words, or sentences. */
   fe_span items[VSC_PROMPT_MAX_SCENES + 1], head[2] = {{0, 0}, {0, 0}};
   bool tail_only = false;
+  size_t count_end = fe_read_scene_count(&r);
   int nitems = fe_clauses_list(&r, items, VSC_PROMPT_MAX_SCENES + 1, head);
+  if (!nitems) nitems = fe_clauses_counted(&r, count_end, items, VSC_PROMPT_MAX_SCENES + 1, head);
   if (!nitems) nitems = fe_clauses_inline_numbers(&r, items, VSC_PROMPT_MAX_SCENES + 1, head);
   if (!nitems) nitems = fe_clauses_sequence(&r, items, VSC_PROMPT_MAX_SCENES + 1, head, &tail_only);
   bool from_sentences = false;
@@ -134,6 +171,24 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
       }
       free(d);
     }
+    /* "3 scenes. Rain. Mud. Sunshine.": with a stated count, one content word will do when
+     * that makes the count. */
+    if (f->scene_count > nscene_s) {
+      int loose = 0;
+      bool maybe[64] = {false};
+      for (int i = 0; i < nsents; i++) {
+        if (is_scene[i]) continue;
+        char *d = fe_leftover(&r, sents[i].a, sents[i].b);
+        int w;
+        size_t len;
+        maybe[i] = fe_content_words(d) >= 1 && fe_find_any(&r, sents[i].a, sents[i].b, fe_words_genre_nouns, &w, &len) == SIZE_MAX;
+        loose += maybe[i];
+        free(d);
+      }
+      if (nscene_s + loose == f->scene_count)
+        for (int i = 0; i < nsents; i++)
+          if (maybe[i]) is_scene[i] = true, nscene_s++;
+    }
     if (nscene_s >= 2) {
       if (nscene_s > VSC_PROMPT_MAX_SCENES) {
         vsc_prompt_notes_add(notes, "more than %d scene sentences: kept the first %d", VSC_PROMPT_MAX_SCENES,
@@ -166,8 +221,11 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
       }
     }
   }
-  /* A file in the head makes the first scene. */
+  if (f->scene_count && f->scenes_stated && f->nscenes != f->scene_count)
+    vsc_prompt_notes_add(notes, "the request asks for %d scene%s and describes %d: made the %d described",
+                         f->scene_count, f->scene_count == 1 ? "" : "s", f->nscenes, f->nscenes);
   fe_take_global_quotes(&r);
+  if (f->subject) clean_subject(f);
   if (f->subject) {
     f->subject[fe_utf8_cut(f->subject, 200)] = 0;
     fe_squeeze(f->subject, " ,;:.!?-");
@@ -183,6 +241,18 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
   (void)err;
   (void)errlen;
   return 0;
+}
+
+void fe_facts_state_line(fe_facts *f, const char *text, int role) {
+  if (f->nstated == f->capstated) {
+    f->capstated = f->capstated ? f->capstated * 2 : 16;
+    fe_text *s = realloc(f->stated, (size_t)f->capstated * sizeof *s);
+    if (!s) abort();
+    f->stated = s;
+  }
+  f->stated[f->nstated].text = strdup(text);
+  if (!f->stated[f->nstated].text) abort();
+  f->stated[f->nstated++].role = role;
 }
 
 /* Frees what the facts own and zeroes them. */
@@ -202,5 +272,7 @@ void fe_facts_free(fe_facts *f) {
   free(f->subject);
   free(f->title);
   free(f->request);
+  for (int k = 0; k < f->nstated; k++) free(f->stated[k].text);
+  free(f->stated);
   memset(f, 0, sizeof *f);
 }

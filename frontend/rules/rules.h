@@ -17,7 +17,7 @@
 #include "frontend.h"
 #include "rules/words.h"
 
-#define MAX_QUOTES 64
+#define MAX_QUOTES 120 /* the marker holds 0x80 + index in one byte */
 #define MARK 0x01 /* a quote marker: MARK, 0x80 + index */
 
 typedef struct {
@@ -67,8 +67,6 @@ bool fe_number_at(const fe_reader *r, size_t i, double *v, size_t *end, bool *wo
 bool fe_unit_at(const fe_reader *r, size_t u, const char *unit);
 
 /* ---- what is left of a clause (leftover.c) ---------------------------------------------- */
-/* Content words of a description: not filler, not mood words. */
-int fe_content_words(const char *d);
 /* The unused bytes of [a, b), squeezed, without leading and trailing glue. Caller frees. */
 char *fe_leftover(const fe_reader *r, size_t a, size_t b);
 
@@ -99,6 +97,10 @@ int fe_clauses_list(fe_reader *r, fe_span *items, int max, fe_span *head);
 int fe_clauses_inline_numbers(fe_reader *r, fe_span *items, int max, fe_span *head);
 int fe_clauses_sequence(fe_reader *r, fe_span *items, int max, fe_span *head, bool *tail_only);
 int fe_clauses_sentences(const fe_reader *r, fe_span *out, int max);
+/* "4 scenes": sets f->scene_count; returns the offset past the noun, or SIZE_MAX. */
+size_t fe_read_scene_count(fe_reader *r);
+/* "4 scenes: a; b; c; d": the items after a stated count (`after`, from above). */
+int fe_clauses_counted(fe_reader *r, size_t after, fe_span *items, int max, fe_span *head);
 
 /* subject.c: "an ad for X", "a video about X" in [a, b), or NULL. Caller frees. */
 char *fe_read_subject(fe_reader *r, size_t a, size_t b);

@@ -8,6 +8,19 @@
 
 #include "rules/rules.h"
 
+/* "'90s", "the 80s", "70s style": a decade, not a length. */
+static bool is_decade(const fe_reader *r, size_t i, size_t e, double v) {
+  if (e >= r->n || r->w[e] != 's' || fe_is_wb(r, e + 1) || v < 10 || v > 90 || (int)v % 10) return false;
+  if (i > 0 && r->w[i - 1] == '\'') return true;
+  if (i >= 3 && strncmp(r->w + i - 3, "\xe2\x80\x99", 3) == 0) return true; /* ’ */
+  if (i >= 4 && strncmp(r->w + i - 4, "the ", 4) == 0) return true;
+  static const char *const AFTER[] = {"style", "vibe", "vibes", "look", "aesthetic", "era", "retro", "fashion", NULL};
+  size_t a = fe_skip_spaces(r, e + 1);
+  for (int k = 0; AFTER[k]; k++)
+    if (fe_kw_at(r, a, AFTER[k])) return true;
+  return false;
+}
+
 /* Every "N seconds"/"N min" in the request. */
 int fe_read_lengths(fe_reader *r, fe_length *hits, int max) {
   int n = 0;
@@ -16,6 +29,10 @@ int fe_read_lengths(fe_reader *r, fe_length *hits, int max) {
     size_t e;
     bool word;
     if (r->used[i] || !fe_number_at(r, i, &v, &e, &word)) continue;
+    if (!word && is_decade(r, i, e, v)) {
+      i = e;
+      continue;
+    }
     size_t u = e;
     if (u < r->n && (r->w[u] == ' ' || r->w[u] == '-')) u++;
     double mult = 0;

@@ -7,10 +7,10 @@
 #include "rules/words.h"
 
 const fe_quote_pair fe_words_quote_pairs[] = {
-#define QUOTE(open, close) {open, close},
+#define QUOTE(open, close, also_closes, rule) {open, close, also_closes, rule},
 #include "words/quote_pairs.def"
 #undef QUOTE
-    {NULL, NULL}};
+    {NULL, NULL, NULL, 0}};
 
 const fe_role_word fe_words_quote_roles[] = {
 #define ROLE(kw, role) {kw, role},
@@ -231,6 +231,12 @@ const char *const fe_words_clause_leads[] = {
 const char *const fe_words_clause_tails[] = {
 #define WORD(w) w,
 #include "words/clause_tails.def"
+#undef WORD
+    NULL};
+
+const char *const fe_words_clause_scene_nouns[] = {
+#define WORD(w) w,
+#include "words/clause_scene_nouns.def"
 #undef WORD
     NULL};
 

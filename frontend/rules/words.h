@@ -7,7 +7,7 @@
 #define VSC_FRONTEND_WORDS_H
 
 /* What a quoted line is, beside FE_TEXT_* (frontend.h). */
-#define ROLE_VOICE 10
+#define ROLE_VOICE FE_VOICE
 #define ROLE_NONE (-1)
 
 typedef struct {
@@ -15,8 +15,12 @@ typedef struct {
   int role; /* FE_TEXT_* or ROLE_VOICE */
 } fe_role_word;
 
+enum { QUOTE_PAIR, QUOTE_LINE, QUOTE_APOS };
+
 typedef struct {
   const char *open, *close;
+  const char *also_closes; /* another closing mark people type, or NULL */
+  int rule;                /* QUOTE_PAIR, QUOTE_LINE or QUOTE_APOS */
 } fe_quote_pair;
 
 typedef struct {
@@ -82,6 +86,7 @@ extern const char *const fe_words_subject_leads[];
 extern const char *const fe_words_subject_ends[];
 extern const char *const fe_words_clause_leads[];
 extern const char *const fe_words_clause_tails[];
+extern const char *const fe_words_clause_scene_nouns[];
 extern const char *const fe_words_clause_seq_start[];
 extern const char *const fe_words_clause_seq_mid[];
 extern const char *const fe_words_clause_seq_end[];
