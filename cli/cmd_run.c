@@ -15,6 +15,7 @@
 #include "vsc/vsc.h"
 #include "vsc/vsc_compositor.h"
 #include "vsc/vsc_local.h"
+#include "vsc/vsc_speech.h"
 #include "vsc/vsc_runtime.h"
 
 /* The ops the CLI can execute: the compositor and the local provider. Remote generate/tts
@@ -165,7 +166,7 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   json_t *node;
   json_array_foreach(json_object_get(ir, "nodes"), ni, node) {
     if (strcmp(json_string_value(json_object_get(node, "op")), "tts") == 0) {
-      vsc_local_tts_prepare();
+      vsc_speech_prepare();
       break;
     }
   }

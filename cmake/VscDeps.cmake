@@ -9,7 +9,7 @@ pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET
 pkg_check_modules(AUBIO REQUIRED IMPORTED_TARGET aubio)
 pkg_check_modules(ESPEAK REQUIRED IMPORTED_TARGET espeak-ng)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
-# Text layout (runtime/text): libass (HarfBuzz shaping), fontconfig and FreeType.
+# Text layout (media/text): libass (HarfBuzz shaping), fontconfig and FreeType.
 pkg_check_modules(LIBASS REQUIRED IMPORTED_TARGET libass>=0.15)
 pkg_check_modules(FONTCONFIG REQUIRED IMPORTED_TARGET fontconfig)
 pkg_check_modules(FREETYPE REQUIRED IMPORTED_TARGET freetype2)

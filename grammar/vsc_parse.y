@@ -61,30 +61,30 @@ items(A) ::= items(L) error. { A = L; }
  * A keyword falls back to ID only where it has no explicit action, and Lemon's default
  * reductions are not explicit. So wherever a construct may end and a bare name could
  * follow, only literals (not names) may follow: lists are literals or comma-separated. */
-literal(A) ::= NUMBER|DURATION|MONEY|DB|PERCENT|DIMS|RATIO|HEX|STRING(T). { A = vsc_ast_value(P, T); }
+literal(A) ::= NUMBER|DURATION|MONEY|DB|PERCENT|DIMS|RATIO|HEX|STRING(T). { A = vsc_parse_value(P, T); }
 value(A) ::= literal(L). { A = L; }
-value(A) ::= ID(T). { A = vsc_ast_ident(P, T); }
-name(A) ::= ID(T). { A = vsc_ast_ident(P, T); }
+value(A) ::= ID(T). { A = vsc_parse_ident(P, T); }
+name(A) ::= ID(T). { A = vsc_parse_ident(P, T); }
 
 /* ---- top level ------------------------------------------------------------- */
-item(A) ::= IMPORT(K) value(V). { A = vsc_ast_new(P, AST_IMPORT, K, "import"); vsc_ast_add_val(P, A, V); }
+item(A) ::= IMPORT(K) value(V). { A = vsc_parse_node(P, AST_IMPORT, K, "import"); vsc_parse_add_val(P, A, V); }
 item(A) ::= VIDEO(K) value(T) LBRACE vitems(B) RBRACE(E).
-  { A = vsc_ast_new(P, AST_VIDEO, K, "video"); vsc_ast_add_val(P, A, T); A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
+  { A = vsc_parse_node(P, AST_VIDEO, K, "video"); vsc_parse_add_val(P, A, T); A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
 item(A) ::= STYLE(K) name(N) LBRACE styitems(B) RBRACE(E).
-  { A = vsc_ast_new(P, AST_STYLE, K, "style"); A->name = N; A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
+  { A = vsc_parse_node(P, AST_STYLE, K, "style"); A->name = N; A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
 item(A) ::= TEMPLATE(K) name(N) LPAREN tparamlist(L) RPAREN LBRACE sitems(B) RBRACE(E).
-  { A = vsc_ast_new(P, AST_TEMPLATE, K, "template"); A->name = N; A->params = L; A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
+  { A = vsc_parse_node(P, AST_TEMPLATE, K, "template"); A->name = N; A->params = L; A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
 item(A) ::= PRESET(K) name(N) LBRACE vitems(B) RBRACE(E).
-  { A = vsc_ast_new(P, AST_PRESET, K, "preset"); A->name = N; A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
+  { A = vsc_parse_node(P, AST_PRESET, K, "preset"); A->name = N; A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
 item(A) ::= MODEL(K) name(N) value(R) LBRACE mditems(B) RBRACE(E).
-  { A = vsc_ast_new(P, AST_MODEL, K, "model"); A->name = N; vsc_ast_add_val(P, A, R); A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
+  { A = vsc_parse_node(P, AST_MODEL, K, "model"); A->name = N; vsc_parse_add_val(P, A, R); A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
 
 tparamlist(A) ::= . { A.head = A.tail = 0; }
 tparamlist(A) ::= tparams(L). { A = L; }
 tparams(A) ::= tparam(I). { A.head = A.tail = 0; A = vsc_ast_list_add(A, I); }
 tparams(A) ::= tparams(L) COMMA tparam(I). { A = vsc_ast_list_add(L, I); }
 tparam(A) ::= name(N). { A = vsc_parse_named(P, AST_PARAM, N); }
-tparam(A) ::= name(N) EQ value(V). { A = vsc_parse_named(P, AST_PARAM, N); vsc_ast_add_val(P, A, V); }
+tparam(A) ::= name(N) EQ value(V). { A = vsc_parse_named(P, AST_PARAM, N); vsc_parse_add_val(P, A, V); }
 
 /* ---- video and preset bodies ----------------------------------------------- */
 vitems(A) ::= . { A.head = A.tail = 0; }
@@ -93,9 +93,9 @@ vitems(A) ::= vitems(L) error. { A = L; }
 
 vitem(A) ::= SIZE|FPS|LENGTH|ASPECT|BUDGET|QUALITY|SEED|PROVIDER|FIT|PRESET|SAFE(K) value(V).
   { A = vsc_parse_set(P, K, V); }
-vitem(A) ::= STYLE(K) name(N). { A = vsc_ast_new(P, AST_SET, K, "style"); vsc_ast_add_val(P, A, N); }
+vitem(A) ::= STYLE(K) name(N). { A = vsc_parse_node(P, AST_SET, K, "style"); vsc_parse_add_val(P, A, N); }
 vitem(A) ::= STYLE(K) LBRACE styitems(B) RBRACE(E).
-  { A = vsc_ast_new(P, AST_STYLE, K, "style"); A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
+  { A = vsc_parse_node(P, AST_STYLE, K, "style"); A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
 vitem(A) ::= music(M). { A = M; }
 vitem(A) ::= voice(V). { A = V; }
 vitem(A) ::= CAPTIONS(K) value(V). { A = vsc_parse_set(P, K, V); }
@@ -106,9 +106,9 @@ capopts(A) ::= . { A.head = A.tail = 0; }
 capopts(A) ::= capopts(L) capopt(I). { A = vsc_ast_list_add(L, I); }
 capopt(A) ::= WORDS|LINES|SIZE|MIN|FONT|COLOR|HIGHLIGHT|BOX|BURN|WIDTH(K) value(V). { A = vsc_parse_set(P, K, V); }
 capopt(A) ::= AT(K) value(V). { A = vsc_parse_set(P, K, V); }
-capopt(A) ::= AT(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_ast_add_val(P, A, Y); }
+capopt(A) ::= AT(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_parse_add_val(P, A, Y); }
 capopt(A) ::= OUTLINE|SHADOW(K) literal(X). { A = vsc_parse_set(P, K, X); }
-capopt(A) ::= OUTLINE|SHADOW(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_ast_add_val(P, A, Y); }
+capopt(A) ::= OUTLINE|SHADOW(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_parse_add_val(P, A, Y); }
 vitem(A) ::= scene(S). { A = S; }
 
 /* ---- styles ---------------------------------------------------------------- */
@@ -120,14 +120,14 @@ styitem(A) ::= PALETTE(K) litlist(A1). { A = A1; vsc_parse_rekey(P, A, K); }
 
 %type litlist { vsc_ast * }
 litlist(A) ::= literal(V). { A = vsc_parse_vals_start(P, V); }
-litlist(A) ::= litlist(L) literal(V). { A = L; vsc_ast_add_val(P, A, V); }
+litlist(A) ::= litlist(L) literal(V). { A = L; vsc_parse_add_val(P, A, V); }
 %type namelist { vsc_ast * }
 namelist(A) ::= name(V). { A = vsc_parse_vals_start(P, V); }
-namelist(A) ::= namelist(L) COMMA name(V). { A = L; vsc_ast_add_val(P, A, V); }
+namelist(A) ::= namelist(L) COMMA name(V). { A = L; vsc_parse_add_val(P, A, V); }
 
 /* ---- music ----------------------------------------------------------------- */
-music(A) ::= MUSIC(K) value(V) mblock(B). { A = vsc_ast_new(P, AST_MUSIC, K, "music"); vsc_ast_add_val(P, A, V); vsc_parse_body(P, A, B); }
-music(A) ::= MUSIC(K) GENERATE value(V) mblock(B). { A = vsc_ast_new(P, AST_MUSIC, K, "music generate"); vsc_ast_add_val(P, A, V); vsc_parse_body(P, A, B); }
+music(A) ::= MUSIC(K) value(V) mblock(B). { A = vsc_parse_node(P, AST_MUSIC, K, "music"); vsc_parse_add_val(P, A, V); vsc_parse_body(P, A, B); }
+music(A) ::= MUSIC(K) GENERATE value(V) mblock(B). { A = vsc_parse_node(P, AST_MUSIC, K, "music generate"); vsc_parse_add_val(P, A, V); vsc_parse_body(P, A, B); }
 
 %type mblock { vsc_ast * }
 mblock(A) ::= . { A = 0; }
@@ -137,23 +137,23 @@ mitems(A) ::= . { A.head = A.tail = 0; }
 mitems(A) ::= mitems(L) mitem(I). { A = vsc_ast_list_add(L, I); }
 mitems(A) ::= mitems(L) error. { A = L; }
 mitem(A) ::= VOLUME|START|DUCK|TEMPO|METER|OFFSET(K) value(V). { A = vsc_parse_set(P, K, V); }
-mitem(A) ::= LOOP(K). { A = vsc_ast_new(P, AST_SET, K, "loop"); }
-mitem(A) ::= FADE(K) IN value(V). { A = vsc_ast_new(P, AST_SET, K, "fade in"); vsc_ast_add_val(P, A, V); }
-mitem(A) ::= FADE(K) OUT value(V). { A = vsc_ast_new(P, AST_SET, K, "fade out"); vsc_ast_add_val(P, A, V); }
-mitem(A) ::= CUT(K) ON value(V). { A = vsc_ast_new(P, AST_SET, K, "cut on"); vsc_ast_add_val(P, A, V); }
-mitem(A) ::= CUT(K) ON BEATS(T). { A = vsc_ast_new(P, AST_SET, K, "cut on"); vsc_ast_add_val(P, A, vsc_ast_ident(P, T)); }
-mitem(A) ::= CUT(K) ON BARS(T). { A = vsc_ast_new(P, AST_SET, K, "cut on"); vsc_ast_add_val(P, A, vsc_ast_ident(P, T)); }
-mitem(A) ::= SECTION(K) name(N) AT value(V). { A = vsc_ast_new(P, AST_SET, K, "section"); A->name = N; vsc_ast_add_val(P, A, V); }
+mitem(A) ::= LOOP(K). { A = vsc_parse_node(P, AST_SET, K, "loop"); }
+mitem(A) ::= FADE(K) IN value(V). { A = vsc_parse_node(P, AST_SET, K, "fade in"); vsc_parse_add_val(P, A, V); }
+mitem(A) ::= FADE(K) OUT value(V). { A = vsc_parse_node(P, AST_SET, K, "fade out"); vsc_parse_add_val(P, A, V); }
+mitem(A) ::= CUT(K) ON value(V). { A = vsc_parse_node(P, AST_SET, K, "cut on"); vsc_parse_add_val(P, A, V); }
+mitem(A) ::= CUT(K) ON BEATS(T). { A = vsc_parse_node(P, AST_SET, K, "cut on"); vsc_parse_add_val(P, A, vsc_parse_ident(P, T)); }
+mitem(A) ::= CUT(K) ON BARS(T). { A = vsc_parse_node(P, AST_SET, K, "cut on"); vsc_parse_add_val(P, A, vsc_parse_ident(P, T)); }
+mitem(A) ::= SECTION(K) name(N) AT value(V). { A = vsc_parse_node(P, AST_SET, K, "section"); A->name = N; vsc_parse_add_val(P, A, V); }
 
 /* ---- voice-over ------------------------------------------------------------ */
-voice(A) ::= VOICE(K) value(V) voiceopts(O). { A = vsc_ast_new(P, AST_VOICE, K, "voice"); vsc_ast_add_val(P, A, V); vsc_parse_opts(P, A, O); }
+voice(A) ::= VOICE(K) value(V) voiceopts(O). { A = vsc_parse_node(P, AST_VOICE, K, "voice"); vsc_parse_add_val(P, A, V); vsc_parse_opts(P, A, O); }
 voiceopts(A) ::= . { A.head = A.tail = 0; }
 voiceopts(A) ::= voiceopts(L) voiceopt(I). { A = vsc_ast_list_add(L, I); }
 voiceopt(A) ::= AT|AS|VOLUME(K) value(V). { A = vsc_parse_set(P, K, V); }
 
 /* ---- scenes ---------------------------------------------------------------- */
 scene(A) ::= SCENE(K) name(N) sdur(D) suse(U) sblock(B).
-  { A = vsc_ast_new(P, AST_SCENE, K, "scene"); A->name = N; vsc_parse_scene(P, A, D, U, B); }
+  { A = vsc_parse_node(P, AST_SCENE, K, "scene"); A->name = N; vsc_parse_scene(P, A, D, U, B); }
 
 %type sdur { vsc_ast * }
 sdur(A) ::= . { A = 0; }
@@ -162,14 +162,14 @@ sdur(A) ::= LPAREN(L) dur(D) RPAREN(R). { A = D; vsc_parse_wrap(A, L, R); }
 dur(A) ::= value(V). { A = vsc_parse_dur(P, DUR_TIME, V); }
 dur(A) ::= value(V) BEATS(T). { A = vsc_parse_dur(P, DUR_BEATS, V); vsc_ast_extend_tok(A, T); }
 dur(A) ::= value(V) BARS(T). { A = vsc_parse_dur(P, DUR_BARS, V); vsc_ast_extend_tok(A, T); }
-dur(A) ::= REST(T). { A = vsc_parse_dur(P, DUR_REST, vsc_ast_ident(P, T)); }
-dur(A) ::= VOICE(T). { A = vsc_parse_dur(P, DUR_VOICE, vsc_ast_ident(P, T)); }
+dur(A) ::= REST(T). { A = vsc_parse_dur(P, DUR_REST, vsc_parse_ident(P, T)); }
+dur(A) ::= VOICE(T). { A = vsc_parse_dur(P, DUR_VOICE, vsc_parse_ident(P, T)); }
 dur(A) ::= UNTIL(T) name(N). { A = vsc_parse_dur(P, DUR_UNTIL, N); A->span = vsc_span_join(vsc_span_of(T), N.span); }
 
 %type suse { vsc_ast * }
 suse(A) ::= . { A = 0; }
 suse(A) ::= USE(K) name(N) LPAREN arglist(L) RPAREN(E).
-  { A = vsc_ast_new(P, AST_USE, K, "use"); A->name = N; A->params = L; vsc_ast_extend_tok(A, E); }
+  { A = vsc_parse_node(P, AST_USE, K, "use"); A->name = N; A->params = L; vsc_ast_extend_tok(A, E); }
 
 arglist(A) ::= . { A.head = A.tail = 0; }
 arglist(A) ::= args(L). { A = L; }
@@ -191,32 +191,32 @@ sitem(A) ::= SHOT(K) VIDEO|IMAGE|FILE|COLOR(S) value(V) shotopts(O).
   { A = vsc_parse_shot(P, K, S, V); vsc_parse_opts(P, A, O); }
 sitem(A) ::= MODEL|SEED|FIT(K) value(V). { A = vsc_parse_set(P, K, V); }
 sitem(A) ::= FINAL|DRAFT(K). { A = vsc_parse_set0(P, K); }
-sitem(A) ::= WITH(K) LBRACE kvlist(L) RBRACE(E). { A = vsc_ast_new(P, AST_WITH, K, "with"); A->body = L; A->has_body = 1; vsc_ast_extend_tok(A, E); }
+sitem(A) ::= WITH(K) LBRACE kvlist(L) RBRACE(E). { A = vsc_parse_node(P, AST_WITH, K, "with"); A->body = L; A->has_body = 1; vsc_ast_extend_tok(A, E); }
 sitem(A) ::= STYLE(K) LBRACE styitems(B) RBRACE(E).
-  { A = vsc_ast_new(P, AST_STYLE, K, "style"); A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
-sitem(A) ::= TEXT(K) value(V) textopts(O). { A = vsc_ast_new(P, AST_TEXT, K, "text"); vsc_ast_add_val(P, A, V); vsc_parse_opts(P, A, O); }
+  { A = vsc_parse_node(P, AST_STYLE, K, "style"); A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
+sitem(A) ::= TEXT(K) value(V) textopts(O). { A = vsc_parse_node(P, AST_TEXT, K, "text"); vsc_parse_add_val(P, A, V); vsc_parse_opts(P, A, O); }
 sitem(A) ::= voice(V). { A = V; }
-sitem(A) ::= THEN(K) value(V). { A = vsc_ast_new(P, AST_THEN, K, "then"); vsc_ast_add_val(P, A, V); }
-sitem(A) ::= THEN(K) value(V) literal(D). { A = vsc_ast_new(P, AST_THEN, K, "then"); vsc_ast_add_val(P, A, V); vsc_ast_add_val(P, A, D); }
+sitem(A) ::= THEN(K) value(V). { A = vsc_parse_node(P, AST_THEN, K, "then"); vsc_parse_add_val(P, A, V); }
+sitem(A) ::= THEN(K) value(V) literal(D). { A = vsc_parse_node(P, AST_THEN, K, "then"); vsc_parse_add_val(P, A, V); vsc_parse_add_val(P, A, D); }
 
 shotopts(A) ::= . { A.head = A.tail = 0; }
 shotopts(A) ::= shotopts(L) shotopt(I). { A = vsc_ast_list_add(L, I); }
 shotopt(A) ::= CAMERA|IN(K) value(V). { A = vsc_parse_set(P, K, V); }
 shotopt(A) ::= FROM(K) value(V). { A = vsc_parse_set(P, K, V); }
-shotopt(A) ::= FROM(K) IMAGE value(V). { A = vsc_ast_new(P, AST_SET, K, "from image"); vsc_ast_add_val(P, A, V); }
+shotopt(A) ::= FROM(K) IMAGE value(V). { A = vsc_parse_node(P, AST_SET, K, "from image"); vsc_parse_add_val(P, A, V); }
 shotopt(A) ::= ANIMATE(K) value(V). { A = vsc_parse_set(P, K, V); }
 shotopt(A) ::= ANIMATE(K) value(V) literal(F) ARROW literal(T).
-  { A = vsc_parse_set(P, K, V); vsc_ast_add_val(P, A, F); vsc_ast_add_val(P, A, T); A->arrow = 1; }
+  { A = vsc_parse_set(P, K, V); vsc_parse_add_val(P, A, F); vsc_parse_add_val(P, A, T); A->arrow = 1; }
 shotopt(A) ::= MUTE(K). { A = vsc_parse_set0(P, K); }
-shotopt(A) ::= KEEP(K) AUDIO(E). { A = vsc_ast_new(P, AST_SET, K, "keep audio"); vsc_ast_extend_tok(A, E); }
+shotopt(A) ::= KEEP(K) AUDIO(E). { A = vsc_parse_node(P, AST_SET, K, "keep audio"); vsc_ast_extend_tok(A, E); }
 
 textopts(A) ::= . { A.head = A.tail = 0; }
 textopts(A) ::= textopts(L) textopt(I). { A = vsc_ast_list_add(L, I); }
 textopt(A) ::= SIZE|FROM|TO|FONT|COLOR|FADE|BOX|MIN|WIDTH|LINES|ALIGN|SPACING|ACCENT(K) value(V). { A = vsc_parse_set(P, K, V); }
 textopt(A) ::= OUTLINE|SHADOW(K) literal(X). { A = vsc_parse_set(P, K, X); }
-textopt(A) ::= OUTLINE|SHADOW(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_ast_add_val(P, A, Y); }
+textopt(A) ::= OUTLINE|SHADOW(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_parse_add_val(P, A, Y); }
 textopt(A) ::= AT(K) value(V). { A = vsc_parse_set(P, K, V); }
-textopt(A) ::= AT(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_ast_add_val(P, A, Y); }
+textopt(A) ::= AT(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_parse_add_val(P, A, Y); }
 
 kvlist(A) ::= . { A.head = A.tail = 0; }
 kvlist(A) ::= kvs(L). { A = L; }
@@ -235,15 +235,15 @@ mditem(A) ::= SIZES|ASPECTS(K) litlist(L). { A = L; vsc_parse_rekey(P, A, K); }
 mditem(A) ::= FALLBACK(K) namelist(L). { A = L; vsc_parse_rekey(P, A, K); }
 mditem(A) ::= DURATIONS(K) litlist(L). { A = L; vsc_parse_rekey(P, A, K); }
 mditem(A) ::= DURATIONS(K) literal(F) TO literal(T).
-  { A = vsc_ast_new(P, AST_SET, K, "durations to"); vsc_ast_add_val(P, A, F); vsc_ast_add_val(P, A, T); }
+  { A = vsc_parse_node(P, AST_SET, K, "durations to"); vsc_parse_add_val(P, A, F); vsc_parse_add_val(P, A, T); }
 mditem(A) ::= PRICE(K) value(V) PER value(U).
-  { A = vsc_parse_set(P, K, V); vsc_ast_add_val(P, A, U); }
+  { A = vsc_parse_set(P, K, V); vsc_parse_add_val(P, A, U); }
 mditem(A) ::= PRICE(K) value(V) PER value(U) ESTIMATE value(E).
-  { A = vsc_parse_set(P, K, V); vsc_ast_add_val(P, A, U); vsc_ast_add_val(P, A, E); }
+  { A = vsc_parse_set(P, K, V); vsc_parse_add_val(P, A, U); vsc_parse_add_val(P, A, E); }
 mditem(A) ::= INPUTS(K) LBRACE kvlist(L) RBRACE(E).
-  { A = vsc_ast_new(P, AST_INPUTS, K, "inputs"); A->body = L; A->has_body = 1; vsc_ast_extend_tok(A, E); }
+  { A = vsc_parse_node(P, AST_INPUTS, K, "inputs"); A->body = L; A->has_body = 1; vsc_ast_extend_tok(A, E); }
 mditem(A) ::= PARAM(K) name(N) value(T) popts(O).
-  { A = vsc_ast_new(P, AST_PARAM, K, "param"); A->name = N; vsc_ast_add_val(P, A, T); vsc_parse_opts(P, A, O); }
+  { A = vsc_parse_node(P, AST_PARAM, K, "param"); A->name = N; vsc_parse_add_val(P, A, T); vsc_parse_opts(P, A, O); }
 
 popts(A) ::= . { A.head = A.tail = 0; }
 popts(A) ::= popts(L) popt(I). { A = vsc_ast_list_add(L, I); }

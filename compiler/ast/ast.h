@@ -96,15 +96,9 @@ typedef struct vsc_comment {
   struct vsc_comment *next;
 } vsc_comment;
 
-/* Builders called from the grammar's actions. */
-typedef struct vsc_parser vsc_parser;
-vsc_ast *vsc_ast_new(vsc_parser *p, vsc_ast_kind kind, vsc_token kw, const char *keyword);
 void vsc_ast_extend(vsc_ast *n, vsc_span to);
 void vsc_ast_extend_tok(vsc_ast *n, vsc_token t);
-void vsc_ast_add_val(vsc_parser *p, vsc_ast *n, vsc_value v);
 vsc_ast_list vsc_ast_list_add(vsc_ast_list l, vsc_ast *n);
-vsc_value vsc_ast_value(vsc_parser *p, vsc_token t);
-vsc_value vsc_ast_ident(vsc_parser *p, vsc_token t);
 vsc_span vsc_span_of(vsc_token t);
 vsc_span vsc_span_join(vsc_span a, vsc_span b);
 

@@ -185,7 +185,7 @@ struct vsc_session {
 };
 
 /* Text layout at compile time (check/textfit.c). The IR object of a text (docs/ir.md): the
-** planner writes it and the checker measures it, with runtime/text, as the renderer will. */
+** planner writes it and the checker measures it, with media/text, as the renderer will. */
 json_t *vsc_chk_text_json(const vsc_text_spec *t, const char *safe, double start, double end);
 /* Lays out every text and caption of the video at its frame size: an error at the text when
 ** it cannot fit the safe area even at its smallest size, a warning when its font is not

@@ -1,5 +1,5 @@
 /* Texts at compile time: the IR object of a text (the planner writes it) and its layout with
- * runtime/text, the code and fonts the renderer uses, so a text that cannot fit the frame's
+ * media/text, the code and fonts the renderer uses, so a text that cannot fit the frame's
  * safe area even at its smallest size is an error here and not a cropped title later. */
 #include <jansson.h>
 #include <math.h>

@@ -6,6 +6,8 @@
 
 #include "ast/ast.h"
 
+typedef struct vsc_parser vsc_parser; /* parse/parse.h; the lexer reports into it */
+
 typedef struct {
   const unsigned char *base, *cur, *lim;
   vsc_parser *parser;

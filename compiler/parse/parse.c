@@ -235,7 +235,7 @@ void vsc_parse_overflow(vsc_parser *p) {
 
 void vsc_parse_finish(vsc_parser *p, vsc_ast_list items) {
   vsc_token t = {0, 0, 0};
-  p->root = vsc_ast_new(p, AST_FILE, t, "file");
+  p->root = vsc_parse_node(p, AST_FILE, t, "file");
   p->root->body = items;
   p->root->span = (vsc_span){0, p->src->len};
 }
@@ -247,24 +247,24 @@ static const char *keyword_text(vsc_parser *p, vsc_token kw) {
 }
 
 vsc_ast *vsc_parse_set(vsc_parser *p, vsc_token kw, vsc_value v) {
-  vsc_ast *n = vsc_ast_new(p, AST_SET, kw, keyword_text(p, kw));
-  vsc_ast_add_val(p, n, v);
+  vsc_ast *n = vsc_parse_node(p, AST_SET, kw, keyword_text(p, kw));
+  vsc_parse_add_val(p, n, v);
   return n;
 }
 
-vsc_ast *vsc_parse_set0(vsc_parser *p, vsc_token kw) { return vsc_ast_new(p, AST_SET, kw, keyword_text(p, kw)); }
+vsc_ast *vsc_parse_set0(vsc_parser *p, vsc_token kw) { return vsc_parse_node(p, AST_SET, kw, keyword_text(p, kw)); }
 
 vsc_ast *vsc_parse_named(vsc_parser *p, vsc_ast_kind kind, vsc_value name) {
   vsc_token t = {TK_ID, name.span.off, name.span.len};
-  vsc_ast *n = vsc_ast_new(p, kind, t, "");
+  vsc_ast *n = vsc_parse_node(p, kind, t, "");
   n->name = name;
   return n;
 }
 
 vsc_ast *vsc_parse_vals_start(vsc_parser *p, vsc_value v) {
   vsc_token t = {0, v.span.off, v.span.len};
-  vsc_ast *n = vsc_ast_new(p, AST_SET, t, "");
-  vsc_ast_add_val(p, n, v);
+  vsc_ast *n = vsc_parse_node(p, AST_SET, t, "");
+  vsc_parse_add_val(p, n, v);
   return n;
 }
 
@@ -275,7 +275,7 @@ void vsc_parse_rekey(vsc_parser *p, vsc_ast *n, vsc_token kw) {
 }
 
 vsc_ast *vsc_parse_block(vsc_parser *p, vsc_token open, vsc_ast_list body, vsc_token close) {
-  vsc_ast *n = vsc_ast_new(p, AST_SET, open, "{");
+  vsc_ast *n = vsc_parse_node(p, AST_SET, open, "{");
   n->body = body;
   n->has_body = true;
   vsc_ast_extend_tok(n, close);
@@ -298,7 +298,7 @@ void vsc_parse_opts(vsc_parser *p, vsc_ast *n, vsc_ast_list opts) {
 
 vsc_ast *vsc_parse_dur(vsc_parser *p, vsc_dur_kind kind, vsc_value v) {
   vsc_token t = {0, v.span.off, v.span.len};
-  vsc_ast *n = vsc_ast_new(p, AST_SET, t, "duration");
+  vsc_ast *n = vsc_parse_node(p, AST_SET, t, "duration");
   n->dur_kind = kind;
   n->dur = v;
   return n;
@@ -312,18 +312,18 @@ void vsc_parse_wrap(vsc_ast *n, vsc_token open, vsc_token close) {
 
 vsc_ast *vsc_parse_arg(vsc_parser *p, const vsc_value *name, vsc_value v) {
   vsc_token t = {0, name ? name->span.off : v.span.off, name ? name->span.len : v.span.len};
-  vsc_ast *n = vsc_ast_new(p, AST_ARG, t, "");
+  vsc_ast *n = vsc_parse_node(p, AST_ARG, t, "");
   if (name) n->name = *name;
-  vsc_ast_add_val(p, n, v);
+  vsc_parse_add_val(p, n, v);
   return n;
 }
 
 vsc_ast *vsc_parse_shot(vsc_parser *p, vsc_token kw, vsc_token kind, vsc_value v) {
   const char *k = kind.kind == TK_VIDEO ? "shot video" : kind.kind == TK_IMAGE ? "shot image"
                 : kind.kind == TK_FILE  ? "shot file"  : "shot color";
-  vsc_ast *n = vsc_ast_new(p, AST_SHOT, kw, k);
+  vsc_ast *n = vsc_parse_node(p, AST_SHOT, kw, k);
   n->kw = vsc_span_join(n->kw, vsc_span_of(kind));
-  vsc_ast_add_val(p, n, v);
+  vsc_parse_add_val(p, n, v);
   return n;
 }
 
@@ -383,7 +383,7 @@ vsc_ast *vsc_parse(vsc_parser *p, vsc_arena *arena, vsc_source *src, vsc_diag_li
   vscParseFree(lemon, free);
   if (!p->root) {
     vsc_token none = {0, 0, 0};
-    p->root = vsc_ast_new(p, AST_FILE, none, "file");
+    p->root = vsc_parse_node(p, AST_FILE, none, "file");
   }
   return p->root;
 }

@@ -5,6 +5,8 @@
 
 #include "ast/ast.h"
 
+typedef struct vsc_parser vsc_parser;
+
 struct vsc_parser {
   vsc_arena *arena;
   vsc_source *src;
@@ -28,6 +30,12 @@ void vsc_parse_comment(vsc_parser *p, uint32_t off, uint32_t len);
 void vsc_parse_lex_error(vsc_parser *p, uint32_t off, uint32_t len, const char *msg, const char *hint);
 void vsc_parse_bad_char(vsc_parser *p, uint32_t off);
 void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit_off, uint32_t unit_len);
+
+/* Called by the grammar: nodes and values from tokens (parse/values.c). */
+vsc_ast *vsc_parse_node(vsc_parser *p, vsc_ast_kind kind, vsc_token kw, const char *keyword);
+void vsc_parse_add_val(vsc_parser *p, vsc_ast *n, vsc_value v);
+vsc_value vsc_parse_value(vsc_parser *p, vsc_token t);
+vsc_value vsc_parse_ident(vsc_parser *p, vsc_token t);
 
 /* Called by the grammar. */
 void vsc_parse_syntax_error(vsc_parser *p, int major, vsc_token tok);

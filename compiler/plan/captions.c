@@ -9,16 +9,16 @@
 #include <string.h>
 
 #include "plan/plan.h"
-#include "vsc/vsc_local.h"
+#include "vsc/vsc_speech.h"
 
 static double t3(double x) { return round(x * 1000) / 1000; }
 
 /* Word starts of one line (seconds from the line's start), one per space-separated word. */
 static void word_times(const vsc_voice_spec *vo, int nwords, double *starts, double *length) {
-  vsc_local_word *w = NULL;
+  vsc_speech_word *w = NULL;
   size_t nw = 0;
   double len = 0;
-  if (vsc_local_tts_words(vo->text, vo->voice, 1.0, &w, &nw, &len) != 0) {
+  if (vsc_speech_words(vo->text, vo->voice, 1.0, &w, &nw, &len) != 0) {
     nw = 0;
     len = (double)strlen(vo->text) / 15.0; /* the planner's estimate of speech length */
   }

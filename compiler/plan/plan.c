@@ -11,7 +11,7 @@
 #include "ir/ir.h"
 #include "plan/call.h"
 #include "vsc/vsc_audio.h"
-#include "vsc/vsc_local.h"
+#include "vsc/vsc_speech.h"
 
 #define ERR(src, span, hint, ...) vsc_error(s->diags, VSC_STAGE_CHECK, src, span, hint, __VA_ARGS__)
 
@@ -452,7 +452,7 @@ static bool resolve_timeline(planner *p) {
     case DUR_VOICE: {
       double end = 0;
       for (int k = 0; k < sc->nvoices; k++) {
-        double spoken = vsc_local_tts_length(sc->voices[k].text, sc->voices[k].voice, 1.0);
+        double spoken = vsc_speech_length(sc->voices[k].text, sc->voices[k].voice, 1.0);
         if (sc->voices[k].at + spoken > end) end = sc->voices[k].at + spoken;
       }
       if (!sc->nvoices) {

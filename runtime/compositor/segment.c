@@ -91,7 +91,7 @@ static int read_layer(const json_t *obj, const char *name, const char *const *in
 }
 
 /* Appends ",ass=..." drawing the texts of L visible during the segment (laid out by
-** runtime/text into an ASS script next to the output). */
+** media/text into an ASS script next to the output). */
 static int text_filters(comp_sb *sb, const seg *s, layer *L, const char *out_path, char which, vsc_op_error *err) {
   if (!L->texts) return 0;
   char fontsdir[512];

@@ -1,6 +1,6 @@
 /*
 ** Text overlays of a layer: every text (and caption) object of the IR is laid out with
-** runtime/text (the checker's code: same fonts, same breaks, same sizes), written into one
+** media/text (the checker's code: same fonts, same breaks, same sizes), written into one
 ** ASS script per layer and drawn by libavfilter's `ass` filter (libass).
 */
 #include <math.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Fits the beat model (runtime/audio/beatnet.c) and writes runtime/audio/beatnet_weights.c.
+"""Fits the beat model (media/audio/beatnet.c) and writes media/audio/beatnet_weights.c.
 
     train_beatnet.py AUDIO_TOOL SONGDIR OUT.c [--epochs N] [--seed S] [--exclude REGEX]
 

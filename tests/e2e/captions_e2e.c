@@ -1,7 +1,7 @@
 /* Captions end to end: `vsc build` of a script with karaoke captions over one voice line,
  * then
  *   - every word's highlight appears on the decoded frames within 60 ms of the word's start
- *     in the speech (truth: espeak-ng's own word events, vsc_local_tts_words);
+ *     in the speech (truth: espeak-ng's own word events, vsc_speech_words);
  *   - the SRT and WebVTT sidecars parse with FFmpeg's demuxers, hold the voice line's words in
  *     order, and each cue matches the burned-in captions (shown inside it, the first word
  *     highlighted at its start; nothing burned in before the first or after the last).
@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "vsc/vsc_local.h"
+#include "vsc/vsc_speech.h"
 
 static int failures;
 #define CHECK(cond, ...)                                                        \
@@ -144,10 +145,10 @@ int main(int argc, char **argv) {
   CHECK(system(cmd) == 0, "vsc build");
 
   /* Truth: where espeak-ng says each word starts. */
-  vsc_local_word *words;
+  vsc_speech_word *words;
   size_t nwords;
   double length;
-  CHECK(vsc_local_tts_words(VOICE, "en-us", 1.0, &words, &nwords, &length) == 0 && nwords == 13, "espeak word events: %zu",
+  CHECK(vsc_speech_words(VOICE, "en-us", 1.0, &words, &nwords, &length) == 0 && nwords == 13, "espeak word events: %zu",
         nwords);
 
   frame_info *fr = NULL;

@@ -1,6 +1,6 @@
 /*
-** The local provider's speech (op tts, vsc_local_tts_length): a mono 16-bit WAV with speech
-** energy, a length equal to vsc_local_tts_length, the rate honoured, identical bytes on
+** The local provider's speech (op tts, vsc_speech_length): a mono 16-bit WAV with speech
+** energy, a length equal to vsc_speech_length, the rate honoured, identical bytes on
 ** every call (also from several threads at once), and input errors.
 */
 #include <math.h>
@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "tl.h"
+#include "vsc/vsc_speech.h"
 
 static const char *LINE =
     "{\"op\":\"tts\",\"model\":\"local/espeak-ng\",\"params\":{\"text\":\"Wake up to something "
@@ -59,20 +60,20 @@ int main(int argc, char **argv) {
 
   /* The planner's length is the file's length. */
   const char *text = "Wake up to something better. Lumen coffee, roasted fresh every morning.";
-  double len = vsc_local_tts_length(text, "en-us", 1.0);
-  CHECK(fabs(len - secs) < 0.01, "vsc_local_tts_length %.3f s vs wav %.3f s", len, secs);
-  CHECK(vsc_local_tts_length(text, NULL, 0) == len, "defaults (en-us, rate 1) differ");
+  double len = vsc_speech_length(text, "en-us", 1.0);
+  CHECK(fabs(len - secs) < 0.01, "vsc_speech_length %.3f s vs wav %.3f s", len, secs);
+  CHECK(vsc_speech_length(text, NULL, 0) == len, "defaults (en-us, rate 1) differ");
   printf("tts: %.3f s, rms %.0f, %zu/%zu windows voiced\n", secs, total, voiced, wins);
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (int i = 0; i < 5; i++)
-    CHECK(vsc_local_tts_length(text, "en-us", 1.0) == len, "length changed on call %d", i);
+    CHECK(vsc_speech_length(text, "en-us", 1.0) == len, "length changed on call %d", i);
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  printf("vsc_local_tts_length: %.1f ms per call (wall)\n",
+  printf("vsc_speech_length: %.1f ms per call (wall)\n",
          ((double)(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6) / 5);
 
   /* Rate: twice as fast is clearly shorter. */
-  double fast = vsc_local_tts_length(text, "en-us", 2.0);
+  double fast = vsc_speech_length(text, "en-us", 2.0);
   CHECK(fast > 0 && fast < 0.7 * len, "rate 2.0 gives %.2f s vs %.2f s", fast, len);
 
   /* Deterministic, also when several threads speak at once: as the runtime does, start the
@@ -80,7 +81,7 @@ int main(int argc, char **argv) {
   const char *again = tl_path("tts_again.wav");
   CHECK(tl_run(vsc_local_tts, LINE, NULL, 0, again, &e) == 0, "%s", e.msg);
   CHECK(tl_same_bytes(out, again), "two renders of the same line differ");
-  CHECK(vsc_local_tts_prepare() == 0, "cannot start the speech server");
+  CHECK(vsc_speech_prepare() == 0, "cannot start the speech server");
   const char *served = tl_path("tts_served.wav");
   CHECK(tl_run(vsc_local_tts, LINE, NULL, 0, served, &e) == 0, "%s", e.msg);
   CHECK(tl_same_bytes(out, served), "the speech server's render differs from a direct one");
@@ -121,7 +122,7 @@ int main(int argc, char **argv) {
   CHECK(tl_run(vsc_local_tts, "{\"params\":{\"voice\":\"en-us\"}}", NULL, 0, odd, &e) != 0 &&
             e.kind == VSC_FAIL_INPUT,
         "missing text accepted");
-  CHECK(vsc_local_tts_length("hello", "xx-nowhere", 1.0) < 0, "length of an unknown voice");
+  CHECK(vsc_speech_length("hello", "xx-nowhere", 1.0) < 0, "length of an unknown voice");
 
   free(w.pcm);
   if (tl_failures) fprintf(stderr, "%d check(s) failed\n", tl_failures);

@@ -9,8 +9,7 @@
 **   tts                   → espeak-ng speech, a mono 16-bit WAV at espeak's rate (22050 Hz)
 **
 ** Params are those of docs/ir.md; docs/providers-local.md describes the renderings.
-** The executors are thread-safe: espeak-ng keeps global state between calls, so each
-** synthesis runs in a short-lived child process, which is also what makes it deterministic.
+** The executors are thread-safe. Speech comes from media/speech (vsc/vsc_speech.h).
 */
 #ifndef VSC_LOCAL_H
 #define VSC_LOCAL_H
@@ -29,27 +28,5 @@ int vsc_local_generate(const json_t *node, const char *const *inputs, size_t nin
 ** params.rate (1.0 = 175 words per minute, clamped to espeak's 80..450) into out_path. */
 int vsc_local_tts(const json_t *node, const char *const *inputs, size_t ninputs,
                   const char *out_path, vsc_op_error *err);
-
-/* Spoken length in seconds of `text` with `voice` (NULL = "en-us") at `rate` (<= 0 = 1.0),
-** exactly the length vsc_local_tts writes for the same params. Returns < 0 if espeak-ng
-** cannot speak it (unknown voice, no espeak data). Strings are borrowed. */
-double vsc_local_tts_length(const char *text, const char *voice, double rate);
-
-/* A word of a spoken text: bytes [off, off+len) of the text, spoken from `start` seconds. */
-typedef struct {
-  size_t off, len;
-  double start;
-} vsc_local_word;
-/* The word start times of `text` spoken exactly as vsc_local_tts speaks it, from espeak-ng's
-** own word events, in text order; *length (if not NULL) gets the spoken length. Returns 0,
-** or -1 when it cannot be spoken. The caller frees *words. */
-int vsc_local_tts_words(const char *text, const char *voice, double rate, vsc_local_word **words, size_t *n,
-                        double *length);
-
-/* Starts the speech server: a single-threaded process from which every later synthesis is
- * forked. Call it before starting threads (forking a threaded process is unsafe under some
- * allocators); without it each synthesis forks the caller. Returns 0, or -1 (then syntheses
- * fork the caller as before). The server ends when this process does. */
-int vsc_local_tts_prepare(void);
 
 #endif

@@ -53,14 +53,6 @@ VSC_LOCAL_INTERNAL int vsc_local_wav_write(vsc_local_wav *w, const int16_t *pcm,
 /* Writes the final header and closes; on failure the file is left for the caller to delete. */
 VSC_LOCAL_INTERNAL int vsc_local_wav_close(vsc_local_wav *w, char *err, size_t errlen);
 
-/* ---- speech ---- */
-/* Speaks `text` with espeak-ng in a child process (fresh library state, so the same input
-** always gives the same samples). *pcm is mono 16-bit at *rate Hz; caller frees *pcm.
-** Returns 0, -1 (bad input: unknown voice, empty text) or -2 (local failure), err set. */
-VSC_LOCAL_INTERNAL int vsc_local_speak(const char *text, const char *voice, double rate,
-                                       int16_t **pcm, size_t *nsamples, int *sample_rate,
-                                       char *err, size_t errlen);
-
 /* ---- music ---- */
 typedef struct {
   double duration; /* seconds, > 0 */

@@ -1,5 +1,5 @@
 /*
-** Internal interface of runtime/text: the context (libass library and renderers) and the
+** Internal interface of media/text: the context (libass library and renderers) and the
 ** helpers shared by the layout and the ASS writer.
 */
 #ifndef VSC_TEXT_INTERNAL_H

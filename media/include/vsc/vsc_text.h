@@ -1,5 +1,5 @@
 /*
-** Text layout (runtime/text, library vsc_text): fonts, safe areas, line breaking, auto-shrink
+** Text layout (media/text, library vsc_text): fonts, safe areas, line breaking, auto-shrink
 ** and measurement with libass (FreeType + HarfBuzz + fontconfig), and the ASS script that the
 ** compositor's `ass` filter draws. The checker lays out every text with the same code at
 ** compile time, so what `vsc check` measures is what the render draws.
