@@ -228,13 +228,29 @@ static void fill_lengths(fe_facts *f, double L, vsc_prompt_notes *notes) {
 
 /* ---- text and voice placement ---------------------------------------------------------------- */
 
-static void move_text(fe_scene *sc, char *text, int role) {
-  if (sc->ntexts >= FE_MAX_LINES) {
-    free(text);
-    return;
+/* Puts a line on scene `target`, or the next scene with room (the placement check in
+ * prompt.c reports a line no scene could take). */
+static void move_text(fe_facts *f, int target, char *text, int role) {
+  for (int k = 0; k < f->nscenes; k++) {
+    fe_scene *sc = &f->scenes[(target + k) % f->nscenes];
+    if (sc->ntexts < FE_MAX_LINES) {
+      sc->texts[sc->ntexts].text = text;
+      sc->texts[sc->ntexts++].role = role;
+      return;
+    }
   }
-  sc->texts[sc->ntexts].text = text;
-  sc->texts[sc->ntexts++].role = role;
+  free(text);
+}
+
+static void move_voice(fe_facts *f, int target, char *line) {
+  for (int k = 0; k < f->nscenes; k++) {
+    fe_scene *sc = &f->scenes[(target + k) % f->nscenes];
+    if (sc->nvoices < FE_MAX_LINES) {
+      sc->voices[sc->nvoices++] = line;
+      return;
+    }
+  }
+  free(line);
 }
 
 static void place_lines(fe_facts *f, bool generic) {
@@ -255,15 +271,12 @@ static void place_lines(fe_facts *f, bool generic) {
     /* One plain line in a generic video is its closing words; several spread out. */
     else if (nplain == 1 && !nend && n > 1) target = n - 1, iplain++;
     else target = n * iplain++ / (nplain ? nplain : 1);
-    move_text(&f->scenes[target], t->text, t->role);
+    move_text(f, target, t->text, t->role);
     t->text = NULL;
   }
   f->ntexts = 0;
   for (int k = 0; k < f->nvoices; k++) {
-    int target = n * k / f->nvoices;
-    fe_scene *sc = &f->scenes[target];
-    if (sc->nvoices < FE_MAX_LINES) sc->voices[sc->nvoices++] = f->voices[k];
-    else free(f->voices[k]);
+    move_voice(f, n * k / f->nvoices, f->voices[k]);
     f->voices[k] = NULL;
   }
   f->nvoices = 0;
@@ -450,12 +463,24 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
   if (f->nscenes > cap) {
     vsc_prompt_notes_add(notes, "%d scenes do not fit in %gs: kept %d", f->nscenes, L, cap);
     fe_scene keep_last = f->scenes[f->nscenes - 1];
-    for (int i = cap - 1; i < f->nscenes - 1; i++) {
+    int dropped_from = cap - 1, dropped_to = f->nscenes - 1;
+    /* The words of a dropped scene stay in the video: its lines go to the whole video and
+     * are placed with the others; a stated scene's picture is reported. */
+    for (int i = dropped_from; i < dropped_to; i++) {
       fe_scene *sc = &f->scenes[i];
+      if (f->scenes_stated && (sc->desc || sc->file))
+        vsc_prompt_notes_unplaced(notes, "scene %d (\"%.60s\") does not fit in %gs: left out", i + 1,
+                                  sc->desc ? sc->desc : sc->file, L);
       free(sc->desc);
       free(sc->file);
-      for (int k = 0; k < sc->ntexts; k++) free(sc->texts[k].text);
-      for (int k = 0; k < sc->nvoices; k++) free(sc->voices[k]);
+      for (int k = 0; k < sc->ntexts; k++) {
+        if (f->ntexts < FE_MAX_GLOBAL) f->texts[f->ntexts++] = sc->texts[k];
+        else free(sc->texts[k].text);
+      }
+      for (int k = 0; k < sc->nvoices; k++) {
+        if (f->nvoices < FE_MAX_GLOBAL) f->voices[f->nvoices++] = sc->voices[k];
+        else free(sc->voices[k]);
+      }
     }
     f->scenes[cap - 1] = keep_last;
     f->nscenes = cap;
@@ -606,7 +631,7 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
       taken[p] = true;
       const char *size = role == FE_TEXT_TITLE ? "10%" : p == 0 && shot == FE_SHOT_COLOR ? "9%" : "6%";
       fe_buf_puts(&b, "    text ");
-      put_string(&b, sc->texts[k].text, 200);
+      put_string(&b, sc->texts[k].text, VSC_PROMPT_MAX_REQUEST);
       fe_buf_printf(&b, " at %s size %s", PLACES[p], size);
       if (shot == FE_SHOT_COLOR) fe_buf_printf(&b, " color %s", st->light);
       else fe_buf_printf(&b, " color %s box %s", st->light, st->dark);
@@ -615,7 +640,7 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
     double at = 0.4;
     for (int k = 0; k < sc->nvoices; k++) {
       fe_buf_puts(&b, "    voice ");
-      put_string(&b, sc->voices[k], 600);
+      put_string(&b, sc->voices[k], VSC_PROMPT_MAX_REQUEST);
       fe_buf_printf(&b, " at %gs\n", round(at * 10) / 10);
       at += speech_seconds(sc->voices[k]) + 0.3;
     }

@@ -40,7 +40,8 @@ int fe_content_words(const char *d);
 enum { FE_SHOT_VIDEO, FE_SHOT_IMAGE, FE_SHOT_COLOR, FE_SHOT_FILE };
 enum { FE_TEXT_TITLE, FE_TEXT_CAPTION, FE_TEXT_END, FE_TEXT_PLAIN, FE_VOICE = 10 };
 
-#define FE_MAX_LINES 16
+#define FE_MAX_LINES 16   /* lines per scene */
+#define FE_MAX_GLOBAL 128 /* lines of the whole video, placed on scenes by emit */
 
 typedef struct {
   char *text;   /* owned */
@@ -83,9 +84,9 @@ typedef struct {
   int nscenes;
   bool scenes_stated;             /* from a list, sequence words or sentences */
   bool tail_only;                 /* only closing scenes were stated ("end on the logo") */
-  fe_text texts[FE_MAX_LINES * 2]; /* on-screen text not tied to a scene */
+  fe_text texts[FE_MAX_GLOBAL]; /* on-screen text not tied to a scene */
   int ntexts;
-  char *voices[FE_MAX_LINES * 2]; /* voice-over lines not tied to a scene */
+  char *voices[FE_MAX_GLOBAL]; /* voice-over lines not tied to a scene */
   int nvoices;
   char *request;                  /* the sanitized request, for the header comment */
   int scene_count;                /* "4 scenes": the number stated, 0 = none */

@@ -52,8 +52,8 @@ int fe_clauses_list(fe_reader *r, fe_span *items, int max, fe_span *head) {
       }
       if (first == SIZE_MAX) first = i;
       last_end = e;
-    } else if (n > 0 && n <= max && e > i && i > last_end) {
-      /* an indented continuation line belongs to the item above */
+    } else if (n > 0 && n <= max && e > i && i == last_end + 1) {
+      /* an indented continuation line right below an item belongs to it */
       if (r->w[i] == ' ' || r->w[i] == '\t') {
         items[n - 1].b = e;
         last_end = e;

@@ -41,7 +41,7 @@ int fe_content_words(const char *d) {
 }
 
 /* Leading words that only lead into a scene ("then", "after that, show"). */
-static void strip_leads(char *d) {
+void fe_strip_glue(char *d) {
   const char *const *LEADS = fe_words_clause_leads;
   bool again = true;
   while (again) {
@@ -107,7 +107,7 @@ char *fe_leftover(const fe_reader *r, size_t a, size_t b) {
   for (char *p; (p = strstr(d, " ,"));) memmove(p, p + 1, strlen(p + 1) + 1);
   for (char *p; (p = strstr(d, ",,"));) memmove(p, p + 1, strlen(p + 1) + 1);
   for (char *p; (p = strstr(d, ", ."));) memmove(p, p + 2, strlen(p + 2) + 1);
-  strip_leads(d);
+  fe_strip_glue(d);
   fe_squeeze(d, " ,;:.!?-");
   return d;
 }

@@ -70,15 +70,19 @@ void fe_read_music(fe_reader *r) {
       words++;
     }
     /* "music: lo-fi piano" */
-    size_t e = p + len;
+    size_t e = p + len, desc = a;
     size_t c = fe_skip_spaces(r, e);
     if (c < r->n && r->w[c] == ':') {
       size_t b = fe_skip_spaces(r, c + 1), x = b;
       while (x < r->n && r->w[x] != '\n' && r->w[x] != '.' && r->w[x] != ',' && r->w[x] != ';' && r->w[x] != MARK) x++;
-      if (x > b) e = x;
+      if (x > b) {
+        e = x;
+        /* "Music: warm acoustic guitar" on a line of its own: the words after the label */
+        if (a == p && (p == 0 || r->w[p - 1] == '\n')) desc = b;
+      }
     }
     if (!f->music_file) {
-      char *d = fe_strndup(r->s + a, e - a);
+      char *d = fe_strndup(r->s + desc, e - desc);
       for (char *q = d; *q; q++)
         if (*q == ':') *q = ',';
       fe_squeeze(d, " ,.;");

@@ -53,17 +53,26 @@ static bool apos_closes(const fe_reader *r, size_t j, size_t cl) {
   return j + cl >= r->n || !ascii_alnum((unsigned char)r->s[j + cl]);
 }
 
+/* The length of the mark of `alts` (space-separated, may be NULL) at j, or 0. */
+static size_t also_closes_at(const fe_reader *r, size_t j, const char *alts) {
+  for (const char *a = alts; a && *a;) {
+    size_t n = strcspn(a, " ");
+    if (n && strncmp(r->s + j, a, n) == 0) return n;
+    a += n;
+    if (*a) a++;
+  }
+  return 0;
+}
+
 /* Where the quote opened at i by pair p ends (the offset of its closing mark, with *cl its
  * length), or SIZE_MAX. For QUOTE_APOS, *i moves to a later opener met before any closer
  * ("'90s look, text 'Hi'" quotes "Hi"). */
 static size_t quote_end(const fe_reader *r, const fe_quote_pair *p, size_t *i, size_t *cl) {
-  size_t ol = strlen(p->open), pl = strlen(p->close), al = p->also_closes ? strlen(p->also_closes) : 0;
+  size_t ol = strlen(p->open), pl = strlen(p->close);
   for (size_t j = *i + ol; j < r->n; j++) {
     if (r->s[j] == '\n' && p->rule != QUOTE_PAIR) return SIZE_MAX;
-    bool is_close = strncmp(r->s + j, p->close, pl) == 0;
-    bool is_alt = al && strncmp(r->s + j, p->also_closes, al) == 0;
-    if (!is_close && !is_alt) continue;
-    size_t len = is_close ? pl : al;
+    size_t len = strncmp(r->s + j, p->close, pl) == 0 ? pl : also_closes_at(r, j, p->also_closes);
+    if (!len) continue;
     if (p->rule == QUOTE_APOS) {
       if (j > *i + ol && apos_closes(r, j, len)) {
         *cl = len;

@@ -32,6 +32,7 @@ static void clean_subject(fe_facts *f) {
         }
       }
     }
+    fe_strip_glue(part);
     if (fe_content_words(part) > 0) {
       if (out.n) fe_buf_puts(&out, ", ");
       fe_buf_puts(&out, part);

@@ -67,6 +67,9 @@ bool fe_number_at(const fe_reader *r, size_t i, double *v, size_t *end, bool *wo
 bool fe_unit_at(const fe_reader *r, size_t u, const char *unit);
 
 /* ---- what is left of a clause (leftover.c) ---------------------------------------------- */
+/* Strips lead-in words ("then", "we see", list numbers) and trailing glue (" and", " the")
+ * from d in place. */
+void fe_strip_glue(char *d);
 /* The unused bytes of [a, b), squeezed, without leading and trailing glue. Caller frees. */
 char *fe_leftover(const fe_reader *r, size_t a, size_t b);
 

@@ -9,24 +9,6 @@
 
 #include "rules/rules.h"
 
-static void add_scene_text(fe_scene *sc, char *text, int role) {
-  if (sc->ntexts >= FE_MAX_LINES) {
-    free(text);
-    return;
-  }
-  sc->texts[sc->ntexts].text = text;
-  sc->texts[sc->ntexts].role = role;
-  sc->ntexts++;
-}
-
-static void add_scene_voice(fe_scene *sc, char *line) {
-  if (sc->nvoices >= FE_MAX_LINES) {
-    free(line);
-    return;
-  }
-  sc->voices[sc->nvoices++] = line;
-}
-
 /* Builds a scene from the clause [a, b). */
 void fe_read_scene(fe_reader *r, fe_scene *sc, size_t a, size_t b, fe_length *lens, int nlens) {
   memset(sc, 0, sizeof *sc);
@@ -44,9 +26,17 @@ void fe_read_scene(fe_reader *r, fe_scene *sc, size_t a, size_t b, fe_length *le
   for (int k = 0; k < r->nq; k++) {
     fe_quote *q = &r->q[k];
     if (q->taken || q->pos < a || q->pos >= b) continue;
+    /* A clause with more lines than a scene holds leaves the rest to the whole video. */
+    if (q->role == ROLE_VOICE ? sc->nvoices >= FE_MAX_LINES : sc->ntexts >= FE_MAX_LINES) continue;
     q->taken = true;
-    if (q->role == ROLE_VOICE) add_scene_voice(sc, q->text);
-    else add_scene_text(sc, q->text, q->role == ROLE_NONE ? FE_TEXT_PLAIN : q->role);
+    if (q->role == ROLE_VOICE) {
+      sc->voices[sc->nvoices++] = q->text;
+    } else {
+      /* A title stated on a scene is the video's title too (the first one). */
+      if (q->role == FE_TEXT_TITLE && !r->f->title) r->f->title = strdup(q->text);
+      sc->texts[sc->ntexts].text = q->text;
+      sc->texts[sc->ntexts++].role = q->role == ROLE_NONE ? FE_TEXT_PLAIN : q->role;
+    }
     q->text = NULL;
   }
   for (size_t k = 0; fe_words_scene_cameras[k].kw && !sc->camera; k++)
@@ -80,18 +70,18 @@ void fe_take_global_quotes(fe_reader *r) {
     if (q->taken) continue;
     q->taken = true;
     if (q->role == ROLE_VOICE) {
-      if (f->nvoices < FE_MAX_LINES * 2) f->voices[f->nvoices++] = q->text;
+      if (f->nvoices < FE_MAX_GLOBAL) f->voices[f->nvoices++] = q->text;
       else free(q->text);
     } else if (q->role == FE_TEXT_TITLE && !f->title) {
       /* The title of the video, shown on the first scene too. */
       f->title = strdup(q->text);
-      if (f->ntexts < FE_MAX_LINES * 2) {
+      if (f->ntexts < FE_MAX_GLOBAL) {
         f->texts[f->ntexts].text = q->text;
         f->texts[f->ntexts++].role = FE_TEXT_TITLE;
       } else {
         free(q->text);
       }
-    } else if (f->ntexts < FE_MAX_LINES * 2) {
+    } else if (f->ntexts < FE_MAX_GLOBAL) {
       f->texts[f->ntexts].text = q->text;
       f->texts[f->ntexts++].role = q->role == ROLE_NONE ? FE_TEXT_PLAIN : q->role;
     } else {
