@@ -55,7 +55,7 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
   size_t n = strlen(request);
   if (n > VSC_PROMPT_MAX_REQUEST) {
     n = fe_utf8_cut(request, VSC_PROMPT_MAX_REQUEST);
-    vsc_prompt_notes_add(notes, "the request is longer than %d bytes: only the first %zu were read",
+    vsc_prompt_notes_unplaced(notes, "the request is longer than %d bytes: only the first %zu were read",
                          VSC_PROMPT_MAX_REQUEST, n);
   }
   fe_reader r = {0};
@@ -136,7 +136,7 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
 
   if (nitems) {
     if (nitems > VSC_PROMPT_MAX_SCENES) {
-      vsc_prompt_notes_add(notes, "more than %d scenes listed: kept the first %d", VSC_PROMPT_MAX_SCENES,
+      vsc_prompt_notes_unplaced(notes, "more than %d scenes listed: kept the first %d", VSC_PROMPT_MAX_SCENES,
                            VSC_PROMPT_MAX_SCENES);
       nitems = VSC_PROMPT_MAX_SCENES;
     }
@@ -192,7 +192,7 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
     }
     if (nscene_s >= 2) {
       if (nscene_s > VSC_PROMPT_MAX_SCENES) {
-        vsc_prompt_notes_add(notes, "more than %d scene sentences: kept the first %d", VSC_PROMPT_MAX_SCENES,
+        vsc_prompt_notes_unplaced(notes, "more than %d scene sentences: kept the first %d", VSC_PROMPT_MAX_SCENES,
                              VSC_PROMPT_MAX_SCENES);
         nscene_s = VSC_PROMPT_MAX_SCENES;
       }
