@@ -10,7 +10,10 @@
 
 #include "rules/rules.h"
 
-static bool is_bullet_line(const fe_reader *r, size_t i, size_t *body) {
+/* Is the line at i a list item ("- ", "* ", "• ", "2.", "3)", "Scene 4:")? Sets *body, and
+ * *heading for a "scene/shot/step N" heading, whose body lines may follow below it. */
+static bool is_bullet_line(const fe_reader *r, size_t i, size_t *body, bool *heading) {
+  *heading = false;
   i = fe_skip_spaces(r, i);
   if (i >= r->n) return false;
   if (r->w[i] == '-' || r->w[i] == '*' || r->w[i] == '+') {
@@ -31,6 +34,7 @@ static bool is_bullet_line(const fe_reader *r, size_t i, size_t *body) {
   if (r->w[d] == '.' || r->w[d] == ')' || r->w[d] == ':' || (j > i && r->w[d] == ' ')) {
     if (r->w[d] == '.' && d + 1 < r->n && isdigit((unsigned char)r->w[d + 1])) return false; /* 1.5 */
     *body = d + 1;
+    *heading = j > i;
     return true;
   }
   return false;
@@ -40,11 +44,13 @@ static bool is_bullet_line(const fe_reader *r, size_t i, size_t *body) {
 int fe_clauses_list(fe_reader *r, fe_span *items, int max, fe_span *head) {
   int n = 0;
   size_t first = SIZE_MAX, last_end = 0;
+  bool in_heading = false;
   for (size_t i = 0; i < r->n;) {
     size_t e = i;
     while (e < r->n && r->w[e] != '\n') e++;
     size_t body;
-    if (is_bullet_line(r, i, &body)) {
+    bool heading;
+    if (is_bullet_line(r, i, &body, &heading)) {
       if (n < max) {
         items[n].a = body;
         items[n].b = e;
@@ -52,9 +58,11 @@ int fe_clauses_list(fe_reader *r, fe_span *items, int max, fe_span *head) {
       }
       if (first == SIZE_MAX) first = i;
       last_end = e;
+      in_heading = heading;
     } else if (n > 0 && n <= max && e > i && i == last_end + 1) {
-      /* an indented continuation line right below an item belongs to it */
-      if (r->w[i] == ' ' || r->w[i] == '\t') {
+      /* A line right below an item belongs to it when indented, or below a "Scene 2"
+       * heading (a script's scene text and its VO line), up to a blank line. */
+      if (r->w[i] == ' ' || r->w[i] == '\t' || (in_heading && fe_skip_spaces(r, i) < e)) {
         items[n - 1].b = e;
         last_end = e;
       }

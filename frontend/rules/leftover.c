@@ -95,6 +95,14 @@ char *fe_leftover(const fe_reader *r, size_t a, size_t b) {
       if (buf.n && buf.s[buf.n - 1] != ' ') fe_buf_puts(&buf, " ");
       continue;
     }
+    /* Lines of one clause read as one description: "Beach at dawn\nWaves roll in" gets a
+     * comma between them. */
+    if (r->s[i] == '\n') {
+      size_t k = buf.n;
+      while (k > 0 && buf.s[k - 1] == ' ') k--;
+      fe_buf_puts(&buf, k > 0 && fe_is_word_byte((unsigned char)buf.s[k - 1]) ? ", " : " ");
+      continue;
+    }
     fe_buf_add(&buf, r->s + i, 1);
   }
   char *d = fe_buf_take(&buf);

@@ -16,6 +16,18 @@
  * the lead words left over from the facts around it ("TikTok for, neon city at night, 3
  * scenes" → "neon city at night"). */
 static void clean_subject(fe_facts *f) {
+  /* The CJK commas "、" and "，" separate parts too. */
+  fe_buf in = {0};
+  for (const char *p = f->subject; *p; p++) {
+    if (strncmp(p, "\xe3\x80\x81", 3) == 0 || strncmp(p, "\xef\xbc\x8c", 3) == 0) {
+      fe_buf_puts(&in, ", ");
+      p += 2;
+    } else {
+      fe_buf_add(&in, p, 1);
+    }
+  }
+  free(f->subject);
+  f->subject = fe_buf_take(&in);
   fe_buf out = {0};
   for (char *p = f->subject; *p;) {
     size_t n = strcspn(p, ",:;");
