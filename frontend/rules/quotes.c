@@ -345,14 +345,15 @@ void fe_read_colon_lines(fe_reader *r) {
       }
       if (b - a < 2 || r->nq >= MAX_QUOTES) continue;
       char *text = fe_strndup(r->s + a, b - a);
-      fe_squeeze(text, " ,;");
+      /* "Title: Summer Sale." is the words; a spoken line keeps its full stop. */
+      fe_squeeze(text, fe_words_quote_colon_roles[k].role == ROLE_VOICE ? " ,;" : " ,;.");
       int idx = r->nq;
       add_quote(r, a, b, text);
       if (r->nq > idx) {
         r->q[idx].role = fe_words_quote_colon_roles[k].role;
         fe_mark(r, i, a);
       }
-      i = b;
+      i = b - 1; /* the next label may start right at b */
       break;
     }
   }
