@@ -58,6 +58,45 @@ static void clean_subject(fe_facts *f) {
   free(out.s);
 }
 
+/* The quoted lines and their roles first (each quote then stands for one token), then
+ * the facts of the whole video. */
+static void read_global_facts(fe_reader *r) {
+  fe_read_quotes(r);
+  fe_read_colon_lines(r);
+  fe_read_quote_roles(r);
+  for (int k = 0; k < r->nq; k++)
+    fe_facts_state_line(r->f, r->q[k].text, r->q[k].role == ROLE_NONE ? FE_TEXT_PLAIN : r->q[k].role);
+  fe_read_frame(r);
+  fe_read_genre(r);
+  fe_read_budget(r);
+  fe_read_quality(r);
+  fe_read_music(r);
+  fe_read_transition(r);
+  fe_read_fps(r);
+  fe_read_style(r);
+}
+
+/* The video's length: the first length outside the scene clauses, or worded as the
+ * video's ("a 30 second ad"); with sentences only, a lone length too. */
+static void settle_length(fe_reader *r, fe_length *lens, int nlens, const fe_span *items, int nitems,
+                          bool from_sentences) {
+  for (int k = 0; k < nlens; k++) {
+    bool inside = false;
+    for (int i = 0; i < nitems; i++)
+      if (lens[k].a >= items[i].a && lens[k].b <= items[i].b) inside = true;
+    if (!inside && !from_sentences) lens[k].global = true;
+    if (from_sentences && k == 0 && nlens == 1) lens[k].global = true;
+  }
+  for (int k = 0; k < nlens; k++)
+    if (lens[k].global && !r->f->length) {
+      r->f->length = lens[k].seconds;
+      fe_mark(r, lens[k].a, lens[k].b);
+      /* "30-second long" */
+      size_t e = fe_skip_spaces(r, lens[k].b);
+      if (fe_kw_at(r, e, "long")) fe_mark(r, e, e + 4);
+    }
+}
+
 /* Runs the extractors over the request in order: quotes, global facts, lengths, then the
  * clauses (a list, inline numbers, sequence words or sentences) and a scene per clause. */
 int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
@@ -82,18 +121,7 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
     if ((unsigned char)r.s[i] < 0x80) r.w[i] = (char)tolower((unsigned char)r.s[i]);
   r.used = calloc(r.n + 1, 1);
 
-  fe_read_quotes(&r);
-  fe_read_colon_lines(&r);
-  fe_read_quote_roles(&r);
-  for (int k = 0; k < r.nq; k++) fe_facts_state_line(f, r.q[k].text, r.q[k].role == ROLE_NONE ? FE_TEXT_PLAIN : r.q[k].role);
-  fe_read_frame(&r);
-  fe_read_genre(&r);
-  fe_read_budget(&r);
-  fe_read_quality(&r);
-  fe_read_music(&r);
-  fe_read_transition(&r);
-  fe_read_fps(&r);
-  fe_read_style(&r);
+  read_global_facts(&r);
 
   fe_length lens[32];
   int nlens = fe_read_lengths(&r, lens, 32);
@@ -116,24 +144,7 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
     from_sentences = true;
   }
 
-  /* Lengths outside the scene clauses, or worded as the video's, are the total. */
-  for (int k = 0; k < nlens; k++) {
-    bool inside = false;
-    for (int i = 0; i < nitems; i++)
-      if (lens[k].a >= items[i].a && lens[k].b <= items[i].b) inside = true;
-    if (!inside && !from_sentences) lens[k].global = true;
-    if (from_sentences && k == 0 && nlens == 1) lens[k].global = true;
-  }
-  for (int k = 0; k < nlens; k++)
-    if (lens[k].global) {
-      if (!f->length) {
-        f->length = lens[k].seconds;
-        fe_mark(&r, lens[k].a, lens[k].b);
-        /* "30-second long" */
-        size_t e = fe_skip_spaces(&r, lens[k].b);
-        if (fe_kw_at(&r, e, "long")) fe_mark(&r, e, e + 4);
-      }
-    }
+  settle_length(&r, lens, nlens, items, nitems, from_sentences);
 
   /* The subject: from the head (or the first sentence). */
   if (!from_sentences) {
@@ -157,82 +168,7 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
     f->scenes_stated = !tail_only;
     f->tail_only = tail_only;
   } else {
-    /* Sentences: a premise ("A 30 second ad for X.") gives the subject; two or more
-     * describing sentences are the scenes. */
-    int nscene_s = 0;
-    bool is_scene[64] = {false};
-    for (int i = 0; i < nsents; i++) {
-      int w;
-      size_t len;
-      bool premise = fe_find_any(&r, sents[i].a, sents[i].b, fe_words_genre_nouns, &w, &len) != SIZE_MAX;
-      bool marked_genre = false;
-      for (int k = 0; fe_words_genre_nouns[k]; k++)
-        if (fe_find_kw(&r, sents[i].a, sents[i].b, fe_words_genre_nouns[k]) != SIZE_MAX) marked_genre = true;
-      if (premise || marked_genre) {
-        char *s = fe_read_subject(&r, sents[i].a, sents[i].b);
-        if (s && !f->subject) f->subject = s;
-        else free(s);
-        continue;
-      }
-      char *d = fe_leftover(&r, sents[i].a, sents[i].b);
-      int quotes_in = 0;
-      for (int k = 0; k < r.nq; k++)
-        if (r.q[k].pos >= sents[i].a && r.q[k].pos < sents[i].b) quotes_in++;
-      if (fe_content_words(d) >= 2 || (fe_content_words(d) >= 1 && quotes_in)) {
-        is_scene[i] = true;
-        nscene_s++;
-      }
-      free(d);
-    }
-    /* "3 scenes. Rain. Mud. Sunshine.": with a stated count, one content word will do when
-     * that makes the count. */
-    if (f->scene_count > nscene_s) {
-      int loose = 0;
-      bool maybe[64] = {false};
-      for (int i = 0; i < nsents; i++) {
-        if (is_scene[i]) continue;
-        char *d = fe_leftover(&r, sents[i].a, sents[i].b);
-        int w;
-        size_t len;
-        maybe[i] = fe_content_words(d) >= 1 && fe_find_any(&r, sents[i].a, sents[i].b, fe_words_genre_nouns, &w, &len) == SIZE_MAX;
-        loose += maybe[i];
-        free(d);
-      }
-      if (nscene_s + loose == f->scene_count)
-        for (int i = 0; i < nsents; i++)
-          if (maybe[i]) is_scene[i] = true, nscene_s++;
-    }
-    if (nscene_s >= 2) {
-      if (nscene_s > VSC_PROMPT_MAX_SCENES) {
-        vsc_prompt_notes_unplaced(notes, "more than %d scene sentences: kept the first %d", VSC_PROMPT_MAX_SCENES,
-                             VSC_PROMPT_MAX_SCENES);
-        nscene_s = VSC_PROMPT_MAX_SCENES;
-      }
-      f->scenes = calloc((size_t)nscene_s, sizeof *f->scenes);
-      for (int i = 0; i < nsents && f->nscenes < nscene_s; i++)
-        if (is_scene[i]) fe_read_scene(&r, &f->scenes[f->nscenes++], sents[i].a, sents[i].b, lens, nlens);
-      f->scenes_stated = true;
-    } else {
-      /* One describing sentence (or none): it is the subject, or adds to it. */
-      for (int i = 0; i < nsents; i++) {
-        if (!is_scene[i]) continue;
-        char *d = fe_leftover(&r, sents[i].a, sents[i].b);
-        if (!f->subject) {
-          f->subject = d;
-        } else {
-          fe_buf b = {0};
-          fe_buf_printf(&b, "%s, %s", f->subject, d);
-          free(f->subject);
-          free(d);
-          f->subject = fe_buf_take(&b);
-        }
-      }
-      if (!f->subject) {
-        char *d = fe_leftover(&r, 0, r.n);
-        if (fe_content_words(d) > 0) f->subject = d;
-        else free(d);
-      }
-    }
+    fe_scenes_from_sentences(&r, sents, nsents, lens, nlens);
   }
   if (f->scene_count && f->scenes_stated && f->nscenes != f->scene_count)
     vsc_prompt_notes_add(notes, "the request asks for %d scene%s and describes %d: made the %d described",

@@ -111,5 +111,7 @@ char *fe_read_subject(fe_reader *r, size_t a, size_t b);
 /* scenes.c */
 void fe_read_scene(fe_reader *r, fe_scene *sc, size_t a, size_t b, fe_length *lens, int nlens);
 void fe_take_global_quotes(fe_reader *r);
+/* Scenes (or the subject) from the sentences of a request with no list. */
+void fe_scenes_from_sentences(fe_reader *r, const fe_span *sents, int nsents, fe_length *lens, int nlens);
 
 #endif

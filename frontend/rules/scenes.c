@@ -91,3 +91,83 @@ void fe_take_global_quotes(fe_reader *r) {
   }
 }
 
+/* Scenes from sentences: a premise ("A 30 second ad for X.") gives the subject; two or
+ * more describing sentences are the scenes (one content word will do when a stated count
+ * says so); a single describing sentence adds to the subject. */
+void fe_scenes_from_sentences(fe_reader *r, const fe_span *sents, int nsents, fe_length *lens, int nlens) {
+  fe_facts *f = r->f;
+  int nscene_s = 0;
+  bool is_scene[64] = {false};
+  for (int i = 0; i < nsents; i++) {
+    int w;
+    size_t len;
+    bool premise = fe_find_any(r, sents[i].a, sents[i].b, fe_words_genre_nouns, &w, &len) != SIZE_MAX;
+    bool marked_genre = false;
+    for (int k = 0; fe_words_genre_nouns[k]; k++)
+      if (fe_find_kw(r, sents[i].a, sents[i].b, fe_words_genre_nouns[k]) != SIZE_MAX) marked_genre = true;
+    if (premise || marked_genre) {
+      char *s = fe_read_subject(r, sents[i].a, sents[i].b);
+      if (s && !f->subject) f->subject = s;
+      else free(s);
+      continue;
+    }
+    char *d = fe_leftover(r, sents[i].a, sents[i].b);
+    int quotes_in = 0;
+    for (int k = 0; k < r->nq; k++)
+      if (r->q[k].pos >= sents[i].a && r->q[k].pos < sents[i].b) quotes_in++;
+    if (fe_content_words(d) >= 2 || (fe_content_words(d) >= 1 && quotes_in)) {
+      is_scene[i] = true;
+      nscene_s++;
+    }
+    free(d);
+  }
+  /* "3 scenes. Rain. Mud. Sunshine.": with a stated count, one content word will do when
+   * that makes the count. */
+  if (f->scene_count > nscene_s) {
+    int loose = 0;
+    bool maybe[64] = {false};
+    for (int i = 0; i < nsents; i++) {
+      if (is_scene[i]) continue;
+      char *d = fe_leftover(r, sents[i].a, sents[i].b);
+      int w;
+      size_t len;
+      maybe[i] = fe_content_words(d) >= 1 && fe_find_any(r, sents[i].a, sents[i].b, fe_words_genre_nouns, &w, &len) == SIZE_MAX;
+      loose += maybe[i];
+      free(d);
+    }
+    if (nscene_s + loose == f->scene_count)
+      for (int i = 0; i < nsents; i++)
+        if (maybe[i]) is_scene[i] = true, nscene_s++;
+  }
+  if (nscene_s >= 2) {
+    if (nscene_s > VSC_PROMPT_MAX_SCENES) {
+      vsc_prompt_notes_unplaced(r->notes, "more than %d scene sentences: kept the first %d", VSC_PROMPT_MAX_SCENES,
+                           VSC_PROMPT_MAX_SCENES);
+      nscene_s = VSC_PROMPT_MAX_SCENES;
+    }
+    f->scenes = calloc((size_t)nscene_s, sizeof *f->scenes);
+    for (int i = 0; i < nsents && f->nscenes < nscene_s; i++)
+      if (is_scene[i]) fe_read_scene(r, &f->scenes[f->nscenes++], sents[i].a, sents[i].b, lens, nlens);
+    f->scenes_stated = true;
+  } else {
+    /* One describing sentence (or none): it is the subject, or adds to it. */
+    for (int i = 0; i < nsents; i++) {
+      if (!is_scene[i]) continue;
+      char *d = fe_leftover(r, sents[i].a, sents[i].b);
+      if (!f->subject) {
+        f->subject = d;
+      } else {
+        fe_buf b = {0};
+        fe_buf_printf(&b, "%s, %s", f->subject, d);
+        free(f->subject);
+        free(d);
+        f->subject = fe_buf_take(&b);
+      }
+    }
+    if (!f->subject) {
+      char *d = fe_leftover(r, 0, r->n);
+      if (fe_content_words(d) > 0) f->subject = d;
+      else free(d);
+    }
+  }
+}
