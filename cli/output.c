@@ -32,6 +32,7 @@
 
 #include "cli.h"
 #include "vsc/vsc_runtime.h"
+#include "vsc/vsc_sha256.h"
 
 #define PROBE_BYTES (64 * 1024)
 

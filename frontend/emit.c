@@ -5,7 +5,6 @@
 ** Nothing is invented: a generic scene only reframes the stated subject.
 */
 #include <ctype.h>
-#include <libavformat/avformat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <strings.h>
 
 #include "frontend.h"
+#include "vsc/vsc_compositor.h"
 
 #define MIN_SCENE 1.5     /* seconds: shorter scenes are unreadable and break transitions */
 #define MAX_LENGTH 600.0  /* seconds: longer requests are capped (with a note) */
@@ -48,13 +48,9 @@ static const style_info *style_of(const char *name) {
 }
 
 double fe_media_duration(const char *path) {
-  AVFormatContext *fc = NULL;
-  av_log_set_level(AV_LOG_QUIET);
-  if (avformat_open_input(&fc, path, NULL, NULL) < 0) return -1;
-  double d = -1;
-  if (avformat_find_stream_info(fc, NULL) >= 0 && fc->duration > 0) d = (double)fc->duration / AV_TIME_BASE;
-  avformat_close_input(&fc);
-  return d;
+  vsc_comp_media_info info;
+  vsc_op_error err = {0};
+  return vsc_comp_probe_info(path, &info, &err) == 0 && info.duration > 0 ? info.duration : -1;
 }
 
 /* Seconds to speak a line: about 2.6 words a second, plus a breath. */

@@ -539,7 +539,9 @@ int vsc_llm_generate(char **out_script, const char *request, const vsc_llm_optio
   const char *path = o->out_path ? o->out_path : "prompt.vscript";
   int max_repairs = o->max_repairs >= 0 ? o->max_repairs : 3;
 
+  if (o->compiler_lock) o->compiler_lock(o->compiler_lock_ud, true);
   char *sys = vsc_llm_system_prompt();
+  if (o->compiler_lock) o->compiler_lock(o->compiler_lock_ud, false);
   char *req = fe_strndup(request, fe_utf8_cut(request, VSC_PROMPT_MAX_REQUEST));
   json_t *messages = json_pack("[{s:s, s:s}, {s:s, s:s}]", "role", "system", "content", sys, "role", "user", "content", req);
   free(sys);
@@ -576,7 +578,9 @@ int vsc_llm_generate(char **out_script, const char *request, const vsc_llm_optio
     if (attempt_diags) vsc_diag_list_free(attempt_diags);
     attempt_diags = vsc_diag_list_new(50);
     char *formatted = NULL;
+    if (o->compiler_lock) o->compiler_lock(o->compiler_lock_ud, true);
     int cr = vsc_prompt_check(&formatted, NULL, path, script, strlen(script), o->cache_dir, attempt_diags);
+    if (o->compiler_lock) o->compiler_lock(o->compiler_lock_ud, false);
     free(last);
     last = formatted ? formatted : strdup(script);
     free(script);
@@ -606,7 +610,9 @@ int vsc_llm_generate(char **out_script, const char *request, const vsc_llm_optio
   } else if (result == VSC_PROMPT_ECHECK) {
     /* The last reply's verdict, checked into the caller's list. */
     char *again = NULL;
+    if (o->compiler_lock) o->compiler_lock(o->compiler_lock_ud, true);
     if (last) vsc_prompt_check(&again, NULL, path, last, strlen(last), o->cache_dir, diags);
+    if (o->compiler_lock) o->compiler_lock(o->compiler_lock_ud, false);
     free(again);
     *out_script = last;
     snprintf(err, errlen, "no reply passed the checker after %d repair round(s)", max_repairs);

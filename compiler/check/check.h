@@ -7,9 +7,21 @@
 
 typedef struct json_t json_t;
 
+/* Limits of one script. Each is a named constant, and a script that goes past one gets an
+ * error at the statement that does (never a silent drop). */
+#define VSC_PALETTE_MAX 8          /* colours of a style's palette */
+#define VSC_MODEL_LIST_MAX 16      /* a model's durations, sizes, aspects */
+#define VSC_MODEL_INPUTS_MAX 16    /* a model's generic-field renames (input …) */
+#define VSC_MODEL_PARAMS_MAX 32    /* a model's `param` lines */
+#define VSC_MODEL_FALLBACKS_MAX 8  /* a model's fallbacks */
+#define VSC_SCENE_TEXTS_MAX 16     /* text overlays of one scene */
+#define VSC_SCENE_VOICES_MAX 16    /* voice lines of one scene */
+#define VSC_VIDEO_VOICES_MAX 32    /* video-level voice lines */
+#define VSC_SECTIONS_MAX 32        /* declared music sections */
+
 typedef struct {
   const char *look, *avoid, *font;
-  uint32_t palette[8];
+  uint32_t palette[VSC_PALETTE_MAX];
   int npalette;
 } vsc_style_spec;
 
@@ -22,27 +34,28 @@ typedef struct {
 } vsc_param_decl;
 
 #include "vsc/vsc_price.h"
+#include "vsc/vsc_mem.h"
 
 typedef struct vsc_model_decl {
   const char *name, *ref; /* alias and "owner/name" */
   const char *kind, *klass, *tier, *priced, *version;
-  double durations[16];
+  double durations[VSC_MODEL_LIST_MAX];
   int ndurations;
   bool dur_range;
   double dur_min, dur_max;
-  int sizes[16][2];
+  int sizes[VSC_MODEL_LIST_MAX][2];
   int nsizes;
-  double aspects[16][2];
+  double aspects[VSC_MODEL_LIST_MAX][2];
   int naspects;
   double price;
   vsc_price_unit per;
   double gpu_estimate; /* seconds, for VSC_PRICE_GPU_SECOND */
-  const char *input_names[2][16]; /* generic field -> model input name */
+  const char *input_names[2][VSC_MODEL_INPUTS_MAX]; /* generic field -> model input name */
   int ninputs;
-  vsc_param_decl params[32];
+  vsc_param_decl params[VSC_MODEL_PARAMS_MAX];
   int nparams;
-  const char *fallbacks[8];
-  vsc_ast *fallback_nodes[8];
+  const char *fallbacks[VSC_MODEL_FALLBACKS_MAX];
+  vsc_ast *fallback_nodes[VSC_MODEL_FALLBACKS_MAX];
   int nfallbacks;
   vsc_ast *node;
 } vsc_model_decl;
@@ -109,9 +122,9 @@ typedef struct vsc_scene_spec {
   bool has_seed;
   long long seed;
   const char *look;      /* extra look for this scene */
-  vsc_text_spec texts[16];
+  vsc_text_spec texts[VSC_SCENE_TEXTS_MAX];
   int ntexts;
-  vsc_voice_spec voices[16];
+  vsc_voice_spec voices[VSC_SCENE_VOICES_MAX];
   int nvoices;
   const char *transition; /* into the next scene; NULL = cut */
   double trans_dur;
@@ -135,7 +148,7 @@ typedef struct {
   double volume, fade_in, fade_out, start, duck, tempo, meter, offset;
   bool loop, has_duck, has_tempo, has_offset;
   const char *cut_on; /* NULL | "beats" | "bars" */
-  vsc_section sections[32];
+  vsc_section sections[VSC_SECTIONS_MAX];
   int nsections;
 } vsc_music_spec;
 
@@ -155,7 +168,7 @@ typedef struct {
   vsc_caption_spec captions;
   vsc_style_spec style;
   vsc_music_spec music;
-  vsc_voice_spec voices[32]; /* video-level voice-over, absolute times */
+  vsc_voice_spec voices[VSC_VIDEO_VOICES_MAX]; /* video-level voice-over, absolute times */
   int nvoices;
   vsc_scene_spec *scenes;
   int nscenes;

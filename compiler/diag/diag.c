@@ -1,4 +1,5 @@
 #include "diag/diag.h"
+#include "vsc/vsc_mem.h"
 
 #include <jansson.h>
 #include <stdarg.h>

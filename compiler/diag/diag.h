@@ -5,7 +5,6 @@
 
 #include <stdint.h>
 
-#include "util/util.h"
 #include "vsc/vsc.h"
 
 typedef struct {

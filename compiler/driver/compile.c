@@ -5,6 +5,7 @@
 
 #include "check/check.h"
 #include "plan/plan.h"
+#include "vsc/vsc_file.h"
 
 static const char *dir_name(vsc_arena *a, const char *path) {
   const char *slash = strrchr(path, '/');

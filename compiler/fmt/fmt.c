@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "parse/parse.h"
+#include "vsc/vsc_buf.h"
 
 typedef struct {
   vsc_buf out;

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/util.h"
+#include "vsc/vsc_mem.h"
+#include "vsc/vsc_sha256.h"
 #include "vsc/vsc_price.h"
+#include "vsc/vsc_err.h"
 
 extern const char vsc_ir_schema_text[];
 
@@ -27,7 +29,7 @@ void vsc_ir_node_id(const json_t *node, char out[65]) {
   if (call) json_object_set(key, "call", call);
   if (fallbacks) json_object_set(key, "fallbacks", fallbacks);
   char *text = json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(VSC_IR_REAL_PRECISION));
-  vsc_util_sha256_hex(text ? text : "", text ? strlen(text) : 0, out);
+  vsc_sha256_hex(text ? text : "", text ? strlen(text) : 0, out);
   free(text);
   json_decref(key);
 }
@@ -47,15 +49,6 @@ char *vsc_ir_dump(const json_t *ir) {
 json_t *vsc_ir_schema(void) { return json_loads(vsc_ir_schema_text, 0, NULL); }
 
 /* ---- validation ---------------------------------------------------------------- */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
 
 typedef enum { T_STRING, T_INT, T_NUMBER, T_BOOL, T_OBJECT, T_ARRAY } jtype;
 
@@ -79,8 +72,8 @@ static bool is_type(const json_t *v, jtype t) {
 /* Checks obj[key]: present (unless optional) and of type t. */
 static int field(const json_t *obj, const char *path, const char *key, jtype t, bool optional, char *err, size_t errlen) {
   json_t *v = json_object_get(obj, key);
-  if (!v) return optional ? 0 : fail(err, errlen, "%s.%s: missing", path, key);
-  if (!is_type(v, t)) return fail(err, errlen, "%s.%s: expected %s", path, key, type_name(t));
+  if (!v) return optional ? 0 : vsc_err_set(err, errlen, "%s.%s: missing", path, key);
+  if (!is_type(v, t)) return vsc_err_set(err, errlen, "%s.%s: expected %s", path, key, type_name(t));
   return 0;
 }
 
@@ -117,41 +110,41 @@ static int check_params(const json_t *params, const char *path, const op_rule *r
 
 /* A resolved provider call (docs/ir.md "call"). */
 static int check_call(const json_t *call, const char *path, size_t ninputs, char *err, size_t errlen) {
-  if (!json_is_object(call)) return fail(err, errlen, "%s: expected a call object", path);
+  if (!json_is_object(call)) return vsc_err_set(err, errlen, "%s: expected a call object", path);
   if (field(call, path, "provider", T_STRING, false, err, errlen) || field(call, path, "model", T_STRING, false, err, errlen) ||
       field(call, path, "input", T_OBJECT, false, err, errlen) || field(call, path, "price", T_OBJECT, false, err, errlen) ||
       field(call, path, "output", T_STRING, false, err, errlen))
     return -1;
   const char *model = json_string_value(json_object_get(call, "model"));
-  if (!strchr(model, '/')) return fail(err, errlen, "%s.model: expected owner/name", path);
+  if (!strchr(model, '/')) return vsc_err_set(err, errlen, "%s.model: expected owner/name", path);
   json_t *version = json_object_get(call, "version");
-  if (!json_is_null(version) && !json_is_string(version)) return fail(err, errlen, "%s.version: expected a version id or null", path);
+  if (!json_is_null(version) && !json_is_string(version)) return vsc_err_set(err, errlen, "%s.version: expected a version id or null", path);
   const char *out = json_string_value(json_object_get(call, "output"));
   if (strcmp(out, "video") && strcmp(out, "image") && strcmp(out, "audio"))
-    return fail(err, errlen, "%s.output: expected video, image or audio", path);
+    return vsc_err_set(err, errlen, "%s.output: expected video, image or audio", path);
   char perr[200];
   vsc_price pr;
   if (vsc_price_from_json(&pr, json_object_get(call, "price"), perr, sizeof perr) != 0)
-    return fail(err, errlen, "%s.price%s", path, perr);
+    return vsc_err_set(err, errlen, "%s.price%s", path, perr);
   const char *k;
   json_t *v;
   json_object_foreach(json_object_get(call, "input"), k, v) {
     json_t *ref = json_object_get(v, "$input");
     if (json_is_object(v) && ref && (!json_is_integer(ref) || json_integer_value(ref) < 0 || (size_t)json_integer_value(ref) >= ninputs))
-      return fail(err, errlen, "%s.input.%s.$input: not the index of one of the node's inputs", path, k);
+      return vsc_err_set(err, errlen, "%s.input.%s.$input: not the index of one of the node's inputs", path, k);
   }
   return 0;
 }
 
 int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
-  if (!json_is_object(ir)) return fail(err, errlen, "$: expected an object");
+  if (!json_is_object(ir)) return vsc_err_set(err, errlen, "$: expected an object");
   json_t *format = json_object_get(ir, "format");
   if (!json_is_string(format) || strcmp(json_string_value(format), "vsc-ir") != 0)
-    return fail(err, errlen, "$.format: expected \"vsc-ir\"");
+    return vsc_err_set(err, errlen, "$.format: expected \"vsc-ir\"");
   json_t *version = json_object_get(ir, "version");
-  if (!json_is_integer(version)) return fail(err, errlen, "$.version: expected an integer");
+  if (!json_is_integer(version)) return vsc_err_set(err, errlen, "$.version: expected an integer");
   if (json_integer_value(version) != VSC_IR_VERSION)
-    return fail(err, errlen, "$.version: version %lld is not supported (this vsc reads %d)",
+    return vsc_err_set(err, errlen, "$.version: version %lld is not supported (this vsc reads %d)",
                 (long long)json_integer_value(version), VSC_IR_VERSION);
   if (field(ir, "$", "root", T_STRING, true, err, errlen) || field(ir, "$", "video", T_OBJECT, false, err, errlen) ||
       field(ir, "$", "nodes", T_ARRAY, false, err, errlen) || field(ir, "$", "outputs", T_OBJECT, false, err, errlen))
@@ -164,10 +157,10 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
   json_int_t w = json_integer_value(json_object_get(video, "width")), h = json_integer_value(json_object_get(video, "height"));
   json_int_t fps = json_integer_value(json_object_get(video, "fps"));
   if (w < 16 || w > 7680 || h < 16 || h > 7680 || (w % 2) || (h % 2))
-    return fail(err, errlen, "$.video: size %lldx%lld is not an even size between 16 and 7680", (long long)w, (long long)h);
-  if (fps < 1 || fps > 120) return fail(err, errlen, "$.video.fps: %lld is out of range (1-120)", (long long)fps);
+    return vsc_err_set(err, errlen, "$.video: size %lldx%lld is not an even size between 16 and 7680", (long long)w, (long long)h);
+  if (fps < 1 || fps > 120) return vsc_err_set(err, errlen, "$.video.fps: %lld is out of range (1-120)", (long long)fps);
   json_t *budget = json_object_get(video, "budget");
-  if (budget && !json_is_null(budget) && !json_is_number(budget)) return fail(err, errlen, "$.video.budget: expected a number or null");
+  if (budget && !json_is_null(budget) && !json_is_number(budget)) return vsc_err_set(err, errlen, "$.video.budget: expected a number or null");
 
   json_t *nodes = json_object_get(ir, "nodes");
   json_t *seen = json_object();
@@ -178,7 +171,7 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
     char path[64];
     snprintf(path, sizeof path, "$.nodes[%zu]", i);
     if (!json_is_object(node)) {
-      rc = fail(err, errlen, "%s: expected an object", path);
+      rc = vsc_err_set(err, errlen, "%s: expected an object", path);
       break;
     }
     if (field(node, path, "id", T_STRING, false, err, errlen) || field(node, path, "op", T_STRING, false, err, errlen) ||
@@ -194,7 +187,7 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
     for (size_t k = 0; k < sizeof op_rules / sizeof op_rules[0]; k++)
       if (strcmp(op_rules[k].op, op) == 0) rule = &op_rules[k];
     if (!rule) {
-      rc = fail(err, errlen, "%s.op: unknown op \"%s\"", path, op);
+      rc = vsc_err_set(err, errlen, "%s.op: unknown op \"%s\"", path, op);
       break;
     }
     char ppath[128];
@@ -213,7 +206,7 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
       }
       const char *model = json_string_value(json_object_get(node, "model"));
       if (!model || strcmp(model, json_string_value(json_object_get(call, "model"))) != 0) {
-        rc = fail(err, errlen, "%s.call.model: is not the node's model", path);
+        rc = vsc_err_set(err, errlen, "%s.call.model: is not the node's model", path);
         break;
       }
     }
@@ -232,7 +225,7 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
         break;
       }
       if (json_number_value(json_object_get(cost, "max")) < json_number_value(json_object_get(cost, "estimate"))) {
-        rc = fail(err, errlen, "%s.cost.max: less than the estimate", path);
+        rc = vsc_err_set(err, errlen, "%s.cost.max: less than the estimate", path);
         break;
       }
     }
@@ -240,7 +233,7 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
     json_t *in;
     json_array_foreach(json_object_get(node, "inputs"), k, in) {
       if (!json_is_string(in) || !json_object_get(seen, json_string_value(in))) {
-        rc = fail(err, errlen, "%s.inputs[%zu]: not the id of an earlier node", path, k);
+        rc = vsc_err_set(err, errlen, "%s.inputs[%zu]: not the id of an earlier node", path, k);
         break;
       }
     }
@@ -249,19 +242,19 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
     vsc_ir_node_id(node, id);
     const char *given = json_string_value(json_object_get(node, "id"));
     if (strcmp(id, given) != 0) {
-      rc = fail(err, errlen, "%s.id: does not match its content (expected %s)", path, id);
+      rc = vsc_err_set(err, errlen, "%s.id: does not match its content (expected %s)", path, id);
       break;
     }
     if (json_object_get(seen, id)) {
-      rc = fail(err, errlen, "%s.id: duplicate node", path);
+      rc = vsc_err_set(err, errlen, "%s.id: duplicate node", path);
       break;
     }
     json_object_set_new(seen, id, json_string(op));
   }
   if (!rc) {
     json_t *out = json_object_get(json_object_get(ir, "outputs"), "video");
-    if (!json_is_string(out)) rc = fail(err, errlen, "$.outputs.video: expected a node id");
-    else if (!json_object_get(seen, json_string_value(out))) rc = fail(err, errlen, "$.outputs.video: no such node");
+    if (!json_is_string(out)) rc = vsc_err_set(err, errlen, "$.outputs.video: expected a node id");
+    else if (!json_object_get(seen, json_string_value(out))) rc = vsc_err_set(err, errlen, "$.outputs.video: no such node");
   }
   json_decref(seen);
   return rc;

@@ -6,6 +6,7 @@
 
 #include "lex/lex.h"
 #include "vsc_parse.h"
+#include "vsc/vsc_strings.h"
 
 /* ---- comments and lexical errors --------------------------------------------- */
 
@@ -17,10 +18,12 @@ void vsc_parse_comment(vsc_parser *p, uint32_t off, uint32_t len) {
   p->comments_tail = c;
 }
 
+/* A lexical error at [off, off+len), with a hint. */
 void vsc_parse_lex_error(vsc_parser *p, uint32_t off, uint32_t len, const char *msg, const char *hint) {
   vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), hint, "%s", msg);
 }
 
+/* A byte no token starts with. */
 void vsc_parse_bad_char(vsc_parser *p, uint32_t off) {
   unsigned char c = (unsigned char)p->src->text[off];
   /* Paths and statement ends are what people usually type here. */
@@ -36,6 +39,7 @@ void vsc_parse_bad_char(vsc_parser *p, uint32_t off) {
               "unexpected byte 0x%02x", c);
 }
 
+/* A number with a unit vsc does not know (5sec, 48px). */
 void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit_off, uint32_t unit_len) {
   static const char *const units[] = {"s", "ms", "min", "dB", "%", "x"};
   char unit[32];
@@ -143,6 +147,7 @@ static void token_word(vsc_parser *p, vsc_token tok, char *word, size_t size) {
   word[n] = 0;
 }
 
+/* Lemon's syntax error: what was expected here, said in the language's words. */
 void vsc_parse_syntax_error(vsc_parser *p, int major, vsc_token tok) {
   (void)major;
   p->syntax_errors++;
@@ -229,10 +234,12 @@ void vsc_parse_syntax_error(vsc_parser *p, int major, vsc_token tok) {
   vsc_error(p->diags, VSC_STAGE_PARSE, p->src, vsc_span_of(tok), hint, "unexpected %s", what);
 }
 
+/* The parser's stack is full: nesting too deep. */
 void vsc_parse_overflow(vsc_parser *p) {
   vsc_error(p->diags, VSC_STAGE_PARSE, p->src, vsc_span_of(p->last), NULL, "script is nested too deeply");
 }
 
+/* file ::= items: the file's top-level declarations */
 void vsc_parse_finish(vsc_parser *p, vsc_ast_list items) {
   vsc_token t = {0, 0, 0};
   p->root = vsc_parse_node(p, AST_FILE, t, "file");
@@ -246,6 +253,7 @@ static const char *keyword_text(vsc_parser *p, vsc_token kw) {
   return vsc_arena_strndup(p->arena, p->src->text + kw.off, kw.len);
 }
 
+/* KEYWORD value: a setting */
 vsc_ast *vsc_parse_set(vsc_parser *p, vsc_token kw, vsc_value v) {
   vsc_ast *n = vsc_parse_node(p, AST_SET, kw, keyword_text(p, kw));
   vsc_parse_add_val(p, n, v);
@@ -254,6 +262,7 @@ vsc_ast *vsc_parse_set(vsc_parser *p, vsc_token kw, vsc_value v) {
 
 vsc_ast *vsc_parse_set0(vsc_parser *p, vsc_token kw) { return vsc_parse_node(p, AST_SET, kw, keyword_text(p, kw)); }
 
+/* name [= value]: a named item (template parameter, param line) */
 vsc_ast *vsc_parse_named(vsc_parser *p, vsc_ast_kind kind, vsc_value name) {
   vsc_token t = {TK_ID, name.span.off, name.span.len};
   vsc_ast *n = vsc_parse_node(p, kind, t, "");
@@ -261,6 +270,7 @@ vsc_ast *vsc_parse_named(vsc_parser *p, vsc_ast_kind kind, vsc_value name) {
   return n;
 }
 
+/* value value …: the first of a list of values (palette, durations, fallback) */
 vsc_ast *vsc_parse_vals_start(vsc_parser *p, vsc_value v) {
   vsc_token t = {0, v.span.off, v.span.len};
   vsc_ast *n = vsc_parse_node(p, AST_SET, t, "");
@@ -268,12 +278,14 @@ vsc_ast *vsc_parse_vals_start(vsc_parser *p, vsc_value v) {
   return n;
 }
 
+/* A value list becomes the statement of keyword kw. */
 void vsc_parse_rekey(vsc_parser *p, vsc_ast *n, vsc_token kw) {
   n->kw = vsc_span_of(kw);
   n->keyword = keyword_text(p, kw);
   vsc_ast_extend(n, n->kw);
 }
 
+/* { items } */
 vsc_ast *vsc_parse_block(vsc_parser *p, vsc_token open, vsc_ast_list body, vsc_token close) {
   vsc_ast *n = vsc_parse_node(p, AST_SET, open, "{");
   n->body = body;
@@ -282,6 +294,7 @@ vsc_ast *vsc_parse_block(vsc_parser *p, vsc_token open, vsc_ast_list body, vsc_t
   return n;
 }
 
+/* A block becomes n's body. */
 void vsc_parse_body(vsc_parser *p, vsc_ast *n, vsc_ast *block) {
   (void)p;
   if (!block) return;
@@ -290,12 +303,14 @@ void vsc_parse_body(vsc_parser *p, vsc_ast *n, vsc_ast *block) {
   vsc_ast_extend(n, block->span);
 }
 
+/* Options after a statement's value (at, size, camera, …). */
 void vsc_parse_opts(vsc_parser *p, vsc_ast *n, vsc_ast_list opts) {
   (void)p;
   n->opts = opts;
   for (vsc_ast *o = opts.head; o; o = o->next) vsc_ast_extend(n, o->span);
 }
 
+/* (DURATION): seconds, N beats, N bars, rest, voice, until SECTION */
 vsc_ast *vsc_parse_dur(vsc_parser *p, vsc_dur_kind kind, vsc_value v) {
   vsc_token t = {0, v.span.off, v.span.len};
   vsc_ast *n = vsc_parse_node(p, AST_SET, t, "duration");
@@ -304,12 +319,14 @@ vsc_ast *vsc_parse_dur(vsc_parser *p, vsc_dur_kind kind, vsc_value v) {
   return n;
 }
 
+/* ( … ): the span grows to the parentheses. */
 void vsc_parse_wrap(vsc_ast *n, vsc_token open, vsc_token close) {
   (void)open;
   (void)close;
   (void)n; /* the duration's span stays on its value, where errors point */
 }
 
+/* value | name: value: a template argument */
 vsc_ast *vsc_parse_arg(vsc_parser *p, const vsc_value *name, vsc_value v) {
   vsc_token t = {0, name ? name->span.off : v.span.off, name ? name->span.len : v.span.len};
   vsc_ast *n = vsc_parse_node(p, AST_ARG, t, "");
@@ -318,6 +335,7 @@ vsc_ast *vsc_parse_arg(vsc_parser *p, const vsc_value *name, vsc_value v) {
   return n;
 }
 
+/* shot video|image|file|color VALUE */
 vsc_ast *vsc_parse_shot(vsc_parser *p, vsc_token kw, vsc_token kind, vsc_value v) {
   const char *k = kind.kind == TK_VIDEO ? "shot video" : kind.kind == TK_IMAGE ? "shot image"
                 : kind.kind == TK_FILE  ? "shot file"  : "shot color";
@@ -327,6 +345,7 @@ vsc_ast *vsc_parse_shot(vsc_parser *p, vsc_token kw, vsc_token kind, vsc_value v
   return n;
 }
 
+/* scene NAME (DURATION) [use TEMPLATE(args)] { items } */
 void vsc_parse_scene(vsc_parser *p, vsc_ast *scene, vsc_ast *dur, vsc_ast *use, vsc_ast *block) {
   vsc_ast_extend(scene, scene->name.span);
   if (dur) {
@@ -353,6 +372,7 @@ static int starts_statement(int kind) {
   }
 }
 
+/* Parses a whole source. */
 vsc_ast *vsc_parse(vsc_parser *p, vsc_arena *arena, vsc_source *src, vsc_diag_list *diags) {
   memset(p, 0, sizeof *p);
   p->arena = arena;

@@ -4,6 +4,7 @@
 #define VSC_PARSE_H
 
 #include "ast/ast.h"
+#include "vsc/vsc_mem.h"
 
 typedef struct vsc_parser vsc_parser;
 

@@ -6,7 +6,10 @@
 
 #include "parse/parse.h"
 #include "vsc_parse.h"
+#include "vsc/vsc_buf.h"
+#include "vsc/vsc_mem.h"
 
+/* A node of kind `kind` whose keyword token is kw. */
 vsc_ast *vsc_parse_node(vsc_parser *p, vsc_ast_kind kind, vsc_token kw, const char *keyword) {
   vsc_ast *n = vsc_arena_alloc(p->arena, sizeof *n);
   n->kind = kind;
@@ -17,6 +20,7 @@ vsc_ast *vsc_parse_node(vsc_parser *p, vsc_ast_kind kind, vsc_token kw, const ch
   return n;
 }
 
+/* Appends a value to n (its span grows to cover it). */
 void vsc_parse_add_val(vsc_parser *p, vsc_ast *n, vsc_value v) {
   vsc_value *vals = vsc_arena_alloc(p->arena, (size_t)(n->nvals + 1) * sizeof *vals);
   if (n->nvals) memcpy(vals, n->vals, (size_t)n->nvals * sizeof *vals);
@@ -25,6 +29,7 @@ void vsc_parse_add_val(vsc_parser *p, vsc_ast *n, vsc_value v) {
   if (v.span.len) vsc_ast_extend(n, v.span);
 }
 
+/* name: an identifier token as a value */
 vsc_value vsc_parse_ident(vsc_parser *p, vsc_token t) {
   vsc_value v = {.kind = V_IDENT, .span = vsc_span_of(t)};
   v.str = vsc_arena_strndup(p->arena, p->src->text + t.off, t.len);
@@ -133,6 +138,7 @@ static vsc_value decode_string(vsc_parser *p, vsc_token t) {
   return v;
 }
 
+/* literal: a number, duration, dB, percent, money, size, ratio, colour or string */
 vsc_value vsc_parse_value(vsc_parser *p, vsc_token t) {
   const char *s = p->src->text + t.off;
   char *text = vsc_arena_strndup(p->arena, s, t.len);

@@ -4,12 +4,19 @@
 ** the regular-grid fallback.
 */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
+#include "au_beats.h"
+#include "au_cache.h"
+#include "au_features.h"
+#include "au_meter.h"
+#include "au_sections.h"
+#include "au_tempo.h"
+#include "au_util.h"
+#include "vsc/vsc_audio.h"
+#include "vsc/vsc_sha256.h"
 
 /* Off-beat strength (relative to the beats) at or above which the next faster level is the
  * beat: a click on every half beat as loud as the beat itself means the tempo is double.
@@ -18,8 +25,6 @@
 #define OFFBEAT_RATIO 0.7
 #define PRIOR_BPM 120.0
 #define PRIOR_OCT 1.0
-/* The beat-confidence measure on white noise or a steady chord (no rhythm at all). */
-#define NOISE_BEAT_SHARE 0.3
 /* The off-beat phase test: low-band onsets this many times stronger between the beats
  * than on them mean the grid is on the off-beats; the retry weights the low band so. */
 #define PHASE_LOW_RATIO 2.0
@@ -31,29 +36,6 @@
 static double prior(double bpm) {
   double z = log2(bpm / PRIOR_BPM) / PRIOR_OCT;
   return exp(-0.5 * z * z);
-}
-
-void vsc_audio_set_err(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || errlen == 0) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-double vsc_audio_median(const double *v, size_t n) {
-  double *c = malloc(n * sizeof *c);
-  if (!c) return v[n / 2];
-  memcpy(c, v, n * sizeof *c);
-  qsort(c, n, sizeof *c, cmp_double);
-  double m = n % 2 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
-  free(c);
-  return m;
 }
 
 static void options_defaults(vsc_audio_options *o, const vsc_audio_options *in) {
@@ -75,20 +57,6 @@ void vsc_audio_analysis_free(vsc_audio_analysis *a) {
   free(a->onsets);
   free(a->sections);
   free(a);
-}
-
-double vsc_audio_peak_near(const float *v, size_t n, double pos) {
-  long c = lround(pos);
-  double m = 0;
-  for (long k = c - 2; k <= c + 2; k++)
-    if (k >= 0 && (size_t)k < n && v[k] > m) m = v[k];
-  return m;
-}
-
-double vsc_audio_beat_share_to_confidence(double share) {
-  /* A grid laid over onset-less noise still finds its peaks: ~0.3 by this measure. */
-  double c = (share - NOISE_BEAT_SHARE) / (1.0 - NOISE_BEAT_SHARE - 0.1);
-  return c < 0 ? 0 : c > 1 ? 1 : c;
 }
 
 #define peak_near vsc_audio_peak_near
@@ -361,7 +329,7 @@ int vsc_audio_analyze(vsc_audio_analysis **out, const char *path, const vsc_audi
   vsc_audio_options o;
   options_defaults(&o, opts);
   char sha[65] = "";
-  if (vsc_audio_sha256_file(sha, path, err, errlen) < 0) return -1;
+  if (vsc_sha256_file(path, sha, NULL, err, errlen) < 0) return -1;
   if (o.cache_dir && vsc_audio_cache_get(out, o.cache_dir, sha, &o) == 0) return 0;
 
   float *x = NULL;

@@ -13,7 +13,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "audio.h"
+#include "au_beatnet.h"
+#include "beatnet_weights.h"
 #include "beatnet_weights.h"
 
 /* Frame offsets of the context (out to +-0.55 s: half a beat at 55 BPM), and the

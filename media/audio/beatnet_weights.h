@@ -5,7 +5,7 @@
 #ifndef VSC_AUDIO_BEATNET_WEIGHTS_H
 #define VSC_AUDIO_BEATNET_WEIGHTS_H
 
-#include "audio.h"
+#include "au_beatnet.h"
 
 #define BEATNET_HIDDEN 32
 

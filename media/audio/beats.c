@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
+#include "au_beats.h"
+#include "au_util.h"
 
 #define TIGHTNESS 100.0 /* penalty weight on log(interval / period)^2 (librosa's default) */
 

@@ -13,39 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audio.h"
-
-int vsc_audio_sha256_file(char hex[65], const char *path, char *err, size_t errlen) {
-  hex[0] = '\0';
-  FILE *fp = fopen(path, "rb");
-  if (!fp) {
-    vsc_audio_set_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-    return -1;
-  }
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-    EVP_MD_CTX_free(ctx);
-    fclose(fp);
-    vsc_audio_set_err(err, errlen, "sha256: cannot initialise");
-    return -1;
-  }
-  unsigned char buf[1 << 16];
-  size_t got;
-  while ((got = fread(buf, 1, sizeof buf, fp)) > 0) EVP_DigestUpdate(ctx, buf, got);
-  int bad = ferror(fp);
-  fclose(fp);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int mdlen = 0;
-  EVP_DigestFinal_ex(ctx, md, &mdlen);
-  EVP_MD_CTX_free(ctx);
-  if (bad) {
-    vsc_audio_set_err(err, errlen, "cannot read '%s'", path);
-    return -1;
-  }
-  for (unsigned int i = 0; i < mdlen && i < 32; i++) sprintf(hex + 2 * i, "%02x", md[i]);
-  hex[64] = '\0';
-  return 0;
-}
+#include "au_cache.h"
+#include "au_util.h"
+#include "vsc/vsc_audio.h"
 
 static json_t *options_json(const vsc_audio_options *o) {
   return json_pack("{s:f, s:f, s:i}", "min_bpm", o->min_bpm, "max_bpm", o->max_bpm, "meter",

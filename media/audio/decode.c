@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
+#include "au_util.h"
+#include "vsc/vsc_audio.h"
 
 /* A growable sample buffer. */
 typedef struct {

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
+#include "au_beatnet.h"
+#include "au_features.h"
+#include "au_util.h"
+#include "vsc/vsc_audio.h"
 
 #define WIN 1024        /* onset analysis window: 46 ms at 22050 Hz */
 #define HOP 256         /* onset frame hop: 11.6 ms, fine enough for +-70 ms beat tolerance */

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
+#include "au_util.h"
+#include "vsc/vsc_audio.h"
 
 static double round_to(double x, double unit) { return round(x / unit) * unit; }
 

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "audio.h"
+#include "au_features.h"
+#include "au_util.h"
+#include "vsc/vsc_audio.h"
 
 #define TOP 28    /* header: summary line and section labels */
 #define BOTTOM 24 /* time axis */

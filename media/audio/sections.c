@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
+#include "au_sections.h"
+#include "au_util.h"
 
 #define KERNEL_S 6.0      /* half-width of the checkerboard kernel, seconds */
 #define MIN_SECTION_S 4.0 /* no section shorter than this */

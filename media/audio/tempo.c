@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audio.h"
+#include "au_tempo.h"
 
 #define PRIOR_BPM 120.0
 #define PRIOR_OCT 1.0      /* width of the global prior, in octaves (as Ellis 2007) */

@@ -26,7 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vsc/vsc_err.h"
+#include "vsc/vsc_file.h"
 #include "vsc/vsc_runtime.h"
+#include "vsc/vsc_sha256.h"
 
 struct vsc_cache {
   char dir[3072]; /* bounded so every derived path fits in 4096 bytes */
@@ -35,33 +38,6 @@ struct vsc_cache {
   char rand[17];      /* random part of this cache handle's temp names */
   int lockfd;         /* DIR/lock while held, else -1 */
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-  if (err && errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return -1;
-}
-
-static int mkdir_p(const char *path) {
-  char buf[4096];
-  size_t n = strlen(path);
-  if (n >= sizeof buf) return -1;
-  memcpy(buf, path, n + 1);
-  for (size_t i = 1; i < n; i++) {
-    if (buf[i] != '/') continue;
-    buf[i] = 0;
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-    buf[i] = '/';
-  }
-  if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-  return 0;
-}
 
 static bool valid_key(const char *key) {
   if (!key || strlen(key) != 64) return false;
@@ -141,19 +117,19 @@ static void random_hex16(char out[17]) {
 
 int vsc_cache_open(vsc_cache **out, const char *dir, char *err, size_t errlen) {
   *out = NULL;
-  if (!dir || !*dir) return fail(err, errlen, "no cache directory");
-  if (strlen(dir) > 3000) return fail(err, errlen, "cache directory path too long");
+  if (!dir || !*dir) return vsc_err_set(err, errlen, "no cache directory");
+  if (strlen(dir) > 3000) return vsc_err_set(err, errlen, "cache directory path too long");
   char sub[4096];
   snprintf(sub, sizeof sub, "%s/objects", dir);
-  if (mkdir_p(sub) != 0) return fail(err, errlen, "%s: cannot create: %s", sub, strerror(errno));
+  if (vsc_mkdir_p(sub) != 0) return vsc_err_set(err, errlen, "%s: cannot create: %s", sub, strerror(errno));
   snprintf(sub, sizeof sub, "%s/tmp", dir);
-  if (mkdir_p(sub) != 0) return fail(err, errlen, "%s: cannot create: %s", sub, strerror(errno));
+  if (vsc_mkdir_p(sub) != 0) return vsc_err_set(err, errlen, "%s: cannot create: %s", sub, strerror(errno));
   struct stat st;
   if (lstat(sub, &st) != 0 || !S_ISDIR(st.st_mode))
-    return fail(err, errlen, "%s: not a directory (a symbolic link?): vsc writes its temp files only "
+    return vsc_err_set(err, errlen, "%s: not a directory (a symbolic link?): vsc writes its temp files only "
                 "into a real directory; remove it and run again", sub);
   vsc_cache *c = calloc(1, sizeof *c);
-  if (!c) return fail(err, errlen, "out of memory");
+  if (!c) return vsc_err_set(err, errlen, "out of memory");
   snprintf(c->dir, sizeof c->dir, "%s", dir);
   random_hex16(c->rand);
   c->lockfd = -1;
@@ -167,10 +143,10 @@ int vsc_cache_lock(vsc_cache *c, char *err, size_t errlen) {
   char path[4096];
   snprintf(path, sizeof path, "%s/lock", c->dir);
   int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) return fail(err, errlen, "%s: %s", path, strerror(errno));
+  if (fd < 0) return vsc_err_set(err, errlen, "%s: %s", path, strerror(errno));
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     close(fd);
-    return fail(err, errlen, "%s: another vsc process is using this cache", c->dir);
+    return vsc_err_set(err, errlen, "%s: another vsc process is using this cache", c->dir);
   }
   c->lockfd = fd;
   /* Only the owner of the cache cleans: no writer of another process can be mid-file. */
@@ -199,43 +175,6 @@ int vsc_cache_tmp_path(vsc_cache *c, const char *key, const char *ext, char *out
   return w > 0 && (size_t)w < outlen ? 0 : -1;
 }
 
-int vsc_sha256_file(const char *path, char out[65], uint64_t *size, char *err, size_t errlen) {
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) return fail(err, errlen, "%s: %s", path, strerror(errno));
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-    close(fd);
-    EVP_MD_CTX_free(ctx);
-    return fail(err, errlen, "sha256 unavailable");
-  }
-  static const size_t bufsz = 1 << 16;
-  unsigned char *buf = malloc(bufsz);
-  uint64_t total = 0;
-  int rc = 0;
-  for (;;) {
-    ssize_t r = buf ? read(fd, buf, bufsz) : -1;
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      rc = fail(err, errlen, "%s: read: %s", path, buf ? strerror(errno) : "out of memory");
-      break;
-    }
-    if (r == 0) break;
-    EVP_DigestUpdate(ctx, buf, (size_t)r);
-    total += (uint64_t)r;
-  }
-  free(buf);
-  close(fd);
-  if (rc == 0) {
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
-    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
-    if (size) *size = total;
-  }
-  EVP_MD_CTX_free(ctx);
-  return rc;
-}
-
 static void entry_paths(const vsc_cache *c, const char *key, const char *ext, char *obj,
                         size_t objlen, char *meta, size_t metalen) {
   if (obj) snprintf(obj, objlen, "%s/objects/%.2s/%.64s.%.8s", c->dir, key, key, ext);
@@ -259,7 +198,7 @@ static int write_atomic(const char *path, const char *text, char *err, size_t er
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0 && errno != EEXIST) break;
   }
-  if (fd < 0) return fail(err, errlen, "%s: %s", tmp, strerror(errno));
+  if (fd < 0) return vsc_err_set(err, errlen, "%s: %s", tmp, strerror(errno));
   size_t len = strlen(text), off = 0;
   while (off < len) {
     ssize_t w = write(fd, text + off, len - off);
@@ -267,17 +206,17 @@ static int write_atomic(const char *path, const char *text, char *err, size_t er
     if (w <= 0) {
       close(fd);
       unlink(tmp);
-      return fail(err, errlen, "%s: write: %s", tmp, strerror(errno));
+      return vsc_err_set(err, errlen, "%s: write: %s", tmp, strerror(errno));
     }
     off += (size_t)w;
   }
   if (fsync(fd) != 0 || close(fd) != 0) {
     unlink(tmp);
-    return fail(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
+    return vsc_err_set(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
   }
   if (rename(tmp, path) != 0) {
     unlink(tmp);
-    return fail(err, errlen, "%s: rename: %s", path, strerror(errno));
+    return vsc_err_set(err, errlen, "%s: rename: %s", path, strerror(errno));
   }
   return 0;
 }
@@ -287,15 +226,15 @@ int vsc_cache_commit(vsc_cache *c, const char *key, const char *tmp_path, const 
   if (e) memset(e, 0, sizeof *e);
   if (!valid_key(key) || !valid_ext(ext)) {
     unlink(tmp_path);
-    return fail(err, errlen, "cache: bad key or extension");
+    return vsc_err_set(err, errlen, "cache: bad key or extension");
   }
   int fd = open(tmp_path, O_RDONLY);
-  if (fd < 0) return fail(err, errlen, "%s: no output was written: %s", tmp_path, strerror(errno));
+  if (fd < 0) return vsc_err_set(err, errlen, "%s: no output was written: %s", tmp_path, strerror(errno));
   int synced = fsync(fd);
   close(fd);
   if (synced != 0) {
     unlink(tmp_path);
-    return fail(err, errlen, "%s: fsync: %s", tmp_path, strerror(errno));
+    return vsc_err_set(err, errlen, "%s: fsync: %s", tmp_path, strerror(errno));
   }
   char sha[65];
   uint64_t size = 0;
@@ -306,24 +245,24 @@ int vsc_cache_commit(vsc_cache *c, const char *key, const char *tmp_path, const 
   char obj[4096], meta[4096], sub[4096];
   entry_paths(c, key, ext, obj, sizeof obj, meta, sizeof meta);
   snprintf(sub, sizeof sub, "%s/objects/%.2s", c->dir, key);
-  if (mkdir_p(sub) != 0) {
+  if (vsc_mkdir_p(sub) != 0) {
     unlink(tmp_path);
-    return fail(err, errlen, "%s: %s", sub, strerror(errno));
+    return vsc_err_set(err, errlen, "%s: %s", sub, strerror(errno));
   }
   /* A stale entry for another extension must not shadow the new object. */
   unlink(meta);
   if (rename(tmp_path, obj) != 0) {
     unlink(tmp_path);
-    return fail(err, errlen, "%s: rename: %s", obj, strerror(errno));
+    return vsc_err_set(err, errlen, "%s: rename: %s", obj, strerror(errno));
   }
   struct stat st;
-  if (stat(obj, &st) != 0) return fail(err, errlen, "%s: %s", obj, strerror(errno));
+  if (stat(obj, &st) != 0) return vsc_err_set(err, errlen, "%s: %s", obj, strerror(errno));
   json_t *m = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "key", key, "ext", ext, "sha256",
                         sha, "size", (json_int_t)size, "mtime_ns", (json_int_t)mtime_ns(&st),
                         "ino", (json_int_t)st.st_ino);
   json_object_set_new(m, "info", info ? json_deep_copy(info) : json_object());
   char *text = json_dumps(m, JSON_SORT_KEYS | JSON_COMPACT);
-  int rc = text ? write_atomic(meta, text, err, errlen) : fail(err, errlen, "out of memory");
+  int rc = text ? write_atomic(meta, text, err, errlen) : vsc_err_set(err, errlen, "out of memory");
   free(text);
   if (rc == 0) fsync_dir(sub);
   if (rc == 0 && e) {
@@ -464,7 +403,7 @@ int vsc_cache_each(vsc_cache *c, int (*fn)(const vsc_cache_entry *e, void *ud), 
   char odir[4096];
   snprintf(odir, sizeof odir, "%s/objects", c->dir);
   DIR *d = opendir(odir);
-  if (!d) return fail(err, errlen, "%s: %s", odir, strerror(errno));
+  if (!d) return vsc_err_set(err, errlen, "%s: %s", odir, strerror(errno));
   char **keys = NULL;
   size_t n = 0, cap = 0;
   struct dirent *de;

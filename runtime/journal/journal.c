@@ -19,32 +19,21 @@
 #include <unistd.h>
 
 #include "vsc/vsc_runtime.h"
+#include "vsc/vsc_err.h"
 
 struct vsc_journal {
   int fd;
   pthread_mutex_t mu; /* one line at a time, in order */
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-  if (err && errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return -1;
-}
-
 int vsc_journal_open(vsc_journal **out, const char *path, char *err, size_t errlen) {
   *out = NULL;
   int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-  if (fd < 0) return fail(err, errlen, "%s: %s", path, strerror(errno));
+  if (fd < 0) return vsc_err_set(err, errlen, "%s: %s", path, strerror(errno));
   vsc_journal *j = calloc(1, sizeof *j);
   if (!j) {
     close(fd);
-    return fail(err, errlen, "out of memory");
+    return vsc_err_set(err, errlen, "out of memory");
   }
   j->fd = fd;
   pthread_mutex_init(&j->mu, NULL);
@@ -75,7 +64,7 @@ int vsc_journal_append(vsc_journal *j, json_t *rec, char *err, size_t errlen) {
 
 int vsc_journal_sync(vsc_journal *j, char *err, size_t errlen) {
   pthread_mutex_lock(&j->mu);
-  int rc = fdatasync(j->fd) == 0 ? 0 : fail(err, errlen, "journal: fsync: %s", strerror(errno));
+  int rc = fdatasync(j->fd) == 0 ? 0 : vsc_err_set(err, errlen, "journal: fsync: %s", strerror(errno));
   pthread_mutex_unlock(&j->mu);
   return rc;
 }
@@ -84,16 +73,16 @@ int vsc_journal_write(vsc_journal *j, json_t *rec, bool sync, char *err, size_t 
   char ts[40];
   now_iso(ts);
   json_t *copy = json_copy(rec);
-  if (!copy) return fail(err, errlen, "out of memory");
+  if (!copy) return vsc_err_set(err, errlen, "out of memory");
   json_object_set_new(copy, "time", json_string(ts));
   char *text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
   json_decref(copy);
-  if (!text) return fail(err, errlen, "out of memory");
+  if (!text) return vsc_err_set(err, errlen, "out of memory");
   size_t len = strlen(text);
   char *line = realloc(text, len + 2);
   if (!line) {
     free(text);
-    return fail(err, errlen, "out of memory");
+    return vsc_err_set(err, errlen, "out of memory");
   }
   line[len] = '\n';
   line[len + 1] = 0;
@@ -104,13 +93,13 @@ int vsc_journal_write(vsc_journal *j, json_t *rec, bool sync, char *err, size_t 
     ssize_t w = write(j->fd, line + off, len + 1 - off);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
-      rc = fail(err, errlen, "journal: write: %s", strerror(errno));
+      rc = vsc_err_set(err, errlen, "journal: write: %s", strerror(errno));
       break;
     }
     off += (size_t)w;
   }
   if (rc == 0 && sync && fdatasync(j->fd) != 0)
-    rc = fail(err, errlen, "journal: fsync: %s", strerror(errno));
+    rc = vsc_err_set(err, errlen, "journal: fsync: %s", strerror(errno));
   pthread_mutex_unlock(&j->mu);
   free(line);
   return rc;
@@ -126,7 +115,7 @@ int vsc_journal_read(json_t **out, const char *path, char *err, size_t errlen) {
       return 0;
     }
     json_decref(arr);
-    return fail(err, errlen, "%s: %s", path, strerror(errno));
+    return vsc_err_set(err, errlen, "%s: %s", path, strerror(errno));
   }
   char *line = NULL;
   size_t cap = 0;

@@ -157,6 +157,8 @@ void vsc_ledger_print(const json_t *ledger, FILE *out) {
       fprintf(out, "  + up to $%.2f in %lld call(s) whose cost is not known yet\n",
               json_number_value(json_object_get(nb, "unknown_cost")),
               (long long)json_integer_value(json_object_get(nb, "unknown_calls")));
+    if (json_array_size(json_object_get(nb, "calls")) == 0)
+      fprintf(out, "  no paid calls (local provider, or every paid output cached)\n");
     size_t k;
     json_t *row;
     json_array_foreach(json_object_get(nb, "nodes"), k, row) {

@@ -33,6 +33,7 @@
 #include "progress.h"
 #include "sched.h"
 #include "vsc/vsc_price.h"
+#include "vsc/vsc_sha256.h"
 
 typedef enum { N_IDLE, N_WAIT, N_READY, N_CPU, N_REMOTE, N_BACKOFF, N_DONE, N_FAILED, N_SKIPPED } nstate;
 
@@ -209,6 +210,16 @@ static void draw_status(run_t *r, bool force) {
 
 /* ---- journal ------------------------------------------------------------------------ */
 
+/* The run's own record (new): what it builds, its budget and provider. */
+static json_t *build_record(const run_t *r) {
+  const char *plan = jstr(json_object_get(r->ir, "outputs"), "video");
+  json_t *b = json_pack("{s:s, s:s, s:s?, s:s, s:i}", "t", "build", "build", r->build, "plan",
+                        plan, "provider", r->remote_name ? r->remote_name : "local", "pid",
+                        (int)getpid());
+  json_object_set_new(b, "budget", r->budget.limit >= 0 ? json_real(r->budget.limit) : json_null());
+  return b;
+}
+
 /* Appends a record (steals it). A journal that cannot be written stops all new spending:
  * money must never move without its record. Returns 0 or -1. */
 static void stop_unsafe(run_t *r, const char *why);
@@ -217,11 +228,7 @@ static int journal(run_t *r, json_t *rec) {
   int rc = 0;
   if (!r->build_logged) {
     r->build_logged = true;
-    const char *plan = jstr(json_object_get(r->ir, "outputs"), "video");
-    json_t *b = json_pack("{s:s, s:s, s:s?, s:s, s:i}", "t", "build", "build", r->build, "plan",
-                          plan, "provider", r->remote_name ? r->remote_name : "local", "pid",
-                          (int)getpid());
-    json_object_set_new(b, "budget", r->budget.limit >= 0 ? json_real(r->budget.limit) : json_null());
+    json_t *b = build_record(r);
     if (vsc_journal_append(r->journal, b, err, sizeof err) != 0) {
       stop_unsafe(r, err);
       rc = -1;
@@ -1138,6 +1145,21 @@ static const char *status_name(vsc_run_status s) {
   return "?";
 }
 
+/* A run that did work and paid for none of it (local provider, or every paid output
+ * cached) is in the ledger too, at $0: its build and end records, written once it is over
+ * (before, there was nothing to protect). Not money: an error here stops nothing. */
+static void journal_free_run(run_t *r, const vsc_run_result *res) {
+  char err[256];
+  json_t *b = build_record(r);
+  json_t *e = json_pack("{s:s, s:s, s:s, s:f}", "t", "end", "build", r->build, "status",
+                        status_name(res->status), "spent", res->spent);
+  if (vsc_journal_write(r->journal, b, false, err, sizeof err) == 0 &&
+      vsc_journal_write(r->journal, e, false, err, sizeof err) == 0)
+    vsc_journal_sync(r->journal, err, sizeof err);
+  json_decref(b);
+  json_decref(e);
+}
+
 static json_t *manifest(run_t *r) {
   json_t *m = json_pack("{s:s, s:i, s:s, s:s, s:f, s:f}", "format", "vsc-manifest", "version", 1,
                         "status", status_name(r->res->status), "provider",
@@ -1533,6 +1555,8 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   report(&r);
   if (r.build_logged)
     journal(&r, json_pack("{s:s, s:s, s:f}", "t", "end", "status", status_name(res->status), "spent", res->spent));
+  else if (res->executed > 0)
+    journal_free_run(&r, res);
   draw_status(&r, true);
   vsc_progress_event(r.pg, json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:i, s:i}", "event", "end", "status",
                                      status_name(res->status), "executed", res->executed, "cached",

@@ -1,6 +1,7 @@
 /*
-** api_build.c (studio) — the build routes: start (refused with 409 while one runs), stop,
-** state, and the event stream (Server-Sent Events that replay the build's log from the
+** api_build.c (studio) — the build routes: start (202; queued behind a running build,
+** 409 when that queue is full or already holds the same build), stop, unqueue, state, and
+** the event stream (Server-Sent Events that replay the build's log from the
 ** start, then follow it; a new build restarts the stream at its "plan" event).
 */
 #include <errno.h>
@@ -39,8 +40,10 @@ enum MHD_Result studio_api_build_start(studio *st, struct MHD_Connection *c, con
   int r = studio_build_start(st, abs, studio_path_rel(st, abs), provider, preview, why, sizeof why);
   json_decref(body);
   if (r == 1) return studio_reply_error(st, c, 409, "%s", why);
-  if (r != 0) return studio_reply_error(st, c, 422, "%s", why);
-  return studio_reply_json(st, c, 202, studio_build_snapshot(st));
+  if (r < 0) return studio_reply_error(st, c, 422, "%s", why);
+  json_t *snap = studio_build_snapshot(st);
+  json_object_set_new(snap, "queued", json_boolean(r == 2));
+  return studio_reply_json(st, c, 202, snap);
 }
 
 enum MHD_Result studio_api_build_stop(studio *st, struct MHD_Connection *c, const char *url,
@@ -48,6 +51,22 @@ enum MHD_Result studio_api_build_stop(studio *st, struct MHD_Connection *c, cons
   (void)url, (void)req;
   if (studio_build_stop(st) != 0) return studio_reply_error(st, c, 409, "no build is running");
   return studio_reply_json(st, c, 202, studio_build_snapshot(st));
+}
+
+enum MHD_Result studio_api_build_unqueue(studio *st, struct MHD_Connection *c, const char *url,
+                                         const studio_req *req) {
+  (void)url;
+  enum MHD_Result rc;
+  json_t *body = studio_body_json(st, c, req, &rc);
+  if (!body) return rc;
+  json_t *id = json_object_get(body, "id");
+  bool ok = json_is_integer(id) && json_integer_value(id) > 0;
+  unsigned long qid = ok ? (unsigned long)json_integer_value(id) : 0;
+  json_decref(body);
+  if (!ok) return studio_reply_error(st, c, 400, "give the queued build's id");
+  if (studio_build_unqueue(st, qid) != 0)
+    return studio_reply_error(st, c, 404, "build %lu is not queued (it may have started)", qid);
+  return studio_reply_json(st, c, 200, studio_build_snapshot(st));
 }
 
 enum MHD_Result studio_api_build_state(studio *st, struct MHD_Connection *c, const char *url,

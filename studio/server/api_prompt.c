@@ -17,6 +17,13 @@
 #include "vsc/vsc_frontend.h"
 #include "vsc/vsc_runtime.h"
 
+/* The LLM front-end's hook around its uses of the compiler. */
+static void compiler_lock(void *ud, bool lock) {
+  studio *st = ud;
+  if (lock) pthread_mutex_lock(&st->compile_lock);
+  else pthread_mutex_unlock(&st->compile_lock);
+}
+
 /* The chat model of `vsc prompt --llm` is configured (docs/prompt.md). */
 static bool llm_configured(void) {
   const char *m = getenv("VSC_LLM_MODEL");
@@ -122,10 +129,10 @@ enum MHD_Result studio_api_prompt(studio *st, struct MHD_Connection *c, const ch
   vsc_prompt_notes notes = {0};
   char *script = NULL;
   char err[512] = "";
-  /* The chat model's check-and-repair loop compiles too: it holds the compiler's lock for
-   * its whole exchange (live checks wait meanwhile). Its cost is journaled next to the
-   * script, so the ledger shows it. */
-  pthread_mutex_lock(&st->compile_lock);
+  /* The chat model's check-and-repair loop takes the compiler's lock only while it
+   * compiles, so live checks go on while the model answers. Its cost is journaled next to
+   * the script, so the ledger shows it. The rule-based front-end is quick: it holds the
+   * lock throughout. */
   vsc_diag_list *diags = vsc_diag_list_new(20);
   int r;
   if (llm) {
@@ -133,14 +140,19 @@ enum MHD_Result studio_api_prompt(studio *st, struct MHD_Connection *c, const ch
     lo.journal_dir = cache;
     lo.out_path = abs;
     lo.cache_dir = cache;
+    lo.compiler_lock = compiler_lock;
+    lo.compiler_lock_ud = st;
     vsc_llm_stats stats = {0};
     r = vsc_llm_generate(&script, text, &lo, diags, &stats, err, sizeof err);
     if (stats.replies) vsc_prompt_notes_add(&notes, "chat model: %d repl%s, %d repair%s, $%.4f",
                                             stats.replies, stats.replies == 1 ? "y" : "ies",
                                             stats.repairs, stats.repairs == 1 ? "" : "s", stats.cost);
   } else {
+    pthread_mutex_lock(&st->compile_lock);
     r = vsc_prompt_rules(&script, text, &po, diags, &notes, err, sizeof err);
+    pthread_mutex_unlock(&st->compile_lock);
   }
+  pthread_mutex_lock(&st->compile_lock); /* diagnostics may point into the compiler's sources */
   json_t *dj = studio_diags_json(st, diags);
   vsc_diag_list_free(diags);
   pthread_mutex_unlock(&st->compile_lock);

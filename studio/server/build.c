@@ -3,7 +3,9 @@
 ** options, writes the plan next to the cache, runs `vsc run PLAN --progress json` as a
 ** child in its own process group, and turns every line it prints into an event in an
 ** in-memory log that Server-Sent Events replay and follow. Stop sends SIGINT to the group,
-** as Ctrl-C in a terminal does. One build at a time: a second is refused while one runs.
+** as Ctrl-C in a terminal does. One build at a time: a build asked for while one runs
+** waits in a queue (shown to every page through "queue" events) and starts when the
+** running one ends; Stop drops the queue too, as Ctrl-C ends a chain of commands.
 */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -77,6 +79,9 @@ static const char *exit_status(int code, bool stopped) {
   }
 }
 
+static void run_queue(studio *st, const studio_build_req *first);
+static bool pop_queue_locked(studio_build *b, studio_build_req *q);
+
 static void *reader_main(void *arg) {
   reader_args *ra = arg;
   studio *st = ra->st;
@@ -127,11 +132,19 @@ static void *reader_main(void *arg) {
   if (manifest && have_output) json_object_set_new(ev, "manifest", manifest);
   else json_decref(manifest);
   push_locked(b, ev);
-  b->phase = BUILD_DONE;
   b->pid = 0;
+  /* The next queued build takes over at once (nothing asked for later can jump ahead). */
+  studio_build_req next;
+  bool have_next = !b->closing && pop_queue_locked(b, &next);
+  if (!have_next) b->phase = BUILD_DONE;
   pthread_cond_broadcast(&b->cond);
   pthread_mutex_unlock(&st->build.lock);
   free(ra);
+  run_queue(st, have_next ? &next : NULL);
+  pthread_mutex_lock(&st->build.lock);
+  st->build.readers--;
+  pthread_cond_broadcast(&st->build.cond);
+  pthread_mutex_unlock(&st->build.lock);
   return NULL;
 }
 
@@ -199,66 +212,94 @@ static int mkdir_p(const char *path) {
   return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int studio_build_start(studio *st, const char *abs, const char *rel, const char *provider,
-                       bool preview, char *err, size_t errlen) {
-  studio_build *b = &st->build;
-  pthread_mutex_lock(&b->lock);
-  if (b->phase == BUILD_RUNNING) {
-    snprintf(err, errlen, "a build of %s is running (started %.0f s ago): stop it or wait for it "
-                          "to finish", b->script, studio_now() - b->started);
-    pthread_mutex_unlock(&b->lock);
-    return 1;
+/* The queue as an event for the pages: {"event":"queue","queue":[{id,script,provider,
+ * preview,waited}]}. Caller holds b->lock. */
+static json_t *queue_json_locked(const studio_build *b) {
+  json_t *q = json_array();
+  for (int i = 0; i < b->nqueue; i++) {
+    const studio_build_req *r = &b->queue[i];
+    json_array_append_new(q, json_pack("{s:I, s:s, s:s, s:b}", "id", (json_int_t)r->id,
+                                       "script", r->rel, "provider",
+                                       r->provider[0] ? r->provider : "auto", "preview",
+                                       r->preview));
   }
-  build_phase before = b->phase;
-  b->phase = BUILD_RUNNING; /* reserved while we compile */
-  if (b->reader_started) {
-    pthread_join(b->reader, NULL);
-    b->reader_started = false;
-  }
-  pthread_mutex_unlock(&b->lock);
+  return q;
+}
 
+static void push_queue_locked(studio_build *b) {
+  push_locked(b, json_pack("{s:s, s:o}", "event", "queue", "queue", queue_json_locked(b)));
+}
+
+/* "X does not compile: FILE:LINE:COL: MESSAGE" from the first diagnostic. */
+static void compile_error(const char *rel, const json_t *diags, char *err, size_t errlen) {
+  json_t *d0 = json_array_get(diags, 0);
+  snprintf(err, errlen, "%s does not compile: %s:%lld:%lld: %s", rel,
+           json_string_value(json_object_get(d0, "file")),
+           (long long)json_integer_value(json_object_get(d0, "line")),
+           (long long)json_integer_value(json_object_get(d0, "column")),
+           json_string_value(json_object_get(d0, "message")));
+}
+
+/* Where a build of `q` writes: its video (OUT, next to the script) and its plan (PLAN, in
+ * the cache's studio/ folder, created). Compiles the script, writes the plan and returns
+ * the page's summary of it (new), or NULL with err. */
+static json_t *prepare(studio *st, const studio_build_req *q, char cache[PATH_MAX],
+                       char plan[PATH_MAX + 64], char output[PATH_MAX], char *err,
+                       size_t errlen) {
+  const char *abs = q->abs;
   json_t *diags = NULL;
-  json_t *ir = studio_compile_ir(st, abs, NULL, 0, preview, &diags);
-  char cache[PATH_MAX], dir[PATH_MAX], plan[PATH_MAX + 64], output[PATH_MAX];
-  studio_cache_dir_of(abs, cache, sizeof cache);
+  json_t *ir = studio_compile_ir(st, abs, NULL, 0, q->preview, &diags);
+  char dir[PATH_MAX];
+  studio_cache_dir_of(abs, cache, PATH_MAX);
   snprintf(dir, sizeof dir, "%s", abs);
   *strrchr(dir, '/') = 0;
   const char *base = strrchr(abs, '/') + 1;
   const char *dot = strrchr(base, '.');
   int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
-  if ((size_t)snprintf(output, sizeof output, "%s/%.*s%s.mp4", dir, stem, base,
-                       preview ? ".preview" : "") >= sizeof output)
+  if ((size_t)snprintf(output, PATH_MAX, "%s/%.*s%s.mp4", dir, stem, base,
+                       q->preview ? ".preview" : "") >= PATH_MAX)
     output[0] = 0; /* cannot happen: abs is a real path shorter than PATH_MAX */
-  snprintf(plan, sizeof plan, "%s/studio/%.*s.plan.json", cache, stem, base);
-  int rc = -1;
+  snprintf(plan, PATH_MAX + 64, "%s/studio/%.*s.plan.json", cache, stem, base);
   json_t *summary = NULL;
   char *text = NULL;
   if (!ir) {
-    json_t *d0 = json_array_get(diags, 0);
-    snprintf(err, errlen, "%s does not compile: %s:%lld:%lld: %s", rel,
-             json_string_value(json_object_get(d0, "file")),
-             (long long)json_integer_value(json_object_get(d0, "line")),
-             (long long)json_integer_value(json_object_get(d0, "column")),
-             json_string_value(json_object_get(d0, "message")));
+    compile_error(q->rel, diags, err, errlen);
   } else if ((size_t)snprintf(dir, sizeof dir, "%s/studio", cache) >= sizeof dir ||
              mkdir_p(dir) != 0) {
     snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
   } else if (!(text = vsc_ir_dump(ir)) || studio_write_file(plan, text, strlen(text)) != 0) {
     snprintf(err, errlen, "cannot write the plan %s: %s", plan, strerror(errno));
   } else {
-    summary = studio_plan_summary(st, ir, cache, provider);
-    rc = 0;
+    summary = studio_plan_summary(st, ir, cache, q->provider[0] ? q->provider : NULL);
   }
   free(text);
   json_decref(ir);
   json_decref(diags);
+  return summary;
+}
+
+/* Compiles the request, writes its plan and spawns `vsc run`. The caller reserved the
+ * build (phase RUNNING, no pid); on failure the phase goes back to `before`. */
+static int launch(studio *st, const studio_build_req *q, build_phase before, char *err,
+                  size_t errlen) {
+  studio_build *b = &st->build;
+  const char *abs = q->abs, *rel = q->rel, *provider = q->provider[0] ? q->provider : NULL;
+  bool preview = q->preview;
+  char cache[PATH_MAX], dir[PATH_MAX], plan[PATH_MAX + 64], output[PATH_MAX];
+  json_t *summary = prepare(st, q, cache, plan, output, err, errlen);
+  int rc = summary ? 0 : -1;
   pthread_mutex_lock(&b->lock);
   if (rc == 0 && b->closing) { /* the studio is stopping: start nothing */
     snprintf(err, errlen, "the studio is stopping");
     rc = -1;
+  } else if (rc == 0 && b->launch_canceled) {
+    snprintf(err, errlen, "stopped before it started");
+    rc = -1;
   }
+  b->launch_canceled = false;
   if (rc != 0) {
     b->phase = before;
+    pthread_cond_broadcast(&b->cond);
     pthread_mutex_unlock(&b->lock);
     json_decref(summary);
     return -1;
@@ -278,6 +319,7 @@ int studio_build_start(studio *st, const char *abs, const char *rel, const char 
   b->started = studio_now();
   push_locked(b, json_pack("{s:s, s:s, s:s, s:b, s:O}", "event", "plan", "script", rel, "output",
                            b->output_rel, "preview", preview, "plan", summary));
+  if (b->nqueue) push_queue_locked(b);
   snprintf(dir, sizeof dir, "%s", abs); /* the child runs in the script's folder */
   *strrchr(dir, '/') = 0;
   pid_t pid;
@@ -295,21 +337,162 @@ int studio_build_start(studio *st, const char *abs, const char *rel, const char 
   ra->fd = fd;
   ra->pid = pid;
   snprintf(ra->output, sizeof ra->output, "%s", output);
-  if (pthread_create(&b->reader, NULL, reader_main, ra) == 0) b->reader_started = true;
+  pthread_t t;
+  pthread_attr_t at;
+  pthread_attr_init(&at);
+  pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+  b->readers++;
+  if (pthread_create(&t, &at, reader_main, ra) != 0) {
+    /* No reader: the child is interrupted and reaped here, and the build ends failed. */
+    b->readers--;
+    kill(-pid, SIGINT);
+    close(fd);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    free(ra);
+    push_locked(b, json_pack("{s:s, s:i, s:s}", "event", "exit", "code", 255, "status", "failed"));
+    b->phase = BUILD_DONE;
+    b->pid = 0;
+  }
+  pthread_attr_destroy(&at);
   pthread_mutex_unlock(&b->lock);
   return 0;
+}
+
+/* Takes the queue's head into *q, reserving the build for it. Caller holds b->lock. */
+static bool pop_queue_locked(studio_build *b, studio_build_req *q) {
+  if (b->nqueue == 0) return false;
+  *q = b->queue[0];
+  memmove(b->queue, b->queue + 1, (size_t)(b->nqueue - 1) * sizeof b->queue[0]);
+  b->nqueue--;
+  b->phase = BUILD_RUNNING; /* reserved while it compiles */
+  return true;
+}
+
+/* After a build ends: starts `first` (popped already) and, while a queued build cannot
+ * start (it no longer compiles: said in the finished build's log), the next one. Called
+ * without the lock. */
+static void run_queue(studio *st, const studio_build_req *first) {
+  studio_build *b = &st->build;
+  studio_build_req q;
+  if (!first) return;
+  q = *first;
+  for (;;) {
+    char err[1024];
+    if (launch(st, &q, BUILD_DONE, err, sizeof err) == 0) return;
+    pthread_mutex_lock(&b->lock);
+    push_locked(b, json_pack("{s:s, s:s}", "event", "note", "msg", "a queued build did not start"));
+    push_locked(b, json_pack("{s:s, s:s}", "event", "log", "msg", err));
+    bool more = !b->closing && b->phase != BUILD_RUNNING && pop_queue_locked(b, &q);
+    push_queue_locked(b);
+    pthread_mutex_unlock(&b->lock);
+    if (!more) return;
+  }
+}
+
+int studio_build_start(studio *st, const char *abs, const char *rel, const char *provider,
+                       bool preview, char *err, size_t errlen) {
+  studio_build *b = &st->build;
+  studio_build_req q = {0};
+  snprintf(q.abs, sizeof q.abs, "%s", abs);
+  snprintf(q.rel, sizeof q.rel, "%s", rel);
+  snprintf(q.provider, sizeof q.provider, "%s", provider && strcmp(provider, "auto") ? provider : "");
+  q.preview = preview;
+  pthread_mutex_lock(&b->lock);
+  if (b->closing) {
+    pthread_mutex_unlock(&b->lock);
+    return snprintf(err, errlen, "the studio is stopping"), -1;
+  }
+  if (b->phase != BUILD_RUNNING) {
+    build_phase before = b->phase;
+    b->phase = BUILD_RUNNING; /* reserved while it compiles */
+    pthread_mutex_unlock(&b->lock);
+    return launch(st, &q, before, err, errlen) == 0 ? 0 : -1;
+  }
+  for (int i = 0; i < b->nqueue; i++)
+    if (!strcmp(b->queue[i].abs, q.abs) && !strcmp(b->queue[i].provider, q.provider) &&
+        b->queue[i].preview == q.preview) {
+      snprintf(err, errlen, "%s is already queued (number %d after the running build of %s)",
+               rel, i + 1, b->script);
+      pthread_mutex_unlock(&b->lock);
+      return 1;
+    }
+  if (b->nqueue == STUDIO_QUEUE_MAX) {
+    snprintf(err, errlen, "%d builds are already waiting after the running build of %s: "
+                          "wait, or stop it", STUDIO_QUEUE_MAX, b->script);
+    pthread_mutex_unlock(&b->lock);
+    return 1;
+  }
+  pthread_mutex_unlock(&b->lock);
+  /* Say now if it does not compile, rather than when its turn comes. */
+  json_t *diags = NULL;
+  json_t *ir = studio_compile_ir(st, abs, NULL, 0, preview, &diags);
+  if (!ir) {
+    compile_error(rel, diags, err, errlen);
+    json_decref(diags);
+    return -1;
+  }
+  json_decref(ir);
+  json_decref(diags);
+  pthread_mutex_lock(&b->lock);
+  if (b->phase != BUILD_RUNNING && !b->closing && b->nqueue == 0) {
+    /* The running build ended meanwhile: this one starts now. */
+    build_phase before = b->phase;
+    b->phase = BUILD_RUNNING;
+    pthread_mutex_unlock(&b->lock);
+    return launch(st, &q, before, err, errlen) == 0 ? 0 : -1;
+  }
+  if (b->nqueue == STUDIO_QUEUE_MAX || b->closing) {
+    snprintf(err, errlen, "the queue filled up meanwhile: wait, or stop the running build");
+    pthread_mutex_unlock(&b->lock);
+    return 1;
+  }
+  q.id = ++b->queue_seq;
+  q.queued_at = studio_now();
+  b->queue[b->nqueue++] = q;
+  push_queue_locked(b);
+  pthread_mutex_unlock(&b->lock);
+  return 2;
 }
 
 int studio_build_stop(studio *st) {
   studio_build *b = &st->build;
   pthread_mutex_lock(&b->lock);
   int rc = 1;
-  if (b->phase == BUILD_RUNNING && b->pid > 0) {
-    b->stop_requested = true;
-    kill(-b->pid, SIGINT);
-    push_locked(b, json_pack("{s:s, s:s}", "event", "note", "msg", "stop requested (Ctrl-C)"));
+  if (b->phase == BUILD_RUNNING) {
+    int dropped = b->nqueue;
+    b->nqueue = 0;
+    if (b->pid > 0) {
+      b->stop_requested = true;
+      kill(-b->pid, SIGINT);
+    } else {
+      b->launch_canceled = true; /* still compiling: it will not be spawned */
+    }
+    char msg[128];
+    if (dropped)
+      snprintf(msg, sizeof msg, "stop requested (Ctrl-C); %d queued build%s dropped", dropped,
+               dropped == 1 ? "" : "s");
+    else
+      snprintf(msg, sizeof msg, "stop requested (Ctrl-C)");
+    push_locked(b, json_pack("{s:s, s:s}", "event", "note", "msg", msg));
+    if (dropped) push_queue_locked(b);
     rc = 0;
   }
+  pthread_mutex_unlock(&b->lock);
+  return rc;
+}
+
+int studio_build_unqueue(studio *st, unsigned long id) {
+  studio_build *b = &st->build;
+  pthread_mutex_lock(&b->lock);
+  int rc = 1;
+  for (int i = 0; i < b->nqueue; i++)
+    if (b->queue[i].id == id) {
+      memmove(b->queue + i, b->queue + i + 1, (size_t)(b->nqueue - i - 1) * sizeof b->queue[0]);
+      b->nqueue--;
+      push_queue_locked(b);
+      rc = 0;
+      break;
+    }
   pthread_mutex_unlock(&b->lock);
   return rc;
 }
@@ -318,9 +501,10 @@ json_t *studio_build_snapshot(studio *st) {
   studio_build *b = &st->build;
   pthread_mutex_lock(&b->lock);
   static const char *phases[] = {"idle", "running", "done"};
-  json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:i, s:I}", "id", (json_int_t)b->id, "phase",
+  json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:i, s:I, s:o}", "id", (json_int_t)b->id, "phase",
                         phases[b->phase], "script", b->script, "output", b->output_rel,
-                        "exit_code", b->exit_code, "events", (json_int_t)json_array_size(b->events));
+                        "exit_code", b->exit_code, "events", (json_int_t)json_array_size(b->events),
+                        "queue", queue_json_locked(b));
   pthread_mutex_unlock(&b->lock);
   return o;
 }
@@ -328,21 +512,20 @@ json_t *studio_build_snapshot(studio *st) {
 void studio_build_close(studio_build *b) {
   pthread_mutex_lock(&b->lock);
   b->closing = true;
-  if (b->phase == BUILD_RUNNING && b->pid > 0) {
-    kill(-b->pid, SIGINT);
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += 10;
-    while (b->phase == BUILD_RUNNING)
-      if (pthread_cond_timedwait(&b->cond, &b->lock, &until) == ETIMEDOUT) {
-        if (b->pid > 0) kill(-b->pid, SIGKILL);
-        until.tv_sec += 10;
-      }
-  }
+  b->nqueue = 0;
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_sec += 10;
+  if (b->phase == BUILD_RUNNING && b->pid > 0) kill(-b->pid, SIGINT);
+  /* Until the child has exited and every reader thread is gone (a build being compiled
+   * sees `closing` and starts nothing). */
+  while (b->phase == BUILD_RUNNING || b->readers > 0)
+    if (pthread_cond_timedwait(&b->cond, &b->lock, &until) == ETIMEDOUT) {
+      if (b->pid > 0) kill(-b->pid, SIGKILL);
+      until.tv_sec += 10;
+    }
   pthread_cond_broadcast(&b->cond);
   pthread_mutex_unlock(&b->lock);
-  if (b->reader_started) pthread_join(b->reader, NULL);
-  b->reader_started = false;
 }
 
 void studio_build_free(studio_build *b) {

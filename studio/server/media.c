@@ -32,8 +32,7 @@ static const char *media_type(const char *path) {
   return NULL;
 }
 
-/* Serves an open file (consumed) with Range support. */
-static enum MHD_Result send_file(const studio *st, struct MHD_Connection *c, int fd,
+enum MHD_Result studio_send_file(const studio *st, struct MHD_Connection *c, int fd,
                                  const char *ctype) {
   struct stat sb;
   if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -104,37 +103,44 @@ enum MHD_Result studio_api_media(studio *st, struct MHD_Connection *c, const cha
     if (!text) return studio_reply_error(st, c, 400, "%s", why);
     return studio_reply(st, c, 200, type, text, len);
   }
-  return send_file(st, c, fd, type);
+  return studio_send_file(st, c, fd, type);
 }
 
-enum MHD_Result studio_api_object(studio *st, struct MHD_Connection *c, const char *url,
-                                  const studio_req *req) {
-  (void)req;
-  const char *key = url + strlen("/api/object/");
+unsigned studio_object_path(const studio *st, const char *script, const char *key,
+                            char obj[PATH_MAX], char cache_out[PATH_MAX], char *why,
+                            size_t whylen) {
   if (strlen(key) != 64 || strspn(key, "0123456789abcdef") != 64)
-    return studio_reply_error(st, c, 400, "an object key is 64 hex digits");
-  char abs[PATH_MAX], why[512], cache[PATH_MAX], real_cache[PATH_MAX], real_obj[PATH_MAX];
-  if (studio_path_resolve(st, studio_arg(c, "path"), true, abs, sizeof abs, why, sizeof why) != 0)
-    return studio_reply_error(st, c, 403, "%s", why);
+    return snprintf(why, whylen, "an object key is 64 hex digits"), 400;
+  char abs[PATH_MAX], cache[PATH_MAX];
+  if (studio_path_resolve(st, script, true, abs, sizeof abs, why, whylen) != 0) return 403;
   studio_cache_dir_of(abs, cache, sizeof cache);
-  if (!realpath(cache, real_cache)) return studio_reply_error(st, c, 404, "no cache yet");
+  if (!realpath(cache, cache_out)) return snprintf(why, whylen, "no cache yet"), 404;
   vsc_cache *vc = NULL;
-  if (vsc_cache_open(&vc, real_cache, why, sizeof why) != 0)
-    return studio_reply_error(st, c, 500, "%s", why);
+  if (vsc_cache_open(&vc, cache_out, why, whylen) != 0) return 500;
   vsc_cache_entry e = {0};
   int found = vsc_cache_peek(vc, key, &e);
   vsc_cache_close(vc);
   if (found != 1) {
     vsc_cache_entry_clear(&e);
-    return studio_reply_error(st, c, 404, "no such object");
+    return snprintf(why, whylen, "no such object"), 404;
   }
-  bool inside = realpath(e.path, real_obj) && studio_path_within(real_cache, real_obj);
+  bool inside = realpath(e.path, obj) && studio_path_within(cache_out, obj);
   vsc_cache_entry_clear(&e);
-  if (!inside) return studio_reply_error(st, c, 403, "the object leads outside the cache");
-  const char *type = media_type(real_obj);
+  if (!inside) return snprintf(why, whylen, "the object leads outside the cache"), 403;
+  const char *type = media_type(obj);
   if (!type || strncmp(type, "text/", 5) == 0 || strcmp(type, "application/json") == 0)
-    return studio_reply_error(st, c, 415, "not a media object");
-  int fd = open(real_obj, O_RDONLY | O_CLOEXEC);
+    return snprintf(why, whylen, "not a media object"), 415;
+  return 0;
+}
+
+enum MHD_Result studio_api_object(studio *st, struct MHD_Connection *c, const char *url,
+                                  const studio_req *req) {
+  (void)req;
+  char obj[PATH_MAX], cache[PATH_MAX], why[512];
+  unsigned status = studio_object_path(st, studio_arg(c, "path"), url + strlen("/api/object/"),
+                                       obj, cache, why, sizeof why);
+  if (status) return studio_reply_error(st, c, status, "%s", why);
+  int fd = open(obj, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return studio_reply_error(st, c, 404, "%s", strerror(errno));
-  return send_file(st, c, fd, type);
+  return studio_send_file(st, c, fd, media_type(obj));
 }

@@ -35,10 +35,12 @@ static const route routes[] = {
     {"GET", "/api/beats", 0, studio_api_beats},
     {"POST", "/api/build", 4096, studio_api_build_start},
     {"POST", "/api/build/stop", 0, studio_api_build_stop},
+    {"POST", "/api/build/unqueue", 4096, studio_api_build_unqueue},
     {"GET", "/api/build", 0, studio_api_build_state},
     {"GET", "/api/build/events", 0, studio_api_build_events},
     {"GET", "/api/media", 0, studio_api_media},
     {"GET", "/api/object/", 0, studio_api_object},
+    {"GET", "/api/poster/", 0, studio_api_poster},
     {"POST", "/api/prompt", 64 * 1024, studio_api_prompt},
     {"PUT", "/api/upload", VSC_STUDIO_MAX_UPLOAD, studio_api_upload},
 };

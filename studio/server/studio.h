@@ -5,7 +5,8 @@
 ** paths.c (confinement to the project), http.c (bodies and replies), assets.c (the
 ** embedded front end), api_files.c (scripts: list, read, save, check), api_plan.c (plan,
 ** models, ledger), api_beats.c (the music's grid), build.c (the one build and its event log), api_build.c (build routes and
-** Server-Sent Events), media.c (videos and images with Range), api_prompt.c (prompt box).
+** Server-Sent Events), media.c (videos and images with Range), poster.c (a JPEG per scene
+** preview), api_prompt.c (prompt box).
 **
 ** Threading: libmicrohttpd runs a thread per connection. The compiler is called under
 ** `st->compile_lock`; the build record under `st->build.lock`.
@@ -30,23 +31,38 @@ typedef struct json_t json_t;
 /* ---- the build record (build.c) ---------------------------------------------------- */
 typedef enum { BUILD_IDLE = 0, BUILD_RUNNING, BUILD_DONE } build_phase;
 
+#define STUDIO_QUEUE_MAX 8 /* builds waiting for the running one (a 9th is refused) */
+
+/* A build asked for: what Build sends. Waits in the queue while another build runs. */
+typedef struct {
+  unsigned long id;       /* queue entry id (for removing it) */
+  char abs[PATH_MAX];     /* the script's real path */
+  char rel[PATH_MAX];     /* project-relative */
+  char provider[16];      /* "" = auto */
+  bool preview;
+  double queued_at;       /* monotonic seconds */
+} studio_build_req;
+
 typedef struct {
   pthread_mutex_t lock;
   pthread_cond_t cond;    /* signalled on every new event and at the end */
-  build_phase phase;
+  build_phase phase;      /* RUNNING from admission (compiling, spawning) to the child's exit */
   unsigned long id;       /* increases with every build */
-  pid_t pid;              /* the child while running */
+  pid_t pid;              /* the child while running (0 while it is being started) */
   int exit_code;          /* when done */
   bool stop_requested;
+  bool launch_canceled;   /* Stop came while the build was still being started */
   json_t *events;         /* every event of the current/last build, in order (owned) */
   json_t *nodes;          /* the plan's nodes: id, op, scene, model, key, estimate (owned) */
   char script[PATH_MAX];  /* project-relative */
   char output[PATH_MAX];  /* absolute path of the MP4 */
   char output_rel[PATH_MAX];
   double started;         /* monotonic seconds */
-  bool closing;           /* the server is stopping: streams end */
-  pthread_t reader;
-  bool reader_started;
+  bool closing;           /* the server is stopping: streams end, nothing new starts */
+  int readers;            /* live reader threads (detached; close waits for none) */
+  studio_build_req queue[STUDIO_QUEUE_MAX];
+  int nqueue;
+  unsigned long queue_seq;
 } studio_build;
 
 typedef struct studio {
@@ -140,10 +156,12 @@ enum MHD_Result studio_api_ledger(studio *, struct MHD_Connection *, const char 
 enum MHD_Result studio_api_beats(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_build_start(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_build_stop(studio *, struct MHD_Connection *, const char *, const studio_req *);
+enum MHD_Result studio_api_build_unqueue(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_build_state(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_build_events(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_media(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_object(studio *, struct MHD_Connection *, const char *, const studio_req *);
+enum MHD_Result studio_api_poster(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_prompt(studio *, struct MHD_Connection *, const char *, const studio_req *);
 enum MHD_Result studio_api_upload(studio *, struct MHD_Connection *, const char *, const studio_req *);
 
@@ -169,6 +187,16 @@ json_t *studio_compile_ir(studio *st, const char *abs, const char *text, size_t 
 json_t *studio_plan_summary(const studio *st, const json_t *ir, const char *cache_dir,
                             const char *provider);
 
+/* ---- media.c, poster.c ---------------------------------------------------------------- */
+/* Serves an open file (consumed) with single byte ranges. */
+enum MHD_Result studio_send_file(const studio *st, struct MHD_Connection *c, int fd,
+                                 const char *ctype);
+/* The cached media object `key` of the project-relative `script`: its real path into obj
+ * and the script's real cache folder into cache (both confined). 0, or an HTTP status
+ * with why (400 bad key, 403 outside, 404 unknown, 415 not media). */
+unsigned studio_object_path(const studio *st, const char *script, const char *key,
+                            char obj[PATH_MAX], char cache[PATH_MAX], char *why, size_t whylen);
+
 /* ---- build.c ------------------------------------------------------------------------- */
 void studio_build_init(studio_build *b);
 /* Server stopping: interrupts a running build (SIGINT, SIGKILL after 10 s), waits for it
@@ -177,12 +205,17 @@ void studio_build_close(studio_build *b);
 /* Frees the record, once no connection can use it. */
 void studio_build_free(studio_build *b);
 /* Starts building `abs_script` (project-relative `rel`) with `provider` (NULL = auto) and
- * `preview`. 0; 1 when a build is already running (busy); -1 with err. */
+ * `preview`, or queues it behind the running build. 0 started; 2 queued; 1 refused (the
+ * queue is full, or the same build is already queued: err says so); -1 with err (it does
+ * not compile, or could not start). */
 int studio_build_start(studio *st, const char *abs_script, const char *rel, const char *provider,
                        bool preview, char *err, size_t errlen);
-/* Sends SIGINT to the running build (as Ctrl-C does): 0, or 1 when none runs. */
+/* Sends SIGINT to the running build (as Ctrl-C does) and drops the queued ones: 0, or 1
+ * when none runs. */
 int studio_build_stop(studio *st);
-/* A new snapshot {id, phase, script, output, exit_code, nodes, events_count} (caller decrefs). */
+/* Removes queued build `id`: 0, or 1 when it is not queued (it may have started). */
+int studio_build_unqueue(studio *st, unsigned long id);
+/* A new snapshot {id, phase, script, output, exit_code, events, queue} (caller decrefs). */
 json_t *studio_build_snapshot(studio *st);
 /* The cache directory of a script (its folder's .vsc), into out. */
 void studio_cache_dir_of(const char *abs_script, char *out, size_t len);

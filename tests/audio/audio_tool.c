@@ -6,6 +6,9 @@
 **   audio_tool list              print the case names
 **   audio_tool features FILE OUT write the beat model's inputs for every onset frame of FILE
 **                                (for tests/audio/train_beatnet.py)
+**   audio_tool barfeatures FILE BEATS OUT
+**                                write the bar model's inputs at the beats listed in the
+**                                text file BEATS (seconds) (for tests/audio/train_barnet.py)
 ** Checks: beat F-measure (+-70 ms) >= 0.95 (0.85 on hard cases), tempo within 4 %, meter,
 ** downbeats right on >= 90 % of bars (steady tracks), section boundaries within 0.5 s and
 ** their labels, and a confidence above the low-confidence mark on clean tracks. Exit 0 when every check passes.
@@ -17,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audio.h"
+#include "au_barnet.h"
+#include "au_beatnet.h"
+#include "au_features.h"
 #include "synth.h"
 #include "vsc/vsc_audio.h"
 
@@ -118,8 +123,68 @@ static int dump_features(const char *in, const char *out) {
   return rc;
 }
 
+/* Header: beat count, input size (doubles); then n x AU_BAR_IN floats. */
+static int dump_bar_features(const char *in, const char *beats_path, const char *out) {
+  FILE *bp = fopen(beats_path, "r");
+  if (!bp) {
+    fprintf(stderr, "audio_tool: cannot read %s\n", beats_path);
+    return 1;
+  }
+  double *bt = NULL, t;
+  size_t nb = 0, cap = 0;
+  while (fscanf(bp, "%lf", &t) == 1) {
+    if (nb == cap) {
+      cap = cap ? 2 * cap : 256;
+      double *nbt = realloc(bt, cap * sizeof *bt);
+      if (!nbt) {
+        free(bt), fclose(bp);
+        return 1;
+      }
+      bt = nbt;
+    }
+    bt[nb++] = t;
+  }
+  fclose(bp);
+  float *x;
+  size_t n;
+  char err[512];
+  if (nb == 0 || vsc_audio_decode(&x, &n, in, VSC_AUDIO_RATE, 1800, err, sizeof err) < 0) {
+    fprintf(stderr, "audio_tool: %s\n", nb ? err : "no beats");
+    free(bt);
+    return 1;
+  }
+  au_features f;
+  int rc = vsc_audio_features(&f, x, n, VSC_AUDIO_RATE, err, sizeof err);
+  free(x);
+  if (rc < 0) {
+    fprintf(stderr, "audio_tool: %s\n", err);
+    free(bt);
+    return 1;
+  }
+  for (size_t i = 0; i < nb; i++) bt[i] = (bt[i] - f.t0) * f.fps; /* seconds -> frames */
+  float *d = malloc(nb * AU_BAR_DESC * sizeof *d);
+  FILE *fp = d && vsc_audio_bar_descriptors(&f, bt, nb, d) == 0 ? fopen(out, "wb") : NULL;
+  rc = 1;
+  if (fp) {
+    double hdr[2] = {(double)nb, AU_BAR_IN};
+    fwrite(hdr, sizeof hdr, 1, fp);
+    float v[AU_BAR_IN];
+    for (size_t i = 0; i < nb; i++) {
+      vsc_audio_barnet_input(d, nb, i, v);
+      fwrite(v, sizeof v, 1, fp);
+    }
+    rc = fclose(fp) == 0 ? 0 : 1;
+  }
+  if (rc) fprintf(stderr, "audio_tool: cannot write %s\n", out);
+  free(d), free(bt);
+  vsc_audio_features_free(&f);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "features") == 0) return dump_features(argv[2], argv[3]);
+  if (argc == 5 && strcmp(argv[1], "barfeatures") == 0)
+    return dump_bar_features(argv[2], argv[3], argv[4]);
   if (argc == 2 && strcmp(argv[1], "list") == 0) {
     for (const char *const *c = synth_cases(); *c; c++) puts(*c);
     return 0;

@@ -50,15 +50,15 @@ def load(tool, songdir, exclude):
     return np.concatenate(xs), np.concatenate(ys), dim, len(names)
 
 
-def train(x, y, epochs, seed):
+def train(x, y, epochs, seed, hidden=HIDDEN):
     rng = np.random.default_rng(seed)
     mean = x.mean(0)
     std = x.std(0) + 1e-3
     xn = (x - mean) / std
     n, d = xn.shape
-    w1 = rng.normal(0, 1 / np.sqrt(d), (d, HIDDEN)).astype(np.float32)
-    b1 = np.zeros(HIDDEN, np.float32)
-    w2 = rng.normal(0, 1 / np.sqrt(HIDDEN), HIDDEN).astype(np.float32)
+    w1 = rng.normal(0, 1 / np.sqrt(d), (d, hidden)).astype(np.float32)
+    b1 = np.zeros(hidden, np.float32)
+    w2 = rng.normal(0, 1 / np.sqrt(hidden), hidden).astype(np.float32)
     b2 = np.float32(0)
     pos = y.mean()
     cw = np.where(y > 0, 0.5 / pos, 0.5 / (1 - pos)).astype(np.float32)
@@ -99,16 +99,17 @@ def fmt(v):
 
 def write_c(path, mean, scale, params, nsongs, nframes):
     w1, b1, w2, b2 = params
+    pre, size = "vsc_audio_beatnet_", "AU_BEATNET_IN"
     with open(path, "w") as fp:
-        fp.write("/*\n** Audio stage: the beat model's weights, fitted by tests/audio/train_beatnet.py on\n"
+        fp.write("/*\n** Audio step 1b: the beat model's weights, fitted by tests/audio/train_beatnet.py on\n"
                  "** %d generated training songs (%d frames). Generated: do not edit by hand.\n*/\n" % (nsongs, nframes))
         fp.write('#include "beatnet_weights.h"\n\n')
-        fp.write("const float vsc_audio_beatnet_mean[AU_BEATNET_IN] = {\n  %s};\n" % fmt(mean))
-        fp.write("const float vsc_audio_beatnet_scale[AU_BEATNET_IN] = {\n  %s};\n" % fmt(scale))
-        fp.write("const float vsc_audio_beatnet_w1[BEATNET_HIDDEN * AU_BEATNET_IN] = {\n  %s};\n" % fmt(w1.T.reshape(-1)))
-        fp.write("const float vsc_audio_beatnet_b1[BEATNET_HIDDEN] = {\n  %s};\n" % fmt(b1))
-        fp.write("const float vsc_audio_beatnet_w2[BEATNET_HIDDEN] = {\n  %s};\n" % fmt(w2))
-        fp.write("const float vsc_audio_beatnet_b2 = %.6ef;\n" % float(b2[0]))
+        fp.write("const float %smean[%s] = {\n  %s};\n" % (pre, size, fmt(mean)))
+        fp.write("const float %sscale[%s] = {\n  %s};\n" % (pre, size, fmt(scale)))
+        fp.write("const float %sw1[BEATNET_HIDDEN * %s] = {\n  %s};\n" % (pre, size, fmt(w1.T.reshape(-1))))
+        fp.write("const float %sb1[BEATNET_HIDDEN] = {\n  %s};\n" % (pre, fmt(b1)))
+        fp.write("const float %sw2[BEATNET_HIDDEN] = {\n  %s};\n" % (pre, fmt(w2)))
+        fp.write("const float %sb2 = %.6ef;\n" % (pre, float(b2[0])))
 
 
 def main(argv):

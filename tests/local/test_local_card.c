@@ -11,6 +11,7 @@
 #include "local.h"
 #include "tl.h"
 #include "vsc/vsc_compositor.h"
+#include "vsc/vsc_buf.h"
 
 static char json[8192];
 
@@ -235,22 +236,22 @@ static void test_hostile_text(void) {
   fclose(f);
   const char *imgs[3] = {tl_path("esc_text.png"), tl_path("esc_file.png"), tl_path("esc_other.png")};
   for (int k = 0; k < 3; k++) {
-    vsc_local_buf g = {0};
-    vsc_local_buf_add(&g, "color=c=black:s=640x80,drawtext=fontfile=", strlen("color=c=black:s=640x80,drawtext=fontfile="));
-    vsc_local_buf_add_arg(&g, VSC_LOCAL_FONT_FILE);
-    vsc_local_buf_add(&g, ":expansion=none:fontsize=18:fontcolor=white:x=8:y=30:", strlen(":expansion=none:fontsize=18:fontcolor=white:x=8:y=30:"));
+    vsc_buf g = {0};
+    vsc_buf_append(&g, "color=c=black:s=640x80,drawtext=fontfile=", strlen("color=c=black:s=640x80,drawtext=fontfile="));
+    vsc_local_add_filter_arg(&g, VSC_LOCAL_FONT_FILE);
+    vsc_buf_append(&g, ":expansion=none:fontsize=18:fontcolor=white:x=8:y=30:", strlen(":expansion=none:fontsize=18:fontcolor=white:x=8:y=30:"));
     if (k == 1) {
-      vsc_local_buf_add(&g, "textfile=", strlen("textfile="));
-      vsc_local_buf_add_arg(&g, txt);
+      vsc_buf_append(&g, "textfile=", strlen("textfile="));
+      vsc_local_add_filter_arg(&g, txt);
     } else {
-      vsc_local_buf_add(&g, "text=", strlen("text="));
-      vsc_local_buf_add_arg(&g, k == 0 ? one_line : "She said: \"don't\", 100% [cut]; C:\\dir\\ a=b:c \\\\ 'q' \xc3\xa9 %{ptz}");
+      vsc_buf_append(&g, "text=", strlen("text="));
+      vsc_local_add_filter_arg(&g, k == 0 ? one_line : "She said: \"don't\", 100% [cut]; C:\\dir\\ a=b:c \\\\ 'q' \xc3\xa9 %{ptz}");
     }
-    vsc_local_buf_add(&g, "[vout]", strlen("[vout]"));
+    vsc_buf_append(&g, "[vout]", strlen("[vout]"));
     memset(&e, 0, sizeof e);
-    CHECK(vsc_comp_render(g.p, NULL, 0.04, 640, 80, 25, imgs[k], &e) == 0, "graph %d: %s\n%s", k,
-          e.msg, g.p);
-    vsc_local_buf_free(&g);
+    CHECK(vsc_comp_render(g.s, NULL, 0.04, 640, 80, 25, imgs[k], &e) == 0, "graph %d: %s\n%s", k,
+          e.msg, g.s);
+    vsc_buf_free(&g);
   }
   CHECK(tl_same_bytes(imgs[0], imgs[1]), "text= and textfile= draw different pixels");
   CHECK(!tl_same_bytes(imgs[0], imgs[2]), "a different text drew the same pixels");

@@ -9,20 +9,26 @@
 **   check      diagnostics at line:col for unsaved text; the plan for good text
 **   save       saving formats and writes; an edit made on disk is never overwritten unseen
 **   build      a local build streams every node to completed over SSE and makes the MP4
-**   concurrent a second build while one runs is refused with 409 and a clear message
+**   concurrent a build asked for while one runs is queued (202, "queue" events), runs when
+**              the first ends; the same build twice, a broken script, unqueue; Stop drops
+**              the queue
 **   stop       Stop interrupts the build as Ctrl-C does (exit 130, status "stopped")
 **   secrets    neither the session token nor REPLICATE_API_TOKEN is in any response
-**   media      videos are served with byte ranges; cache objects by key only
+**   media      videos are served with byte ranges; cache objects by key only; posters
+**              (a 320-pixel JPEG per scene clip)
+**   ledger     a local build is in the ledger at $0 (the same records `vsc ledger` reads)
 **   prompt     the prompt box writes a checked script, never over an existing one
 **   beats      a song's tempo, beats and sections for the timeline
 **   replicate  a paid build against mock-replicate: prediction ids, costs, the ledger
 **   prompt_llm the prompt box on a chat model (mock-chat): the script, its cost in the ledger
+**   llm_checks while the chat model takes 3 s to answer, live checks answer at once
 */
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -277,6 +283,8 @@ typedef struct {
   json_t *events;
   bool (*on_event)(json_t *ev);
   bool done;
+  const char *script;   /* end at the exit of this script's build (NULL: the first exit) */
+  char current[256];    /* the script of the build being followed */
 } sse_acc;
 
 static size_t sse_write(char *p, size_t sz, size_t n, void *ud) {
@@ -298,7 +306,10 @@ static size_t sse_write(char *p, size_t sz, size_t n, void *ud) {
         json_array_append(s->events, ev);
         if (s->on_event && s->on_event(ev)) {}
         const char *kind = json_string_value(json_object_get(ev, "event"));
-        if (kind && strcmp(kind, "exit") == 0) s->done = true;
+        if (kind && strcmp(kind, "plan") == 0)
+          snprintf(s->current, sizeof s->current, "%s", json_string_value(json_object_get(ev, "script")));
+        if (kind && strcmp(kind, "exit") == 0 && (!s->script || !strcmp(s->script, s->current)))
+          s->done = true;
         json_decref(ev);
       }
     }
@@ -307,10 +318,11 @@ static size_t sse_write(char *p, size_t sz, size_t n, void *ud) {
   return s->done ? 0 : add; /* returning 0 ends the transfer */
 }
 
-static json_t *follow_build(bool (*on_event)(json_t *), long seconds) {
+static json_t *follow_script(bool (*on_event)(json_t *), long seconds, const char *script) {
   sse_acc s = {0};
   s.events = json_array();
   s.on_event = on_event;
+  s.script = script;
   CURL *c = curl_easy_init();
   char url[512], th[256];
   snprintf(url, sizeof url, "http://%s/api/build/events", hostport);
@@ -330,12 +342,32 @@ static json_t *follow_build(bool (*on_event)(json_t *), long seconds) {
   return s.events;
 }
 
+static json_t *follow_build(bool (*on_event)(json_t *), long seconds) {
+  return follow_script(on_event, seconds, NULL);
+}
+
 static json_t *last_event(json_t *events, const char *kind) {
   for (size_t i = json_array_size(events); i-- > 0;) {
     json_t *ev = json_array_get(events, i);
     if (strcmp(json_string_value(json_object_get(ev, "event")), kind) == 0) return ev;
   }
   return NULL;
+}
+
+/* Width and height from a JPEG's first SOF marker (0 when there is none). */
+static void jpeg_size(const unsigned char *p, size_t len, int *w, int *h) {
+  *w = *h = 0;
+  if (len < 4 || p[0] != 0xFF || p[1] != 0xD8) return;
+  size_t i = 2;
+  while (i + 9 < len && p[i] == 0xFF) {
+    unsigned m = p[i + 1], seg = (unsigned)p[i + 2] << 8 | p[i + 3];
+    if (m >= 0xC0 && m <= 0xC3) {
+      *h = p[i + 5] << 8 | p[i + 6];
+      *w = p[i + 7] << 8 | p[i + 8];
+      return;
+    }
+    i += 2 + seg;
+  }
 }
 
 /* ---- cases ----------------------------------------------------------------------------- */
@@ -656,22 +688,110 @@ static void case_build(void) {
   reply_free(&r);
 }
 
+/* The "queue" event last seen in `events` (borrowed) or NULL. */
+static json_t *last_queue(json_t *events) {
+  json_t *q = last_event(events, "queue");
+  return q ? json_object_get(q, "queue") : NULL;
+}
+
 static void case_concurrent(void) {
-  reply r = post_json("POST", "/api/build", json_pack("{s:s, s:s, s:b}", "path", "slow.vscript", "provider", "local", "preview", 0));
+  char p[8192];
+  snprintf(p, sizeof p, "%s/broken.vscript", project);
+  write_file(p, "video \"broken\" {\n  size 320x180\n  scene a (1s) {\n    shot colour #000000\n  }\n}\n");
+  reply r = post_json("POST", "/api/build", json_pack("{s:s, s:s, s:b}", "path", "slow.vscript", "provider", "local", "preview", 1));
   CHECK(r.status == 202, "first: %ld %s", r.status, r.body);
+  json_t *o = body_json(&r);
+  CHECK(json_is_false(json_object_get(o, "queued")), "the first starts: %s", r.body);
+  json_decref(o);
   reply_free(&r);
+  /* A second build waits for the first. */
   r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "local"));
-  CHECK(r.status == 409, "second while the first runs: %ld", r.status);
-  CHECK(strstr(r.body, "a build of slow.vscript is running") != NULL, "says which: %s", r.body);
+  CHECK(r.status == 202, "second while the first runs: %ld %s", r.status, r.body);
+  o = body_json(&r);
+  json_t *q = json_object_get(o, "queue");
+  CHECK(json_is_true(json_object_get(o, "queued")) && json_array_size(q) == 1 &&
+        !strcmp(json_string_value(json_object_get(json_array_get(q, 0), "script")), "t.vscript") &&
+        !strcmp(json_string_value(json_object_get(json_array_get(q, 0), "provider")), "local") &&
+        !strcmp(json_string_value(json_object_get(o, "script")), "slow.vscript"),
+        "queued behind slow.vscript: %s", r.body);
+  json_decref(o);
   reply_free(&r);
-  r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "slow.vscript", "provider", "local"));
-  CHECK(r.status == 409, "the same script again: %ld", r.status);
+  /* The same build again is refused, saying where it waits. */
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "local"));
+  CHECK(r.status == 409, "the same build again: %ld", r.status);
+  CHECK(strstr(r.body, "t.vscript is already queued (number 1 after the running build of slow.vscript)") != NULL,
+        "says where: %s", r.body);
+  reply_free(&r);
+  /* A script that does not compile is refused now, not when its turn comes. */
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "broken.vscript", "provider", "local"));
+  CHECK(r.status == 422 && strstr(r.body, "broken.vscript does not compile: broken.vscript:4:"), "broken: %ld %s",
+        r.status, r.body);
+  reply_free(&r);
+  /* Another one, then taken out of the queue. */
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s, s:b}", "path", "slow.vscript", "provider", "local", "preview", 0));
+  CHECK(r.status == 202, "third: %ld %s", r.status, r.body);
+  o = body_json(&r);
+  q = json_object_get(o, "queue");
+  json_int_t third = json_integer_value(json_object_get(json_array_get(q, 1), "id"));
+  CHECK(json_array_size(q) == 2 && third > 0, "two waiting: %s", r.body);
+  json_decref(o);
+  reply_free(&r);
+  r = post_json("POST", "/api/build/unqueue", json_pack("{s:I}", "id", third));
+  o = body_json(&r);
+  CHECK(r.status == 200 && json_array_size(json_object_get(o, "queue")) == 1, "unqueue: %ld %s", r.status, r.body);
+  json_decref(o);
+  reply_free(&r);
+  r = post_json("POST", "/api/build/unqueue", json_pack("{s:I}", "id", third));
+  CHECK(r.status == 404, "unqueue twice: %ld %s", r.status, r.body);
+  reply_free(&r);
+  /* The queued build starts when the first ends, and completes. */
+  json_t *events = follow_script(NULL, 90, "t.vscript");
+  json_t *exit_ev = last_event(events, "exit");
+  CHECK(exit_ev && json_integer_value(json_object_get(exit_ev, "code")) == 0 &&
+        !strcmp(json_string_value(json_object_get(exit_ev, "output")), "t.mp4"), "the queued build completed");
+  json_decref(events);
+  r = get("/api/build");
+  o = body_json(&r);
+  CHECK(!strcmp(json_string_value(json_object_get(o, "script")), "t.vscript") &&
+        json_array_size(json_object_get(o, "queue")) == 0, "then nothing waits: %s", r.body);
+  json_int_t id = json_integer_value(json_object_get(o, "id"));
+  json_decref(o);
+  reply_free(&r);
+  /* Stop interrupts the running build and drops the queue, like Ctrl-C ending a chain. */
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s, s:b}", "path", "slow.vscript", "provider", "local", "preview", 0));
+  CHECK(r.status == 202, "slow again: %ld %s", r.status, r.body);
+  reply_free(&r);
+  snprintf(p, sizeof p, "%s/t.mp4", project);
+  unlink(p);
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "local"));
+  o = body_json(&r);
+  CHECK(r.status == 202 && json_is_true(json_object_get(o, "queued")), "queued again: %ld %s", r.status, r.body);
+  json_decref(o);
   reply_free(&r);
   r = request("POST", "/api/build/stop", "", 0, true, NULL);
   CHECK(r.status == 202, "stop: %ld", r.status);
+  o = body_json(&r);
+  CHECK(json_array_size(json_object_get(o, "queue")) == 0, "the queue is empty: %s", r.body);
+  json_decref(o);
   reply_free(&r);
-  json_t *events = follow_build(NULL, 60);
+  events = follow_build(NULL, 60);
+  exit_ev = last_event(events, "exit");
+  CHECK(exit_ev && !strcmp(json_string_value(json_object_get(exit_ev, "status")), "stopped"), "stopped");
+  json_t *note = last_event(events, "note");
+  CHECK(note && !strcmp(json_string_value(json_object_get(note, "msg")), "stop requested (Ctrl-C); 1 queued build dropped"),
+        "the note: %s", note ? json_string_value(json_object_get(note, "msg")) : "none");
+  q = last_queue(events);
+  CHECK(q && json_array_size(q) == 0, "the pages were told the queue is empty");
   json_decref(events);
+  usleep(500000);
+  r = get("/api/build");
+  o = body_json(&r);
+  CHECK(json_integer_value(json_object_get(o, "id")) == id + 1 &&
+        !strcmp(json_string_value(json_object_get(o, "phase")), "done"), "nothing started after the stop: %s", r.body);
+  json_decref(o);
+  reply_free(&r);
+  struct stat sb;
+  CHECK(stat(p, &sb) != 0, "the dropped build made no t.mp4");
 }
 
 static bool stop_on_first_run(json_t *ev) {
@@ -793,6 +913,36 @@ static void case_media(void) {
     reply_free(&r);
   }
   CHECK(served >= 3, "every scene's segment is served (%d)", served);
+  /* Each scene's poster: a JPEG 320 pixels wide (320x180 for this 16:9 script), made once. */
+  int posters = 0;
+  json_array_foreach(json_object_get(plan, "nodes"), i, n) {
+    const char *op = json_string_value(json_object_get(n, "op"));
+    if (strcmp(op, "segment") && strcmp(op, "generate")) continue;
+    if (strcmp(op, "generate") == 0 && strcmp(json_string_value(json_object_get(n, "kind")), "image")) continue;
+    char path[512];
+    snprintf(path, sizeof path, "/api/poster/%s?path=t.vscript", json_string_value(json_object_get(n, "key")));
+    r = get(path);
+    int w = 0, h = 0;
+    jpeg_size((const unsigned char *)r.body, r.len, &w, &h);
+    CHECK(r.status == 200 && strstr(r.headers, "Content-Type: image/jpeg") && w == 320 && h == 180,
+          "%s poster: %ld %dx%d", op, r.status, w, h);
+    reply_free(&r);
+    char file[8192];
+    snprintf(file, sizeof file, "%s/.vsc/studio/posters/%s.jpg", project, json_string_value(json_object_get(n, "key")));
+    struct stat sb;
+    CHECK(stat(file, &sb) == 0 && sb.st_size > 500, "kept in the cache: %s", file);
+    posters++;
+  }
+  CHECK(posters == 5, "posters of 3 segments and 2 pictures: %d", posters);
+  r = get("/api/poster/0000000000000000000000000000000000000000000000000000000000000000?path=t.vscript");
+  CHECK(r.status == 404, "unknown poster: %ld", r.status);
+  reply_free(&r);
+  r = get("/api/poster/abc?path=t.vscript");
+  CHECK(r.status == 400, "not a key: %ld", r.status);
+  reply_free(&r);
+  r = get("/api/poster/0000000000000000000000000000000000000000000000000000000000000000?path=../x.vscript");
+  CHECK(r.status == 403, "outside: %ld", r.status);
+  reply_free(&r);
   r = get("/api/object/../../etc/passwd?path=t.vscript");
   CHECK(r.status == 400 || r.status == 404, "not a key: %ld", r.status);
   reply_free(&r);
@@ -800,6 +950,42 @@ static void case_media(void) {
   CHECK(r.status == 404, "unknown key: %ld", r.status);
   reply_free(&r);
   json_decref(events);
+}
+
+/* A local build is in the ledger at $0, and the page's ledger is exactly `vsc ledger`'s. */
+static void case_ledger(void) {
+  reply r = get("/api/ledger?path=t.vscript");
+  json_t *o = body_json(&r);
+  CHECK(r.status == 200 && json_array_size(json_object_get(o, "builds")) == 0, "nothing before: %s", r.body);
+  json_decref(o);
+  reply_free(&r);
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "local"));
+  reply_free(&r);
+  json_decref(follow_build(NULL, 60));
+  /* Again: all cached, nothing ran, no new record. */
+  r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "t.vscript", "provider", "local"));
+  reply_free(&r);
+  json_decref(follow_build(NULL, 60));
+  r = get("/api/ledger?path=t.vscript");
+  o = body_json(&r);
+  json_t *builds = json_object_get(o, "builds"), *b0 = json_array_get(builds, 0);
+  CHECK(json_array_size(builds) == 1, "one build that did work: %s", r.body);
+  CHECK(!strcmp(json_string_value(json_object_get(b0, "provider")), "local") &&
+        !strcmp(json_string_value(json_object_get(b0, "status")), "ok") &&
+        json_number_value(json_object_get(b0, "spent")) == 0.0 &&
+        json_array_size(json_object_get(b0, "calls")) == 0 &&
+        json_number_value(json_object_get(o, "total")) == 0.0, "local, ok, $0, no paid call: %s", r.body);
+  /* The command line reads the same journal the same way. */
+  char cmd[8400], out[8400];
+  snprintf(out, sizeof out, "%s/.ledger.json", project);
+  snprintf(cmd, sizeof cmd, "cd '%s' && '%s' ledger t.vscript --json > .ledger.json", project, VSC_BIN);
+  CHECK(system(cmd) == 0, "vsc ledger --json");
+  json_t *cli = json_load_file(out, 0, NULL);
+  CHECK(cli && json_equal(cli, o), "vsc ledger --json and the page agree");
+  json_decref(cli);
+  unlink(out);
+  json_decref(o);
+  reply_free(&r);
 }
 
 static void case_prompt(void) {
@@ -956,6 +1142,42 @@ static void case_prompt_llm(void) {
   seen = NULL;
 }
 
+static void *prompt_in_background(void *arg) {
+  reply *r = arg;
+  *r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s, s:b}", "text", "a 20 second ad for a lamp",
+                                                   "out", "lamp.vscript", "llm", 1));
+  return NULL;
+}
+
+static double mono_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The chat model answers after 3 s; meanwhile the editor's live checks are not held up
+ * (the front-end holds the compiler only while it compiles). */
+static void case_llm_checks(void) {
+  reply pr = {0};
+  pthread_t t;
+  double t0 = mono_now();
+  CHECK(pthread_create(&t, NULL, prompt_in_background, &pr) == 0, "thread");
+  usleep(800000); /* the request is with the chat model by now */
+  double c0 = mono_now();
+  reply r = post_json("POST", "/api/check", json_pack("{s:s, s:s}", "path", "t.vscript", "text", SCRIPT));
+  double waited = mono_now() - c0;
+  json_t *o = body_json(&r);
+  CHECK(r.status == 200 && json_integer_value(json_object_get(o, "errors")) == 0, "check: %ld %s", r.status, r.body);
+  CHECK(waited < 1.5, "the check waited %.2f s for the chat model", waited);
+  json_decref(o);
+  reply_free(&r);
+  pthread_join(t, NULL);
+  double total = mono_now() - t0;
+  CHECK(pr.status == 201, "prompt: %ld %s", pr.status, pr.body);
+  CHECK(total >= 3.0, "the chat model did take its 3 s (%.2f s)", total);
+  reply_free(&pr);
+}
+
 /* mock-chat on a free port, replaying `script`; its pid, or -1. */
 static pid_t start_mock_chat(const char *script, int *port) {
   int fds[2];
@@ -987,8 +1209,9 @@ int main(int argc, char **argv) {
       {"symlinks", case_symlinks}, {"limits", case_limits}, {"check", case_check},
       {"save", case_save},       {"build", case_build},     {"concurrent", case_concurrent},
       {"stop", case_stop},       {"secrets", case_secrets}, {"media", case_media},
+      {"ledger", case_ledger},
       {"prompt", case_prompt},   {"beats", case_beats},     {"replicate", case_replicate},
-      {"prompt_llm", case_prompt_llm},
+      {"prompt_llm", case_prompt_llm}, {"llm_checks", case_llm_checks},
   };
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -1006,9 +1229,11 @@ int main(int argc, char **argv) {
       setenv("REPLICATE_API_BASE", base, 1); /* inherited by the studio and its builds */
     }
     pid_t chat = 0;
-    if (cases[i].fn == case_prompt_llm) {
+    if (cases[i].fn == case_prompt_llm || cases[i].fn == case_llm_checks) {
       int port = 0;
-      chat = start_mock_chat(VSC_SOURCE_DIR "/tests/prompt/llm/ok.json", &port);
+      chat = start_mock_chat(cases[i].fn == case_prompt_llm ? VSC_SOURCE_DIR "/tests/prompt/llm/ok.json"
+                                                            : VSC_SOURCE_DIR "/tests/studio/llm_slow.json",
+                             &port);
       if (chat <= 0) {
         fprintf(stderr, "mock-chat did not start\n");
         return 2;

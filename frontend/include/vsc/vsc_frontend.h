@@ -115,10 +115,15 @@ typedef struct {
   const char *out_path;     /* the name diagnostics and relative paths use */
   const char *cache_dir;    /* audio analysis cache for the checker; NULL = default */
   bool verbose;             /* progress lines on stderr (never a secret) */
+  /* Called with true before and false after each use of the compiler (the system prompt,
+   * each check): a server whose threads share one compiler lock holds it only then, never
+   * while the chat model answers. NULL = not called. */
+  void (*compiler_lock)(void *ud, bool lock);
+  void *compiler_lock_ud;
 } vsc_llm_options;
 #define VSC_LLM_OPTIONS_VERSION 1
 #define VSC_LLM_OPTIONS_INIT \
-  {VSC_LLM_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 3, 4, 0, 0, -1, -1, NULL, NULL, NULL, false}
+  {VSC_LLM_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 3, 4, 0, 0, -1, -1, NULL, NULL, NULL, false, NULL, NULL}
 
 /* What the LLM front-end did. */
 typedef struct {

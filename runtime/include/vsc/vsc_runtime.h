@@ -81,8 +81,6 @@ int vsc_cache_each(vsc_cache *c, int (*fn)(const vsc_cache_entry *e, void *ud), 
 /* Deletes an object and its index entry. */
 int vsc_cache_remove(vsc_cache *c, const char *key);
 
-/* SHA-256 of a file, hex into out[65]. */
-int vsc_sha256_file(const char *path, char out[65], uint64_t *size, char *err, size_t errlen);
 
 /* ==== journal: append-only JSON lines, fsync'd ===================================== */
 typedef struct vsc_journal vsc_journal;

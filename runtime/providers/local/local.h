@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vsc/vsc_buf.h"
+
 #define VSC_LOCAL_INTERNAL __attribute__((visibility("hidden")))
 
 /* The font every card uses (fonts-dejavu-core). */
@@ -18,23 +20,11 @@
 /* Sample rate of synthesised music beds. */
 #define VSC_LOCAL_MUSIC_RATE 48000
 
-/* ---- growable string ---- */
-typedef struct {
-  char *p;    /* NUL-terminated, heap; NULL until the first append */
-  size_t len; /* bytes before the NUL */
-  size_t cap; /* bytes allocated */
-  int oom;    /* set once an allocation failed; later appends are ignored */
-} vsc_local_buf;
-
-VSC_LOCAL_INTERNAL void vsc_local_buf_add(vsc_local_buf *b, const char *s, size_t n);
-VSC_LOCAL_INTERNAL void vsc_local_buf_printf(vsc_local_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-VSC_LOCAL_INTERNAL void vsc_local_buf_free(vsc_local_buf *b);
-
+/* ---- filtergraph text ---- */
 /* Appends `s` as one filter option value inside a filtergraph description, escaped for both
 ** levels of libavfilter parsing (option value, then graph), so any bytes (quotes, colons,
 ** commas, brackets, backslashes, newlines, UTF-8) reach the filter unchanged. */
-VSC_LOCAL_INTERNAL void vsc_local_buf_add_arg(vsc_local_buf *b, const char *s);
+VSC_LOCAL_INTERNAL void vsc_local_add_filter_arg(vsc_buf *b, const char *s);
 
 /* ---- WAV (PCM 16-bit little-endian) ---- */
 typedef struct {

@@ -69,8 +69,8 @@ int vsc_local_wrap(const char *text, int cols, int max_lines, char **out) {
     }
     w[nw++] = cur;
   }
-  vsc_local_buf b = {0};
-  vsc_local_buf_add(&b, "", 0);
+  vsc_buf b = {0};
+  vsc_buf_append(&b, "", 0);
   int lines = 0, col = 0, truncated = 0;
   for (size_t i = 0; w && i < nw && !truncated; i++) {
     const char *p = w[i].p;
@@ -83,19 +83,19 @@ int vsc_local_wrap(const char *text, int cols, int max_lines, char **out) {
           truncated = 1;
           break;
         }
-        vsc_local_buf_add(&b, "\n", 1);
+        vsc_buf_append(&b, "\n", 1);
         lines++;
         col = 0;
         continue;
       }
       if (col) {
-        vsc_local_buf_add(&b, " ", 1);
+        vsc_buf_append(&b, " ", 1);
         col++;
       }
       int take = cps <= cols - col ? cps : cols - col; /* a word longer than a line breaks */
       size_t tb = 0;
       for (int k = 0; k < take; k++) tb += u8len((const unsigned char *)p + tb);
-      vsc_local_buf_add(&b, p, tb);
+      vsc_buf_append(&b, p, tb);
       col += take;
       p += tb;
       bytes -= tb;
@@ -105,7 +105,7 @@ int vsc_local_wrap(const char *text, int cols, int max_lines, char **out) {
           truncated = 1;
           break;
         }
-        vsc_local_buf_add(&b, "\n", 1);
+        vsc_buf_append(&b, "\n", 1);
         lines++;
         col = 0;
       }
@@ -115,20 +115,19 @@ int vsc_local_wrap(const char *text, int cols, int max_lines, char **out) {
     /* Make room for the ellipsis on the last line. */
     while (col > cols - 1 && b.len > 0) {
       size_t k = b.len - 1;
-      while (k > 0 && ((unsigned char)b.p[k] & 0xc0) == 0x80) k--;
+      while (k > 0 && ((unsigned char)b.s[k] & 0xc0) == 0x80) k--;
       b.len = k;
-      b.p[k] = '\0';
+      b.s[k] = '\0';
       col--;
     }
-    vsc_local_buf_add(&b, "\xe2\x80\xa6", 3); /* … */
+    vsc_buf_append(&b, "\xe2\x80\xa6", 3); /* … */
   }
   free(w);
-  if (b.oom || !b.p) {
-    vsc_local_buf_free(&b);
+  if (!b.s) {
     *out = NULL;
     return -1;
   }
-  *out = b.p;
+  *out = b.s;
   return b.len ? lines + 1 : 0;
 }
 
@@ -139,7 +138,7 @@ static int even(double v) {
   return i + (i & 1);
 }
 
-static void add_color(vsc_local_buf *b, uint32_t rgb) { vsc_local_buf_printf(b, "0x%06x", rgb & 0xffffffu); }
+static void add_color(vsc_buf *b, uint32_t rgb) { vsc_buf_printf(b, "0x%06x", rgb & 0xffffffu); }
 
 static uint32_t scale_rgb(uint32_t rgb, double k) {
   uint32_t out = 0;
@@ -155,8 +154,8 @@ static uint32_t scale_rgb(uint32_t rgb, double k) {
 ** (*crop = 1: x, y are crop expressions over the frame number n), which costs no scaling;
 ** the others are zoompan expressions over the output frame number `on`, where zoom
 ** multiplies MARGIN, so zoom = MARGIN shows exactly one frame's worth of background. */
-static int camera_exprs(const vsc_local_card *c, vsc_local_buf *z, vsc_local_buf *x,
-                        vsc_local_buf *y, int *crop) {
+static int camera_exprs(const vsc_local_card *c, vsc_buf *z, vsc_buf *x,
+                        vsc_buf *y, int *crop) {
   const char *cam = c->camera && *c->camera ? c->camera : "static";
   *crop = !strcmp(cam, "static") || !strcmp(cam, "none") || !strncmp(cam, "pan-", 4) ||
           !strncmp(cam, "tilt-", 5);
@@ -167,37 +166,37 @@ static int camera_exprs(const vsc_local_card *c, vsc_local_buf *z, vsc_local_buf
   const char *rw = *crop ? "(iw-ow)" : "(iw-iw/zoom)", *rh = *crop ? "(ih-oh)" : "(ih-ih/zoom)";
   double m = MARGIN;
   if (!strcmp(cam, "static") || !strcmp(cam, "none")) {
-    vsc_local_buf_printf(x, "%s/2", rw);
-    vsc_local_buf_printf(y, "%s/2", rh);
+    vsc_buf_printf(x, "%s/2", rw);
+    vsc_buf_printf(y, "%s/2", rh);
   } else if (!strcmp(cam, "pan-left") || !strcmp(cam, "pan-right")) {
     /* The window travels the whole margin: pan-left looks further left as time goes. */
-    vsc_local_buf_printf(x, "%s*(%s%s)", rw, !strcmp(cam, "pan-left") ? "1-" : "", E);
-    vsc_local_buf_printf(y, "%s/2", rh);
+    vsc_buf_printf(x, "%s*(%s%s)", rw, !strcmp(cam, "pan-left") ? "1-" : "", E);
+    vsc_buf_printf(y, "%s/2", rh);
   } else if (!strcmp(cam, "tilt-up") || !strcmp(cam, "tilt-down")) {
-    vsc_local_buf_printf(x, "%s/2", rw);
-    vsc_local_buf_printf(y, "%s*(%s%s)", rh, !strcmp(cam, "tilt-up") ? "1-" : "", E);
+    vsc_buf_printf(x, "%s/2", rw);
+    vsc_buf_printf(y, "%s*(%s%s)", rh, !strcmp(cam, "tilt-up") ? "1-" : "", E);
   } else if (!strcmp(cam, "push-in") || !strcmp(cam, "pull-out")) {
     int in = !strcmp(cam, "push-in");
-    vsc_local_buf_printf(z, "%g*(%s0.18*%s)", m, in ? "1+" : "1.18-", E);
-    vsc_local_buf_printf(x, "%s/2", rw);
-    vsc_local_buf_printf(y, "%s/2", rh);
+    vsc_buf_printf(z, "%g*(%s0.18*%s)", m, in ? "1+" : "1.18-", E);
+    vsc_buf_printf(x, "%s/2", rw);
+    vsc_buf_printf(y, "%s/2", rh);
   } else if (!strcmp(cam, "zoom-in") || !strcmp(cam, "zoom-out")) {
     int in = !strcmp(cam, "zoom-in");
-    vsc_local_buf_printf(z, "%g*(%s0.4*%s)", m, in ? "1+" : "1.4-", P);
-    vsc_local_buf_printf(x, "%s/2", rw);
-    vsc_local_buf_printf(y, "%s/2", rh);
+    vsc_buf_printf(z, "%g*(%s0.4*%s)", m, in ? "1+" : "1.4-", P);
+    vsc_buf_printf(x, "%s/2", rw);
+    vsc_buf_printf(y, "%s/2", rh);
   } else if (!strcmp(cam, "orbit")) {
     /* Half an ellipse around the subject: sweep left to right, dipping at the middle. */
-    vsc_local_buf_printf(z, "%g*1.06", m);
-    vsc_local_buf_printf(x, "%s/2*(1-cos(PI*%s))", rw, P);
-    vsc_local_buf_printf(y, "%s/2*(1+0.6*sin(PI*%s))", rh, P);
+    vsc_buf_printf(z, "%g*1.06", m);
+    vsc_buf_printf(x, "%s/2*(1-cos(PI*%s))", rw, P);
+    vsc_buf_printf(y, "%s/2*(1+0.6*sin(PI*%s))", rh, P);
   } else if (!strcmp(cam, "handheld")) {
     /* Two incommensurate wobbles per axis; phases from the seed so shots differ. */
     double p1 = (double)(c->seed % 628) / 100.0, p2 = (double)((c->seed / 628) % 628) / 100.0;
-    vsc_local_buf_printf(z, "%g*1.05", m);
-    vsc_local_buf_printf(x, "%s/2*(1+0.55*sin(4.4*on/%d+%.2f)+0.3*sin(11.9*on/%d+%.2f))", rw,
+    vsc_buf_printf(z, "%g*1.05", m);
+    vsc_buf_printf(x, "%s/2*(1+0.55*sin(4.4*on/%d+%.2f)+0.3*sin(11.9*on/%d+%.2f))", rw,
                          c->fps, p1, c->fps, p2);
-    vsc_local_buf_printf(y, "%s/2*(1+0.5*sin(3.1*on/%d+%.2f)+0.3*sin(9.7*on/%d+%.2f))", rh,
+    vsc_buf_printf(y, "%s/2*(1+0.5*sin(3.1*on/%d+%.2f)+0.3*sin(9.7*on/%d+%.2f))", rh,
                          c->fps, p2, c->fps, p1);
   } else {
     return -1;
@@ -205,31 +204,31 @@ static int camera_exprs(const vsc_local_card *c, vsc_local_buf *z, vsc_local_buf
   return 0;
 }
 
-static void add_font(vsc_local_buf *b, const vsc_local_card *c) {
+static void add_font(vsc_buf *b, const vsc_local_card *c) {
   const char *ff = c->font_file ? c->font_file : VSC_LOCAL_FONT_FILE;
   if (access(ff, R_OK) == 0) {
-    vsc_local_buf_add(b, "fontfile=", 9);
-    vsc_local_buf_add_arg(b, ff);
+    vsc_buf_append(b, "fontfile=", 9);
+    vsc_local_add_filter_arg(b, ff);
   } else {
-    vsc_local_buf_add(b, "font=", 5);
-    vsc_local_buf_add_arg(b, VSC_LOCAL_FONT_NAME);
+    vsc_buf_append(b, "font=", 5);
+    vsc_local_add_filter_arg(b, VSC_LOCAL_FONT_NAME);
   }
 }
 
 /* One drawtext filter, prefixed with a comma. `x`, `y` are drawtext expressions. */
-static void drawtext(vsc_local_buf *b, const vsc_local_card *c, const char *text, int expand,
+static void drawtext(vsc_buf *b, const vsc_local_card *c, const char *text, int expand,
                      int size, const char *x, const char *y, const char *color, int box) {
-  vsc_local_buf_add(b, ",drawtext=", 10);
+  vsc_buf_append(b, ",drawtext=", 10);
   add_font(b, c);
-  vsc_local_buf_printf(b, ":expansion=%s:text=", expand ? "normal" : "none");
-  vsc_local_buf_add_arg(b, text);
-  vsc_local_buf_printf(b, ":fontsize=%d:fontcolor=%s:x=", size, color);
-  vsc_local_buf_add_arg(b, x);
-  vsc_local_buf_add(b, ":y=", 3);
-  vsc_local_buf_add_arg(b, y);
+  vsc_buf_printf(b, ":expansion=%s:text=", expand ? "normal" : "none");
+  vsc_local_add_filter_arg(b, text);
+  vsc_buf_printf(b, ":fontsize=%d:fontcolor=%s:x=", size, color);
+  vsc_local_add_filter_arg(b, x);
+  vsc_buf_append(b, ":y=", 3);
+  vsc_local_add_filter_arg(b, y);
   if (box)
-    vsc_local_buf_printf(b, ":box=1:boxcolor=black@0.45:boxborderw=%d", size / 3 > 1 ? size / 3 : 1);
-  vsc_local_buf_printf(b, ":shadowcolor=black@0.6:shadowx=%d:shadowy=%d", size / 24 + 1,
+    vsc_buf_printf(b, ":box=1:boxcolor=black@0.45:boxborderw=%d", size / 3 > 1 ? size / 3 : 1);
+  vsc_buf_printf(b, ":shadowcolor=black@0.6:shadowx=%d:shadowy=%d", size / 24 + 1,
                        size / 24 + 1);
 }
 
@@ -238,21 +237,21 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
   int W = c->width, H = c->height, fps = c->fps > 0 ? c->fps : 25;
   int BW = even(W * MARGIN), BH = even(H * MARGIN);
   int minwh = W < H ? W : H;
-  vsc_local_buf z = {0}, x = {0}, y = {0}, b = {0};
+  vsc_buf z = {0}, x = {0}, y = {0}, b = {0};
   int crop;
   if (camera_exprs(c, &z, &x, &y, &crop) != 0) {
     snprintf(err, errlen, "unknown camera move '%s'", c->camera);
-    vsc_local_buf_free(&z);
-    vsc_local_buf_free(&x);
-    vsc_local_buf_free(&y);
+    vsc_buf_free(&z);
+    vsc_buf_free(&x);
+    vsc_buf_free(&y);
     return -1;
   }
 
   /* Background, built once then looped. */
   if (c->image) {
-    vsc_local_buf_add(&b, "movie=filename=", 15);
-    vsc_local_buf_add_arg(&b, c->image);
-    vsc_local_buf_printf(&b,
+    vsc_buf_append(&b, "movie=filename=", 15);
+    vsc_local_add_filter_arg(&b, c->image);
+    vsc_buf_printf(&b,
                          ",scale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,setsar=1",
                          BW, BH, BW, BH);
   } else {
@@ -271,33 +270,33 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
     ** corners show the first and last palette colours exactly. */
     int x0 = (BW - W) / 2 + W / 10, y0 = (BH - H) / 2 + H / 10;
     int x1 = (BW + W) / 2 - W / 10, y1 = (BH + H) / 2 - H / 10;
-    vsc_local_buf_printf(&b, "gradients=s=%dx%d:r=%d:n=%d:seed=0:x0=%d:y0=%d:x1=%d:y1=%d", BW, BH,
+    vsc_buf_printf(&b, "gradients=s=%dx%d:r=%d:n=%d:seed=0:x0=%d:y0=%d:x1=%d:y1=%d", BW, BH,
                          fps, n, x0, y0, x1, y1);
     for (int i = 0; i < n; i++) {
-      vsc_local_buf_printf(&b, ":c%d=", i);
+      vsc_buf_printf(&b, ":c%d=", i);
       add_color(&b, pal[i]);
     }
     int cell = minwh / 6 > 8 ? minwh / 6 : 8, th = minwh / 540 > 1 ? minwh / 540 : 1;
-    vsc_local_buf_printf(&b, ",trim=end_frame=1,drawgrid=w=%d:h=%d:t=%d:c=white@0.12", cell, cell,
+    vsc_buf_printf(&b, ",trim=end_frame=1,drawgrid=w=%d:h=%d:t=%d:c=white@0.12", cell, cell,
                          th);
   }
   /* yuv420p is what the encoder takes: no conversion per frame after the move. */
-  vsc_local_buf_printf(&b, ",format=yuv420p,loop=loop=-1:size=1,setpts=N/(%d*TB)", fps);
+  vsc_buf_printf(&b, ",format=yuv420p,loop=loop=-1:size=1,setpts=N/(%d*TB)", fps);
 
   /* The camera move. */
   if (crop) {
-    vsc_local_buf_printf(&b, ",crop=w=%d:h=%d:x=", W, H);
-    vsc_local_buf_add_arg(&b, x.p);
-    vsc_local_buf_add(&b, ":y=", 3);
-    vsc_local_buf_add_arg(&b, y.p);
+    vsc_buf_printf(&b, ",crop=w=%d:h=%d:x=", W, H);
+    vsc_local_add_filter_arg(&b, x.s);
+    vsc_buf_append(&b, ":y=", 3);
+    vsc_local_add_filter_arg(&b, y.s);
   } else {
-    vsc_local_buf_add(&b, ",zoompan=z=", 11);
-    vsc_local_buf_add_arg(&b, z.p);
-    vsc_local_buf_add(&b, ":x=", 3);
-    vsc_local_buf_add_arg(&b, x.p);
-    vsc_local_buf_add(&b, ":y=", 3);
-    vsc_local_buf_add_arg(&b, y.p);
-    vsc_local_buf_printf(&b, ":d=1:s=%dx%d:fps=%d", W, H, fps);
+    vsc_buf_append(&b, ",zoompan=z=", 11);
+    vsc_local_add_filter_arg(&b, z.s);
+    vsc_buf_append(&b, ":x=", 3);
+    vsc_local_add_filter_arg(&b, x.s);
+    vsc_buf_append(&b, ":y=", 3);
+    vsc_local_add_filter_arg(&b, y.s);
+    vsc_buf_printf(&b, ":d=1:s=%dx%d:fps=%d", W, H, fps);
   }
 
   /* The prompt: centred in a band on a plain card, a lower caption over an image. */
@@ -319,17 +318,17 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
   }
   if (nl < 0) {
     snprintf(err, errlen, "out of memory");
-    vsc_local_buf_free(&z);
-    vsc_local_buf_free(&x);
-    vsc_local_buf_free(&y);
-    vsc_local_buf_free(&b);
+    vsc_buf_free(&z);
+    vsc_buf_free(&x);
+    vsc_buf_free(&y);
+    vsc_buf_free(&b);
     return -1;
   }
   if (nl > 0) {
     int lh = (int)lround(fs * 1.35);
     int top = c->image ? H - (int)lround(H * 0.15) - nl * lh : (H - nl * lh) / 2; /* above the small print */
     int pad = fs / 2;
-    vsc_local_buf_printf(&b, ",drawbox=x=0:y=%d:w=iw:h=%d:color=black@0.42:t=fill", top - pad,
+    vsc_buf_printf(&b, ",drawbox=x=0:y=%d:w=iw:h=%d:color=black@0.42:t=fill", top - pad,
                          nl * lh + 2 * pad);
     char *line = wrapped;
     for (int i = 0; i < nl && line; i++) {
@@ -360,16 +359,11 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
     snprintf(cam, sizeof cam, "camera: %s", c->camera);
     drawtext(&b, c, cam, 0, (int)lround(ss * 0.85), mx, by, "white@0.85", 1);
   }
-  vsc_local_buf_add(&b, "[vout]", 6);
+  vsc_buf_append(&b, "[vout]", 6);
 
-  vsc_local_buf_free(&z);
-  vsc_local_buf_free(&x);
-  vsc_local_buf_free(&y);
-  if (b.oom) {
-    vsc_local_buf_free(&b);
-    snprintf(err, errlen, "out of memory");
-    return -1;
-  }
-  *graph = b.p;
+  vsc_buf_free(&z);
+  vsc_buf_free(&x);
+  vsc_buf_free(&y);
+  *graph = b.s;
   return 0;
 }

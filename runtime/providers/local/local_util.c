@@ -1,6 +1,5 @@
 /*
-** Local provider: small shared pieces — a growable string, filtergraph escaping, a PCM
-** WAV writer.
+** Local provider: small shared pieces — filtergraph escaping and a PCM WAV writer.
 */
 #include <errno.h>
 #include <stdarg.h>
@@ -9,80 +8,28 @@
 
 #include "local.h"
 
-void vsc_local_buf_add(vsc_local_buf *b, const char *s, size_t n) {
-  if (b->oom) return;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n + 1) cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-      b->oom = 1;
-      return;
-    }
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
-
-void vsc_local_buf_printf(vsc_local_buf *b, const char *fmt, ...) {
-  char small[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(small, sizeof small, fmt, ap);
-  va_end(ap);
-  if (n < 0) {
-    b->oom = 1;
-    return;
-  }
-  if ((size_t)n < sizeof small) {
-    vsc_local_buf_add(b, small, (size_t)n);
-    return;
-  }
-  char *big = malloc((size_t)n + 1);
-  if (!big) {
-    b->oom = 1;
-    return;
-  }
-  va_start(ap, fmt);
-  vsnprintf(big, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  vsc_local_buf_add(b, big, (size_t)n);
-  free(big);
-}
-
-void vsc_local_buf_free(vsc_local_buf *b) {
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
-
 /* Graph level (avfilter_graph_parse): av_get_token(args, "[],;") unescapes one level. */
-static void add_graph_escaped(vsc_local_buf *b, const char *s, size_t n) {
+static void add_graph_escaped(vsc_buf *b, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    if (strchr("\\'[],;", s[i])) vsc_local_buf_add(b, "\\", 1);
-    vsc_local_buf_add(b, s + i, 1);
+    if (strchr("\\'[],;", s[i])) vsc_buf_append(b, "\\", 1);
+    vsc_buf_append(b, s + i, 1);
   }
 }
 
-void vsc_local_buf_add_arg(vsc_local_buf *b, const char *s) {
+void vsc_local_add_filter_arg(vsc_buf *b, const char *s) {
   /* Option level (av_opt_set_from_string): the value single-quoted, where everything is
   ** literal except the quote itself, written as '\'' (close, escaped quote, reopen). */
-  vsc_local_buf v = {0};
-  vsc_local_buf_add(&v, "'", 1);
+  vsc_buf v = {0};
+  vsc_buf_append(&v, "'", 1);
   for (const char *p = s; *p; p++) {
     if (*p == '\'')
-      vsc_local_buf_add(&v, "'\\''", 4);
+      vsc_buf_append(&v, "'\\''", 4);
     else
-      vsc_local_buf_add(&v, p, 1);
+      vsc_buf_append(&v, p, 1);
   }
-  vsc_local_buf_add(&v, "'", 1);
-  if (v.oom)
-    b->oom = 1;
-  else
-    add_graph_escaped(b, v.p, v.len);
-  vsc_local_buf_free(&v);
+  vsc_buf_append(&v, "'", 1);
+  add_graph_escaped(b, v.s, v.len);
+  vsc_buf_free(&v);
 }
 
 /* ---- WAV ---- */

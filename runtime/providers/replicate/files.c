@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "rp.h"
+#include "vsc/vsc_file.h"
+#include "vsc/vsc_sha256.h"
 
 #define REUSE_MARGIN 900.0 /* seconds an upload must still live to be used again */
 
@@ -33,32 +35,6 @@ const char *rp_mime(const char *path) {
   for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
     if (!strcasecmp(dot, map[i][0])) return map[i][1];
   return "application/octet-stream";
-}
-
-static unsigned char *slurp(const char *path, size_t *n) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return NULL;
-  struct stat sb;
-  if (fstat(fileno(fp), &sb) < 0 || sb.st_size < 0 || sb.st_size > (1LL << 31)) {
-    fclose(fp);
-    return NULL;
-  }
-  unsigned char *buf = malloc((size_t)sb.st_size + 1);
-  size_t got = buf ? fread(buf, 1, (size_t)sb.st_size, fp) : 0;
-  fclose(fp);
-  if (!buf || got != (size_t)sb.st_size) {
-    free(buf);
-    return NULL;
-  }
-  *n = got;
-  return buf;
-}
-
-static void sha256_hex(const unsigned char *d, size_t n, char out[65]) {
-  unsigned char md[32];
-  unsigned int len = 0;
-  EVP_Digest(d, n, md, &len, EVP_sha256(), NULL);
-  for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 static char *data_url(const unsigned char *buf, size_t n, const char *mime) {
@@ -141,12 +117,12 @@ int rp_files_prepare(vsc_pred *x) {
     f->index = (int)idx;
     const char *path = x->req.inputs[idx];
     size_t n = 0;
-    unsigned char *buf = slurp(path, &n);
+    unsigned char *buf = (unsigned char *)vsc_read_file(path, &n);
     if (!buf) {
       rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_LOCAL, "replicate: cannot read the input file for '%s'", k);
       return -1;
     }
-    sha256_hex(buf, n, f->sha);
+    vsc_sha256_hex(buf, n, f->sha);
     if (n <= RP_DATA_URL_MAX) f->value = data_url(buf, n, rp_mime(path));
     else f->value = remembered(x, f->sha);
     free(buf);

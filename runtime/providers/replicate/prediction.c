@@ -16,7 +16,6 @@
 **   URLs) and, when it is gone, its cost is still reported.
 */
 #include <errno.h>
-#include <libavformat/avformat.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,6 +26,8 @@
 #include <unistd.h>
 
 #include "rp.h"
+#include "vsc/vsc_clock.h"
+#include "vsc/vsc_compositor.h"
 
 void rp_set_fail(vsc_pred *x, vsc_pred_state state, vsc_fail_kind kind, const char *fmt, ...) {
   va_list ap;
@@ -63,7 +64,7 @@ static void wait_out(vsc_pred *x, const char *what, long status, CURLcode rc) {
   if (delay > RP_BACKOFF_CAP) delay = RP_BACKOFF_CAP;
   delay *= 0.8 + 0.4 * ((double)rand() / RAND_MAX);
   if (x->retry_after > delay) delay = x->retry_after > 120 ? 120 : x->retry_after;
-  if (rp_now() + delay > x->deadline) {
+  if (vsc_clock_now() + delay > x->deadline) {
     char last[80];
     if (status) snprintf(last, sizeof last, "HTTP %ld", status);
     else snprintf(last, sizeof last, "%s", curl_easy_strerror(rc));
@@ -72,7 +73,7 @@ static void wait_out(vsc_pred *x, const char *what, long status, CURLcode rc) {
                 x->st.id[0] ? x->st.id : "a created prediction", x->tries, last);
     return;
   }
-  x->next_at = rp_now() + delay;
+  x->next_at = vsc_clock_now() + delay;
 }
 
 /* A 429: every create of the account waits (Retry-After, ratelimit-reset, the body's "resets
@@ -86,7 +87,7 @@ static void throttle(vsc_pred *x) {
   }
   if (wait > 600) wait = 600;
   wait *= 1.0 + 0.1 * ((double)rand() / RAND_MAX); /* creates do not all return at once */
-  double now = rp_now();
+  double now = vsc_clock_now();
   if (p->throttled_since == 0) p->throttled_since = now;
   if (now - p->throttled_since > p->throttle_limit) {
     rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_RATE, "replicate: the account has been rate limited "
@@ -109,7 +110,8 @@ static void problem_text(vsc_pred *x, long status, char *buf, size_t n) {
   json_decref(j);
 }
 
-/* Checks a finished output file: its size and that libavformat finds the expected stream. */
+/* Checks a finished output file: its size, and that it opens, decodes and has the expected
+ * stream (the compositor's probe, the same check every input clip gets). */
 static int probe_ok(vsc_pred *x, const char *path, char *why, size_t n) {
   struct stat sb;
   if (stat(path, &sb) < 0 || sb.st_size == 0) {
@@ -120,20 +122,17 @@ static int probe_ok(vsc_pred *x, const char *path, char *why, size_t n) {
     snprintf(why, n, "download has %lld of %lld bytes", (long long)sb.st_size, x->total);
     return 0;
   }
-  AVFormatContext *fc = NULL;
-  if (avformat_open_input(&fc, path, NULL, NULL) < 0) {
-    snprintf(why, n, "not a media file");
+  vsc_comp_media_info info;
+  vsc_op_error perr = {0};
+  if (vsc_comp_probe_info(path, &info, &perr) < 0) {
+    snprintf(why, n, "not a playable media file (%.120s)", perr.msg);
     return 0;
   }
-  int ok = avformat_find_stream_info(fc, NULL) >= 0;
-  enum AVMediaType want = !strcmp(x->output_kind, "audio") ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO;
-  int found = 0;
-  for (unsigned i = 0; ok && i < fc->nb_streams; i++)
-    if (fc->streams[i]->codecpar->codec_type == want) found = 1;
-  if (ok && !strcmp(x->output_kind, "video") && fc->duration <= 0) found = 0;
-  avformat_close_input(&fc);
-  if (!ok || !found) snprintf(why, n, "the file has no %s stream", want == AVMEDIA_TYPE_AUDIO ? "audio" : "video");
-  return ok && found;
+  int audio = !strcmp(x->output_kind, "audio");
+  int found = audio ? info.has_audio : info.has_video;
+  if (found && !strcmp(x->output_kind, "video") && info.duration <= 0) found = 0;
+  if (!found) snprintf(why, n, "the file has no %s stream", audio ? "audio" : "video");
+  return found;
 }
 
 static void start_download(vsc_pred *x) {
@@ -191,7 +190,7 @@ static void on_prediction(vsc_pred *x, json_t *pr) {
     rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_TRANSIENT, "replicate: prediction aborted before it started");
   } else {
     x->phase = PH_POLL;
-    x->next_at = rp_now() + x->poll_interval;
+    x->next_at = vsc_clock_now() + x->poll_interval;
     x->poll_interval = x->poll_interval * 1.5 > 3.0 ? 3.0 : x->poll_interval * 1.5;
   }
 }
@@ -251,7 +250,7 @@ void rp_issue(vsc_pred *x) {
       return;
     }
     if (i >= 0 && rp_files_uploading(x, i)) {
-      x->next_at = rp_now() + 0.1;
+      x->next_at = vsc_clock_now() + 0.1;
       return;
     }
     if (i >= 0) {
@@ -264,7 +263,7 @@ void rp_issue(vsc_pred *x) {
     return;
   }
   case PH_CREATE: {
-    if (rp_now() < p->throttle_until) { /* the account is throttled: wait with every create */
+    if (vsc_clock_now() < p->throttle_until) { /* the account is throttled: wait with every create */
       x->next_at = p->throttle_until;
       return;
     }
@@ -369,7 +368,7 @@ static void on_listing(vsc_pred *x, CURLcode rc, long status) {
   } else { /* proven absent: the create never happened, send it again */
     x->phase = PH_CREATE;
     x->list_url[0] = 0;
-    x->next_at = rp_now() + 0.5 * x->creates;
+    x->next_at = vsc_clock_now() + 0.5 * x->creates;
   }
   json_decref(j);
 }
@@ -403,7 +402,7 @@ static void on_create(vsc_pred *x, CURLcode rc, long status) {
   /* Lost answer, 5xx or garbage: the prediction may exist. Find it before anything else. */
   x->phase = PH_RECOVER;
   x->list_url[0] = 0;
-  x->next_at = rp_now() + 0.2;
+  x->next_at = vsc_clock_now() + 0.2;
 }
 
 static void on_download(vsc_pred *x, CURLcode rc, long status) {

@@ -14,12 +14,7 @@
 #include <time.h>
 
 #include "rp.h"
-
-double rp_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "vsc/vsc_clock.h"
 
 double rp_wall(void) {
   struct timeval tv;
@@ -77,7 +72,7 @@ static int rp_new_pred(rp_provider *p, vsc_pred **out, const vsc_pred_request *r
   x->rl_reset = -1;
   x->poll_interval = 0.25;
   x->total = -1;
-  x->deadline = rp_now() + p->deadline;
+  x->deadline = vsc_clock_now() + p->deadline;
   x->phase = PH_UPLOAD;
   x->next = p->preds;
   p->preds = x;
@@ -113,7 +108,7 @@ static int rp_reattach(vsc_provider *pp, vsc_pred **out, const vsc_pred_request 
 
 static int rp_step(vsc_provider *pp, double max_wait) {
   rp_provider *p = (rp_provider *)pp;
-  double now = rp_now(), soonest = now + (max_wait > 0 ? max_wait : 0);
+  double now = vsc_clock_now(), soonest = now + (max_wait > 0 ? max_wait : 0);
   for (vsc_pred *x = p->preds; x; x = x->next) {
     if (x->easy || x->phase == PH_DONE) continue;
     if (x->next_at <= now) rp_issue(x);
@@ -141,7 +136,7 @@ static int rp_step(vsc_provider *pp, double max_wait) {
     changed = 1;
   }
   if (changed) return 0;
-  double wait = soonest - rp_now();
+  double wait = soonest - vsc_clock_now();
   if (wait > 0) {
     int ms = (int)(wait * 1000) + 1;
     curl_multi_poll(p->multi, NULL, 0, ms, NULL);

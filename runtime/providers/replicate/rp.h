@@ -104,8 +104,6 @@ struct rp_provider {
   int throttle_level;     /* consecutive 429s without a reset time, for backoff */
 };
 
-/* ---- provider.c ---- */
-double rp_now(void);
 double rp_wall(void);
 /* The token and base URL from the environment; 0, or -1 with *err (kind AUTH). */
 int vsc_replicate_read_env(char *token, size_t tn, char *api, size_t an, vsc_op_error *err);

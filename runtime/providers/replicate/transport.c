@@ -14,12 +14,13 @@
 #include <unistd.h>
 
 #include "rp.h"
+#include "vsc/vsc_clock.h"
 
 /* Download bodies go to the output file; anything else is an API answer kept in memory. */
 static size_t on_body(char *d, size_t sz, size_t nm, void *u) {
   vsc_pred *x = u;
   size_t n = sz * nm;
-  x->last_io = rp_now();
+  x->last_io = vsc_clock_now();
   if (x->phase == PH_DOWNLOAD && x->fp) {
     long code = 0;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -66,7 +67,7 @@ write_error:
 static size_t on_header(char *d, size_t sz, size_t nm, void *u) {
   vsc_pred *x = u;
   size_t n = sz * nm;
-  x->last_io = rp_now();
+  x->last_io = vsc_clock_now();
   char line[512];
   snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1), d);
   if (!strncasecmp(line, "Retry-After:", 12)) x->retry_after = vsc_replicate_retry_after(line + 12);
@@ -102,7 +103,7 @@ static int on_progress(void *u, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
   (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
   vsc_pred *x = u;
   double limit = (double)x->p->stall + (x->phase == PH_CREATE ? (double)x->p->wait : 0);
-  return rp_now() - x->last_io > limit ? 1 : 0;
+  return vsc_clock_now() - x->last_io > limit ? 1 : 0;
 }
 
 void rp_send(vsc_pred *x, const char *method, const char *url, const char *body, long timeout) {
@@ -169,7 +170,7 @@ void rp_send(vsc_pred *x, const char *method, const char *url, const char *body,
   curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
-  x->last_io = rp_now();
+  x->last_io = vsc_clock_now();
   curl_easy_setopt(e, CURLOPT_PRIVATE, x);
   x->easy = e;
   curl_multi_add_handle(p->multi, e);

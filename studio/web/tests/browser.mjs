@@ -209,28 +209,57 @@ step('a local build moves every row to completed and shows previews', async () =
   await openScript('small.vscript'); // the unsaved edit above is discarded (dialog accepted)
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 3);
   await page.click('[data-testid=tab-build]');
+  // No clip is decoded in the page while the build runs: previews are stills.
+  await page.evaluate(() => {
+    window.__videosInPreviews = 0;
+    new MutationObserver(() => {
+      window.__videosInPreviews = Math.max(window.__videosInPreviews, document.querySelectorAll('[data-testid=previews] video').length);
+    }).observe(document.body, { childList: true, subtree: true });
+  });
   await page.click('[data-testid=build]');
-  await page.waitForFunction(() => window.__vscStudio.status === 'completed', { timeout: 60000 });
+  await page.waitForFunction(() => window.__vscStudio.status === 'completed', { timeout: 120000 });
+  assert.equal(await page.evaluate(() => window.__videosInPreviews), 0);
   await page.click('[data-testid=tab-build]'); // a finished build opens the review: come back
   await page.waitForFunction(
     () => {
       const rows = [...document.querySelectorAll('[data-testid=row]')];
       return rows.length > 0 && rows.every((r) => r.dataset.status === 'completed');
     },
-    { timeout: 60000 },
+    { timeout: 120000 },
   );
   const rows = await $$count('[data-testid=row]');
   assert.ok(rows >= 8, `rows: ${rows}`);
-  // A preview per scene, each actually loaded.
+  // A preview per scene: the server's 320x180 JPEG still of its composed segment.
   await page.waitForFunction(
     () => {
       const p = [...document.querySelectorAll('[data-testid=preview]')];
-      return p.length === 3 && p.every((e) => (e.tagName === 'IMG' ? e.complete && e.naturalWidth > 0 : e.readyState >= 2));
+      return p.length === 3 && p.every((e) => e.tagName === 'IMG' && e.complete && e.naturalWidth === 320 && e.naturalHeight === 180);
     },
     { timeout: 30000 },
   );
+  const previews = await page.$$eval('[data-testid=preview]', (els) => els.map((e) => [e.dataset.scene, e.dataset.op, e.getAttribute('src')]));
+  assert.deepEqual(previews.map((p) => p.slice(0, 2)), [['intro', 'segment'], ['still', 'segment'], ['card', 'segment']]);
+  for (const [, , src] of previews) assert.match(src, /^\/api\/poster\/[0-9a-f]{64}\?path=small\.vscript$/);
+  assert.equal(await $$count('[data-testid=previews] video'), 0);
+  // Hovering a scene plays its clip over the still; leaving it stops and drops the clip.
+  await page.hover('[data-testid=preview][data-scene="intro"]');
+  await page.waitForFunction(() => {
+    const v = document.querySelector('[data-testid=preview-video][data-scene="intro"]');
+    return v && !v.paused && v.currentTime > 0.1;
+  });
+  await page.mouse.move(5, 5);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=previews] video').length === 0);
   const st = await page.evaluate(() => window.__vscStudio.status);
   assert.equal(st, 'completed');
+  // The ledger, under every tab: this local build is in it, free, as `vsc ledger` says.
+  await page.waitForFunction(() => document.querySelector('[data-testid=ledger-bar-last]')?.textContent === 'last: local, ok, $0.00');
+  assert.equal(await text('[data-testid=ledger-bar-total]'), '$0.00');
+  assert.equal(await text('[data-testid=ledger-bar-builds]'), '1 build');
+  assert.equal(await text('[data-testid=session-cost]'), 'session $0.00');
+  await page.click('[data-testid=ledger-bar]');
+  await page.waitForSelector('[data-testid=ledger-build][data-provider="local"][data-status="ok"]');
+  assert.equal(await $$count('[data-testid=ledger-build]'), 1);
+  assert.match(await text('[data-testid=ledger-build] .free'), /^no paid calls \(local provider: free\)$/);
 });
 
 step('the result plays, with scene markers and the manifest', async () => {
@@ -266,7 +295,7 @@ step('regenerate one scene with a new seed, then discard the take', async () => 
   await page.waitForSelector('[data-testid=regenerate]');
   let id = await page.evaluate(() => window.__vscStudio.id);
   await page.click('[data-testid=regenerate]');
-  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.status === 'completed', { timeout: 60000 }, id);
+  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.status === 'completed', { timeout: 120000 }, id);
   const onDisk = readFileSync(join(dir, 'small.vscript'), 'utf8');
   assert.match(onDisk, /scene intro \(1s\) \{[^}]*\n    seed \d+\n/);
   // Only the regenerated scene's shot ran again: the other shot came from the cache.
@@ -275,7 +304,7 @@ step('regenerate one scene with a new seed, then discard the take', async () => 
   await page.click('[data-testid=tab-model]');
   id = await page.evaluate(() => window.__vscStudio.id);
   await page.click('[data-testid=discard]');
-  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.status === 'completed', { timeout: 60000 }, id);
+  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.status === 'completed', { timeout: 120000 }, id);
   assert.doesNotMatch(readFileSync(join(dir, 'small.vscript'), 'utf8'), /seed/);
   // The old take was still in the cache: going back cost nothing and ran no shot.
   const back = await page.evaluate(() => window.__vscStudio.rows.filter((r) => r.op === 'generate').map((r) => r.status));
@@ -291,14 +320,46 @@ step('the prompt box writes a script and opens it', async () => {
   assert.match(readFileSync(join(dir, 'prompt.vscript'), 'utf8'), /coffee/);
 });
 
-step('Stop interrupts a running build', async () => {
+step('a build asked for while one runs waits in the queue, then runs', async () => {
   await openScript('slow.vscript');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 4);
+  await page.click('[data-testid=preview-toggle]'); // full size: still running while we queue
   await page.click('[data-testid=build]');
   await page.waitForSelector('[data-testid=row][data-status="processing"]', { timeout: 30000 });
+  const slowId = await page.evaluate(() => window.__vscStudio.id);
+  await openScript('small.vscript');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 3);
+  await page.click('[data-testid=queue-build]');
+  await page.waitForSelector('[data-testid=queued][data-script="small.vscript"]');
+  assert.equal(await text('[data-testid=toast]'), 'small.vscript queued: it builds when slow.vscript is done');
+  // Taken out, then queued again.
+  await page.click('[data-testid=unqueue]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=queue]'));
+  await page.click('[data-testid=queue-build]');
+  await page.waitForSelector('[data-testid=queued][data-script="small.vscript"]');
+  assert.equal(await $$count('[data-testid=queued]'), 1);
+  // slow.vscript finishes, and small.vscript builds next by itself.
+  await page.waitForFunction(
+    (id) => window.__vscStudio.id === id + 1 && window.__vscStudio.script === 'small.vscript' && window.__vscStudio.status === 'completed',
+    { timeout: 120000 },
+    slowId,
+  );
+  assert.equal(await $$count('[data-testid=queue]'), 0);
+});
+
+step('Stop interrupts a running build and drops the queue', async () => {
+  await openScript('slow.vscript');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 4);
+  await page.click('[data-testid=preview-toggle]'); // preview frames, not built yet
+  await page.click('[data-testid=build]');
+  await page.waitForSelector('[data-testid=row][data-status="processing"]', { timeout: 30000 });
+  await page.click('[data-testid=queue-build]'); // the same script again, after this one
+  await page.waitForSelector('[data-testid=queued][data-script="slow.vscript"]');
   await page.click('[data-testid=stop]');
-  await page.waitForFunction(() => window.__vscStudio.status === 'stopped', { timeout: 60000 });
+  await page.waitForFunction(() => window.__vscStudio.status === 'stopped', { timeout: 120000 });
   assert.equal(await text('[data-testid=build-status]'), 'stopped');
+  assert.equal(await $$count('[data-testid=queue]'), 0);
+  assert.match(await text('[data-testid=build-log]'), /stop requested \(Ctrl-C\); 1 queued build dropped/);
   assert.equal(await $$count('[data-testid=build]'), 1); // ready to build again
   assert.deepEqual(page.errors.filter((e) => !/Failed to load resource/.test(e)), []);
 });

@@ -28,6 +28,8 @@ export async function api<T = any>(method: string, url: string, body?: unknown):
 export const q = (s: string) => encodeURIComponent(s);
 export const mediaUrl = (path: string) => `/api/media?path=${q(path)}`;
 export const objectUrl = (key: string, script: string) => `/api/object/${key}?path=${q(script)}`;
+// A still of a cached clip (its middle frame, a small JPEG the server makes once per key).
+export const posterUrl = (key: string, script: string) => `/api/poster/${key}?path=${q(script)}`;
 
 export async function upload(name: string, file: Blob): Promise<{ path: string }> {
   const res = await fetch(`/api/upload?name=${q(name)}`, {

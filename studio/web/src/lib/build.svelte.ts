@@ -1,13 +1,21 @@
 // The build: one row per plan node, moved along by the runtime's progress events (Server-
 // Sent Events from /api/build/events), the scene previews as their clips appear, and the
 // money spent in this session.
-import { api, objectUrl } from './api';
+import { api, objectUrl, posterUrl } from './api';
 import type { Plan, Row, RowStatus } from './types';
 
 export interface Preview {
-  url: string;
+  url: string; // the clip (or picture) itself: loaded only when someone asks to play it
+  poster: string; // its still: what the page shows, so a build is never slowed by decoding
   image: boolean;
   op: string;
+}
+
+export interface Queued {
+  id: number;
+  script: string;
+  provider: string;
+  preview: boolean;
 }
 
 export const build = $state({
@@ -29,6 +37,8 @@ export const build = $state({
   firstPreviewAt: 0, // when the first scene preview was on screen
   outputVersion: 0,
   runSeconds: 0, // the runtime's own wall time for the run (its end event)
+  queue: [] as Queued[], // builds waiting for this one (the server's "queue" events)
+  builds: 0, // builds that ran in this session (seen from this page)
 });
 
 const rowsById = new Map<string, Row>();
@@ -48,6 +58,8 @@ function resetFrom(ev: any) {
   build.startedAt = performance.now();
   build.firstPreviewAt = 0;
   build.runSeconds = 0;
+  build.queue = []; // a "queue" event follows when builds still wait
+  build.builds++;
   build.rows = plan.nodes.map((n) => ({
     id: n.id,
     op: n.op,
@@ -79,6 +91,7 @@ function offerPreview(row: Row) {
   if (have && rank[have.op] >= rank[row.op]) return;
   build.previews[row.scene] = {
     url: objectUrl(row.key, build.script),
+    poster: posterUrl(row.key, build.script),
     image: row.op === 'generate' && row.kind === 'image',
     op: row.op,
   };
@@ -120,6 +133,9 @@ function handle(ev: any) {
     }
     case 'prediction':
       break;
+    case 'queue':
+      build.queue = ev.queue ?? [];
+      break;
     case 'end':
       if (typeof ev.seconds === 'number') build.runSeconds = ev.seconds;
       break;
@@ -160,11 +176,31 @@ export function connect() {
   source.onerror = () => (build.connected = false);
   source.onmessage = (m) => {
     try {
-      handle(JSON.parse(m.data));
+      pending.push(JSON.parse(m.data));
     } catch {
-      /* a malformed line is skipped */
+      return; /* a malformed line is skipped */
     }
+    schedule();
   };
+}
+
+// Events are applied in batches, at most every FLUSH_MS: a burst of node events (a dozen
+// shots finishing together) becomes one update of the page instead of one each, so the
+// browser stays out of the render's way. A lone event after a quiet spell shows at once.
+const FLUSH_MS = 250;
+const pending: any[] = [];
+let lastFlush = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+function flush() {
+  timer = undefined;
+  lastFlush = performance.now();
+  for (const ev of pending.splice(0)) handle(ev);
+}
+function schedule() {
+  if (timer) return;
+  const wait = lastFlush + FLUSH_MS - performance.now();
+  if (wait <= 0) flush();
+  else timer = setTimeout(flush, wait);
 }
 
 export async function startBuild(path: string, provider: string, preview: boolean) {
@@ -174,6 +210,11 @@ export async function startBuild(path: string, provider: string, preview: boolea
 
 export async function stopBuild() {
   return api('POST', '/api/build/stop');
+}
+
+// Takes a waiting build out of the queue.
+export async function unqueueBuild(id: number) {
+  return api('POST', '/api/build/unqueue', { id });
 }
 
 export function previewShown() {

@@ -1,13 +1,12 @@
 /*
 ** call.c — resolves the provider call of a paid node (planner stage). See call.h.
 */
-#include "plan/call.h"
+#include "registry/call.h"
 
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
 
-#include "util/util.h"
 
 double vsc_call_duration(const vsc_model_decl *m, double need) {
   if (m->dur_range) {

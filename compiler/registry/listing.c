@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "check/check.h"
+#include "vsc/vsc_file.h"
 
 static json_t *model_json(const vsc_model_decl *m) {
   static const char *const units[] = {"second", "image", "run", "character", "gpu-second"};

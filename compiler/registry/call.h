@@ -1,5 +1,5 @@
 /*
-** call.h — the resolved provider call of a paid node (planner stage).
+** call.h — the resolved provider call of a paid node (registry stage, used by the planner).
 **
 ** Everything the runtime needs to spend money on one model is decided here, once, and
 ** written into the IR: the model, the version that runs (pinned or floating), the exact
@@ -7,8 +7,8 @@
 ** local files as {"$input": K} references to the node's K-th input) and the price rule.
 ** docs/ir.md ("call") is the reference.
 */
-#ifndef VSC_PLAN_CALL_H
-#define VSC_PLAN_CALL_H
+#ifndef VSC_REGISTRY_CALL_H
+#define VSC_REGISTRY_CALL_H
 
 #include "check/check.h"
 

@@ -9,7 +9,7 @@
 ** A script without a lock file compiles exactly as before: nothing here runs unless the
 ** file exists.
 */
-#include "driver/lock.h"
+#include "registry/lock.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -1,8 +1,8 @@
 /* vsc.lock.json: model input schemas locked by `vsc models pull` (docs/cli.md), read by the
  * checker so that `with {…}` parameters are validated against what the provider published,
  * not only against the registry's `param` lines. Internal to the compiler. */
-#ifndef VSC_DRIVER_LOCK_H
-#define VSC_DRIVER_LOCK_H
+#ifndef VSC_REGISTRY_LOCK_H
+#define VSC_REGISTRY_LOCK_H
 
 #include <stddef.h>
 

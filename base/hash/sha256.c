@@ -1,0 +1,63 @@
+/* SHA-256 (OpenSSL's EVP) as lowercase hex: of bytes, and of a file's contents streamed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vsc/vsc_err.h"
+#include "vsc/vsc_sha256.h"
+
+static void to_hex(const unsigned char *md, char out[65]) {
+  static const char hex[] = "0123456789abcdef";
+  for (int i = 0; i < 32; i++) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 15];
+  }
+  out[64] = 0;
+}
+
+void vsc_sha256_hex(const void *data, size_t len, char out[65]) {
+  unsigned char md[32];
+  unsigned int mdlen = 0;
+  EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+  to_hex(md, out);
+}
+
+int vsc_sha256_file(const char *path, char out[65], uint64_t *size, char *err, size_t errlen) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return vsc_err_set(err, errlen, "%s: %s", path, strerror(errno));
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+    close(fd);
+    EVP_MD_CTX_free(ctx);
+    return vsc_err_set(err, errlen, "sha256 unavailable");
+  }
+  enum { CHUNK = 1 << 16 };
+  unsigned char *buf = malloc(CHUNK);
+  uint64_t total = 0;
+  int rc = 0;
+  for (;;) {
+    ssize_t r = buf ? read(fd, buf, CHUNK) : -1;
+    if (r < 0) {
+      if (buf && errno == EINTR) continue;
+      rc = vsc_err_set(err, errlen, "%s: read: %s", path, buf ? strerror(errno) : "out of memory");
+      break;
+    }
+    if (r == 0) break;
+    EVP_DigestUpdate(ctx, buf, (size_t)r);
+    total += (uint64_t)r;
+  }
+  free(buf);
+  close(fd);
+  if (rc == 0) {
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_DigestFinal_ex(ctx, md, &mdlen);
+    to_hex(md, out);
+    if (size) *size = total;
+  }
+  EVP_MD_CTX_free(ctx);
+  return rc;
+}

@@ -1,0 +1,14 @@
+/* SHA-256 as 64 lowercase hex digits (base): content ids of nodes, cache keys, file hashes. */
+#ifndef VSC_SHA256_H
+#define VSC_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void vsc_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Hashes a file's contents, streaming; *size (if not NULL) gets its length in bytes.
+ * Returns 0, or -1 with err set ("PATH: reason"). */
+int vsc_sha256_file(const char *path, char out[65], uint64_t *size, char *err, size_t errlen);
+
+#endif

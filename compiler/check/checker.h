@@ -1,0 +1,78 @@
+/* Internal interface of the checker (compiler/check), one section per file:
+ *   session.c  the session's lifetime     values.c  reading values     modules.c  loading files
+ *   models.c   model declarations         styles.c  styles             text.c     text, captions
+ *   scene.c    scene statements (a table) video.c   the video, vsc_check
+ * Only compiler/check includes it; the checker's interface to later stages is check/check.h. */
+#ifndef VSC_CHECKER_H
+#define VSC_CHECKER_H
+
+#include <stdbool.h>
+
+#include "check/check.h"
+
+#define ERR(src, span, hint, ...) vsc_error(s->diags, VSC_STAGE_CHECK, src, span, hint, __VA_ARGS__)
+
+/* Most templates take a handful of parameters; more is an error, reported where it is declared. */
+#define VSC_TEMPLATE_PARAMS_MAX 16
+
+/* Where values are read: the file, and a template's bindings (a name used where a value goes). */
+typedef struct {
+  vsc_session *s;
+  vsc_source *src;
+  const char *names[VSC_TEMPLATE_PARAMS_MAX];
+  vsc_value vals[VSC_TEMPLATE_PARAMS_MAX];
+  int n;
+} eval_ctx;
+
+/* The fit modes of a picture in its frame (scene `fit`, video `fit`). */
+extern const char *const check_fits[2];
+
+/* ---- session.c ---- */
+void check_push(void ***arr, int *n, void *p);
+
+/* ---- values.c ---- */
+const vsc_value *check_val(const eval_ctx *c, const vsc_value *v);
+const char *check_kind_desc(vsc_value_kind k);
+bool check_expect(const eval_ctx *c, const vsc_value *v, vsc_value_kind want, const char *what, const char *hint);
+bool check_get_duration(const eval_ctx *c, const vsc_value *v0, const char *what, double *out);
+bool check_get_string(const eval_ctx *c, const vsc_value *v0, const char *what, const char **out);
+bool check_get_ident(const eval_ctx *c, const vsc_value *v0, const char *what, const char **out);
+bool check_get_color(const eval_ctx *c, const vsc_value *v0, const char *what, uint32_t *out);
+bool check_get_number(const eval_ctx *c, const vsc_value *v0, const char *what, double *out);
+bool check_in_range(const eval_ctx *c, const vsc_value *v0, double x, double lo, double hi, const char *what, const char *unit);
+const char *check_suggest(const char *word, const char *const *names, size_t n, char *buf, size_t size);
+/* Whether a list holding n items has room for one more of `max`; if not, reports "too many
+ * WHAT (MAX at most)" at `at`. */
+bool check_room(const eval_ctx *c, vsc_span at, int n, int max, const char *what);
+bool check_one_of(const char *w, const char *const *list, size_t n);
+bool check_name_in(const eval_ctx *c, const vsc_value *v0, const char *what, const char *const *list, size_t n, const char **out);
+const char *check_media_of(const char *path);
+bool check_file(const eval_ctx *c, const vsc_value *v0, const char *what, const char **path);
+const vsc_ast *check_option(const vsc_ast *n, const char *kw);
+
+/* ---- modules.c ---- */
+const char *check_dir_of(vsc_session *s, const char *path);
+const char *check_join_path(vsc_session *s, const char *dir, const char *rel);
+int check_file_exists(const char *path, bool *unusable);
+
+/* ---- models.c ---- */
+vsc_ast *check_find_named(vsc_ast **items, int n, const char *name);
+void check_duplicates(vsc_session *s, vsc_ast **items, int n, const char *what);
+json_t *check_value_json(const vsc_value *v);
+vsc_model_decl *check_model_decl(vsc_session *s, vsc_ast *m);
+void check_fallbacks(vsc_session *s);
+
+/* ---- styles.c ---- */
+void check_style_body(const eval_ctx *c, vsc_ast *style, vsc_style_spec *out, bool append_look);
+vsc_ast *check_lookup_style(vsc_session *s, vsc_source *src, const vsc_value *name);
+
+/* ---- text.c ---- */
+void check_text_timing(const eval_ctx *c, vsc_ast *t, const vsc_text_spec *ts, const vsc_scene_spec *sc);
+void check_text(const eval_ctx *c, vsc_ast *t, vsc_text_spec *out, const vsc_style_spec *style);
+void check_captions(const eval_ctx *c, vsc_ast *st, vsc_caption_spec *cap, const vsc_style_spec *style);
+
+/* ---- scene.c ---- */
+void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out);
+void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const vsc_style_spec *style);
+
+#endif
