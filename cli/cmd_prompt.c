@@ -48,10 +48,18 @@ static void cache_dir_of(const char *out, char *dir, size_t len) {
   else snprintf(dir, len, ".vsc");
 }
 
+/* Prints a --json report on stdout and frees it. */
+static void print_report(json_t *report) {
+  char *s = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
+  if (s) printf("%s\n", s);
+  free(s);
+  json_decref(report);
+}
+
 int cmd_prompt(int argc, char **argv) {
   const char *out = NULL, *music = NULL;
   double budget = -1;
-  bool build = false, llm = false, quiet = false;
+  bool build = false, llm = false, quiet = false, as_json = false;
   int max_repairs = 3;
   bool only_text = false; /* after "--", every argument is the request */
   char *text = NULL;
@@ -82,6 +90,8 @@ int cmd_prompt(int argc, char **argv) {
       build = true;
     } else if (opt && strcmp(a, "--llm") == 0) {
       llm = true;
+    } else if (opt && strcmp(a, "--json") == 0) {
+      as_json = true;
     } else if (opt && (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)) {
       quiet = true;
     } else if (opt && strcmp(a, "--") == 0) {
@@ -157,8 +167,22 @@ int cmd_prompt(int argc, char **argv) {
   }
   if (!quiet)
     for (size_t i = 0; i < notes.n; i++) fprintf(stderr, "vsc prompt: note: %s\n", notes.lines[i]);
-  vsc_prompt_notes_free(&notes);
   free(text);
+  /* --json: what was written, the notes, what could not be placed and where each quoted
+   * line went, as one object on stdout (the script goes to -o, or into "script_text"). */
+  json_t *report = NULL;
+  if (as_json) {
+    json_t *jn = json_array(), *ju = json_array();
+    for (size_t i = 0; i < notes.n; i++) json_array_append_new(jn, json_string(notes.lines[i]));
+    for (size_t i = 0; i < notes.nunplaced; i++) json_array_append_new(ju, json_string(notes.unplaced[i]));
+    report = json_pack("{s:b, s:o, s:o, s:O}", "ok", rc == 0, "notes", jn, "unplaced", ju, "placed",
+                       notes.placed ? notes.placed : json_null());
+    if (rc != 0) {
+      json_object_set_new(report, "error", json_string(err));
+      json_object_set_new(report, "diagnostics", vsc_diag_to_json(diags));
+    }
+  }
+  vsc_prompt_notes_free(&notes);
 
   int exit_code = VSC_EXIT_OK;
   if (rc == VSC_PROMPT_ECHECK) {
@@ -176,19 +200,26 @@ int cmd_prompt(int argc, char **argv) {
   }
   vsc_diag_list_free(diags);
   if (exit_code != VSC_EXIT_OK) {
+    if (report) print_report(report);
     free(script);
     return exit_code;
   }
   if (out) {
     if (cli_write_file(out, script, strlen(script)) != 0) {
       fprintf(stderr, "vsc prompt: cannot write %s\n", out);
+      json_decref(report);
       free(script);
       return VSC_EXIT_RUNTIME;
     }
     if (!quiet) fprintf(stderr, "vsc prompt: wrote %s\n", out);
+    if (report) json_object_set_new(report, "script", json_string(out));
+  } else if (report) {
+    json_object_set_new(report, "script", json_null());
+    json_object_set_new(report, "script_text", json_string(script));
   } else {
     fputs(script, stdout);
   }
+  if (report) print_report(report);
   free(script);
   if (build) {
     char *bargv[] = {(char *)"build", (char *)out, NULL};

@@ -1,5 +1,5 @@
 /*
-** emit.c — writes the facts of a request (rules.c) as .vscript text: the preset and what
+** emit.c — writes the facts of a request (rules/) as .vscript text: the preset and what
 ** the request overrides, generic scenes when none were stated, on-screen text and voice-over
 ** placed on scenes, scene lengths that fill the video, transitions and model classes.
 ** Nothing is invented: a generic scene only reframes the stated subject.
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "frontend.h"
 #include "vsc/vsc_compositor.h"
@@ -223,13 +224,29 @@ static void fill_lengths(fe_facts *f, double L, vsc_prompt_notes *notes) {
 
 /* ---- text and voice placement ---------------------------------------------------------------- */
 
-static void move_text(fe_scene *sc, char *text, int role) {
-  if (sc->ntexts >= FE_MAX_LINES) {
-    free(text);
-    return;
+/* Puts a line on scene `target`, or the next scene with room (the placement check in
+ * prompt.c reports a line no scene could take). */
+static void move_text(fe_facts *f, int target, char *text, int role) {
+  for (int k = 0; k < f->nscenes; k++) {
+    fe_scene *sc = &f->scenes[(target + k) % f->nscenes];
+    if (sc->ntexts < FE_MAX_LINES) {
+      sc->texts[sc->ntexts].text = text;
+      sc->texts[sc->ntexts++].role = role;
+      return;
+    }
   }
-  sc->texts[sc->ntexts].text = text;
-  sc->texts[sc->ntexts++].role = role;
+  free(text);
+}
+
+static void move_voice(fe_facts *f, int target, char *line) {
+  for (int k = 0; k < f->nscenes; k++) {
+    fe_scene *sc = &f->scenes[(target + k) % f->nscenes];
+    if (sc->nvoices < FE_MAX_LINES) {
+      sc->voices[sc->nvoices++] = line;
+      return;
+    }
+  }
+  free(line);
 }
 
 static void place_lines(fe_facts *f, bool generic) {
@@ -250,15 +267,12 @@ static void place_lines(fe_facts *f, bool generic) {
     /* One plain line in a generic video is its closing words; several spread out. */
     else if (nplain == 1 && !nend && n > 1) target = n - 1, iplain++;
     else target = n * iplain++ / (nplain ? nplain : 1);
-    move_text(&f->scenes[target], t->text, t->role);
+    move_text(f, target, t->text, t->role);
     t->text = NULL;
   }
   f->ntexts = 0;
   for (int k = 0; k < f->nvoices; k++) {
-    int target = n * k / f->nvoices;
-    fe_scene *sc = &f->scenes[target];
-    if (sc->nvoices < FE_MAX_LINES) sc->voices[sc->nvoices++] = f->voices[k];
-    else free(f->voices[k]);
+    move_voice(f, n * k / f->nvoices, f->voices[k]);
     f->voices[k] = NULL;
   }
   f->nvoices = 0;
@@ -308,11 +322,85 @@ static void header_comment(fe_buf *b, const char *request) {
   free(r);
 }
 
+/* s with a capital first letter, cut to max bytes at a word boundary when it is longer. */
 static void capitalize_into(fe_buf *b, const char *s, size_t max) {
-  char *c = fe_strndup(s, fe_utf8_cut(s, max));
+  size_t n = fe_utf8_cut(s, max);
+  if (s[n]) {
+    size_t w = n;
+    while (w > 0 && s[w] != ' ') w--;
+    while (w > 0 && strchr(" ,;:-", s[w - 1])) w--;
+    if (w > max / 2) n = w;
+  }
+  char *c = fe_strndup(s, n);
   if (c[0] >= 'a' && c[0] <= 'z') c[0] = (char)(c[0] - 'a' + 'A');
   fe_buf_quote(b, c);
   free(c);
+}
+
+/* Does `hay` hold `needle` (ASCII case folded)? */
+static bool holds(const char *hay, const char *needle) {
+  size_t n = strlen(needle);
+  for (const char *p = hay; *p; p++)
+    if (strncasecmp(p, needle, n) == 0) return true;
+  return false;
+}
+
+/* Does s start with a word that leads into something ("for", "about") or end with one
+ * that needs something after it ("of", "the")? Such a run is no title. */
+static bool glue_edge(const char *s) {
+  static const char *const LEAD[] = {"for", "about", "of", "on", "with", "and", "to", "in", "at", "by",
+                                     "from", "f\xc3\xbcr", "de", "sur", "para", "pour", NULL};
+  static const char *const TAIL[] = {"a", "an", "the", "of", "for", "with", "and", "to", "in", "on", "at",
+                                     "by", NULL};
+  size_t first = strcspn(s, " ");
+  for (int k = 0; LEAD[k]; k++)
+    if (strlen(LEAD[k]) == first && strncasecmp(s, LEAD[k], first) == 0) return true;
+  const char *last = strrchr(s, ' ');
+  last = last ? last + 1 : s;
+  for (int k = 0; TAIL[k]; k++)
+    if (strcasecmp(last, TAIL[k]) == 0) return true;
+  return false;
+}
+
+/* The subject's words for the title, only as the request wrote them: the subject if the
+ * request holds it verbatim, else the run of its words that the request holds side by side
+ * with the most content words (then the longest), else NULL. No title is stitched from
+ * words that were not side by side ("For, neon city at night, scenes"). Caller frees. */
+static char *title_words(const fe_facts *f) {
+  if (!f->subject || !*f->subject) return NULL;
+  if (holds(f->request, f->subject)) return strdup(f->subject);
+  char *best = NULL;
+  int best_words = 0;
+  size_t best_len = 0;
+  for (const char *p = f->subject; *p;) {
+    size_t n = strcspn(p, ",");
+    char *part = fe_strndup(p, n);
+    fe_squeeze(part, " ,");
+    /* Word starts of the part (at most 32 words). */
+    size_t starts[33];
+    int nw = 0;
+    for (size_t i = 0; part[i] && nw < 32; i++)
+      if (part[i] != ' ' && (i == 0 || part[i - 1] == ' ')) starts[nw++] = i;
+    size_t len = strlen(part);
+    for (int a = 0; a < nw; a++)
+      for (int b = nw; b > a; b--) {
+        size_t from = starts[a], to = b < nw ? starts[b] - 1 : len;
+        char *run = fe_strndup(part + from, to - from);
+        int words = glue_edge(run) ? 0 : fe_content_words(run);
+        if (words > 0 && (words > best_words || (words == best_words && to - from > best_len)) && holds(f->request, run)) {
+          free(best);
+          best = run;
+          best_words = words;
+          best_len = to - from;
+        } else {
+          free(run);
+        }
+      }
+    free(part);
+    p += n;
+    if (*p) p++;
+  }
+  return best;
 }
 
 char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
@@ -357,6 +445,8 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
     int count = (int)lround(L / 6.0);
     if (count < 2) count = 2;
     if (count > 6) count = 6;
+    /* "3 scenes" with none described: that many framings of the subject. */
+    if (f->scene_count > 0) count = f->scene_count > VSC_PROMPT_MAX_SCENES ? VSC_PROMPT_MAX_SCENES : f->scene_count;
     if (f->tail_only) count -= f->nscenes;
     if (count < 1) count = 1;
     while (count + (f->tail_only ? f->nscenes : 0) > 1 && (count + (f->tail_only ? f->nscenes : 0)) * MIN_SCENE > L) count--;
@@ -369,12 +459,24 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
   if (f->nscenes > cap) {
     vsc_prompt_notes_add(notes, "%d scenes do not fit in %gs: kept %d", f->nscenes, L, cap);
     fe_scene keep_last = f->scenes[f->nscenes - 1];
-    for (int i = cap - 1; i < f->nscenes - 1; i++) {
+    int dropped_from = cap - 1, dropped_to = f->nscenes - 1;
+    /* The words of a dropped scene stay in the video: its lines go to the whole video and
+     * are placed with the others; a stated scene's picture is reported. */
+    for (int i = dropped_from; i < dropped_to; i++) {
       fe_scene *sc = &f->scenes[i];
+      if (f->scenes_stated && (sc->desc || sc->file))
+        vsc_prompt_notes_unplaced(notes, "scene %d (\"%.60s\") does not fit in %gs: left out", i + 1,
+                                  sc->desc ? sc->desc : sc->file, L);
       free(sc->desc);
       free(sc->file);
-      for (int k = 0; k < sc->ntexts; k++) free(sc->texts[k].text);
-      for (int k = 0; k < sc->nvoices; k++) free(sc->voices[k]);
+      for (int k = 0; k < sc->ntexts; k++) {
+        if (f->ntexts < FE_MAX_GLOBAL) f->texts[f->ntexts++] = sc->texts[k];
+        else free(sc->texts[k].text);
+      }
+      for (int k = 0; k < sc->nvoices; k++) {
+        if (f->nvoices < FE_MAX_GLOBAL) f->voices[f->nvoices++] = sc->voices[k];
+        else free(sc->voices[k]);
+      }
     }
     f->scenes[cap - 1] = keep_last;
     f->nscenes = cap;
@@ -418,13 +520,15 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
   if (f->title) {
     fe_buf_quote(&b, f->title);
   } else {
-    if (f->subject) {
-      capitalize_into(&b, f->subject, 60);
+    char *words = title_words(f);
+    if (words) {
+      capitalize_into(&b, words, 60);
       fe_buf_puts(&b, " — ");
     }
     char g[64];
     snprintf(g, sizeof g, "%g-second %s", L, f->genre ? f->genre : "video");
-    if (!f->subject) g[0] = (char)toupper((unsigned char)g[0]);
+    if (!words) g[0] = (char)toupper((unsigned char)g[0]);
+    free(words);
     fe_buf_puts(&b, g);
   }
   fe_buf_puts(&b, "\" {\n");
@@ -523,7 +627,7 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
       taken[p] = true;
       const char *size = role == FE_TEXT_TITLE ? "10%" : p == 0 && shot == FE_SHOT_COLOR ? "9%" : "6%";
       fe_buf_puts(&b, "    text ");
-      put_string(&b, sc->texts[k].text, 200);
+      put_string(&b, sc->texts[k].text, VSC_PROMPT_MAX_REQUEST);
       fe_buf_printf(&b, " at %s size %s", PLACES[p], size);
       if (shot == FE_SHOT_COLOR) fe_buf_printf(&b, " color %s", st->light);
       else fe_buf_printf(&b, " color %s box %s", st->light, st->dark);
@@ -532,7 +636,7 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
     double at = 0.4;
     for (int k = 0; k < sc->nvoices; k++) {
       fe_buf_puts(&b, "    voice ");
-      put_string(&b, sc->voices[k], 600);
+      put_string(&b, sc->voices[k], VSC_PROMPT_MAX_REQUEST);
       fe_buf_printf(&b, " at %gs\n", round(at * 10) / 10);
       at += speech_seconds(sc->voices[k]) + 0.3;
     }

@@ -1,5 +1,5 @@
 /*
-** frontend.h — internals of the prompt parser (rules.c reads a request into facts, emit.c
+** frontend.h — internals of the prompt parser (rules/ reads a request into facts, emit.c
 ** writes facts as .vscript, text.c holds the string helpers they share).
 */
 #ifndef VSC_FRONTEND_INTERNAL_H
@@ -33,16 +33,19 @@ size_t fe_utf8_cut(const char *s, size_t max);
  * trailing bytes listed in `strip`. */
 void fe_squeeze(char *s, const char *strip);
 bool fe_is_word_byte(unsigned char c);
+/* Content words of a description: not filler, not mood words (rules/leftover.c). */
+int fe_content_words(const char *d);
 
 /* ---- facts -------------------------------------------------------------------------------- */
 enum { FE_SHOT_VIDEO, FE_SHOT_IMAGE, FE_SHOT_COLOR, FE_SHOT_FILE };
-enum { FE_TEXT_TITLE, FE_TEXT_CAPTION, FE_TEXT_END, FE_TEXT_PLAIN };
+enum { FE_TEXT_TITLE, FE_TEXT_CAPTION, FE_TEXT_END, FE_TEXT_PLAIN, FE_VOICE = 10 };
 
-#define FE_MAX_LINES 8
+#define FE_MAX_LINES 16   /* lines per scene */
+#define FE_MAX_GLOBAL 128 /* lines of the whole video, placed on scenes by emit */
 
 typedef struct {
   char *text;   /* owned */
-  int role;     /* FE_TEXT_* */
+  int role;     /* FE_TEXT_* (or FE_VOICE in fe_facts.stated) */
 } fe_text;
 
 typedef struct {
@@ -81,17 +84,24 @@ typedef struct {
   int nscenes;
   bool scenes_stated;             /* from a list, sequence words or sentences */
   bool tail_only;                 /* only closing scenes were stated ("end on the logo") */
-  fe_text texts[FE_MAX_LINES * 2]; /* on-screen text not tied to a scene */
+  fe_text texts[FE_MAX_GLOBAL]; /* on-screen text not tied to a scene */
   int ntexts;
-  char *voices[FE_MAX_LINES * 2]; /* voice-over lines not tied to a scene */
+  char *voices[FE_MAX_GLOBAL]; /* voice-over lines not tied to a scene */
   int nvoices;
   char *request;                  /* the sanitized request, for the header comment */
+  int scene_count;                /* "4 scenes": the number stated, 0 = none */
+  /* Every quoted line as the request states it, in order (owned copies), for the check
+   * that each one lands in the plan (prompt.c). */
+  fe_text *stated;
+  int nstated, capstated;
 } fe_facts;
 
 /* Reads the request (already non-empty) into facts. Returns 0, or -1 with err. */
 int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
                   vsc_prompt_notes *notes, char *err, size_t errlen);
 void fe_facts_free(fe_facts *f);
+/* Records a quoted line the request stated (a copy of text; role FE_TEXT_* or FE_VOICE). */
+void fe_facts_state_line(fe_facts *f, const char *text, int role);
 
 /* Degradations applied when the checker refuses a draft. */
 typedef struct {

@@ -82,6 +82,117 @@ static bool diag_says(vsc_diag_list *diags, const char *what) {
   return found;
 }
 
+/* ---- the placement check ------------------------------------------------------------- */
+
+static const char *role_name(int role) {
+  switch (role) {
+  case FE_VOICE: return "voice";
+  case FE_TEXT_TITLE: return "title";
+  case FE_TEXT_CAPTION: return "caption";
+  case FE_TEXT_END: return "end";
+  default: return "text";
+  }
+}
+
+/* The scene of the first segment node that shows `text`, or NULL if none does. */
+static const char *scene_showing(json_t *nodes, const char *text, bool *found) {
+  size_t i;
+  json_t *n;
+  const char *any = NULL;
+  *found = false;
+  json_array_foreach(nodes, i, n) {
+    if (strcmp(json_string_value(json_object_get(n, "op")), "segment") != 0) continue;
+    json_t *p = json_object_get(n, "params");
+    const char *layers[] = {"a", "b"};
+    for (int l = 0; l < 2; l++) {
+      size_t k;
+      json_t *tx;
+      json_array_foreach(json_object_get(json_object_get(p, layers[l]), "texts"), k, tx) {
+        const char *s = json_string_value(json_object_get(tx, "text"));
+        if (!s || strcmp(s, text) != 0) continue;
+        *found = true;
+        const char *scene = json_string_value(json_object_get(n, "scene"));
+        if (scene) return scene;
+        if (!any) any = "";
+      }
+    }
+  }
+  return any && *any ? any : NULL;
+}
+
+/* Every quoted line the request stated must be in the plan as what it was stated as: a
+ * voice line as a tts node, a title as the video's title or on-screen text, the rest as
+ * on-screen text. Records where each went (notes->placed) and reports each line the plan
+ * does not hold as stated (notes->unplaced). */
+static void check_placed(const fe_text *stated, int nstated, json_t *ir, vsc_prompt_notes *notes) {
+  if (!notes) return;
+  json_t *nodes = json_object_get(ir, "nodes");
+  const char *title = json_string_value(json_object_get(json_object_get(ir, "video"), "title"));
+  size_t nn = json_array_size(nodes);
+  bool *used = calloc(nn ? nn : 1, sizeof *used);
+  if (!used) abort();
+  json_t *placed = json_array();
+  for (int k = 0; k < nstated; k++) {
+    const char *text = stated[k].text;
+    int role = stated[k].role;
+    const char *as = NULL, *scene = NULL;
+    /* tts nodes, an unused one first (a line said twice is two nodes unless they merge) */
+    int hit = -1;
+    for (int pass = 0; pass < 2 && hit < 0; pass++)
+      for (size_t i = 0; i < nn && hit < 0; i++) {
+        json_t *n = json_array_get(nodes, i);
+        if (strcmp(json_string_value(json_object_get(n, "op")), "tts") != 0 || (pass == 0 && used[i])) continue;
+        const char *s = json_string_value(json_object_get(json_object_get(n, "params"), "text"));
+        if (s && strcmp(s, text) == 0) hit = (int)i;
+      }
+    bool on_screen;
+    const char *shown_in = scene_showing(nodes, text, &on_screen);
+    if (role == FE_VOICE && hit >= 0) {
+      used[hit] = true;
+      as = "voice";
+      scene = json_string_value(json_object_get(json_array_get(nodes, (size_t)hit), "scene"));
+    } else if (role == FE_TEXT_TITLE && title && strcmp(title, text) == 0) {
+      as = "title";
+      scene = shown_in;
+    } else if (role != FE_VOICE && on_screen) {
+      as = "text";
+      scene = shown_in;
+    } else if (hit >= 0 || on_screen) {
+      /* In the plan, but not as stated. */
+      as = hit >= 0 ? "voice" : "text";
+      scene = hit >= 0 ? json_string_value(json_object_get(json_array_get(nodes, (size_t)hit), "scene")) : shown_in;
+      vsc_prompt_notes_unplaced(notes, "the quoted line \"%.80s\" was asked as %s but became %s", text,
+                                role == FE_VOICE ? "voice-over" : "on-screen text", hit >= 0 ? "voice-over" : "on-screen text");
+    } else {
+      vsc_prompt_notes_unplaced(notes, "could not place the quoted line \"%.80s\" (%s): it is not in the script", text,
+                                role == FE_VOICE ? "voice-over" : "on-screen text");
+    }
+    json_array_append_new(placed, json_pack("{s:s, s:s, s:o, s:o}", "text", text, "stated", role_name(role), "placed",
+                                            as ? json_string(as) : json_null(), "scene",
+                                            scene ? json_string(scene) : json_null()));
+  }
+  free(used);
+  json_decref(notes->placed);
+  notes->placed = placed;
+}
+
+static void free_stated(fe_text *stated, int n) {
+  for (int k = 0; k < n; k++) free(stated[k].text);
+  free(stated);
+}
+
+/* Moves what `from` noted into `to` (lines, then what could not be placed). */
+static void notes_move(vsc_prompt_notes *to, vsc_prompt_notes *from) {
+  for (size_t i = 0; i < from->n; i++) {
+    bool unplaced = false;
+    for (size_t u = 0; u < from->nunplaced; u++)
+      if (strcmp(from->unplaced[u], from->lines[i]) == 0) unplaced = true;
+    if (unplaced) vsc_prompt_notes_unplaced(to, "%s", from->lines[i]);
+    else vsc_prompt_notes_add(to, "%s", from->lines[i]);
+  }
+  vsc_prompt_notes_free(from);
+}
+
 int vsc_prompt_rules(char **out_script, const char *request, const vsc_prompt_options *o,
                      vsc_diag_list *diags, vsc_prompt_notes *notes, char *err, size_t errlen) {
   *out_script = NULL;
@@ -104,18 +215,27 @@ int vsc_prompt_rules(char **out_script, const char *request, const vsc_prompt_op
     bool generated_music = !f.music_file && (f.music_desc || f.cut);
     char *text = fe_emit(&f, &d, &scratch);
     bool has_video = strstr(text, "shot video") != NULL;
+    fe_text *stated = f.stated;
+    int nstated = f.nstated;
+    f.stated = NULL;
+    f.nstated = 0;
     fe_facts_free(&f);
     vsc_diag_list *attempt = vsc_diag_list_new(50);
     char *formatted = NULL;
-    int rc = vsc_prompt_check(&formatted, NULL, path, text, strlen(text), o->cache_dir, attempt);
+    json_t *ir = NULL;
+    int rc = vsc_prompt_check(&formatted, &ir, path, text, strlen(text), o->cache_dir, attempt);
     if (rc == 0) {
       free(text);
-      for (size_t i = 0; i < scratch.n; i++) vsc_prompt_notes_add(notes, "%s", scratch.lines[i]);
-      vsc_prompt_notes_free(&scratch);
+      if (notes) notes_move(notes, &scratch);
+      else vsc_prompt_notes_free(&scratch);
+      check_placed(stated, nstated, ir, notes);
+      json_decref(ir);
+      free_stated(stated, nstated);
       vsc_diag_list_free(attempt);
       *out_script = formatted;
       return 0;
     }
+    free_stated(stated, nstated);
     vsc_prompt_notes_free(&scratch);
     /* One adaptation per round, cheapest loss first. */
     bool over = diag_says(attempt, "over the budget");

@@ -2,6 +2,7 @@
 ** text.c — string helpers of the prompt front-end: a growable buffer, .vscript string
 ** quoting, UTF-8 sanitizing and cutting, and the notes list.
 */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,18 @@ void fe_squeeze(char *s, const char *strip) {
   s[end - start] = 0;
 }
 
+/* Appends line to a list unless it holds it already (once is enough). */
+static bool list_add(char ***list, size_t *n, size_t *cap, const char *line) {
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp((*list)[i], line) == 0) return false;
+  if (*n == *cap) {
+    *cap = *cap ? *cap * 2 : 8;
+    *list = xrealloc(*list, *cap * sizeof **list);
+  }
+  (*list)[(*n)++] = fe_strndup(line, strlen(line));
+  return true;
+}
+
 void vsc_prompt_notes_add(vsc_prompt_notes *notes, const char *fmt, ...) {
   if (!notes) return;
   char line[1024];
@@ -157,19 +170,26 @@ void vsc_prompt_notes_add(vsc_prompt_notes *notes, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  for (size_t i = 0; i < notes->n; i++)
-    if (strcmp(notes->lines[i], line) == 0) return; /* once is enough */
-  if (notes->n == notes->cap) {
-    notes->cap = notes->cap ? notes->cap * 2 : 8;
-    notes->lines = xrealloc(notes->lines, notes->cap * sizeof *notes->lines);
-  }
-  notes->lines[notes->n++] = fe_strndup(line, strlen(line));
+  list_add(&notes->lines, &notes->n, &notes->cap, line);
+}
+
+void vsc_prompt_notes_unplaced(vsc_prompt_notes *notes, const char *fmt, ...) {
+  if (!notes) return;
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  list_add(&notes->lines, &notes->n, &notes->cap, line);
+  list_add(&notes->unplaced, &notes->nunplaced, &notes->ucap, line);
 }
 
 void vsc_prompt_notes_free(vsc_prompt_notes *notes) {
   if (!notes) return;
   for (size_t i = 0; i < notes->n; i++) free(notes->lines[i]);
   free(notes->lines);
-  notes->lines = NULL;
-  notes->n = notes->cap = 0;
+  for (size_t i = 0; i < notes->nunplaced; i++) free(notes->unplaced[i]);
+  free(notes->unplaced);
+  json_decref(notes->placed);
+  memset(notes, 0, sizeof *notes);
 }

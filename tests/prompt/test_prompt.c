@@ -10,6 +10,7 @@
 **
 ** VSC_BIN and MOCK_CHAT_BIN are the programs under test (compiled in by CMake).
 */
+#define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +68,41 @@ static void collect_texts(json_t *layers, json_t *into) {
     const char *s = json_string_value(json_object_get(t, "text"));
     if (s) json_object_set_new(into, s, json_true());
   }
+}
+
+/* What the nodes of one scene show: generated prompts, file paths and on-screen texts,
+ * joined by " | ". Caller frees. */
+static char *scene_shows(json_t *ir, const char *scene) {
+  json_t *parts = json_array();
+  size_t i;
+  json_t *node;
+  json_array_foreach(json_object_get(ir, "nodes"), i, node) {
+    const char *s = json_string_value(json_object_get(node, "scene"));
+    if (!s || strcmp(s, scene) != 0) continue;
+    const char *op = json_string_value(json_object_get(node, "op"));
+    json_t *p = json_object_get(node, "params");
+    if (strcmp(op, "generate") == 0) json_array_append(parts, json_object_get(p, "prompt"));
+    if (strcmp(op, "asset") == 0) json_array_append(parts, json_object_get(p, "path"));
+    if (strcmp(op, "segment") == 0) {
+      json_t *tx = json_object();
+      collect_texts(json_object_get(p, "a"), tx);
+      collect_texts(json_object_get(p, "b"), tx);
+      const char *k;
+      json_t *val;
+      json_object_foreach(tx, k, val) json_array_append_new(parts, json_string(k));
+      json_decref(tx);
+    }
+  }
+  size_t n = 1;
+  json_t *x;
+  json_array_foreach(parts, i, x) n += strlen(json_string_value(x) ? json_string_value(x) : "") + 3;
+  char *out = calloc(n, 1);
+  json_array_foreach(parts, i, x) {
+    if (i) strcat(out, " | ");
+    if (json_string_value(x)) strcat(out, json_string_value(x));
+  }
+  json_decref(parts);
+  return out;
 }
 
 /* ---- the corpus --------------------------------------------------------------------------- */
@@ -130,16 +166,34 @@ static int corpus_case(const char *corpus_path, const char *name) {
     goto done;
   }
   if (r.status != 0 || !script) goto done;
-  /* Deterministic: a second run, to stdout, gives the same bytes. */
+  /* Deterministic: a second run, to stdout with --json, gives the same bytes; its report
+   * says where each quoted line went and what could not be placed. */
+  json_t *report = NULL;
   {
     const char *argv2[32];
     memcpy(argv2, argv, sizeof argv2);
     argv2[2] = "--quiet"; /* no -o: to stdout */
-    argv2[3] = "--quiet";
+    argv2[3] = "--json";
     vsc_test_run_result r2;
     vsc_test_run(&r2, dir, NULL, argv2);
-    CHECK(r2.status == 0 && strcmp(r2.out, script) == 0, "a second run wrote different text");
+    report = json_loads(r2.out, 0, NULL);
+    const char *again = json_string_value(json_object_get(report, "script_text"));
+    CHECK(r2.status == 0 && again && strcmp(again, script) == 0, "a second run wrote different text");
     vsc_test_run_free(&r2);
+  }
+  /* Nothing is dropped silently: the unplaced lines (none unless the case says how many)
+   * are each a note on stderr too. */
+  {
+    json_t *unplaced = json_object_get(report, "unplaced");
+    json_t *want = json_object_get(expect, "unplaced");
+    size_t nwant = want ? (size_t)json_integer_value(want) : 0;
+    CHECK(json_array_size(unplaced) == nwant, "%zu lines could not be placed, expected %zu:\n%s",
+          json_array_size(unplaced), nwant, r.err);
+    json_array_foreach(unplaced, i, a) {
+      char line[1200];
+      snprintf(line, sizeof line, "note: %s\n", json_string_value(a));
+      CHECK(strstr(r.err, line) != NULL, "unplaced '%s' is not on stderr", json_string_value(a));
+    }
   }
   const char *has;
   json_array_foreach(json_object_get(expect, "script_has"), i, a) {
@@ -258,11 +312,58 @@ static int corpus_case(const char *corpus_path, const char *name) {
     }
     CHECK(json_object_get(plan, "tempo") != NULL, "no tempo in the plan");
   }
+  /* Every quoted line the front end says it placed is in the plan as that; the case's
+   * "placed" entries say where particular lines must go. */
+  {
+    json_t *pl;
+    const char *title = json_string_value(json_object_get(video, "title"));
+    json_array_foreach(json_object_get(report, "placed"), i, pl) {
+      const char *text = json_string_value(json_object_get(pl, "text"));
+      const char *as = json_string_value(json_object_get(pl, "placed"));
+      if (!as) continue;
+      bool in_voices = false;
+      size_t k;
+      json_t *vo;
+      json_array_foreach(voices, k, vo) if (strcmp(json_string_value(vo), text) == 0) in_voices = true;
+      if (strcmp(as, "voice") == 0) CHECK(in_voices, "'%s' is reported as voice but no tts node says it", text);
+      else if (strcmp(as, "title") == 0) CHECK(title && strcmp(title, text) == 0, "'%s' is reported as the title", text);
+      else CHECK(json_object_get(texts, text) != NULL, "'%s' is reported as on-screen text but no segment shows it", text);
+    }
+    json_t *want;
+    json_array_foreach(json_object_get(expect, "placed"), i, want) {
+      const char *text = json_string_value(json_object_get(want, "text"));
+      const char *as = json_string_value(json_object_get(want, "as"));
+      const char *scene = json_string_value(json_object_get(want, "scene"));
+      bool found = false;
+      size_t k;
+      json_array_foreach(json_object_get(report, "placed"), k, pl) {
+        if (strcmp(json_string_value(json_object_get(pl, "text")), text) != 0) continue;
+        const char *got = json_string_value(json_object_get(pl, "placed"));
+        const char *gscene = json_string_value(json_object_get(pl, "scene"));
+        if (got && strcmp(got, as) == 0 && (!scene || (gscene && strcmp(gscene, scene) == 0))) found = true;
+      }
+      CHECK(found, "'%s' was not placed as %s%s%s", text, as, scene ? " in scene " : "", scene ? scene : "");
+    }
+  }
+  /* "scene_has": what each scene shows, in order (its generated prompt, file or text). */
+  if ((v = json_object_get(expect, "scene_has"))) {
+    json_t *want;
+    json_array_foreach(v, i, want) {
+      const char *sname = json_string_value(json_object_get(json_array_get(json_object_get(plan, "scenes"), i), "name"));
+      CHECK(sname != NULL, "no scene %zu for '%s'", i + 1, json_string_value(want));
+      if (!sname) continue;
+      char *shows = scene_shows(ir, sname);
+      CHECK(strcasestr(shows, json_string_value(want)) != NULL, "scene %zu (%s) does not show '%s': %s", i + 1, sname,
+            json_string_value(want), shows);
+      free(shows);
+    }
+  }
   json_decref(voices);
   json_decref(texts);
 done_json:
   json_decref(plan);
   json_decref(ir);
+  json_decref(report);
 done:
   free(script);
   vsc_test_run_free(&r);

@@ -30,14 +30,24 @@ enum {
   VSC_PROMPT_EINTERNAL = -6,
 };
 
-/* ---- notes: what the front-end assumed or changed, for the user --------------------- */
-/* A growable list of lines ("no length stated: 30 s from preset ad30"). */
+/* ---- notes: what the front-end assumed, changed or could not place, for the user ------ */
+/* A growable list of lines ("no length stated: 30 s from preset ad30"). Start from {0}.
+ * Nothing the request states is dropped silently: what the script does not hold is in
+ * `unplaced` as well as in `lines`. */
 typedef struct {
-  char **lines;  /* owned */
+  char **lines;     /* owned */
   size_t n, cap;
+  char **unplaced;  /* owned: one line per stated fact the script does not hold */
+  size_t nunplaced, ucap;
+  json_t *placed;   /* owned, or NULL: where each quoted line of the request went, an array
+                       of {"text", "stated": "voice"|"title"|"caption"|"end"|"text",
+                       "placed": "voice"|"text"|"title"|null, "scene": name|null} */
 } vsc_prompt_notes;
 
 void vsc_prompt_notes_add(vsc_prompt_notes *notes, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Adds a line to both `lines` and `unplaced`. */
+void vsc_prompt_notes_unplaced(vsc_prompt_notes *notes, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void vsc_prompt_notes_free(vsc_prompt_notes *notes);
 
