@@ -56,11 +56,11 @@ typedef struct {
   char cache_dir[PATH_MAX];    /* the cache directory as named */
   bool force;
   bool have_input;
-  dev_t input_dev;             /* the input (script or plan): never written */
+  dev_t input_dev; /* the input (script or plan): never written */
   ino_t input_ino;
-  int fd;                      /* STDOUT: the real stdout (fd 1 is stderr meanwhile) */
-  bool cleared;                /* FILE: an existing target was allowed before the run ... */
-  struct stat cleared_st;      /* ... as it was then (a change meanwhile is checked again) */
+  int fd;                 /* STDOUT: the real stdout (fd 1 is stderr meanwhile) */
+  bool cleared;           /* FILE: an existing target was allowed before the run ... */
+  struct stat cleared_st; /* ... as it was then (a change meanwhile is checked again) */
 } cli_output;
 
 /* Checks, before anything runs, that `path` may receive the video: not the input, not in

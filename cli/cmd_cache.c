@@ -50,7 +50,7 @@ static int ls_one(const vsc_cache_entry *e, void *ud) {
 typedef struct {
   vsc_cache *cache;
   int ok, bad;
-  json_t *keep;       /* gc: keys to keep, or NULL for verify */
+  json_t *keep; /* gc: keys to keep, or NULL for verify */
   int removed;
   unsigned long long freed;
 } walk_ctx;

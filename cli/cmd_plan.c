@@ -67,7 +67,8 @@ static double mark_cached(json_t *ir, const char *script, const char *cache_arg,
   }
   size_t k;
   json_t *sc;
-  json_array_foreach(scenes, k, sc) if (!json_object_get(sc, "status")) json_object_set_new(sc, "status", json_string("render"));
+  json_array_foreach(scenes, k, sc)
+    if (!json_object_get(sc, "status")) json_object_set_new(sc, "status", json_string("render"));
   json_object_set_new(ir, "to_spend", json_real(to_spend));
   json_object_set_new(ir, "provider", json_string(remote));
   json_decref(keys);

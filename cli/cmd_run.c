@@ -160,8 +160,8 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   o.progress = a->progress;
   o.cancel_on_interrupt = a->cancel_on_interrupt;
   progress_mode = a->progress == VSC_PROGRESS_AUTO
-                      ? (isatty(STDERR_FILENO) ? VSC_PROGRESS_TTY : VSC_PROGRESS_PLAIN)
-                      : a->progress;
+                    ? (isatty(STDERR_FILENO) ? VSC_PROGRESS_TTY : VSC_PROGRESS_PLAIN)
+                    : a->progress;
   vsc_comp_set_warning_handler(comp_warning, NULL);
   /* Speech is synthesised in forked children: start their server while we are still
    * single-threaded (the scheduler's threads come next). */

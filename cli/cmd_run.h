@@ -20,9 +20,10 @@ typedef struct {
   const char *provider; /* --provider */
   vsc_progress_mode progress;
   bool cancel_on_interrupt;
-  bool force;           /* --force: -o may replace a file vsc did not write */
+  bool force; /* --force: -o may replace a file vsc did not write */
 } cli_run_args;
-#define CLI_RUN_ARGS_INIT {NULL, 0, 0, NULL, NULL, VSC_PROGRESS_AUTO, false, false}
+#define CLI_RUN_ARGS_INIT \
+  { NULL, 0, 0, NULL, NULL, VSC_PROGRESS_AUTO, false, false }
 
 /* Consumes argv[*i] (and its value) if it is a run option: 0 taken, 1 not ours, -1 bad. */
 int cli_run_parse(cli_run_args *a, int argc, char **argv, int *i);

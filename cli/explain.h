@@ -14,35 +14,37 @@
 
 #include "vsc/vsc_runtime.h"
 
-typedef enum { X_CACHED, X_RUN, X_UNNEEDED } cli_xstate;
+typedef enum { X_CACHED,
+               X_RUN,
+               X_UNNEEDED } cli_xstate;
 
 typedef struct {
-  json_t *node;       /* borrowed from the IR */
+  json_t *node;                /* borrowed from the IR */
   const char *id, *op, *scene; /* scene: NULL for nodes of no one scene */
-  const char *key;    /* borrowed from the keys array */
-  char slot[512];     /* stable name across builds: scene/op/kind[#n] (matches the record) */
-  char what[640];     /* what it is, for people */
-  char name[320];     /* the short of it, where an input is named: "scene X", "transition a -> b" */
-  char link[256];     /* a transition: "a -> b" (the scenes it joins) */
-  size_t *in, nin;    /* input node indices */
-  int cache;          /* VSC_CACHE_HIT / MISS / CORRUPT (or -1 on an I/O error) */
-  char why[320];      /* CORRUPT: what is wrong */
-  vsc_cache_entry e;  /* HIT/CORRUPT: the index entry */
-  bool needed;        /* the build would look at it (demand pass) */
+  const char *key;             /* borrowed from the keys array */
+  char slot[512];              /* stable name across builds: scene/op/kind[#n] (matches the record) */
+  char what[640];              /* what it is, for people */
+  char name[320];              /* the short of it, where an input is named: "scene X", "transition a -> b" */
+  char link[256];              /* a transition: "a -> b" (the scenes it joins) */
+  size_t *in, nin;             /* input node indices */
+  int cache;                   /* VSC_CACHE_HIT / MISS / CORRUPT (or -1 on an I/O error) */
+  char why[320];               /* CORRUPT: what is wrong */
+  vsc_cache_entry e;           /* HIT/CORRUPT: the index entry */
+  bool needed;                 /* the build would look at it (demand pass) */
   cli_xstate state;
-  json_t *reasons;    /* array of {kind, text, ...} */
+  json_t *reasons; /* array of {kind, text, ...} */
 } cli_xnode;
 
 typedef struct {
-  json_t *ir, *keys, *record; /* owned */
-  json_t *byid;       /* id -> index */
+  json_t *ir, *keys, *record;      /* owned */
+  json_t *byid;                    /* id -> index */
   json_t *prev_byslot, *prev_byid; /* slot/id -> the record's node (borrowed from record) */
-  json_t *prev_slot;  /* the record's node id -> its slot (string) */
+  json_t *prev_slot;               /* the record's node id -> its slot (string) */
   cli_xnode *n;
   size_t nn;
   char cache_dir[PATH_MAX], target[PATH_MAX];
   const char *remote;
-  vsc_cache *cache;   /* NULL when the cache does not exist */
+  vsc_cache *cache; /* NULL when the cache does not exist */
 } cli_xplan;
 
 static inline const char *cli_explain_str(const json_t *o, const char *k) {

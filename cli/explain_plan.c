@@ -48,8 +48,7 @@ static void describe(cli_xnode *x) {
   } else if (!strcmp(x->op, "segment")) {
     snprintf(x->what, sizeof x->what, "scene %s", x->scene ? x->scene : "?");
   } else {
-    static const char *const fixed[][2] = {{"concat", "the scenes joined"}, {"audio", "the soundtrack"},
-                                           {"mux", "the video"}, {"captions", "the captions"}};
+    static const char *const fixed[][2] = {{"concat", "the scenes joined"}, {"audio", "the soundtrack"}, {"mux", "the video"}, {"captions", "the captions"}};
     const char *w = NULL;
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
       if (!strcmp(x->op, fixed[i][0])) w = fixed[i][1];

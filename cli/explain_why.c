@@ -39,7 +39,8 @@ static void diff(json_t *changes, const char *path, json_t *a, json_t *b) {
     const char *k;
     json_t *v;
     json_object_foreach(a, k, v) json_array_append_new(keys, json_string(k));
-    json_object_foreach(b, k, v) if (!json_object_get(a, k)) json_array_append_new(keys, json_string(k));
+    json_object_foreach(b, k, v)
+      if (!json_object_get(a, k)) json_array_append_new(keys, json_string(k));
     /* Sorted, so the order is the IR's canonical one. */
     size_t n = json_array_size(keys);
     const char **ks = calloc(n + 1, sizeof *ks);
@@ -76,7 +77,8 @@ static json_t *own_changes(json_t *old, json_t *cur) {
 }
 
 const char *cli_explain_state_name(cli_xstate s) {
-  return s == X_CACHED ? "cached" : s == X_RUN ? "dirty" : "unneeded";
+  return s == X_CACHED ? "cached" : s == X_RUN ? "dirty"
+                                               : "unneeded";
 }
 
 /* Inputs that are not what the last build used, matched by slot (so a scene added before
@@ -170,4 +172,3 @@ void cli_explain_why(cli_xplan *p, cli_xnode *x) {
   if (!n) reason(x, "key-changed", json_pack("{s:s}", "previous", okey ? okey : ""),
                  "its cache key changed since the last build (%.10s -> %.10s)", okey ? okey : "-", x->key);
 }
-

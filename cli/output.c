@@ -317,7 +317,8 @@ int cli_output_prepare(cli_output *o, const char *path, bool force, const char *
     if (!S_ISREG(st.st_mode))
       return refuse(o, VSC_EXIT_USAGE,
                     "is a %s; vsc writes a regular file, a character device or a FIFO",
-                    S_ISBLK(st.st_mode) ? "block device" : S_ISSOCK(st.st_mode) ? "socket" : "special file");
+                    S_ISBLK(st.st_mode) ? "block device" : S_ISSOCK(st.st_mode) ? "socket"
+                                                                                : "special file");
   }
   o->kind = CLI_OUT_FILE;
   snprintf(o->path, sizeof o->path, "%s", target);
@@ -326,7 +327,8 @@ int cli_output_prepare(cli_output *o, const char *path, bool force, const char *
   if (exists && !force && !vsc_wrote(o, target, o->manifest, &st))
     return refuse(o, VSC_EXIT_USAGE,
                   "%s exists and vsc did not write it (no matching manifest beside it); "
-                  "use --force to replace it, or choose another -o", o->shown);
+                  "use --force to replace it, or choose another -o",
+                  o->shown);
   if (exists) { /* allowed as it is now: the end of the run recognises it by these */
     o->cleared = true;
     o->cleared_st = st;

@@ -14,8 +14,8 @@
 #include "frontend.h"
 #include "vsc/vsc_compositor.h"
 
-#define MIN_SCENE 1.5     /* seconds: shorter scenes are unreadable and break transitions */
-#define MAX_LENGTH 600.0  /* seconds: longer requests are capped (with a note) */
+#define MIN_SCENE 1.5    /* seconds: shorter scenes are unreadable and break transitions */
+#define MAX_LENGTH 600.0 /* seconds: longer requests are capped (with a note) */
 
 typedef struct {
   const char *name;
@@ -408,7 +408,8 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
   bool final = f->quality && strcmp(f->quality, "final") == 0 && !d->draft_tier;
 
   /* The length: stated, or the preset's, or the music's. */
-  double preset_len = strcmp(f->preset, "social_vertical") == 0 ? 15 : strcmp(f->preset, "explainer") == 0 ? 60 : 30;
+  double preset_len = strcmp(f->preset, "social_vertical") == 0 ? 15 : strcmp(f->preset, "explainer") == 0 ? 60
+                                                                                                           : 30;
   double L = f->length;
   if (L <= 0) {
     double stated = 0;
@@ -506,8 +507,10 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
   fill_lengths(f, L, notes);
 
   /* Transitions: stated, else hard cuts on a beat grid, else the style's. */
-  const char *tr = f->transition ? f->transition : f->cut ? "cut" : st->transition;
-  double tdur = strcmp(tr, "cut") == 0 ? 0 : f->transition ? 0.5 : st->tdur;
+  const char *tr = f->transition ? f->transition : f->cut ? "cut"
+                                                          : st->transition;
+  double tdur = strcmp(tr, "cut") == 0 ? 0 : f->transition ? 0.5
+                                                           : st->tdur;
   double shortest = L;
   for (int i = 0; i < f->nscenes; i++)
     if (f->scenes[i].length < shortest) shortest = f->scenes[i].length;
@@ -619,13 +622,16 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
     bool taken[6] = {false};
     for (int k = 0; k < sc->ntexts; k++) {
       int role = sc->texts[k].role;
-      int want = role == FE_TEXT_CAPTION ? 1 : (role == FE_TEXT_PLAIN && shot != FE_SHOT_COLOR) ? 1 : 0;
+      int want = role == FE_TEXT_CAPTION ? 1 : (role == FE_TEXT_PLAIN && shot != FE_SHOT_COLOR) ? 1
+                                                                                                : 0;
       int p = want;
       while (p < 6 && taken[p]) p++;
-      if (p == 6) for (p = 0; p < 6 && taken[p]; p++) {}
+      if (p == 6)
+        for (p = 0; p < 6 && taken[p]; p++) {}
       if (p == 6) p = 0;
       taken[p] = true;
-      const char *size = role == FE_TEXT_TITLE ? "10%" : p == 0 && shot == FE_SHOT_COLOR ? "9%" : "6%";
+      const char *size = role == FE_TEXT_TITLE ? "10%" : p == 0 && shot == FE_SHOT_COLOR ? "9%"
+                                                                                         : "6%";
       fe_buf_puts(&b, "    text ");
       put_string(&b, sc->texts[k].text, VSC_PROMPT_MAX_REQUEST);
       fe_buf_printf(&b, " at %s size %s", PLACES[p], size);

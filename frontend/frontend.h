@@ -37,59 +37,66 @@ bool fe_is_word_byte(unsigned char c);
 int fe_content_words(const char *d);
 
 /* ---- facts -------------------------------------------------------------------------------- */
-enum { FE_SHOT_VIDEO, FE_SHOT_IMAGE, FE_SHOT_COLOR, FE_SHOT_FILE };
-enum { FE_TEXT_TITLE, FE_TEXT_CAPTION, FE_TEXT_END, FE_TEXT_PLAIN, FE_VOICE = 10 };
+enum { FE_SHOT_VIDEO,
+       FE_SHOT_IMAGE,
+       FE_SHOT_COLOR,
+       FE_SHOT_FILE };
+enum { FE_TEXT_TITLE,
+       FE_TEXT_CAPTION,
+       FE_TEXT_END,
+       FE_TEXT_PLAIN,
+       FE_VOICE = 10 };
 
 #define FE_MAX_LINES 16   /* lines per scene */
 #define FE_MAX_GLOBAL 128 /* lines of the whole video, placed on scenes by emit */
 
 typedef struct {
-  char *text;   /* owned */
-  int role;     /* FE_TEXT_* (or FE_VOICE in fe_facts.stated) */
+  char *text; /* owned */
+  int role;   /* FE_TEXT_* (or FE_VOICE in fe_facts.stated) */
 } fe_text;
 
 typedef struct {
-  char *desc;                     /* what the shot shows (owned; NULL for a bare card) */
-  char *file;                     /* FE_SHOT_FILE: the path (owned) */
-  int shot;                       /* FE_SHOT_* */
-  const char *camera;             /* camera move for video, or NULL */
-  double dur;                     /* stated seconds, 0 = share of the length */
+  char *desc;         /* what the shot shows (owned; NULL for a bare card) */
+  char *file;         /* FE_SHOT_FILE: the path (owned) */
+  int shot;           /* FE_SHOT_* */
+  const char *camera; /* camera move for video, or NULL */
+  double dur;         /* stated seconds, 0 = share of the length */
   fe_text texts[FE_MAX_LINES];
   int ntexts;
-  char *voices[FE_MAX_LINES];     /* owned */
+  char *voices[FE_MAX_LINES]; /* owned */
   int nvoices;
-  double at[FE_MAX_LINES];        /* voice start times (scene time), set by emit */
-  double length;                  /* resolved seconds, set by emit */
+  double at[FE_MAX_LINES]; /* voice start times (scene time), set by emit */
+  double length;           /* resolved seconds, set by emit */
 } fe_scene;
 
 typedef struct {
-  const char *preset;             /* ad30 | social_vertical | music_video | explainer */
-  const char *genre;              /* "ad", "clip", "music video", "explainer" (for the title) */
-  double length;                  /* stated total seconds, 0 = not stated */
-  int width, height;              /* stated frame, 0 = the preset's */
+  const char *preset; /* ad30 | social_vertical | music_video | explainer */
+  const char *genre;  /* "ad", "clip", "music video", "explainer" (for the title) */
+  double length;      /* stated total seconds, 0 = not stated */
+  int width, height;  /* stated frame, 0 = the preset's */
   int aspect_w, aspect_h;
-  int fps;                        /* 0 = the preset's */
-  const char *style;              /* a std/styles name or NULL */
-  double budget;                  /* dollars, < 0 = not stated */
-  const char *quality;            /* "draft", "final" or NULL (the preset's) */
-  char *music_file;               /* path as written in the script (owned) */
-  char *music_desc;               /* a generated bed's description (owned) */
+  int fps;             /* 0 = the preset's */
+  const char *style;   /* a std/styles name or NULL */
+  double budget;       /* dollars, < 0 = not stated */
+  const char *quality; /* "draft", "final" or NULL (the preset's) */
+  char *music_file;    /* path as written in the script (owned) */
+  char *music_desc;    /* a generated bed's description (owned) */
   bool no_music;
-  int cut;                        /* 0 none, 1 beats, 2 bars */
-  double tempo;                   /* stated bpm, 0 = none */
-  const char *transition;         /* NULL = by style */
-  char *subject;                  /* what the video is about (owned), or NULL */
-  char *title;                    /* stated title (owned), or NULL */
+  int cut;                /* 0 none, 1 beats, 2 bars */
+  double tempo;           /* stated bpm, 0 = none */
+  const char *transition; /* NULL = by style */
+  char *subject;          /* what the video is about (owned), or NULL */
+  char *title;            /* stated title (owned), or NULL */
   fe_scene *scenes;
   int nscenes;
-  bool scenes_stated;             /* from a list, sequence words or sentences */
-  bool tail_only;                 /* only closing scenes were stated ("end on the logo") */
+  bool scenes_stated;           /* from a list, sequence words or sentences */
+  bool tail_only;               /* only closing scenes were stated ("end on the logo") */
   fe_text texts[FE_MAX_GLOBAL]; /* on-screen text not tied to a scene */
   int ntexts;
   char *voices[FE_MAX_GLOBAL]; /* voice-over lines not tied to a scene */
   int nvoices;
-  char *request;                  /* the sanitized request, for the header comment */
-  int scene_count;                /* "4 scenes": the number stated, 0 = none */
+  char *request;   /* the sanitized request, for the header comment */
+  int scene_count; /* "4 scenes": the number stated, 0 = none */
   /* Every quoted line as the request states it, in order (owned copies), for the check
    * that each one lands in the plan (prompt.c). */
   fe_text *stated;
@@ -105,9 +112,9 @@ void fe_facts_state_line(fe_facts *f, const char *text, int role);
 
 /* Degradations applied when the checker refuses a draft. */
 typedef struct {
-  bool draft_tier;     /* drop a stated premium tier */
-  bool stills;         /* generated video shots become animated stills */
-  bool drop_music;     /* no generated music bed */
+  bool draft_tier; /* drop a stated premium tier */
+  bool stills;     /* generated video shots become animated stills */
+  bool drop_music; /* no generated music bed */
 } fe_degrade;
 
 /* Writes the facts as .vscript text (caller frees). Resolves scene lengths, voice times,

@@ -25,18 +25,18 @@
 #include "frontend.h"
 #include "vsc/vsc_runtime.h"
 
-#define MAX_BODY (8u << 20)   /* replies larger than this are refused */
-#define MAX_WAIT 120.0        /* the longest Retry-After honoured, in seconds */
+#define MAX_BODY (8u << 20) /* replies larger than this are refused */
+#define MAX_WAIT 120.0      /* the longest Retry-After honoured, in seconds */
 
 typedef struct {
-  const char *provider;       /* "openai" | "replicate" */
-  char base[1024];            /* no trailing slash */
+  const char *provider; /* "openai" | "replicate" */
+  char base[1024];      /* no trailing slash */
   const char *model;
-  const char *key;            /* borrowed; may be NULL for keyless local servers */
+  const char *key; /* borrowed; may be NULL for keyless local servers */
   double timeout, backoff;
   int attempts;
   bool verbose;
-  unsigned seed;              /* jitter */
+  unsigned seed; /* jitter */
 } conn;
 
 /* ---- HTTP ---------------------------------------------------------------------------------- */
@@ -93,10 +93,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
 }
 
 typedef struct {
-  long status;       /* 0 = no HTTP answer */
+  long status; /* 0 = no HTTP answer */
   int curl_rc;
   char curl_err[CURL_ERROR_SIZE];
-  char *body;        /* caller frees */
+  char *body; /* caller frees */
   double retry_after;
 } http_result;
 
@@ -134,7 +134,8 @@ static void http_do(const conn *c, const char *url, const char *body, const char
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(fmin(c->timeout, 30) * 1000));
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, res->curl_err);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "vsc-prompt/" "0.1");
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "vsc-prompt/"
+                                         "0.1");
   res->curl_rc = (int)curl_easy_perform(h);
   if (res->curl_rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
   else if (!res->curl_err[0]) snprintf(res->curl_err, sizeof res->curl_err, "%s", curl_easy_strerror((CURLcode)res->curl_rc));
@@ -162,7 +163,7 @@ static void sleep_seconds(double s) {
 }
 
 typedef struct {
-  int code;           /* 0 ok, VSC_PROMPT_E* */
+  int code; /* 0 ok, VSC_PROMPT_E* */
   char msg[2048];
 } failure;
 
@@ -218,7 +219,7 @@ static int http_call(conn *c, const char *url, const char *body, const char *pre
 /* ---- the two wire formats ------------------------------------------------------------------------ */
 
 typedef struct {
-  char *text;       /* the reply (caller frees) */
+  char *text; /* the reply (caller frees) */
   long in_tokens, out_tokens;
 } chat_reply;
 
@@ -276,7 +277,8 @@ static int prediction_text(json_t *p, chat_reply *rep) {
   } else if (json_is_array(out)) {
     size_t i;
     json_t *v;
-    json_array_foreach(out, i, v) if (json_is_string(v)) fe_buf_puts(&b, json_string_value(v));
+    json_array_foreach(out, i, v)
+      if (json_is_string(v)) fe_buf_puts(&b, json_string_value(v));
   } else {
     return -1;
   }
@@ -463,7 +465,8 @@ static int configure(conn *c, const vsc_llm_options *o, char *err, size_t errlen
     snprintf(err, errlen, "set VSC_LLM_MODEL to the chat model to use (e.g. an OpenAI model name, or owner/name on Replicate)");
     return VSC_PROMPT_ECONFIG;
   }
-  c->key = o->api_key ? o->api_key : rep ? getenv("REPLICATE_API_TOKEN") : getenv("VSC_LLM_API_KEY");
+  c->key = o->api_key ? o->api_key : rep ? getenv("REPLICATE_API_TOKEN")
+                                         : getenv("VSC_LLM_API_KEY");
   if (rep && (!c->key || !*c->key)) {
     snprintf(err, errlen, "set REPLICATE_API_TOKEN to use a Replicate-hosted language model");
     return VSC_PROMPT_ECONFIG;
@@ -561,7 +564,7 @@ int vsc_llm_generate(char **out_script, const char *request, const vsc_llm_optio
     chat_reply rep = {0};
     failure fl = {0};
     int r = strcmp(c.provider, "replicate") == 0 ? chat_replicate(&c, messages, &rep, st, &fl)
-                                                  : chat_openai(&c, messages, &rep, st, &fl);
+                                                 : chat_openai(&c, messages, &rep, st, &fl);
     if (r != 0) {
       ledger_call(&lg, &c, round + 1, &rep, false, 0);
       snprintf(err, errlen, "%s", fl.msg);

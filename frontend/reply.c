@@ -16,9 +16,9 @@ extern const char vsc_fe_presets_vscript[];
 extern const char vsc_fe_example_vscript[];
 
 typedef struct {
-  const char *body;  /* first byte after the opening fence line */
+  const char *body; /* first byte after the opening fence line */
   size_t len;
-  char tag[16];      /* the info string: "vscript", "" … */
+  char tag[16]; /* the info string: "vscript", "" … */
 } fence;
 
 /* The fenced blocks of a Markdown text (``` or ~~~ at a line start, possibly indented). */

@@ -79,7 +79,10 @@ char *fe_strndup(const char *s, size_t n) {
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
 static int utf8_len(const unsigned char *s, size_t avail) {
   unsigned char c = s[0];
-  int n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+  int n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2
+                   : (c & 0xf0) == 0xe0     ? 3
+                   : (c & 0xf8) == 0xf0     ? 4
+                                            : 0;
   if (!n || (size_t)n > avail) return 0;
   if (n == 2 && c < 0xc2) return 0; /* overlong */
   for (int i = 1; i < n; i++)

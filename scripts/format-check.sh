@@ -1,9 +1,9 @@
 #!/bin/sh
 # Checks that every git-tracked C file is formatted as .clang-format says, with Debian's
 # clang-format (scripts/setup.sh installs it; other versions may format differently).
-# Generated code never enters git; the one generated file that does, the beat model's
-# weights (media/audio/beatnet_weights.c, written by tests/audio/train_beatnet.py), is data
-# and is left out.
+# Generated code never enters git; the generated files that do, the beat
+# and bar models' weights (media/audio/beatnet_weights.c and barnet_weights.c, written by
+# tests/audio/train_*.py), are data and are left out.
 #   sh scripts/format-check.sh          list every file that differs, exit 1 if any does
 #   sh scripts/format-check.sh --fix    rewrite those files in place
 set -eu
@@ -12,7 +12,7 @@ if ! command -v clang-format >/dev/null 2>&1; then
   echo "format-check: clang-format not found (run scripts/setup.sh)" >&2
   exit 1
 fi
-files=$(git ls-files '*.c' '*.h' | grep -v '/beatnet_weights\.c$')
+files=$(git ls-files '*.c' '*.h' | grep -Ev '/(beatnet|barnet)_weights\.c$')
 if [ "${1:-}" = "--fix" ]; then
   # clang-format 14 settles a few lines (a case label with a nested ?:) only on a second pass.
   for pass in 1 2 3; do

@@ -44,4 +44,3 @@ void vsc_buf_free(vsc_buf *b) {
   b->s = NULL;
   b->len = b->cap = 0;
 }
-

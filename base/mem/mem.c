@@ -107,4 +107,3 @@ char *vsc_arena_printf(vsc_arena *a, const char *fmt, ...) {
   va_end(ap2);
   return p;
 }
-

@@ -78,7 +78,10 @@ double vsc_price_charge(const vsc_price *p, const vsc_price_usage *use) {
   double units = 0;
   switch (p->unit) {
   case VSC_PRICE_GPU_SECOND: units = use->predict_time; break;
-  case VSC_PRICE_IMAGE: units = !use->produced ? 0 : use->images > 0 ? use->images : p->units; break;
+  case VSC_PRICE_IMAGE:
+    units = !use->produced ? 0 : use->images > 0 ? use->images
+                                                 : p->units;
+    break;
   case VSC_PRICE_SECOND:
   case VSC_PRICE_CHARACTER:
   case VSC_PRICE_RUN: units = use->produced ? p->units : 0; break;

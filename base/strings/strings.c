@@ -28,7 +28,8 @@ const char *vsc_closest(const char *word, const char *const *candidates, size_t 
   const char *best = NULL;
   int best_d = 99;
   size_t wl = strlen(word);
-  int limit = wl <= 3 ? 1 : wl <= 6 ? 2 : 3;
+  int limit = wl <= 3 ? 1 : wl <= 6 ? 2
+                                    : 3;
   for (size_t i = 0; i < n; i++) {
     if (!candidates[i]) continue;
     int d = vsc_edit_distance(word, candidates[i]);

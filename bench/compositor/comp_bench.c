@@ -27,14 +27,14 @@ typedef struct {
   json_t *params;        /* owned */
   const char *inputs[4]; /* file paths (borrowed: clips or other outputs) */
   size_t ninputs;
-  char out[1024];        /* cache path, set by key_of */
+  char out[1024]; /* cache path, set by key_of */
   int cached;
 } job;
 
 static const char *cache_dir;
 static job *jobs;
 static size_t njobs, next_job;
-static size_t *order;        /* job indices, longest first */
+static size_t *order; /* job indices, longest first */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int failed;
 static int verbose; /* --verbose: one line per rendered node */
@@ -91,7 +91,8 @@ static double job_cost(const job *j) {
 
 static int by_cost(const void *a, const void *b) {
   double ca = job_cost(&jobs[*(const size_t *)a]), cb = job_cost(&jobs[*(const size_t *)b]);
-  return ca < cb ? 1 : ca > cb ? -1 : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+  return ca < cb ? 1 : ca > cb ? -1
+                               : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
 }
 
 static void *worker(void *arg) {

@@ -32,7 +32,7 @@ static double run(vsc_provider *p, int n, const char *dir, double *cpu) {
   for (int i = 0; i < n; i++) {
     char node[512];
     snprintf(node, sizeof node, "{\"op\":\"generate\",\"model\":\"bytedance/seedance-1-lite\","
-             "\"params\":{\"kind\":\"video\",\"prompt\":\"scene %d of run %d\",\"duration\":5,\"input\":{}}}",
+                                "\"params\":{\"kind\":\"video\",\"prompt\":\"scene %d of run %d\",\"duration\":5,\"input\":{}}}",
              i, serial);
     nodes[i] = json_loads(node, 0, NULL);
     snprintf(out[i], sizeof out[i], "%s/s%d-%d.mp4", dir, serial, i);

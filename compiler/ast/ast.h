@@ -64,7 +64,13 @@ typedef enum {
 const char *vsc_ast_kind_name(vsc_ast_kind k);
 
 /* DUR_VOICE: as long as the scene's voice-over lines take to speak, plus a pause. */
-typedef enum { DUR_NONE, DUR_TIME, DUR_BEATS, DUR_BARS, DUR_REST, DUR_UNTIL, DUR_VOICE } vsc_dur_kind;
+typedef enum { DUR_NONE,
+               DUR_TIME,
+               DUR_BEATS,
+               DUR_BARS,
+               DUR_REST,
+               DUR_UNTIL,
+               DUR_VOICE } vsc_dur_kind;
 
 typedef struct vsc_ast vsc_ast;
 typedef struct {

@@ -9,15 +9,15 @@ typedef struct json_t json_t;
 
 /* Limits of one script. Each is a named constant, and a script that goes past one gets an
  * error at the statement that does (never a silent drop). */
-#define VSC_PALETTE_MAX 8          /* colours of a style's palette */
-#define VSC_MODEL_LIST_MAX 16      /* a model's durations, sizes, aspects */
-#define VSC_MODEL_INPUTS_MAX 16    /* a model's generic-field renames (input …) */
-#define VSC_MODEL_PARAMS_MAX 32    /* a model's `param` lines */
-#define VSC_MODEL_FALLBACKS_MAX 8  /* a model's fallbacks */
-#define VSC_SCENE_TEXTS_MAX 16     /* text overlays of one scene */
-#define VSC_SCENE_VOICES_MAX 16    /* voice lines of one scene */
-#define VSC_VIDEO_VOICES_MAX 32    /* video-level voice lines */
-#define VSC_SECTIONS_MAX 32        /* declared music sections */
+#define VSC_PALETTE_MAX 8         /* colours of a style's palette */
+#define VSC_MODEL_LIST_MAX 16     /* a model's durations, sizes, aspects */
+#define VSC_MODEL_INPUTS_MAX 16   /* a model's generic-field renames (input …) */
+#define VSC_MODEL_PARAMS_MAX 32   /* a model's `param` lines */
+#define VSC_MODEL_FALLBACKS_MAX 8 /* a model's fallbacks */
+#define VSC_SCENE_TEXTS_MAX 16    /* text overlays of one scene */
+#define VSC_SCENE_VOICES_MAX 16   /* voice lines of one scene */
+#define VSC_VIDEO_VOICES_MAX 32   /* video-level voice lines */
+#define VSC_SECTIONS_MAX 32       /* declared music sections */
 
 typedef struct {
   const char *look, *avoid, *font;
@@ -29,8 +29,8 @@ typedef struct {
   const char *name, *type; /* string int number bool file */
   bool required, has_min, has_max;
   double min, max;
-  json_t *enums;   /* array or NULL (owned by the session's json list) */
-  json_t *deflt;   /* or NULL */
+  json_t *enums; /* array or NULL (owned by the session's json list) */
+  json_t *deflt; /* or NULL */
 } vsc_param_decl;
 
 #include "vsc/vsc_price.h"
@@ -49,7 +49,7 @@ typedef struct vsc_model_decl {
   int naspects;
   double price;
   vsc_price_unit per;
-  double gpu_estimate; /* seconds, for VSC_PRICE_GPU_SECOND */
+  double gpu_estimate;                              /* seconds, for VSC_PRICE_GPU_SECOND */
   const char *input_names[2][VSC_MODEL_INPUTS_MAX]; /* generic field -> model input name */
   int ninputs;
   vsc_param_decl params[VSC_MODEL_PARAMS_MAX];
@@ -76,9 +76,9 @@ typedef struct {
 /* `captions STYLE { … }`: every voice line shown as timed captions, word by word. */
 typedef struct {
   bool present, burn;
-  const char *style;   /* plain | box | karaoke | pop */
-  int words, lines;    /* words per line, lines per caption */
-  vsc_text_spec text;  /* look and place (text unused) */
+  const char *style;  /* plain | box | karaoke | pop */
+  int words, lines;   /* words per line, lines per caption */
+  vsc_text_spec text; /* look and place (text unused) */
   uint32_t highlight;
   vsc_ast *node;
 } vsc_caption_spec;
@@ -89,25 +89,29 @@ typedef struct {
   vsc_ast *node;
 } vsc_voice_spec;
 
-typedef enum { SHOT_NONE, SHOT_VIDEO, SHOT_IMAGE, SHOT_FILE, SHOT_COLOR } vsc_shot_kind;
+typedef enum { SHOT_NONE,
+               SHOT_VIDEO,
+               SHOT_IMAGE,
+               SHOT_FILE,
+               SHOT_COLOR } vsc_shot_kind;
 
 typedef struct vsc_scene_spec {
   const char *name;
   vsc_ast *node;
   vsc_source *src;
   vsc_dur_kind dur_kind;
-  double dur_value;      /* seconds, or a count of beats/bars */
-  const char *until;     /* section name */
+  double dur_value;  /* seconds, or a count of beats/bars */
+  const char *until; /* section name */
   vsc_span dur_span;
   vsc_shot_kind shot;
-  const char *prompt;    /* video/image prompt */
-  const char *path;      /* file shot (resolved path), or i2v start file */
-  const char *path_media; /* "video" | "image" */
+  const char *prompt;                  /* video/image prompt */
+  const char *path;                    /* file shot (resolved path), or i2v start file */
+  const char *path_media;              /* "video" | "image" */
   const char *from_path, *from_prompt; /* image-to-video start: a file or a generated image */
   vsc_ast *shot_node;
   uint32_t color;
   const char *camera;
-  const char *animate;   /* zoom | pan-left | … or NULL */
+  const char *animate; /* zoom | pan-left | … or NULL */
   double anim_from, anim_to;
   double in_point;
   bool keep_audio;
@@ -115,13 +119,13 @@ typedef struct vsc_scene_spec {
   vsc_model_decl *model; /* explicit model, or NULL */
   const char *klass;     /* explicit class, or NULL */
   vsc_ast *model_node;
-  json_t *with;          /* checked model parameters (object) or NULL */
-  vsc_source *with_src;  /* the source whose text wrote `with` (file paths are relative to it) */
+  json_t *with;         /* checked model parameters (object) or NULL */
+  vsc_source *with_src; /* the source whose text wrote `with` (file paths are relative to it) */
   vsc_ast *with_node;
-  int tier;              /* -1 inherit, 0 draft, 1 final */
+  int tier; /* -1 inherit, 0 draft, 1 final */
   bool has_seed;
   long long seed;
-  const char *look;      /* extra look for this scene */
+  const char *look; /* extra look for this scene */
   vsc_text_spec texts[VSC_SCENE_TEXTS_MAX];
   int ntexts;
   vsc_voice_spec voices[VSC_SCENE_VOICES_MAX];
@@ -164,7 +168,7 @@ typedef struct {
   int quality; /* 0 draft, 1 final */
   long long seed;
   const char *provider, *fit;
-  const char *safe;    /* safe area name: auto | title | action | social | none */
+  const char *safe; /* safe area name: auto | title | action | social | none */
   vsc_caption_spec captions;
   vsc_style_spec style;
   vsc_music_spec music;

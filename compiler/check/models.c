@@ -45,7 +45,10 @@ json_t *check_value_json(const vsc_value *v) {
   case V_NUMBER:
     if (v->num == floor(v->num) && fabs(v->num) < 1e15) return json_integer((json_int_t)v->num);
     return json_real(v->num);
-  case V_DURATION: case V_DB: case V_PERCENT: case V_MONEY: return json_real(v->num);
+  case V_DURATION:
+  case V_DB:
+  case V_PERCENT:
+  case V_MONEY: return json_real(v->num);
   case V_STRING: return json_string(v->str);
   case V_IDENT:
     if (strcmp(v->str, "true") == 0) return json_true();
@@ -231,12 +234,18 @@ static const struct {
   const char *keyword; /* NULL: any statement of the kind */
   void (*check)(model_body *b, vsc_ast *st);
 } model_statements[] = {
-    {AST_INPUTS, NULL, model_inputs},          {AST_PARAM, NULL, model_param},
-    {AST_SET, "kind", model_kind},             {AST_SET, "class", model_class},
-    {AST_SET, "tier", model_tier},             {AST_SET, "priced", model_priced},
-    {AST_SET, "version", model_version},       {AST_SET, "durations", model_durations},
-    {AST_SET, "durations to", model_duration_range}, {AST_SET, "sizes", model_sizes},
-    {AST_SET, "aspects", model_aspects},       {AST_SET, "price", model_price},
+    {AST_INPUTS, NULL, model_inputs},
+    {AST_PARAM, NULL, model_param},
+    {AST_SET, "kind", model_kind},
+    {AST_SET, "class", model_class},
+    {AST_SET, "tier", model_tier},
+    {AST_SET, "priced", model_priced},
+    {AST_SET, "version", model_version},
+    {AST_SET, "durations", model_durations},
+    {AST_SET, "durations to", model_duration_range},
+    {AST_SET, "sizes", model_sizes},
+    {AST_SET, "aspects", model_aspects},
+    {AST_SET, "price", model_price},
     {AST_SET, "fallback", model_fallback},
 };
 
@@ -281,4 +290,3 @@ void check_fallbacks(vsc_session *s) {
     }
   }
 }
-

@@ -214,8 +214,13 @@ static const struct {
   const char *keyword;
   void (*check)(scene_body *b, vsc_ast *shot, vsc_ast *option);
 } shot_options[] = {
-    {"camera", shot_camera}, {"animate", shot_animate}, {"in", shot_in},         {"mute", shot_mute},
-    {"keep audio", shot_keep_audio}, {"from", shot_from}, {"from image", shot_from_image},
+    {"camera", shot_camera},
+    {"animate", shot_animate},
+    {"in", shot_in},
+    {"mute", shot_mute},
+    {"keep audio", shot_keep_audio},
+    {"from", shot_from},
+    {"from image", shot_from_image},
 };
 
 /* shot KIND VALUE [options]: the scene's one shot and its options */
@@ -376,7 +381,11 @@ static void scene_fit(scene_body *b, vsc_ast *st) {
 /* The statements a scene body may hold: the AST kind (and for settings the keyword) the
  * grammar gives them, the shape as users write it, whether it may appear once per body (the
  * slot that remembers it), and its handler. */
-enum { ONCE_NO, ONCE_MODEL, ONCE_SEED, ONCE_FIT, ONCE_TIER };
+enum { ONCE_NO,
+       ONCE_MODEL,
+       ONCE_SEED,
+       ONCE_FIT,
+       ONCE_TIER };
 static const struct {
   vsc_ast_kind kind;
   const char *keyword; /* NULL: any statement of the kind */
@@ -405,10 +414,10 @@ static bool first_of_its_kind(scene_body *b, vsc_ast *st, int once) {
   const eval_ctx *c = b->c;
   vsc_session *s = c->s;
   vsc_ast **slot = once == ONCE_MODEL ? &b->set_model
-                   : once == ONCE_SEED ? &b->set_seed
-                   : once == ONCE_FIT  ? &b->set_fit
-                   : once == ONCE_TIER ? &b->set_tier
-                                       : NULL;
+                 : once == ONCE_SEED  ? &b->set_seed
+                 : once == ONCE_FIT   ? &b->set_fit
+                 : once == ONCE_TIER  ? &b->set_tier
+                                      : NULL;
   if (!slot) return true;
   if (*slot) {
     if (once == ONCE_TIER)

@@ -44,4 +44,3 @@ vsc_ast *check_lookup_style(vsc_session *s, vsc_source *src, const vsc_value *na
   }
   return st;
 }
-

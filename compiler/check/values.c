@@ -37,7 +37,7 @@ const char *check_kind_desc(vsc_value_kind k) {
 
 /* Reports "expected X" unless the value is already an error. */
 bool check_expect(const eval_ctx *c, const vsc_value *v, vsc_value_kind want, const char *what,
-                   const char *hint) {
+                  const char *hint) {
   vsc_session *s = c->s;
   if (v->kind == want) return true;
   if (v->kind == V_ERROR) return false;
@@ -109,7 +109,7 @@ bool check_get_number(const eval_ctx *c, const vsc_value *v0, const char *what, 
 }
 
 bool check_in_range(const eval_ctx *c, const vsc_value *v0, double x, double lo, double hi, const char *what,
-                     const char *unit) {
+                    const char *unit) {
   vsc_session *s = c->s;
   if (x >= lo && x <= hi) return true;
   char h[96];
@@ -134,7 +134,7 @@ bool check_one_of(const char *w, const char *const *list, size_t n) {
 }
 
 bool check_name_in(const eval_ctx *c, const vsc_value *v0, const char *what, const char *const *list,
-                          size_t n, const char **out) {
+                   size_t n, const char **out) {
   const char *w;
   if (!check_get_ident(c, v0, what, &w)) return false;
   if (check_one_of(w, list, n)) {

@@ -148,11 +148,13 @@ void vsc_diag_plain(vsc_diag_list *l, vsc_severity sev, vsc_stage stage, const c
 }
 
 static const char *sev_name(vsc_severity s) {
-  return s == VSC_SEV_ERROR ? "error" : s == VSC_SEV_WARNING ? "warning" : "note";
+  return s == VSC_SEV_ERROR ? "error" : s == VSC_SEV_WARNING ? "warning"
+                                                             : "note";
 }
 
 static const char *sev_color(vsc_severity s) {
-  return s == VSC_SEV_ERROR ? "\033[1;31m" : s == VSC_SEV_WARNING ? "\033[1;35m" : "\033[1;36m";
+  return s == VSC_SEV_ERROR ? "\033[1;31m" : s == VSC_SEV_WARNING ? "\033[1;35m"
+                                                                  : "\033[1;36m";
 }
 
 void vsc_diag_print(const vsc_diag_list *l, FILE *out, bool color) {
@@ -188,9 +190,8 @@ json_t *vsc_diag_to_json(const vsc_diag_list *l) {
     const diag_entry *d = &l->items[i];
     json_t *o = json_object();
     json_object_set_new(o, "severity", json_string(sev_name(d->sev)));
-    json_object_set_new(o, "stage", json_string(d->stage == VSC_STAGE_LEX     ? "lex"
-                                                : d->stage == VSC_STAGE_PARSE ? "parse"
-                                                                              : "check"));
+    json_object_set_new(o, "stage", json_string(d->stage == VSC_STAGE_LEX ? "lex" : d->stage == VSC_STAGE_PARSE ? "parse"
+                                                                                                                : "check"));
     json_object_set_new(o, "message", json_string(d->msg));
     if (d->file) {
       json_object_set_new(o, "file", json_string(d->file));

@@ -212,12 +212,28 @@ static void count(fmt *f, const vsc_value *v) {
 static void dur(fmt *f, vsc_ast *n) {
   switch (n->dur_kind) {
   case DUR_NONE: return;
-  case DUR_TIME: text(f, " ("); value(f, &n->dur); text(f, ")"); break;
-  case DUR_BEATS: text(f, " ("); count(f, &n->dur); text(f, " beats)"); break;
-  case DUR_BARS: text(f, " ("); count(f, &n->dur); text(f, " bars)"); break;
+  case DUR_TIME:
+    text(f, " (");
+    value(f, &n->dur);
+    text(f, ")");
+    break;
+  case DUR_BEATS:
+    text(f, " (");
+    count(f, &n->dur);
+    text(f, " beats)");
+    break;
+  case DUR_BARS:
+    text(f, " (");
+    count(f, &n->dur);
+    text(f, " bars)");
+    break;
   case DUR_REST: text(f, " (rest)"); break;
   case DUR_VOICE: text(f, " (voice)"); break;
-  case DUR_UNTIL: text(f, " (until "); value(f, &n->dur); text(f, ")"); break;
+  case DUR_UNTIL:
+    text(f, " (until ");
+    value(f, &n->dur);
+    text(f, ")");
+    break;
   }
 }
 

@@ -51,7 +51,12 @@ json_t *vsc_ir_schema(void) { return json_loads(vsc_ir_schema_text, 0, NULL); }
 
 /* ---- validation ---------------------------------------------------------------- */
 
-typedef enum { T_STRING, T_INT, T_NUMBER, T_BOOL, T_OBJECT, T_ARRAY } jtype;
+typedef enum { T_STRING,
+               T_INT,
+               T_NUMBER,
+               T_BOOL,
+               T_OBJECT,
+               T_ARRAY } jtype;
 
 static const char *type_name(jtype t) {
   static const char *const names[] = {"a string", "an integer", "a number", "a boolean", "an object", "an array"};
@@ -88,7 +93,11 @@ static int check_params(const json_t *params, const char *path, const vsc_op_inf
     *colon = 0;
     char tc = colon[1];
     bool optional = colon[2] == '?';
-    jtype t = tc == 's' ? T_STRING : tc == 'i' ? T_INT : tc == 'n' ? T_NUMBER : tc == 'b' ? T_BOOL : tc == 'o' ? T_OBJECT : T_ARRAY;
+    jtype t = tc == 's' ? T_STRING : tc == 'i' ? T_INT
+                               : tc == 'n'     ? T_NUMBER
+                               : tc == 'b'     ? T_BOOL
+                               : tc == 'o'     ? T_OBJECT
+                                               : T_ARRAY;
     if (field(params, path, tok, t, optional, err, errlen)) return -1;
   }
   return 0;
@@ -131,7 +140,7 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
   if (!json_is_integer(version)) return vsc_err_set(err, errlen, "$.version: expected an integer");
   if (json_integer_value(version) != VSC_IR_VERSION)
     return vsc_err_set(err, errlen, "$.version: version %lld is not supported (this vsc reads %d)",
-                (long long)json_integer_value(version), VSC_IR_VERSION);
+                       (long long)json_integer_value(version), VSC_IR_VERSION);
   if (field(ir, "$", "root", T_STRING, true, err, errlen) || field(ir, "$", "video", T_OBJECT, false, err, errlen) ||
       field(ir, "$", "nodes", T_ARRAY, false, err, errlen) || field(ir, "$", "outputs", T_OBJECT, false, err, errlen))
     return -1;

@@ -27,10 +27,10 @@ void vsc_parse_lex_error(vsc_parser *p, uint32_t off, uint32_t len, const char *
 void vsc_parse_bad_char(vsc_parser *p, uint32_t off) {
   unsigned char c = (unsigned char)p->src->text[off];
   /* Paths and statement ends are what people usually type here. */
-  const char *hint = c == '/'             ? "paths and text go in double quotes, e.g. import \"std/styles\""
-                   : c == ';'             ? "statements need no ';': end them with a space or a new line"
-                   : c == '\''            ? "strings use double quotes"
-                                          : NULL;
+  const char *hint = c == '/'  ? "paths and text go in double quotes, e.g. import \"std/styles\""
+                   : c == ';'  ? "statements need no ';': end them with a space or a new line"
+                   : c == '\'' ? "strings use double quotes"
+                               : NULL;
   if (c >= 0x20 && c < 0x7f)
     vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, 1}), hint,
               "unexpected character '%c'", c);
@@ -48,9 +48,21 @@ void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit
   unit[n] = 0;
   const char *close = vsc_closest(unit, units, sizeof units / sizeof units[0]);
   static const char *const long_names[][2] = {
-      {"sec", "s"}, {"secs", "s"}, {"second", "s"}, {"seconds", "s"}, {"msec", "ms"},
-      {"mins", "min"}, {"minute", "min"}, {"minutes", "min"}, {"m", "min"}, {"db", "dB"}, {"DB", "dB"},
-      {"beats", NULL}, {"bars", NULL}, {"beat", NULL}, {"bar", NULL}};
+      {"sec", "s"},
+      {"secs", "s"},
+      {"second", "s"},
+      {"seconds", "s"},
+      {"msec", "ms"},
+      {"mins", "min"},
+      {"minute", "min"},
+      {"minutes", "min"},
+      {"m", "min"},
+      {"db", "dB"},
+      {"DB", "dB"},
+      {"beats", NULL},
+      {"bars", NULL},
+      {"beat", NULL},
+      {"bar", NULL}};
   for (size_t i = 0; i < sizeof long_names / sizeof long_names[0]; i++)
     if (strcmp(unit, long_names[i][0]) == 0) close = long_names[i][1] ? long_names[i][1] : "";
   char hint[160];
@@ -74,8 +86,14 @@ static const char *describe(vsc_parser *p, vsc_token t, char *buf, size_t size) 
   switch (t.kind) {
   case TK_ID: snprintf(buf, size, "name '%.*s%s'", n, text, dots); break;
   case TK_STRING: snprintf(buf, size, "string %.*s%s", n, text, dots); break;
-  case TK_LBRACE: case TK_RBRACE: case TK_LPAREN: case TK_RPAREN: case TK_COMMA:
-  case TK_COLON: case TK_EQ: case TK_ARROW:
+  case TK_LBRACE:
+  case TK_RBRACE:
+  case TK_LPAREN:
+  case TK_RPAREN:
+  case TK_COMMA:
+  case TK_COLON:
+  case TK_EQ:
+  case TK_ARROW:
     snprintf(buf, size, "%s", vsc_lex_token_name(t.kind));
     break;
   default:
@@ -338,7 +356,8 @@ vsc_ast *vsc_parse_arg(vsc_parser *p, const vsc_value *name, vsc_value v) {
 /* shot video|image|file|color VALUE */
 vsc_ast *vsc_parse_shot(vsc_parser *p, vsc_token kw, vsc_token kind, vsc_value v) {
   const char *k = kind.kind == TK_VIDEO ? "shot video" : kind.kind == TK_IMAGE ? "shot image"
-                : kind.kind == TK_FILE  ? "shot file"  : "shot color";
+                                                   : kind.kind == TK_FILE      ? "shot file"
+                                                                               : "shot color";
   vsc_ast *n = vsc_parse_node(p, AST_SHOT, kw, k);
   n->kw = vsc_span_join(n->kw, vsc_span_of(kind));
   vsc_parse_add_val(p, n, v);
@@ -364,8 +383,15 @@ void vsc_parse_scene(vsc_parser *p, vsc_ast *scene, vsc_ast *dur, vsc_ast *use, 
 
 static int starts_statement(int kind) {
   switch (kind) {
-  case TK_VIDEO: case TK_STYLE: case TK_TEMPLATE: case TK_PRESET: case TK_MODEL: case TK_SCENE:
-  case TK_MUSIC: case TK_WITH: case TK_INPUTS:
+  case TK_VIDEO:
+  case TK_STYLE:
+  case TK_TEMPLATE:
+  case TK_PRESET:
+  case TK_MODEL:
+  case TK_SCENE:
+  case TK_MUSIC:
+  case TK_WITH:
+  case TK_INPUTS:
     return 1;
   default:
     return 0;

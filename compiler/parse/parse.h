@@ -12,11 +12,13 @@ struct vsc_parser {
   vsc_arena *arena;
   vsc_source *src;
   vsc_diag_list *diags;
-  vsc_ast *root;               /* AST_FILE after a parse */
+  vsc_ast *root; /* AST_FILE after a parse */
   vsc_comment *comments, *comments_tail;
-  vsc_token last;              /* the token being fed, for error positions */
+  vsc_token last; /* the token being fed, for error positions */
   /* Open braces, to say which block a missing '}' belongs to. */
-  struct { uint32_t brace, opener_off, opener_len; } open[64];
+  struct {
+    uint32_t brace, opener_off, opener_len;
+  } open[64];
   int nopen;
   uint32_t last_stmt_off, last_stmt_len; /* latest keyword seen at statement start */
   int syntax_errors;

@@ -41,9 +41,19 @@ static json_t *palette_json(const vsc_video_spec *v) {
 static const char *file_media(const char *path) {
   const char *dot = strrchr(path, '.');
   static const char *const kinds[][2] = {
-      {".png", "image"}, {".jpg", "image"}, {".jpeg", "image"}, {".webp", "image"}, {".gif", "image"},
-      {".mp4", "video"}, {".mov", "video"}, {".webm", "video"}, {".mp3", "audio"}, {".wav", "audio"},
-      {".m4a", "audio"}, {".ogg", "audio"}, {".flac", "audio"}};
+      {".png", "image"},
+      {".jpg", "image"},
+      {".jpeg", "image"},
+      {".webp", "image"},
+      {".gif", "image"},
+      {".mp4", "video"},
+      {".mov", "video"},
+      {".webm", "video"},
+      {".mp3", "audio"},
+      {".wav", "audio"},
+      {".m4a", "audio"},
+      {".ogg", "audio"},
+      {".flac", "audio"}};
   for (size_t i = 0; dot && i < sizeof kinds / sizeof kinds[0]; i++)
     if (strcasecmp(dot, kinds[i][0]) == 0) return kinds[i][1];
   return "file";
@@ -65,7 +75,7 @@ static void file_params(planner *p, vsc_scene_spec *sc, const vsc_model_decl *m,
     vsc_source *wsrc = sc->with_src ? sc->with_src : sc->src;
     const char *slash = strrchr(wsrc->name, '/');
     const char *path = rel[0] == '/' || !slash ? rel
-                       : vsc_arena_printf(s->arena, "%.*s/%s", (int)(slash - wsrc->name), wsrc->name, rel);
+                                               : vsc_arena_printf(s->arena, "%.*s/%s", (int)(slash - wsrc->name), wsrc->name, rel);
     const char *id = plan_asset(p, path, rel, file_media(path), wsrc, a ? a->vals[0].span : sc->with_node->kw, sc->name);
     if (!id) continue;
     json_object_set_new(files, pd->name, json_integer(*ninputs));
@@ -100,7 +110,7 @@ static const char *generate_node(planner *p, vsc_scene_spec *sc, const char *kin
   json_t *files = json_object();
   if (m && with) file_params(p, sc, m, inputs, &ninputs, files);
   json_t *node = plan_new_node("generate", params, m ? m->ref : NULL, inputs, ninputs, sc->name,
-                          plan_src(p->s, sc->src, sc->shot_node ? sc->shot_node->kw : sc->node->kw));
+                               plan_src(p->s, sc->src, sc->shot_node ? sc->shot_node->kw : sc->node->kw));
   if (m) {
     vsc_call_need need = {.params = params, .with = with, .with_model = m, .files = files, .seconds = seconds};
     vsc_price pr = plan_resolve_calls(p, node, m, &need, sc);
@@ -112,7 +122,7 @@ static const char *generate_node(planner *p, vsc_scene_spec *sc, const char *kin
 }
 
 const char *plan_asset(planner *p, const char *path, const char *rel, const char *media, vsc_source *src,
-                              vsc_span span, const char *scene) {
+                       vsc_span span, const char *scene) {
   vsc_session *s = p->s;
   char sha[65];
   if (vsc_sha256_file(path, sha, NULL, NULL, 0) != 0) {
@@ -136,10 +146,9 @@ static bool final_tier(const vsc_video_spec *v, const vsc_scene_spec *sc) {
 }
 
 const vsc_model_decl *plan_pick_model(planner *p, vsc_scene_spec *sc, const char *default_class, double seconds,
-                                  size_t chars, bool explicit_applies) {
+                                      size_t chars, bool explicit_applies) {
   vsc_session *s = p->s;
-  vsc_model_need need = {.klass = default_class, .final = final_tier(p->v, sc), .seconds = seconds, .characters = chars,
-                         .width = p->v->width, .height = p->v->height};
+  vsc_model_need need = {.klass = default_class, .final = final_tier(p->v, sc), .seconds = seconds, .characters = chars, .width = p->v->width, .height = p->v->height};
   if (explicit_applies) {
     if (sc->model) need.explicit_model = sc->model;
     if (sc->klass) need.klass = sc->klass;
@@ -151,7 +160,8 @@ const vsc_model_decl *plan_pick_model(planner *p, vsc_scene_spec *sc, const char
         p->v->height);
   }
   if (!m) {
-    vsc_span span = sc->model_node && explicit_applies ? sc->model_node->vals[0].span : sc->shot_node ? sc->shot_node->kw : sc->node->kw;
+    vsc_span span = sc->model_node && explicit_applies ? sc->model_node->vals[0].span : sc->shot_node ? sc->shot_node->kw
+                                                                                                      : sc->node->kw;
     ERR(sc->src, span, "add one to the registry with 'model NAME \"owner/name\" { … }'",
         "no model of class '%s' can make %s frames", need.klass, vsc_registry_aspect(s, p->v->width, p->v->height));
   }
@@ -263,16 +273,18 @@ static json_t *encode_json(const vsc_session *s, const vsc_video_spec *v) {
   json_t *e = json_object();
   json_object_set_new(e, "codec", json_string("libx264"));
   json_object_set_new(e, "pix_fmt", json_string("yuv420p"));
-  int crf = s->preview ? 30 : v->quality ? 18 : 23;
-  const char *preset = s->preview ? "ultrafast" : v->quality ? "medium" : "veryfast";
+  int crf = s->preview ? 30 : v->quality ? 18
+                                         : 23;
+  const char *preset = s->preview ? "ultrafast" : v->quality ? "medium"
+                                                             : "veryfast";
   json_object_set_new(e, "crf", json_integer(crf));
   json_object_set_new(e, "preset", json_string(preset));
   return e;
 }
 
 const char *plan_segment(planner *p, const char *kind, int f0, int f1, const char *transition,
-                                const vsc_scene_spec *a, const scene_source *sa, const vsc_scene_spec *b,
-                                const scene_source *sb) {
+                         const vsc_scene_spec *a, const scene_source *sa, const vsc_scene_spec *b,
+                         const scene_source *sb) {
   vsc_video_spec *v = p->v;
   double t0 = (double)f0 / v->fps;
   json_t *params = json_object();
@@ -299,7 +311,7 @@ const char *plan_segment(planner *p, const char *kind, int f0, int f1, const cha
     json_object_set_new(params, "transition", json_string(transition));
   }
   return plan_add_node(p, "segment", params, NULL, inputs, n, b ? NULL : a->name,
-                  plan_src(p->s, a->src, b && a->then_node ? a->then_node->kw : a->node->kw));
+                       plan_src(p->s, a->src, b && a->then_node ? a->then_node->kw : a->node->kw));
 }
 
 const char *plan_tts(planner *p, const vsc_voice_spec *vo, vsc_scene_spec *sc, double *cost, double *cost_max) {
@@ -312,7 +324,7 @@ const char *plan_tts(planner *p, const vsc_voice_spec *vo, vsc_scene_spec *sc, d
   json_object_set_new(params, "voice", json_string(vo->voice));
   json_object_set_new(params, "rate", json_real(1.0));
   json_t *node = plan_new_node("tts", params, m ? m->ref : NULL, NULL, 0, sc ? sc->name : NULL,
-                          plan_src(p->s, vo->node->src, vo->node->kw));
+                               plan_src(p->s, vo->node->src, vo->node->kw));
   if (m) {
     vsc_call_need need = {.params = params, .characters = chars};
     vsc_price pr = plan_resolve_calls(p, node, m, &need, sc);
@@ -321,4 +333,3 @@ const char *plan_tts(planner *p, const vsc_voice_spec *vo, vsc_scene_spec *sc, d
   }
   return plan_commit_node(p, node);
 }
-

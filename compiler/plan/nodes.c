@@ -15,7 +15,7 @@ const char *plan_src(vsc_session *s, vsc_source *src, vsc_span span) {
 
 /* A node not yet in the graph; steals `params`. commit_node gives it its id. */
 json_t *plan_new_node(const char *op, json_t *params, const char *model, const char *const *inputs,
-                        int ninputs, const char *scene, const char *src) {
+                      int ninputs, const char *scene, const char *src) {
   json_t *n = json_object();
   json_t *in = json_array();
   for (int i = 0; i < ninputs; i++) json_array_append_new(in, json_string(inputs[i]));
@@ -45,7 +45,7 @@ const char *plan_commit_node(planner *p, json_t *n) {
 }
 
 const char *plan_add_node(planner *p, const char *op, json_t *params, const char *model,
-                            const char *const *inputs, int ninputs, const char *scene, const char *src) {
+                          const char *const *inputs, int ninputs, const char *scene, const char *src) {
   return plan_commit_node(p, plan_new_node(op, params, model, inputs, ninputs, scene, src));
 }
 
@@ -73,7 +73,7 @@ json_t *plan_color(uint32_t rgb) {
 /* Sets the node's call (model m), its cost, retry policy and fallbacks resolved the same way;
  * then gives the node its id. Returns the node's cost rule. */
 vsc_price plan_resolve_calls(planner *p, json_t *node, const vsc_model_decl *m, vsc_call_need *need,
-                               vsc_scene_spec *sc) {
+                             vsc_scene_spec *sc) {
   vsc_price pr;
   vsc_call_price(&pr, m, need);
   json_object_set_new(node, "call", vsc_call_json(m, need, vsc_registry_version(p->s, m, sc)));

@@ -11,10 +11,10 @@
 
 /* What the scenes of one plan add up to, shared by the steps of vsc_plan. */
 typedef struct {
-  scene_source *srcs;   /* per scene: what makes its picture */
-  double *cost, *max;   /* per scene: estimated and worst-case cost */
-  const char **voices;  /* tts node of every voice line, in timeline order of declaration */
-  double *voice_at;     /* when each is spoken */
+  scene_source *srcs;  /* per scene: what makes its picture */
+  double *cost, *max;  /* per scene: estimated and worst-case cost */
+  const char **voices; /* tts node of every voice line, in timeline order of declaration */
+  double *voice_at;    /* when each is spoken */
   int nvoice;
   double extra_cost, extra_max; /* music and video-level voice-over */
 } plan_parts;

@@ -34,9 +34,9 @@ typedef struct {
 
 /* What makes a scene's picture. */
 typedef struct {
-  const char *id;    /* node that makes the picture, or NULL (colour card) */
-  const char *type;  /* clip | image | color */
-  double clip_len;   /* length of a clip source */
+  const char *id;   /* node that makes the picture, or NULL (colour card) */
+  const char *type; /* clip | image | color */
+  double clip_len;  /* length of a clip source */
   double in_point;
   double shot_len;
   double clip_start; /* timeline time the source starts playing */

@@ -234,8 +234,8 @@ void plan_snap_to_grid(planner *p) {
     if (fabs(snapped - b) > 1e-9) {
       next->snap_shift = moved + (snapped - b);
       next->snap_why = moved != 0 && next->snap_why
-                           ? vsc_arena_printf(p->s->arena, "%s, then %s", next->snap_why, why)
-                           : why;
+                         ? vsc_arena_printf(p->s->arena, "%s, then %s", next->snap_why, why)
+                         : why;
     }
     v->scenes[i].duration = snapped - v->scenes[i].start;
     next->start = snapped;

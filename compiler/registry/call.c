@@ -32,7 +32,7 @@ void vsc_call_price(vsc_price *out, const vsc_model_decl *m, const vsc_call_need
   case VSC_PRICE_SECOND:
     /* Speech priced by the second: about 15 characters a second. */
     units = max_units = need->characters && need->seconds <= 0 ? (double)need->characters / 15.0
-                                                                : vsc_call_duration(m, need->seconds);
+                                                               : vsc_call_duration(m, need->seconds);
     break;
   case VSC_PRICE_CHARACTER: units = max_units = (double)need->characters; break;
   case VSC_PRICE_GPU_SECOND:
@@ -89,15 +89,16 @@ json_t *vsc_call_json(const vsc_model_decl *m, const vsc_call_need *need, const 
    * declares too. File parameters become references to the node's inputs. */
   const char *k;
   json_t *v;
-  if (need->with) json_object_foreach((json_t *)need->with, k, v) {
-    const vsc_param_decl *pd = param(m, k);
-    if (!pd && m != need->with_model) continue;
-    json_t *file = json_object_get(need->files, k);
-    if (pd && pd->type && strcmp(pd->type, "file") == 0 && json_is_integer(file))
-      json_object_set_new(in, k, json_pack("{s:O}", "$input", file));
-    else
-      json_object_set(in, k, v);
-  }
+  if (need->with)
+    json_object_foreach((json_t *)need->with, k, v) {
+      const vsc_param_decl *pd = param(m, k);
+      if (!pd && m != need->with_model) continue;
+      json_t *file = json_object_get(need->files, k);
+      if (pd && pd->type && strcmp(pd->type, "file") == 0 && json_is_integer(file))
+        json_object_set_new(in, k, json_pack("{s:O}", "$input", file));
+      else
+        json_object_set(in, k, v);
+    }
   /* Declared defaults are sent, so what runs does not depend on a default changing later
    * (several change the price: resolution, audio). */
   for (int i = 0; i < m->nparams; i++)
@@ -106,8 +107,8 @@ json_t *vsc_call_json(const vsc_model_decl *m, const vsc_call_need *need, const 
   vsc_price price;
   vsc_call_price(&price, m, need);
   const char *output = strcmp(m->kind, "tts") == 0 || strcmp(m->kind, "music") == 0 ? "audio"
-                       : strcmp(m->kind, "image") == 0                                ? "image"
-                                                                                      : "video";
+                     : strcmp(m->kind, "image") == 0                                ? "image"
+                                                                                    : "video";
   json_t *call = json_object();
   json_object_set_new(call, "provider", json_string("replicate"));
   json_object_set_new(call, "model", json_string(m->ref));

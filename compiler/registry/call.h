@@ -14,12 +14,12 @@
 
 /* What one generate or tts node asks of whatever model runs it. */
 typedef struct {
-  const json_t *params;  /* the node's generic params (prompt, negative, seed, text, voice, …) */
-  const json_t *with;    /* the script's `with {…}` values meant for `with_model`, or NULL */
+  const json_t *params; /* the node's generic params (prompt, negative, seed, text, voice, …) */
+  const json_t *with;   /* the script's `with {…}` values meant for `with_model`, or NULL */
   const vsc_model_decl *with_model;
-  const json_t *files;   /* model input name -> index in the node's inputs (file parameters) */
-  double seconds;        /* length of output the scene needs (0 for images and speech) */
-  size_t characters;     /* characters of text to speak (tts) */
+  const json_t *files; /* model input name -> index in the node's inputs (file parameters) */
+  double seconds;      /* length of output the scene needs (0 for images and speech) */
+  size_t characters;   /* characters of text to speak (tts) */
 } vsc_call_need;
 
 /* The length asked of model m for a shot of `need` seconds: the nearest it can make that is

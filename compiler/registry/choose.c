@@ -74,4 +74,3 @@ const char *vsc_registry_version(vsc_session *s, const vsc_model_decl *m, vsc_sc
   }
   return version;
 }
-

@@ -27,8 +27,8 @@ static struct {
   ino_t ino;
   off_t size;
   struct timespec mtime;
-  json_t *doc;     /* parsed document, or NULL when it was invalid */
-  char err[4400];  /* why it is invalid */
+  json_t *doc;    /* parsed document, or NULL when it was invalid */
+  char err[4400]; /* why it is invalid */
 } g_lock;
 static pthread_mutex_t g_lock_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -148,7 +148,8 @@ static vsc_lock_verdict check_schema(const json_t *sch, const json_t *v, char *w
     bool found = false;
     size_t i;
     json_t *x;
-    json_array_foreach(en, i, x) if (same_value(x, v)) found = true;
+    json_array_foreach(en, i, x)
+      if (same_value(x, v)) found = true;
     if (!found) {
       char *list = json_dumps(en, JSON_COMPACT | JSON_ENCODE_ANY);
       snprintf(what, n, "one of %s", list ? list : "[]");

@@ -12,9 +12,9 @@ typedef struct json_t json_t;
 #define VSC_LOCK_FORMAT "vsc-lock"
 
 typedef struct {
-  json_t *input;     /* the locked Input schema, $refs resolved (owned: vsc_lock_entry_clear) */
-  char version[72];  /* the locked version id, "" when the provider named none */
-  char path[4096];   /* the lock file, as found (DIR/vsc.lock.json), for messages */
+  json_t *input;    /* the locked Input schema, $refs resolved (owned: vsc_lock_entry_clear) */
+  char version[72]; /* the locked version id, "" when the provider named none */
+  char path[4096];  /* the lock file, as found (DIR/vsc.lock.json), for messages */
 } vsc_lock_entry;
 
 /* Looks up model `ref` ("owner/name") in DIR/vsc.lock.json. Returns 1 and fills *e (caller

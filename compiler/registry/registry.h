@@ -12,12 +12,12 @@
 
 /* What a shot needs of a model. */
 typedef struct {
-  const char *klass; /* wanted class ("video.fast", "tts", …) */
+  const char *klass;                    /* wanted class ("video.fast", "tts", …) */
   const vsc_model_decl *explicit_model; /* the script named one: it wins */
-  bool final;        /* final tier wanted */
-  double seconds;    /* shot length, 0 for stills */
-  size_t characters; /* spoken characters, for per-character prices */
-  int width, height; /* the frame */
+  bool final;                           /* final tier wanted */
+  double seconds;                       /* shot length, 0 for stills */
+  size_t characters;                    /* spoken characters, for per-character prices */
+  int width, height;                    /* the frame */
 } vsc_model_need;
 
 /* Picks a model of the class: able to make the frame, then making the whole shot, then of the

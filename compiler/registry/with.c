@@ -30,10 +30,10 @@ static bool registry_accepts(vsc_session *s, vsc_scene_spec *sc, const vsc_model
   }
   const char *t = pd->type;
   bool ok = strcmp(t, "string") == 0 || strcmp(t, "file") == 0 ? json_is_string(value)
-            : strcmp(t, "int") == 0                              ? json_is_integer(value)
-            : strcmp(t, "number") == 0                           ? json_is_number(value)
-            : strcmp(t, "bool") == 0                             ? json_is_boolean(value)
-                                                                 : true;
+          : strcmp(t, "int") == 0                              ? json_is_integer(value)
+          : strcmp(t, "number") == 0                           ? json_is_number(value)
+          : strcmp(t, "bool") == 0                             ? json_is_boolean(value)
+                                                               : true;
   if (!ok) {
     ERR(sc->src, vspan, NULL, "parameter '%s' of '%s' must be %s %s", key, m->ref, strcmp(t, "int") == 0 ? "an" : "a",
         strcmp(t, "int") == 0 ? "integer" : t);
@@ -53,7 +53,8 @@ static bool registry_accepts(vsc_session *s, vsc_scene_spec *sc, const vsc_model
     bool found = false;
     size_t i;
     json_t *e;
-    json_array_foreach(pd->enums, i, e) if (json_equal(e, value)) found = true;
+    json_array_foreach(pd->enums, i, e)
+      if (json_equal(e, value)) found = true;
     if (!found) {
       char *list = json_dumps(pd->enums, JSON_COMPACT | JSON_ENCODE_ANY);
       ERR(sc->src, vspan, NULL, "parameter '%s' must be one of %s", key, list);
@@ -120,7 +121,8 @@ void vsc_registry_check_with(vsc_session *s, vsc_scene_spec *sc, const vsc_model
   vsc_lock_entry lk;
   char lerr[4400] = "", lhint[4400] = "";
   int locked = vsc_lock_find(&lk, s->root_dir, m->ref, lerr, sizeof lerr);
-  vsc_span at = sc->with_node ? sc->with_node->kw : sc->model_node ? sc->model_node->kw : sc->shot_node->kw;
+  vsc_span at = sc->with_node ? sc->with_node->kw : sc->model_node ? sc->model_node->kw
+                                                                   : sc->shot_node->kw;
   if (locked < 0)
     ERR(sc->src, at, "fix or delete the file; 'vsc models pull' writes it", "cannot use the lock file: %s", lerr);
   if (locked > 0)
@@ -128,15 +130,16 @@ void vsc_registry_check_with(vsc_session *s, vsc_scene_spec *sc, const vsc_model
              lk.version[0] ? lk.version : "unknown", m->ref);
   const char *key;
   json_t *value;
-  if (sc->with) json_object_foreach(sc->with, key, value) {
-    vsc_ast *a = sc->with_node->body.head;
-    for (; a; a = a->next)
-      if (strcmp(a->name.str, key) == 0) break;
-    vsc_span span = a ? a->name.span : sc->with_node->kw;
-    vsc_span vspan = a ? a->vals[0].span : span;
-    if (registry_accepts(s, sc, m, key, value, span, vspan) && locked > 0)
-      lock_accepts(s, sc, m, &lk, lhint, key, value, span, vspan);
-  }
+  if (sc->with)
+    json_object_foreach(sc->with, key, value) {
+      vsc_ast *a = sc->with_node->body.head;
+      for (; a; a = a->next)
+        if (strcmp(a->name.str, key) == 0) break;
+      vsc_span span = a ? a->name.span : sc->with_node->kw;
+      vsc_span vspan = a ? a->vals[0].span : span;
+      if (registry_accepts(s, sc, m, key, value, span, vspan) && locked > 0)
+        lock_accepts(s, sc, m, &lk, lhint, key, value, span, vspan);
+    }
   required_given(s, sc, m, &lk, locked, lhint, at);
   if (locked > 0) vsc_lock_entry_clear(&lk);
 }

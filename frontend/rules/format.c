@@ -84,7 +84,8 @@ void fe_read_frame(fe_reader *r) {
     set_frame(f, (int)lround(w * scale / 2) * 2, (int)lround(h * scale / 2) * 2);
     break;
   }
-  f->preset = vertical && !square && !wide ? "social_vertical" : f->height > f->width ? "social_vertical" : "ad30";
+  f->preset = vertical && !square && !wide ? "social_vertical" : f->height > f->width ? "social_vertical"
+                                                                                      : "ad30";
 }
 
 /* "60 fps", "25 frames per second": only the rates the renderer writes. */
@@ -95,7 +96,8 @@ void fe_read_fps(fe_reader *r) {
     bool word;
     if (!fe_number_at(r, i, &v, &e, &word) || word) continue;
     size_t u = fe_skip_spaces(r, e);
-    size_t l = fe_unit_at(r, u, "fps") ? 3 : fe_unit_at(r, u, "frames per second") ? 17 : 0;
+    size_t l = fe_unit_at(r, u, "fps") ? 3 : fe_unit_at(r, u, "frames per second") ? 17
+                                                                                   : 0;
     if (l && (v == 24 || v == 25 || v == 30 || v == 50 || v == 60)) {
       r->f->fps = (int)v;
       fe_mark(r, i, u + l);
@@ -104,4 +106,3 @@ void fe_read_fps(fe_reader *r) {
     i = e > i ? e - 1 : i;
   }
 }
-

@@ -109,4 +109,3 @@ bool fe_unit_at(const fe_reader *r, size_t u, const char *unit) {
   if (u + k > r->n || memcmp(r->w + u, unit, k) != 0) return false;
   return (unsigned char)unit[k - 1] >= 0x80 || !fe_is_wb(r, u + k);
 }
-

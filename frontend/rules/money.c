@@ -93,4 +93,3 @@ void fe_read_quality(fe_reader *r) {
     fe_mark(r, pd, pd + ld);
   }
 }
-

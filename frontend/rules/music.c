@@ -91,4 +91,3 @@ void fe_read_music(fe_reader *r) {
     fe_mark(r, a, e);
   }
 }
-

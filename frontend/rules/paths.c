@@ -71,4 +71,3 @@ char *fe_take_path(fe_reader *r, size_t from, size_t to, const char *const *exts
   }
   return NULL;
 }
-

@@ -358,4 +358,3 @@ void fe_read_colon_lines(fe_reader *r) {
     }
   }
 }
-

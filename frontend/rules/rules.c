@@ -107,7 +107,7 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
   if (n > VSC_PROMPT_MAX_REQUEST) {
     n = fe_utf8_cut(request, VSC_PROMPT_MAX_REQUEST);
     vsc_prompt_notes_unplaced(notes, "the request is longer than %d bytes: only the first %zu were read",
-                         VSC_PROMPT_MAX_REQUEST, n);
+                              VSC_PROMPT_MAX_REQUEST, n);
   }
   fe_reader r = {0};
   r.f = f;
@@ -160,7 +160,7 @@ int fe_rules_read(fe_facts *f, const char *request, const vsc_prompt_options *o,
   if (nitems) {
     if (nitems > VSC_PROMPT_MAX_SCENES) {
       vsc_prompt_notes_unplaced(notes, "more than %d scenes listed: kept the first %d", VSC_PROMPT_MAX_SCENES,
-                           VSC_PROMPT_MAX_SCENES);
+                                VSC_PROMPT_MAX_SCENES);
       nitems = VSC_PROMPT_MAX_SCENES;
     }
     f->scenes = calloc((size_t)nitems, sizeof *f->scenes);

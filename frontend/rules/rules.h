@@ -18,26 +18,26 @@
 #include "rules/words.h"
 
 #define MAX_QUOTES 120 /* the marker holds 0x80 + index in one byte */
-#define MARK 0x01 /* a quote marker: MARK, 0x80 + index */
+#define MARK 0x01      /* a quote marker: MARK, 0x80 + index */
 
 typedef struct {
-  char *text;   /* owned until moved into the facts */
-  int role;     /* FE_TEXT_*, ROLE_VOICE or ROLE_NONE */
-  size_t pos;   /* offset of its marker */
-  bool taken;   /* moved into a scene or the facts */
+  char *text; /* owned until moved into the facts */
+  int role;   /* FE_TEXT_*, ROLE_VOICE or ROLE_NONE */
+  size_t pos; /* offset of its marker */
+  bool taken; /* moved into a scene or the facts */
 } fe_quote;
 
 typedef struct {
-  size_t a, b;  /* a clause: [a, b) */
+  size_t a, b; /* a clause: [a, b) */
 } fe_span;
 
 typedef struct {
-  char *s, *w;            /* the request, original case and lowered (owned) */
+  char *s, *w; /* the request, original case and lowered (owned) */
   size_t n;
-  unsigned char *used;    /* n bytes: 1 where an extractor consumed the byte (owned) */
+  unsigned char *used; /* n bytes: 1 where an extractor consumed the byte (owned) */
   fe_quote q[MAX_QUOTES];
   int nq;
-  fe_facts *f;            /* what the extractors fill (borrowed) */
+  fe_facts *f; /* what the extractors fill (borrowed) */
   vsc_prompt_notes *notes;
   const vsc_prompt_options *o;
 } fe_reader;
@@ -81,17 +81,17 @@ char *fe_take_path(fe_reader *r, size_t from, size_t to, const char *const *exts
 char *fe_script_path(const char *path, const char *out_path);
 
 /* ---- extractors, in the order rules.c runs them ----------------------------------------- */
-void fe_read_quotes(fe_reader *r);       /* quotes.c: quoted lines in any quoting style */
-void fe_read_colon_lines(fe_reader *r);  /* quotes.c: "Voiceover: line" without quotes */
-void fe_read_quote_roles(fe_reader *r);  /* quotes.c: what each quoted line is */
-void fe_read_frame(fe_reader *r);        /* format.c: size, aspect, platform */
-void fe_read_genre(fe_reader *r);        /* subject.c: ad, music video, explainer */
-void fe_read_budget(fe_reader *r);       /* money.c: the dollar cap */
-void fe_read_quality(fe_reader *r);      /* money.c: draft or final tier */
-void fe_read_music(fe_reader *r);        /* music.c: file, description, beat cuts, bpm */
-void fe_read_transition(fe_reader *r);   /* style.c: transitions between scenes */
-void fe_read_fps(fe_reader *r);          /* format.c: frames per second */
-void fe_read_style(fe_reader *r);        /* style.c: mood words → a std/styles name */
+void fe_read_quotes(fe_reader *r);                           /* quotes.c: quoted lines in any quoting style */
+void fe_read_colon_lines(fe_reader *r);                      /* quotes.c: "Voiceover: line" without quotes */
+void fe_read_quote_roles(fe_reader *r);                      /* quotes.c: what each quoted line is */
+void fe_read_frame(fe_reader *r);                            /* format.c: size, aspect, platform */
+void fe_read_genre(fe_reader *r);                            /* subject.c: ad, music video, explainer */
+void fe_read_budget(fe_reader *r);                           /* money.c: the dollar cap */
+void fe_read_quality(fe_reader *r);                          /* money.c: draft or final tier */
+void fe_read_music(fe_reader *r);                            /* music.c: file, description, beat cuts, bpm */
+void fe_read_transition(fe_reader *r);                       /* style.c: transitions between scenes */
+void fe_read_fps(fe_reader *r);                              /* format.c: frames per second */
+void fe_read_style(fe_reader *r);                            /* style.c: mood words → a std/styles name */
 int fe_read_lengths(fe_reader *r, fe_length *hits, int max); /* timing.c: every "N seconds" */
 
 /* clauses.c: how the request divides into scenes. Each returns the number of items (0 =

@@ -142,7 +142,7 @@ void fe_scenes_from_sentences(fe_reader *r, const fe_span *sents, int nsents, fe
   if (nscene_s >= 2) {
     if (nscene_s > VSC_PROMPT_MAX_SCENES) {
       vsc_prompt_notes_unplaced(r->notes, "more than %d scene sentences: kept the first %d", VSC_PROMPT_MAX_SCENES,
-                           VSC_PROMPT_MAX_SCENES);
+                                VSC_PROMPT_MAX_SCENES);
       nscene_s = VSC_PROMPT_MAX_SCENES;
     }
     f->scenes = calloc((size_t)nscene_s, sizeof *f->scenes);

@@ -64,4 +64,3 @@ char *fe_read_subject(fe_reader *r, size_t a, size_t b) {
   }
   return NULL;
 }
-

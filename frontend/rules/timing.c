@@ -99,4 +99,3 @@ int fe_read_lengths(fe_reader *r, fe_length *hits, int max) {
   }
   return n;
 }
-

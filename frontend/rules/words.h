@@ -15,7 +15,9 @@ typedef struct {
   int role; /* FE_TEXT_* or ROLE_VOICE */
 } fe_role_word;
 
-enum { QUOTE_PAIR, QUOTE_LINE, QUOTE_APOS };
+enum { QUOTE_PAIR,
+       QUOTE_LINE,
+       QUOTE_APOS };
 
 typedef struct {
   const char *open, *close;

@@ -105,7 +105,8 @@ static double lowband_ratio(const au_features *f, const double *b, size_t nb) {
     on += peak_near(f->low, f->n, b[i]);
     mid += peak_near(f->low, f->n, 0.5 * (b[i] + b[i + 1]));
   }
-  return on > 0 ? mid / on : mid > 0 ? 1e9 : 0;
+  return on > 0 ? mid / on : mid > 0 ? 1e9
+                                     : 0;
 }
 
 /* Local tempo path at the level of `bpm`, then beats. */

@@ -15,12 +15,12 @@
 #include "au_util.h"
 #include "vsc/vsc_audio.h"
 
-#define WIN 1024        /* onset analysis window: 46 ms at 22050 Hz */
-#define HOP 256         /* onset frame hop: 11.6 ms, fine enough for +-70 ms beat tolerance */
-#define NMEL 40         /* mel bands: equal weight per band keeps hi-hats from dominating */
-#define NLOW 4          /* mel bands below ~200 Hz (kick drum, bass) */
-#define NBODY 22        /* mel bands below ~2.5 kHz: drums' bodies and notes, not cymbals */
-#define SWIN 4096       /* chroma window: 5.4 Hz bins resolve semitones down to ~90 Hz */
+#define WIN 1024  /* onset analysis window: 46 ms at 22050 Hz */
+#define HOP 256   /* onset frame hop: 11.6 ms, fine enough for +-70 ms beat tolerance */
+#define NMEL 40   /* mel bands: equal weight per band keeps hi-hats from dominating */
+#define NLOW 4    /* mel bands below ~200 Hz (kick drum, bass) */
+#define NBODY 22  /* mel bands below ~2.5 kHz: drums' bodies and notes, not cymbals */
+#define SWIN 4096 /* chroma window: 5.4 Hz bins resolve semitones down to ~90 Hz */
 #define SHOP 2048
 /* Flux level (sum of log-energy increments over the bands, per frame) below which a
  * stretch counts as steady sound or silence: its flicker is not rhythm. */
@@ -29,7 +29,7 @@
  * is the onset strength, which keeps the grid on the attacks where the model is unsure
  * (0.9 scored best of 0.5, 0.7, 0.9 and 1.0 on the song set of docs/beats.md). */
 #define PULSE_ACT 0.9
-#define GAMMA 100.0     /* log compression: log(1 + GAMMA * E / mean E) gates ~-20 dB */
+#define GAMMA 100.0 /* log compression: log(1 + GAMMA * E / mean E) gates ~-20 dB */
 /* Measured delay between an onset and the peak of its spectral flux with this window
  * (see docs/beats.md, "latency"). Subtracted from every frame time. */
 #define LATENCY (-0.009)
@@ -39,10 +39,10 @@
  * ("hanningz") and framing as aubio_pvoc: each call shifts in one hop. */
 typedef struct {
   size_t win, hop;
-  fvec_t *buf;     /* the last `win` samples */
+  fvec_t *buf; /* the last `win` samples */
   fvec_t *window;
-  fvec_t *frame;   /* windowed copy */
-  fvec_t *comp;    /* FFTW half-complex spectrum */
+  fvec_t *frame; /* windowed copy */
+  fvec_t *comp;  /* FFTW half-complex spectrum */
   aubio_fft_t *fft;
 } stft;
 
@@ -116,9 +116,9 @@ typedef struct {
   aubio_specdesc_t *hfc;
   aubio_peakpicker_t *pp;
   fvec_t *desc, *out;
-  double delay;      /* seconds */
-  double minioi;     /* seconds */
-  double last;       /* time of the last onset, or -1 */
+  double delay;  /* seconds */
+  double minioi; /* seconds */
+  double last;   /* time of the last onset, or -1 */
 } onset_picker;
 
 static void picker_del(onset_picker *p) {

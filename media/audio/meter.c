@@ -14,8 +14,8 @@
 #include "au_barnet.h"
 #include "au_meter.h"
 
-#define RESET_COST 4.0   /* in accent standard deviations: a phase jump needs strong evidence */
-#define W_HARM 1.0       /* weights of the accent features (z-scores) */
+#define RESET_COST 4.0 /* in accent standard deviations: a phase jump needs strong evidence */
+#define W_HARM 1.0     /* weights of the accent features (z-scores) */
 #define W_LOW 0.6
 #define W_ONSET 0.3
 /* The bar model's log-odds are clipped so that one beat cannot outvote a bar's worth. */
@@ -85,8 +85,8 @@ int vsc_audio_downbeats(const au_features *f, const double *beats, size_t nbeats
   int *pos = malloc(nbeats * sizeof *pos), *best_pos = malloc(nbeats * sizeof *best_pos);
   size_t *d = malloc(nbeats * sizeof *d);
   int rc = !acc || !hand || !desc || !pos || !best_pos || !d
-               ? -1
-               : vsc_audio_bar_descriptors(f, beats, nbeats, desc);
+             ? -1
+             : vsc_audio_bar_descriptors(f, beats, nbeats, desc);
   if (rc == 0) {
     for (size_t i = 0; i < nbeats; i++) {
       const float *o = desc + i * AU_BAR_DESC;
@@ -104,7 +104,8 @@ int vsc_audio_downbeats(const au_features *f, const double *beats, size_t nbeats
     return -1;
   }
   for (size_t i = 0; i < nbeats; i++)
-    acc[i] = acc[i] > ACC_CLIP ? ACC_CLIP : acc[i] < -ACC_CLIP ? -ACC_CLIP : acc[i];
+    acc[i] = acc[i] > ACC_CLIP ? ACC_CLIP : acc[i] < -ACC_CLIP ? -ACC_CLIP
+                                                               : acc[i];
   zscore(acc, nbeats);
   zscore(hand, nbeats);
 
@@ -135,7 +136,8 @@ int vsc_audio_downbeats(const au_features *f, const double *beats, size_t nbeats
     if (best_pos[i] == 0) d[nd++] = i;
   *meter = best_m;
   double c = best / 2.0;
-  *confidence = c < 0 ? 0 : c > 1 ? 1 : c;
+  *confidence = c < 0 ? 0 : c > 1 ? 1
+                                  : c;
   *down = d;
   *ndown = nd;
   free(acc), free(pos), free(best_pos);

@@ -271,8 +271,8 @@ int vsc_audio_sections(const au_features *f, const double *beats, size_t nbeats,
     }
     double c = fmin(cover[0] / full[0], cover[1] / full[1]);
     nov[i] = w[0] > 0 && w[1] > 0 && w[2] > 0
-                 ? 0.25 * c * (m[0] / w[0] + m[1] / w[1] - 2 * m[2] / w[2])
-                 : 0;
+               ? 0.25 * c * (m[0] / w[0] + m[1] / w[1] - 2 * m[2] / w[2])
+               : 0;
   }
   /* Only boundaries that leave MIN_SECTION_S on both sides count, also for the scale. */
   double nmax = 0;

@@ -14,13 +14,13 @@
 #include "au_tempo.h"
 
 #define PRIOR_BPM 120.0
-#define PRIOR_OCT 1.0      /* width of the global prior, in octaves (as Ellis 2007) */
-#define LOCAL_OCT 0.35     /* width of the local prior around the chosen level */
-#define GRID_STEP 0.0025   /* global tempo grid: 0.25 % steps (log2 units / step below) */
-#define LGRID_STEP 0.01    /* local tempo grid: 1 % steps */
-#define WIN_S 8.0          /* tempogram window */
-#define HOP_S 0.5          /* tempogram hop */
-#define JUMP_COST 12.0     /* Viterbi cost per octave of tempo change between windows */
+#define PRIOR_OCT 1.0    /* width of the global prior, in octaves (as Ellis 2007) */
+#define LOCAL_OCT 0.35   /* width of the local prior around the chosen level */
+#define GRID_STEP 0.0025 /* global tempo grid: 0.25 % steps (log2 units / step below) */
+#define LGRID_STEP 0.01  /* local tempo grid: 1 % steps */
+#define WIN_S 8.0        /* tempogram window */
+#define HOP_S 0.5        /* tempogram hop */
+#define JUMP_COST 12.0   /* Viterbi cost per octave of tempo change between windows */
 
 /* Linear interpolation of r at fractional lag l (0 beyond the end). */
 static double lerp_at(const double *r, size_t nr, double l) {
@@ -109,7 +109,8 @@ void vsc_audio_tempo_global(const au_features *f, double min_bpm, double max_bpm
   if (best_bpm > 0) {
     /* Clarity: the periodic share of the onset curve's variance at the chosen period. */
     double c = r[0] > 0 ? best_s / r[0] : 0;
-    *confidence = c < 0 ? 0 : c > 1 ? 1 : c;
+    *confidence = c < 0 ? 0 : c > 1 ? 1
+                                    : c;
     *bpm = best_bpm;
   }
   free(s);
@@ -197,7 +198,7 @@ int vsc_audio_tempo_local(const au_features *f, double bpm, double min_bpm, doub
   double csum = 0;
   size_t cn = 0;
   for (size_t k = nw; k-- > 0;) {
-    path[k] = lo + (double)bs * LGRID_STEP; /* log2 bpm */
+    path[k] = lo + (double)bs * LGRID_STEP;                      /* log2 bpm */
     if (clar[k * ns + bs] >= 0) csum += clar[k * ns + bs], cn++; /* silent windows: no say */
     if (k > 0) bs = (size_t)back[k * ns + bs];
   }

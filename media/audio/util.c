@@ -47,5 +47,6 @@ double vsc_audio_peak_near(const float *v, size_t n, double pos) {
 double vsc_audio_beat_share_to_confidence(double share) {
   /* A grid laid over onset-less noise still finds its peaks: ~0.3 by this measure. */
   double c = (share - NOISE_BEAT_SHARE) / (1.0 - NOISE_BEAT_SHARE - 0.1);
-  return c < 0 ? 0 : c > 1 ? 1 : c;
+  return c < 0 ? 0 : c > 1 ? 1
+                           : c;
 }

@@ -29,7 +29,11 @@
 #include "vsc/vsc_speech.h"
 
 /* Child exit statuses, sent in the trailer frame. */
-enum { CHILD_OK = 0, CHILD_INIT = 1, CHILD_VOICE = 2, CHILD_SYNTH = 3, CHILD_IO = 4 };
+enum { CHILD_OK = 0,
+       CHILD_INIT = 1,
+       CHILD_VOICE = 2,
+       CHILD_SYNTH = 3,
+       CHILD_IO = 4 };
 
 static int child_fd = -1; /* only meaningful inside the child */
 static int child_io_failed;

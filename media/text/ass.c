@@ -140,7 +140,8 @@ int vsc_text_ass_add(vsc_text_ass *a, const vsc_text_layout *L, double start, do
                      int visible, int highlight, uint32_t hl_color) {
   int si = a->nstyles++;
   text_sb_printf(&a->styles, "Style: t%d,%s\n", si, L->style);
-  int an = L->align == VSC_ALIGN_LEFT ? 7 : L->align == VSC_ALIGN_RIGHT ? 9 : 8;
+  int an = L->align == VSC_ALIGN_LEFT ? 7 : L->align == VSC_ALIGN_RIGHT ? 9
+                                                                        : 8;
   unsigned base = text_ass_color(L->color, 1), acc = text_ass_color(L->accent, 1), hl = text_ass_color(hl_color, 1);
   for (int li = 0; li < L->nlines; li++) {
     double ev = start < 0 ? 0 : start;
@@ -160,7 +161,8 @@ int vsc_text_ass_add(vsc_text_ass *a, const vsc_text_layout *L, double start, do
     int hidden = 0;
     for (int t = L->line_start[li]; t < L->line_start[li + 1]; t++) {
       const vsc_text_token *tk = &L->tokens[t];
-      unsigned want = t == highlight ? hl : tk->accent ? acc : base;
+      unsigned want = t == highlight ? hl : tk->accent ? acc
+                                                       : base;
       int hide = visible >= 0 && t >= visible;
       if (t > L->line_start[li] && tk->space) text_sb_printf(&a->events, " ");
       if (want != cur || hide != hidden) {

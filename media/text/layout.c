@@ -72,7 +72,10 @@ void vsc_text_layout_free(vsc_text_layout *L) {
 /* ---- words ---- */
 static unsigned utf8_next(const unsigned char *s, int *len) {
   unsigned c = s[0];
-  int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+  int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2
+                   : (c >> 4) == 14    ? 3
+                   : (c >> 3) == 30    ? 4
+                                       : 1;
   for (int i = 1; i < n; i++)
     if ((s[i] & 0xC0) != 0x80) n = 1;
   *len = n;
@@ -116,11 +119,11 @@ static int tokenize(const char *text, vsc_text_layout *L) {
   size_t wn = 0;
   bool accent = false, space = false, newline = false, wacc = false;
   int ret = 0;
-#define FLUSH()                                                                                      \
-  do {                                                                                               \
+#define FLUSH() \
+  do { \
     if (wn && ret == 0) ret = push_token(L, word, wn, space && L->ntokens > 0, newline && L->ntokens > 0, wacc); \
-    if (wn) space = newline = false;                                                                 \
-    wn = 0;                                                                                          \
+    if (wn) space = newline = false; \
+    wn = 0; \
   } while (0)
   while (*p) {
     int len;
@@ -402,7 +405,8 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
   L->box_alpha = rq->box_alpha > 0 ? rq->box_alpha : 0.6;
   L->align = rq->align;
   if (L->align == VSC_ALIGN_AUTO)
-    L->align = rq->x && !strcmp(rq->x, "left") ? VSC_ALIGN_LEFT : rq->x && !strcmp(rq->x, "right") ? VSC_ALIGN_RIGHT : VSC_ALIGN_CENTER;
+    L->align = rq->x && !strcmp(rq->x, "left") ? VSC_ALIGN_LEFT : rq->x && !strcmp(rq->x, "right") ? VSC_ALIGN_RIGHT
+                                                                                                   : VSC_ALIGN_CENTER;
   L->safe_x0 = (int)ceil(rq->safe.x0 * W), L->safe_x1 = (int)floor(rq->safe.x1 * W);
   L->safe_y0 = (int)ceil(rq->safe.y0 * H), L->safe_y1 = (int)floor(rq->safe.y1 * H);
   if (tokenize(rq->text ? rq->text : "", L) < 0) goto oom;
@@ -424,7 +428,7 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
     L->fits = true;
     return set_lines(L, &z, 0) < 0 ? (vsc_text_layout_free(L), -1) : 0;
   }
-  int (*ids)[2] = malloc(sizeof *ids * (size_t)n);
+  int(*ids)[2] = malloc(sizeof *ids * (size_t)n);
   double *x0 = malloc(sizeof(double) * (size_t)n), *x1 = malloc(sizeof(double) * (size_t)n);
   int *starts = malloc(sizeof(int) * (size_t)(n + 1)), *best_starts = malloc(sizeof(int) * (size_t)(n + 1));
   if (!ids || !x0 || !x1 || !starts || !best_starts) {
@@ -529,7 +533,7 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
       L->over_w = iw > lim_w ? iw - lim_w : 0;
       L->over_h = ih > safe_h ? ih - safe_h : 0;
       if (fit == 1) L->fits = true, L->over_w = L->over_h = 0; /* the estimate was pessimistic */
-      else if (!L->over_w && !L->over_h) L->over_w = 1; /* drawn outside, by less than a pixel of size */
+      else if (!L->over_w && !L->over_h) L->over_w = 1;        /* drawn outside, by less than a pixel of size */
       done = 1;
     }
   }

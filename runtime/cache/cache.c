@@ -32,7 +32,7 @@
 #include "vsc/vsc_sha256.h"
 
 struct vsc_cache {
-  char dir[3072]; /* bounded so every derived path fits in 4096 bytes */
+  char dir[3072];     /* bounded so every derived path fits in 4096 bytes */
   pthread_mutex_t mu; /* guards seq */
   unsigned long seq;  /* temp-name counter of this process */
   char rand[17];      /* random part of this cache handle's temp names */
@@ -127,7 +127,8 @@ int vsc_cache_open(vsc_cache **out, const char *dir, char *err, size_t errlen) {
   struct stat st;
   if (lstat(sub, &st) != 0 || !S_ISDIR(st.st_mode))
     return vsc_err_set(err, errlen, "%s: not a directory (a symbolic link?): vsc writes its temp files only "
-                "into a real directory; remove it and run again", sub);
+                                    "into a real directory; remove it and run again",
+                       sub);
   vsc_cache *c = calloc(1, sizeof *c);
   if (!c) return vsc_err_set(err, errlen, "out of memory");
   snprintf(c->dir, sizeof c->dir, "%s", dir);

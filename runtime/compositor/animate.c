@@ -15,17 +15,21 @@
 
 #include "comp.h"
 
-typedef enum { MOVE_ZOOM, MOVE_LEFT, MOVE_RIGHT, MOVE_UP, MOVE_DOWN } move_kind;
+typedef enum { MOVE_ZOOM,
+               MOVE_LEFT,
+               MOVE_RIGHT,
+               MOVE_UP,
+               MOVE_DOWN } move_kind;
 
 /* The per-render state handed to the frame generator. */
 typedef struct {
-  AVFrame *base;      /* the cover-fitted picture, yuv420p, bw x bh */
-  double zbase;       /* zoom factor at which the base maps 1:1 to output pixels */
-  double from, to;    /* zoom factors at the first and last frame */
+  AVFrame *base;   /* the cover-fitted picture, yuv420p, bw x bh */
+  double zbase;    /* zoom factor at which the base maps 1:1 to output pixels */
+  double from, to; /* zoom factors at the first and last frame */
   move_kind move;
   int64_t frames;
-  int *xtab;          /* per output column: source index (scratch) */
-  int *wtab;          /* per output column: weight of the right neighbour, 0..256 */
+  int *xtab; /* per output column: source index (scratch) */
+  int *wtab; /* per output column: weight of the right neighbour, 0..256 */
 } anim;
 
 /* Decodes the first picture of `path` into a new yuv420p frame of bw x bh, scaled to cover

@@ -26,7 +26,7 @@ typedef struct {
   double length;
   const char *where;
   vsc_op_error *err;
-  int quiet;          /* a second pass over the same params: do not warn again */
+  int quiet; /* a second pass over the same params: do not warn again */
 } actx;
 
 /* Common tail of every source chain: the mix format, then volume. */
@@ -149,7 +149,7 @@ static int clip_chains(actx *a, const json_t *clips, comp_sb *sb) {
       /* A generated clip often has no sound: keep going without it. */
       if (!a->quiet)
         comp_warn(a->err, "%sclip '%s' has no audio %s; its sound is left out", w, a->inputs[idx],
-                info.has_audio ? "after the offset" : "stream");
+                  info.has_audio ? "after the offset" : "stream");
       continue;
     }
     comp_sb_printf(sb, "amovie=");

@@ -30,22 +30,28 @@ void comp_sb_printf(comp_sb *sb, const char *fmt, ...) __attribute__((format(pri
 void comp_sb_escaped(comp_sb *sb, const char *s);
 
 /* ---- the renderer ---- */
-typedef enum { COMP_OUT_MP4, COMP_OUT_PNG, COMP_OUT_WAV, COMP_OUT_M4A, COMP_OUT_NONE } comp_out_kind;
+typedef enum { COMP_OUT_MP4,
+               COMP_OUT_PNG,
+               COMP_OUT_WAV,
+               COMP_OUT_M4A,
+               COMP_OUT_NONE } comp_out_kind;
 
 /* Where a render failed: only graph configuration failures may be retried with a
 ** simpler graph. */
-typedef enum { COMP_STAGE_OK = 0, COMP_STAGE_CONFIG, COMP_STAGE_RUN } comp_stage;
+typedef enum { COMP_STAGE_OK = 0,
+               COMP_STAGE_CONFIG,
+               COMP_STAGE_RUN } comp_stage;
 
 typedef struct {
   const char *graph;          /* filtergraph description (borrowed) */
   const vsc_encode_opts *enc; /* never NULL */
   double duration;            /* seconds */
   int width, height, fps;
-  const char *out_path;       /* NULL for COMP_OUT_NONE */
+  const char *out_path; /* NULL for COMP_OUT_NONE */
   comp_out_kind kind;
-  double *loudness;           /* COMP_OUT_NONE: receives the integrated loudness (LUFS) of
+  double *loudness; /* COMP_OUT_NONE: receives the integrated loudness (LUFS) of
                                  [aout], measured with ebur128 */
-  comp_stage stage;           /* out: where it failed */
+  comp_stage stage; /* out: where it failed */
   /* Instead of a graph: a video-only generator that fills `frame` (already allocated,
      width x height, yuv420p) with picture number `index`. Returns 0 or -1 with *err set. */
   int (*video_gen)(void *ud, int64_t index, struct AVFrame *frame, vsc_op_error *err);

@@ -32,12 +32,12 @@ typedef struct {
   int oc_header;                  /* the header was written: a trailer is due */
   AVCodecContext *venc, *aenc;
   AVStream *vst, *ast;
-  AVFrame *frame;                 /* scratch */
-  AVFrame *last;                  /* the last video frame, for freeze-extension */
+  AVFrame *frame; /* scratch */
+  AVFrame *last;  /* the last video frame, for freeze-extension */
   AVPacket *pkt;
-  FILE *png;                      /* png output */
+  FILE *png; /* png output */
   int png_written;
-  double loudness;                /* last integrated loudness seen (measurement) */
+  double loudness; /* last integrated loudness seen (measurement) */
 } rctx;
 
 int comp_out_kind_from(const char *format, const char *path, comp_out_kind *kind) {
@@ -256,7 +256,8 @@ static int open_output(rctx *r, vsc_op_error *err) {
     if (!r->png) return vsc_op_fail(err, VSC_FAIL_LOCAL, "cannot write %s: %s", job->out_path, strerror(errno));
     return 0;
   }
-  const char *fmt = job->kind == COMP_OUT_MP4 ? "mp4" : job->kind == COMP_OUT_M4A ? "ipod" : "wav";
+  const char *fmt = job->kind == COMP_OUT_MP4 ? "mp4" : job->kind == COMP_OUT_M4A ? "ipod"
+                                                                                  : "wav";
   ret = avformat_alloc_output_context2(&r->oc, NULL, fmt, job->out_path);
   if (ret < 0 || !r->oc) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "cannot create a %s muxer", fmt);
   r->oc->flags |= AVFMT_FLAG_BITEXACT;
@@ -430,7 +431,8 @@ int comp_run(comp_job *job, vsc_op_error *err) {
   if (open_output(&r, err) < 0) goto done;
 
   int has_video = r.vsink || job->video_gen;
-  int64_t vtarget = !has_video ? 0 : job->kind == COMP_OUT_PNG ? 1 : comp_frames(job->duration, job->fps);
+  int64_t vtarget = !has_video ? 0 : job->kind == COMP_OUT_PNG ? 1
+                                                               : comp_frames(job->duration, job->fps);
   int64_t atarget = (r.asink && job->kind != COMP_OUT_PNG) ? (int64_t)llround(job->duration * job->enc->sample_rate) : 0;
   if (has_video && vtarget < 1) vtarget = 1;
   int64_t vn = 0, an = 0;

@@ -12,37 +12,41 @@
 
 #include "comp.h"
 
-typedef enum { LAYER_CLIP, LAYER_IMAGE, LAYER_COLOR } layer_type;
+typedef enum { LAYER_CLIP,
+               LAYER_IMAGE,
+               LAYER_COLOR } layer_type;
 
 /* One scene's picture over the segment (the IR's LAYERS object). */
 typedef struct {
   layer_type type;
-  const char *path;          /* clip or image file (borrowed from inputs) */
-  double offset;             /* clip time at the segment's first frame */
-  int loop;                  /* repeat a clip that is shorter than needed */
-  char color[16];            /* colour card, libav syntax */
-  int contain;               /* fit: contain (pad) instead of cover (crop) */
-  double t;                  /* scene time at the segment's first frame */
-  const json_t *texts;       /* array of text objects, or NULL (borrowed from the node) */
-  vsc_comp_media_info info;  /* probe result of path */
-  char ass_path[4096];       /* the layer's text script, written while building the graph */
+  const char *path;         /* clip or image file (borrowed from inputs) */
+  double offset;            /* clip time at the segment's first frame */
+  int loop;                 /* repeat a clip that is shorter than needed */
+  char color[16];           /* colour card, libav syntax */
+  int contain;              /* fit: contain (pad) instead of cover (crop) */
+  double t;                 /* scene time at the segment's first frame */
+  const json_t *texts;      /* array of text objects, or NULL (borrowed from the node) */
+  vsc_comp_media_info info; /* probe result of path */
+  char ass_path[4096];      /* the layer's text script, written while building the graph */
   int ass_written;
 } layer;
 
 /* Everything a segment render needs, read from params. */
 typedef struct {
-  int transition;            /* a transition segment (two layers) */
+  int transition; /* a transition segment (two layers) */
   double duration;
   int width, height, fps;
-  int64_t frames;            /* round(duration * fps) */
-  const char *xfade;         /* xfade transition name */
+  int64_t frames;    /* round(duration * fps) */
+  const char *xfade; /* xfade transition name */
   vsc_encode_opts enc;
   layer a, b;
-  char where[300];           /* "scene 'x' (file:l:c): " for messages */
+  char where[300]; /* "scene 'x' (file:l:c): " for messages */
 } seg;
 
 /* Graph simplification levels, tried in order until one configures. */
-enum { LEVEL_FULL, LEVEL_CUT, LEVEL_NO_TEXT };
+enum { LEVEL_FULL,
+       LEVEL_CUT,
+       LEVEL_NO_TEXT };
 
 static int read_layer(const json_t *obj, const char *name, const char *const *inputs, size_t ninputs, int fps,
                       layer *L, vsc_op_error *err, const char *where) {

@@ -120,7 +120,8 @@ json_t *vsc_ledger_build(const json_t *records) {
       bool seen = false;
       size_t q;
       json_t *mv;
-      json_array_foreach(models, q, mv) if (m && strcmp(json_string_value(mv), m) == 0) seen = true;
+      json_array_foreach(models, q, mv)
+        if (m && strcmp(json_string_value(mv), m) == 0) seen = true;
       if (m && !seen) json_array_append_new(models, json_string(m));
     }
     json_decref(byid);

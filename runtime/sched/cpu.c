@@ -147,7 +147,8 @@ void vsc_sched_cpu_start(run_t *r, int i) {
   snode *n = &r->n[i];
   const vsc_op_info *op = vsc_ops_find(n->op);
   bool asset = op && op->id == VSC_OPID_asset;
-  vsc_op_fn fn = n->join ? r->o->join : asset ? asset_exec : vsc_sched_executor(r, n->op);
+  vsc_op_fn fn = n->join ? r->o->join : asset ? asset_exec
+                                              : vsc_sched_executor(r, n->op);
   if (!fn) {
     char msg[200];
     snprintf(msg, sizeof msg, "no executor for op '%s'", n->op);

@@ -42,7 +42,9 @@ void vsc_sched_node_done(run_t *r, int i, const char *path) {
   n->st = N_DONE;
   snprintf(n->path, sizeof n->path, "%s", path);
   r->done_count++;
-  vsc_sched_event(r, n, n->cache_hit ? "cached" : n->degraded ? "degraded" : "done", n->degraded ? n->reason : NULL);
+  vsc_sched_event(r, n, n->cache_hit ? "cached" : n->degraded ? "degraded"
+                                                              : "done",
+                  n->degraded ? n->reason : NULL);
   for (size_t k = 0; k < n->nusers; k++) {
     snode *u = &r->n[n->users[k]];
     if (!u->needed || u->pending == 0) continue;
@@ -107,7 +109,7 @@ void vsc_sched_degrade(run_t *r, int i, const char *why) {
   snprintf(n->reason, sizeof n->reason, "%s", why);
   r->res->degraded++;
   vsc_sched_journal(r, json_pack("{s:s, s:s, s:s?, s:s}", "t", "degrade", "node", n->id, "scene", n->scene,
-                       "reason", why));
+                                 "reason", why));
   const char *inkeys[1] = {why};
   vsc_sched_derive_key(n->key, "degraded", inkeys, 1, n->ekey);
   vsc_cache_entry e;

@@ -96,9 +96,9 @@ const char *vsc_pred_state_name(vsc_pred_state s) {
   return "?";
 }
 
-static const char *const fail_names[] = {"none",  "transient", "policy",     "input",
-                                         "auth",  "local",     "canceled",   "rate-limited",
-                                         "disk",  "unresolved", "not-created"};
+static const char *const fail_names[] = {"none", "transient", "policy", "input",
+                                         "auth", "local", "canceled", "rate-limited",
+                                         "disk", "unresolved", "not-created"};
 
 const char *vsc_fail_kind_name(vsc_fail_kind k) {
   return (unsigned)k < sizeof fail_names / sizeof fail_names[0] ? fail_names[k] : "local";

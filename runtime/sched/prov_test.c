@@ -27,12 +27,12 @@ typedef struct tpred tpred;
 
 typedef struct {
   vsc_provider base;
-  json_t *cfg;          /* the script */
-  char state[3072];     /* server-side prediction files (bounded: paths fit 4096) */
-  char log[4096];       /* call log, "" = none */
-  json_t *attempts;     /* "node|model" -> tries started in this process */
-  tpred *live;          /* predictions not yet released */
-  pthread_mutex_t mu;   /* guards woken (wakeup may come from any thread) */
+  json_t *cfg;        /* the script */
+  char state[3072];   /* server-side prediction files (bounded: paths fit 4096) */
+  char log[4096];     /* call log, "" = none */
+  json_t *attempts;   /* "node|model" -> tries started in this process */
+  tpred *live;        /* predictions not yet released */
+  pthread_mutex_t mu; /* guards woken (wakeup may come from any thread) */
   pthread_cond_t cv;
   bool woken;
 } tprov;
@@ -42,13 +42,13 @@ struct tpred {
   tpred *next;
   vsc_pred_status st;
   char node[65], model[256], out[4096];
-  double created;      /* wall-clock seconds when the server accepted it */
-  double id_at;        /* when the id becomes visible to us */
-  double done_at;      /* when it finishes (server side) */
-  bool hang;           /* never finishes in this process */
-  char crash[16];      /* "id" | "download" | "" */
-  bool id_reported;    /* status() has shown the id: the scheduler journals it */
-  json_t *server;      /* the server-side record (fail, cost, output, ...) */
+  double created;   /* wall-clock seconds when the server accepted it */
+  double id_at;     /* when the id becomes visible to us */
+  double done_at;   /* when it finishes (server side) */
+  bool hang;        /* never finishes in this process */
+  char crash[16];   /* "id" | "download" | "" */
+  bool id_reported; /* status() has shown the id: the scheduler journals it */
+  json_t *server;   /* the server-side record (fail, cost, output, ...) */
 };
 
 static double wall_now(void) {
@@ -437,8 +437,15 @@ static void tp_destroy(vsc_provider *base) {
 }
 
 static const vsc_provider_vt test_vt = {
-    "test",     tp_start,   tp_reattach, tp_step,
-    tp_wakeup,  tp_status, tp_cancel,  tp_release,  tp_destroy,
+    "test",
+    tp_start,
+    tp_reattach,
+    tp_step,
+    tp_wakeup,
+    tp_status,
+    tp_cancel,
+    tp_release,
+    tp_destroy,
 };
 
 static int mkdirs(const char *path) {

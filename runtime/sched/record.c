@@ -93,7 +93,8 @@ void vsc_sched_journal_flush(run_t *r) {
 void vsc_sched_stop_unsafe(run_t *r, const char *why) {
   if (r->status == VSC_RUN_UNSAFE) return;
   vsc_sched_warn(r, "%s: stopping before anything more is spent (nothing paid is lost: the next build "
-          "takes up what was started)", why);
+                    "takes up what was started)",
+                 why);
   r->stop_new = true;
   r->status = VSC_RUN_UNSAFE;
 }

@@ -92,8 +92,8 @@ static void remote_failed(run_t *r, int i, const vsc_op_error *err) {
     if (err->retry_after > delay) delay = err->retry_after;
     n->attempt++;
     vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:i, s:f, s:s}", "t", "retry", "node", n->id, "model",
-                         model, "attempt", n->attempt, "delay", delay, "kind",
-                         vsc_fail_kind_name(err->kind)));
+                                   model, "attempt", n->attempt, "delay", delay, "kind",
+                                   vsc_fail_kind_name(err->kind)));
     n->st = N_BACKOFF;
     n->backoff_until = vsc_sched_now() + delay;
     r->nbackoff++;
@@ -106,8 +106,8 @@ static void remote_failed(run_t *r, int i, const vsc_op_error *err) {
     n->mi++;
     n->attempt = 1;
     vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "t", "fallback", "node", n->id, "from",
-                         model, "to", n->models[n->mi], "kind", vsc_fail_kind_name(err->kind),
-                         "msg", err->msg));
+                                   model, "to", n->models[n->mi], "kind", vsc_fail_kind_name(err->kind),
+                                   "msg", err->msg));
     char msg[800];
     snprintf(msg, sizeof msg, "%s; falling back to %s", why, n->models[n->mi]);
     vsc_sched_event(r, n, "fallback", msg);
@@ -202,9 +202,9 @@ static int prepare_remote(run_t *r, int i) {
   n->used_model = req.model;
   snprintf(n->call, sizeof n->call, "%s.%lu", r->build, ++r->seq);
   if (vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:i, s:f, s:f}", "t", "intent", "call",
-                           n->call, "node", n->id, "key", n->ekey, "scene", n->scene, "model",
-                           req.model, "provider", r->remote->vt->name, "attempt", n->attempt,
-                           "estimate", est, "reserved", max)) != 0) {
+                                     n->call, "node", n->id, "key", n->ekey, "scene", n->scene, "model",
+                                     req.model, "provider", r->remote->vt->name, "attempt", n->attempt,
+                                     "estimate", est, "reserved", max)) != 0) {
     vsc_budget_settle(&r->budget, max, 0);
     vsc_sched_node_failed(r, i, "not started: its intent could not be journaled");
     return 1;
@@ -227,8 +227,8 @@ static void send_remote(run_t *r, int i) {
   if (r->remote->vt->start(r->remote, &pred, &req, &err) != 0 || !pred) {
     if (err.kind == VSC_FAIL_NONE) err.kind = VSC_FAIL_LOCAL;
     vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s, s:s}", "t", "done", "call", n->call,
-                         "outcome", "failed", "cost", 0.0, "cost_known", 1, "kind",
-                         vsc_fail_kind_name(err.kind), "msg", err.msg));
+                                   "outcome", "failed", "cost", 0.0, "cost_known", 1, "kind",
+                                   vsc_fail_kind_name(err.kind), "msg", err.msg));
     vsc_budget_settle(&r->budget, n->reserved, 0);
     unlink(n->tmp);
     remote_failed(r, i, &err);
@@ -266,14 +266,15 @@ void vsc_sched_remote_reattach(run_t *r, int i) {
     vsc_sched_journal(r, json_pack("{s:s, s:s, s:s}", "t", "search", "call", n->call, "node", n->id));
   else
     vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:s}", "t", "reattach", "call", n->call, "prediction",
-                         n->reattach_id, "node", n->id));
+                                   n->reattach_id, "node", n->id));
   vsc_pred *pred = NULL;
   r->res->reattached++;
   if (r->remote->vt->reattach(r->remote, &pred, &req, n->search ? NULL : n->reattach_id, n->search_since,
-                              &err) != 0 || !pred) {
+                              &err) != 0 ||
+      !pred) {
     vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s, s:s}", "t", "done", "call", n->call,
-                         "outcome", "failed", "cost", 0.0, "cost_known", 0, "kind",
-                         vsc_fail_kind_name(err.kind), "msg", err.msg));
+                                   "outcome", "failed", "cost", 0.0, "cost_known", 0, "kind",
+                                   vsc_fail_kind_name(err.kind), "msg", err.msg));
     vsc_budget_settle(&r->budget, n->reserved, 0);
     n->reattach_id[0] = 0;
     n->st = n->pending > 0 ? N_WAIT : N_READY;
@@ -329,12 +330,12 @@ static void end_succeeded(run_t *r, int i, const vsc_pred_status *st, bool known
    * the next run fetches the same output again instead of paying for a new one. */
   if (rc == 0)
     vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s, s:s?}", "t", "done", "call", n->call,
-                         "outcome", "succeeded", "cost", cost, "cost_known", known, "sha256",
-                         e.sha256, "text", st->text));
+                                   "outcome", "succeeded", "cost", cost, "cost_known", known, "sha256",
+                                   e.sha256, "text", st->text));
   else
     vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:b}", "t", "left", "call", n->call,
-                         "prediction", n->prediction, "kind", "disk", "msg", cerr, "cost", cost,
-                         "cost_known", known));
+                                   "prediction", n->prediction, "kind", "disk", "msg", cerr, "cost", cost,
+                                   "cost_known", known));
   vsc_budget_settle(&r->budget, n->reserved, cost);
   r->res->spent += cost;
   r->remote->vt->release(n->pred);
@@ -357,9 +358,9 @@ static void end_failed(run_t *r, int i, const vsc_pred_status *st, bool known, d
   if (e2.kind == VSC_FAIL_NONE) e2.kind = st->state == VSC_PRED_CANCELED ? VSC_FAIL_CANCELED : VSC_FAIL_LOCAL;
   if (!e2.msg[0]) snprintf(e2.msg, sizeof e2.msg, "prediction %s", vsc_pred_state_name(st->state));
   vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s, s:s, s:s?}", "t", "done", "call", n->call,
-                       "outcome", st->state == VSC_PRED_CANCELED ? "canceled" : "failed", "cost",
-                       known ? cost : 0.0, "cost_known", known, "kind",
-                       vsc_fail_kind_name(e2.kind), "msg", e2.msg, "text", st->text));
+                                 "outcome", st->state == VSC_PRED_CANCELED ? "canceled" : "failed", "cost",
+                                 known ? cost : 0.0, "cost_known", known, "kind",
+                                 vsc_fail_kind_name(e2.kind), "msg", e2.msg, "text", st->text));
   /* An unknown cost of a failure keeps the worst case charged (never under-count). */
   vsc_budget_settle(&r->budget, n->reserved, cost);
   r->res->spent += known ? cost : 0;
@@ -389,7 +390,7 @@ static bool poll_remote(run_t *r, int i) {
   if (st.state == VSC_PRED_FAILED && st.err.kind == VSC_FAIL_ABSENT) {
     /* The earlier run's create never happened: nothing was paid; start the call anew. */
     vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:s}", "t", "done", "call", n->call, "outcome",
-                         "not-created", "cost", 0.0, "cost_known", 1, "msg", st.err.msg));
+                                   "not-created", "cost", 0.0, "cost_known", 1, "msg", st.err.msg));
     vsc_budget_settle(&r->budget, n->reserved, 0);
     r->remote->vt->release(n->pred);
     n->pred = NULL;
@@ -477,8 +478,8 @@ static void budget_stop(run_t *r) {
   const json_t *cost = json_object_get(n->node, "cost");
   double need = json_number_value(json_object_get(cost, "max"));
   vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}", "t", "budget-stop", "node", n->id,
-                       "model", n->models[n->mi], "need", need, "spent", r->budget.spent,
-                       "budget", r->budget.limit));
+                                 "model", n->models[n->mi], "need", need, "spent", r->budget.spent,
+                                 "budget", r->budget.limit));
   char msg[300];
   snprintf(msg, sizeof msg, "budget: $%.2f spent of $%.2f, the next call may cost $%.2f", r->budget.spent, r->budget.limit, need);
   r->stop_new = true;
@@ -492,20 +493,20 @@ static void budget_stop(run_t *r) {
 
 void vsc_sched_remote_wake(run_t *r, double now, double *next) {
   if (!r->nbackoff) return;
-    for (size_t i = 0; i < r->nn; i++) {
-      snode *n = &r->n[i];
-      if (n->st != N_BACKOFF) continue;
-      if (r->stop_new) {
-        r->nbackoff--;
-        vsc_sched_node_failed(r, (int)i, r->status == VSC_RUN_INTERRUPTED ? "interrupted" : "stopped");
-      } else if (n->backoff_until <= now) {
-        r->nbackoff--;
-        n->st = N_READY;
-        vsc_sched_push(&r->rq, &r->nrq, &r->caprq, (int)i);
-      } else if (n->backoff_until < *next) {
-        *next = n->backoff_until;
-      }
+  for (size_t i = 0; i < r->nn; i++) {
+    snode *n = &r->n[i];
+    if (n->st != N_BACKOFF) continue;
+    if (r->stop_new) {
+      r->nbackoff--;
+      vsc_sched_node_failed(r, (int)i, r->status == VSC_RUN_INTERRUPTED ? "interrupted" : "stopped");
+    } else if (n->backoff_until <= now) {
+      r->nbackoff--;
+      n->st = N_READY;
+      vsc_sched_push(&r->rq, &r->nrq, &r->caprq, (int)i);
+    } else if (n->backoff_until < *next) {
+      *next = n->backoff_until;
     }
+  }
 }
 
 void vsc_sched_remote_start(run_t *r) {

@@ -97,7 +97,8 @@ static json_t *manifest(run_t *r) {
       json_t *g = json_pack("{s:s, s:s}", "node", n->id, "op", n->op);
       json_object_set(g, "kind", json_object_get(json_object_get(n->node, "params"), "kind"));
       if (n->st == N_DONE && !n->cache_hit) {
-        json_object_set_new(g, "model", json_string(n->used_model ? n->used_model : vsc_sched_jstr(n->node, "model") ? vsc_sched_jstr(n->node, "model") : ""));
+        json_object_set_new(g, "model", json_string(n->used_model ? n->used_model : vsc_sched_jstr(n->node, "model") ? vsc_sched_jstr(n->node, "model")
+                                                                                                                     : ""));
         json_object_set_new(g, "provider", json_string(n->degraded ? "local" : vsc_node_provider(n->node, r->remote_name)));
         json_object_set_new(g, "prediction", n->prediction[0] ? json_string(n->prediction) : json_null());
         long long seed = n->seed >= 0 ? n->seed : json_integer_value(json_object_get(json_object_get(n->node, "params"), "seed"));
@@ -116,7 +117,8 @@ static json_t *manifest(run_t *r) {
           json_object_set(g, keys[k], v ? v : json_null());
         }
         json_object_set_new(g, "cache_hit", json_boolean(found));
-        if (!found) json_object_set_new(g, "state", json_string(n->st == N_FAILED ? "failed" : n->st == N_SKIPPED ? "skipped" : "not run"));
+        if (!found) json_object_set_new(g, "state", json_string(n->st == N_FAILED ? "failed" : n->st == N_SKIPPED ? "skipped"
+                                                                                                                  : "not run"));
         if (found) vsc_cache_entry_clear(&e);
       }
       if (n->degraded) {

@@ -69,15 +69,15 @@ void vsc_sched_resume(run_t *r) {
     if (n->cache_hit || !n->needed) {
       /* Its output reached the cache before the process died. */
       vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:O, s:b, s:b}", "t", "done", "call", call, "outcome",
-                           n->cache_hit ? "succeeded" : "abandoned", "cost",
-                           json_object_get(c, "reserved"), "cost_known", 0, "recovered", 1));
+                                     n->cache_hit ? "succeeded" : "abandoned", "cost",
+                                     json_object_get(c, "reserved"), "cost_known", 0, "recovered", 1));
       continue;
     }
     if (!n->remote || strcmp(vsc_sched_jstr(c, "provider") ? vsc_sched_jstr(c, "provider") : "", r->remote_name ? r->remote_name : "") != 0) {
       /* Another provider's call: this run cannot look for it. */
       vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:O, s:b, s:s}", "t", "done", "call", call, "outcome",
-                           "lost", "cost", json_object_get(c, "reserved"), "cost_known", 0, "msg",
-                           "started with another provider; recorded as possibly paid"));
+                                     "lost", "cost", json_object_get(c, "reserved"), "cost_known", 0, "msg",
+                                     "started with another provider; recorded as possibly paid"));
       continue;
     }
     if (!pred) {

@@ -115,10 +115,12 @@ static void read_models(snode *n) {
   }
   json_t *retry = json_object_get(n->node, "retry");
   n->attempts = json_is_integer(json_object_get(retry, "attempts"))
-                    ? (int)json_integer_value(json_object_get(retry, "attempts")) : 3;
+                  ? (int)json_integer_value(json_object_get(retry, "attempts"))
+                  : 3;
   if (n->attempts < 1) n->attempts = 1;
   n->backoff = json_is_number(json_object_get(retry, "backoff"))
-                   ? json_number_value(json_object_get(retry, "backoff")) : 2.0;
+                 ? json_number_value(json_object_get(retry, "backoff"))
+                 : 2.0;
   n->attempt = 1;
 }
 
@@ -373,7 +375,8 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   r.remote_name = strcmp(pname, "local") == 0 ? NULL : pname;
   r.remote = o->remote;
   json_t *budget = json_object_get(video, "budget");
-  r.budget.limit = o->budget_override >= 0 ? o->budget_override : json_is_number(budget) ? json_number_value(budget) : -1;
+  r.budget.limit = o->budget_override >= 0 ? o->budget_override : json_is_number(budget) ? json_number_value(budget)
+                                                                                         : -1;
   make_build_id(r.build);
 
   int rc = -1;

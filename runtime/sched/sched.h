@@ -33,20 +33,20 @@ void vsc_sched_derive_key(const char *id, const char *tag, const char *const *in
 typedef struct vsc_pool vsc_pool;
 
 typedef struct {
-  int node;                  /* the scheduler's node index */
+  int node; /* the scheduler's node index */
   vsc_op_fn fn;
-  json_t *node_json;         /* a reference the job owns (decref'd by the pool) */
-  char **inputs;             /* owned, ninputs strings */
+  json_t *node_json; /* a reference the job owns (decref'd by the pool) */
+  char **inputs;     /* owned, ninputs strings */
   size_t ninputs;
   char key[65], ext[12];
-  json_t *info;              /* cache index info, owned */
-  vsc_cache *cache;          /* borrowed */
-  double priority;           /* the pool runs the highest first (ties: the first queued) */
-  bool light;                /* a join of parts: the pool's light worker may take it */
+  json_t *info;     /* cache index info, owned */
+  vsc_cache *cache; /* borrowed */
+  double priority;  /* the pool runs the highest first (ties: the first queued) */
+  bool light;       /* a join of parts: the pool's light worker may take it */
   /* results, filled by the worker */
   int rc;
   vsc_op_error err;
-  char path[4096];           /* the committed object */
+  char path[4096]; /* the committed object */
   char sha256[65];
   double seconds;
 } vsc_pool_job;
@@ -71,7 +71,15 @@ double vsc_sched_now(void);
 
 /* ---- the run ---- */
 /* A node's state in this run. */
-typedef enum { N_IDLE, N_WAIT, N_READY, N_CPU, N_REMOTE, N_BACKOFF, N_DONE, N_FAILED, N_SKIPPED } nstate;
+typedef enum { N_IDLE,
+               N_WAIT,
+               N_READY,
+               N_CPU,
+               N_REMOTE,
+               N_BACKOFF,
+               N_DONE,
+               N_FAILED,
+               N_SKIPPED } nstate;
 
 /* Models a node may try: its own, then its fallbacks (more are ignored: the planner writes
  * at most a handful). */
@@ -79,36 +87,36 @@ typedef enum { N_IDLE, N_WAIT, N_READY, N_CPU, N_REMOTE, N_BACKOFF, N_DONE, N_FA
 
 /* One plan node as the scheduler tracks it. */
 typedef struct {
-  json_t *node;            /* borrowed from the IR */
+  json_t *node; /* borrowed from the IR */
   const char *id, *op, *scene;
-  int *in;                 /* input indices */
+  int *in; /* input indices */
   size_t nin;
   int *users;
   size_t nusers, capusers;
-  int pending;             /* inputs not done yet */
-  char key[65];            /* static cache key */
-  char ekey[65];           /* effective key: differs once a degraded input taints it */
+  int pending;   /* inputs not done yet */
+  char key[65];  /* static cache key */
+  char ekey[65]; /* effective key: differs once a degraded input taints it */
   bool tainted;
   bool needed;
   nstate st;
-  bool remote;             /* a prediction on the remote provider */
+  bool remote; /* a prediction on the remote provider */
   bool cache_hit;
   bool degraded;
-  bool reported;           /* failure already counted */
-  bool join;               /* run in parts: its inputs are its parts, its executor joins them */
-  double priority;         /* of its CPU job (vsc_sched_priorities) */
-  char path[4096];         /* output object once done */
+  bool reported;   /* failure already counted */
+  bool join;       /* run in parts: its inputs are its parts, its executor joins them */
+  double priority; /* of its CPU job (vsc_sched_priorities) */
+  char path[4096]; /* output object once done */
   /* remote calls */
   const char *models[MAX_MODELS];
   const json_t *calls[MAX_MODELS]; /* the resolved call of each model (node.call, fallbacks) */
   int nmodels, mi, attempt, attempts;
-  char **known;            /* prediction ids journaled for this node (owned) */
+  char **known; /* prediction ids journaled for this node (owned) */
   size_t nknown;
-  bool search;             /* an earlier run's create was in flight when it died: find it */
-  double search_since;     /* epoch seconds of that intent */
+  bool search;         /* an earlier run's create was in flight when it died: find it */
+  double search_since; /* epoch seconds of that intent */
   double backoff, backoff_until;
   vsc_pred *pred;
-  char **inpaths;          /* input files of the request (owned) */
+  char **inpaths; /* input files of the request (owned) */
   char call[80], tmp[4096];
   double reserved, estimate;
   bool id_logged;
@@ -126,11 +134,11 @@ typedef struct {
 typedef struct {
   const vsc_run_options *o;
   const json_t *ir;
-  snode *n;                /* the IR's nodes in order, each preceded by its parts if any */
+  snode *n; /* the IR's nodes in order, each preceded by its parts if any */
   size_t nn;
-  size_t nir;              /* the IR's nodes (nn less the parts) */
-  json_t *parts;           /* per IR node: its parts' nodes (owned), or null */
-  json_t *byid;            /* id -> index */
+  size_t nir;    /* the IR's nodes (nn less the parts) */
+  json_t *parts; /* per IR node: its parts' nodes (owned), or null */
+  json_t *byid;  /* id -> index */
   vsc_cache *cache;
   vsc_journal *journal;
   char cache_dir[4096];
@@ -144,21 +152,21 @@ typedef struct {
   vsc_progress *pg;
   char build[48];
   bool build_logged;
-  bool batching;           /* journal without fsync until journal_flush */
-  bool dirty;              /* records written since the last fsync */
+  bool batching; /* journal without fsync until journal_flush */
+  bool dirty;    /* records written since the last fsync */
   unsigned long seq;
-  int *rq;                 /* remote ready queue */
+  int *rq; /* remote ready queue */
   size_t nrq, caprq;
   int *inflight;
   size_t ninflight, capinflight;
   int nbackoff;
-  bool stop_new;           /* auth / budget / interrupt: start nothing more */
+  bool stop_new; /* auth / budget / interrupt: start nothing more */
   vsc_run_status status;
-  int ncpu;                /* nodes on the pool (queued there or running) */
-  int jobs;                /* pool threads */
+  int ncpu; /* nodes on the pool (queued there or running) */
+  int jobs; /* pool threads */
   int done_count, needed_count;
   vsc_run_result *res;
-  json_t *left;            /* predictions left running on interrupt */
+  json_t *left; /* predictions left running on interrupt */
 } run_t;
 
 /* Set by SIGINT/SIGTERM/SIGHUP (vsc_run_install_signals); cleared when a run starts. */

@@ -78,9 +78,9 @@ enum MHD_Result studio_api_build_state(studio *st, struct MHD_Connection *c, con
 /* ---- the event stream ---------------------------------------------------------------- */
 typedef struct {
   studio *st;
-  unsigned long build;  /* the build being followed (0 = none yet) */
-  size_t next;          /* its next event */
-  char *pend;           /* serialised text not yet handed to MHD (owned) */
+  unsigned long build; /* the build being followed (0 = none yet) */
+  size_t next;         /* its next event */
+  char *pend;          /* serialised text not yet handed to MHD (owned) */
   size_t pend_len, pend_off;
 } sse_stream;
 

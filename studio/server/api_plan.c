@@ -25,7 +25,8 @@ static const char *str(const json_t *o, const char *k) {
 static const json_t *node_by_id(const json_t *nodes, const char *id) {
   size_t i;
   json_t *n;
-  json_array_foreach(nodes, i, n) if (id && strcmp(str(n, "id"), id) == 0) return n;
+  json_array_foreach(nodes, i, n)
+    if (id && strcmp(str(n, "id"), id) == 0) return n;
   return NULL;
 }
 

@@ -78,8 +78,7 @@ enum MHD_Result studio_api_upload(studio *st, struct MHD_Connection *c, const ch
     return studio_reply_error(st, c, 403, "%s", why);
   if (studio_write_file(abs, req->body, req->len) != 0)
     return studio_reply_error(st, c, 500, "cannot write %s: %s", rel, strerror(errno));
-  return studio_reply_json(st, c, 201, json_pack("{s:s, s:I}", "path", studio_path_rel(st, abs),
-                                                 "size", (json_int_t)req->len));
+  return studio_reply_json(st, c, 201, json_pack("{s:s, s:I}", "path", studio_path_rel(st, abs), "size", (json_int_t)req->len));
 }
 
 enum MHD_Result studio_api_prompt(studio *st, struct MHD_Connection *c, const char *url,
@@ -162,9 +161,7 @@ enum MHD_Result studio_api_prompt(studio *st, struct MHD_Connection *c, const ch
   json_decref(body);
   if (r != 0 || !script) {
     free(script);
-    return studio_reply_json(st, c, 422, json_pack("{s:s, s:o, s:o}", "error",
-                                                   *err ? err : "the request did not make a valid script",
-                                                   "diagnostics", dj, "notes", jnotes));
+    return studio_reply_json(st, c, 422, json_pack("{s:s, s:o, s:o}", "error", *err ? err : "the request did not make a valid script", "diagnostics", dj, "notes", jnotes));
   }
   if (studio_write_file(abs, script, strlen(script)) != 0) {
     free(script);
@@ -173,6 +170,5 @@ enum MHD_Result studio_api_prompt(studio *st, struct MHD_Connection *c, const ch
     return studio_reply_error(st, c, 500, "cannot write the script: %s", strerror(errno));
   }
   free(script);
-  return studio_reply_json(st, c, 201, json_pack("{s:s, s:o, s:o}", "path", studio_path_rel(st, abs),
-                                                 "notes", jnotes, "diagnostics", dj));
+  return studio_reply_json(st, c, 201, json_pack("{s:s, s:o, s:o}", "path", studio_path_rel(st, abs), "notes", jnotes, "diagnostics", dj));
 }

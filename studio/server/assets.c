@@ -9,7 +9,7 @@
 #include "studio.h"
 
 typedef struct {
-  const char *path;          /* "/index.html", "/assets/index-1a2b.js" */
+  const char *path; /* "/index.html", "/assets/index-1a2b.js" */
   const unsigned char *data;
   size_t len;
 } studio_asset_file;
@@ -18,10 +18,14 @@ extern const studio_asset_file vsc_studio_assets[]; /* ends with {NULL, NULL, 0}
 
 static const char *content_type(const char *path) {
   static const struct { const char *ext, *type; } types[] = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
-      {".png", "image/png"},                 {".ico", "image/x-icon"},
-      {".woff2", "font/woff2"},              {".json", "application/json"},
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
+      {".json", "application/json"},
   };
   const char *dot = strrchr(path, '.');
   for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
@@ -40,8 +44,7 @@ bool studio_asset(const studio *st, struct MHD_Connection *c, const char *url,
     if (!r) return *rc = MHD_NO, true;
     MHD_add_response_header(r, "Content-Type", content_type(a->path));
     bool hashed = strncmp(a->path, "/assets/", 8) == 0;
-    MHD_add_response_header(r, "Cache-Control", hashed ? "private, max-age=31536000, immutable"
-                                                       : "no-store");
+    MHD_add_response_header(r, "Cache-Control", hashed ? "private, max-age=31536000, immutable" : "no-store");
     studio_secure_headers(r);
     *rc = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);

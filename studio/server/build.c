@@ -46,7 +46,7 @@ static void push_locked(studio_build *b, json_t *ev) {
 
 typedef struct {
   studio *st;
-  int fd;              /* the child's stdout+stderr */
+  int fd; /* the child's stdout+stderr */
   pid_t pid;
   char output[PATH_MAX];
 } reader_args;
@@ -418,7 +418,8 @@ int studio_build_start(studio *st, const char *abs, const char *rel, const char 
     }
   if (b->nqueue == STUDIO_QUEUE_MAX) {
     snprintf(err, errlen, "%d builds are already waiting after the running build of %s: "
-                          "wait, or stop it", STUDIO_QUEUE_MAX, b->script);
+                          "wait, or stop it",
+             STUDIO_QUEUE_MAX, b->script);
     pthread_mutex_unlock(&b->lock);
     return 1;
   }

@@ -13,8 +13,8 @@
 
 /* Scripts and styles only from the studio itself; inline styles are allowed because
  * Svelte sets style attributes. Media may be blob: (the song preview before upload). */
-#define STUDIO_CSP                                                                          \
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "               \
+#define STUDIO_CSP \
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; " \
   "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; " \
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 

@@ -20,11 +20,19 @@
 
 static const char *media_type(const char *path) {
   static const struct { const char *ext, *type; } types[] = {
-      {".mp4", "video/mp4"},       {".png", "image/png"},        {".jpg", "image/jpeg"},
-      {".jpeg", "image/jpeg"},     {".wav", "audio/wav"},        {".mp3", "audio/mpeg"},
-      {".flac", "audio/flac"},     {".ogg", "audio/ogg"},        {".m4a", "audio/mp4"},
-      {".json", "application/json"}, {".srt", "text/plain; charset=utf-8"},
-      {".vtt", "text/vtt; charset=utf-8"}, {".webp", "image/webp"},
+      {".mp4", "video/mp4"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".wav", "audio/wav"},
+      {".mp3", "audio/mpeg"},
+      {".flac", "audio/flac"},
+      {".ogg", "audio/ogg"},
+      {".m4a", "audio/mp4"},
+      {".json", "application/json"},
+      {".srt", "text/plain; charset=utf-8"},
+      {".vtt", "text/vtt; charset=utf-8"},
+      {".webp", "image/webp"},
   };
   const char *dot = strrchr(path, '.');
   for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)

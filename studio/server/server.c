@@ -17,8 +17,8 @@
 
 typedef struct {
   const char *method;
-  const char *path;   /* exact, or a prefix when it ends with '/' */
-  size_t limit;       /* request body bytes accepted */
+  const char *path; /* exact, or a prefix when it ends with '/' */
+  size_t limit;     /* request body bytes accepted */
   studio_handler fn;
 } route;
 
@@ -194,7 +194,9 @@ int vsc_studio_serve(const vsc_studio_options *opts, char *err, size_t errlen) {
   /* Requests must name the address they were sent to (Host), so it has to be one. */
   if (addr.sin_addr.s_addr == htonl(INADDR_ANY))
     return snprintf(err, errlen, "--listen %s: give the address browsers will use (e.g. this "
-                                 "machine's LAN address), not the wildcard", host), -1;
+                                 "machine's LAN address), not the wildcard",
+                    host),
+         -1;
 
   /* The server's threads and the builds' waiters must not take SIGINT/SIGTERM: this
    * thread waits for them below. Builds get the default mask back when they start. */
@@ -223,7 +225,8 @@ int vsc_studio_serve(const vsc_studio_options *opts, char *err, size_t errlen) {
   fprintf(out, "vsc studio: serving %s (Ctrl-C to stop)\n", st->dir);
   if (opts->listen && strcmp(host, "127.0.0.1") != 0)
     fprintf(out, "vsc studio: listening on %s: anyone who can reach it and has the URL can "
-                 "spend your budget\n", host);
+                 "spend your budget\n",
+            host);
   fflush(out);
 
   int sig = 0;

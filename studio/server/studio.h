@@ -29,52 +29,54 @@ typedef struct json_t json_t;
 #define STUDIO_TOKEN_HEX 64 /* 32 random bytes */
 
 /* ---- the build record (build.c) ---------------------------------------------------- */
-typedef enum { BUILD_IDLE = 0, BUILD_RUNNING, BUILD_DONE } build_phase;
+typedef enum { BUILD_IDLE = 0,
+               BUILD_RUNNING,
+               BUILD_DONE } build_phase;
 
 #define STUDIO_QUEUE_MAX 8 /* builds waiting for the running one (a 9th is refused) */
 
 /* A build asked for: what Build sends. Waits in the queue while another build runs. */
 typedef struct {
-  unsigned long id;       /* queue entry id (for removing it) */
-  char abs[PATH_MAX];     /* the script's real path */
-  char rel[PATH_MAX];     /* project-relative */
-  char provider[16];      /* "" = auto */
+  unsigned long id;   /* queue entry id (for removing it) */
+  char abs[PATH_MAX]; /* the script's real path */
+  char rel[PATH_MAX]; /* project-relative */
+  char provider[16];  /* "" = auto */
   bool preview;
-  double queued_at;       /* monotonic seconds */
+  double queued_at; /* monotonic seconds */
 } studio_build_req;
 
 typedef struct {
   pthread_mutex_t lock;
-  pthread_cond_t cond;    /* signalled on every new event and at the end */
-  build_phase phase;      /* RUNNING from admission (compiling, spawning) to the child's exit */
-  unsigned long id;       /* increases with every build */
-  pid_t pid;              /* the child while running (0 while it is being started) */
-  int exit_code;          /* when done */
+  pthread_cond_t cond; /* signalled on every new event and at the end */
+  build_phase phase;   /* RUNNING from admission (compiling, spawning) to the child's exit */
+  unsigned long id;    /* increases with every build */
+  pid_t pid;           /* the child while running (0 while it is being started) */
+  int exit_code;       /* when done */
   bool stop_requested;
-  bool launch_canceled;   /* Stop came while the build was still being started */
-  json_t *events;         /* every event of the current/last build, in order (owned) */
-  json_t *nodes;          /* the plan's nodes: id, op, scene, model, key, estimate (owned) */
-  char script[PATH_MAX];  /* project-relative */
-  char output[PATH_MAX];  /* absolute path of the MP4 */
+  bool launch_canceled;  /* Stop came while the build was still being started */
+  json_t *events;        /* every event of the current/last build, in order (owned) */
+  json_t *nodes;         /* the plan's nodes: id, op, scene, model, key, estimate (owned) */
+  char script[PATH_MAX]; /* project-relative */
+  char output[PATH_MAX]; /* absolute path of the MP4 */
   char output_rel[PATH_MAX];
-  double started;         /* monotonic seconds */
-  bool closing;           /* the server is stopping: streams end, nothing new starts */
-  int readers;            /* live reader threads (detached; close waits for none) */
+  double started; /* monotonic seconds */
+  bool closing;   /* the server is stopping: streams end, nothing new starts */
+  int readers;    /* live reader threads (detached; close waits for none) */
   studio_build_req queue[STUDIO_QUEUE_MAX];
   int nqueue;
   unsigned long queue_seq;
 } studio_build;
 
 typedef struct studio {
-  char dir[PATH_MAX];       /* realpath of the project */
+  char dir[PATH_MAX]; /* realpath of the project */
   char token[STUDIO_TOKEN_HEX + 1];
-  char host_ok[3][128];     /* accepted Host header values ("127.0.0.1:PORT", ...) */
+  char host_ok[3][128]; /* accepted Host header values ("127.0.0.1:PORT", ...) */
   int nhost_ok;
-  char origin_ok[3][160];   /* accepted Origin values ("http://127.0.0.1:PORT", ...) */
+  char origin_ok[3][160]; /* accepted Origin values ("http://127.0.0.1:PORT", ...) */
   int norigin_ok;
   char self_exe[PATH_MAX];
   char open_file[PATH_MAX];
-  const char *secret;       /* REPLICATE_API_TOKEN's value (borrowed from environ) or NULL */
+  const char *secret; /* REPLICATE_API_TOKEN's value (borrowed from environ) or NULL */
   pthread_mutex_t compile_lock;
   studio_build build;
   struct MHD_Daemon *daemon;
@@ -82,9 +84,9 @@ typedef struct studio {
 
 /* ---- a request in progress (server.c) ---------------------------------------------- */
 typedef struct {
-  char *body;        /* the request body, NUL-terminated (owned) */
+  char *body; /* the request body, NUL-terminated (owned) */
   size_t len, cap;
-  size_t limit;      /* bytes accepted for this route */
+  size_t limit; /* bytes accepted for this route */
   bool too_large;
 } studio_req;
 

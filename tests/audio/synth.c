@@ -15,16 +15,16 @@
 #define TABLE 2048
 
 typedef enum {
-  ST_SILENT,  /* nothing (a silent intro) */
-  ST_CLICK,   /* metronome: accented click on the downbeat */
-  ST_ROCK,    /* kick 1 and 3, snare 2 and 4, straight eighth hats, bass, pad */
-  ST_SWING,   /* the same with swung (triplet) eighth hats and ghost notes */
-  ST_WALTZ,   /* 3/4: kick and bass on 1, hat and chord stabs on 2 and 3, pad */
-  ST_SOFT,    /* soft keys: slow-attack notes on every beat, no drums */
-  ST_QUIET,   /* a quiet intro: soft rim clicks on the beats and a pad, ~-26 dB */
-  ST_BRIGHT,  /* another timbre: square lead in eighths, sixteenth hats, backbeat */
-  ST_SPARSE,  /* a breakdown: pad, kick on 1, shaker on the beats */
-  ST_HOUSE,   /* kick on every beat, loud open hi-hats on the off-beats, nothing else */
+  ST_SILENT,   /* nothing (a silent intro) */
+  ST_CLICK,    /* metronome: accented click on the downbeat */
+  ST_ROCK,     /* kick 1 and 3, snare 2 and 4, straight eighth hats, bass, pad */
+  ST_SWING,    /* the same with swung (triplet) eighth hats and ghost notes */
+  ST_WALTZ,    /* 3/4: kick and bass on 1, hat and chord stabs on 2 and 3, pad */
+  ST_SOFT,     /* soft keys: slow-attack notes on every beat, no drums */
+  ST_QUIET,    /* a quiet intro: soft rim clicks on the beats and a pad, ~-26 dB */
+  ST_BRIGHT,   /* another timbre: square lead in eighths, sixteenth hats, backbeat */
+  ST_SPARSE,   /* a breakdown: pad, kick on 1, shaker on the beats */
+  ST_HOUSE,    /* kick on every beat, loud open hi-hats on the off-beats, nothing else */
   ST_HOUSE_SN, /* the same with a snare on 2 and 4 */
 } style;
 
@@ -35,12 +35,12 @@ typedef struct {
   style st;
   const int *chords; /* roots (MIDI) with +100 for minor, cycled per bar; NULL = C major */
   int nchords;
-  char label;        /* section label, 0 = not a section of its own */
+  char label; /* section label, 0 = not a section of its own */
 } part;
 
-static const int PROG_A[] = {60, 157, 53, 55};  /* C  Am F  G  */
-static const int PROG_B[] = {63, 58, 160, 56};  /* Eb Bb Cm Ab */
-static const int PROG_C[] = {162, 58, 53, 60};  /* Dm Bb F  C  */
+static const int PROG_A[] = {60, 157, 53, 55}; /* C  Am F  G  */
+static const int PROG_B[] = {63, 58, 160, 56}; /* Eb Bb Cm Ab */
+static const int PROG_C[] = {162, 58, 53, 60}; /* Dm Bb F  C  */
 
 /* ---- oscillators and noise --------------------------------------------------------- */
 static float tab_soft[TABLE], tab_square[TABLE];

@@ -8,14 +8,14 @@
 #include <stddef.h>
 
 typedef struct {
-  float *x;            /* mono samples (caller frees with synth_free) */
+  float *x; /* mono samples (caller frees with synth_free) */
   size_t n;
   int rate;
-  double *beats;       /* true beat times, seconds */
+  double *beats; /* true beat times, seconds */
   size_t nbeats;
-  double *downbeats;   /* true bar starts */
+  double *downbeats; /* true bar starts */
   size_t ndown;
-  double bounds[16];   /* true section boundaries (not 0, not the end) */
+  double bounds[16]; /* true section boundaries (not 0, not the end) */
   size_t nbounds;
   char labels[17];     /* expected section labels in order, e.g. "ABAB" ("" = not checked) */
   double tempo;        /* expected tempo in BPM (0: changes along the track) */

@@ -291,7 +291,7 @@ static void test_plot(const char *wav) {
   if (f) fclose(f);
   CHECK(memcmp(h, "\x89PNG\r\n\x1a\n", 8) == 0);
   CHECK(h[16] == 0 && h[17] == 0 && h[18] == 800 / 256 && h[19] == 800 % 256); /* IHDR width */
-  CHECK(h[22] == 0 && h[23] == 200); /* IHDR height */
+  CHECK(h[22] == 0 && h[23] == 200);                                           /* IHDR height */
   CHECK(vsc_audio_plot(a, wav, svg, 0, 0, err, sizeof err) == 0);
   f = fopen(svg, "r");
   char *text = calloc(1, 1 << 22);

@@ -193,4 +193,3 @@ double tc_loudness(const char *path) {
   pclose(p);
   return v;
 }
-

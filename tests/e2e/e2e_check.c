@@ -14,7 +14,8 @@
 
 #include "vsc_test_video.h"
 
-enum { W = 64, H = 36 }; /* frames are compared scaled down to this size */
+enum { W = 64,
+       H = 36 }; /* frames are compared scaled down to this size */
 
 static json_t *load_plan(const char *path) {
   json_error_t e;
@@ -206,7 +207,8 @@ static int check_ongrid(const char *plan_path, const char *beats_path) {
     double best = 1e9;
     size_t k;
     json_t *t;
-    json_array_foreach(grid, k, t) if (fabs(json_number_value(t) - b) < fabs(best)) best = json_number_value(t) - b;
+    json_array_foreach(grid, k, t)
+      if (fabs(json_number_value(t) - b) < fabs(best)) best = json_number_value(t) - b;
     /* The beats JSON is rounded to the millisecond. */
     if (fabs(best) > 0.0015) {
       fprintf(stderr, "FAIL: scene %zu starts at %.4fs, %.4fs from the nearest beat\n", i, b, best);

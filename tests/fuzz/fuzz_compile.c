@@ -121,7 +121,8 @@ int main(int argc, char **argv) {
       fprintf(stderr, "fuzz_replay: cannot read %s\n", argv[i]);
       return 1;
     }
-    int n = S_ISDIR(st.st_mode) ? replay_dir(argv[i]) : replay_file(argv[i]) == 0 ? 1 : -1;
+    int n = S_ISDIR(st.st_mode) ? replay_dir(argv[i]) : replay_file(argv[i]) == 0 ? 1
+                                                                                  : -1;
     if (n < 0) return 1;
     total += n;
   }

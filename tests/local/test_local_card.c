@@ -214,7 +214,10 @@ static void test_image_to_video(void) {
 static void test_hostile_text(void) {
   const char *nasty =
       "She said: \"don't stop\", then left; [cut] 100% {x} %{pts} C:\\path\\to\\file \\\\ "
-      "'single' `tick` a=b:c=d, \xc3\xbc" "n\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac "
+      "'single' `tick` a=b:c=d, \xc3\xbc"
+      "n\xc3\xaf"
+      "c\xc3\xb8"
+      "d\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac "
       "\xf0\x9f\x8e\xac\xf0\x9f\x94\xa5 tab\there\nnewline";
   /* Through the executor: renders without error. */
   json_t *params = json_pack("{s:s, s:i, s:i, s:i, s:f, s:s, s:s, s:s}", "kind", "video", "width",
@@ -294,13 +297,16 @@ static void test_errors(void) {
     const char *why;
   } bad[] = {
       {"{\"params\":{\"kind\":\"video\",\"width\":320,\"height\":180,\"fps\":10,\"duration\":1,"
-       "\"camera\":\"barrel-roll\"}}", "unknown camera"},
+       "\"camera\":\"barrel-roll\"}}",
+       "unknown camera"},
       {"{\"params\":{\"kind\":\"video\",\"width\":320,\"height\":180,\"fps\":10,\"duration\":1,"
-       "\"palette\":[\"red\"]}}", "colour name"},
+       "\"palette\":[\"red\"]}}",
+       "colour name"},
       {"{\"params\":{\"kind\":\"video\",\"height\":180,\"fps\":10,\"duration\":1}}", "no width"},
       {"{\"params\":{\"kind\":\"video\",\"width\":320,\"height\":180,\"fps\":10}}", "no duration"},
       {"{\"params\":{\"kind\":\"video\",\"width\":320,\"height\":180,\"fps\":10,\"duration\":1,"
-       "\"image\":0}}", "image without input"},
+       "\"image\":0}}",
+       "image without input"},
       {"{\"params\":{\"kind\":\"image\",\"width\":320,\"height\":180,\"prompt\":7}}", "numeric prompt"},
       {"{\"op\":\"generate\"}", "no params"},
       {"{\"params\":{\"kind\":\"video\",\"width\":321,\"height\":180,\"fps\":10,\"duration\":1}}",

@@ -165,7 +165,7 @@ static void check_grid(double tempo, int seed, double dur) {
 int main(int argc, char **argv) {
   tl_init(argc, argv);
   check_grid(120, 1, 34);
-  check_grid(97, 5, 42);   /* 29690.72 samples per beat: rounding must not drift */
+  check_grid(97, 5, 42); /* 29690.72 samples per beat: rounding must not drift */
   check_grid(174, 9, 24);
 
   /* Deterministic from the seed. */
@@ -194,7 +194,8 @@ int main(int argc, char **argv) {
 
   /* Bad params are input errors. */
   CHECK(tl_run(vsc_local_generate, "{\"params\":{\"kind\":\"music\",\"duration\":2,\"tempo\":5}}",
-               NULL, 0, d, &e) != 0 && e.kind == VSC_FAIL_INPUT,
+               NULL, 0, d, &e) != 0 &&
+            e.kind == VSC_FAIL_INPUT,
         "tempo 5 accepted");
   CHECK(tl_run(vsc_local_generate, "{\"params\":{\"kind\":\"music\"}}", NULL, 0, d, &e) != 0 &&
             e.kind == VSC_FAIL_INPUT,

@@ -114,7 +114,8 @@ int main(int argc, char **argv) {
 
   /* Input errors. */
   CHECK(tl_run(vsc_local_tts, "{\"params\":{\"text\":\"hello\",\"voice\":\"xx-nowhere\"}}", NULL,
-               0, odd, &e) != 0 && e.kind == VSC_FAIL_INPUT,
+               0, odd, &e) != 0 &&
+            e.kind == VSC_FAIL_INPUT,
         "unknown voice accepted (%s)", e.msg);
   CHECK(tl_run(vsc_local_tts, "{\"params\":{\"text\":\"   \"}}", NULL, 0, odd, &e) != 0 &&
             e.kind == VSC_FAIL_INPUT,

@@ -34,7 +34,7 @@ static inline const char *tl_path(const char *name) {
 
 /* Runs `fn` on a node given as JSON text; returns its rc, *e filled. */
 static inline int tl_run(vsc_op_fn fn, const char *json, const char *const *inputs, size_t ninputs,
-                  const char *out, vsc_op_error *e) {
+                         const char *out, vsc_op_error *e) {
   json_error_t je;
   json_t *node = json_loads(json, 0, &je);
   if (!node) {

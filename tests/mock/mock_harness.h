@@ -25,12 +25,12 @@ int mock_server_start(mock_server *s, const char *const *args);
 int mock_server_stop(mock_server *s, double timeout);
 
 typedef struct {
-  int curl_rc;      /* CURLcode: 0 when the exchange completed */
-  long status;      /* HTTP status, 0 when none */
-  char *body;       /* NUL-terminated (caller frees with mock_resp_free) */
+  int curl_rc; /* CURLcode: 0 when the exchange completed */
+  long status; /* HTTP status, 0 when none */
+  char *body;  /* NUL-terminated (caller frees with mock_resp_free) */
   size_t len;
-  char *headers;    /* raw response headers */
-  double seconds;   /* wall time of the request */
+  char *headers;  /* raw response headers */
+  double seconds; /* wall time of the request */
 } mock_resp;
 
 /* One request. `path` is a path on the server ("/v1/...") or a full URL. `token` NULL sends

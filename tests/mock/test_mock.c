@@ -59,7 +59,10 @@ static void t_auth(void) {
   mock_server s;
   const char *args[] = {"--token", TOK, NULL};
   mock_resp r = {0};
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", NULL, NULL, NULL, 10, &r);
   REQUIRE(r.status == 401, "no token: %ld", r.status);
   char ct[128];
@@ -85,7 +88,10 @@ static void t_lifecycle(void) {
   const char *args[] = {"--latency", "1.0", NULL};
   json_t *p = NULL;
   mock_resp r = {0};
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   /* Without Prefer: wait the create answers at once, 201 and `starting`. */
   p = post(&s, KLING, KLING_IN, NULL, &st);
@@ -120,7 +126,11 @@ static void t_lifecycle(void) {
   const char *const w1[] = {"Prefer: wait=1", NULL};
   mock_server_stop(&s, 5);
   const char *args2[] = {"--latency", "2.5", NULL};
-  if (mock_server_start(&s, args2)) { vsc_test_failures++; p = NULL; goto out; }
+  if (mock_server_start(&s, args2)) {
+    vsc_test_failures++;
+    p = NULL;
+    goto out;
+  }
   mock_request(&s, "POST", KLING, TOK, KLING_IN, w1, 30, &r);
   REQUIRE(r.status == 202, "wait=1 on a 2.5 s job: %ld", r.status);
   REQUIRE(r.seconds >= 0.9 && r.seconds < 2.0, "held about 1 s: %f", r.seconds);
@@ -146,7 +156,10 @@ static void t_versions(void) {
   mock_server s;
   const char *args[] = {"--latency", "0.2", NULL};
   json_t *p = NULL, *m = NULL;
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   m = get(&s, "/v1/models/stability-ai/sdxl", &st);
   REQUIRE(st == 200, "models.get %ld", st);
@@ -190,7 +203,10 @@ out:
 static void t_validation(void) {
   mock_server s;
   json_t *p = NULL;
-  if (mock_server_start(&s, NULL)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, NULL)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   p = post(&s, KLING, "{\"input\":{\"prompt\":\"x\",\"duration\":7}}", NULL, &st);
   REQUIRE(st == 422 && !strcmp(jstr(p, "title"), "Input validation failed"), "422: %ld", st);
@@ -200,7 +216,8 @@ static void t_validation(void) {
   p = post(&s, "/v1/models/bytedance/seedance-1-lite/predictions",
            "{\"input\":{\"prompt\":\"x\",\"duration\":30,\"camera_fixed\":\"yes\"}}", NULL, &st);
   REQUIRE(st == 422 && strstr(jstr(p, "detail"), "less than or equal to 12") &&
-        strstr(jstr(p, "detail"), "Expected: boolean"), "range and type: %s", jstr(p, "detail"));
+              strstr(jstr(p, "detail"), "Expected: boolean"),
+          "range and type: %s", jstr(p, "detail"));
   json_decref(p);
   p = post(&s, KLING, "{\"inptu\":{}}", NULL, &st);
   char *text = json_dumps(p, 0);
@@ -231,7 +248,10 @@ static void t_cancel(void) {
   mock_server s;
   const char *args[] = {"--latency", "2", NULL};
   json_t *p = NULL;
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   /* seedance is priced per output second: a run canceled while processing pays its
    * processing time at the hardware rate ($0.001525/s), not the output price. */
@@ -254,7 +274,7 @@ static void t_cancel(void) {
   json_decref(p);
   p = NULL;
   REQUIRE(pt > 0 && billing_total(&s) == 0,
-        "a per-second model canceled before its output pays nothing: %f", billing_total(&s));
+          "a per-second model canceled before its output pays nothing: %f", billing_total(&s));
   double before = billing_total(&s);
   /* musicgen is priced by GPU time: a cancel bills the time it ran. */
   p = post(&s, "/v1/predictions", "{\"version\":\"671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb\",\"input\":{}}", NULL, &st);
@@ -275,7 +295,10 @@ static void t_deadline(void) {
   mock_server s;
   const char *args[] = {"--latency", "2", NULL};
   json_t *p = NULL, *d = NULL;
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   /* Deadline before the start (0.4 s of `starting`): aborted, never billed. */
   const char *const early[] = {"Cancel-After: 200ms", NULL};
@@ -304,7 +327,10 @@ static void t_list(void) {
   const char *args[] = {"--page-size", "2", "--latency", "0.1", NULL};
   json_t *p = NULL;
   char ids[5][64];
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   for (int i = 0; i < 5; i++) {
     char body[256];
@@ -346,7 +372,10 @@ static void t_outputs(void) {
   const char *args[] = {"--latency", "0.2", NULL};
   json_t *p = NULL;
   mock_resp a = {0}, b = {0}, c = {0};
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   char url[512];
@@ -401,7 +430,10 @@ static void t_expiry(void) {
   const char *args[] = {"--latency", "0.2", "--output-ttl", "1", NULL};
   json_t *p = NULL, *q = NULL;
   mock_resp r = {0};
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   char url[512], path[128];
@@ -410,7 +442,7 @@ static void t_expiry(void) {
   vsc_test_sleep(1.3);
   q = get(&s, path, &st);
   REQUIRE(json_is_null(json_object_get(q, "output")) && json_is_true(json_object_get(q, "data_removed")),
-        "expired: output null, data_removed");
+          "expired: output null, data_removed");
   mock_request(&s, "GET", url, TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 410 || r.status == 404, "expired file: %ld", r.status);
   mock_resp_free(&r);
@@ -421,7 +453,8 @@ static void t_expiry(void) {
   REQUIRE(mock_set_faults(&s, "[{\"action\":\"expire\"}]") == 0, "faults");
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   REQUIRE(!strcmp(jstr(p, "status"), "succeeded") && json_is_null(json_object_get(p, "output")) &&
-        json_is_true(json_object_get(p, "data_removed")), "expire fault");
+              json_is_true(json_object_get(p, "data_removed")),
+          "expire fault");
   REQUIRE(billing_total(&s) > 0.49, "expired outputs were still paid for");
 out:
   json_decref(p);
@@ -435,9 +468,13 @@ static void t_fault_status(void) {
   mock_server s;
   json_t *p = NULL;
   mock_resp r = {0};
-  if (mock_server_start(&s, NULL)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, NULL)) {
+    vsc_test_failures++;
+    return;
+  }
   REQUIRE(mock_set_faults(&s, "[{\"method\":\"POST\",\"path\":\"/v1/models/*/predictions\",\"action\":\"status\","
-                       "\"status\":429,\"retry_after\":3,\"count\":2}]") == 0, "faults");
+                              "\"status\":429,\"retry_after\":3,\"count\":2}]") == 0,
+          "faults");
   char v[128];
   for (int i = 0; i < 2; i++) {
     mock_request(&s, "POST", KLING, TOK, KLING_IN, NULL, 10, &r);
@@ -494,7 +531,10 @@ static void t_fault_transport(void) {
   const char *args[] = {"--latency", "0.2", NULL};
   json_t *p = NULL;
   mock_resp r = {0}, full = {0};
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   REQUIRE(mock_set_faults(&s, "[{\"path\":\"/v1/models/*\",\"action\":\"reset\"}]") == 0, "f");
   mock_request(&s, "GET", "/v1/models/kwaivgi/kling-v2.1", TOK, NULL, NULL, 10, &r);
@@ -547,11 +587,15 @@ static void t_fault_outcome(void) {
   mock_server s;
   const char *args[] = {"--latency", "0.3", NULL};
   json_t *p = NULL;
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   REQUIRE(mock_set_faults(&s, "[{\"model\":\"kwaivgi/kling-v2.1\",\"action\":\"fail\",\"preset\":\"nsfw\"},"
-                       "{\"action\":\"fail\",\"preset\":\"oom\"},"
-                       "{\"action\":\"cancel\"},{\"action\":\"abort\"}]") == 0, "f");
+                              "{\"action\":\"fail\",\"preset\":\"oom\"},"
+                              "{\"action\":\"cancel\"},{\"action\":\"abort\"}]") == 0,
+          "f");
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   REQUIRE(!strcmp(jstr(p, "status"), "failed") && strstr(jstr(p, "error"), "flagged as sensitive"), "nsfw: %s", jstr(p, "error"));
   REQUIRE(json_is_null(json_object_get(p, "output")), "no output when failed");
@@ -580,15 +624,21 @@ static void t_billing(void) {
   mock_server s;
   const char *args[] = {"--latency", "0.2", NULL};
   json_t *p = NULL;
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
-  struct { const char *path, *body; double cost; } cases[] = {
-    {KLING, "{\"input\":{\"prompt\":\"x\",\"start_image\":\"https://e/a.png\",\"duration\":10,\"mode\":\"pro\"}}", 0.9},
-    {"/v1/models/bytedance/seedance-1-lite/predictions", "{\"input\":{\"prompt\":\"x\",\"duration\":7,\"resolution\":\"480p\"}}", 0.126},
-    {"/v1/models/black-forest-labs/flux-schnell/predictions", "{\"input\":{\"prompt\":\"x\",\"num_outputs\":3}}", 0.009},
-    {"/v1/models/minimax/speech-02-turbo/predictions", "{\"input\":{\"text\":\"0123456789\"}}", 0.00015},
-    {"/v1/models/wan-video/wan-2.2-t2v-fast/predictions", "{\"input\":{\"prompt\":\"x\",\"resolution\":\"720p\"}}", 0.10},
-    {"/v1/models/google/veo-3-fast/predictions", "{\"input\":{\"prompt\":\"x\",\"duration\":4,\"generate_audio\":false}}", 0.4},
+  struct {
+    const char *path, *body;
+    double cost;
+  } cases[] = {
+      {KLING, "{\"input\":{\"prompt\":\"x\",\"start_image\":\"https://e/a.png\",\"duration\":10,\"mode\":\"pro\"}}", 0.9},
+      {"/v1/models/bytedance/seedance-1-lite/predictions", "{\"input\":{\"prompt\":\"x\",\"duration\":7,\"resolution\":\"480p\"}}", 0.126},
+      {"/v1/models/black-forest-labs/flux-schnell/predictions", "{\"input\":{\"prompt\":\"x\",\"num_outputs\":3}}", 0.009},
+      {"/v1/models/minimax/speech-02-turbo/predictions", "{\"input\":{\"text\":\"0123456789\"}}", 0.00015},
+      {"/v1/models/wan-video/wan-2.2-t2v-fast/predictions", "{\"input\":{\"prompt\":\"x\",\"resolution\":\"720p\"}}", 0.10},
+      {"/v1/models/google/veo-3-fast/predictions", "{\"input\":{\"prompt\":\"x\",\"duration\":4,\"generate_audio\":false}}", 0.4},
   };
   double sum = 0;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -614,7 +664,10 @@ static void t_rate_limit(void) {
   mock_server s;
   const char *args[] = {"--rate-limit", "2", NULL};
   mock_resp r = {0};
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   for (int i = 0; i < 3; i++) {
     mock_request(&s, "POST", KLING, TOK, KLING_IN, NULL, 10, &r);
     if (i < 2) REQUIRE(r.status == 201, "create %d: %ld", i, r.status);
@@ -632,12 +685,18 @@ static void t_state_file(void) {
   mock_server s;
   char state[] = "/tmp/vsc-mock-state-XXXXXX";
   int fd = mkstemp(state);
-  if (fd < 0) { vsc_test_failures++; return; }
+  if (fd < 0) {
+    vsc_test_failures++;
+    return;
+  }
   close(fd);
   unlink(state);
   const char *args[] = {"--latency", "0.2", "--state-file", state, NULL};
   json_t *p = NULL;
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   p = post(&s, KLING, KLING_IN, WAIT5, &st);
   char path[128];
@@ -659,7 +718,10 @@ out:
 static void t_shutdown(void) {
   mock_server s;
   const char *args[] = {"--latency", "30", NULL};
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   pid_t child = fork();
   if (child == 0) { /* a client held by Prefer: wait=60 */
     mock_resp r;

@@ -28,7 +28,8 @@ static json_t *billing(mock_server *s) { return mock_request_json(s, "GET", "/_m
 static json_t *record(json_t *b, const char *id) {
   size_t i;
   json_t *r;
-  json_array_foreach(json_object_get(b, "records"), i, r) if (!strcmp(jstr(r, "id"), id)) return r;
+  json_array_foreach(json_object_get(b, "records"), i, r)
+    if (!strcmp(jstr(r, "id"), id)) return r;
   return NULL;
 }
 
@@ -55,16 +56,20 @@ static void t_files(void) {
   json_t *f = NULL, *p = NULL, *l = NULL;
   mock_resp r = {0};
   char v[256], id[64], url[256], path[300];
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   mock_upload(&s, TOK, "hello", 5, "hello.txt", "text/plain", "{\"shot\":\"s1\"}", NULL, NULL, &r);
   REQUIRE(r.status == 201, "upload: %ld %s", r.status, r.body);
   f = mock_resp_json(&r);
   mock_resp_free(&r);
   REQUIRE(f && strlen(jstr(f, "id")) == 26 && !strcmp(jstr(f, "name"), "hello.txt") &&
-        !strcmp(jstr(f, "content_type"), "text/plain") && json_integer_value(json_object_get(f, "size")) == 5,
-        "file object");
+              !strcmp(jstr(f, "content_type"), "text/plain") && json_integer_value(json_object_get(f, "size")) == 5,
+          "file object");
   REQUIRE(!strcmp(jstr(json_object_get(f, "checksums"), "sha256"),
-                "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"), "sha256");
+                  "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"),
+          "sha256");
   REQUIRE(!strcmp(jstr(json_object_get(f, "metadata"), "shot"), "s1") && jstr(f, "etag"), "metadata, etag");
   double expires;
   REQUIRE(jstr(f, "created_at") && jstr(f, "expires_at"), "dates");
@@ -83,7 +88,8 @@ static void t_files(void) {
   mock_upload(&s, TOK, "\x00\x01\x02", 3, "blob", "application/octet-stream", NULL, "frame.bin", "image/png", &r);
   json_t *g = mock_resp_json(&r);
   REQUIRE(r.status == 201 && !strcmp(jstr(g, "name"), "frame.bin") && !strcmp(jstr(g, "content_type"), "image/png") &&
-        json_integer_value(json_object_get(g, "size")) == 3, "fields override: %s", r.body);
+              json_integer_value(json_object_get(g, "size")) == 3,
+          "fields override: %s", r.body);
   json_decref(g);
   mock_resp_free(&r);
   mock_upload(&s, TOK, "x", 1, "x", NULL, "[1]", NULL, NULL, &r);
@@ -98,13 +104,15 @@ static void t_files(void) {
   long st;
   l = mock_request_json(&s, "GET", "/v1/files", TOK, NULL, NULL, &st);
   REQUIRE(st == 200 && json_array_size(json_object_get(l, "results")) == 2 && jstr(l, "next") &&
-        json_object_get(l, "previous"), "page 1");
+              json_object_get(l, "previous"),
+          "page 1");
   REQUIRE(!strcmp(jstr(json_array_get(json_object_get(l, "results"), 0), "name"), "c.txt"), "newest first");
   snprintf(path, sizeof path, "%s", jstr(l, "next"));
   json_decref(l);
   l = mock_request_json(&s, "GET", path, TOK, NULL, NULL, &st);
   REQUIRE(json_array_size(json_object_get(l, "results")) == 1 && json_is_null(json_object_get(l, "next")) &&
-        !strcmp(jstr(json_array_get(json_object_get(l, "results"), 0), "id"), id), "page 2");
+              !strcmp(jstr(json_array_get(json_object_get(l, "results"), 0), "id"), id),
+          "page 2");
   /* Get, download (auth, Range). */
   json_decref(g = mock_request_json(&s, "GET", url, TOK, NULL, NULL, &st));
   REQUIRE(st == 200, "get: %ld", st);
@@ -114,7 +122,8 @@ static void t_files(void) {
   mock_resp_free(&r);
   mock_request(&s, "GET", path, TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 200 && r.len == 5 && !memcmp(r.body, "hello", 5) &&
-        mock_resp_header(&r, "Content-Type", v, sizeof v) && !strcmp(v, "text/plain"), "download");
+              mock_resp_header(&r, "Content-Type", v, sizeof v) && !strcmp(v, "text/plain"),
+          "download");
   mock_resp_free(&r);
   const char *const range[] = {"Range: bytes=1-2", NULL};
   mock_request(&s, "GET", path, TOK, NULL, range, 10, &r);
@@ -124,7 +133,8 @@ static void t_files(void) {
    * a data: URL is recorded as such. */
   char body[700];
   snprintf(body, sizeof body, "{\"version\":\"2e1dddc8621f72155f24cf2e0adbde548458d3cab9f00c0139eea840d0ac4746\","
-           "\"input\":{\"image\":\"%s\"}}", url);
+                              "\"input\":{\"image\":\"%s\"}}",
+           url);
   p = mock_request_json(&s, "POST", "/v1/predictions", TOK, body, WAIT5, &st);
   REQUIRE(st == 201 && !strcmp(jstr(p, "status"), "succeeded"), "create with a file URL: %ld", st);
   snprintf(path, sizeof path, "/_mock/predictions/%s", jstr(p, "id"));
@@ -133,8 +143,9 @@ static void t_files(void) {
   json_decref(g);
   json_decref(p);
   p = mock_request_json(&s, "POST", "/v1/predictions", TOK,
-          "{\"version\":\"2e1dddc8621f72155f24cf2e0adbde548458d3cab9f00c0139eea840d0ac4746\","
-          "\"input\":{\"image\":\"data:image/png;base64,iVBORw0KGgo=\"}}", WAIT5, &st);
+                        "{\"version\":\"2e1dddc8621f72155f24cf2e0adbde548458d3cab9f00c0139eea840d0ac4746\","
+                        "\"input\":{\"image\":\"data:image/png;base64,iVBORw0KGgo=\"}}",
+                        WAIT5, &st);
   REQUIRE(st == 201, "create with a data URL: %ld", st);
   json_t *b = billing(&s);
   json_t *rec = record(b, jstr(p, "id"));
@@ -142,8 +153,9 @@ static void t_files(void) {
   json_decref(b);
   json_decref(p);
   p = mock_request_json(&s, "POST", "/v1/predictions", TOK,
-          "{\"version\":\"2e1dddc8621f72155f24cf2e0adbde548458d3cab9f00c0139eea840d0ac4746\","
-          "\"input\":{\"image\":\"/tmp/a.png\"}}", NULL, &st);
+                        "{\"version\":\"2e1dddc8621f72155f24cf2e0adbde548458d3cab9f00c0139eea840d0ac4746\","
+                        "\"input\":{\"image\":\"/tmp/a.png\"}}",
+                        NULL, &st);
   REQUIRE(st == 422 && strstr(jstr(p, "detail"), "format 'uri'"), "a path is not a uri: %ld", st);
   json_decref(p);
   /* Delete: 204, then gone; an input naming it fails validation. */
@@ -154,7 +166,7 @@ static void t_files(void) {
   REQUIRE(st == 404, "deleted: %ld", st);
   p = mock_request_json(&s, "POST", "/v1/predictions", TOK, body, NULL, &st);
   REQUIRE(st == 422 && !strcmp(jstr(json_array_get(json_object_get(p, "invalid_fields"), 0), "field"), "input.image"),
-        "deleted file input: %ld", st);
+          "deleted file input: %ld", st);
 out:
   json_decref(f);
   json_decref(p);
@@ -169,13 +181,17 @@ static void t_limits(void) {
   const char *args[] = {"--max-file-size", "1000", "--max-body", "4096", NULL};
   mock_resp r = {0};
   char *big = NULL;
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   big = malloc(10000);
   memset(big, 'a', 10000);
   mock_upload(&s, TOK, big, 1001, "big.bin", NULL, NULL, NULL, NULL, &r);
   char v[128];
   REQUIRE(r.status == 413 && mock_resp_header(&r, "Content-Type", v, sizeof v) &&
-        !strcmp(v, "application/problem+json"), "upload over the limit: %ld", r.status);
+              !strcmp(v, "application/problem+json"),
+          "upload over the limit: %ld", r.status);
   mock_resp_free(&r);
   mock_upload(&s, TOK, big, 1000, "ok.bin", NULL, NULL, NULL, NULL, &r);
   REQUIRE(r.status == 201, "upload at the limit: %ld", r.status);
@@ -209,7 +225,10 @@ static void t_file_expiry(void) {
   const char *args[] = {"--file-ttl", "100", "--time-scale", "0.01", NULL};
   mock_resp r = {0};
   json_t *p = NULL;
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   mock_upload(&s, TOK, "abc", 3, "a.png", "image/png", NULL, NULL, NULL, &r);
   json_t *f = mock_resp_json(&r);
   char url[256], body[600], path[300];
@@ -240,14 +259,17 @@ static void t_deployments(void) {
   mock_server s;
   const char *args[] = {"--latency", "0.2", NULL};
   json_t *p = NULL, *d = NULL, *b = NULL;
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   p = mock_request_json(&s, "POST", "/v1/deployments/vsc-test/narrator/predictions", TOK,
-          "{\"input\":{\"text\":\"Hello there.\"}}", WAIT5, &st);
+                        "{\"input\":{\"text\":\"Hello there.\"}}", WAIT5, &st);
   REQUIRE(st == 201 && !strcmp(jstr(p, "status"), "succeeded"), "deployment create: %ld", st);
   REQUIRE(!strcmp(jstr(p, "deployment"), "vsc-test/narrator") && !strcmp(jstr(p, "model"), "jaaari/kokoro-82m") &&
-        !strcmp(jstr(p, "version"), "f559560eb822dc509045f3921a1921234918b91739db4bf3daab2169b71c7a13"),
-        "deployment, model, version: %s %s", jstr(p, "deployment"), jstr(p, "version"));
+              !strcmp(jstr(p, "version"), "f559560eb822dc509045f3921a1921234918b91739db4bf3daab2169b71c7a13"),
+          "deployment, model, version: %s %s", jstr(p, "deployment"), jstr(p, "version"));
   b = billing(&s);
   REQUIRE(!strcmp(jstr(record(b, jstr(p, "id")), "deployment"), "vsc-test/narrator"), "billed as the deployment");
   json_decref(p);
@@ -275,7 +297,10 @@ static void t_throttle(void) {
   const char *args[] = {"--rate-limit", "2", NULL};
   mock_resp r = {0};
   char v[128];
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   const char *k = "/v1/models/black-forest-labs/flux-schnell/predictions", *in = "{\"input\":{\"prompt\":\"x\"}}";
   /* Every API answer has the headers; creates count apart from other requests. */
   mock_request(&s, "GET", "/v1/account", TOK, NULL, NULL, 10, &r);
@@ -285,7 +310,7 @@ static void t_throttle(void) {
   for (int i = 0; i < 2; i++) {
     mock_request(&s, "POST", k, TOK, in, NULL, 10, &r);
     REQUIRE(r.status == 201 && mock_resp_header(&r, "ratelimit-remaining", v, sizeof v) && atol(v) == 1 - i,
-          "create %d: %ld remaining %s", i, r.status, v);
+            "create %d: %ld remaining %s", i, r.status, v);
     mock_resp_free(&r);
   }
   mock_request(&s, "POST", k, TOK, in, NULL, 10, &r);
@@ -294,10 +319,12 @@ static void t_throttle(void) {
   long ra = atol(v);
   char want[200];
   snprintf(want, sizeof want, "{\"detail\":\"Request was throttled. Your rate limit resets in ~%lds.\","
-           "\"status\":429,\"title\":\"Request was throttled\"}", ra);
+                              "\"status\":429,\"title\":\"Request was throttled\"}",
+           ra);
   REQUIRE(!strcmp(r.body, want), "the real body: %s", r.body);
   REQUIRE(mock_resp_header(&r, "ratelimit-remaining", v, sizeof v) && !strcmp(v, "0") &&
-        mock_resp_header(&r, "ratelimit-reset", v, sizeof v) && atol(v) == ra, "headers on the 429");
+              mock_resp_header(&r, "ratelimit-reset", v, sizeof v) && atol(v) == ra,
+          "headers on the 429");
   mock_resp_free(&r);
   /* Per account, not per model: another model is throttled too, another token is not. */
   mock_request(&s, "POST", "/v1/models/kwaivgi/kling-v2.1/predictions", TOK,
@@ -312,16 +339,17 @@ static void t_throttle(void) {
   mock_resp_free(&r);
   /* Fault rules: 429 without Retry-After (body still says when), with one, with a date. */
   REQUIRE(mock_set_faults(&s, "[{\"path\":\"/v1/predictions\",\"method\":\"GET\",\"action\":\"status\",\"status\":429,\"count\":1},"
-                       "{\"path\":\"/v1/predictions\",\"method\":\"GET\",\"action\":\"status\",\"status\":429,\"retry_after\":7,\"count\":1}]") == 0, "faults");
+                              "{\"path\":\"/v1/predictions\",\"method\":\"GET\",\"action\":\"status\",\"status\":429,\"retry_after\":7,\"count\":1}]") == 0,
+          "faults");
   mock_request(&s, "GET", "/v1/predictions", TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 429 && !mock_resp_header(&r, "Retry-After", v, sizeof v) &&
-        !strcmp(r.body, "{\"detail\":\"Request was throttled. Your rate limit resets in ~30s.\",\"status\":429,\"title\":\"Request was throttled\"}"),
-        "429 without Retry-After: %s", r.body);
+              !strcmp(r.body, "{\"detail\":\"Request was throttled. Your rate limit resets in ~30s.\",\"status\":429,\"title\":\"Request was throttled\"}"),
+          "429 without Retry-After: %s", r.body);
   mock_resp_free(&r);
   mock_request(&s, "GET", "/v1/predictions", TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 429 && mock_resp_header(&r, "Retry-After", v, sizeof v) && !strcmp(v, "7") &&
-        strstr(r.body, "resets in ~7s.") && mock_resp_header(&r, "ratelimit-reset", v, sizeof v) && !strcmp(v, "7"),
-        "429 with Retry-After: %s", r.body);
+              strstr(r.body, "resets in ~7s.") && mock_resp_header(&r, "ratelimit-reset", v, sizeof v) && !strcmp(v, "7"),
+          "429 with Retry-After: %s", r.body);
 out:
   mock_resp_free(&r);
   if (mock_server_stop(&s, 5) != 0) vsc_test_failures++;
@@ -334,7 +362,10 @@ static void t_time_scale(void) {
   mock_resp r = {0};
   json_t *p = NULL;
   char v[64];
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   /* The create window is 60 s × 0.01: a second create at once is throttled for ~0.6 s. */
   double t0 = vsc_test_now();
@@ -343,7 +374,8 @@ static void t_time_scale(void) {
   REQUIRE(st == 202 && vsc_test_now() - t0 < 0.5, "scaled Prefer: wait: %ld", st);
   mock_request(&s, "POST", "/v1/models/black-forest-labs/flux-schnell/predictions", TOK, "{\"input\":{\"prompt\":\"y\"}}", NULL, 10, &r);
   REQUIRE(r.status == 429 && mock_resp_header(&r, "Retry-After", v, sizeof v) && !strcmp(v, "1") &&
-        strstr(r.body, "resets in ~1s."), "scaled reset: %s %s", v, r.body);
+              strstr(r.body, "resets in ~1s."),
+          "scaled reset: %s %s", v, r.body);
   mock_resp_free(&r);
   char id[64];
   snprintf(id, sizeof id, "%s", jstr(p, "id"));
@@ -351,7 +383,7 @@ static void t_time_scale(void) {
   p = wait_done(&s, id, 5);
   double took = vsc_test_now() - t0;
   REQUIRE(!strcmp(jstr(p, "status"), "succeeded") && took > 0.9 && took < 3,
-        "100 s latency runs in ~1 s: %s in %f s", jstr(p, "status"), took);
+          "100 s latency runs in ~1 s: %s in %f s", jstr(p, "status"), took);
   double pt = jnum(json_object_get(p, "metrics"), "predict_time");
   REQUIRE(pt > 0.7 && pt < 1.0, "reported predict_time is the wall-clock one: %f", pt);
   mock_request(&s, "POST", "/v1/models/black-forest-labs/flux-schnell/predictions", TOK, "{\"input\":{\"prompt\":\"y\"}}", NULL, 10, &r);
@@ -361,7 +393,8 @@ static void t_time_scale(void) {
   REQUIRE(mock_set_faults(&s, "[{\"path\":\"/v1/account\",\"action\":\"status\",\"status\":429,\"retry_after\":300}]") == 0, "f");
   mock_request(&s, "GET", "/v1/account", TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 429 && mock_resp_header(&r, "Retry-After", v, sizeof v) && !strcmp(v, "3") &&
-        strstr(r.body, "resets in ~3s."), "scaled rule: %s", r.body);
+              strstr(r.body, "resets in ~3s."),
+          "scaled rule: %s", r.body);
 out:
   json_decref(p);
   mock_resp_free(&r);
@@ -375,7 +408,10 @@ static void t_outage(void) {
   const char *args[] = {"--latency", "0.1", "--time-scale", "0.01", NULL};
   mock_resp r = {0};
   json_t *p = NULL;
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   p = mock_request_json(&s, "POST", "/v1/models/black-forest-labs/flux-schnell/predictions", TOK, "{\"input\":{\"prompt\":\"x\"}}", WAIT5, &st);
   char get[128], file[512];
@@ -384,8 +420,9 @@ static void t_outage(void) {
   /* A 5-minute 503 outage on polling that starts 10 s after the first poll, and a 2-minute
    * run of resets on deliveries from mock start: 3 s and 1.2 s at F = 0.01. */
   REQUIRE(mock_set_faults(&s, "[{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":503,"
-                       "\"from\":10,\"for\":300,\"clock\":\"first\"},"
-                       "{\"path\":\"/delivery/*\",\"action\":\"reset\",\"from\":0,\"for\":120}]") == 0, "faults");
+                              "\"from\":10,\"for\":300,\"clock\":\"first\"},"
+                              "{\"path\":\"/delivery/*\",\"action\":\"reset\",\"from\":0,\"for\":120}]") == 0,
+          "faults");
   double t0 = vsc_test_now();
   json_decref(mock_request_json(&s, "GET", get, TOK, NULL, NULL, &st));
   REQUIRE(st == 200, "before the window: %ld", st);
@@ -414,10 +451,11 @@ static void t_outage(void) {
   mock_resp_free(&r);
   /* A stall window on deliveries: 100 bytes, then a 100 s hang (1 s here), then the cut. */
   REQUIRE(mock_set_faults(&s, "[{\"path\":\"/delivery/*\",\"action\":\"stall\",\"bytes\":100,\"delay\":100,"
-                       "\"from\":0,\"for\":100000}]") == 0, "f");
+                              "\"from\":0,\"for\":100000}]") == 0,
+          "f");
   mock_request(&s, "GET", file, TOK, NULL, NULL, 10, &r);
   REQUIRE(r.curl_rc == CURLE_PARTIAL_FILE && r.len == 100 && r.seconds > 0.9 && r.seconds < 3,
-        "stalled and cut: curl %d, %zu bytes, %f s", r.curl_rc, r.len, r.seconds);
+          "stalled and cut: curl %d, %zu bytes, %f s", r.curl_rc, r.len, r.seconds);
   mock_resp_free(&r);
   REQUIRE(mock_set_faults(&s, "[{\"action\":\"reset\",\"for\":0}]") != 0, "for must be > 0");
 out:
@@ -433,7 +471,10 @@ static void t_shapes(void) {
   const char *args[] = {"--latency", "0.2", NULL};
   json_t *p = NULL;
   mock_resp r = {0};
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   /* Plain text: BLIP's caption. Same input, same text. */
   const char *blip = "{\"version\":\"salesforce/blip:2e1dddc8621f72155f24cf2e0adbde548458d3cab9f00c0139eea840d0ac4746\","
@@ -449,30 +490,32 @@ static void t_shapes(void) {
   json_decref(p);
   /* Object with a text field and file URLs: whisper. */
   p = mock_request_json(&s, "POST", "/v1/predictions", TOK,
-          "{\"version\":\"4d50797290df275329f202e48c76360b3f22b08d28c196cbc54600319435f8d2\","
-          "\"input\":{\"audio\":\"data:audio/wav;base64,UklGRg==\"}}", WAIT5, &st);
+                        "{\"version\":\"4d50797290df275329f202e48c76360b3f22b08d28c196cbc54600319435f8d2\","
+                        "\"input\":{\"audio\":\"data:audio/wav;base64,UklGRg==\"}}",
+                        WAIT5, &st);
   json_t *o = json_object_get(p, "output");
   const char *tr = jstr(o, "transcription"), *txt = jstr(o, "txt_file"), *srt = jstr(o, "srt_file");
   REQUIRE(st == 201 && tr && txt && srt && !strcmp(jstr(o, "detected_language"), "english") &&
-        json_is_null(json_object_get(o, "translation")) && json_array_size(json_object_get(o, "segments")) == 3,
-        "whisper object: %s", tr ? tr : "(none)");
+              json_is_null(json_object_get(o, "translation")) && json_array_size(json_object_get(o, "segments")) == 3,
+          "whisper object: %s", tr ? tr : "(none)");
   mock_request(&s, "GET", txt, TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 200 && r.len == strlen(tr) && !memcmp(r.body, tr, r.len), "txt_file is the transcription");
   mock_resp_free(&r);
   mock_request(&s, "GET", srt, TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 200 && !strncmp(r.body, "1\n00:00:00,000 --> 00:00:02,500\n", 32) && strstr(r.body, "\n3\n00:00:05,000 --> 00:00:07,500\n"),
-        "srt_file: %s", r.body);
+          "srt_file: %s", r.body);
   mock_resp_free(&r);
   json_decref(p);
   /* A data: URI string. */
   p = mock_request_json(&s, "POST", "/v1/models/vsc-fixtures/swatch-data-url/predictions", TOK, "{\"input\":{\"prompt\":\"teal\"}}", WAIT5, &st);
   REQUIRE(st == 201 && jstr(p, "output") && !strncmp(jstr(p, "output"), "data:image/png;base64,iVBORw0KGgo", 33),
-        "data URI output: %.60s", jstr(p, "output"));
+          "data URI output: %.60s", jstr(p, "output"));
   json_decref(p);
   /* A list: sdxl-lightning with two outputs. */
   p = mock_request_json(&s, "POST", "/v1/predictions", TOK,
-          "{\"version\":\"5599ed30703defd1d160a25a63321b4dec97101d98b4674bcc56e41f62f35637\","
-          "\"input\":{\"prompt\":\"x\",\"num_outputs\":2,\"width\":512,\"height\":512}}", WAIT5, &st);
+                        "{\"version\":\"5599ed30703defd1d160a25a63321b4dec97101d98b4674bcc56e41f62f35637\","
+                        "\"input\":{\"prompt\":\"x\",\"num_outputs\":2,\"width\":512,\"height\":512}}",
+                        WAIT5, &st);
   REQUIRE(st == 201 && json_array_size(json_object_get(p, "output")) == 2, "a list of two");
   mock_request(&s, "GET", json_string_value(json_array_get(json_object_get(p, "output"), 1)), TOK, NULL, NULL, 10, &r);
   REQUIRE(r.status == 200 && !memcmp(r.body, "\x89PNG", 4), "the second is a PNG");
@@ -488,20 +531,27 @@ static void t_prices(void) {
   mock_server s;
   const char *args[] = {"--latency", "1.0", NULL}; /* room to cancel while it runs, under load */
   json_t *p = NULL, *b = NULL;
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   long st;
   char text[1001];
   memset(text, 'a', 1000);
   text[1000] = 0;
   char body[1200];
   snprintf(body, sizeof body, "{\"input\":{\"text\":\"%s\"}}", text);
-  struct { const char *path, *body; double cost; const char *unit; } cases[] = {
-    {"/v1/models/minimax/speech-02-turbo/predictions", body, 0.015, "character"},
-    /* veo-3-fast defaults: 8 s, audio, 1080p. */
-    {"/v1/models/google/veo-3-fast/predictions", "{\"input\":{\"prompt\":\"x\"}}", 1.2, "second"},
-    {"/v1/models/google/veo-3-fast/predictions", "{\"input\":{\"prompt\":\"x\",\"duration\":4,\"generate_audio\":false,\"resolution\":\"720p\"}}", 0.4, "second"},
-    {"/v1/models/black-forest-labs/flux-schnell/predictions", "{\"input\":{\"prompt\":\"x\",\"num_outputs\":4}}", 0.012, "image"},
-    {"/v1/models/minimax/video-01/predictions", "{\"input\":{\"prompt\":\"x\"}}", 0.5, "run"},
+  struct {
+    const char *path, *body;
+    double cost;
+    const char *unit;
+  } cases[] = {
+      {"/v1/models/minimax/speech-02-turbo/predictions", body, 0.015, "character"},
+      /* veo-3-fast defaults: 8 s, audio, 1080p. */
+      {"/v1/models/google/veo-3-fast/predictions", "{\"input\":{\"prompt\":\"x\"}}", 1.2, "second"},
+      {"/v1/models/google/veo-3-fast/predictions", "{\"input\":{\"prompt\":\"x\",\"duration\":4,\"generate_audio\":false,\"resolution\":\"720p\"}}", 0.4, "second"},
+      {"/v1/models/black-forest-labs/flux-schnell/predictions", "{\"input\":{\"prompt\":\"x\",\"num_outputs\":4}}", 0.012, "image"},
+      {"/v1/models/minimax/video-01/predictions", "{\"input\":{\"prompt\":\"x\"}}", 0.5, "run"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     p = mock_request_json(&s, "POST", cases[i].path, TOK, cases[i].body, WAIT5, &st);
@@ -509,7 +559,8 @@ static void t_prices(void) {
     b = billing(&s);
     json_t *rec = record(b, jstr(p, "id"));
     REQUIRE(rec && fabs(jnum(rec, "cost") - cases[i].cost) < 1e-9 && !strcmp(jstr(rec, "unit"), cases[i].unit) &&
-          jstr(rec, "price_source"), "case %zu: cost %f unit %s", i, jnum(rec, "cost"), jstr(rec, "unit"));
+                jstr(rec, "price_source"),
+            "case %zu: cost %f unit %s", i, jnum(rec, "cost"), jstr(rec, "unit"));
     json_decref(b);
     b = NULL;
     json_decref(p);
@@ -518,13 +569,20 @@ static void t_prices(void) {
   /* veo-3-fast reports 1080p as its default. */
   p = mock_request_json(&s, "GET", "/v1/models/google/veo-3-fast", TOK, NULL, NULL, &st);
   REQUIRE(!strcmp(jstr(json_object_get(json_object_get(json_object_get(json_object_get(json_object_get(json_object_get(
-                json_object_get(p, "latest_version"), "openapi_schema"), "components"), "schemas"), "Input"), "properties"),
-                "resolution"), "default"), "1080p"), "resolution default");
+                                                                                                           json_object_get(p, "latest_version"), "openapi_schema"),
+                                                                                                       "components"),
+                                                                                       "schemas"),
+                                                                       "Input"),
+                                                       "properties"),
+                                       "resolution"),
+                       "default"),
+                  "1080p"),
+          "resolution default");
   json_decref(p);
   /* An output-priced model canceled while running made nothing and costs nothing; aborted:
    * free as well. */
   p = mock_request_json(&s, "POST", "/v1/models/kwaivgi/kling-v2.1/predictions", TOK,
-          "{\"input\":{\"prompt\":\"x\",\"start_image\":\"https://e/a.png\"}}", NULL, &st);
+                        "{\"input\":{\"prompt\":\"x\",\"start_image\":\"https://e/a.png\"}}", NULL, &st);
   char id[64], path[128];
   snprintf(id, sizeof id, "%s", jstr(p, "id"));
   json_decref(p);
@@ -537,12 +595,12 @@ static void t_prices(void) {
   b = billing(&s);
   json_t *rec = record(b, id);
   REQUIRE(rec && pt > 0.1 && jnum(rec, "cost") == 0, "canceled while running is billed: %f for %f s",
-        jnum(rec, "cost"), pt);
+          jnum(rec, "cost"), pt);
   json_decref(b);
   const char *const ca[] = {"Cancel-After: 5s", NULL};
   REQUIRE(mock_set_faults(&s, "[{\"action\":\"abort\"}]") == 0, "f");
   p = mock_request_json(&s, "POST", "/v1/models/kwaivgi/kling-v2.1/predictions", TOK,
-          "{\"input\":{\"prompt\":\"x\",\"start_image\":\"https://e/a.png\"}}", ca, &st);
+                        "{\"input\":{\"prompt\":\"x\",\"start_image\":\"https://e/a.png\"}}", ca, &st);
   snprintf(id, sizeof id, "%s", jstr(p, "id"));
   REQUIRE(jstr(p, "deadline"), "Cancel-After gives a deadline");
   json_decref(p);
@@ -561,14 +619,20 @@ static void t_files_state(void) {
   mock_server s;
   char state[] = "/tmp/vsc-mock-files-XXXXXX";
   int fd = mkstemp(state);
-  if (fd < 0) { vsc_test_failures++; return; }
+  if (fd < 0) {
+    vsc_test_failures++;
+    return;
+  }
   close(fd);
   unlink(state);
   const char *args[] = {"--state-file", state, NULL};
   mock_resp r = {0};
   char url[256] = "", path[300], dir[300];
   snprintf(dir, sizeof dir, "%s.files", state);
-  if (mock_server_start(&s, args)) { vsc_test_failures++; return; }
+  if (mock_server_start(&s, args)) {
+    vsc_test_failures++;
+    return;
+  }
   mock_upload(&s, TOK, "persist me", 10, "p.txt", "text/plain", NULL, NULL, NULL, &r);
   json_t *f = mock_resp_json(&r);
   snprintf(url, sizeof url, "%s", jstr(json_object_get(f, "urls"), "get"));

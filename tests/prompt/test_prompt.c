@@ -119,7 +119,8 @@ static int corpus_case(const char *corpus_path, const char *name) {
   json_t *tc = NULL;
   size_t i;
   json_t *c;
-  json_array_foreach(json_object_get(corpus, "cases"), i, c) if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0) tc = c;
+  json_array_foreach(json_object_get(corpus, "cases"), i, c)
+    if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0) tc = c;
   if (!tc) {
     fprintf(stderr, "no case '%s' in %s\n", name, corpus_path);
     return 2;
@@ -146,7 +147,8 @@ static int corpus_case(const char *corpus_path, const char *name) {
   const char *argv[32] = {VSC_BIN, "prompt", "-o", "out.vscript"};
   int argc = 4;
   json_t *a;
-  json_array_foreach(json_object_get(tc, "args"), i, a) if (argc < 28) argv[argc++] = json_string_value(a);
+  json_array_foreach(json_object_get(tc, "args"), i, a)
+    if (argc < 28) argv[argc++] = json_string_value(a);
   argv[argc++] = "--";
   argv[argc++] = request;
   argv[argc] = NULL;
@@ -324,7 +326,8 @@ static int corpus_case(const char *corpus_path, const char *name) {
       bool in_voices = false;
       size_t k;
       json_t *vo;
-      json_array_foreach(voices, k, vo) if (strcmp(json_string_value(vo), text) == 0) in_voices = true;
+      json_array_foreach(voices, k, vo)
+        if (strcmp(json_string_value(vo), text) == 0) in_voices = true;
       if (strcmp(as, "voice") == 0) CHECK(in_voices, "'%s' is reported as voice but no tts node says it", text);
       else if (strcmp(as, "title") == 0) CHECK(title && strcmp(title, text) == 0, "'%s' is reported as the title", text);
       else CHECK(json_object_get(texts, text) != NULL, "'%s' is reported as on-screen text but no segment shows it", text);
@@ -428,7 +431,8 @@ static int count_posts(json_t *log) {
   int n = 0;
   size_t i;
   json_t *r;
-  json_array_foreach(log, i, r) if (strcmp(json_string_value(json_object_get(r, "method")), "POST") == 0) n++;
+  json_array_foreach(log, i, r)
+    if (strcmp(json_string_value(json_object_get(r, "method")), "POST") == 0) n++;
   return n;
 }
 
@@ -567,7 +571,8 @@ static int llm_case(const char *dir_in, const char *name) {
   /* A repair request carries the previous reply and the checker's JSON diagnostics. */
   if ((v = json_object_get(t, "repair_mentions"))) {
     json_t *last = NULL;
-    json_array_foreach(log, k, req) if (strcmp(json_string_value(json_object_get(req, "method")), "POST") == 0) last = req;
+    json_array_foreach(log, k, req)
+      if (strcmp(json_string_value(json_object_get(req, "method")), "POST") == 0) last = req;
     const char *content = NULL;
     if (replicate) {
       content = json_string_value(json_object_get(json_object_get(json_object_get(last, "body"), "input"), "prompt"));

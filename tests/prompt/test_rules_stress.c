@@ -28,8 +28,14 @@ static const char *const PIECES[] = {
     "\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x9e", "\xe2\x80\x98", "\xe2\x80\x99", "\xe2\x80\x9a", "'", "\"",
     "\xe3\x80\x8c", "\xe3\x80\x8d", "\xe3\x80\x8e", "\xe3\x80\x8f", "\xe3\x80\x8a", "\xe3\x80\x8b", "\xef\xbc\x82",
     "\xe7\xa7\x92", "\xe5\xb9\xbf\xe5\x91\x8a", "\xe6\x97\x81\xe7\x99\xbd", "\xe3\x83\x8a\xe3\x83\xac\xe3\x83\xbc"
-    "\xe3\x82\xb7\xe3\x83\xa7\xe3\x83\xb3", "\xc3\xa9t\xc3\xa9", "Stra\xc3\x9f" "e", "voix off", "Sprecher:",
-    "\"Buy now\"", "'Fresh every morning'", "\xc2\xab" "Bonjour" "\xc2\xbb", "\xe2\x80\x9cSlow down\"", "END CARD:",
+                                                                            "\xe3\x82\xb7\xe3\x83\xa7\xe3\x83\xb3",
+    "\xc3\xa9t\xc3\xa9", "Stra\xc3\x9f"
+                         "e",
+    "voix off", "Sprecher:",
+    "\"Buy now\"", "'Fresh every morning'", "\xc2\xab"
+                                            "Bonjour"
+                                            "\xc2\xbb",
+    "\xe2\x80\x9cSlow down\"", "END CARD:",
     "photo of a beach", "push in", "1 min 30 s", "half a minute", "twenty", "1080x1920", "(", ")", "  ", "\t"};
 
 static uint32_t rnd_state = 12345;

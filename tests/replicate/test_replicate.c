@@ -167,7 +167,11 @@ static int file_is(const char *path, const char *magic, size_t off) {
 static void t_basic(void) {
   fixture f;
   const char *args[] = {"--latency", "0.5", "--token", TOKEN, NULL};
-  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
+  if (setup(&f, args, NULL, NULL)) {
+    vsc_test_failures++;
+    teardown(&f);
+    return;
+  }
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   REQUIRE(i >= 0, "start");
   run_all(&f, 20);
@@ -179,11 +183,12 @@ static void t_basic(void) {
   double total = billed(&f, &n);
   /* 4.2 s is asked as 5 whole seconds × $0.036 (the registry's price, as the mock's). */
   REQUIRE(n == 1 && fabs(total - 0.18) < 1e-9 && fabs(st.cost - total) < 1e-9,
-        "cost %f, billed %f over %d", st.cost, total, n);
+          "cost %f, billed %f over %d", st.cost, total, n);
   json_t *p = mock_get(&f, "/v1/predictions");
   json_t *in = json_object_get(json_array_get(json_object_get(p, "results"), 0), "input");
   REQUIRE(json_integer_value(json_object_get(in, "duration")) == 5 &&
-        !strcmp(json_string_value(json_object_get(in, "aspect_ratio")), "16:9"), "inputs mapped by the registry");
+              !strcmp(json_string_value(json_object_get(in, "aspect_ratio")), "16:9"),
+          "inputs mapped by the registry");
   json_decref(p);
 out:
   teardown(&f);
@@ -192,7 +197,11 @@ out:
 static void t_parallel(void) {
   fixture f;
   const char *args[] = {"--latency", "1.5", NULL};
-  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
+  if (setup(&f, args, NULL, NULL)) {
+    vsc_test_failures++;
+    teardown(&f);
+    return;
+  }
   for (int k = 0; k < 8; k++) {
     char params[300];
     snprintf(params, sizeof params, "{\"kind\":\"video\",\"prompt\":\"scene %d\",\"duration\":2,\"input\":{}}", k);
@@ -208,9 +217,14 @@ out:
 static void t_retry_429(void) {
   fixture f;
   const char *args[] = {"--latency", "0.3", NULL};
-  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
+  if (setup(&f, args, NULL, NULL)) {
+    vsc_test_failures++;
+    teardown(&f);
+    return;
+  }
   REQUIRE(faults(&f, "[{\"method\":\"POST\",\"path\":\"/v1/models/*\",\"action\":\"status\",\"status\":429,\"retry_after\":1,\"count\":1},"
-                   "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"action\":\"status\",\"status\":503,\"count\":2}]") == 0, "f");
+                     "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"action\":\"status\",\"status\":503,\"count\":2}]") == 0,
+          "f");
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   double took = run_all(&f, 20);
   vsc_pred_status st = status_of(&f, i);
@@ -226,7 +240,11 @@ out:
 static void t_lost_response(void) {
   fixture f;
   const char *args[] = {"--latency", "0.3", NULL};
-  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
+  if (setup(&f, args, NULL, NULL)) {
+    vsc_test_failures++;
+    teardown(&f);
+    return;
+  }
   REQUIRE(faults(&f, "[{\"method\":\"POST\",\"path\":\"/v1/models/*\",\"action\":\"lose_response\"}]") == 0, "f");
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   run_all(&f, 20);
@@ -242,7 +260,11 @@ out:
 static void t_create_503(void) {
   fixture f;
   const char *args[] = {"--latency", "0.3", NULL};
-  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
+  if (setup(&f, args, NULL, NULL)) {
+    vsc_test_failures++;
+    teardown(&f);
+    return;
+  }
   /* A 503 before the model ran: nothing exists; the provider checks, then creates again. */
   REQUIRE(faults(&f, "[{\"method\":\"POST\",\"path\":\"/v1/models/*\",\"action\":\"status\",\"status\":503}]") == 0, "f");
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
@@ -254,7 +276,7 @@ static void t_create_503(void) {
   REQUIRE(n == 1, "%d predictions", n);
   json_t *s = mock_get(&f, "/_mock/stats");
   REQUIRE(json_integer_value(json_object_get(json_object_get(s, "requests"), "GET /v1/predictions")) >= 1,
-        "listed before creating again");
+          "listed before creating again");
   json_decref(s);
 out:
   teardown(&f);
@@ -263,10 +285,15 @@ out:
 static void t_resume(void) {
   fixture f;
   const char *args[] = {"--latency", "0.3", NULL};
-  if (setup(&f, args, NULL, "1")) { vsc_test_failures++; teardown(&f); return; }
+  if (setup(&f, args, NULL, "1")) {
+    vsc_test_failures++;
+    teardown(&f);
+    return;
+  }
   REQUIRE(faults(&f, "[{\"path\":\"/delivery/*\",\"action\":\"truncate\",\"bytes\":700,\"count\":1},"
-                   "{\"path\":\"/delivery/*\",\"action\":\"reset\",\"count\":1},"
-                   "{\"path\":\"/delivery/*\",\"action\":\"stall\",\"bytes\":300,\"delay\":10,\"count\":1}]") == 0, "f");
+                     "{\"path\":\"/delivery/*\",\"action\":\"reset\",\"count\":1},"
+                     "{\"path\":\"/delivery/*\",\"action\":\"stall\",\"bytes\":300,\"delay\":10,\"count\":1}]") == 0,
+          "f");
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   double took = run_all(&f, 30);
   vsc_pred_status st = status_of(&f, i);
@@ -290,7 +317,7 @@ static void t_resume(void) {
   REQUIRE(same, "resumed file equals the original (%zu bytes)", got);
   json_t *s = mock_get(&f, "/_mock/stats");
   REQUIRE(json_integer_value(json_object_get(json_object_get(s, "requests"), "POST /v1/models/{owner}/{name}/predictions")) == 1,
-        "no second create for a broken download");
+          "no second create for a broken download");
   json_decref(s);
 out:
   teardown(&f);
@@ -299,9 +326,14 @@ out:
 static void t_errors(void) {
   fixture f;
   const char *args[] = {"--latency", "0.3", NULL};
-  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
+  if (setup(&f, args, NULL, NULL)) {
+    vsc_test_failures++;
+    teardown(&f);
+    return;
+  }
   REQUIRE(faults(&f, "[{\"action\":\"fail\",\"preset\":\"nsfw\",\"count\":1},{\"action\":\"fail\",\"preset\":\"oom\",\"count\":1},"
-                   "{\"action\":\"expire\",\"count\":1},{\"action\":\"abort\",\"count\":1}]") == 0, "f");
+                     "{\"action\":\"expire\",\"count\":1},{\"action\":\"abort\",\"count\":1}]") == 0,
+          "f");
   int a = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   run_all(&f, 20);
   int b = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
@@ -329,7 +361,11 @@ out:
 static void t_auth(void) {
   fixture f;
   const char *args[] = {"--token", "r8_other", NULL};
-  if (setup(&f, args, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
+  if (setup(&f, args, NULL, NULL)) {
+    vsc_test_failures++;
+    teardown(&f);
+    return;
+  }
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   run_all(&f, 10);
   vsc_pred_status st = status_of(&f, i);
@@ -346,7 +382,11 @@ out:
 static void t_cancel_reattach(void) {
   fixture f;
   const char *args[] = {"--latency", "2", NULL};
-  if (setup(&f, args, "0", NULL)) { vsc_test_failures++; teardown(&f); return; }
+  if (setup(&f, args, "0", NULL)) {
+    vsc_test_failures++;
+    teardown(&f);
+    return;
+  }
   int i = start(&f, SEEDANCE, VIDEO_PARAMS, "mp4", NULL);
   for (int k = 0; k < 50 && !status_of(&f, i).id[0]; k++) f.p->vt->step(f.p, 0.05);
   REQUIRE(status_of(&f, i).id[0], "id known");
@@ -382,9 +422,14 @@ out:
 static void t_polling(void) {
   fixture f;
   const char *args[] = {"--latency", "1", NULL};
-  if (setup(&f, args, "0", NULL)) { vsc_test_failures++; teardown(&f); return; }
+  if (setup(&f, args, "0", NULL)) {
+    vsc_test_failures++;
+    teardown(&f);
+    return;
+  }
   REQUIRE(faults(&f, "[{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"bad_json\",\"count\":1},"
-                   "{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":502,\"count\":1}]") == 0, "f");
+                     "{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":502,\"count\":1}]") == 0,
+          "f");
   int i = start(&f, "black-forest-labs/flux-schnell", "{\"kind\":\"image\",\"prompt\":\"x\",\"aspect\":\"1:1\",\"input\":{\"output_format\":\"png\",\"num_outputs\":2}}", "png", NULL);
   run_all(&f, 20);
   vsc_pred_status st = status_of(&f, i);
@@ -401,7 +446,11 @@ out:
 
 static void t_schema(void) {
   fixture f;
-  if (setup(&f, NULL, NULL, NULL)) { vsc_test_failures++; teardown(&f); return; }
+  if (setup(&f, NULL, NULL, NULL)) {
+    vsc_test_failures++;
+    teardown(&f);
+    return;
+  }
   json_t *schema = NULL;
   char version[65];
   vsc_op_error err;
@@ -424,10 +473,12 @@ static void t_helpers(void) {
   REQUIRE(d > 15 && d <= 20, "date: %f", d);
   REQUIRE(vsc_replicate_retry_after("soon") < 0, "garbage");
   REQUIRE(vsc_replicate_http_kind(402) == VSC_FAIL_AUTH && vsc_replicate_http_kind(422) == VSC_FAIL_INPUT &&
-        vsc_replicate_http_kind(429) == VSC_FAIL_TRANSIENT && vsc_replicate_http_kind(503) == VSC_FAIL_TRANSIENT, "http kinds");
+              vsc_replicate_http_kind(429) == VSC_FAIL_TRANSIENT && vsc_replicate_http_kind(503) == VSC_FAIL_TRANSIENT,
+          "http kinds");
   REQUIRE(vsc_replicate_error_kind("NSFW content detected. Try running it again") == VSC_FAIL_POLICY &&
-        vsc_replicate_error_kind("Input validation error: bad url") == VSC_FAIL_INPUT &&
-        vsc_replicate_error_kind("Prediction interrupted; please retry (code: PA)") == VSC_FAIL_TRANSIENT, "error kinds");
+              vsc_replicate_error_kind("Input validation error: bad url") == VSC_FAIL_INPUT &&
+              vsc_replicate_error_kind("Prediction interrupted; please retry (code: PA)") == VSC_FAIL_TRANSIENT,
+          "error kinds");
 out:
   return;
 }

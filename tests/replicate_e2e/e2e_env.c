@@ -365,8 +365,8 @@ int check_books(env_t *e, double budget) {
     const char *outcome = json_string_value(json_object_get(c, "outcome"));
     const char *node = json_string_value(json_object_get(c, "node"));
     REQUIRE(outcome && strcmp(outcome, "open") && strcmp(outcome, "left running") && strcmp(outcome, "lost"),
-          "call %s ended '%s'",
-          json_string_value(json_object_get(c, "call")), outcome ? outcome : "(none)");
+            "call %s ended '%s'",
+            json_string_value(json_object_get(c, "call")), outcome ? outcome : "(none)");
     if (pid) {
       REQUIRE(!json_object_get(seen, pid), "prediction %s is in two calls", pid);
       json_object_set_new(seen, pid, json_true());
@@ -379,11 +379,11 @@ int check_books(env_t *e, double budget) {
   json_array_foreach(json_object_get(billing, "records"), i, r) {
     const char *id = json_string_value(json_object_get(r, "id"));
     REQUIRE(id && json_object_get(seen, id), "billed prediction %s (%s) is unknown to the journal",
-          id ? id : "?", json_string_value(json_object_get(r, "model")));
+            id ? id : "?", json_string_value(json_object_get(r, "model")));
   }
   REQUIRE(json_object_size(seen) == json_array_size(json_object_get(billing, "records")),
-        "%zu calls with ids, %zu billed predictions", json_object_size(seen),
-        json_array_size(json_object_get(billing, "records")));
+          "%zu calls with ids, %zu billed predictions", json_object_size(seen),
+          json_array_size(json_object_get(billing, "records")));
   /* Order of every call in the journal. */
   json_array_foreach(recs, i, r) {
     const char *t = json_string_value(json_object_get(r, "t"));
@@ -465,12 +465,12 @@ int check_complete(env_t *e) {
   json_t *m = manifest(e);
   REQUIRE(m, "no manifest");
   REQUIRE(!strcmp(json_string_value(json_object_get(m, "status")), "ok"), "manifest status %s",
-        json_string_value(json_object_get(m, "status")));
+          json_string_value(json_object_get(m, "status")));
   size_t i;
   json_t *sc;
   json_array_foreach(json_object_get(m, "scenes"), i, sc)
     REQUIRE(!json_is_true(json_object_get(sc, "degraded")), "scene %s degraded",
-          json_string_value(json_object_get(sc, "name")));
+            json_string_value(json_object_get(sc, "name")));
   REQUIRE(!vsc_test_file_has(e->last_err, "degraded"), "the build reports a degraded scene");
   check_mp4(e);
 out:
@@ -532,7 +532,7 @@ int check_output_intact(env_t *e, const json_t *recs, const char *model) {
   mock_resp_free(&resp);
   REQUIRE(st == 200, "GET %s: %ld", url, st);
   REQUIRE(strlen(etag) == 34 && !strncmp(etag + 1, sha, 32), "cached %s has sha256 %.32s…, the mock's file %s",
-        model, sha, etag);
+          model, sha, etag);
 out:
   json_decref(pred);
   return vsc_test_failures - bad;
@@ -555,17 +555,17 @@ int check_one_each(env_t *e) {
   json_t *b = mock_get(e, "/_mock/billing");
   json_t *recs = journal(e);
   REQUIRE(json_integer_value(json_object_get(b, "count")) == 3, "%lld predictions billed",
-        (long long)json_integer_value(json_object_get(b, "count")));
+          (long long)json_integer_value(json_object_get(b, "count")));
   REQUIRE(billed(b, SEEDANCE, "succeeded") == 1 && billed(b, FLUX, "succeeded") == 1 &&
-            billed(b, KOKORO, "succeeded") == 1, "one prediction per model");
+              billed(b, KOKORO, "succeeded") == 1,
+          "one prediction per model");
   REQUIRE(requests(e, CREATE_OFFICIAL) == 2 && requests(e, CREATE_VERSIONED) == 1,
-        "creates that reached the server: %ld official, %ld versioned",
-        requests(e, CREATE_OFFICIAL), requests(e, CREATE_VERSIONED));
+          "creates that reached the server: %ld official, %ld versioned",
+          requests(e, CREATE_OFFICIAL), requests(e, CREATE_VERSIONED));
   REQUIRE(jcount(recs, "intent", NULL, NULL) == 3 && jcount(recs, "retry", NULL, NULL) == 0,
-        "one paid call per node, no retried call");
+          "one paid call per node, no retried call");
 out:
   json_decref(b);
   json_decref(recs);
   return vsc_test_failures - bad;
 }
-

@@ -37,14 +37,14 @@
 
 typedef struct {
   mock_server s;
-  char dir[128];     /* the test's temp directory */
-  char script[512];  /* the script being built (a copy inside dir) */
-  char out[512];     /* the MP4 it renders */
+  char dir[128];      /* the test's temp directory */
+  char script[512];   /* the script being built (a copy inside dir) */
+  char out[512];      /* the MP4 it renders */
   char last_err[600]; /* stderr of the last vsc run */
-  const char *token; /* the token vsc is given */
-  int runs;          /* vsc runs so far (numbers the log files) */
-  json_t *ir;        /* the script's plan graph */
-  double last_secs;  /* wall time of the last run */
+  const char *token;  /* the token vsc is given */
+  int runs;           /* vsc runs so far (numbers the log files) */
+  json_t *ir;         /* the script's plan graph */
+  double last_secs;   /* wall time of the last run */
 } env_t;
 
 #define CREATE_OFFICIAL "POST /v1/models/{owner}/{name}/predictions"

@@ -56,23 +56,23 @@ static void t_user_model(void) {
   json_t *video = call_of(e.ir, "minimax/video-01"), *image = call_of(e.ir, "stability-ai/sdxl");
   REQUIRE(video && image, "no resolved calls");
   REQUIRE(json_is_string(json_object_get(json_object_get(video, "input"), "prompt")) &&
-            json_is_true(json_object_get(json_object_get(video, "input"), "prompt_optimizer")) &&
-            json_object_size(json_object_get(video, "input")) == 2 && json_is_null(json_object_get(video, "version")),
-        "video-01's input is not what the script declares");
+              json_is_true(json_object_get(json_object_get(video, "input"), "prompt_optimizer")) &&
+              json_object_size(json_object_get(video, "input")) == 2 && json_is_null(json_object_get(video, "version")),
+          "video-01's input is not what the script declares");
   REQUIRE(!strcmp(json_string_value(json_object_get(image, "version")), SDXL_VERSION) &&
-            !strcmp(json_string_value(json_object_get(json_object_get(image, "input"), "negative_prompt")), "text, watermark") &&
-            json_integer_value(json_object_get(json_object_get(image, "input"), "num_outputs")) == 1 &&
-            !strcmp(json_string_value(json_object_get(json_object_get(image, "price"), "unit")), "gpu-second") &&
-            fabs(json_number_value(json_object_get(json_object_get(image, "price"), "rate")) - 0.000975) < 1e-12,
-        "sdxl's call is not what the script declares");
+              !strcmp(json_string_value(json_object_get(json_object_get(image, "input"), "negative_prompt")), "text, watermark") &&
+              json_integer_value(json_object_get(json_object_get(image, "input"), "num_outputs")) == 1 &&
+              !strcmp(json_string_value(json_object_get(json_object_get(image, "price"), "unit")), "gpu-second") &&
+              fabs(json_number_value(json_object_get(json_object_get(image, "price"), "rate")) - 0.000975) < 1e-12,
+          "sdxl's call is not what the script declares");
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 0, "build exited %d", rc);
   check_complete(&e);
   b = mock_get(&e, "/_mock/billing");
   REQUIRE(billed(b, "minimax/video-01", "succeeded") == 1 && billed(b, "stability-ai/sdxl", "succeeded") == 1,
-        "each declared model ran once");
+          "each declared model ran once");
   REQUIRE(requests(&e, CREATE_VERSIONED) == 1 && requests(&e, CREATE_OFFICIAL) == 1,
-        "creates: %ld versioned, %ld official", requests(&e, CREATE_VERSIONED), requests(&e, CREATE_OFFICIAL));
+          "creates: %ld versioned, %ld official", requests(&e, CREATE_VERSIONED), requests(&e, CREATE_OFFICIAL));
   const char *v = billed_version(b, "stability-ai/sdxl");
   REQUIRE(v && !strcmp(v, SDXL_VERSION), "sdxl ran version %s, not the pinned one", v ? v : "?");
   check_books(&e, budget_of(&e));
@@ -86,7 +86,8 @@ out:
 static int noise_png(const char *path, int w, int h) {
   char cmd[1200];
   snprintf(cmd, sizeof cmd, "ffmpeg -v error -y -f rawvideo -pixel_format rgb24 -video_size %dx%d "
-           "-i /dev/urandom -frames:v 1 '%s'", w, h, path);
+                            "-i /dev/urandom -frames:v 1 '%s'",
+           w, h, path);
   return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -105,13 +106,13 @@ static void t_files(void) {
   snprintf(small, sizeof small, "%s/small.png", e.dir);
   REQUIRE(noise_png(big, 1600, 1300) == 0 && noise_png(small, 180, 180) == 0, "ffmpeg made no PNGs");
   REQUIRE(file_size(big) > 6000000 && file_size(small) > 90000 && file_size(small) < 256 * 1024,
-        "sizes %lld and %lld", file_size(big), file_size(small));
+          "sizes %lld and %lld", file_size(big), file_size(small));
   REQUIRE(load_ir(&e) == 0, "ir");
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 0, "build exited %d", rc);
   check_complete(&e);
   REQUIRE(requests(&e, "POST /v1/files") == 1, "%ld uploads: the 6 MB photo goes up once for two scenes",
-        requests(&e, "POST /v1/files"));
+          requests(&e, "POST /v1/files"));
   b = mock_get(&e, "/_mock/billing");
   int via_file = 0, via_data = 0;
   size_t i;
@@ -146,7 +147,7 @@ static void t_outputs(void) {
   b = mock_get(&e, "/_mock/billing");
   REQUIRE(billed(b, "vsc-fixtures/swatch-data-url", "succeeded") == 1, "the data: URI model ran once");
   REQUIRE(billed(b, "salesforce/blip", NULL) == 1, "the text model was paid %d times, not once",
-        billed(b, "salesforce/blip", NULL));
+          billed(b, "salesforce/blip", NULL));
   recs = journal(&e);
   /* The text is kept in the journal, and nothing was fetched for it. */
   size_t i;
@@ -223,9 +224,10 @@ static int check_paid_once(env_t *e) {
   int bad = vsc_test_failures;
   json_t *b = mock_get(e, "/_mock/billing");
   REQUIRE(json_integer_value(json_object_get(b, "count")) == 3, "%lld predictions billed",
-        (long long)json_integer_value(json_object_get(b, "count")));
+          (long long)json_integer_value(json_object_get(b, "count")));
   REQUIRE(billed(b, SEEDANCE, "succeeded") == 1 && billed(b, FLUX, "succeeded") == 1 &&
-            billed(b, KOKORO, "succeeded") == 1, "one prediction per model");
+              billed(b, KOKORO, "succeeded") == 1,
+          "one prediction per model");
 out:
   json_decref(b);
   return vsc_test_failures - bad;
@@ -313,7 +315,8 @@ static void t_full_disk(void) {
   /* Leave room for the journal's first lines, not for the outputs. */
   snprintf(filler, sizeof filler, "%s/filler", cache);
   snprintf(cmd, sizeof cmd, "head -c %d /dev/zero > '%s' 2>/dev/null", 1024 * 1024 - 24 * 1024, filler);
-  if (system(cmd) != 0) { /* filled up: expected */ }
+  if (system(cmd) != 0) { /* filled up: expected */
+  }
   setenv("VSC_CACHE_MIN_FREE", "1", 1); /* test the reaction to ENOSPC, not the pre-check */
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 5, "a build on a full disk exited %d, not 5", rc);

@@ -31,14 +31,14 @@ static void example(const char *name, bool force_replicate) {
   b1 = mock_get(&e, "/_mock/billing");
   int paid = (int)json_integer_value(json_object_get(b1, "count"));
   REQUIRE(paid > 0 && billed(b1, NULL, "succeeded") == paid, "%d predictions, %d succeeded", paid,
-        billed(b1, NULL, "succeeded"));
+          billed(b1, NULL, "succeeded"));
   /* The journal of this one build: per paid node, intent → started with the billed id →
    * done succeeded with the output's hash. */
   recs = journal(&e);
   REQUIRE(jcount(recs, "build", NULL, NULL) == 1 && jcount(recs, "end", "status", "ok") == 1,
-        "one build record and one end 'ok'");
+          "one build record and one end 'ok'");
   REQUIRE(jcount(recs, "intent", NULL, NULL) == paid, "%d intents for %d predictions",
-        jcount(recs, "intent", NULL, NULL), paid);
+          jcount(recs, "intent", NULL, NULL), paid);
   REQUIRE(jcount(recs, "started", NULL, NULL) == paid, "started records");
   REQUIRE(jcount(recs, "done", "outcome", "succeeded") == paid, "done records");
   size_t i;
@@ -53,7 +53,7 @@ static void example(const char *name, bool force_replicate) {
   REQUIRE((int)json_array_size(calls) == paid, "the ledger lists %zu calls", json_array_size(calls));
   json_array_foreach(calls, i, r)
     REQUIRE(billed(b1, json_string_value(json_object_get(r, "model")), "succeeded") > 0,
-          "the ledger's %s was not billed", json_string_value(json_object_get(r, "model")));
+            "the ledger's %s was not billed", json_string_value(json_object_get(r, "model")));
 
   /* Again: everything is cached, no provider call, $0. */
   long creates = requests(&e, CREATE_OFFICIAL) + requests(&e, CREATE_VERSIONED);
@@ -61,10 +61,10 @@ static void example(const char *name, bool force_replicate) {
   REQUIRE(rc == 0, "second build exited %d", rc);
   b2 = mock_get(&e, "/_mock/billing");
   REQUIRE(json_integer_value(json_object_get(b2, "count")) == paid &&
-            json_number_value(json_object_get(b2, "total")) == json_number_value(json_object_get(b1, "total")),
-        "the second build was billed");
+              json_number_value(json_object_get(b2, "total")) == json_number_value(json_object_get(b1, "total")),
+          "the second build was billed");
   REQUIRE(requests(&e, CREATE_OFFICIAL) + requests(&e, CREATE_VERSIONED) == creates,
-        "the second build created predictions");
+          "the second build created predictions");
   json_decref(recs);
   recs = journal(&e);
   REQUIRE(jcount(recs, "intent", NULL, NULL) == paid, "the second build journaled paid calls");
@@ -85,10 +85,11 @@ out:
 static void t_retry_429(void) {
   env_t e;
   REQUIRE(fault_setup(&e, "0.3",
-                    "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"status\","
-                    "\"status\":429,\"retry_after\":2,\"count\":1},"
-                    "{\"method\":\"POST\",\"model\":\"" FLUX "\",\"action\":\"status\",\"status\":429,"
-                    "\"retry_after\":2,\"retry_after_format\":\"date\",\"count\":1}]") == 0, "setup");
+                      "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"status\","
+                      "\"status\":429,\"retry_after\":2,\"count\":1},"
+                      "{\"method\":\"POST\",\"model\":\"" FLUX "\",\"action\":\"status\",\"status\":429,"
+                      "\"retry_after\":2,\"retry_after_format\":\"date\",\"count\":1}]") == 0,
+          "setup");
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 0, "exit %d", rc);
   REQUIRE(fired(&e, 0) == 1 && fired(&e, 1) == 1, "the 429s were not sent");
@@ -107,15 +108,15 @@ static void t_http_5xx(void) {
   env_t e;
   setenv("VSC_REPLICATE_WAIT", "1", 1); /* answers come before the end: polls happen */
   REQUIRE(fault_setup(&e, "1.5",
-                    "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"status\",\"status\":500,\"count\":1},"
-                    "{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":502,\"count\":2},"
-                    "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" FLUX "\",\"action\":\"status\",\"status\":503,\"count\":1},"
-                    "{\"method\":\"POST\",\"path\":\"/v1/predictions\",\"action\":\"status\",\"status\":504,\"count\":1}]") == 0,
-        "setup");
+                      "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"status\",\"status\":500,\"count\":1},"
+                      "{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"status\",\"status\":502,\"count\":2},"
+                      "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" FLUX "\",\"action\":\"status\",\"status\":503,\"count\":1},"
+                      "{\"method\":\"POST\",\"path\":\"/v1/predictions\",\"action\":\"status\",\"status\":504,\"count\":1}]") == 0,
+          "setup");
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 0, "exit %d", rc);
   REQUIRE(fired(&e, 0) == 1 && fired(&e, 1) == 2 && fired(&e, 2) == 1 && fired(&e, 3) == 1,
-        "fired %ld %ld %ld %ld", fired(&e, 0), fired(&e, 1), fired(&e, 2), fired(&e, 3));
+          "fired %ld %ld %ld %ld", fired(&e, 0), fired(&e, 1), fired(&e, 2), fired(&e, 3));
   REQUIRE(requests(&e, "GET /v1/predictions") >= 2, "creates answered 5xx were sent again without looking");
   check_complete(&e);
   check_one_each(&e);
@@ -130,10 +131,10 @@ static void t_conn_reset(void) {
   env_t e;
   setenv("VSC_REPLICATE_WAIT", "1", 1);
   REQUIRE(fault_setup(&e, "1.5",
-                    "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"reset\",\"count\":1},"
-                    "{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"reset\",\"count\":1},"
-                    "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"action\":\"reset\",\"count\":2}]") == 0,
-        "setup");
+                      "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"reset\",\"count\":1},"
+                      "{\"method\":\"GET\",\"path\":\"/v1/predictions/*\",\"action\":\"reset\",\"count\":1},"
+                      "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"action\":\"reset\",\"count\":2}]") == 0,
+          "setup");
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 0, "exit %d", rc);
   REQUIRE(fired(&e, 0) == 1 && fired(&e, 1) == 1 && fired(&e, 2) == 2, "resets not sent");
@@ -152,10 +153,10 @@ static void t_slow_stall(void) {
   json_t *recs = NULL;
   setenv("VSC_REPLICATE_STALL", "1", 1);
   REQUIRE(fault_setup(&e, "0.3",
-                    "[{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" SEEDANCE "\",\"action\":\"stall\",\"bytes\":2000,\"delay\":20,\"count\":1},"
-                    "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" KOKORO "\",\"action\":\"slow\",\"rate\":40000,\"count\":1},"
-                    "{\"method\":\"POST\",\"model\":\"" FLUX "\",\"action\":\"slow\",\"delay\":1.5,\"count\":1}]") == 0,
-        "setup");
+                      "[{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" SEEDANCE "\",\"action\":\"stall\",\"bytes\":2000,\"delay\":20,\"count\":1},"
+                      "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" KOKORO "\",\"action\":\"slow\",\"rate\":40000,\"count\":1},"
+                      "{\"method\":\"POST\",\"model\":\"" FLUX "\",\"action\":\"slow\",\"delay\":1.5,\"count\":1}]") == 0,
+          "setup");
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 0, "exit %d", rc);
   REQUIRE(fired(&e, 0) == 1 && fired(&e, 1) == 1 && fired(&e, 2) == 1, "faults not fired");
@@ -163,7 +164,7 @@ static void t_slow_stall(void) {
   REQUIRE(e.last_secs < 12, "the stalled download was waited out (%.1f s), not resumed", e.last_secs);
   /* 3 + the resume; more when a busy mock takes over the 1 s limit to start a body. */
   REQUIRE(requests(&e, "GET /delivery/{id}/{index}/{file}") >= 4, "%ld downloads (3 + 1 resume)",
-        requests(&e, "GET /delivery/{id}/{index}/{file}"));
+          requests(&e, "GET /delivery/{id}/{index}/{file}"));
   recs = journal(&e);
   check_output_intact(&e, recs, SEEDANCE);
   check_output_intact(&e, recs, KOKORO);
@@ -182,14 +183,14 @@ static void t_truncate(void) {
   env_t e;
   json_t *recs = NULL;
   REQUIRE(fault_setup(&e, "0.3",
-                    "[{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" SEEDANCE "\",\"action\":\"truncate\",\"bytes\":1000,\"count\":2},"
-                    "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" KOKORO "\",\"action\":\"truncate\",\"count\":1}]") == 0,
-        "setup");
+                      "[{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" SEEDANCE "\",\"action\":\"truncate\",\"bytes\":1000,\"count\":2},"
+                      "{\"method\":\"GET\",\"path\":\"/delivery/*\",\"model\":\"" KOKORO "\",\"action\":\"truncate\",\"count\":1}]") == 0,
+          "setup");
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 0, "exit %d", rc);
   REQUIRE(fired(&e, 0) == 2 && fired(&e, 1) == 1, "truncations not sent");
   REQUIRE(requests(&e, "GET /delivery/{id}/{index}/{file}") == 6, "%ld downloads (3 + 3 resumes)",
-        requests(&e, "GET /delivery/{id}/{index}/{file}"));
+          requests(&e, "GET /delivery/{id}/{index}/{file}"));
   recs = journal(&e);
   check_output_intact(&e, recs, SEEDANCE);
   check_output_intact(&e, recs, KOKORO);
@@ -209,7 +210,7 @@ static void t_policy_fallback(void) {
   env_t e;
   json_t *recs = NULL, *b = NULL, *m = NULL;
   REQUIRE(fault_setup(&e, "0.3", "[{\"model\":\"" SEEDANCE "\",\"action\":\"fail\",\"preset\":\"nsfw\",\"count\":1}]") == 0,
-        "setup");
+          "setup");
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 0, "exit %d", rc);
   check_complete(&e);
@@ -217,7 +218,7 @@ static void t_policy_fallback(void) {
   const char *node = node_of_model(recs, SEEDANCE);
   REQUIRE(node, "no call of " SEEDANCE);
   REQUIRE(jcount(recs, "fallback", "kind", "policy") == 1 && jcount(recs, "fallback", "to", WAN) == 1,
-        "no policy fallback to " WAN);
+          "no policy fallback to " WAN);
   REQUIRE(jcount(recs, "retry", "node", node) == 0, "a content-policy refusal was retried");
   REQUIRE(jcount(recs, "done", "kind", "policy") == 1, "the refusal is not journaled as policy");
   b = mock_get(&e, "/_mock/billing");
@@ -226,7 +227,7 @@ static void t_policy_fallback(void) {
   REQUIRE(billed_cost(b, SEEDANCE) == 0, "a refused prediction was charged");
   m = manifest(&e);
   REQUIRE(manifest_model(m, "clip") && !strcmp(manifest_model(m, "clip"), WAN),
-        "the manifest says scene clip was made by %s", manifest_model(m, "clip"));
+          "the manifest says scene clip was made by %s", manifest_model(m, "clip"));
   check_books(&e, budget_of(&e));
   check_token(&e);
 out:
@@ -243,9 +244,9 @@ static void t_failed_degrade(void) {
   env_t e;
   json_t *recs = NULL, *b = NULL, *m = NULL;
   REQUIRE(fault_setup(&e, "0.2",
-                    "[{\"model\":\"" SEEDANCE "\",\"action\":\"fail\",\"preset\":\"oom\",\"count\":-1},"
-                    "{\"model\":\"" WAN "\",\"action\":\"fail\",\"preset\":\"oom\",\"count\":-1}]") == 0,
-        "setup");
+                      "[{\"model\":\"" SEEDANCE "\",\"action\":\"fail\",\"preset\":\"oom\",\"count\":-1},"
+                      "{\"model\":\"" WAN "\",\"action\":\"fail\",\"preset\":\"oom\",\"count\":-1}]") == 0,
+          "setup");
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 6, "exit %d, not 6 (partial)", rc);
   REQUIRE(vsc_test_file_has(e.last_err, "degraded: scene clip"), "the report does not name scene clip");
@@ -254,8 +255,8 @@ static void t_failed_degrade(void) {
   const char *node = node_of_model(recs, SEEDANCE);
   REQUIRE(node, "no call of " SEEDANCE);
   REQUIRE(jcount(recs, "intent", "model", SEEDANCE) == 3 && jcount(recs, "intent", "model", WAN) == 3,
-        "%d seedance and %d wan calls, not 3 each", jcount(recs, "intent", "model", SEEDANCE),
-        jcount(recs, "intent", "model", WAN));
+          "%d seedance and %d wan calls, not 3 each", jcount(recs, "intent", "model", SEEDANCE),
+          jcount(recs, "intent", "model", WAN));
   REQUIRE(jcount(recs, "retry", "node", node) == 4, "retries");
   REQUIRE(jcount(recs, "fallback", "to", WAN) == 1, "fallback");
   REQUIRE(jcount(recs, "degrade", "scene", "clip") == 1, "degrade record");
@@ -270,7 +271,7 @@ static void t_failed_degrade(void) {
   json_array_foreach(json_object_get(m, "scenes"), i, sc) {
     bool clip = !strcmp(json_string_value(json_object_get(sc, "name")), "clip");
     REQUIRE(json_is_true(json_object_get(sc, "degraded")) == clip, "scene %s degraded: %d",
-          json_string_value(json_object_get(sc, "name")), json_is_true(json_object_get(sc, "degraded")));
+            json_string_value(json_object_get(sc, "name")), json_is_true(json_object_get(sc, "degraded")));
   }
   check_books(&e, budget_of(&e));
   check_token(&e);
@@ -295,13 +296,13 @@ static void outcome_retried(const char *action, const char *model, const char *s
   recs = journal(&e);
   const char *node = node_of_model(recs, model);
   REQUIRE(node && jcount(recs, "intent", "node", node) == 2 && jcount(recs, "retry", "node", node) == 1,
-        "the %s prediction was not retried once", status);
+          "the %s prediction was not retried once", status);
   REQUIRE(jcount(recs, "done", "outcome", !strcmp(status, "canceled") ? "canceled" : "failed") == 1,
-        "no %s outcome in the journal", status);
+          "no %s outcome in the journal", status);
   b = mock_get(&e, "/_mock/billing");
   REQUIRE(billed(b, model, status) == 1 && billed(b, model, "succeeded") == 1, "%s billing", model);
   REQUIRE(status_cost(b, model, status) == 0 && billed(b, NULL, NULL) == 4, "the %s prediction was charged",
-        status);
+          status);
   check_books(&e, budget_of(&e));
   check_token(&e);
 out:
@@ -324,7 +325,7 @@ static void t_expired(void) {
   check_complete(&e);
   b = mock_get(&e, "/_mock/billing");
   REQUIRE(billed(b, FLUX, "succeeded") == 2 && fabs(billed_cost(b, FLUX) - 0.006) < 1e-9,
-        "flux: %d predictions, $%.4f", billed(b, FLUX, "succeeded"), billed_cost(b, FLUX));
+          "flux: %d predictions, $%.4f", billed(b, FLUX, "succeeded"), billed_cost(b, FLUX));
   recs = journal(&e);
   const char *node = node_of_model(recs, FLUX);
   REQUIRE(node && jcount(recs, "retry", "node", node) == 1, "the expired output was not retried");
@@ -343,7 +344,7 @@ static void t_lost_response(void) {
   env_t e;
   json_t *recs = NULL, *b = NULL;
   REQUIRE(fault_setup(&e, "0.5", "[{\"method\":\"POST\",\"model\":\"" SEEDANCE "\",\"action\":\"lose_response\",\"count\":1}]") == 0,
-        "setup");
+          "setup");
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 0, "exit %d", rc);
   REQUIRE(fired(&e, 0) == 1, "the response was not lost");
@@ -373,9 +374,8 @@ out:
 static void auth_stop(bool wrong_token, const char *expect) {
   env_t e;
   json_t *recs = NULL, *b = NULL;
-  REQUIRE(fault_setup(&e, "0.3", wrong_token ? NULL
-                    : "[{\"method\":\"POST\",\"path\":\"/v1/*predictions\",\"action\":\"status\",\"status\":402,\"count\":-1}]") == 0,
-        "setup");
+  REQUIRE(fault_setup(&e, "0.3", wrong_token ? NULL : "[{\"method\":\"POST\",\"path\":\"/v1/*predictions\",\"action\":\"status\",\"status\":402,\"count\":-1}]") == 0,
+          "setup");
   if (wrong_token) use_token(&e, WRONG_TOKEN);
   int rc = build(&e, NULL, NULL);
   REQUIRE(rc == 5, "exit %d, not 5", rc);
@@ -387,7 +387,8 @@ static void auth_stop(bool wrong_token, const char *expect) {
   REQUIRE(jcount(recs, "done", "kind", "auth") >= 1, "no auth failure in the journal");
   REQUIRE(jcount(recs, "done", "outcome", "succeeded") == 0, "a call succeeded");
   REQUIRE(jcount(recs, "degrade", NULL, NULL) == 0 && jcount(recs, "fallback", NULL, NULL) == 0 &&
-            jcount(recs, "retry", NULL, NULL) == 0, "an auth failure was retried, fallen back or degraded");
+              jcount(recs, "retry", NULL, NULL) == 0,
+          "an auth failure was retried, fallen back or degraded");
   check_books(&e, budget_of(&e));
   check_token(&e);
 out:
@@ -529,10 +530,12 @@ static void t_models_pull(void) {
   REQUIRE(text, "no %s", lock);
   doc = json_loads(text, 0, NULL);
   REQUIRE(doc && !strcmp(json_string_value(json_object_get(doc, "format")), "vsc-lock") &&
-            json_integer_value(json_object_get(doc, "version")) == 1, "lock header");
+              json_integer_value(json_object_get(doc, "version")) == 1,
+          "lock header");
   canon = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
   REQUIRE(canon && strlen(text) == strlen(canon) + 1 && !strncmp(text, canon, strlen(canon)) &&
-            text[strlen(canon)] == '\n', "the lock is not canonical JSON");
+              text[strlen(canon)] == '\n',
+          "the lock is not canonical JSON");
   REQUIRE(!strstr(text, "$ref"), "the lock has unresolved $refs");
   REQUIRE(json_object_size(json_object_get(doc, "models")) == 2, "two models locked");
   const char *refs[] = {"bytedance/seedance-1-lite", "kwaivgi/kling-v2.1"};
@@ -546,12 +549,15 @@ static void t_models_pull(void) {
     json_t *locked = json_object_get(json_object_get(doc, "models"), refs[i]);
     const char *want = json_string_value(json_object_get(json_object_get(model, "latest_version"), "id"));
     REQUIRE(want && !strcmp(json_string_value(json_object_get(locked, "version")), want),
-          "%s is locked at another version than the latest", refs[i]);
+            "%s is locked at another version than the latest", refs[i]);
     REQUIRE(json_object_size(json_object_get(json_object_get(locked, "input"), "properties")) ==
-              json_object_size(json_object_get(json_object_get(json_object_get(json_object_get(
-                  json_object_get(json_object_get(model, "latest_version"), "openapi_schema"),
-                  "components"), "schemas"), "Input"), "properties")),
-          "%s: the locked inputs differ from the published ones", refs[i]);
+                json_object_size(json_object_get(json_object_get(json_object_get(json_object_get(
+                                                                                     json_object_get(json_object_get(model, "latest_version"), "openapi_schema"),
+                                                                                     "components"),
+                                                                                 "schemas"),
+                                                                 "Input"),
+                                                 "properties")),
+            "%s: the locked inputs differ from the published ones", refs[i]);
     json_decref(model);
     model = NULL;
   }
@@ -566,7 +572,7 @@ static void t_models_pull(void) {
   script = vsc_test_slurp(e.script, NULL);
   REQUIRE(diags && script, "diagnostics");
   REQUIRE(json_integer_value(json_object_get(diags, "errors")) == 5, "%lld errors, not 5",
-        (long long)json_integer_value(json_object_get(diags, "errors")));
+          (long long)json_integer_value(json_object_get(diags, "errors")));
   const struct {
     const char *after, *needle, *msg;
   } want[] = {
@@ -584,13 +590,13 @@ static void t_models_pull(void) {
     const char *hint = json_string_value(json_object_get(d, "hint"));
     REQUIRE(hint && strstr(hint, "vsc.lock.json (version "), "the error at %d:%d does not cite the lock", line, col);
     REQUIRE(!strstr(want[i].msg, "out of range") || strstr(hint, "ranges from 2 to 12"),
-          "the range error does not give the locked range");
+            "the range error does not give the locked range");
   }
   /* Corrected, the script compiles with and without the lock; the lock pins the versions
    * that run (call.version), and without it the same calls float (version null). */
   REQUIRE(edit_file(e.script, BAD_WITH, "with { resolution: \"720p\", fps: 24, duration: 5 }") == 0 &&
-            edit_file(e.script, "model loose_kling\n", "model loose_kling\n    with { start_image: \"https://example.com/kite.png\" }\n") == 0,
-        "edit");
+              edit_file(e.script, "model loose_kling\n", "model loose_kling\n    with { start_image: \"https://example.com/kite.png\" }\n") == 0,
+          "edit");
   snprintf(plan_a, sizeof plan_a, "%s/locked.json", e.dir);
   snprintf(plan_b, sizeof plan_b, "%s/unlocked.json", e.dir);
   const char *ir_a[] = {"ir", e.script, "-o", plan_a, NULL};
@@ -613,12 +619,12 @@ static void t_models_pull(void) {
       if (!lk) continue;
       pinned++;
       REQUIRE(json_equal(json_object_get(call, "version"), json_object_get(lk, "version")),
-            "node %zu does not run the locked version", k);
+              "node %zu does not run the locked version", k);
       json_t *nb = json_array_get(json_object_get(jb, "nodes"), k);
       REQUIRE(json_is_null(json_object_get(json_object_get(nb, "call"), "version")),
-            "without the lock node %zu is still pinned", k);
+              "without the lock node %zu is still pinned", k);
       REQUIRE(strcmp(json_string_value(json_object_get(n, "id")), json_string_value(json_object_get(nb, "id"))) != 0,
-            "a pinned call must be another node than a floating one");
+              "a pinned call must be another node than a floating one");
     }
     REQUIRE(pinned == 2, "%zu locked calls, not 2", pinned);
     json_decref(ja);

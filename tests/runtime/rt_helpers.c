@@ -123,8 +123,13 @@ int rt_exec(const json_t *node, const char *const *inputs, size_t ninputs, const
 }
 
 const vsc_executor rt_executors[] = {
-    {"generate", rt_exec}, {"tts", rt_exec},  {"animate", rt_exec}, {"segment", rt_exec},
-    {"concat", rt_exec},   {"audio", rt_exec}, {"mux", rt_exec},
+    {"generate", rt_exec},
+    {"tts", rt_exec},
+    {"animate", rt_exec},
+    {"segment", rt_exec},
+    {"concat", rt_exec},
+    {"audio", rt_exec},
+    {"mux", rt_exec},
 };
 const size_t rt_nexecutors = sizeof rt_executors / sizeof rt_executors[0];
 

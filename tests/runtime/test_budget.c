@@ -77,7 +77,9 @@ int main(int argc, char **argv) {
       /* Random outcomes for the first few attempts of this scene (any model). */
       for (int a = 1; a <= 3; a++) {
         double x = urand(&seed);
-        const char *fail = x < 0.25 ? "transient" : x < 0.35 ? "policy" : x < 0.4 ? "input" : NULL;
+        const char *fail = x < 0.25 ? "transient" : x < 0.35 ? "policy"
+                                              : x < 0.4      ? "input"
+                                                             : NULL;
         json_t *rule = json_pack("{s:s, s:i, s:f}", "label", label, "attempt", a, "cost", max * urand(&seed));
         if (fail) {
           json_object_set_new(rule, "fail", json_string(fail));

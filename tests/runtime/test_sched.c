@@ -479,8 +479,7 @@ static json_t *split_by_param(const json_t *node) {
     json_object_set_new(part, "id", json_string(id));
     json_object_set_new(p, "label", json_string(label));
     json_object_del(p, "parts");
-    json_object_set_new(part, "part", json_pack("{s:s, s:i, s:i}", "of", json_string_value(json_object_get(node, "id")),
-                                                "index", k - 1, "count", n));
+    json_object_set_new(part, "part", json_pack("{s:s, s:i, s:i}", "of", json_string_value(json_object_get(node, "id")), "index", k - 1, "count", n));
     json_array_append_new(parts, part);
   }
   return parts;

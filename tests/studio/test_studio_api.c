@@ -227,7 +227,7 @@ static reply request(const char *method, const char *path, const char *body, siz
   r.headers = h.buf ? h.buf : strdup("");
   r.hlen = h.len;
   if (seen) json_array_append_new(seen, json_pack("{s:s, s:s%, s:s%}", "what", path, "body", r.body,
-                                                 r.len, "headers", r.headers, r.hlen));
+                                                  r.len, "headers", r.headers, r.hlen));
   return r;
 }
 
@@ -259,8 +259,8 @@ typedef struct {
   json_t *events;
   bool (*on_event)(json_t *ev);
   bool done;
-  const char *script;   /* end at the exit of this script's build (NULL: the first exit) */
-  char current[256];    /* the script of the build being followed */
+  const char *script; /* end at the exit of this script's build (NULL: the first exit) */
+  char current[256];  /* the script of the build being followed */
 } sse_acc;
 
 static size_t sse_write(char *p, size_t sz, size_t n, void *ud) {
@@ -478,8 +478,7 @@ static void case_symlinks(void) {
   reply r = post_json("PUT", "/api/file", json_pack("{s:s, s:s}", "path", "outdir/new.vscript", "text", "x"));
   CHECK(r.status == 403, "write through a linked folder: %ld", r.status);
   reply_free(&r);
-  r = post_json("PUT", "/api/file", json_pack("{s:s, s:s, s:b}", "path", "link.vscript", "text", "// overwritten\n",
-                                              "format", 0));
+  r = post_json("PUT", "/api/file", json_pack("{s:s, s:s, s:b}", "path", "link.vscript", "text", "// overwritten\n", "format", 0));
   CHECK(r.status == 403, "write through a linked file: %ld", r.status);
   reply_free(&r);
   char p[8192];
@@ -686,9 +685,9 @@ static void case_concurrent(void) {
   o = body_json(&r);
   json_t *q = json_object_get(o, "queue");
   CHECK(json_is_true(json_object_get(o, "queued")) && json_array_size(q) == 1 &&
-        !strcmp(json_string_value(json_object_get(json_array_get(q, 0), "script")), "t.vscript") &&
-        !strcmp(json_string_value(json_object_get(json_array_get(q, 0), "provider")), "local") &&
-        !strcmp(json_string_value(json_object_get(o, "script")), "slow.vscript"),
+            !strcmp(json_string_value(json_object_get(json_array_get(q, 0), "script")), "t.vscript") &&
+            !strcmp(json_string_value(json_object_get(json_array_get(q, 0), "provider")), "local") &&
+            !strcmp(json_string_value(json_object_get(o, "script")), "slow.vscript"),
         "queued behind slow.vscript: %s", r.body);
   json_decref(o);
   reply_free(&r);
@@ -724,12 +723,14 @@ static void case_concurrent(void) {
   json_t *events = follow_script(NULL, 90, "t.vscript");
   json_t *exit_ev = last_event(events, "exit");
   CHECK(exit_ev && json_integer_value(json_object_get(exit_ev, "code")) == 0 &&
-        !strcmp(json_string_value(json_object_get(exit_ev, "output")), "t.mp4"), "the queued build completed");
+            !strcmp(json_string_value(json_object_get(exit_ev, "output")), "t.mp4"),
+        "the queued build completed");
   json_decref(events);
   r = get("/api/build");
   o = body_json(&r);
   CHECK(!strcmp(json_string_value(json_object_get(o, "script")), "t.vscript") &&
-        json_array_size(json_object_get(o, "queue")) == 0, "then nothing waits: %s", r.body);
+            json_array_size(json_object_get(o, "queue")) == 0,
+        "then nothing waits: %s", r.body);
   json_int_t id = json_integer_value(json_object_get(o, "id"));
   json_decref(o);
   reply_free(&r);
@@ -763,7 +764,8 @@ static void case_concurrent(void) {
   r = get("/api/build");
   o = body_json(&r);
   CHECK(json_integer_value(json_object_get(o, "id")) == id + 1 &&
-        !strcmp(json_string_value(json_object_get(o, "phase")), "done"), "nothing started after the stop: %s", r.body);
+            !strcmp(json_string_value(json_object_get(o, "phase")), "done"),
+        "nothing started after the stop: %s", r.body);
   json_decref(o);
   reply_free(&r);
   struct stat sb;
@@ -947,10 +949,11 @@ static void case_ledger(void) {
   json_t *builds = json_object_get(o, "builds"), *b0 = json_array_get(builds, 0);
   CHECK(json_array_size(builds) == 1, "one build that did work: %s", r.body);
   CHECK(!strcmp(json_string_value(json_object_get(b0, "provider")), "local") &&
-        !strcmp(json_string_value(json_object_get(b0, "status")), "ok") &&
-        json_number_value(json_object_get(b0, "spent")) == 0.0 &&
-        json_array_size(json_object_get(b0, "calls")) == 0 &&
-        json_number_value(json_object_get(o, "total")) == 0.0, "local, ok, $0, no paid call: %s", r.body);
+            !strcmp(json_string_value(json_object_get(b0, "status")), "ok") &&
+            json_number_value(json_object_get(b0, "spent")) == 0.0 &&
+            json_array_size(json_object_get(b0, "calls")) == 0 &&
+            json_number_value(json_object_get(o, "total")) == 0.0,
+        "local, ok, $0, no paid call: %s", r.body);
   /* The command line reads the same journal the same way. */
   char cmd[8400], out[8400];
   snprintf(out, sizeof out, "%s/.ledger.json", project);
@@ -965,8 +968,7 @@ static void case_ledger(void) {
 }
 
 static void case_prompt(void) {
-  reply r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s}", "text",
-                      "A 12 second ad for a bakery, two scenes, warm light, end card Fresh daily", "out", "bakery.vscript"));
+  reply r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s}", "text", "A 12 second ad for a bakery, two scenes, warm light, end card Fresh daily", "out", "bakery.vscript"));
   CHECK(r.status == 201, "prompt: %ld %s", r.status, r.body);
   json_t *o = body_json(&r);
   CHECK(strcmp(json_string_value(json_object_get(o, "path")), "bakery.vscript") == 0, "path: %s", r.body);
@@ -1065,8 +1067,7 @@ static void case_prompt_llm(void) {
   reply r = get("/api/session");
   CHECK(strstr(r.body, "\"llm\":true") != NULL, "the session offers the chat model: %s", r.body);
   reply_free(&r);
-  r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s, s:b}", "text", "a 20 second ad for a lamp",
-                                                  "out", "lamp.vscript", "llm", 1));
+  r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s, s:b}", "text", "a 20 second ad for a lamp", "out", "lamp.vscript", "llm", 1));
   CHECK(r.status == 201, "prompt: %ld %s", r.status, r.body);
   CHECK(strstr(r.body, "chat model: 1 reply") != NULL, "a note on the exchange: %s", r.body);
   reply_free(&r);
@@ -1094,8 +1095,7 @@ static void case_prompt_llm(void) {
 
 static void *prompt_in_background(void *arg) {
   reply *r = arg;
-  *r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s, s:b}", "text", "a 20 second ad for a lamp",
-                                                   "out", "lamp.vscript", "llm", 1));
+  *r = post_json("POST", "/api/prompt", json_pack("{s:s, s:s, s:b}", "text", "a 20 second ad for a lamp", "out", "lamp.vscript", "llm", 1));
   return NULL;
 }
 

@@ -37,12 +37,12 @@
 
 #define MAX_BODY (4 << 20)
 
-static json_t *g_replies;     /* the script's replies */
+static json_t *g_replies; /* the script's replies */
 static bool g_repeat_last = true;
-static const char *g_token;   /* required bearer token, or NULL */
-static json_t *g_log;         /* requests seen */
-static json_t *g_pending;     /* Replicate predictions answered "processing": id → reply index */
-static int g_count;           /* POSTs answered so far */
+static const char *g_token; /* required bearer token, or NULL */
+static json_t *g_log;       /* requests seen */
+static json_t *g_pending;   /* Replicate predictions answered "processing": id → reply index */
+static int g_count;         /* POSTs answered so far */
 static int g_port;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -109,8 +109,7 @@ static json_t *prediction(int index, json_t *rep, const char *status) {
     json_array_append_new(out, json_string(text + half));
     free(text);
     json_object_set_new(p, "output", out);
-    json_object_set_new(p, "metrics", json_pack("{s:I, s:I}", "input_token_count", int_or(rep, "prompt_tokens", 1000),
-                                                 "output_token_count", int_or(rep, "completion_tokens", 200)));
+    json_object_set_new(p, "metrics", json_pack("{s:I, s:I}", "input_token_count", int_or(rep, "prompt_tokens", 1000), "output_token_count", int_or(rep, "completion_tokens", 200)));
   }
   return p;
 }
@@ -149,7 +148,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
   if (g_token) {
     char want[512];
     snprintf(want, sizeof want, "Bearer %s", g_token);
-    auth_state = !auth ? "missing" : strcmp(auth, want) == 0 ? "ok" : "wrong";
+    auth_state = !auth ? "missing" : strcmp(auth, want) == 0 ? "ok"
+                                                             : "wrong";
   }
   json_t *body = ctx->body ? json_loads(ctx->body, 0, NULL) : NULL;
   bool chat = strcmp(url, "/v1/chat/completions") == 0;

@@ -87,7 +87,8 @@ int mock_faults_set(json_t *rules, char *err, size_t errlen) {
                                        json_number_value(v) <= 0)) ||
         x->win_from < 0 || (clock && strcmp(clock, "start") && strcmp(clock, "first"))) {
       if (err) snprintf(err, errlen, "rule %zu: a window needs \"for\" > 0, \"from\" >= 0 and "
-                        "\"clock\" \"start\" or \"first\"", i);
+                                     "\"clock\" \"start\" or \"first\"",
+                        i);
       for (size_t j = 0; j < i; j++) json_decref(f[j].json);
       free(f);
       return -1;
@@ -95,7 +96,8 @@ int mock_faults_set(json_t *rules, char *err, size_t errlen) {
     x->win_first = clock && !strcmp(clock, "first");
     /* A window fires on every request inside it unless a count is given. */
     x->count = (v = json_object_get(r, "count")) ? (long)json_integer_value(v)
-               : x->win_for > 0 ? -1 : 1;
+             : x->win_for > 0                    ? -1
+                                                 : 1;
     x->reset = (v = json_object_get(r, "reset")) ? json_number_value(v) : -1;
     x->probability = (v = json_object_get(r, "probability")) ? json_number_value(v) : 1.0;
     x->status = (v = json_object_get(r, "status")) ? (int)json_integer_value(v) : 503;

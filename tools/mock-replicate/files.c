@@ -349,7 +349,10 @@ static json_t *classify(const char *key, json_t *v, json_t *fields) {
 
 void mock_input_uris(const mock_model *m, json_t *input, json_t *kinds, json_t *fields) {
   json_t *props = json_object_get(json_object_get(json_object_get(json_object_get(
-      m->schema, "components"), "schemas"), "Input"), "properties");
+                                                                      m->schema, "components"),
+                                                                  "schemas"),
+                                                  "Input"),
+                                  "properties");
   const char *key;
   json_t *prop;
   json_object_foreach(props, key, prop) {

@@ -18,7 +18,7 @@
 
 #include "mock.h"
 
-#define MAX_BODY (4 << 20) /* other request bodies larger than this are refused (413) */
+#define MAX_BODY (4 << 20)        /* other request bodies larger than this are refused (413) */
 #define MULTIPART_SLACK (1 << 20) /* room for the multipart framing around an upload */
 #define MAX_HEADERS 10
 
@@ -28,8 +28,8 @@ typedef struct {
   char *body;
   size_t len, cap;
   int too_big;
-  double limit;  /* largest body accepted for this route (bytes) */
-  int upload;    /* POST /v1/files */
+  double limit; /* largest body accepted for this route (bytes) */
+  int upload;   /* POST /v1/files */
 } req_ctx;
 
 /* A reply prepared by a handler; sent (possibly mangled by a fault) by send_reply(). */
@@ -40,7 +40,7 @@ typedef struct {
   const char *ctype;
   char hdr[MAX_HEADERS][2][512];
   int nhdr;
-  int reset;           /* drop the connection instead of answering */
+  int reset; /* drop the connection instead of answering */
 } reply;
 
 static void add_header(reply *r, const char *k, const char *v) {
@@ -60,8 +60,7 @@ static void set_json(reply *r, int status, json_t *o) { /* steals o */
 }
 
 static void set_problem(reply *r, int status, const char *title, const char *detail) {
-  set_json(r, status, json_pack("{s:s, s:s, s:i}", "title", title, "detail", detail, "status",
-                                status));
+  set_json(r, status, json_pack("{s:s, s:s, s:i}", "title", title, "detail", detail, "status", status));
   r->ctype = "application/problem+json";
 }
 
@@ -74,9 +73,9 @@ static void not_found(reply *r) {
 typedef struct {
   unsigned char *data;
   size_t len;
-  long cut_at;   /* stop after this many bytes (-1 = never) */
-  double stall;  /* seconds to hang at the cut before dropping the connection */
-  long rate;     /* bytes per second, 0 = unthrottled */
+  long cut_at;  /* stop after this many bytes (-1 = never) */
+  double stall; /* seconds to hang at the cut before dropping the connection */
+  long rate;    /* bytes per second, 0 = unthrottled */
 } body_src;
 
 static ssize_t body_reader(void *cls, uint64_t pos, char *buf, size_t max) {
@@ -200,7 +199,8 @@ static void status_fault(reply *r, const mock_fault *f) {
   if (st == 429) {
     /* Replicate's throttle body; the reset is the rule's `reset`, else its Retry-After, else
      * the ~30 s of Replicate's docs. */
-    double reset = mock_scaled(f->reset >= 0 ? f->reset : f->retry_after >= 0 ? f->retry_after : 30);
+    double reset = mock_scaled(f->reset >= 0 ? f->reset : f->retry_after >= 0 ? f->retry_after
+                                                                              : 30);
     set_json(r, 429, mock_throttled_body(reset));
     r->ctype = "application/problem+json";
     if (f->retry_after >= 0) retry_after_header(r, mock_scaled(f->retry_after), f->retry_after_date);
@@ -208,16 +208,31 @@ static void status_fault(reply *r, const mock_fault *f) {
     return;
   }
   switch (st) {
-  case 401: title = "Unauthenticated"; snprintf(detail, sizeof detail, "You did not pass a valid authentication token"); break;
+  case 401:
+    title = "Unauthenticated";
+    snprintf(detail, sizeof detail, "You did not pass a valid authentication token");
+    break;
   case 402:
     title = "Insufficient credit";
     snprintf(detail, sizeof detail, "You have insufficient credit to run this model. Go to "
-             "https://replicate.com/account/billing#billing to purchase credit.");
+                                    "https://replicate.com/account/billing#billing to purchase credit.");
     break;
-  case 403: title = "Forbidden"; snprintf(detail, sizeof detail, "You do not have permission to perform this action."); break;
-  case 502: title = "Bad Gateway"; snprintf(detail, sizeof detail, "The upstream server returned an invalid response."); break;
-  case 503: title = "Service Unavailable"; snprintf(detail, sizeof detail, "The service is temporarily unavailable. Please try again later."); break;
-  case 504: title = "Gateway Timeout"; snprintf(detail, sizeof detail, "The upstream server did not respond in time."); break;
+  case 403:
+    title = "Forbidden";
+    snprintf(detail, sizeof detail, "You do not have permission to perform this action.");
+    break;
+  case 502:
+    title = "Bad Gateway";
+    snprintf(detail, sizeof detail, "The upstream server returned an invalid response.");
+    break;
+  case 503:
+    title = "Service Unavailable";
+    snprintf(detail, sizeof detail, "The service is temporarily unavailable. Please try again later.");
+    break;
+  case 504:
+    title = "Gateway Timeout";
+    snprintf(detail, sizeof detail, "The upstream server did not respond in time.");
+    break;
   default: break;
   }
   set_problem(r, st, title, detail);
@@ -385,9 +400,7 @@ static void h_create(struct MHD_Connection *c, reply *r, mock_model *m, const ch
     json_array_append_new(fields, json_pack("{s:s, s:s, s:s}", "type", "required", "field", "",
                                             "description", "input is required"));
   if (json_array_size(fields)) {
-    set_json(r, 422, json_pack("{s:s, s:s, s:i, s:o}", "title", "Invalid request", "detail",
-                               "The request body is not valid", "status", 422, "invalid_fields",
-                               fields));
+    set_json(r, 422, json_pack("{s:s, s:s, s:i, s:o}", "title", "Invalid request", "detail", "The request body is not valid", "status", 422, "invalid_fields", fields));
     r->ctype = "application/problem+json";
     return;
   }
@@ -411,8 +424,7 @@ static void h_create(struct MHD_Connection *c, reply *r, mock_model *m, const ch
       used += (size_t)snprintf(detail + used, used < sizeof detail ? sizeof detail - used : 0,
                                "- %s: %s\n", jstr_or(fe, "field"), jstr_or(fe, "description"));
     json_decref(kinds);
-    set_json(r, 422, json_pack("{s:s, s:s, s:i, s:o}", "title", "Input validation failed",
-                               "detail", detail, "status", 422, "invalid_fields", fields));
+    set_json(r, 422, json_pack("{s:s, s:s, s:i, s:o}", "title", "Input validation failed", "detail", detail, "status", 422, "invalid_fields", fields));
     r->ctype = "application/problem+json";
     return;
   }
@@ -637,9 +649,7 @@ static void h_billing(reply *r) {
     json_object_set_new(e, "count", json_integer(json_integer_value(json_object_get(e, "count")) + 1));
     json_object_set_new(e, "cost", json_real(json_number_value(json_object_get(e, "cost")) + cost));
   }
-  set_json(r, 200, json_pack("{s:f, s:i, s:i, s:o, s:O}", "total", total, "count",
-                             (int)json_array_size(g_mock.billing), "predictions", g_mock.npreds,
-                             "by_model", by, "records", g_mock.billing));
+  set_json(r, 200, json_pack("{s:f, s:i, s:i, s:o, s:O}", "total", total, "count", (int)json_array_size(g_mock.billing), "predictions", g_mock.npreds, "by_model", by, "records", g_mock.billing));
 }
 
 /* The model a request concerns (for fault rules), or NULL. Writes into buf. */
@@ -719,8 +729,7 @@ static void h_files(struct MHD_Connection *c, reply *r, const char *method, char
     }
     char url[400];
     snprintf(url, sizeof url, "%s/v1/files?cursor=f%ld", base, last);
-    set_json(r, 200, json_pack("{s:o, s:n, s:o}", "next", more ? json_string(url) : json_null(),
-                               "previous", "results", results));
+    set_json(r, 200, json_pack("{s:o, s:n, s:o}", "next", more ? json_string(url) : json_null(), "previous", "results", results));
   } else if (n == 3 || (n == 4 && !strcmp(seg[3], "download"))) {
     *route_name = n == 3 ? "/v1/files/{id}" : "/v1/files/{id}/download";
     mock_file *f = mock_file_find(seg[2]);
@@ -766,10 +775,7 @@ static void route(struct MHD_Connection *c, const char *method, const char *url,
       /* Mock-only facts about a prediction: how its uri inputs were sent, its body size. */
       mock_pred *p = mock_pred_find(seg[2]);
       if (!p) not_found(r);
-      else set_json(r, 200, json_pack("{s:s, s:s, s:O, s:I, s:s?}", "id", p->id, "model", p->model,
-                                      "input_kinds", p->input_kinds, "body_bytes",
-                                      (json_int_t)p->body_bytes, "deployment",
-                                      p->deployment[0] ? p->deployment : NULL));
+      else set_json(r, 200, json_pack("{s:s, s:s, s:O, s:I, s:s?}", "id", p->id, "model", p->model, "input_kinds", p->input_kinds, "body_bytes", (json_int_t)p->body_bytes, "deployment", p->deployment[0] ? p->deployment : NULL));
     } else if (n == 2 && !strcmp(seg[1], "reset") && post) {
       mock_reset();
       set_json(r, 200, json_pack("{s:b}", "ok", 1));
@@ -841,8 +847,7 @@ static void route(struct MHD_Connection *c, const char *method, const char *url,
     set_json(r, 200, json_pack("{s:n, s:n, s:o}", "next", "previous", "results", res));
   } else if (n == 2 && !strcmp(seg[1], "account") && get) {
     *route_name = "/v1/account";
-    set_json(r, 200, json_pack("{s:s, s:s, s:s, s:n}", "type", "user", "username", "vsc-test",
-                               "name", "vsc test account", "github_url"));
+    set_json(r, 200, json_pack("{s:s, s:s, s:s, s:n}", "type", "user", "username", "vsc-test", "name", "vsc test account", "github_url"));
   } else if (!strcmp(seg[1], "predictions")) {
     if (n == 2 && post) {
       *route_name = "/v1/predictions";
@@ -851,9 +856,7 @@ static void route(struct MHD_Connection *c, const char *method, const char *url,
       mock_model *m = v ? mock_model_by_version(v, &vid) : NULL;
       if (!json_is_object(body)) set_problem(r, 400, "Invalid JSON", "The request body must be a JSON object");
       else if (!v) {
-        set_json(r, 422, json_pack("{s:s, s:s, s:i, s:[{s:s, s:s, s:s}]}", "title", "Invalid request",
-                                   "detail", "- version is required\n", "status", 422, "invalid_fields",
-                                   "type", "required", "field", "", "description", "version is required"));
+        set_json(r, 422, json_pack("{s:s, s:s, s:i, s:[{s:s, s:s, s:s}]}", "title", "Invalid request", "detail", "- version is required\n", "status", 422, "invalid_fields", "type", "required", "field", "", "description", "version is required"));
         r->ctype = "application/problem+json";
       } else if (!m)
         set_problem(r, 422, "Invalid version or not permitted",
@@ -892,7 +895,8 @@ static void route(struct MHD_Connection *c, const char *method, const char *url,
       else if (!m->official) {
         char d[400];
         snprintf(d, sizeof d, "%s is not an official model: create its predictions with POST "
-                 "/v1/predictions and a version", m->full);
+                              "/v1/predictions and a version",
+                 m->full);
         set_problem(r, 404, "Not found", d);
       } else if (!json_is_object(body)) set_problem(r, 400, "Invalid JSON", "The request body must be a JSON object");
       else h_create(c, r, m, "hidden", body, url, NULL, ctx->len);
@@ -966,7 +970,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       snprintf(d, sizeof d, "The file is too large: files may be at most %.0f bytes.", g_mock.max_file_size);
     else
       snprintf(d, sizeof d, "The request body is too large (at most %.0f bytes). Upload large "
-               "files with the Files API and pass their URL.", ctx->limit);
+                            "files with the Files API and pass their URL.",
+               ctx->limit);
     set_problem(&r, 413, "Request Entity Too Large", d);
     return send_reply(c, &r, NULL);
   }
@@ -1011,7 +1016,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (f && !strcmp(f->action, "lose_response")) r.reset = 1; /* done server-side, reply lost */
   const mock_fault *body_fault =
       f && (!strcmp(f->action, "truncate") || !strcmp(f->action, "stall") ||
-            (!strcmp(f->action, "slow") && f->rate > 0)) ? f : NULL;
+            (!strcmp(f->action, "slow") && f->rate > 0))
+          ? f
+          : NULL;
   return send_reply(c, &r, body_fault);
 }
 

@@ -16,7 +16,10 @@
 
 /* ---- models (fixtures) ------------------------------------------------------------- */
 
-typedef enum { OUT_VIDEO, OUT_IMAGE, OUT_AUDIO, OUT_TEXT } mock_out_kind;
+typedef enum { OUT_VIDEO,
+               OUT_IMAGE,
+               OUT_AUDIO,
+               OUT_TEXT } mock_out_kind;
 
 typedef struct {
   char *owner, *name, *full; /* "owner", "name", "owner/name" */
@@ -31,7 +34,7 @@ typedef struct {
 typedef struct {
   char owner[80], name[80], full[160];
   mock_model *model;
-  char version[80];          /* the release's version id */
+  char version[80]; /* the release's version id */
   char hardware[40];
   int min_instances, max_instances;
 } mock_deployment;
@@ -45,7 +48,7 @@ typedef struct {
   unsigned char *data;
   size_t size;
   char sha256[65];
-  json_t *metadata;          /* owned */
+  json_t *metadata; /* owned */
   double created, expires;
   int deleted;
 } mock_file;
@@ -55,62 +58,62 @@ typedef struct {
 /* A prediction's fate decided when it is created (fault injection), applied when it ends. */
 typedef enum {
   FATE_SUCCEED = 0,
-  FATE_FAIL,     /* status failed with fate_error */
-  FATE_CANCEL,   /* canceled on the provider's side */
-  FATE_ABORT,    /* aborted: never started */
-  FATE_EXPIRE,   /* succeeds, but its output is removed at once */
+  FATE_FAIL,   /* status failed with fate_error */
+  FATE_CANCEL, /* canceled on the provider's side */
+  FATE_ABORT,  /* aborted: never started */
+  FATE_EXPIRE, /* succeeds, but its output is removed at once */
 } mock_fate;
 
 typedef struct {
   char id[32];
-  long seq;              /* creation order, for listing and cursors */
-  char model[160];       /* owner/name */
-  char version[80];      /* 64-hex version id, or "hidden" for official models */
-  json_t *input;         /* the request's input object (owned) */
-  double created;        /* epoch seconds */
-  double start_at;       /* when it leaves `starting` */
-  double done_at;        /* when it would end on its own */
-  double cancel_at;      /* when a cancel was requested, 0 = never */
-  double deadline;       /* Cancel-After deadline, 0 = none */
+  long seq;         /* creation order, for listing and cursors */
+  char model[160];  /* owner/name */
+  char version[80]; /* 64-hex version id, or "hidden" for official models */
+  json_t *input;    /* the request's input object (owned) */
+  double created;   /* epoch seconds */
+  double start_at;  /* when it leaves `starting` */
+  double done_at;   /* when it would end on its own */
+  double cancel_at; /* when a cancel was requested, 0 = never */
+  double deadline;  /* Cancel-After deadline, 0 = none */
   mock_fate fate;
   char fate_error[512];
   /* terminal state, set once by mock_advance() */
-  char status[16];       /* starting processing succeeded failed canceled aborted */
-  double completed_at;   /* 0 until terminal */
+  char status[16];     /* starting processing succeeded failed canceled aborted */
+  double completed_at; /* 0 until terminal */
   double predict_time;
   int data_removed;
   int billed;
-  int nfiles;            /* output files (0 unless succeeded) */
-  char ext[8];           /* output file extension: mp4 png jpg webp wav */
-  char deployment[160];  /* "owner/name" when created through a deployment */
-  json_t *input_kinds;   /* {input: "file"|"data_url"|"url"} for uri inputs (owned, mock-only) */
-  long body_bytes;       /* size of the create request body */
-  char *data_output;     /* data: URL output of data_url models (malloc'd, lazily) */
+  int nfiles;           /* output files (0 unless succeeded) */
+  char ext[8];          /* output file extension: mp4 png jpg webp wav */
+  char deployment[160]; /* "owner/name" when created through a deployment */
+  json_t *input_kinds;  /* {input: "file"|"data_url"|"url"} for uri inputs (owned, mock-only) */
+  long body_bytes;      /* size of the create request body */
+  char *data_output;    /* data: URL output of data_url models (malloc'd, lazily) */
 } mock_pred;
 
 /* ---- fault rules ----------------------------------------------------------------------- */
 
 typedef struct {
-  char method[12];   /* "" = any */
-  char path[256];    /* fnmatch pattern, "" = any */
-  char model[160];   /* owner/name the request concerns, "" = any */
+  char method[12]; /* "" = any */
+  char path[256];  /* fnmatch pattern, "" = any */
+  char model[160]; /* owner/name the request concerns, "" = any */
   char action[24];
-  long after;        /* let this many matching requests pass first */
-  long count;        /* times it fires; -1 = unlimited */
+  long after; /* let this many matching requests pass first */
+  long count; /* times it fires; -1 = unlimited */
   double probability;
   long seen, fired;
-  int status;        /* for "status" */
+  int status; /* for "status" */
   double retry_after;
-  int retry_after_date; /* send Retry-After as an HTTP date */
-  double delay;      /* seconds: slow (before response), stall (length of the stall) */
-  long bytes;        /* truncate/stall: bytes sent before the cut (-1: half) */
-  long rate;         /* slow body: bytes per second (0: no throttle) */
-  char error[512];   /* fail: error text */
-  double reset;      /* 429: the "resets in ~Ns" figure (unscaled seconds; <0: from retry_after or 30) */
+  int retry_after_date;     /* send Retry-After as an HTTP date */
+  double delay;             /* seconds: slow (before response), stall (length of the stall) */
+  long bytes;               /* truncate/stall: bytes sent before the cut (-1: half) */
+  long rate;                /* slow body: bytes per second (0: no throttle) */
+  char error[512];          /* fail: error text */
+  double reset;             /* 429: the "resets in ~Ns" figure (unscaled seconds; <0: from retry_after or 30) */
   double win_from, win_for; /* time window (unscaled seconds; win_for < 0: no window) */
-  int win_first;     /* window counted from the first matching request, not mock start */
-  double win_t0;     /* when that first request came (0: not yet) */
-  json_t *json;      /* the rule as given (owned), echoed by GET /_mock/faults */
+  int win_first;            /* window counted from the first matching request, not mock start */
+  double win_t0;            /* when that first request came (0: not yet) */
+  json_t *json;             /* the rule as given (owned), echoed by GET /_mock/faults */
 } mock_fault;
 
 /* ---- global state -------------------------------------------------------------------- */
@@ -119,18 +122,18 @@ typedef struct {
   pthread_mutex_t lock;
   /* configuration */
   int port;
-  double latency;     /* create → terminal, seconds */
-  double output_ttl;  /* terminal → data removed, seconds */
-  char *state_file;   /* or NULL */
+  double latency;    /* create → terminal, seconds */
+  double output_ttl; /* terminal → data removed, seconds */
+  char *state_file;  /* or NULL */
   int page_size;
-  double rate_limit;  /* creates per minute and account, 0 = not enforced */
+  double rate_limit;       /* creates per minute and account, 0 = not enforced */
   double rate_limit_other; /* other API requests per minute and account, 0 = not enforced */
-  double time_scale;  /* every duration the mock applies is multiplied by this */
-  double started;     /* mock start (epoch seconds) */
-  double max_file_size; /* bytes, POST /v1/files */
-  double file_ttl;    /* seconds an uploaded file lives */
-  double max_body;    /* bytes, prediction create bodies */
-  char **tokens;      /* accepted tokens; NULL = any non-empty bearer token */
+  double time_scale;       /* every duration the mock applies is multiplied by this */
+  double started;          /* mock start (epoch seconds) */
+  double max_file_size;    /* bytes, POST /v1/files */
+  double file_ttl;         /* seconds an uploaded file lives */
+  double max_body;         /* bytes, prediction create bodies */
+  char **tokens;           /* accepted tokens; NULL = any non-empty bearer token */
   int ntokens;
   int verbose;
   unsigned long long rng;
@@ -140,8 +143,8 @@ typedef struct {
   mock_pred **preds;
   int npreds, cappreds;
   long next_seq;
-  json_t *billing;    /* array of records */
-  json_t *stats;      /* {"METHOD route": count} */
+  json_t *billing; /* array of records */
+  json_t *stats;   /* {"METHOD route": count} */
   mock_fault *faults;
   int nfaults;
   mock_deployment *deployments;
@@ -197,7 +200,7 @@ int mock_models_load(const char *path, char *err, size_t errlen);
 mock_model *mock_model_find(const char *owner_name);
 mock_model *mock_model_by_version(const char *version, const char **vid_out);
 const char *mock_model_latest_version(const mock_model *m);
-json_t *mock_model_json(const mock_model *m);   /* new ref */
+json_t *mock_model_json(const mock_model *m);                    /* new ref */
 json_t *mock_version_json(const mock_model *m, const char *vid); /* new ref or NULL */
 /* Validates `input` against the model's Input schema; returns NULL when valid or a new
  * 422 problem object listing the invalid fields. */

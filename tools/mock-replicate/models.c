@@ -50,7 +50,8 @@ int mock_models_load(const char *path, char *err, size_t errlen) {
         (strcmp(kind, "video") && strcmp(kind, "image") && strcmp(kind, "audio") &&
          strcmp(kind, "text"))) {
       snprintf(err, errlen, "%s: models[%zu]: needs owner, name, openapi_schema and "
-               "output.kind (video|image|audio|text)", path, i);
+                            "output.kind (video|image|audio|text)",
+               path, i);
       json_decref(root);
       return -1;
     }
@@ -101,7 +102,8 @@ int mock_models_load(const char *path, char *err, size_t errlen) {
     snprintf(x->hardware, sizeof x->hardware, "%s", str_or(d, "hardware", "gpu-l40s"));
     x->min_instances = (int)json_integer_value(json_object_get(d, "min_instances"));
     x->max_instances = json_object_get(d, "max_instances")
-                           ? (int)json_integer_value(json_object_get(d, "max_instances")) : 1;
+                         ? (int)json_integer_value(json_object_get(d, "max_instances"))
+                         : 1;
   }
   g_mock.ndeployments = (int)nd;
   json_decref(root);
@@ -209,7 +211,9 @@ static json_t *prop_get(json_t *prop, json_t *ref, const char *key) {
 
 static json_t *input_props(const mock_model *m) {
   return json_object_get(json_object_get(json_object_get(json_object_get(m->schema, "components"),
-                                                         "schemas"), "Input"), "properties");
+                                                         "schemas"),
+                                         "Input"),
+                         "properties");
 }
 
 static void add_invalid(json_t *fields, json_t *detail_lines, const char *type, const char *field,
@@ -270,8 +274,11 @@ json_t *mock_validate_input(const mock_model *m, json_t *input) {
     if (!ok) {
       snprintf(desc, sizeof desc, "Invalid type. Expected: %s, given: %s", type,
                json_is_string(val) ? "string" : json_is_integer(val) ? "integer"
-               : json_is_number(val) ? "number" : json_is_boolean(val) ? "boolean"
-               : json_is_null(val) ? "null" : json_is_array(val) ? "array" : "object");
+                                            : json_is_number(val)    ? "number"
+                                            : json_is_boolean(val)   ? "boolean"
+                                            : json_is_null(val)      ? "null"
+                                            : json_is_array(val)     ? "array"
+                                                                     : "object");
       add_invalid(fields, lines, "invalid_type", field, desc);
       continue;
     }
@@ -279,7 +286,8 @@ json_t *mock_validate_input(const mock_model *m, json_t *input) {
       size_t j;
       json_t *e;
       int found = 0;
-      json_array_foreach(en, j, e) if (json_equal(e, val)) found = 1;
+      json_array_foreach(en, j, e)
+        if (json_equal(e, val)) found = 1;
       if (!found) {
         char list[400];
         enum_text(en, list, sizeof list);
@@ -396,7 +404,8 @@ void mock_output_plan(const mock_model *m, json_t *input, int *nfiles, char ext[
     if ((strcmp(ext, "jpg") && strcmp(ext, "webp")) || !mock_media_can(ext)) snprintf(ext, 8, "png");
     if (!strcmp(str_or(out, "shape", "string"), "array")) {
       double c = num_or(input_or_default(m, input, str_or(out, "count_input", NULL)), 1);
-      *nfiles = c < 1 ? 1 : c > 16 ? 16 : (int)c;
+      *nfiles = c < 1 ? 1 : c > 16 ? 16
+                                   : (int)c;
     }
   }
   if (json_object_get(out, "fields")) *nfiles = field_files(m);

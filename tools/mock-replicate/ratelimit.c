@@ -21,7 +21,7 @@ typedef struct {
 } window_t;
 
 typedef struct {
-  char key[17]; /* first 16 hex digits of the token's SHA-256: the token itself is not kept */
+  char key[17];  /* first 16 hex digits of the token's SHA-256: the token itself is not kept */
   window_t w[2]; /* [0] other requests, [1] creates */
 } account_t;
 
@@ -59,7 +59,8 @@ json_t *mock_throttled_body(double secs) {
 double mock_ratelimit_take(const char *token, int create, long *remaining, long *reset) {
   double now = mock_now(), span = mock_scaled(60);
   double limit = create ? g_mock.rate_limit : g_mock.rate_limit_other;
-  double shown = limit > 0 ? limit : create ? REPLICATE_CREATES_PER_MIN : REPLICATE_OTHER_PER_MIN;
+  double shown = limit > 0 ? limit : create ? REPLICATE_CREATES_PER_MIN
+                                            : REPLICATE_OTHER_PER_MIN;
   account_t *a = account(token);
   *remaining = (long)shown;
   *reset = 1;

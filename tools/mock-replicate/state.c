@@ -105,7 +105,7 @@ void mock_advance(mock_pred *p, double now) {
       finish(p, "canceled", stop, stop - p->start_at);
   } else if (now >= p->done_at) {
     const char *st = p->fate == FATE_FAIL ? "failed" : p->fate == FATE_CANCEL ? "canceled"
-                                                                               : "succeeded";
+                                                                              : "succeeded";
     finish(p, st, p->done_at, p->done_at - p->start_at);
   } else {
     snprintf(p->status, sizeof p->status, "%s", now >= p->start_at ? "processing" : "starting");
@@ -262,8 +262,7 @@ json_t *mock_pred_json(mock_pred *p, const char *base) {
   }
   json_object_set_new(o, "output", output);
   json_object_set_new(o, "data_removed", json_boolean(p->data_removed));
-  json_object_set_new(o, "error", !strcmp(p->status, "failed") ? json_string(p->fate_error)
-                                                               : json_null());
+  json_object_set_new(o, "error", !strcmp(p->status, "failed") ? json_string(p->fate_error) : json_null());
   json_object_set_new(o, "status", json_string(p->status));
   mock_iso8601(p->created, created, sizeof created);
   json_object_set_new(o, "created_at", json_string(created));
@@ -274,8 +273,7 @@ json_t *mock_pred_json(mock_pred *p, const char *base) {
   if (terminal) {
     mock_iso8601(p->completed_at, t, sizeof t);
     json_object_set_new(o, "completed_at", json_string(t));
-    json_object_set_new(o, "metrics", json_pack("{s:f, s:f}", "predict_time", p->predict_time,
-                                                "total_time", p->completed_at - p->created));
+    json_object_set_new(o, "metrics", json_pack("{s:f, s:f}", "predict_time", p->predict_time, "total_time", p->completed_at - p->created));
   } else {
     json_object_set_new(o, "metrics", json_object());
   }
@@ -332,15 +330,15 @@ void mock_state_save(void) {
   for (int i = 0; i < g_mock.npreds; i++) {
     mock_pred *p = g_mock.preds[i];
     json_array_append_new(arr, json_pack(
-        "{s:s, s:I, s:s, s:s, s:O, s:f, s:f, s:f, s:f, s:f, s:i, s:s, s:s, s:f, s:f, s:i, s:i,"
-        " s:i, s:s, s:s, s:O, s:I}",
-        "id", p->id, "seq", (json_int_t)p->seq, "model", p->model, "version", p->version, "input",
-        p->input, "created", p->created, "start_at", p->start_at, "done_at", p->done_at,
-        "cancel_at", p->cancel_at, "deadline", p->deadline, "fate", (int)p->fate, "fate_error",
-        p->fate_error, "status", p->status, "completed_at", p->completed_at, "predict_time",
-        p->predict_time, "data_removed", p->data_removed, "billed", p->billed, "nfiles",
-        p->nfiles, "ext", p->ext, "deployment", p->deployment, "input_kinds", p->input_kinds,
-        "body_bytes", (json_int_t)p->body_bytes));
+                                   "{s:s, s:I, s:s, s:s, s:O, s:f, s:f, s:f, s:f, s:f, s:i, s:s, s:s, s:f, s:f, s:i, s:i,"
+                                   " s:i, s:s, s:s, s:O, s:I}",
+                                   "id", p->id, "seq", (json_int_t)p->seq, "model", p->model, "version", p->version, "input",
+                                   p->input, "created", p->created, "start_at", p->start_at, "done_at", p->done_at,
+                                   "cancel_at", p->cancel_at, "deadline", p->deadline, "fate", (int)p->fate, "fate_error",
+                                   p->fate_error, "status", p->status, "completed_at", p->completed_at, "predict_time",
+                                   p->predict_time, "data_removed", p->data_removed, "billed", p->billed, "nfiles",
+                                   p->nfiles, "ext", p->ext, "deployment", p->deployment, "input_kinds", p->input_kinds,
+                                   "body_bytes", (json_int_t)p->body_bytes));
   }
   json_t *root = json_pack("{s:o, s:O, s:O, s:I}", "predictions", arr, "billing", g_mock.billing,
                            "stats", g_mock.stats, "next_seq", (json_int_t)g_mock.next_seq);

@@ -31,11 +31,11 @@ typedef enum {
 
 typedef struct {
   vsc_op_id id;
-  const char *name;     /* the IR's op string */
+  const char *name; /* the IR's op string */
   vsc_op_kind kind;
-  const char *output;   /* "video" | "audio" | "image" | "text" | "media" */
-  const char *ext;      /* object extension, NULL when the params decide */
-  const char *params;   /* params shape (see vsc_ops.def) */
+  const char *output; /* "video" | "audio" | "image" | "text" | "media" */
+  const char *ext;    /* object extension, NULL when the params decide */
+  const char *params; /* params shape (see vsc_ops.def) */
 } vsc_op_info;
 
 /* The row of op `name`, or NULL for an unknown op (or NULL name). */

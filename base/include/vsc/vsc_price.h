@@ -40,9 +40,9 @@ typedef struct {
 
 /* What a finished call used, as far as the provider saw it. */
 typedef struct {
-  bool produced;        /* the prediction succeeded (its output existed, fetched or not) */
-  int images;           /* output files of an image model, 0 if unknown */
-  double predict_time;  /* provider compute seconds, 0 if unknown */
+  bool produced;       /* the prediction succeeded (its output existed, fetched or not) */
+  int images;          /* output files of an image model, 0 if unknown */
+  double predict_time; /* provider compute seconds, 0 if unknown */
 } vsc_price_usage;
 
 /* Names of units as written in the IR and the registry ("second", "gpu-second", …). */

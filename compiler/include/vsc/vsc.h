@@ -12,10 +12,14 @@ typedef struct json_t json_t;
 #define VSC_IR_VERSION 2
 
 /* ---- diagnostics ---------------------------------------------------------- */
-typedef enum { VSC_SEV_ERROR, VSC_SEV_WARNING, VSC_SEV_NOTE } vsc_severity;
+typedef enum { VSC_SEV_ERROR,
+               VSC_SEV_WARNING,
+               VSC_SEV_NOTE } vsc_severity;
 
 /* The stage that produced a diagnostic; also decides the exit code. */
-typedef enum { VSC_STAGE_LEX = 2, VSC_STAGE_PARSE = 3, VSC_STAGE_CHECK = 4 } vsc_stage;
+typedef enum { VSC_STAGE_LEX = 2,
+               VSC_STAGE_PARSE = 3,
+               VSC_STAGE_CHECK = 4 } vsc_stage;
 
 typedef struct vsc_diag_list vsc_diag_list;
 
@@ -32,17 +36,18 @@ json_t *vsc_diag_to_json(const vsc_diag_list *list);
 
 /* ---- compiling ------------------------------------------------------------ */
 typedef struct {
-  int version;              /* VSC_COMPILE_OPTIONS_VERSION */
-  const char *cache_dir;    /* where audio analysis is cached; NULL = "<script dir>/.vsc" */
-  bool preview;             /* lower size and faster encoder settings */
-  const char *quality;      /* NULL, "draft" or "final": overrides the script */
+  int version;           /* VSC_COMPILE_OPTIONS_VERSION */
+  const char *cache_dir; /* where audio analysis is cached; NULL = "<script dir>/.vsc" */
+  bool preview;          /* lower size and faster encoder settings */
+  const char *quality;   /* NULL, "draft" or "final": overrides the script */
   /* NULL, or a directory: a user module that resolves outside it (an absolute path, a
    * '..' escape, a symlink out) is refused at the import and never read. For text from
    * an untrusted writer (an LLM) whose diagnostics are sent back to it. */
   const char *import_root;
 } vsc_compile_options;
 #define VSC_COMPILE_OPTIONS_VERSION 1
-#define VSC_COMPILE_OPTIONS_INIT {VSC_COMPILE_OPTIONS_VERSION, NULL, false, NULL, NULL}
+#define VSC_COMPILE_OPTIONS_INIT \
+  { VSC_COMPILE_OPTIONS_VERSION, NULL, false, NULL, NULL }
 
 /* Compiles the script at `path`. On success *out_ir is a new IR document (caller
  * json_decref's it) and 0 is returned; on error, diagnostics are in `diags` and -1 is

@@ -22,11 +22,11 @@ typedef struct json_t json_t;
 
 enum {
   VSC_PROMPT_OK = 0,
-  VSC_PROMPT_EUSAGE = -1,   /* nothing usable in the request (empty, only punctuation) */
-  VSC_PROMPT_ECHECK = -2,   /* the script did not pass the checker: see the diagnostics */
-  VSC_PROMPT_ENET = -3,     /* the chat endpoint could not be reached or kept failing */
-  VSC_PROMPT_EAUTH = -4,    /* the chat endpoint refused the credentials */
-  VSC_PROMPT_ECONFIG = -5,  /* missing or bad configuration (model, token, URL) */
+  VSC_PROMPT_EUSAGE = -1,  /* nothing usable in the request (empty, only punctuation) */
+  VSC_PROMPT_ECHECK = -2,  /* the script did not pass the checker: see the diagnostics */
+  VSC_PROMPT_ENET = -3,    /* the chat endpoint could not be reached or kept failing */
+  VSC_PROMPT_EAUTH = -4,   /* the chat endpoint refused the credentials */
+  VSC_PROMPT_ECONFIG = -5, /* missing or bad configuration (model, token, URL) */
   VSC_PROMPT_EINTERNAL = -6,
 };
 
@@ -35,11 +35,11 @@ enum {
  * Nothing the request states is dropped silently: what the script does not hold is in
  * `unplaced` as well as in `lines`. */
 typedef struct {
-  char **lines;     /* owned */
+  char **lines; /* owned */
   size_t n, cap;
-  char **unplaced;  /* owned: one line per stated fact the script does not hold */
+  char **unplaced; /* owned: one line per stated fact the script does not hold */
   size_t nunplaced, ucap;
-  json_t *placed;   /* owned, or NULL: where each quoted line of the request went, an array
+  json_t *placed; /* owned, or NULL: where each quoted line of the request went, an array
                        of {"text", "stated": "voice"|"title"|"caption"|"end"|"text",
                        "placed": "voice"|"text"|"title"|null, "scene": name|null} */
 } vsc_prompt_notes;
@@ -53,16 +53,17 @@ void vsc_prompt_notes_free(vsc_prompt_notes *notes);
 
 /* ---- the rule-based parser ------------------------------------------------------------ */
 typedef struct {
-  int version;             /* VSC_PROMPT_OPTIONS_VERSION */
-  const char *out_path;    /* where the script will be written: relative paths in it (the
+  int version;           /* VSC_PROMPT_OPTIONS_VERSION */
+  const char *out_path;  /* where the script will be written: relative paths in it (the
                               music file) are made relative to its directory, and the
                               checker resolves them there. NULL = "prompt.vscript" */
-  const char *music;       /* --music FILE, as named from the current directory, or NULL */
-  double budget;           /* --budget in dollars (wins over the request); < 0 = none */
-  const char *cache_dir;   /* audio analysis cache for the checker; NULL = next to out_path */
+  const char *music;     /* --music FILE, as named from the current directory, or NULL */
+  double budget;         /* --budget in dollars (wins over the request); < 0 = none */
+  const char *cache_dir; /* audio analysis cache for the checker; NULL = next to out_path */
 } vsc_prompt_options;
 #define VSC_PROMPT_OPTIONS_VERSION 1
-#define VSC_PROMPT_OPTIONS_INIT {VSC_PROMPT_OPTIONS_VERSION, NULL, NULL, -1.0, NULL}
+#define VSC_PROMPT_OPTIONS_INIT \
+  { VSC_PROMPT_OPTIONS_VERSION, NULL, NULL, -1.0, NULL }
 
 /* The longest request read; the rest is ignored (with a note). */
 #define VSC_PROMPT_MAX_REQUEST (16 * 1024)
@@ -94,27 +95,27 @@ int vsc_prompt_check(char **out_formatted, json_t **out_ir, const char *path, co
 
 /* ---- the LLM front-end ---------------------------------------------------------------- */
 typedef struct {
-  int version;              /* VSC_LLM_OPTIONS_VERSION */
-  const char *provider;     /* "openai" (any OpenAI-compatible chat completions API) or
+  int version;             /* VSC_LLM_OPTIONS_VERSION */
+  const char *provider;    /* "openai" (any OpenAI-compatible chat completions API) or
                                "replicate"; NULL = $VSC_LLM_PROVIDER or "openai" */
-  const char *base_url;     /* NULL = $VSC_LLM_BASE_URL, $REPLICATE_API_BASE for replicate,
+  const char *base_url;    /* NULL = $VSC_LLM_BASE_URL, $REPLICATE_API_BASE for replicate,
                                or the provider's public API */
-  const char *model;        /* NULL = $VSC_LLM_MODEL (required) */
-  const char *api_key;      /* NULL = $VSC_LLM_API_KEY (or $REPLICATE_API_TOKEN for
+  const char *model;       /* NULL = $VSC_LLM_MODEL (required) */
+  const char *api_key;     /* NULL = $VSC_LLM_API_KEY (or $REPLICATE_API_TOKEN for
                                replicate). Sent only in the Authorization header; never
                                printed, logged or written. */
-  int max_repairs;          /* repair rounds after the first reply (default 3) */
-  int max_attempts;         /* tries of one request on timeouts, 429 and 5xx (default 4) */
-  double timeout;           /* seconds for one HTTP exchange (default $VSC_LLM_TIMEOUT or 120) */
-  double backoff;           /* first retry delay in seconds, doubled each time, with jitter
+  int max_repairs;         /* repair rounds after the first reply (default 3) */
+  int max_attempts;        /* tries of one request on timeouts, 429 and 5xx (default 4) */
+  double timeout;          /* seconds for one HTTP exchange (default $VSC_LLM_TIMEOUT or 120) */
+  double backoff;          /* first retry delay in seconds, doubled each time, with jitter
                                (default $VSC_LLM_BACKOFF or 1); Retry-After wins */
-  double price_in;          /* dollars per 1M input tokens ($VSC_LLM_PRICE_IN, default 0) */
-  double price_out;         /* dollars per 1M output tokens ($VSC_LLM_PRICE_OUT, default 0) */
-  const char *journal_dir;  /* where journal.jsonl records the calls' cost (the `.vsc/` next
+  double price_in;         /* dollars per 1M input tokens ($VSC_LLM_PRICE_IN, default 0) */
+  double price_out;        /* dollars per 1M output tokens ($VSC_LLM_PRICE_OUT, default 0) */
+  const char *journal_dir; /* where journal.jsonl records the calls' cost (the `.vsc/` next
                                to the output script); NULL = not recorded */
-  const char *out_path;     /* the name diagnostics and relative paths use */
-  const char *cache_dir;    /* audio analysis cache for the checker; NULL = default */
-  bool verbose;             /* progress lines on stderr (never a secret) */
+  const char *out_path;    /* the name diagnostics and relative paths use */
+  const char *cache_dir;   /* audio analysis cache for the checker; NULL = default */
+  bool verbose;            /* progress lines on stderr (never a secret) */
   /* Called with true before and false after each use of the compiler (the system prompt,
    * each check): a server whose threads share one compiler lock holds it only then, never
    * while the chat model answers. NULL = not called. */
@@ -123,17 +124,17 @@ typedef struct {
 } vsc_llm_options;
 #define VSC_LLM_OPTIONS_VERSION 1
 #define VSC_LLM_OPTIONS_INIT \
-  {VSC_LLM_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 3, 4, 0, 0, -1, -1, NULL, NULL, NULL, false, NULL, NULL}
+  { VSC_LLM_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 3, 4, 0, 0, -1, -1, NULL, NULL, NULL, false, NULL, NULL }
 
 /* What the LLM front-end did. */
 typedef struct {
-  int requests;             /* HTTP requests sent (retries included) */
-  int replies;              /* replies received and checked */
-  int repairs;              /* repair rounds asked for */
-  int retries;              /* requests repeated after a timeout, 429 or 5xx */
-  long input_tokens;        /* summed over every reply */
+  int requests;      /* HTTP requests sent (retries included) */
+  int replies;       /* replies received and checked */
+  int repairs;       /* repair rounds asked for */
+  int retries;       /* requests repeated after a timeout, 429 or 5xx */
+  long input_tokens; /* summed over every reply */
   long output_tokens;
-  double cost;              /* dollars: tokens × the configured prices */
+  double cost; /* dollars: tokens × the configured prices */
 } vsc_llm_stats;
 
 /* Asks the chat model for a script for `request`, checks each reply and sends the JSON

@@ -18,15 +18,16 @@ typedef struct json_t json_t;
 #define VSC_AUDIO_RATE 22050
 
 typedef struct {
-  int version;             /* VSC_AUDIO_OPTIONS_VERSION */
-  const char *cache_dir;   /* results go to <cache_dir>/analysis/<sha256>.json; NULL = no cache */
-  double min_bpm;          /* tempo search range for the beat level (default 55..215) */
+  int version;           /* VSC_AUDIO_OPTIONS_VERSION */
+  const char *cache_dir; /* results go to <cache_dir>/analysis/<sha256>.json; NULL = no cache */
+  double min_bpm;        /* tempo search range for the beat level (default 55..215) */
   double max_bpm;
-  int meter;               /* beats per bar: 0 = detect (3 or 4), or force 2..12 */
-  double max_seconds;      /* refuse longer files (default 1800 s): memory is ~90 kB/s */
+  int meter;          /* beats per bar: 0 = detect (3 or 4), or force 2..12 */
+  double max_seconds; /* refuse longer files (default 1800 s): memory is ~90 kB/s */
 } vsc_audio_options;
 #define VSC_AUDIO_OPTIONS_VERSION 1
-#define VSC_AUDIO_OPTIONS_INIT {VSC_AUDIO_OPTIONS_VERSION, NULL, 55.0, 215.0, 0, 1800.0}
+#define VSC_AUDIO_OPTIONS_INIT \
+  { VSC_AUDIO_OPTIONS_VERSION, NULL, 55.0, 215.0, 0, 1800.0 }
 
 /* One song section: [start, end) in seconds, with a label per repeated kind ("A", "B", …
  * in order of first appearance; similar sections share a label). */
@@ -34,30 +35,30 @@ typedef struct {
   double start;
   double end;
   char label[8];
-  double confidence;       /* 0..1: how clear the boundary at `start` is (1 for the first) */
+  double confidence; /* 0..1: how clear the boundary at `start` is (1 for the first) */
 } vsc_audio_section;
 
 /* The analysis of one file. Every array is sorted and owned by the struct; times are in
  * seconds from the start of the decoded audio. Free with vsc_audio_analysis_free. */
 typedef struct {
-  double duration;          /* seconds of decoded audio */
-  double tempo;             /* beats per minute of the whole song (median beat period) */
-  double tempo_confidence;  /* 0..1: how clearly one periodicity dominates */
-  double beat_confidence;   /* 0..1: how much onset energy the beat grid explains */
-  int meter;                /* beats per bar */
-  double meter_confidence;  /* 0..1: contrast of downbeat accents against other beats */
-  double confidence;        /* 0..1 overall; below VSC_AUDIO_LOW_CONFIDENCE, warn and let the
+  double duration;         /* seconds of decoded audio */
+  double tempo;            /* beats per minute of the whole song (median beat period) */
+  double tempo_confidence; /* 0..1: how clearly one periodicity dominates */
+  double beat_confidence;  /* 0..1: how much onset energy the beat grid explains */
+  int meter;               /* beats per bar */
+  double meter_confidence; /* 0..1: contrast of downbeat accents against other beats */
+  double confidence;       /* 0..1 overall; below VSC_AUDIO_LOW_CONFIDENCE, warn and let the
                                script's tempo or the default timing win */
-  double *beats;            /* beat times */
+  double *beats;           /* beat times */
   size_t nbeats;
-  double *downbeats;        /* bar starts (a subset of beats) */
+  double *downbeats; /* bar starts (a subset of beats) */
   size_t ndownbeats;
-  double *onsets;           /* note onsets (aubio) */
+  double *onsets; /* note onsets (aubio) */
   size_t nonsets;
   vsc_audio_section *sections; /* contiguous, covering [0, duration) */
   size_t nsections;
-  char sha256[65];          /* hex SHA-256 of the file's bytes ("" for samples in memory) */
-  bool from_cache;          /* true when read from the cache rather than computed */
+  char sha256[65]; /* hex SHA-256 of the file's bytes ("" for samples in memory) */
+  bool from_cache; /* true when read from the cache rather than computed */
 } vsc_audio_analysis;
 
 #define VSC_AUDIO_LOW_CONFIDENCE 0.3
@@ -100,7 +101,8 @@ json_t *vsc_audio_to_json(const vsc_audio_analysis *a);
 int vsc_audio_from_json(vsc_audio_analysis **out, const json_t *j, char *err, size_t errlen);
 
 /* Which grid a time is snapped to. */
-typedef enum { VSC_AUDIO_BEATS, VSC_AUDIO_BARS } vsc_audio_grid_kind;
+typedef enum { VSC_AUDIO_BEATS,
+               VSC_AUDIO_BARS } vsc_audio_grid_kind;
 
 /* The grid point (beat or downbeat) nearest to t, or t itself when the grid is empty. */
 double vsc_audio_snap(const vsc_audio_analysis *a, double t, vsc_audio_grid_kind kind);

@@ -37,28 +37,31 @@ typedef struct {
 } vsc_text_font;
 int vsc_text_font_resolve(const char *font, vsc_text_font *out);
 
-typedef enum { VSC_ALIGN_AUTO = 0, VSC_ALIGN_LEFT, VSC_ALIGN_CENTER, VSC_ALIGN_RIGHT } vsc_text_align;
+typedef enum { VSC_ALIGN_AUTO = 0,
+               VSC_ALIGN_LEFT,
+               VSC_ALIGN_CENTER,
+               VSC_ALIGN_RIGHT } vsc_text_align;
 
 /* One text to lay out. Sizes are fractions of the frame height (the font size, em). */
 typedef struct vsc_text_req {
-  const char *text;        /* UTF-8; "*word*" takes the accent colour, "**" is a '*' */
-  const char *font;        /* as vsc_text_font_resolve; NULL = "DejaVu Sans" */
-  const char *x, *y;       /* left|center|right, top|center|bottom; NULL: xf/yf */
-  double xf, yf;           /* centre of the text, fractions of the frame */
-  double size, min_size;   /* preferred and smallest size; min_size 0 = size (no shrink) */
-  double max_width;        /* fraction of the frame width; 0 = the safe area's width */
-  int max_lines;           /* 0 = as many as fit */
-  vsc_text_align align;    /* AUTO follows x */
-  double spacing;          /* line advance / size; 0 = 1.0 (the font's own line height) */
-  uint32_t color, accent;  /* 0xRRGGBB */
-  double outline;          /* outline width, fraction of the size (0 = none) */
+  const char *text;       /* UTF-8; "*word*" takes the accent colour, "**" is a '*' */
+  const char *font;       /* as vsc_text_font_resolve; NULL = "DejaVu Sans" */
+  const char *x, *y;      /* left|center|right, top|center|bottom; NULL: xf/yf */
+  double xf, yf;          /* centre of the text, fractions of the frame */
+  double size, min_size;  /* preferred and smallest size; min_size 0 = size (no shrink) */
+  double max_width;       /* fraction of the frame width; 0 = the safe area's width */
+  int max_lines;          /* 0 = as many as fit */
+  vsc_text_align align;   /* AUTO follows x */
+  double spacing;         /* line advance / size; 0 = 1.0 (the font's own line height) */
+  uint32_t color, accent; /* 0xRRGGBB */
+  double outline;         /* outline width, fraction of the size (0 = none) */
   uint32_t outline_color;
-  double shadow;           /* shadow offset, fraction of the size (0 = none) */
+  double shadow; /* shadow offset, fraction of the size (0 = none) */
   uint32_t shadow_color;
-  bool box;                /* a box behind each line */
+  bool box; /* a box behind each line */
   uint32_t box_color;
-  double box_alpha;        /* 0 transparent .. 1 opaque; 0 = 0.6 */
-  vsc_text_rect safe;      /* where the text must stay */
+  double box_alpha;   /* 0 transparent .. 1 opaque; 0 = 0.6 */
+  vsc_text_rect safe; /* where the text must stay */
 } vsc_text_req;
 
 /* A word or unbreakable piece of the text. */
@@ -71,24 +74,24 @@ typedef struct {
 
 typedef struct {
   int ntokens;
-  vsc_text_token *tokens;    /* heap */
+  vsc_text_token *tokens; /* heap */
   int nlines;
-  int *line_start;           /* heap, nlines + 1 entries: first token of each line, then ntokens */
-  double size;               /* the size used (fraction of the frame height) */
+  int *line_start; /* heap, nlines + 1 entries: first token of each line, then ntokens */
+  double size;     /* the size used (fraction of the frame height) */
   int size_px;
-  int line_px;               /* line advance, pixels */
-  vsc_text_align align;      /* resolved */
-  int anchor_x, top_y;       /* \pos of line 0 (x by align: left edge, centre, right edge) */
+  int line_px;                        /* line advance, pixels */
+  vsc_text_align align;               /* resolved */
+  int anchor_x, top_y;                /* \pos of line 0 (x by align: left edge, centre, right edge) */
   int ink_x0, ink_y0, ink_x1, ink_y1; /* pixels drawn (outline, shadow, box included) */
   int safe_x0, safe_y0, safe_x1, safe_y1;
   bool fits;
-  int over_w, over_h;        /* when !fits: pixels beyond the safe area at min_size */
-  int widest, widest_px;     /* the widest word (token index) and its width at min_size */
+  int over_w, over_h;    /* when !fits: pixels beyond the safe area at min_size */
+  int widest, widest_px; /* the widest word (token index) and its width at min_size */
   uint32_t color, accent;
   bool box;
   double box_alpha;
   vsc_text_font font;
-  char style[512];           /* the ASS style line (without the "Style: " name field) */
+  char style[512]; /* the ASS style line (without the "Style: " name field) */
 } vsc_text_layout;
 
 typedef struct json_t json_t;

@@ -15,21 +15,22 @@
 /* Encoder settings shared by every output. Segments that must join by stream copy have to
 ** be encoded with identical settings. Initialise with VSC_ENCODE_OPTS_INIT. */
 typedef struct vsc_encode_opts {
-  int version;          /* 1 */
-  const char *format;   /* "mp4" | "png" | "wav" | "m4a", or NULL: from out_path's extension */
-  const char *codec;    /* video encoder; "libx264" */
-  int crf;              /* constant rate factor, 0..51 */
-  const char *preset;   /* x264 preset, e.g. "veryfast" */
-  const char *pix_fmt;  /* "yuv420p" */
-  int gop;              /* max frames between keyframes (closed GOPs); 0 = 2 s worth */
-  int threads;          /* encoder threads; a fixed number, never the core count, because
+  int version;         /* 1 */
+  const char *format;  /* "mp4" | "png" | "wav" | "m4a", or NULL: from out_path's extension */
+  const char *codec;   /* video encoder; "libx264" */
+  int crf;             /* constant rate factor, 0..51 */
+  const char *preset;  /* x264 preset, e.g. "veryfast" */
+  const char *pix_fmt; /* "yuv420p" */
+  int gop;             /* max frames between keyframes (closed GOPs); 0 = 2 s worth */
+  int threads;         /* encoder threads; a fixed number, never the core count, because
                            x264's output depends on it and renders must be bit-exact */
-  int sample_rate;      /* audio, Hz */
-  int audio_bitrate;    /* AAC, bits per second */
-  int faststart;        /* mp4/m4a: move the index (moov) before the media data */
+  int sample_rate;     /* audio, Hz */
+  int audio_bitrate;   /* AAC, bits per second */
+  int faststart;       /* mp4/m4a: move the index (moov) before the media data */
 } vsc_encode_opts;
 
-#define VSC_ENCODE_OPTS_INIT {1, NULL, "libx264", 20, "veryfast", "yuv420p", 0, 2, 48000, 192000, 1}
+#define VSC_ENCODE_OPTS_INIT \
+  { 1, NULL, "libx264", 20, "veryfast", "yuv420p", 0, 2, 48000, 192000, 1 }
 
 /* Renders a libavfilter graph description into out_path.
 ** The graph holds its own sources (color=, testsrc2=, movie=FILE, amovie=FILE, anullsrc, sine,

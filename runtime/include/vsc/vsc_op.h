@@ -10,19 +10,19 @@ typedef struct json_t json_t;
 /* Why a node failed; the scheduler decides what to do from this. */
 typedef enum {
   VSC_FAIL_NONE = 0,
-  VSC_FAIL_TRANSIENT, /* network, timeout, 429, 5xx: retry with backoff */
-  VSC_FAIL_POLICY,    /* content-policy refusal: reseed or fall back */
-  VSC_FAIL_INPUT,     /* invalid input (422, a corrupt clip): do not retry */
-  VSC_FAIL_AUTH,      /* 401/402/403, out of credit: stop the build */
-  VSC_FAIL_LOCAL,     /* a local error (disk, encoder, bug) */
-  VSC_FAIL_CANCELED,  /* interrupted by the user or a deadline */
-  VSC_FAIL_RATE,      /* the account stayed rate limited (429) too long: stop starting calls;
+  VSC_FAIL_TRANSIENT,  /* network, timeout, 429, 5xx: retry with backoff */
+  VSC_FAIL_POLICY,     /* content-policy refusal: reseed or fall back */
+  VSC_FAIL_INPUT,      /* invalid input (422, a corrupt clip): do not retry */
+  VSC_FAIL_AUTH,       /* 401/402/403, out of credit: stop the build */
+  VSC_FAIL_LOCAL,      /* a local error (disk, encoder, bug) */
+  VSC_FAIL_CANCELED,   /* interrupted by the user or a deadline */
+  VSC_FAIL_RATE,       /* the account stayed rate limited (429) too long: stop starting calls;
                          never a reason to switch models (limits are per account) */
-  VSC_FAIL_DISK,      /* the output could not be stored (disk full, unwritable cache): stop
+  VSC_FAIL_DISK,       /* the output could not be stored (disk full, unwritable cache): stop
                          spending; a paid prediction stays journaled for the next run */
-  VSC_FAIL_UNRESOLVED,/* the prediction exists but its outcome could not be learnt before its
+  VSC_FAIL_UNRESOLVED, /* the prediction exists but its outcome could not be learnt before its
                          deadline: no new create for it; the next run re-attaches */
-  VSC_FAIL_ABSENT,    /* re-attach by listing proved the call was never created: nothing was
+  VSC_FAIL_ABSENT,     /* re-attach by listing proved the call was never created: nothing was
                          paid, the call may be sent */
 } vsc_fail_kind;
 

@@ -71,12 +71,12 @@ typedef struct {
   const char *const *inputs; /* files produced by the node's inputs (e.g. a start image);
                                 {"$input": K} in call.input names inputs[K] */
   size_t ninputs;
-  const char *const *known;  /* prediction ids already journaled for this node: a search for
+  const char *const *known; /* prediction ids already journaled for this node: a search for
                                 a lost create never takes one of these */
   size_t nknown;
-  const char *out_path;      /* write the output here; its extension tells the format
+  const char *out_path; /* write the output here; its extension tells the format
                                 (.mp4 video, .png image, .wav audio) */
-  int attempt;               /* 1-based try number of this model (for logs) */
+  int attempt;          /* 1-based try number of this model (for logs) */
 } vsc_pred_request;
 
 /* A snapshot of one prediction, filled by vt->status(). */
@@ -139,13 +139,14 @@ struct vsc_provider {
 };
 
 typedef struct {
-  int version;            /* VSC_PROVIDER_OPTIONS_VERSION */
-  const char *cache_dir;  /* the run's cache directory; a provider may keep its own files
+  int version;           /* VSC_PROVIDER_OPTIONS_VERSION */
+  const char *cache_dir; /* the run's cache directory; a provider may keep its own files
                              under <cache_dir>/providers/<name>/ (e.g. model schemas) */
-  const char *config;     /* provider-specific configuration (see each constructor) or NULL */
+  const char *config;    /* provider-specific configuration (see each constructor) or NULL */
 } vsc_provider_options;
 #define VSC_PROVIDER_OPTIONS_VERSION 1
-#define VSC_PROVIDER_OPTIONS_INIT {VSC_PROVIDER_OPTIONS_VERSION, NULL, NULL}
+#define VSC_PROVIDER_OPTIONS_INIT \
+  { VSC_PROVIDER_OPTIONS_VERSION, NULL, NULL }
 
 /* ---- constructors ----------------------------------------------------------------- */
 /* Each returns 0 with *out a new provider (caller frees with vt->destroy), or -1 with *err

@@ -23,10 +23,10 @@ typedef struct vsc_cache vsc_cache;
 
 typedef struct {
   char key[65];
-  char path[4096];  /* the object's file */
-  char sha256[65];  /* content hash recorded at commit */
+  char path[4096]; /* the object's file */
+  char sha256[65]; /* content hash recorded at commit */
   uint64_t size;
-  json_t *info;     /* what made it (node, op, scene, provider, model, prediction, seed,
+  json_t *info; /* what made it (node, op, scene, provider, model, prediction, seed,
                        cost, seconds, created); owned by the entry: vsc_cache_entry_clear */
 } vsc_cache_entry;
 
@@ -154,19 +154,19 @@ typedef enum {
 
 /* One executor per op (the CLI's table maps ops to the compositor and local provider). */
 typedef struct {
-  const char *op;  /* "generate", "tts", "animate", "segment", "concat", "audio", "mux" */
+  const char *op; /* "generate", "tts", "animate", "segment", "concat", "audio", "mux" */
   vsc_op_fn fn;
 } vsc_executor;
 
 typedef struct {
-  int version;               /* VSC_RUN_OPTIONS_VERSION */
-  const char *cache_dir;     /* required */
-  const char *base_dir;      /* relative IR `root` is resolved against it; NULL = cwd */
-  int jobs;                  /* CPU-bound ops at once; <= 0 = online CPUs */
-  int remote_jobs;           /* predictions in flight at once; <= 0 = 16 */
-  const char *provider;      /* NULL = the IR's video.provider; auto|local|replicate|test */
+  int version;                 /* VSC_RUN_OPTIONS_VERSION */
+  const char *cache_dir;       /* required */
+  const char *base_dir;        /* relative IR `root` is resolved against it; NULL = cwd */
+  int jobs;                    /* CPU-bound ops at once; <= 0 = online CPUs */
+  int remote_jobs;             /* predictions in flight at once; <= 0 = 16 */
+  const char *provider;        /* NULL = the IR's video.provider; auto|local|replicate|test */
   const char *provider_config; /* vsc_provider_options.config of the remote provider */
-  vsc_provider *remote;      /* borrowed: the remote provider to use (tests, benches) */
+  vsc_provider *remote;        /* borrowed: the remote provider to use (tests, benches) */
   /* Otherwise the remote provider is opened by this callback, once, only when a remote
    * node actually has to run (a fully cached build needs no credentials). The run destroys
    * what it returns. */
@@ -175,14 +175,14 @@ typedef struct {
   const vsc_executor *executors; /* ops → functions; generate/tts entries are the local
                                     provider (used for local/ models and provider local) */
   size_t nexecutors;
-  vsc_op_fn card;            /* renders a degraded shot's placeholder (a local generate);
+  vsc_op_fn card;     /* renders a degraded shot's placeholder (a local generate);
                                 NULL = a failed generation fails the node */
-  const char *output;        /* copy/link the video here (+ OUTPUT.json manifest); NULL = no */
+  const char *output; /* copy/link the video here (+ OUTPUT.json manifest); NULL = no */
   vsc_progress_mode progress;
-  FILE *progress_out;        /* NULL = stderr */
-  bool cancel_on_interrupt;  /* Ctrl-C: cancel paid predictions in flight (else they are
+  FILE *progress_out;       /* NULL = stderr */
+  bool cancel_on_interrupt; /* Ctrl-C: cancel paid predictions in flight (else they are
                                 left journaled and the next run resumes them) */
-  double budget_override;    /* < 0: use video.budget */
+  double budget_override;   /* < 0: use video.budget */
   /* Runs a node as parts side by side, joined in order (a long body segment as GOP-aligned
    * chunks: vsc_comp_segment_split, joined by vsc_comp_concat's stream copy). Returns a new
    * array of part nodes (each with its own "id"), or NULL to run the node whole. The parts
@@ -193,8 +193,8 @@ typedef struct {
 } vsc_run_options;
 #define VSC_RUN_OPTIONS_VERSION 1
 #define VSC_RUN_OPTIONS_INIT \
-  {VSC_RUN_OPTIONS_VERSION, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, \
-   VSC_PROGRESS_AUTO, NULL, false, -1.0, NULL, NULL}
+  { VSC_RUN_OPTIONS_VERSION, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, \
+    VSC_PROGRESS_AUTO, NULL, false, -1.0, NULL, NULL }
 
 typedef enum {
   VSC_RUN_OK = 0,
@@ -210,14 +210,14 @@ typedef enum {
 
 typedef struct {
   vsc_run_status status;
-  double spent;         /* dollars settled in this run */
-  int executed;         /* nodes run (not from cache) */
-  int cached;           /* nodes found in the cache */
-  int provider_calls;   /* predictions started (new, paid) */
-  int reattached;       /* predictions of earlier runs resumed */
-  int degraded;         /* shots replaced by a placeholder */
-  int failed;           /* nodes that failed (and their dependents did not run) */
-  double seconds;       /* wall time */
+  double spent;             /* dollars settled in this run */
+  int executed;             /* nodes run (not from cache) */
+  int cached;               /* nodes found in the cache */
+  int provider_calls;       /* predictions started (new, paid) */
+  int reattached;           /* predictions of earlier runs resumed */
+  int degraded;             /* shots replaced by a placeholder */
+  int failed;               /* nodes that failed (and their dependents did not run) */
+  double seconds;           /* wall time */
   char output_object[4096]; /* the output's cached file, when made */
 } vsc_run_result;
 

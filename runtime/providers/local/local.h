@@ -67,10 +67,10 @@ typedef struct {
   uint32_t palette[8];   /* 0xRRGGBB */
   int npalette;          /* 0 = the neutral default */
   int width, height;
-  int fps;               /* video only */
-  double duration;       /* seconds; 0 = a still image (PNG) */
-  int timecode;          /* draw the running time code */
-  uint64_t seed;         /* phase of the handheld shake */
+  int fps;         /* video only */
+  double duration; /* seconds; 0 = a still image (PNG) */
+  int timecode;    /* draw the running time code */
+  uint64_t seed;   /* phase of the handheld shake */
 } vsc_local_card;
 
 /* Builds the libavfilter graph description (output pad [vout]) of a card.

@@ -18,8 +18,18 @@
 #include "local.h"
 
 const char *const vsc_local_camera_moves[] = {
-    "static",  "push-in",  "pull-out", "pan-left", "pan-right", "tilt-up",
-    "tilt-down", "zoom-in", "zoom-out", "orbit",   "handheld",  NULL,
+    "static",
+    "push-in",
+    "pull-out",
+    "pan-left",
+    "pan-right",
+    "tilt-up",
+    "tilt-down",
+    "zoom-in",
+    "zoom-out",
+    "orbit",
+    "handheld",
+    NULL,
 };
 
 #define MARGIN 1.25 /* background size / frame size: room for pans and zooms */
@@ -28,7 +38,10 @@ const char *const vsc_local_camera_moves[] = {
 
 /* Bytes of the UTF-8 sequence starting at s (1 for a stray continuation byte). */
 static size_t u8len(const unsigned char *s) {
-  size_t n = *s < 0x80 ? 1 : (*s >> 5) == 6 ? 2 : (*s >> 4) == 14 ? 3 : (*s >> 3) == 30 ? 4 : 1;
+  size_t n = *s < 0x80 ? 1 : (*s >> 5) == 6 ? 2
+                       : (*s >> 4) == 14    ? 3
+                       : (*s >> 3) == 30    ? 4
+                                            : 1;
   for (size_t i = 1; i < n; i++)
     if ((s[i] & 0xc0) != 0x80) return 1;
   return n;
@@ -195,9 +208,9 @@ static int camera_exprs(const vsc_local_card *c, vsc_buf *z, vsc_buf *x,
     double p1 = (double)(c->seed % 628) / 100.0, p2 = (double)((c->seed / 628) % 628) / 100.0;
     vsc_buf_printf(z, "%g*1.05", m);
     vsc_buf_printf(x, "%s/2*(1+0.55*sin(4.4*on/%d+%.2f)+0.3*sin(11.9*on/%d+%.2f))", rw,
-                         c->fps, p1, c->fps, p2);
+                   c->fps, p1, c->fps, p2);
     vsc_buf_printf(y, "%s/2*(1+0.5*sin(3.1*on/%d+%.2f)+0.3*sin(9.7*on/%d+%.2f))", rh,
-                         c->fps, p2, c->fps, p1);
+                   c->fps, p2, c->fps, p1);
   } else {
     return -1;
   }
@@ -229,7 +242,7 @@ static void drawtext(vsc_buf *b, const vsc_local_card *c, const char *text, int 
   if (box)
     vsc_buf_printf(b, ":box=1:boxcolor=black@0.45:boxborderw=%d", size / 3 > 1 ? size / 3 : 1);
   vsc_buf_printf(b, ":shadowcolor=black@0.6:shadowx=%d:shadowy=%d", size / 24 + 1,
-                       size / 24 + 1);
+                 size / 24 + 1);
 }
 
 int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_t errlen) {
@@ -252,8 +265,8 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
     vsc_buf_append(&b, "movie=filename=", 15);
     vsc_local_add_filter_arg(&b, c->image);
     vsc_buf_printf(&b,
-                         ",scale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,setsar=1",
-                         BW, BH, BW, BH);
+                   ",scale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,setsar=1",
+                   BW, BH, BW, BH);
   } else {
     static const uint32_t neutral[2] = {0x3a3f47, 0x1c1f24};
     uint32_t pal[8];
@@ -271,14 +284,14 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
     int x0 = (BW - W) / 2 + W / 10, y0 = (BH - H) / 2 + H / 10;
     int x1 = (BW + W) / 2 - W / 10, y1 = (BH + H) / 2 - H / 10;
     vsc_buf_printf(&b, "gradients=s=%dx%d:r=%d:n=%d:seed=0:x0=%d:y0=%d:x1=%d:y1=%d", BW, BH,
-                         fps, n, x0, y0, x1, y1);
+                   fps, n, x0, y0, x1, y1);
     for (int i = 0; i < n; i++) {
       vsc_buf_printf(&b, ":c%d=", i);
       add_color(&b, pal[i]);
     }
     int cell = minwh / 6 > 8 ? minwh / 6 : 8, th = minwh / 540 > 1 ? minwh / 540 : 1;
     vsc_buf_printf(&b, ",trim=end_frame=1,drawgrid=w=%d:h=%d:t=%d:c=white@0.12", cell, cell,
-                         th);
+                   th);
   }
   /* yuv420p is what the encoder takes: no conversion per frame after the move. */
   vsc_buf_printf(&b, ",format=yuv420p,loop=loop=-1:size=1,setpts=N/(%d*TB)", fps);
@@ -329,7 +342,7 @@ int vsc_local_card_graph(const vsc_local_card *c, char **graph, char *err, size_
     int top = c->image ? H - (int)lround(H * 0.15) - nl * lh : (H - nl * lh) / 2; /* above the small print */
     int pad = fs / 2;
     vsc_buf_printf(&b, ",drawbox=x=0:y=%d:w=iw:h=%d:color=black@0.42:t=fill", top - pad,
-                         nl * lh + 2 * pad);
+                   nl * lh + 2 * pad);
     char *line = wrapped;
     for (int i = 0; i < nl && line; i++) {
       char *nlp = strchr(line, '\n');

@@ -18,8 +18,8 @@
 #include "local.h"
 
 #define SR VSC_LOCAL_MUSIC_RATE
-#define TAIL (2 * SR)       /* longest event (crash cymbal) in samples */
-#define SECTION_BARS 8      /* a pattern change every 8 bars */
+#define TAIL (2 * SR)  /* longest event (crash cymbal) in samples */
+#define SECTION_BARS 8 /* a pattern change every 8 bars */
 #define TWO_PI 6.283185307179586
 
 static uint64_t splitmix64(uint64_t *s) {
@@ -44,12 +44,14 @@ typedef struct {
   long total; /* samples in the song; nothing is rendered past it */
 } bus;
 
-typedef enum { SEC_INTRO, SEC_A, SEC_B } section_kind;
+typedef enum { SEC_INTRO,
+               SEC_A,
+               SEC_B } section_kind;
 
 typedef struct {
-  int root;             /* bass key root, MIDI */
+  int root;                /* bass key root, MIDI */
   const int (*prog[2])[2]; /* [A, B] progressions: {semitones from root, minor?} x 4 */
-  int fill[2];          /* fill pattern per section kind */
+  int fill[2];             /* fill pattern per section kind */
   uint64_t seed;
 } song;
 
@@ -160,7 +162,7 @@ static void tone(bus *b, long pos, long len, double hz, float gain, int harm, do
 }
 
 typedef struct {
-  int k16;    /* start, in sixteenths from the bar start */
+  int k16; /* start, in sixteenths from the bar start */
   int midi;
   float gain;
 } bass_note;
@@ -259,7 +261,8 @@ static void render_bar(bus *b, const song *sg, long bar, double spb) {
   }
 
   /* Pad: the chord over the whole bar (softer in the intro). */
-  float padg = sec == SEC_INTRO ? 0.045f : sec == SEC_A ? 0.05f : 0.06f;
+  float padg = sec == SEC_INTRO ? 0.045f : sec == SEC_A ? 0.05f
+                                                        : 0.06f;
   for (int i = 0; i < 3; i++)
     tone(b, s16[0], barlen, midi_hz(pad_note(chord[i])), padg, 3, 0.08, 0.15,
          (float)(i - 1) * 0.5f);

@@ -26,10 +26,20 @@
 
 const char *rp_mime(const char *path) {
   static const char *const map[][2] = {
-      {".png", "image/png"},   {".jpg", "image/jpeg"},  {".jpeg", "image/jpeg"}, {".webp", "image/webp"},
-      {".gif", "image/gif"},   {".mp4", "video/mp4"},   {".mov", "video/quicktime"},
-      {".webm", "video/webm"}, {".mp3", "audio/mpeg"},  {".wav", "audio/wav"},   {".m4a", "audio/mp4"},
-      {".ogg", "audio/ogg"},   {".flac", "audio/flac"}, {".json", "application/json"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".webp", "image/webp"},
+      {".gif", "image/gif"},
+      {".mp4", "video/mp4"},
+      {".mov", "video/quicktime"},
+      {".webm", "video/webm"},
+      {".mp3", "audio/mpeg"},
+      {".wav", "audio/wav"},
+      {".m4a", "audio/mp4"},
+      {".ogg", "audio/ogg"},
+      {".flac", "audio/flac"},
+      {".json", "application/json"},
       {".txt", "text/plain"}};
   const char *dot = strrchr(path, '.');
   for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
@@ -105,7 +115,8 @@ int rp_files_prepare(vsc_pred *x) {
     json_int_t idx = json_integer_value(ref);
     if (idx < 0 || (size_t)idx >= x->req.ninputs || !x->req.inputs) {
       rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_INPUT, "replicate: input '%s' names file %lld, which "
-                  "the node does not have", k, (long long)idx);
+                                                      "the node does not have",
+                  k, (long long)idx);
       return -1;
     }
     if (x->nfiles == (int)(sizeof x->files / sizeof x->files[0])) {

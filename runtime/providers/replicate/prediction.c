@@ -69,7 +69,8 @@ static void wait_out(vsc_pred *x, const char *what, long status, CURLcode rc) {
     if (status) snprintf(last, sizeof last, "HTTP %ld", status);
     else snprintf(last, sizeof last, "%s", curl_easy_strerror(rc));
     rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_UNRESOLVED, "replicate: %s of %s got no answer until "
-                "the deadline (%d tries, last: %s); the next run takes it up again", what,
+                                                         "the deadline (%d tries, last: %s); the next run takes it up again",
+                what,
                 x->st.id[0] ? x->st.id : "a created prediction", x->tries, last);
     return;
   }
@@ -80,7 +81,8 @@ static void wait_out(vsc_pred *x, const char *what, long status, CURLcode rc) {
  * in ~Ns", else exponential backoff); too long a throttle stops the build, never a fallback. */
 static void throttle(vsc_pred *x) {
   rp_provider *p = x->p;
-  double wait = x->retry_after >= 0 ? x->retry_after : x->rl_reset > 0 ? x->rl_reset : rp_reset_from_body(x->resp);
+  double wait = x->retry_after >= 0 ? x->retry_after : x->rl_reset > 0 ? x->rl_reset
+                                                                       : rp_reset_from_body(x->resp);
   if (wait < 0) {
     wait = pow(2, p->throttle_level < 6 ? p->throttle_level : 6);
     p->throttle_level++;
@@ -91,7 +93,8 @@ static void throttle(vsc_pred *x) {
   if (p->throttled_since == 0) p->throttled_since = now;
   if (now - p->throttled_since > p->throttle_limit) {
     rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_RATE, "replicate: the account has been rate limited "
-                "for %.0fs (HTTP 429); stopping rather than waiting longer", now - p->throttled_since);
+                                                   "for %.0fs (HTTP 429); stopping rather than waiting longer",
+                now - p->throttled_since);
     return;
   }
   if (now + wait > p->throttle_until) p->throttle_until = now + wait;
@@ -168,10 +171,12 @@ static void on_prediction(vsc_pred *x, json_t *pr) {
       charge(x, 1); /* it ran and was paid for, whatever came back */
       if (x->text)
         rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_INPUT, "replicate: %s returned text, not a %s file: "
-                    "%.200s", x->model, x->output_kind, x->text);
+                                                        "%.200s",
+                    x->model, x->output_kind, x->text);
       else
         rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_TRANSIENT, "replicate: prediction %s succeeded but "
-                    "its output is gone (%s)", x->st.id,
+                                                            "its output is gone (%s)",
+                    x->st.id,
                     json_is_true(json_object_get(pr, "data_removed")) ? "data removed" : "no output");
       return;
     }
@@ -364,7 +369,8 @@ static void on_listing(vsc_pred *x, CURLcode rc, long status) {
     rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_ABSENT, "replicate: the call was never created");
   } else if (x->creates >= RP_MAX_CREATES) {
     rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_TRANSIENT, "replicate: creating the prediction failed %d "
-                "times (each proved not created)", x->creates);
+                                                        "times (each proved not created)",
+                x->creates);
   } else { /* proven absent: the create never happened, send it again */
     x->phase = PH_CREATE;
     x->list_url[0] = 0;

@@ -53,7 +53,8 @@ static int rp_new_pred(rp_provider *p, vsc_pred **out, const vsc_pred_request *r
   char perr[200];
   if (!call || !model || !strchr(model, '/'))
     return vsc_op_fail(err, VSC_FAIL_INPUT, "replicate: node %.12s has no resolved call for '%s' "
-                       "(compile the script again with this vsc)", req->node_id, req->model ? req->model : "?");
+                                            "(compile the script again with this vsc)",
+                       req->node_id, req->model ? req->model : "?");
   if (vsc_price_from_json(&price, json_object_get(call, "price"), perr, sizeof perr) != 0)
     return vsc_op_fail(err, VSC_FAIL_INPUT, "replicate: the call's price%s", perr);
   vsc_pred *x = calloc(1, sizeof *x);
@@ -65,7 +66,8 @@ static int rp_new_pred(rp_provider *p, vsc_pred **out, const vsc_pred_request *r
   const char *v = json_string_value(json_object_get(call, "version"));
   if (v) snprintf(x->version, sizeof x->version, "%s", v);
   const char *kind = json_string_value(json_object_get(call, "output"));
-  x->output_kind = kind && !strcmp(kind, "audio") ? "audio" : kind && !strcmp(kind, "image") ? "image" : "video";
+  x->output_kind = kind && !strcmp(kind, "audio") ? "audio" : kind && !strcmp(kind, "image") ? "image"
+                                                                                             : "video";
   x->st.state = VSC_PRED_STARTING;
   x->st.seed = -1;
   x->retry_after = -1;
@@ -222,7 +224,15 @@ static void rp_destroy(vsc_provider *pp) {
 }
 
 static const vsc_provider_vt replicate_vt = {
-    "replicate", rp_start, rp_reattach, rp_step, rp_wakeup, rp_status, rp_cancel, rp_release, rp_destroy,
+    "replicate",
+    rp_start,
+    rp_reattach,
+    rp_step,
+    rp_wakeup,
+    rp_status,
+    rp_cancel,
+    rp_release,
+    rp_destroy,
 };
 
 /* <cache>/providers/replicate/files, made if missing; "" when there is no cache. */
@@ -249,7 +259,8 @@ int vsc_replicate_provider_new(vsc_provider **out, const vsc_provider_options *o
   p->base.vt = &replicate_vt;
   p->wait = 60;
   const char *w = getenv("VSC_REPLICATE_WAIT");
-  if (w && *w) p->wait = atoi(w) < 0 ? 0 : atoi(w) > 60 ? 60 : atoi(w);
+  if (w && *w) p->wait = atoi(w) < 0 ? 0 : atoi(w) > 60 ? 60
+                                                        : atoi(w);
   const char *ca = getenv("VSC_REPLICATE_CANCEL_AFTER");
   if (ca) snprintf(p->cancel_after, sizeof p->cancel_after, "%s", ca);
   p->stall = (long)env_seconds("VSC_REPLICATE_STALL", 30);

@@ -24,77 +24,82 @@
 #include "vsc/vsc_provider.h"
 #include "vsc/vsc_replicate.h"
 
-#define RP_MAX_CREATES 4      /* creates sent for one call (only after one proved lost) */
+#define RP_MAX_CREATES 4 /* creates sent for one call (only after one proved lost) */
 #define RP_MAX_OUTPUTS 16
 #define RP_DATA_URL_MAX (256 * 1024) /* larger files go through the Files API */
-#define RP_BACKOFF_CAP 30.0   /* seconds between tries of a GET while an outage lasts */
+#define RP_BACKOFF_CAP 30.0          /* seconds between tries of a GET while an outage lasts */
 
-typedef enum { PH_UPLOAD, PH_CREATE, PH_RECOVER, PH_POLL, PH_DOWNLOAD, PH_DONE } rp_phase;
+typedef enum { PH_UPLOAD,
+               PH_CREATE,
+               PH_RECOVER,
+               PH_POLL,
+               PH_DOWNLOAD,
+               PH_DONE } rp_phase;
 
 typedef struct rp_provider rp_provider;
 
 /* One file input of a call: a data URL or an uploaded file's URL once known. */
 typedef struct {
-  char *key;     /* the input name in call.input (a top-level key) */
-  int index;     /* req->inputs[index] */
-  char sha[65];  /* of the file's bytes */
-  char *value;   /* the URL to send, NULL until known (owned) */
+  char *key;    /* the input name in call.input (a top-level key) */
+  int index;    /* req->inputs[index] */
+  char sha[65]; /* of the file's bytes */
+  char *value;  /* the URL to send, NULL until known (owned) */
 } rp_file;
 
 struct vsc_pred {
   rp_provider *p;
   struct vsc_pred *next;
-  vsc_pred_request req;   /* borrowed pointers (valid until release) */
+  vsc_pred_request req; /* borrowed pointers (valid until release) */
   char model[200];
-  char version[80];       /* "" = latest (official-model endpoint) */
-  vsc_price price;        /* the call's price rule */
-  const char *output_kind;/* "video" | "image" | "audio" (call.output) */
-  json_t *body;           /* create request body (owned); built once the files are known */
+  char version[80];        /* "" = latest (official-model endpoint) */
+  vsc_price price;         /* the call's price rule */
+  const char *output_kind; /* "video" | "image" | "audio" (call.output) */
+  json_t *body;            /* create request body (owned); built once the files are known */
   rp_file files[8];
   int nfiles, upload_idx;
   rp_phase phase;
   vsc_pred_status st;
-  CURL *easy;             /* the request in flight, or NULL */
-  CURL *cancel_easy;      /* a cancel request in flight, or NULL */
+  CURL *easy;        /* the request in flight, or NULL */
+  CURL *cancel_easy; /* a cancel request in flight, or NULL */
   struct curl_slist *hdrs;
-  curl_mime *mime;        /* an upload's form */
-  char *resp;             /* response body */
+  curl_mime *mime; /* an upload's form */
+  char *resp;      /* response body */
   size_t resp_len;
-  double retry_after;     /* Retry-After of the last response, or -1 */
-  double rl_reset;        /* its ratelimit-reset header (seconds), or -1 */
-  double next_at;         /* monotonic time of the next request */
+  double retry_after; /* Retry-After of the last response, or -1 */
+  double rl_reset;    /* its ratelimit-reset header (seconds), or -1 */
+  double next_at;     /* monotonic time of the next request */
   double poll_interval;
   int tries, creates;
-  double intent_time;     /* epoch seconds of the first create, for finding it by listing */
-  double deadline;        /* monotonic time after which an unanswered prediction is given up */
-  char list_url[1024];    /* next page while recovering */
+  double intent_time;  /* epoch seconds of the first create, for finding it by listing */
+  double deadline;     /* monotonic time after which an unanswered prediction is given up */
+  char list_url[1024]; /* next page while recovering */
   char get_url[1024];
-  json_t *outputs;        /* array of URL or data: strings to store (owned) */
-  char *text;             /* text outputs, joined by newlines (owned), or NULL */
+  json_t *outputs; /* array of URL or data: strings to store (owned) */
+  char *text;      /* text outputs, joined by newlines (owned), or NULL */
   int out_idx;
-  int refreshed;          /* re-polled once for fresh output URLs after a 404/410 */
+  int refreshed; /* re-polled once for fresh output URLs after a 404/410 */
   FILE *fp;
-  long long have;         /* bytes of the current output already on disk */
-  long long total;        /* expected size, -1 unknown */
-  long long range_start;  /* where the current 206 body starts (its Content-Range) */
-  int body_started;       /* the current transfer has delivered body bytes */
-  int write_failed;       /* a local write failed (errno kept in write_errno) */
+  long long have;        /* bytes of the current output already on disk */
+  long long total;       /* expected size, -1 unknown */
+  long long range_start; /* where the current 206 body starts (its Content-Range) */
+  int body_started;      /* the current transfer has delivered body bytes */
+  int write_failed;      /* a local write failed (errno kept in write_errno) */
   int write_errno;
-  char etag[128];         /* validator of the output being downloaded, for If-Range */
-  double last_io;         /* monotonic time the current transfer last received something */
+  char etag[128]; /* validator of the output being downloaded, for If-Range */
+  double last_io; /* monotonic time the current transfer last received something */
   int cancel_requested;
   int reattached;
-  int searching;          /* re-attach by listing: absence ends ABSENT, not a new create */
+  int searching; /* re-attach by listing: absence ends ABSENT, not a new create */
 };
 
 struct rp_provider {
   vsc_provider base;
   CURLM *multi;
   char token[512];
-  char api[512];          /* base URL ending in /v1, no trailing slash */
-  char files_dir[4096];   /* <cache>/providers/replicate/files, "" = uploads not remembered */
+  char api[512];        /* base URL ending in /v1, no trailing slash */
+  char files_dir[4096]; /* <cache>/providers/replicate/files, "" = uploads not remembered */
   struct vsc_pred *preds;
-  int wait;               /* Prefer: wait seconds */
+  int wait; /* Prefer: wait seconds */
   char cancel_after[32];
   long stall;             /* seconds */
   double deadline;        /* seconds a prediction may take before it is given up */

@@ -165,8 +165,7 @@ void rp_send(vsc_pred *x, const char *method, const char *url, const char *body,
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 15L);
   curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L); /* a stalled body ends the transfer */
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, x->phase == PH_CREATE ? (long)p->wait + p->stall
-                                                                    : p->stall);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, x->phase == PH_CREATE ? (long)p->wait + p->stall : p->stall);
   curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);

@@ -15,16 +15,17 @@
 #include <stdio.h>
 
 typedef struct {
-  int version;            /* VSC_STUDIO_OPTIONS_VERSION */
-  const char *dir;        /* the project folder; every path the studio touches is in it */
-  const char *listen;     /* NULL = 127.0.0.1 (loopback only); else an IPv4 address */
-  int port;               /* 0 = any free port */
-  const char *self_exe;   /* the vsc executable that runs builds (NULL = /proc/self/exe) */
-  const char *open_file;  /* a script to open first (relative to dir), or NULL */
-  FILE *out;              /* where the URL is printed (NULL = stdout) */
+  int version;           /* VSC_STUDIO_OPTIONS_VERSION */
+  const char *dir;       /* the project folder; every path the studio touches is in it */
+  const char *listen;    /* NULL = 127.0.0.1 (loopback only); else an IPv4 address */
+  int port;              /* 0 = any free port */
+  const char *self_exe;  /* the vsc executable that runs builds (NULL = /proc/self/exe) */
+  const char *open_file; /* a script to open first (relative to dir), or NULL */
+  FILE *out;             /* where the URL is printed (NULL = stdout) */
 } vsc_studio_options;
 #define VSC_STUDIO_OPTIONS_VERSION 1
-#define VSC_STUDIO_OPTIONS_INIT {VSC_STUDIO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL}
+#define VSC_STUDIO_OPTIONS_INIT \
+  { VSC_STUDIO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL }
 
 /* Serves until SIGINT/SIGTERM. Prints "http://HOST:PORT/?token=…" as its first line on
  * opts->out. Returns 0 after a clean stop, -1 with a message in err when it cannot start. */
