@@ -93,8 +93,8 @@ static void generic_scenes(fe_facts *f, int count) {
   const char *subject = f->subject ? f->subject : "the subject";
   for (int i = 0; i < count; i++) {
     const framing *fr = &FRAMINGS[i % (sizeof FRAMINGS / sizeof FRAMINGS[0])];
-    fe_buf b = {0};
-    fe_buf_printf(&b, fr->fmt, subject);
+    vsc_buf b = {0};
+    vsc_buf_printf(&b, fr->fmt, subject);
     all[i].desc = fe_buf_take(&b);
     all[i].shot = fr->shot;
     all[i].camera = fr->move;
@@ -287,16 +287,16 @@ static void place_lines(fe_facts *f, bool generic) {
 
 /* ---- writing --------------------------------------------------------------------------------- */
 
-static void put_string(fe_buf *b, const char *s, size_t max) {
+static void put_string(vsc_buf *b, const char *s, size_t max) {
   char *c = fe_strndup(s, fe_utf8_cut(s, max));
-  fe_buf_puts(b, "\"");
+  vsc_buf_puts(b, "\"");
   fe_buf_quote(b, c);
-  fe_buf_puts(b, "\"");
+  vsc_buf_puts(b, "\"");
   free(c);
 }
 
-static void header_comment(fe_buf *b, const char *request) {
-  fe_buf_puts(b, "// Written by `vsc prompt` from the request:\n");
+static void header_comment(vsc_buf *b, const char *request) {
+  vsc_buf_puts(b, "// Written by `vsc prompt` from the request:\n");
   char *r = fe_strndup(request, fe_utf8_cut(request, 480));
   bool cut = strlen(r) < strlen(request);
   for (char *p = r; *p; p++)
@@ -312,10 +312,10 @@ static void header_comment(fe_buf *b, const char *request) {
       while (take > 40 && p[take] != ' ') take--;
       if (p[take] != ' ') take = fe_utf8_cut(p, 88);
     }
-    fe_buf_puts(b, "//   ");
-    fe_buf_add(b, p, take);
-    if (!p[take] && cut) fe_buf_puts(b, " …");
-    fe_buf_puts(b, "\n");
+    vsc_buf_puts(b, "//   ");
+    vsc_buf_append(b, p, take);
+    if (!p[take] && cut) vsc_buf_puts(b, " …");
+    vsc_buf_puts(b, "\n");
     p += take;
     while (*p == ' ') p++;
   }
@@ -323,7 +323,7 @@ static void header_comment(fe_buf *b, const char *request) {
 }
 
 /* s with a capital first letter, cut to max bytes at a word boundary when it is longer. */
-static void capitalize_into(fe_buf *b, const char *s, size_t max) {
+static void capitalize_into(vsc_buf *b, const char *s, size_t max) {
   size_t n = fe_utf8_cut(s, max);
   if (s[n]) {
     size_t w = n;
@@ -486,8 +486,8 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
   for (int i = 0; i < f->nscenes && f->subject && !generic; i++) {
     fe_scene *sc = &f->scenes[i];
     if (sc->desc && strlen(sc->desc) < 24 && !strstr(sc->desc, f->subject) && sc->shot != FE_SHOT_COLOR) {
-      fe_buf b = {0};
-      fe_buf_printf(&b, "%s, %s", sc->desc, f->subject);
+      vsc_buf b = {0};
+      vsc_buf_printf(&b, "%s, %s", sc->desc, f->subject);
       free(sc->desc);
       sc->desc = fe_buf_take(&b);
     }
@@ -496,8 +496,8 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
     for (int i = 0; i < f->nscenes; i++) {
       fe_scene *sc = &f->scenes[i];
       if (sc->desc && !strstr(sc->desc, f->subject) && strlen(sc->desc) < 24 && sc->shot != FE_SHOT_COLOR) {
-        fe_buf b = {0};
-        fe_buf_printf(&b, "%s, %s", sc->desc, f->subject);
+        vsc_buf b = {0};
+        vsc_buf_printf(&b, "%s, %s", sc->desc, f->subject);
         free(sc->desc);
         sc->desc = fe_buf_take(&b);
       }
@@ -517,34 +517,34 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
   if (tdur > 0.4 * shortest) tdur = floor(0.4 * shortest * 10) / 10;
   if (tdur < 0.1) tr = "cut";
 
-  fe_buf b = {0};
+  vsc_buf b = {0};
   header_comment(&b, f->request);
-  fe_buf_puts(&b, "\nimport \"std/styles\"\nimport \"std/presets\"\n\nvideo \"");
+  vsc_buf_puts(&b, "\nimport \"std/styles\"\nimport \"std/presets\"\n\nvideo \"");
   if (f->title) {
     fe_buf_quote(&b, f->title);
   } else {
     char *words = title_words(f);
     if (words) {
       capitalize_into(&b, words, 60);
-      fe_buf_puts(&b, " — ");
+      vsc_buf_puts(&b, " — ");
     }
     char g[64];
     snprintf(g, sizeof g, "%g-second %s", L, f->genre ? f->genre : "video");
     if (!words) g[0] = (char)toupper((unsigned char)g[0]);
     free(words);
-    fe_buf_puts(&b, g);
+    vsc_buf_puts(&b, g);
   }
-  fe_buf_puts(&b, "\" {\n");
-  fe_buf_printf(&b, "  preset %s\n", f->preset);
+  vsc_buf_puts(&b, "\" {\n");
+  vsc_buf_printf(&b, "  preset %s\n", f->preset);
   if (f->width) {
-    fe_buf_printf(&b, "  size %dx%d\n", f->width, f->height);
-    fe_buf_printf(&b, "  aspect %d:%d\n", f->aspect_w, f->aspect_h);
+    vsc_buf_printf(&b, "  size %dx%d\n", f->width, f->height);
+    vsc_buf_printf(&b, "  aspect %d:%d\n", f->aspect_w, f->aspect_h);
   }
-  if (f->fps) fe_buf_printf(&b, "  fps %d\n", f->fps);
-  fe_buf_printf(&b, "  length %gs\n", L);
-  if (f->budget >= 0) fe_buf_printf(&b, "  budget $%.2f\n", f->budget);
-  if (f->quality) fe_buf_printf(&b, "  quality %s\n", final ? "final" : "draft");
-  if (f->style) fe_buf_printf(&b, "  style %s\n", f->style);
+  if (f->fps) vsc_buf_printf(&b, "  fps %d\n", f->fps);
+  vsc_buf_printf(&b, "  length %gs\n", L);
+  if (f->budget >= 0) vsc_buf_printf(&b, "  budget $%.2f\n", f->budget);
+  if (f->quality) vsc_buf_printf(&b, "  quality %s\n", final ? "final" : "draft");
+  if (f->style) vsc_buf_printf(&b, "  style %s\n", f->style);
 
   bool voices = false;
   for (int i = 0; i < f->nscenes; i++)
@@ -558,20 +558,20 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
   if (d->drop_music && !f->music_file) music_desc = NULL;
   if (f->music_file || music_desc) {
     if (f->music_file) {
-      fe_buf_puts(&b, "  music ");
+      vsc_buf_puts(&b, "  music ");
       put_string(&b, f->music_file, 1024);
     } else {
-      fe_buf_puts(&b, "  music generate ");
+      vsc_buf_puts(&b, "  music generate ");
       put_string(&b, music_desc, 200);
     }
-    fe_buf_puts(&b, " {\n");
-    if (f->tempo > 0) fe_buf_printf(&b, "    tempo %g\n", f->tempo);
-    fe_buf_printf(&b, "    volume %s\n", voices ? "-8dB" : "-4dB");
-    fe_buf_puts(&b, "    fade out 1.5s\n");
-    if (voices) fe_buf_puts(&b, "    duck -10dB\n");
-    if (f->cut == 1) fe_buf_puts(&b, "    cut on beats\n");
-    if (f->cut == 2) fe_buf_puts(&b, "    cut on bars\n");
-    fe_buf_puts(&b, "  }\n");
+    vsc_buf_puts(&b, " {\n");
+    if (f->tempo > 0) vsc_buf_printf(&b, "    tempo %g\n", f->tempo);
+    vsc_buf_printf(&b, "    volume %s\n", voices ? "-8dB" : "-4dB");
+    vsc_buf_puts(&b, "    fade out 1.5s\n");
+    if (voices) vsc_buf_puts(&b, "    duck -10dB\n");
+    if (f->cut == 1) vsc_buf_puts(&b, "    cut on beats\n");
+    if (f->cut == 2) vsc_buf_puts(&b, "    cut on bars\n");
+    vsc_buf_puts(&b, "  }\n");
   }
 
   char names[VSC_PROMPT_MAX_SCENES + 8][24];
@@ -581,40 +581,40 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
     char name[24];
     scene_name(name, sizeof name, sc, i, names, nnames);
     snprintf(names[nnames++], sizeof names[0], "%s", name);
-    fe_buf_printf(&b, "\n  scene %s (", name);
-    if (i + 1 == f->nscenes) fe_buf_puts(&b, "rest");
-    else fe_buf_printf(&b, "%gs", sc->length);
-    fe_buf_puts(&b, ") {\n");
+    vsc_buf_printf(&b, "\n  scene %s (", name);
+    if (i + 1 == f->nscenes) vsc_buf_puts(&b, "rest");
+    else vsc_buf_printf(&b, "%gs", sc->length);
+    vsc_buf_puts(&b, ") {\n");
     int shot = sc->shot;
     if (shot == FE_SHOT_VIDEO && d->stills) shot = FE_SHOT_IMAGE;
     if ((shot == FE_SHOT_VIDEO || shot == FE_SHOT_IMAGE) && !sc->desc) shot = FE_SHOT_COLOR;
     switch (shot) {
     case FE_SHOT_VIDEO:
-      fe_buf_puts(&b, "    shot video ");
+      vsc_buf_puts(&b, "    shot video ");
       put_string(&b, sc->desc, 400);
-      if (sc->camera) fe_buf_printf(&b, " camera %s", sc->camera);
-      fe_buf_printf(&b, "\n    model %s\n", final ? "video.premium" : "video.fast");
+      if (sc->camera) vsc_buf_printf(&b, " camera %s", sc->camera);
+      vsc_buf_printf(&b, "\n    model %s\n", final ? "video.premium" : "video.fast");
       break;
     case FE_SHOT_IMAGE: {
-      fe_buf_puts(&b, "    shot image ");
+      vsc_buf_puts(&b, "    shot image ");
       put_string(&b, sc->desc, 400);
       const char *cam = sc->camera;
       if (cam && strncmp(cam, "pan-", 4) == 0 && strcmp(cam, "pan-left") && strcmp(cam, "pan-right")) cam = NULL;
-      if (cam && (strcmp(cam, "pan-left") == 0 || strcmp(cam, "pan-right") == 0)) fe_buf_printf(&b, " animate %s", cam);
-      else if (cam && strcmp(cam, "tilt-up") == 0) fe_buf_puts(&b, " animate pan-up");
-      else if (cam && strcmp(cam, "tilt-down") == 0) fe_buf_puts(&b, " animate pan-down");
-      else if (cam && (strcmp(cam, "pull-out") == 0 || strcmp(cam, "zoom-out") == 0)) fe_buf_puts(&b, " animate zoom 1.15 -> 1.0");
-      else fe_buf_puts(&b, " animate zoom 1.0 -> 1.12");
-      fe_buf_printf(&b, "\n    model %s\n", final ? "image.premium" : "image.fast");
+      if (cam && (strcmp(cam, "pan-left") == 0 || strcmp(cam, "pan-right") == 0)) vsc_buf_printf(&b, " animate %s", cam);
+      else if (cam && strcmp(cam, "tilt-up") == 0) vsc_buf_puts(&b, " animate pan-up");
+      else if (cam && strcmp(cam, "tilt-down") == 0) vsc_buf_puts(&b, " animate pan-down");
+      else if (cam && (strcmp(cam, "pull-out") == 0 || strcmp(cam, "zoom-out") == 0)) vsc_buf_puts(&b, " animate zoom 1.15 -> 1.0");
+      else vsc_buf_puts(&b, " animate zoom 1.0 -> 1.12");
+      vsc_buf_printf(&b, "\n    model %s\n", final ? "image.premium" : "image.fast");
       break;
     }
     case FE_SHOT_FILE:
-      fe_buf_puts(&b, "    shot file ");
+      vsc_buf_puts(&b, "    shot file ");
       put_string(&b, sc->file, 1024);
-      fe_buf_puts(&b, "\n");
+      vsc_buf_puts(&b, "\n");
       break;
     default:
-      fe_buf_printf(&b, "    shot color %s\n", i == 0 || i + 1 == f->nscenes ? st->dark : st->accent);
+      vsc_buf_printf(&b, "    shot color %s\n", i == 0 || i + 1 == f->nscenes ? st->dark : st->accent);
       break;
     }
     /* Text: each role has its place; more lines take the next free place. */
@@ -632,26 +632,26 @@ char *fe_emit(fe_facts *f, const fe_degrade *d, vsc_prompt_notes *notes) {
       taken[p] = true;
       const char *size = role == FE_TEXT_TITLE ? "10%" : p == 0 && shot == FE_SHOT_COLOR ? "9%"
                                                                                          : "6%";
-      fe_buf_puts(&b, "    text ");
+      vsc_buf_puts(&b, "    text ");
       put_string(&b, sc->texts[k].text, VSC_PROMPT_MAX_REQUEST);
-      fe_buf_printf(&b, " at %s size %s", PLACES[p], size);
-      if (shot == FE_SHOT_COLOR) fe_buf_printf(&b, " color %s", st->light);
-      else fe_buf_printf(&b, " color %s box %s", st->light, st->dark);
-      fe_buf_puts(&b, " fade 0.3s\n");
+      vsc_buf_printf(&b, " at %s size %s", PLACES[p], size);
+      if (shot == FE_SHOT_COLOR) vsc_buf_printf(&b, " color %s", st->light);
+      else vsc_buf_printf(&b, " color %s box %s", st->light, st->dark);
+      vsc_buf_puts(&b, " fade 0.3s\n");
     }
     double at = 0.4;
     for (int k = 0; k < sc->nvoices; k++) {
-      fe_buf_puts(&b, "    voice ");
+      vsc_buf_puts(&b, "    voice ");
       put_string(&b, sc->voices[k], VSC_PROMPT_MAX_REQUEST);
-      fe_buf_printf(&b, " at %gs\n", round(at * 10) / 10);
+      vsc_buf_printf(&b, " at %gs\n", round(at * 10) / 10);
       at += speech_seconds(sc->voices[k]) + 0.3;
     }
     if (i + 1 < f->nscenes) {
-      if (strcmp(tr, "cut") == 0) fe_buf_puts(&b, "    then cut\n");
-      else fe_buf_printf(&b, "    then %s %gs\n", tr, tdur);
+      if (strcmp(tr, "cut") == 0) vsc_buf_puts(&b, "    then cut\n");
+      else vsc_buf_printf(&b, "    then %s %gs\n", tr, tdur);
     }
-    fe_buf_puts(&b, "  }\n");
+    vsc_buf_puts(&b, "  }\n");
   }
-  fe_buf_puts(&b, "}\n");
+  vsc_buf_puts(&b, "}\n");
   return fe_buf_take(&b);
 }

@@ -8,21 +8,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vsc/vsc_buf.h"
 #include "vsc/vsc_frontend.h"
 
 /* ---- strings ---------------------------------------------------------------------------- */
-/* A growable string. */
-typedef struct {
-  char *s;
-  size_t n, cap;
-} fe_buf;
-
-void fe_buf_add(fe_buf *b, const char *s, size_t n);
-void fe_buf_puts(fe_buf *b, const char *s);
-void fe_buf_printf(fe_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Scripts are written into base's growable string (vsc/vsc_buf.h). */
 /* Appends s as the body of a .vscript string literal (quotes, backslashes, control bytes). */
-void fe_buf_quote(fe_buf *b, const char *s);
-char *fe_buf_take(fe_buf *b); /* the string (never NULL; caller frees); resets b */
+void fe_buf_quote(vsc_buf *b, const char *s);
+char *fe_buf_take(vsc_buf *b); /* the string (never NULL; caller frees); resets b */
 
 char *fe_strndup(const char *s, size_t n);
 /* Copies s with invalid UTF-8 and control bytes (but \n) replaced by spaces. */

@@ -252,7 +252,7 @@ static int chat_openai(conn *c, json_t *messages, chat_reply *rep, vsc_llm_stats
 
 /* A Replicate language model takes one prompt: the conversation is written out in it. */
 static char *flatten(json_t *messages, const char **system) {
-  fe_buf b = {0};
+  vsc_buf b = {0};
   size_t i;
   json_t *m;
   json_array_foreach(messages, i, m) {
@@ -263,22 +263,22 @@ static char *flatten(json_t *messages, const char **system) {
       *system = content;
       continue;
     }
-    fe_buf_printf(&b, "%s:\n%s\n\n", strcmp(role, "user") == 0 ? "User" : "Assistant", content);
+    vsc_buf_printf(&b, "%s:\n%s\n\n", strcmp(role, "user") == 0 ? "User" : "Assistant", content);
   }
-  fe_buf_puts(&b, "Assistant:\n");
+  vsc_buf_puts(&b, "Assistant:\n");
   return fe_buf_take(&b);
 }
 
 static int prediction_text(json_t *p, chat_reply *rep) {
   json_t *out = json_object_get(p, "output");
-  fe_buf b = {0};
+  vsc_buf b = {0};
   if (json_is_string(out)) {
-    fe_buf_puts(&b, json_string_value(out));
+    vsc_buf_puts(&b, json_string_value(out));
   } else if (json_is_array(out)) {
     size_t i;
     json_t *v;
     json_array_foreach(out, i, v)
-      if (json_is_string(v)) fe_buf_puts(&b, json_string_value(v));
+      if (json_is_string(v)) vsc_buf_puts(&b, json_string_value(v));
   } else {
     return -1;
   }
@@ -510,11 +510,11 @@ static char *repair_message(vsc_diag_list *diags, const char *path) {
                         vsc_diag_warning_count(diags));
   char *text = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
   json_decref(o);
-  fe_buf b = {0};
-  fe_buf_puts(&b,
-              "`vsc check --json` rejected the script. Fix every error and reply with the whole "
-              "corrected script in one ```vscript block and nothing else.\n\n");
-  fe_buf_puts(&b, text ? text : "[]");
+  vsc_buf b = {0};
+  vsc_buf_puts(&b,
+               "`vsc check --json` rejected the script. Fix every error and reply with the whole "
+               "corrected script in one ```vscript block and nothing else.\n\n");
+  vsc_buf_puts(&b, text ? text : "[]");
   free(text);
   return fe_buf_take(&b);
 }

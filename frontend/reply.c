@@ -124,7 +124,7 @@ char *vsc_llm_extract_script(const char *reply) {
 }
 
 /* One line per model: what a script may name, and what it costs. */
-static void registry_lines(fe_buf *b) {
+static void registry_lines(vsc_buf *b) {
   vsc_diag_list *diags = vsc_diag_list_new(5);
   json_t *models = vsc_models_json(NULL, diags);
   vsc_diag_list_free(diags);
@@ -132,42 +132,42 @@ static void registry_lines(fe_buf *b) {
   json_t *m;
   json_array_foreach(models, i, m) {
     char *text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
-    if (text) fe_buf_printf(b, "%s\n", text);
+    if (text) vsc_buf_printf(b, "%s\n", text);
     free(text);
   }
   json_decref(models);
 }
 
 char *vsc_llm_system_prompt(void) {
-  fe_buf b = {0};
-  fe_buf_puts(&b,
-              "You write storyboards in .vscript, the language of the vsc video compiler. Reply with "
-              "exactly one complete .vscript file in a single ```vscript code block and nothing "
-              "else. The script must pass `vsc check`:\n"
-              "- one `video \"TITLE\" { ... }` block; start with `import \"std/styles\"` and "
-              "`import \"std/presets\"` and use a preset (ad30, social_vertical, music_video, "
-              "explainer) unless told otherwise;\n"
-              "- use only the styles, presets, model classes and models listed below; name model "
-              "classes (video.fast, video.premium, image.fast, image.premium, i2v.fast, tts, "
-              "music) rather than models unless a specific model is asked for;\n"
-              "- the estimated cost must stay within `budget`; prefer `quality draft` unless "
-              "premium quality is asked for;\n"
-              "- never invent brand names, URLs, prices, phone numbers or claims that the request "
-              "does not state; leave such text out;\n"
-              "- do not reference files that the request does not name;\n"
-              "- scene durations must fill `length` (use `rest` for the last scene).\n"
-              "When you are sent diagnostics (JSON from `vsc check --json`), fix every error and "
-              "reply with the whole corrected script, again in one ```vscript block.\n\n");
-  fe_buf_puts(&b, "# Language reference\n\n");
-  fe_buf_puts(&b, vsc_fe_language_md);
-  fe_buf_puts(&b, "\n# std/styles (import \"std/styles\")\n\n```vscript\n");
-  fe_buf_puts(&b, vsc_fe_styles_vscript);
-  fe_buf_puts(&b, "```\n\n# std/presets (import \"std/presets\")\n\n```vscript\n");
-  fe_buf_puts(&b, vsc_fe_presets_vscript);
-  fe_buf_puts(&b, "```\n\n# The model registry (std/models, always imported), one JSON object per model\n\n");
+  vsc_buf b = {0};
+  vsc_buf_puts(&b,
+               "You write storyboards in .vscript, the language of the vsc video compiler. Reply with "
+               "exactly one complete .vscript file in a single ```vscript code block and nothing "
+               "else. The script must pass `vsc check`:\n"
+               "- one `video \"TITLE\" { ... }` block; start with `import \"std/styles\"` and "
+               "`import \"std/presets\"` and use a preset (ad30, social_vertical, music_video, "
+               "explainer) unless told otherwise;\n"
+               "- use only the styles, presets, model classes and models listed below; name model "
+               "classes (video.fast, video.premium, image.fast, image.premium, i2v.fast, tts, "
+               "music) rather than models unless a specific model is asked for;\n"
+               "- the estimated cost must stay within `budget`; prefer `quality draft` unless "
+               "premium quality is asked for;\n"
+               "- never invent brand names, URLs, prices, phone numbers or claims that the request "
+               "does not state; leave such text out;\n"
+               "- do not reference files that the request does not name;\n"
+               "- scene durations must fill `length` (use `rest` for the last scene).\n"
+               "When you are sent diagnostics (JSON from `vsc check --json`), fix every error and "
+               "reply with the whole corrected script, again in one ```vscript block.\n\n");
+  vsc_buf_puts(&b, "# Language reference\n\n");
+  vsc_buf_puts(&b, vsc_fe_language_md);
+  vsc_buf_puts(&b, "\n# std/styles (import \"std/styles\")\n\n```vscript\n");
+  vsc_buf_puts(&b, vsc_fe_styles_vscript);
+  vsc_buf_puts(&b, "```\n\n# std/presets (import \"std/presets\")\n\n```vscript\n");
+  vsc_buf_puts(&b, vsc_fe_presets_vscript);
+  vsc_buf_puts(&b, "```\n\n# The model registry (std/models, always imported), one JSON object per model\n\n");
   registry_lines(&b);
-  fe_buf_puts(&b, "\n# Example\n\n```vscript\n");
-  fe_buf_puts(&b, vsc_fe_example_vscript);
-  fe_buf_puts(&b, "```\n");
+  vsc_buf_puts(&b, "\n# Example\n\n```vscript\n");
+  vsc_buf_puts(&b, vsc_fe_example_vscript);
+  vsc_buf_puts(&b, "```\n");
   return fe_buf_take(&b);
 }

@@ -1,5 +1,5 @@
 /*
-** text.c — string helpers of the prompt front-end: a growable buffer, .vscript string
+** text.c — string helpers of the prompt front-end: .vscript string
 ** quoting, UTF-8 sanitizing and cutting, and the notes list.
 */
 #include <jansson.h>
@@ -9,68 +9,27 @@
 #include <string.h>
 
 #include "frontend.h"
+#include "vsc/vsc_mem.h"
 
-static void *xrealloc(void *p, size_t n) {
-  void *q = realloc(p, n);
-  if (!q) {
-    fprintf(stderr, "vsc: out of memory\n");
-    abort();
-  }
-  return q;
-}
-
-void fe_buf_add(fe_buf *b, const char *s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + n + 1) cap *= 2;
-    b->s = xrealloc(b->s, cap);
-    b->cap = cap;
-  }
-  memcpy(b->s + b->n, s, n);
-  b->n += n;
-  b->s[b->n] = 0;
-}
-
-void fe_buf_puts(fe_buf *b, const char *s) { fe_buf_add(b, s, strlen(s)); }
-
-void fe_buf_printf(fe_buf *b, const char *fmt, ...) {
-  char small[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(small, sizeof small, fmt, ap);
-  va_end(ap);
-  if (n < 0) return;
-  if ((size_t)n < sizeof small) {
-    fe_buf_add(b, small, (size_t)n);
-    return;
-  }
-  char *big = xrealloc(NULL, (size_t)n + 1);
-  va_start(ap, fmt);
-  vsnprintf(big, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  fe_buf_add(b, big, (size_t)n);
-  free(big);
-}
-
-void fe_buf_quote(fe_buf *b, const char *s) {
+void fe_buf_quote(vsc_buf *b, const char *s) {
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
-    if (c == '"') fe_buf_puts(b, "\\\"");
-    else if (c == '\\') fe_buf_puts(b, "\\\\");
-    else if (c < 0x20 || c == 0x7f) fe_buf_puts(b, " ");
-    else fe_buf_add(b, s, 1);
+    if (c == '"') vsc_buf_puts(b, "\\\"");
+    else if (c == '\\') vsc_buf_puts(b, "\\\\");
+    else if (c < 0x20 || c == 0x7f) vsc_buf_puts(b, " ");
+    else vsc_buf_append(b, s, 1);
   }
 }
 
-char *fe_buf_take(fe_buf *b) {
-  char *s = b->s ? b->s : strcpy(xrealloc(NULL, 1), "");
+char *fe_buf_take(vsc_buf *b) {
+  char *s = b->s ? b->s : vsc_xstrdup("");
   b->s = NULL;
-  b->n = b->cap = 0;
+  b->len = b->cap = 0;
   return s;
 }
 
 char *fe_strndup(const char *s, size_t n) {
-  char *d = xrealloc(NULL, n + 1);
+  char *d = vsc_xrealloc(NULL, n + 1);
   memcpy(d, s, n);
   d[n] = 0;
   return d;
@@ -99,7 +58,7 @@ static int utf8_len(const unsigned char *s, size_t avail) {
 }
 
 char *fe_sanitize(const char *s, size_t n) {
-  char *d = xrealloc(NULL, n + 1);
+  char *d = vsc_xrealloc(NULL, n + 1);
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0, j = 0;
   while (i < n) {
@@ -160,7 +119,7 @@ static bool list_add(char ***list, size_t *n, size_t *cap, const char *line) {
     if (strcmp((*list)[i], line) == 0) return false;
   if (*n == *cap) {
     *cap = *cap ? *cap * 2 : 8;
-    *list = xrealloc(*list, *cap * sizeof **list);
+    *list = vsc_xrealloc(*list, *cap * sizeof **list);
   }
   (*list)[(*n)++] = fe_strndup(line, strlen(line));
   return true;

@@ -83,27 +83,27 @@ void fe_strip_glue(char *d) {
 
 /* What is left of [a, b): the unused bytes, squeezed, without leading glue. Caller frees. */
 char *fe_leftover(const fe_reader *r, size_t a, size_t b) {
-  fe_buf buf = {0};
+  vsc_buf buf = {0};
   for (size_t i = a; i < b; i++) {
     if ((unsigned char)r->s[i] == MARK) {
-      fe_buf_puts(&buf, " ");
+      vsc_buf_puts(&buf, " ");
       i++;
       continue;
     }
     if (r->used[i]) {
       /* keep a gap so that words on both sides do not merge */
-      if (buf.n && buf.s[buf.n - 1] != ' ') fe_buf_puts(&buf, " ");
+      if (buf.len && buf.s[buf.len - 1] != ' ') vsc_buf_puts(&buf, " ");
       continue;
     }
     /* Lines of one clause read as one description: "Beach at dawn\nWaves roll in" gets a
      * comma between them. */
     if (r->s[i] == '\n') {
-      size_t k = buf.n;
+      size_t k = buf.len;
       while (k > 0 && buf.s[k - 1] == ' ') k--;
-      fe_buf_puts(&buf, k > 0 && fe_is_word_byte((unsigned char)buf.s[k - 1]) ? ", " : " ");
+      vsc_buf_puts(&buf, k > 0 && fe_is_word_byte((unsigned char)buf.s[k - 1]) ? ", " : " ");
       continue;
     }
-    fe_buf_add(&buf, r->s + i, 1);
+    vsc_buf_append(&buf, r->s + i, 1);
   }
   char *d = fe_buf_take(&buf);
   /* Empty brackets and doubled punctuation left by removed facts. */

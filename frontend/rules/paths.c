@@ -30,8 +30,8 @@ char *fe_script_path(const char *path, const char *out_path) {
   if (!realpath(outdir[0] ? outdir : "/", rdir) || !realpath(".", rcwd)) return strdup(path);
   if (strcmp(rdir, rcwd) == 0) return strdup(path);
   if (!realpath(path, rfile)) {
-    fe_buf b = {0};
-    fe_buf_printf(&b, "%s/%s", rcwd, path);
+    vsc_buf b = {0};
+    vsc_buf_printf(&b, "%s/%s", rcwd, path);
     char *abs = fe_buf_take(&b);
     size_t dl = strlen(rdir);
     char *res = strncmp(abs, rdir, dl) == 0 && abs[dl] == '/' ? strdup(abs + dl + 1) : strdup(abs);

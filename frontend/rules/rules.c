@@ -17,18 +17,18 @@
  * scenes" → "neon city at night"). */
 static void clean_subject(fe_facts *f) {
   /* The CJK commas "、" and "，" separate parts too. */
-  fe_buf in = {0};
+  vsc_buf in = {0};
   for (const char *p = f->subject; *p; p++) {
     if (strncmp(p, "\xe3\x80\x81", 3) == 0 || strncmp(p, "\xef\xbc\x8c", 3) == 0) {
-      fe_buf_puts(&in, ", ");
+      vsc_buf_puts(&in, ", ");
       p += 2;
     } else {
-      fe_buf_add(&in, p, 1);
+      vsc_buf_append(&in, p, 1);
     }
   }
   free(f->subject);
   f->subject = fe_buf_take(&in);
-  fe_buf out = {0};
+  vsc_buf out = {0};
   for (char *p = f->subject; *p;) {
     size_t n = strcspn(p, ",:;");
     char *part = fe_strndup(p, n);
@@ -46,15 +46,15 @@ static void clean_subject(fe_facts *f) {
     }
     fe_strip_glue(part);
     if (fe_content_words(part) > 0) {
-      if (out.n) fe_buf_puts(&out, ", ");
-      fe_buf_puts(&out, part);
+      if (out.len) vsc_buf_puts(&out, ", ");
+      vsc_buf_puts(&out, part);
     }
     free(part);
     p += n;
     if (*p) p++;
   }
   free(f->subject);
-  f->subject = out.n ? fe_buf_take(&out) : NULL;
+  f->subject = out.len ? fe_buf_take(&out) : NULL;
   free(out.s);
 }
 

@@ -157,8 +157,8 @@ void fe_scenes_from_sentences(fe_reader *r, const fe_span *sents, int nsents, fe
       if (!f->subject) {
         f->subject = d;
       } else {
-        fe_buf b = {0};
-        fe_buf_printf(&b, "%s, %s", f->subject, d);
+        vsc_buf b = {0};
+        vsc_buf_printf(&b, "%s, %s", f->subject, d);
         free(f->subject);
         free(d);
         f->subject = fe_buf_take(&b);

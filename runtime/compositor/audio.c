@@ -30,9 +30,9 @@ typedef struct {
 } actx;
 
 /* Common tail of every source chain: the mix format, then volume. */
-static void norm_chain(comp_sb *sb, int sr, double volume_db) {
-  comp_sb_printf(sb, ",aresample=%d,aformat=sample_fmts=fltp:sample_rates=%d:channel_layouts=stereo", sr, sr);
-  if (volume_db != 0) comp_sb_printf(sb, ",volume=%.3fdB", volume_db);
+static void norm_chain(vsc_buf *sb, int sr, double volume_db) {
+  vsc_buf_printf(sb, ",aresample=%d,aformat=sample_fmts=fltp:sample_rates=%d:channel_layouts=stereo", sr, sr);
+  if (volume_db != 0) vsc_buf_printf(sb, ",volume=%.3fdB", volume_db);
 }
 
 static int probe_audio(actx *a, size_t idx, const char *what, vsc_comp_media_info *info) {
@@ -43,7 +43,7 @@ static int probe_audio(actx *a, size_t idx, const char *what, vsc_comp_media_inf
 }
 
 /* Appends "LABEL_SOURCE...[m];" for the music bed. */
-static int music_chain(actx *a, const json_t *m, comp_sb *sb) {
+static int music_chain(actx *a, const json_t *m, vsc_buf *sb) {
   size_t idx;
   double vol, fin, fout, start;
   int loop;
@@ -61,32 +61,32 @@ static int music_chain(actx *a, const json_t *m, comp_sb *sb) {
   if (info.duration > 0 && start >= info.duration)
     return vsc_op_fail(a->err, VSC_FAIL_INPUT, "%smusic starts at %.3f s but '%s' lasts %.3f s", w, start,
                        a->inputs[idx], info.duration);
-  comp_sb_printf(sb, "amovie=");
-  comp_sb_escaped(sb, a->inputs[idx]);
+  vsc_buf_printf(sb, "amovie=");
+  comp_add_filter_arg(sb, a->inputs[idx]);
   if (loop) {
     /* amovie rewinds to the seek point at the end; number samples anew on each pass. */
-    if (start > 0) comp_sb_printf(sb, ":sp=%.6f", start);
-    comp_sb_printf(sb, ":loop=0");
+    if (start > 0) vsc_buf_printf(sb, ":sp=%.6f", start);
+    vsc_buf_printf(sb, ":loop=0");
     norm_chain(sb, a->sr, 0);
-    comp_sb_printf(sb, ",asetpts=N/%d/TB", a->sr);
+    vsc_buf_printf(sb, ",asetpts=N/%d/TB", a->sr);
   } else {
-    if (start > 0) comp_sb_printf(sb, ":sp=%.6f,atrim=start=%.6f", start, start + info.start_time);
-    comp_sb_printf(sb, ",asetpts=PTS-STARTPTS");
+    if (start > 0) vsc_buf_printf(sb, ":sp=%.6f,atrim=start=%.6f", start, start + info.start_time);
+    vsc_buf_printf(sb, ",asetpts=PTS-STARTPTS");
     norm_chain(sb, a->sr, 0);
   }
-  if (vol != 0) comp_sb_printf(sb, ",volume=%.3fdB", vol);
-  if (fin > 0) comp_sb_printf(sb, ",afade=t=in:st=0:d=%.6f", fin);
+  if (vol != 0) vsc_buf_printf(sb, ",volume=%.3fdB", vol);
+  if (fin > 0) vsc_buf_printf(sb, ",afade=t=in:st=0:d=%.6f", fin);
   if (fout > 0) {
     double st = a->length - fout;
     if (st < 0) st = 0;
-    comp_sb_printf(sb, ",afade=t=out:st=%.6f:d=%.6f", st, fout);
+    vsc_buf_printf(sb, ",afade=t=out:st=%.6f:d=%.6f", st, fout);
   }
-  comp_sb_printf(sb, ",apad[m];");
+  vsc_buf_printf(sb, ",apad[m];");
   return 0;
 }
 
 /* Appends the voice lines as "[vm]" (mixed); returns how many there were. */
-static int voice_chains(actx *a, const json_t *voices, comp_sb *sb) {
+static int voice_chains(actx *a, const json_t *voices, vsc_buf *sb) {
   const char *w = a->where;
   if (!voices || json_is_null(voices)) return 0;
   if (!json_is_array(voices)) return vsc_op_fail(a->err, VSC_FAIL_INPUT, "%sparam 'voices': expected an array", w);
@@ -106,25 +106,25 @@ static int voice_chains(actx *a, const json_t *voices, comp_sb *sb) {
     if (probe_audio(a, idx, what, &info) < 0) return -1;
     if (!info.has_audio)
       return vsc_op_fail(a->err, VSC_FAIL_INPUT, "%svoice '%s' has no audio stream", w, a->inputs[idx]);
-    comp_sb_printf(sb, "amovie=");
-    comp_sb_escaped(sb, a->inputs[idx]);
-    comp_sb_printf(sb, ",asetpts=PTS-STARTPTS");
+    vsc_buf_printf(sb, "amovie=");
+    comp_add_filter_arg(sb, a->inputs[idx]);
+    vsc_buf_printf(sb, ",asetpts=PTS-STARTPTS");
     norm_chain(sb, a->sr, vol);
     long long delay = llround(at * a->sr);
-    if (delay > 0) comp_sb_printf(sb, ",adelay=delays=%lldS:all=1", delay);
-    comp_sb_printf(sb, ",apad[v%zu];", i);
+    if (delay > 0) vsc_buf_printf(sb, ",adelay=delays=%lldS:all=1", delay);
+    vsc_buf_printf(sb, ",apad[v%zu];", i);
   }
   if (n == 0) return 0;
-  for (i = 0; i < n; i++) comp_sb_printf(sb, "[v%zu]", i);
+  for (i = 0; i < n; i++) vsc_buf_printf(sb, "[v%zu]", i);
   if (n == 1)
-    comp_sb_printf(sb, "anull[vm];");
+    vsc_buf_printf(sb, "anull[vm];");
   else
-    comp_sb_printf(sb, "amix=inputs=%zu:normalize=0:duration=longest[vm];", n);
+    vsc_buf_printf(sb, "amix=inputs=%zu:normalize=0:duration=longest[vm];", n);
   return (int)n;
 }
 
 /* Appends the clips' own sound as "[c0]".."[cN-1]"; returns how many were used. */
-static int clip_chains(actx *a, const json_t *clips, comp_sb *sb) {
+static int clip_chains(actx *a, const json_t *clips, vsc_buf *sb) {
   const char *w = a->where;
   if (!clips || json_is_null(clips)) return 0;
   if (!json_is_array(clips)) return vsc_op_fail(a->err, VSC_FAIL_INPUT, "%sparam 'clips': expected an array", w);
@@ -152,23 +152,23 @@ static int clip_chains(actx *a, const json_t *clips, comp_sb *sb) {
                   info.has_audio ? "after the offset" : "stream");
       continue;
     }
-    comp_sb_printf(sb, "amovie=");
-    comp_sb_escaped(sb, a->inputs[idx]);
-    if (off > 0) comp_sb_printf(sb, ":sp=%.6f", off);
-    comp_sb_printf(sb, ",atrim=start=%.6f", off + info.start_time);
-    if (dur > 0) comp_sb_printf(sb, ":duration=%.6f", dur);
-    comp_sb_printf(sb, ",asetpts=PTS-STARTPTS");
+    vsc_buf_printf(sb, "amovie=");
+    comp_add_filter_arg(sb, a->inputs[idx]);
+    if (off > 0) vsc_buf_printf(sb, ":sp=%.6f", off);
+    vsc_buf_printf(sb, ",atrim=start=%.6f", off + info.start_time);
+    if (dur > 0) vsc_buf_printf(sb, ":duration=%.6f", dur);
+    vsc_buf_printf(sb, ",asetpts=PTS-STARTPTS");
     norm_chain(sb, a->sr, vol);
     long long delay = llround(at * a->sr);
-    if (delay > 0) comp_sb_printf(sb, ",adelay=delays=%lldS:all=1", delay);
-    comp_sb_printf(sb, ",apad[c%d];", used);
+    if (delay > 0) vsc_buf_printf(sb, ",adelay=delays=%lldS:all=1", delay);
+    vsc_buf_printf(sb, ",apad[c%d];", used);
     used++;
   }
   return used;
 }
 
 /* Builds the mix into `sb`, ending in "[aout]" after `tail` (a filter chain, or "anull"). */
-static int build_audio_graph(actx *a, comp_sb *sb, const char *tail) {
+static int build_audio_graph(actx *a, vsc_buf *sb, const char *tail) {
   const char *w = a->where;
   const json_t *music = json_object_get(a->p, "music");
   const json_t *duck = json_object_get(a->p, "duck");
@@ -190,23 +190,22 @@ static int build_audio_graph(actx *a, comp_sb *sb, const char *tail) {
     double thr = pow(10.0, thr_db / 20.0);
     if (thr < 0.000976563) thr = 0.000976563;
     if (thr > 1) thr = 1;
-    comp_sb_printf(sb, "[vm]asplit=2[vmix][vkey];[m][vkey]sidechaincompress=threshold=%.6f:ratio=%.1f:attack=20:"
+    vsc_buf_printf(sb, "[vm]asplit=2[vmix][vkey];[m][vkey]sidechaincompress=threshold=%.6f:ratio=%.1f:attack=20:"
                        "release=400:makeup=1:detection=rms[md];",
                    thr, DUCK_RATIO);
-    comp_sb_printf(sb, "[md][vmix]");
+    vsc_buf_printf(sb, "[md][vmix]");
     parts = 2;
   } else {
-    if (has_music) comp_sb_printf(sb, "[m]"), parts++;
-    if (nv > 0) comp_sb_printf(sb, "[vm]"), parts++;
+    if (has_music) vsc_buf_printf(sb, "[m]"), parts++;
+    if (nv > 0) vsc_buf_printf(sb, "[vm]"), parts++;
   }
-  for (int i = 0; i < nc; i++) comp_sb_printf(sb, "[c%d]", i), parts++;
+  for (int i = 0; i < nc; i++) vsc_buf_printf(sb, "[c%d]", i), parts++;
   if (parts == 0)
-    comp_sb_printf(sb, "anullsrc=r=%d:cl=stereo,%s[aout]", a->sr, tail);
+    vsc_buf_printf(sb, "anullsrc=r=%d:cl=stereo,%s[aout]", a->sr, tail);
   else if (parts == 1)
-    comp_sb_printf(sb, "%s[aout]", tail);
+    vsc_buf_printf(sb, "%s[aout]", tail);
   else
-    comp_sb_printf(sb, "amix=inputs=%d:normalize=0:duration=longest,%s[aout]", parts, tail);
-  if (sb->oom) return vsc_op_fail(a->err, VSC_FAIL_LOCAL, "out of memory");
+    vsc_buf_printf(sb, "amix=inputs=%d:normalize=0:duration=longest,%s[aout]", parts, tail);
   return 0;
 }
 
@@ -249,18 +248,17 @@ int vsc_comp_audio(const json_t *node, const char *const *inputs, size_t ninputs
   char tail[160] = "anull";
   if (normalise) {
     /* Pass 1: measure the integrated loudness of the mix. */
-    comp_sb g;
-    comp_sb_init(&g);
+    vsc_buf g = {0};
     double measured = -70.0;
     int ret = build_audio_graph(&a, &g, "anull");
     if (ret == 0) {
-      job.graph = g.buf;
+      job.graph = g.s;
       job.kind = COMP_OUT_NONE;
       job.loudness = &measured;
       ret = comp_run(&job, &rerr);
       if (ret < 0) vsc_op_fail(err, rerr.kind, "%saudio: %s", where, rerr.msg);
     }
-    comp_sb_free(&g);
+    vsc_buf_free(&g);
     if (ret < 0) return -1;
     /* Silence (below the absolute gate) gets no gain. */
     if (measured > -69.0) {
@@ -271,17 +269,16 @@ int vsc_comp_audio(const json_t *node, const char *const *inputs, size_t ninputs
     }
     a.quiet = 1;
   }
-  comp_sb g;
-  comp_sb_init(&g);
+  vsc_buf g = {0};
   int ret = build_audio_graph(&a, &g, tail);
   if (ret == 0) {
-    job.graph = g.buf;
+    job.graph = g.s;
     job.kind = COMP_OUT_M4A;
     job.loudness = NULL;
     job.out_path = out_path;
     ret = comp_run(&job, &rerr);
     if (ret < 0) vsc_op_fail(err, rerr.kind, "%saudio: %s", where, rerr.msg);
   }
-  comp_sb_free(&g);
+  vsc_buf_free(&g);
   return ret;
 }

@@ -12,22 +12,13 @@
 
 struct AVFrame;
 
+#include "vsc/vsc_buf.h"
 #include "vsc/vsc_compositor.h"
 
-/* ---- growable string for filtergraph text ---- */
-typedef struct {
-  char *buf;  /* NUL-terminated, heap */
-  size_t len; /* bytes used, without the NUL */
-  size_t cap; /* bytes allocated */
-  int oom;    /* set once an allocation failed; later appends are ignored */
-} comp_sb;
-
-void comp_sb_init(comp_sb *sb);
-void comp_sb_free(comp_sb *sb);
-void comp_sb_printf(comp_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ---- filtergraph text (written into base's vsc_buf) ---- */
 /* Appends `s` escaped for an option value inside a filter description (two levels: the
 ** option parser's `\ ' :` and then the graph parser's `\ ' [ ] , ;`). */
-void comp_sb_escaped(comp_sb *sb, const char *s);
+void comp_add_filter_arg(vsc_buf *sb, const char *s);
 
 /* ---- the renderer ---- */
 typedef enum { COMP_OUT_MP4,

@@ -96,7 +96,7 @@ static int read_layer(const json_t *obj, const char *name, const char *const *in
 
 /* Appends ",ass=..." drawing the texts of L visible during the segment (laid out by
 ** media/text into an ASS script next to the output). */
-static int text_filters(comp_sb *sb, const seg *s, layer *L, const char *out_path, char which, vsc_op_error *err) {
+static int text_filters(vsc_buf *sb, const seg *s, layer *L, const char *out_path, char which, vsc_op_error *err) {
   if (!L->texts) return 0;
   char fontsdir[512];
   snprintf(L->ass_path, sizeof L->ass_path, "%s.%c.ass", out_path, which);
@@ -104,37 +104,37 @@ static int text_filters(comp_sb *sb, const seg *s, layer *L, const char *out_pat
                            s->where);
   if (r <= 0) return r;
   L->ass_written = 1;
-  comp_sb_printf(sb, ",ass=filename=");
-  comp_sb_escaped(sb, L->ass_path);
+  vsc_buf_printf(sb, ",ass=filename=");
+  comp_add_filter_arg(sb, L->ass_path);
   if (fontsdir[0]) {
-    comp_sb_printf(sb, ":fontsdir=");
-    comp_sb_escaped(sb, fontsdir);
+    vsc_buf_printf(sb, ":fontsdir=");
+    comp_add_filter_arg(sb, fontsdir);
   }
   return 0;
 }
 
-static void fit_filters(comp_sb *sb, int contain, int w, int h) {
+static void fit_filters(vsc_buf *sb, int contain, int w, int h) {
   if (contain)
-    comp_sb_printf(sb, ",scale=w=%d:h=%d:force_original_aspect_ratio=decrease,pad=w=%d:h=%d:x=(ow-iw)/2:y=(oh-ih)/2:color=black",
+    vsc_buf_printf(sb, ",scale=w=%d:h=%d:force_original_aspect_ratio=decrease,pad=w=%d:h=%d:x=(ow-iw)/2:y=(oh-ih)/2:color=black",
                    w, h, w, h);
   else
-    comp_sb_printf(sb, ",scale=w=%d:h=%d:force_original_aspect_ratio=increase,crop=w=%d:h=%d", w, h, w, h);
+    vsc_buf_printf(sb, ",scale=w=%d:h=%d:force_original_aspect_ratio=increase,crop=w=%d:h=%d", w, h, w, h);
 }
 
 /* Appends the chain that makes layer L's picture, ending in [label]; text unless !with_text. */
-static int layer_chain(comp_sb *sb, const seg *s, layer *L, int with_text, const char *label, const char *out_path,
+static int layer_chain(vsc_buf *sb, const seg *s, layer *L, int with_text, const char *label, const char *out_path,
                        vsc_op_error *err) {
   int W = s->width, H = s->height, fps = s->fps;
   switch (L->type) {
   case LAYER_COLOR:
-    comp_sb_printf(sb, "color=c=%s:s=%dx%d:r=%d,format=yuv420p", L->color, W, H, fps);
+    vsc_buf_printf(sb, "color=c=%s:s=%dx%d:r=%d,format=yuv420p", L->color, W, H, fps);
     break;
   case LAYER_IMAGE:
     /* Fit the still once, then repeat that one frame: constant memory, no re-decoding. */
-    comp_sb_printf(sb, "movie=");
-    comp_sb_escaped(sb, L->path);
+    vsc_buf_printf(sb, "movie=");
+    comp_add_filter_arg(sb, L->path);
     fit_filters(sb, L->contain, W, H);
-    comp_sb_printf(sb, ",setsar=1,format=yuv420p,loop=loop=-1:size=1,settb=1/%d,setpts=N,fps=%d", fps, fps);
+    vsc_buf_printf(sb, ",setsar=1,format=yuv420p,loop=loop=-1:size=1,settb=1/%d,setpts=N,fps=%d", fps, fps);
     break;
   case LAYER_CLIP: {
     double clip_fps = L->info.fps > 0 ? L->info.fps : fps;
@@ -145,45 +145,45 @@ static int layer_chain(comp_sb *sb, const seg *s, layer *L, int with_text, const
       off = L->info.duration - 1.0 / clip_fps;
       if (off < 0) off = 0;
     }
-    comp_sb_printf(sb, "movie=");
-    comp_sb_escaped(sb, L->path);
+    vsc_buf_printf(sb, "movie=");
+    comp_add_filter_arg(sb, L->path);
     /* One decoding thread: the encoder is the bottleneck, and frame threads cost CPU. */
-    comp_sb_printf(sb, ":dec_threads=1");
+    vsc_buf_printf(sb, ":dec_threads=1");
     if (loop) {
       /* movie restarts timestamps on every pass: renumber frames at the clip's rate. */
-      comp_sb_printf(sb, ":loop=0,setpts=N/(%.6f*TB)", clip_fps);
-      if (off > 0) comp_sb_printf(sb, ",trim=start=%.6f", off);
+      vsc_buf_printf(sb, ":loop=0,setpts=N/(%.6f*TB)", clip_fps);
+      if (off > 0) vsc_buf_printf(sb, ",trim=start=%.6f", off);
     } else if (off > 0) {
       /* Seek near the offset, then drop the frames before it. */
-      comp_sb_printf(sb, ":sp=%.6f,trim=start=%.6f", off, off + L->info.start_time);
+      vsc_buf_printf(sb, ":sp=%.6f,trim=start=%.6f", off, off + L->info.start_time);
     }
-    comp_sb_printf(sb, ",setpts=PTS-STARTPTS,fps=%d", fps);
+    vsc_buf_printf(sb, ",setpts=PTS-STARTPTS,fps=%d", fps);
     fit_filters(sb, L->contain, W, H);
-    comp_sb_printf(sb, ",setsar=1,format=yuv420p");
+    vsc_buf_printf(sb, ",setsar=1,format=yuv420p");
     break;
   }
   }
   if (with_text && text_filters(sb, s, L, out_path, label[0] == 'b' ? 'b' : 'a', err) < 0) return -1;
   /* A clip shorter than the segment holds its last picture. */
-  if (L->type == LAYER_CLIP) comp_sb_printf(sb, ",tpad=stop_mode=clone:stop=-1");
-  comp_sb_printf(sb, "[%s]", label);
+  if (L->type == LAYER_CLIP) vsc_buf_printf(sb, ",tpad=stop_mode=clone:stop=-1");
+  vsc_buf_printf(sb, "[%s]", label);
   return 0;
 }
 
-static int build_segment_graph(comp_sb *sb, seg *s, int level, const char *out_path, vsc_op_error *err) {
+static int build_segment_graph(vsc_buf *sb, seg *s, int level, const char *out_path, vsc_op_error *err) {
   int text = level < LEVEL_NO_TEXT;
   if (!s->transition) return layer_chain(sb, s, &s->a, text, "vout", out_path, err);
   if (layer_chain(sb, s, &s->a, text, "a", out_path, err) < 0) return -1;
-  comp_sb_printf(sb, ";");
+  vsc_buf_printf(sb, ";");
   if (layer_chain(sb, s, &s->b, text, "b", out_path, err) < 0) return -1;
   if (level == LEVEL_FULL) {
-    comp_sb_printf(sb, ";[a][b]xfade=transition=");
-    comp_sb_escaped(sb, s->xfade);
-    comp_sb_printf(sb, ":duration=%.6f:offset=0[vout]", (double)s->frames / s->fps);
+    vsc_buf_printf(sb, ";[a][b]xfade=transition=");
+    comp_add_filter_arg(sb, s->xfade);
+    vsc_buf_printf(sb, ":duration=%.6f:offset=0[vout]", (double)s->frames / s->fps);
   } else {
     /* Hard cut at the transition's midpoint. */
     int64_t k = s->frames / 2;
-    comp_sb_printf(sb, ";[a]trim=end_frame=%lld[a1];[b]trim=start_frame=%lld,setpts=PTS-STARTPTS[b1];"
+    vsc_buf_printf(sb, ";[a]trim=end_frame=%lld[a1];[b]trim=start_frame=%lld,setpts=PTS-STARTPTS[b1];"
                        "[a1][b1]concat=n=2:v=1:a=0[vout]",
                    (long long)k, (long long)k);
   }
@@ -245,15 +245,13 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
   if (s.transition) levels[nlevels++] = LEVEL_CUT;
   if (has_text) levels[nlevels++] = LEVEL_NO_TEXT;
   for (int i = 0; i < nlevels; i++) {
-    comp_sb g;
-    comp_sb_init(&g);
+    vsc_buf g = {0};
     vsc_op_error rerr = {0};
     int ret = build_segment_graph(&g, &s, levels[i], out_path, &rerr);
-    if (ret == 0 && g.oom) ret = vsc_op_fail(&rerr, VSC_FAIL_LOCAL, "out of memory");
     comp_job job;
     memset(&job, 0, sizeof job);
     if (ret == 0) {
-      job.graph = g.buf;
+      job.graph = g.s;
       job.enc = &s.enc;
       job.duration = (double)s.frames / s.fps;
       job.width = s.width;
@@ -263,7 +261,7 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
       job.kind = COMP_OUT_MP4;
       ret = comp_run(&job, &rerr);
     }
-    comp_sb_free(&g);
+    vsc_buf_free(&g);
     /* Warnings of the layout (substituted fonts, overflow) go to the caller. */
     if (ret == 0 && rerr.kind == VSC_FAIL_NONE && rerr.msg[0] && err) {
       /* Already given to the warning handler: only joined to the node's message here. */

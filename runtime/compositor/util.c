@@ -17,68 +17,19 @@
 
 /* ---------------------------------------------------------------- strings */
 
-void comp_sb_init(comp_sb *sb) {
-  sb->buf = NULL;
-  sb->len = sb->cap = 0;
-  sb->oom = 0;
-}
-
-void comp_sb_free(comp_sb *sb) {
-  free(sb->buf);
-  comp_sb_init(sb);
-}
-
-static int sb_reserve(comp_sb *sb, size_t extra) {
-  if (sb->oom) return -1;
-  if (sb->len + extra + 1 <= sb->cap) return 0;
-  size_t cap = sb->cap ? sb->cap : 256;
-  while (cap < sb->len + extra + 1) cap *= 2;
-  char *p = realloc(sb->buf, cap);
-  if (!p) {
-    sb->oom = 1;
-    return -1;
-  }
-  sb->buf = p;
-  sb->cap = cap;
-  return 0;
-}
-
-void comp_sb_printf(comp_sb *sb, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  va_list ap2;
-  va_copy(ap2, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (n >= 0 && sb_reserve(sb, (size_t)n) == 0) {
-    vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap2);
-    sb->len += (size_t)n;
-  }
-  va_end(ap2);
-}
-
-static void sb_putc(comp_sb *sb, char c) {
-  if (sb_reserve(sb, 1) == 0) {
-    sb->buf[sb->len++] = c;
-    sb->buf[sb->len] = 0;
-  }
-}
-
-void comp_sb_escaped(comp_sb *sb, const char *s) {
+void comp_add_filter_arg(vsc_buf *sb, const char *s) {
   /* Level 1 (av_opt_set_from_string / av_get_token on ":="): backslash-escape. */
-  comp_sb one;
-  comp_sb_init(&one);
+  vsc_buf one = {0};
   for (const char *p = s; *p; p++) {
-    if (strchr("\\':=", *p)) sb_putc(&one, '\\');
-    sb_putc(&one, *p);
+    if (strchr("\\':=", *p)) vsc_buf_append(&one, "\\", 1);
+    vsc_buf_append(&one, p, 1);
   }
   /* Level 2 (the graph parser's av_get_token on "[],;"). */
-  for (const char *p = one.buf ? one.buf : ""; *p; p++) {
-    if (strchr("\\'[],;", *p)) sb_putc(sb, '\\');
-    sb_putc(sb, *p);
+  for (const char *p = one.s ? one.s : ""; *p; p++) {
+    if (strchr("\\'[],;", *p)) vsc_buf_append(sb, "\\", 1);
+    vsc_buf_append(sb, p, 1);
   }
-  if (one.oom) sb->oom = 1;
-  comp_sb_free(&one);
+  vsc_buf_free(&one);
 }
 
 /* ---------------------------------------------------------------- libav log */

@@ -19,20 +19,6 @@
 #include "vsc/vsc_runtime.h"
 #include "vsc/vsc_sha256.h"
 
-/* The manifest's names for a run's status (sched.c writes the same ones). */
-static const char *status_name(vsc_run_status s) {
-  switch (s) {
-  case VSC_RUN_OK: return "ok";
-  case VSC_RUN_PARTIAL: return "partial";
-  case VSC_RUN_FAILED: return "failed";
-  case VSC_RUN_AUTH: return "auth";
-  case VSC_RUN_BUDGET: return "budget";
-  case VSC_RUN_INTERRUPTED: return "interrupted";
-  case VSC_RUN_UNSAFE: return "stopped-unsafe";
-  case VSC_RUN_RATE: return "rate-limited";
-  }
-  return "failed";
-}
 
 void vsc_record_path(const char *cache_dir, const char *target, char *out, size_t len) {
   char hex[65];
@@ -55,7 +41,7 @@ static char *record_text(const char *target, const json_t *ir, const json_t *key
   }
   json_t *rec = json_pack("{s:s, s:i, s:s, s:s, s:s, s:O, s:o}", "format", "vsc-build-record",
                           "version", 1, "target", target, "provider", remote ? remote : "local",
-                          "status", status_name(status), "outputs",
+                          "status", vsc_run_status_name(status), "outputs",
                           json_object_get(ir, "outputs") ? json_object_get(ir, "outputs") : json_null(),
                           "nodes", nodes);
   char *text = rec ? json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

@@ -15,17 +15,7 @@
 #include "progress.h"
 #include "sched.h"
 #include "vsc/vsc_ops.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-  if (err && errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return -1;
-}
+#include "vsc/vsc_err.h"
 
 static int export_output(run_t *r, const char *obj, const char *out, char *err, size_t errlen) {
   struct stat so, sd;
@@ -45,34 +35,20 @@ static int export_output(run_t *r, const char *obj, const char *out, char *err, 
     if (o && fclose(o) != 0) rc = -1;
     if (rc != 0) {
       unlink(tmp);
-      return fail(err, errlen, "%s: cannot write: %s", out, strerror(errno));
+      return vsc_err_set(err, errlen, "%s: cannot write: %s", out, strerror(errno));
     }
   }
   if (rename(tmp, out) != 0) {
     unlink(tmp);
-    return fail(err, errlen, "%s: %s", out, strerror(errno));
+    return vsc_err_set(err, errlen, "%s: %s", out, strerror(errno));
   }
   (void)r;
   return 0;
 }
 
-static const char *status_name(vsc_run_status s) {
-  switch (s) {
-  case VSC_RUN_OK: return "ok";
-  case VSC_RUN_PARTIAL: return "partial";
-  case VSC_RUN_FAILED: return "failed";
-  case VSC_RUN_AUTH: return "auth";
-  case VSC_RUN_BUDGET: return "budget";
-  case VSC_RUN_INTERRUPTED: return "interrupted";
-  case VSC_RUN_UNSAFE: return "stopped-unsafe";
-  case VSC_RUN_RATE: return "rate-limited";
-  }
-  return "?";
-}
-
 static json_t *manifest(run_t *r) {
   json_t *m = json_pack("{s:s, s:i, s:s, s:s, s:f, s:f}", "format", "vsc-manifest", "version", 1,
-                        "status", status_name(r->res->status), "provider",
+                        "status", vsc_run_status_name(r->res->status), "provider",
                         r->remote_name ? r->remote_name : "local", "spent", r->res->spent,
                         "seconds", r->res->seconds);
   json_object_set(m, "plan", json_object_get(json_object_get(r->ir, "outputs"), "video"));
@@ -223,12 +199,12 @@ void vsc_sched_finish(run_t *r, double t0) {
   if (r->o->output && made) write_manifest(r);
   report(r);
   if (r->build_logged)
-    vsc_sched_journal(r, json_pack("{s:s, s:s, s:f}", "t", "end", "status", status_name(res->status), "spent", res->spent));
+    vsc_sched_journal(r, json_pack("{s:s, s:s, s:f}", "t", "end", "status", vsc_run_status_name(res->status), "spent", res->spent));
   else if (res->executed > 0)
-    vsc_sched_journal_free_run(r, res, status_name(res->status));
+    vsc_sched_journal_free_run(r, res, vsc_run_status_name(res->status));
   vsc_sched_status(r, true);
   vsc_progress_event(r->pg, json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:i, s:i}", "event", "end", "status",
-                                      status_name(res->status), "executed", res->executed, "cached",
+                                      vsc_run_status_name(res->status), "executed", res->executed, "cached",
                                       res->cached, "spent", res->spent, "seconds", res->seconds,
                                       "degraded", res->degraded, "failed", res->failed));
 }

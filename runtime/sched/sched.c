@@ -27,6 +27,7 @@
 
 #include "progress.h"
 #include "sched.h"
+#include "vsc/vsc_err.h"
 
 volatile sig_atomic_t vsc_sched_interrupted;
 
@@ -70,17 +71,6 @@ void vsc_run_install_signals(void) {
   sigaction(SIGTERM, &sa, NULL);
   /* A closed terminal or a dropped ssh session: stop like Ctrl-C, predictions journaled. */
   sigaction(SIGHUP, &sa, NULL);
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-  if (err && errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return -1;
 }
 
 static void notify_cb(void *ud) {
@@ -188,7 +178,7 @@ static int setup_nodes(run_t *r, char *err, size_t errlen) {
   int *in = calloc(total ? total : 1, sizeof *in);
   if (!r->n || !in) {
     free(in);
-    return fail(err, errlen, "out of memory");
+    return vsc_err_set(err, errlen, "out of memory");
   }
   json_t *keys = vsc_plan_keys(r->ir, r->remote_name);
   int rc = 0;
@@ -200,7 +190,7 @@ static int setup_nodes(run_t *r, char *err, size_t errlen) {
     for (size_t k = 0; k < nin && rc == 0; k++) {
       const char *iid = json_string_value(json_array_get(inputs, k));
       json_t *pos = json_object_get(r->byid, iid ? iid : "");
-      if (!pos) rc = fail(err, errlen, "$.nodes[%zu].inputs[%zu]: not an earlier node", i, k);
+      if (!pos) rc = vsc_err_set(err, errlen, "$.nodes[%zu].inputs[%zu]: not an earlier node", i, k);
       else in[k] = (int)json_integer_value(pos);
     }
     if (rc != 0) break;
@@ -208,13 +198,13 @@ static int setup_nodes(run_t *r, char *err, size_t errlen) {
     const json_t *parts = json_array_get(r->parts, i);
     size_t first = at;
     if (add_parts(r, &at, parts, key, in, nin) != 0) {
-      rc = fail(err, errlen, "$.nodes[%zu]: cannot split it", i);
+      rc = vsc_err_set(err, errlen, "$.nodes[%zu]: cannot split it", i);
       break;
     }
     snode *n = &r->n[at];
     init_node(n, node);
     if (!n->id || !n->op) {
-      rc = fail(err, errlen, "$.nodes[%zu]: missing id or op", i);
+      rc = vsc_err_set(err, errlen, "$.nodes[%zu]: missing id or op", i);
       break;
     }
     snprintf(n->key, sizeof n->key, "%s", key);
@@ -222,7 +212,7 @@ static int setup_nodes(run_t *r, char *err, size_t errlen) {
     n->join = at > first;
     for (size_t k = first; k < at; k++) in[k - first] = (int)k;
     if (link_inputs(r, (int)at, in, n->join ? at - first : nin) != 0) {
-      rc = fail(err, errlen, "out of memory");
+      rc = vsc_err_set(err, errlen, "out of memory");
       break;
     }
     json_object_set_new(r->byid, n->id, json_integer((json_int_t)at));
@@ -353,7 +343,7 @@ static void free_run(run_t *r) {
 
 int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, char *err, size_t errlen) {
   memset(res, 0, sizeof *res);
-  if (!o || !o->cache_dir) return fail(err, errlen, "no cache directory");
+  if (!o || !o->cache_dir) return vsc_err_set(err, errlen, "no cache directory");
   double t0 = vsc_sched_now();
   run_t r;
   memset(&r, 0, sizeof r);
@@ -394,7 +384,7 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   if (jobs < 1) jobs = 1;
   r.jobs = jobs;
   if (vsc_pool_new(&r.pool, jobs, notify_cb, &r) != 0) {
-    fail(err, errlen, "cannot start worker threads");
+    vsc_err_set(err, errlen, "cannot start worker threads");
     goto out;
   }
   vsc_progress_event(r.pg, json_pack("{s:s, s:i, s:i, s:i, s:s}", "event", "start", "nodes", (int)r.nir,

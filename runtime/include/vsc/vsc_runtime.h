@@ -208,6 +208,10 @@ typedef enum {
   VSC_RUN_RATE,        /* the account stayed rate limited: stopped */
 } vsc_run_status;
 
+/* A run status as the manifest, the journal and the CLI name it: "ok", "partial", "failed",
+ * "auth", "budget", "interrupted", "stopped-unsafe", "rate-limited". */
+const char *vsc_run_status_name(vsc_run_status s);
+
 typedef struct {
   vsc_run_status status;
   double spent;             /* dollars settled in this run */
