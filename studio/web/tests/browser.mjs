@@ -52,6 +52,14 @@ const SLOW = `video "slow" {
 }
 `;
 
+// Long enough that Stop always lands while it runs, however many cores render its chunks.
+const STOPPABLE = `video "stoppable" {
+  size 640x360
+  fps 24
+  length 60s
+${Array.from({ length: 12 }, (_, i) => `  scene s${i} (5s) {\n    shot video "a lighthouse beam, take ${i}"\n  }\n`).join('')}}
+`;
+
 let dir, server, url, browser, page;
 
 before(async () => {
@@ -59,6 +67,7 @@ before(async () => {
   cpSync(EXAMPLES, dir, { recursive: true });
   writeFileSync(join(dir, 'small.vscript'), SMALL);
   writeFileSync(join(dir, 'slow.vscript'), SLOW);
+  writeFileSync(join(dir, 'stoppable.vscript'), STOPPABLE);
   server = spawn(VSC, ['studio', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   url = await new Promise((resolve, reject) => {
     let buf = '';
@@ -348,13 +357,12 @@ step('a build asked for while one runs waits in the queue, then runs', async () 
 });
 
 step('Stop interrupts a running build and drops the queue', async () => {
-  await openScript('slow.vscript');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 4);
-  await page.click('[data-testid=preview-toggle]'); // preview frames, not built yet
+  await openScript('stoppable.vscript');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 12);
   await page.click('[data-testid=build]');
   await page.waitForSelector('[data-testid=row][data-status="processing"]', { timeout: 30000 });
   await page.click('[data-testid=queue-build]'); // the same script again, after this one
-  await page.waitForSelector('[data-testid=queued][data-script="slow.vscript"]');
+  await page.waitForSelector('[data-testid=queued][data-script="stoppable.vscript"]');
   await page.click('[data-testid=stop]');
   await page.waitForFunction(() => window.__vscStudio.status === 'stopped', { timeout: 120000 });
   assert.equal(await text('[data-testid=build-status]'), 'stopped');

@@ -115,6 +115,17 @@ function handle(ev: any) {
       resetFrom(ev);
       break;
     case 'node': {
+      // A chunk of a long body ("part": "2/3", "of": the body's id) shows on its body's row:
+      // the body is processing while any chunk runs; its own events say when it is done.
+      if (ev.of) {
+        const body = rowsById.get(ev.of);
+        if (body && stateMap[ev.state] === 'processing' && body.status === 'queued') {
+          body.status = 'processing';
+          body.startedAt = ev.elapsed ?? 0;
+          body.note = `part ${ev.part}`;
+        }
+        break;
+      }
       const row = rowsById.get(ev.node);
       if (!row) break;
       const st = stateMap[ev.state] ?? row.status;
