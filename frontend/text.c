@@ -125,25 +125,29 @@ static bool list_add(char ***list, size_t *n, size_t *cap, const char *line) {
   return true;
 }
 
+/* Adds one formatted line to the notes and, for a line that could not be placed, to the
+ * unplaced list too. */
+static void notes_vadd(vsc_prompt_notes *notes, bool unplaced, const char *fmt, va_list ap) {
+  char line[1024];
+  vsnprintf(line, sizeof line, fmt, ap);
+  list_add(&notes->lines, &notes->n, &notes->cap, line);
+  if (unplaced) list_add(&notes->unplaced, &notes->nunplaced, &notes->ucap, line);
+}
+
 void vsc_prompt_notes_add(vsc_prompt_notes *notes, const char *fmt, ...) {
   if (!notes) return;
-  char line[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
+  notes_vadd(notes, false, fmt, ap);
   va_end(ap);
-  list_add(&notes->lines, &notes->n, &notes->cap, line);
 }
 
 void vsc_prompt_notes_unplaced(vsc_prompt_notes *notes, const char *fmt, ...) {
   if (!notes) return;
-  char line[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
+  notes_vadd(notes, true, fmt, ap);
   va_end(ap);
-  list_add(&notes->lines, &notes->n, &notes->cap, line);
-  list_add(&notes->unplaced, &notes->nunplaced, &notes->ucap, line);
 }
 
 void vsc_prompt_notes_free(vsc_prompt_notes *notes) {

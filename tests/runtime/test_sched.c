@@ -69,11 +69,7 @@ static void t_order(void) {
         "output '%s'", out ? out : "(null)");
   free(out);
   /* Dependencies respected. */
-  json_t *log = json_array();
-  FILE *f = fopen(rt_exec_log, "r");
-  char line[1024];
-  while (f && fgets(line, sizeof line, f)) json_array_append_new(log, json_loads(line, 0, NULL));
-  if (f) fclose(f);
+  json_t *log = vsc_test_json_lines(rt_exec_log);
   double t[5][2] = {{0}};
   const char *labels = "abced";
   size_t i;
@@ -514,11 +510,7 @@ static void t_parts(void) {
         "output '%s'", out ? out : "(null)");
   free(out);
   /* The three parts overlapped (4 pool threads). */
-  json_t *log = json_array();
-  FILE *f = fopen(rt_exec_log, "r");
-  char line[1024];
-  while (f && fgets(line, sizeof line, f)) json_array_append_new(log, json_loads(line, 0, NULL));
-  if (f) fclose(f);
+  json_t *log = vsc_test_json_lines(rt_exec_log);
   double last_start = 0, first_end = 1e30;
   int nparts = 0;
   size_t i;
