@@ -4,8 +4,10 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "vsc/vsc_mem.h"
 #include "check/check.h"
 #include "vsc/vsc_text.h"
 
@@ -50,7 +52,7 @@ typedef struct {
   vsc_session *s;
   vsc_video_spec *v;
   vsc_text_ctx *ctx;
-  const char *warned[16]; /* fonts already reported */
+  char *warned[16]; /* fonts already reported (copies: the request's strings die with its JSON) */
   int nwarned;
 } fitter;
 
@@ -75,7 +77,7 @@ static void fit_one(fitter *f, vsc_source *src, vsc_span span, vsc_span font_spa
       char hint[200];
       snprintf(hint, sizeof hint, "install the font, or name an installed one ('fc-list : family' lists them)");
       vsc_warning(s->diags, src, font_span, hint, "font '%s' is not installed; '%s' is used instead", rq.font, L.font.family);
-      if (f->nwarned < 16) f->warned[f->nwarned++] = rq.font;
+      if (f->nwarned < 16) f->warned[f->nwarned++] = vsc_xstrdup(rq.font);
     }
   }
   if (!L.fits) {
@@ -152,6 +154,7 @@ void vsc_chk_text_fit(vsc_session *s, vsc_video_spec *v) {
     }
   }
   vsc_text_free(f.ctx);
+  for (int i = 0; i < f.nwarned; i++) free(f.warned[i]);
 }
 
 /* Words are cut at spaces. Each sentence (ending in . ! ?) is shown in as few captions of at
