@@ -49,7 +49,7 @@ void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out) {
   out->voice = "en-us";
   if (check_get_string(c, &v->vals[0], "voice", &out->text)) {
     out->text = normalise_voice(s, out->text);
-    if (!*out->text) ERR(c->src, v->vals[0].span, NULL, "voice line is empty");
+    if (!*out->text) VERR(c, &v->vals[0], NULL, "voice line is empty");
   }
   for (vsc_ast *o = v->opts.head; o; o = o->next) {
     if (strcmp(o->keyword, "at") == 0) {
@@ -69,10 +69,19 @@ static void check_with(const eval_ctx *c, vsc_ast *w, vsc_scene_spec *sc) {
   json_t *obj = vsc_session_keep(s, json_object());
   for (vsc_ast *a = w->body.head; a; a = a->next) {
     if (json_object_get(obj, a->name.str)) {
-      ERR(c->src, a->name.span, NULL, "parameter '%s' is given twice", a->name.str);
+      CERR(c, a->name.span, NULL, "parameter '%s' is given twice", a->name.str);
       continue;
     }
     json_object_set_new(obj, a->name.str, check_value_json(check_val(c, &a->vals[0])));
+  }
+  int n = 0;
+  for (vsc_ast *a = w->body.head; a; a = a->next) n++;
+  sc->with_val_srcs = vsc_arena_alloc(s->arena, ((size_t)n + 1) * sizeof *sc->with_val_srcs);
+  sc->with_val_spans = vsc_arena_alloc(s->arena, ((size_t)n + 1) * sizeof *sc->with_val_spans);
+  n = 0;
+  for (vsc_ast *a = w->body.head; a; a = a->next, n++) {
+    sc->with_val_srcs[n] = check_src_of(c, &a->vals[0]);
+    sc->with_val_spans[n] = check_val(c, &a->vals[0])->span;
   }
   sc->with = obj;
   sc->with_node = w;
@@ -96,7 +105,6 @@ typedef struct {
 /* shot video|image "PROMPT" · shot file "PATH" · shot color #RGB */
 static void shot_kind(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   const char *k = st->keyword;
   if (strcmp(k, "shot video") == 0) {
@@ -110,27 +118,26 @@ static void shot_kind(scene_body *b, vsc_ast *st) {
     if (check_file(c, &st->vals[0], "shot file", &sc->path)) {
       sc->path_media = check_media_of(sc->path);
       if (!sc->path_media)
-        ERR(c->src, check_val(c, &st->vals[0])->span, "use a video (.mp4 .mov .mkv .webm) or an image (.png .jpg .webp)",
-            "cannot tell the kind of file '%s' from its name", check_val(c, &st->vals[0])->str);
+        VERR(c, &st->vals[0], "use a video (.mp4 .mov .mkv .webm) or an image (.png .jpg .webp)",
+             "cannot tell the kind of file '%s' from its name", check_val(c, &st->vals[0])->str);
     }
   } else {
     sc->shot = SHOT_COLOR;
     check_get_color(c, &st->vals[0], "shot color", &sc->color);
   }
-  if (sc->prompt && !*sc->prompt) ERR(c->src, st->vals[0].span, "describe the shot", "empty prompt");
+  if (sc->prompt && !*sc->prompt) VERR(c, &st->vals[0], "describe the shot", "empty prompt");
 }
 
 /* … camera MOVE (a generated video) */
 static void shot_camera(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   (void)st;
   if (sc->shot != SHOT_VIDEO) {
-    ERR(c->src, o->kw,
-        sc->shot == SHOT_IMAGE || sc->shot == SHOT_FILE ? "move a still image with 'animate zoom' or 'animate pan-left'"
-                                                        : NULL,
-        "'camera' applies to a generated video shot");
+    CERR(c, o->kw,
+         sc->shot == SHOT_IMAGE || sc->shot == SHOT_FILE ? "move a still image with 'animate zoom' or 'animate pan-left'"
+                                                         : NULL,
+         "'camera' applies to a generated video shot");
     return;
   }
   check_name_in(c, &o->vals[0], "camera move", cameras, sizeof cameras / sizeof cameras[0], &sc->camera);
@@ -139,11 +146,10 @@ static void shot_camera(scene_body *b, vsc_ast *st, vsc_ast *o) {
 /* … animate zoom|pan-… [A -> B] (a still) */
 static void shot_animate(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   (void)st;
   if (sc->shot == SHOT_VIDEO || sc->shot == SHOT_COLOR || (sc->shot == SHOT_FILE && sc->path_media && strcmp(sc->path_media, "image"))) {
-    ERR(c->src, o->kw, "use 'camera' for a video shot", "'animate' applies to an image");
+    CERR(c, o->kw, "use 'camera' for a video shot", "'animate' applies to an image");
     return;
   }
   if (!check_name_in(c, &o->vals[0], "animation", animations, sizeof animations / sizeof animations[0], &sc->animate))
@@ -161,12 +167,11 @@ static void shot_animate(scene_body *b, vsc_ast *st, vsc_ast *o) {
 /* … in DURATION (a video file: where it starts playing) */
 static void shot_in(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
-  if (sc->shot != SHOT_FILE) ERR(c->src, o->kw, NULL, "'in' applies to a file clip");
+  if (sc->shot != SHOT_FILE) CERR(c, o->kw, NULL, "'in' applies to a file clip");
   else if (still_file(sc))
-    ERR(c->src, o->kw, "a still image has no time to skip", "'in' applies to a video clip, and '%s' is an image",
-        check_val(c, &st->vals[0])->str);
+    CERR(c, o->kw, "a still image has no time to skip", "'in' applies to a video clip, and '%s' is an image",
+         check_val(c, &st->vals[0])->str);
   else if (check_get_duration(c, &o->vals[0], "in", &sc->in_point))
     check_in_range(c, &o->vals[0], sc->in_point, 0, 36000, "in", "s");
 }
@@ -180,33 +185,30 @@ static void shot_mute(scene_body *b, vsc_ast *st, vsc_ast *o) {
 /* … keep audio (a video file) */
 static void shot_keep_audio(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
-  if (sc->shot != SHOT_FILE) ERR(c->src, o->kw, NULL, "'keep audio' applies to a file clip");
+  if (sc->shot != SHOT_FILE) CERR(c, o->kw, NULL, "'keep audio' applies to a file clip");
   else if (still_file(sc))
-    ERR(c->src, o->kw, "a still image has no sound", "'keep audio' applies to a video clip, and '%s' is an image",
-        check_val(c, &st->vals[0])->str);
+    CERR(c, o->kw, "a still image has no sound", "'keep audio' applies to a video clip, and '%s' is an image",
+         check_val(c, &st->vals[0])->str);
   sc->keep_audio = true;
 }
 
 /* … from "PATH" (image-to-video from a file) */
 static void shot_from(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   (void)st;
-  if (b->sc->shot != SHOT_VIDEO) ERR(c->src, o->kw, NULL, "'from' applies to a video shot (image-to-video)");
+  if (b->sc->shot != SHOT_VIDEO) CERR(c, o->kw, NULL, "'from' applies to a video shot (image-to-video)");
   else check_file(c, &o->vals[0], "from", &b->sc->from_path);
 }
 
 /* … from image "PROMPT" (image-to-video from a generated still) */
 static void shot_from_image(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   (void)st;
-  if (sc->shot != SHOT_VIDEO) ERR(c->src, o->kw, NULL, "'from image' applies to a video shot (image-to-video)");
+  if (sc->shot != SHOT_VIDEO) CERR(c, o->kw, NULL, "'from image' applies to a video shot (image-to-video)");
   else if (check_get_string(c, &o->vals[0], "from image", &sc->from_prompt) && !*sc->from_prompt)
-    ERR(c->src, check_val(c, &o->vals[0])->span, "describe the start image", "empty prompt");
+    VERR(c, &o->vals[0], "describe the start image", "empty prompt");
 }
 
 /* The options a shot may take, by keyword (the grammar decides their values' shape). */
@@ -229,7 +231,7 @@ static void scene_shot(scene_body *b, vsc_ast *st) {
   vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   if (sc->shot != SHOT_NONE) {
-    ERR(c->src, st->kw, "a scene has one shot; split it into two scenes", "scene '%s' already has a shot", sc->name);
+    CERR(c, st->kw, "a scene has one shot; split it into two scenes", "scene '%s' already has a shot", sc->name);
     vsc_note(s->diags, sc->shot_node->src, sc->shot_node->kw, "the first shot is here");
     return;
   }
@@ -243,11 +245,10 @@ static void scene_shot(scene_body *b, vsc_ast *st) {
 /* text "TEXT" [options] */
 static void scene_text(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   if (sc->ntexts == VSC_SCENE_TEXTS_MAX) {
-    ERR(c->src, st->kw, "split the scene, or join lines into one text with \\n",
-        "too many text overlays in one scene (%d at most)", VSC_SCENE_TEXTS_MAX);
+    CERR(c, st->kw, "split the scene, or join lines into one text with \\n",
+         "too many text overlays in one scene (%d at most)", VSC_SCENE_TEXTS_MAX);
     return;
   }
   vsc_text_spec *ts = &sc->texts[sc->ntexts++];
@@ -258,11 +259,10 @@ static void scene_text(scene_body *b, vsc_ast *st) {
 /* voice "LINE" [at T] [as "VOICE"]: must start inside the scene */
 static void scene_voice(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   if (sc->nvoices == VSC_SCENE_VOICES_MAX) {
-    ERR(c->src, st->kw, "split the scene, or join lines into one", "too many voice lines in one scene (%d at most)",
-        VSC_SCENE_VOICES_MAX);
+    CERR(c, st->kw, "split the scene, or join lines into one", "too many voice lines in one scene (%d at most)",
+         VSC_SCENE_VOICES_MAX);
     return;
   }
   vsc_voice_spec *vs = &sc->voices[sc->nvoices++];
@@ -270,8 +270,8 @@ static void scene_voice(scene_body *b, vsc_ast *st) {
   /* Scene time, like text: with the scene's length known here, the line must start in it. */
   const vsc_ast *at = check_option(st, "at");
   if (at && sc->dur_kind == DUR_TIME && sc->dur_value > 0 && vs->at >= sc->dur_value)
-    ERR(c->src, check_val(c, &at->vals[0])->span, "'at' is scene time: 0s is where the scene starts",
-        "voice line starts at %gs, after scene '%s' ends (%gs)", vs->at, sc->name, sc->dur_value);
+    VERR(c, &at->vals[0], "'at' is scene time: 0s is where the scene starts",
+         "voice line starts at %gs, after scene '%s' ends (%gs)", vs->at, sc->name, sc->dur_value);
 }
 
 /* then TRANSITION [DURATION]: the one transition into the next scene */
@@ -280,8 +280,8 @@ static void scene_then(scene_body *b, vsc_ast *st) {
   vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   if (sc->then_node) {
-    ERR(c->src, st->kw, "a scene has one transition: the one into the next scene", "scene '%s' already has a transition",
-        sc->name);
+    CERR(c, st->kw, "a scene has one transition: the one into the next scene", "scene '%s' already has a transition",
+         sc->name);
     vsc_note(s->diags, sc->then_node->src, sc->then_node->kw, "the first transition is here");
     return;
   }
@@ -294,7 +294,7 @@ static void scene_then(scene_body *b, vsc_ast *st) {
   sc->trans_dur = sc->transition ? 0.5 : 0;
   if (st->nvals > 1 && check_get_duration(c, &st->vals[1], "then", &sc->trans_dur)) {
     if (check_in_range(c, &st->vals[1], sc->trans_dur, 0, 10, "transition", "s") && !sc->transition && sc->trans_dur > 0)
-      ERR(c->src, st->vals[1].span, "a cut has no duration", "'cut' takes no duration");
+      VERR(c, &st->vals[1], "a cut has no duration", "'cut' takes no duration");
     if (sc->trans_dur == 0) sc->transition = NULL;
   }
 }
@@ -302,9 +302,8 @@ static void scene_then(scene_body *b, vsc_ast *st) {
 /* with { … }: once per scene */
 static void scene_with(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   if (b->sc->with)
-    ERR(c->src, st->kw, "put all parameters in one 'with { … }'", "scene '%s' already has parameters", b->sc->name);
+    CERR(c, st->kw, "put all parameters in one 'with { … }'", "scene '%s' already has parameters", b->sc->name);
   else check_with(c, st, b->sc);
 }
 
@@ -344,20 +343,19 @@ static void scene_model(scene_body *b, vsc_ast *st) {
     names[n++] = s->models[i]->klass;
   }
   char h[128];
-  ERR(c->src, check_val(c, &st->vals[0])->span, check_suggest(ref, names, n, h, sizeof h), "unknown model or class '%s'",
-      ref);
+  VERR(c, &st->vals[0], check_suggest(ref, names, n, h, sizeof h), "unknown model or class '%s'",
+       ref);
 }
 
 /* seed N (0 to 2^32-1, whole) */
 static void scene_seed(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   double x;
   if (check_get_number(c, &st->vals[0], "seed", &x) && check_in_range(c, &st->vals[0], x, 0, 4294967295.0, "seed", "")) {
     sc->has_seed = true;
     sc->seed = (long long)x;
-    if (x != floor(x)) ERR(c->src, check_val(c, &st->vals[0])->span, NULL, "seed must be a whole number");
+    if (x != floor(x)) VERR(c, &st->vals[0], NULL, "seed must be a whole number");
   }
 }
 
@@ -421,9 +419,9 @@ static bool first_of_its_kind(scene_body *b, vsc_ast *st, int once) {
   if (!slot) return true;
   if (*slot) {
     if (once == ONCE_TIER)
-      ERR(c->src, st->kw, "a scene is either 'final' or 'draft'", "scene '%s' is already '%s'", b->sc->name,
-          (*slot)->keyword);
-    else ERR(c->src, st->kw, NULL, "'%s' is set twice in scene '%s'", st->keyword, b->sc->name);
+      CERR(c, st->kw, "a scene is either 'final' or 'draft'", "scene '%s' is already '%s'", b->sc->name,
+           (*slot)->keyword);
+    else CERR(c, st->kw, NULL, "'%s' is set twice in scene '%s'", st->keyword, b->sc->name);
     vsc_note(s->diags, (*slot)->src, (*slot)->kw, "the first '%s' is here", (*slot)->keyword);
     return false;
   }
@@ -515,12 +513,14 @@ static bool bind_template(vsc_session *s, vsc_ast *node, vsc_ast *tpl, eval_ctx 
     bound[idx] = true;
     tc->names[idx] = params[idx]->name.str;
     tc->vals[idx] = a->vals[0];
+    tc->val_srcs[idx] = node->src; /* the call's text wrote it */
   }
   for (int i = 0; i < nparams; i++) {
     if (bound[i]) continue;
     if (params[i]->nvals) {
       tc->names[i] = params[i]->name.str;
       tc->vals[i] = params[i]->vals[0];
+      tc->val_srcs[i] = tpl->src; /* a default: the template's text */
       continue;
     }
     /* After a misspelt argument name, the real problem has been reported already. */
@@ -547,7 +547,7 @@ static bool scene_template(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, co
         "unknown template '%s'", use->name.str);
     return false;
   }
-  eval_ctx tc = {.s = s, .src = tpl->src};
+  eval_ctx tc = {.s = s, .src = tpl->src, .tpl = tpl, .call = node};
   if (!bind_template(s, node, tpl, &tc)) return false;
   check_scene_items(&tc, tpl->body.head, sc, style);
   return true;

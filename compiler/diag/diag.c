@@ -15,6 +15,9 @@ typedef struct {
   uint32_t line, col, end_line, end_col;
   char *line_text; /* the source line, without newline */
   char *msg, *hint;
+  /* A concrete edit that applies the hint: replace [fix_off, fix_off+fix_len) of fix_file. */
+  char *fix_file, *fix_text;
+  uint32_t fix_off, fix_len, fix_line, fix_col, fix_end_line, fix_end_col;
 } diag_entry;
 
 struct vsc_diag_list {
@@ -22,6 +25,7 @@ struct vsc_diag_list {
   int n, cap;
   int errors, warnings, max_errors, dropped;
   int worst_stage;
+  bool last_kept; /* whether the latest vsc_diag call made an entry (a fix attaches to it) */
 };
 
 vsc_diag_list *vsc_diag_list_new(int max_errors) {
@@ -38,6 +42,8 @@ void vsc_diag_list_free(vsc_diag_list *l) {
     free(l->items[i].line_text);
     free(l->items[i].msg);
     free(l->items[i].hint);
+    free(l->items[i].fix_file);
+    free(l->items[i].fix_text);
   }
   free(l->items);
   free(l);
@@ -92,6 +98,7 @@ static char *vformat(const char *fmt, va_list ap) {
 }
 
 static diag_entry *push(vsc_diag_list *l, vsc_severity sev, vsc_stage stage) {
+  l->last_kept = false;
   if (sev == VSC_SEV_ERROR) {
     if (l->errors >= l->max_errors) {
       l->dropped++;
@@ -112,6 +119,7 @@ static diag_entry *push(vsc_diag_list *l, vsc_severity sev, vsc_stage stage) {
   memset(d, 0, sizeof *d);
   d->sev = sev;
   d->stage = stage;
+  l->last_kept = true;
   return d;
 }
 
@@ -136,6 +144,20 @@ void vsc_diag(vsc_diag_list *l, vsc_severity sev, vsc_stage stage, vsc_source *s
   d->line_text = vsc_xmalloc(le - ls + 1);
   memcpy(d->line_text, src->text + ls, le - ls);
   d->line_text[le - ls] = 0;
+}
+
+void vsc_diag_fix(vsc_diag_list *l, vsc_source *src, vsc_span span, const char *replacement) {
+  if (!l->last_kept || !src || !replacement) return;
+  diag_entry *d = &l->items[l->n - 1];
+  if (d->fix_text) return; /* the first fix stands */
+  if (span.off > src->len) span.off = src->len;
+  if (span.len > src->len - span.off) span.len = src->len - span.off;
+  d->fix_file = vsc_xstrdup(src->name);
+  d->fix_text = vsc_xstrdup(replacement);
+  d->fix_off = span.off;
+  d->fix_len = span.len;
+  vsc_source_position(src, span.off, &d->fix_line, &d->fix_col);
+  vsc_source_position(src, span.off + span.len, &d->fix_end_line, &d->fix_end_col);
 }
 
 void vsc_diag_plain(vsc_diag_list *l, vsc_severity sev, vsc_stage stage, const char *fmt, ...) {
@@ -202,6 +224,18 @@ json_t *vsc_diag_to_json(const vsc_diag_list *l) {
       json_object_set_new(o, "source_line", json_string(d->line_text));
     }
     if (d->hint) json_object_set_new(o, "hint", json_string(d->hint));
+    if (d->fix_text) {
+      json_t *f = json_object();
+      json_object_set_new(f, "file", json_string(d->fix_file));
+      json_object_set_new(f, "line", json_integer(d->fix_line));
+      json_object_set_new(f, "column", json_integer(d->fix_col));
+      json_object_set_new(f, "end_line", json_integer(d->fix_end_line));
+      json_object_set_new(f, "end_column", json_integer(d->fix_end_col));
+      json_object_set_new(f, "offset", json_integer(d->fix_off));
+      json_object_set_new(f, "length", json_integer(d->fix_len));
+      json_object_set_new(f, "replacement", json_string(d->fix_text));
+      json_object_set_new(o, "fix", f);
+    }
     json_array_append_new(arr, o);
   }
   return arr;
