@@ -24,6 +24,7 @@ typedef struct {
   /* The text that wrote each bound value: the call's file for an argument, the template's
    * for a default. A value is read, its paths resolved and its errors shown in that text. */
   vsc_source *val_srcs[VSC_TEMPLATE_PARAMS_MAX];
+  bool val_default[VSC_TEMPLATE_PARAMS_MAX]; /* the template's default, not an argument */
   int n;
   /* In a template's body: the template and the scene that uses it (errors in the body get
    * a note at the call, errors in an argument a note at the body). */

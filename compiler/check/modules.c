@@ -89,6 +89,8 @@ static void import_module(vsc_session *s, vsc_ast *imp, int depth) {
     }
     char h[96];
     ERR(imp->src, imp->vals[0].span, check_suggest(name, names, n, h, sizeof h), "unknown stdlib module '%s'", name);
+    const char *close = vsc_closest(name, names, n);
+    if (close) vsc_diag_fix(s->diags, imp->src, imp->vals[0].span, vsc_arena_printf(s->arena, "\"%s\"", close));
     return;
   }
   const char *path = check_join_path(s, check_dir_of(s, imp->src->name), name);

@@ -316,6 +316,47 @@ static void scene_style(scene_body *b, vsc_ast *st) {
   if (extra.look) sc->look = sc->look ? vsc_arena_printf(s->arena, "%s, %s", sc->look, extra.look) : extra.look;
 }
 
+/* Whether model d can make the scene's shot (any model when the shot is not known yet). */
+static bool model_fits_shot(const vsc_model_decl *d, const vsc_scene_spec *sc) {
+  if (sc->shot == SHOT_VIDEO) return strcmp(d->kind, "video") == 0 || strcmp(d->kind, "i2v") == 0;
+  if (sc->shot == SHOT_IMAGE) return strcmp(d->kind, "image") == 0;
+  return strcmp(d->kind, "video") == 0 || strcmp(d->kind, "image") == 0 || strcmp(d->kind, "i2v") == 0;
+}
+
+/* `model sora2`: not in the registry. The hint names the closest models that can make this
+ * shot (by spelling, then the rest of their kind), the classes, and `vsc models`; the fix
+ * is the closest name when it is a likely misspelling. */
+static void unknown_model(const eval_ctx *c, const vsc_scene_spec *sc, vsc_ast *st, const char *ref) {
+  vsc_session *s = c->s;
+  const char *best[3] = {0};
+  int bestd[3] = {99, 99, 99};
+  const char **all = vsc_arena_alloc(s->arena, (2 * (size_t)s->nmodels + 1) * sizeof *all);
+  size_t n = 0;
+  for (int i = 0; i < s->nmodels; i++) {
+    const vsc_model_decl *d = s->models[i];
+    all[n++] = d->name;
+    all[n++] = d->klass;
+    if (!model_fits_shot(d, sc)) continue;
+    int dist = vsc_edit_distance(ref, d->name);
+    for (int k = 0; k < 3; k++)
+      if (dist < bestd[k]) {
+        for (int j = 2; j > k; j--) best[j] = best[j - 1], bestd[j] = bestd[j - 1];
+        best[k] = d->name, bestd[k] = dist;
+        break;
+      }
+  }
+  const char *close = vsc_closest(ref, all, n);
+  char h[400];
+  int len = 0;
+  if (close) len = snprintf(h, sizeof h, "did you mean '%s'? ", close);
+  len += snprintf(h + len, sizeof h - (size_t)len, "models that can make this shot:");
+  for (int k = 0; k < 3 && best[k]; k++) len += snprintf(h + len, sizeof h - (size_t)len, "%s %s", k ? "," : "", best[k]);
+  snprintf(h + len, sizeof h - (size_t)len, "; or a class (%s); 'vsc models' lists them all",
+           sc->shot == SHOT_IMAGE ? "image.fast, image.premium" : "video.fast, video.premium");
+  VERR(c, &st->vals[0], h, "unknown model or class '%s'", ref);
+  if (close) check_fix(c, &st->vals[0], close);
+}
+
 /* model NAME|CLASS: a declared model, or a class the planner chooses in */
 static void scene_model(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
@@ -336,15 +377,7 @@ static void scene_model(scene_body *b, vsc_ast *st) {
       sc->klass = ref;
       return;
     }
-  const char **names = vsc_arena_alloc(s->arena, (2 * (size_t)s->nmodels + 1) * sizeof *names);
-  size_t n = 0;
-  for (int i = 0; i < s->nmodels; i++) {
-    names[n++] = s->models[i]->name;
-    names[n++] = s->models[i]->klass;
-  }
-  char h[128];
-  VERR(c, &st->vals[0], check_suggest(ref, names, n, h, sizeof h), "unknown model or class '%s'",
-       ref);
+  unknown_model(c, sc, st, ref);
 }
 
 /* seed N (0 to 2^32-1, whole) */
@@ -493,13 +526,19 @@ static bool bind_template(vsc_session *s, vsc_ast *node, vsc_ast *tpl, eval_ctx 
         char h[96];
         ERR(node->src, a->name.span, check_suggest(a->name.str, names, (size_t)nparams, h, sizeof h),
             "template '%s' has no parameter '%s'", tpl->name.str, a->name.str);
+        const char *close = vsc_closest(a->name.str, names, (size_t)nparams);
+        if (close) vsc_diag_fix(s->diags, node->src, a->name.span, close);
         failed = true;
         continue;
       }
     } else {
       idx = pos++;
       if (idx >= nparams) {
-        ERR(node->src, a->vals[0].span, NULL, "template '%s' takes %d argument%s", tpl->name.str, nparams,
+        char h[200];
+        int hl = snprintf(h, sizeof h, "its parameters are (");
+        for (int i = 0; i < nparams && hl < (int)sizeof h - 40; i++) hl += snprintf(h + hl, sizeof h - (size_t)hl, "%s%s", i ? ", " : "", params[i]->name.str);
+        snprintf(h + hl, sizeof h - (size_t)hl, "); drop the extra argument");
+        ERR(node->src, a->vals[0].span, h, "template '%s' takes %d argument%s", tpl->name.str, nparams,
             nparams == 1 ? "" : "s");
         vsc_note(s->diags, tpl->src, tpl->name.span, "'%s' is declared here", tpl->name.str);
         failed = true;
@@ -521,11 +560,14 @@ static bool bind_template(vsc_session *s, vsc_ast *node, vsc_ast *tpl, eval_ctx 
       tc->names[i] = params[i]->name.str;
       tc->vals[i] = params[i]->vals[0];
       tc->val_srcs[i] = tpl->src; /* a default: the template's text */
+      tc->val_default[i] = true;
       continue;
     }
     /* After a misspelt argument name, the real problem has been reported already. */
     if (!failed) {
-      ERR(node->src, use->span, NULL, "template '%s' needs a value for '%s'", tpl->name.str, params[i]->name.str);
+      char h[160];
+      snprintf(h, sizeof h, "pass it by position or by name: %s(%s: …)", tpl->name.str, params[i]->name.str);
+      ERR(node->src, use->span, h, "template '%s' needs a value for '%s'", tpl->name.str, params[i]->name.str);
       vsc_note(s->diags, tpl->src, params[i]->span, "'%s' is declared here", params[i]->name.str);
     }
     failed = true;
@@ -545,6 +587,8 @@ static bool scene_template(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, co
     char h[96];
     ERR(node->src, use->name.span, check_suggest(use->name.str, names, (size_t)s->ntemplates, h, sizeof h),
         "unknown template '%s'", use->name.str);
+    const char *close = vsc_closest(use->name.str, names, (size_t)s->ntemplates);
+    if (close) vsc_diag_fix(s->diags, node->src, use->name.span, close);
     return false;
   }
   eval_ctx tc = {.s = s, .src = tpl->src, .tpl = tpl, .call = node};

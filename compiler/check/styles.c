@@ -41,6 +41,8 @@ vsc_ast *check_lookup_style(vsc_session *s, vsc_source *src, const vsc_value *na
     const char *hint = check_suggest(name->str, names, n, h, sizeof h);
     if (!hint && !check_find_named(s->styles, s->nstyles, "noir")) hint = "named styles come from 'import \"std/styles\"' or your own 'style NAME { … }'";
     ERR(src, name->span, hint, "unknown style '%s'", name->str);
+    const char *close = vsc_closest(name->str, names, n);
+    if (close) vsc_diag_fix(s->diags, src, name->span, close);
   }
   return st;
 }

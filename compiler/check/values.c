@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check/checker.h"
+#include "parse/parse.h"
 #include "vsc/vsc_file.h"
 #include "vsc/vsc_mem.h"
 #include "vsc/vsc_strings.h"
@@ -65,7 +66,7 @@ void check_value_error(const eval_ctx *c, const vsc_value *v0, const char *hint,
     note_call(c); /* the template's own text: where it is used */
   } else if (v0 != v) {
     vsc_note(c->s->diags, c->src, v0->span, "'%s' is used here, in template '%s'", c->names[i], c->tpl->name.str);
-    if (src == c->src) note_call(c); /* a default: the call that left it unset */
+    if (c->val_default[i]) note_call(c); /* a default: the call that left it unset */
   } else if (c->tpl) {
     vsc_note(c->s->diags, c->tpl->src, c->tpl->name.span, "'%s' is a parameter of template '%s', declared here", c->names[i],
              c->tpl->name.str);
@@ -106,32 +107,13 @@ static double short_duration_max(const char *what) {
   return 0;
 }
 
-/* Colour names people write for `color`, as the hex the language takes. */
-static const char *colour_hex(const char *name) {
-  static const char *const names[][2] = {
-      {"black", "#000000"},
-      {"white", "#ffffff"},
-      {"red", "#ff0000"},
-      {"green", "#00ff00"},
-      {"blue", "#0000ff"},
-      {"yellow", "#ffff00"},
-      {"orange", "#ff8000"},
-      {"purple", "#800080"},
-      {"pink", "#ffc0cb"},
-      {"gray", "#808080"},
-      {"grey", "#808080"},
-      {"cyan", "#00ffff"},
-      {"magenta", "#ff00ff"},
-      {"brown", "#8b4513"},
-      {"navy", "#000080"},
-      {"gold", "#ffd700"},
-      {"silver", "#c0c0c0"},
-      {"teal", "#008080"},
-      {"beige", "#f5f5dc"},
-      {"transparent", NULL}};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (strcasecmp(names[i][0], name) == 0) return names[i][1];
-  return NULL;
+/* A colour written without its '#' ("ffffff"): the hex it meant, or NULL. */
+static const char *bare_hex(const eval_ctx *c, const char *w) {
+  size_t n = strlen(w);
+  if (n != 3 && n != 6) return NULL;
+  for (size_t i = 0; i < n; i++)
+    if (!strchr("0123456789abcdefABCDEF", w[i])) return NULL;
+  return vsc_arena_printf(c->s->arena, "#%s", w);
 }
 
 /* Reports "expected X" unless the value is already an error. The hint says how to write a
@@ -171,14 +153,17 @@ bool check_expect(const eval_ctx *c, const vsc_value *v0, vsc_value_kind want, c
   } else if (want == V_STRING && v->kind == V_IDENT) {
     snprintf(fix, sizeof fix, "\"%s\"", v->str);
     snprintf(h, sizeof h, "put text in double quotes: %s", fix);
-  } else if (want == V_COLOR && v->kind == V_IDENT && colour_hex(v->str)) {
-    snprintf(fix, sizeof fix, "%s", colour_hex(v->str));
+  } else if (want == V_COLOR && (v->kind == V_IDENT || v->kind == V_STRING) && vsc_parse_colour_hex(v->str)) {
+    snprintf(fix, sizeof fix, "%s", vsc_parse_colour_hex(v->str));
     snprintf(h, sizeof h, "colours are written in hex: '%s' is %s", v->str, fix);
+  } else if (want == V_COLOR && v->kind == V_IDENT && bare_hex(c, v->str)) {
+    snprintf(fix, sizeof fix, "%s", bare_hex(c, v->str));
+    snprintf(h, sizeof h, "a colour starts with '#': '%s'", fix);
   } else if (want == V_DIMS && v->kind == V_RATIO) {
     snprintf(h, sizeof h, "'%s' takes width x height, e.g. 1920x1080; a shape like %g:%g goes in 'aspect'", what, v->num,
              v->num2);
   }
-  if (fix[0] || (!hint && h[0])) hint = h; /* a concrete fix says more than the caller's advice */
+  if (h[0]) hint = h; /* advice for this very value says more than the caller's general one */
   VERR(c, v0, hint, "expected %s for '%s', found %s", check_kind_desc(want), what, check_kind_desc(v->kind));
   if (fix[0]) check_fix(c, v0, fix);
   return false;

@@ -27,10 +27,12 @@ void vsc_parse_lex_error(vsc_parser *p, uint32_t off, uint32_t len, const char *
 void vsc_parse_bad_char(vsc_parser *p, uint32_t off) {
   unsigned char c = (unsigned char)p->src->text[off];
   /* Paths and statement ends are what people usually type here. */
-  const char *hint = c == '/'  ? "paths and text go in double quotes, e.g. import \"std/styles\""
-                   : c == ';'  ? "statements need no ';': end them with a space or a new line"
-                   : c == '\'' ? "strings use double quotes"
-                               : NULL;
+  const char *hint = c == '/'             ? "paths and text go in double quotes, e.g. import \"std/styles\""
+                   : c == ';'             ? "statements need no ';': end them with a space or a new line"
+                   : c == '\''            ? "strings use double quotes"
+                   : c == '*'             ? "a frame size is written with 'x': 1920x1080"
+                   : c == '@' || c == '$' ? "names are letters, digits, '_' and '-'; text goes in double quotes"
+                                          : NULL;
   if (c >= 0x20 && c < 0x7f) {
     vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, 1}), hint,
               "unexpected character '%c'", c);
@@ -108,10 +110,10 @@ void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit
     w += w % 2;
     snprintf(fix, sizeof fix, "%dx%d", w, h);
     snprintf(hint, sizeof hint, "a frame size is width x height: '%s' (%dx%d for a vertical video)", fix, h, w);
-  } else if (strcmp(unit, "px") == 0 && prev == TK_SIZE && x > 0 && x < 400) {
+  } else if ((strcmp(unit, "px") == 0 || strcmp(unit, "pt") == 0) && prev == TK_SIZE && x > 0 && x < 400) {
     /* A text's size is a share of the frame height, so it scales with the frame. */
     snprintf(fix, sizeof fix, "%.1f%%", x / 1080.0 * 100.0);
-    snprintf(hint, sizeof hint, "text size is a share of the frame height: '%s' is %gpx on a 1080-line frame", fix, x);
+    snprintf(hint, sizeof hint, "text size is a share of the frame height: '%s' is %g%s on a 1080-line frame", fix, x, unit);
   } else if (strcmp(unit, "px") == 0) {
     snprintf(hint, sizeof hint, "a frame size is width x height (e.g. '1920x1080'); text sizes are a share of the frame height (e.g. '5%%')");
   } else if ((strcmp(unit, "fps") == 0 && prev == TK_FPS) || (strcmp(unit, "bpm") == 0 && prev == TK_TEMPO) ||
@@ -216,12 +218,17 @@ static void missing_brace(vsc_parser *p, vsc_token tok, const char *what) {
   vsc_source_position(p->src, p->open[p->nopen - 1].brace, &line, &col);
   char opener[32];
   innermost(p, opener, sizeof opener);
-  if (tok.kind == 0)
-    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, ((vsc_span){tok.off, 0}), NULL,
+  char hint[96];
+  snprintf(hint, sizeof hint, "close '%s' with '}' %s", opener, tok.kind == 0 ? "at the end" : "before this");
+  if (tok.kind == 0) {
+    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, ((vsc_span){tok.off, 0}), hint,
               "'}' expected (to close '%s' at line %u)", opener, line);
-  else
-    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, vsc_span_of(tok), NULL,
+    vsc_diag_fix(p->diags, p->src, ((vsc_span){tok.off, 0}), "}\n");
+  } else {
+    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, vsc_span_of(tok), hint,
               "'}' expected before %s (to close '%s' at line %u)", what, opener, line);
+    vsc_diag_fix(p->diags, p->src, ((vsc_span){tok.off, 0}), "} ");
+  }
   vsc_note(p->diags, p->src, ((vsc_span){p->open[p->nopen - 1].opener_off, p->open[p->nopen - 1].opener_len}),
            "'%s' opened here", opener);
 }
@@ -276,12 +283,15 @@ void vsc_parse_syntax_error(vsc_parser *p, int major, vsc_token tok) {
     else snprintf(hintbuf, sizeof hintbuf, "write e.g. shot video \"…\", shot image \"…\", shot file \"…\" or shot color #000000");
     vsc_error(p->diags, VSC_STAGE_PARSE, p->src, vsc_span_of(tok), hintbuf,
               "expected video, image, file or color after 'shot', found %s", what);
+    if (close) vsc_diag_fix(p->diags, p->src, vsc_span_of(tok), close);
+    else if (tok.kind == TK_STRING) /* `shot "a cat"`: a prompt is a generated video */
+      vsc_diag_fix(p->diags, p->src, vsc_span_of(tok), vsc_arena_printf(p->arena, "video %.*s", (int)tok.len, p->src->text + tok.off));
     return;
   }
   /* After a value, the grammar's expected set says what was meant (a keyword left out or
    * misspelt, a scene length without parentheses). After a keyword, that keyword itself was
    * read as a value, and the hints below say so. */
-  if (tc.prev.kind <= TK_ILLEGAL && tc.prev.kind != TK_LBRACE && vsc_parse_expected_hint(p, tok, tc.prev)) return;
+  if (vsc_parse_expected_hint(p, tok, tc.prev)) return;
   if (tc.prev.kind == TK_VIDEO && tok.kind != TK_STRING) {
     hint = "a video starts with its title: video \"My video\" { … }";
   } else if (tc.prev.kind == TK_SCENE) {

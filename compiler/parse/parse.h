@@ -70,6 +70,8 @@ void vsc_parse_scene(vsc_parser *p, vsc_ast *scene, vsc_ast *dur, vsc_ast *use, 
  * error at `tok` with a hint and a fix when the grammar says what was meant; false when
  * it has nothing better than the generic message. */
 bool vsc_parse_expected_hint(vsc_parser *p, vsc_token tok, vsc_token prev);
+/* The hex of a colour name ("red" -> "#ff0000"), or NULL. */
+const char *vsc_parse_colour_hex(const char *name);
 /* "duration", "number", …: a token kind without its article. */
 const char *vsc_parse_token_noun(int kind);
 
