@@ -90,7 +90,9 @@ int vsc_lex_next(vsc_lexer *L, vsc_token *t) {
                        "unexpected non-ASCII text outside a string",
                        "names use ASCII letters, digits, '_' and '-'; other text goes in double quotes");
                      continue; }
-      * { vsc_parse_bad_char(L->parser, t->off); continue; }
+      * { /* A run of one stray byte is one mistake ('[[[[…'): one error for the run. */
+          while (L->cur < L->lim && *L->cur == *tok) L->cur++;
+          vsc_parse_bad_char(L->parser, t->off, (uint32_t)(L->cur - tok)); continue; }
     */
 #undef TOKEN
   }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DIAG_LINE_SHOWN 160 /* bytes of a source line shown at most */
+
 /* A diagnostic keeps copies of everything it prints, so it outlives the sources. */
 typedef struct {
   vsc_severity sev;
@@ -190,11 +192,23 @@ void vsc_diag_print(const vsc_diag_list *l, FILE *out, bool color) {
     } else {
       fprintf(out, "%s%s:%u:%u: %s%s:%s %s%s%s\n", bold, d->file, d->line, d->col, sc,
               sev_name(d->sev), reset, bold, d->msg, reset);
-      fprintf(out, "%5u | %s\n      | ", d->line, d->line_text);
+      /* A very long line (minified, or hostile input) is shown as a window around the
+       * caret, so a message stays a few lines long. */
+      uint32_t len = (uint32_t)strlen(d->line_text), from = 0, to = len;
+      if (len > DIAG_LINE_SHOWN) {
+        from = d->col - 1 > DIAG_LINE_SHOWN / 2 ? d->col - 1 - DIAG_LINE_SHOWN / 2 : 0;
+        if (from > len) from = len;
+        to = from + DIAG_LINE_SHOWN < len ? from + DIAG_LINE_SHOWN : len;
+        while (from > 0 && from < len && ((unsigned char)d->line_text[from] & 0xC0) == 0x80) from--; /* whole characters */
+        while (to < len && ((unsigned char)d->line_text[to] & 0xC0) == 0x80) to++;
+      }
+      fprintf(out, "%5u | %s%.*s%s\n      | %s", d->line, from ? "…" : "", (int)(to - from), d->line_text + from,
+              to < len ? "…" : "", from ? " " : "");
       /* Copy tabs so the caret lines up under the text. */
-      for (uint32_t c = 1; c < d->col && d->line_text[c - 1]; c++)
+      for (uint32_t c = from + 1; c < d->col && d->line_text[c - 1]; c++)
         fputc(d->line_text[c - 1] == '\t' ? '\t' : ' ', out);
       uint32_t width = d->end_line == d->line && d->end_col > d->col ? d->end_col - d->col : 1;
+      if (width > to - (d->col - 1) && to > d->col - 1) width = to - (d->col - 1);
       fprintf(out, "%s^", green);
       for (uint32_t c = 1; c < width; c++) fputc('~', out);
       fprintf(out, "%s\n", reset);

@@ -23,8 +23,8 @@ void vsc_parse_lex_error(vsc_parser *p, uint32_t off, uint32_t len, const char *
   vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), hint, "%s", msg);
 }
 
-/* A byte no token starts with. */
-void vsc_parse_bad_char(vsc_parser *p, uint32_t off) {
+/* A byte no token starts with, `len` times in a row. */
+void vsc_parse_bad_char(vsc_parser *p, uint32_t off, uint32_t len) {
   unsigned char c = (unsigned char)p->src->text[off];
   /* Paths and statement ends are what people usually type here. */
   const char *hint = c == '/'             ? "paths and text go in double quotes, e.g. import \"std/styles\""
@@ -32,14 +32,15 @@ void vsc_parse_bad_char(vsc_parser *p, uint32_t off) {
                    : c == '\''            ? "strings use double quotes"
                    : c == '*'             ? "a frame size is written with 'x': 1920x1080"
                    : c == '@' || c == '$' ? "names are letters, digits, '_' and '-'; text goes in double quotes"
+                   : c == '[' || c == ']' ? "lists are written with spaces or commas, without brackets"
                                           : NULL;
+  char times[48] = "";
+  if (len > 1) snprintf(times, sizeof times, " (%u in a row)", len);
   if (c >= 0x20 && c < 0x7f) {
-    vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, 1}), hint,
-              "unexpected character '%c'", c);
-    if (c == ';') vsc_diag_fix(p->diags, p->src, ((vsc_span){off, 1}), "");
+    vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), hint, "unexpected character '%c'%s", c, times);
+    if (c == ';') vsc_diag_fix(p->diags, p->src, ((vsc_span){off, len}), "");
   } else
-    vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, 1}), NULL,
-              "unexpected byte 0x%02x", c);
+    vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), NULL, "unexpected byte 0x%02x%s", c, times);
 }
 
 /* 'text' or “text”: a string in quotes the language does not use (each quote quote_len
