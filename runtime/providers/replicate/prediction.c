@@ -125,7 +125,7 @@ static int probe_ok(vsc_pred *x, const char *path, char *why, size_t n) {
     snprintf(why, n, "download has %lld of %lld bytes", (long long)sb.st_size, x->total);
     return 0;
   }
-  vsc_comp_media_info info;
+  vsc_media_info info;
   vsc_op_error perr = {0};
   if (vsc_comp_probe_info(path, &info, &perr) < 0) {
     snprintf(why, n, "not a playable media file (%.120s)", perr.msg);
