@@ -57,8 +57,7 @@ int vsc_lex_next(vsc_lexer *L, vsc_token *t) {
              L->cur = L->lim; continue; }
 
       ["] ([^"\\\n] | "\\" [^\n])* ["] { TOKEN(TK_STRING); }
-      ["] ([^"\\\n] | "\\" [^\n])* { vsc_parse_lex_error(L->parser, t->off, (uint32_t)(L->cur - tok),
-                                       "unterminated string", "close it with '\"' on the same line");
+      ["] ([^"\\\n] | "\\" [^\n])* { vsc_parse_unterminated(L->parser, t->off, (uint32_t)(L->cur - tok));
                                      TOKEN(TK_STRING); }
 
       ['] [^'\n]* ['] { vsc_parse_quoted(L->parser, t->off, (uint32_t)(L->cur - tok), 1, "a string in single quotes");

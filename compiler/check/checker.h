@@ -75,6 +75,7 @@ const vsc_ast *check_option(const vsc_ast *n, const char *kw);
 const char *check_dir_of(vsc_session *s, const char *path);
 const char *check_join_path(vsc_session *s, const char *dir, const char *rel);
 int check_file_exists(const char *path, bool *unusable);
+bool check_std_style(const char *name);
 
 /* ---- models.c ---- */
 vsc_ast *check_find_named(vsc_ast **items, int n, const char *name);

@@ -293,8 +293,10 @@ static void scene_then(scene_body *b, vsc_ast *st) {
   sc->transition = strcmp(name, "cut") == 0 ? NULL : name;
   sc->trans_dur = sc->transition ? 0.5 : 0;
   if (st->nvals > 1 && check_get_duration(c, &st->vals[1], "then", &sc->trans_dur)) {
-    if (check_in_range(c, &st->vals[1], sc->trans_dur, 0, 10, "transition", "s") && !sc->transition && sc->trans_dur > 0)
+    if (check_in_range(c, &st->vals[1], sc->trans_dur, 0, 10, "transition", "s") && !sc->transition && sc->trans_dur > 0) {
       VERR(c, &st->vals[1], "a cut has no duration", "'cut' takes no duration");
+      check_fix(c, &st->vals[1], "");
+    }
     if (sc->trans_dur == 0) sc->transition = NULL;
   }
 }

@@ -219,6 +219,17 @@ bool check_in_range(const eval_ctx *c, const vsc_value *v0, double x, double lo,
   char h[96];
   snprintf(h, sizeof h, "'%s' must be between %g%s and %g%s", what, lo, unit, hi, unit);
   VERR(c, v0, h, "%s %g%s is out of range", what, x, unit);
+  /* The nearest value in range, written as the value was (a unit after the number). */
+  const vsc_value *v = check_val(c, v0);
+  const char *t = check_src_of(c, v)->text + v->span.off;
+  if (strcmp(unit, "$") != 0 && v->span.len && ((t[0] >= '0' && t[0] <= '9') || t[0] == '-')) {
+    double near = x < lo ? lo : hi;
+    char fix[64];
+    if (v->kind == V_DURATION && v->str && strcmp(v->str, "ms") == 0) snprintf(fix, sizeof fix, "%gms", near * 1000);
+    else if (v->kind == V_DURATION && v->str && strcmp(v->str, "min") == 0) snprintf(fix, sizeof fix, "%gmin", near / 60);
+    else snprintf(fix, sizeof fix, "%g%s", near, v->kind == V_DURATION ? "s" : unit);
+    check_fix(c, v0, fix);
+  }
   return false;
 }
 

@@ -351,6 +351,7 @@ static void video_whole(vsc_session *s, vsc_video_spec *v) {
     if (last->transition && last->then_node)
       ERR(last->src, last->then_node->span, "use a 'fade out' on the music or a final scene instead",
           "the last scene '%s' has a transition to nothing", last->name);
+    if (last->transition && last->then_node) vsc_diag_fix(s->diags, last->src, last->then_node->span, "");
   }
   vsc_scene_spec *first_rest = NULL;
   for (int i = 0; i < v->nscenes; i++) {

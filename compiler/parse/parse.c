@@ -54,6 +54,20 @@ void vsc_parse_quoted(vsc_parser *p, uint32_t off, uint32_t len, uint32_t quote_
   vsc_diag_fix(p->diags, p->src, ((vsc_span){off, len}), fix);
 }
 
+/* "text…: a string not closed on its line. The fix closes it where its line's text ends
+ * (trailing blanks and a '{' or '}' that ends the line stay outside). */
+void vsc_parse_unterminated(vsc_parser *p, uint32_t off, uint32_t len) {
+  vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), "close it with '\"' on the same line",
+            "unterminated string");
+  uint32_t end = off + len;
+  while (end > off + 1 && (p->src->text[end - 1] == ' ' || p->src->text[end - 1] == '\t' || p->src->text[end - 1] == '\r')) end--;
+  if (end > off + 1 && (p->src->text[end - 1] == '{' || p->src->text[end - 1] == '}')) {
+    end--;
+    while (end > off + 1 && p->src->text[end - 1] == ' ') end--;
+  }
+  vsc_diag_fix(p->diags, p->src, ((vsc_span){end, 0}), "\"");
+}
+
 /* `# text`: a comment in another language's syntax. The line is skipped, so what follows
  * it is not taken for statements. */
 void vsc_parse_hash_comment(vsc_parser *p, uint32_t off, uint32_t len) {

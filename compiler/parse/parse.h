@@ -39,6 +39,7 @@ void vsc_parse_comment(vsc_parser *p, uint32_t off, uint32_t len);
 void vsc_parse_lex_error(vsc_parser *p, uint32_t off, uint32_t len, const char *msg, const char *hint);
 void vsc_parse_bad_char(vsc_parser *p, uint32_t off, uint32_t len);
 void vsc_parse_quoted(vsc_parser *p, uint32_t off, uint32_t len, uint32_t quote_len, const char *what);
+void vsc_parse_unterminated(vsc_parser *p, uint32_t off, uint32_t len);
 void vsc_parse_hash_comment(vsc_parser *p, uint32_t off, uint32_t len);
 void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit_off, uint32_t unit_len);
 

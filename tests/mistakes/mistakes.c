@@ -6,7 +6,8 @@
 **
 ** The output compared with CASE.diag (VSC_UPDATE_GOLDEN=1 rewrites it) is
 **   - the diagnostics exactly as `vsc check` prints them, and `exit N`;
-**   - the first diagnostic's fix as `vsc check --json` gives it (span and replacement), the
+**   - the first diagnostic's fix as `vsc check --json` gives it (span, and the replacement as
+**     a JSON string), the
 **     fixed line, and what checking the fixed script gives: `after the fix: ok`, or its
 **     first error.
 ** Beyond the golden: each case must report something, its first diagnostic must carry a
@@ -82,9 +83,12 @@ int main(int argc, char **argv) {
     const char *repl = json_string_value(json_object_get(fix, "replacement"));
     size_t off = (size_t)json_integer_value(json_object_get(fix, "offset"));
     size_t flen = (size_t)json_integer_value(json_object_get(fix, "length"));
-    fprintf(out, "fix: %s:%lld:%lld-%lld:%lld \"%s\"\n", file, json_integer_value(json_object_get(fix, "line")),
+    /* The replacement as a JSON string: a new line in it stays on this line. */
+    char *quoted = json_dumps(json_object_get(fix, "replacement"), JSON_ENCODE_ANY);
+    fprintf(out, "fix: %s:%lld:%lld-%lld:%lld %s\n", file, json_integer_value(json_object_get(fix, "line")),
             json_integer_value(json_object_get(fix, "column")), json_integer_value(json_object_get(fix, "end_line")),
-            json_integer_value(json_object_get(fix, "end_column")), repl);
+            json_integer_value(json_object_get(fix, "end_column")), quoted);
+    free(quoted);
     /* Fixes in this script are applied here; one in a module it imports, to a copy of it. */
     size_t flen_text = 0;
     char *target = strcmp(file, script) == 0 ? NULL : vsc_test_slurp(file, &flen_text);
