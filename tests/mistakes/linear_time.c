@@ -4,11 +4,12 @@
 **
 **   linear_time VSC [PATTERN]     (no pattern: all of them)
 **
-** Each run's time is the least of a few repeats minus the least time of checking a tiny
-** script (process start, the registry), so a loaded machine or a slow start does not
-** decide the ratio. Sizes are chosen so the 10N run does real work (tenths of a second).
+** Each run's time is the least of a few rounds (start-up, N, 10N in turn) minus the least
+** time of checking a tiny script (process start, the registry), so a loaded machine or a
+** slow start does not decide the ratio. Sizes are chosen so the 10N run does real work (tenths of a second).
 */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,16 @@
 
 #include "vsc_test.h"
 
-#define REPEATS 3
+#define REPEATS 4
+
+/* 10x the input may take at most 12x the time. Under AddressSanitizer (CI's second suite)
+** the allocator's own cost grows with the heap it keeps (quarantine, shadow memory), so the
+** bound there is 20: still far below the 100x of a quadratic path. */
+#ifdef __SANITIZE_ADDRESS__
+#define MAX_RATIO 20.0
+#else
+#define MAX_RATIO 12.0
+#endif
 
 /* User CPU seconds of `vsc check PATH` (output to /dev/null): the compiler's own work. The
 ** kernel's share (page faults) follows the memory touched, and is left out. */
@@ -40,16 +50,6 @@ static double check_cpu(const char *vsc, const char *path) {
   if (wait4(pid, &status, 0, &ru) != pid) return -1;
   if (!WIFEXITED(status) || WEXITSTATUS(status) > 4) return -1; /* a crash is a failure */
   return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
-}
-
-static double least_cpu(const char *vsc, const char *path) {
-  double best = 1e9;
-  for (int i = 0; i < REPEATS; i++) {
-    double t = check_cpu(vsc, path);
-    if (t < 0) return -1;
-    if (t < best) best = t;
-  }
-  return best;
 }
 
 typedef struct {
@@ -115,18 +115,33 @@ int main(int argc, char **argv) {
   vsc_test_tmpdir(dir, sizeof dir, "linear");
   snprintf(path, sizeof path, "%s/tiny.vscript", dir);
   vsc_test_write_text(path, "video \"x\" {\n  scene a (1s) { shot color #000000 }\n}\n");
-  double base = least_cpu(vsc, path);
-  CHECK(base >= 0, "vsc check runs on a tiny script");
+  char tiny[600];
+  snprintf(tiny, sizeof tiny, "%s", path);
+  double base = 1e9;
   for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
     if (argc > 2 && strcmp(argv[2], patterns[i].name) != 0) continue;
-    double t[2];
+    char files[2][600];
     for (int s = 0; s < 2; s++) {
-      snprintf(path, sizeof path, "%s/%s.%d.vscript", dir, patterns[i].name, s);
-      write_pattern(i, s ? 10 : 1, path);
-      t[s] = least_cpu(vsc, path);
-      unlink(path);
+      snprintf(files[s], sizeof files[s], "%s/%s.%d.vscript", dir, patterns[i].name, s);
+      write_pattern(i, s ? 10 : 1, files[s]);
     }
-    CHECK(t[0] >= 0 && t[1] >= 0, "vsc check finished on %s", patterns[i].name);
+    /* Rounds of start-up, N and 10N in turn, so a change in the machine's load touches all
+     * three; the least of each is kept (the start-up's over every round so far). */
+    double t[2] = {1e9, 1e9};
+    bool ok = true;
+    for (int r = 0; r < REPEATS && ok; r++) {
+      double b = check_cpu(vsc, tiny);
+      if (b >= 0 && b < base) base = b;
+      for (int s = 0; s < 2; s++) {
+        double x = check_cpu(vsc, files[s]);
+        if (x < 0) ok = false;
+        else if (x < t[s]) t[s] = x;
+      }
+    }
+    unlink(files[0]);
+    unlink(files[1]);
+    CHECK(ok, "vsc check finished on %s", patterns[i].name);
+    if (!ok) continue;
     /* Work beyond the start-up; a floor of 10 ms keeps timer noise out of the ratio. */
     double w1 = t[0] - base, w10 = t[1] - base;
     if (w1 < 0.01) w1 = 0.01;
@@ -134,7 +149,7 @@ int main(int argc, char **argv) {
     double ratio = w10 / w1;
     printf("%-16s N=%-7zu %.3fs  10N %.3fs  (start-up %.3fs)  ratio %.1f\n", patterns[i].name, patterns[i].size,
            t[0], t[1], base, ratio);
-    CHECK(ratio <= 12.0, "%s: 10x the input took %.1fx the time", patterns[i].name, ratio);
+    CHECK(ratio <= MAX_RATIO, "%s: 10x the input took %.1fx the time", patterns[i].name, ratio);
   }
   vsc_test_rmtree(dir);
   return vsc_test_done("linear_time");
