@@ -40,7 +40,8 @@ int vsc_speech_voice_known(const char *voice) {
   char err[256];
   int rc = vsc_speech_speak("a", voice, 1.0, &pcm, &n, &sr, err, sizeof err);
   free(pcm);
-  int known = rc == 0 ? 1 : rc == -1 && strstr(err, "unknown espeak-ng voice") ? 0 : -1;
+  int known = rc == 0 ? 1 : rc == -1 && strstr(err, "unknown espeak-ng voice") ? 0
+                                                                               : -1;
   if (known >= 0) {
     pthread_mutex_lock(&known_lock);
     unsigned slot = nasked++ % 32;
