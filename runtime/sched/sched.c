@@ -387,9 +387,9 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
     vsc_err_set(err, errlen, "cannot start worker threads");
     goto out;
   }
-  vsc_progress_event(r.pg, json_pack("{s:s, s:i, s:i, s:i, s:s}", "event", "start", "nodes", (int)r.nir,
-                                     "cached", res->cached, "todo", r.needed_count - r.done_count,
-                                     "provider", r.remote_name ? r.remote_name : "local"));
+  vsc_progress_event(r.pg, json_pack("{s:s, s:i, s:i, s:i, s:i, s:s}", "event", "start", "nodes", (int)r.nir,
+                                     "cached", res->cached, "todo", r.needed_count - r.done_count, "unneeded",
+                                     (int)r.nir - r.needed_count, "provider", r.remote_name ? r.remote_name : "local"));
   seed(&r);
   loop(&r);
   vsc_pool_free(r.pool);
