@@ -51,7 +51,7 @@ static bool in_list(const char *w, const char *const *list, size_t n) {
 /* Values that belong after an option keyword: a bare one is the keyword left out. Lists
  * mirror the checker's (compiler/check/text.c, scene.c); only membership is used here. */
 static const char *const positions[] = {"center", "top", "bottom", "left", "right", "top-left", "top-right",
-                                        "bottom-left", "bottom-right", "lower-third", "middle"};
+                                        "bottom-left", "bottom-right", "lower-third"};
 static const char *const cameras[] = {"static", "push-in", "pull-out", "pan-left", "pan-right", "tilt-up",
                                       "tilt-down", "orbit", "handheld", "zoom-in", "zoom-out"};
 static const char *const animations[] = {"zoom", "pan-up", "pan-down"};
@@ -164,7 +164,6 @@ bool vsc_parse_expected_hint(vsc_parser *p, vsc_token tok, vsc_token prev) {
       {"subtitle", TK_TEXT, "text"},
       {"title", TK_TEXT, "text"},
       {"bpm", TK_TEMPO, "tempo"},
-      {"opacity", TK_VOLUME, "volume"},
       {"prompt", TK_SHOT, "shot video"},
   };
   for (size_t i = 0; i < COUNT(synonyms); i++)
