@@ -543,6 +543,7 @@ static bool bind_template(vsc_session *s, vsc_ast *node, vsc_ast *tpl, eval_ctx 
             "template '%s' has no parameter '%s'", tpl->name.str, a->name.str);
         const char *close = vsc_closest(a->name.str, names, (size_t)nparams);
         if (close) vsc_diag_fix(s->diags, node->src, a->name.span, close);
+        vsc_note(s->diags, tpl->src, tpl->name.span, "'%s' is declared here", tpl->name.str);
         failed = true;
         continue;
       }
