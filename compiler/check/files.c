@@ -61,22 +61,22 @@ bool check_media_file(const eval_ctx *c, const vsc_value *v0, const char *path, 
     if (strncmp(msg, "'", 1) == 0 && strstr(msg, "' ")) msg = strstr(msg, "' ") + 2;
     else if (strncmp(msg, "cannot open input '", 19) == 0 && strstr(msg, "': ")) msg = strstr(msg, "': ") + 3;
     VERR(c, v0, "use a video (.mp4 .mov .webm), an image (.png .jpg) or, for music, audio (.wav .mp3 .m4a)",
-        "'%s' is not a media file vsc can read: %s", v->str, msg);
+         "'%s' is not a media file vsc can read: %s", v->str, msg);
     return false;
   }
   if (need == CHECK_MEDIA_PICTURE && !info->has_video) {
     VERR(c, v0, "a shot needs a video or an image; sound goes in 'music' or a voice line",
-        "'%s' has no picture: it is sound only", v->str);
+         "'%s' has no picture: it is sound only", v->str);
     return false;
   }
   if (need == CHECK_MEDIA_STILL && !info->is_image) {
     VERR(c, v0, "name an image (.png .jpg); a video clip goes in 'shot file'",
-        "'%s' is %s, not a still image", v->str, info->has_video ? "a video" : "sound");
+         "'%s' is %s, not a still image", v->str, info->has_video ? "a video" : "sound");
     return false;
   }
   if (need == CHECK_MEDIA_SOUND && !info->has_audio) {
     VERR(c, v0, "music needs a file with sound (.wav .mp3 .m4a, or a video with its sound)",
-        "'%s' has no sound", v->str);
+         "'%s' has no sound", v->str);
     return false;
   }
   return true;
