@@ -248,6 +248,8 @@ static void demand(run_t *r) {
       snprintf(n->path, sizeof n->path, "%s", e.path);
       json_t *pred = json_object_get(e.info, "prediction");
       if (json_is_string(pred)) snprintf(n->prediction, sizeof n->prediction, "%s", json_string_value(pred));
+      n->cached_cost = json_number_value(json_object_get(e.info, "cost"));
+      n->cached_cost_known = json_is_true(json_object_get(e.info, "cost_known"));
       vsc_cache_entry_clear(&e);
       r->res->cached++;
       r->done_count++;
