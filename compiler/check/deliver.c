@@ -55,8 +55,8 @@ static const h264_level levels[] = {
 #define NPRESETS (sizeof presets / sizeof presets[0])
 #define NLEVELS (sizeof levels / sizeof levels[0])
 
-static const char *const options[] = {"crf",      "bitrate",  "maxrate",   "bufsize",   "profile",  "level",
-                                      "gop",      "max_size", "loudness",  "true_peak", "faststart", "audio_bitrate"};
+static const char *const options[] = {"crf", "bitrate", "maxrate", "bufsize", "profile", "level",
+                                      "gop", "max_size", "loudness", "true_peak", "faststart", "audio_bitrate"};
 #define NOPTIONS (sizeof options / sizeof options[0])
 static const char *const profiles[] = {"baseline", "main", "high"};
 
