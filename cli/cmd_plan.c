@@ -133,6 +133,9 @@ int cmd_plan(int argc, char **argv) {
            (int)json_integer_value(json_object_get(video, "width")), (int)json_integer_value(json_object_get(video, "height")),
            (int)json_integer_value(json_object_get(video, "fps")), num(video, "length"));
     if (json_object_get(video, "tempo")) printf(", %g bpm", num(video, "tempo"));
+    char dline[400];
+    cli_deliver_line(ir, dline, sizeof dline);
+    printf("\ndeliver %s", dline);
     printf("\n\n%-16s %9s %9s %6s  %-36s %9s  %s\n", "scene", "start", "duration", "bar", "model", "cost", "status");
     size_t i;
     json_t *sc;
