@@ -69,16 +69,22 @@ static bool read_yes_no(const eval_ctx *c, const vsc_value *v, const char *what,
   return true;
 }
 
+/* A bit rate as it is written: 8M, 800k. */
+static const char *rate_text(double bps, char *buf, size_t size) {
+  if (bps >= 1e6) snprintf(buf, size, "%gM", bps / 1e6);
+  else snprintf(buf, size, "%gk", bps / 1e3);
+  return buf;
+}
+
 /* A bit rate (8M, 800k) within [lo, hi] bits/s. */
 static bool read_rate(const eval_ctx *c, const vsc_value *v0, const char *what, double lo, double hi, double *out) {
   const vsc_value *v = check_val(c, v0);
-  char h[96];
-  if (v->kind == V_NUMBER) snprintf(h, sizeof h, "add a unit: '%gk' or '%gM' (bits per second)", v->num, v->num);
-  if (!check_expect(c, v, V_BITRATE, what, v->kind == V_NUMBER ? h : "write a bit rate as 8M or 800k")) return false;
+  if (!check_expect(c, v, V_BITRATE, what, "write a bit rate with its unit: 8M or 800k (bits per second)")) return false;
   if (!(v->num >= lo && v->num <= hi)) {
     vsc_session *s = c->s;
-    snprintf(h, sizeof h, "'%s' must be between %gk and %gM", what, lo / 1e3, hi / 1e6);
-    ERR(c->src, v->span, h, "%s %g%s is out of range", what, v->num / (v->num >= 1e6 ? 1e6 : 1e3), v->num >= 1e6 ? "M" : "k");
+    char h[96], a[24], b[24], x[24];
+    snprintf(h, sizeof h, "'%s' must be between %s and %s", what, rate_text(lo, a, sizeof a), rate_text(hi, b, sizeof b));
+    ERR(c->src, v->span, h, "%s %s is out of range", what, rate_text(v->num, x, sizeof x));
     return false;
   }
   *out = v->num;
@@ -176,13 +182,12 @@ static void read_h264_level(const eval_ctx *c, const vsc_value *v0, vsc_deliver_
 static void read_gop(const eval_ctx *c, const vsc_value *v0, vsc_deliver_spec *d) {
   const vsc_value *v = check_val(c, v0);
   if (v->kind == V_NUMBER) {
-    if (check_in_range(c, v, v->num, 1, 1000, "gop", " frames")) {
-      if (v->num != floor(v->num)) {
-        vsc_session *s = c->s;
-        ERR(c->src, v->span, "a GOP is a whole number of frames, or a duration such as 2s", "gop must be a whole number");
-      } else
-        d->gop = -v->num;
-    }
+    vsc_session *s = c->s;
+    if (!(v->num >= 1 && v->num <= 1000 && v->num == floor(v->num)))
+      ERR(c->src, v->span, "a GOP is a whole number of frames (1 to 1000) or a duration such as 2s",
+          "gop %g is not a number of frames", v->num);
+    else
+      d->gop = -v->num;
     return;
   }
   double g;
@@ -268,9 +273,11 @@ void check_deliver(const eval_ctx *c, vsc_ast *st, vsc_deliver_spec *d) {
         "'bitrate' and 'crf' cannot both be set");
     d->bitrate = 0;
   }
-  if (d->bitrate > 0 && d->maxrate > 0 && d->maxrate < d->bitrate)
-    ERR(c->src, rate_node->name.span, "raise 'maxrate' or lower 'bitrate'", "bitrate %gk is above the maxrate of %gk",
-        d->bitrate / 1e3, d->maxrate / 1e3);
+  if (d->bitrate > 0 && d->maxrate > 0 && d->maxrate < d->bitrate) {
+    char a[24], b[24];
+    ERR(c->src, rate_node->vals[0].span, "raise 'maxrate' or lower 'bitrate'", "bitrate %s is above the maxrate of %s",
+        rate_text(d->bitrate, a, sizeof a), rate_text(d->maxrate, b, sizeof b));
+  }
   if (d->bufsize > 0 && !(d->maxrate > 0) && !(d->bitrate > 0))
     ERR(c->src, st->kw, "add 'maxrate': the buffer is that of a bit-rate cap", "'bufsize' without 'maxrate'");
 }
@@ -313,11 +320,15 @@ static bool level_fits(const h264_level *l, int mbw, int mbh, int fps, double br
     return false;
   }
   if (maxrate > l->br * 1000 * br_factor) {
-    snprintf(why, size, "a %gk cap (level %s allows %gk)", maxrate / 1e3, l->name, l->br * br_factor);
+    char a[24], b[24];
+    snprintf(why, size, "a cap of %s (level %s allows %s)", rate_text(maxrate, a, sizeof a), l->name,
+             rate_text(l->br * 1000 * br_factor, b, sizeof b));
     return false;
   }
   if (bufsize > l->cpb * 1000 * br_factor) {
-    snprintf(why, size, "a %gk buffer (level %s allows %gk)", bufsize / 1e3, l->name, l->cpb * br_factor);
+    char a[24], b[24];
+    snprintf(why, size, "a buffer of %s (level %s allows %s)", rate_text(bufsize, a, sizeof a), l->name,
+             rate_text(l->cpb * 1000 * br_factor, b, sizeof b));
     return false;
   }
   return true;
@@ -347,9 +358,12 @@ void vsc_chk_deliver(vsc_session *s, vsc_video_spec *v) {
   if (d->maxrate < 0) d->maxrate = youtube_rate_for(v->width, v->height, v->fps);
   if (d->gop < 0) d->gop = -d->gop / v->fps; /* frames, now that the rate is known */
   if (d->maxrate > 0 && d->bufsize <= 0) d->bufsize = 2 * d->maxrate;
-  if (d->bufsize > 0 && d->maxrate > 0 && d->bufsize < d->maxrate / v->fps)
+  if (d->bufsize > 0 && d->maxrate > 0 && d->bufsize < d->maxrate / v->fps) {
+    char a[24], b[24];
     ERR(d->node->src, span_of(d, "bufsize"), "give the buffer at least a second of the cap",
-        "bufsize %gk cannot hold one frame at the maxrate of %gk", d->bufsize / 1e3, d->maxrate / 1e3);
+        "bufsize %s cannot hold one frame at the maxrate of %s", rate_text(d->bufsize, a, sizeof a),
+        rate_text(d->maxrate, b, sizeof b));
+  }
   if (!d->level) return;
   /* High profile carries 1.25 times the bits of Main and Baseline (H.264 Table A-2). */
   double br_factor = !d->profile || strcmp(d->profile, "high") == 0 ? 1.25 : 1.0;

@@ -28,10 +28,15 @@ int plan_deliver_resolve(planner *p) {
   double video_rate = (d->max_size * 8 * DELIVER_SIZE_MARGIN - audio_bits) / (v->length + 0.5);
   if (video_rate < DELIVER_MIN_VIDEO_RATE) {
     vsc_ast *at = d->max_size_node;
-    ERR(at->src, at == d->node ? (at->nvals ? at->vals[0].span : at->kw) : at->vals[0].span,
-        "raise 'max_size' or shorten the video",
-        "max_size %gMB cannot hold %gs of video: it leaves %.0fk for the picture after the sound (%gk at least)",
-        d->max_size / 1e6, t6(v->length), video_rate > 0 ? video_rate / 1e3 : 0.0, DELIVER_MIN_VIDEO_RATE / 1e3);
+    vsc_span span = at == d->node ? (at->nvals && at->vals[0].kind != V_NONE ? at->vals[0].span : at->kw) : at->vals[0].span;
+    if (video_rate <= 0)
+      ERR(at->src, span, "raise 'max_size', lower 'audio_bitrate' or shorten the video",
+          "max_size %gMB cannot hold %gs of video: the sound alone takes %.2fMB of it", d->max_size / 1e6, t6(v->length),
+          audio_bits / 8e6);
+    else
+      ERR(at->src, span, "raise 'max_size' or shorten the video",
+          "max_size %gMB cannot hold %gs of video: it leaves %.0fk for the picture after the sound (%gk at least)",
+          d->max_size / 1e6, t6(v->length), video_rate / 1e3, DELIVER_MIN_VIDEO_RATE / 1e3);
     return -1;
   }
   if (d->maxrate <= 0 || video_rate < d->maxrate) {
