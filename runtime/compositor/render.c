@@ -217,6 +217,10 @@ static int open_video_encoder(rctx *r, vsc_op_error *err) {
     if (enc->maxrate > 0) {
       c->rc_max_rate = enc->maxrate;
       c->rc_buffer_size = (int)(enc->bufsize > 0 ? enc->bufsize : 2 * enc->maxrate);
+      /* Every segment (and chunk) is its own encode, joined by stream copy: each assumes the
+         decoder's buffer half full at its start rather than x264's 90 %, so the bursts at the
+         starts add less to the whole file's rate. */
+      c->rc_initial_buffer_occupancy = c->rc_buffer_size / 2;
     }
   }
   int ret = avcodec_open2(c, codec, NULL);

@@ -43,7 +43,7 @@ keys=$(ffprobe -v error -select_streams v:0 -show_entries frame=key_frame -of cs
 [ "$keys" = "0,15,30,45,60,75," ] || fail "keyframes at $keys, want every 15 frames"
 # The cap: the picture's bytes over its length, with the VBV buffer's slack for each segment start.
 bits=$(ffprobe -v error -select_streams v:0 -show_entries packet=size -of csv=p=0 "$tmp/out.mp4" | awk '{s += $1} END {print s * 8}')
-awk -v b="$bits" 'BEGIN { exit !(b / 3 <= 600000 * 1.25) }' || fail "picture at $(awk -v b="$bits" 'BEGIN{print b/3}') bit/s over the 600k cap"
+awk -v b="$bits" 'BEGIN { exit !(b / 3 <= 600000 * 1.1) }' || fail "picture at $(awk -v b="$bits" 'BEGIN{print b/3}') bit/s over the 600k cap"
 # faststart: the first top-level box after ftyp is moov.
 second=$(od -A n -t x1 -j "$(od -A n -t u4 --endian=big -N 4 "$tmp/out.mp4" | tr -d ' ')" -N 8 "$tmp/out.mp4" | tr -d ' \n')
 case $second in *6d6f6f76) ;; *) fail "the box after ftyp is $second, not moov" ;; esac
@@ -52,7 +52,7 @@ I=$(awk '/Summary:/ {s = 1} s && /I:/ {print $2}' "$tmp/r128")
 TP=$(awk '/True peak:/ {s = 1} s && /Peak:/ {print $2}' "$tmp/r128")
 awk -v i="$I" 'BEGIN { exit !(i >= -15 && i <= -13) }' || fail "loudness $I LUFS, want -14 +- 1"
 awk -v p="$TP" 'BEGIN { exit !(p <= -0.95) }' || fail "true peak $TP dBTP over the -1 ceiling"
-"$vsc" plan "$src" | grep -q '^deliver youtube: H.264 high profile level 3, crf 14, max 600k, keyframe every 0.5s, -14 LUFS, true peak -1 dBTP, AAC 384k, faststart$' ||
+"$vsc" plan "$src" 2>/dev/null | grep -q '^deliver youtube: H.264 high profile level 3, crf 14, max 600k, keyframe every 0.5s, -14 LUFS, true peak -1 dBTP, AAC 384k, faststart$' ||
   { "$vsc" plan "$src"; fail "vsc plan has no deliver line"; }
 grep -q '"preset": "youtube"' "$tmp/out.mp4.json" || fail "the manifest does not record the delivery"
 echo "youtube: High@3.0, keyframes $keys $(awk -v b="$bits" 'BEGIN{printf "%.0f", b/3}') bit/s, $I LUFS, $TP dBTP"
