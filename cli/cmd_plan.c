@@ -23,6 +23,7 @@ static json_t *plan_json(json_t *ir) {
   json_object_set_new(o, "estimated_cost", json_real(num(ir, "estimated_cost")));
   json_object_set_new(o, "scenes", json_deep_copy(json_object_get(ir, "scenes")));
   if (json_object_get(video, "tempo")) json_object_set_new(o, "tempo", json_deep_copy(json_object_get(video, "tempo")));
+  if (json_object_get(video, "deliver")) json_object_set_new(o, "deliver", json_deep_copy(json_object_get(video, "deliver")));
   return o;
 }
 

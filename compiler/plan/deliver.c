@@ -59,7 +59,9 @@ void plan_deliver_encode(const vsc_session *s, const vsc_video_spec *v, json_t *
   if (d->profile) json_object_set_new(e, "profile", json_string(d->profile));
   if (d->level) json_object_set_new(e, "level", json_string(d->level));
   if (d->gop > 0) {
-    long gop = lround(d->gop * v->fps);
+    /* A keyframe at least every `gop` seconds: YouTube's "half the frame rate" is 12 frames
+       at 25 fps. */
+    long gop = (long)floor(d->gop * v->fps + 1e-6);
     json_object_set_new(e, "gop", json_integer(gop < 1 ? 1 : gop));
   }
 }

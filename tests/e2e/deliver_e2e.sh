@@ -7,6 +7,7 @@
 #   - `vsc plan` shows the deliver line, the manifest records video.deliver;
 #   - changing only the loudness re-runs the sound track and the mux, nothing else; changing
 #     the cap re-encodes the picture but the generated clip and the speech stay cached;
+#   - broadcast: -23 LUFS and -1 dBTP on the MP4, keyframes every 12 frames at 25 fps;
 #   - a max_size the video cannot meet stops at check with the error at the size.
 #   deliver_e2e.sh VSC
 set -eu
@@ -69,6 +70,26 @@ write 400k -16
 build
 case $(ran) in *generate* | *tts*) fail "a cap change generated again: $(ran)" ;; *segment*) ;; *) fail "a cap change did not re-encode: $(ran)" ;; esac
 echo "changes: loudness ran audio+mux, cap ran $(ran)"
+
+# Broadcast: EBU R128's -23 LUFS and -1 dBTP on the finished MP4, a keyframe every 12 frames
+# (0.5 s at 25 fps).
+cat >"$tmp/bc.vscript" <<EOS
+video "Broadcast e2e" {
+  size 640x360 fps 25 length 2s
+  deliver broadcast
+  scene one (2s) { shot color #203040 voice "Good evening, and welcome." at 0.1s }
+}
+EOS
+"$vsc" build "$tmp/bc.vscript" --provider local --cache "$tmp/cache" -o "$tmp/bc.mp4" --progress plain >"$tmp/log" 2>&1 || { cat "$tmp/log"; fail "broadcast build"; }
+keys=$(ffprobe -v error -select_streams v:0 -show_entries frame=key_frame -of csv=p=0 "$tmp/bc.mp4" |
+  awk -F, '/^[01]/ { if ($1 == 1) printf "%d,", n; n++ }')
+[ "$keys" = "0,12,24,36,48," ] || fail "broadcast keyframes at $keys, want every 12 frames"
+ffmpeg -nostats -hide_banner -i "$tmp/bc.mp4" -af ebur128=peak=true -f null - >"$tmp/r128" 2>&1
+I=$(awk '/Summary:/ {s = 1} s && /I:/ {print $2}' "$tmp/r128")
+TP=$(awk '/True peak:/ {s = 1} s && /Peak:/ {print $2}' "$tmp/r128")
+awk -v i="$I" 'BEGIN { exit !(i >= -23.5 && i <= -22.5) }' || fail "broadcast loudness $I LUFS, want -23 +- 0.5"
+awk -v p="$TP" 'BEGIN { exit !(p <= -0.95) }' || fail "broadcast true peak $TP dBTP over -1"
+echo "broadcast: keyframes $keys $I LUFS, $TP dBTP"
 
 # A max_size the length cannot meet is a check error at the size.
 sed -i 's/deliver youtube {/deliver youtube { max_size 100KB/' "$src"
