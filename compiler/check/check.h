@@ -93,7 +93,7 @@ typedef struct {
   double maxrate, bufsize; /* VBV: peak bits/s and buffer bits, or 0 (none) */
   const char *profile;     /* baseline | main | high, or NULL (the encoder's) */
   const char *level;       /* H.264 level ("4.1"; "auto" resolved by the checker), or NULL */
-  double gop;              /* seconds between keyframes, or 0 (2 s) */
+  double gop;              /* seconds between keyframes, or 0 (2 s); frames as a negative count until vsc_chk_deliver */
   double max_size;         /* bytes the MP4 may take, or 0 (no limit) */
   double loudness;         /* integrated loudness target, LUFS */
   double true_peak;        /* true-peak ceiling, dBTP */

@@ -8,10 +8,11 @@
 #   - changing only the loudness re-runs the sound track and the mux, nothing else; changing
 #     the cap re-encodes the picture but the generated clip and the speech stay cached;
 #   - broadcast: -23 LUFS and -1 dBTP on the MP4, keyframes every 12 frames at 25 fps;
-#   - a max_size the video cannot meet stops at check with the error at the size.
+#   - a max_size the video cannot meet stops at check with the error at the size, and a mux
+#     asked for less than the file takes fails (exit 5) and exports nothing.
 #   deliver_e2e.sh VSC
 set -eu
-vsc=$1
+vsc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -95,4 +96,25 @@ echo "broadcast: keyframes $keys $I LUFS, $TP dBTP"
 sed -i 's/deliver youtube {/deliver youtube { max_size 100KB/' "$src"
 if "$vsc" check "$src" >"$tmp/check" 2>&1; then fail "max_size 100KB passed the check"; fi
 grep -q "drop.vscript:3:30: error: max_size 0.1MB cannot hold 3s of video: the sound alone" "$tmp/check" || { cat "$tmp/check"; fail "max_size error"; }
+# The runtime holds the line too: an IR whose mux allows less than the video takes (its id
+# recomputed, as the reader checks ids) fails at the mux and leaves no MP4 and no manifest.
+write 600k -14
+(cd "$tmp" && "$vsc" ir drop.vscript 2>/dev/null) >"$tmp/ir.json"
+python3 - "$tmp/ir.json" "$tmp/small.json" <<'EOP'
+import hashlib, json, sys
+ir = json.load(open(sys.argv[1]))
+for n in ir["nodes"]:
+    if n["op"] == "mux":
+        n["params"]["max_size"] = 50000
+        key = {"inputs": n["inputs"], "op": "mux", "params": n["params"], "model": n.get("model")}
+        n["id"] = hashlib.sha256(json.dumps(key, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+        ir["outputs"]["video"] = n["id"]
+json.dump(ir, open(sys.argv[2], "w"), indent=2, sort_keys=True)
+EOP
+rc=0
+(cd "$tmp" && "$vsc" run small.json --provider local --cache cache -o small.mp4 --progress plain) >"$tmp/log" 2>&1 || rc=$?
+[ "$rc" = 5 ] || { cat "$tmp/log"; fail "a mux over max_size exited $rc, want 5"; }
+grep -q "over its max_size of 0.05 MB" "$tmp/log" || { cat "$tmp/log"; fail "no max_size message"; }
+[ ! -e "$tmp/small.mp4" ] && [ ! -e "$tmp/small.mp4.json" ] || fail "a file over max_size was exported"
+echo "max_size: the runtime refused the oversized MP4"
 echo "deliver_e2e: ok"
