@@ -283,7 +283,23 @@ static void t_kill_loop(void) {
     reattaches += jcount(recs, "reattach", NULL, NULL);
     json_decref(recs);
     if (vsc_test_failures > before) {
-      fprintf(stderr, "kill loop: iteration %d (%s at %.2fs) failed\n", it, sig == SIGKILL ? "SIGKILL" : "SIGHUP", at);
+      fprintf(stderr, "kill loop: iteration %d (%s at %.2fs) failed; its journal and billing:\n", it,
+              sig == SIGKILL ? "SIGKILL" : "SIGHUP", at);
+      json_t *all = journal(&e), *b = mock_get(&e, "/_mock/billing");
+      size_t k;
+      json_t *rec;
+      json_array_foreach(all, k, rec) {
+        char *line = json_dumps(rec, JSON_COMPACT);
+        fprintf(stderr, "  %s\n", line ? line : "?");
+        free(line);
+      }
+      json_array_foreach(json_object_get(b, "records"), k, rec) {
+        fprintf(stderr, "  billed %s %s %s %s\n", json_string_value(json_object_get(rec, "id")),
+                json_string_value(json_object_get(rec, "model")), json_string_value(json_object_get(rec, "status")),
+                json_string_value(json_object_get(rec, "created_at")));
+      }
+      json_decref(all);
+      json_decref(b);
       break;
     }
   }
