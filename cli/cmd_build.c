@@ -9,14 +9,17 @@
 
 #include "cli.h"
 #include "cmd_run.h"
+#include "review.h"
 #include "vsc/vsc.h"
 
 int cmd_build(int argc, char **argv) {
   cli_run_args a = CLI_RUN_ARGS_INIT;
   const char *script = NULL, *quality = NULL;
   bool preview = false;
+  cli_review review = {0};
   for (int i = 1; i < argc; i++) {
     int rc = cli_run_parse(&a, argc, argv, &i);
+    if (rc == 1) rc = cli_review_parse(&review, argc, argv, &i, true);
     if (rc < 0) return cli_usage("build");
     if (rc == 0) continue;
     if (strcmp(argv[i], "--preview") == 0) {
@@ -46,6 +49,7 @@ int cmd_build(int argc, char **argv) {
       size_t n = strlen(out);
       if (n > 4) snprintf(out + n - 4, sizeof out - (n - 4), ".preview.mp4");
     }
+    cli_review_output(&review, out, sizeof out); /* a part never overwrites the whole */
     a.output = out;
   }
   /* Where the video goes is settled before anything is compiled or paid for. */
@@ -66,7 +70,18 @@ int cmd_build(int argc, char **argv) {
     cli_output_close(&dest);
     return rc != VSC_EXIT_OK ? rc : VSC_EXIT_INTERNAL;
   }
+  if (cli_review_part(&review)) rc = cli_review_subset(&ir, &review, script);
+  if (rc != VSC_EXIT_OK) {
+    json_decref(ir);
+    cli_output_close(&dest);
+    return rc;
+  }
   rc = cli_run_ir(ir, &a, cache, NULL, &dest);
+  if (review.sheet && (rc == VSC_EXIT_OK || rc == VSC_EXIT_PARTIAL)) {
+    int src = cli_build_sheet(ir, &dest, cache, a.provider,
+                              a.progress == VSC_PROGRESS_QUIET || a.progress == VSC_PROGRESS_JSON);
+    if (src != VSC_EXIT_OK && rc == VSC_EXIT_OK) rc = src;
+  }
   json_decref(ir);
   return rc;
 }

@@ -1,0 +1,129 @@
+/*
+** vsc build --sheet (docs/cli.md): the contact sheet beside the video, OUT.sheet.png. One
+** frame per scene (the middle of what the video shows of it), labelled with the scene's
+** name, its times on the timeline, what made it (the model, the local animatic, a colour
+** card or a file) and its cost; the header names the video, its size, length and total.
+** The frames come from the video just placed, so the sheet needs no render of its own.
+*/
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd_run.h"
+#include "review.h"
+#include "vsc/vsc_sheet.h"
+
+static double num(const json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
+
+/* What drew scene `name` when it has no model: a colour card or a file. */
+static const char *source_kind(const json_t *ir, const char *name) {
+  size_t i;
+  json_t *n;
+  json_array_foreach(json_object_get(ir, "nodes"), i, n) {
+    const char *sc = json_string_value(json_object_get(n, "scene"));
+    if (!sc || strcmp(sc, name) || strcmp(json_string_value(json_object_get(n, "op")), "segment")) continue;
+    const char *type = json_string_value(json_object_get(json_object_get(json_object_get(json_object_get(n, "params"), "a"), "source"), "type"));
+    return type && !strcmp(type, "color") ? "card" : "file";
+  }
+  return "card";
+}
+
+/* Where the middle of what the video shows of [s, e) is, in the video's own time (a part
+ * plays its ranges one after another). -1 when the video does not show it. */
+static double frame_time(const json_t *part, double s, double e, int fps) {
+  double at = 0;
+  size_t i;
+  json_t *r;
+  json_array_foreach(part, i, r) {
+    double a = json_number_value(json_array_get(r, 0)), b = json_number_value(json_array_get(r, 1));
+    double lo = s > a ? s : a, hi = e < b ? e : b;
+    if (hi > lo) {
+      long long f0 = llround((at + lo - a) * fps), f1 = llround((at + hi - a) * fps);
+      return (double)((f0 + f1) / 2) / fps;
+    }
+    at += b - a;
+  }
+  return -1;
+}
+
+int cli_build_sheet(const json_t *ir, cli_output *dest, const char *cache_dir, const char *provider, bool quiet) {
+  if (dest->kind != CLI_OUT_FILE) {
+    fprintf(stderr, "vsc: --sheet: the video went to a stream, so there is no place beside it for a sheet\n");
+    return VSC_EXIT_USAGE;
+  }
+  const json_t *video = json_object_get(ir, "video"), *scenes = json_object_get(ir, "scenes");
+  int fps = (int)json_integer_value(json_object_get(video, "fps"));
+  double length = num(video, "length");
+  json_t *part = json_object_get(video, "part");
+  json_t *whole = json_is_array(part) ? NULL : json_pack("[[f,f]]", 0.0, length);
+  if (!part || !json_is_array(part)) part = whole;
+  const char *remote = cli_remote_name(ir, provider);
+  bool local = strcmp(remote, "local") == 0;
+  size_t n = json_array_size(scenes), k = 0;
+  vsc_sheet_cell *cells = calloc(n ? n : 1, sizeof *cells);
+  char(*text)[2][160] = calloc(n ? n : 1, sizeof *text);
+  int rc = VSC_EXIT_OK;
+  if (!cells || !text) {
+    fprintf(stderr, "vsc: --sheet: out of memory\n");
+    rc = VSC_EXIT_INTERNAL;
+    goto done;
+  }
+  double total = 0;
+  size_t i;
+  json_t *sc;
+  json_array_foreach(scenes, i, sc) {
+    const char *name = json_string_value(json_object_get(sc, "name"));
+    double s = num(sc, "start"), e = s + num(sc, "duration"), cost = local ? 0 : num(sc, "estimated_cost");
+    double t = frame_time(part, s, e, fps > 0 ? fps : 30);
+    if (!name || t < 0) continue;
+    const json_t *model = json_object_get(sc, "model");
+    const char *made = !json_is_string(model) ? source_kind(ir, name) : local ? "local animatic"
+                                                                              : json_string_value(model);
+    snprintf(text[k][0], sizeof text[k][0], "%.2fs – %.2fs  (%.2fs)", s, e, e - s);
+    snprintf(text[k][1], sizeof text[k][1], "%.100s · $%.2f", made, cost);
+    cells[k] = (vsc_sheet_cell){t, {name, text[k][0], text[k][1]}};
+    total += cost;
+    k++;
+  }
+  if (k == 0) {
+    fprintf(stderr, "vsc: --sheet: the video shows no scene\n");
+    rc = VSC_EXIT_RUNTIME;
+    goto done;
+  }
+  char info[512], staged[PATH_MAX + 80], err[1024];
+  int w = (int)json_integer_value(json_object_get(video, "width")), h = (int)json_integer_value(json_object_get(video, "height"));
+  int len = snprintf(info, sizeof info, "%dx%d · %d fps · %.2fs · %zu scene%s · %s $%.2f", w, h, fps, length, k,
+                     k == 1 ? "" : "s", local ? "local provider:" : "estimated", total);
+  if (whole == NULL && len > 0 && (size_t)len < sizeof info) {
+    json_t *r;
+    json_array_foreach(part, i, r)
+      len += snprintf(info + len, sizeof info - (size_t)len, "%s%.2fs–%.2fs", i ? ", " : " · part ",
+                      json_number_value(json_array_get(r, 0)), json_number_value(json_array_get(r, 1)));
+  }
+  cli_output_stage(dest, cache_dir, staged, PATH_MAX);
+  strcat(staged, ".sheet.png");
+  vsc_sheet_spec spec = {dest->path, w, h, json_string_value(json_object_get(video, "title")), info, cells, k};
+  vsc_op_error oerr = {0};
+  if (vsc_comp_sheet(&spec, staged, &oerr) < 0) {
+    fprintf(stderr, "vsc: --sheet: %s\n", oerr.msg);
+    rc = VSC_EXIT_RUNTIME;
+  } else if (cli_output_sidecar(dest, staged, "sheet.png", err, sizeof err) != 0) {
+    fprintf(stderr, "vsc: --sheet: %s\n", err);
+    rc = VSC_EXIT_RUNTIME;
+  } else if (!quiet) {
+    char shown[PATH_MAX + 16];
+    const char *dot = strrchr(dest->shown, '.'), *slash = strrchr(dest->shown, '/');
+    int stem = dot && (!slash || dot > slash) ? (int)(dot - dest->shown) : (int)strlen(dest->shown);
+    snprintf(shown, sizeof shown, "%.*s.sheet.png", stem, dest->shown);
+    fprintf(stderr, "wrote %s (%zu scene%s)\n", shown, k, k == 1 ? "" : "s");
+  }
+  unlink(staged);
+done:
+  json_decref(whole);
+  free(cells);
+  free(text);
+  return rc;
+}
