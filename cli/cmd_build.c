@@ -44,12 +44,12 @@ int cmd_build(int argc, char **argv) {
   }
   if (!a.output) {
     cli_default_output(script, out, sizeof out);
+    cli_review_output(&review, out, sizeof out); /* a part never overwrites the whole */
     if (preview) {
       /* A preview never overwrites the full render. */
       size_t n = strlen(out);
       if (n > 4) snprintf(out + n - 4, sizeof out - (n - 4), ".preview.mp4");
     }
-    cli_review_output(&review, out, sizeof out); /* a part never overwrites the whole */
     a.output = out;
   }
   /* Where the video goes is settled before anything is compiled or paid for. */
