@@ -71,7 +71,6 @@ int cli_build_sheet(const json_t *ir, cli_output *dest, const char *cache_dir, c
     rc = VSC_EXIT_INTERNAL;
     goto done;
   }
-  double total = 0;
   size_t i;
   json_t *sc;
   json_array_foreach(scenes, i, sc) {
@@ -85,7 +84,6 @@ int cli_build_sheet(const json_t *ir, cli_output *dest, const char *cache_dir, c
     snprintf(text[k][0], sizeof text[k][0], "%.2fs – %.2fs  (%.2fs)", s, e, e - s);
     snprintf(text[k][1], sizeof text[k][1], "%.100s · $%.2f", made, cost);
     cells[k] = (vsc_sheet_cell){t, {name, text[k][0], text[k][1]}};
-    total += cost;
     k++;
   }
   if (k == 0) {
@@ -95,8 +93,11 @@ int cli_build_sheet(const json_t *ir, cli_output *dest, const char *cache_dir, c
   }
   char info[512], staged[PATH_MAX + 80], err[1024];
   int w = (int)json_integer_value(json_object_get(video, "width")), h = (int)json_integer_value(json_object_get(video, "height"));
-  int len = snprintf(info, sizeof info, "%dx%d · %d fps · %.2fs · %zu scene%s · %s $%.2f", w, h, fps, length, k,
-                     k == 1 ? "" : "s", local ? "local provider:" : "estimated", total);
+  /* Offline, what the same plan would cost with a paid provider is worth knowing too. */
+  int len = local ? snprintf(info, sizeof info, "%dx%d · %d fps · %.2fs · %zu scene%s · local provider: $0.00 (estimated $%.2f paid)",
+                             w, h, fps, length, k, k == 1 ? "" : "s", num(ir, "estimated_cost"))
+                  : snprintf(info, sizeof info, "%dx%d · %d fps · %.2fs · %zu scene%s · estimated $%.2f", w, h, fps, length, k,
+                             k == 1 ? "" : "s", num(ir, "estimated_cost"));
   if (whole == NULL && len > 0 && (size_t)len < sizeof info) {
     json_t *r;
     json_array_foreach(part, i, r)
