@@ -106,7 +106,7 @@ int cli_build_sheet(const json_t *ir, cli_output *dest, const char *cache_dir, c
   }
   cli_output_stage(dest, cache_dir, staged, PATH_MAX);
   strcat(staged, ".sheet.png");
-  vsc_sheet_spec spec = {dest->path, w, h, json_string_value(json_object_get(video, "title")), info, cells, k};
+  vsc_sheet_spec spec = {dest->path, w, h, fps, json_string_value(json_object_get(video, "title")), info, cells, k};
   vsc_op_error oerr = {0};
   if (vsc_comp_sheet(&spec, staged, &oerr) < 0) {
     fprintf(stderr, "vsc: --sheet: %s\n", oerr.msg);

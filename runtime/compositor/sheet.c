@@ -1,9 +1,9 @@
 /*
-** Contact sheets (vsc_sheet.h): one libavfilter graph takes each scene's frame from the
-** rendered video (movie, seek, first frame at the time), scales it into its cell and
-** overlays it on a dark canvas; the labels are laid out by media/text (libass, the fonts
-** the render uses) into one ASS script that the `ass` filter draws last. comp_run writes the
-** single picture as a PNG.
+** Contact sheets (vsc_sheet.h): one libavfilter graph reads the rendered video once, keeps
+** each scene's frame (select), scales it into its cell with a label band below, lays the
+** cells out (tile) under a header (pad); the labels are laid out by media/text (libass, the
+** fonts the render uses) into one ASS script that the `ass` filter draws last. comp_run
+** writes the single picture as a PNG.
 */
 #include <math.h>
 #include <stdio.h>
@@ -126,32 +126,36 @@ static int write_labels(const vsc_sheet_spec *s, const vsc_sheet_geometry *g, co
   return 0;
 }
 
-static void build_graph(vsc_buf *sb, const vsc_sheet_spec *s, const vsc_sheet_geometry *g, double start_time,
-                        double fps, const char *ass_path) {
-  vsc_buf_printf(sb, "color=c=0x1e1e1e:s=%dx%d:r=1,format=rgb24[bg]", g->width, g->height);
+/* One decoder reads the video once (constant memory whatever the number of scenes): select
+ * keeps the chosen frames, each is scaled and given its label band, tile lays them out in
+ * reading order (the unused cells of the last row stay background), pad adds the header and
+ * ass draws every label. */
+static int build_graph(vsc_buf *sb, const vsc_sheet_spec *s, const vsc_sheet_geometry *g, double fps, const char *ass_path,
+                       vsc_op_error *err) {
+  vsc_buf sel = {0};
+  long long last = -1;
   for (size_t i = 0; i < s->ncells; i++) {
-    /* Seek near the time, keep the first frame at or after it. Half a frame early, so
-     * a time on a frame boundary picks that frame whatever the rounding of its pts. */
-    double t = s->cells[i].t - 0.5 / fps;
-    if (t < 0) t = 0;
-    vsc_buf_printf(sb, ";movie=");
-    comp_add_filter_arg(sb, s->video);
-    vsc_buf_printf(sb, ":dec_threads=1");
-    if (t > 0) vsc_buf_printf(sb, ":sp=%.6f", t);
-    vsc_buf_printf(sb, ",trim=start=%.6f,trim=end_frame=1,setpts=PTS-STARTPTS,scale=w=%d:h=%d,setsar=1,format=rgb24[c%zu]",
-                   t + start_time, g->thumb_w, g->thumb_h, i);
+    long long f = llround(s->cells[i].t * fps);
+    if (f <= last) f = last + 1; /* one cell per scene, in order, even for scenes under a frame apart */
+    vsc_buf_printf(&sel, "%seq(n,%lld)", i ? "+" : "", f);
+    last = f;
   }
-  for (size_t i = 0; i < s->ncells; i++) {
-    int x, y;
-    vsc_sheet_cell_origin(g, i, &x, &y);
-    if (i == 0) vsc_buf_printf(sb, ";[bg]");
-    else vsc_buf_printf(sb, ";[o%zu]", i - 1);
-    vsc_buf_printf(sb, "[c%zu]overlay=x=%d:y=%d:format=gbrp:eof_action=repeat,format=rgb24", i, x, y);
-    if (i + 1 < s->ncells) vsc_buf_printf(sb, "[o%zu]", i);
-  }
-  vsc_buf_printf(sb, ",ass=filename=");
+  if (!sel.s) return vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
+  int grid_w = g->cols * g->thumb_w + (g->cols + 1) * g->margin;
+  vsc_buf_printf(sb, "movie=");
+  comp_add_filter_arg(sb, s->video);
+  vsc_buf_printf(sb, ":dec_threads=1,select=");
+  comp_add_filter_arg(sb, sel.s);
+  vsc_buf_free(&sel);
+  vsc_buf_printf(sb,
+                 ",scale=w=%d:h=%d,setsar=1,format=rgb24,pad=w=%d:h=%d:x=0:y=0:color=0x1e1e1e"
+                 ",tile=layout=%dx%d:margin=%d:padding=%d:color=0x1e1e1e,setpts=PTS-STARTPTS"
+                 ",pad=w=%d:h=%d:x=%d:y=%d:color=0x1e1e1e,ass=filename=",
+                 g->thumb_w, g->thumb_h, g->thumb_w, g->thumb_h + g->label_h, g->cols, g->rows, g->margin, g->margin,
+                 g->width, g->height, (g->width - grid_w) / 2, g->header_h);
   comp_add_filter_arg(sb, ass_path);
   vsc_buf_printf(sb, "[vout]");
+  return 0;
 }
 
 int vsc_comp_sheet(const vsc_sheet_spec *s, const char *out_png, vsc_op_error *err) {
@@ -175,7 +179,12 @@ int vsc_comp_sheet(const vsc_sheet_spec *s, const char *out_png, vsc_op_error *e
     return -1;
   }
   vsc_buf sb = {0};
-  build_graph(&sb, s, &g, info.start_time, info.fps > 0 ? info.fps : 30, ass_path);
+  if (build_graph(&sb, s, &g, s->fps > 0 ? s->fps : info.fps > 0 ? info.fps
+                                                                 : 30,
+                  ass_path, err) < 0) {
+    unlink(ass_path);
+    return -1;
+  }
   vsc_encode_opts enc = VSC_ENCODE_OPTS_INIT;
   enc.format = "png";
   comp_job job;

@@ -1,8 +1,8 @@
 /*
 ** Contact sheets (runtime, compositor stage; `vsc build --sheet`, docs/cli.md): one frame
 ** per scene taken from a rendered video, in a grid, each labelled, under a header. Drawn
-** with libavfilter (movie, scale, overlay) and the project's libass layout (media/text), into
-** a PNG.
+** with libavfilter (movie, select, scale, tile) and the project's libass layout (media/text),
+** into a PNG. The video is decoded once, front to back: memory does not grow with it.
 **
 ** Ownership: every string is borrowed for the call.
 */
@@ -24,6 +24,7 @@ typedef struct {
 typedef struct {
   const char *video; /* the rendered video the frames are taken from */
   int width, height; /* its frame size */
+  int fps;           /* its frame rate: a cell shows frame round(t * fps) */
   const char *title; /* header, first line (large) */
   const char *info;  /* header, second line */
   const vsc_sheet_cell *cells;
