@@ -94,15 +94,19 @@ int cli_build_sheet(const json_t *ir, cli_output *dest, const char *cache_dir, c
   char info[512], staged[PATH_MAX + 80], err[1024];
   int w = (int)json_integer_value(json_object_get(video, "width")), h = (int)json_integer_value(json_object_get(video, "height"));
   /* Offline, what the same plan would cost with a paid provider is worth knowing too. */
-  int len = local ? snprintf(info, sizeof info, "%dx%d · %d fps · %.2fs · %zu scene%s · local provider: $0.00 (estimated $%.2f paid)",
-                             w, h, fps, length, k, k == 1 ? "" : "s", num(ir, "estimated_cost"))
-                  : snprintf(info, sizeof info, "%dx%d · %d fps · %.2fs · %zu scene%s · estimated $%.2f", w, h, fps, length, k,
-                             k == 1 ? "" : "s", num(ir, "estimated_cost"));
+  double est = num(ir, "estimated_cost");
+  int len = snprintf(info, sizeof info, "%dx%d · %d fps · %.2fs · %zu scene%s · ", w, h, fps, length, k, k == 1 ? "" : "s");
+  if (len > 0 && (size_t)len < sizeof info)
+    len += !local  ? snprintf(info + len, sizeof info - (size_t)len, "estimated $%.2f", est)
+         : est > 0 ? snprintf(info + len, sizeof info - (size_t)len, "local provider: $0.00 (estimated $%.2f paid)", est)
+                   : snprintf(info + len, sizeof info - (size_t)len, "local provider: $0.00");
   if (whole == NULL && len > 0 && (size_t)len < sizeof info) {
     json_t *r;
-    json_array_foreach(part, i, r)
+    json_array_foreach(part, i, r) {
+      if ((size_t)len + 64 >= sizeof info) break; /* a header line, not a list of 64 ranges */
       len += snprintf(info + len, sizeof info - (size_t)len, "%s%.2fs–%.2fs", i ? ", " : " · part ",
                       json_number_value(json_array_get(r, 0)), json_number_value(json_array_get(r, 1)));
+    }
   }
   cli_output_stage(dest, cache_dir, staged, PATH_MAX);
   strcat(staged, ".sheet.png");
