@@ -26,7 +26,7 @@ typedef struct {
   int contain;              /* fit: contain (pad) instead of cover (crop) */
   double t;                 /* scene time at the segment's first frame */
   const json_t *texts;      /* array of text objects, or NULL (borrowed from the node) */
-  vsc_comp_media_info info; /* probe result of path */
+  vsc_media_info info; /* probe result of path */
   char ass_path[4096];      /* the layer's text script, written while building the graph */
   int ass_written;
 } layer;
