@@ -166,7 +166,7 @@ int vsc_comp_sheet(const vsc_sheet_spec *s, const char *out_png, vsc_op_error *e
   }
   if (!s || !s->video || s->ncells < 1 || s->ncells > VSC_SHEET_MAX_CELLS)
     return vsc_op_fail(err, VSC_FAIL_INPUT, "sheet: 1 to %d scenes expected", VSC_SHEET_MAX_CELLS);
-  vsc_comp_media_info info;
+  vsc_media_info info;
   vsc_op_error perr = {0};
   if (vsc_comp_probe_info(s->video, &info, &perr) < 0) return vsc_op_fail(err, VSC_FAIL_INPUT, "sheet: %s", perr.msg);
   if (!info.has_video || info.is_image) return vsc_op_fail(err, VSC_FAIL_INPUT, "sheet: '%s' is not a video", s->video);
