@@ -14,6 +14,8 @@
 
 #include "cmd_run.h"
 #include "review.h"
+#include "vsc/vsc_ops.h"
+#include "vsc/vsc_runtime.h"
 #include "vsc/vsc_sheet.h"
 
 static double num(const json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
@@ -29,6 +31,46 @@ static const char *source_kind(const json_t *ir, const char *name) {
     return type && !strcmp(type, "color") ? "card" : "file";
   }
   return "card";
+}
+
+/* What the journal says each node's calls cost (all its attempts, known costs only), by node
+ * id: a new object, empty when there is no journal. */
+static json_t *paid_by_node(const char *cache_dir) {
+  char path[PATH_MAX + 32], err[512];
+  json_t *records = NULL, *out = json_object();
+  snprintf(path, sizeof path, "%s/journal.jsonl", cache_dir);
+  if (access(path, F_OK) != 0 || vsc_journal_read(&records, path, err, sizeof err) != 0) return out;
+  json_t *ledger = vsc_ledger_build(records);
+  size_t i, k;
+  json_t *b, *c;
+  json_array_foreach(json_object_get(ledger, "builds"), i, b)
+    json_array_foreach(json_object_get(b, "calls"), k, c) {
+      const char *node = json_string_value(json_object_get(c, "node"));
+      if (!node || !json_is_true(json_object_get(c, "cost_known"))) continue;
+      json_object_set_new(out, node, json_real(num(out, node) + num(c, "cost")));
+    }
+  json_decref(ledger);
+  json_decref(records);
+  return out;
+}
+
+/* The cost of scene `name`'s generations: what the journal says they cost when it knows
+ * (*known), else the plan's estimate. */
+static double scene_cost(const json_t *ir, const json_t *paid, const char *name, bool *known) {
+  double sum = 0, est = 0;
+  size_t i;
+  json_t *n;
+  *known = false;
+  json_array_foreach(json_object_get(ir, "nodes"), i, n) {
+    const char *sc = json_string_value(json_object_get(n, "scene")), *id = json_string_value(json_object_get(n, "id"));
+    if (!sc || !id || strcmp(sc, name) || !vsc_ops_is_provider(json_string_value(json_object_get(n, "op")))) continue;
+    est += num(json_object_get(n, "cost"), "estimate");
+    if (json_object_get(paid, id)) {
+      *known = true;
+      sum += num(paid, id);
+    }
+  }
+  return *known ? sum : est;
 }
 
 /* Where the middle of what the video shows of [s, e) is, in the video's own time (a part
@@ -66,6 +108,9 @@ int cli_build_sheet(const json_t *ir, cli_output *dest, const char *cache_dir, c
   vsc_sheet_cell *cells = calloc(n ? n : 1, sizeof *cells);
   char(*text)[2][160] = calloc(n ? n : 1, sizeof *text);
   int rc = VSC_EXIT_OK;
+  json_t *paid = local ? json_object() : paid_by_node(cache_dir);
+  double paid_total = 0; /* what the journal says the scenes shown cost */
+  bool any_paid = false;
   if (!cells || !text) {
     fprintf(stderr, "vsc: --sheet: out of memory\n");
     rc = VSC_EXIT_INTERNAL;
@@ -75,14 +120,17 @@ int cli_build_sheet(const json_t *ir, cli_output *dest, const char *cache_dir, c
   json_t *sc;
   json_array_foreach(scenes, i, sc) {
     const char *name = json_string_value(json_object_get(sc, "name"));
-    double s = num(sc, "start"), e = s + num(sc, "duration"), cost = local ? 0 : num(sc, "estimated_cost");
+    double s = num(sc, "start"), e = s + num(sc, "duration");
+    bool known = local;
+    double cost = local ? 0 : scene_cost(ir, paid, name ? name : "", &known);
+    if (!local && known) paid_total += cost, any_paid = true;
     double t = frame_time(part, s, e, fps > 0 ? fps : 30);
     if (!name || t < 0) continue;
     const json_t *model = json_object_get(sc, "model");
     const char *made = !json_is_string(model) ? source_kind(ir, name) : local ? "local animatic"
                                                                               : json_string_value(model);
     snprintf(text[k][0], sizeof text[k][0], "%.2fs – %.2fs  (%.2fs)", s, e, e - s);
-    snprintf(text[k][1], sizeof text[k][1], "%.100s · $%.2f", made, cost);
+    snprintf(text[k][1], sizeof text[k][1], "%.100s · %s$%.2f", made, known ? "" : "est. ", cost);
     cells[k] = (vsc_sheet_cell){t, {name, text[k][0], text[k][1]}};
     k++;
   }
@@ -97,7 +145,8 @@ int cli_build_sheet(const json_t *ir, cli_output *dest, const char *cache_dir, c
   double est = num(ir, "estimated_cost");
   int len = snprintf(info, sizeof info, "%dx%d · %d fps · %.2fs · %zu scene%s · ", w, h, fps, length, k, k == 1 ? "" : "s");
   if (len > 0 && (size_t)len < sizeof info)
-    len += !local  ? snprintf(info + len, sizeof info - (size_t)len, "estimated $%.2f", est)
+    len += !local  ? snprintf(info + len, sizeof info - (size_t)len, any_paid ? "estimated $%.2f · paid $%.2f" : "estimated $%.2f", est,
+                              paid_total)
          : est > 0 ? snprintf(info + len, sizeof info - (size_t)len, "local provider: $0.00 (estimated $%.2f paid)", est)
                    : snprintf(info + len, sizeof info - (size_t)len, "local provider: $0.00");
   if (whole == NULL && len > 0 && (size_t)len < sizeof info) {
@@ -128,6 +177,7 @@ int cli_build_sheet(const json_t *ir, cli_output *dest, const char *cache_dir, c
   unlink(staged);
 done:
   json_decref(whole);
+  json_decref(paid);
   free(cells);
   free(text);
   return rc;
