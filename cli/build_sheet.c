@@ -91,11 +91,14 @@ static double frame_time(const json_t *part, double s, double e, int fps) {
   return -1;
 }
 
+int cli_sheet_check(const cli_output *dest) {
+  if (dest->kind == CLI_OUT_FILE) return VSC_EXIT_OK;
+  fprintf(stderr, "vsc: --sheet: the video goes to a stream (%s), so there is no place beside it for a sheet\n", dest->shown);
+  return VSC_EXIT_USAGE;
+}
+
 int cli_build_sheet(const json_t *ir, cli_output *dest, const char *cache_dir, const char *provider, bool quiet) {
-  if (dest->kind != CLI_OUT_FILE) {
-    fprintf(stderr, "vsc: --sheet: the video went to a stream, so there is no place beside it for a sheet\n");
-    return VSC_EXIT_USAGE;
-  }
+  if (cli_sheet_check(dest) != VSC_EXIT_OK) return VSC_EXIT_USAGE;
   const json_t *video = json_object_get(ir, "video"), *scenes = json_object_get(ir, "scenes");
   int fps = (int)json_integer_value(json_object_get(video, "fps"));
   double length = num(video, "length");

@@ -55,6 +55,7 @@ int cmd_build(int argc, char **argv) {
   /* Where the video goes is settled before anything is compiled or paid for. */
   cli_output dest;
   int orc = cli_output_prepare(&dest, a.output, a.force, script, cache);
+  if (orc == VSC_EXIT_OK && review.sheet) orc = cli_sheet_check(&dest);
   if (orc != VSC_EXIT_OK) {
     cli_output_close(&dest);
     return orc;

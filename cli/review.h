@@ -35,6 +35,9 @@ void cli_review_output(const cli_review *r, char *out, size_t len);
  * unknown scene (did you mean), a bad or out-of-range --range, and returns an exit code. */
 int cli_review_subset(json_t **ir, const cli_review *r, const char *script);
 
+/* Whether a sheet can go beside the video `dest` will receive (not a stream): prints why not
+ * and returns VSC_EXIT_USAGE, else VSC_EXIT_OK. Checked before anything runs. */
+int cli_sheet_check(const cli_output *dest);
 /* Draws the contact sheet of the video `dest` received (OUT.mp4 -> OUT.sheet.png) from the
  * IR it was built from (a part's IR shows the part's scenes). Prints what it wrote or why
  * not; returns an exit code (VSC_EXIT_RUNTIME when no sheet could be made). */

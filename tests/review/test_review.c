@@ -343,6 +343,9 @@ static void t_errors(void) {
   REQUIRE(vsc(&r, "build", "t.vscript", "--range", "2parsecs-3s", NULL, NULL) == 1);
   CHECK(strstr(r.err, "unknown unit 'parsecs'") != NULL, "%s", r.err);
   vsc_test_run_free(&r);
+  REQUIRE(vsc(&r, "build", "t.vscript", "--sheet", "-o", "-", NULL) == 1);
+  CHECK(strstr(r.err, "vsc: --sheet: the video goes to a stream (stdout)") != NULL && r.out[0] == 0, "%s", r.err);
+  vsc_test_run_free(&r);
   REQUIRE(vsc(&r, "plan", "t.vscript", "--scene", "bleu", NULL, NULL) == 1);
   CHECK(strstr(r.err, "did you mean 'blue'?") != NULL, "%s", r.err);
   /* Nothing was rendered, nothing left behind. */
