@@ -19,15 +19,15 @@ typedef enum { LAYER_CLIP,
 /* One scene's picture over the segment (the IR's LAYERS object). */
 typedef struct {
   layer_type type;
-  const char *path;         /* clip or image file (borrowed from inputs) */
-  double offset;            /* clip time at the segment's first frame */
-  int loop;                 /* repeat a clip that is shorter than needed */
-  char color[16];           /* colour card, libav syntax */
-  int contain;              /* fit: contain (pad) instead of cover (crop) */
-  double t;                 /* scene time at the segment's first frame */
-  const json_t *texts;      /* array of text objects, or NULL (borrowed from the node) */
+  const char *path;    /* clip or image file (borrowed from inputs) */
+  double offset;       /* clip time at the segment's first frame */
+  int loop;            /* repeat a clip that is shorter than needed */
+  char color[16];      /* colour card, libav syntax */
+  int contain;         /* fit: contain (pad) instead of cover (crop) */
+  double t;            /* scene time at the segment's first frame */
+  const json_t *texts; /* array of text objects, or NULL (borrowed from the node) */
   vsc_media_info info; /* probe result of path */
-  char ass_path[4096];      /* the layer's text script, written while building the graph */
+  char ass_path[4096]; /* the layer's text script, written while building the graph */
   int ass_written;
 } layer;
 
@@ -140,16 +140,19 @@ static int layer_chain(vsc_buf *sb, const seg *s, layer *L, int with_text, const
     double clip_fps = L->info.fps > 0 ? L->info.fps : fps;
     double off = L->offset;
     int loop = L->loop && L->info.duration > 0;
-    if (!loop && off > L->info.duration - 1.0 / clip_fps) {
-      /* Nothing left to play from the offset: freeze on the clip's last picture. */
-      off = L->info.duration - 1.0 / clip_fps;
-      if (off < 0) off = 0;
-    }
+    /* Nothing left to play from the offset: freeze on the clip's last picture. */
+    int freeze = !loop && L->info.duration > 0 && off > L->info.duration - 1.0 / clip_fps;
     vsc_buf_printf(sb, "movie=");
     comp_add_filter_arg(sb, L->path);
     /* One decoding thread: the encoder is the bottleneck, and frame threads cost CPU. */
     vsc_buf_printf(sb, ":dec_threads=1");
-    if (loop) {
+    if (freeze) {
+      /* The last picture, whatever the container's rounded length says: decode the last few
+       * frames, and keep the last one (reverse buffers only those). */
+      double tail = L->info.duration - 2.5 / clip_fps, seek = L->info.duration - 1.0;
+      vsc_buf_printf(sb, ":sp=%.6f,trim=start=%.6f,reverse,trim=end_frame=1", seek > 0 ? seek : 0,
+                     (tail > 0 ? tail : 0) + L->info.start_time);
+    } else if (loop) {
       /* movie restarts timestamps on every pass: renumber frames at the clip's rate. */
       vsc_buf_printf(sb, ":loop=0,setpts=N/(%.6f*TB)", clip_fps);
       if (off > 0) vsc_buf_printf(sb, ",trim=start=%.6f", off);
