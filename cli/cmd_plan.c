@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "review.h"
 #include "vsc/vsc_runtime.h"
 #include "vsc/vsc_ops.h"
 
@@ -202,7 +203,11 @@ int cmd_plan(int argc, char **argv) {
   const char *path = NULL;
   const char *cache = NULL, *provider = NULL;
   bool json = false;
+  cli_review review = {0};
   for (int i = 1; i < argc; i++) {
+    int rr = cli_review_parse(&review, argc, argv, &i, false);
+    if (rr < 0) return cli_usage("plan");
+    if (rr == 0) continue;
     if (strcmp(argv[i], "--json") == 0) json = true;
     else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc) cache = argv[++i];
     else if (strcmp(argv[i], "--provider") == 0 && i + 1 < argc) provider = argv[++i];
@@ -215,6 +220,10 @@ int cmd_plan(int argc, char **argv) {
   vsc_compile_options opts = VSC_COMPILE_OPTIONS_INIT;
   int rc = cli_compile(&ir, path, false, 20, &opts);
   if (rc != VSC_EXIT_OK) return rc;
+  if (cli_review_part(&review) && (rc = cli_review_subset(&ir, &review, path)) != VSC_EXIT_OK) {
+    json_decref(ir);
+    return rc;
+  }
   double to_spend = mark_cached(ir, path, cache, provider);
   json_t *plan = plan_json(ir);
   json_object_set_new(plan, "to_spend", json_real(to_spend));
