@@ -9,14 +9,17 @@
 
 #include "cli.h"
 #include "cmd_run.h"
+#include "review.h"
 #include "vsc/vsc.h"
 
 int cmd_build(int argc, char **argv) {
   cli_run_args a = CLI_RUN_ARGS_INIT;
   const char *script = NULL, *quality = NULL;
   bool preview = false;
+  cli_review review = {0};
   for (int i = 1; i < argc; i++) {
     int rc = cli_run_parse(&a, argc, argv, &i);
+    if (rc == 1) rc = cli_review_parse(&review, argc, argv, &i, true);
     if (rc < 0) return cli_usage("build");
     if (rc == 0) continue;
     if (strcmp(argv[i], "--preview") == 0) {
@@ -41,6 +44,7 @@ int cmd_build(int argc, char **argv) {
   }
   if (!a.output) {
     cli_default_output(script, out, sizeof out);
+    cli_review_output(&review, out, sizeof out); /* a part never overwrites the whole */
     if (preview) {
       /* A preview never overwrites the full render. */
       size_t n = strlen(out);
@@ -51,6 +55,7 @@ int cmd_build(int argc, char **argv) {
   /* Where the video goes is settled before anything is compiled or paid for. */
   cli_output dest;
   int orc = cli_output_prepare(&dest, a.output, a.force, script, cache);
+  if (orc == VSC_EXIT_OK && review.sheet) orc = cli_sheet_check(&dest);
   if (orc != VSC_EXIT_OK) {
     cli_output_close(&dest);
     return orc;
@@ -66,7 +71,18 @@ int cmd_build(int argc, char **argv) {
     cli_output_close(&dest);
     return rc != VSC_EXIT_OK ? rc : VSC_EXIT_INTERNAL;
   }
+  if (cli_review_part(&review)) rc = cli_review_subset(&ir, &review, script);
+  if (rc != VSC_EXIT_OK) {
+    json_decref(ir);
+    cli_output_close(&dest);
+    return rc;
+  }
   rc = cli_run_ir(ir, &a, cache, NULL, &dest);
+  if (review.sheet && (rc == VSC_EXIT_OK || rc == VSC_EXIT_PARTIAL)) {
+    int src = cli_build_sheet(ir, &dest, cache, a.provider,
+                              a.progress == VSC_PROGRESS_QUIET || a.progress == VSC_PROGRESS_JSON);
+    if (src != VSC_EXIT_OK && rc == VSC_EXIT_OK) rc = src;
+  }
   json_decref(ir);
   return rc;
 }

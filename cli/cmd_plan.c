@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "review.h"
 #include "vsc/vsc_runtime.h"
 #include "vsc/vsc_ops.h"
 
@@ -24,6 +25,7 @@ static json_t *plan_json(json_t *ir) {
   json_object_set_new(o, "scenes", json_deep_copy(json_object_get(ir, "scenes")));
   if (json_object_get(video, "tempo")) json_object_set_new(o, "tempo", json_deep_copy(json_object_get(video, "tempo")));
   if (json_object_get(ir, "sound")) json_object_set_new(o, "sound", json_deep_copy(json_object_get(ir, "sound")));
+  if (json_object_get(video, "deliver")) json_object_set_new(o, "deliver", json_deep_copy(json_object_get(video, "deliver")));
   return o;
 }
 
@@ -140,6 +142,9 @@ static void print_table(json_t *ir) {
          (int)json_integer_value(json_object_get(video, "width")), (int)json_integer_value(json_object_get(video, "height")),
          (int)json_integer_value(json_object_get(video, "fps")), num(video, "length"));
   if (tempo) printf(", %g bpm, %d beats a bar", num(video, "tempo"), (int)json_integer_value(json_object_get(video, "meter")));
+  char dline[400];
+  cli_deliver_line(ir, dline, sizeof dline);
+  printf("\ndeliver %s", dline);
   int wname = 5, wbar = 3, wmodel = 5;
   size_t i;
   json_t *sc;
@@ -198,7 +203,11 @@ int cmd_plan(int argc, char **argv) {
   const char *path = NULL;
   const char *cache = NULL, *provider = NULL;
   bool json = false;
+  cli_review review = {0};
   for (int i = 1; i < argc; i++) {
+    int rr = cli_review_parse(&review, argc, argv, &i, false);
+    if (rr < 0) return cli_usage("plan");
+    if (rr == 0) continue;
     if (strcmp(argv[i], "--json") == 0) json = true;
     else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc) cache = argv[++i];
     else if (strcmp(argv[i], "--provider") == 0 && i + 1 < argc) provider = argv[++i];
@@ -211,6 +220,10 @@ int cmd_plan(int argc, char **argv) {
   vsc_compile_options opts = VSC_COMPILE_OPTIONS_INIT;
   int rc = cli_compile(&ir, path, false, 20, &opts);
   if (rc != VSC_EXIT_OK) return rc;
+  if (cli_review_part(&review) && (rc = cli_review_subset(&ir, &review, path)) != VSC_EXIT_OK) {
+    json_decref(ir);
+    return rc;
+  }
   double to_spend = mark_cached(ir, path, cache, provider);
   json_t *plan = plan_json(ir);
   json_object_set_new(plan, "to_spend", json_real(to_spend));

@@ -2,6 +2,7 @@
  *   session.c  the session's lifetime     values.c  reading values     modules.c  loading files
  *   models.c   model declarations         styles.c  styles             text.c     text, captions
  *   scene.c    scene statements (a table) video.c   the video, vsc_check   files.c    probing files
+ *   deliver.c  delivery settings and platform presets (deliver.def)
  * Only compiler/check includes it; the checker's interface to later stages is check/check.h. */
 #ifndef VSC_CHECKER_H
 #define VSC_CHECKER_H
@@ -100,6 +101,9 @@ vsc_ast *check_lookup_style(vsc_session *s, vsc_source *src, const vsc_value *na
 void check_text_timing(const eval_ctx *c, vsc_ast *t, const vsc_text_spec *ts, const vsc_scene_spec *sc);
 void check_text(const eval_ctx *c, vsc_ast *t, vsc_text_spec *out, const vsc_style_spec *style);
 void check_captions(const eval_ctx *c, vsc_ast *st, vsc_caption_spec *cap, const vsc_style_spec *style);
+
+/* ---- deliver.c ---- */
+void check_deliver(const eval_ctx *c, vsc_ast *st, vsc_deliver_spec *out);
 
 /* ---- scene.c ---- */
 void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out);

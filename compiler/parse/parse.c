@@ -81,7 +81,7 @@ void vsc_parse_hash_comment(vsc_parser *p, uint32_t off, uint32_t len) {
  * the number is for (`size 48px` on a text is a share of the frame height, `fps 30fps` is
  * a plain number), so the hint, and its fix, can be the value meant there. */
 void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit_off, uint32_t unit_len) {
-  static const char *const units[] = {"s", "ms", "min", "dB", "%"};
+  static const char *const units[] = {"s", "ms", "min", "dB", "%", "k", "M", "kbps", "Mbps", "KB", "MB", "GB"};
   char unit[32];
   size_t n = unit_len < sizeof unit - 1 ? unit_len : sizeof unit - 1;
   memcpy(unit, p->src->text + unit_off, n);
@@ -109,6 +109,12 @@ void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit
       {"Db", "dB"},
       {"pct", "%"},
       {"percent", "%"},
+      {"mbps", "Mbps"},
+      {"Mb", "M"},
+      {"mb", "MB"},
+      {"kb", "KB"},
+      {"kB", "KB"},
+      {"gb", "GB"},
       {"beats", NULL},
       {"bars", NULL},
       {"beat", NULL},
@@ -146,7 +152,7 @@ void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit
     snprintf(fix, sizeof fix, "%.*s%s", numlen, num, close);
     snprintf(hint, sizeof hint, "did you mean '%s'?", fix);
   } else {
-    snprintf(hint, sizeof hint, "units are s, ms, min, dB and %%");
+    snprintf(hint, sizeof hint, "units are s, ms, min, dB, %%, k and M (bit rates), KB, MB and GB (sizes)");
   }
   vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), hint, "unknown unit '%s'", unit);
   if (fix[0]) vsc_diag_fix(p->diags, p->src, ((vsc_span){off, len}), fix);
