@@ -66,13 +66,13 @@ int vsc_lex_next(vsc_lexer *L, vsc_token *t) {
              L->cur = L->lim; continue; }
 
       ["] ([^"\\\n] | "\\" [^\n])* ["] { TOKEN(TK_STRING); }
-      ["] ([^"\\\n] | "\\" [^\n])* { vsc_parse_lex_error(L->parser, t->off, (uint32_t)(L->cur - tok),
-                                       "unterminated string", "close it with '\"' on the same line");
+      ["] ([^"\\\n] | "\\" [^\n])* { vsc_parse_unterminated(L->parser, t->off, (uint32_t)(L->cur - tok));
                                      TOKEN(TK_STRING); }
 
-      ['] [^'\n]* ['] { vsc_parse_lex_error(L->parser, t->off, (uint32_t)(L->cur - tok),
-                          "a string in single quotes", "strings use double quotes: \"…\"");
+      ['] [^'\n]* ['] { vsc_parse_quoted(L->parser, t->off, (uint32_t)(L->cur - tok), 1, "a string in single quotes");
                         TOKEN(TK_STRING); }
+      "\xe2\x80\x9c" ([^\n\xe2] | "\xe2" [^\x80\n] | "\xe2\x80" [^\x9d\n])* "\xe2\x80\x9d" { vsc_parse_quoted(L->parser, t->off, (uint32_t)(L->cur - tok), 3, "a string in curly quotes");
+                                           TOKEN(TK_STRING); }
 
       num { TOKEN(TK_NUMBER); }
       num [a-zA-Z%]+ { int k = quantity(L, tok, L->cur); TOKEN(k); }
@@ -80,6 +80,7 @@ int vsc_lex_next(vsc_lexer *L, vsc_token *t) {
       num ":" num { TOKEN(TK_RATIO); }
       "$" digits ("." digits)? { TOKEN(TK_MONEY); }
       "#" [0-9a-zA-Z]+ { TOKEN(TK_HEX); }
+      "#" ([ \t] [^\n]*)? { vsc_parse_hash_comment(L->parser, t->off, (uint32_t)(L->cur - tok)); continue; }
       ident { t->len = (uint32_t)(L->cur - tok);
               t->kind = vsc_lex_keyword((const char *)tok, t->len);
               return t->kind; }
@@ -97,7 +98,9 @@ int vsc_lex_next(vsc_lexer *L, vsc_token *t) {
                        "unexpected non-ASCII text outside a string",
                        "names use ASCII letters, digits, '_' and '-'; other text goes in double quotes");
                      continue; }
-      * { vsc_parse_bad_char(L->parser, t->off); continue; }
+      * { /* A run of one stray byte is one mistake ('[[[[…'): one error for the run. */
+          while (L->cur < L->lim && *L->cur == *tok) L->cur++;
+          vsc_parse_bad_char(L->parser, t->off, (uint32_t)(L->cur - tok)); continue; }
     */
 #undef TOKEN
   }

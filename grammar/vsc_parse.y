@@ -260,3 +260,44 @@ popts(A) ::= popts(L) popt(I). { A = vsc_ast_list_add(L, I); }
 popt(A) ::= REQUIRED(K). { A = vsc_parse_set0(P, K); }
 popt(A) ::= MIN|MAX|DEFAULT(K) value(V). { A = vsc_parse_set(P, K, V); }
 popt(A) ::= ENUM(K) litlist(L). { A = L; vsc_parse_rekey(P, A, K); }
+
+/* ---- the expected-token set (for syntax-error hints: compiler/parse/expect.c) ---------- */
+%code {
+#include <string.h>
+
+/* The parser's state stack, bottom first, into out[max]; returns its depth. */
+int vsc_parse_states(void *parser, int *out, int max) {
+  yyParser *p = parser;
+  int n = 0;
+  for (yyStackEntry *e = p->yystack; e <= p->yytos && n < max; e++) out[n++] = e->stateno;
+  return n;
+}
+
+/* Token codes run from 1 to this (exclusive). */
+int vsc_parse_ntokens(void) { return YYNTOKEN; }
+
+/* Whether a parser with the given state stack would shift `token` (its own code, no
+ * fallback to a name), after the reductions the token leads to. */
+int vsc_parse_accepts(const int *states, int n, int token) {
+  int st[256];
+  if (n <= 0 || n > 256 || token <= 0 || token >= YYNTOKEN) return 0;
+  memcpy(st, states, (size_t)n * sizeof *st);
+  for (int guard = 0; guard < 1000; guard++) {
+    int state = st[n - 1], act;
+    if (state > YY_MAX_SHIFT) act = state;
+    else {
+      int i = yy_shift_ofst[state] + token;
+      act = yy_lookahead[i] == token ? yy_action[i] : yy_default[state];
+    }
+    if (act == YY_ERROR_ACTION) return 0;
+    if (act <= YY_MAX_SHIFTREDUCE || act == YY_ACCEPT_ACTION) return 1;
+    if (act < YY_MIN_REDUCE) return 0;
+    int rule = act - YY_MIN_REDUCE, size = yyRuleInfoNRhs[rule];
+    if (n + size < 1 || n + size >= 256) return 0;
+    n += size;
+    st[n] = yy_find_reduce_action((YYACTIONTYPE)st[n - 1], yyRuleInfoLhs[rule]);
+    n++;
+  }
+  return 0;
+}
+}

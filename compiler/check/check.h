@@ -142,7 +142,11 @@ typedef struct vsc_scene_spec {
   const char *klass;     /* explicit class, or NULL */
   vsc_ast *model_node;
   json_t *with;         /* checked model parameters (object) or NULL */
-  vsc_source *with_src; /* the source whose text wrote `with` (file paths are relative to it) */
+  vsc_source *with_src; /* the source whose text wrote `with` */
+  /* Per `with` entry, in the order written: the text that wrote its value (a template
+   * argument's is the call's; file paths are relative to it) and the value's span there. */
+  vsc_source **with_val_srcs;
+  vsc_span *with_val_spans;
   vsc_ast *with_node;
   int tier; /* -1 inherit, 0 draft, 1 final */
   bool has_seed;

@@ -22,8 +22,29 @@ typedef struct {
   vsc_source *src;
   const char *names[VSC_TEMPLATE_PARAMS_MAX];
   vsc_value vals[VSC_TEMPLATE_PARAMS_MAX];
+  /* The text that wrote each bound value: the call's file for an argument, the template's
+   * for a default. A value is read, its paths resolved and its errors shown in that text. */
+  vsc_source *val_srcs[VSC_TEMPLATE_PARAMS_MAX];
+  bool val_default[VSC_TEMPLATE_PARAMS_MAX]; /* the template's default, not an argument */
   int n;
+  /* In a template's body: the template and the scene that uses it (errors in the body get
+   * a note at the call, errors in an argument a note at the body). */
+  const vsc_ast *tpl, *call;
 } eval_ctx;
+
+/* Errors in a checker context: CERR at a span of c->src (a note at the template call when
+ * c is a template body); VERR at a value, in the text that wrote it (bound arguments
+ * included), with a note at the other end of a template call. Both take a hint (or NULL). */
+#define CERR(c, span, hint, ...) check_error(c, span, hint, __VA_ARGS__)
+#define VERR(c, v, hint, ...) check_value_error(c, v, hint, __VA_ARGS__)
+void check_error(const eval_ctx *c, vsc_span span, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void check_value_error(const eval_ctx *c, const vsc_value *v, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The source whose text wrote a value (after check_val). */
+vsc_source *check_src_of(const eval_ctx *c, const vsc_value *v);
+/* A concrete fix for the diagnostic just reported at value v: replace it with `text`. */
+void check_fix(const eval_ctx *c, const vsc_value *v, const char *text);
 
 /* The fit modes of a picture in its frame (scene `fit`, video `fit`). */
 extern const char *const check_fits[2];
@@ -63,6 +84,7 @@ bool check_media_file(const eval_ctx *c, const vsc_value *v0, const char *path, 
 const char *check_dir_of(vsc_session *s, const char *path);
 const char *check_join_path(vsc_session *s, const char *dir, const char *rel);
 int check_file_exists(const char *path, bool *unusable);
+bool check_std_style(const char *name);
 
 /* ---- models.c ---- */
 vsc_ast *check_find_named(vsc_ast **items, int n, const char *name);

@@ -53,7 +53,6 @@ static int probe_cached(const char *path, vsc_media_info *info, char *err, size_
 
 bool check_media_file(const eval_ctx *c, const vsc_value *v0, const char *path, check_media_need need,
                       vsc_media_info *info) {
-  vsc_session *s = c->s;
   const vsc_value *v = check_val(c, v0);
   char why[384];
   if (probe_cached(path, info, why, sizeof why) < 0) {
@@ -61,23 +60,23 @@ bool check_media_file(const eval_ctx *c, const vsc_value *v0, const char *path, 
     const char *msg = why;
     if (strncmp(msg, "'", 1) == 0 && strstr(msg, "' ")) msg = strstr(msg, "' ") + 2;
     else if (strncmp(msg, "cannot open input '", 19) == 0 && strstr(msg, "': ")) msg = strstr(msg, "': ") + 3;
-    ERR(c->src, v->span, "use a video (.mp4 .mov .webm), an image (.png .jpg) or, for music, audio (.wav .mp3 .m4a)",
-        "'%s' is not a media file vsc can read: %s", v->str, msg);
+    VERR(c, v0, "use a video (.mp4 .mov .webm), an image (.png .jpg) or, for music, audio (.wav .mp3 .m4a)",
+         "'%s' is not a media file vsc can read: %s", v->str, msg);
     return false;
   }
   if (need == CHECK_MEDIA_PICTURE && !info->has_video) {
-    ERR(c->src, v->span, "a shot needs a video or an image; sound goes in 'music' or a voice line",
-        "'%s' has no picture: it is sound only", v->str);
+    VERR(c, v0, "a shot needs a video or an image; sound goes in 'music' or a voice line",
+         "'%s' has no picture: it is sound only", v->str);
     return false;
   }
   if (need == CHECK_MEDIA_STILL && !info->is_image) {
-    ERR(c->src, v->span, "name an image (.png .jpg); a video clip goes in 'shot file'",
-        "'%s' is %s, not a still image", v->str, info->has_video ? "a video" : "sound");
+    VERR(c, v0, "name an image (.png .jpg); a video clip goes in 'shot file'",
+         "'%s' is %s, not a still image", v->str, info->has_video ? "a video" : "sound");
     return false;
   }
   if (need == CHECK_MEDIA_SOUND && !info->has_audio) {
-    ERR(c->src, v->span, "music needs a file with sound (.wav .mp3 .m4a, or a video with its sound)",
-        "'%s' has no sound", v->str);
+    VERR(c, v0, "music needs a file with sound (.wav .mp3 .m4a, or a video with its sound)",
+         "'%s' has no sound", v->str);
     return false;
   }
   return true;

@@ -19,6 +19,18 @@ typedef struct {
 } stdlib_module;
 extern const stdlib_module vsc_stdlib_modules[];
 
+/* Whether std/styles declares a style called `name` (the stdlib is in canonical form:
+ * each declaration starts a line). */
+bool check_std_style(const char *name) {
+  for (const stdlib_module *m = vsc_stdlib_modules; m->name; m++) {
+    if (strcmp(m->name, "std/styles") != 0) continue;
+    size_t n = strlen(name);
+    for (const char *p = strstr(m->text, "style "); p; p = strstr(p + 1, "style "))
+      if ((p == m->text || p[-1] == '\n') && strncmp(p + 6, name, n) == 0 && p[6 + n] == ' ') return true;
+  }
+  return false;
+}
+
 /* A source the session owns (name and text copied into its arena). */
 static vsc_source *new_source(vsc_session *s, const char *name, const char *text, size_t len) {
   vsc_source *src = vsc_arena_alloc(s->arena, sizeof *src);
@@ -89,6 +101,8 @@ static void import_module(vsc_session *s, vsc_ast *imp, int depth) {
     }
     char h[96];
     ERR(imp->src, imp->vals[0].span, check_suggest(name, names, n, h, sizeof h), "unknown stdlib module '%s'", name);
+    const char *close = vsc_closest(name, names, n);
+    if (close) vsc_diag_fix(s->diags, imp->src, imp->vals[0].span, vsc_arena_printf(s->arena, "\"%s\"", close));
     return;
   }
   const char *path = check_join_path(s, check_dir_of(s, imp->src->name), name);

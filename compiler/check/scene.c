@@ -45,14 +45,13 @@ static const char *normalise_voice(vsc_session *s, const char *text) {
 /* `as` names an espeak-ng voice (the local voice, and the timing of every voice line and
  * caption): one espeak-ng does not have is an error here, not a failed build. */
 static void check_voice_name(const eval_ctx *c, const vsc_value *v0, const char *voice) {
-  vsc_session *s = c->s;
   if (vsc_speech_voice_known(voice) != 0) return; /* known, or espeak-ng cannot tell: the build will say */
   char like[400], hint[480];
   if (vsc_speech_voices_like(voice, like, sizeof like) > 0)
     snprintf(hint, sizeof hint, "espeak-ng's voices like it: %s", like);
   else
     snprintf(hint, sizeof hint, "espeak-ng's voices are named by language, e.g. en-us, en, de, fr, es, pt-br");
-  ERR(c->src, check_val(c, v0)->span, hint, "espeak-ng has no voice '%s'", voice);
+  VERR(c, v0, hint, "espeak-ng has no voice '%s'", voice);
 }
 
 /* voice "LINE" [at T] [as "VOICE"] [volume dB], in a scene or the video */
@@ -63,7 +62,7 @@ void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out) {
   out->voice = "en-us";
   if (check_get_string(c, &v->vals[0], "voice", &out->text)) {
     out->text = normalise_voice(s, out->text);
-    if (!*out->text) ERR(c->src, v->vals[0].span, NULL, "voice line is empty");
+    if (!*out->text) VERR(c, &v->vals[0], NULL, "voice line is empty");
   }
   for (vsc_ast *o = v->opts.head; o; o = o->next) {
     if (strcmp(o->keyword, "at") == 0) {
@@ -83,10 +82,19 @@ static void check_with(const eval_ctx *c, vsc_ast *w, vsc_scene_spec *sc) {
   json_t *obj = vsc_session_keep(s, json_object());
   for (vsc_ast *a = w->body.head; a; a = a->next) {
     if (json_object_get(obj, a->name.str)) {
-      ERR(c->src, a->name.span, NULL, "parameter '%s' is given twice", a->name.str);
+      CERR(c, a->name.span, NULL, "parameter '%s' is given twice", a->name.str);
       continue;
     }
     json_object_set_new(obj, a->name.str, check_value_json(check_val(c, &a->vals[0])));
+  }
+  int n = 0;
+  for (vsc_ast *a = w->body.head; a; a = a->next) n++;
+  sc->with_val_srcs = vsc_arena_alloc(s->arena, ((size_t)n + 1) * sizeof *sc->with_val_srcs);
+  sc->with_val_spans = vsc_arena_alloc(s->arena, ((size_t)n + 1) * sizeof *sc->with_val_spans);
+  n = 0;
+  for (vsc_ast *a = w->body.head; a; a = a->next, n++) {
+    sc->with_val_srcs[n] = check_src_of(c, &a->vals[0]);
+    sc->with_val_spans[n] = check_val(c, &a->vals[0])->span;
   }
   sc->with = obj;
   sc->with_node = w;
@@ -110,7 +118,6 @@ typedef struct {
 /* shot video|image "PROMPT" · shot file "PATH" · shot color #RGB */
 static void shot_kind(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   const char *k = st->keyword;
   if (strcmp(k, "shot video") == 0) {
@@ -128,20 +135,19 @@ static void shot_kind(scene_body *b, vsc_ast *st) {
     sc->shot = SHOT_COLOR;
     check_get_color(c, &st->vals[0], "shot color", &sc->color);
   }
-  if (sc->prompt && !*sc->prompt) ERR(c->src, st->vals[0].span, "describe the shot", "empty prompt");
+  if (sc->prompt && !*sc->prompt) VERR(c, &st->vals[0], "describe the shot", "empty prompt");
 }
 
 /* … camera MOVE (a generated video) */
 static void shot_camera(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   (void)st;
   if (sc->shot != SHOT_VIDEO) {
-    ERR(c->src, o->kw,
-        sc->shot == SHOT_IMAGE || sc->shot == SHOT_FILE ? "move a still image with 'animate zoom' or 'animate pan-left'"
-                                                        : NULL,
-        "'camera' applies to a generated video shot");
+    CERR(c, o->kw,
+         sc->shot == SHOT_IMAGE || sc->shot == SHOT_FILE ? "move a still image with 'animate zoom' or 'animate pan-left'"
+                                                         : NULL,
+         "'camera' applies to a generated video shot");
     return;
   }
   check_name_in(c, &o->vals[0], "camera move", cameras, sizeof cameras / sizeof cameras[0], &sc->camera);
@@ -150,11 +156,10 @@ static void shot_camera(scene_body *b, vsc_ast *st, vsc_ast *o) {
 /* … animate zoom|pan-… [A -> B] (a still) */
 static void shot_animate(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   (void)st;
   if (sc->shot == SHOT_VIDEO || sc->shot == SHOT_COLOR || (sc->shot == SHOT_FILE && sc->path_media && strcmp(sc->path_media, "image"))) {
-    ERR(c->src, o->kw, "use 'camera' for a video shot", "'animate' applies to an image");
+    CERR(c, o->kw, "use 'camera' for a video shot", "'animate' applies to an image");
     return;
   }
   if (!check_name_in(c, &o->vals[0], "animation", animations, sizeof animations / sizeof animations[0], &sc->animate))
@@ -172,12 +177,11 @@ static void shot_animate(scene_body *b, vsc_ast *st, vsc_ast *o) {
 /* … in DURATION (a video file: where it starts playing) */
 static void shot_in(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
-  if (sc->shot != SHOT_FILE) ERR(c->src, o->kw, NULL, "'in' applies to a file clip");
+  if (sc->shot != SHOT_FILE) CERR(c, o->kw, NULL, "'in' applies to a file clip");
   else if (still_file(sc))
-    ERR(c->src, o->kw, "a still image has no time to skip", "'in' applies to a video clip, and '%s' is an image",
-        check_val(c, &st->vals[0])->str);
+    CERR(c, o->kw, "a still image has no time to skip", "'in' applies to a video clip, and '%s' is an image",
+         check_val(c, &st->vals[0])->str);
   else if (check_get_duration(c, &o->vals[0], "in", &sc->in_point))
     check_in_range(c, &o->vals[0], sc->in_point, 0, 36000, "in", "s");
 }
@@ -191,21 +195,19 @@ static void shot_mute(scene_body *b, vsc_ast *st, vsc_ast *o) {
 /* … keep audio (a video file) */
 static void shot_keep_audio(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
-  if (sc->shot != SHOT_FILE) ERR(c->src, o->kw, NULL, "'keep audio' applies to a file clip");
+  if (sc->shot != SHOT_FILE) CERR(c, o->kw, NULL, "'keep audio' applies to a file clip");
   else if (still_file(sc))
-    ERR(c->src, o->kw, "a still image has no sound", "'keep audio' applies to a video clip, and '%s' is an image",
-        check_val(c, &st->vals[0])->str);
+    CERR(c, o->kw, "a still image has no sound", "'keep audio' applies to a video clip, and '%s' is an image",
+         check_val(c, &st->vals[0])->str);
   sc->keep_audio = true;
 }
 
 /* … from "PATH" (image-to-video from a file) */
 static void shot_from(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   (void)st;
-  if (b->sc->shot != SHOT_VIDEO) ERR(c->src, o->kw, NULL, "'from' applies to a video shot (image-to-video)");
+  if (b->sc->shot != SHOT_VIDEO) CERR(c, o->kw, NULL, "'from' applies to a video shot (image-to-video)");
   else if (check_file(c, &o->vals[0], "from", &b->sc->from_path)) {
     vsc_media_info info;
     check_media_file(c, &o->vals[0], b->sc->from_path, CHECK_MEDIA_STILL, &info);
@@ -215,12 +217,11 @@ static void shot_from(scene_body *b, vsc_ast *st, vsc_ast *o) {
 /* … from image "PROMPT" (image-to-video from a generated still) */
 static void shot_from_image(scene_body *b, vsc_ast *st, vsc_ast *o) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   (void)st;
-  if (sc->shot != SHOT_VIDEO) ERR(c->src, o->kw, NULL, "'from image' applies to a video shot (image-to-video)");
+  if (sc->shot != SHOT_VIDEO) CERR(c, o->kw, NULL, "'from image' applies to a video shot (image-to-video)");
   else if (check_get_string(c, &o->vals[0], "from image", &sc->from_prompt) && !*sc->from_prompt)
-    ERR(c->src, check_val(c, &o->vals[0])->span, "describe the start image", "empty prompt");
+    VERR(c, &o->vals[0], "describe the start image", "empty prompt");
 }
 
 /* The options a shot may take, by keyword (the grammar decides their values' shape). */
@@ -243,7 +244,7 @@ static void scene_shot(scene_body *b, vsc_ast *st) {
   vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   if (sc->shot != SHOT_NONE) {
-    ERR(c->src, st->kw, "a scene has one shot; split it into two scenes", "scene '%s' already has a shot", sc->name);
+    CERR(c, st->kw, "a scene has one shot; split it into two scenes", "scene '%s' already has a shot", sc->name);
     vsc_note(s->diags, sc->shot_node->src, sc->shot_node->kw, "the first shot is here");
     return;
   }
@@ -257,11 +258,10 @@ static void scene_shot(scene_body *b, vsc_ast *st) {
 /* text "TEXT" [options] */
 static void scene_text(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   if (sc->ntexts == VSC_SCENE_TEXTS_MAX) {
-    ERR(c->src, st->kw, "split the scene, or join lines into one text with \\n",
-        "too many text overlays in one scene (%d at most)", VSC_SCENE_TEXTS_MAX);
+    CERR(c, st->kw, "split the scene, or join lines into one text with \\n",
+         "too many text overlays in one scene (%d at most)", VSC_SCENE_TEXTS_MAX);
     return;
   }
   vsc_text_spec *ts = &sc->texts[sc->ntexts++];
@@ -272,11 +272,10 @@ static void scene_text(scene_body *b, vsc_ast *st) {
 /* voice "LINE" [at T] [as "VOICE"]: must start inside the scene */
 static void scene_voice(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   if (sc->nvoices == VSC_SCENE_VOICES_MAX) {
-    ERR(c->src, st->kw, "split the scene, or join lines into one", "too many voice lines in one scene (%d at most)",
-        VSC_SCENE_VOICES_MAX);
+    CERR(c, st->kw, "split the scene, or join lines into one", "too many voice lines in one scene (%d at most)",
+         VSC_SCENE_VOICES_MAX);
     return;
   }
   vsc_voice_spec *vs = &sc->voices[sc->nvoices++];
@@ -284,8 +283,8 @@ static void scene_voice(scene_body *b, vsc_ast *st) {
   /* Scene time, like text: with the scene's length known here, the line must start in it. */
   const vsc_ast *at = check_option(st, "at");
   if (at && sc->dur_kind == DUR_TIME && sc->dur_value > 0 && vs->at >= sc->dur_value)
-    ERR(c->src, check_val(c, &at->vals[0])->span, "'at' is scene time: 0s is where the scene starts",
-        "voice line starts at %gs, after scene '%s' ends (%gs)", vs->at, sc->name, sc->dur_value);
+    VERR(c, &at->vals[0], "'at' is scene time: 0s is where the scene starts",
+         "voice line starts at %gs, after scene '%s' ends (%gs)", vs->at, sc->name, sc->dur_value);
 }
 
 /* then TRANSITION [DURATION]: the one transition into the next scene */
@@ -294,8 +293,8 @@ static void scene_then(scene_body *b, vsc_ast *st) {
   vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   if (sc->then_node) {
-    ERR(c->src, st->kw, "a scene has one transition: the one into the next scene", "scene '%s' already has a transition",
-        sc->name);
+    CERR(c, st->kw, "a scene has one transition: the one into the next scene", "scene '%s' already has a transition",
+         sc->name);
     vsc_note(s->diags, sc->then_node->src, sc->then_node->kw, "the first transition is here");
     return;
   }
@@ -307,8 +306,10 @@ static void scene_then(scene_body *b, vsc_ast *st) {
   sc->transition = strcmp(name, "cut") == 0 ? NULL : name;
   sc->trans_dur = sc->transition ? 0.5 : 0;
   if (st->nvals > 1 && check_get_duration(c, &st->vals[1], "then", &sc->trans_dur)) {
-    if (check_in_range(c, &st->vals[1], sc->trans_dur, 0, 10, "transition", "s") && !sc->transition && sc->trans_dur > 0)
-      ERR(c->src, st->vals[1].span, "a cut has no duration", "'cut' takes no duration");
+    if (check_in_range(c, &st->vals[1], sc->trans_dur, 0, 10, "transition", "s") && !sc->transition && sc->trans_dur > 0) {
+      VERR(c, &st->vals[1], "a cut has no duration", "'cut' takes no duration");
+      check_fix(c, &st->vals[1], "");
+    }
     if (sc->trans_dur == 0) sc->transition = NULL;
   }
 }
@@ -316,9 +317,8 @@ static void scene_then(scene_body *b, vsc_ast *st) {
 /* with { … }: once per scene */
 static void scene_with(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   if (b->sc->with)
-    ERR(c->src, st->kw, "put all parameters in one 'with { … }'", "scene '%s' already has parameters", b->sc->name);
+    CERR(c, st->kw, "put all parameters in one 'with { … }'", "scene '%s' already has parameters", b->sc->name);
   else check_with(c, st, b->sc);
 }
 
@@ -329,6 +329,47 @@ static void scene_style(scene_body *b, vsc_ast *st) {
   vsc_style_spec extra = {0};
   check_style_body(b->c, st, &extra, false);
   if (extra.look) sc->look = sc->look ? vsc_arena_printf(s->arena, "%s, %s", sc->look, extra.look) : extra.look;
+}
+
+/* Whether model d can make the scene's shot (any model when the shot is not known yet). */
+static bool model_fits_shot(const vsc_model_decl *d, const vsc_scene_spec *sc) {
+  if (sc->shot == SHOT_VIDEO) return strcmp(d->kind, "video") == 0 || strcmp(d->kind, "i2v") == 0;
+  if (sc->shot == SHOT_IMAGE) return strcmp(d->kind, "image") == 0;
+  return strcmp(d->kind, "video") == 0 || strcmp(d->kind, "image") == 0 || strcmp(d->kind, "i2v") == 0;
+}
+
+/* `model sora2`: not in the registry. The hint names the closest models that can make this
+ * shot (by spelling, then the rest of their kind), the classes, and `vsc models`; the fix
+ * is the closest name when it is a likely misspelling. */
+static void unknown_model(const eval_ctx *c, const vsc_scene_spec *sc, vsc_ast *st, const char *ref) {
+  vsc_session *s = c->s;
+  const char *best[3] = {0};
+  int bestd[3] = {99, 99, 99};
+  const char **all = vsc_arena_alloc(s->arena, (2 * (size_t)s->nmodels + 1) * sizeof *all);
+  size_t n = 0;
+  for (int i = 0; i < s->nmodels; i++) {
+    const vsc_model_decl *d = s->models[i];
+    all[n++] = d->name;
+    all[n++] = d->klass;
+    if (!model_fits_shot(d, sc)) continue;
+    int dist = vsc_edit_distance(ref, d->name);
+    for (int k = 0; k < 3; k++)
+      if (dist < bestd[k]) {
+        for (int j = 2; j > k; j--) best[j] = best[j - 1], bestd[j] = bestd[j - 1];
+        best[k] = d->name, bestd[k] = dist;
+        break;
+      }
+  }
+  const char *close = vsc_closest(ref, all, n);
+  char h[400];
+  int len = 0;
+  if (close) len = snprintf(h, sizeof h, "did you mean '%s'? ", close);
+  len += snprintf(h + len, sizeof h - (size_t)len, "models that can make this shot:");
+  for (int k = 0; k < 3 && best[k]; k++) len += snprintf(h + len, sizeof h - (size_t)len, "%s %s", k ? "," : "", best[k]);
+  snprintf(h + len, sizeof h - (size_t)len, "; or a class (%s); 'vsc models' lists them all",
+           sc->shot == SHOT_IMAGE ? "image.fast, image.premium" : "video.fast, video.premium");
+  VERR(c, &st->vals[0], h, "unknown model or class '%s'", ref);
+  if (close) check_fix(c, &st->vals[0], close);
 }
 
 /* model NAME|CLASS: a declared model, or a class the planner chooses in */
@@ -351,27 +392,18 @@ static void scene_model(scene_body *b, vsc_ast *st) {
       sc->klass = ref;
       return;
     }
-  const char **names = vsc_arena_alloc(s->arena, (2 * (size_t)s->nmodels + 1) * sizeof *names);
-  size_t n = 0;
-  for (int i = 0; i < s->nmodels; i++) {
-    names[n++] = s->models[i]->name;
-    names[n++] = s->models[i]->klass;
-  }
-  char h[128];
-  ERR(c->src, check_val(c, &st->vals[0])->span, check_suggest(ref, names, n, h, sizeof h), "unknown model or class '%s'",
-      ref);
+  unknown_model(c, sc, st, ref);
 }
 
 /* seed N (0 to 2^32-1, whole) */
 static void scene_seed(scene_body *b, vsc_ast *st) {
   const eval_ctx *c = b->c;
-  vsc_session *s = c->s;
   vsc_scene_spec *sc = b->sc;
   double x;
   if (check_get_number(c, &st->vals[0], "seed", &x) && check_in_range(c, &st->vals[0], x, 0, 4294967295.0, "seed", "")) {
     sc->has_seed = true;
     sc->seed = (long long)x;
-    if (x != floor(x)) ERR(c->src, check_val(c, &st->vals[0])->span, NULL, "seed must be a whole number");
+    if (x != floor(x)) VERR(c, &st->vals[0], NULL, "seed must be a whole number");
   }
 }
 
@@ -435,9 +467,9 @@ static bool first_of_its_kind(scene_body *b, vsc_ast *st, int once) {
   if (!slot) return true;
   if (*slot) {
     if (once == ONCE_TIER)
-      ERR(c->src, st->kw, "a scene is either 'final' or 'draft'", "scene '%s' is already '%s'", b->sc->name,
-          (*slot)->keyword);
-    else ERR(c->src, st->kw, NULL, "'%s' is set twice in scene '%s'", st->keyword, b->sc->name);
+      CERR(c, st->kw, "a scene is either 'final' or 'draft'", "scene '%s' is already '%s'", b->sc->name,
+           (*slot)->keyword);
+    else CERR(c, st->kw, NULL, "'%s' is set twice in scene '%s'", st->keyword, b->sc->name);
     vsc_note(s->diags, (*slot)->src, (*slot)->kw, "the first '%s' is here", (*slot)->keyword);
     return false;
   }
@@ -509,13 +541,20 @@ static bool bind_template(vsc_session *s, vsc_ast *node, vsc_ast *tpl, eval_ctx 
         char h[96];
         ERR(node->src, a->name.span, check_suggest(a->name.str, names, (size_t)nparams, h, sizeof h),
             "template '%s' has no parameter '%s'", tpl->name.str, a->name.str);
+        const char *close = vsc_closest(a->name.str, names, (size_t)nparams);
+        if (close) vsc_diag_fix(s->diags, node->src, a->name.span, close);
+        vsc_note(s->diags, tpl->src, tpl->name.span, "'%s' is declared here", tpl->name.str);
         failed = true;
         continue;
       }
     } else {
       idx = pos++;
       if (idx >= nparams) {
-        ERR(node->src, a->vals[0].span, NULL, "template '%s' takes %d argument%s", tpl->name.str, nparams,
+        char h[200];
+        int hl = snprintf(h, sizeof h, "its parameters are (");
+        for (int i = 0; i < nparams && hl < (int)sizeof h - 40; i++) hl += snprintf(h + hl, sizeof h - (size_t)hl, "%s%s", i ? ", " : "", params[i]->name.str);
+        snprintf(h + hl, sizeof h - (size_t)hl, "); drop the extra argument");
+        ERR(node->src, a->vals[0].span, h, "template '%s' takes %d argument%s", tpl->name.str, nparams,
             nparams == 1 ? "" : "s");
         vsc_note(s->diags, tpl->src, tpl->name.span, "'%s' is declared here", tpl->name.str);
         failed = true;
@@ -529,17 +568,22 @@ static bool bind_template(vsc_session *s, vsc_ast *node, vsc_ast *tpl, eval_ctx 
     bound[idx] = true;
     tc->names[idx] = params[idx]->name.str;
     tc->vals[idx] = a->vals[0];
+    tc->val_srcs[idx] = node->src; /* the call's text wrote it */
   }
   for (int i = 0; i < nparams; i++) {
     if (bound[i]) continue;
     if (params[i]->nvals) {
       tc->names[i] = params[i]->name.str;
       tc->vals[i] = params[i]->vals[0];
+      tc->val_srcs[i] = tpl->src; /* a default: the template's text */
+      tc->val_default[i] = true;
       continue;
     }
     /* After a misspelt argument name, the real problem has been reported already. */
     if (!failed) {
-      ERR(node->src, use->span, NULL, "template '%s' needs a value for '%s'", tpl->name.str, params[i]->name.str);
+      char h[160];
+      snprintf(h, sizeof h, "pass it by position or by name: %s(%s: …)", tpl->name.str, params[i]->name.str);
+      ERR(node->src, use->span, h, "template '%s' needs a value for '%s'", tpl->name.str, params[i]->name.str);
       vsc_note(s->diags, tpl->src, params[i]->span, "'%s' is declared here", params[i]->name.str);
     }
     failed = true;
@@ -559,9 +603,11 @@ static bool scene_template(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, co
     char h[96];
     ERR(node->src, use->name.span, check_suggest(use->name.str, names, (size_t)s->ntemplates, h, sizeof h),
         "unknown template '%s'", use->name.str);
+    const char *close = vsc_closest(use->name.str, names, (size_t)s->ntemplates);
+    if (close) vsc_diag_fix(s->diags, node->src, use->name.span, close);
     return false;
   }
-  eval_ctx tc = {.s = s, .src = tpl->src};
+  eval_ctx tc = {.s = s, .src = tpl->src, .tpl = tpl, .call = node};
   if (!bind_template(s, node, tpl, &tc)) return false;
   check_scene_items(&tc, tpl->body.head, sc, style);
   return true;

@@ -39,8 +39,15 @@ vsc_ast *check_lookup_style(vsc_session *s, vsc_source *src, const vsc_value *na
     for (int i = 0; i < s->nstyles && n < 256; i++) names[n++] = s->styles[i]->name.str;
     char h[128];
     const char *hint = check_suggest(name->str, names, n, h, sizeof h);
-    if (!hint && !check_find_named(s->styles, s->nstyles, "noir")) hint = "named styles come from 'import \"std/styles\"' or your own 'style NAME { … }'";
+    bool std_style = false;
+    if (!hint && !check_find_named(s->styles, s->nstyles, "noir")) {
+      hint = "named styles come from 'import \"std/styles\"' or your own 'style NAME { … }'";
+      std_style = check_std_style(name->str);
+    }
     ERR(src, name->span, hint, "unknown style '%s'", name->str);
+    if (std_style) vsc_diag_fix(s->diags, src, ((vsc_span){0, 0}), "import \"std/styles\"\n");
+    const char *close = vsc_closest(name->str, names, n);
+    if (close) vsc_diag_fix(s->diags, src, name->span, close);
   }
   return st;
 }

@@ -14,16 +14,15 @@ static const char *const positions[] = {"center", "top", "bottom", "left", "righ
                                         "bottom-left", "bottom-right", "lower-third"};
 /* Text times are scene times: when the scene's length is known here, they must fit in it. */
 void check_text_timing(const eval_ctx *c, vsc_ast *t, const vsc_text_spec *ts, const vsc_scene_spec *sc) {
-  vsc_session *s = c->s;
   if (sc->dur_kind != DUR_TIME || sc->dur_value <= 0) return;
   const vsc_ast *from = check_option(t, "from"), *to = check_option(t, "to");
   const char *hint = "'from' and 'to' are scene times: 0s is where the scene starts";
   if (from && ts->start >= sc->dur_value)
-    ERR(c->src, check_val(c, &from->vals[0])->span, hint, "text \"%s\" starts at %gs, after scene '%s' ends (%gs)",
-        ts->text ? ts->text : "", ts->start, sc->name, sc->dur_value);
+    VERR(c, &from->vals[0], hint, "text \"%s\" starts at %gs, after scene '%s' ends (%gs)",
+         ts->text ? ts->text : "", ts->start, sc->name, sc->dur_value);
   else if (to && ts->end > sc->dur_value + 1e-9)
-    ERR(c->src, check_val(c, &to->vals[0])->span, hint, "text \"%s\" ends at %gs, after scene '%s' ends (%gs)",
-        ts->text ? ts->text : "", ts->end, sc->name, sc->dur_value);
+    VERR(c, &to->vals[0], hint, "text \"%s\" ends at %gs, after scene '%s' ends (%gs)",
+         ts->text ? ts->text : "", ts->end, sc->name, sc->dur_value);
 }
 
 static const char *const aligns[] = {"left", "center", "right"};
@@ -31,7 +30,6 @@ static const char *const aligns[] = {"left", "center", "right"};
 /* `outline COLOUR [WIDTH%]` / `shadow COLOUR [OFFSET%]`, in either order: the width is a
 ** share of the text size. */
 static void check_stroke(const eval_ctx *c, const vsc_ast *o, double *width, uint32_t *color, double def_width) {
-  vsc_session *s = c->s;
   bool has_width = false;
   for (int i = 0; i < o->nvals; i++) {
     const vsc_value *v = check_val(c, &o->vals[i]);
@@ -43,7 +41,7 @@ static void check_stroke(const eval_ctx *c, const vsc_ast *o, double *width, uin
     } else if (v->kind != V_ERROR) {
       char h[96];
       snprintf(h, sizeof h, "e.g. '%s #000000 8%%' (a colour, and a width as a share of the text size)", o->keyword);
-      ERR(c->src, v->span, h, "expected a colour or a percentage for '%s', found %s", o->keyword, check_kind_desc(v->kind));
+      VERR(c, v, h, "expected a colour or a percentage for '%s', found %s", o->keyword, check_kind_desc(v->kind));
     }
   }
   if (!has_width) *width = def_width;
@@ -52,7 +50,6 @@ static void check_stroke(const eval_ctx *c, const vsc_ast *o, double *width, uin
 /* The options a text and the captions share: place, size, font and look. Returns false
 ** when `o` is not one of them. */
 static bool check_look_option(const eval_ctx *c, const vsc_ast *o, vsc_text_spec *out) {
-  vsc_session *s = c->s;
   const char *k = o->keyword;
   const vsc_value *v = check_val(c, &o->vals[0]);
   if (strcmp(k, "at") == 0) {
@@ -97,7 +94,7 @@ static bool check_look_option(const eval_ctx *c, const vsc_ast *o, vsc_text_spec
   } else if (strcmp(k, "lines") == 0) {
     double n;
     if (check_get_number(c, &o->vals[0], "lines", &n) && check_in_range(c, &o->vals[0], n, 1, 20, "lines", "")) {
-      if (n != floor(n)) ERR(c->src, v->span, NULL, "lines must be a whole number");
+      if (n != floor(n)) VERR(c, v, NULL, "lines must be a whole number");
       else out->lines = (int)n;
     }
   } else if (strcmp(k, "align") == 0) {
@@ -137,24 +134,22 @@ static void text_defaults(vsc_text_spec *out, const vsc_style_spec *style) {
 
 /* size N% [min N%]: the text's size and the smallest it may shrink to */
 static void check_text_size(const eval_ctx *c, vsc_ast *t, vsc_text_spec *out) {
-  vsc_session *s = c->s;
   const vsc_ast *min = check_option(t, "min");
   if (!min) {
     out->min_size = out->size / 2;
   } else if (out->min_size > out->size + 1e-9) {
-    ERR(c->src, check_val(c, &min->vals[0])->span, "'min' is the smallest size the text may shrink to",
-        "min %g%% is larger than the size %g%%", out->min_size * 100, out->size * 100);
+    VERR(c, &min->vals[0], "'min' is the smallest size the text may shrink to",
+         "min %g%% is larger than the size %g%%", out->min_size * 100, out->size * 100);
     out->min_size = out->size;
   }
 }
 
 /* text "TEXT" [at POS | at X% Y%] [size] [from T] [to T] [font] [color] [fade] [box] [outline] [shadow] */
 void check_text(const eval_ctx *c, vsc_ast *t, vsc_text_spec *out, const vsc_style_spec *style) {
-  vsc_session *s = c->s;
   text_defaults(out, style);
   out->node = t;
   if (check_get_string(c, &t->vals[0], "text", &out->text) && !*out->text)
-    ERR(c->src, check_val(c, &t->vals[0])->span, "drop the line, or write the words to show", "empty text");
+    VERR(c, &t->vals[0], "drop the line, or write the words to show", "empty text");
   for (vsc_ast *o = t->opts.head; o; o = o->next) {
     const char *k = o->keyword;
     if (check_look_option(c, o, out)) continue;
@@ -168,14 +163,13 @@ void check_text(const eval_ctx *c, vsc_ast *t, vsc_text_spec *out, const vsc_sty
   }
   check_text_size(c, t, out);
   if (out->end >= 0 && out->end <= out->start)
-    ERR(c->src, t->span, NULL, "text ends at %gs, before it starts at %gs", out->end, out->start);
+    CERR(c, t->span, NULL, "text ends at %gs, before it starts at %gs", out->end, out->start);
 }
 
 static const char *const caption_styles[] = {"plain", "box", "karaoke", "pop"};
 
 /* `captions STYLE { at bottom words 4 lines 2 size 7% … burn off }` */
 void check_captions(const eval_ctx *c, vsc_ast *st, vsc_caption_spec *cap, const vsc_style_spec *style) {
-  vsc_session *s = c->s;
   memset(cap, 0, sizeof *cap);
   cap->present = true;
   cap->burn = true;
@@ -200,7 +194,7 @@ void check_captions(const eval_ctx *c, vsc_ast *st, vsc_caption_spec *cap, const
     if (strcmp(k, "words") == 0) {
       double n;
       if (check_get_number(c, &o->vals[0], "words", &n) && check_in_range(c, &o->vals[0], n, 1, 20, "words", "")) {
-        if (n != floor(n)) ERR(c->src, check_val(c, &o->vals[0])->span, NULL, "words must be a whole number");
+        if (n != floor(n)) VERR(c, &o->vals[0], NULL, "words must be a whole number");
         else cap->words = (int)n;
       }
     } else if (strcmp(k, "highlight") == 0) {

@@ -2,20 +2,80 @@
  * numbers and files, with template parameters bound, each mismatch reported at its span. */
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check/checker.h"
+#include "parse/parse.h"
 #include "vsc/vsc_file.h"
 #include "vsc/vsc_mem.h"
 #include "vsc/vsc_strings.h"
 
-/* The value itself, or what a template parameter it names is bound to. */
+/* Index of v among c's bound values, or -1. */
+static int bound_index(const eval_ctx *c, const vsc_value *v) {
+  for (int i = 0; i < c->n; i++)
+    if (v == &c->vals[i]) return i;
+  return -1;
+}
+
+/* The value itself, or what a template parameter it names is bound to (a value already
+ * bound is returned as it is). */
 const vsc_value *check_val(const eval_ctx *c, const vsc_value *v) {
+  if (bound_index(c, v) >= 0) return v;
   if (v->kind == V_IDENT)
     for (int i = 0; i < c->n; i++)
       if (strcmp(c->names[i], v->str) == 0) return &c->vals[i];
   return v;
+}
+
+vsc_source *check_src_of(const eval_ctx *c, const vsc_value *v) {
+  int i = bound_index(c, check_val(c, v));
+  return i >= 0 && c->val_srcs[i] ? c->val_srcs[i] : c->src;
+}
+
+/* In a template body, a note at the scene that uses it. */
+static void note_call(const eval_ctx *c) {
+  if (!c->call || !c->call->use) return;
+  vsc_note(c->s->diags, c->call->src, c->call->use->name.span, "in scene '%s', which uses template '%s' here",
+           c->call->name.str ? c->call->name.str : "", c->tpl->name.str);
+}
+
+void check_error(const eval_ctx *c, vsc_span span, const char *hint, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  vsc_error(c->s->diags, VSC_STAGE_CHECK, c->src, span, hint, "%s", msg);
+  note_call(c);
+}
+
+void check_value_error(const eval_ctx *c, const vsc_value *v0, const char *hint, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  const vsc_value *v = check_val(c, v0);
+  int i = bound_index(c, v);
+  vsc_source *src = i >= 0 && c->val_srcs[i] ? c->val_srcs[i] : c->src;
+  vsc_error(c->s->diags, VSC_STAGE_CHECK, src, v->span, hint, "%s", msg);
+  if (i < 0) {
+    note_call(c); /* the template's own text: where it is used */
+  } else if (v0 != v) {
+    vsc_note(c->s->diags, c->src, v0->span, "'%s' is used here, in template '%s'", c->names[i], c->tpl->name.str);
+    if (c->val_default[i]) note_call(c); /* a default: the call that left it unset */
+  } else if (c->tpl) {
+    vsc_note(c->s->diags, c->tpl->src, c->tpl->name.span, "'%s' is a parameter of template '%s', declared here", c->names[i],
+             c->tpl->name.str);
+  }
+}
+
+void check_fix(const eval_ctx *c, const vsc_value *v0, const char *text) {
+  const vsc_value *v = check_val(c, v0);
+  vsc_diag_fix(c->s->diags, check_src_of(c, v), v->span, text);
 }
 
 /* "a duration", "a string", …: a value kind for messages. */
@@ -37,39 +97,84 @@ const char *check_kind_desc(vsc_value_kind k) {
   }
 }
 
-/* Reports "expected X" unless the value is already an error. */
-bool check_expect(const eval_ctx *c, const vsc_value *v, vsc_value_kind want, const char *what,
+/* Durations that are short by nature, with the longest that makes sense: a bare number
+ * past it was meant in milliseconds ("then fade 500"). */
+static double short_duration_max(const char *what) {
+  static const struct {
+    const char *what;
+    double max;
+  } fields[] = {{"then", 10}, {"fade", 10}, {"fade in", 30}, {"fade out", 30}, {"in", 3600}};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    if (strcmp(fields[i].what, what) == 0) return fields[i].max;
+  return 0;
+}
+
+/* A colour written without its '#' ("ffffff"): the hex it meant, or NULL. */
+static const char *bare_hex(const eval_ctx *c, const char *w) {
+  size_t n = strlen(w);
+  if (n != 3 && n != 6) return NULL;
+  for (size_t i = 0; i < n; i++)
+    if (!strchr("0123456789abcdefABCDEF", w[i])) return NULL;
+  return vsc_arena_printf(c->s->arena, "#%s", w);
+}
+
+/* Reports "expected X" unless the value is already an error. The hint says how to write a
+ * value of the kind expected, and names it as a fix when it is certain. */
+bool check_expect(const eval_ctx *c, const vsc_value *v0, vsc_value_kind want, const char *what,
                   const char *hint) {
-  vsc_session *s = c->s;
+  const vsc_value *v = check_val(c, v0);
   if (v->kind == want) return true;
   if (v->kind == V_ERROR) return false;
-  char h[128];
-  if (!hint && want == V_DURATION && v->kind == V_NUMBER) {
-    snprintf(h, sizeof h, "add a unit: '%gs'", v->num);
-    hint = h;
-  } else if (!hint && want == V_MONEY && v->kind == V_NUMBER) {
-    snprintf(h, sizeof h, "write money with a dollar sign: '$%g'", v->num);
-    hint = h;
-  } else if (!hint && want == V_DB && v->kind == V_NUMBER) {
-    snprintf(h, sizeof h, "add a unit: '%gdB'", v->num);
-    hint = h;
-  } else if (!hint && want == V_PERCENT && v->kind == V_NUMBER) {
-    snprintf(h, sizeof h, "add a unit: '%g%%'", v->num);
-    hint = h;
-  } else if (!hint && want == V_NUMBER && (v->kind == V_DURATION || v->kind == V_DB || v->kind == V_PERCENT)) {
-    hint = "write a plain number, without a unit";
-  } else if (!hint && want == V_STRING && v->kind == V_IDENT) {
-    snprintf(h, sizeof h, "put text in double quotes: \"%s\"", v->str);
-    hint = h;
+  char h[200] = "", fix[80] = "";
+  if (want == V_DURATION && v->kind == V_NUMBER) {
+    double max = short_duration_max(what);
+    if (max > 0 && v->num > max) {
+      snprintf(fix, sizeof fix, "%gms", v->num);
+      snprintf(h, sizeof h, "add a unit: '%s' (%g seconds is far longer than a '%s' takes)", fix, v->num, what);
+    } else {
+      snprintf(fix, sizeof fix, "%gs", v->num);
+      snprintf(h, sizeof h, "add a unit: '%s'", fix);
+    }
+  } else if (want == V_MONEY && v->kind == V_NUMBER) {
+    snprintf(fix, sizeof fix, "$%g", v->num);
+    snprintf(h, sizeof h, "write money with a dollar sign: '%s'", fix);
+  } else if (want == V_DB && v->kind == V_NUMBER) {
+    snprintf(fix, sizeof fix, "%gdB", v->num);
+    snprintf(h, sizeof h, "add a unit: '%s'", fix);
+  } else if (want == V_PERCENT && v->kind == V_NUMBER) {
+    snprintf(fix, sizeof fix, "%g%%", v->num);
+    snprintf(h, sizeof h, "add a unit: '%s'", fix);
+  } else if (want == V_NUMBER && (v->kind == V_DURATION || v->kind == V_DB || v->kind == V_PERCENT)) {
+    const vsc_source *src = check_src_of(c, v);
+    const char *t = src->text + v->span.off;
+    size_t n = 0;
+    while (n < v->span.len && n < sizeof fix - 1 && (t[n] == '-' || t[n] == '.' || (t[n] >= '0' && t[n] <= '9'))) n++;
+    memcpy(fix, t, n);
+    fix[n] = 0;
+    snprintf(h, sizeof h, "write a plain number, without a unit: '%s'", fix);
+  } else if (want == V_STRING && v->kind == V_IDENT) {
+    snprintf(fix, sizeof fix, "\"%s\"", v->str);
+    snprintf(h, sizeof h, "put text in double quotes: %s", fix);
+  } else if (want == V_COLOR && (v->kind == V_IDENT || v->kind == V_STRING) && vsc_parse_colour_hex(v->str)) {
+    snprintf(fix, sizeof fix, "%s", vsc_parse_colour_hex(v->str));
+    snprintf(h, sizeof h, "colours are written in hex: '%s' is %s", v->str, fix);
+  } else if (want == V_COLOR && v->kind == V_IDENT && bare_hex(c, v->str)) {
+    snprintf(fix, sizeof fix, "%s", bare_hex(c, v->str));
+    snprintf(h, sizeof h, "a colour starts with '#': '%s'", fix);
+  } else if (want == V_DIMS && v->kind == V_RATIO) {
+    snprintf(h, sizeof h, "'%s' takes width x height, e.g. 1920x1080; a shape like %g:%g goes in 'aspect'", what, v->num,
+             v->num2);
   }
-  ERR(c->src, v->span, hint, "expected %s for '%s', found %s", check_kind_desc(want), what, check_kind_desc(v->kind));
+  if (h[0]) hint = h; /* advice for this very value says more than the caller's general one */
+  VERR(c, v0, hint, "expected %s for '%s', found %s", check_kind_desc(want), what, check_kind_desc(v->kind));
+  if (fix[0]) check_fix(c, v0, fix);
   return false;
 }
 
 /* A duration (4s, 300ms, 1min). */
 bool check_get_duration(const eval_ctx *c, const vsc_value *v0, const char *what, double *out) {
   const vsc_value *v = check_val(c, v0);
-  if (!check_expect(c, v, V_DURATION, what, NULL)) return false;
+  if (!check_expect(c, v0, V_DURATION, what, NULL)) return false;
   *out = v->num;
   return true;
 }
@@ -77,7 +182,7 @@ bool check_get_duration(const eval_ctx *c, const vsc_value *v0, const char *what
 /* A string. */
 bool check_get_string(const eval_ctx *c, const vsc_value *v0, const char *what, const char **out) {
   const vsc_value *v = check_val(c, v0);
-  if (!check_expect(c, v, V_STRING, what, NULL)) return false;
+  if (!check_expect(c, v0, V_STRING, what, NULL)) return false;
   *out = v->str;
   return true;
 }
@@ -89,7 +194,7 @@ bool check_get_ident(const eval_ctx *c, const vsc_value *v0, const char *what, c
     *out = v->str;
     return true;
   }
-  if (!check_expect(c, v, V_IDENT, what, NULL)) return false;
+  if (!check_expect(c, v0, V_IDENT, what, NULL)) return false;
   *out = v->str;
   return true;
 }
@@ -97,7 +202,7 @@ bool check_get_ident(const eval_ctx *c, const vsc_value *v0, const char *what, c
 /* A colour (#rgb or #rrggbb). */
 bool check_get_color(const eval_ctx *c, const vsc_value *v0, const char *what, uint32_t *out) {
   const vsc_value *v = check_val(c, v0);
-  if (!check_expect(c, v, V_COLOR, what, "write a colour as #rrggbb")) return false;
+  if (!check_expect(c, v0, V_COLOR, what, "write a colour as #rrggbb")) return false;
   *out = v->rgb;
   return true;
 }
@@ -105,18 +210,28 @@ bool check_get_color(const eval_ctx *c, const vsc_value *v0, const char *what, u
 /* A plain number. */
 bool check_get_number(const eval_ctx *c, const vsc_value *v0, const char *what, double *out) {
   const vsc_value *v = check_val(c, v0);
-  if (!check_expect(c, v, V_NUMBER, what, NULL)) return false;
+  if (!check_expect(c, v0, V_NUMBER, what, NULL)) return false;
   *out = v->num;
   return true;
 }
 
 bool check_in_range(const eval_ctx *c, const vsc_value *v0, double x, double lo, double hi, const char *what,
                     const char *unit) {
-  vsc_session *s = c->s;
   if (x >= lo && x <= hi) return true;
   char h[96];
   snprintf(h, sizeof h, "'%s' must be between %g%s and %g%s", what, lo, unit, hi, unit);
-  ERR(c->src, check_val(c, v0)->span, h, "%s %g%s is out of range", what, x, unit);
+  VERR(c, v0, h, "%s %g%s is out of range", what, x, unit);
+  /* The nearest value in range, written as the value was (a unit after the number). */
+  const vsc_value *v = check_val(c, v0);
+  const char *t = check_src_of(c, v)->text + v->span.off;
+  if (strcmp(unit, "$") != 0 && v->span.len && ((t[0] >= '0' && t[0] <= '9') || t[0] == '-')) {
+    double near = x < lo ? lo : hi;
+    char fix[64];
+    if (v->kind == V_DURATION && v->str && strcmp(v->str, "ms") == 0) snprintf(fix, sizeof fix, "%gms", near * 1000);
+    else if (v->kind == V_DURATION && v->str && strcmp(v->str, "min") == 0) snprintf(fix, sizeof fix, "%gmin", near / 60);
+    else snprintf(fix, sizeof fix, "%g%s", near, v->kind == V_DURATION ? "s" : unit);
+    check_fix(c, v0, fix);
+  }
   return false;
 }
 
@@ -143,7 +258,6 @@ bool check_name_in(const eval_ctx *c, const vsc_value *v0, const char *what, con
     *out = w;
     return true;
   }
-  vsc_session *s = c->s;
   char h[256];
   const char *hint = check_suggest(w, list, n, h, sizeof h);
   if (!hint) {
@@ -153,7 +267,9 @@ bool check_name_in(const eval_ctx *c, const vsc_value *v0, const char *what, con
     if (len >= sizeof h - 40) snprintf(h + len, sizeof h - len, " …");
     hint = h;
   }
-  ERR(c->src, check_val(c, v0)->span, hint, "unknown %s '%s'", what, w);
+  VERR(c, v0, hint, "unknown %s '%s'", what, w);
+  const char *close = vsc_closest(w, list, n);
+  if (close) check_fix(c, v0, close);
   return false;
 }
 
@@ -167,14 +283,17 @@ bool check_file(const eval_ctx *c, const vsc_value *v0, const char *what, const 
   const char *rel;
   if (!check_get_string(c, v0, what, &rel)) return false;
   vsc_session *s = c->s;
-  const char *p = resolve_file(s, c->src, rel);
+  const char *p = resolve_file(s, check_src_of(c, v0), rel);
   bool dir = false;
   if (!check_file_exists(p, &dir)) {
-    ERR(c->src, check_val(c, v0)->span, "paths are relative to the script's directory", "file '%s' not found", rel);
+    char h[300];
+    vsc_source *from = check_src_of(c, v0);
+    snprintf(h, sizeof h, "paths are relative to the folder of the file that writes them: %s", check_dir_of(s, from->name));
+    VERR(c, v0, h, "file '%s' not found", rel);
     return false;
   }
   if (dir) {
-    ERR(c->src, check_val(c, v0)->span, NULL, "'%s' is not a regular file", rel);
+    VERR(c, v0, NULL, "'%s' is not a regular file", rel);
     return false;
   }
   *path = p;
@@ -189,8 +308,7 @@ const vsc_ast *check_option(const vsc_ast *n, const char *kw) {
 }
 
 bool check_room(const eval_ctx *c, vsc_span at, int n, int max, const char *what) {
-  vsc_session *s = c->s;
   if (n < max) return true;
-  ERR(c->src, at, NULL, "too many %s (%d at most)", what, max);
+  CERR(c, at, NULL, "too many %s (%d at most)", what, max);
   return false;
 }

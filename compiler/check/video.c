@@ -165,8 +165,14 @@ static void apply_preset(vsc_session *s, vsc_ast *use, vsc_video_spec *v, const 
     for (int i = 0; i < s->npresets && n < 256; i++) names[n++] = s->presets[i]->name.str;
     char h[128];
     const char *hint = check_suggest(name, names, n, h, sizeof h);
+    char all[256];
+    int al = snprintf(all, sizeof all, "the presets are:");
+    for (size_t i = 0; i < n && al < (int)sizeof all - 40; i++) al += snprintf(all + al, sizeof all - (size_t)al, "%s %s", i ? "," : "", names[i]);
+    if (!hint && n) hint = all;
     ERR(use->src, use->vals[0].span, hint ? hint : "presets come from 'import \"std/presets\"' or 'preset NAME { … }'",
         "unknown preset '%s'", name);
+    const char *close = vsc_closest(name, names, n);
+    if (close) vsc_diag_fix(s->diags, use->src, use->vals[0].span, close);
     return;
   }
   /* The preset's settings come first; the video's own settings override them. */
@@ -348,6 +354,7 @@ static void video_whole(vsc_session *s, vsc_video_spec *v) {
     if (last->transition && last->then_node)
       ERR(last->src, last->then_node->span, "use a 'fade out' on the music or a final scene instead",
           "the last scene '%s' has a transition to nothing", last->name);
+    if (last->transition && last->then_node) vsc_diag_fix(s->diags, last->src, last->then_node->span, "");
   }
   vsc_scene_spec *first_rest = NULL;
   for (int i = 0; i < v->nscenes; i++) {

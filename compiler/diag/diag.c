@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DIAG_LINE_SHOWN 160 /* bytes of a source line shown at most */
+
 /* A diagnostic keeps copies of everything it prints, so it outlives the sources. */
 typedef struct {
   vsc_severity sev;
@@ -15,6 +17,9 @@ typedef struct {
   uint32_t line, col, end_line, end_col;
   char *line_text; /* the source line, without newline */
   char *msg, *hint;
+  /* A concrete edit that applies the hint: replace [fix_off, fix_off+fix_len) of fix_file. */
+  char *fix_file, *fix_text;
+  uint32_t fix_off, fix_len, fix_line, fix_col, fix_end_line, fix_end_col;
 } diag_entry;
 
 struct vsc_diag_list {
@@ -22,6 +27,7 @@ struct vsc_diag_list {
   int n, cap;
   int errors, warnings, max_errors, dropped;
   int worst_stage;
+  bool last_kept; /* whether the latest vsc_diag call made an entry (a fix attaches to it) */
 };
 
 vsc_diag_list *vsc_diag_list_new(int max_errors) {
@@ -38,6 +44,8 @@ void vsc_diag_list_free(vsc_diag_list *l) {
     free(l->items[i].line_text);
     free(l->items[i].msg);
     free(l->items[i].hint);
+    free(l->items[i].fix_file);
+    free(l->items[i].fix_text);
   }
   free(l->items);
   free(l);
@@ -92,6 +100,7 @@ static char *vformat(const char *fmt, va_list ap) {
 }
 
 static diag_entry *push(vsc_diag_list *l, vsc_severity sev, vsc_stage stage) {
+  l->last_kept = false;
   if (sev == VSC_SEV_ERROR) {
     if (l->errors >= l->max_errors) {
       l->dropped++;
@@ -112,6 +121,7 @@ static diag_entry *push(vsc_diag_list *l, vsc_severity sev, vsc_stage stage) {
   memset(d, 0, sizeof *d);
   d->sev = sev;
   d->stage = stage;
+  l->last_kept = true;
   return d;
 }
 
@@ -136,6 +146,20 @@ void vsc_diag(vsc_diag_list *l, vsc_severity sev, vsc_stage stage, vsc_source *s
   d->line_text = vsc_xmalloc(le - ls + 1);
   memcpy(d->line_text, src->text + ls, le - ls);
   d->line_text[le - ls] = 0;
+}
+
+void vsc_diag_fix(vsc_diag_list *l, vsc_source *src, vsc_span span, const char *replacement) {
+  if (!l->last_kept || !src || !replacement) return;
+  diag_entry *d = &l->items[l->n - 1];
+  if (d->fix_text) return; /* the first fix stands */
+  if (span.off > src->len) span.off = src->len;
+  if (span.len > src->len - span.off) span.len = src->len - span.off;
+  d->fix_file = vsc_xstrdup(src->name);
+  d->fix_text = vsc_xstrdup(replacement);
+  d->fix_off = span.off;
+  d->fix_len = span.len;
+  vsc_source_position(src, span.off, &d->fix_line, &d->fix_col);
+  vsc_source_position(src, span.off + span.len, &d->fix_end_line, &d->fix_end_col);
 }
 
 void vsc_diag_plain(vsc_diag_list *l, vsc_severity sev, vsc_stage stage, const char *fmt, ...) {
@@ -168,11 +192,23 @@ void vsc_diag_print(const vsc_diag_list *l, FILE *out, bool color) {
     } else {
       fprintf(out, "%s%s:%u:%u: %s%s:%s %s%s%s\n", bold, d->file, d->line, d->col, sc,
               sev_name(d->sev), reset, bold, d->msg, reset);
-      fprintf(out, "%5u | %s\n      | ", d->line, d->line_text);
+      /* A very long line (minified, or hostile input) is shown as a window around the
+       * caret, so a message stays a few lines long. */
+      uint32_t len = (uint32_t)strlen(d->line_text), from = 0, to = len;
+      if (len > DIAG_LINE_SHOWN) {
+        from = d->col - 1 > DIAG_LINE_SHOWN / 2 ? d->col - 1 - DIAG_LINE_SHOWN / 2 : 0;
+        if (from > len) from = len;
+        to = from + DIAG_LINE_SHOWN < len ? from + DIAG_LINE_SHOWN : len;
+        while (from > 0 && from < len && ((unsigned char)d->line_text[from] & 0xC0) == 0x80) from--; /* whole characters */
+        while (to < len && ((unsigned char)d->line_text[to] & 0xC0) == 0x80) to++;
+      }
+      fprintf(out, "%5u | %s%.*s%s\n      | %s", d->line, from ? "…" : "", (int)(to - from), d->line_text + from,
+              to < len ? "…" : "", from ? " " : "");
       /* Copy tabs so the caret lines up under the text. */
-      for (uint32_t c = 1; c < d->col && d->line_text[c - 1]; c++)
+      for (uint32_t c = from + 1; c < d->col && d->line_text[c - 1]; c++)
         fputc(d->line_text[c - 1] == '\t' ? '\t' : ' ', out);
       uint32_t width = d->end_line == d->line && d->end_col > d->col ? d->end_col - d->col : 1;
+      if (width > to - (d->col - 1) && to > d->col - 1) width = to - (d->col - 1);
       fprintf(out, "%s^", green);
       for (uint32_t c = 1; c < width; c++) fputc('~', out);
       fprintf(out, "%s\n", reset);
@@ -202,6 +238,18 @@ json_t *vsc_diag_to_json(const vsc_diag_list *l) {
       json_object_set_new(o, "source_line", json_string(d->line_text));
     }
     if (d->hint) json_object_set_new(o, "hint", json_string(d->hint));
+    if (d->fix_text) {
+      json_t *f = json_object();
+      json_object_set_new(f, "file", json_string(d->fix_file));
+      json_object_set_new(f, "line", json_integer(d->fix_line));
+      json_object_set_new(f, "column", json_integer(d->fix_col));
+      json_object_set_new(f, "end_line", json_integer(d->fix_end_line));
+      json_object_set_new(f, "end_column", json_integer(d->fix_end_col));
+      json_object_set_new(f, "offset", json_integer(d->fix_off));
+      json_object_set_new(f, "length", json_integer(d->fix_len));
+      json_object_set_new(f, "replacement", json_string(d->fix_text));
+      json_object_set_new(o, "fix", f);
+    }
     json_array_append_new(arr, o);
   }
   return arr;

@@ -35,6 +35,11 @@ void vsc_diag(vsc_diag_list *list, vsc_severity sev, vsc_stage stage, vsc_source
 #define vsc_note(list, src, span, ...) \
   vsc_diag(list, VSC_SEV_NOTE, VSC_STAGE_CHECK, src, span, NULL, __VA_ARGS__)
 
+/* Gives the diagnostic just recorded a concrete fix: replace `span` of `src` with
+ * `replacement` (copied; "" deletes). Nothing when that diagnostic was dropped (error cap)
+ * or already has one. The hint says the same thing in words. */
+void vsc_diag_fix(vsc_diag_list *list, vsc_source *src, vsc_span span, const char *replacement);
+
 /* A diagnostic without a source position ("vsc: error: …"). */
 void vsc_diag_plain(vsc_diag_list *list, vsc_severity sev, vsc_stage stage, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -23,42 +23,92 @@ void vsc_parse_lex_error(vsc_parser *p, uint32_t off, uint32_t len, const char *
   vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), hint, "%s", msg);
 }
 
-/* A byte no token starts with. */
-void vsc_parse_bad_char(vsc_parser *p, uint32_t off) {
+/* A byte no token starts with, `len` times in a row. */
+void vsc_parse_bad_char(vsc_parser *p, uint32_t off, uint32_t len) {
   unsigned char c = (unsigned char)p->src->text[off];
   /* Paths and statement ends are what people usually type here. */
-  const char *hint = c == '/'  ? "paths and text go in double quotes, e.g. import \"std/styles\""
-                   : c == ';'  ? "statements need no ';': end them with a space or a new line"
-                   : c == '\'' ? "strings use double quotes"
-                               : NULL;
-  if (c >= 0x20 && c < 0x7f)
-    vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, 1}), hint,
-              "unexpected character '%c'", c);
-  else
-    vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, 1}), NULL,
-              "unexpected byte 0x%02x", c);
+  const char *hint = c == '/'             ? "paths and text go in double quotes, e.g. import \"std/styles\""
+                   : c == ';'             ? "statements need no ';': end them with a space or a new line"
+                   : c == '\''            ? "strings use double quotes"
+                   : c == '*'             ? "a frame size is written with 'x': 1920x1080"
+                   : c == '@' || c == '$' ? "names are letters, digits, '_' and '-'; text goes in double quotes"
+                   : c == '[' || c == ']' ? "lists are written with spaces or commas, without brackets"
+                                          : NULL;
+  char times[48] = "";
+  if (len > 1) snprintf(times, sizeof times, " (%u in a row)", len);
+  if (c >= 0x20 && c < 0x7f) {
+    vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), hint, "unexpected character '%c'%s", c, times);
+    if (c == ';') vsc_diag_fix(p->diags, p->src, ((vsc_span){off, len}), "");
+  } else
+    vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), NULL, "unexpected byte 0x%02x%s", c, times);
 }
 
-/* A number with a unit vsc does not know (5sec, 48px). */
+/* 'text' or “text”: a string in quotes the language does not use (each quote quote_len
+ * bytes). The fix puts it in double quotes when its text needs no escapes. */
+void vsc_parse_quoted(vsc_parser *p, uint32_t off, uint32_t len, uint32_t quote_len, const char *what) {
+  vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), "strings use double quotes: \"…\"", "%s", what);
+  const char *inner = p->src->text + off + quote_len;
+  uint32_t n = len - 2 * quote_len;
+  if (memchr(inner, '"', n) || memchr(inner, '\\', n)) return;
+  char *fix = vsc_arena_printf(p->arena, "\"%.*s\"", (int)n, inner);
+  vsc_diag_fix(p->diags, p->src, ((vsc_span){off, len}), fix);
+}
+
+/* "text…: a string not closed on its line. The fix closes it where its line's text ends
+ * (trailing blanks and a '{' or '}' that ends the line stay outside). */
+void vsc_parse_unterminated(vsc_parser *p, uint32_t off, uint32_t len) {
+  vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), "close it with '\"' on the same line",
+            "unterminated string");
+  uint32_t end = off + len;
+  while (end > off + 1 && (p->src->text[end - 1] == ' ' || p->src->text[end - 1] == '\t' || p->src->text[end - 1] == '\r')) end--;
+  if (end > off + 1 && (p->src->text[end - 1] == '{' || p->src->text[end - 1] == '}')) {
+    end--;
+    while (end > off + 1 && p->src->text[end - 1] == ' ') end--;
+  }
+  vsc_diag_fix(p->diags, p->src, ((vsc_span){end, 0}), "\"");
+}
+
+/* `# text`: a comment in another language's syntax. The line is skipped, so what follows
+ * it is not taken for statements. */
+void vsc_parse_hash_comment(vsc_parser *p, uint32_t off, uint32_t len) {
+  vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, 1}), "comments start with '//'",
+            "'#' does not start a comment");
+  vsc_diag_fix(p->diags, p->src, ((vsc_span){off, 1}), "//");
+  (void)len;
+}
+
+/* A number with a unit vsc does not know (5sec, 48px, 1080p). The previous token says what
+ * the number is for (`size 48px` on a text is a share of the frame height, `fps 30fps` is
+ * a plain number), so the hint, and its fix, can be the value meant there. */
 void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit_off, uint32_t unit_len) {
-  static const char *const units[] = {"s", "ms", "min", "dB", "%", "x", "k", "M", "kbps", "Mbps", "KB", "MB", "GB"};
+  static const char *const units[] = {"s", "ms", "min", "dB", "%", "k", "M", "kbps", "Mbps", "KB", "MB", "GB"};
   char unit[32];
   size_t n = unit_len < sizeof unit - 1 ? unit_len : sizeof unit - 1;
   memcpy(unit, p->src->text + unit_off, n);
   unit[n] = 0;
-  const char *close = vsc_closest(unit, units, sizeof units / sizeof units[0]);
+  int numlen = (int)(unit_off - off);
+  const char *num = p->src->text + off;
+  double x = strtod(num, NULL);
+  /* One letter is too little to guess from by spelling ('p' is not a misspelt 's'). */
+  const char *close = n >= 2 ? vsc_closest(unit, units, sizeof units / sizeof units[0]) : NULL;
   static const char *const long_names[][2] = {
       {"sec", "s"},
       {"secs", "s"},
       {"second", "s"},
       {"seconds", "s"},
+      {"S", "s"},
       {"msec", "ms"},
+      {"msecs", "ms"},
+      {"millis", "ms"},
       {"mins", "min"},
       {"minute", "min"},
       {"minutes", "min"},
       {"m", "min"},
       {"db", "dB"},
       {"DB", "dB"},
+      {"Db", "dB"},
+      {"pct", "%"},
+      {"percent", "%"},
       {"mbps", "Mbps"},
       {"Mb", "M"},
       {"mb", "MB"},
@@ -71,18 +121,52 @@ void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit
       {"bar", NULL}};
   for (size_t i = 0; i < sizeof long_names / sizeof long_names[0]; i++)
     if (strcmp(unit, long_names[i][0]) == 0) close = long_names[i][1] ? long_names[i][1] : "";
-  char hint[160];
-  if (close && !*close)
-    snprintf(hint, sizeof hint, "put a space between the number and '%s': '%.*s %s'", unit,
-             (int)(unit_off - off), p->src->text + off, unit);
-  else if (close)
-    snprintf(hint, sizeof hint, "did you mean '%.*s%s'?", (int)(unit_off - off), p->src->text + off, close);
-  else
+  char hint[200], fix[64];
+  fix[0] = 0;
+  int prev = p->last.kind;
+  if ((strcmp(unit, "p") == 0 || strcmp(unit, "P") == 0 || strcmp(unit, "k") == 0 || strcmp(unit, "K") == 0) && x > 0) {
+    /* 1080p, 720p, 4k: a video format's height; the frame is written as width x height. */
+    int h = (unit[0] == 'k' || unit[0] == 'K') ? (x >= 4 ? 2160 : 1440) : (int)x;
+    int w = h * 16 / 9;
+    w += w % 2;
+    snprintf(fix, sizeof fix, "%dx%d", w, h);
+    snprintf(hint, sizeof hint, "a frame size is width x height: '%s' (%dx%d for a vertical video)", fix, h, w);
+  } else if ((strcmp(unit, "px") == 0 || strcmp(unit, "pt") == 0) && prev == TK_SIZE && x > 0 && x < 400) {
+    /* A text's size is a share of the frame height, so it scales with the frame. */
+    snprintf(fix, sizeof fix, "%.1f%%", x / 1080.0 * 100.0);
+    snprintf(hint, sizeof hint, "text size is a share of the frame height: '%s' is %g%s on a 1080-line frame", fix, x, unit);
+  } else if (strcmp(unit, "px") == 0) {
+    snprintf(hint, sizeof hint, "a frame size is width x height (e.g. '1920x1080'); text sizes are a share of the frame height (e.g. '5%%')");
+  } else if ((strcmp(unit, "fps") == 0 && prev == TK_FPS) || (strcmp(unit, "bpm") == 0 && prev == TK_TEMPO) ||
+             (strcmp(unit, "x") == 0 && prev != TK_SIZE)) {
+    /* fps 30fps, tempo 120bpm, zoom 1.2x: the keyword already says what the number is. */
+    snprintf(fix, sizeof fix, "%.*s", numlen, num);
+    snprintf(hint, sizeof hint, "write the number alone: '%s'", fix);
+  } else if (strcmp(unit, "fps") == 0 || strcmp(unit, "bpm") == 0) {
+    snprintf(fix, sizeof fix, "%s %.*s", unit[0] == 'f' ? "fps" : "tempo", numlen, num);
+    snprintf(hint, sizeof hint, "write it as a setting: '%s'", fix);
+  } else if (close && !*close) {
+    snprintf(fix, sizeof fix, "%.*s %s", numlen, num, unit);
+    snprintf(hint, sizeof hint, "put a space between the number and '%s': '%s'", unit, fix);
+  } else if (close) {
+    snprintf(fix, sizeof fix, "%.*s%s", numlen, num, close);
+    snprintf(hint, sizeof hint, "did you mean '%s'?", fix);
+  } else {
     snprintf(hint, sizeof hint, "units are s, ms, min, dB, %%, k and M (bit rates), KB, MB and GB (sizes)");
+  }
   vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), hint, "unknown unit '%s'", unit);
+  if (fix[0]) vsc_diag_fix(p->diags, p->src, ((vsc_span){off, len}), fix);
 }
 
 /* ---- syntax errors ------------------------------------------------------------ */
+
+/* "duration", "number", …: a token kind without its article ("unexpected duration '5s'"). */
+const char *vsc_parse_token_noun(int kind) {
+  const char *name = vsc_lex_token_name(kind);
+  if (strncmp(name, "a ", 2) == 0) return name + 2;
+  if (strncmp(name, "an ", 3) == 0) return name + 3;
+  return name;
+}
 
 static const char *describe(vsc_parser *p, vsc_token t, char *buf, size_t size) {
   if (t.kind == 0) return "end of file";
@@ -103,7 +187,7 @@ static const char *describe(vsc_parser *p, vsc_token t, char *buf, size_t size) 
     snprintf(buf, size, "%s", vsc_lex_token_name(t.kind));
     break;
   default:
-    if (t.kind >= TK_NUMBER && t.kind <= TK_HEX) snprintf(buf, size, "%s '%.*s'", vsc_lex_token_name(t.kind), n, text);
+    if (t.kind >= TK_NUMBER && t.kind <= TK_HEX) snprintf(buf, size, "%s '%.*s'", vsc_parse_token_noun(t.kind), n, text);
     else snprintf(buf, size, "'%.*s'", n, text);
   }
   return buf;
@@ -155,12 +239,17 @@ static void missing_brace(vsc_parser *p, vsc_token tok, const char *what) {
   vsc_source_position(p->src, p->open[p->nopen - 1].brace, &line, &col);
   char opener[32];
   innermost(p, opener, sizeof opener);
-  if (tok.kind == 0)
-    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, ((vsc_span){tok.off, 0}), NULL,
+  char hint[96];
+  snprintf(hint, sizeof hint, "close '%s' with '}' %s", opener, tok.kind == 0 ? "at the end" : "before this");
+  if (tok.kind == 0) {
+    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, ((vsc_span){tok.off, 0}), hint,
               "'}' expected (to close '%s' at line %u)", opener, line);
-  else
-    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, vsc_span_of(tok), NULL,
+    vsc_diag_fix(p->diags, p->src, ((vsc_span){tok.off, 0}), "}\n");
+  } else {
+    vsc_error(p->diags, VSC_STAGE_PARSE, p->src, vsc_span_of(tok), hint,
               "'}' expected before %s (to close '%s' at line %u)", what, opener, line);
+    vsc_diag_fix(p->diags, p->src, ((vsc_span){tok.off, 0}), "} ");
+  }
   vsc_note(p->diags, p->src, ((vsc_span){p->open[p->nopen - 1].opener_off, p->open[p->nopen - 1].opener_len}),
            "'%s' opened here", opener);
 }
@@ -215,8 +304,15 @@ void vsc_parse_syntax_error(vsc_parser *p, int major, vsc_token tok) {
     else snprintf(hintbuf, sizeof hintbuf, "write e.g. shot video \"…\", shot image \"…\", shot file \"…\" or shot color #000000");
     vsc_error(p->diags, VSC_STAGE_PARSE, p->src, vsc_span_of(tok), hintbuf,
               "expected video, image, file or color after 'shot', found %s", what);
+    if (close) vsc_diag_fix(p->diags, p->src, vsc_span_of(tok), close);
+    else if (tok.kind == TK_STRING) /* `shot "a cat"`: a prompt is a generated video */
+      vsc_diag_fix(p->diags, p->src, vsc_span_of(tok), vsc_arena_printf(p->arena, "video %.*s", (int)tok.len, p->src->text + tok.off));
     return;
   }
+  /* After a value, the grammar's expected set says what was meant (a keyword left out or
+   * misspelt, a scene length without parentheses). After a keyword, that keyword itself was
+   * read as a value, and the hints below say so. */
+  if (vsc_parse_expected_hint(p, tok, tc.prev)) return;
   if (tc.prev.kind == TK_VIDEO && tok.kind != TK_STRING) {
     hint = "a video starts with its title: video \"My video\" { … }";
   } else if (tc.prev.kind == TK_SCENE) {
@@ -429,6 +525,7 @@ vsc_ast *vsc_parse(vsc_parser *p, vsc_arena *arena, vsc_source *src, vsc_diag_li
     } else if (t.kind == TK_RBRACE && p->nopen > 0) {
       p->nopen--;
     }
+    p->nbefore = vsc_parse_states(lemon, p->before, VSC_PARSE_STATES_MAX);
     vscParse(lemon, t.kind, t, p);
   } while (t.kind != 0 && !vsc_diag_full(diags));
   if (t.kind != 0) vscParse(lemon, 0, (vsc_token){0, src->len, 0}, p);

@@ -8,6 +8,8 @@
 
 typedef struct vsc_parser vsc_parser;
 
+#define VSC_PARSE_STATES_MAX 200 /* the grammar's %stack_size */
+
 struct vsc_parser {
   vsc_arena *arena;
   vsc_source *src;
@@ -22,6 +24,10 @@ struct vsc_parser {
   int nopen;
   uint32_t last_stmt_off, last_stmt_len; /* latest keyword seen at statement start */
   int syntax_errors;
+  /* The parser's state stack before the token being fed: what the grammar expected there,
+   * before the default reductions the token caused (parse/expect.c). */
+  int before[VSC_PARSE_STATES_MAX];
+  int nbefore;
 };
 
 /* Parses `src` into an AST_FILE node in `arena` (never NULL: on errors the tree holds what
@@ -31,7 +37,10 @@ vsc_ast *vsc_parse(vsc_parser *p, vsc_arena *arena, vsc_source *src, vsc_diag_li
 /* Called by the lexer. */
 void vsc_parse_comment(vsc_parser *p, uint32_t off, uint32_t len);
 void vsc_parse_lex_error(vsc_parser *p, uint32_t off, uint32_t len, const char *msg, const char *hint);
-void vsc_parse_bad_char(vsc_parser *p, uint32_t off);
+void vsc_parse_bad_char(vsc_parser *p, uint32_t off, uint32_t len);
+void vsc_parse_quoted(vsc_parser *p, uint32_t off, uint32_t len, uint32_t quote_len, const char *what);
+void vsc_parse_unterminated(vsc_parser *p, uint32_t off, uint32_t len);
+void vsc_parse_hash_comment(vsc_parser *p, uint32_t off, uint32_t len);
 void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit_off, uint32_t unit_len);
 
 /* Called by the grammar: nodes and values from tokens (parse/values.c). */
@@ -60,7 +69,20 @@ vsc_ast *vsc_parse_arg(vsc_parser *p, const vsc_value *name, vsc_value v);
 vsc_ast *vsc_parse_shot(vsc_parser *p, vsc_token kw, vsc_token kind, vsc_value v);
 void vsc_parse_scene(vsc_parser *p, vsc_ast *scene, vsc_ast *dur, vsc_ast *use, vsc_ast *block);
 
-/* Lemon's generated entry points (vsc_parse.c). */
+/* Syntax-error hints from the grammar's expected-token set (parse/expect.c): reports the
+ * error at `tok` with a hint and a fix when the grammar says what was meant; false when
+ * it has nothing better than the generic message. */
+bool vsc_parse_expected_hint(vsc_parser *p, vsc_token tok, vsc_token prev);
+/* The hex of a colour name ("red" -> "#ff0000"), or NULL. */
+const char *vsc_parse_colour_hex(const char *name);
+/* "duration", "number", …: a token kind without its article. */
+const char *vsc_parse_token_noun(int kind);
+
+/* Lemon's generated entry points (vsc_parse.c), and the expected-token set (the grammar's
+ * %code): the state stack, and whether a token would be shifted from a stack. */
+int vsc_parse_states(void *parser, int *out, int max);
+int vsc_parse_accepts(const int *states, int n, int token);
+int vsc_parse_ntokens(void);
 void *vscParseAlloc(void *(*alloc)(size_t));
 void vscParse(void *parser, int major, vsc_token minor, vsc_parser *p);
 void vscParseFree(void *parser, void (*dealloc)(void *));

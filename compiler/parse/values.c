@@ -92,7 +92,9 @@ static vsc_value decode_string(vsc_parser *p, vsc_token t) {
   vsc_value v = {.kind = V_STRING, .span = vsc_span_of(t)};
   const char *s = p->src->text + t.off;
   size_t n = t.len;
-  size_t end = (n >= 2 && s[n - 1] == '"') ? n - 1 : n; /* unterminated: already reported */
+  /* “…” (reported by the lexer): its text is what lies between the three-byte quotes. */
+  size_t end = (n >= 2 && (s[n - 1] == '"' || s[n - 1] == '\'')) ? n - 1 : n; /* unterminated: already reported */
+  if (n >= 6 && (unsigned char)s[0] == 0xe2 && (unsigned char)s[n - 1] == 0x9d) s += 2, end = n - 5;
   vsc_buf b = {0};
   vsc_buf_append(&b, "", 0);
   for (size_t i = 1; i < end;) {

@@ -71,12 +71,14 @@ static void file_params(planner *p, vsc_scene_spec *sc, const vsc_model_decl *m,
     if (!pd->type || strcmp(pd->type, "file") != 0 || !rel) continue;
     if (strstr(rel, "://") || strncmp(rel, "data:", 5) == 0) continue; /* a URL goes as it is */
     vsc_ast *a = sc->with_node->body.head;
-    while (a && strcmp(a->name.str, pd->name) != 0) a = a->next;
-    vsc_source *wsrc = sc->with_src ? sc->with_src : sc->src;
+    int k = 0;
+    while (a && strcmp(a->name.str, pd->name) != 0) a = a->next, k++;
+    vsc_source *wsrc = a && sc->with_val_srcs ? sc->with_val_srcs[k] : sc->with_src ? sc->with_src
+                                                                                    : sc->src;
     const char *slash = strrchr(wsrc->name, '/');
     const char *path = rel[0] == '/' || !slash ? rel
                                                : vsc_arena_printf(s->arena, "%.*s/%s", (int)(slash - wsrc->name), wsrc->name, rel);
-    const char *id = plan_asset(p, path, rel, file_media(path), wsrc, a ? a->vals[0].span : sc->with_node->kw, sc->name);
+    const char *id = plan_asset(p, path, rel, file_media(path), wsrc, a && sc->with_val_spans ? sc->with_val_spans[k] : sc->with_node->kw, sc->name);
     if (!id) continue;
     json_object_set_new(files, pd->name, json_integer(*ninputs));
     inputs[(*ninputs)++] = id;

@@ -55,7 +55,7 @@ static bool voice_duration(planner *p, vsc_scene_spec *sc) {
 }
 
 /* The hint for a section nobody declared: the closest name, or the names there are. */
-static const char *section_hint(planner *p, const char *name, char *h, size_t hn) {
+static const char *section_hint(planner *p, const char *name, char *h, size_t hn, const char **close_out) {
   vsc_video_spec *v = p->v;
   size_t max = (size_t)v->music.nsections + (p->grid ? p->grid->nsections : 0) + 1;
   const char **names = vsc_arena_alloc(p->s->arena, max * sizeof *names);
@@ -64,6 +64,7 @@ static const char *section_hint(planner *p, const char *name, char *h, size_t hn
   for (size_t k = 0; p->grid && !v->music.has_tempo && k < p->grid->nsections; k++)
     names[nn++] = analysed_section_name(p, k);
   const char *close = vsc_closest(name, names, nn);
+  *close_out = close;
   if (close) snprintf(h, hn, "did you mean '%s'?", close);
   else if (nn)
     snprintf(h, hn, "the sections are: %s%s%s%s", names[0], nn > 1 ? ", " : "", nn > 1 ? names[1] : "",
@@ -83,7 +84,9 @@ static bool until_duration(planner *p, int i, double t, bool after_rest) {
   sc->duration = 1;
   if (!found) {
     char h[160];
-    ERR(sc->src, sc->dur_span, section_hint(p, sc->until, h, sizeof h), "unknown section '%s'", sc->until);
+    const char *close = NULL;
+    ERR(sc->src, sc->dur_span, section_hint(p, sc->until, h, sizeof h, &close), "unknown section '%s'", sc->until);
+    if (close) vsc_diag_fix(p->s->diags, sc->src, sc->dur_span, close);
     return false;
   }
   if (after_rest) {

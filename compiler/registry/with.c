@@ -25,7 +25,9 @@ static bool registry_accepts(vsc_session *s, vsc_scene_spec *sc, const vsc_model
     char h[128];
     if (close) snprintf(h, sizeof h, "did you mean '%s'?", close);
     else snprintf(h, sizeof h, "'vsc models' lists the parameters of '%s'", m->name);
-    ERR(sc->src, span, h, "model '%s' has no parameter '%s'", m->ref, key);
+    vsc_source *src = sc->with_src ? sc->with_src : sc->src;
+    ERR(src, span, h, "model '%s' has no parameter '%s'", m->ref, key);
+    if (close) vsc_diag_fix(s->diags, src, span, close);
     return false;
   }
   const char *t = pd->type;
