@@ -86,4 +86,8 @@ bool cli_under_dot_vsc(const char *real);
 /* Whether the resolved path `child` is `parent` or below it. */
 bool cli_path_inside(const char *child, const char *parent);
 
+/* Consumes `--format R[,R…]` (repeatable) into *formats (a static list): 0 taken, 1 not
+ * ours, -1 bad (formats.c). */
+int cli_format_arg(const char **formats, int argc, char **argv, int *i);
+
 #endif

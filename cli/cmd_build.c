@@ -13,12 +13,15 @@
 
 int cmd_build(int argc, char **argv) {
   cli_run_args a = CLI_RUN_ARGS_INIT;
-  const char *script = NULL, *quality = NULL;
+  const char *script = NULL, *quality = NULL, *formats = NULL;
   bool preview = false;
   for (int i = 1; i < argc; i++) {
     int rc = cli_run_parse(&a, argc, argv, &i);
     if (rc < 0) return cli_usage("build");
     if (rc == 0) continue;
+    int frc = cli_format_arg(&formats, argc, argv, &i);
+    if (frc < 0) return cli_usage("build");
+    if (frc == 0) continue;
     if (strcmp(argv[i], "--preview") == 0) {
       preview = true;
     } else if (strcmp(argv[i], "--quality") == 0 && i + 1 < argc &&
@@ -59,6 +62,7 @@ int cmd_build(int argc, char **argv) {
   copts.cache_dir = cache;
   copts.preview = preview;
   copts.quality = quality;
+  copts.formats = formats;
   json_t *ir = NULL;
   int rc = cli_compile(&ir, script, false, 20, &copts);
   if (rc != VSC_EXIT_OK || !ir) {
@@ -66,7 +70,13 @@ int cmd_build(int argc, char **argv) {
     cli_output_close(&dest);
     return rc != VSC_EXIT_OK ? rc : VSC_EXIT_INTERNAL;
   }
-  rc = cli_run_ir(ir, &a, cache, NULL, &dest);
+  if (cli_formats_named(ir)) {
+    /* One file per format (ad.9x16.mp4, …): each target is checked in its turn. */
+    cli_output_close(&dest);
+    rc = cli_run_formats(ir, &a, cache, NULL, script, a.output);
+  } else {
+    rc = cli_run_ir(ir, &a, cache, NULL, &dest);
+  }
   json_decref(ir);
   return rc;
 }
