@@ -60,8 +60,8 @@ static bool for_matches(const vsc_ast *f, const fmt_def *fmt) {
 typedef struct {
   vsc_session *s;
   const fmt_def *fmt;
-  bool all_per_format;      /* a video-level block changed what every scene generates */
-  const char **per_format;  /* scenes whose own block changed their generation */
+  bool all_per_format;     /* a video-level block changed what every scene generates */
+  const char **per_format; /* scenes whose own block changed their generation */
   int nper;
 } view;
 
@@ -222,7 +222,9 @@ static void check_for_blocks(vsc_session *s, vsc_ast_list body, const fmt_def *a
     }
     for (vsc_ast *in = st->body.head; in; in = in->next) {
       const char *g = stmt_group(in);
-      if (strcmp(g, "scene") == 0 || strcmp(g, "formats") == 0 || strcmp(g, "for") == 0 || strcmp(g, "preset") == 0)
+      if (strcmp(g, "for") == 0)
+        ERR(in->src, in->kw, "list every format in one block: 'for 9:16 1:1 { … }'", "'for' blocks do not nest");
+      else if (strcmp(g, "scene") == 0 || strcmp(g, "formats") == 0 || strcmp(g, "preset") == 0)
         ERR(in->src, in->kw, strcmp(g, "scene") == 0 ? "put a 'for' block inside the scene instead" : NULL,
             "'%s' cannot be changed per format%s", g, in_scene ? "" : " in a video-level 'for' block");
     }

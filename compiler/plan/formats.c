@@ -30,7 +30,7 @@ static void mark_used(const json_t *nodes, const json_t *index, const char *id, 
   size_t k;
   json_t *in;
   json_array_foreach(json_object_get(json_array_get(nodes, i), "inputs"), k, in)
-      mark_used(nodes, index, json_string_value(in), uses, bit);
+    mark_used(nodes, index, json_string_value(in), uses, bit);
 }
 
 static double node_cost(const json_t *node) {
@@ -97,8 +97,8 @@ static void formats_budget(planner *p, vsc_video_spec *v, json_t *formats, doubl
   size_t i;
   json_t *f;
   json_array_foreach(formats, i, f)
-      vsc_note(s->diags, v->src, v->node->kw, "format %s alone: $%.3f", json_string_value(json_object_get(f, "name")),
-               json_number_value(json_object_get(f, "extra_cost")));
+    vsc_note(s->diags, v->src, v->node->kw, "format %s alone: $%.3f", json_string_value(json_object_get(f, "name")),
+             json_number_value(json_object_get(f, "extra_cost")));
 }
 
 int vsc_plan_formats(vsc_session *s, vsc_video_spec *vs, int n, json_t **out) {
