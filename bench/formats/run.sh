@@ -18,14 +18,14 @@ WORK=$(mktemp -d /tmp/vsc-formats-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 
-# script NAME FORMATS: a 20 s spot at 1280x720 (master), six generated shots (video, image,
+# script NAME FORMATS [EXTRA]: a 20 s spot at 1280x720 (master), six generated shots (video, image,
 # animated image), titles on every scene, a voice line, captions, a generated music bed.
 script() {
   cat > "$1.vscript" <<VS
 video "Formats bench" {
   size 1280x720 fps 30
   formats $2
-  for 9:16 { safe social }
+  ${3:-}
   music generate "punchy pop beat" { tempo 120 volume -8dB }
   voice "Three sneakers. One weekend. Grab yours before they sell out." at 1s
   captions box { at bottom words 4 lines 1 size 5% }
@@ -51,7 +51,7 @@ add() { eval "$1=\"\${$1:-} $2\""; }
 median() { eval "echo \${$1:-}" | tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 script one "16:9"
-script three "16:9 9:16 1:1"
+script three "16:9 9:16 1:1" "for 9:16 { safe social }"
 build() { rm -rf cache "$1".*mp4*; time_of "$VSC" build "$1.vscript" --provider local --cache cache --progress quiet; }
 
 r=1
