@@ -246,7 +246,7 @@ int vsc_check_formats(vsc_session *s, const char *name, const char *text, size_t
   int nall = read_formats(s, vn, all, &stmt);
   memcpy(fmts, all, sizeof all);
   int nf = select_formats(s, fmts, nall, stmt);
-  check_for_blocks(s, vn->body, all, stmt ? nall : nf, stmt != NULL, false);
+  check_for_blocks(s, vn->body, stmt ? all : fmts, stmt ? nall : nf, stmt != NULL, false);
   if (nf < 0) return -1;
   if (nf == 0) {
     /* One video, as written: no format names, no views. */
