@@ -97,8 +97,9 @@ static void formats_budget(planner *p, vsc_video_spec *v, json_t *formats, doubl
   size_t i;
   json_t *f;
   json_array_foreach(formats, i, f)
-    vsc_note(s->diags, v->src, v->node->kw, "format %s alone: $%.3f", json_string_value(json_object_get(f, "name")),
-             json_number_value(json_object_get(f, "extra_cost")));
+    vsc_note(s->diags, v->src, v->node->kw, "format %s: $%.3f of its own ($%.3f alone)",
+             json_string_value(json_object_get(f, "name")), json_number_value(json_object_get(f, "extra_cost")),
+             json_number_value(json_object_get(f, "estimated_cost")));
 }
 
 int vsc_plan_formats(vsc_session *s, vsc_video_spec *vs, int n, json_t **out) {
