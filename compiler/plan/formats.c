@@ -3,6 +3,7 @@
  * at the master frame serves every format that reframes it. The IR keeps the first format's
  * video, scenes and outputs where a one-format IR has them, and lists every format with its
  * outputs and what it costs: alone, and beyond the work it shares (docs/ir.md "Formats"). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,25 @@ void plan_gen_frame(const planner *p, const vsc_scene_spec *sc, int *w, int *h) 
   bool own = sc->per_format || !v->gen_width || !v->gen_height;
   *w = own ? v->width : v->gen_width;
   *h = own ? v->height : v->gen_height;
+}
+
+void plan_model_frame(const planner *p, const vsc_scene_spec *sc, const vsc_model_decl *m, int *w, int *h) {
+  plan_gen_frame(p, sc, w, h);
+  if (!m || !p->v->format || !m->naspects || vsc_registry_makes_aspect(m, *w, *h)) return;
+  /* The declared shape nearest in log ratio, at the same short side. */
+  double want = log((double)*w / *h), best = 0, bw = 1, bh = 1;
+  for (int i = 0; i < m->naspects; i++) {
+    double d = fabs(log(m->aspects[i][0] / m->aspects[i][1]) - want);
+    if (i == 0 || d < best) best = d, bw = m->aspects[i][0], bh = m->aspects[i][1];
+  }
+  int short_side = *w < *h ? *w : *h;
+  if (bw >= bh) {
+    *h = short_side;
+    *w = 2 * (int)lround(short_side * bw / bh / 2);
+  } else {
+    *w = short_side;
+    *h = 2 * (int)lround(short_side * bh / bw / 2);
+  }
 }
 
 void plan_set_focus(json_t *obj, const vsc_scene_spec *sc) {

@@ -92,7 +92,7 @@ static const char *generate_node(planner *p, vsc_scene_spec *sc, const char *kin
   json_object_set_new(params, "prompt", json_string(merged_prompt(p, sc, prompt, strcmp(kind, "video") == 0)));
   if (v->style.avoid) json_object_set_new(params, "negative", json_string(v->style.avoid));
   int gw, gh;
-  plan_gen_frame(p, sc, &gw, &gh);
+  plan_model_frame(p, sc, m, &gw, &gh);
   json_object_set_new(params, "width", json_integer(gw));
   json_object_set_new(params, "height", json_integer(gh));
   json_object_set_new(params, "aspect", json_string(vsc_registry_aspect(p->s, gw, gh)));
@@ -158,7 +158,14 @@ const vsc_model_decl *plan_pick_model(planner *p, vsc_scene_spec *sc, const char
     if (sc->klass) need.klass = sc->klass;
   }
   const vsc_model_decl *m = vsc_registry_choose(p->s, &need);
-  if (need.explicit_model && !vsc_registry_makes_aspect(m, gw, gh)) {
+  if (!m && p->v->format && default_class) {
+    /* Several formats reframe every picture: a model of the class makes its closest shape. */
+    vsc_model_need any = need;
+    any.width = any.height = 0;
+    m = vsc_registry_choose(p->s, &any);
+  }
+  /* With several formats every picture is reframed: a model makes its own closest shape. */
+  if (need.explicit_model && !vsc_registry_makes_aspect(m, gw, gh) && !p->v->format) {
     ERR(sc->src, sc->model_node->vals[0].span, "choose another model or change the video's size",
         "model '%s' cannot make %s frames (%dx%d)", m->ref, vsc_registry_aspect(s, gw, gh), gw, gh);
   }

@@ -79,6 +79,9 @@ int plan_video(planner *p, plan_video_result *r);
 /* The frame scene sc's generations are made at: the master frame, shared by every format,
 ** or this format's own when the scene regenerates per format. */
 void plan_gen_frame(const planner *p, const vsc_scene_spec *sc, int *w, int *h);
+/* The frame model m (or NULL) makes scene sc's picture at: plan_gen_frame's, or, with several
+** formats when m cannot make that shape, m's own shape closest to it (every format reframes). */
+void plan_model_frame(const planner *p, const vsc_scene_spec *sc, const vsc_model_decl *m, int *w, int *h);
 /* Adds "focus": [x, y] to a layer or animate object when the scene moved it off the centre. */
 void plan_set_focus(json_t *obj, const vsc_scene_spec *sc);
 
