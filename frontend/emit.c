@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "frontend.h"
-#include "vsc/vsc_compositor.h"
+#include "vsc/vsc_media.h"
 
 #define MIN_SCENE 1.5    /* seconds: shorter scenes are unreadable and break transitions */
 #define MAX_LENGTH 600.0 /* seconds: longer requests are capped (with a note) */
@@ -48,9 +48,9 @@ static const style_info *style_of(const char *name) {
 }
 
 double fe_media_duration(const char *path) {
-  vsc_comp_media_info info;
-  vsc_op_error err = {0};
-  return vsc_comp_probe_info(path, &info, &err) == 0 && info.duration > 0 ? info.duration : -1;
+  vsc_media_info info;
+  char err[512];
+  return vsc_media_probe(path, &info, err, sizeof err) == 0 && info.duration > 0 ? info.duration : -1;
 }
 
 /* Seconds to speak a line: about 2.6 words a second, plus a breath. */

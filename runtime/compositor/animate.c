@@ -41,7 +41,7 @@ static int load_cover(const char *path, int bw, int bh, double fx, double fy, AV
   AVFrame *f = av_frame_alloc(), *big = av_frame_alloc(), *dst = av_frame_alloc();
   struct SwsContext *sws = NULL;
   int ret = -1, got = 0;
-  comp_log_clear();
+  vsc_av_log_clear();
   if (!pkt || !f || !big || !dst) {
     vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
     goto done;
@@ -179,7 +179,7 @@ int vsc_comp_animate(const json_t *node, const char *const *inputs, size_t ninpu
     err->retry_after = 0;
     err->msg[0] = 0;
   }
-  comp_log_init();
+  vsc_av_log_init();
   comp_node_where(node, where, sizeof where);
   const json_t *p = json_object_get(node, "params");
   if (!json_is_object(p)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: params missing", where);
@@ -218,7 +218,7 @@ int vsc_comp_animate(const json_t *node, const char *const *inputs, size_t ninpu
   a.zbase = zmax < 2.0 ? zmax : 2.0;
   int bw = 2 * (int)ceil(W * a.zbase / 2), bh = 2 * (int)ceil(H * a.zbase / 2);
 
-  vsc_comp_media_info info;
+  vsc_media_info info;
   vsc_op_error perr = {0};
   if (vsc_comp_probe_info(inputs[0], &info, &perr) < 0) return vsc_op_fail(err, VSC_FAIL_INPUT, "%s%s", where, perr.msg);
   if (!info.has_video) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: '%s' is not an image", where, inputs[0]);

@@ -35,7 +35,7 @@ static void norm_chain(vsc_buf *sb, int sr, double volume_db) {
   if (volume_db != 0) vsc_buf_printf(sb, ",volume=%.3fdB", volume_db);
 }
 
-static int probe_audio(actx *a, size_t idx, const char *what, vsc_comp_media_info *info) {
+static int probe_audio(actx *a, size_t idx, const char *what, vsc_media_info *info) {
   vsc_op_error perr = {0};
   if (vsc_comp_probe_info(a->inputs[idx], info, &perr) < 0)
     return vsc_op_fail(a->err, VSC_FAIL_INPUT, "%s%s: %s", a->where, what, perr.msg);
@@ -55,7 +55,7 @@ static int music_chain(actx *a, const json_t *m, vsc_buf *sb) {
     return -1;
   if (start < 0 || fin < 0 || fout < 0)
     return vsc_op_fail(a->err, VSC_FAIL_INPUT, "%smusic: start and fades must not be negative", w);
-  vsc_comp_media_info info;
+  vsc_media_info info;
   if (probe_audio(a, idx, "music", &info) < 0) return -1;
   if (!info.has_audio) return vsc_op_fail(a->err, VSC_FAIL_INPUT, "%smusic '%s' has no audio stream", w, a->inputs[idx]);
   if (info.duration > 0 && start >= info.duration)
@@ -100,7 +100,7 @@ static int voice_chains(actx *a, const json_t *voices, vsc_buf *sb) {
         comp_get_num(v, "volume", 0, &vol, a->err, w) < 0)
       return -1;
     if (at < 0) return vsc_op_fail(a->err, VSC_FAIL_INPUT, "%svoices[%zu].at is negative", w, i);
-    vsc_comp_media_info info;
+    vsc_media_info info;
     char what[32];
     snprintf(what, sizeof what, "voices[%zu]", i);
     if (probe_audio(a, idx, what, &info) < 0) return -1;
@@ -141,7 +141,7 @@ static int clip_chains(actx *a, const json_t *clips, vsc_buf *sb) {
       return -1;
     if (at < 0 || off < 0 || dur < 0)
       return vsc_op_fail(a->err, VSC_FAIL_INPUT, "%sclips[%zu]: at, offset and duration must not be negative", w, i);
-    vsc_comp_media_info info;
+    vsc_media_info info;
     char what[32];
     snprintf(what, sizeof what, "clips[%zu]", i);
     if (probe_audio(a, idx, what, &info) < 0) return -1;

@@ -52,13 +52,7 @@ typedef struct {
 int comp_run(comp_job *job, vsc_op_error *err);
 int comp_out_kind_from(const char *format, const char *path, comp_out_kind *kind);
 
-/* ---- libav errors ---- */
-/* Installs (once) the libav log callback that keeps this thread's last error line and
-** silences libav unless VSC_AV_LOG is set in the environment. */
-void comp_log_init(void);
-/* Clears / returns this thread's last libav error line ("" if none). */
-void comp_log_clear(void);
-const char *comp_log_last(void);
+/* ---- libav errors (the log is captured by media/probe: vsc/vsc_media.h) ---- */
 /* Fails with `kind`, "<what>: <av error>[ (<last libav log line>)]". */
 int comp_fail_av(vsc_op_error *err, vsc_fail_kind kind, int averr, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -22,7 +22,7 @@ static void clear_err(vsc_op_error *err) {
 /* Opens `path` and returns the index of its first stream of `type`, or -1 with *err set. */
 static int open_in(AVFormatContext **ic, const char *path, enum AVMediaType type, const char *where,
                    vsc_op_error *err) {
-  comp_log_clear();
+  vsc_av_log_clear();
   int ret = avformat_open_input(ic, path, NULL, NULL);
   if (ret < 0) return comp_fail_av(err, VSC_FAIL_INPUT, ret, "%scannot open '%s'", where, path);
   for (unsigned i = 0; i < (*ic)->nb_streams; i++)
@@ -67,7 +67,7 @@ int vsc_comp_concat(const json_t *node, const char *const *inputs, size_t ninput
                     vsc_op_error *err) {
   char where[300];
   clear_err(err);
-  comp_log_init();
+  vsc_av_log_init();
   comp_node_where(node, where, sizeof where);
   const json_t *p = json_object_get(node, "params");
   long long count;
@@ -173,7 +173,7 @@ int vsc_comp_mux(const json_t *node, const char *const *inputs, size_t ninputs, 
                  vsc_op_error *err) {
   char where[300];
   clear_err(err);
-  comp_log_init();
+  vsc_av_log_init();
   comp_node_where(node, where, sizeof where);
   const json_t *p = json_object_get(node, "params");
   int faststart;

@@ -344,7 +344,7 @@ static int step_video(rctx *r, int64_t *n, int *eof, vsc_op_error *err) {
   if (!r->last->buf[0]) {
     r->job->stage = COMP_STAGE_RUN;
     return vsc_op_fail(err, VSC_FAIL_INPUT, "filter graph produced no video frames%s%s",
-                       comp_log_last()[0] ? ": " : "", comp_log_last());
+                       vsc_av_log_last()[0] ? ": " : "", vsc_av_log_last());
   }
   if ((ret = av_frame_ref(r->frame, r->last)) < 0) return comp_fail_av(err, VSC_FAIL_LOCAL, ret, "frame");
   ret = emit_video(r, r->frame, *n, err);
@@ -401,8 +401,8 @@ int comp_run(comp_job *job, vsc_op_error *err) {
   r.job = job;
   r.loudness = -70.0;
   job->stage = COMP_STAGE_OK;
-  comp_log_init();
-  comp_log_clear();
+  vsc_av_log_init();
+  vsc_av_log_clear();
   int ret = -1;
 
   int video_out = job->kind == COMP_OUT_MP4 || job->kind == COMP_OUT_PNG;

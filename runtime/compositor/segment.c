@@ -28,7 +28,7 @@ typedef struct {
   double fx, fy;            /* focus: the point of the picture a cover crop keeps (0.5 = centre) */
   double t;                 /* scene time at the segment's first frame */
   const json_t *texts;      /* array of text objects, or NULL (borrowed from the node) */
-  vsc_comp_media_info info; /* probe result of path */
+  vsc_media_info info; /* probe result of path */
   char ass_path[4096];      /* the layer's text script, written while building the graph */
   int ass_written;
 } layer;

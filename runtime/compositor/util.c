@@ -32,39 +32,6 @@ void comp_add_filter_arg(vsc_buf *sb, const char *s) {
   vsc_buf_free(&one);
 }
 
-/* ---------------------------------------------------------------- libav log */
-
-static _Thread_local char first_err[256]; /* first complete error line since the clear */
-static _Thread_local char cur_line[256];  /* libav logs one line in several pieces */
-static pthread_once_t log_once = PTHREAD_ONCE_INIT;
-static int log_passthrough;
-
-static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
-  if (level <= AV_LOG_ERROR) {
-    size_t used = strlen(cur_line);
-    va_list copy;
-    va_copy(copy, vl);
-    vsnprintf(cur_line + used, sizeof cur_line - used, fmt, copy);
-    va_end(copy);
-    size_t n = strlen(cur_line);
-    if (n && (cur_line[n - 1] == '\n' || n >= sizeof cur_line - 1)) {
-      while (n && (cur_line[n - 1] == '\n' || cur_line[n - 1] == '\r' || cur_line[n - 1] == ' ')) cur_line[--n] = 0;
-      if (!first_err[0] && n) memcpy(first_err, cur_line, n + 1);
-      cur_line[0] = 0;
-    }
-  }
-  if (log_passthrough) av_log_default_callback(avcl, level, fmt, vl);
-}
-
-static void log_setup(void) {
-  log_passthrough = getenv("VSC_AV_LOG") != NULL;
-  av_log_set_callback(log_cb);
-}
-
-void comp_log_init(void) { pthread_once(&log_once, log_setup); }
-void comp_log_clear(void) { first_err[0] = cur_line[0] = 0; }
-const char *comp_log_last(void) { return first_err[0] ? first_err : cur_line; }
-
 int comp_fail_av(vsc_op_error *err, vsc_fail_kind kind, int averr, const char *fmt, ...) {
   char what[384];
   va_list ap;
@@ -73,7 +40,7 @@ int comp_fail_av(vsc_op_error *err, vsc_fail_kind kind, int averr, const char *f
   va_end(ap);
   char avs[AV_ERROR_MAX_STRING_SIZE] = "";
   if (averr < 0) av_strerror(averr, avs, sizeof avs);
-  const char *last = comp_log_last();
+  const char *last = vsc_av_log_last();
   if (last[0] && strcmp(last, avs) != 0)
     return vsc_op_fail(err, kind, "%s: %s (%s)", what, avs[0] ? avs : "failed", last);
   return vsc_op_fail(err, kind, "%s: %s", what, avs[0] ? avs : "failed");

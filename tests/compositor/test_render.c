@@ -90,7 +90,7 @@ static void test_errors(void) {
 static void test_probe(void) {
   tc_render("testsrc2=s=160x120:r=30[vout]", 2.0, 160, 120, 30, "good.mp4");
   vsc_op_error err = {0};
-  vsc_comp_media_info info;
+  vsc_media_info info;
   CHECK(vsc_comp_probe_info("good.mp4", &info, &err) == 0, "probe good: %s", err.msg);
   CHECK(info.has_video && !info.has_audio && info.width == 160 && info.height == 120, "info");
   CHECK(info.duration > 1.99 && info.duration < 2.01 && info.fps > 29.9 && info.fps < 30.1, "duration %f fps %f",

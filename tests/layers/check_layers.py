@@ -47,7 +47,7 @@ STAGES = {
                  "ir": 4, "plan": 5, "fmt": 5, "driver": 6},
     "runtime": {"include": 0, "util": 0, "cache": 1, "journal": 1, "compositor": 2, "providers": 3,
                 "sched": 4},
-    "media": {"include": 0, "audio": 1, "text": 1, "speech": 1},
+    "media": {"include": 0, "audio": 1, "text": 1, "speech": 1, "probe": 1},
 }
 # Public headers (vsc/NAME.h) by the layer and stage that owns them.
 PUBLIC = {}
@@ -57,7 +57,7 @@ for layer in TOP:
         for name in os.listdir(d):
             PUBLIC["vsc/" + name] = (layer, "include")
 # A public header belongs to the stage that implements it, for the ranks above.
-OWNER = {"vsc/vsc_audio.h": "audio", "vsc/vsc_text.h": "text", "vsc/vsc_speech.h": "speech",
+OWNER = {"vsc/vsc_audio.h": "audio", "vsc/vsc_text.h": "text", "vsc/vsc_speech.h": "speech", "vsc/vsc_media.h": "probe",
          "vsc/vsc_compositor.h": "compositor", "vsc/vsc_local.h": "providers",
          "vsc/vsc_replicate.h": "providers", "vsc/vsc_provider.h": "util", "vsc/vsc_op.h": "util",
          "vsc/vsc_runtime.h": "include"}

@@ -179,6 +179,9 @@ int setup(env_t *e, const char *script, const char *const *mock_args) {
   char base[128];
   snprintf(base, sizeof base, "%s/v1", e->s.base);
   setenv("REPLICATE_API_BASE", base, 1);
+  /* A create in flight lands on loopback within milliseconds; 2 s keeps kills and lost answers
+   * fast to recover while still covering a mock thread starved by a loaded machine. */
+  setenv("VSC_REPLICATE_SETTLE", "2", 1);
   use_token(e, TOKEN);
   return 0;
 }

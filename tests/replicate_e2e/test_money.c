@@ -10,6 +10,8 @@
 **   kill_loop     30 builds killed with SIGKILL or SIGHUP at random moments (default
 **                 Prefer: wait, with and without faults), each rebuilt to completion: zero
 **                 nodes paid twice, billing equal to the ledger
+**   late_create   a build killed while the mock still holds its create, rebuilt at once: the
+**                 create lands after the rebuild's first listing and is found, not paid twice
 **   full_disk     a cache on a tiny tmpfs (mounted by the test, as root): the build stops
 **                 spending at once; after space is freed the rebuild pays nothing twice
 **
@@ -289,6 +291,54 @@ static void t_kill_loop(void) {
           searches, reattaches);
   REQUIRE(searches > 0 && reattaches > 0, "the kills never hit a call in flight");
   check_token(&e);
+out:
+  teardown(&e);
+}
+
+/* ---- a create that lands after its run died ------------------------------------------------ */
+
+/* The mock holds the first create 1.5 s before making the prediction; the build is killed
+ * while it is held and rebuilt at once. The rebuild's first listing cannot see the prediction
+ * yet: only a listing after the settle time (2 s in these tests) may prove it absent, and that
+ * one finds it. Creating anew on the first listing would pay for the node twice. */
+static void t_late_create(void) {
+  env_t e;
+  REQUIRE(setup(&e, FAULTS_SCRIPT, scaled_mock) == 0 && load_ir(&e) == 0, "setup");
+  REQUIRE(set_faults(&e, "[{\"method\":\"POST\",\"path\":\"" CREATES "\",\"action\":\"slow\",\"delay\":75,"
+                         "\"count\":1}]") == 0,
+          "faults");
+  const char *args[] = {"build", e.script, "-o", e.out, "--preview", "--progress", "plain", NULL};
+  char log[600];
+  pid_t pid = spawn_vsc(&e, args, log, sizeof log);
+  REQUIRE(pid > 0, "spawn");
+  /* Kill once the first create has been sent (its intent is journaled just before). */
+  double end = vsc_test_now() + 30;
+  int intents = 0;
+  while (!intents && vsc_test_now() < end) {
+    nanosleep(&(struct timespec){0, 20000000}, NULL);
+    json_t *recs = journal(&e);
+    intents = recs ? jcount(recs, "intent", NULL, NULL) : 0;
+    json_decref(recs);
+  }
+  REQUIRE(intents > 0, "no create was ever sent");
+  nanosleep(&(struct timespec){0, 200000000}, NULL);
+  kill(pid, SIGKILL);
+  wait_vsc(pid, 60);
+  json_t *b = mock_get(&e, "/_mock/billing");
+  long held = (long)json_integer_value(json_object_get(b, "count"));
+  json_decref(b);
+  REQUIRE(fired(&e, 0) == 1, "the create was not held");
+  int rc = build(&e, NULL, NULL);
+  REQUIRE(rc == 0, "the rebuild exited %d", rc);
+  check_paid_once(&e);
+  check_books(&e, budget_of(&e));
+  json_t *recs = journal(&e);
+  int searches = jcount(recs, "search", NULL, NULL), absent = jcount(recs, "done", "outcome", "not-created");
+  json_decref(recs);
+  fprintf(stderr, "late create: %ld predictions existed at the kill, %d searched for, %d proved never created\n", held,
+          searches, absent);
+  REQUIRE(searches > 0, "the kill did not leave the held create in flight");
+  REQUIRE(absent == 0, "a create that landed late was taken for one never made");
 out:
   teardown(&e);
 }

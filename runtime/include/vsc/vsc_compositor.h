@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "vsc/vsc_media.h"
 #include "vsc/vsc_op.h"
 
 /* Encoder settings shared by every output. Segments that must join by stream copy have to
@@ -47,21 +48,9 @@ typedef struct vsc_encode_opts {
 int vsc_comp_render(const char *filtergraph, const vsc_encode_opts *enc, double duration,
                     int width, int height, int fps, const char *out_path, vsc_op_error *err);
 
-/* What vsc_comp_probe_info learns about a media file. */
-typedef struct vsc_comp_media_info {
-  double duration;   /* seconds; 0 for a still image */
-  int has_video;     /* a decodable video (or image) stream */
-  int has_audio;     /* a decodable audio stream */
-  int width, height; /* of the video stream */
-  double fps;        /* average frame rate of the video stream, 0 if unknown */
-  double start_time; /* seconds of the first timestamp (0 for most files) */
-  int is_image;      /* a single still picture (png, jpeg, ...) */
-} vsc_comp_media_info;
-
-/* Opens `path`, finds its streams and decodes the first frame of the video stream (or of
-** the audio stream when there is no video), so a truncated or corrupt file fails here with
-** a clear message rather than inside an encoder. Returns 0 or -1 (VSC_FAIL_INPUT). */
-int vsc_comp_probe_info(const char *path, vsc_comp_media_info *info, vsc_op_error *err);
+/* media/probe's vsc_media_probe, failing as an op does: -1 with err->kind VSC_FAIL_INPUT and a
+** message naming the file. */
+int vsc_comp_probe_info(const char *path, vsc_media_info *info, vsc_op_error *err);
 
 /* Validates an input clip: it opens, decodes, has a video stream when need_video, and lasts
 ** at least min_duration seconds (still images pass any min_duration). Returns 0 or -1 with

@@ -137,7 +137,7 @@ static int gen_card(const json_t *params, int still, const char *const *inputs, 
       snprintf(image_url, n, "file:%s", inputs[k]);
     }
     c.image = image_url ? image_url : inputs[k];
-    vsc_comp_media_info info;
+    vsc_media_info info;
     if (vsc_comp_probe_info(c.image, &info, err) != 0) {
       free(image_url);
       return -1;

@@ -125,7 +125,7 @@ static int probe_ok(vsc_pred *x, const char *path, char *why, size_t n) {
     snprintf(why, n, "download has %lld of %lld bytes", (long long)sb.st_size, x->total);
     return 0;
   }
-  vsc_comp_media_info info;
+  vsc_media_info info;
   vsc_op_error perr = {0};
   if (vsc_comp_probe_info(path, &info, &perr) < 0) {
     snprintf(why, n, "not a playable media file (%.120s)", perr.msg);
@@ -276,6 +276,7 @@ void rp_issue(vsc_pred *x) {
     else snprintf(url, sizeof url, "%s/models/%s/predictions", p->api, x->model);
     char *body = json_dumps(x->body, JSON_COMPACT);
     if (x->creates == 0 && x->intent_time == 0) x->intent_time = rp_wall();
+    x->sent_time = rp_wall();
     x->creates++;
     rp_send(x, "POST", url, body, (long)p->wait + 60);
     free(body);
@@ -290,6 +291,7 @@ void rp_issue(vsc_pred *x) {
       char iso[40];
       strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
       snprintf(x->list_url, sizeof x->list_url, "%s/predictions?created_after=%s", p->api, iso);
+      x->list_time = rp_wall();
     }
     rp_send(x, "GET", x->list_url, NULL, 60);
     return;
@@ -361,9 +363,16 @@ static void on_listing(vsc_pred *x, CURLcode rc, long status) {
     }
   }
   const char *next = json_string_value(json_object_get(j, "next"));
+  double settled = (x->searching ? x->intent_time : x->sent_time) + x->p->settle;
   if (next && strlen(next) < sizeof x->list_url) {
     snprintf(x->list_url, sizeof x->list_url, "%s", next);
     x->next_at = 0;
+  } else if (x->list_time < settled) {
+    /* Absent from a listing asked for too soon: a create sent just before (by a run killed
+     * mid-request, or one whose answer was lost) may still be on its way in. List again once
+     * it has had time to land; only a later listing proves it never happened. */
+    x->list_url[0] = 0;
+    x->next_at = vsc_clock_now() + (settled - rp_wall() > 0.05 ? settled - rp_wall() : 0.05);
   } else if (x->searching) { /* proven absent: the earlier run's create never happened */
     x->st.cost = 0;
     rp_set_fail(x, VSC_PRED_FAILED, VSC_FAIL_ABSENT, "replicate: the call was never created");

@@ -266,6 +266,7 @@ int vsc_replicate_provider_new(vsc_provider **out, const vsc_provider_options *o
   p->stall = (long)env_seconds("VSC_REPLICATE_STALL", 30);
   p->deadline = env_seconds("VSC_REPLICATE_DEADLINE", 3600);
   p->throttle_limit = env_seconds("VSC_REPLICATE_THROTTLE_LIMIT", 1800);
+  p->settle = env_seconds("VSC_REPLICATE_SETTLE", 15);
   files_dir(p, opts ? opts->cache_dir : NULL);
   p->multi = curl_multi_init();
   if (!p->multi) {

@@ -71,6 +71,8 @@ struct vsc_pred {
   double poll_interval;
   int tries, creates;
   double intent_time;  /* epoch seconds of the first create, for finding it by listing */
+  double sent_time;    /* epoch seconds the last create was sent (or, searching, its intent) */
+  double list_time;    /* epoch seconds the current listing's first page was asked for */
   double deadline;     /* monotonic time after which an unanswered prediction is given up */
   char list_url[1024]; /* next page while recovering */
   char get_url[1024];
@@ -106,6 +108,7 @@ struct rp_provider {
   double throttle_until;  /* monotonic: no create before this (account-wide 429) */
   double throttled_since; /* monotonic start of the current throttle, 0 = none */
   double throttle_limit;  /* seconds of continuous throttling before the build stops */
+  double settle;          /* seconds a create may take to land: absence is proved only by a later listing */
   int throttle_level;     /* consecutive 429s without a reset time, for backoff */
 };
 
