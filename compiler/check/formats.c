@@ -130,14 +130,25 @@ static void derive_frame(int w, int h, double rw, double rh, int *fw, int *fh) {
   if (*fh > 7680) *fh = 7680;
 }
 
-/* `formats R R …` of the video: each a frame shape, none twice. */
+/* The `formats` statement of the video, else of its preset, or NULL. */
+static vsc_ast *formats_stmt(vsc_session *s, vsc_ast *vn) {
+  vsc_ast *preset = NULL;
+  for (vsc_ast *st = vn->body.head; st; st = st->next) {
+    if (st->kind != AST_SET) continue;
+    if (strcmp(st->keyword, "formats") == 0) return st;
+    if (strcmp(st->keyword, "preset") == 0 && st->nvals && st->vals[0].kind == V_IDENT && !preset)
+      preset = check_find_named(s->presets, s->npresets, st->vals[0].str);
+  }
+  for (vsc_ast *st = preset ? preset->body.head : NULL; st; st = st->next)
+    if (st->kind == AST_SET && strcmp(st->keyword, "formats") == 0) return st;
+  return NULL;
+}
+
+/* `formats R R …` of the video (or its preset): each a frame shape, none twice. */
 static int read_formats(vsc_session *s, vsc_ast *vn, fmt_def *out, vsc_ast **stmt) {
   int n = 0;
-  *stmt = NULL;
-  for (vsc_ast *st = vn->body.head; st; st = st->next) {
-    if (st->kind != AST_SET || strcmp(st->keyword, "formats") != 0) continue;
-    if (*stmt) continue; /* "set twice" is the settings' report */
-    *stmt = st;
+  vsc_ast *st = *stmt = formats_stmt(s, vn);
+  if (st) {
     eval_ctx c = {.s = s, .src = st->src};
     for (int i = 0; i < st->nvals; i++) {
       const vsc_value *v = check_val(&c, &st->vals[i]);
