@@ -38,8 +38,6 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
                cli_output *out);
 
 /* ---- formats (formats.c) ---- */
-/* Whether the IR makes several deliverables with their own names (formats[].suffix). */
-bool cli_formats_named(const json_t *ir);
 /* Runs every format of the IR into OUTPUT with its suffix (ad.mp4 -> ad.9x16.mp4), one
  * after the other on one cache, under one budget: each targets is checked before anything
  * runs. `input`: the script or plan (never a target). Returns the worst exit code. */

@@ -36,8 +36,7 @@ bool cli_formats_named(const json_t *ir) {
   return false;
 }
 
-/* OUTPUT with the format's suffix before its extension: out/ad.mp4 -> out/ad.9x16.mp4. */
-static void format_path(const char *output, const char *suffix, char *out, size_t len) {
+void cli_format_path(const char *output, const char *suffix, char *out, size_t len) {
   const char *dot = strrchr(output, '.'), *slash = strrchr(output, '/');
   int stem = dot && (!slash || dot > slash + 1) ? (int)(dot - output) : (int)strlen(output);
   snprintf(out, len, "%.*s%s%s", stem, output, suffix, output + stem);
@@ -80,7 +79,7 @@ int cli_run_formats(const json_t *ir, const cli_run_args *a, const char *cache_d
   for (; prepared < n && rc == VSC_EXIT_OK; prepared++) {
     char path[PATH_MAX];
     json_t *f = json_array_get(formats, prepared);
-    format_path(output, json_string_value(json_object_get(f, "suffix")), path, sizeof path);
+    cli_format_path(output, json_string_value(json_object_get(f, "suffix")), path, sizeof path);
     rc = cli_output_prepare(&dests[prepared], path, a->force, input, cache_dir);
   }
   if (rc != VSC_EXIT_OK) {
