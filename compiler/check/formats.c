@@ -258,6 +258,12 @@ int vsc_check_formats(vsc_session *s, const char *name, const char *text, size_t
   memcpy(fmts, all, sizeof all);
   int nf = select_formats(s, fmts, nall, stmt);
   check_for_blocks(s, vn->body, stmt ? all : fmts, stmt ? nall : nf, stmt != NULL, false);
+  /* A template's body is checked with its call's arguments, not per format. */
+  for (int t = 0; t < s->ntemplates; t++)
+    for (vsc_ast *st = s->templates[t]->body.head; st; st = st->next)
+      if (is_for(st))
+        ERR(st->src, st->kw, "put the 'for' block in the scene that uses the template",
+            "a template cannot hold a 'for' block");
   if (nf < 0) return -1;
   if (nf == 0) {
     /* One video, as written: no format names, no views. */
