@@ -19,17 +19,17 @@ typedef enum { LAYER_CLIP,
 /* One scene's picture over the segment (the IR's LAYERS object). */
 typedef struct {
   layer_type type;
-  const char *path;         /* clip or image file (borrowed from inputs) */
-  double offset;            /* clip time at the segment's first frame */
-  int loop;                 /* repeat a clip that is shorter than needed */
-  char color[16];           /* colour card, libav syntax */
-  int contain;              /* fit: contain (pad) instead of cover (crop) */
-  int blur;                 /* fit: blur (contain over a blurred cover of itself) */
-  double fx, fy;            /* focus: the point of the picture a cover crop keeps (0.5 = centre) */
-  double t;                 /* scene time at the segment's first frame */
-  const json_t *texts;      /* array of text objects, or NULL (borrowed from the node) */
+  const char *path;    /* clip or image file (borrowed from inputs) */
+  double offset;       /* clip time at the segment's first frame */
+  int loop;            /* repeat a clip that is shorter than needed */
+  char color[16];      /* colour card, libav syntax */
+  int contain;         /* fit: contain (pad) instead of cover (crop) */
+  int blur;            /* fit: blur (contain over a blurred cover of itself) */
+  double fx, fy;       /* focus: the point of the picture a cover crop keeps (0.5 = centre) */
+  double t;            /* scene time at the segment's first frame */
+  const json_t *texts; /* array of text objects, or NULL (borrowed from the node) */
   vsc_media_info info; /* probe result of path */
-  char ass_path[4096];      /* the layer's text script, written while building the graph */
+  char ass_path[4096]; /* the layer's text script, written while building the graph */
   int ass_written;
 } layer;
 
