@@ -39,7 +39,27 @@ static json_t *plan_json(json_t *ir) {
   } else {
     json_decref(formats);
   }
+  if (json_object_get(ir, "sound")) json_object_set_new(o, "sound", json_deep_copy(json_object_get(ir, "sound")));
   return o;
+}
+
+/* The paid nodes of no scene (the music bed, video-level voice-over) make one row of the
+ * plan, so that its rows add up to the total: ir.sound {cost, models, status}. */
+static void sound_row(json_t *ir, const json_t *node, double cost, bool cached) {
+  json_t *row = json_object_get(ir, "sound");
+  if (!row) {
+    row = json_pack("{s:f, s:[], s:s}", "estimated_cost", 0.0, "models", "status", "cached");
+    json_object_set_new(ir, "sound", row);
+  }
+  json_object_set_new(row, "estimated_cost", json_real(num(row, "estimated_cost") + cost));
+  const char *m = json_string_value(json_object_get(json_object_get(node, "call"), "model"));
+  json_t *models = json_object_get(row, "models");
+  bool seen = false;
+  size_t i;
+  json_t *x;
+  json_array_foreach(models, i, x) seen = seen || (m && !strcmp(json_string_value(x), m));
+  if (m && !seen) json_array_append_new(models, json_string(m));
+  if (!cached) json_object_set_new(row, "status", json_string("generate"));
 }
 
 /* Marks every scene cached or to generate, from the cache next to the script (never
@@ -72,6 +92,7 @@ static double mark_cached(json_t *ir, const char *script, const char *cache_arg,
     double cost = json_number_value(json_object_get(json_object_get(node, "cost"), "estimate"));
     if (paid && !cached && strcmp(remote, "local") != 0) to_spend += cost;
     json_t *scene_name = json_object_get(node, "scene");
+    if (paid && !json_is_string(scene_name)) sound_row(ir, node, cost, cached);
     if (!paid || !json_is_string(scene_name)) continue;
     size_t k;
     json_t *sc;
@@ -134,7 +155,80 @@ static void print_formats(json_t *ir, const char *script) {
     printf("  %-6s %-10s %.*s%s.mp4  $%.3f alone, $%.3f its own\n", json_string_value(json_object_get(f, "name")), size, stem, out,
            json_string_value(json_object_get(f, "suffix")), num(f, "estimated_cost"), num(f, "extra_cost"));
   }
-  printf("  shared by the formats: $%.3f\n", num(ir, "shared_cost"));
+  printf("  shared by the formats: $%.3f\n  all formats: $%.3f\n", num(ir, "shared_cost"), num(ir, "estimated_cost"));
+}
+
+/* "$0.050": costs to a tenth of a cent, so the rows visibly add up to the total. */
+static const char *money(double v) {
+  static char buf[4][32];
+  static int k;
+  char *b = buf[k++ % 4];
+  snprintf(b, sizeof buf[0], "$%.3f", v);
+  return b;
+}
+
+/* The plan as a table whose columns fit their contents: a row per scene, one for the music
+ * and video-level voice-over, and a total that is their sum. The bar column only when the
+ * video has a tempo. */
+static void print_table(json_t *ir) {
+  json_t *video = json_object_get(ir, "video"), *scenes = json_object_get(ir, "scenes"), *sound = json_object_get(ir, "sound");
+  bool tempo = json_object_get(video, "tempo") != NULL;
+  printf("%s\n%dx%d, %d fps, %gs", json_string_value(json_object_get(video, "title")),
+         (int)json_integer_value(json_object_get(video, "width")), (int)json_integer_value(json_object_get(video, "height")),
+         (int)json_integer_value(json_object_get(video, "fps")), num(video, "length"));
+  if (tempo) printf(", %g bpm, %d beats a bar", num(video, "tempo"), (int)json_integer_value(json_object_get(video, "meter")));
+  int wname = 5, wbar = 3, wmodel = 5;
+  size_t i;
+  json_t *sc;
+  json_array_foreach(scenes, i, sc) {
+    const char *name = json_string_value(json_object_get(sc, "name")), *bar = json_string_value(json_object_get(sc, "bar"));
+    const char *model = json_string_value(json_object_get(sc, "model"));
+    if ((int)strlen(name) > wname) wname = (int)strlen(name);
+    if (bar && (int)strlen(bar) > wbar) wbar = (int)strlen(bar);
+    if (model && (int)strlen(model) > wmodel) wmodel = (int)strlen(model);
+  }
+  char sound_models[300] = "";
+  json_t *m;
+  json_array_foreach(json_object_get(sound, "models"), i, m) {
+    size_t used = strlen(sound_models);
+    snprintf(sound_models + used, sizeof sound_models - used, "%s%s", used ? ", " : "", json_string_value(m));
+  }
+  const char *sound_name = "music & voice-over";
+  if (sound && (int)strlen(sound_name) > wname) wname = (int)strlen(sound_name);
+  if ((int)strlen(sound_models) > wmodel) wmodel = (int)strlen(sound_models);
+  printf("\n\n%-*s %9s %9s", wname, "scene", "start", "duration");
+  if (tempo) printf("  %-*s", wbar, "bar");
+  printf("  %-*s  %8s  %s\n", wmodel, "model", "cost", "status");
+  double sum = 0;
+  json_array_foreach(scenes, i, sc) {
+    json_t *model = json_object_get(sc, "model");
+    double cost = num(sc, "estimated_cost");
+    sum += cost;
+    printf("%-*s %8.3fs %8.3fs", wname, json_string_value(json_object_get(sc, "name")), num(sc, "start"), num(sc, "duration"));
+    if (tempo) printf("  %-*s", wbar, json_object_get(sc, "bar") ? json_string_value(json_object_get(sc, "bar")) : "-");
+    printf("  %-*s  %8s  %s", wmodel, json_is_string(model) ? json_string_value(model) : "-", money(cost),
+           json_string_value(json_object_get(sc, "status")));
+    if (json_object_get(sc, "snap")) {
+      const char *why = json_string_value(json_object_get(sc, "snap_reason"));
+      printf("  (moved %+.3fs to %s)", num(sc, "snap"), why ? why : "the beat");
+    }
+    printf("\n");
+  }
+  if (sound) {
+    double cost = num(sound, "estimated_cost");
+    sum += cost;
+    printf("%-*s %9s %9s", wname, sound_name, "", "");
+    if (tempo) printf("  %-*s", wbar, "");
+    printf("  %-*s  %8s  %s\n", wmodel, sound_models, money(cost), json_string_value(json_object_get(sound, "status")));
+  }
+  int rule = wname + 20 + (tempo ? wbar + 2 : 0) + 2 + wmodel + 2;
+  printf("%*s%s\n%-*s%8s", rule, "", "--------", rule, "total", money(sum));
+  json_t *budget = json_object_get(video, "budget");
+  if (json_is_number(budget)) printf(" of a $%.2f budget", json_number_value(budget));
+  printf("\n");
+  const char *prov = json_string_value(json_object_get(ir, "provider"));
+  if (strcmp(prov, "local") == 0) printf("\nprovider local: this run spends $0.00\n");
+  else printf("\nprovider %s: this run would spend $%.3f (cached scenes cost nothing)\n", prov, num(ir, "to_spend"));
 }
 
 int cmd_plan(int argc, char **argv) {
@@ -169,33 +263,10 @@ int cmd_plan(int argc, char **argv) {
     printf("%s\n", text);
     free(text);
   } else {
-    json_t *video = json_object_get(ir, "video");
-    printf("%s\n%dx%d, %d fps, %gs", json_string_value(json_object_get(video, "title")),
-           (int)json_integer_value(json_object_get(video, "width")), (int)json_integer_value(json_object_get(video, "height")),
-           (int)json_integer_value(json_object_get(video, "fps")), num(video, "length"));
-    if (json_object_get(video, "tempo")) printf(", %g bpm", num(video, "tempo"));
-    printf("\n\n%-16s %9s %9s %6s  %-36s %9s  %s\n", "scene", "start", "duration", "bar", "model", "cost", "status");
-    size_t i;
-    json_t *sc;
-    json_array_foreach(json_object_get(ir, "scenes"), i, sc) {
-      json_t *model = json_object_get(sc, "model"), *bar = json_object_get(sc, "bar");
-      printf("%-16s %8.3fs %8.3fs %6s  %-36s $%8.3f  %s", json_string_value(json_object_get(sc, "name")), num(sc, "start"),
-             num(sc, "duration"), bar ? json_string_value(bar) : "-", model && json_is_string(model) ? json_string_value(model) : "-",
-             num(sc, "estimated_cost"), json_string_value(json_object_get(sc, "status")));
-      if (json_object_get(sc, "snap")) {
-        const char *why = json_string_value(json_object_get(sc, "snap_reason"));
-        printf("  (moved %+.3fs to %s)", num(sc, "snap"), why ? why : "the beat");
-      }
-      printf("\n");
-    }
+    print_table(ir);
     print_formats(ir, path);
-    json_t *budget = json_object_get(video, "budget");
-    printf("\nestimated cost $%.2f", num(ir, "estimated_cost"));
-    if (json_is_number(budget)) printf(" of a $%.2f budget", json_number_value(budget));
-    const char *prov = json_string_value(json_object_get(ir, "provider"));
-    if (strcmp(prov, "local") == 0) printf("; provider local: this run spends $0.00\n");
-    else printf("; provider %s: this run would spend $%.2f (cached scenes cost nothing)\n", prov, to_spend);
     if (json_array_size(models)) printf("\nmodels (with fallbacks):\n");
+    size_t i;
     json_t *m;
     json_array_foreach(models, i, m) {
       const char *v = json_string_value(json_object_get(m, "version"));

@@ -34,6 +34,7 @@ typedef struct {
   json_t *deflt; /* or NULL */
 } vsc_param_decl;
 
+#include "vsc/vsc_media.h"
 #include "vsc/vsc_price.h"
 #include "vsc/vsc_mem.h"
 
@@ -108,6 +109,7 @@ typedef struct vsc_scene_spec {
   const char *prompt;                  /* video/image prompt */
   const char *path;                    /* file shot (resolved path), or i2v start file */
   const char *path_media;              /* "video" | "image" */
+  vsc_media_info file;                 /* the file shot as probed (length, size) */
   const char *from_path, *from_prompt; /* image-to-video start: a file or a generated image */
   vsc_ast *shot_node;
   uint32_t color;
@@ -148,9 +150,10 @@ typedef struct {
 
 typedef struct {
   bool present, generate;
-  const char *path;   /* resolved file path (relative to cwd) */
-  const char *rel;    /* as written (relative to the script) */
-  const char *prompt; /* music generate */
+  const char *path;    /* resolved file path (relative to cwd) */
+  const char *rel;     /* as written (relative to the script) */
+  const char *prompt;  /* music generate */
+  vsc_media_info file; /* the music file as probed */
   vsc_ast *node;
   double volume, fade_in, fade_out, start, duck, tempo, meter, offset;
   bool loop, has_duck, has_tempo, has_offset;

@@ -1,7 +1,7 @@
 /* Internal interface of the checker (compiler/check), one section per file:
  *   session.c  the session's lifetime     values.c  reading values     modules.c  loading files
  *   models.c   model declarations         styles.c  styles             text.c     text, captions
- *   scene.c    scene statements (a table) video.c   the video, vsc_check
+ *   scene.c    scene statements (a table) video.c   the video, vsc_check   files.c    probing files
  *   formats.c  `formats`, `for` blocks: one check of the video per format
  * Only compiler/check includes it; the checker's interface to later stages is check/check.h. */
 #ifndef VSC_CHECKER_H
@@ -55,9 +55,17 @@ const char *check_suggest(const char *word, const char *const *names, size_t n, 
 bool check_room(const eval_ctx *c, vsc_span at, int n, int max, const char *what);
 bool check_one_of(const char *w, const char *const *list, size_t n);
 bool check_name_in(const eval_ctx *c, const vsc_value *v0, const char *what, const char *const *list, size_t n, const char **out);
-const char *check_media_of(const char *path);
 bool check_file(const eval_ctx *c, const vsc_value *v0, const char *what, const char **path);
 const vsc_ast *check_option(const vsc_ast *n, const char *kw);
+
+/* ---- files.c ---- */
+typedef enum { CHECK_MEDIA_PICTURE, /* a video or an image */
+               CHECK_MEDIA_STILL,   /* an image */
+               CHECK_MEDIA_SOUND } check_media_need;
+/* Probes the file a value names (resolved `path`): false, with an error at the value, when it
+ * is not readable media or lacks what `need` asks. */
+bool check_media_file(const eval_ctx *c, const vsc_value *v0, const char *path, check_media_need need,
+                      vsc_media_info *info);
 
 /* ---- modules.c ---- */
 const char *check_dir_of(vsc_session *s, const char *path);

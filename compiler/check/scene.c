@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check/checker.h"
+#include "vsc/vsc_speech.h"
 #include "vsc/vsc_file.h"
 #include "vsc/vsc_mem.h"
 #include "vsc/vsc_strings.h"
@@ -41,6 +42,19 @@ static const char *normalise_voice(vsc_session *s, const char *text) {
   return out;
 }
 
+/* `as` names an espeak-ng voice (the local voice, and the timing of every voice line and
+ * caption): one espeak-ng does not have is an error here, not a failed build. */
+static void check_voice_name(const eval_ctx *c, const vsc_value *v0, const char *voice) {
+  vsc_session *s = c->s;
+  if (vsc_speech_voice_known(voice) != 0) return; /* known, or espeak-ng cannot tell: the build will say */
+  char like[400], hint[480];
+  if (vsc_speech_voices_like(voice, like, sizeof like) > 0)
+    snprintf(hint, sizeof hint, "espeak-ng voices like it: %s ('espeak-ng --voices' lists all)", like);
+  else
+    snprintf(hint, sizeof hint, "'espeak-ng --voices' lists the voices, e.g. en-us, en, de, fr");
+  ERR(c->src, check_val(c, v0)->span, hint, "espeak-ng has no voice '%s'", voice);
+}
+
 /* voice "LINE" [at T] [as "VOICE"] [volume dB], in a scene or the video */
 void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out) {
   vsc_session *s = c->s;
@@ -55,7 +69,7 @@ void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out) {
     if (strcmp(o->keyword, "at") == 0) {
       if (check_get_duration(c, &o->vals[0], "at", &out->at)) check_in_range(c, &o->vals[0], out->at, 0, 36000, "at", "s");
     } else if (strcmp(o->keyword, "as") == 0) {
-      check_get_ident(c, &o->vals[0], "as", &out->voice);
+      if (check_get_ident(c, &o->vals[0], "as", &out->voice)) check_voice_name(c, &o->vals[0], out->voice);
     } else if (strcmp(o->keyword, "volume") == 0) {
       const vsc_value *x = check_val(c, &o->vals[0]);
       if (check_expect(c, x, V_DB, "volume", NULL) && check_in_range(c, &o->vals[0], x->num, -60, 20, "volume", "dB")) out->volume = x->num;
@@ -107,12 +121,9 @@ static void shot_kind(scene_body *b, vsc_ast *st) {
     check_get_string(c, &st->vals[0], "shot image", &sc->prompt);
   } else if (strcmp(k, "shot file") == 0) {
     sc->shot = SHOT_FILE;
-    if (check_file(c, &st->vals[0], "shot file", &sc->path)) {
-      sc->path_media = check_media_of(sc->path);
-      if (!sc->path_media)
-        ERR(c->src, check_val(c, &st->vals[0])->span, "use a video (.mp4 .mov .mkv .webm) or an image (.png .jpg .webp)",
-            "cannot tell the kind of file '%s' from its name", check_val(c, &st->vals[0])->str);
-    }
+    if (check_file(c, &st->vals[0], "shot file", &sc->path) &&
+        check_media_file(c, &st->vals[0], sc->path, CHECK_MEDIA_PICTURE, &sc->file))
+      sc->path_media = sc->file.is_image ? "image" : "video";
   } else {
     sc->shot = SHOT_COLOR;
     check_get_color(c, &st->vals[0], "shot color", &sc->color);
@@ -195,7 +206,10 @@ static void shot_from(scene_body *b, vsc_ast *st, vsc_ast *o) {
   vsc_session *s = c->s;
   (void)st;
   if (b->sc->shot != SHOT_VIDEO) ERR(c->src, o->kw, NULL, "'from' applies to a video shot (image-to-video)");
-  else check_file(c, &o->vals[0], "from", &b->sc->from_path);
+  else if (check_file(c, &o->vals[0], "from", &b->sc->from_path)) {
+    vsc_media_info info;
+    check_media_file(c, &o->vals[0], b->sc->from_path, CHECK_MEDIA_STILL, &info);
+  }
 }
 
 /* … from image "PROMPT" (image-to-video from a generated still) */

@@ -160,18 +160,6 @@ static const char *resolve_file(vsc_session *s, vsc_source *src, const char *rel
 }
 
 /* "video" or "image" from a file name's extension, or NULL. */
-const char *check_media_of(const char *path) {
-  const char *dot = strrchr(path, '.');
-  if (!dot) return NULL;
-  static const char *const images[] = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"};
-  static const char *const videos[] = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"};
-  for (size_t i = 0; i < 6; i++)
-    if (strcasecmp(dot, images[i]) == 0) return "image";
-  for (size_t i = 0; i < 6; i++)
-    if (strcasecmp(dot, videos[i]) == 0) return "video";
-  return NULL;
-}
-
 /* A path to a readable regular file, relative to the file that wrote it. */
 bool check_file(const eval_ctx *c, const vsc_value *v0, const char *what, const char **path) {
   const char *rel;

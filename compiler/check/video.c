@@ -23,6 +23,7 @@ static void check_music(vsc_session *s, vsc_ast *m, vsc_music_spec *mu) {
       ERR(m->src, m->vals[0].span, "describe the music, e.g. \"warm lo-fi, soft keys\"", "empty music prompt");
   } else if (check_file(&c, &m->vals[0], "music", &mu->path)) {
     mu->rel = m->vals[0].str;
+    check_media_file(&c, &m->vals[0], mu->path, CHECK_MEDIA_SOUND, &mu->file);
   }
   const char *seen[32];
   int nseen = 0;

@@ -178,6 +178,45 @@ const vsc_model_decl *plan_pick_model(planner *p, vsc_scene_spec *sc, const char
   return m;
 }
 
+/* A file clip plays from its `in` point; shorter than the shot, it holds its last frame,
+ * which the producer is told here (the segment op does exactly that). */
+static void file_length(planner *p, vsc_scene_spec *sc, scene_source *src) {
+  vsc_session *s = p->s;
+  const char *name = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;
+  double len = sc->file.duration, avail = len - sc->in_point, frame = 1.0 / p->v->fps;
+  if (len <= 0) return; /* a stream without a length: the compositor holds its last frame */
+  src->clip_len = avail;
+  const vsc_ast *in = NULL;
+  for (const vsc_ast *o = sc->shot_node->opts.head; o; o = o->next)
+    if (strcmp(o->keyword, "in") == 0 && o->nvals) in = o;
+  if (avail < frame)
+    ERR(sc->src, in ? in->vals[0].span : sc->shot_node->kw, "choose an 'in' inside the clip",
+        "scene '%s' starts '%s' at %gs, but it is %gs long", sc->name, name, t6(sc->in_point), t6(len));
+  else if (avail < src->shot_len - frame)
+    vsc_warning(s->diags, sc->src, sc->shot_node->kw,
+                sc->in_point > 0 ? "shorten the scene, or choose an earlier 'in'" : "shorten the scene, or use a longer clip",
+                "scene '%s' needs %gs of video; '%s' has %gs%s, so its last frame is held for %gs", sc->name,
+                t6(src->shot_len), name, t6(avail), sc->in_point > 0 ? " after its 'in' point" : "",
+                t6(src->shot_len - avail));
+}
+
+/* A picture enlarged more than twice to fill the frame looks soft: say so. */
+static void file_size(planner *p, vsc_scene_spec *sc) {
+  vsc_session *s = p->s;
+  const vsc_video_spec *v = p->v;
+  int w = sc->file.width, h = sc->file.height;
+  if (w <= 0 || h <= 0) return;
+  const char *fit = sc->fit ? sc->fit : v->fit;
+  double sx = (double)v->width / w, sy = (double)v->height / h;
+  double scale = fit && strcmp(fit, "contain") == 0 ? (sx < sy ? sx : sy) : (sx > sy ? sx : sy);
+  if (scale <= 2.0) return;
+  const char *name = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;
+  char hint[160];
+  snprintf(hint, sizeof hint, "use a file of at least %dx%d", (int)ceil(w * scale / 2), (int)ceil(h * scale / 2));
+  vsc_warning(s->diags, sc->src, sc->shot_node->kw, hint, "'%s' is %dx%d: on %dx%d it is enlarged %.1f times and will look soft",
+              name, w, h, v->width, v->height, scale);
+}
+
 scene_source plan_shot(planner *p, vsc_scene_spec *sc, double shot_len) {
   vsc_session *s = p->s;
   vsc_video_spec *v = p->v;
@@ -222,8 +261,9 @@ scene_source plan_shot(planner *p, vsc_scene_spec *sc, double shot_len) {
   case SHOT_FILE:
     src.id = plan_asset(p, sc->path, sc->path, sc->path_media ? sc->path_media : "video", sc->src, sc->shot_node->kw, sc->name);
     src.type = sc->path_media && strcmp(sc->path_media, "image") == 0 ? "image" : "clip";
-    src.clip_len = 0; /* unknown until the compositor probes it; it loops or holds */
     src.in_point = sc->in_point;
+    if (strcmp(src.type, "clip") == 0) file_length(p, sc, &src);
+    file_size(p, sc);
     if (sc->model_node) vsc_warning(s->diags, sc->src, sc->model_node->kw, NULL, "'model' has no effect on a file shot");
     break;
   case SHOT_COLOR:
@@ -243,6 +283,9 @@ scene_source plan_shot(planner *p, vsc_scene_spec *sc, double shot_len) {
     json_object_set_new(params, "height", json_integer(ah));
     json_object_set_new(params, "fps", json_integer(v->fps));
     plan_set_focus(params, sc);
+    /* Blur is a reframe of the clip (the segment's): the still itself is fitted as cover. */
+    const char *afit = sc->fit ? sc->fit : v->fit;
+    json_object_set_new(params, "fit", json_string(strcmp(afit, "blur") == 0 ? "cover" : afit));
     const char *in[1] = {src.id};
     src.id = plan_add_node(p, "animate", params, NULL, in, 1, sc->name, plan_src(s, sc->src, sc->shot_node->kw));
     src.type = "clip";
@@ -273,7 +316,7 @@ static json_t *layers_json(planner *p, const vsc_scene_spec *sc, const scene_sou
     if (strcmp(src->type, "clip") == 0) {
       double offset = t0 - src->clip_start + src->in_point;
       json_object_set_new(source, "offset", json_real(t6(offset < 0 ? 0 : offset)));
-      json_object_set_new(source, "loop", json_boolean(src->clip_len > 0 && src->clip_len < src->shot_len - 1e-6));
+      json_object_set_new(source, "loop", json_false()); /* shorter than its shot: held, as check says */
     }
   }
   json_object_set_new(l, "source", source);

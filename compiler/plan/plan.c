@@ -110,6 +110,25 @@ static const char *plan_music(planner *p, plan_parts *pp) {
   return NULL;
 }
 
+/* A music file plays from its `start` once (or loops): check says where it ends up short. */
+static void music_length(planner *p, const vsc_music_spec *mu) {
+  vsc_session *s = p->s;
+  const vsc_video_spec *v = p->v;
+  const char *name = strrchr(mu->path, '/') ? strrchr(mu->path, '/') + 1 : mu->path;
+  double avail = mu->file.duration - mu->start;
+  if (mu->file.duration <= 0) return;
+  const vsc_ast *start = NULL;
+  for (const vsc_ast *st = mu->node->body.head; st; st = st->next)
+    if (strcmp(st->keyword, "start") == 0 && st->nvals) start = st;
+  if (avail <= 0)
+    ERR(mu->node->src, start ? start->vals[0].span : mu->node->kw, "choose a 'start' inside the track",
+        "the music starts %gs into '%s', but it is %gs long", t6(mu->start), name, t6(mu->file.duration));
+  else if (!mu->loop && avail < v->length - 0.5)
+    vsc_warning(s->diags, mu->node->src, mu->node->kw, "add 'loop' to repeat it, or use a longer track",
+                "'%s' plays for %gs%s; the video is %gs, so its last %gs have no music", name, t6(avail),
+                mu->start > 0 ? " from its 'start'" : "", t6(v->length), t6(v->length - avail));
+}
+
 /* The sound track: the music bed, every voice line and the clips that keep their sound. */
 static const char *plan_sound(planner *p, plan_parts *pp) {
   vsc_session *s = p->s;
@@ -122,6 +141,7 @@ static const char *plan_sound(planner *p, plan_parts *pp) {
   json_object_set_new(aparams, "sample_rate", json_integer(48000));
   json_object_set_new(aparams, "loudness", json_real(-14.0));
   const char *mid = v->music.present ? plan_music(p, pp) : NULL;
+  if (mid && !v->music.generate && v->music.path) music_length(p, &v->music);
   if (mid) {
     vsc_music_spec *mu = &v->music;
     json_t *m = json_object();

@@ -52,7 +52,7 @@ static int decode_first(AVFormatContext *ic, int si, const char *path, char *err
   AVStream *st = ic->streams[si];
   const AVCodec *dec = avcodec_find_decoder(st->codecpar->codec_id);
   if (!dec) return fail(err, errlen, "'%s': no decoder for its %s codec", path,
-                               avcodec_get_name(st->codecpar->codec_id));
+                        avcodec_get_name(st->codecpar->codec_id));
   AVCodecContext *c = avcodec_alloc_context3(dec);
   AVPacket *pkt = av_packet_alloc();
   AVFrame *f = av_frame_alloc();
@@ -88,7 +88,7 @@ static int decode_first(AVFormatContext *ic, int si, const char *path, char *err
   }
   if (!got)
     ret = fail_av(err, errlen, ret < 0 ? ret : AVERROR_INVALIDDATA, "'%s': cannot decode its first %s frame",
-                       path, st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO ? "video" : "audio");
+                  path, st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO ? "video" : "audio");
   else
     ret = 0;
   av_frame_free(&f);

@@ -1,6 +1,6 @@
 /*
 ** The `animate` op: a still made into a clip with a zoom or a pan. The picture is decoded
-** once and fitted (cover) at the largest zoom it will be shown at; every output frame is
+** once and fitted (cover, or contain on black) at the largest zoom it will be shown at; every output frame is
 ** then resampled from that base with sub-pixel window positions (bilinear), so slow moves
 ** do not jitter the way whole-pixel crops (zoompan) do, and no scaler is set up per frame.
 */
@@ -23,7 +23,7 @@ typedef enum { MOVE_ZOOM,
 
 /* The per-render state handed to the frame generator. */
 typedef struct {
-  AVFrame *base;   /* the cover-fitted picture, yuv420p, bw x bh */
+  AVFrame *base;   /* the fitted picture, yuv420p, bw x bh */
   double zbase;    /* zoom factor at which the base maps 1:1 to output pixels */
   double from, to; /* zoom factors at the first and last frame */
   move_kind move;
@@ -32,9 +32,11 @@ typedef struct {
   int *wtab; /* per output column: weight of the right neighbour, 0..256 */
 } anim;
 
-/* Decodes the first picture of `path` into a new yuv420p frame of bw x bh, scaled to cover
-** and cropped around the focus point (fx, fy; 0.5 = the centre). */
-static int load_cover(const char *path, int bw, int bh, double fx, double fy, AVFrame **out, vsc_op_error *err) {
+/* Decodes the first picture of `path` into a new yuv420p frame of bw x bh: scaled to cover
+** and cropped around the focus point (fx, fy; 0.5 = the centre), or (contain) scaled to fit
+** whole and centred on black. */
+static int load_fitted(const char *path, int bw, int bh, int contain, double fx, double fy, AVFrame **out,
+                       vsc_op_error *err) {
   AVFormatContext *ic = NULL;
   AVCodecContext *c = NULL;
   AVPacket *pkt = av_packet_alloc();
@@ -75,12 +77,19 @@ static int load_cover(const char *path, int bw, int bh, double fx, double fy, AV
     vsc_op_fail(err, VSC_FAIL_INPUT, "'%s' holds no picture", path);
     goto done;
   }
-  /* Scale to cover bw x bh, then crop the centre (even offsets keep chroma aligned). */
-  double s = fmax((double)bw / f->width, (double)bh / f->height);
+  /* Scale to cover bw x bh, then crop the centre (even offsets keep chroma aligned); or
+   * scale to fit inside it, then pad the centre. */
+  double s = contain ? fmin((double)bw / f->width, (double)bh / f->height)
+                     : fmax((double)bw / f->width, (double)bh / f->height);
   big->width = (int)ceil(f->width * s);
   big->height = (int)ceil(f->height * s);
-  if (big->width < bw) big->width = bw;
-  if (big->height < bh) big->height = bh;
+  if (contain) {
+    big->width = big->width > bw ? bw : (big->width + 1) & ~1;
+    big->height = big->height > bh ? bh : (big->height + 1) & ~1;
+  } else {
+    if (big->width < bw) big->width = bw;
+    if (big->height < bh) big->height = bh;
+  }
   big->format = AV_PIX_FMT_YUV420P;
   sws = sws_getContext(f->width, f->height, f->format, big->width, big->height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, NULL,
                        NULL, NULL);
@@ -96,12 +105,24 @@ static int load_cover(const char *path, int bw, int bh, double fx, double fy, AV
     vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
     goto done;
   }
-  int x0 = (int)((big->width - bw) * fx) & ~1, y0 = (int)((big->height - bh) * fy) & ~1;
-  for (int p = 0; p < 3; p++) {
-    int sh = p ? 1 : 0;
-    for (int y = 0; y < (bh >> sh); y++)
-      memcpy(dst->data[p] + (size_t)y * dst->linesize[p],
-             big->data[p] + (size_t)(y + (y0 >> sh)) * big->linesize[p] + (x0 >> sh), (size_t)(bw >> sh));
+  if (contain) {
+    int x0 = ((bw - big->width) / 2) & ~1, y0 = ((bh - big->height) / 2) & ~1;
+    for (int p = 0; p < 3; p++) {
+      int sh = p ? 1 : 0;
+      for (int y = 0; y < (bh >> sh); y++) /* black: Y 16, Cb Cr 128 */
+        memset(dst->data[p] + (size_t)y * dst->linesize[p], p ? 128 : 16, (size_t)(bw >> sh));
+      for (int y = 0; y < (big->height >> sh); y++)
+        memcpy(dst->data[p] + (size_t)(y + (y0 >> sh)) * dst->linesize[p] + (x0 >> sh),
+               big->data[p] + (size_t)y * big->linesize[p], (size_t)(big->width >> sh));
+    }
+  } else {
+    int x0 = (int)((big->width - bw) * fx) & ~1, y0 = (int)((big->height - bh) * fy) & ~1;
+    for (int p = 0; p < 3; p++) {
+      int sh = p ? 1 : 0;
+      for (int y = 0; y < (bh >> sh); y++)
+        memcpy(dst->data[p] + (size_t)y * dst->linesize[p],
+               big->data[p] + (size_t)(y + (y0 >> sh)) * big->linesize[p] + (x0 >> sh), (size_t)(bw >> sh));
+    }
   }
   *out = dst;
   dst = NULL;
@@ -184,10 +205,10 @@ int vsc_comp_animate(const json_t *node, const char *const *inputs, size_t ninpu
   const json_t *p = json_object_get(node, "params");
   if (!json_is_object(p)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: params missing", where);
   if (ninputs < 1) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: needs an image input", where);
-  const char *move;
+  const char *move, *fit;
   double from, to, duration;
   int W, H, fps;
-  if (comp_get_str(p, "move", "zoom", &move, err, where) < 0 || comp_get_num(p, "from", 1.0, &from, err, where) < 0 ||
+  if (comp_get_str(p, "move", "zoom", &move, err, where) < 0 || comp_get_str(p, "fit", "cover", &fit, err, where) < 0 || comp_get_num(p, "from", 1.0, &from, err, where) < 0 ||
       comp_get_num(p, "to", 1.0, &to, err, where) < 0 || comp_get_num(p, "duration", 0, &duration, err, where) < 0 ||
       comp_read_frame_params(p, &W, &H, &fps, err, where) < 0)
     return -1;
@@ -206,6 +227,8 @@ int vsc_comp_animate(const json_t *node, const char *const *inputs, size_t ninpu
   else if (!strcmp(move, "pan-up")) a.move = MOVE_UP;
   else if (!strcmp(move, "pan-down")) a.move = MOVE_DOWN;
   else return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: unknown move '%s'", where, move);
+  if (strcmp(fit, "cover") && strcmp(fit, "contain"))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sanimate: unknown fit '%s'", where, fit);
   double zmax = from > to ? from : to;
   if (a.move != MOVE_ZOOM) {
     /* A pan needs room: it runs at the larger zoom factor, at least 1.2. */
@@ -229,7 +252,7 @@ int vsc_comp_animate(const json_t *node, const char *const *inputs, size_t ninpu
   if (!json_object_get(p, "encode")) enc.crf = 16; /* an intermediate: its segment encodes it again */
   enc.format = "mp4";
   enc.faststart = 0;
-  if (load_cover(inputs[0], bw, bh, fx, fy, &a.base, &perr) < 0) return vsc_op_fail(err, perr.kind, "%s%s", where, perr.msg);
+  if (load_fitted(inputs[0], bw, bh, !strcmp(fit, "contain"), fx, fy, &a.base, &perr) < 0) return vsc_op_fail(err, perr.kind, "%s%s", where, perr.msg);
   a.xtab = malloc(sizeof *a.xtab * (size_t)W);
   a.wtab = malloc(sizeof *a.wtab * (size_t)W);
   int ret = -1;

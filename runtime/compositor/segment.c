@@ -159,16 +159,19 @@ static int layer_chain(vsc_buf *sb, const seg *s, layer *L, int with_text, const
     double clip_fps = L->info.fps > 0 ? L->info.fps : fps;
     double off = L->offset;
     int loop = L->loop && L->info.duration > 0;
-    if (!loop && off > L->info.duration - 1.0 / clip_fps) {
-      /* Nothing left to play from the offset: freeze on the clip's last picture. */
-      off = L->info.duration - 1.0 / clip_fps;
-      if (off < 0) off = 0;
-    }
+    /* Nothing left to play from the offset: freeze on the clip's last picture. */
+    int freeze = !loop && L->info.duration > 0 && off > L->info.duration - 1.0 / clip_fps;
     vsc_buf_printf(sb, "movie=");
     comp_add_filter_arg(sb, L->path);
     /* One decoding thread: the encoder is the bottleneck, and frame threads cost CPU. */
     vsc_buf_printf(sb, ":dec_threads=1");
-    if (loop) {
+    if (freeze) {
+      /* The last picture, whatever the container's rounded length says: decode the last few
+       * frames, and keep the last one (reverse buffers only those). */
+      double tail = L->info.duration - 2.5 / clip_fps, seek = L->info.duration - 1.0;
+      vsc_buf_printf(sb, ":sp=%.6f,trim=start=%.6f,reverse,trim=end_frame=1", seek > 0 ? seek : 0,
+                     (tail > 0 ? tail : 0) + L->info.start_time);
+    } else if (loop) {
       /* movie restarts timestamps on every pass: renumber frames at the clip's rate. */
       vsc_buf_printf(sb, ":loop=0,setpts=N/(%.6f*TB)", clip_fps);
       if (off > 0) vsc_buf_printf(sb, ",trim=start=%.6f", off);

@@ -88,10 +88,15 @@ void vsc_progress_event(vsc_progress *pg, json_t *ev) {
       w += snprintf(line + w, sizeof line - (size_t)w, " $%.2f", json_number_value(cost));
     if (*msg && w > 0 && (size_t)w < sizeof line) snprintf(line + w, sizeof line - (size_t)w, ": %s", msg);
   } else if (strcmp(kind, "start") == 0) {
-    snprintf(line, sizeof line, "run: %lld nodes, %lld cached, %lld to run, provider %s",
-             (long long)json_integer_value(json_object_get(ev, "nodes")),
-             (long long)json_integer_value(json_object_get(ev, "cached")),
-             (long long)json_integer_value(json_object_get(ev, "todo")), s(ev, "provider"));
+    /* The parts add up to the whole: a node no one needs (what uses it is cached) is said. */
+    long long unneeded = json_integer_value(json_object_get(ev, "unneeded"));
+    int w = snprintf(line, sizeof line, "run: %lld nodes: %lld cached, %lld to run",
+                     (long long)json_integer_value(json_object_get(ev, "nodes")),
+                     (long long)json_integer_value(json_object_get(ev, "cached")),
+                     (long long)json_integer_value(json_object_get(ev, "todo")));
+    if (unneeded > 0 && w > 0 && (size_t)w < sizeof line)
+      w += snprintf(line + w, sizeof line - (size_t)w, ", %lld not needed (what uses them is cached)", unneeded);
+    if (w > 0 && (size_t)w < sizeof line) snprintf(line + w, sizeof line - (size_t)w, "; provider %s", s(ev, "provider"));
   } else if (strcmp(kind, "warning") == 0 || strcmp(kind, "note") == 0) {
     snprintf(line, sizeof line, "%s: %s", kind, s(ev, "msg"));
   } else if (strcmp(kind, "end") == 0) {

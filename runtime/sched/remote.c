@@ -319,6 +319,7 @@ static void end_succeeded(run_t *r, int i, const vsc_pred_status *st, bool known
   json_t *info = vsc_sched_cache_info(r, n, r->remote->vt->name);
   json_object_set_new(info, "prediction", json_string(n->prediction));
   json_object_set_new(info, "cost", json_real(cost));
+  json_object_set_new(info, "cost_known", json_boolean(known)); /* a resume closes the call with it */
   json_object_set_new(info, "seconds", json_real(n->seconds));
   if (st->seed >= 0) json_object_set_new(info, "seed", json_integer(st->seed));
   vsc_cache_entry e;

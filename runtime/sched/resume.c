@@ -42,10 +42,29 @@ static void known_ids(run_t *r, const json_t *records) {
   json_decref(keys);
 }
 
+/* Whether the cache holds the output that prediction `pred` made for a node this build does
+ * not need (its users are cached), with the charge its commit recorded. */
+static bool stored_by(run_t *r, snode *n, const char *pred) {
+  vsc_cache_entry e;
+  char why[300];
+  if (!pred || vsc_cache_lookup(r->cache, n->key, false, &e, why, sizeof why) != VSC_CACHE_HIT) return false;
+  const char *made_by = json_string_value(json_object_get(e.info, "prediction"));
+  bool ours = made_by && !strcmp(made_by, pred);
+  if (ours) {
+    snprintf(n->prediction, sizeof n->prediction, "%s", made_by);
+    n->cached_cost = json_number_value(json_object_get(e.info, "cost"));
+    n->cached_cost_known = json_is_true(json_object_get(e.info, "cost_known"));
+  }
+  vsc_cache_entry_clear(&e);
+  return ours;
+}
+
 void vsc_sched_resume(run_t *r) {
-  /* Only a remote node that must run can resume anything: a no-op build skips the read. */
+  /* Only a plan with remote nodes can have open calls (also a fully cached one: an earlier
+   * run may have stored an output and died before closing its call, whose charge must still
+   * reach the ledger). A local build skips the read. */
   bool any = false;
-  for (size_t i = 0; i < r->nn && !any; i++) any = r->n[i].needed && r->n[i].remote && !r->n[i].cache_hit;
+  for (size_t i = 0; i < r->nn && !any; i++) any = r->n[i].remote;
   if (!any) return;
   char path[4200], err[256];
   snprintf(path, sizeof path, "%s/journal.jsonl", r->cache_dir);
@@ -67,10 +86,15 @@ void vsc_sched_resume(run_t *r) {
     if (idx < 0) continue; /* another plan's call: left for the build that needs it */
     snode *n = &r->n[idx];
     if (n->cache_hit || !n->needed) {
-      /* Its output reached the cache before the process died. */
-      vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:O, s:b, s:b}", "t", "done", "call", call, "outcome",
-                                     n->cache_hit ? "succeeded" : "abandoned", "cost",
-                                     json_object_get(c, "reserved"), "cost_known", 0, "recovered", 1));
+      /* Its output reached the cache before the process died (or nothing needs it now):
+       * closed with the charge the commit recorded when that prediction made it, else as
+       * possibly paid in full. */
+      bool stored = n->cache_hit || stored_by(r, n, pred);
+      bool priced = stored && n->cached_cost_known && pred && !strcmp(pred, n->prediction);
+      vsc_sched_journal(r, json_pack("{s:s, s:s, s:s, s:f, s:b, s:b}", "t", "done", "call", call, "outcome",
+                                     stored ? "succeeded" : "abandoned", "cost",
+                                     priced ? n->cached_cost : json_number_value(json_object_get(c, "reserved")),
+                                     "cost_known", priced, "recovered", 1));
       continue;
     }
     if (!n->remote || strcmp(vsc_sched_jstr(c, "provider") ? vsc_sched_jstr(c, "provider") : "", r->remote_name ? r->remote_name : "") != 0) {

@@ -248,6 +248,8 @@ static void demand(run_t *r) {
       snprintf(n->path, sizeof n->path, "%s", e.path);
       json_t *pred = json_object_get(e.info, "prediction");
       if (json_is_string(pred)) snprintf(n->prediction, sizeof n->prediction, "%s", json_string_value(pred));
+      n->cached_cost = json_number_value(json_object_get(e.info, "cost"));
+      n->cached_cost_known = json_is_true(json_object_get(e.info, "cost_known"));
       vsc_cache_entry_clear(&e);
       r->res->cached++;
       r->done_count++;
@@ -387,9 +389,9 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
     vsc_err_set(err, errlen, "cannot start worker threads");
     goto out;
   }
-  vsc_progress_event(r.pg, json_pack("{s:s, s:i, s:i, s:i, s:s}", "event", "start", "nodes", (int)r.nir,
-                                     "cached", res->cached, "todo", r.needed_count - r.done_count,
-                                     "provider", r.remote_name ? r.remote_name : "local"));
+  vsc_progress_event(r.pg, json_pack("{s:s, s:i, s:i, s:i, s:i, s:s}", "event", "start", "nodes", (int)r.nir,
+                                     "cached", res->cached, "todo", r.needed_count - r.done_count, "unneeded",
+                                     (int)r.nir - r.needed_count, "provider", r.remote_name ? r.remote_name : "local"));
   seed(&r);
   loop(&r);
   vsc_pool_free(r.pool);

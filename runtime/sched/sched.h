@@ -101,6 +101,8 @@ typedef struct {
   nstate st;
   bool remote; /* a prediction on the remote provider */
   bool cache_hit;
+  double cached_cost;     /* a cache hit's charge as its commit recorded it, if known */
+  bool cached_cost_known; /* (the prediction that made it was priced exactly) */
   bool degraded;
   bool reported;   /* failure already counted */
   bool join;       /* run in parts: its inputs are its parts, its executor joins them */

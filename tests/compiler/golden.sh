@@ -4,6 +4,9 @@
 #   golden.sh VSC diag SCRIPT GOLDEN.diag      -- `vsc check SCRIPT` stderr + exit code must equal it
 #   golden.sh VSC fmt  SCRIPT                  -- fmt is idempotent and does not change the IR
 #   golden.sh VSC roundtrip GOLDEN.ir.json     -- reader -> writer gives the same bytes
+#   golden.sh VSC plan SCRIPT GOLDEN.plan.txt  -- `vsc plan` (priced for replicate, no cache) must
+#                                                 equal it, its rows add up to its total and its
+#                                                 cost column lines up
 # VSC_UPDATE_GOLDEN=1 rewrites the golden file instead of comparing.
 set -u
 vsc=$1 mode=$2
@@ -61,13 +64,31 @@ fmt)
   # Node ids do not cover src, so the graphs must match exactly apart from positions.
   cmp -s "$tmp/ir1" "$tmp/ir2" || { echo "FAIL: fmt changed the IR"; diff -u "$tmp/ir1" "$tmp/ir2" | head -40; exit 1; }
   ;;
+plan)
+  script=$1 golden=$2
+  "$vsc" plan "$script" --provider replicate --cache "$tmp/no-cache" >"$tmp/out" 2>"$tmp/err" ||
+    { cat "$tmp/err"; echo "FAIL: vsc plan exited $?"; exit 1; }
+  compare "$golden" "$tmp/out" || exit 1
+  # The table: every row's cost ends in the same column, and the rows add up to the total
+  # (each row rounded to 0.001).
+  awk '/^total/ { total = $2; sub(/^\$/, "", total); tcol = index($0, $2) + length($2); done = 1; next }
+       done { next }
+       match($0, /\$[0-9]+\.[0-9]+ /) { sum += substr($0, RSTART + 1, RLENGTH - 2); rows++; col[RSTART + RLENGTH - 1] = 1 }
+       END {
+         n = 0; for (c in col) { n++; last = c }
+         if (!done) { print "FAIL: no total row"; exit 1 }
+         if (n != 1 || last != tcol) { print "FAIL: the cost column does not line up"; exit 1 }
+         d = sum - total; if (d < 0) d = -d
+         if (d > 0.0005 * rows + 1e-9) { printf "FAIL: rows add up to %.3f, total says %.3f\n", sum, total; exit 1 }
+       }' "$tmp/out" || exit 1
+  ;;
 roundtrip)
   golden=$1
   "$vsc" ir --canon "$golden" >"$tmp/out" || { echo "FAIL: reader rejected $golden"; exit 1; }
   cmp -s "$golden" "$tmp/out" || { echo "FAIL: round trip changed the bytes"; diff -u "$golden" "$tmp/out" | head -40; exit 1; }
   ;;
 *)
-  echo "usage: golden.sh VSC ir|diag|fmt|roundtrip ..." >&2
+  echo "usage: golden.sh VSC ir|diag|fmt|roundtrip|plan ..." >&2
   exit 2
   ;;
 esac

@@ -12,6 +12,8 @@
 **                 nodes paid twice, billing equal to the ledger
 **   late_create   a build killed while the mock still holds its create, rebuilt at once: the
 **                 create lands after the rebuild's first listing and is found, not paid twice
+**   commit_then_kill  outputs stored, calls never closed: a rebuild with nothing to run
+**                 closes them with their recorded charges (ledger = billing), creating nothing
 **   full_disk     a cache on a tiny tmpfs (mounted by the test, as root): the build stops
 **                 spending at once; after space is freed the rebuild pays nothing twice
 **
@@ -283,7 +285,23 @@ static void t_kill_loop(void) {
     reattaches += jcount(recs, "reattach", NULL, NULL);
     json_decref(recs);
     if (vsc_test_failures > before) {
-      fprintf(stderr, "kill loop: iteration %d (%s at %.2fs) failed\n", it, sig == SIGKILL ? "SIGKILL" : "SIGHUP", at);
+      fprintf(stderr, "kill loop: iteration %d (%s at %.2fs) failed; its journal and billing:\n", it,
+              sig == SIGKILL ? "SIGKILL" : "SIGHUP", at);
+      json_t *all = journal(&e), *b = mock_get(&e, "/_mock/billing");
+      size_t k;
+      json_t *rec;
+      json_array_foreach(all, k, rec) {
+        char *line = json_dumps(rec, JSON_COMPACT);
+        fprintf(stderr, "  %s\n", line ? line : "?");
+        free(line);
+      }
+      json_array_foreach(json_object_get(b, "records"), k, rec) {
+        fprintf(stderr, "  billed %s %s %s %s\n", json_string_value(json_object_get(rec, "id")),
+                json_string_value(json_object_get(rec, "model")), json_string_value(json_object_get(rec, "status")),
+                json_string_value(json_object_get(rec, "created_at")));
+      }
+      json_decref(all);
+      json_decref(b);
       break;
     }
   }
@@ -340,6 +358,44 @@ static void t_late_create(void) {
   REQUIRE(searches > 0, "the kill did not leave the held create in flight");
   REQUIRE(absent == 0, "a create that landed late was taken for one never made");
 out:
+  teardown(&e);
+}
+
+/* ---- killed between storing an output and closing its call --------------------------------- */
+
+/* A build whose every output reached the cache but whose calls were never closed (the journal
+ * as a kill between the commit and the `done` line leaves it: the done lines are removed).
+ * The rebuild has nothing to run, and must still close each call with the charge its commit
+ * recorded, so the ledger equals the billing; it creates nothing. */
+static void t_commit_then_kill(void) {
+  env_t e;
+  char path[700], *text = NULL;
+  REQUIRE(setup(&e, FAULTS_SCRIPT, scaled_mock) == 0 && load_ir(&e) == 0, "setup");
+  REQUIRE(build(&e, NULL, NULL) == 0, "the first build failed");
+  snprintf(path, sizeof path, "%s/.vsc/journal.jsonl", e.dir);
+  size_t len = 0;
+  text = vsc_test_slurp(path, &len);
+  REQUIRE(text, "no journal");
+  FILE *f = fopen(path, "w");
+  REQUIRE(f, "cannot rewrite the journal");
+  int dropped = 0;
+  for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    if (strstr(line, "\"t\":\"done\"")) dropped++;
+    else fprintf(f, "%s\n", line);
+  }
+  fclose(f);
+  REQUIRE(dropped == 3, "%d calls were closed, not 3", dropped);
+  long creates = requests(&e, CREATE_OFFICIAL) + requests(&e, CREATE_VERSIONED);
+  REQUIRE(creates == 3, "%ld creates", creates);
+  REQUIRE(build(&e, NULL, NULL) == 0, "the rebuild failed");
+  REQUIRE(requests(&e, CREATE_OFFICIAL) + requests(&e, CREATE_VERSIONED) == creates, "the rebuild created predictions");
+  json_t *recs = journal(&e);
+  int recovered = jcount(recs, "done", "outcome", "succeeded");
+  json_decref(recs);
+  REQUIRE(recovered == 3, "%d calls closed by the rebuild, not 3", recovered);
+  check_books(&e, budget_of(&e));
+out:
+  free(text);
   teardown(&e);
 }
 

@@ -37,6 +37,14 @@ typedef struct {
 int vsc_speech_words(const char *text, const char *voice, double rate, vsc_speech_word **words, size_t *n,
                      double *length);
 
+/* Whether espeak-ng speaks with `voice` (a name as `as` gives it, e.g. "en-gb-scotland",
+** "en-us+f3"): 1 yes, 0 no, -1 cannot tell (espeak-ng cannot run). Remembered per process. */
+int vsc_speech_voice_known(const char *voice);
+
+/* For a voice that is not one, the names of espeak-ng's voices of the same language ("en" for
+** "en-scottish"), else the nearest name, joined by ", " into out. Returns how many. */
+int vsc_speech_voices_like(const char *voice, char *out, size_t size);
+
 /* Starts the speech server: a single-threaded process from which every later synthesis is
 ** forked. Call it before starting threads (forking a threaded process is unsafe under some
 ** allocators); without it each synthesis forks the caller. Returns 0, or -1 (then syntheses
