@@ -33,6 +33,9 @@ int cli_report(vsc_diag_list *diags, bool json);
 /* Compiles a script, printing diagnostics; returns an exit code (0 = *ir is set). */
 int cli_compile(json_t **ir, const char *path, bool json, int max_errors, const vsc_compile_options *opts);
 /* Writes a file atomically (temp + fsync + rename; nothing at the temp name is followed). */
+/* The `vsc plan` deliver line (cli/deliver_line.c): encoding, loudness and size of the
+** deliverable, from the IR's video.deliver (or the default encode). Writes into buf. */
+void cli_deliver_line(const json_t *ir, char *buf, size_t size);
 int cli_write_file(const char *path, const char *text, size_t len);
 
 /* ---- the render's destination (output.c; docs/cli.md "Output") ---- */

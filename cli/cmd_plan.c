@@ -40,6 +40,7 @@ static json_t *plan_json(json_t *ir) {
     json_decref(formats);
   }
   if (json_object_get(ir, "sound")) json_object_set_new(o, "sound", json_deep_copy(json_object_get(ir, "sound")));
+  if (json_object_get(video, "deliver")) json_object_set_new(o, "deliver", json_deep_copy(json_object_get(video, "deliver")));
   return o;
 }
 
@@ -177,6 +178,9 @@ static void print_table(json_t *ir) {
          (int)json_integer_value(json_object_get(video, "width")), (int)json_integer_value(json_object_get(video, "height")),
          (int)json_integer_value(json_object_get(video, "fps")), num(video, "length"));
   if (tempo) printf(", %g bpm, %d beats a bar", num(video, "tempo"), (int)json_integer_value(json_object_get(video, "meter")));
+  char dline[400];
+  cli_deliver_line(ir, dline, sizeof dline);
+  printf("\ndeliver %s", dline);
   int wname = 5, wbar = 3, wmodel = 5;
   size_t i;
   json_t *sc;

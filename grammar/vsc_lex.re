@@ -1,5 +1,7 @@
 /* The .vscript lexer (re2c). Only the shapes of tokens live here; values are decoded by
  * compiler/ast/ast.c and keywords are looked up in compiler/lex/keywords.c. */
+#include <string.h>
+
 #include "lex/lex.h"
 #include "parse/parse.h"
 #include "vsc_parse.h"
@@ -25,6 +27,13 @@ static int quantity(vsc_lexer *L, const unsigned char *tok, const unsigned char 
     return TK_DURATION;
   if (n == 2 && (s[0] == 'd' || s[0] == 'D') && (s[1] == 'B' || s[1] == 'b')) return TK_DB;
   if (n == 1 && s[0] == '%') return TK_PERCENT;
+  /* Delivery: bit rates (8M, 800k, 8Mbps) and file sizes (50MB, 2GiB). */
+  static const char *const rates[] = {"k", "kbps", "M", "Mbps"};
+  static const char *const sizes[] = {"B", "KB", "MB", "GB", "KiB", "MiB", "GiB"};
+  for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
+    if (strlen(rates[i]) == n && memcmp(rates[i], s, n) == 0) return TK_RATE;
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    if (strlen(sizes[i]) == n && memcmp(sizes[i], s, n) == 0) return TK_BYTES;
   vsc_parse_bad_unit(L->parser, (uint32_t)(tok - L->base), (uint32_t)(end - tok),
                      (uint32_t)(u - L->base), (uint32_t)n);
   return TK_DURATION; /* the value decodes to an error; parsing goes on */

@@ -18,7 +18,7 @@
 %stack_size 200
 
 /* Literal tokens first, so their codes are stable. */
-%token ID STRING NUMBER DURATION MONEY DB PERCENT DIMS RATIO HEX.
+%token ID STRING NUMBER DURATION MONEY DB PERCENT DIMS RATIO RATE BYTES HEX.
 %token LBRACE RBRACE LPAREN RPAREN COMMA COLON EQ ARROW ILLEGAL.
 
 /* Keywords are only keywords where the grammar expects one: elsewhere they are names. */
@@ -28,7 +28,8 @@
   AT FROM TO FADE BOX AS CUT ON BEATS BARS REST UNTIL VOLUME LOOP START DUCK SECTION KIND
   CLASS TIER DURATIONS SIZES ASPECTS PRICE PRICED PER ESTIMATE VERSION INPUTS PARAM
   REQUIRED ENUM MIN MAX DEFAULT FALLBACK OUT USE WIDTH LINES ALIGN SPACING OUTLINE SHADOW ACCENT
-  CAPTIONS HIGHLIGHT WORDS BURN SAFE.
+  CAPTIONS HIGHLIGHT WORDS BURN SAFE
+  DELIVER.
 /* Formats (docs/language.md "Formats"). */
 %fallback ID FORMATS FOR FOCUS REFRAME.
 
@@ -45,6 +46,7 @@
 %type textopts { vsc_ast_list }
 %type voiceopts { vsc_ast_list }
 %type capopts { vsc_ast_list }
+%type dopts { vsc_ast_list }
 %type popts { vsc_ast_list }
 %type kvs { vsc_ast_list }
 %type kvlist { vsc_ast_list }
@@ -63,7 +65,7 @@ items(A) ::= items(L) error. { A = L; }
  * A keyword falls back to ID only where it has no explicit action, and Lemon's default
  * reductions are not explicit. So wherever a construct may end and a bare name could
  * follow, only literals (not names) may follow: lists are literals or comma-separated. */
-literal(A) ::= NUMBER|DURATION|MONEY|DB|PERCENT|DIMS|RATIO|HEX|STRING(T). { A = vsc_parse_value(P, T); }
+literal(A) ::= NUMBER|DURATION|MONEY|DB|PERCENT|DIMS|RATIO|RATE|BYTES|HEX|STRING(T). { A = vsc_parse_value(P, T); }
 value(A) ::= literal(L). { A = L; }
 value(A) ::= ID(T). { A = vsc_parse_ident(P, T); }
 name(A) ::= ID(T). { A = vsc_parse_ident(P, T); }
@@ -121,6 +123,14 @@ sitem(A) ::= FOCUS(K) literal(X). { A = vsc_parse_set(P, K, X); }
 sitem(A) ::= FOCUS(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_parse_add_val(P, A, Y); }
 sitem(A) ::= FOCUS(K) literal(X) COMMA literal(Y). { A = vsc_parse_set(P, K, X); vsc_parse_add_val(P, A, Y); }
 sitem(A) ::= REFRAME(K) value(V). { A = vsc_parse_set(P, K, V); }
+
+/* ---- delivery: a platform preset, its overrides, or settings of its own ------ */
+vitem(A) ::= DELIVER(K) value(V). { A = vsc_parse_set(P, K, V); }
+vitem(A) ::= DELIVER(K) value(V) LBRACE dopts(O) RBRACE(E). { A = vsc_parse_set(P, K, V); vsc_parse_opts(P, A, O); vsc_ast_extend_tok(A, E); }
+vitem(A) ::= DELIVER(K) LBRACE dopts(O) RBRACE(E). { A = vsc_parse_set(P, K, vsc_parse_none(P, K)); vsc_parse_opts(P, A, O); vsc_ast_extend_tok(A, E); }
+dopts(A) ::= . { A.head = A.tail = 0; }
+dopts(A) ::= dopts(L) dopt(I). { A = vsc_ast_list_add(L, I); }
+dopt(A) ::= name(N) value(V). { A = vsc_parse_arg(P, &N, V); }
 
 /* ---- styles ---------------------------------------------------------------- */
 styitems(A) ::= . { A.head = A.tail = 0; }

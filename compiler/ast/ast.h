@@ -23,6 +23,8 @@ typedef enum {
   V_COLOR,   /* rgb */
   V_STRING,  /* str: decoded UTF-8 */
   V_IDENT,   /* str */
+  V_BITRATE, /* 8M, 800k: bits per second */
+  V_BYTES,   /* 50MB, 2GiB: bytes */
   V_ERROR,   /* a bad literal already reported */
 } vsc_value_kind;
 

@@ -85,6 +85,26 @@ typedef struct {
   vsc_ast *node;
 } vsc_caption_spec;
 
+/* `deliver PRESET { … }`: how the deliverable is encoded (check/deliver.c, docs/language.md).
+** Every segment gets the same picture settings, so the segments still join by stream copy. */
+typedef struct {
+  bool present;
+  const char *preset;      /* platform preset (youtube, tiktok, …) or NULL */
+  int crf;                 /* 0..51, or -1: the quality tier's */
+  double bitrate;          /* average target in bits/s instead of a CRF, or 0 */
+  double maxrate, bufsize; /* VBV: peak bits/s and buffer bits, or 0 (none) */
+  const char *profile;     /* baseline | main | high, or NULL (the encoder's) */
+  const char *level;       /* H.264 level ("4.1"; "auto" resolved by the checker), or NULL */
+  double gop;              /* seconds between keyframes, or 0 (2 s); frames as a negative count until vsc_chk_deliver */
+  double max_size;         /* bytes the MP4 may take, or 0 (no limit) */
+  double loudness;         /* integrated loudness target, LUFS */
+  double true_peak;        /* true-peak ceiling, dBTP */
+  bool faststart;          /* the index (moov) before the media data */
+  double audio_bitrate;    /* AAC bits/s */
+  vsc_ast *node;
+  vsc_ast *max_size_node; /* the `max_size` option (or the deliver line), for the planner's errors */
+} vsc_deliver_spec;
+
 typedef struct {
   const char *text, *voice;
   double at, volume;
@@ -179,6 +199,7 @@ typedef struct {
   const char *provider, *fit;
   const char *safe; /* safe area name: auto | title | action | social | none */
   vsc_caption_spec captions;
+  vsc_deliver_spec deliver;
   vsc_style_spec style;
   vsc_music_spec music;
   vsc_voice_spec voices[VSC_VIDEO_VOICES_MAX]; /* video-level voice-over, absolute times */
@@ -218,6 +239,10 @@ json_t *vsc_chk_text_json(const vsc_text_spec *t, const char *safe, double start
 ** it cannot fit the safe area even at its smallest size, a warning when its font is not
 ** installed (naming the font drawn instead). */
 void vsc_chk_text_fit(vsc_session *s, vsc_video_spec *v);
+
+/* Delivery settings against the whole video (check/deliver.c): the H.264 level its frame size,
+** rate and cap need (resolves `level auto`), and what the platform preset accepts. */
+void vsc_chk_deliver(vsc_session *s, vsc_video_spec *v);
 
 /* One caption: words first_word .. first_word+nwords-1 of a voice line, bytes [off, off+len). */
 typedef struct {

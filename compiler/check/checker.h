@@ -2,6 +2,7 @@
  *   session.c  the session's lifetime     values.c  reading values     modules.c  loading files
  *   models.c   model declarations         styles.c  styles             text.c     text, captions
  *   scene.c    scene statements (a table) video.c   the video, vsc_check   files.c    probing files
+ *   deliver.c  delivery settings and platform presets (deliver.def)
  *   formats.c  `formats`, `for` blocks: one check of the video per format
  * Only compiler/check includes it; the checker's interface to later stages is check/check.h. */
 #ifndef VSC_CHECKER_H
@@ -94,6 +95,9 @@ void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v, const check_for
 /* The frame the video's own settings and preset give (no `for` block), diagnostics dropped;
 ** *given: a size or aspect was set (else the 1920x1080 default). */
 void check_video_frame(vsc_session *s, vsc_ast *vn, int *w, int *h, bool *given);
+
+/* ---- deliver.c ---- */
+void check_deliver(const eval_ctx *c, vsc_ast *st, vsc_deliver_spec *out);
 
 /* ---- scene.c ---- */
 void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out);

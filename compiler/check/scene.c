@@ -49,9 +49,9 @@ static void check_voice_name(const eval_ctx *c, const vsc_value *v0, const char 
   if (vsc_speech_voice_known(voice) != 0) return; /* known, or espeak-ng cannot tell: the build will say */
   char like[400], hint[480];
   if (vsc_speech_voices_like(voice, like, sizeof like) > 0)
-    snprintf(hint, sizeof hint, "espeak-ng voices like it: %s ('espeak-ng --voices' lists all)", like);
+    snprintf(hint, sizeof hint, "espeak-ng's voices like it: %s", like);
   else
-    snprintf(hint, sizeof hint, "'espeak-ng --voices' lists the voices, e.g. en-us, en, de, fr");
+    snprintf(hint, sizeof hint, "espeak-ng's voices are named by language, e.g. en-us, en, de, fr, es, pt-br");
   ERR(c->src, check_val(c, v0)->span, hint, "espeak-ng has no voice '%s'", voice);
 }
 

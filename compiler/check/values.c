@@ -31,6 +31,8 @@ const char *check_kind_desc(vsc_value_kind k) {
   case V_COLOR: return "a colour";
   case V_STRING: return "a string";
   case V_IDENT: return "a name";
+  case V_BITRATE: return "a bit rate";
+  case V_BYTES: return "a file size";
   default: return "a value";
   }
 }

@@ -146,6 +146,8 @@ static void apply_setting(vsc_session *s, vsc_ast *st, vsc_video_spec *v, const 
     check_name_in(&c, x, "safe", safes, 5, &v->safe);
   } else if (strcmp(k, "captions") == 0) {
     check_captions(&c, st, &v->captions, NULL);
+  } else if (strcmp(k, "deliver") == 0) {
+    check_deliver(&c, st, &v->deliver);
   }
 }
 
@@ -419,6 +421,7 @@ void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v, const check_for
   if (vp.music) check_music(s, vp.music, &v->music);
   video_scenes(s, &c, vn, v, vp.nscenes);
   video_whole(s, v);
+  vsc_chk_deliver(s, v);
   /* Measured at the final frame size, with the renderer's fonts. */
   vsc_chk_text_fit(s, v);
 }

@@ -185,6 +185,23 @@ static void inline_stmt(fmt *f, vsc_ast *n) {
       text(f, " }");
     }
     return;
+  } else if (n->kind == AST_SET && strcmp(k, "deliver") == 0) {
+    /* deliver [PRESET] [{ name value … }]: a block of named settings (braces even when empty
+       without a preset, as `deliver` alone says nothing). */
+    text(f, k);
+    bool preset = n->nvals && n->vals[0].kind != V_NONE;
+    if (preset) values(f, n, 0);
+    if (n->opts.head || !preset) {
+      text(f, " {");
+      for (vsc_ast *o = n->opts.head; o; o = o->next) {
+        text(f, " ");
+        value(f, &o->name);
+        text(f, " ");
+        value(f, &o->vals[0]);
+      }
+      text(f, " }");
+    }
+    return;
   } else if (n->kind == AST_SET && n->arrow) {
     text(f, k);
     text(f, " ");

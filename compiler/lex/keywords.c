@@ -32,6 +32,7 @@ static const keyword keywords[] = {
     {"color", TK_COLOR},
     {"cut", TK_CUT},
     {"default", TK_DEFAULT},
+    {"deliver", TK_DELIVER},
     {"draft", TK_DRAFT},
     {"duck", TK_DUCK},
     {"durations", TK_DURATIONS},
@@ -135,6 +136,8 @@ const char *vsc_lex_token_name(int kind) {
   case TK_PERCENT: return "a percentage";
   case TK_DIMS: return "a size";
   case TK_RATIO: return "a ratio";
+  case TK_RATE: return "a bit rate";
+  case TK_BYTES: return "a file size";
   case TK_HEX: return "a colour";
   case TK_LBRACE: return "'{'";
   case TK_RBRACE: return "'}'";

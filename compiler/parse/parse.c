@@ -41,7 +41,7 @@ void vsc_parse_bad_char(vsc_parser *p, uint32_t off) {
 
 /* A number with a unit vsc does not know (5sec, 48px). */
 void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit_off, uint32_t unit_len) {
-  static const char *const units[] = {"s", "ms", "min", "dB", "%", "x"};
+  static const char *const units[] = {"s", "ms", "min", "dB", "%", "x", "k", "M", "kbps", "Mbps", "KB", "MB", "GB"};
   char unit[32];
   size_t n = unit_len < sizeof unit - 1 ? unit_len : sizeof unit - 1;
   memcpy(unit, p->src->text + unit_off, n);
@@ -59,6 +59,12 @@ void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit
       {"m", "min"},
       {"db", "dB"},
       {"DB", "dB"},
+      {"mbps", "Mbps"},
+      {"Mb", "M"},
+      {"mb", "MB"},
+      {"kb", "KB"},
+      {"kB", "KB"},
+      {"gb", "GB"},
       {"beats", NULL},
       {"bars", NULL},
       {"beat", NULL},
@@ -72,7 +78,7 @@ void vsc_parse_bad_unit(vsc_parser *p, uint32_t off, uint32_t len, uint32_t unit
   else if (close)
     snprintf(hint, sizeof hint, "did you mean '%.*s%s'?", (int)(unit_off - off), p->src->text + off, close);
   else
-    snprintf(hint, sizeof hint, "units are s, ms, min, dB and %%");
+    snprintf(hint, sizeof hint, "units are s, ms, min, dB, %%, k and M (bit rates), KB, MB and GB (sizes)");
   vsc_error(p->diags, VSC_STAGE_LEX, p->src, ((vsc_span){off, len}), hint, "unknown unit '%s'", unit);
 }
 

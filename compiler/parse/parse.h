@@ -39,6 +39,8 @@ vsc_ast *vsc_parse_node(vsc_parser *p, vsc_ast_kind kind, vsc_token kw, const ch
 void vsc_parse_add_val(vsc_parser *p, vsc_ast *n, vsc_value v);
 vsc_value vsc_parse_value(vsc_parser *p, vsc_token t);
 vsc_value vsc_parse_ident(vsc_parser *p, vsc_token t);
+/* No value (V_NONE), placed where keyword token t ends: `deliver { … }` names no preset. */
+vsc_value vsc_parse_none(vsc_parser *p, vsc_token t);
 
 /* Called by the grammar. */
 void vsc_parse_syntax_error(vsc_parser *p, int major, vsc_token tok);

@@ -36,6 +36,12 @@ vsc_value vsc_parse_ident(vsc_parser *p, vsc_token t) {
   return v;
 }
 
+vsc_value vsc_parse_none(vsc_parser *p, vsc_token t) {
+  (void)p;
+  vsc_value v = {.kind = V_NONE, .span = {t.off + t.len, 0}};
+  return v;
+}
+
 static int hexval(int c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -168,6 +174,21 @@ vsc_value vsc_parse_value(vsc_parser *p, vsc_token t) {
     else if (strcmp(end, "min") == 0) v.kind = V_DURATION, v.num *= 60.0;
     else v.kind = V_ERROR; /* unknown unit: the lexer reported it */
     return v;
+  case TK_RATE:
+  case TK_BYTES: {
+    /* Bit rates in bits per second (k = 1000, as encoders count); file sizes in bytes, with
+       decimal KB/MB/GB (as the platforms state their limits) and binary KiB/MiB/GiB. */
+    static const struct {
+      const char *unit;
+      double scale;
+    } units[] = {{"k", 1e3}, {"kbps", 1e3}, {"M", 1e6}, {"Mbps", 1e6}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"B", 1.0}};
+    v.num = strtod(text, &end);
+    v.str = end;
+    v.kind = t.kind == TK_RATE ? V_BITRATE : V_BYTES;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+      if (strcmp(end, units[i].unit) == 0) v.num *= units[i].scale;
+    return v;
+  }
   case TK_MONEY:
     v.kind = V_MONEY;
     v.num = strtod(text + 1, NULL);

@@ -337,6 +337,7 @@ static json_t *encode_json(const vsc_session *s, const vsc_video_spec *v) {
                                                              : "veryfast";
   json_object_set_new(e, "crf", json_integer(crf));
   json_object_set_new(e, "preset", json_string(preset));
+  plan_deliver_encode(s, v, e);
   return e;
 }
 

@@ -140,6 +140,7 @@ static const char *plan_sound(planner *p, plan_parts *pp) {
   json_object_set_new(aparams, "length", json_real(t6(v->length)));
   json_object_set_new(aparams, "sample_rate", json_integer(48000));
   json_object_set_new(aparams, "loudness", json_real(-14.0));
+  plan_deliver_audio(v, aparams);
   const char *mid = v->music.present ? plan_music(p, pp) : NULL;
   if (mid && !v->music.generate && v->music.path) music_length(p, &v->music);
   if (mid) {
@@ -222,6 +223,7 @@ static json_t *video_json(planner *p) {
   json_object_set_new(video, "seed", json_integer(v->seed));
   json_object_set_new(video, "provider", json_string(v->provider));
   json_object_set_new(video, "src", json_string(plan_src(s, v->src, v->node->kw)));
+  if (v->deliver.present) json_object_set_new(video, "deliver", plan_deliver_json(p));
   if (p->grid) {
     json_object_set_new(video, "tempo", json_real(vsc_round_us(p->grid->tempo)));
     json_object_set_new(video, "meter", json_integer((json_int_t)p->meter));
@@ -290,7 +292,7 @@ int plan_video(planner *p, plan_video_result *r) {
     v->gen_width = (v->gen_width / 2) & ~1;
     v->gen_height = (v->gen_height / 2) & ~1;
   }
-  if (!plan_timeline(p) || (plan_snap_to_grid(p), !plan_check_transitions(p))) {
+  if (!plan_timeline(p) || (plan_snap_to_grid(p), !plan_check_transitions(p)) || plan_deliver_resolve(p) < 0) {
     vsc_audio_analysis_free(p->grid);
     p->grid = NULL;
     return -1;
@@ -309,6 +311,7 @@ int plan_video(planner *p, plan_video_result *r) {
   const char *sound = plan_sound(p, &pp);
   json_t *mparams = json_object();
   json_object_set_new(mparams, "faststart", json_true());
+  plan_deliver_mux(v, mparams);
   const char *mux_in[2] = {picture, sound};
   const char *mux = plan_add_node(p, "mux", mparams, NULL, mux_in, 2, NULL, plan_src(s, v->src, v->node->kw));
   r->total = plan_budget(p, &pp);

@@ -4,6 +4,7 @@
  *   timeline.c  scene starts and lengths, snapping, transitions
  *   graph.c     per scene: shot, voice lines, segments (with registry/ choosing models)
  *   nodes.c     nodes, their content ids and resolved provider calls
+ *   deliver.c   delivery settings into the params of the nodes they affect
  *   plan.c      vsc_plan: the stages above, the sound track, the budget, the IR document
  *   formats.c   vsc_plan_formats: one plan per format in one graph (shared nodes once)
  * Only compiler/plan includes it; the planner's public entry point is plan/plan.h. */
@@ -109,5 +110,15 @@ const char *plan_segment(planner *p, const char *kind, int f0, int f1, const cha
                          const vsc_scene_spec *a, const scene_source *sa, const vsc_scene_spec *b,
                          const scene_source *sb);
 const char *plan_tts(planner *p, const vsc_voice_spec *vo, vsc_scene_spec *sc, double *cost, double *cost_max);
+
+/* ---- deliver.c ---- */
+/* After the timeline: a max_size becomes a cap on the picture's bit rate (an error when it
+** leaves too little). Returns 0 or -1. */
+int plan_deliver_resolve(planner *p);
+void plan_deliver_encode(const vsc_session *s, const vsc_video_spec *v, json_t *encode);
+void plan_deliver_audio(const vsc_video_spec *v, json_t *aparams);
+void plan_deliver_mux(const vsc_video_spec *v, json_t *mparams);
+/* The IR's video.deliver object (new ref). */
+json_t *plan_deliver_json(planner *p);
 
 #endif

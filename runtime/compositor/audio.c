@@ -8,7 +8,9 @@
 */
 #include <math.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "comp.h"
 
@@ -209,6 +211,69 @@ static int build_audio_graph(actx *a, vsc_buf *sb, const char *tail) {
   return 0;
 }
 
+/* Renders the sound track with its loudness gain and a true-peak limiter (the limiter sees
+ * the signal oversampled 4x, so it catches the peaks between samples), then measures the
+ * encoded file with ebur128 as a player would decode it: the AAC encoder and the resampler
+ * can still overshoot a little, and limiting lowers the loudness, so the gain and the limit
+ * are corrected from the measurement and the track rendered again, a few times at most.
+ * The ceiling is a promise: a track still above it fails; a loudness off by more than
+ * DELIVER_LOUDNESS_TOL after the last pass is a warning. */
+#define TP_PASSES 4
+#define DELIVER_LOUDNESS_TOL 0.5
+static int true_peak_passes(actx *a, comp_job *job, double gain, double target, double ceiling, const char *out_path) {
+  const char *where = a->where;
+  double limit = ceiling - 0.3; /* dBTP the limiter holds; lowered by what the file overshoots */
+  double loud = -70, peak = 0;
+  vsc_op_error rerr = {0};
+  for (int pass = 0; pass < TP_PASSES; pass++) {
+    char tail[200];
+    snprintf(tail, sizeof tail,
+             "volume=%.3fdB,aresample=%d,alimiter=limit=%.5f:level=0:latency=1:attack=2:release=50,aresample=%d", gain,
+             4 * a->sr, pow(10, limit / 20), a->sr);
+    vsc_buf g = {0};
+    int ret = build_audio_graph(a, &g, tail);
+    if (ret == 0) {
+      job->graph = g.s;
+      job->kind = COMP_OUT_M4A;
+      job->loudness = NULL;
+      job->true_peak = NULL;
+      job->out_path = out_path;
+      ret = comp_run(job, &rerr);
+      if (ret < 0) vsc_op_fail(a->err, rerr.kind, "%saudio: %s", where, rerr.msg);
+    }
+    vsc_buf_free(&g);
+    if (ret < 0) return -1;
+    /* Measure what was written. */
+    vsc_buf m = {0};
+    vsc_buf_printf(&m, "amovie=");
+    comp_add_filter_arg(&m, out_path);
+    vsc_buf_printf(&m, "[aout]");
+    job->graph = m.s;
+    job->kind = COMP_OUT_NONE;
+    job->out_path = NULL;
+    job->loudness = &loud;
+    job->true_peak = &peak;
+    ret = comp_run(job, &rerr);
+    job->loudness = NULL;
+    job->true_peak = NULL;
+    vsc_buf_free(&m);
+    if (ret < 0) return vsc_op_fail(a->err, rerr.kind, "%saudio: measuring the track: %s", where, rerr.msg);
+    bool peak_ok = peak <= ceiling, loud_ok = !target || loud < -69.0 || fabs(loud - target) <= DELIVER_LOUDNESS_TOL;
+    if (peak_ok && loud_ok) return 0;
+    if (!peak_ok) limit -= peak - ceiling + 0.1;
+    if (!loud_ok && loud > -69.0) gain += target - loud;
+  }
+  if (peak > ceiling) {
+    unlink(out_path);
+    return vsc_op_fail(a->err, VSC_FAIL_LOCAL, "%saudio: the true peak stays at %.2f dBTP, above the %.2f dBTP ceiling",
+                       where, peak, ceiling);
+  }
+  if (a->err)
+    snprintf(a->err->msg, sizeof a->err->msg, "%saudio: integrated loudness %.1f LUFS, %.1f LU off the %.1f LUFS target",
+             where, loud, fabs(loud - target), target);
+  return 0;
+}
+
 int vsc_comp_audio(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
                    vsc_op_error *err) {
   char where[300];
@@ -235,9 +300,21 @@ int vsc_comp_audio(const json_t *node, const char *const *inputs, size_t ninputs
   if (normalise && (target < -70 || target > 0))
     return vsc_op_fail(err, VSC_FAIL_INPUT, "%saudio: loudness target %g LUFS out of range", where, target);
 
+  const json_t *jt = json_object_get(p, "true_peak");
+  int ceiling = jt && !json_is_null(jt);
+  double true_peak = 0;
+  long long abr;
+  if (ceiling && comp_get_num(p, "true_peak", -1.0, &true_peak, err, where) < 0) return -1;
+  if (ceiling && (true_peak < -20 || true_peak > 0))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%saudio: true-peak ceiling %g dBTP out of range", where, true_peak);
+  if (comp_get_int(p, "bitrate", 192000, &abr, err, where) < 0) return -1;
+  if (abr < 32000 || abr > 512000)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%saudio: bitrate %lld out of range 32000..512000", where, abr);
+
   vsc_encode_opts enc = VSC_ENCODE_OPTS_INIT;
   enc.format = "m4a";
   enc.sample_rate = a.sr;
+  enc.audio_bitrate = (int)abr;
   comp_job job;
   memset(&job, 0, sizeof job);
   job.enc = &enc;
@@ -245,7 +322,8 @@ int vsc_comp_audio(const json_t *node, const char *const *inputs, size_t ninputs
   job.width = job.height = 16; /* unused: audio only */
   job.fps = 100;
   vsc_op_error rerr = {0};
-  char tail[160] = "anull";
+  char tail[200] = "anull";
+  double gain = 0;
   if (normalise) {
     /* Pass 1: measure the integrated loudness of the mix. */
     vsc_buf g = {0};
@@ -262,13 +340,14 @@ int vsc_comp_audio(const json_t *node, const char *const *inputs, size_t ninputs
     if (ret < 0) return -1;
     /* Silence (below the absolute gate) gets no gain. */
     if (measured > -69.0) {
-      double gain = target - measured;
+      gain = target - measured;
       if (gain > 40) gain = 40;
       snprintf(tail, sizeof tail, "volume=%.3fdB,alimiter=limit=%.3f:level=0:latency=1:attack=5:release=50", gain,
                LIMIT_LINEAR);
     }
     a.quiet = 1;
   }
+  if (ceiling) return true_peak_passes(&a, &job, normalise ? gain : 0, normalise ? target : 0, true_peak, out_path);
   vsc_buf g = {0};
   int ret = build_audio_graph(&a, &g, tail);
   if (ret == 0) {

@@ -40,9 +40,11 @@ typedef struct {
   int width, height, fps;
   const char *out_path; /* NULL for COMP_OUT_NONE */
   comp_out_kind kind;
-  double *loudness; /* COMP_OUT_NONE: receives the integrated loudness (LUFS) of
+  double *loudness;  /* COMP_OUT_NONE: receives the integrated loudness (LUFS) of
                                  [aout], measured with ebur128 */
-  comp_stage stage; /* out: where it failed */
+  double *true_peak; /* COMP_OUT_NONE, or NULL: receives the true peak (dBTP, ebur128's
+                        4x oversampled peak) of [aout] */
+  comp_stage stage;  /* out: where it failed */
   /* Instead of a graph: a video-only generator that fills `frame` (already allocated,
      width x height, yuv420p) with picture number `index`. Returns 0 or -1 with *err set. */
   int (*video_gen)(void *ud, int64_t index, struct AVFrame *frame, vsc_op_error *err);

@@ -5,6 +5,8 @@
 ** picture track and the sound track into the deliverable MP4 with faststart.
 */
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -177,7 +179,10 @@ int vsc_comp_mux(const json_t *node, const char *const *inputs, size_t ninputs, 
   comp_node_where(node, where, sizeof where);
   const json_t *p = json_object_get(node, "params");
   int faststart;
+  long long max_size;
   if (comp_get_bool(p, "faststart", 1, &faststart, err, where) < 0) return -1;
+  if (comp_get_int(p, "max_size", 0, &max_size, err, where) < 0) return -1;
+  if (max_size < 0) return vsc_op_fail(err, VSC_FAIL_INPUT, "%smux: max_size %lld is negative", where, max_size);
   if (ninputs != 2) return vsc_op_fail(err, VSC_FAIL_INPUT, "%smux: needs [video, audio] inputs, got %zu", where, ninputs);
 
   AVFormatContext *in[2] = {NULL, NULL}, *oc = NULL;
@@ -257,5 +262,14 @@ done:
     av_packet_free(&pk[k]);
   }
   close_out(&oc);
+  /* A delivery size limit is checked on the finished file: a larger file never ships. */
+  struct stat st;
+  if (ret == 0 && max_size > 0 && stat(out_path, &st) == 0 && st.st_size > max_size) {
+    unlink(out_path);
+    ret = vsc_op_fail(err, VSC_FAIL_INPUT,
+                      "%smux: the video takes %.2f MB, over its max_size of %.2f MB (lower 'maxrate', raise 'crf' or "
+                      "'max_size')",
+                      where, (double)st.st_size / 1e6, (double)max_size / 1e6);
+  }
   return ret;
 }

@@ -38,6 +38,7 @@ typedef struct {
   FILE *png; /* png output */
   int png_written;
   double loudness; /* last integrated loudness seen (measurement) */
+  double peak;     /* highest true peak seen, linear (measurement with job->true_peak) */
 } rctx;
 
 int comp_out_kind_from(const char *format, const char *path, comp_out_kind *kind) {
@@ -148,7 +149,7 @@ static int build_graph(rctx *r, vsc_op_error *err) {
       snprintf(args, sizeof args, "%d", enc->sample_rate);
       if ((ret = chain(r->graph, &cur, &pad, "aresample", args, err)) < 0) goto done;
       if (job->kind == COMP_OUT_NONE &&
-          (ret = chain(r->graph, &cur, &pad, "ebur128", "metadata=1", err)) < 0)
+          (ret = chain(r->graph, &cur, &pad, "ebur128", job->true_peak ? "metadata=1:peak=true" : "metadata=1", err)) < 0)
         goto done;
       snprintf(args, sizeof args, "sample_fmts=%s:sample_rates=%d:channel_layouts=stereo",
                job->kind == COMP_OUT_WAV ? "s16" : "fltp", enc->sample_rate);
@@ -202,7 +203,24 @@ static int open_video_encoder(rctx *r, vsc_op_error *err) {
     if (r->oc->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     if (!strcmp(codec->name, "libx264") || !strcmp(codec->name, "libx265")) {
       av_opt_set(c->priv_data, "preset", enc->preset, 0);
-      av_opt_set_double(c->priv_data, "crf", enc->crf, 0);
+      if (enc->bitrate > 0) c->bit_rate = enc->bitrate; /* an average target instead of a quality */
+      else av_opt_set_double(c->priv_data, "crf", enc->crf, 0);
+      if (enc->profile) {
+        av_opt_set(c->priv_data, "profile", enc->profile, 0);
+        /* x264 signals the lowest profile its tools need: the fastest presets drop the tools
+           that make a stream High (8x8 transform) or Main (CABAC), so ask for them. */
+        if (!strcmp(enc->profile, "high")) av_opt_set(c->priv_data, "x264-params", "8x8dct=1:cabac=1", 0);
+        else if (!strcmp(enc->profile, "main")) av_opt_set(c->priv_data, "x264-params", "cabac=1", 0);
+      }
+      if (enc->level) av_opt_set(c->priv_data, "level", enc->level, 0);
+    }
+    if (enc->maxrate > 0) {
+      c->rc_max_rate = enc->maxrate;
+      c->rc_buffer_size = (int)(enc->bufsize > 0 ? enc->bufsize : 2 * enc->maxrate);
+      /* Every segment (and chunk) is its own encode, joined by stream copy: each assumes the
+         decoder's buffer half full at its start rather than x264's 90 %, so the bursts at the
+         starts add less to the whole file's rate. */
+      c->rc_initial_buffer_occupancy = c->rc_buffer_size / 2;
     }
   }
   int ret = avcodec_open2(c, codec, NULL);
@@ -356,6 +374,13 @@ static int step_video(rctx *r, int64_t *n, int *eof, vsc_op_error *err) {
 static void read_loudness(rctx *r, const AVFrame *f) {
   AVDictionaryEntry *e = av_dict_get(f->metadata, "lavfi.r128.I", NULL, 0);
   if (e) r->loudness = strtod(e->value, NULL);
+  for (int ch = 0; r->job->true_peak && ch < 8; ch++) {
+    char key[48];
+    snprintf(key, sizeof key, "lavfi.r128.true_peaks_ch%d", ch);
+    if (!(e = av_dict_get(f->metadata, key, NULL, 0))) break;
+    double peak = strtod(e->value, NULL);
+    if (peak > r->peak) r->peak = peak;
+  }
 }
 
 /* Pulls, encodes (or measures) or pads the next audio frame, never past `target` samples. */
@@ -466,6 +491,7 @@ int comp_run(comp_job *job, vsc_op_error *err) {
     }
   }
   if (job->loudness) *job->loudness = r.loudness;
+  if (job->true_peak) *job->true_peak = r.peak > 0 ? 20 * log10(r.peak) : -120.0;
   ret = 0;
 done:
   if (r.oc_header) av_write_trailer(r.oc);

@@ -196,6 +196,24 @@ int vsc_comp_encode_opts_from_json(vsc_encode_opts *enc, const json_t *encode, v
   if (gop < 0 || gop > 100000) return vsc_op_fail(err, VSC_FAIL_INPUT, "encode: gop %lld out of range", gop);
   if (threads < 1 || threads > 64)
     return vsc_op_fail(err, VSC_FAIL_INPUT, "encode: threads %lld out of range 1..64", threads);
+  static const char *const profiles[] = {"baseline", "main", "high"};
+  long long bitrate, maxrate, bufsize;
+  if (comp_get_str(encode, "profile", NULL, &enc->profile, err, "encode: ") < 0) return -1;
+  if (comp_get_str(encode, "level", NULL, &enc->level, err, "encode: ") < 0) return -1;
+  if (comp_get_int(encode, "bitrate", 0, &bitrate, err, "encode: ") < 0) return -1;
+  if (comp_get_int(encode, "maxrate", 0, &maxrate, err, "encode: ") < 0) return -1;
+  if (comp_get_int(encode, "bufsize", 0, &bufsize, err, "encode: ") < 0) return -1;
+  if (enc->profile && strcmp(enc->profile, profiles[0]) && strcmp(enc->profile, profiles[1]) &&
+      strcmp(enc->profile, profiles[2]))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "encode: unknown profile '%s' (baseline, main or high)", enc->profile);
+  if (enc->level && (strlen(enc->level) > 4 || strspn(enc->level, "0123456789.") != strlen(enc->level)))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "encode: level '%s' is not an H.264 level", enc->level);
+  if (bitrate < 0 || bitrate > 2000000000LL || maxrate < 0 || maxrate > 2000000000LL || bufsize < 0 ||
+      bufsize > 2000000000LL)
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "encode: bitrate, maxrate and bufsize must be 0..2000000000 bits");
+  enc->bitrate = bitrate;
+  enc->maxrate = maxrate;
+  enc->bufsize = bufsize;
   enc->crf = (int)crf;
   enc->gop = (int)gop;
   enc->threads = (int)threads;

@@ -53,6 +53,9 @@ static json_t *manifest(run_t *r) {
                         "seconds", r->res->seconds);
   json_object_set(m, "plan", json_object_get(json_object_get(r->ir, "outputs"), "video"));
   json_object_set_new(m, "budget", r->budget.limit >= 0 ? json_real(r->budget.limit) : json_null());
+  /* How the file was made for delivery (the IR's video.deliver), when the script set it. */
+  json_t *deliver = json_object_get(json_object_get(r->ir, "video"), "deliver");
+  if (deliver) json_object_set(m, "deliver", deliver);
   json_t *scenes = json_array(), *byscene = json_object();
   size_t si;
   json_t *sc;

@@ -43,7 +43,7 @@ refused 'root "../outside"' '$.root' "climbs out of the project root with '..'" 
 sed 's|"root": "\."|"root": ".vsc"|' "$P/inside.json" >"$P/rootcache.json"
 refused 'root ".vsc"' '$.root' "inside a .vsc cache directory" rootcache.json
 
-# Asset paths: '..', absolute outside, a symlink out, /etc/passwd.
+# Asset paths: '..', absolute outside, a symlink out; /etc/passwd.
 plan up ../outside/theme.wav
 i=$(asset_index "$P/up.json")
 refused "asset ../" "\$.nodes[$i].params.path" "climbs out of the project root with '..'" up.json
@@ -53,10 +53,12 @@ refused "asset absolute" "\$.nodes[$i].params.path" "is an absolute path outside
 plan link link.wav
 i=$(asset_index "$P/link.json")
 refused "asset symlink" "\$.nodes[$i].params.path" "(a symbolic link?), outside the project root" link.json
-# /etc/passwd as the music (the compiler takes it: it only warns that it cannot decode it).
-plan passwd /etc/passwd
-i=$(asset_index "$P/passwd.json")
-refused "asset /etc/passwd" "\$.nodes[$i].params.path" "is an absolute path outside the project root" passwd.json
+# /etc/passwd as the music: the checker refuses it (not media), so no plan names it; a plan
+# naming any absolute path outside the root is refused by the runtime ("asset absolute").
+printf 'video "Confined" {\n  size 160x90  fps 10\n  music "/etc/passwd"\n  scene one (1s) { shot color #102030 }\n}\n' >"$P/passwd.vscript"
+rc=0; (cd "$P" && "$VSC" ir passwd.vscript -o passwd.json 2>"$WORK/pw.log") || rc=$?
+[ $rc -eq 4 ] && grep -qF "'/etc/passwd' is not a media file" "$WORK/pw.log" || fail "check took /etc/passwd as music: exit $rc"
+[ ! -e "$P/passwd.json" ] || fail "a plan was written for /etc/passwd"
 
 # --root names the project: the plan's relative root is resolved against it, and '..'
 # that stays inside it is fine (proj/../outside is inside $WORK).

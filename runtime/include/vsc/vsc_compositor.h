@@ -28,10 +28,16 @@ typedef struct vsc_encode_opts {
   int sample_rate;     /* audio, Hz */
   int audio_bitrate;   /* AAC, bits per second */
   int faststart;       /* mp4/m4a: move the index (moov) before the media data */
+  /* Delivery (`deliver`, docs/language.md); zero/NULL: the encoder's own choice. */
+  const char *profile; /* H.264 profile: "baseline" | "main" | "high" */
+  const char *level;   /* H.264 level: "4.1" */
+  long long bitrate;   /* average target, bits/s, instead of the crf */
+  long long maxrate;   /* VBV cap, bits/s */
+  long long bufsize;   /* VBV buffer, bits (0: two seconds of maxrate) */
 } vsc_encode_opts;
 
 #define VSC_ENCODE_OPTS_INIT \
-  { 1, NULL, "libx264", 20, "veryfast", "yuv420p", 0, 2, 48000, 192000, 1 }
+  { 1, NULL, "libx264", 20, "veryfast", "yuv420p", 0, 2, 48000, 192000, 1, NULL, NULL, 0, 0, 0 }
 
 /* Renders a libavfilter graph description into out_path.
 ** The graph holds its own sources (color=, testsrc2=, movie=FILE, amovie=FILE, anullsrc, sine,
@@ -107,7 +113,8 @@ int vsc_comp_animate(const json_t *node, const char *const *inputs, size_t ninpu
 typedef void (*vsc_comp_warn_fn)(void *ud, const char *msg);
 void vsc_comp_set_warning_handler(vsc_comp_warn_fn fn, void *ud);
 
-/* Fills *enc from an IR `encode` object ({"codec","crf","preset","pix_fmt"}); missing keys
+/* Fills *enc from an IR `encode` object ({"codec","crf","preset","pix_fmt","gop","threads",
+** "bitrate","maxrate","bufsize","profile","level"}); missing keys
 ** keep their VSC_ENCODE_OPTS_INIT values. Strings point into `encode` (borrowed). Returns 0
 ** or -1 (VSC_FAIL_INPUT) on a wrongly typed value. */
 int vsc_comp_encode_opts_from_json(vsc_encode_opts *enc, const json_t *encode, vsc_op_error *err);
