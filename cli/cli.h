@@ -94,6 +94,9 @@ bool cli_path_inside(const char *child, const char *parent);
 int cli_format_arg(const char **formats, int argc, char **argv, int *i);
 /* Whether the IR makes several deliverables with their own names (formats[].suffix). */
 bool cli_formats_named(const json_t *ir);
+/* The review aids (--scene, --range, --sheet) take one format: an IR of several is refused
+ * (usage, naming --format), one picked with --format becomes a video of its own. */
+int cli_formats_one(json_t *ir);
 /* OUTPUT with a format's suffix before its extension: out/ad.mp4 -> out/ad.9x16.mp4. */
 void cli_format_path(const char *output, const char *suffix, char *out, size_t len);
 

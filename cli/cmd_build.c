@@ -9,14 +9,17 @@
 
 #include "cli.h"
 #include "cmd_run.h"
+#include "review.h"
 #include "vsc/vsc.h"
 
 int cmd_build(int argc, char **argv) {
   cli_run_args a = CLI_RUN_ARGS_INIT;
   const char *script = NULL, *quality = NULL, *formats = NULL;
   bool preview = false;
+  cli_review review = {0};
   for (int i = 1; i < argc; i++) {
     int rc = cli_run_parse(&a, argc, argv, &i);
+    if (rc == 1) rc = cli_review_parse(&review, argc, argv, &i, true);
     if (rc < 0) return cli_usage("build");
     if (rc == 0) continue;
     int frc = cli_format_arg(&formats, argc, argv, &i);
@@ -44,6 +47,7 @@ int cmd_build(int argc, char **argv) {
   }
   if (!a.output) {
     cli_default_output(script, out, sizeof out);
+    cli_review_output(&review, out, sizeof out); /* a part never overwrites the whole */
     if (preview) {
       /* A preview never overwrites the full render. */
       size_t n = strlen(out);
@@ -54,6 +58,7 @@ int cmd_build(int argc, char **argv) {
   /* Where the video goes is settled before anything is compiled or paid for. */
   cli_output dest;
   int orc = cli_output_prepare(&dest, a.output, a.force, script, cache);
+  if (orc == VSC_EXIT_OK && review.sheet) orc = cli_sheet_check(&dest);
   if (orc != VSC_EXIT_OK) {
     cli_output_close(&dest);
     return orc;
@@ -70,12 +75,24 @@ int cmd_build(int argc, char **argv) {
     cli_output_close(&dest);
     return rc != VSC_EXIT_OK ? rc : VSC_EXIT_INTERNAL;
   }
+  if (review.sheet || cli_review_part(&review)) rc = cli_formats_one(ir);
+  if (rc == VSC_EXIT_OK && cli_review_part(&review)) rc = cli_review_subset(&ir, &review, script);
+  if (rc != VSC_EXIT_OK) {
+    json_decref(ir);
+    cli_output_close(&dest);
+    return rc;
+  }
   if (cli_formats_named(ir)) {
     /* One file per format (ad.9x16.mp4, …): each target is checked in its turn. */
     cli_output_close(&dest);
     rc = cli_run_formats(ir, &a, cache, NULL, script, a.output);
   } else {
     rc = cli_run_ir(ir, &a, cache, NULL, &dest);
+    if (review.sheet && (rc == VSC_EXIT_OK || rc == VSC_EXIT_PARTIAL)) {
+      int src = cli_build_sheet(ir, &dest, cache, a.provider,
+                                a.progress == VSC_PROGRESS_QUIET || a.progress == VSC_PROGRESS_JSON);
+      if (src != VSC_EXIT_OK && rc == VSC_EXIT_OK) rc = src;
+    }
   }
   json_decref(ir);
   return rc;

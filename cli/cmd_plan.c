@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cmd_run.h"
+#include "review.h"
 #include "vsc/vsc_runtime.h"
 #include "vsc/vsc_ops.h"
 
@@ -239,10 +240,14 @@ int cmd_plan(int argc, char **argv) {
   const char *path = NULL;
   const char *cache = NULL, *provider = NULL, *formats = NULL;
   bool json = false;
+  cli_review review = {0};
   for (int i = 1; i < argc; i++) {
     int frc = cli_format_arg(&formats, argc, argv, &i);
     if (frc < 0) return cli_usage("plan");
     if (frc == 0) continue;
+    int rr = cli_review_parse(&review, argc, argv, &i, false);
+    if (rr < 0) return cli_usage("plan");
+    if (rr == 0) continue;
     if (strcmp(argv[i], "--json") == 0) json = true;
     else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc) cache = argv[++i];
     else if (strcmp(argv[i], "--provider") == 0 && i + 1 < argc) provider = argv[++i];
@@ -256,6 +261,11 @@ int cmd_plan(int argc, char **argv) {
   opts.formats = formats;
   int rc = cli_compile(&ir, path, false, 20, &opts);
   if (rc != VSC_EXIT_OK) return rc;
+  if (cli_review_part(&review) &&
+      ((rc = cli_formats_one(ir)) != VSC_EXIT_OK || (rc = cli_review_subset(&ir, &review, path)) != VSC_EXIT_OK)) {
+    json_decref(ir);
+    return rc;
+  }
   double to_spend = mark_cached(ir, path, cache, provider);
   json_t *plan = plan_json(ir);
   json_object_set_new(plan, "to_spend", json_real(to_spend));

@@ -36,6 +36,20 @@ bool cli_formats_named(const json_t *ir) {
   return false;
 }
 
+int cli_formats_one(json_t *ir) {
+  json_t *formats = json_object_get(ir, "formats");
+  if (!cli_formats_named(ir)) return VSC_EXIT_OK;
+  if (json_array_size(formats) > 1) {
+    fprintf(stderr, "vsc: --scene, --range and --sheet review one format: pick it with --format (e.g. --format %s)\n",
+            json_string_value(json_object_get(json_array_get(formats, 0), "name")));
+    return VSC_EXIT_USAGE;
+  }
+  /* Its outputs, scenes and frame are the IR's already. */
+  json_object_del(ir, "formats");
+  json_object_del(ir, "shared_cost");
+  return VSC_EXIT_OK;
+}
+
 void cli_format_path(const char *output, const char *suffix, char *out, size_t len) {
   const char *dot = strrchr(output, '.'), *slash = strrchr(output, '/');
   int stem = dot && (!slash || dot > slash + 1) ? (int)(dot - output) : (int)strlen(output);

@@ -53,6 +53,11 @@ const char *vsc_ops_ext(const json_t *node, char buf[12]) {
   if (!op) return json_is_string(json_object_get(node, "op")) ? "mp4" : "bin";
   if (op->ext) return op->ext;
   if (op->id == VSC_OPID_asset) return file_ext(json_string_value(json_object_get(params, "path")), buf);
+  /* A trim is of a picture (mp4) or of a sound track (m4a). */
+  if (op->id == VSC_OPID_trim) {
+    const char *media = json_string_value(json_object_get(params, "media"));
+    return media && strcmp(media, "audio") == 0 ? "m4a" : "mp4";
+  }
   /* A generation: its kind says what comes back. */
   const char *kind = json_string_value(json_object_get(params, "kind"));
   if (kind && strcmp(kind, "image") == 0) return "png";

@@ -99,6 +99,11 @@ int vsc_comp_audio(const json_t *node, const char *const *inputs, size_t ninputs
                    const char *out_path, vsc_op_error *err);
 /* Op `captions`: params.cues (timeline times) written as a subtitle file in params.format
 ** ("srt" or "vtt") to out_path. */
+/* Op `trim` (trim.c): params.media "video" cuts one range [start, end] (seconds) of a
+** segment and re-encodes it with params.encode; "audio" cuts params.ranges of a sound track
+** and joins them into one AAC track. */
+int vsc_comp_trim(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
+                  vsc_op_error *err);
 int vsc_comp_captions(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
                       vsc_op_error *err);
 
