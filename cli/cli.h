@@ -89,4 +89,15 @@ bool cli_under_dot_vsc(const char *real);
 /* Whether the resolved path `child` is `parent` or below it. */
 bool cli_path_inside(const char *child, const char *parent);
 
+/* Consumes `--format R[,R…]` (repeatable) into *formats (a static list): 0 taken, 1 not
+ * ours, -1 bad (formats.c). */
+int cli_format_arg(const char **formats, int argc, char **argv, int *i);
+/* Whether the IR makes several deliverables with their own names (formats[].suffix). */
+bool cli_formats_named(const json_t *ir);
+/* The review aids (--scene, --range, --sheet) take one format: an IR of several is refused
+ * (usage, naming --format), one picked with --format becomes a video of its own. */
+int cli_formats_one(json_t *ir);
+/* OUTPUT with a format's suffix before its extension: out/ad.mp4 -> out/ad.9x16.mp4. */
+void cli_format_path(const char *output, const char *suffix, char *out, size_t len);
+
 #endif

@@ -14,7 +14,7 @@
 
 int cmd_build(int argc, char **argv) {
   cli_run_args a = CLI_RUN_ARGS_INIT;
-  const char *script = NULL, *quality = NULL;
+  const char *script = NULL, *quality = NULL, *formats = NULL;
   bool preview = false;
   cli_review review = {0};
   for (int i = 1; i < argc; i++) {
@@ -22,6 +22,9 @@ int cmd_build(int argc, char **argv) {
     if (rc == 1) rc = cli_review_parse(&review, argc, argv, &i, true);
     if (rc < 0) return cli_usage("build");
     if (rc == 0) continue;
+    int frc = cli_format_arg(&formats, argc, argv, &i);
+    if (frc < 0) return cli_usage("build");
+    if (frc == 0) continue;
     if (strcmp(argv[i], "--preview") == 0) {
       preview = true;
     } else if (strcmp(argv[i], "--quality") == 0 && i + 1 < argc &&
@@ -64,6 +67,7 @@ int cmd_build(int argc, char **argv) {
   copts.cache_dir = cache;
   copts.preview = preview;
   copts.quality = quality;
+  copts.formats = formats;
   json_t *ir = NULL;
   int rc = cli_compile(&ir, script, false, 20, &copts);
   if (rc != VSC_EXIT_OK || !ir) {
@@ -71,17 +75,24 @@ int cmd_build(int argc, char **argv) {
     cli_output_close(&dest);
     return rc != VSC_EXIT_OK ? rc : VSC_EXIT_INTERNAL;
   }
-  if (cli_review_part(&review)) rc = cli_review_subset(&ir, &review, script);
+  if (review.sheet || cli_review_part(&review)) rc = cli_formats_one(ir);
+  if (rc == VSC_EXIT_OK && cli_review_part(&review)) rc = cli_review_subset(&ir, &review, script);
   if (rc != VSC_EXIT_OK) {
     json_decref(ir);
     cli_output_close(&dest);
     return rc;
   }
-  rc = cli_run_ir(ir, &a, cache, NULL, &dest);
-  if (review.sheet && (rc == VSC_EXIT_OK || rc == VSC_EXIT_PARTIAL)) {
-    int src = cli_build_sheet(ir, &dest, cache, a.provider,
-                              a.progress == VSC_PROGRESS_QUIET || a.progress == VSC_PROGRESS_JSON);
-    if (src != VSC_EXIT_OK && rc == VSC_EXIT_OK) rc = src;
+  if (cli_formats_named(ir)) {
+    /* One file per format (ad.9x16.mp4, …): each target is checked in its turn. */
+    cli_output_close(&dest);
+    rc = cli_run_formats(ir, &a, cache, NULL, script, a.output);
+  } else {
+    rc = cli_run_ir(ir, &a, cache, NULL, &dest);
+    if (review.sheet && (rc == VSC_EXIT_OK || rc == VSC_EXIT_PARTIAL)) {
+      int src = cli_build_sheet(ir, &dest, cache, a.provider,
+                                a.progress == VSC_PROGRESS_QUIET || a.progress == VSC_PROGRESS_JSON);
+      if (src != VSC_EXIT_OK && rc == VSC_EXIT_OK) rc = src;
+    }
   }
   json_decref(ir);
   return rc;

@@ -26,6 +26,7 @@
 
 typedef struct {
   const char *script, *target_arg, *cache_arg, *provider, *output, *quality;
+  const char *formats; /* --format: which format's file is explained (default: the first) */
   bool json, all, preview;
 } xargs;
 
@@ -214,6 +215,9 @@ static int select_nodes(cli_xplan *p, const xargs *a, bool *pick) {
 
 static int parse_args(xargs *a, int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
+    int frc = cli_format_arg(&a->formats, argc, argv, &i);
+    if (frc < 0) return -1;
+    if (frc == 0) continue;
     const char *arg = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(arg, "--json")) a->json = true;
     else if (!strcmp(arg, "--all")) a->all = true;
@@ -275,6 +279,7 @@ static int load(cli_xplan *p, const xargs *a) {
     copts.cache_dir = have ? p->cache_dir : NULL; /* the same plan; nothing created */
     copts.preview = a->preview;
     copts.quality = a->quality;
+    copts.formats = a->formats;
     rc = cli_compile(&p->ir, a->script, false, 20, &copts);
   }
   if (rc != VSC_EXIT_OK || !p->ir) return rc != VSC_EXIT_OK ? rc : VSC_EXIT_INTERNAL;
@@ -284,6 +289,13 @@ static int load(cli_xplan *p, const xargs *a) {
     cli_default_output(a->script, out, sizeof out);
     size_t n = strlen(out);
     if (a->preview && n > 4) snprintf(out + n - 4, sizeof out - (n - 4), ".preview.mp4");
+  }
+  if (cli_formats_named(p->ir)) {
+    /* Several formats: the first one's file (its outputs are the IR's). */
+    char one[PATH_MAX + 32];
+    cli_format_path(out, json_string_value(json_object_get(json_array_get(json_object_get(p->ir, "formats"), 0), "suffix")),
+                    one, sizeof one);
+    if (strlen(one) < sizeof out) memcpy(out, one, strlen(one) + 1);
   }
   cli_build_target(out, p->target);
   p->remote = cli_remote_name(p->ir, a->provider);

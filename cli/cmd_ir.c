@@ -37,9 +37,12 @@ static int emit(json_t *ir, const char *out) {
 }
 
 int cmd_ir(int argc, char **argv) {
-  const char *path = NULL, *out = NULL;
+  const char *path = NULL, *out = NULL, *formats = NULL;
   bool json = false, validate = false, canon = false, schema = false;
   for (int i = 1; i < argc; i++) {
+    int frc = cli_format_arg(&formats, argc, argv, &i);
+    if (frc < 0) return cli_usage("ir");
+    if (frc == 0) continue;
     if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) out = argv[++i];
     else if (strcmp(argv[i], "--json") == 0) json = true;
     else if (strcmp(argv[i], "--schema") == 0) schema = true;
@@ -75,6 +78,7 @@ int cmd_ir(int argc, char **argv) {
     /* For tools: on failure stdout is the diagnostics JSON; on success it is the IR, and any
      * warnings go to stderr as JSON. */
     vsc_compile_options opts = VSC_COMPILE_OPTIONS_INIT;
+    opts.formats = formats;
     vsc_diag_list *diags = vsc_diag_list_new(20);
     if (vsc_compile_file(&ir, path, &opts, diags) != 0) {
       rc = cli_report(diags, true);
@@ -92,6 +96,7 @@ int cmd_ir(int argc, char **argv) {
     vsc_diag_list_free(diags);
   } else {
     vsc_compile_options opts = VSC_COMPILE_OPTIONS_INIT;
+    opts.formats = formats;
     rc = cli_compile(&ir, path, false, 20, &opts);
     if (rc == VSC_EXIT_OK) rc = emit(ir, out);
   }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cmd_run.h"
 #include "review.h"
 #include "vsc/vsc_runtime.h"
 #include "vsc/vsc_ops.h"
@@ -24,6 +25,21 @@ static json_t *plan_json(json_t *ir) {
   json_object_set_new(o, "estimated_cost", json_real(num(ir, "estimated_cost")));
   json_object_set_new(o, "scenes", json_deep_copy(json_object_get(ir, "scenes")));
   if (json_object_get(video, "tempo")) json_object_set_new(o, "tempo", json_deep_copy(json_object_get(video, "tempo")));
+  json_t *formats = json_array();
+  size_t i;
+  json_t *f;
+  json_array_foreach(json_object_get(ir, "formats"), i, f) {
+    json_array_append_new(formats, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "name", json_object_get(f, "name"), "suffix",
+                                             json_object_get(f, "suffix"), "width", json_object_get(f, "width"), "height",
+                                             json_object_get(f, "height"), "estimated_cost", json_object_get(f, "estimated_cost"),
+                                             "extra_cost", json_object_get(f, "extra_cost")));
+  }
+  if (json_array_size(formats)) {
+    json_object_set_new(o, "formats", formats);
+    json_object_set_new(o, "shared_cost", json_real(num(ir, "shared_cost")));
+  } else {
+    json_decref(formats);
+  }
   if (json_object_get(ir, "sound")) json_object_set_new(o, "sound", json_deep_copy(json_object_get(ir, "sound")));
   if (json_object_get(video, "deliver")) json_object_set_new(o, "deliver", json_deep_copy(json_object_get(video, "deliver")));
   return o;
@@ -123,6 +139,27 @@ static json_t *plan_models(const json_t *ir) {
   return out;
 }
 
+/* Each format: its frame, its file, what it costs alone and beyond the shared work. */
+static void print_formats(json_t *ir, const char *script) {
+  json_t *formats = json_object_get(ir, "formats");
+  if (!json_array_size(formats)) return;
+  printf("\nformats (the scenes above are the first; shared work is priced once):\n");
+  char out[4096];
+  cli_default_output(script, out, sizeof out);
+  const char *dot = strrchr(out, '.');
+  int stem = dot ? (int)(dot - out) : (int)strlen(out);
+  size_t i;
+  json_t *f;
+  json_array_foreach(formats, i, f) {
+    char size[32];
+    snprintf(size, sizeof size, "%dx%d", (int)json_integer_value(json_object_get(f, "width")),
+             (int)json_integer_value(json_object_get(f, "height")));
+    printf("  %-6s %-10s %.*s%s.mp4  $%.3f alone, $%.3f its own\n", json_string_value(json_object_get(f, "name")), size, stem, out,
+           json_string_value(json_object_get(f, "suffix")), num(f, "estimated_cost"), num(f, "extra_cost"));
+  }
+  printf("  shared by the formats: $%.3f\n  all formats: $%.3f\n", num(ir, "shared_cost"), num(ir, "estimated_cost"));
+}
+
 /* "$0.050": costs to a tenth of a cent, so the rows visibly add up to the total. */
 static const char *money(double v) {
   static char buf[4][32];
@@ -201,10 +238,13 @@ static void print_table(json_t *ir) {
 
 int cmd_plan(int argc, char **argv) {
   const char *path = NULL;
-  const char *cache = NULL, *provider = NULL;
+  const char *cache = NULL, *provider = NULL, *formats = NULL;
   bool json = false;
   cli_review review = {0};
   for (int i = 1; i < argc; i++) {
+    int frc = cli_format_arg(&formats, argc, argv, &i);
+    if (frc < 0) return cli_usage("plan");
+    if (frc == 0) continue;
     int rr = cli_review_parse(&review, argc, argv, &i, false);
     if (rr < 0) return cli_usage("plan");
     if (rr == 0) continue;
@@ -218,9 +258,11 @@ int cmd_plan(int argc, char **argv) {
   if (!path) return cli_usage("plan");
   json_t *ir = NULL;
   vsc_compile_options opts = VSC_COMPILE_OPTIONS_INIT;
+  opts.formats = formats;
   int rc = cli_compile(&ir, path, false, 20, &opts);
   if (rc != VSC_EXIT_OK) return rc;
-  if (cli_review_part(&review) && (rc = cli_review_subset(&ir, &review, path)) != VSC_EXIT_OK) {
+  if (cli_review_part(&review) &&
+      ((rc = cli_formats_one(ir)) != VSC_EXIT_OK || (rc = cli_review_subset(&ir, &review, path)) != VSC_EXIT_OK)) {
     json_decref(ir);
     return rc;
   }
@@ -236,6 +278,7 @@ int cmd_plan(int argc, char **argv) {
     free(text);
   } else {
     print_table(ir);
+    print_formats(ir, path);
     if (json_array_size(models)) printf("\nmodels (with fallbacks):\n");
     size_t i;
     json_t *m;

@@ -157,6 +157,7 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   o.split = vsc_comp_segment_split;
   o.join = vsc_comp_concat;
   o.output = staged;
+  if (a->budget >= 0) o.budget_override = a->budget;
   o.progress = a->progress;
   o.cancel_on_interrupt = a->cancel_on_interrupt;
   progress_mode = a->progress == VSC_PROGRESS_AUTO
@@ -177,6 +178,7 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   vsc_run_result res;
   char err[1024];
   int ran = vsc_run(ir, &o, &res, err, sizeof err);
+  if (ran == 0 && a->spent) *a->spent += res.spent;
   if (ran == 0) {
     char target[PATH_MAX];
     cli_build_target(out->kind == CLI_OUT_STDOUT ? "-" : out->path, target);
@@ -267,6 +269,11 @@ int cmd_run(int argc, char **argv) {
     a.output = out;
   }
   cli_output dest;
+  if (cli_formats_named(ir)) {
+    rc = cli_run_formats(ir, &a, cache, base, plan_path, a.output);
+    json_decref(ir);
+    return rc;
+  }
   rc = cli_output_prepare(&dest, a.output, a.force, plan_path, cache);
   if (rc == VSC_EXIT_OK) rc = cli_run_ir(ir, &a, cache, base, &dest);
   else cli_output_close(&dest);

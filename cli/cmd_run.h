@@ -20,10 +20,12 @@ typedef struct {
   const char *provider; /* --provider */
   vsc_progress_mode progress;
   bool cancel_on_interrupt;
-  bool force; /* --force: -o may replace a file vsc did not write */
+  bool force;    /* --force: -o may replace a file vsc did not write */
+  double budget; /* < 0: the IR's; else what this run may spend (formats.c: what is left) */
+  double *spent; /* NULL, or where the run adds what it spent */
 } cli_run_args;
 #define CLI_RUN_ARGS_INIT \
-  { NULL, 0, 0, NULL, NULL, VSC_PROGRESS_AUTO, false, false }
+  { NULL, 0, 0, NULL, NULL, VSC_PROGRESS_AUTO, false, false, -1, NULL }
 
 /* Consumes argv[*i] (and its value) if it is a run option: 0 taken, 1 not ours, -1 bad. */
 int cli_run_parse(cli_run_args *a, int argc, char **argv, int *i);
@@ -34,6 +36,13 @@ void cli_default_output(const char *input, char *out, size_t len);
  * (NULL = the current directory). */
 int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, const char *base_dir,
                cli_output *out);
+
+/* ---- formats (formats.c) ---- */
+/* Runs every format of the IR into OUTPUT with its suffix (ad.mp4 -> ad.9x16.mp4), one
+ * after the other on one cache, under one budget: each targets is checked before anything
+ * runs. `input`: the script or plan (never a target). Returns the worst exit code. */
+int cli_run_formats(const json_t *ir, const cli_run_args *a, const char *cache_dir, const char *base_dir,
+                    const char *input, const char *output);
 
 /* ---- build records (build_record.c) ---- */
 /* The name a build's target is recorded under: the output's resolved path, or "-". */

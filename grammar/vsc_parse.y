@@ -30,6 +30,8 @@
   REQUIRED ENUM MIN MAX DEFAULT FALLBACK OUT USE WIDTH LINES ALIGN SPACING OUTLINE SHADOW ACCENT
   CAPTIONS HIGHLIGHT WORDS BURN SAFE
   DELIVER.
+/* Formats (docs/language.md "Formats"). */
+%fallback ID FORMATS FOR FOCUS REFRAME.
 
 %type value { vsc_value }
 %type literal { vsc_value }
@@ -112,6 +114,15 @@ capopt(A) ::= AT(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_par
 capopt(A) ::= OUTLINE|SHADOW(K) literal(X). { A = vsc_parse_set(P, K, X); }
 capopt(A) ::= OUTLINE|SHADOW(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_parse_add_val(P, A, Y); }
 vitem(A) ::= scene(S). { A = S; }
+
+/* ---- formats: one deliverable per aspect, `for` blocks override per format ---- */
+vitem(A) ::= FORMATS(K) litlist(L). { A = L; vsc_parse_rekey(P, A, K); }
+vitem(A) ::= FOR(K) litlist(L) LBRACE(O) vitems(B) RBRACE(E). { A = L; vsc_parse_rekey(P, A, K); vsc_parse_body(P, A, vsc_parse_block(P, O, B, E)); }
+sitem(A) ::= FOR(K) litlist(L) LBRACE(O) sitems(B) RBRACE(E). { A = L; vsc_parse_rekey(P, A, K); vsc_parse_body(P, A, vsc_parse_block(P, O, B, E)); }
+sitem(A) ::= FOCUS(K) literal(X). { A = vsc_parse_set(P, K, X); }
+sitem(A) ::= FOCUS(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_parse_add_val(P, A, Y); }
+sitem(A) ::= FOCUS(K) literal(X) COMMA literal(Y). { A = vsc_parse_set(P, K, X); vsc_parse_add_val(P, A, Y); }
+sitem(A) ::= REFRAME(K) value(V). { A = vsc_parse_set(P, K, V); }
 
 /* ---- delivery: a platform preset, its overrides, or settings of its own ------ */
 vitem(A) ::= DELIVER(K) value(V). { A = vsc_parse_set(P, K, V); }

@@ -18,6 +18,7 @@ typedef struct json_t json_t;
 #define VSC_SCENE_VOICES_MAX 16   /* voice lines of one scene */
 #define VSC_VIDEO_VOICES_MAX 32   /* video-level voice lines */
 #define VSC_SECTIONS_MAX 32       /* declared music sections */
+#define VSC_FORMATS_MAX 8         /* deliverables of one script (`formats`) */
 
 typedef struct {
   const char *look, *avoid, *font;
@@ -138,8 +139,10 @@ typedef struct vsc_scene_spec {
   double in_point;
   bool keep_audio;
   const char *fit;
-  vsc_model_decl *model; /* explicit model, or NULL */
-  const char *klass;     /* explicit class, or NULL */
+  double focus_x, focus_y; /* where a reframe keeps the picture (0..1 of the source; 0.5 = centre) */
+  bool per_format;         /* generated at each format's frame, not shared (reframe generate, a `for` shot) */
+  vsc_model_decl *model;   /* explicit model, or NULL */
+  const char *klass;       /* explicit class, or NULL */
   vsc_ast *model_node;
   json_t *with;         /* checked model parameters (object) or NULL */
   vsc_source *with_src; /* the source whose text wrote `with` */
@@ -188,6 +191,9 @@ typedef struct {
   vsc_ast *node;
   vsc_source *src;
   int width, height, fps;
+  const char *format, *format_tag; /* "9:16", "9x16" with `formats` (check/formats.c), else NULL */
+  bool format_in_name;             /* the script makes several formats: files are named NAME.9x16.mp4 */
+  int gen_width, gen_height;       /* the master frame shared generations are made at */
   double length, budget;
   bool has_length, has_budget, has_aspect;
   vsc_ast *length_node; /* the `length` setting (the video's or its preset's), for errors */
@@ -227,6 +233,7 @@ struct vsc_session {
   bool preview;
   const char *quality_override;
   const char *import_root; /* NULL, or the directory user modules must resolve inside */
+  const char *formats;     /* NULL, or the formats to make ("9:16,1:1", from --format) */
 };
 
 /* Text layout at compile time (check/textfit.c). The IR object of a text (docs/ir.md): the
@@ -253,6 +260,11 @@ int vsc_chk_caption_cues(const char *text, const vsc_caption_spec *cap, vsc_capt
 /* Loads the main source and its imports, checks declarations and the video.
  * Returns 0 and fills *video on success; -1 with diagnostics otherwise. */
 int vsc_check(vsc_session *s, const char *name, const char *text, size_t len, vsc_video_spec *video);
+
+/* Loads the main source and its imports and checks the video once per format it makes
+** (`formats`, narrowed by s->formats), each with its `for` blocks applied (check/formats.c).
+** Returns 0 with *n specs in *videos (arena), or -1 with diagnostics (reported once). */
+int vsc_check_formats(vsc_session *s, const char *name, const char *text, size_t len, vsc_video_spec **videos, int *n);
 
 /* Loads std/models and (if name is given) a script with its imports, and checks the
  * declarations, without requiring a video. */

@@ -3,6 +3,7 @@
  *   models.c   model declarations         styles.c  styles             text.c     text, captions
  *   scene.c    scene statements (a table) video.c   the video, vsc_check   files.c    probing files
  *   deliver.c  delivery settings and platform presets (deliver.def)
+ *   formats.c  `formats`, `for` blocks: one check of the video per format
  * Only compiler/check includes it; the checker's interface to later stages is check/check.h. */
 #ifndef VSC_CHECKER_H
 #define VSC_CHECKER_H
@@ -47,7 +48,15 @@ vsc_source *check_src_of(const eval_ctx *c, const vsc_value *v);
 void check_fix(const eval_ctx *c, const vsc_value *v, const char *text);
 
 /* The fit modes of a picture in its frame (scene `fit`, video `fit`). */
-extern const char *const check_fits[2];
+#define CHECK_NFITS 3
+extern const char *const check_fits[CHECK_NFITS];
+
+/* One format being checked (check/formats.c): its frame and the master frame. */
+typedef struct {
+  const char *name, *tag; /* "9:16", "9x16" */
+  int width, height;      /* the frame; 0: the video's own settings (a `for` block sets size or aspect) */
+  int gen_width, gen_height;
+} check_format;
 
 /* ---- session.c ---- */
 void check_push(void ***arr, int *n, void *p);
@@ -101,6 +110,13 @@ vsc_ast *check_lookup_style(vsc_session *s, vsc_source *src, const vsc_value *na
 void check_text_timing(const eval_ctx *c, vsc_ast *t, const vsc_text_spec *ts, const vsc_scene_spec *sc);
 void check_text(const eval_ctx *c, vsc_ast *t, vsc_text_spec *out, const vsc_style_spec *style);
 void check_captions(const eval_ctx *c, vsc_ast *st, vsc_caption_spec *cap, const vsc_style_spec *style);
+
+/* ---- video.c ---- */
+/* Checks the video block `vn` (the video itself or a format's view of it) into *v. */
+void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v, const check_format *fmt);
+/* The frame the video's own settings and preset give (no `for` block), diagnostics dropped;
+** *given: a size or aspect was set (else the 1920x1080 default). */
+void check_video_frame(vsc_session *s, vsc_ast *vn, int *w, int *h, bool *given);
 
 /* ---- deliver.c ---- */
 void check_deliver(const eval_ctx *c, vsc_ast *st, vsc_deliver_spec *out);

@@ -21,7 +21,7 @@ static const char *const transitions[] = {
 static const char *const cameras[] = {"static", "push-in", "pull-out", "pan-left", "pan-right", "tilt-up",
                                       "tilt-down", "orbit", "handheld", "zoom-in", "zoom-out"};
 static const char *const animations[] = {"zoom", "pan-left", "pan-right", "pan-up", "pan-down"};
-const char *const check_fits[2] = {"cover", "contain"};
+const char *const check_fits[CHECK_NFITS] = {"cover", "contain", "blur"};
 
 /* The one spelling of a voice line that speech and captions both use: whitespace runs
 ** (newlines, tabs) become one space, and the ends are trimmed. */
@@ -419,9 +419,33 @@ static void scene_draft(scene_body *b, vsc_ast *st) {
   b->sc->tier = 0;
 }
 
-/* fit cover|contain */
+/* fit cover|contain|blur */
 static void scene_fit(scene_body *b, vsc_ast *st) {
-  check_name_in(b->c, &st->vals[0], "fit", check_fits, 2, &b->sc->fit);
+  check_name_in(b->c, &st->vals[0], "fit", check_fits, CHECK_NFITS, &b->sc->fit);
+}
+
+/* focus X [Y]: the point of the picture a reframe keeps in frame (shares of its width and height) */
+static void scene_focus(scene_body *b, vsc_ast *st) {
+  double xy[2] = {0.5, 0.5};
+  for (int i = 0; i < st->nvals && i < 2; i++) {
+    const vsc_value *v = check_val(b->c, &st->vals[i]);
+    double x = v->kind == V_PERCENT ? v->num / 100 : v->num;
+    if (v->kind != V_NUMBER && v->kind != V_PERCENT) {
+      check_expect(b->c, v, V_NUMBER, "focus", "write the point as 'focus 0.3' or 'focus 0.3, 0.6' (0 = left/top, 1 = right/bottom)");
+      return;
+    }
+    if (!check_in_range(b->c, v, x, 0, 1, "focus", "")) return;
+    xy[i] = x;
+  }
+  b->sc->focus_x = xy[0];
+  b->sc->focus_y = xy[1];
+}
+
+/* reframe share|generate: reuse the master generation in every format (default) or make one per format */
+static void scene_reframe(scene_body *b, vsc_ast *st) {
+  static const char *const modes[] = {"share", "generate"};
+  const char *m = NULL;
+  if (check_name_in(b->c, &st->vals[0], "reframe", modes, 2, &m)) b->sc->per_format = strcmp(m, "generate") == 0;
 }
 
 /* The statements a scene body may hold: the AST kind (and for settings the keyword) the
@@ -451,7 +475,9 @@ static const struct {
     {AST_SET, "seed", "seed N", ONCE_SEED, scene_seed},
     {AST_SET, "final", "final", ONCE_TIER, scene_final},
     {AST_SET, "draft", "draft", ONCE_TIER, scene_draft},
-    {AST_SET, "fit", "fit cover|contain", ONCE_FIT, scene_fit},
+    {AST_SET, "fit", "fit cover|contain|blur", ONCE_FIT, scene_fit},
+    {AST_SET, "focus", "focus X [Y]", ONCE_NO, scene_focus},
+    {AST_SET, "reframe", "reframe share|generate", ONCE_NO, scene_reframe},
 };
 
 /* A setting given twice in one body is reported at the second, with a note at the first.
@@ -620,6 +646,7 @@ void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const vsc_st
   sc->node = node;
   sc->src = node->src;
   sc->tier = -1;
+  sc->focus_x = sc->focus_y = 0.5;
   scene_duration(s, node, sc);
   bool use_ok = !node->use || scene_template(s, node, sc, style);
   check_scene_items(&(eval_ctx){.s = s, .src = node->src}, node->body.head, sc, style);

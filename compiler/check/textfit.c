@@ -121,8 +121,9 @@ void vsc_chk_text_fit(vsc_session *s, vsc_video_spec *v) {
       vsc_text_spec *t = &sc->texts[k];
       if (!t->node || !t->text || !*t->text) continue;
       json_t *obj = vsc_chk_text_json(t, v->safe, 0, 1);
-      char what[96];
-      snprintf(what, sizeof what, "text \"%.60s%s\"", t->text, strlen(t->text) > 60 ? "…" : "");
+      char what[128];
+      snprintf(what, sizeof what, "text \"%.60s%s\"%s%s", t->text, strlen(t->text) > 60 ? "…" : "",
+               v->format ? " in format " : "", v->format ? v->format : "");
       vsc_span span = t->node->vals[0].span;
       fit_one(&f, t->node->src, span, span_of_font(t->node, span), obj, what);
       json_decref(obj);
@@ -145,8 +146,9 @@ void vsc_chk_text_fit(vsc_session *s, vsc_video_spec *v) {
           snprintf(buf, sizeof buf, "%.*s", (int)cues[c].len, vo->text + cues[c].off);
           t.text = buf;
           json_t *obj = vsc_chk_text_json(&t, v->safe, 0, 1);
-          char what[160];
-          snprintf(what, sizeof what, "caption \"%.60s\"", buf);
+          char what[200];
+          snprintf(what, sizeof what, "caption \"%.60s\"%s%s", buf, v->format ? " in format " : "",
+                   v->format ? v->format : "");
           fit_one(&f, vo->node->src, vo->node->vals[0].span, cspan, obj, what);
           json_decref(obj);
         }

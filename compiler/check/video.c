@@ -140,7 +140,7 @@ static void apply_setting(vsc_session *s, vsc_ast *st, vsc_video_spec *v, const 
   } else if (strcmp(k, "provider") == 0) {
     check_name_in(&c, x, "provider", providers, 3, &v->provider);
   } else if (strcmp(k, "fit") == 0) {
-    check_name_in(&c, x, "fit", check_fits, 2, &v->fit);
+    check_name_in(&c, x, "fit", check_fits, CHECK_NFITS, &v->fit);
   } else if (strcmp(k, "safe") == 0) {
     static const char *const safes[] = {"auto", "title", "action", "social", "none"};
     check_name_in(&c, x, "safe", safes, 5, &v->safe);
@@ -251,6 +251,8 @@ static void video_settings(vsc_session *s, vsc_ast *vn, vsc_video_spec *v, video
     if (st->kind == AST_SET && strcmp(st->keyword, "preset") == 0) {
       if (vp->preset) ERR(st->src, st->kw, NULL, "a video uses one preset");
       else vp->preset = st;
+    } else if (st->kind == AST_SET && strcmp(st->keyword, "for") == 0) {
+      /* applied per format before the video is checked (check/formats.c) */
     } else if (st->kind == AST_SET && strcmp(st->keyword, "style") == 0) {
       if (vp->style_ref) ERR(st->src, st->kw, "combine looks in one named style", "a video uses one named style");
       else vp->style_ref = st;
@@ -375,18 +377,48 @@ static void video_whole(vsc_session *s, vsc_video_spec *v) {
   }
 }
 
-/* video "TITLE" { settings, preset, style, music, voice lines, scenes } */
-static void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v) {
-  eval_ctx c = {.s = s, .src = vn->src};
-  video_defaults(&c, vn, v);
-  video_parts vp = {0};
-  video_settings(s, vn, v, &vp);
-  if (vp.preset) {
-    apply_preset(s, vp.preset, v, vp.seen, &vp.nseen);
+/* The settings of the video block (and its preset), then its frame. */
+static void video_frame(vsc_session *s, eval_ctx *c, vsc_ast *vn, vsc_video_spec *v, video_parts *vp) {
+  video_defaults(c, vn, v);
+  video_settings(s, vn, v, vp);
+  if (vp->preset) {
+    apply_preset(s, vp->preset, v, vp->seen, &vp->nseen);
     /* A length that came from the preset is reported at the `preset` line the user wrote. */
-    if (v->length_node && v->length_node->src != vn->src) v->length_node = vp.preset;
+    if (v->length_node && v->length_node->src != vn->src) v->length_node = vp->preset;
   }
-  video_aspect(s, vn, v, &vp);
+  video_aspect(s, vn, v, vp);
+}
+
+void check_video_frame(vsc_session *s, vsc_ast *vn, int *w, int *h, bool *given) {
+  vsc_diag_list *keep = s->diags;
+  s->diags = vsc_diag_list_new(1000); /* reported by the checks of the formats */
+  eval_ctx c = {.s = s, .src = vn->src};
+  vsc_video_spec v;
+  video_parts vp = {0};
+  video_frame(s, &c, vn, &v, &vp);
+  vsc_diag_list_free(s->diags);
+  s->diags = keep;
+  *w = v.width;
+  *h = v.height;
+  *given = v.width != 1920 || v.height != 1080;
+  for (int i = 0; i < vp.nseen; i++)
+    if (strcmp(vp.seen[i], "size") == 0 || strcmp(vp.seen[i], "aspect") == 0) *given = true;
+}
+
+/* video "TITLE" { settings, preset, style, music, voice lines, scenes } */
+void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v, const check_format *fmt) {
+  eval_ctx c = {.s = s, .src = vn->src};
+  video_parts vp = {0};
+  video_frame(s, &c, vn, v, &vp);
+  v->gen_width = v->width;
+  v->gen_height = v->height;
+  if (fmt) {
+    v->format = fmt->name;
+    v->format_tag = fmt->tag;
+    if (fmt->width) v->width = fmt->width, v->height = fmt->height;
+    v->gen_width = fmt->gen_width;
+    v->gen_height = fmt->gen_height;
+  }
   if (s->quality_override) v->quality = strcmp(s->quality_override, "final") == 0;
   if (vp.style_ref) {
     vsc_ast *st = check_lookup_style(s, vp.style_ref->src, &vp.style_ref->vals[0]);
@@ -409,6 +441,6 @@ int vsc_check(vsc_session *s, const char *name, const char *text, size_t len, vs
              "a script needs 'video \"Title\" { … }'", "no video in '%s'", name);
     return -1;
   }
-  check_video(s, s->video, video);
+  check_video(s, s->video, video, NULL);
   return vsc_diag_error_count(s->diags) ? -1 : 0;
 }

@@ -28,6 +28,8 @@ struct vsc_diag_list {
   int errors, warnings, max_errors, dropped;
   int worst_stage;
   bool last_kept; /* whether the latest vsc_diag call made an entry (a fix attaches to it) */
+  int once;       /* vsc_diag_once: drop repeats */
+  int skipping;   /* the last diagnostic was a dropped repeat: drop its notes too */
 };
 
 vsc_diag_list *vsc_diag_list_new(int max_errors) {
@@ -37,18 +39,49 @@ vsc_diag_list *vsc_diag_list_new(int max_errors) {
   return l;
 }
 
+static void entry_free(diag_entry *d) {
+  free(d->file);
+  free(d->line_text);
+  free(d->msg);
+  free(d->hint);
+  free(d->fix_file);
+  free(d->fix_text);
+}
+
 void vsc_diag_list_free(vsc_diag_list *l) {
   if (!l) return;
-  for (int i = 0; i < l->n; i++) {
-    free(l->items[i].file);
-    free(l->items[i].line_text);
-    free(l->items[i].msg);
-    free(l->items[i].hint);
-    free(l->items[i].fix_file);
-    free(l->items[i].fix_text);
-  }
+  for (int i = 0; i < l->n; i++) entry_free(&l->items[i]);
   free(l->items);
   free(l);
+}
+
+void vsc_diag_once(vsc_diag_list *l, int on) {
+  l->once = on;
+  l->skipping = 0;
+}
+
+static int same_text(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
+
+/* With `once`: drops the newest diagnostic when an earlier one says the same at the same place. */
+static void drop_repeat(vsc_diag_list *l) {
+  diag_entry *d = &l->items[l->n - 1];
+  int repeat = 0;
+  if (d->sev == VSC_SEV_NOTE && l->skipping) repeat = 1;
+  else if (d->sev != VSC_SEV_NOTE) {
+    l->skipping = 0;
+    for (int i = 0; i + 1 < l->n && !repeat; i++) {
+      const diag_entry *e = &l->items[i];
+      repeat = e->sev == d->sev && e->line == d->line && e->col == d->col && same_text(e->file, d->file) &&
+               same_text(e->msg, d->msg);
+    }
+    l->skipping = repeat;
+  }
+  if (!repeat) return;
+  if (d->sev == VSC_SEV_ERROR) l->errors--;
+  else if (d->sev == VSC_SEV_WARNING) l->warnings--;
+  entry_free(d);
+  l->n--;
+  l->last_kept = false; /* a fix for the dropped repeat has nothing to attach to */
 }
 
 int vsc_diag_error_count(const vsc_diag_list *l) { return l->errors; }
@@ -146,6 +179,7 @@ void vsc_diag(vsc_diag_list *l, vsc_severity sev, vsc_stage stage, vsc_source *s
   d->line_text = vsc_xmalloc(le - ls + 1);
   memcpy(d->line_text, src->text + ls, le - ls);
   d->line_text[le - ls] = 0;
+  if (l->once) drop_repeat(l);
 }
 
 void vsc_diag_fix(vsc_diag_list *l, vsc_source *src, vsc_span span, const char *replacement) {

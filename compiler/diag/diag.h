@@ -44,6 +44,11 @@ void vsc_diag_fix(vsc_diag_list *list, vsc_source *src, vsc_span span, const cha
 void vsc_diag_plain(vsc_diag_list *list, vsc_severity sev, vsc_stage stage, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* From now on a diagnostic identical to one already listed (same severity, place and
+ * message) is dropped with its notes: the checks of several formats report a shared
+ * mistake once. */
+void vsc_diag_once(vsc_diag_list *list, int on);
+
 /* True once the error cap is reached: callers may stop early. */
 int vsc_diag_full(const vsc_diag_list *list);
 

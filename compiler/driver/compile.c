@@ -27,9 +27,11 @@ int vsc_compile_source(json_t **out_ir, const char *name, const char *text, size
   s.preview = opts->preview;
   s.quality_override = opts->quality;
   s.import_root = opts->import_root;
-  vsc_video_spec video;
-  int rc = vsc_check(&s, name, text, len, &video);
-  if (rc == 0) rc = vsc_plan(&s, &video, out_ir);
+  s.formats = opts->version >= 2 ? opts->formats : NULL;
+  vsc_video_spec *videos;
+  int nvideos;
+  int rc = vsc_check_formats(&s, name, text, len, &videos, &nvideos);
+  if (rc == 0) rc = vsc_plan_formats(&s, videos, nvideos, out_ir);
   vsc_session_free(&s);
   return rc;
 }

@@ -333,12 +333,20 @@ static void statement(fmt *f, vsc_ast *n) {
     values(f, n, 0);
     options(f, n->opts);
     return;
+  case AST_SET:
+    if (n->has_body && strcmp(n->keyword, "for") == 0) { /* for 9:16 { … } */
+      text(f, "for");
+      values(f, n, 0);
+      block(f, n->body, close_of(n));
+      return;
+    }
+    inline_stmt(f, n);
+    return;
   case AST_IMPORT:
   case AST_SHOT:
   case AST_TEXT:
   case AST_VOICE:
   case AST_THEN:
-  case AST_SET:
     inline_stmt(f, n);
     return;
   case AST_FILE:

@@ -131,6 +131,36 @@ static int check_call(const json_t *call, const char *path, size_t ninputs, char
   return 0;
 }
 
+/* $.formats (docs/ir.md "Formats"): each format's outputs are nodes of the graph, and its
+ * suffix, which goes into file names, is "" or "." and letters, digits and 'x' (no path). */
+static int check_formats(const json_t *ir, const json_t *seen, char *err, size_t errlen) {
+  const json_t *formats = json_object_get(ir, "formats");
+  if (!formats) return 0;
+  if (!json_is_array(formats)) return vsc_err_set(err, errlen, "$.formats: expected an array");
+  size_t i;
+  json_t *f;
+  json_array_foreach(formats, i, f) {
+    const char *suffix = json_string_value(json_object_get(f, "suffix"));
+    bool ok = suffix && (!*suffix || suffix[0] == '.') && strlen(suffix) < 32;
+    for (const char *c = suffix && *suffix ? suffix + 1 : ""; ok && *c; c++)
+      ok = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || *c == '_';
+    if (!ok) return vsc_err_set(err, errlen, "$.formats[%zu].suffix: expected \"\" or e.g. \".9x16\"", i);
+    const json_t *w = json_object_get(f, "width"), *h = json_object_get(f, "height");
+    if (!json_is_integer(w) || !json_is_integer(h))
+      return vsc_err_set(err, errlen, "$.formats[%zu]: expected integer width and height", i);
+    const json_t *outs = json_object_get(f, "outputs");
+    if (!json_is_object(outs) || !json_is_string(json_object_get(outs, "video")))
+      return vsc_err_set(err, errlen, "$.formats[%zu].outputs.video: expected a node id", i);
+    const char *k;
+    json_t *o;
+    json_object_foreach((json_t *)outs, k, o) {
+      if (!json_is_string(o) || !json_object_get(seen, json_string_value(o)))
+        return vsc_err_set(err, errlen, "$.formats[%zu].outputs.%s: no such node", i, k);
+    }
+  }
+  return 0;
+}
+
 int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
   if (!json_is_object(ir)) return vsc_err_set(err, errlen, "$: expected an object");
   json_t *format = json_object_get(ir, "format");
@@ -249,6 +279,7 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
     if (!json_is_string(out)) rc = vsc_err_set(err, errlen, "$.outputs.video: expected a node id");
     else if (!json_object_get(seen, json_string_value(out))) rc = vsc_err_set(err, errlen, "$.outputs.video: no such node");
   }
+  if (!rc) rc = check_formats(ir, seen, err, errlen);
   json_decref(seen);
   return rc;
 }

@@ -93,9 +93,11 @@ static const char *generate_node(planner *p, vsc_scene_spec *sc, const char *kin
   json_object_set_new(params, "kind", json_string(kind));
   json_object_set_new(params, "prompt", json_string(merged_prompt(p, sc, prompt, strcmp(kind, "video") == 0)));
   if (v->style.avoid) json_object_set_new(params, "negative", json_string(v->style.avoid));
-  json_object_set_new(params, "width", json_integer(v->width));
-  json_object_set_new(params, "height", json_integer(v->height));
-  json_object_set_new(params, "aspect", json_string(vsc_registry_aspect(p->s, v->width, v->height)));
+  int gw, gh;
+  plan_model_frame(p, sc, m, &gw, &gh);
+  json_object_set_new(params, "width", json_integer(gw));
+  json_object_set_new(params, "height", json_integer(gh));
+  json_object_set_new(params, "aspect", json_string(vsc_registry_aspect(p->s, gw, gh)));
   json_object_set_new(params, "seed", json_integer(scene_seed(v, sc)));
   json_object_set_new(params, "label", json_string(sc->name));
   json_object_set_new(params, "palette", palette_json(v));
@@ -150,22 +152,30 @@ static bool final_tier(const vsc_video_spec *v, const vsc_scene_spec *sc) {
 const vsc_model_decl *plan_pick_model(planner *p, vsc_scene_spec *sc, const char *default_class, double seconds,
                                       size_t chars, bool explicit_applies) {
   vsc_session *s = p->s;
-  vsc_model_need need = {.klass = default_class, .final = final_tier(p->v, sc), .seconds = seconds, .characters = chars, .width = p->v->width, .height = p->v->height};
+  int gw, gh;
+  plan_gen_frame(p, sc, &gw, &gh);
+  vsc_model_need need = {.klass = default_class, .final = final_tier(p->v, sc), .seconds = seconds, .characters = chars, .width = gw, .height = gh};
   if (explicit_applies) {
     if (sc->model) need.explicit_model = sc->model;
     if (sc->klass) need.klass = sc->klass;
   }
   const vsc_model_decl *m = vsc_registry_choose(p->s, &need);
-  if (need.explicit_model && !vsc_registry_makes_aspect(m, p->v->width, p->v->height)) {
+  if (!m && p->v->format && default_class) {
+    /* Several formats reframe every picture: a model of the class makes its closest shape. */
+    vsc_model_need any = need;
+    any.width = any.height = 0;
+    m = vsc_registry_choose(p->s, &any);
+  }
+  /* With several formats every picture is reframed: a model makes its own closest shape. */
+  if (need.explicit_model && !vsc_registry_makes_aspect(m, gw, gh) && !p->v->format) {
     ERR(sc->src, sc->model_node->vals[0].span, "choose another model or change the video's size",
-        "model '%s' cannot make %s frames (%dx%d)", m->ref, vsc_registry_aspect(s, p->v->width, p->v->height), p->v->width,
-        p->v->height);
+        "model '%s' cannot make %s frames (%dx%d)", m->ref, vsc_registry_aspect(s, gw, gh), gw, gh);
   }
   if (!m) {
     vsc_span span = sc->model_node && explicit_applies ? sc->model_node->vals[0].span : sc->shot_node ? sc->shot_node->kw
                                                                                                       : sc->node->kw;
     ERR(sc->src, span, "add one to the registry with 'model NAME \"owner/name\" { … }'",
-        "no model of class '%s' can make %s frames", need.klass, vsc_registry_aspect(s, p->v->width, p->v->height));
+        "no model of class '%s' can make %s frames", need.klass, vsc_registry_aspect(s, gw, gh));
   }
   return m;
 }
@@ -268,10 +278,16 @@ scene_source plan_shot(planner *p, vsc_scene_spec *sc, double shot_len) {
     json_object_set_new(params, "from", json_real(sc->anim_from));
     json_object_set_new(params, "to", json_real(sc->anim_to));
     json_object_set_new(params, "duration", json_real(t6(shot_len)));
-    json_object_set_new(params, "width", json_integer(v->width));
-    json_object_set_new(params, "height", json_integer(v->height));
+    /* At the master frame, like the picture it moves: every format reframes the same clip. */
+    int aw, ah;
+    plan_gen_frame(p, sc, &aw, &ah);
+    json_object_set_new(params, "width", json_integer(aw));
+    json_object_set_new(params, "height", json_integer(ah));
     json_object_set_new(params, "fps", json_integer(v->fps));
-    json_object_set_new(params, "fit", json_string(sc->fit ? sc->fit : v->fit));
+    plan_set_focus(params, sc);
+    /* Blur is a reframe of the clip (the segment's): the still itself is fitted as cover. */
+    const char *afit = sc->fit ? sc->fit : v->fit;
+    json_object_set_new(params, "fit", json_string(strcmp(afit, "blur") == 0 ? "cover" : afit));
     const char *in[1] = {src.id};
     src.id = plan_add_node(p, "animate", params, NULL, in, 1, sc->name, plan_src(s, sc->src, sc->shot_node->kw));
     src.type = "clip";
@@ -307,6 +323,7 @@ static json_t *layers_json(planner *p, const vsc_scene_spec *sc, const scene_sou
   }
   json_object_set_new(l, "source", source);
   json_object_set_new(l, "fit", json_string(sc->fit ? sc->fit : p->v->fit));
+  if (strcmp(src->type, "color") != 0) plan_set_focus(l, sc);
   json_object_set_new(l, "t", json_real(t6(t0 - sc->start)));
   json_object_set_new(l, "texts", texts_json(p, sc));
   return l;

@@ -196,7 +196,7 @@ static double plan_budget(planner *p, const plan_parts *pp) {
   int n = v->nscenes;
   double total = pp->extra_cost;
   for (int i = 0; i < n; i++) total += pp->cost[i];
-  if (v->has_budget && total > v->budget + 1e-9) {
+  if (v->has_budget && total > v->budget + 1e-9 && !p->several) {
     ERR(v->src, v->node->kw, "raise 'budget', use 'quality draft', or shorten scenes",
         "estimated cost $%.2f is over the budget of $%.2f", total, v->budget);
     for (int i = 0; i < n; i++)
@@ -276,18 +276,25 @@ static json_t *outputs_json(planner *p, const char *video) {
   return outputs;
 }
 
-int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
-  planner P = {.s = s, .v = v, .nodes = json_array(), .by_id = json_object(), .meter = v->music.meter > 0 ? v->music.meter : 4};
-  planner *p = &P;
+/* Plans p->v into p's graph: its timeline, scenes, picture, sound and mux. Fills *r (new
+ * references) and returns 0, or -1 when the timeline does not work out (reported). */
+int plan_video(planner *p, plan_video_result *r) {
+  vsc_session *s = p->s;
+  vsc_video_spec *v = p->v;
+  memset(r, 0, sizeof *r);
+  p->meter = v->music.meter > 0 ? v->music.meter : 4;
+  p->grid = NULL;
+  p->beat = 0;
   plan_load_grid(p);
   if (s->preview) {
     v->width = (v->width / 2) & ~1;
     v->height = (v->height / 2) & ~1;
+    v->gen_width = (v->gen_width / 2) & ~1;
+    v->gen_height = (v->gen_height / 2) & ~1;
   }
   if (!plan_timeline(p) || (plan_snap_to_grid(p), !plan_check_transitions(p)) || plan_deliver_resolve(p) < 0) {
-    json_decref(p->nodes);
-    json_decref(p->by_id);
     vsc_audio_analysis_free(p->grid);
+    p->grid = NULL;
     return -1;
   }
   int n = v->nscenes;
@@ -307,26 +314,41 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
   plan_deliver_mux(v, mparams);
   const char *mux_in[2] = {picture, sound};
   const char *mux = plan_add_node(p, "mux", mparams, NULL, mux_in, 2, NULL, plan_src(s, v->src, v->node->kw));
-  double total = plan_budget(p, &pp);
-
-  json_t *ir = json_object();
-  json_object_set_new(ir, "format", json_string("vsc-ir"));
-  json_object_set_new(ir, "version", json_integer(VSC_IR_VERSION));
-  json_object_set_new(ir, "root", json_string(s->root_dir));
-  json_object_set_new(ir, "video", video_json(p));
-  json_object_set_new(ir, "scenes", scenes_json(p, &pp));
-  json_t *outputs = outputs_json(p, mux); /* before "nodes": it may add caption nodes */
-  json_object_set_new(ir, "nodes", p->nodes);
-  json_object_set_new(ir, "outputs", outputs);
-  json_object_set_new(ir, "estimated_cost", json_real(t6(total)));
+  r->total = plan_budget(p, &pp);
+  r->video = video_json(p);
+  r->scenes = scenes_json(p, &pp);
+  r->outputs = outputs_json(p, mux);
   free(pp.srcs);
   free(pp.cost);
   free(pp.max);
   free(pp.voices);
   free(pp.voice_at);
   json_decref(p->captions);
-  json_decref(p->by_id);
+  p->captions = NULL;
   vsc_audio_analysis_free(p->grid);
+  p->grid = NULL;
+  return 0;
+}
+
+int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out) {
+  planner P = {.s = s, .v = v, .nodes = json_array(), .by_id = json_object()};
+  planner *p = &P;
+  plan_video_result r;
+  if (plan_video(p, &r) != 0) {
+    json_decref(p->nodes);
+    json_decref(p->by_id);
+    return -1;
+  }
+  json_t *ir = json_object();
+  json_object_set_new(ir, "format", json_string("vsc-ir"));
+  json_object_set_new(ir, "version", json_integer(VSC_IR_VERSION));
+  json_object_set_new(ir, "root", json_string(s->root_dir));
+  json_object_set_new(ir, "video", r.video);
+  json_object_set_new(ir, "scenes", r.scenes);
+  json_object_set_new(ir, "nodes", p->nodes);
+  json_object_set_new(ir, "outputs", r.outputs);
+  json_object_set_new(ir, "estimated_cost", json_real(t6(r.total)));
+  json_decref(p->by_id);
   if (vsc_diag_error_count(s->diags)) {
     json_decref(ir);
     return -1;

@@ -9,6 +9,11 @@
 /* Returns 0 and a new IR document in *out, or -1 with diagnostics. */
 int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out);
 
+/* Several formats (plan/formats.c): one plan per checked video in one graph, so the work
+** they share is one node; the IR lists every format's outputs and cost (docs/ir.md). A lone
+** video without `formats` gives exactly vsc_plan's IR. */
+int vsc_plan_formats(vsc_session *s, vsc_video_spec *videos, int n, json_t **out);
+
 /* Captions (plan/captions.c): every voice line's words timed on the timeline, as the IR
 ** caption object with all cues (new reference), or NULL without `captions`. */
 json_t *vsc_plan_captions(vsc_video_spec *v);

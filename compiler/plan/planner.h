@@ -6,6 +6,7 @@
  *   nodes.c     nodes, their content ids and resolved provider calls
  *   deliver.c   delivery settings into the params of the nodes they affect
  *   plan.c      vsc_plan: the stages above, the sound track, the budget, the IR document
+ *   formats.c   vsc_plan_formats: one plan per format in one graph (shared nodes once)
  * Only compiler/plan includes it; the planner's public entry point is plan/plan.h. */
 #ifndef VSC_PLANNER_H
 #define VSC_PLANNER_H
@@ -31,6 +32,7 @@ typedef struct {
   double meter;
   json_t *by_id;    /* id -> node, so identical work is one node */
   json_t *captions; /* the caption object with every cue, or NULL */
+  bool several;     /* one of several formats: the budget is checked on their sum (formats.c) */
 } planner;
 
 /* What makes a scene's picture. */
@@ -65,6 +67,24 @@ json_t *plan_color(uint32_t rgb);
 /* Sets a paid node's call (model m), cost, retry policy and fallbacks; returns its price. */
 vsc_price plan_resolve_calls(planner *p, json_t *node, const vsc_model_decl *m, vsc_call_need *need,
                              vsc_scene_spec *sc);
+
+/* ---- plan.c ---- */
+/* What planning one video adds to the graph (new references). */
+typedef struct {
+  json_t *video, *scenes, *outputs; /* the IR's objects of that name */
+  double total;                     /* its estimated cost, shared nodes included */
+} plan_video_result;
+int plan_video(planner *p, plan_video_result *r);
+
+/* ---- formats.c ---- */
+/* The frame scene sc's generations are made at: the master frame, shared by every format,
+** or this format's own when the scene regenerates per format. */
+void plan_gen_frame(const planner *p, const vsc_scene_spec *sc, int *w, int *h);
+/* The frame model m (or NULL) makes scene sc's picture at: plan_gen_frame's, or, with several
+** formats when m cannot make that shape, m's own shape closest to it (every format reframes). */
+void plan_model_frame(const planner *p, const vsc_scene_spec *sc, const vsc_model_decl *m, int *w, int *h);
+/* Adds "focus": [x, y] to a layer or animate object when the scene moved it off the centre. */
+void plan_set_focus(json_t *obj, const vsc_scene_spec *sc);
 
 /* ---- grid.c ---- */
 double plan_grid_time(const double *pts, size_t n, double period, long i);

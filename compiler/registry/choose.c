@@ -15,7 +15,7 @@ const char *vsc_registry_aspect(vsc_session *s, int w, int h) {
 }
 
 bool vsc_registry_makes_aspect(const vsc_model_decl *m, int w, int h) {
-  if (!m->naspects) return true;
+  if (!m->naspects || w <= 0 || h <= 0) return true; /* no shape asked for */
   double want = (double)w / h;
   for (int i = 0; i < m->naspects; i++)
     if (fabs(m->aspects[i][0] / m->aspects[i][1] - want) < 0.02) return true;

@@ -33,8 +33,10 @@ typedef struct {
 } anim;
 
 /* Decodes the first picture of `path` into a new yuv420p frame of bw x bh: scaled to cover
-** and centre-cropped, or (contain) scaled to fit whole and centred on black. */
-static int load_fitted(const char *path, int bw, int bh, int contain, AVFrame **out, vsc_op_error *err) {
+** and cropped around the focus point (fx, fy; 0.5 = the centre), or (contain) scaled to fit
+** whole and centred on black. */
+static int load_fitted(const char *path, int bw, int bh, int contain, double fx, double fy, AVFrame **out,
+                       vsc_op_error *err) {
   AVFormatContext *ic = NULL;
   AVCodecContext *c = NULL;
   AVPacket *pkt = av_packet_alloc();
@@ -114,7 +116,7 @@ static int load_fitted(const char *path, int bw, int bh, int contain, AVFrame **
                big->data[p] + (size_t)y * big->linesize[p], (size_t)(big->width >> sh));
     }
   } else {
-    int x0 = ((big->width - bw) / 2) & ~1, y0 = ((big->height - bh) / 2) & ~1;
+    int x0 = (int)((big->width - bw) * fx) & ~1, y0 = (int)((big->height - bh) * fy) & ~1;
     for (int p = 0; p < 3; p++) {
       int sh = p ? 1 : 0;
       for (int y = 0; y < (bh >> sh); y++)
@@ -210,6 +212,8 @@ int vsc_comp_animate(const json_t *node, const char *const *inputs, size_t ninpu
       comp_get_num(p, "to", 1.0, &to, err, where) < 0 || comp_get_num(p, "duration", 0, &duration, err, where) < 0 ||
       comp_read_frame_params(p, &W, &H, &fps, err, where) < 0)
     return -1;
+  double fx, fy;
+  if (comp_read_focus(p, &fx, &fy, err, where) < 0) return -1;
   anim a;
   memset(&a, 0, sizeof a);
   a.frames = comp_frames(duration, fps);
@@ -248,7 +252,7 @@ int vsc_comp_animate(const json_t *node, const char *const *inputs, size_t ninpu
   if (!json_object_get(p, "encode")) enc.crf = 16; /* an intermediate: its segment encodes it again */
   enc.format = "mp4";
   enc.faststart = 0;
-  if (load_fitted(inputs[0], bw, bh, !strcmp(fit, "contain"), &a.base, &perr) < 0) return vsc_op_fail(err, perr.kind, "%s%s", where, perr.msg);
+  if (load_fitted(inputs[0], bw, bh, !strcmp(fit, "contain"), fx, fy, &a.base, &perr) < 0) return vsc_op_fail(err, perr.kind, "%s%s", where, perr.msg);
   a.xtab = malloc(sizeof *a.xtab * (size_t)W);
   a.wtab = malloc(sizeof *a.wtab * (size_t)W);
   int ret = -1;

@@ -84,6 +84,10 @@ int64_t comp_frames(double seconds, int fps);
 /* Reads and checks width, height (even, 16..8192) and fps (1..240) of a node's params. */
 int comp_read_frame_params(const json_t *p, int *w, int *h, int *fps, vsc_op_error *err, const char *where);
 
+/* ---- reframing (reframe.c) ---- */
+/* Reads an optional "focus": [x, y] (shares of the picture, 0..1; default the centre). */
+int comp_read_focus(const json_t *obj, double *fx, double *fy, vsc_op_error *err, const char *where);
+
 /* ---- text overlays (text.c) ---- */
 struct vsc_text_req;
 /* Reads text object i of a layer into a layout request for a W x H frame. */

@@ -24,6 +24,8 @@ typedef struct {
   int loop;            /* repeat a clip that is shorter than needed */
   char color[16];      /* colour card, libav syntax */
   int contain;         /* fit: contain (pad) instead of cover (crop) */
+  int blur;            /* fit: blur (contain over a blurred cover of itself) */
+  double fx, fy;       /* focus: the point of the picture a cover crop keeps (0.5 = centre) */
   double t;            /* scene time at the segment's first frame */
   const json_t *texts; /* array of text objects, or NULL (borrowed from the node) */
   vsc_media_info info; /* probe result of path */
@@ -59,9 +61,11 @@ static int read_layer(const json_t *obj, const char *name, const char *const *in
   if (comp_get_str(src, "type", NULL, &type, err, where) < 0) return -1;
   if (!type) return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s.source.type' is missing", where, name);
   if (comp_get_str(obj, "fit", "cover", &fit, err, where) < 0) return -1;
-  if (strcmp(fit, "cover") && strcmp(fit, "contain"))
-    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s.fit': expected cover or contain, not '%s'", where, name, fit);
+  if (strcmp(fit, "cover") && strcmp(fit, "contain") && strcmp(fit, "blur"))
+    return vsc_op_fail(err, VSC_FAIL_INPUT, "%sparam '%s.fit': expected cover, contain or blur, not '%s'", where, name, fit);
   L->contain = !strcmp(fit, "contain");
+  L->blur = !strcmp(fit, "blur");
+  if (comp_read_focus(obj, &L->fx, &L->fy, err, where) < 0) return -1;
   if (comp_get_num(obj, "t", 0, &L->t, err, where) < 0) return -1;
   L->texts = json_object_get(obj, "texts");
   if (L->texts && !json_is_null(L->texts) && !json_is_array(L->texts))
@@ -113,12 +117,27 @@ static int text_filters(vsc_buf *sb, const seg *s, layer *L, const char *out_pat
   return 0;
 }
 
-static void fit_filters(vsc_buf *sb, int contain, int w, int h) {
-  if (contain)
+/* Appends the chain that fits L's picture to w x h: cover (crop, at the focus point),
+** contain (pad) or blur (contain over a blurred cover: a reframe without black bars).
+** `tag` keeps blur's inner labels apart between the two layers of a segment. */
+static void fit_filters(vsc_buf *sb, const layer *L, int w, int h, const char *tag) {
+  if (L->contain) {
     vsc_buf_printf(sb, ",scale=w=%d:h=%d:force_original_aspect_ratio=decrease,pad=w=%d:h=%d:x=(ow-iw)/2:y=(oh-ih)/2:color=black",
                    w, h, w, h);
-  else
+  } else if (L->blur) {
+    /* The fill is blurred at a quarter size: the blur is wide and cheap. */
+    int qw = (w / 4) & ~1, qh = (h / 4) & ~1;
+    vsc_buf_printf(sb, ",split=2[fb%s][ff%s];[fb%s]scale=w=%d:h=%d:force_original_aspect_ratio=increase,crop=w=%d:h=%d,"
+                       "boxblur=luma_radius=%d:luma_power=2,scale=w=%d:h=%d,setsar=1[fbb%s];"
+                       "[ff%s]scale=w=%d:h=%d:force_original_aspect_ratio=decrease,setsar=1[ffs%s];"
+                       "[fbb%s][ffs%s]overlay=x=(W-w)/2:y=(H-h)/2",
+                   tag, tag, tag, qw, qh, qw, qh, qw < qh ? qw / 8 + 1 : qh / 8 + 1, w, h, tag, tag, w, h, tag, tag, tag);
+  } else if (L->fx != 0.5 || L->fy != 0.5) {
+    vsc_buf_printf(sb, ",scale=w=%d:h=%d:force_original_aspect_ratio=increase,crop=w=%d:h=%d:x=(iw-ow)*%.4f:y=(ih-oh)*%.4f",
+                   w, h, w, h, L->fx, L->fy);
+  } else {
     vsc_buf_printf(sb, ",scale=w=%d:h=%d:force_original_aspect_ratio=increase,crop=w=%d:h=%d", w, h, w, h);
+  }
 }
 
 /* Appends the chain that makes layer L's picture, ending in [label]; text unless !with_text. */
@@ -133,7 +152,7 @@ static int layer_chain(vsc_buf *sb, const seg *s, layer *L, int with_text, const
     /* Fit the still once, then repeat that one frame: constant memory, no re-decoding. */
     vsc_buf_printf(sb, "movie=");
     comp_add_filter_arg(sb, L->path);
-    fit_filters(sb, L->contain, W, H);
+    fit_filters(sb, L, W, H, label);
     vsc_buf_printf(sb, ",setsar=1,format=yuv420p,loop=loop=-1:size=1,settb=1/%d,setpts=N,fps=%d", fps, fps);
     break;
   case LAYER_CLIP: {
@@ -161,7 +180,7 @@ static int layer_chain(vsc_buf *sb, const seg *s, layer *L, int with_text, const
       vsc_buf_printf(sb, ":sp=%.6f,trim=start=%.6f", off, off + L->info.start_time);
     }
     vsc_buf_printf(sb, ",setpts=PTS-STARTPTS,fps=%d", fps);
-    fit_filters(sb, L->contain, W, H);
+    fit_filters(sb, L, W, H, label);
     vsc_buf_printf(sb, ",setsar=1,format=yuv420p");
     break;
   }

@@ -244,7 +244,7 @@ static void compile_error(const char *rel, const json_t *diags, char *err, size_
  * the cache's studio/ folder, created). Compiles the script, writes the plan and returns
  * the page's summary of it (new), or NULL with err. */
 static json_t *prepare(studio *st, const studio_build_req *q, char cache[PATH_MAX],
-                       char plan[PATH_MAX + 64], char output[PATH_MAX], char *err,
+                       char plan[PATH_MAX + 64], char output[PATH_MAX], char played[PATH_MAX], char *err,
                        size_t errlen) {
   const char *abs = q->abs;
   json_t *diags = NULL;
@@ -259,6 +259,10 @@ static json_t *prepare(studio *st, const studio_build_req *q, char cache[PATH_MA
   if ((size_t)snprintf(output, PATH_MAX, "%s/%.*s%s.mp4", dir, stem, base,
                        q->preview ? ".preview" : "") >= PATH_MAX)
     output[0] = 0; /* cannot happen: abs is a real path shorter than PATH_MAX */
+  /* A script of several formats writes one file each, the format's suffix before ".mp4"
+   * (cli/formats.c): the page plays the first. */
+  const char *suffix = ir ? json_string_value(json_object_get(json_array_get(json_object_get(ir, "formats"), 0), "suffix")) : NULL;
+  snprintf(played, PATH_MAX, "%.*s%s.mp4", (int)(strlen(output) > 4 ? strlen(output) - 4 : 0), output, suffix ? suffix : "");
   snprintf(plan, PATH_MAX + 64, "%s/studio/%.*s.plan.json", cache, stem, base);
   json_t *summary = NULL;
   char *text = NULL;
@@ -285,8 +289,8 @@ static int launch(studio *st, const studio_build_req *q, build_phase before, cha
   studio_build *b = &st->build;
   const char *abs = q->abs, *rel = q->rel, *provider = q->provider[0] ? q->provider : NULL;
   bool preview = q->preview;
-  char cache[PATH_MAX], dir[PATH_MAX], plan[PATH_MAX + 64], output[PATH_MAX];
-  json_t *summary = prepare(st, q, cache, plan, output, err, errlen);
+  char cache[PATH_MAX], dir[PATH_MAX], plan[PATH_MAX + 64], output[PATH_MAX], played[PATH_MAX];
+  json_t *summary = prepare(st, q, cache, plan, output, played, err, errlen);
   int rc = summary ? 0 : -1;
   pthread_mutex_lock(&b->lock);
   if (rc == 0 && b->closing) { /* the studio is stopping: start nothing */
@@ -313,8 +317,8 @@ static int launch(studio *st, const studio_build_req *q, build_phase before, cha
   b->stop_requested = false;
   b->exit_code = -1;
   snprintf(b->script, sizeof b->script, "%s", rel);
-  snprintf(b->output, sizeof b->output, "%s", output);
-  const char *orel = studio_path_rel(st, output);
+  snprintf(b->output, sizeof b->output, "%s", played);
+  const char *orel = studio_path_rel(st, played);
   snprintf(b->output_rel, sizeof b->output_rel, "%s", orel ? orel : "");
   b->started = studio_now();
   push_locked(b, json_pack("{s:s, s:s, s:s, s:b, s:O}", "event", "plan", "script", rel, "output",
@@ -336,7 +340,7 @@ static int launch(studio *st, const studio_build_req *q, build_phase before, cha
   ra->st = st;
   ra->fd = fd;
   ra->pid = pid;
-  snprintf(ra->output, sizeof ra->output, "%s", output);
+  snprintf(ra->output, sizeof ra->output, "%s", played);
   pthread_t t;
   pthread_attr_t at;
   pthread_attr_init(&at);

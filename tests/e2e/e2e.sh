@@ -12,18 +12,28 @@ src="$tmp/src/$name.vscript"
 build() { "$vsc" build "$src" --provider local --cache "$tmp/cache" -o "$tmp/out.mp4" --progress plain --jobs 2 >"$tmp/log" 2>&1 || {
   cat "$tmp/log"; echo "FAIL: vsc build exited $?"; exit 1; }; }
 summary() { grep -E '^ok: [0-9]+ run' "$tmp/log" | tail -1; }
+# A script with several formats writes out.<tag>.mp4 per format (and one run summary each).
+tags=$("$vsc" plan "$src" --json --cache "$tmp/cache" | sed -n 's/.*"suffix": "\.\([0-9x]*\)".*/\1/p')
 
 build
 echo "first build: $(summary)"
 "$vsc" plan "$src" --json --cache "$tmp/cache" >"$tmp/plan.json"
-"$check" probe "$tmp/out.mp4" "$tmp/plan.json"
+if [ -n "$tags" ]; then
+  for t in $tags; do
+    "$vsc" plan "$src" --json --cache "$tmp/cache" --format "$(echo "$t" | tr x :)" >"$tmp/plan.$t.json"
+    "$check" probe "$tmp/out.$t.mp4" "$tmp/plan.$t.json"
+  done
+  test ! -e "$tmp/out.mp4" || { echo "FAIL: out.mp4 written beside the formats"; exit 1; }
+else
+  "$check" probe "$tmp/out.mp4" "$tmp/plan.json"
+fi
 
-# An unchanged script: no generation and no encoding.
+# An unchanged script: no generation and no encoding (in any format).
 build
-case $(summary) in
-"ok: 0 run"*) echo "rebuild: $(summary)" ;;
-*) echo "FAIL: the rebuild ran nodes: $(summary)"; exit 1 ;;
-esac
+if grep -E '^ok: [0-9]+ run' "$tmp/log" | grep -vq '^ok: 0 run'; then
+  echo "FAIL: the rebuild ran nodes: $(grep -E '^ok: [0-9]+ run' "$tmp/log")"; exit 1
+fi
+echo "rebuild: $(summary)"
 
 case $name in
 ad)
@@ -52,11 +62,17 @@ music_video)
   "$check" cuts "$tmp/out.mp4" "$tmp/plan.json"
   ;;
 social)
-  # Captions: SRT and WebVTT beside the video, readable by FFmpeg's demuxers.
-  for f in srt vtt; do
-    test -s "$tmp/out.$f" || { echo "FAIL: no out.$f beside the video"; exit 1; }
-    n=$(ffprobe -v error -show_entries packet=pts_time -of csv "$tmp/out.$f" | grep -c packet)
-    [ "$n" -ge 3 ] || { echo "FAIL: out.$f has $n cues"; exit 1; }
+  # Three formats, each at its frame, with its captions: SRT and WebVTT beside each video,
+  # readable by FFmpeg's demuxers.
+  [ "$(echo $tags)" = "9x16 1x1 16x9" ] || { echo "FAIL: formats '$tags'"; exit 1; }
+  for t in 9x16:1080,1920 1x1:1080,1080 16x9:1920,1080; do
+    size=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$tmp/out.${t%%:*}.mp4")
+    [ "$size" = "${t#*:}" ] || { echo "FAIL: out.${t%%:*}.mp4 is $size"; exit 1; }
+    for f in srt vtt; do
+      test -s "$tmp/out.${t%%:*}.$f" || { echo "FAIL: no out.${t%%:*}.$f beside the video"; exit 1; }
+      n=$(ffprobe -v error -show_entries packet=pts_time -of csv "$tmp/out.${t%%:*}.$f" | grep -c packet)
+      [ "$n" -ge 3 ] || { echo "FAIL: out.${t%%:*}.$f has $n cues"; exit 1; }
+    done
   done
   ;;
 esac

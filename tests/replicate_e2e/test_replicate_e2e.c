@@ -13,6 +13,20 @@
 
 /* ---- the examples ----------------------------------------------------------------------- */
 
+/* check_complete of every format's video (out.<tag>.mp4), or of out.mp4 with one format. */
+static void check_formats_complete(env_t *e) {
+  char one[sizeof e->out];
+  snprintf(one, sizeof one, "%s", e->out);
+  size_t i;
+  json_t *f;
+  json_array_foreach(json_object_get(e->ir, "formats"), i, f) {
+    snprintf(e->out, sizeof e->out, "%s/out%s.mp4", e->dir, json_string_value(json_object_get(f, "suffix")));
+    check_complete(e);
+  }
+  snprintf(e->out, sizeof e->out, "%s", one);
+  if (!json_array_size(json_object_get(e->ir, "formats"))) check_complete(e);
+}
+
 /* Builds an example against the mock: complete, billed as the ledger says, within budget;
  * the journal has intent → id → outcome for every paid node; a second build is free. */
 static void example(const char *name, bool force_replicate) {
@@ -26,7 +40,7 @@ static void example(const char *name, bool force_replicate) {
   const char *p1 = force_replicate ? "--provider" : NULL, *p2 = force_replicate ? "replicate" : NULL;
   int rc = build(&e, p1, p2);
   REQUIRE(rc == 0, "build exited %d", rc);
-  check_complete(&e);
+  check_formats_complete(&e);
   check_books(&e, budget_of(&e));
   b1 = mock_get(&e, "/_mock/billing");
   int paid = (int)json_integer_value(json_object_get(b1, "count"));
@@ -34,9 +48,12 @@ static void example(const char *name, bool force_replicate) {
           billed(b1, NULL, "succeeded"));
   /* The journal of this one build: per paid node, intent → started with the billed id →
    * done succeeded with the output's hash. */
+  /* A script with several formats runs once per format (out.<tag>.mp4 each). */
+  size_t nformats = json_array_size(json_object_get(e.ir, "formats"));
+  int runs = nformats ? (int)nformats : 1;
   recs = journal(&e);
-  REQUIRE(jcount(recs, "build", NULL, NULL) == 1 && jcount(recs, "end", "status", "ok") == 1,
-          "one build record and one end 'ok'");
+  REQUIRE(jcount(recs, "build", NULL, NULL) == runs && jcount(recs, "end", "status", "ok") == runs,
+          "%d build records and ends 'ok'", runs);
   REQUIRE(jcount(recs, "intent", NULL, NULL) == paid, "%d intents for %d predictions",
           jcount(recs, "intent", NULL, NULL), paid);
   REQUIRE(jcount(recs, "started", NULL, NULL) == paid, "started records");
@@ -68,7 +85,7 @@ static void example(const char *name, bool force_replicate) {
   json_decref(recs);
   recs = journal(&e);
   REQUIRE(jcount(recs, "intent", NULL, NULL) == paid, "the second build journaled paid calls");
-  check_complete(&e);
+  check_formats_complete(&e);
   check_books(&e, budget_of(&e));
   check_token(&e);
 out:
@@ -650,6 +667,53 @@ static void t_example_ad(void) { example("ad", false); }
 static void t_example_explainer(void) { example("explainer", false); }
 static void t_example_music_video(void) { example("music_video", true); } /* it says `provider local` */
 static void t_example_social(void) { example("social", false); }
+
+/* Three formats from one script: each generation is one prediction (a clip made once at the
+ * master frame serves every format that reframes it); only what a `for` block or `reframe
+ * generate` makes per format is generated again, at that format's frame. Three MP4s at their
+ * (preview) frames; a second build creates nothing. */
+static void t_formats_shared(void) {
+  env_t e;
+  json_t *b = NULL;
+  const char *margs[] = {"--latency", "0.2", NULL};
+  REQUIRE(setup(&e, "tests/replicate_e2e/formats.vscript", margs) == 0, "setup");
+  REQUIRE(load_ir(&e) == 0, "vsc ir");
+  int rc = build(&e, NULL, NULL);
+  REQUIRE(rc == 0, "build exited %d", rc);
+  /* hook and product once; run at the master frame and for 9:16; city in each format. */
+  long creates = requests(&e, CREATE_OFFICIAL) + requests(&e, CREATE_VERSIONED);
+  b = mock_get(&e, "/_mock/billing");
+  REQUIRE(creates == 7, "%ld predictions created (7 expected; three one-format builds make 12)", creates);
+  REQUIRE(json_integer_value(json_object_get(b, "count")) == 7 && billed(b, NULL, "succeeded") == 7, "7 predictions billed");
+  int paid = 0;
+  size_t i;
+  json_t *n;
+  json_array_foreach(json_object_get(e.ir, "nodes"), i, n) paid += json_object_get(n, "call") != NULL;
+  REQUIRE(paid == 7, "the IR has %d paid nodes", paid);
+  static const struct {
+    const char *tag;
+    int w, h;
+  } want[] = {{"16x9", 320, 180}, {"9x16", 180, 320}, {"1x1", 180, 180}};
+  for (int k = 0; k < 3; k++) {
+    char path[700];
+    snprintf(path, sizeof path, "%s/out.%s.mp4", e.dir, want[k].tag);
+    AVFormatContext *fc = NULL;
+    REQUIRE(avformat_open_input(&fc, path, NULL, NULL) == 0 && avformat_find_stream_info(fc, NULL) >= 0, "open %s", path);
+    int vs = av_find_best_stream(fc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    int w = vs >= 0 ? fc->streams[vs]->codecpar->width : 0, h = vs >= 0 ? fc->streams[vs]->codecpar->height : 0;
+    avformat_close_input(&fc);
+    REQUIRE(w == want[k].w && h == want[k].h, "%s is %dx%d", path, w, h);
+  }
+  check_formats_complete(&e);
+  check_books(&e, budget_of(&e));
+  rc = build(&e, NULL, NULL);
+  REQUIRE(rc == 0, "second build exited %d", rc);
+  REQUIRE(requests(&e, CREATE_OFFICIAL) + requests(&e, CREATE_VERSIONED) == creates, "the second build created predictions");
+  check_token(&e);
+out:
+  json_decref(b);
+  teardown(&e);
+}
 
 static const vsc_test_case cases[] = {
 #define VSC_TEST_CASE(name) VSC_TEST_ENTRY(t_, name)

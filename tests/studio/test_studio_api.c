@@ -79,6 +79,14 @@ static const char *SLOW =
     "  scene d (rest) {\n    shot video \"a desert road at noon\"\n  }\n"
     "}\n";
 
+/* Two formats from one storyboard (language.md "Formats"). */
+static const char *FORMATS =
+    "video \"Two\" {\n"
+    "  size 320x180 fps 12\n"
+    "  formats 16:9 9:16\n"
+    "  scene a (1s) { shot color #336699 text \"TWO\" at center }\n"
+    "}\n";
+
 static void make_project(void) {
   vsc_test_tmpdir(tmp, sizeof tmp, "studio-test");
   snprintf(project, sizeof project, "%s/project", tmp);
@@ -90,6 +98,8 @@ static void make_project(void) {
   vsc_test_write_text(p, SCRIPT);
   snprintf(p, sizeof p, "%s/slow.vscript", project);
   vsc_test_write_text(p, SLOW);
+  snprintf(p, sizeof p, "%s/two.vscript", project);
+  vsc_test_write_text(p, FORMATS);
   snprintf(p, sizeof p, "%s/secret.vscript", outside);
   vsc_test_write_text(p, "// outside the project\n");
   snprintf(p, sizeof p, "%s/secret.png", outside);
@@ -661,6 +671,28 @@ static void case_build(void) {
   CHECK(strcmp(json_string_value(json_object_get(o, "phase")), "done") == 0, "phase done");
   json_decref(o);
   reply_free(&r);
+}
+
+/* A script of several formats: the build writes one file per format and the page plays the
+ * first (two.16x9.mp4), with its manifest. */
+static void case_build_formats(void) {
+  reply r = post_json("POST", "/api/build", json_pack("{s:s, s:s}", "path", "two.vscript", "provider", "local"));
+  CHECK(r.status == 202, "start: %ld %s", r.status, r.body);
+  reply_free(&r);
+  json_t *events = follow_build(NULL, 60);
+  json_t *exit_ev = last_event(events, "exit");
+  CHECK(exit_ev && json_integer_value(json_object_get(exit_ev, "code")) == 0, "exit 0");
+  const char *out = exit_ev ? json_string_value(json_object_get(exit_ev, "output")) : NULL;
+  CHECK(out && strcmp(out, "two.16x9.mp4") == 0, "output %s", out ? out : "(none)");
+  CHECK(exit_ev && json_object_get(exit_ev, "manifest"), "the first format's manifest");
+  static const char *const files[] = {"two.16x9.mp4", "two.9x16.mp4"};
+  for (int i = 0; i < 2; i++) {
+    char p[8192];
+    snprintf(p, sizeof p, "%s/%s", project, files[i]);
+    struct stat sb;
+    CHECK(stat(p, &sb) == 0 && sb.st_size > 1000, "%s was written", files[i]);
+  }
+  json_decref(events);
 }
 
 /* The "queue" event last seen in `events` (borrowed) or NULL. */

@@ -44,10 +44,13 @@ typedef struct {
    * '..' escape, a symlink out) is refused at the import and never read. For text from
    * an untrusted writer (an LLM) whose diagnostics are sent back to it. */
   const char *import_root;
+  /* NULL, or the formats to make, e.g. "9:16" or "16:9,1:1" (`--format`): a subset of the
+   * script's `formats`, or (without them) the formats to make of its storyboard. */
+  const char *formats;
 } vsc_compile_options;
-#define VSC_COMPILE_OPTIONS_VERSION 1
+#define VSC_COMPILE_OPTIONS_VERSION 2
 #define VSC_COMPILE_OPTIONS_INIT \
-  { VSC_COMPILE_OPTIONS_VERSION, NULL, false, NULL, NULL }
+  { VSC_COMPILE_OPTIONS_VERSION, NULL, false, NULL, NULL, NULL }
 
 /* Compiles the script at `path`. On success *out_ir is a new IR document (caller
  * json_decref's it) and 0 is returned; on error, diagnostics are in `diags` and -1 is

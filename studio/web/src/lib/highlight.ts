@@ -8,7 +8,7 @@ const KEYWORDS = new Set(
     'final draft color image file fade duck volume tempo meter offset section cut on beats bars ' +
     'rest until use template as font box loop trim kind class tier durations sizes aspects ' +
     'price per priced inputs param fallback required default enum min max generate provider ' +
-    'format formats caption captions').split(' '),
+    'format formats for focus reframe caption captions').split(' '),
 );
 
 type Cls = '' | 'c' | 's' | 'n' | 'k' | 'u' | 'h' | 'p';
