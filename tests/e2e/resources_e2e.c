@@ -8,6 +8,8 @@
  *                  stops there (exit 4, nothing rendered)
  *   contain_still  `fit contain` on an animated square still: the whole square is shown,
  *                  on black bars, not cropped
+ *   font           a font that is not installed: check names the one used instead, and the
+ *                  render is pixel for pixel the one that names that font (another differs)
  * Usage: resources_e2e VSC CASE */
 #include <math.h>
 #include <stdio.h>
@@ -156,6 +158,52 @@ static void t_contain_still(void) {
   CHECK(mid[0] > 215, "the square is not shown (%.0f)", mid[0]);
 out:
   vsc_test_run_free(&r);
+}
+
+/* Builds a one-scene title card with `font` into out-NAME.mp4; returns check's stderr. */
+static char *font_card(const char *font, const char *name) {
+  vsc_test_run_result r = {0};
+  char text[600], out[100];
+  snprintf(text, sizeof text,
+           "video \"Font\" {\n  size 320x180 fps 10\n  scene a (1s) {\n    shot color #203040\n"
+           "    text \"Fancy Title\" at center size 20%% font \"%s\"\n  }\n}\n",
+           font);
+  script(text);
+  vsc(&r, "check");
+  char *said = strdup(r.err);
+  vsc_test_run_free(&r);
+  snprintf(out, sizeof out, "out-%s.mp4", name);
+  const char *argv[] = {vsc_bin, "build", "s.vscript", "--provider", "local", "-o", out, "--progress", "quiet", NULL};
+  vsc_test_run(&r, dir, NULL, argv);
+  if (r.status != 0) fprintf(stderr, "build with font %s exited %d: %s\n", font, r.status, r.err);
+  vsc_test_run_free(&r);
+  return said;
+}
+
+static void t_font(void) {
+  char *said = font_card("Helvetica Neue", "missing");
+  char *plain = font_card("DejaVu Sans", "named");
+  char *serif = font_card("DejaVu Serif", "serif");
+  char a[700], b[700], c[700];
+  snprintf(a, sizeof a, "%s/out-missing.mp4", dir);
+  snprintf(b, sizeof b, "%s/out-named.mp4", dir);
+  snprintf(c, sizeof c, "%s/out-serif.mp4", dir);
+  CHECK(said && strstr(said, "font 'Helvetica Neue' is not installed; 'DejaVu Sans' is used instead"),
+        "check said: %s", said ? said : "");
+  vsc_test_image x = {0}, y = {0}, z = {0};
+  REQUIRE(vsc_test_frame_at(a, 0.5, &x) == 0 && vsc_test_frame_at(b, 0.5, &y) == 0 && vsc_test_frame_at(c, 0.5, &z) == 0,
+          "a build made no video");
+  double same = frame_diff(&x, &y), other = frame_diff(&x, &z);
+  fprintf(stderr, "font: difference to DejaVu Sans %.3f, to DejaVu Serif %.3f\n", same, other);
+  CHECK(same < 0.01, "the missing font did not render as the font check named (%.3f)", same);
+  CHECK(other > 0.3, "another font renders the same: the comparison cannot tell fonts apart (%.3f)", other);
+out:
+  vsc_test_image_free(&x);
+  vsc_test_image_free(&y);
+  vsc_test_image_free(&z);
+  free(said);
+  free(plain);
+  free(serif);
 }
 
 static const vsc_test_case cases[] = {
