@@ -120,6 +120,8 @@ void check_video_frame(vsc_session *s, vsc_ast *vn, int *w, int *h, bool *given)
 
 /* ---- deliver.c ---- */
 void check_deliver(const eval_ctx *c, vsc_ast *st, vsc_deliver_spec *out);
+/* Whether `name` is a platform delivery preset (youtube, tiktok, …). */
+bool check_deliver_is_preset(const char *name);
 
 /* ---- scene.c ---- */
 void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out);

@@ -55,6 +55,12 @@ static const h264_level levels[] = {
 #define NPRESETS (sizeof presets / sizeof presets[0])
 #define NLEVELS (sizeof levels / sizeof levels[0])
 
+bool check_deliver_is_preset(const char *name) {
+  for (size_t i = 0; name && i < NPRESETS; i++)
+    if (strcmp(presets[i].name, name) == 0) return true;
+  return false;
+}
+
 static const char *const options[] = {"crf", "bitrate", "maxrate", "bufsize", "profile", "level",
                                       "gop", "max_size", "loudness", "true_peak", "faststart", "audio_bitrate"};
 #define NOPTIONS (sizeof options / sizeof options[0])

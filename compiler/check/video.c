@@ -159,6 +159,13 @@ static void apply_preset(vsc_session *s, vsc_ast *use, vsc_video_spec *v, const 
     return;
   }
   vsc_ast *p = check_find_named(s->presets, s->npresets, name);
+  if (!p && check_deliver_is_preset(name)) {
+    /* `preset tiktok`: the platform's delivery settings are what a producer means. */
+    ERR(use->src, use->kw, "a platform's encoding and loudness are set with 'deliver'",
+        "'%s' is a delivery preset, not a video preset: write 'deliver %s'", name, name);
+    vsc_diag_fix(s->diags, use->src, use->kw, "deliver");
+    return;
+  }
   if (!p) {
     const char *names[256];
     size_t n = 0;
