@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/error.h>
 #include <libavutil/log.h>
 
 #include "vsc/vsc_media.h"
@@ -43,3 +44,11 @@ static void log_setup(void) {
 void vsc_av_log_init(void) { pthread_once(&log_once, log_setup); }
 void vsc_av_log_clear(void) { first_err[0] = cur_line[0] = 0; }
 const char *vsc_av_log_last(void) { return first_err[0] ? first_err : cur_line; }
+
+void vsc_av_error_text(char *out, size_t size, int averr, const char *what) {
+  char avs[AV_ERROR_MAX_STRING_SIZE] = "";
+  if (averr < 0) av_strerror(averr, avs, sizeof avs);
+  const char *last = vsc_av_log_last();
+  if (last[0] && strcmp(last, avs) != 0) snprintf(out, size, "%s: %s (%s)", what, avs[0] ? avs : "failed", last);
+  else snprintf(out, size, "%s: %s", what, avs[0] ? avs : "failed");
+}

@@ -20,11 +20,7 @@ static int fail_av(char *err, size_t errlen, int averr, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
-  char avs[AV_ERROR_MAX_STRING_SIZE] = "";
-  if (averr < 0) av_strerror(averr, avs, sizeof avs);
-  const char *last = vsc_av_log_last();
-  if (last[0] && strcmp(last, avs) != 0) snprintf(err, errlen, "%s: %s (%s)", what, avs[0] ? avs : "failed", last);
-  else snprintf(err, errlen, "%s: %s", what, avs[0] ? avs : "failed");
+  vsc_av_error_text(err, errlen, averr, what);
   return -1;
 }
 

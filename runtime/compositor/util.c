@@ -38,12 +38,9 @@ int comp_fail_av(vsc_op_error *err, vsc_fail_kind kind, int averr, const char *f
   va_start(ap, fmt);
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
-  char avs[AV_ERROR_MAX_STRING_SIZE] = "";
-  if (averr < 0) av_strerror(averr, avs, sizeof avs);
-  const char *last = vsc_av_log_last();
-  if (last[0] && strcmp(last, avs) != 0)
-    return vsc_op_fail(err, kind, "%s: %s (%s)", what, avs[0] ? avs : "failed", last);
-  return vsc_op_fail(err, kind, "%s: %s", what, avs[0] ? avs : "failed");
+  char msg[sizeof err->msg];
+  vsc_av_error_text(msg, sizeof msg, averr, what);
+  return vsc_op_fail(err, kind, "%s", msg);
 }
 
 /* ---------------------------------------------------------------- warnings */

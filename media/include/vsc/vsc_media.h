@@ -29,4 +29,7 @@ void vsc_av_log_init(void);
 void vsc_av_log_clear(void);
 const char *vsc_av_log_last(void);
 
+/* "WHAT: libav's error text[ (the log's first error line)]" for libav error `averr` into out. */
+void vsc_av_error_text(char *out, size_t size, int averr, const char *what);
+
 #endif
