@@ -32,6 +32,11 @@ bool cli_color(FILE *f);
 int cli_report(vsc_diag_list *diags, bool json);
 /* Compiles a script, printing diagnostics; returns an exit code (0 = *ir is set). */
 int cli_compile(json_t **ir, const char *path, bool json, int max_errors, const vsc_compile_options *opts);
+/* Consumes `--param NAME=VALUE` (repeatable) into the command line's params (params.c):
+ * 0 taken, 1 not ours, -1 bad (said on stderr). */
+int cli_param_arg(int argc, char **argv, int *i);
+/* Gives opts the command line's params when it names none (cli_compile calls it). */
+void cli_params_apply(vsc_compile_options *opts);
 /* Writes a file atomically (temp + fsync + rename; nothing at the temp name is followed). */
 /* The `vsc plan` deliver line (cli/deliver_line.c): encoding, loudness and size of the
 ** deliverable, from the IR's video.deliver (or the default encode). Writes into buf. */

@@ -22,7 +22,8 @@ int cmd_build(int argc, char **argv) {
     if (rc == 1) rc = cli_review_parse(&review, argc, argv, &i, true);
     if (rc < 0) return cli_usage("build");
     if (rc == 0) continue;
-    int frc = cli_format_arg(&formats, argc, argv, &i);
+    int frc = cli_param_arg(argc, argv, &i);
+    if (frc == 1) frc = cli_format_arg(&formats, argc, argv, &i);
     if (frc < 0) return cli_usage("build");
     if (frc == 0) continue;
     if (strcmp(argv[i], "--preview") == 0) {

@@ -10,7 +10,8 @@ int cmd_check(int argc, char **argv) {
   bool json = false;
   int max_errors = 20;
   for (int i = 1; i < argc; i++) {
-    int frc = cli_format_arg(&formats, argc, argv, &i);
+    int frc = cli_param_arg(argc, argv, &i);
+    if (frc == 1) frc = cli_format_arg(&formats, argc, argv, &i);
     if (frc < 0) return cli_usage("check");
     if (frc == 0) continue;
     if (strcmp(argv[i], "--json") == 0) json = true;

@@ -215,7 +215,8 @@ static int select_nodes(cli_xplan *p, const xargs *a, bool *pick) {
 
 static int parse_args(xargs *a, int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
-    int frc = cli_format_arg(&a->formats, argc, argv, &i);
+    int frc = cli_param_arg(argc, argv, &i);
+    if (frc == 1) frc = cli_format_arg(&a->formats, argc, argv, &i);
     if (frc < 0) return -1;
     if (frc == 0) continue;
     const char *arg = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;

@@ -40,7 +40,8 @@ int cmd_ir(int argc, char **argv) {
   const char *path = NULL, *out = NULL, *formats = NULL;
   bool json = false, validate = false, canon = false, schema = false;
   for (int i = 1; i < argc; i++) {
-    int frc = cli_format_arg(&formats, argc, argv, &i);
+    int frc = cli_param_arg(argc, argv, &i);
+    if (frc == 1) frc = cli_format_arg(&formats, argc, argv, &i);
     if (frc < 0) return cli_usage("ir");
     if (frc == 0) continue;
     if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) out = argv[++i];

@@ -242,7 +242,8 @@ int cmd_plan(int argc, char **argv) {
   bool json = false;
   cli_review review = {0};
   for (int i = 1; i < argc; i++) {
-    int frc = cli_format_arg(&formats, argc, argv, &i);
+    int frc = cli_param_arg(argc, argv, &i);
+    if (frc == 1) frc = cli_format_arg(&formats, argc, argv, &i);
     if (frc < 0) return cli_usage("plan");
     if (frc == 0) continue;
     int rr = cli_review_parse(&review, argc, argv, &i, false);

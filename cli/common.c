@@ -60,7 +60,9 @@ int cli_write_file(const char *path, const char *text, size_t len) {
 
 int cli_compile(json_t **ir, const char *path, bool json, int max_errors, const vsc_compile_options *opts) {
   vsc_diag_list *diags = vsc_diag_list_new(max_errors);
-  int rc = vsc_compile_file(ir, path, opts, diags);
+  vsc_compile_options with_params = opts ? *opts : (vsc_compile_options)VSC_COMPILE_OPTIONS_INIT;
+  cli_params_apply(&with_params);
+  int rc = vsc_compile_file(ir, path, &with_params, diags);
   int exit_code = VSC_EXIT_OK;
   if (rc != 0 || vsc_diag_warning_count(diags) || json) exit_code = cli_report(diags, json);
   if (rc != 0 && exit_code == VSC_EXIT_OK) exit_code = VSC_EXIT_CHECK;

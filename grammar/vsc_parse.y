@@ -83,6 +83,10 @@ item(A) ::= PRESET(K) name(N) LBRACE vitems(B) RBRACE(E).
 item(A) ::= MODEL(K) name(N) value(R) LBRACE mditems(B) RBRACE(E).
   { A = vsc_parse_node(P, AST_MODEL, K, "model"); A->name = N; vsc_parse_add_val(P, A, R); A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
 
+/* `param NAME TYPE [default VALUE]`: a value the script is given (check/params.c). */
+item(A) ::= PARAM(K) name(N) value(T) popts(O).
+  { A = vsc_parse_node(P, AST_PARAM, K, "param"); A->name = N; vsc_parse_add_val(P, A, T); vsc_parse_opts(P, A, O); }
+
 tparamlist(A) ::= . { A.head = A.tail = 0; }
 tparamlist(A) ::= tparams(L). { A = L; }
 tparams(A) ::= tparam(I). { A.head = A.tail = 0; A = vsc_ast_list_add(A, I); }

@@ -234,6 +234,14 @@ struct vsc_session {
   const char *quality_override;
   const char *import_root; /* NULL, or the directory user modules must resolve inside */
   const char *formats;     /* NULL, or the formats to make ("9:16,1:1", from --format) */
+  /* Params (check/params.c): the main script's `param` declarations, the values given for
+   * them (compile options), and each param's bound value and the text that wrote it. */
+  const vsc_param_arg *param_args;
+  int nparam_args;
+  vsc_ast **param_decls;
+  int nparam_decls;
+  vsc_value *param_vals;   /* [nparam_decls]; V_NONE: unbound (an error was reported) */
+  vsc_source **param_srcs; /* [nparam_decls] */
 };
 
 /* Text layout at compile time (check/textfit.c). The IR object of a text (docs/ir.md): the

@@ -123,6 +123,13 @@ void check_deliver(const eval_ctx *c, vsc_ast *st, vsc_deliver_spec *out);
 /* Whether `name` is a platform delivery preset (youtube, tiktok, …). */
 bool check_deliver_is_preset(const char *name);
 
+/* ---- params.c ---- */
+/* Binds the main script's `param`s to the values given (s->param_args) or their defaults,
+** each read as its declared type; errors at the value, or at the declaration. */
+void check_params(vsc_session *s);
+/* The index of the param `name` names, or -1. */
+int check_param_index(const vsc_session *s, const char *name);
+
 /* ---- scene.c ---- */
 void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out);
 void check_scene(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc, const vsc_style_spec *style);

@@ -246,6 +246,7 @@ int vsc_check_formats(vsc_session *s, const char *name, const char *text, size_t
   *videos = NULL;
   *n = 0;
   if (vsc_check_load(s, name, text, len) != 0 && vsc_diag_worst_stage(s->diags) < VSC_STAGE_CHECK) return -1;
+  check_params(s);
   if (!s->video) {
     vsc_diag(s->diags, VSC_SEV_ERROR, VSC_STAGE_CHECK, s->main, ((vsc_span){0, 0}), "a script needs 'video \"Title\" { … }'",
              "no video in '%s'", name);

@@ -148,6 +148,10 @@ static void load_module(vsc_session *s, vsc_source *src, bool is_main, int depth
     case AST_STYLE: check_push((void ***)&s->styles, &s->nstyles, it); break;
     case AST_TEMPLATE: check_push((void ***)&s->templates, &s->ntemplates, it); break;
     case AST_PRESET: check_push((void ***)&s->presets, &s->npresets, it); break;
+    case AST_PARAM:
+      if (!is_main) ERR(src, it->kw, "a param is read from the command line or a batch row by the script itself", "a module cannot declare a param");
+      else check_push((void ***)&s->param_decls, &s->nparam_decls, it);
+      break;
     case AST_MODEL: {
       vsc_model_decl *d = check_model_decl(s, it);
       if (d) check_push((void ***)&s->models, &s->nmodels, d);

@@ -22,16 +22,33 @@ static int bound_index(const eval_ctx *c, const vsc_value *v) {
 
 /* The value itself, or what a template parameter it names is bound to (a value already
  * bound is returned as it is). */
+/* Index of v among the session's param values, or -1. */
+static int param_index(const eval_ctx *c, const vsc_value *v) {
+  const vsc_session *s = c->s;
+  if (!s || !s->param_vals || v < s->param_vals || v >= s->param_vals + s->nparam_decls) return -1;
+  return (int)(v - s->param_vals);
+}
+
+/* The value itself, or what a template parameter it names is bound to (a value already
+ * bound is returned as it is); a name left over may be a param of the script (params.c). */
 const vsc_value *check_val(const eval_ctx *c, const vsc_value *v) {
-  if (bound_index(c, v) >= 0) return v;
-  if (v->kind == V_IDENT)
+  if (param_index(c, v) >= 0) return v;
+  const vsc_value *r = v;
+  if (bound_index(c, v) < 0 && v->kind == V_IDENT)
     for (int i = 0; i < c->n; i++)
-      if (strcmp(c->names[i], v->str) == 0) return &c->vals[i];
-  return v;
+      if (strcmp(c->names[i], v->str) == 0) r = &c->vals[i];
+  if (r->kind == V_IDENT && c->s && c->s->nparam_decls) {
+    int p = check_param_index(c->s, r->str);
+    if (p >= 0) return &c->s->param_vals[p];
+  }
+  return r;
 }
 
 vsc_source *check_src_of(const eval_ctx *c, const vsc_value *v) {
-  int i = bound_index(c, check_val(c, v));
+  const vsc_value *r = check_val(c, v);
+  int p = param_index(c, r);
+  if (p >= 0) return c->s->param_srcs[p] ? c->s->param_srcs[p] : c->src;
+  int i = bound_index(c, r);
   return i >= 0 && c->val_srcs[i] ? c->val_srcs[i] : c->src;
 }
 
@@ -59,6 +76,15 @@ void check_value_error(const eval_ctx *c, const vsc_value *v0, const char *hint,
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   const vsc_value *v = check_val(c, v0);
+  int p = param_index(c, v);
+  if (p >= 0) {
+    /* A param's value: shown where it was given, with a note where the script uses it. */
+    const vsc_ast *d = c->s->param_decls[p];
+    vsc_error(c->s->diags, VSC_STAGE_CHECK, check_src_of(c, v), v->span, hint, "%s", msg);
+    vsc_note(c->s->diags, c->src, v0 != v ? v0->span : d->name.span, "param '%s' is used here", d->name.str);
+    note_call(c);
+    return;
+  }
   int i = bound_index(c, v);
   vsc_source *src = i >= 0 && c->val_srcs[i] ? c->val_srcs[i] : c->src;
   vsc_error(c->s->diags, VSC_STAGE_CHECK, src, v->span, hint, "%s", msg);

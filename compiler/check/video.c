@@ -443,6 +443,7 @@ void check_video(vsc_session *s, vsc_ast *vn, vsc_video_spec *v, const check_for
 /* The checker's entry point: the main script, its modules, then the video. */
 int vsc_check(vsc_session *s, const char *name, const char *text, size_t len, vsc_video_spec *video) {
   if (vsc_check_load(s, name, text, len) != 0 && vsc_diag_worst_stage(s->diags) < VSC_STAGE_CHECK) return -1;
+  check_params(s);
   if (!s->video) {
     vsc_diag(s->diags, VSC_SEV_ERROR, VSC_STAGE_CHECK, s->main, ((vsc_span){0, 0}),
              "a script needs 'video \"Title\" { … }'", "no video in '%s'", name);

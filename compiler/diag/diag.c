@@ -112,7 +112,7 @@ void vsc_source_position(vsc_source *src, uint32_t off, uint32_t *line, uint32_t
     if (src->line_starts[mid] <= off) lo = mid;
     else hi = mid;
   }
-  *line = lo + 1;
+  *line = lo + 1 + src->line_base;
   *col = off - src->line_starts[lo] + 1;
 }
 
@@ -174,7 +174,7 @@ void vsc_diag(vsc_diag_list *l, vsc_severity sev, vsc_stage stage, vsc_source *s
   vsc_source_position(src, end, &d->end_line, &d->end_col);
   if (span.len) d->end_col++; /* exclusive end column */
   else d->end_col = d->col;
-  uint32_t ls = src->line_starts[d->line - 1], le = ls;
+  uint32_t ls = src->line_starts[d->line - 1 - src->line_base], le = ls;
   while (le < src->len && src->text[le] != '\n' && src->text[le] != '\r') le++;
   d->line_text = vsc_xmalloc(le - ls + 1);
   memcpy(d->line_text, src->text + ls, le - ls);

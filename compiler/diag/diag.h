@@ -18,6 +18,7 @@ typedef struct vsc_source {
   uint32_t len;
   uint32_t *line_starts; /* built on first use (heap; freed by vsc_source_free_lines) */
   uint32_t nlines;
+  uint32_t line_base; /* lines before `text` in the file it comes from (a batch row: its record) */
 } vsc_source;
 
 void vsc_source_position(vsc_source *src, uint32_t off, uint32_t *line, uint32_t *col);

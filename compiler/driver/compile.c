@@ -28,6 +28,10 @@ int vsc_compile_source(json_t **out_ir, const char *name, const char *text, size
   s.quality_override = opts->quality;
   s.import_root = opts->import_root;
   s.formats = opts->version >= 2 ? opts->formats : NULL;
+  if (opts->version >= 3) {
+    s.param_args = opts->params;
+    s.nparam_args = opts->nparams;
+  }
   vsc_video_spec *videos;
   int nvideos;
   int rc = vsc_check_formats(&s, name, text, len, &videos, &nvideos);

@@ -370,7 +370,7 @@ char *vsc_format(const char *name, const char *src_text, size_t len, vsc_diag_li
     for (vsc_ast *n = file->body.head; n; n = n->next) {
       bool had_comment = f.c && f.c->span.off < n->span.off;
       /* Declarations are separated by one blank line; consecutive imports are not. */
-      bool sep = !first && !(prev_kind == AST_IMPORT && n->kind == AST_IMPORT && !blank_between(&f, f.prev_end, n->span.off));
+      bool sep = !first && !(prev_kind == n->kind && (n->kind == AST_IMPORT || n->kind == AST_PARAM) && !blank_between(&f, f.prev_end, n->span.off));
       if (sep) text(&f, "\n");
       leading_comments(&f, n->span.off, true);
       if (had_comment && blank_between(&f, f.prev_end, n->span.off)) text(&f, "\n");

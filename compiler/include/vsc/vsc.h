@@ -35,6 +35,21 @@ void vsc_diag_print(const vsc_diag_list *list, FILE *out, bool color);
 json_t *vsc_diag_to_json(const vsc_diag_list *list);
 
 /* ---- compiling ------------------------------------------------------------ */
+/* One value for a script's `param` (docs/language.md "Params"): `--param NAME=VALUE`, or a
+ * field of a batch row. All strings are borrowed for the compile. */
+typedef struct {
+  const char *name;  /* the param it sets */
+  const char *value; /* its text, decoded (a CSV field without its quotes) */
+  /* Where it was written, for diagnostics and relative paths: the text `src_text` (src_len
+   * bytes) is line `src_line` on of the file `src_name` ("rows.csv", "--param"), and the
+   * value is its bytes [off, off + len). A `file` value is relative to src_name's folder. */
+  const char *src_name, *src_text;
+  size_t src_len;
+  unsigned src_line;
+  size_t off, len;
+  bool optional; /* a field the script need not declare (a row's other columns) */
+} vsc_param_arg;
+
 typedef struct {
   int version;           /* VSC_COMPILE_OPTIONS_VERSION */
   const char *cache_dir; /* where audio analysis is cached; NULL = "<script dir>/.vsc" */
@@ -47,10 +62,14 @@ typedef struct {
   /* NULL, or the formats to make, e.g. "9:16" or "16:9,1:1" (`--format`): a subset of the
    * script's `formats`, or (without them) the formats to make of its storyboard. */
   const char *formats;
+  /* Values of the script's `param`s (version 3): an unknown name is an error unless the
+   * arg is optional; a param without a value takes its default, or is an error. */
+  const vsc_param_arg *params;
+  int nparams;
 } vsc_compile_options;
-#define VSC_COMPILE_OPTIONS_VERSION 2
+#define VSC_COMPILE_OPTIONS_VERSION 3
 #define VSC_COMPILE_OPTIONS_INIT \
-  { VSC_COMPILE_OPTIONS_VERSION, NULL, false, NULL, NULL, NULL }
+  { VSC_COMPILE_OPTIONS_VERSION, NULL, false, NULL, NULL, NULL, NULL, 0 }
 
 /* Compiles the script at `path`. On success *out_ir is a new IR document (caller
  * json_decref's it) and 0 is returned; on error, diagnostics are in `diags` and -1 is

@@ -1,0 +1,232 @@
+/*
+** Params (check stage): `param NAME TYPE [default VALUE]` at the top of the main script, bound
+** to the values the compile was given (`--param NAME=VALUE`, or a field of a batch row) or to
+** their defaults. A param is then used by name wherever a value goes, as a template's
+** parameter is (values.c resolves the name). A value is read in the text that wrote it: a
+** row's field is shown, and its path resolved, in the data file.
+*/
+#include <string.h>
+
+#include "check/checker.h"
+#include "lex/lex.h"
+#include "parse/parse.h"
+#include "vsc/vsc_mem.h"
+#include "vsc/vsc_strings.h"
+#include "vsc_parse.h"
+
+/* The types a param may have, the token a value of it is, and what the user reads. */
+typedef struct {
+  const char *name;
+  int token;        /* TK_* a value must lex to; 0: the text itself, as a string */
+  const char *desc; /* for messages: "a colour like #1b1b1b" */
+} param_type;
+
+static const param_type types[] = {
+    {"string", 0, "text"},
+    {"text", 0, "text"},
+    {"file", 0, "a path"},
+    {"number", TK_NUMBER, "a number like 0.6"},
+    {"colour", TK_HEX, "a colour like #1b1b1b"},
+    {"color", TK_HEX, "a colour like #1b1b1b"},
+    {"duration", TK_DURATION, "a duration like 4s or 500ms"},
+    {"money", TK_MONEY, "an amount like $2.50"},
+    {"percent", TK_PERCENT, "a percentage like 12%"},
+    {"size", TK_DIMS, "a size like 1920x1080"},
+    {"ratio", TK_RATIO, "a ratio like 16:9"},
+    {"model", TK_ID, "a model or class name like video.fast"},
+    {"name", TK_ID, "a name like crossfade"},
+};
+#define NTYPES (sizeof types / sizeof types[0])
+
+static const param_type *find_type(const char *name) {
+  for (size_t i = 0; i < NTYPES; i++)
+    if (strcmp(types[i].name, name) == 0) return &types[i];
+  return NULL;
+}
+
+int check_param_index(const vsc_session *s, const char *name) {
+  for (int i = 0; i < s->nparam_decls; i++)
+    if (s->param_decls[i]->name.str && strcmp(s->param_decls[i]->name.str, name) == 0) return i;
+  return -1;
+}
+
+/* The value kind a literal token gives (for a default written in the script). */
+static vsc_value_kind kind_of_token(int token) {
+  switch (token) {
+  case TK_NUMBER: return V_NUMBER;
+  case TK_HEX: return V_COLOR;
+  case TK_DURATION: return V_DURATION;
+  case TK_MONEY: return V_MONEY;
+  case TK_PERCENT: return V_PERCENT;
+  case TK_DIMS: return V_DIMS;
+  case TK_RATIO: return V_RATIO;
+  case TK_ID: return V_IDENT;
+  default: return V_STRING;
+  }
+}
+
+/* The source a given value was written in: one per distinct text (a row's fields share
+ * their record). Its lines are numbered as in the file it comes from. */
+static vsc_source *arg_source(vsc_session *s, const vsc_param_arg *a, const char **last_text, vsc_source **last) {
+  if (a->src_text && a->src_text == *last_text) return *last;
+  vsc_source *src = vsc_arena_alloc(s->arena, sizeof *src);
+  src->name = vsc_arena_strdup(s->arena, a->src_name ? a->src_name : "--param");
+  if (a->src_text) {
+    src->text = vsc_arena_strndup(s->arena, a->src_text, a->src_len);
+    src->len = (uint32_t)a->src_len;
+  } else {
+    src->text = vsc_arena_strdup(s->arena, a->value);
+    src->len = (uint32_t)strlen(a->value);
+  }
+  src->line_base = a->src_line > 0 ? a->src_line - 1 : 0;
+  check_push((void ***)&s->sources, &s->nsources, src);
+  *last_text = a->src_text;
+  *last = src;
+  return src;
+}
+
+/* Reads a given value as type t: a string as it is, else exactly one token of t's kind
+ * (lexed from the value's own text). false, with an error at the value, when it is not. */
+static bool read_value(vsc_session *s, const vsc_ast *decl, const param_type *t, const vsc_param_arg *a,
+                       vsc_source *src, vsc_value *out) {
+  vsc_span at = {(uint32_t)(a->src_text ? a->off : 0), (uint32_t)(a->src_text ? a->len : src->len)};
+  if (at.off > src->len) at.off = src->len;
+  if (at.off + at.len > src->len) at.len = src->len - at.off;
+  if (t->token == 0) {
+    *out = (vsc_value){.kind = V_STRING, .span = at, .str = vsc_arena_strdup(s->arena, a->value)};
+    return true;
+  }
+  /* The lexer reports into a parser: a scratch one, whose errors are not the user's (the
+   * value's own message below says what was wrong). */
+  vsc_diag_list *scratch = vsc_diag_list_new(4);
+  vsc_source vsrc = {.name = "value", .text = a->value, .len = (uint32_t)strlen(a->value)};
+  vsc_parser p = {.arena = s->arena, .src = &vsrc, .diags = scratch};
+  vsc_lexer L;
+  vsc_lex_init(&L, &p, vsrc.text, vsrc.len);
+  vsc_token tok, extra;
+  int k = vsc_lex_next(&L, &tok);
+  bool ok = k != 0 && vsc_lex_next(&L, &extra) == 0 && vsc_diag_error_count(scratch) == 0;
+  if (ok && t->token == TK_ID) ok = k == TK_ID || vsc_lex_keyword(vsrc.text + tok.off, tok.len) != TK_ID;
+  else if (ok) ok = k == t->token;
+  if (ok) {
+    *out = t->token == TK_ID ? vsc_parse_ident(&p, tok) : vsc_parse_value(&p, tok);
+    ok = out->kind != V_ERROR && vsc_diag_error_count(scratch) == 0;
+  }
+  vsc_diag_list_free(scratch);
+  if (!ok) {
+    char hint[160];
+    snprintf(hint, sizeof hint, "param '%s' is %s: %s", decl->name.str, decl->vals[0].str, t->desc);
+    ERR(src, at, hint, "'%s' is not %s", a->value, t->desc);
+    vsc_note(s->diags, decl->src, decl->name.span, "'%s' is declared here", decl->name.str);
+    return false;
+  }
+  out->span = at;
+  return true;
+}
+
+/* A default written in the script must be of the param's type. */
+static bool check_default(vsc_session *s, const vsc_ast *decl, const param_type *t, const vsc_value *v) {
+  vsc_value_kind want = kind_of_token(t->token);
+  if (v->kind == want || v->kind == V_ERROR) return v->kind == want;
+  ERR(decl->src, v->span, NULL, "the default of param '%s' is not %s", decl->name.str, t->desc);
+  return false;
+}
+
+/* The declarations: a known type each, no name twice. false when one is wrong. */
+static bool check_decls(vsc_session *s) {
+  bool ok = true;
+  check_duplicates(s, s->param_decls, s->nparam_decls, "param");
+  for (int i = 0; i < s->nparam_decls; i++) {
+    vsc_ast *d = s->param_decls[i];
+    if (d->nvals < 1 || d->vals[0].kind != V_IDENT || !find_type(d->vals[0].str)) {
+      const char *names[NTYPES];
+      for (size_t k = 0; k < NTYPES; k++) names[k] = types[k].name;
+      char hint[300];
+      int n = snprintf(hint, sizeof hint, "a param's type is one of");
+      for (size_t k = 0; k < NTYPES && n < (int)sizeof hint - 20; k++) n += snprintf(hint + n, sizeof hint - (size_t)n, " %s", names[k]);
+      vsc_span at = d->nvals ? d->vals[0].span : d->name.span;
+      ERR(d->src, at, hint, "param '%s' has no known type", d->name.str ? d->name.str : "");
+      if (d->nvals && d->vals[0].kind == V_IDENT) {
+        const char *close = vsc_closest(d->vals[0].str, names, NTYPES);
+        if (close) vsc_diag_fix(s->diags, d->src, at, close);
+      }
+      ok = false;
+    }
+    for (const vsc_ast *o = d->opts.head; o; o = o->next)
+      if (strcmp(o->keyword, "default") != 0) {
+        ERR(d->src, o->kw, "a param takes a type and an optional 'default VALUE'", "'%s' does not apply to a param", o->keyword);
+        ok = false;
+      }
+  }
+  return ok;
+}
+
+/* Each given value to its param: unknown names (unless optional) and repeats are errors. */
+static void bind_args(vsc_session *s, const param_type **ptypes, bool *given) {
+  const char *last_text = NULL;
+  vsc_source *last = NULL;
+  for (int k = 0; k < s->nparam_args; k++) {
+    const vsc_param_arg *a = &s->param_args[k];
+    int i = check_param_index(s, a->name);
+    if (i < 0 && a->optional) continue;
+    vsc_source *src = arg_source(s, a, &last_text, &last);
+    vsc_span at = {(uint32_t)(a->src_text ? a->off : 0), (uint32_t)(a->src_text ? a->len : src->len)};
+    size_t nl = strlen(a->name);
+    if (i < 0 && a->src_text && a->off > nl && memcmp(a->src_text + a->off - nl - 1, a->name, nl) == 0)
+      at = (vsc_span){(uint32_t)(a->off - nl - 1), (uint32_t)nl}; /* NAME=VALUE: at the name */
+    if (i < 0) {
+      const char *names[64];
+      size_t n = 0;
+      for (int j = 0; j < s->nparam_decls && n < 64; j++) names[n++] = s->param_decls[j]->name.str;
+      const char *close = vsc_closest(a->name, names, n);
+      char hint[200];
+      if (close) snprintf(hint, sizeof hint, "did you mean '%s'?", close);
+      else if (n) snprintf(hint, sizeof hint, "the script's params are declared with 'param NAME TYPE'");
+      else snprintf(hint, sizeof hint, "declare it at the top of the script: param %s string", a->name);
+      ERR(src, at, hint, "the script has no param '%s'", a->name);
+      continue;
+    }
+    if (given[i]) {
+      ERR(src, at, NULL, "param '%s' is given twice", a->name);
+      continue;
+    }
+    /* An empty field leaves a param with a default to its default. */
+    if (!a->value[0] && check_option(s->param_decls[i], "default")) continue;
+    if (!ptypes[i]) continue;
+    given[i] = true;
+    if (read_value(s, s->param_decls[i], ptypes[i], a, src, &s->param_vals[i])) s->param_srcs[i] = src;
+    else s->param_vals[i].kind = V_ERROR;
+  }
+}
+
+void check_params(vsc_session *s) {
+  int n = s->nparam_decls;
+  s->param_vals = vsc_arena_alloc(s->arena, ((size_t)n + 1) * sizeof *s->param_vals);
+  s->param_srcs = vsc_arena_alloc(s->arena, ((size_t)n + 1) * sizeof *s->param_srcs);
+  const param_type **ptypes = vsc_arena_alloc(s->arena, ((size_t)n + 1) * sizeof *ptypes);
+  bool *given = vsc_arena_alloc(s->arena, (size_t)n + 1);
+  bool decls_ok = check_decls(s);
+  for (int i = 0; i < n; i++) {
+    vsc_ast *d = s->param_decls[i];
+    ptypes[i] = d->nvals && d->vals[0].kind == V_IDENT ? find_type(d->vals[0].str) : NULL;
+    s->param_vals[i].kind = V_ERROR; /* until bound: a use is not reported again */
+  }
+  bind_args(s, ptypes, given);
+  for (int i = 0; i < n; i++) {
+    vsc_ast *d = s->param_decls[i];
+    if (given[i] || !ptypes[i]) continue;
+    const vsc_ast *def = check_option(d, "default");
+    if (def && def->nvals) {
+      if (check_default(s, d, ptypes[i], &def->vals[0])) {
+        s->param_vals[i] = def->vals[0];
+        s->param_srcs[i] = d->src;
+      }
+      continue;
+    }
+    if (!decls_ok) continue;
+    char hint[300];
+    snprintf(hint, sizeof hint, "give it with --param %s=VALUE or a '%s' field in the batch data, or write 'default VALUE'",
+             d->name.str, d->name.str);
+    ERR(d->src, d->name.span, hint, "param '%s' has no value", d->name.str);
+  }
+}
