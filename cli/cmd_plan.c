@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include "batch.h"
 #include "cli.h"
 #include "cmd_run.h"
 #include "review.h"
@@ -237,6 +238,20 @@ static void print_table(json_t *ir) {
 }
 
 int cmd_plan(int argc, char **argv) {
+  /* vsc plan --batch SCRIPT --data FILE: the whole batch's price (batch_plan.c) */
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--batch") == 0) {
+      bool json = false;
+      char **rest = calloc((size_t)argc + 1, sizeof *rest);
+      int n = 0;
+      for (int k = 0; k < argc; k++)
+        if (k != i && strcmp(argv[k], "--json") != 0) rest[n++] = argv[k];
+        else if (k != i) json = true;
+      batch_opts o;
+      int rc = batch_parse(&o, n, rest, 1) == 0 ? batch_plan(&o, json) : cli_usage("plan");
+      free(rest);
+      return rc;
+    }
   const char *path = NULL;
   const char *cache = NULL, *provider = NULL, *formats = NULL;
   bool json = false;

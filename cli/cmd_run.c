@@ -158,6 +158,7 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   o.join = vsc_comp_concat;
   o.output = staged;
   if (a->budget >= 0) o.budget_override = a->budget;
+  o.shared_cache = a->shared_cache;
   o.progress = a->progress;
   o.cancel_on_interrupt = a->cancel_on_interrupt;
   progress_mode = a->progress == VSC_PROGRESS_AUTO

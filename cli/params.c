@@ -13,7 +13,8 @@ static int ngiven;
 
 int cli_param_arg(int argc, char **argv, int *i) {
   if (strcmp(argv[*i], "--param") != 0 && strncmp(argv[*i], "--param=", 8) != 0) return 1;
-  const char *text = argv[*i][7] == '=' ? argv[*i] + 8 : *i + 1 < argc ? argv[++*i] : NULL;
+  const char *text = argv[*i][7] == '=' ? argv[*i] + 8 : *i + 1 < argc ? argv[++*i]
+                                                                       : NULL;
   const char *eq = text ? strchr(text, '=') : NULL;
   if (!eq || eq == text) {
     fprintf(stderr, "vsc: --param takes NAME=VALUE\n");

@@ -156,6 +156,25 @@ int vsc_cache_lock(vsc_cache *c, char *err, size_t errlen) {
   return 0;
 }
 
+int vsc_cache_lock_shared(vsc_cache *c, char *err, size_t errlen) {
+  if (c->lockfd >= 0) return 0;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/lock", c->dir);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return vsc_err_set(err, errlen, "%s: %s", path, strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    /* Alone for now: clean as the owner would, then let the batch's other builds in. */
+    snprintf(path, sizeof path, "%s/tmp", c->dir);
+    clean_tmp(path);
+  }
+  if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    close(fd);
+    return vsc_err_set(err, errlen, "%s: another vsc process is using this cache", c->dir);
+  }
+  c->lockfd = fd;
+  return 0;
+}
+
 void vsc_cache_close(vsc_cache *c) {
   if (!c) return;
   if (c->lockfd >= 0) close(c->lockfd);

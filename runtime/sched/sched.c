@@ -373,7 +373,7 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
 
   int rc = -1;
   if (vsc_cache_open(&r.cache, r.cache_dir, err, errlen) != 0) goto out;
-  if (vsc_cache_lock(r.cache, err, errlen) != 0) goto out;
+  if ((o->shared_cache ? vsc_cache_lock_shared : vsc_cache_lock)(r.cache, err, errlen) != 0) goto out;
   char path[4200];
   snprintf(path, sizeof path, "%s/journal.jsonl", r.cache_dir);
   if (vsc_journal_open(&r.journal, path, err, errlen) != 0) goto out;

@@ -45,6 +45,11 @@ const char *vsc_cache_dir(const vsc_cache *c); /* borrowed */
  * owner then removes temp files of dead vsc processes: regular files in DIR/tmp named
  * vsc-tmp.<pid>.<16 hex>.… whose pid is gone. Nothing else in DIR/tmp is ever touched. */
 int vsc_cache_lock(vsc_cache *c, char *err, size_t errlen);
+/* The same lock shared by the builds of one batch (cli/batch_pool.c), whose rows never build
+ * the same paid node at once: any number of them hold DIR/lock together, and a run, gc or
+ * verify that wants it alone fails at once. Dead processes' temp files are cleaned only when
+ * no other holder is there (the lock is first tried alone). */
+int vsc_cache_lock_shared(vsc_cache *c, char *err, size_t errlen);
 
 /* A fresh temp path DIR/tmp/vsc-tmp.<pid>.<16 hex>.<n>.<ext> for writing an object (the
  * key is not part of it). Thread-safe. */
@@ -190,11 +195,12 @@ typedef struct {
    * the join of theirs. NULL split or join: every node runs whole. */
   json_t *(*split)(const json_t *node);
   vsc_op_fn join;
+  bool shared_cache; /* a batch row: the cache's lock is shared (vsc_cache_lock_shared) */
 } vsc_run_options;
 #define VSC_RUN_OPTIONS_VERSION 1
 #define VSC_RUN_OPTIONS_INIT \
   { VSC_RUN_OPTIONS_VERSION, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, \
-    VSC_PROGRESS_AUTO, NULL, false, -1.0, NULL, NULL }
+    VSC_PROGRESS_AUTO, NULL, false, -1.0, NULL, NULL, false }
 
 typedef enum {
   VSC_RUN_OK = 0,

@@ -1,0 +1,159 @@
+/*
+** The local pool (cli, batch): at most N builds at once, each a worker process running one
+** row (`vsc batch run DIR --rows R-R`, the command a Slurm task runs), all on one cache.
+** Two builds never make the same paid node at once: a row that shares a paid node waits
+** for the row that makes it (the manifest's "after"), then finds it in the cache. Rows
+** without shared paid nodes (all of them with the local provider) run side by side.
+*/
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "batch.h"
+
+static volatile sig_atomic_t interrupted;
+static void on_signal(int sig) { interrupted = sig; }
+
+typedef enum { ROW_SKIP, ROW_WAIT, ROW_RUNNING, ROW_DONE } row_state;
+
+/* The vsc executable, to start workers with. */
+static int self_exe(char *out, size_t len) {
+  ssize_t n = readlink("/proc/self/exe", out, len - 1);
+  if (n <= 0) return -1;
+  out[n] = 0;
+  return 0;
+}
+
+static pid_t start_worker(const char *exe, const char *dir, size_t row, int jobs) {
+  char rows[64], j[16];
+  snprintf(rows, sizeof rows, "%zu-%zu", row, row);
+  snprintf(j, sizeof j, "%d", jobs);
+  pid_t pid = fork();
+  if (pid == 0) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    execl(exe, "vsc", "batch", "run", dir, "--rows", rows, "--jobs", j, "--progress", "quiet", (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+
+/* Whether every row `r` waits for is done. */
+static bool ready(const json_t *mrow, const row_state *st) {
+  size_t k;
+  json_t *a;
+  json_array_foreach(json_object_get(mrow, "after"), k, a) {
+    size_t r = (size_t)json_integer_value(a);
+    if (r >= 1 && st[r - 1] != ROW_DONE && st[r - 1] != ROW_SKIP) return false;
+  }
+  return true;
+}
+
+static void say_row(const char *dir, const json_t *mrow, size_t done, size_t total, vsc_progress_mode progress) {
+  if (progress == VSC_PROGRESS_QUIET) return;
+  size_t row = (size_t)json_integer_value(json_object_get(mrow, "row"));
+  json_t *res = batch_result_load(dir, row);
+  const char *status = json_string_value(json_object_get(res, "status"));
+  if (progress == VSC_PROGRESS_JSON) {
+    json_t *ev = json_pack("{s:s, s:i, s:s, s:f, s:i, s:i}", "event", "row", "row", (json_int_t)row, "status",
+                           status ? status : "failed", "spent", json_number_value(json_object_get(res, "spent")), "done",
+                           (json_int_t)done, "total", (json_int_t)total);
+    char *t = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+    if (t) fprintf(stderr, "%s\n", t);
+    free(t);
+    json_decref(ev);
+  } else {
+    fprintf(stderr, "[%zu/%zu] row %zu: %s %s/%s ($%.3f, %.1fs)\n", done, total, row, status ? status : "failed", dir,
+            json_string_value(json_object_get(mrow, "output")), json_number_value(json_object_get(res, "spent")),
+            json_number_value(json_object_get(res, "seconds")));
+  }
+  json_decref(res);
+}
+
+int batch_pool(const char *dir, int jobs, vsc_progress_mode progress) {
+  json_t *m = batch_manifest_load(dir);
+  if (!m) return VSC_EXIT_USAGE;
+  char exe[PATH_MAX];
+  if (self_exe(exe, sizeof exe) != 0) {
+    fprintf(stderr, "vsc: cannot find the vsc executable (/proc/self/exe)\n");
+    json_decref(m);
+    return VSC_EXIT_INTERNAL;
+  }
+  json_t *rows = json_object_get(m, "rows");
+  size_t n = json_array_size(rows), todo = 0, done = 0;
+  row_state *st = calloc(n + 1, sizeof *st);
+  pid_t *pids = calloc(n + 1, sizeof *pids);
+  for (size_t i = 0; i < n; i++) {
+    const json_t *mr = json_array_get(rows, i);
+    bool run = !strcmp(json_string_value(json_object_get(mr, "status")), "ready") && !batch_row_finished(dir, mr);
+    st[i] = run ? ROW_WAIT : ROW_SKIP;
+    todo += run;
+  }
+  if (jobs < 1) jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (jobs < 1) jobs = 1;
+  /* The machine's cores are shared by the builds: each encodes with its part of them. */
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  int per = cpus > jobs ? (int)(cpus / jobs) : 1;
+  int running = 0, rc = VSC_EXIT_OK;
+  bool stop = false;
+  /* Ctrl-C or a kill reaches the workers (one process group): they stop cleanly, and the
+   * pool starts nothing more, waits for them and still writes the report. */
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  size_t next = 0; /* rows before it are started or skipped */
+  while (done < todo) {
+    if (interrupted && !stop) {
+      stop = true;
+      rc = VSC_EXIT_INTERRUPTED;
+      for (size_t i = 0; i < n; i++) /* a TERM to the pool alone still stops its workers */
+        if (st[i] == ROW_RUNNING && interrupted == SIGTERM) kill(pids[i], SIGTERM);
+    }
+    /* Start what may start, in row order. */
+    for (size_t i = next; i < n && running < jobs && !stop; i++) {
+      if (st[i] != ROW_WAIT || !ready(json_array_get(rows, i), st)) continue;
+      pids[i] = start_worker(exe, dir, i + 1, per);
+      if (pids[i] < 0) {
+        fprintf(stderr, "vsc: cannot start a worker: %s\n", strerror(errno));
+        stop = true;
+        rc = VSC_EXIT_RUNTIME;
+        break;
+      }
+      st[i] = ROW_RUNNING;
+      running++;
+    }
+    while (next < n && st[next] != ROW_WAIT) next++;
+    if (running == 0) break; /* stopped, or nothing can start */
+    int status;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (size_t i = 0; i < n; i++) {
+      if (st[i] != ROW_RUNNING || pids[i] != pid) continue;
+      st[i] = ROW_DONE;
+      running--;
+      done++;
+      int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      say_row(dir, json_array_get(rows, i), done, todo, progress);
+      /* Ctrl-C reached the workers too: start nothing more, let the others stop. */
+      if (code == VSC_EXIT_INTERRUPTED || (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT)) {
+        stop = true;
+        rc = VSC_EXIT_INTERRUPTED;
+      }
+      break;
+    }
+  }
+  free(st);
+  free(pids);
+  json_decref(m);
+  return rc;
+}

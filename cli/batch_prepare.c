@@ -1,0 +1,391 @@
+/*
+** A batch made ready (cli, batch): the data read, every row compiled and checked before
+** anything is spent, and the batch directory written: the row plans, and the manifest
+** saying, per row, its plan, its video, its share of the budget and which rows make the
+** paid nodes it shares (they run first). docs/batch.md.
+*/
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "vsc/vsc.h"
+#include "vsc/vsc_ops.h"
+#include "vsc/vsc_runtime.h"
+
+void batch_row_path(const char *dir, size_t row, const char *suffix, char *out, size_t len) {
+  snprintf(out, len, "%s/rows/%06zu%s", dir, row, suffix);
+}
+
+/* The cache a batch of `script` uses: --cache, else the script's .vsc, as `vsc build`. */
+static void cache_of(const batch_opts *o, char *out, size_t len) {
+  char named[PATH_MAX];
+  const char *slash = strrchr(o->script, '/');
+  if (o->cache) snprintf(named, sizeof named, "%s", o->cache);
+  else if (slash) snprintf(named, sizeof named, "%.*s/.vsc", (int)(slash - o->script), o->script);
+  else snprintf(named, sizeof named, ".vsc");
+  if (cli_resolve_loose(named, out) != 0) snprintf(out, len, "%s", named);
+}
+
+/* Keys of a row's remote paid nodes with their worst case, and its single plan's price. */
+static void row_paid(batch_row *r, const char *remote) {
+  r->paid = json_object();
+  json_t *keys = vsc_plan_keys(r->ir, remote);
+  size_t i;
+  json_t *node;
+  json_array_foreach(json_object_get(r->ir, "nodes"), i, node) {
+    const char *op = json_string_value(json_object_get(node, "op"));
+    if (!op || !vsc_ops_is_provider(op) || strcmp(vsc_node_provider(node, remote), "local") == 0) continue;
+    const json_t *cost = json_object_get(node, "cost");
+    double est = json_number_value(json_object_get(cost, "estimate"));
+    double max = json_is_number(json_object_get(cost, "max")) ? json_number_value(json_object_get(cost, "max")) : est;
+    if (max < est) max = est;
+    const char *key = json_string_value(json_array_get(keys, i));
+    if (!key || json_object_get(r->paid, key)) continue;
+    json_object_set_new(r->paid, key, json_pack("{s:f, s:f}", "estimate", est, "max", max));
+    r->estimate += est;
+  }
+  json_decref(keys);
+}
+
+/* One row compiled with its fields as the script's params; a bad row's diagnostics are
+ * printed under a line naming it in the data file. */
+static void compile_row(batch_row *r, const vsc_rows *rows, const vsc_row *row, const batch_opts *o, const char *cache) {
+  if (row->error) {
+    fprintf(stderr, "%s:%u: error: row %zu: %s\n", rows->path, row->line, r->row, row->error);
+    r->error = strdup(row->error);
+    return;
+  }
+  vsc_param_arg *args = calloc((size_t)row->nfields + 1, sizeof *args);
+  for (int k = 0; k < row->nfields; k++)
+    args[k] = (vsc_param_arg){.name = row->fields[k].name,
+                              .value = row->fields[k].value,
+                              .src_name = rows->path,
+                              .src_text = row->text,
+                              .src_len = row->len,
+                              .src_line = row->line,
+                              .off = row->fields[k].off,
+                              .len = row->fields[k].len,
+                              .optional = true};
+  vsc_compile_options co = VSC_COMPILE_OPTIONS_INIT;
+  co.cache_dir = cache;
+  co.preview = o->preview;
+  co.quality = o->quality;
+  co.params = args;
+  co.nparams = row->nfields;
+  vsc_diag_list *diags = vsc_diag_list_new(20);
+  int rc = vsc_compile_file(&r->ir, o->script, &co, diags);
+  int errors = vsc_diag_error_count(diags);
+  if (rc != 0 || !r->ir) {
+    char why[160];
+    snprintf(why, sizeof why, "%d error%s in the script with this row's values", errors, errors == 1 ? "" : "s");
+    fprintf(stderr, "%s:%u: error: row %zu: %s (not rendered)\n", rows->path, row->line, r->row, why);
+    vsc_diag_print(diags, stderr, cli_color(stderr));
+    r->error = strdup(why);
+    json_decref(r->ir);
+    r->ir = NULL;
+  } else if (vsc_diag_warning_count(diags) && o->progress != VSC_PROGRESS_QUIET) {
+    fprintf(stderr, "%s:%u: row %zu:\n", rows->path, row->line, r->row);
+    vsc_diag_print(diags, stderr, cli_color(stderr));
+  }
+  vsc_diag_list_free(diags);
+  free(args);
+}
+
+int batch_compile(batch_set *set, const batch_opts *o) {
+  memset(set, 0, sizeof *set);
+  cache_of(o, set->cache, sizeof set->cache);
+  vsc_rows *rows;
+  char err[1024];
+  if (vsc_rows_read(&rows, o->data, err, sizeof err) != 0) {
+    fprintf(stderr, "vsc: %s\n", err);
+    return VSC_EXIT_USAGE;
+  }
+  if (rows->nrows == 0) {
+    fprintf(stderr, "vsc: %s: no rows\n", o->data);
+    vsc_rows_free(rows);
+    return VSC_EXIT_USAGE;
+  }
+  set->rows = calloc(rows->nrows, sizeof *set->rows);
+  set->nrows = rows->nrows;
+  set->remote = NULL;
+  for (size_t i = 0; i < rows->nrows; i++) {
+    batch_row *r = &set->rows[i];
+    r->row = i + 1;
+    r->line = rows->rows[i].line;
+    compile_row(r, rows, &rows->rows[i], o, set->cache);
+    if (!r->ir) {
+      set->invalid++;
+      continue;
+    }
+    if (!set->remote)
+      set->remote = vsc_provider_resolve(o->provider ? o->provider
+                                                     : json_string_value(json_object_get(json_object_get(r->ir, "video"), "provider")));
+    row_paid(r, set->remote);
+  }
+  if (!set->remote) set->remote = vsc_provider_resolve(o->provider);
+  vsc_rows_free(rows);
+  return VSC_EXIT_OK;
+}
+
+void batch_set_free(batch_set *set) {
+  for (size_t i = 0; i < set->nrows; i++) {
+    json_decref(set->rows[i].ir);
+    json_decref(set->rows[i].paid);
+    free(set->rows[i].error);
+  }
+  free(set->rows);
+  memset(set, 0, sizeof *set);
+}
+
+/* Whether the cache holds `key` (no lock taken: a look, not a use). */
+static bool cached(vsc_cache *c, const char *key) {
+  vsc_cache_entry e = {0};
+  bool hit = c && vsc_cache_peek(c, key, &e) == 1;
+  vsc_cache_entry_clear(&e);
+  return hit;
+}
+
+void batch_price_of(const batch_set *set, batch_price *p) {
+  memset(p, 0, sizeof *p);
+  vsc_cache *cache = NULL;
+  char err[256];
+  struct stat st;
+  if (stat(set->cache, &st) == 0 && S_ISDIR(st.st_mode)) vsc_cache_open(&cache, set->cache, err, sizeof err);
+  json_t *seen = json_object(); /* key -> number of rows using it */
+  for (size_t i = 0; i < set->nrows; i++) {
+    const batch_row *r = &set->rows[i];
+    if (!r->ir) continue;
+    p->singles += r->estimate;
+    const char *key;
+    json_t *c;
+    json_object_foreach(r->paid, key, c) {
+      json_t *n = json_object_get(seen, key);
+      if (n) {
+        if (json_integer_value(n) == 1) p->shared_keys++;
+        json_integer_set(n, json_integer_value(n) + 1);
+        continue;
+      }
+      json_object_set_new(seen, key, json_integer(1));
+      p->keys++;
+      double est = json_number_value(json_object_get(c, "estimate"));
+      p->batch += est;
+      if (!cached(cache, key)) p->to_spend += est;
+    }
+  }
+  json_decref(seen);
+  if (cache) vsc_cache_close(cache);
+}
+
+/* ---- the batch directory ---- */
+
+static int mkdir_p(const char *path) {
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+json_t *batch_manifest_load(const char *dir) {
+  char path[PATH_MAX + 16];
+  snprintf(path, sizeof path, "%s/batch.json", dir);
+  json_error_t je;
+  json_t *m = json_load_file(path, 0, &je);
+  if (!m) {
+    fprintf(stderr, "vsc: %s: %s\n", path, access(path, F_OK) == 0 ? je.text : "no batch here (vsc batch SCRIPT --data FILE -o DIR makes one)");
+    return NULL;
+  }
+  if (strcmp(json_string_value(json_object_get(m, "format")) ? json_string_value(json_object_get(m, "format")) : "", "vsc-batch") != 0) {
+    fprintf(stderr, "vsc: %s: not a vsc batch manifest\n", path);
+    json_decref(m);
+    return NULL;
+  }
+  return m;
+}
+
+json_t *batch_result_load(const char *dir, size_t row) {
+  char path[PATH_MAX + 40];
+  batch_row_path(dir, row, ".result.json", path, sizeof path);
+  return json_load_file(path, 0, NULL);
+}
+
+bool batch_row_finished(const char *dir, const json_t *mrow) {
+  size_t row = (size_t)json_integer_value(json_object_get(mrow, "row"));
+  json_t *res = batch_result_load(dir, row);
+  const char *status = json_string_value(json_object_get(res, "status"));
+  bool ok = status && strcmp(status, "ok") == 0 && json_equal(json_object_get(res, "plan"), json_object_get(mrow, "plan"));
+  json_decref(res);
+  char out[PATH_MAX + 40];
+  snprintf(out, sizeof out, "%s/%s", dir, json_string_value(json_object_get(mrow, "output")));
+  return ok && access(out, F_OK) == 0;
+}
+
+static void now_iso(char out[40]) {
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(out, 40, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+}
+
+int batch_write_json(const char *path, const json_t *j) {
+  char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+  if (!text) return -1;
+  size_t n = strlen(text);
+  text = realloc(text, n + 2);
+  text[n] = '\n';
+  text[n + 1] = 0;
+  int rc = cli_write_file(path, text, n + 1);
+  free(text);
+  return rc;
+}
+
+/* Which rows make the shared paid nodes, and each row's share of what the batch may still
+ * spend: the worst case of the nodes it makes (no other row pays them), scaled up to the
+ * budget when it covers them all, else given in row order while it lasts. */
+static void plan_money(json_t *mrows, const batch_set *set, const batch_opts *o, double spent) {
+  vsc_cache *cache = NULL;
+  char err[256];
+  vsc_cache_open(&cache, set->cache, err, sizeof err);
+  json_t *lead = json_object(); /* key -> the row that makes it */
+  double *lead_cost = calloc(set->nrows + 1, sizeof *lead_cost), total = 0;
+  for (size_t i = 0; i < set->nrows; i++) {
+    json_t *m = json_array_get(mrows, i);
+    const batch_row *r = &set->rows[i];
+    json_t *after = json_array();
+    if (r->ir && !json_is_true(json_object_get(m, "finished"))) {
+      const char *key;
+      json_t *c;
+      json_object_foreach(r->paid, key, c) {
+        if (cached(cache, key)) continue;
+        json_t *l = json_object_get(lead, key);
+        if (!l) {
+          json_object_set_new(lead, key, json_integer((json_int_t)r->row));
+          lead_cost[i] += json_number_value(json_object_get(c, "max"));
+          continue;
+        }
+        bool have = false;
+        size_t k;
+        json_t *a;
+        json_array_foreach(after, k, a) have = have || json_equal(a, l);
+        if (!have) json_array_append(after, l);
+      }
+      total += lead_cost[i];
+    }
+    json_object_set_new(m, "after", after);
+  }
+  double left = o->budget - spent;
+  if (left < 0) left = 0;
+  double given = 0;
+  for (size_t i = 0; i < set->nrows; i++) {
+    json_t *m = json_array_get(mrows, i);
+    if (o->budget < 0 || !set->rows[i].ir) {
+      json_object_set_new(m, "allowance", json_null());
+      continue;
+    }
+    double a;
+    if (total <= left) a = total > 0 ? lead_cost[i] * (left / total) : 0;
+    else a = given + lead_cost[i] <= left ? lead_cost[i] : 0;
+    given += a;
+    /* the row's own budget still holds: the batch only narrows it */
+    json_t *own = json_object_get(json_object_get(set->rows[i].ir, "video"), "budget");
+    if (json_is_number(own) && json_number_value(own) < a) a = json_number_value(own);
+    json_object_set_new(m, "allowance", json_real(a));
+  }
+  free(lead_cost);
+  json_decref(lead);
+  if (cache) vsc_cache_close(cache);
+}
+
+int batch_prepare(batch_set *set, const batch_opts *o) {
+  char path[PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s/batch.json", o->dir);
+  json_t *old = NULL;
+  if (access(path, F_OK) == 0) {
+    if (!o->resume && !o->force) {
+      fprintf(stderr, "vsc: %s holds a batch already: --resume finishes it, --force starts it over\n", o->dir);
+      return VSC_EXIT_USAGE;
+    }
+    old = o->resume ? batch_manifest_load(o->dir) : NULL;
+    if (o->resume && !old) return VSC_EXIT_USAGE;
+  }
+  snprintf(path, sizeof path, "%s/rows", o->dir);
+  if (mkdir_p(path) != 0) {
+    fprintf(stderr, "vsc: %s: %s\n", path, strerror(errno));
+    json_decref(old);
+    return VSC_EXIT_RUNTIME;
+  }
+  snprintf(path, sizeof path, "%s/out", o->dir);
+  mkdir_p(path);
+  char created[40], base[PATH_MAX], script[PATH_MAX], data[PATH_MAX];
+  now_iso(created);
+  if (!getcwd(base, sizeof base) || cli_resolve_loose(o->script, script) != 0 || cli_resolve_loose(o->data, data) != 0) {
+    fprintf(stderr, "vsc: cannot resolve the batch's paths\n");
+    json_decref(old);
+    return VSC_EXIT_RUNTIME;
+  }
+  /* A resumed batch keeps its start: what its rows spent since then counts against it. */
+  const char *since = old && json_string_value(json_object_get(old, "created")) ? json_string_value(json_object_get(old, "created")) : created;
+  json_t *m = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "format", "vsc-batch", "version", 1, "script",
+                        script, "data", data, "data_name", o->data, "cache", set->cache, "base", base, "created", since,
+                        "provider", set->remote, "budget", o->budget >= 0 ? json_real(o->budget) : json_null());
+  json_t *mrows = json_array();
+  for (size_t i = 0; i < set->nrows; i++) {
+    batch_row *r = &set->rows[i];
+    char id[16], ir_rel[64], out_rel[64];
+    snprintf(id, sizeof id, "%06zu", r->row);
+    snprintf(ir_rel, sizeof ir_rel, "rows/%s.json", id);
+    snprintf(out_rel, sizeof out_rel, "out/%s.mp4", id);
+    json_t *mr = json_pack("{s:i, s:i, s:s, s:s, s:s}", "row", (json_int_t)r->row, "line", (json_int_t)r->line, "id", id,
+                           "status", r->ir ? "ready" : "invalid", "output", out_rel);
+    if (r->ir) {
+      json_object_set_new(mr, "ir", json_string(ir_rel));
+      json_object_set(mr, "plan", json_object_get(json_object_get(r->ir, "outputs"), "video"));
+      json_object_set_new(mr, "estimate", json_real(r->estimate));
+      char *text = vsc_ir_dump(r->ir);
+      snprintf(path, sizeof path, "%s/%s", o->dir, ir_rel);
+      int wrc = text ? cli_write_file(path, text, strlen(text)) : -1;
+      free(text);
+      if (wrc != 0) {
+        fprintf(stderr, "vsc: cannot write %s: %s\n", path, strerror(errno));
+        json_decref(mr);
+        json_decref(mrows);
+        json_decref(m);
+        json_decref(old);
+        return VSC_EXIT_RUNTIME;
+      }
+    } else {
+      json_object_set_new(mr, "error", json_string(r->error ? r->error : "invalid"));
+    }
+    if (o->force) { /* start over: no row counts as finished */
+      batch_row_path(o->dir, r->row, ".result.json", path, sizeof path);
+      unlink(path);
+    }
+    json_object_set_new(mr, "finished", json_boolean(r->ir && o->resume && batch_row_finished(o->dir, mr)));
+    json_array_append_new(mrows, mr);
+  }
+  json_object_set_new(m, "rows", mrows);
+  double spent = 0;
+  if (old && o->budget >= 0) {
+    json_t *ledger = batch_ledger(m);
+    spent = json_number_value(json_object_get(ledger, "spent"));
+    json_decref(ledger);
+  }
+  plan_money(mrows, set, o, spent);
+  json_object_set_new(m, "spent_before", json_real(spent));
+  snprintf(path, sizeof path, "%s/batch.json", o->dir);
+  int rc = batch_write_json(path, m) == 0 ? VSC_EXIT_OK : VSC_EXIT_RUNTIME;
+  if (rc != VSC_EXIT_OK) fprintf(stderr, "vsc: cannot write %s: %s\n", path, strerror(errno));
+  json_decref(m);
+  json_decref(old);
+  return rc;
+}

@@ -1,0 +1,105 @@
+/*
+** Rows K..M of a prepared batch, run one after the other in this process (cli, batch): what
+** a worker of the local pool runs, and what a Slurm array task runs. Each row is a build of
+** its plan into DIR/out/NNNNNN.mp4 on the batch's cache (its lock shared with the batch's
+** other builds), within the row's share of the budget; its result is written last, so a
+** result that says ok means the video is in place.
+*/
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "batch.h"
+#include "vsc/vsc.h"
+
+static const char *status_of(int rc) {
+  switch (rc) {
+  case VSC_EXIT_OK: return "ok";
+  case VSC_EXIT_PARTIAL: return "partial";
+  case VSC_EXIT_BUDGET: return "budget";
+  case VSC_EXIT_INTERRUPTED: return "interrupted";
+  default: return "failed";
+  }
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One row: its plan read and checked again (it may come from a shared disk), then built. */
+static int run_row(const char *dir, const json_t *m, const json_t *mrow, int jobs, vsc_progress_mode progress) {
+  size_t row = (size_t)json_integer_value(json_object_get(mrow, "row"));
+  char ir_path[PATH_MAX + 64], out[PATH_MAX + 64], res_path[PATH_MAX + 64];
+  snprintf(ir_path, sizeof ir_path, "%s/%s", dir, json_string_value(json_object_get(mrow, "ir")));
+  snprintf(out, sizeof out, "%s/%s", dir, json_string_value(json_object_get(mrow, "output")));
+  batch_row_path(dir, row, ".result.json", res_path, sizeof res_path);
+  double t0 = now_s();
+  json_error_t je;
+  json_t *ir = json_load_file(ir_path, 0, &je);
+  char verr[1024] = "";
+  int rc;
+  double spent = 0;
+  if (!ir) {
+    fprintf(stderr, "%s:%d:%d: error: %s\n", ir_path, je.line, je.column, je.text);
+    snprintf(verr, sizeof verr, "plan unreadable: %s", je.text);
+    rc = VSC_EXIT_CHECK;
+  } else if (vsc_ir_validate(ir, verr, sizeof verr) != 0) {
+    fprintf(stderr, "%s: %s\n", ir_path, verr);
+    rc = VSC_EXIT_CHECK;
+  } else {
+    cli_run_args a = CLI_RUN_ARGS_INIT;
+    a.output = out;
+    a.jobs = jobs;
+    a.provider = json_string_value(json_object_get(m, "provider"));
+    a.progress = progress;
+    a.force = true; /* DIR/out is the batch's own */
+    a.shared_cache = true;
+    a.spent = &spent;
+    json_t *allowance = json_object_get(mrow, "allowance");
+    if (json_is_number(allowance)) a.budget = json_number_value(allowance);
+    const char *cache = json_string_value(json_object_get(m, "cache"));
+    const char *base = json_string_value(json_object_get(m, "base"));
+    cli_output dest;
+    rc = cli_output_prepare(&dest, out, true, ir_path, cache);
+    if (rc == VSC_EXIT_OK) rc = cli_run_ir(ir, &a, cache, base, &dest);
+    else cli_output_close(&dest);
+  }
+  json_t *res = json_pack("{s:i, s:s, s:i, s:s, s:f, s:f}", "row", (json_int_t)row, "status", status_of(rc), "exit", rc,
+                          "output", json_string_value(json_object_get(mrow, "output")), "spent", spent, "seconds",
+                          now_s() - t0);
+  json_object_set(res, "plan", json_object_get(mrow, "plan"));
+  if (verr[0]) json_object_set_new(res, "error", json_string(verr));
+  if (batch_write_json(res_path, res) != 0) fprintf(stderr, "vsc: cannot write %s\n", res_path);
+  json_decref(res);
+  json_decref(ir);
+  return rc;
+}
+
+int batch_run_rows(const char *dir, size_t from, size_t to, int jobs, vsc_progress_mode progress) {
+  json_t *m = batch_manifest_load(dir);
+  if (!m) return VSC_EXIT_USAGE;
+  json_t *rows = json_object_get(m, "rows");
+  if (from < 1 || to < from || to > json_array_size(rows)) {
+    fprintf(stderr, "vsc: --rows %zu-%zu: the batch has rows 1-%zu\n", from, to, json_array_size(rows));
+    json_decref(m);
+    return VSC_EXIT_USAGE;
+  }
+  int worst = VSC_EXIT_OK;
+  for (size_t r = from; r <= to; r++) {
+    const json_t *mrow = json_array_get(rows, r - 1);
+    const char *status = json_string_value(json_object_get(mrow, "status"));
+    if (!status || strcmp(status, "ready") != 0 || batch_row_finished(dir, mrow)) continue;
+    int rc = run_row(dir, m, mrow, jobs, progress);
+    if (rc == VSC_EXIT_INTERRUPTED) {
+      worst = rc;
+      break; /* stopped: the rest is for a resume */
+    }
+    if (rc != VSC_EXIT_OK && (worst == VSC_EXIT_OK || rc > worst)) worst = rc;
+  }
+  json_decref(m);
+  return worst;
+}
