@@ -30,22 +30,22 @@ typedef struct {
   const char *provider; /* --provider */
   const char *quality;  /* --quality */
   bool preview;
-  bool strict;          /* a bad row stops the batch before anything is spent */
-  bool resume;          /* DIR holds this batch: run only what is not finished */
-  bool force;           /* DIR holds a batch: start it over */
-  double budget;        /* --budget: the whole batch's cap; < 0 none (each row its own) */
-  int jobs;             /* builds at once; 0: online CPUs */
+  bool strict;   /* a bad row stops the batch before anything is spent */
+  bool resume;   /* DIR holds this batch: run only what is not finished */
+  bool force;    /* DIR holds a batch: start it over */
+  double budget; /* --budget: the whole batch's cap; < 0 none (each row its own) */
+  int jobs;      /* builds at once; 0: online CPUs */
   vsc_progress_mode progress;
 } batch_opts;
 
 /* One row after compiling: its plan and what it shares with the others. */
 typedef struct {
-  size_t row;       /* 1-based, in data order */
-  unsigned line;    /* where the record starts in the data file */
-  json_t *ir;       /* NULL: invalid */
-  char *error;      /* invalid: one line saying why (the diagnostics were printed) */
-  json_t *paid;     /* keys of its remote paid nodes: {key: worst case} */
-  double estimate;  /* its single plan: the estimates of its paid nodes */
+  size_t row;      /* 1-based, in data order */
+  unsigned line;   /* where the record starts in the data file */
+  json_t *ir;      /* NULL: invalid */
+  char *error;     /* invalid: one line saying why (the diagnostics were printed) */
+  json_t *paid;    /* keys of its remote paid nodes: {key: worst case} */
+  double estimate; /* its single plan: the estimates of its paid nodes */
 } batch_row;
 
 typedef struct {

@@ -19,7 +19,10 @@
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig) { interrupted = sig; }
 
-typedef enum { ROW_SKIP, ROW_WAIT, ROW_RUNNING, ROW_DONE } row_state;
+typedef enum { ROW_SKIP,
+               ROW_WAIT,
+               ROW_RUNNING,
+               ROW_DONE } row_state;
 
 /* The vsc executable, to start workers with. */
 static int self_exe(char *out, size_t len) {

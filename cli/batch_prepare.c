@@ -55,7 +55,8 @@ static void row_paid(batch_row *r, const char *remote) {
 
 /* One row compiled with its fields as the script's params; a bad row's diagnostics are
  * printed under a line naming it in the data file. */
-static void compile_row(batch_row *r, const vsc_rows *rows, const vsc_row *row, const batch_opts *o, const char *cache) {
+static void compile_row(batch_row *r, const vsc_rows *rows, const vsc_row *row, const batch_opts *o, const char *cache,
+                        json_t *warned) {
   if (row->error) {
     fprintf(stderr, "%s:%u: error: row %zu: %s\n", rows->path, row->line, r->row, row->error);
     r->error = strdup(row->error);
@@ -90,8 +91,20 @@ static void compile_row(batch_row *r, const vsc_rows *rows, const vsc_row *row, 
     json_decref(r->ir);
     r->ir = NULL;
   } else if (vsc_diag_warning_count(diags) && o->progress != VSC_PROGRESS_QUIET) {
-    fprintf(stderr, "%s:%u: row %zu:\n", rows->path, row->line, r->row);
-    vsc_diag_print(diags, stderr, cli_color(stderr));
+    /* A warning about the script itself comes with every row: said once. */
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *mem = open_memstream(&text, &tlen);
+    if (mem) {
+      vsc_diag_print(diags, mem, false);
+      fclose(mem);
+    }
+    if (text && !json_object_get(warned, text)) {
+      json_object_set_new(warned, text, json_true());
+      fprintf(stderr, "%s:%u: row %zu:\n", rows->path, row->line, r->row);
+      vsc_diag_print(diags, stderr, cli_color(stderr));
+    }
+    free(text);
   }
   vsc_diag_list_free(diags);
   free(args);
@@ -114,11 +127,12 @@ int batch_compile(batch_set *set, const batch_opts *o) {
   set->rows = calloc(rows->nrows, sizeof *set->rows);
   set->nrows = rows->nrows;
   set->remote = NULL;
+  json_t *warned = json_object(); /* warnings said already */
   for (size_t i = 0; i < rows->nrows; i++) {
     batch_row *r = &set->rows[i];
     r->row = i + 1;
     r->line = rows->rows[i].line;
-    compile_row(r, rows, &rows->rows[i], o, set->cache);
+    compile_row(r, rows, &rows->rows[i], o, set->cache, warned);
     if (!r->ir) {
       set->invalid++;
       continue;
@@ -129,6 +143,7 @@ int batch_compile(batch_set *set, const batch_opts *o) {
     row_paid(r, set->remote);
   }
   if (!set->remote) set->remote = vsc_provider_resolve(o->provider);
+  json_decref(warned);
   vsc_rows_free(rows);
   return VSC_EXIT_OK;
 }

@@ -59,7 +59,7 @@ json_t *batch_ledger(const json_t *m) {
 }
 
 /* The report's row: manifest, result and ledger side by side. */
-static json_t *report_row(const char *dir, const json_t *mr, const json_t *ledger_rows, const char *data) {
+static json_t *report_row(const char *dir, const json_t *mr, const json_t *ledger_rows, json_t *seen_plans, const char *data) {
   size_t row = (size_t)json_integer_value(json_object_get(mr, "row"));
   const char *mstatus = json_string_value(json_object_get(mr, "status"));
   json_t *o = json_pack("{s:i, s:i}", "row", (json_int_t)row, "line", json_integer_value(json_object_get(mr, "line")));
@@ -77,14 +77,18 @@ static json_t *report_row(const char *dir, const json_t *mr, const json_t *ledge
   bool current = res && json_equal(json_object_get(res, "plan"), json_object_get(mr, "plan"));
   const char *status = current ? json_string_value(json_object_get(res, "status")) : NULL;
   bool finished = batch_row_finished(dir, mr);
-  json_object_set_new(o, "status", json_string(finished ? "ok" : status ? status : "not run"));
+  json_object_set_new(o, "status", json_string(finished ? "ok" : status ? status
+                                                                        : "not run"));
   if (finished || (status && strcmp(status, "partial") == 0)) {
     char out[PATH_MAX + 64];
     snprintf(out, sizeof out, "%s/%s", dir, json_string_value(json_object_get(mr, "output")));
     json_object_set_new(o, "output", json_string(out));
   }
   if (current && json_object_get(res, "error")) json_object_set(o, "error", json_object_get(res, "error"));
-  const json_t *lr = json_object_get(ledger_rows, json_string_value(json_object_get(mr, "plan")));
+  /* Rows with the same plan make the same video: its builds are the first such row's. */
+  const char *plan = json_string_value(json_object_get(mr, "plan"));
+  const json_t *lr = plan && !json_object_get(seen_plans, plan) ? json_object_get(ledger_rows, plan) : NULL;
+  if (plan) json_object_set_new(seen_plans, plan, json_true());
   json_object_set_new(o, "cost", json_real(json_number_value(json_object_get(lr, "spent"))));
   json_t *preds = json_object_get(lr, "predictions");
   json_object_set_new(o, "predictions", preds ? json_deep_copy(preds) : json_array());
@@ -99,11 +103,11 @@ int batch_report(const char *dir, bool quiet) {
   if (!m) return VSC_EXIT_USAGE;
   json_t *ledger = batch_ledger(m);
   const char *data = json_string_value(json_object_get(m, "data_name"));
-  json_t *rows = json_array();
+  json_t *rows = json_array(), *seen_plans = json_object();
   size_t i, counts[5] = {0}; /* ok, partial, failed (and budget, interrupted), not run, invalid */
   json_t *mr;
   json_array_foreach(json_object_get(m, "rows"), i, mr) {
-    json_t *o = report_row(dir, mr, json_object_get(ledger, "rows"), data ? data : "data");
+    json_t *o = report_row(dir, mr, json_object_get(ledger, "rows"), seen_plans, data ? data : "data");
     const char *s = json_string_value(json_object_get(o, "status"));
     if (!strcmp(s, "ok")) counts[0]++;
     else if (!strcmp(s, "partial")) counts[1]++;
@@ -142,6 +146,7 @@ int batch_report(const char *dir, bool quiet) {
     printf("\nreport: %s\n", path);
   }
   json_decref(report);
+  json_decref(seen_plans);
   json_decref(ledger);
   json_decref(m);
   if (counts[0] == n) return VSC_EXIT_OK;
