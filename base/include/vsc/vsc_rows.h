@@ -13,23 +13,23 @@
 #include <stddef.h>
 
 typedef struct {
-  const char *name;  /* the column (CSV header) or key (JSON line) */
-  char *value;       /* decoded: no quotes, "" made ", a JSON number as written */
-  size_t off, len;   /* the field's bytes in the record's text (quotes included) */
+  const char *name; /* the column (CSV header) or key (JSON line) */
+  char *value;      /* decoded: no quotes, "" made ", a JSON number as written */
+  size_t off, len;  /* the field's bytes in the record's text (quotes included) */
 } vsc_row_field;
 
 typedef struct {
-  unsigned line;        /* the line the record starts on (1-based, as editors count) */
-  const char *text;     /* the record's text in the file (not NUL-terminated) */
+  unsigned line;    /* the line the record starts on (1-based, as editors count) */
+  const char *text; /* the record's text in the file (not NUL-terminated) */
   size_t len;
   vsc_row_field *fields;
   int nfields;
-  char *error;          /* NULL, or why this record could not be read (the others can) */
+  char *error; /* NULL, or why this record could not be read (the others can) */
 } vsc_row;
 
 typedef struct {
-  char *path;     /* as named */
-  char *data;     /* the whole file (NUL-terminated) */
+  char *path; /* as named */
+  char *data; /* the whole file (NUL-terminated) */
   size_t size;
   char **columns; /* CSV: the header; JSON lines: every key met, in first-seen order */
   int ncolumns;
