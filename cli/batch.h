@@ -30,11 +30,12 @@ typedef struct {
   const char *provider; /* --provider */
   const char *quality;  /* --quality */
   bool preview;
-  bool strict;   /* a bad row stops the batch before anything is spent */
-  bool resume;   /* DIR holds this batch: run only what is not finished */
-  bool force;    /* DIR holds a batch: start it over */
-  double budget; /* --budget: the whole batch's cap; < 0 none (each row its own) */
-  int jobs;      /* builds at once; 0: online CPUs */
+  bool strict;       /* a bad row stops the batch before anything is spent */
+  bool resume;       /* DIR holds this batch: run only what is not finished */
+  bool force;        /* DIR holds a batch: start it over */
+  bool prepare_only; /* --prepare: write DIR and stop (rows run elsewhere) */
+  double budget;     /* --budget: the whole batch's cap; < 0 none (each row its own) */
+  int jobs;          /* builds at once; 0: online CPUs */
   vsc_progress_mode progress;
 } batch_opts;
 

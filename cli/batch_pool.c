@@ -2,8 +2,8 @@
 ** The local pool (cli, batch): at most N builds at once, each a worker process running one
 ** row (`vsc batch run DIR --rows R-R`, the command a Slurm task runs), all on one cache.
 ** Two builds never make the same paid node at once: a row that shares a paid node waits
-** for the row that makes it (the manifest's "after"), then finds it in the cache. Rows
-** without shared paid nodes (all of them with the local provider) run side by side.
+** while the row before it makes it, then finds it in the cache. Rows without shared paid
+** nodes (all of them with the local provider) run side by side.
 */
 #include <errno.h>
 #include <jansson.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "vsc/vsc_runtime.h"
 
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig) { interrupted = sig; }
@@ -46,15 +47,29 @@ static pid_t start_worker(const char *exe, const char *dir, size_t row, int jobs
   return pid;
 }
 
-/* Whether every row `r` waits for is done. */
-static bool ready(const json_t *mrow, const row_state *st) {
+/* Whether a row may start: none of its paid nodes still to make is being made by a running
+ * build (whose row came first: the one the manifest counted on to pay it). A row that
+ * starts claims the paid nodes it will make. When the row that should make a shared node
+ * fails to, the next row using it tries, within its own allowance. */
+static bool ready(const json_t *mrow, json_t *claimed, vsc_cache *cache) {
   size_t k;
-  json_t *a;
-  json_array_foreach(json_object_get(mrow, "after"), k, a) {
-    size_t r = (size_t)json_integer_value(a);
-    if (r >= 1 && st[r - 1] != ROW_DONE && st[r - 1] != ROW_SKIP) return false;
+  json_t *key;
+  json_array_foreach(json_object_get(mrow, "paid"), k, key) {
+    vsc_cache_entry e = {0};
+    bool have = cache && vsc_cache_peek(cache, json_string_value(key), &e) == 1;
+    vsc_cache_entry_clear(&e);
+    if (!have && json_object_get(claimed, json_string_value(key))) return false;
   }
   return true;
+}
+
+static void claim(const json_t *mrow, json_t *claimed, bool on) {
+  size_t k;
+  json_t *key;
+  json_array_foreach(json_object_get(mrow, "paid"), k, key) {
+    if (on) json_object_set_new(claimed, json_string_value(key), json_true());
+    else json_object_del(claimed, json_string_value(key));
+  }
 }
 
 static void say_row(const char *dir, const json_t *mrow, size_t done, size_t total, vsc_progress_mode progress) {
@@ -89,6 +104,10 @@ int batch_pool(const char *dir, int jobs, vsc_progress_mode progress) {
   }
   json_t *rows = json_object_get(m, "rows");
   size_t n = json_array_size(rows), todo = 0, done = 0;
+  json_t *claimed = json_object(); /* paid node keys that running builds make */
+  vsc_cache *cache = NULL;         /* looked into, never locked */
+  char cerr[256];
+  vsc_cache_open(&cache, json_string_value(json_object_get(m, "cache")), cerr, sizeof cerr);
   row_state *st = calloc(n + 1, sizeof *st);
   pid_t *pids = calloc(n + 1, sizeof *pids);
   for (size_t i = 0; i < n; i++) {
@@ -121,7 +140,7 @@ int batch_pool(const char *dir, int jobs, vsc_progress_mode progress) {
     }
     /* Start what may start, in row order. */
     for (size_t i = next; i < n && running < jobs && !stop; i++) {
-      if (st[i] != ROW_WAIT || !ready(json_array_get(rows, i), st)) continue;
+      if (st[i] != ROW_WAIT || !ready(json_array_get(rows, i), claimed, cache)) continue;
       pids[i] = start_worker(exe, dir, i + 1, per);
       if (pids[i] < 0) {
         fprintf(stderr, "vsc: cannot start a worker: %s\n", strerror(errno));
@@ -130,6 +149,7 @@ int batch_pool(const char *dir, int jobs, vsc_progress_mode progress) {
         break;
       }
       st[i] = ROW_RUNNING;
+      claim(json_array_get(rows, i), claimed, true);
       running++;
     }
     while (next < n && st[next] != ROW_WAIT) next++;
@@ -143,6 +163,7 @@ int batch_pool(const char *dir, int jobs, vsc_progress_mode progress) {
     for (size_t i = 0; i < n; i++) {
       if (st[i] != ROW_RUNNING || pids[i] != pid) continue;
       st[i] = ROW_DONE;
+      claim(json_array_get(rows, i), claimed, false);
       running--;
       done++;
       int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -157,6 +178,8 @@ int batch_pool(const char *dir, int jobs, vsc_progress_mode progress) {
   }
   free(st);
   free(pids);
+  json_decref(claimed);
+  if (cache) vsc_cache_close(cache);
   json_decref(m);
   return rc;
 }

@@ -366,6 +366,11 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
       json_object_set_new(mr, "ir", json_string(ir_rel));
       json_object_set(mr, "plan", json_object_get(json_object_get(r->ir, "outputs"), "video"));
       json_object_set_new(mr, "estimate", json_real(r->estimate));
+      json_t *paid = json_array();
+      const char *key;
+      json_t *c;
+      json_object_foreach(r->paid, key, c) json_array_append_new(paid, json_string(key));
+      json_object_set_new(mr, "paid", paid);
       char *text = vsc_ir_dump(r->ir);
       snprintf(path, sizeof path, "%s/%s", o->dir, ir_rel);
       int wrc = text ? cli_write_file(path, text, strlen(text)) : -1;

@@ -64,6 +64,7 @@ static int batch_arg(batch_opts *o, int argc, char **argv, int *i) {
   else if (!strcmp(a, "--strict")) o->strict = true;
   else if (!strcmp(a, "--force")) o->force = true;
   else if (!strcmp(a, "--preview")) o->preview = true;
+  else if (!strcmp(a, "--prepare")) o->prepare_only = true;
   else if (!next) return 1;
   else if (!strcmp(a, "--data")) o->data = argv[++*i];
   else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->dir = argv[++*i];
@@ -135,6 +136,10 @@ int cmd_batch(int argc, char **argv) {
   rc = batch_prepare(&set, &o);
   batch_set_free(&set);
   if (rc != VSC_EXIT_OK) return rc;
+  if (o.prepare_only) {
+    if (o.progress != VSC_PROGRESS_QUIET) fprintf(stderr, "prepared %zu rows in %s (vsc batch run %s --rows K-M)\n", good, o.dir, o.dir);
+    return VSC_EXIT_OK;
+  }
   int prc = batch_pool(o.dir, o.jobs, o.progress);
   int rrc = batch_report(o.dir, o.progress == VSC_PROGRESS_QUIET);
   return prc == VSC_EXIT_INTERRUPTED || prc == VSC_EXIT_RUNTIME ? prc : rrc;
