@@ -179,8 +179,9 @@ static int parse_csv(vsc_rows *r, size_t pos, char *err, size_t errlen) {
     for (int j = 0; j < i; j++)
       if (strlen(r->columns[j]) == b - a && strncmp(r->columns[j], h + a, b - a) == 0) {
         r->ncolumns = i;
+        vsc_err_set(err, errlen, "%s:%u: column '%.*s' is named twice", r->path, hline, (int)(b - a), h + a);
         csv_record_clear(&c);
-        return vsc_err_set(err, errlen, "%s:%u: column '%.*s' is named twice", r->path, hline, (int)(b - a), h + a);
+        return -1;
       }
     r->columns[i] = xstrndup(h + a, b - a);
     r->ncolumns = i + 1;
