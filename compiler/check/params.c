@@ -132,9 +132,8 @@ static bool check_default(vsc_session *s, const vsc_ast *decl, const param_type 
   return false;
 }
 
-/* The declarations: a known type each, no name twice. false when one is wrong. */
-static bool check_decls(vsc_session *s) {
-  bool ok = true;
+/* The declarations: a known type each, no name twice, no option but `default`. */
+static void check_decls(vsc_session *s) {
   check_duplicates(s, s->param_decls, s->nparam_decls, "param");
   for (int i = 0; i < s->nparam_decls; i++) {
     vsc_ast *d = s->param_decls[i];
@@ -150,15 +149,11 @@ static bool check_decls(vsc_session *s) {
         const char *close = vsc_closest(d->vals[0].str, names, NTYPES);
         if (close) vsc_diag_fix(s->diags, d->src, at, close);
       }
-      ok = false;
     }
     for (const vsc_ast *o = d->opts.head; o; o = o->next)
-      if (strcmp(o->keyword, "default") != 0) {
+      if (strcmp(o->keyword, "default") != 0)
         ERR(d->src, o->kw, "a param takes a type and an optional 'default VALUE'", "'%s' does not apply to a param", o->keyword);
-        ok = false;
-      }
   }
-  return ok;
 }
 
 /* Each given value to its param: unknown names (unless optional) and repeats are errors. */
@@ -205,7 +200,7 @@ void check_params(vsc_session *s) {
   s->param_srcs = vsc_arena_alloc(s->arena, ((size_t)n + 1) * sizeof *s->param_srcs);
   const param_type **ptypes = vsc_arena_alloc(s->arena, ((size_t)n + 1) * sizeof *ptypes);
   bool *given = vsc_arena_alloc(s->arena, (size_t)n + 1);
-  bool decls_ok = check_decls(s);
+  check_decls(s);
   for (int i = 0; i < n; i++) {
     vsc_ast *d = s->param_decls[i];
     ptypes[i] = d->nvals && d->vals[0].kind == V_IDENT ? find_type(d->vals[0].str) : NULL;
@@ -214,7 +209,7 @@ void check_params(vsc_session *s) {
   bind_args(s, ptypes, given);
   for (int i = 0; i < n; i++) {
     vsc_ast *d = s->param_decls[i];
-    if (given[i] || !ptypes[i]) continue;
+    if (given[i] || !ptypes[i] || check_param_index(s, d->name.str) != i) continue; /* a duplicate: said */
     const vsc_ast *def = check_option(d, "default");
     if (def && def->nvals) {
       if (check_default(s, d, ptypes[i], &def->vals[0])) {
@@ -223,7 +218,6 @@ void check_params(vsc_session *s) {
       }
       continue;
     }
-    if (!decls_ok) continue;
     char hint[300];
     snprintf(hint, sizeof hint, "give it with --param %s=VALUE or a '%s' field in the batch data, or write 'default VALUE'",
              d->name.str, d->name.str);
