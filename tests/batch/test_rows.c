@@ -41,7 +41,8 @@ out:
 }
 
 static void t_csv_crlf_bom(void) {
-  const char *csv = "\xEF\xBB\xBF" "a , b\r\n1,2\r\n\r\n\"x\r\ny\",3\r\n4,5";
+  const char *csv = "\xEF\xBB\xBF"
+                    "a , b\r\n1,2\r\n\r\n\"x\r\ny\",3\r\n4,5";
   vsc_rows *r = NULL;
   char err[256];
   REQUIRE(vsc_rows_parse(&r, "x.csv", csv, strlen(csv), err, sizeof err) == 0, "%s", err);
