@@ -240,9 +240,14 @@ bool batch_row_finished(const char *dir, const json_t *mrow) {
   const char *status = json_string_value(json_object_get(res, "status"));
   bool ok = status && strcmp(status, "ok") == 0 && json_equal(json_object_get(res, "plan"), json_object_get(mrow, "plan"));
   json_decref(res);
-  char out[PATH_MAX + 40];
-  snprintf(out, sizeof out, "%s/%s", dir, json_string_value(json_object_get(mrow, "output")));
-  return ok && access(out, F_OK) == 0;
+  size_t k;
+  json_t *o;
+  json_array_foreach(json_object_get(mrow, "outputs"), k, o) {
+    char out[PATH_MAX + 40];
+    snprintf(out, sizeof out, "%s/%s", dir, json_string_value(o));
+    ok = ok && access(out, F_OK) == 0;
+  }
+  return ok;
 }
 
 static void now_iso(char out[40]) {
@@ -371,6 +376,19 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
       json_t *c;
       json_object_foreach(r->paid, key, c) json_array_append_new(paid, json_string(key));
       json_object_set_new(mr, "paid", paid);
+      /* A script of several formats makes one video each (out/000001.9x16.mp4, …). */
+      json_t *outs = json_array();
+      size_t k;
+      json_t *f;
+      if (cli_formats_named(r->ir))
+        json_array_foreach(json_object_get(r->ir, "formats"), k, f) {
+          char fp[128];
+          cli_format_path(out_rel, json_string_value(json_object_get(f, "suffix")), fp, sizeof fp);
+          json_array_append_new(outs, json_string(fp));
+        }
+      else json_array_append_new(outs, json_string(out_rel));
+      json_object_set(mr, "output", json_array_get(outs, 0));
+      json_object_set_new(mr, "outputs", outs);
       char *text = vsc_ir_dump(r->ir);
       snprintf(path, sizeof path, "%s/%s", o->dir, ir_rel);
       int wrc = text ? cli_write_file(path, text, strlen(text)) : -1;

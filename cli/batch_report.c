@@ -80,9 +80,17 @@ static json_t *report_row(const char *dir, const json_t *mr, const json_t *ledge
   json_object_set_new(o, "status", json_string(finished ? "ok" : status ? status
                                                                         : "not run"));
   if (finished || (status && strcmp(status, "partial") == 0)) {
-    char out[PATH_MAX + 64];
-    snprintf(out, sizeof out, "%s/%s", dir, json_string_value(json_object_get(mr, "output")));
-    json_object_set_new(o, "output", json_string(out));
+    json_t *outs = json_array();
+    size_t k;
+    json_t *rel;
+    json_array_foreach(json_object_get(mr, "outputs"), k, rel) {
+      char out[PATH_MAX + 64];
+      snprintf(out, sizeof out, "%s/%s", dir, json_string_value(rel));
+      json_array_append_new(outs, json_string(out));
+    }
+    json_object_set(o, "output", json_array_get(outs, 0));
+    if (json_array_size(outs) > 1) json_object_set(o, "outputs", outs); /* one per format */
+    json_decref(outs);
   }
   if (current && json_object_get(res, "error")) json_object_set(o, "error", json_object_get(res, "error"));
   /* Rows with the same plan make the same video: its builds are the first such row's. */

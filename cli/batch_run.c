@@ -35,7 +35,8 @@ static int run_row(const char *dir, const json_t *m, const json_t *mrow, int job
   size_t row = (size_t)json_integer_value(json_object_get(mrow, "row"));
   char ir_path[PATH_MAX + 64], out[PATH_MAX + 64], res_path[PATH_MAX + 64];
   snprintf(ir_path, sizeof ir_path, "%s/%s", dir, json_string_value(json_object_get(mrow, "ir")));
-  snprintf(out, sizeof out, "%s/%s", dir, json_string_value(json_object_get(mrow, "output")));
+  /* the row's video; a script of several formats: its name before their tags */
+  snprintf(out, sizeof out, "%s/out/%s.mp4", dir, json_string_value(json_object_get(mrow, "id")));
   batch_row_path(dir, row, ".result.json", res_path, sizeof res_path);
   double t0 = now_s();
   json_error_t je;
@@ -64,9 +65,13 @@ static int run_row(const char *dir, const json_t *m, const json_t *mrow, int job
     const char *cache = json_string_value(json_object_get(m, "cache"));
     const char *base = json_string_value(json_object_get(m, "base"));
     cli_output dest;
-    rc = cli_output_prepare(&dest, out, true, ir_path, cache);
-    if (rc == VSC_EXIT_OK) rc = cli_run_ir(ir, &a, cache, base, &dest);
-    else cli_output_close(&dest);
+    if (cli_formats_named(ir)) {
+      rc = cli_run_formats(ir, &a, cache, base, ir_path, out); /* out/000001.9x16.mp4, … */
+    } else {
+      rc = cli_output_prepare(&dest, out, true, ir_path, cache);
+      if (rc == VSC_EXIT_OK) rc = cli_run_ir(ir, &a, cache, base, &dest);
+      else cli_output_close(&dest);
+    }
   }
   json_t *res = json_pack("{s:i, s:s, s:i, s:s, s:f, s:f}", "row", (json_int_t)row, "status", status_of(rc), "exit", rc,
                           "output", json_string_value(json_object_get(mrow, "output")), "spent", spent, "seconds",

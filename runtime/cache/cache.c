@@ -167,9 +167,16 @@ int vsc_cache_lock_shared(vsc_cache *c, char *err, size_t errlen) {
     snprintf(path, sizeof path, "%s/tmp", c->dir);
     clean_tmp(path);
   }
-  if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
-    close(fd);
-    return vsc_err_set(err, errlen, "%s: another vsc process is using this cache", c->dir);
+  /* Another build of the batch may hold it alone for the moment it cleans: wait for that
+   * (a few seconds at most), not for a lone run, gc or verify. */
+  int tries = 0;
+  while (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK || ++tries > 250) {
+      close(fd);
+      return vsc_err_set(err, errlen, "%s: another vsc process is using this cache", c->dir);
+    }
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
   }
   c->lockfd = fd;
   return 0;

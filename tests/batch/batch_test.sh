@@ -117,6 +117,15 @@ rows)
   rc=0
   "$vsc" batch store.vscript --data rows.jsonl -o j --progress quiet 2>err2.txt || rc=$?
   [ $rc = 1 ] && grep -q "holds a batch already" err2.txt || fail "a second batch into j: exit $rc"
+  # A script of several formats: one video per format and row, each its own frame.
+  sed 's/size 320x180 fps 10/size 320x180 fps 10 formats 16:9 9:16/' store.vscript >formats.vscript
+  printf 'store\nA\nB\n' >two.csv
+  "$vsc" batch formats.vscript --data two.csv -o f --jobs 2 --progress quiet || fail "formats batch exit $?"
+  for i in 1 2; do
+    [ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 "f/out/00000$i.16x9.mp4")" = "320,180" ] || fail "row $i 16:9"
+    [ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 "f/out/00000$i.9x16.mp4")" = "180,320" ] || fail "row $i 9:16"
+  done
+  [ "$(report_field f "len(r['rows'][1]['outputs'])")" = 2 ] || fail "the report lists the formats' videos"
   echo "rows: 17 rendered, 3 reported at their rows"
   ;;
 strict)
