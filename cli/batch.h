@@ -30,12 +30,14 @@ typedef struct {
   const char *provider; /* --provider */
   const char *quality;  /* --quality */
   bool preview;
-  bool strict;       /* a bad row stops the batch before anything is spent */
-  bool resume;       /* DIR holds this batch: run only what is not finished */
-  bool force;        /* DIR holds a batch: start it over */
-  bool prepare_only; /* --prepare: write DIR and stop (rows run elsewhere) */
-  double budget;     /* --budget: the whole batch's cap; < 0 none (each row its own) */
-  int jobs;          /* builds at once; 0: online CPUs */
+  bool strict;          /* a bad row stops the batch before anything is spent */
+  bool resume;          /* DIR holds this batch: run only what is not finished */
+  bool force;           /* DIR holds a batch: start it over */
+  bool prepare_only;    /* --prepare: write DIR and stop (rows run elsewhere) */
+  double budget;        /* --budget: the whole batch's cap; < 0 none (each row its own) */
+  int jobs;             /* builds at once; 0: online CPUs */
+  int remote_jobs;      /* predictions in flight per build; 0: the run's default */
+  const char *name_col; /* --name COLUMN: videos named by that field */
   vsc_progress_mode progress;
 } batch_opts;
 
@@ -47,6 +49,7 @@ typedef struct {
   char *error;     /* invalid: one line saying why (the diagnostics were printed) */
   json_t *paid;    /* keys of its remote paid nodes: {key: worst case} */
   double estimate; /* its single plan: the estimates of its paid nodes */
+  char *name;      /* --name: the row's field naming its video, or NULL */
 } batch_row;
 
 typedef struct {

@@ -57,6 +57,8 @@ static void row_paid(batch_row *r, const char *remote) {
  * printed under a line naming it in the data file. */
 static void compile_row(batch_row *r, const vsc_rows *rows, const vsc_row *row, const batch_opts *o, const char *cache,
                         json_t *warned) {
+  const vsc_row_field *nf = o->name_col ? vsc_row_get(row, o->name_col) : NULL;
+  if (nf) r->name = strdup(nf->value);
   if (row->error) {
     fprintf(stderr, "%s:%u: error: row %zu: %s\n", rows->path, row->line, r->row, row->error);
     r->error = strdup(row->error);
@@ -119,6 +121,13 @@ int batch_compile(batch_set *set, const batch_opts *o) {
     fprintf(stderr, "vsc: %s\n", err);
     return VSC_EXIT_USAGE;
   }
+  bool have_name = !o->name_col;
+  for (int k = 0; k < rows->ncolumns && !have_name; k++) have_name = !strcmp(rows->columns[k], o->name_col);
+  if (!have_name) {
+    fprintf(stderr, "vsc: --name %s: %s has no such column\n", o->name_col, o->data);
+    vsc_rows_free(rows);
+    return VSC_EXIT_USAGE;
+  }
   if (rows->nrows == 0) {
     fprintf(stderr, "vsc: %s: no rows\n", o->data);
     vsc_rows_free(rows);
@@ -153,6 +162,7 @@ void batch_set_free(batch_set *set) {
     json_decref(set->rows[i].ir);
     json_decref(set->rows[i].paid);
     free(set->rows[i].error);
+    free(set->rows[i].name);
   }
   free(set->rows);
   memset(set, 0, sizeof *set);
@@ -198,6 +208,21 @@ void batch_price_of(const batch_set *set, batch_price *p) {
 }
 
 /* ---- the batch directory ---- */
+
+/* A video's file name from a row's field (--name): letters (UTF-8 too), digits, '.', '_'
+ * and '-' kept, the rest '-', at most 80 bytes; "" when nothing is left. */
+static void file_name(const char *v, char *out, size_t len) {
+  size_t n = 0;
+  for (; *v && n + 1 < len && n < 80; v++) {
+    unsigned char ch = (unsigned char)*v;
+    bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' ||
+                (ch == '.' && n > 0) || ch >= 0x80; /* UTF-8 letters stay (a cut one at the end is harmless) */
+    if (!keep && n > 0 && out[n - 1] == '-') continue;
+    out[n++] = keep ? (char)ch : '-';
+  }
+  while (n > 0 && (out[n - 1] == '-' || out[n - 1] == '.')) n--;
+  out[n] = 0;
+}
 
 static int mkdir_p(const char *path) {
   char buf[PATH_MAX];
@@ -355,18 +380,33 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
   }
   /* A resumed batch keeps its start: what its rows spent since then counts against it. */
   const char *since = old && json_string_value(json_object_get(old, "created")) ? json_string_value(json_object_get(old, "created")) : created;
-  json_t *m = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "format", "vsc-batch", "version", 1, "script",
+  json_t *m = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "format", "vsc-batch", "version", 1,
+                        "remote_jobs", o->remote_jobs, "script",
                         script, "data", data, "data_name", o->data, "cache", set->cache, "base", base, "created", since,
                         "provider", set->remote, "budget", o->budget >= 0 ? json_real(o->budget) : json_null());
-  json_t *mrows = json_array();
+  json_t *mrows = json_array(), *names = json_object(); /* --name: how many rows give each */
+  for (size_t i = 0; i < set->nrows; i++) {
+    char fname[96];
+    if (!set->rows[i].name) continue;
+    file_name(set->rows[i].name, fname, sizeof fname);
+    json_object_set_new(names, fname, json_integer(json_integer_value(json_object_get(names, fname)) + 1));
+  }
   for (size_t i = 0; i < set->nrows; i++) {
     batch_row *r = &set->rows[i];
-    char id[16], ir_rel[64], out_rel[64];
+    char id[16], ir_rel[64], out_rel[160];
     snprintf(id, sizeof id, "%06zu", r->row);
     snprintf(ir_rel, sizeof ir_rel, "rows/%s.json", id);
     snprintf(out_rel, sizeof out_rel, "out/%s.mp4", id);
+    if (r->name) { /* --name: out/<field>.mp4; a name two rows give, or none, keeps the row's number */
+      char fname[96];
+      file_name(r->name, fname, sizeof fname);
+      if (!fname[0]) snprintf(out_rel, sizeof out_rel, "out/%s.mp4", id);
+      else if (json_integer_value(json_object_get(names, fname)) > 1) snprintf(out_rel, sizeof out_rel, "out/%s-%s.mp4", fname, id);
+      else snprintf(out_rel, sizeof out_rel, "out/%s.mp4", fname);
+    }
     json_t *mr = json_pack("{s:i, s:i, s:s, s:s, s:s}", "row", (json_int_t)r->row, "line", (json_int_t)r->line, "id", id,
                            "status", r->ir ? "ready" : "invalid", "output", out_rel);
+    json_object_set_new(mr, "video", json_string(out_rel));
     if (r->ir) {
       json_object_set_new(mr, "ir", json_string(ir_rel));
       json_object_set(mr, "plan", json_object_get(json_object_get(r->ir, "outputs"), "video"));
@@ -382,7 +422,7 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
       json_t *f;
       if (cli_formats_named(r->ir))
         json_array_foreach(json_object_get(r->ir, "formats"), k, f) {
-          char fp[128];
+          char fp[200];
           cli_format_path(out_rel, json_string_value(json_object_get(f, "suffix")), fp, sizeof fp);
           json_array_append_new(outs, json_string(fp));
         }
@@ -397,6 +437,7 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
         fprintf(stderr, "vsc: cannot write %s: %s\n", path, strerror(errno));
         json_decref(mr);
         json_decref(mrows);
+        json_decref(names);
         json_decref(m);
         json_decref(old);
         return VSC_EXIT_RUNTIME;
@@ -412,6 +453,7 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
     json_array_append_new(mrows, mr);
   }
   json_object_set_new(m, "rows", mrows);
+  json_decref(names);
   double spent = 0;
   if (old && o->budget >= 0) {
     json_t *ledger = batch_ledger(m);

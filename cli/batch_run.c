@@ -36,7 +36,7 @@ static int run_row(const char *dir, const json_t *m, const json_t *mrow, int job
   char ir_path[PATH_MAX + 64], out[PATH_MAX + 64], res_path[PATH_MAX + 64];
   snprintf(ir_path, sizeof ir_path, "%s/%s", dir, json_string_value(json_object_get(mrow, "ir")));
   /* the row's video; a script of several formats: its name before their tags */
-  snprintf(out, sizeof out, "%s/out/%s.mp4", dir, json_string_value(json_object_get(mrow, "id")));
+  snprintf(out, sizeof out, "%s/%s", dir, json_string_value(json_object_get(mrow, "video")));
   batch_row_path(dir, row, ".result.json", res_path, sizeof res_path);
   double t0 = now_s();
   json_error_t je;
@@ -55,6 +55,7 @@ static int run_row(const char *dir, const json_t *m, const json_t *mrow, int job
     cli_run_args a = CLI_RUN_ARGS_INIT;
     a.output = out;
     a.jobs = jobs;
+    a.remote_jobs = (int)json_integer_value(json_object_get(m, "remote_jobs"));
     a.provider = json_string_value(json_object_get(m, "provider"));
     a.progress = progress;
     a.force = true; /* DIR/out is the batch's own */

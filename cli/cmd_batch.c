@@ -69,7 +69,11 @@ static int batch_arg(batch_opts *o, int argc, char **argv, int *i) {
   else if (!strcmp(a, "--data")) o->data = argv[++*i];
   else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->dir = argv[++*i];
   else if (!strcmp(a, "--cache")) o->cache = argv[++*i];
-  else if (!strcmp(a, "--jobs") || !strcmp(a, "-j")) {
+  else if (!strcmp(a, "--name")) o->name_col = argv[++*i];
+  else if (!strcmp(a, "--remote-jobs")) {
+    if ((o->remote_jobs = atoi(next)) < 1) return -1;
+    ++*i;
+  } else if (!strcmp(a, "--jobs") || !strcmp(a, "-j")) {
     if ((o->jobs = atoi(next)) < 1) return -1;
     ++*i;
   } else if (!strcmp(a, "--budget")) {

@@ -13,6 +13,7 @@
 #           all rows), billing equal to the merged ledgers and within the batch budget; a
 #           budget too small for every row is held
 set -eu
+export LC_ALL=C
 case_name=$1
 vsc=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 mock=$3
@@ -126,6 +127,11 @@ rows)
     [ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 "f/out/00000$i.9x16.mp4")" = "180,320" ] || fail "row $i 9:16"
   done
   [ "$(report_field f "len(r['rows'][1]['outputs'])")" = 2 ] || fail "the report lists the formats' videos"
+  # --name: videos named by a field; a name two rows give keeps their numbers.
+  printf 'store\nLyon Part-Dieu\nNice/Côte\nLyon Part-Dieu\n' >named.csv
+  "$vsc" batch store.vscript --data named.csv -o n --name store --progress quiet || fail "--name batch exit $?"
+  [ "$(cd n/out && ls *.mp4 | tr '\n' ' ')" = "Lyon-Part-Dieu-000001.mp4 Lyon-Part-Dieu-000003.mp4 Nice-Côte.mp4 " ] ||
+    fail "--name made: $(ls n/out)"
   echo "rows: 17 rendered, 3 reported at their rows"
   ;;
 strict)
