@@ -24,6 +24,7 @@ void vsc_session_free(vsc_session *s) {
   free(s->templates);
   free(s->presets);
   free(s->models);
+  free(s->param_decls);
   json_decref(s->json_owned);
   vsc_arena_free(s->arena);
 }
