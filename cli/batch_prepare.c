@@ -15,6 +15,7 @@
 
 #include "batch.h"
 #include "vsc/vsc.h"
+#include "vsc/vsc_file.h"
 #include "vsc/vsc_ops.h"
 #include "vsc/vsc_runtime.h"
 
@@ -224,18 +225,6 @@ static void file_name(const char *v, char *out, size_t len) {
   out[n] = 0;
 }
 
-static int mkdir_p(const char *path) {
-  char buf[PATH_MAX];
-  snprintf(buf, sizeof buf, "%s", path);
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 json_t *batch_manifest_load(const char *dir) {
   char path[PATH_MAX + 16];
   snprintf(path, sizeof path, "%s/batch.json", dir);
@@ -364,13 +353,13 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
     if (o->resume && !old) return VSC_EXIT_USAGE;
   }
   snprintf(path, sizeof path, "%s/rows", o->dir);
-  if (mkdir_p(path) != 0) {
+  if (vsc_mkdir_p(path) != 0) {
     fprintf(stderr, "vsc: %s: %s\n", path, strerror(errno));
     json_decref(old);
     return VSC_EXIT_RUNTIME;
   }
   snprintf(path, sizeof path, "%s/out", o->dir);
-  mkdir_p(path);
+  vsc_mkdir_p(path);
   char created[40], base[PATH_MAX], script[PATH_MAX], data[PATH_MAX];
   now_iso(created);
   if (!getcwd(base, sizeof base) || cli_resolve_loose(o->script, script) != 0 || cli_resolve_loose(o->data, data) != 0) {

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "batch.h"
 #include "vsc/vsc.h"
+#include "vsc/vsc_clock.h"
 
 static const char *status_of(int rc) {
   switch (rc) {
@@ -24,12 +24,6 @@ static const char *status_of(int rc) {
   }
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* One row: its plan read and checked again (it may come from a shared disk), then built. */
 static int run_row(const char *dir, const json_t *m, const json_t *mrow, int jobs, vsc_progress_mode progress) {
   size_t row = (size_t)json_integer_value(json_object_get(mrow, "row"));
@@ -38,7 +32,7 @@ static int run_row(const char *dir, const json_t *m, const json_t *mrow, int job
   /* the row's video; a script of several formats: its name before their tags */
   snprintf(out, sizeof out, "%s/%s", dir, json_string_value(json_object_get(mrow, "video")));
   batch_row_path(dir, row, ".result.json", res_path, sizeof res_path);
-  double t0 = now_s();
+  double t0 = vsc_clock_now();
   json_error_t je;
   json_t *ir = json_load_file(ir_path, 0, &je);
   char verr[1024] = "";
@@ -76,7 +70,7 @@ static int run_row(const char *dir, const json_t *m, const json_t *mrow, int job
   }
   json_t *res = json_pack("{s:i, s:s, s:i, s:s, s:f, s:f}", "row", (json_int_t)row, "status", status_of(rc), "exit", rc,
                           "output", json_string_value(json_object_get(mrow, "output")), "spent", spent, "seconds",
-                          now_s() - t0);
+                          vsc_clock_now() - t0);
   json_object_set(res, "plan", json_object_get(mrow, "plan"));
   if (verr[0]) json_object_set_new(res, "error", json_string(verr));
   if (batch_write_json(res_path, res) != 0) fprintf(stderr, "vsc: cannot write %s\n", res_path);

@@ -13,19 +13,16 @@
 
 #include "vsc/vsc_err.h"
 #include "vsc/vsc_file.h"
+#include "vsc/vsc_mem.h"
 #include "vsc/vsc_rows.h"
 
 /* Columns past this are a mistake in the file, not data (a wrong delimiter, a binary). */
 #define ROWS_MAX_COLUMNS 1024
 
-static void *xrealloc(void *p, size_t n) {
-  void *q = realloc(p, n ? n : 1);
-  if (!q) abort();
-  return q;
-}
+#define xrealloc vsc_xrealloc
 
 static char *xstrndup(const char *s, size_t n) {
-  char *d = xrealloc(NULL, n + 1);
+  char *d = vsc_xmalloc(n + 1);
   memcpy(d, s, n);
   d[n] = 0;
   return d;
