@@ -8,8 +8,9 @@
 **   batch_report.c   per-row results and the cache's ledger merged into DIR/report.json
 **   cmd_batch.c      the command line
 ** The batch directory is the contract between them: DIR/batch.json (the manifest), the row
-** plans DIR/rows/NNNNNN.json, their results DIR/rows/NNNNNN.result.json, the videos
-** DIR/out/NNNNNN.mp4 and DIR/report.json.
+** plans DIR/rows/NNNNNN.json, each row's entry alone DIR/rows/NNNNNN.row.json (what a
+** worker reads), their results DIR/rows/NNNNNN.result.json, the videos DIR/out/ and
+** DIR/report.json.
 */
 #ifndef VSC_CLI_BATCH_H
 #define VSC_CLI_BATCH_H

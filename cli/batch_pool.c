@@ -25,12 +25,11 @@ typedef enum { ROW_SKIP,
                ROW_RUNNING,
                ROW_DONE } row_state;
 
-/* The vsc executable, to start workers with. */
+/* The workers run this very program: /proc/self/exe names it even when the file was
+ * replaced meanwhile (an upgrade during a long batch). */
 static int self_exe(char *out, size_t len) {
-  ssize_t n = readlink("/proc/self/exe", out, len - 1);
-  if (n <= 0) return -1;
-  out[n] = 0;
-  return 0;
+  snprintf(out, len, "/proc/self/exe");
+  return access(out, X_OK);
 }
 
 static pid_t start_worker(const char *exe, const char *dir, size_t row, int jobs) {

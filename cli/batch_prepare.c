@@ -451,8 +451,24 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
   }
   plan_money(mrows, set, o, spent);
   json_object_set_new(m, "spent_before", json_real(spent));
-  snprintf(path, sizeof path, "%s/batch.json", o->dir);
-  int rc = batch_write_json(path, m) == 0 ? VSC_EXIT_OK : VSC_EXIT_RUNTIME;
+  /* Each row's entry also alone, with what running it needs of the whole: a worker or a
+   * cluster task reads its rows, not a manifest of every row. */
+  int rc = VSC_EXIT_OK;
+  json_t *mr;
+  size_t i;
+  json_array_foreach(mrows, i, mr) {
+    json_t *one = json_deep_copy(mr);
+    static const char *const keep[] = {"cache", "base", "provider", "remote_jobs", "created"};
+    for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) json_object_set(one, keep[k], json_object_get(m, keep[k]));
+    batch_row_path(o->dir, (size_t)json_integer_value(json_object_get(mr, "row")), ".row.json", path, sizeof path);
+    if (batch_write_json(path, one) != 0) rc = VSC_EXIT_RUNTIME;
+    json_decref(one);
+    if (rc != VSC_EXIT_OK) break;
+  }
+  if (rc == VSC_EXIT_OK) {
+    snprintf(path, sizeof path, "%s/batch.json", o->dir);
+    rc = batch_write_json(path, m) == 0 ? VSC_EXIT_OK : VSC_EXIT_RUNTIME;
+  }
   if (rc != VSC_EXIT_OK) fprintf(stderr, "vsc: cannot write %s: %s\n", path, strerror(errno));
   json_decref(m);
   json_decref(old);

@@ -24,7 +24,8 @@ static const char *status_of(int rc) {
   }
 }
 
-/* One row: its plan read and checked again (it may come from a shared disk), then built. */
+/* One row: its plan read and checked again (it may come from a shared disk), then built.
+ * `m` holds the batch's settings (cache, base, provider), `mrow` the row's own. */
 static int run_row(const char *dir, const json_t *m, const json_t *mrow, int jobs, vsc_progress_mode progress) {
   size_t row = (size_t)json_integer_value(json_object_get(mrow, "row"));
   char ir_path[PATH_MAX + 64], out[PATH_MAX + 64], res_path[PATH_MAX + 64];
@@ -80,26 +81,30 @@ static int run_row(const char *dir, const json_t *m, const json_t *mrow, int job
 }
 
 int batch_run_rows(const char *dir, size_t from, size_t to, int jobs, vsc_progress_mode progress) {
-  json_t *m = batch_manifest_load(dir);
-  if (!m) return VSC_EXIT_USAGE;
-  json_t *rows = json_object_get(m, "rows");
-  if (from < 1 || to < from || to > json_array_size(rows)) {
-    fprintf(stderr, "vsc: --rows %zu-%zu: the batch has rows 1-%zu\n", from, to, json_array_size(rows));
-    json_decref(m);
+  if (from < 1 || to < from) {
+    fprintf(stderr, "vsc: --rows %zu-%zu: not a range of rows (they count from 1)\n", from, to);
     return VSC_EXIT_USAGE;
   }
   int worst = VSC_EXIT_OK;
   for (size_t r = from; r <= to; r++) {
-    const json_t *mrow = json_array_get(rows, r - 1);
+    char path[PATH_MAX + 40];
+    batch_row_path(dir, r, ".row.json", path, sizeof path);
+    json_error_t je;
+    json_t *mrow = json_load_file(path, 0, &je);
+    if (!mrow) {
+      fprintf(stderr, "vsc: %s: %s\n", path, je.text);
+      worst = VSC_EXIT_USAGE;
+      break;
+    }
     const char *status = json_string_value(json_object_get(mrow, "status"));
-    if (!status || strcmp(status, "ready") != 0 || batch_row_finished(dir, mrow)) continue;
-    int rc = run_row(dir, m, mrow, jobs, progress);
+    int rc = VSC_EXIT_OK;
+    if (status && !strcmp(status, "ready") && !batch_row_finished(dir, mrow)) rc = run_row(dir, mrow, mrow, jobs, progress);
+    json_decref(mrow);
     if (rc == VSC_EXIT_INTERRUPTED) {
       worst = rc;
       break; /* stopped: the rest is for a resume */
     }
     if (rc != VSC_EXIT_OK && (worst == VSC_EXIT_OK || rc > worst)) worst = rc;
   }
-  json_decref(m);
   return worst;
 }
