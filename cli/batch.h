@@ -49,6 +49,7 @@ typedef struct {
   json_t *ir;      /* NULL: invalid */
   char *error;     /* invalid: one line saying why (the diagnostics were printed) */
   json_t *paid;    /* keys of its remote paid nodes: {key: worst case} */
+  json_t *keys;    /* the cache keys of all its nodes */
   double estimate; /* its single plan: the estimates of its paid nodes */
   char *name;      /* --name: the row's field naming its video, or NULL */
 } batch_row;

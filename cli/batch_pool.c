@@ -1,9 +1,9 @@
 /*
 ** The local pool (cli, batch): at most N builds at once, each a worker process running one
 ** row (`vsc batch run DIR --rows R-R`, the command a Slurm task runs), all on one cache.
-** Two builds never make the same paid node at once: a row that shares a paid node waits
-** while the row before it makes it, then finds it in the cache. Rows without shared paid
-** nodes (all of them with the local provider) run side by side.
+** Two builds never make the same node at once (a paid one above all): a row that shares a
+** node still to make waits while the row before it makes it, then finds it in the cache.
+** Rows that share nothing uncached run side by side.
 */
 #include <errno.h>
 #include <jansson.h>
@@ -46,28 +46,36 @@ static pid_t start_worker(const char *exe, const char *dir, size_t row, int jobs
   return pid;
 }
 
-/* Whether a row may start: none of its paid nodes still to make is being made by a running
- * build (whose row came first: the one the manifest counted on to pay it). A row that
- * starts claims the paid nodes it will make. When the row that should make a shared node
- * fails to, the next row using it tries, within its own allowance. */
+/* Whether a row may start: none of the nodes it shares with other rows and that are still
+ * to make (its paid ones above all) is being made by a running build, whose row came first
+ * (for a paid node, the one the manifest counted on to pay it). A row that starts claims
+ * them. When the row that should make a shared paid node fails to, the next row using it
+ * tries, within its own allowance. */
 static bool ready(const json_t *mrow, json_t *claimed, vsc_cache *cache) {
-  size_t k;
-  json_t *key;
-  json_array_foreach(json_object_get(mrow, "paid"), k, key) {
-    vsc_cache_entry e = {0};
-    bool have = cache && vsc_cache_peek(cache, json_string_value(key), &e) == 1;
-    vsc_cache_entry_clear(&e);
-    if (!have && json_object_get(claimed, json_string_value(key))) return false;
+  static const char *const lists[] = {"paid", "shared"};
+  for (size_t l = 0; l < 2; l++) {
+    size_t k;
+    json_t *key;
+    json_array_foreach(json_object_get(mrow, lists[l]), k, key) {
+      if (!json_object_get(claimed, json_string_value(key))) continue;
+      vsc_cache_entry e = {0};
+      bool have = cache && vsc_cache_peek(cache, json_string_value(key), &e) == 1;
+      vsc_cache_entry_clear(&e);
+      if (!have) return false;
+    }
   }
   return true;
 }
 
 static void claim(const json_t *mrow, json_t *claimed, bool on) {
-  size_t k;
-  json_t *key;
-  json_array_foreach(json_object_get(mrow, "paid"), k, key) {
-    if (on) json_object_set_new(claimed, json_string_value(key), json_true());
-    else json_object_del(claimed, json_string_value(key));
+  static const char *const lists[] = {"paid", "shared"};
+  for (size_t l = 0; l < 2; l++) {
+    size_t k;
+    json_t *key;
+    json_array_foreach(json_object_get(mrow, lists[l]), k, key) {
+      if (on) json_object_set_new(claimed, json_string_value(key), json_true());
+      else json_object_del(claimed, json_string_value(key));
+    }
   }
 }
 

@@ -36,7 +36,7 @@ static void cache_of(const batch_opts *o, char *out, size_t len) {
 /* Keys of a row's remote paid nodes with their worst case, and its single plan's price. */
 static void row_paid(batch_row *r, const char *remote) {
   r->paid = json_object();
-  json_t *keys = vsc_plan_keys(r->ir, remote);
+  json_t *keys = r->keys = vsc_plan_keys(r->ir, remote);
   size_t i;
   json_t *node;
   json_array_foreach(json_object_get(r->ir, "nodes"), i, node) {
@@ -51,7 +51,6 @@ static void row_paid(batch_row *r, const char *remote) {
     json_object_set_new(r->paid, key, json_pack("{s:f, s:f}", "estimate", est, "max", max));
     r->estimate += est;
   }
-  json_decref(keys);
 }
 
 /* One row compiled with its fields as the script's params; a bad row's diagnostics are
@@ -162,6 +161,7 @@ void batch_set_free(batch_set *set) {
   for (size_t i = 0; i < set->nrows; i++) {
     json_decref(set->rows[i].ir);
     json_decref(set->rows[i].paid);
+    json_decref(set->rows[i].keys);
     free(set->rows[i].error);
     free(set->rows[i].name);
   }
@@ -374,6 +374,18 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
                         script, "data", data, "data_name", o->data, "cache", set->cache, "base", base, "created", since,
                         "provider", set->remote, "budget", o->budget >= 0 ? json_real(o->budget) : json_null());
   json_t *mrows = json_array(), *names = json_object(); /* --name: how many rows give each */
+  json_t *uses = json_object();                         /* key -> how many rows have it */
+  for (size_t i = 0; i < set->nrows; i++) {
+    json_t *seen = json_object(), *k;
+    size_t n;
+    json_array_foreach(set->rows[i].keys, n, k) {
+      const char *key = json_string_value(k);
+      if (!key || json_object_get(seen, key)) continue;
+      json_object_set_new(seen, key, json_true());
+      json_object_set_new(uses, key, json_integer(json_integer_value(json_object_get(uses, key)) + 1));
+    }
+    json_decref(seen);
+  }
   for (size_t i = 0; i < set->nrows; i++) {
     char fname[96];
     if (!set->rows[i].name) continue;
@@ -401,10 +413,17 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
       json_object_set(mr, "plan", json_object_get(json_object_get(r->ir, "outputs"), "video"));
       json_object_set_new(mr, "estimate", json_real(r->estimate));
       json_t *paid = json_array();
+      size_t k2;
       const char *key;
       json_t *c;
       json_object_foreach(r->paid, key, c) json_array_append_new(paid, json_string(key));
       json_object_set_new(mr, "paid", paid);
+      /* What other rows make too: the pool lets one build make it, the others find it. */
+      json_t *shared = json_array(), *kv;
+      json_array_foreach(r->keys, k2, kv)
+        if (json_integer_value(json_object_get(uses, json_string_value(kv))) > 1 && !json_object_get(r->paid, json_string_value(kv)))
+          json_array_append(shared, kv);
+      json_object_set_new(mr, "shared", shared);
       /* A script of several formats makes one video each (out/000001.9x16.mp4, …). */
       json_t *outs = json_array();
       size_t k;
@@ -427,6 +446,7 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
         json_decref(mr);
         json_decref(mrows);
         json_decref(names);
+        json_decref(uses);
         json_decref(m);
         json_decref(old);
         return VSC_EXIT_RUNTIME;
@@ -443,6 +463,7 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
   }
   json_object_set_new(m, "rows", mrows);
   json_decref(names);
+  json_decref(uses);
   double spent = 0;
   if (old && o->budget >= 0) {
     json_t *ledger = batch_ledger(m);
