@@ -20,8 +20,6 @@ static int bound_index(const eval_ctx *c, const vsc_value *v) {
   return -1;
 }
 
-/* The value itself, or what a template parameter it names is bound to (a value already
- * bound is returned as it is). */
 /* Index of v among the session's param values, or -1. */
 static int param_index(const eval_ctx *c, const vsc_value *v) {
   const vsc_session *s = c->s;
@@ -36,7 +34,10 @@ const vsc_value *check_val(const eval_ctx *c, const vsc_value *v) {
   const vsc_value *r = v;
   if (bound_index(c, v) < 0 && v->kind == V_IDENT)
     for (int i = 0; i < c->n; i++)
-      if (strcmp(c->names[i], v->str) == 0) r = &c->vals[i];
+      if (strcmp(c->names[i], v->str) == 0) {
+        r = &c->vals[i];
+        break;
+      }
   if (r->kind == V_IDENT && c->s && c->s->nparam_decls) {
     int p = check_param_index(c->s, r->str);
     if (p >= 0) return &c->s->param_vals[p];
@@ -81,7 +82,13 @@ void check_value_error(const eval_ctx *c, const vsc_value *v0, const char *hint,
     /* A param's value: shown where it was given, with a note where the script uses it. */
     const vsc_ast *d = c->s->param_decls[p];
     vsc_error(c->s->diags, VSC_STAGE_CHECK, check_src_of(c, v), v->span, hint, "%s", msg);
-    vsc_note(c->s->diags, c->src, v0 != v ? v0->span : d->name.span, "param '%s' is used here", d->name.str);
+    /* Named in a template call's argument: the note is at the argument, in the call's text. */
+    int b = bound_index(c, v0);
+    for (int i = 0; b < 0 && v0->kind == V_IDENT && i < c->n; i++)
+      if (strcmp(c->names[i], v0->str) == 0) b = i;
+    const vsc_value *at = b >= 0 ? &c->vals[b] : v0;
+    if (v0 == v) vsc_note(c->s->diags, d->src, d->name.span, "'%s' is declared here", d->name.str);
+    else vsc_note(c->s->diags, b >= 0 && c->val_srcs[b] ? c->val_srcs[b] : c->src, at->span, "param '%s' is used here", d->name.str);
     note_call(c);
     return;
   }

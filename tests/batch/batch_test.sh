@@ -141,6 +141,28 @@ strict)
   [ $rc = 4 ] || fail "exit $rc, want 4"
   grep -q "3 of 20 rows have errors: nothing was run (--strict)" err.txt || { cat err.txt; fail "no --strict line"; }
   [ -z "$(ls b/out 2>/dev/null)" ] || fail "--strict rendered something: $(ls b/out)"
+  # One row is a set of --param values: a value's mistakes are shown where it was given, with
+  # the place the script uses it (here through a template's argument).
+  cat >tpl.vscript <<'EOS'
+param photo file
+param n number default 2
+template t(p) { shot file p }
+video "T" {
+  size 320x180
+  scene x (1s) use t(photo)
+}
+EOS
+  rc=0
+  NO_COLOR=1 "$vsc" check tpl.vscript --param photo=missing.png --param n=two --param nn=1 2>err.txt || rc=$?
+  [ $rc = 4 ] || fail "check --param exit $rc"
+  for want in "--param:1:7: error: file 'missing.png' not found" "tpl.vscript:6:22: note: param 'photo' is used here" \
+    "--param:1:3: error: 'two' is not a number like 0.6" "--param:1:1: error: the script has no param 'nn'" "did you mean 'n'?"; do
+    grep -qF -- "$want" err.txt || { cat err.txt; fail "check --param lacks: $want"; }
+  done
+  rc=0
+  "$vsc" check tpl.vscript 2>err.txt || rc=$?
+  [ $rc = 4 ] && grep -qF "tpl.vscript:1:7: error: param 'photo' has no value" err.txt || { cat err.txt; fail "a missing param"; }
+  "$vsc" check tpl.vscript --param photo=card.png >/dev/null || fail "check --param photo=card.png"
   echo "strict: stopped before anything ran"
   ;;
 resume)
