@@ -48,6 +48,7 @@ typedef struct {
   unsigned line;   /* where the record starts in the data file */
   json_t *ir;      /* NULL: invalid */
   char *error;     /* invalid: one line saying why (the diagnostics were printed) */
+  json_t *diags;   /* invalid: the diagnostics as JSON (docs/diagnostics.md), or NULL */
   json_t *paid;    /* keys of its remote paid nodes: {key: worst case} */
   json_t *keys;    /* the cache keys of all its nodes */
   double estimate; /* its single plan: the estimates of its paid nodes */

@@ -90,6 +90,7 @@ static void compile_row(batch_row *r, const vsc_rows *rows, const vsc_row *row, 
     fprintf(stderr, "%s:%u: error: row %zu: %s (not rendered)\n", rows->path, row->line, r->row, why);
     vsc_diag_print(diags, stderr, cli_color(stderr));
     r->error = strdup(why);
+    r->diags = vsc_diag_to_json(diags); /* for the report: a tool repairs the row from it */
     json_decref(r->ir);
     r->ir = NULL;
   } else if (vsc_diag_warning_count(diags) && o->progress != VSC_PROGRESS_QUIET) {
@@ -162,6 +163,7 @@ void batch_set_free(batch_set *set) {
     json_decref(set->rows[i].ir);
     json_decref(set->rows[i].paid);
     json_decref(set->rows[i].keys);
+    json_decref(set->rows[i].diags);
     free(set->rows[i].error);
     free(set->rows[i].name);
   }
@@ -453,6 +455,7 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
       }
     } else {
       json_object_set_new(mr, "error", json_string(r->error ? r->error : "invalid"));
+      if (r->diags) json_object_set(mr, "diagnostics", r->diags);
     }
     if (o->force) { /* start over: no row counts as finished */
       batch_row_path(o->dir, r->row, ".result.json", path, sizeof path);

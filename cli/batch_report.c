@@ -66,6 +66,7 @@ static json_t *report_row(const char *dir, const json_t *mr, const json_t *ledge
   if (strcmp(mstatus, "invalid") == 0) {
     json_object_set_new(o, "status", json_string("invalid"));
     json_object_set(o, "error", json_object_get(mr, "error"));
+    if (json_object_get(mr, "diagnostics")) json_object_set(o, "diagnostics", json_object_get(mr, "diagnostics"));
     char where[PATH_MAX + 32];
     snprintf(where, sizeof where, "%s:%d", data, (int)json_integer_value(json_object_get(mr, "line")));
     json_object_set_new(o, "where", json_string(where));

@@ -91,6 +91,8 @@ rows)
     fail "report totals: $(report_field b "r['totals']")"
   [ "$(report_field b "' '.join(x['where'] for x in r['rows'] if x['status'] == 'invalid')")" = "rows.csv:7 rows.csv:11 rows.csv:15" ] ||
     fail "invalid rows: $(report_field b "[x for x in r['rows'] if x['status'] == 'invalid']")"
+  [ "$(report_field b "[(d['file'], d['line'], d['column']) for d in r['rows'][12]['diagnostics'] if d['severity'] == 'error']")" = \
+    "[('rows.csv', 15, 19)]" ] || fail "row 13's diagnostics: $(report_field b "r['rows'][12]")"
   grep -q "20 rows: 17 ok, 0 partial, 0 failed, 0 not run, 3 invalid" out.txt || { cat out.txt; fail "no summary line"; }
   n=0
   for i in $(seq 1 20); do
