@@ -343,7 +343,12 @@ static void plan_money(json_t *mrows, const batch_set *set, const batch_opts *o,
 }
 
 int batch_prepare(batch_set *set, const batch_opts *o) {
-  char path[PATH_MAX + 64];
+  char path[PATH_MAX + 64], real[PATH_MAX];
+  /* The videos go to DIR/out: never into a cache (objects there are the cache's). */
+  if (cli_resolve_loose(o->dir, real) == 0 && (cli_path_inside(real, set->cache) || cli_under_dot_vsc(real))) {
+    fprintf(stderr, "vsc: -o %s: a batch directory cannot be inside a cache (%s)\n", o->dir, set->cache);
+    return VSC_EXIT_USAGE;
+  }
   snprintf(path, sizeof path, "%s/batch.json", o->dir);
   json_t *old = NULL;
   if (access(path, F_OK) == 0) {
