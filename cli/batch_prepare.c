@@ -380,9 +380,10 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
                         "remote_jobs", o->remote_jobs, "script",
                         script, "data", data, "data_name", o->data, "cache", set->cache, "base", base, "created", since,
                         "provider", set->remote, "budget", o->budget >= 0 ? json_real(o->budget) : json_null());
+  size_t i;
   json_t *mrows = json_array(), *names = json_object(); /* --name: how many rows give each */
   json_t *uses = json_object();                         /* key -> how many rows have it */
-  for (size_t i = 0; i < set->nrows; i++) {
+  for (i = 0; i < set->nrows; i++) {
     json_t *seen = json_object(), *k;
     size_t n;
     json_array_foreach(set->rows[i].keys, n, k) {
@@ -393,13 +394,13 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
     }
     json_decref(seen);
   }
-  for (size_t i = 0; i < set->nrows; i++) {
+  for (i = 0; i < set->nrows; i++) {
     char fname[96];
     if (!set->rows[i].name) continue;
     file_name(set->rows[i].name, fname, sizeof fname);
     json_object_set_new(names, fname, json_integer(json_integer_value(json_object_get(names, fname)) + 1));
   }
-  for (size_t i = 0; i < set->nrows; i++) {
+  for (i = 0; i < set->nrows; i++) {
     batch_row *r = &set->rows[i];
     char id[16], ir_rel[64], out_rel[160];
     snprintf(id, sizeof id, "%06zu", r->row);
@@ -470,6 +471,15 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
     json_array_append_new(mrows, mr);
   }
   json_object_set_new(m, "rows", mrows);
+  /* What the rows' earlier plans spent (a resume after the script or data changed) still
+   * counts against the batch's budget. */
+  json_t *earlier = json_array(), *e;
+  if (old) {
+    json_array_extend(earlier, json_object_get(old, "earlier_plans"));
+    json_array_foreach(json_object_get(old, "rows"), i, e)
+      if (json_is_string(json_object_get(e, "plan"))) json_array_append(earlier, json_object_get(e, "plan"));
+  }
+  json_object_set_new(m, "earlier_plans", earlier);
   json_decref(names);
   json_decref(uses);
   double spent = 0;
@@ -484,7 +494,6 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
    * cluster task reads its rows, not a manifest of every row. */
   int rc = VSC_EXIT_OK;
   json_t *mr;
-  size_t i;
   json_array_foreach(mrows, i, mr) {
     json_t *one = json_deep_copy(mr);
     static const char *const keep[] = {"cache", "base", "provider", "remote_jobs", "created"};

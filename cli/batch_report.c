@@ -25,6 +25,9 @@ json_t *batch_ledger(const json_t *m) {
   json_t *r;
   json_array_foreach(json_object_get(m, "rows"), i, r)
     if (json_is_string(json_object_get(r, "plan"))) json_object_set_new(plans, json_string_value(json_object_get(r, "plan")), json_true());
+  json_t *earlier = json_object(); /* plans the rows had before a resume: their money counts */
+  json_array_foreach(json_object_get(m, "earlier_plans"), i, r)
+    if (json_is_string(r) && !json_object_get(plans, json_string_value(r))) json_object_set_new(earlier, json_string_value(r), json_true());
   const char *since = json_string_value(json_object_get(m, "created"));
   double total = 0;
   json_int_t unknown = 0;
@@ -32,7 +35,17 @@ json_t *batch_ledger(const json_t *m) {
   json_array_foreach(json_object_get(ledger, "builds"), i, b) {
     const char *plan = json_string_value(json_object_get(b, "plan"));
     const char *time = json_string_value(json_object_get(b, "time"));
-    if (!plan || !json_object_get(plans, plan) || !time || (since && strcmp(time, since) < 0)) continue;
+    if (!plan || !time || (since && strcmp(time, since) < 0)) continue;
+    if (!json_object_get(plans, plan)) {
+      if (!json_object_get(earlier, plan)) continue;
+      size_t k;
+      json_t *c;
+      json_array_foreach(json_object_get(b, "calls"), k, c) {
+        total += json_number_value(json_object_get(c, "cost"));
+        if (!json_is_true(json_object_get(c, "cost_known"))) unknown++;
+      }
+      continue;
+    }
     json_t *row = json_object_get(json_object_get(out, "rows"), plan);
     if (!row) {
       row = json_pack("{s:f, s:[], s:i, s:i}", "spent", 0.0, "predictions", "calls", 0, "builds", 0);
@@ -54,6 +67,7 @@ json_t *batch_ledger(const json_t *m) {
   json_object_set_new(out, "spent", json_real(total));
   json_object_set_new(out, "unknown_calls", json_integer(unknown));
   json_decref(plans);
+  json_decref(earlier);
   json_decref(ledger);
   return out;
 }
