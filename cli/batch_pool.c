@@ -20,6 +20,9 @@
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig) { interrupted = sig; }
 
+/* Rows past the first one still waiting that the pool considers starting at each turn. */
+#define POOL_LOOKAHEAD 4096
+
 typedef enum { ROW_SKIP,
                ROW_WAIT,
                ROW_RUNNING,
@@ -116,7 +119,6 @@ int batch_pool(const char *dir, int jobs, vsc_progress_mode progress) {
   char cerr[256];
   vsc_cache_open(&cache, json_string_value(json_object_get(m, "cache")), cerr, sizeof cerr);
   row_state *st = calloc(n + 1, sizeof *st);
-  pid_t *pids = calloc(n + 1, sizeof *pids);
   for (size_t i = 0; i < n; i++) {
     const json_t *mr = json_array_get(rows, i);
     bool run = !strcmp(json_string_value(json_object_get(mr, "status")), "ready") && !batch_row_finished(dir, mr);
@@ -137,19 +139,22 @@ int batch_pool(const char *dir, int jobs, vsc_progress_mode progress) {
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  size_t next = 0; /* rows before it are started or skipped */
+  size_t next = 0;                                           /* rows before it are started or skipped */
+  pid_t *slot_pid = calloc((size_t)jobs, sizeof *slot_pid);  /* the running workers ... */
+  size_t *slot_row = calloc((size_t)jobs, sizeof *slot_row); /* ... and their rows */
   while (done < todo) {
     if (interrupted && !stop) {
       stop = true;
       rc = VSC_EXIT_INTERRUPTED;
-      for (size_t i = 0; i < n; i++) /* a TERM to the pool alone still stops its workers */
-        if (st[i] == ROW_RUNNING && interrupted == SIGTERM) kill(pids[i], SIGTERM);
+      for (int w = 0; w < jobs; w++) /* a TERM to the pool alone still stops its workers */
+        if (slot_pid[w] > 0 && interrupted == SIGTERM) kill(slot_pid[w], SIGTERM);
     }
-    /* Start what may start, in row order. */
-    for (size_t i = next; i < n && running < jobs && !stop; i++) {
+    /* Start what may start, in row order (looking a bounded way ahead of the first row
+     * still waiting: a pool of 100,000 rows does not scan them all at every turn). */
+    for (size_t i = next; i < n && i < next + POOL_LOOKAHEAD && running < jobs && !stop; i++) {
       if (st[i] != ROW_WAIT || !ready(json_array_get(rows, i), claimed, cache)) continue;
-      pids[i] = start_worker(exe, dir, i + 1, per);
-      if (pids[i] < 0) {
+      pid_t wpid = start_worker(exe, dir, i + 1, per);
+      if (wpid < 0) {
         fprintf(stderr, "vsc: cannot start a worker: %s\n", strerror(errno));
         stop = true;
         rc = VSC_EXIT_RUNTIME;
@@ -157,6 +162,12 @@ int batch_pool(const char *dir, int jobs, vsc_progress_mode progress) {
       }
       st[i] = ROW_RUNNING;
       claim(json_array_get(rows, i), claimed, true);
+      for (int w = 0; w < jobs; w++)
+        if (slot_pid[w] == 0) {
+          slot_pid[w] = wpid;
+          slot_row[w] = i;
+          break;
+        }
       running++;
     }
     while (next < n && st[next] != ROW_WAIT) next++;
@@ -167,8 +178,10 @@ int batch_pool(const char *dir, int jobs, vsc_progress_mode progress) {
       if (errno == EINTR) continue;
       break;
     }
-    for (size_t i = 0; i < n; i++) {
-      if (st[i] != ROW_RUNNING || pids[i] != pid) continue;
+    for (int w = 0; w < jobs; w++) {
+      if (slot_pid[w] != pid) continue;
+      size_t i = slot_row[w];
+      slot_pid[w] = 0;
       st[i] = ROW_DONE;
       claim(json_array_get(rows, i), claimed, false);
       running--;
@@ -184,7 +197,8 @@ int batch_pool(const char *dir, int jobs, vsc_progress_mode progress) {
     }
   }
   free(st);
-  free(pids);
+  free(slot_pid);
+  free(slot_row);
   json_decref(claimed);
   if (cache) vsc_cache_close(cache);
   json_decref(m);
