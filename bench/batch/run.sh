@@ -8,7 +8,9 @@
 #           (the way a shell loop does it: builds on one cache cannot run side by side)
 # Prints videos per minute, wall and CPU per video, and the ratios batch / builds (per-video
 # overhead: the batch's compile-all-rows pass and its worker processes against N whole CLI
-# runs). Asserts nothing (the machine is shared: figures are noisy).
+# runs). Then the price of N rows sharing one generated shot: `vsc plan --batch` against the
+# sum of N single `vsc plan --param` runs (the saving, and the time of each way). Asserts
+# nothing (the machine is shared: figures are noisy).
 #   usage: bench/batch/run.sh [BUILD_DIR]   env: VSC_BENCH_ROWS (default 200), VSC_BENCH_JOBS
 #   (default: the CPUs). Needs /usr/bin/time (Debian package 'time').
 set -eu
@@ -62,3 +64,30 @@ echo "$N card-only variants, 1280x720 at preview size (640x360), 6 s each, local
 echo "batch  (vsc batch --jobs $J):  wall ${TB}s  cpu ${CB}s  $(calc "$N * 60 / $TB") videos/min  wall $(calc "$TB / $N")s/video  cpu $(calc "$CB / $N")s/video"
 echo "builds ($N x vsc build):       wall ${TS}s  cpu ${CS}s  $(calc "$N * 60 / $TS") videos/min  wall $(calc "$TS / $N")s/video  cpu $(calc "$CS / $N")s/video"
 echo "batch / builds: wall $(calc "$TB / $TS")x  cpu per video $(calc "$CB / $CS")x  (throughput $(calc "$TS / $TB")x)"
+
+# The price of a batch whose rows share a paid shot: `vsc plan --batch` (each paid node once)
+# against the sum of N single `vsc plan --param` runs (priced for replicate, nothing spent).
+cat > spot.vscript <<'VS'
+param product string
+video "Product spot" {
+  size 1280x720 fps 30 quality draft seed 7
+  scene hero (2s) { shot video "steam rising from a ceramic cup at sunrise" }
+  scene item (2s) { shot image product  text product at bottom }
+}
+VS
+awk -v n="$N" 'BEGIN { print "product"; for (i = 1; i <= n; i++) printf "product %d on an oak table\n", i }' > products.csv
+time_of "$VSC" plan --batch spot.vscript --data products.csv --provider replicate --json
+TP=$T
+cp run.log plan.json
+cat > plans.sh <<SH
+tail -n +2 products.csv | while read -r p; do
+  "$VSC" plan spot.vscript --param "product=\$p" --provider replicate --json 2>/dev/null | grep '^  "estimated_cost"' || exit 1
+done
+SH
+time_of sh plans.sh
+TQ=$T
+singles=$(awk -F': ' '{ gsub(",", "", $2); s += $2 } END { printf "%.3f", s }' run.log)
+batch=$(awk -F': ' '/"batch_cost"/ { gsub(",", "", $2); printf "%.3f", $2 }' plan.json)
+sum=$(awk -F': ' '/"sum_of_single_plans"/ { gsub(",", "", $2); printf "%.3f", $2 }' plan.json)
+echo "plan --batch of $N rows sharing one generated shot: sum of single plans \$$sum (the $N plans add up to \$$singles), batch \$$batch, saving $(calc "100 * ($sum - $batch) / $sum")%"
+echo "plan --batch / $N x vsc plan: wall $(calc "$TP / $TQ")x (${TP}s against ${TQ}s)"
