@@ -109,7 +109,9 @@ rows)
   [ "$1" -lt 70 ] && [ "$3" -gt 80 ] || fail "row 1 is $* (want #2a4d69)"
   # JSON lines: a null is the param's default, a number is its text.
   printf '{"store": "A", "bg": "#00ff00"}\n\n{"store": 42, "bg": null}\n' >rows.jsonl
-  "$vsc" batch store.vscript --data rows.jsonl -o j --progress quiet || fail "jsonl batch exit $?"
+  "$vsc" batch store.vscript --data rows.jsonl -o j --progress json 2>events.txt || fail "jsonl batch exit $?"
+  [ "$(grep -c '^{"done":[12],"event":"row","row":[12],"spent":0.0,"status":"ok","total":2}$' events.txt)" = 2 ] ||
+    { cat events.txt; fail "--progress json: one row event per row"; }
   check_video j/out/000001.mp4
   check_video j/out/000002.mp4
   set -- $(colour_of j/out/000001.mp4)
