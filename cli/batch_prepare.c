@@ -342,48 +342,41 @@ static void plan_money(json_t *mrows, const batch_set *set, const batch_opts *o,
   if (cache) vsc_cache_close(cache);
 }
 
-int batch_prepare(batch_set *set, const batch_opts *o) {
+/* DIR may hold this batch: not inside a cache, not a batch already unless resumed or forced
+ * (*old: the manifest being resumed). Makes DIR/rows and DIR/out. */
+static int open_dir(const batch_set *set, const batch_opts *o, json_t **old) {
   char path[PATH_MAX + 64], real[PATH_MAX];
+  *old = NULL;
   /* The videos go to DIR/out: never into a cache (objects there are the cache's). */
   if (cli_resolve_loose(o->dir, real) == 0 && (cli_path_inside(real, set->cache) || cli_under_dot_vsc(real))) {
     fprintf(stderr, "vsc: -o %s: a batch directory cannot be inside a cache (%s)\n", o->dir, set->cache);
     return VSC_EXIT_USAGE;
   }
   snprintf(path, sizeof path, "%s/batch.json", o->dir);
-  json_t *old = NULL;
   if (access(path, F_OK) == 0) {
     if (!o->resume && !o->force) {
       fprintf(stderr, "vsc: %s holds a batch already: --resume finishes it, --force starts it over\n", o->dir);
       return VSC_EXIT_USAGE;
     }
-    old = o->resume ? batch_manifest_load(o->dir) : NULL;
-    if (o->resume && !old) return VSC_EXIT_USAGE;
+    if (o->resume && !(*old = batch_manifest_load(o->dir))) return VSC_EXIT_USAGE;
   }
-  snprintf(path, sizeof path, "%s/rows", o->dir);
-  if (vsc_mkdir_p(path) != 0) {
-    fprintf(stderr, "vsc: %s: %s\n", path, strerror(errno));
-    json_decref(old);
-    return VSC_EXIT_RUNTIME;
+  static const char *const sub[] = {"rows", "out"};
+  for (size_t k = 0; k < 2; k++) {
+    snprintf(path, sizeof path, "%s/%s", o->dir, sub[k]);
+    if (vsc_mkdir_p(path) != 0) {
+      fprintf(stderr, "vsc: %s: %s\n", path, strerror(errno));
+      json_decref(*old);
+      *old = NULL;
+      return VSC_EXIT_RUNTIME;
+    }
   }
-  snprintf(path, sizeof path, "%s/out", o->dir);
-  vsc_mkdir_p(path);
-  char created[40], base[PATH_MAX], script[PATH_MAX], data[PATH_MAX];
-  now_iso(created);
-  if (!getcwd(base, sizeof base) || cli_resolve_loose(o->script, script) != 0 || cli_resolve_loose(o->data, data) != 0) {
-    fprintf(stderr, "vsc: cannot resolve the batch's paths\n");
-    json_decref(old);
-    return VSC_EXIT_RUNTIME;
-  }
-  /* A resumed batch keeps its start: what its rows spent since then counts against it. */
-  const char *since = old && json_string_value(json_object_get(old, "created")) ? json_string_value(json_object_get(old, "created")) : created;
-  json_t *m = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "format", "vsc-batch", "version", 1,
-                        "remote_jobs", o->remote_jobs, "script",
-                        script, "data", data, "data_name", o->data, "cache", set->cache, "base", base, "created", since,
-                        "provider", set->remote, "budget", o->budget >= 0 ? json_real(o->budget) : json_null());
-  size_t i;
-  json_t *mrows = json_array(), *names = json_object(); /* --name: how many rows give each */
-  json_t *uses = json_object();                         /* key -> how many rows have it */
-  for (i = 0; i < set->nrows; i++) {
+  return VSC_EXIT_OK;
+}
+
+/* How many rows have each node key (a node is shared when several do). */
+static json_t *count_uses(const batch_set *set) {
+  json_t *uses = json_object();
+  for (size_t i = 0; i < set->nrows; i++) {
     json_t *seen = json_object(), *k;
     size_t n;
     json_array_foreach(set->rows[i].keys, n, k) {
@@ -394,120 +387,163 @@ int batch_prepare(batch_set *set, const batch_opts *o) {
     }
     json_decref(seen);
   }
-  for (i = 0; i < set->nrows; i++) {
+  return uses;
+}
+
+/* --name: how many rows give each file name. */
+static json_t *count_names(const batch_set *set) {
+  json_t *names = json_object();
+  for (size_t i = 0; i < set->nrows; i++) {
     char fname[96];
     if (!set->rows[i].name) continue;
     file_name(set->rows[i].name, fname, sizeof fname);
     json_object_set_new(names, fname, json_integer(json_integer_value(json_object_get(names, fname)) + 1));
   }
-  for (i = 0; i < set->nrows; i++) {
-    batch_row *r = &set->rows[i];
-    char id[16], ir_rel[64], out_rel[160];
-    snprintf(id, sizeof id, "%06zu", r->row);
-    snprintf(ir_rel, sizeof ir_rel, "rows/%s.json", id);
-    snprintf(out_rel, sizeof out_rel, "out/%s.mp4", id);
-    if (r->name) { /* --name: out/<field>.mp4; a name two rows give, or none, keeps the row's number */
-      char fname[96];
-      file_name(r->name, fname, sizeof fname);
-      if (!fname[0]) snprintf(out_rel, sizeof out_rel, "out/%s.mp4", id);
-      else if (json_integer_value(json_object_get(names, fname)) > 1) snprintf(out_rel, sizeof out_rel, "out/%s-%s.mp4", fname, id);
-      else snprintf(out_rel, sizeof out_rel, "out/%s.mp4", fname);
+  return names;
+}
+
+/* A row's video, relative to DIR: out/NNNNNN.mp4, or --name's out/<field>.mp4 (a name
+ * several rows give, or none, keeps the row's number). */
+static void video_path(const batch_row *r, const char *id, const json_t *names, char *out, size_t len) {
+  char fname[96] = "";
+  if (r->name) file_name(r->name, fname, sizeof fname);
+  if (!fname[0]) snprintf(out, len, "out/%s.mp4", id);
+  else if (json_integer_value(json_object_get(names, fname)) > 1) snprintf(out, len, "out/%s-%s.mp4", fname, id);
+  else snprintf(out, len, "out/%s.mp4", fname);
+}
+
+/* A valid row's plan, its nodes (paid, shared) and its videos (one per named format). */
+static void entry_plan(json_t *mr, const batch_row *r, const json_t *uses, const char *video) {
+  json_object_set(mr, "plan", json_object_get(json_object_get(r->ir, "outputs"), "video"));
+  json_object_set_new(mr, "estimate", json_real(r->estimate));
+  json_t *paid = json_array(), *shared = json_array(), *kv, *c, *f;
+  const char *key;
+  size_t k;
+  json_object_foreach(r->paid, key, c) json_array_append_new(paid, json_string(key));
+  json_object_set_new(mr, "paid", paid);
+  /* What other rows make too: the pool lets one build make it, the others find it. */
+  json_array_foreach(r->keys, k, kv)
+    if (json_integer_value(json_object_get(uses, json_string_value(kv))) > 1 && !json_object_get(r->paid, json_string_value(kv)))
+      json_array_append(shared, kv);
+  json_object_set_new(mr, "shared", shared);
+  /* A script of several formats makes one video each (out/000001.9x16.mp4, …). */
+  json_t *outs = json_array();
+  if (cli_formats_named(r->ir))
+    json_array_foreach(json_object_get(r->ir, "formats"), k, f) {
+      char fp[200];
+      cli_format_path(video, json_string_value(json_object_get(f, "suffix")), fp, sizeof fp);
+      json_array_append_new(outs, json_string(fp));
     }
-    json_t *mr = json_pack("{s:i, s:i, s:s, s:s, s:s}", "row", (json_int_t)r->row, "line", (json_int_t)r->line, "id", id,
-                           "status", r->ir ? "ready" : "invalid", "output", out_rel);
-    json_object_set_new(mr, "video", json_string(out_rel));
-    if (r->ir) {
-      json_object_set_new(mr, "ir", json_string(ir_rel));
-      json_object_set(mr, "plan", json_object_get(json_object_get(r->ir, "outputs"), "video"));
-      json_object_set_new(mr, "estimate", json_real(r->estimate));
-      json_t *paid = json_array();
-      size_t k2;
-      const char *key;
-      json_t *c;
-      json_object_foreach(r->paid, key, c) json_array_append_new(paid, json_string(key));
-      json_object_set_new(mr, "paid", paid);
-      /* What other rows make too: the pool lets one build make it, the others find it. */
-      json_t *shared = json_array(), *kv;
-      json_array_foreach(r->keys, k2, kv)
-        if (json_integer_value(json_object_get(uses, json_string_value(kv))) > 1 && !json_object_get(r->paid, json_string_value(kv)))
-          json_array_append(shared, kv);
-      json_object_set_new(mr, "shared", shared);
-      /* A script of several formats makes one video each (out/000001.9x16.mp4, …). */
-      json_t *outs = json_array();
-      size_t k;
-      json_t *f;
-      if (cli_formats_named(r->ir))
-        json_array_foreach(json_object_get(r->ir, "formats"), k, f) {
-          char fp[200];
-          cli_format_path(out_rel, json_string_value(json_object_get(f, "suffix")), fp, sizeof fp);
-          json_array_append_new(outs, json_string(fp));
-        }
-      else json_array_append_new(outs, json_string(out_rel));
-      json_object_set(mr, "output", json_array_get(outs, 0));
-      json_object_set_new(mr, "outputs", outs);
-      char *text = vsc_ir_dump(r->ir);
-      snprintf(path, sizeof path, "%s/%s", o->dir, ir_rel);
-      int wrc = text ? cli_write_file(path, text, strlen(text)) : -1;
-      free(text);
-      if (wrc != 0) {
-        fprintf(stderr, "vsc: cannot write %s: %s\n", path, strerror(errno));
-        json_decref(mr);
-        json_decref(mrows);
-        json_decref(names);
-        json_decref(uses);
-        json_decref(m);
-        json_decref(old);
-        return VSC_EXIT_RUNTIME;
-      }
-    } else {
-      json_object_set_new(mr, "error", json_string(r->error ? r->error : "invalid"));
-      if (r->diags) json_object_set(mr, "diagnostics", r->diags);
+  else json_array_append_new(outs, json_string(video));
+  json_object_set(mr, "output", json_array_get(outs, 0));
+  json_object_set_new(mr, "outputs", outs);
+}
+
+/* Row r's manifest entry, its plan written to DIR/rows/NNNNNN.json. NULL when that cannot
+ * be written (said). */
+static json_t *row_entry(const batch_row *r, const batch_opts *o, const json_t *uses, const json_t *names) {
+  char id[16], ir_rel[64], video[160], path[PATH_MAX + 64];
+  snprintf(id, sizeof id, "%06zu", r->row);
+  snprintf(ir_rel, sizeof ir_rel, "rows/%s.json", id);
+  video_path(r, id, names, video, sizeof video);
+  json_t *mr = json_pack("{s:i, s:i, s:s, s:s, s:s, s:s}", "row", (json_int_t)r->row, "line", (json_int_t)r->line, "id", id,
+                         "status", r->ir ? "ready" : "invalid", "output", video, "video", video);
+  if (r->ir) {
+    json_object_set_new(mr, "ir", json_string(ir_rel));
+    entry_plan(mr, r, uses, video);
+    char *text = vsc_ir_dump(r->ir);
+    snprintf(path, sizeof path, "%s/%s", o->dir, ir_rel);
+    int wrc = text ? cli_write_file(path, text, strlen(text)) : -1;
+    free(text);
+    if (wrc != 0) {
+      fprintf(stderr, "vsc: cannot write %s: %s\n", path, strerror(errno));
+      json_decref(mr);
+      return NULL;
     }
-    if (o->force) { /* start over: no row counts as finished */
-      batch_row_path(o->dir, r->row, ".result.json", path, sizeof path);
-      unlink(path);
-    }
-    json_object_set_new(mr, "finished", json_boolean(r->ir && o->resume && batch_row_finished(o->dir, mr)));
-    json_array_append_new(mrows, mr);
+  } else {
+    json_object_set_new(mr, "error", json_string(r->error ? r->error : "invalid"));
+    if (r->diags) json_object_set(mr, "diagnostics", r->diags);
   }
-  json_object_set_new(m, "rows", mrows);
-  /* What the rows' earlier plans spent (a resume after the script or data changed) still
-   * counts against the batch's budget. */
+  if (o->force) { /* start over: no row counts as finished */
+    batch_row_path(o->dir, r->row, ".result.json", path, sizeof path);
+    unlink(path);
+  }
+  json_object_set_new(mr, "finished", json_boolean(r->ir && o->resume && batch_row_finished(o->dir, mr)));
+  return mr;
+}
+
+/* The plans the resumed batch's rows had (and the ones before them): what they spent still
+ * counts against the batch's budget after the script or the data changed. */
+static json_t *earlier_plans(const json_t *old) {
   json_t *earlier = json_array(), *e;
-  if (old) {
-    json_array_extend(earlier, json_object_get(old, "earlier_plans"));
-    json_array_foreach(json_object_get(old, "rows"), i, e)
-      if (json_is_string(json_object_get(e, "plan"))) json_array_append(earlier, json_object_get(e, "plan"));
-  }
-  json_object_set_new(m, "earlier_plans", earlier);
-  json_decref(names);
-  json_decref(uses);
-  double spent = 0;
-  if (old && o->budget >= 0) {
-    json_t *ledger = batch_ledger(m);
-    spent = json_number_value(json_object_get(ledger, "spent"));
-    json_decref(ledger);
-  }
-  plan_money(mrows, set, o, spent);
-  json_object_set_new(m, "spent_before", json_real(spent));
-  /* Each row's entry also alone, with what running it needs of the whole: a worker or a
-   * cluster task reads its rows, not a manifest of every row. */
-  int rc = VSC_EXIT_OK;
+  size_t i;
+  if (!old) return earlier;
+  json_array_extend(earlier, json_object_get(old, "earlier_plans"));
+  json_array_foreach(json_object_get(old, "rows"), i, e)
+    if (json_is_string(json_object_get(e, "plan"))) json_array_append(earlier, json_object_get(e, "plan"));
+  return earlier;
+}
+
+/* Each row's entry alone, with what running it needs of the whole (a worker or a cluster
+ * task reads its rows, not a manifest of every row), then the manifest. */
+static int write_manifest(const batch_opts *o, const json_t *m) {
+  char path[PATH_MAX + 64];
+  size_t i;
   json_t *mr;
-  json_array_foreach(mrows, i, mr) {
+  json_array_foreach(json_object_get(m, "rows"), i, mr) {
     json_t *one = json_deep_copy(mr);
     static const char *const keep[] = {"cache", "base", "provider", "remote_jobs", "created"};
     for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) json_object_set(one, keep[k], json_object_get(m, keep[k]));
     batch_row_path(o->dir, (size_t)json_integer_value(json_object_get(mr, "row")), ".row.json", path, sizeof path);
-    if (batch_write_json(path, one) != 0) rc = VSC_EXIT_RUNTIME;
+    int wrc = batch_write_json(path, one);
     json_decref(one);
-    if (rc != VSC_EXIT_OK) break;
+    if (wrc != 0) goto fail;
   }
+  snprintf(path, sizeof path, "%s/batch.json", o->dir);
+  if (batch_write_json(path, m) == 0) return VSC_EXIT_OK;
+fail:
+  fprintf(stderr, "vsc: cannot write %s: %s\n", path, strerror(errno));
+  return VSC_EXIT_RUNTIME;
+}
+
+int batch_prepare(batch_set *set, const batch_opts *o) {
+  json_t *old;
+  int rc = open_dir(set, o, &old);
+  if (rc != VSC_EXIT_OK) return rc;
+  char created[40], base[PATH_MAX], script[PATH_MAX], data[PATH_MAX];
+  now_iso(created);
+  if (!getcwd(base, sizeof base) || cli_resolve_loose(o->script, script) != 0 || cli_resolve_loose(o->data, data) != 0) {
+    fprintf(stderr, "vsc: cannot resolve the batch's paths\n");
+    json_decref(old);
+    return VSC_EXIT_RUNTIME;
+  }
+  /* A resumed batch keeps its start: what its rows spent since then counts against it. */
+  const char *since = old && json_string_value(json_object_get(old, "created")) ? json_string_value(json_object_get(old, "created")) : created;
+  json_t *m = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "format", "vsc-batch", "version", 1,
+                        "remote_jobs", o->remote_jobs, "script", script, "data", data, "data_name", o->data, "cache",
+                        set->cache, "base", base, "created", since, "provider", set->remote, "budget",
+                        o->budget >= 0 ? json_real(o->budget) : json_null(), "earlier_plans", earlier_plans(old));
+  json_t *mrows = json_array(), *uses = count_uses(set), *names = count_names(set);
+  json_object_set(m, "rows", mrows);
+  for (size_t i = 0; i < set->nrows && rc == VSC_EXIT_OK; i++) {
+    json_t *mr = row_entry(&set->rows[i], o, uses, names);
+    if (mr) json_array_append_new(mrows, mr);
+    else rc = VSC_EXIT_RUNTIME;
+  }
+  json_decref(names);
+  json_decref(uses);
   if (rc == VSC_EXIT_OK) {
-    snprintf(path, sizeof path, "%s/batch.json", o->dir);
-    rc = batch_write_json(path, m) == 0 ? VSC_EXIT_OK : VSC_EXIT_RUNTIME;
+    double spent = 0;
+    if (old && o->budget >= 0) {
+      json_t *ledger = batch_ledger(m);
+      spent = json_number_value(json_object_get(ledger, "spent"));
+      json_decref(ledger);
+    }
+    plan_money(mrows, set, o, spent);
+    json_object_set_new(m, "spent_before", json_real(spent));
+    rc = write_manifest(o, m);
   }
-  if (rc != VSC_EXIT_OK) fprintf(stderr, "vsc: cannot write %s: %s\n", path, strerror(errno));
+  json_decref(mrows);
   json_decref(m);
   json_decref(old);
   return rc;
