@@ -96,6 +96,7 @@ static json_t *manifest(run_t *r) {
           json_object_set(g, keys[k], v ? v : json_null());
         }
         json_object_set_new(g, "cache_hit", json_boolean(found));
+        if (json_is_string(json_object_get(info, "fetched"))) json_object_set(g, "fetched", json_object_get(info, "fetched"));
         if (!found) json_object_set_new(g, "state", json_string(n->st == N_FAILED ? "failed" : n->st == N_SKIPPED ? "skipped"
                                                                                                                   : "not run"));
         if (found) vsc_cache_entry_clear(&e);
@@ -206,8 +207,9 @@ void vsc_sched_finish(run_t *r, double t0) {
   else if (res->executed > 0)
     vsc_sched_journal_free_run(r, res, vsc_run_status_name(res->status));
   vsc_sched_status(r, true);
-  vsc_progress_event(r->pg, json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:i, s:i}", "event", "end", "status",
-                                      vsc_run_status_name(res->status), "executed", res->executed, "cached",
-                                      res->cached, "spent", res->spent, "seconds", res->seconds,
-                                      "degraded", res->degraded, "failed", res->failed));
+  json_t *end = json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:i, s:i}", "event", "end", "status",
+                          vsc_run_status_name(res->status), "executed", res->executed, "cached", res->cached, "spent",
+                          res->spent, "seconds", res->seconds, "degraded", res->degraded, "failed", res->failed);
+  if (r->rcache) json_object_set_new(end, "remote_cached", json_integer(res->remote_cached));
+  vsc_progress_event(r->pg, end);
 }
