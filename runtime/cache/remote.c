@@ -121,7 +121,8 @@ static int open_http(vsc_rcache *rc, const char *url, char *err, size_t errlen) 
   int w = snprintf(rc->name, sizeof rc->name, "%.*s%.*s%.*s", (int)(scheme_end - url), url, (int)hlen, host,
                    (int)plen, path ? path : "");
   if (w < 0 || (size_t)w >= sizeof rc->name) return vsc_err_set(err, errlen, "remote cache URL too long");
-  const char *token = getenv("VSC_REMOTE_CACHE_TOKEN");
+  /* One Authorization header: the URL's own credentials are the more specific choice. */
+  const char *token = creds ? NULL : getenv("VSC_REMOTE_CACHE_TOKEN");
   int rcode = rc_http_open(&rc->store, rc->name, creds ? user : NULL, creds ? pass : NULL,
                            token && *token ? token : NULL, err, errlen);
   explicit_bzero(pass, sizeof pass);

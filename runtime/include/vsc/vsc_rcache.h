@@ -17,8 +17,8 @@
 ** name is fetched once more, then deleted from the remote cache and never used. Network
 ** failures never fail a build: the first one switches the remote cache off for the rest of
 ** the run with one warning (vsc_rcache_take_warning), and the build goes on locally.
-** Credentials (user:pass@ in the URL, VSC_REMOTE_CACHE_TOKEN as a bearer token) are never
-** part of a message, a warning or what vsc_rcache_name returns.
+** Credentials (user:pass@ in the URL, sent as Basic auth; else VSC_REMOTE_CACHE_TOKEN, sent
+** as a Bearer token) are never part of a message, a warning or what vsc_rcache_name returns.
 **
 ** Thread-safe: workers of the CPU pool store their outputs concurrently.
 */
