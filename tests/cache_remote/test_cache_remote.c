@@ -410,6 +410,14 @@ static void t_http_mock_replicate(void) {
     CHECK(json_is_string(json_object_get(r, "prediction")) && json_number_value(json_object_get(r, "paid_by_origin")) > 0,
           "a fetched shot does not name the prediction that made it");
   }
+  /* The ledger of machine 3: one call (the voice line), the shots named as shared. */
+  char lout[4096];
+  const char *a4[] = {"ledger", "--cache", "m3", NULL};
+  REQUIRE(run_vsc(&e, a4, lout, sizeof lout) == 0, "vsc ledger failed");
+  char *ltext = vsc_test_slurp(lout, NULL);
+  CHECK(ltext && strstr(ltext, " paid output(s) from the shared cache: $") && strstr(ltext, "not again"),
+        "the ledger does not name the shared outputs:\n%s", ltext ? ltext : "");
+  free(ltext);
   char store[4096];
   snprintf(store, sizeof store, "%s/cache", ng.root);
   CHECK(check_store(store) > 0, "the store is not consistent");
