@@ -43,7 +43,7 @@ static bool accepting(int port) {
   return ok;
 }
 
-static int write_conf(const test_nginx *n, const char *token, const char *user, const char *pass) {
+static int write_conf(const test_nginx *n, const char *token, const char *user, const char *pass, const char *extra) {
   char path[700], conf[6000], guard[1200] = "";
   if (token) {
     snprintf(guard, sizeof guard, "      if ($bearer != bearer) { return 401; }\n");
@@ -54,6 +54,7 @@ static int write_conf(const test_nginx *n, const char *token, const char *user, 
     if (vsc_test_write_text(users, line) != 0) return -1;
     snprintf(guard, sizeof guard, "      auth_basic cache;\n      auth_basic_user_file %s;\n", users);
   }
+  if (extra) snprintf(guard + strlen(guard), sizeof guard - strlen(guard), "      %s\n", extra);
   snprintf(path, sizeof path, "%s/nginx.conf", n->dir);
   snprintf(conf, sizeof conf,
            "daemon off;\n"
@@ -88,6 +89,11 @@ static int write_conf(const test_nginx *n, const char *token, const char *user, 
 }
 
 int test_nginx_start(test_nginx *n, const char *dir, const char *token, const char *user, const char *pass) {
+  return test_nginx_start_with(n, dir, token, user, pass, NULL);
+}
+
+int test_nginx_start_with(test_nginx *n, const char *dir, const char *token, const char *user, const char *pass,
+                          const char *extra) {
   memset(n, 0, sizeof *n);
   snprintf(n->dir, sizeof n->dir, "%s", dir);
   snprintf(n->root, sizeof n->root, "%s/root", dir);
@@ -98,7 +104,7 @@ int test_nginx_start(test_nginx *n, const char *dir, const char *token, const ch
   mkdir(cache, 0755);
   for (int attempt = 0; attempt < 3; attempt++) {
     n->port = test_free_port();
-    if (n->port <= 0 || write_conf(n, token, user, pass) != 0) return -1;
+    if (n->port <= 0 || write_conf(n, token, user, pass, extra) != 0) return -1;
     snprintf(n->url, sizeof n->url, "http://127.0.0.1:%d/cache", n->port);
     char conf[700], elog[700];
     snprintf(conf, sizeof conf, "%s/nginx.conf", n->dir);

@@ -23,6 +23,9 @@ bool test_nginx_available(void);
  * requests whose Authorization is "Bearer <token>" (others get 401); with `user` and
  * `pass`, only Basic auth as that user. 0 once it accepts connections, -1 on failure. */
 int test_nginx_start(test_nginx *n, const char *dir, const char *token, const char *user, const char *pass);
+/* The same with `extra` directives in the store's location (e.g. a read-only store). */
+int test_nginx_start_with(test_nginx *n, const char *dir, const char *token, const char *user, const char *pass,
+                          const char *extra);
 /* Stops it (SIGTERM, then SIGKILL after 5 s) and waits. 0 when it exited cleanly. */
 int test_nginx_stop(test_nginx *n);
 /* Lines of its access log, "METHOD URI STATUS USER BEARER", matching all of `method`

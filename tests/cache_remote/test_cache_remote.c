@@ -53,7 +53,7 @@ static void case_dir(char *out, size_t len, const char *name) {
  * in dir, on the local provider (no token), with VSC_REMOTE_CACHE_TOKEN set. The result is
  * the caller's to free; stderr is also kept as dir/OUT.err for the credential scan. */
 static void build_on(vsc_test_run_result *r, const char *dir, const char *cache, const char *url, const char *out) {
-  const char *argv[] = {VSC_BIN, "build", "s.vscript", "-o", out, "--cache", cache, "--preview", "--progress", "plain",
+  const char *argv[] = {VSC_BIN, "build", "s.vscript", "-o", out, "--cache", cache, "--preview", "-j", "2", "--progress", "plain",
                         url ? "--remote-cache" : NULL, url, NULL};
   const char *env[] = {"VSC_REMOTE_CACHE_TOKEN=" BEARER, NULL};
   vsc_test_run(r, dir, env, argv);
@@ -343,6 +343,31 @@ static void t_http_server_down(void) {
   CHECK(strstr(a.err, "ok: 10 run"), "not a whole local build:\n%s", a.err);
   CHECK(no_credentials(dir, NULL), "a credential is written in %s", g_leak);
 out:
+  vsc_test_run_free(&a);
+  if (!vsc_test_failures) vsc_test_rmtree(dir);
+}
+
+/* A store that refuses writes (403 on PUT): the first refused upload switches the shared
+ * cache off with one warning; the build is whole and local. */
+static void t_http_read_only(void) {
+  char dir[1024], ndir[2048];
+  test_nginx ng = {0};
+  vsc_test_run_result a = {0};
+  case_dir(dir, sizeof dir, "httpro");
+  snprintf(ndir, sizeof ndir, "%s/nginx", dir);
+  REQUIRE(test_nginx_start_with(&ng, ndir, NULL, NULL, NULL, "limit_except GET HEAD { deny all; }") == 0,
+          "nginx did not start");
+  build_on(&a, dir, "m1", ng.url, "a.mp4");
+  REQUIRE(a.status == 0, "the build exited %d", a.status);
+  CHECK(lines_with(a.err, "warning:") == 1 && strstr(a.err, ": PUT cas/") && strstr(a.err, "HTTP 403") &&
+            strstr(a.err, "continuing with the local cache only"),
+        "not one warning about the refused upload:\n%s", a.err);
+  CHECK(strstr(a.err, "ok: 10 run"), "not a whole local build:\n%s", a.err);
+  /* At most one more per worker that was already uploading (2 workers and the light one). */
+  CHECK(test_nginx_count(&ng, "PUT", NULL, 0) <= 3, "%d uploads after the first was refused",
+        test_nginx_count(&ng, "PUT", NULL, 0));
+out:
+  CHECK(test_nginx_stop(&ng) == 0, "nginx did not stop cleanly");
   vsc_test_run_free(&a);
   if (!vsc_test_failures) vsc_test_rmtree(dir);
 }
