@@ -4,11 +4,14 @@
 # machine (an empty local cache) builds the same script from the shared cache, in a shared
 # directory and, when nginx is installed, over HTTP. Prints medians and their ratios
 # against the plain cold build of the same run.
-# Usage: bench_remote.sh VSC_BINARY [SCRIPT] [RUNS]
+# Usage: bench_remote.sh VSC_BINARY [SCRIPT] [RUNS] [SIZE]   (SIZE: preview (default) or full)
 set -eu
 VSC=$1
 SRC=${2:-$(dirname "$0")/../../examples/ad.vscript}
-RUNS=${3:-5}
+RUNS=${3:-3}
+SIZE=${4:-preview}
+PREVIEW=--preview
+[ "$SIZE" = full ] && PREVIEW=
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsc-bench-rcache.XXXXXX")
 NGINX_PID=
 cleanup() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
@@ -22,7 +25,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 build() {
   label=$1; cache=$2; shift 2
   t0=$(now)
-  "$VSC" build "$SCRIPT" --progress quiet --cache "$cache" -o "$WORK/out.mp4" "$@" >/dev/null 2>"$WORK/err" || {
+  "$VSC" build "$SCRIPT" $PREVIEW --progress quiet --cache "$cache" -o "$WORK/out.mp4" "$@" >/dev/null 2>"$WORK/err" || {
     echo "bench_remote: $label build failed:" >&2; cat "$WORK/err" >&2; exit 1; }
   t1=$(now)
   echo $((t1 - t0)) >>"$WORK/$label.t"
@@ -69,7 +72,7 @@ report() {
   [ -f "$WORK/$1.t" ] || return 0
   awk -v c="$cold" -v t="$(median <"$WORK/$1.t")" -v l="$2" 'BEGIN { printf "%-52s %8.1f ms  ratio %.3f\n", l, t / 1e6, t / c }'
 }
-echo "shared cache: $(basename "$SRC"), medians of $RUNS, ratios against the cold build"
+echo "shared cache: $(basename "$SRC") ($SIZE), medians of $RUNS, ratios against the cold build"
 report cold "cold build, no shared cache (baseline)"
 report store-dir "cold build storing into a shared directory"
 report store-http "cold build storing over HTTP (nginx on loopback)"
