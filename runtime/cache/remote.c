@@ -312,6 +312,16 @@ int vsc_rcache_fetch(vsc_rcache *rc, vsc_cache *local, const char *key, vsc_cach
   return result;
 }
 
+json_t *vsc_rcache_info(vsc_rcache *rc, const char *key) {
+  if (!is_hex64(key) || !vsc_rcache_usable(rc)) return NULL;
+  int st;
+  char why[600];
+  json_t *ac = get_entry(rc, key, &st, why, sizeof why);
+  json_t *info = ac ? json_incref(json_object_get(ac, "info")) : NULL;
+  json_decref(ac);
+  return info;
+}
+
 int vsc_rcache_store(vsc_rcache *rc, const char *key, const char *ext, const vsc_cache_entry *e) {
   if (!is_hex64(key) || !is_hex64(e->sha256) || !is_ext(ext) || !vsc_rcache_usable(rc)) return -1;
   char blob[80], acname[80], err[1024];

@@ -433,6 +433,22 @@ static void t_http_mock_replicate(void) {
   j2 = vsc_test_json_lines(jp);
   CHECK(count_t(j2, "intent", NULL, NULL) == 0 && count_t(j2, "cached", "from", "remote") == 1,
         "machine 2's journal: %d intents", count_t(j2, "intent", NULL, NULL));
+  /* Its manifest names the predictions that made its shots, read from the shared cache. */
+  char mp[4096];
+  snprintf(mp, sizeof mp, "%s/b.mp4.json", e.dir);
+  json_t *m2 = json_load_file(mp, 0, NULL);
+  int gens = 0, named = 0;
+  size_t si, gi;
+  json_t *sc, *g;
+  json_array_foreach(json_object_get(m2, "scenes"), si, sc)
+    json_array_foreach(json_object_get(sc, "generations"), gi, g) {
+      gens++;
+      named += json_is_string(json_object_get(g, "prediction")) && json_is_true(json_object_get(g, "cache_hit")) &&
+               !strcmp(json_string_value(json_object_get(g, "fetched")) ? json_string_value(json_object_get(g, "fetched")) : "",
+                       "remote");
+    }
+  json_decref(m2);
+  CHECK(gens == 3 && named == 3, "machine 2's manifest names %d of %d predictions", named, gens);
 
   /* A variant: the voice line and the transition change, the two shots do not. */
   REQUIRE(edit_file(e.script, "Hello there.", "Good evening.") == 0 && edit_file(e.script, "fade 0.3s", "fade 0.4s") == 0,

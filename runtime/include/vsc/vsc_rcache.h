@@ -56,6 +56,10 @@ bool vsc_rcache_usable(vsc_rcache *rc);
 int vsc_rcache_fetch(vsc_rcache *rc, vsc_cache *local, const char *key, vsc_cache_entry *e,
                      char *why, size_t whylen);
 
+/* The info of `key`'s action entry (what made it: prediction, cost, model, …) without its
+ * blob: a new reference, or NULL when absent, invalid or the remote cache is off. */
+json_t *vsc_rcache_info(vsc_rcache *rc, const char *key);
+
 /* Uploads the object of local entry `e` (its path, sha256, size, info) with extension
  * `ext` as the result of `key`: the blob unless the remote cache has it, then the action
  * entry (created once). 0 stored (or already there), -1 not stored (the remote cache is
