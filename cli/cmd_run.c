@@ -15,6 +15,7 @@
 #include "vsc/vsc.h"
 #include "vsc/vsc_compositor.h"
 #include "vsc/vsc_local.h"
+#include "vsc/vsc_rcache.h"
 #include "vsc/vsc_speech.h"
 #include "vsc/vsc_runtime.h"
 
@@ -82,6 +83,19 @@ int cli_run_parse(cli_run_args *a, int argc, char **argv, int *i) {
   } else if (strcmp(arg, "--force") == 0) {
     a->force = true;
     return 0;
+  } else if (strcmp(arg, "--remote-cache") == 0) {
+    char err[600];
+    vsc_rcache *rc = NULL;
+    if (!next) return -1;
+    if (vsc_rcache_open(&rc, next, err, sizeof err) != 0) {
+      fprintf(stderr, "vsc: --remote-cache: %s\n", err);
+      return -1;
+    }
+    vsc_rcache_close(rc);
+    a->remote_cache = next;
+  } else if (strcmp(arg, "--no-remote-cache") == 0) {
+    a->no_remote_cache = true;
+    return 0;
   } else {
     return 1; /* not a run option */
   }
@@ -142,6 +156,19 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   /* The run exports into the cache's tmp/; the video reaches its place only at the end,
    * by the rules of output.c. */
   char staged[PATH_MAX + 64], staged_manifest[PATH_MAX + 80];
+  /* The shared cache: --remote-cache, else $VSC_REMOTE_CACHE (how a batch passes it on). */
+  const char *remote_cache = a->no_remote_cache ? NULL : a->remote_cache ? a->remote_cache
+                                                                         : getenv("VSC_REMOTE_CACHE");
+  if (remote_cache && *remote_cache && !a->remote_cache) {
+    char rerr[600];
+    vsc_rcache *rc = NULL;
+    if (vsc_rcache_open(&rc, remote_cache, rerr, sizeof rerr) != 0) {
+      fprintf(stderr, "vsc: VSC_REMOTE_CACHE: %s\n", rerr);
+      cli_output_close(out);
+      return VSC_EXIT_USAGE;
+    }
+    vsc_rcache_close(rc);
+  }
   cli_output_stage(out, cache_dir, staged, sizeof staged);
   snprintf(staged_manifest, sizeof staged_manifest, "%s.json", staged);
   vsc_run_options o = VSC_RUN_OPTIONS_INIT;
@@ -157,6 +184,7 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   o.split = vsc_comp_segment_split;
   o.join = vsc_comp_concat;
   o.output = staged;
+  o.remote_cache = remote_cache && *remote_cache ? remote_cache : NULL;
   if (a->budget >= 0) o.budget_override = a->budget;
   o.shared_cache = a->shared_cache;
   o.progress = a->progress;

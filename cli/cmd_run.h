@@ -20,13 +20,15 @@ typedef struct {
   const char *provider; /* --provider */
   vsc_progress_mode progress;
   bool cancel_on_interrupt;
-  bool force;        /* --force: -o may replace a file vsc did not write */
-  double budget;     /* < 0: the IR's; else what this run may spend (formats.c: what is left) */
-  double *spent;     /* NULL, or where the run adds what it spent */
-  bool shared_cache; /* a batch row: the cache is shared with the batch's other builds */
+  bool force;               /* --force: -o may replace a file vsc did not write */
+  double budget;            /* < 0: the IR's; else what this run may spend (formats.c: what is left) */
+  double *spent;            /* NULL, or where the run adds what it spent */
+  const char *remote_cache; /* --remote-cache URL; NULL: $VSC_REMOTE_CACHE */
+  bool no_remote_cache;     /* --no-remote-cache: neither */
+  bool shared_cache;        /* a batch row: the cache is shared with the batch's other builds */
 } cli_run_args;
 #define CLI_RUN_ARGS_INIT \
-  { NULL, 0, 0, NULL, NULL, VSC_PROGRESS_AUTO, false, false, -1, NULL, false }
+  { NULL, 0, 0, NULL, NULL, VSC_PROGRESS_AUTO, false, false, -1, NULL, NULL, false, false }
 
 /* Consumes argv[*i] (and its value) if it is a run option: 0 taken, 1 not ours, -1 bad. */
 int cli_run_parse(cli_run_args *a, int argc, char **argv, int *i);

@@ -15,6 +15,7 @@ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS="$PKGS
 PKGS="$PKGS chromium"
 PKGS="$PKGS libass-dev fonts-noto-cjk fonts-noto-color-emoji fonts-symbola"
 PKGS="$PKGS clang-format" # scripts/format-check.sh
+PKGS="$PKGS nginx" # tests/cache_remote: a shared cache over HTTP (its DAV module takes PUT)
 # vsc batch --slurm; the tests start a one-node cluster of their own (tests/slurm/cluster.sh).
 PKGS="$PKGS slurmctld slurmd slurm-client munge"
 missing=""

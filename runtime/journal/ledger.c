@@ -45,6 +45,14 @@ json_t *vsc_ledger_build(const json_t *records) {
       set_if(nb, "provider", rec, "provider");
     } else if (strcmp(t, "end") == 0) {
       set_if(find_build(builds, index, b), "status", rec, "status");
+    } else if (strcmp(t, "cached") == 0 && str(rec, "prediction")) {
+      /* A paid output another machine made (the shared cache): named, not paid again. */
+      json_t *nb = find_build(builds, index, b);
+      if (!json_object_get(nb, "shared")) json_object_set_new(nb, "shared", json_array());
+      json_t *s = json_object();
+      static const char *const keep[] = {"node", "scene", "op", "prediction", "paid_by_origin"};
+      for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) set_if(s, keep[k], rec, keep[k]);
+      json_array_append_new(json_object_get(nb, "shared"), s);
     } else if (strcmp(t, "intent") == 0 && str(rec, "call")) {
       json_t *nb = find_build(builds, index, b);
       json_t *c = json_pack("{s:s, s:n, s:s, s:f, s:b}", "call", str(rec, "call"),
@@ -160,6 +168,15 @@ void vsc_ledger_print(const json_t *ledger, FILE *out) {
               (long long)json_integer_value(json_object_get(nb, "unknown_calls")));
     if (json_array_size(json_object_get(nb, "calls")) == 0)
       fprintf(out, "  no paid calls (local provider, or every paid output cached)\n");
+    json_t *shared = json_object_get(nb, "shared");
+    if (json_array_size(shared) > 0) {
+      double origin = 0;
+      size_t q;
+      json_t *s;
+      json_array_foreach(shared, q, s) origin += json_number_value(json_object_get(s, "paid_by_origin"));
+      fprintf(out, "  %zu paid output(s) from the shared cache: $%.2f paid by the build that made them, not again\n",
+              json_array_size(shared), origin);
+    }
     size_t k;
     json_t *row;
     json_array_foreach(json_object_get(nb, "nodes"), k, row) {

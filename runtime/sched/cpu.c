@@ -90,6 +90,7 @@ void vsc_sched_cpu_submit(run_t *r, int i, vsc_op_fn fn, json_t *node_json, cons
   snprintf(job->ext, sizeof job->ext, "%s", vsc_ops_ext(n->node, eb));
   job->info = vsc_sched_cache_info(r, n, provider);
   job->cache = r->cache;
+  job->rcache = vsc_sched_rcache_shared(r, n) ? r->rcache : NULL;
   job->priority = n->priority;
   job->light = n->join;
   n->st = N_CPU;

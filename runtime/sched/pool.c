@@ -73,6 +73,8 @@ static void run_job(vsc_pool_job *job) {
   }
   memcpy(job->path, e.path, sizeof job->path);
   memcpy(job->sha256, e.sha256, sizeof job->sha256);
+  /* Shared before the node is done; a failure only switches the shared cache off. */
+  if (job->rcache) vsc_rcache_store(job->rcache, job->key, job->ext, &e);
   vsc_cache_entry_clear(&e);
 }
 

@@ -81,7 +81,10 @@ void vsc_progress_event(vsc_progress *pg, json_t *ev) {
     }
     const char *msg = s(ev, "msg");
     json_t *secs = json_object_get(ev, "seconds"), *cost = json_object_get(ev, "cost");
-    int w = snprintf(line, sizeof line, "%-9s %s", state, what);
+    char shown[40];
+    /* A node another machine made: "cached (remote)". */
+    snprintf(shown, sizeof shown, "%s%s", state, *s(ev, "from") ? (strcmp(s(ev, "from"), "remote") ? "" : " (remote)") : "");
+    int w = snprintf(line, sizeof line, "%-9s %s", shown, what);
     if (json_is_number(secs) && w > 0 && (size_t)w < sizeof line)
       w += snprintf(line + w, sizeof line - (size_t)w, " %.1fs", json_number_value(secs));
     if (json_is_number(cost) && json_number_value(cost) > 0 && w > 0 && (size_t)w < sizeof line)
@@ -100,9 +103,12 @@ void vsc_progress_event(vsc_progress *pg, json_t *ev) {
   } else if (strcmp(kind, "warning") == 0 || strcmp(kind, "note") == 0) {
     snprintf(line, sizeof line, "%s: %s", kind, s(ev, "msg"));
   } else if (strcmp(kind, "end") == 0) {
-    snprintf(line, sizeof line, "%s: %lld run, %lld cached, $%.2f spent, %.2fs", s(ev, "status"),
+    char remote[48] = "";
+    if (json_integer_value(json_object_get(ev, "remote_cached")) > 0)
+      snprintf(remote, sizeof remote, " (%lld remote)", (long long)json_integer_value(json_object_get(ev, "remote_cached")));
+    snprintf(line, sizeof line, "%s: %lld run, %lld cached%s, $%.2f spent, %.2fs", s(ev, "status"),
              (long long)json_integer_value(json_object_get(ev, "executed")),
-             (long long)json_integer_value(json_object_get(ev, "cached")),
+             (long long)json_integer_value(json_object_get(ev, "cached")), remote,
              json_number_value(json_object_get(ev, "spent")),
              json_number_value(json_object_get(ev, "seconds")));
   }

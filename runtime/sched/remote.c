@@ -342,6 +342,8 @@ static void end_succeeded(run_t *r, int i, const vsc_pred_status *st, bool known
   r->remote->vt->release(n->pred);
   n->pred = NULL;
   if (rc == 0) {
+    /* A paid output is shared before its node is done: no machine pays for it again. */
+    if (vsc_sched_rcache_shared(r, n)) vsc_rcache_store(r->rcache, n->ekey, vsc_ops_ext(n->node, (char[12]){0}), &e);
     vsc_sched_node_done(r, i, e.path);
     vsc_cache_entry_clear(&e);
   } else {

@@ -90,15 +90,28 @@ static json_t *manifest(run_t *r) {
         vsc_cache_entry e;
         bool found = vsc_cache_peek(r->cache, n->ekey, &e) == 1;
         json_t *info = found ? e.info : NULL;
+        /* Not here because what uses it came from the shared cache in this run: what made it
+         * is there (a local no-op rebuild stays off the network). */
+        json_t *shared = !found && r->res->remote_cached > 0 && n->st != N_FAILED && n->st != N_SKIPPED &&
+                                 vsc_sched_rcache_shared(r, n)
+                           ? vsc_rcache_info(r->rcache, n->ekey)
+                           : NULL;
+        if (shared) {
+          info = shared;
+          found = true;
+          json_object_set_new(g, "fetched", json_string("remote"));
+        }
         static const char *const keys[] = {"model", "provider", "prediction", "seed", "cost", "seconds"};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
           json_t *v = json_object_get(info, keys[k]);
           json_object_set(g, keys[k], v ? v : json_null());
         }
         json_object_set_new(g, "cache_hit", json_boolean(found));
+        if (json_is_string(json_object_get(info, "fetched"))) json_object_set(g, "fetched", json_object_get(info, "fetched"));
         if (!found) json_object_set_new(g, "state", json_string(n->st == N_FAILED ? "failed" : n->st == N_SKIPPED ? "skipped"
                                                                                                                   : "not run"));
-        if (found) vsc_cache_entry_clear(&e);
+        if (shared) json_decref(shared);
+        else if (found) vsc_cache_entry_clear(&e);
       }
       if (n->degraded) {
         json_object_set_new(out, "degraded", json_true());
@@ -206,8 +219,9 @@ void vsc_sched_finish(run_t *r, double t0) {
   else if (res->executed > 0)
     vsc_sched_journal_free_run(r, res, vsc_run_status_name(res->status));
   vsc_sched_status(r, true);
-  vsc_progress_event(r->pg, json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:i, s:i}", "event", "end", "status",
-                                      vsc_run_status_name(res->status), "executed", res->executed, "cached",
-                                      res->cached, "spent", res->spent, "seconds", res->seconds,
-                                      "degraded", res->degraded, "failed", res->failed));
+  json_t *end = json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:i, s:i}", "event", "end", "status",
+                          vsc_run_status_name(res->status), "executed", res->executed, "cached", res->cached, "spent",
+                          res->spent, "seconds", res->seconds, "degraded", res->degraded, "failed", res->failed);
+  if (r->rcache) json_object_set_new(end, "remote_cached", json_integer(res->remote_cached));
+  vsc_progress_event(r->pg, end);
 }

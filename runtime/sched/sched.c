@@ -259,6 +259,11 @@ static void demand(run_t *r) {
       vsc_sched_warn(r, "cache object of %s %.12s was corrupt (%s): deleted, regenerating", n->op, n->id, why);
     else if (hit < 0)
       vsc_sched_warn(r, "cache: %s", why);
+    if (vsc_sched_rcache_fetch(r, (int)ii)) {
+      r->res->cached++;
+      r->done_count++;
+      continue;
+    }
     for (size_t j = 0; j < n->nin; j++) r->n[n->in[j]].needed = true;
   }
 }
@@ -281,6 +286,7 @@ static void loop(run_t *r) {
     double now = vsc_sched_now(), next = now + 0.1;
     vsc_sched_remote_wake(r, now, &next);
     vsc_sched_remote_start(r);
+    vsc_sched_rcache_warnings(r);
     vsc_sched_status(r, false);
     if (r->ninflight == 0 && r->ncpu == 0 && r->nrq == 0 && r->nbackoff == 0) break;
     double wait = next - vsc_sched_now();
@@ -340,6 +346,7 @@ static void free_run(run_t *r) {
   json_decref(r->left);
   vsc_progress_free(r->pg);
   vsc_journal_close(r->journal);
+  vsc_rcache_close(r->rcache);
   vsc_cache_close(r->cache);
 }
 
@@ -377,6 +384,7 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   char path[4200];
   snprintf(path, sizeof path, "%s/journal.jsonl", r.cache_dir);
   if (vsc_journal_open(&r.journal, path, err, errlen) != 0) goto out;
+  if (o->remote_cache && *o->remote_cache && vsc_rcache_open(&r.rcache, o->remote_cache, err, errlen) != 0) goto out;
   if (setup_nodes(&r, err, errlen) != 0) goto out;
   vsc_sched_priorities(&r);
   r.pg = vsc_progress_new(o->progress, o->progress_out);
@@ -392,6 +400,7 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   vsc_progress_event(r.pg, json_pack("{s:s, s:i, s:i, s:i, s:i, s:s}", "event", "start", "nodes", (int)r.nir,
                                      "cached", res->cached, "todo", r.needed_count - r.done_count, "unneeded",
                                      (int)r.nir - r.needed_count, "provider", r.remote_name ? r.remote_name : "local"));
+  vsc_sched_rcache_announce(&r);
   seed(&r);
   loop(&r);
   vsc_pool_free(r.pool);

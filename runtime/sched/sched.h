@@ -10,6 +10,7 @@
 **   record.c   progress events, warnings and journal records
 **   report.c   the end: export the output, the manifest, the failure report
 **   pool.c     the worker threads;  keys.c  cache keys;  progress.c  the progress display
+**   rcache.c   the shared cache: look-ups behind local misses, their events and records
 */
 #ifndef VSC_SCHED_H
 #define VSC_SCHED_H
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "vsc/vsc_provider.h"
+#include "vsc/vsc_rcache.h"
 #include "vsc/vsc_runtime.h"
 
 typedef struct vsc_progress vsc_progress; /* progress.h */
@@ -39,10 +41,11 @@ typedef struct {
   char **inputs;     /* owned, ninputs strings */
   size_t ninputs;
   char key[65], ext[12];
-  json_t *info;     /* cache index info, owned */
-  vsc_cache *cache; /* borrowed */
-  double priority;  /* the pool runs the highest first (ties: the first queued) */
-  bool light;       /* a join of parts: the pool's light worker may take it */
+  json_t *info;       /* cache index info, owned */
+  vsc_cache *cache;   /* borrowed */
+  vsc_rcache *rcache; /* borrowed: the output is stored there too, or NULL */
+  double priority;    /* the pool runs the highest first (ties: the first queued) */
+  bool light;         /* a join of parts: the pool's light worker may take it */
   /* results, filled by the worker */
   int rc;
   vsc_op_error err;
@@ -101,6 +104,7 @@ typedef struct {
   nstate st;
   bool remote; /* a prediction on the remote provider */
   bool cache_hit;
+  bool remote_hit;        /* found in the shared cache (cache_hit too) */
   double cached_cost;     /* a cache hit's charge as its commit recorded it, if known */
   bool cached_cost_known; /* (the prediction that made it was priced exactly) */
   bool degraded;
@@ -142,6 +146,7 @@ typedef struct {
   json_t *parts; /* per IR node: its parts' nodes (owned), or null */
   json_t *byid;  /* id -> index */
   vsc_cache *cache;
+  vsc_rcache *rcache; /* the shared cache, or NULL */
   vsc_journal *journal;
   char cache_dir[4096];
   char root[4096];
@@ -235,6 +240,16 @@ void vsc_sched_remote_reattach(run_t *r, int i);
 void vsc_sched_remote_interrupt(run_t *r);
 /* Remembers a prediction id of node n (a lost create is never matched to one of these). */
 void vsc_sched_add_known(snode *n, const char *id);
+
+/* ---- rcache.c: the shared cache ---- */
+/* Whether node n's output is looked up in and stored to the shared cache. */
+bool vsc_sched_rcache_shared(const run_t *r, const snode *n);
+/* The demand pass's look-up behind a local miss: true when node i was fetched (done). */
+bool vsc_sched_rcache_fetch(run_t *r, int i);
+/* Shows the shared cache's queued warnings. */
+void vsc_sched_rcache_warnings(run_t *r);
+/* After the start event: a "cached (remote)" event and journal record per fetched node. */
+void vsc_sched_rcache_announce(run_t *r);
 
 /* ---- resume.c ---- */
 /* Paid calls an earlier run left unfinished: marks their nodes to re-attach. */

@@ -195,12 +195,15 @@ typedef struct {
    * the join of theirs. NULL split or join: every node runs whole. */
   json_t *(*split)(const json_t *node);
   vsc_op_fn join;
+  /* The shared cache behind the local one (vsc/vsc_rcache.h: http(s)://…, file:///dir or a
+   * directory), or NULL: a local miss is looked up there, finished nodes are stored there. */
+  const char *remote_cache;
   bool shared_cache; /* a batch row: the cache's lock is shared (vsc_cache_lock_shared) */
 } vsc_run_options;
 #define VSC_RUN_OPTIONS_VERSION 1
 #define VSC_RUN_OPTIONS_INIT \
   { VSC_RUN_OPTIONS_VERSION, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, \
-    VSC_PROGRESS_AUTO, NULL, false, -1.0, NULL, NULL, false }
+    VSC_PROGRESS_AUTO, NULL, false, -1.0, NULL, NULL, NULL, false }
 
 typedef enum {
   VSC_RUN_OK = 0,
@@ -229,6 +232,7 @@ typedef struct {
   int failed;               /* nodes that failed (and their dependents did not run) */
   double seconds;           /* wall time */
   char output_object[4096]; /* the output's cached file, when made */
+  int remote_cached;        /* of `cached`: fetched from the shared cache */
 } vsc_run_result;
 
 /* Installs SIGINT/SIGTERM handlers that make a running vsc_run stop cleanly. */
