@@ -15,6 +15,7 @@ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS="$PKGS
 PKGS="$PKGS chromium"
 PKGS="$PKGS libass-dev fonts-noto-cjk fonts-noto-color-emoji fonts-symbola"
 PKGS="$PKGS clang-format" # scripts/format-check.sh
+PKGS="$PKGS libharfbuzz-dev libicu-dev" # colour emoji: glyph sequences (HarfBuzz), emoji properties (ICU)
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
