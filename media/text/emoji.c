@@ -69,8 +69,8 @@ static struct text_emoji_font *emoji_font(vsc_text_ctx *c) {
 static unsigned next_cp(const unsigned char *s, int *len) {
   unsigned c = s[0];
   int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2
-                     : (c >> 4) == 14  ? 3
-                     : (c >> 3) == 30  ? 4
+                   : (c >> 4) == 14    ? 3
+                   : (c >> 3) == 30    ? 4
                                        : 1;
   for (int i = 1; i < n; i++)
     if ((s[i] & 0xC0) != 0x80) n = 1;

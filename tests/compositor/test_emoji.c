@@ -83,8 +83,7 @@ static void test_title(void) {
   CHECK(s.nsat > 1500, "emoji drawn in saturated colour (%d px)", s.nsat);
   /* The layout: two tokens, two emoji in the second, side by side on one line. */
   vsc_text_ctx *ctx = vsc_text_new(W, H);
-  vsc_text_req rq = {.text = "Sale 🔥👟", .x = "center", .y = "center", .size = 0.2, .min_size = 0.2, .color = 0xffffff,
-                     .font = "DejaVu Sans"};
+  vsc_text_req rq = {.text = "Sale 🔥👟", .x = "center", .y = "center", .size = 0.2, .min_size = 0.2, .color = 0xffffff, .font = "DejaVu Sans"};
   vsc_text_safe_area("title", W, H, &rq.safe);
   vsc_text_layout L;
   char msg[256];
