@@ -223,7 +223,8 @@ int vsc_text_ass_add(vsc_text_ass *a, const vsc_text_layout *L, double start, do
         cur = want;
         hidden = hide;
       }
-      text_emoji_token(&a->events, L, t, L->size_px, a->mode, hide);
+      const int line[2] = {L->line_start[li], L->line_start[li + 1] - 1};
+      text_emoji_token(&a->events, L, t, L->size_px, a->mode, hide, line);
     }
     /* The emoji of this line, as the compositor draws them (ASS times are centiseconds). */
     for (int e = 0; a->mode == TEXT_EMOJI_DRAW && e < L->nemoji; e++) {

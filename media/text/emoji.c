@@ -178,8 +178,10 @@ int text_emoji_find(vsc_text_ctx *c, vsc_text_layout *L) {
   return ret;
 }
 
-void text_emoji_token(text_sb *sb, const vsc_text_layout *L, int t, int px, text_emoji_mode mode, int hidden) {
+void text_emoji_token(text_sb *sb, const vsc_text_layout *L, int t, int px, text_emoji_mode mode, int hidden,
+                      const int line[2]) {
   const char *s = L->tokens[t].text;
+  size_t slen = strlen(s);
   int pos = 0;
   for (int i = 0; i < L->nemoji; i++) {
     const vsc_text_emoji *e = &L->emoji[i];
@@ -190,19 +192,25 @@ void text_emoji_token(text_sb *sb, const vsc_text_layout *L, int t, int px, text
        (\pbo): libass sets a drawing's ascent to its height less \pbo, as for a glyph. */
     double w = e->adv * px;
     int h = px, d = (int)lround(e->desc * px);
+    /* libass boxes (BorderStyle 3) each run of glyphs on its own, padded by the border on
+       every side; a drawing is a run, so translucent boxes would overlap twice over the
+       emoji. Between other glyphs its box is padded by 1 px across (the least libass draws). */
+    int narrow = L->box && line && mode != TEXT_EMOJI_PROBE && (t > line[0] || e->off > 0) &&
+                 (t < line[1] || (size_t)(e->off + e->len) < slen);
     if (mode == TEXT_EMOJI_PROBE)
       text_sb_printf(sb, "{\\1c&H%06X&\\1a&H00&\\bord0\\shad0\\pbo%d\\p1}", text_ass_color((uint32_t)(i + 1), 1) & 0xffffff,
                      d);
     else if (mode == TEXT_EMOJI_DRAW && L->box) /* the box behind the line goes on behind the emoji */
-      text_sb_printf(sb, "{\\1a&HFF&\\pbo%d\\p1}", d);
+      text_sb_printf(sb, "{\\1a&HFF&%s\\pbo%d\\p1}", narrow ? "\\xbord1" : "", d);
     else if (mode == TEXT_EMOJI_DRAW) /* emoji get no outline or shadow */
       text_sb_printf(sb, "{\\1a&HFF&\\bord0\\shad0\\pbo%d\\p1}", d);
     else
-      text_sb_printf(sb, "{%s\\pbo%d\\p1}", L->box ? "" : "\\bord0\\shad0", d);
+      text_sb_printf(sb, "{%s\\pbo%d\\p1}", L->box ? (narrow ? "\\xbord1" : "") : "\\bord0\\shad0", d);
     text_sb_printf(sb, "m 0 0 l %.2f 0 %.2f %d 0 %d{\\p0", w, w, h, h);
     if (mode == TEXT_EMOJI_PROBE) text_sb_printf(sb, "\\1a&HFF&");
     else if (mode == TEXT_EMOJI_DRAW) text_sb_printf(sb, "\\1a&H%s&", hidden ? "FF" : "00");
     if (mode != TEXT_EMOJI_PROBE && !L->box) text_sb_printf(sb, "\\bord%.2f\\shad%.2f", L->outline_px, L->shadow_px);
+    else if (narrow) text_sb_printf(sb, "\\bord%.2f", L->outline_px);
     text_sb_printf(sb, "}");
   }
   text_sb_ass_escaped(sb, s + pos);

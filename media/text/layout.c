@@ -209,7 +209,7 @@ static int measure_words(vsc_text_ctx *c, const vsc_text_layout *L, int px, int 
   for (int i = 0; i < L->ntokens; i++) {
     if (i && (L->tokens[i].space || L->tokens[i].newline)) text_sb_printf(&sb, " ");
     text_sb_printf(&sb, "{\\1c&H%06X&}", text_ass_color((uint32_t)(i + 1), 1) & 0xffffff);
-    text_emoji_token(&sb, L, i, px, TEXT_EMOJI_INK, 0);
+    text_emoji_token(&sb, L, i, px, TEXT_EMOJI_INK, 0, NULL);
     ids[i][0] = INT_MAX;
     ids[i][1] = INT_MIN;
   }

@@ -69,8 +69,10 @@ void text_ass_set_mode(vsc_text_ass *a, text_emoji_mode mode);
 ** without emoji costs one scan of its bytes. */
 int text_emoji_find(vsc_text_ctx *c, vsc_text_layout *L);
 /* Appends token t of L as ASS event text at px, each emoji as its box drawn as `mode` says
-** (hidden: the token is drawn transparent, for word-by-word captions). */
-void text_emoji_token(text_sb *sb, const vsc_text_layout *L, int t, int px, text_emoji_mode mode, int hidden);
+** (hidden: the token is drawn transparent, for word-by-word captions). `line` is the line's
+** first and last token, or NULL outside a placed line (measuring words). */
+void text_emoji_token(text_sb *sb, const vsc_text_layout *L, int t, int px, text_emoji_mode mode, int hidden,
+                      const int line[2]);
 /* Sets L->emoji[].x0..y1 from where libass puts the boxes of the placed layout; 0 or -1. */
 int text_emoji_probe(vsc_text_ctx *c, vsc_text_layout *L);
 void text_emoji_done(vsc_text_ctx *c);
