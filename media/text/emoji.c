@@ -150,7 +150,9 @@ int text_emoji_find(vsc_text_ctx *c, vsc_text_layout *L) {
       /* Emoji start beyond ASCII, except keycaps ("1️⃣"): most bytes need no look. */
       int n = s[i] >= 0x80 || s[i] == '#' || s[i] == '*' || (s[i] >= '0' && s[i] <= '9') ? emoji_span(s + i) : 0;
       if (!n) {
-        i++;
+        int cl;
+        next_cp(s + i, &cl); /* on to the next character */
+        i += cl;
         continue;
       }
       if (!f && !(f = emoji_font(c))) return 0; /* no colour font: libass draws them as before */
