@@ -215,6 +215,37 @@ static void test_caption_and_fade(void) {
   CHECK(f1.nsat > 1000 && f0.nsat < f1.nsat / 2, "the emoji fades in with its text (%d then %d colour px)", f0.nsat, f1.nsat);
 }
 
+/* A transition segment with emoji on both scenes: both layers get their overlays (labels of
+** their own) and the crossfade shows both. */
+static void test_transition(void) {
+  vsc_op_error err;
+  json_t *la = json_pack("{s:{s:s, s:s}, s:s, s:f, s:[o]}", "source", "type", "color", "color", "#204060", "fit", "cover",
+                         "t", 0.0, "texts", text_obj("🔥", 0.3));
+  json_t *tb = text_obj("🍓", 0.3);
+  json_object_set_new(tb, "y", json_string("top"));
+  json_t *lb = json_pack("{s:{s:s, s:s}, s:s, s:f, s:[o]}", "source", "type", "color", "color", "#204060", "fit", "cover",
+                         "t", 0.0, "texts", tb);
+  json_t *p = json_pack("{s:s, s:f, s:f, s:i, s:i, s:i, s:{s:s, s:i, s:s, s:s}, s:o, s:o, s:s}", "kind", "transition", "t0",
+                        0.0, "duration", 0.4, "width", W, "height", H, "fps", FPS, "encode", "codec", "libx264", "crf", 12,
+                        "preset", "ultrafast", "pix_fmt", "yuv420p", "a", la, "b", lb, "transition", "fade");
+  json_t *node = tc_node("segment", p);
+  memset(&err, 0, sizeof err);
+  CHECK(vsc_comp_segment(node, NULL, 0, "xfade.mp4", &err) == 0 && !strstr(err.msg, "instead"), "transition: %s", err.msg);
+  json_decref(node);
+  /* Middle of the crossfade: the fire at the centre and the strawberry at the top, both faint. */
+  vsc_test_image im;
+  int centre = 0, upper = 0;
+  if (vsc_test_frame_at("xfade.mp4", 0.2, &im) == 0) {
+    for (int y = 0; y < im.h; y++)
+      for (int x = 0; x < im.w; x++) {
+        const uint8_t *q = im.rgb + ((size_t)y * im.w + x) * 3;
+        if (abs(q[0] - card[0]) + abs(q[1] - card[1]) + abs(q[2] - card[2]) > 60) *(y < H / 3 ? &upper : &centre) += 1;
+      }
+    vsc_test_image_free(&im);
+  }
+  CHECK(centre > 500 && upper > 500, "both scenes' emoji in the crossfade (%d px centre, %d px top)", centre, upper);
+}
+
 /* Without emoji nothing changes: no overlay in the graph, the same pixels as a text made of
 ** the same words with the emoji outside the frame's drawing (Symbola is never used). */
 static void test_no_emoji(void) {
@@ -230,6 +261,7 @@ int main(void) {
   test_sequences();
   test_wrap();
   test_caption_and_fade();
+  test_transition();
   test_no_emoji();
   return vsc_test_done("compositor_emoji");
 }
