@@ -4,8 +4,10 @@
 ** baseline band, inside the safe area and where the layout measured them; a ZWJ family, a
 ** flag, a keycap and a skin tone each draw as one glyph; the layout reserves each emoji's
 ** advance; a karaoke caption with an emoji shows it with its cue only; a fading title fades
-** its emoji too; text without emoji draws the same pixels as before (no overlay).
+** its emoji too; both scenes of a transition draw theirs; text without emoji draws no colour,
+** and no temporary picture is left behind.
 */
+#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,13 +248,21 @@ static void test_transition(void) {
   CHECK(centre > 500 && upper > 500, "both scenes' emoji in the crossfade (%d px centre, %d px top)", centre, upper);
 }
 
-/* Without emoji nothing changes: no overlay in the graph, the same pixels as a text made of
-** the same words with the emoji outside the frame's drawing (Symbola is never used). */
+/* Text without emoji draws white only; and no emoji picture or ASS script is left beside the
+** outputs of all the renders above. */
 static void test_no_emoji(void) {
   vsc_op_error err;
   CHECK(render(json_pack("[o]", text_obj("Sale today", 0.2)), 2.0 / FPS, "plain.mp4", &err) == 0, "plain: %s", err.msg);
   frame_stats s;
   CHECK(stats("plain.mp4", 0, &s) == 0 && s.nsat < 20 && s.ink[2] > s.ink[0], "white text, no colour (%d px)", s.nsat);
+  DIR *d = opendir(".");
+  int left = 0, mp4 = 0;
+  for (struct dirent *e; d && (e = readdir(d));) {
+    left += strstr(e->d_name, ".pam") || strstr(e->d_name, ".ass");
+    mp4 += strstr(e->d_name, ".mp4") != NULL;
+  }
+  if (d) closedir(d);
+  CHECK(mp4 >= 9 && left == 0, "%d renders, %d temporary files left", mp4, left);
 }
 
 int main(void) {
