@@ -3,7 +3,8 @@
 ** emoji in saturated colour (not Symbola's black and white), after "Sale", on the same
 ** baseline band, inside the safe area and where the layout measured them; a ZWJ family, a
 ** flag, a keycap and a skin tone each draw as one glyph; the layout reserves each emoji's
-** advance; a karaoke caption with an emoji shows it with its cue only; a fading title fades
+** advance; a karaoke caption with an emoji shows it with its cue only, a pop caption from its
+** word's start; a fading title fades
 ** its emoji too; both scenes of a transition draw theirs; text without emoji draws no colour,
 ** and no temporary picture is left behind.
 */
@@ -208,6 +209,17 @@ static void test_caption_and_fade(void) {
         "karaoke decoded");
   CHECK(s0.nsat > 300 && s1.nsat > 300, "the emoji word shows through the cue (%d, %d colour px)", s0.nsat, s1.nsat);
   CHECK(s2.nsat < 20 && s2.ink[2] < s2.ink[0], "nothing after the cue (%d colour px)", s2.nsat);
+  /* Pop: the emoji word appears at its own start, like the other words. */
+  words = json_pack("[{s:s, s:f}, {s:s, s:f}, {s:s, s:f}]", "w", "Go", "start", 0.0, "w", "🔥", "start", 0.4, "w", "now",
+                    "start", 0.8);
+  cap = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:f, s:s, s:[{s:f, s:f, s:o}]}", "text", "", "x", "center", "y",
+                  "center", "size", 0.15, "min_size", 0.05, "font", "DejaVu Sans", "color", "#ffffff", "outline", 0.05,
+                  "style", "pop", "cues", "start", 0.0, "end", 1.2, "words", words);
+  CHECK(render(json_pack("[o]", cap), 1.6, "pop.mp4", &err) == 0, "pop: %s", err.msg);
+  CHECK(stats("pop.mp4", 0.2, &s0) == 0 && stats("pop.mp4", 0.6, &s1) == 0 && stats("pop.mp4", 1.4, &s2) == 0, "pop decoded");
+  CHECK(s0.nsat < 20 && s0.ink[2] > s0.ink[0], "pop: the first word alone at first (%d colour px)", s0.nsat);
+  CHECK(s1.nsat > 300 && s2.nsat < 20, "pop: the emoji from its word's start (%d colour px), gone after the cue (%d)",
+        s1.nsat, s2.nsat);
   /* Fading title: 1 s fade in from 0; at 0.2 s the emoji is fainter than at 1.5 s. */
   json_t *t = text_obj("🍓", 0.3);
   json_object_set_new(t, "fade", json_real(1.0));
