@@ -163,9 +163,11 @@ static int tokenize(const char *text, vsc_text_layout *L) {
     wn += (size_t)len;
     p += len;
     if (breaks_anywhere(cp)) {
-      /* Closing punctuation stays with this character. */
+      /* Closing punctuation stays with this character, and so does a variation selector
+         (㊗️ is an emoji: emoji.c). */
       int l2;
-      while (*p && no_break_before(utf8_next(p, &l2))) {
+      unsigned c2;
+      while (*p && (no_break_before(c2 = utf8_next(p, &l2)) || c2 == 0xFE0F || c2 == 0xFE0E)) {
         memcpy(word + wn, p, (size_t)l2);
         wn += (size_t)l2;
         p += l2;

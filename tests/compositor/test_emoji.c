@@ -130,7 +130,7 @@ static void test_title(void) {
 /* Sequences: each draws as one glyph, the advance of one emoji. */
 static void test_sequences(void) {
   vsc_text_ctx *ctx = vsc_text_new(W, H);
-  const char *one[] = {"👨‍👩‍👧‍👦", "🇫🇷", "1️⃣", "👍🏽", "❤️", "🏳️‍🌈", "🏴󠁧󠁢󠁳󠁣󠁴󠁿"};
+  const char *one[] = {"👨‍👩‍👧‍👦", "🇫🇷", "1️⃣", "👍🏽", "❤️", "🏳️‍🌈", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "㊗️"};
   char msg[256];
   for (size_t i = 0; i < sizeof one / sizeof *one; i++) {
     vsc_text_req rq = {.text = one[i], .size = 0.2, .min_size = 0.2, .color = 0xffffff};
@@ -144,7 +144,7 @@ static void test_sequences(void) {
     vsc_text_layout_free(&L);
   }
   /* Text presentation stays text: "©", "❤" without VS16, "1", "#hashtag". */
-  const char *text[] = {"© 2026", "I ❤ NY", "Sunday 1-4pm", "#sale"};
+  const char *text[] = {"© 2026", "I ❤ NY", "Sunday 1-4pm", "#sale", "㊗"};
   for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
     vsc_text_req rq = {.text = text[i], .size = 0.1, .min_size = 0.1, .color = 0xffffff};
     vsc_text_safe_area("title", W, H, &rq.safe);
