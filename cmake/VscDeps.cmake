@@ -13,3 +13,7 @@ pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
 pkg_check_modules(LIBASS REQUIRED IMPORTED_TARGET libass>=0.15)
 pkg_check_modules(FONTCONFIG REQUIRED IMPORTED_TARGET fontconfig)
 pkg_check_modules(FREETYPE REQUIRED IMPORTED_TARGET freetype2)
+# Colour emoji (media/text/emoji.c): HarfBuzz maps a sequence to its glyph, ICU knows which
+# characters are emoji.
+pkg_check_modules(HARFBUZZ REQUIRED IMPORTED_TARGET harfbuzz)
+pkg_check_modules(ICU_UC REQUIRED IMPORTED_TARGET icu-uc)

@@ -18,6 +18,7 @@ PKGS="$PKGS clang-format" # scripts/format-check.sh
 PKGS="$PKGS nginx" # tests/cache_remote: a shared cache over HTTP (its DAV module takes PUT)
 # vsc batch --slurm; the tests start a one-node cluster of their own (tests/slurm/cluster.sh).
 PKGS="$PKGS slurmctld slurmd slurm-client munge"
+PKGS="$PKGS libharfbuzz-dev libicu-dev" # colour emoji: glyph sequences (HarfBuzz), emoji properties (ICU)
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -7,8 +7,9 @@
 **
 ** usage: vsc_comp_bench --cache DIR --out FILE --music WAV [--scenes N] [--clip-dur S]
 **                       [--xfade S] [--size WxH] [--fps N] [--crf N] [--preset P]
-**                       [--jobs N] [--edit K] [--text] [--verbose] CLIP...
-** --text puts a title (libass layout) and karaoke captions on every scene.
+**                       [--jobs N] [--edit K] [--text] [--emoji] [--verbose] CLIP...
+** --text puts a title (libass layout) and karaoke captions on every scene; --emoji the same
+** with colour emoji in the title and in the captions.
 */
 #include <pthread.h>
 #include <stdint.h>
@@ -111,18 +112,21 @@ static void *worker(void *arg) {
   }
 }
 
-static int with_text; /* --text: a title and karaoke captions on every scene */
+static int with_text;  /* --text: a title and karaoke captions on every scene */
+static int with_emoji; /* --emoji: the same with colour emoji in the title and the captions */
 
 /* Karaoke captions over a layer: three words a cue, a word every 0.35 s, from `from` on. */
 static json_t *captions_obj(double from, double until) {
   static const char *const words[] = {"Lighter", "faster", "brighter,", "the", "Airloop", "runs", "further", "than",
                                       "any", "sneaker", "before", "it."};
+  static const char *const emoji_words[] = {"Lighter", "⚡", "faster,", "brighter", "🔥", "the", "Airloop", "👟", "runs",
+                                            "further", "🏃‍♀️", "today."};
   json_t *cues = json_array();
   int w = 0;
   for (double t = from; t + 1.05 <= until + 1e-9; t += 1.05) {
     json_t *ws = json_array();
     for (int k = 0; k < 3; k++, w++)
-      json_array_append_new(ws, json_pack("{s:s, s:f}", "w", words[w % 12], "start", t + 0.35 * k));
+      json_array_append_new(ws, json_pack("{s:s, s:f}", "w", (with_emoji ? emoji_words : words)[w % 12], "start", t + 0.35 * k));
     json_array_append_new(cues, json_pack("{s:f, s:f, s:o}", "start", t, "end", t + 1.05, "words", ws));
   }
   return json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:f, s:i, s:s, s:s, s:o}", "text", "", "x", "center", "y", "bottom",
@@ -140,7 +144,9 @@ static json_t *clip_layer(size_t input, double offset, const char *text) {
                                            "box", 0));
   if (with_text) {
     json_array_append_new(texts, json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:f}", "text",
-                                           "MEET THE AIRLOOP - LIGHTER FASTER BRIGHTER", "x", "center", "y", "top", "size",
+                                           with_emoji ? "MEET THE AIRLOOP 🔥👟 LIGHTER FASTER BRIGHTER"
+                                                      : "MEET THE AIRLOOP - LIGHTER FASTER BRIGHTER",
+                                           "x", "center", "y", "top", "size",
                                            0.09, "min_size", 0.04, "font", "DejaVu Sans:style=Bold", "color", "#ffffff",
                                            "outline", 0.05));
     json_array_append_new(texts, captions_obj(0, 5.0));
@@ -171,6 +177,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--edit") && v) edit = atoi(argv[++i]);
     else if (!strcmp(a, "--verbose")) verbose = 1;
     else if (!strcmp(a, "--text")) with_text = 1;
+    else if (!strcmp(a, "--emoji")) with_text = with_emoji = 1;
     else if (a[0] != '-' && nclips < 256) clips[nclips++] = a;
     else {
       fprintf(stderr, "vsc_comp_bench: bad argument '%s'\n", a);

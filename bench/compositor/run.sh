@@ -91,7 +91,8 @@ fi
 # 4. Text: a title and karaoke captions (three words a cue, a word every 0.35 s) on every
 #    scene, laid out by vsc's text layout and drawn by libass, vs the same job without text;
 #    the ffmpeg program draws the same title and the same cues (one drawtext per cue, shown
-#    between its times) with drawtext, vs no text. VSC_BENCH_TEXT=0 skips it.
+#    between its times) with drawtext, vs no text; and vsc's job with colour emoji in the
+#    title and captions (VSC_BENCH_EMOJI=0 skips that). VSC_BENCH_TEXT=0 skips it all.
 if [ "${VSC_BENCH_TEXT:-1}" != 0 ]; then
   DT="drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='MEET THE AIRLOOP - LIGHTER FASTER BRIGHTER':fontsize=65:x=(w-text_w)/2:y=h*0.05:fontcolor=white:borderw=3:bordercolor=black"
   set -- Lighter faster brighter the Airloop runs further than any sneaker before it
@@ -110,6 +111,11 @@ if [ "${VSC_BENCH_TEXT:-1}" != 0 ]; then
     rm -rf cache
     vsc --cache cache --out vsc-text.mp4 --scenes 6 --text
     best T_TEXT "$T"; best C_TEXT "$C"
+    if [ "${VSC_BENCH_EMOJI:-1}" != 0 ]; then
+      rm -rf cache
+      vsc --cache cache --out vsc-emoji.mp4 --scenes 6 --emoji
+      best T_EMOJI "$T"; best C_EMOJI "$C"
+    fi
     rm -rf cache
     vsc --cache cache --out vsc-plain.mp4 --scenes 6
     best T_PLAIN "$T"; best C_PLAIN "$C"
@@ -119,7 +125,7 @@ if [ "${VSC_BENCH_TEXT:-1}" != 0 ]; then
     time_of ffmpeg $(ffargs) -filter_complex "$FC" -map "[vout]" -map "[aout]" -c:v libx264 -preset "$PRESET" -crf "$CRF" \
       -pix_fmt yuv420p -c:a aac -b:a 192k -movflags +faststart -y ffmpeg-plain.mp4
     best T_FFP "$T"; best C_FFP "$C"
-    echo "  text run $r: vsc text $C_TEXT s CPU, vsc plain $C_PLAIN s, ffmpeg drawtext $C_FFT s, ffmpeg plain $C_FFP s (best so far)"
+    echo "  text run $r: vsc text $C_TEXT s CPU, with emoji ${C_EMOJI:-} s, vsc plain $C_PLAIN s, ffmpeg drawtext $C_FFT s, ffmpeg plain $C_FFP s (best so far)"
     r=$((r + 1))
   done
   echo "text: vsc ${T_TEXT} s wall ${C_TEXT} s CPU, vsc without text ${T_PLAIN} s / ${C_PLAIN} s;" \
@@ -135,4 +141,10 @@ if [ -n "${T_TEXT:-}" ]; then
   echo "RATIO vsc libass title+captions / vsc without text (CPU; target <= 1.10): $OV_VSC   (wall: $(ratio "$T_TEXT" "$T_PLAIN"))"
   echo "RATIO ffmpeg drawtext title+caption / ffmpeg without text (CPU, for reference): $OV_FF"
   echo "RATIO libass text overhead / drawtext overhead (CPU; target <= 1.10): $(ratio "$OV_VSC" "$OV_FF")"
+  if [ -n "${C_EMOJI:-}" ]; then
+    # The same title and captions with colour emoji (a title with two, a caption emoji every
+    # third cue): the cost of the emoji overlays, for reference.
+    echo "RATIO vsc text with colour emoji / vsc text without (CPU, for reference): $(ratio "$C_EMOJI" "$C_TEXT")   (wall: $(ratio "$T_EMOJI" "$T_TEXT"))"
+    echo "RATIO vsc text with colour emoji / vsc without text (CPU, for reference): $(ratio "$C_EMOJI" "$C_PLAIN")"
+  fi
 fi

@@ -45,8 +45,10 @@ void text_sb_free(text_sb *sb) {
   memset(sb, 0, sizeof *sb);
 }
 
-void text_sb_ass_escaped(text_sb *sb, const char *s) {
-  for (; *s; s++) {
+void text_sb_ass_escaped(text_sb *sb, const char *s) { text_sb_ass_escaped_n(sb, s, strlen(s)); }
+
+void text_sb_ass_escaped_n(text_sb *sb, const char *s, size_t n) {
+  for (const char *end = s + n; s < end && *s; s++) {
     if (*s == '{' || *s == '}') text_sb_printf(sb, "\\%c", *s);
     else if (*s == '\\') text_sb_printf(sb, "\\\xE2\x81\xA0"); /* a word joiner stops \N, \h, \{ */
     else if (*s == '\n' || *s == '\r') text_sb_printf(sb, " ");
@@ -112,7 +114,49 @@ int text_render_bbox(ASS_Library *lib, ASS_Renderer *r, const char *script, doub
 struct vsc_text_ass {
   int w, h, nstyles;
   text_sb styles, events, script;
+  text_emoji_mode mode;       /* how emoji boxes are drawn (DRAW for the compositor) */
+  vsc_text_emoji_draw *emoji; /* heap: the emoji left to the compositor */
+  int nemoji, cap_emoji, oom;
 };
+
+void text_ass_set_mode(vsc_text_ass *a, text_emoji_mode mode) { a->mode = mode; }
+
+int vsc_text_ass_emoji(const vsc_text_ass *a, const vsc_text_emoji_draw **out) {
+  *out = a->emoji;
+  return a->nemoji;
+}
+
+/* Remembers emoji e of L drawn from start to end (the event's times); an emoji shown by
+** back-to-back events (a caption's word-by-word events) stays one drawing. */
+static void add_emoji(vsc_text_ass *a, const vsc_text_layout *L, const vsc_text_emoji *e, double start, double end,
+                      double fade, double fade_from, double fade_to) {
+  if (e->x1 <= e->x0 || e->y1 <= e->y0) return; /* off the frame */
+  const char *src = L->tokens[e->token].text + e->off;
+  for (int i = 0; i < a->nemoji; i++) {
+    vsc_text_emoji_draw *d = &a->emoji[i];
+    if (d->x == e->x0 && d->y == e->y0 && d->w == e->x1 - e->x0 && d->h == e->y1 - e->y0 && !fade && !d->fade &&
+        d->end >= 0 && fabs(d->end - start) < 1e-6 && !strncmp(d->cluster, src, (size_t)e->len) && !d->cluster[e->len]) {
+      d->end = end;
+      return;
+    }
+  }
+  if (a->nemoji == a->cap_emoji) {
+    int cap = a->cap_emoji ? a->cap_emoji * 2 : 8;
+    vsc_text_emoji_draw *n = realloc(a->emoji, sizeof *n * (size_t)cap);
+    if (!n) {
+      a->oom = 1;
+      return;
+    }
+    a->emoji = n;
+    a->cap_emoji = cap;
+  }
+  vsc_text_emoji_draw *d = &a->emoji[a->nemoji++];
+  memset(d, 0, sizeof *d);
+  memcpy(d->cluster, src, (size_t)e->len); /* len < sizeof cluster (emoji.c) */
+  d->x = e->x0, d->y = e->y0, d->w = e->x1 - e->x0, d->h = e->y1 - e->y0;
+  d->start = start, d->end = end;
+  d->fade = fade, d->fade_from = fade_from, d->fade_to = fade_to;
+}
 
 vsc_text_ass *vsc_text_ass_new(int w, int h) {
   vsc_text_ass *a = calloc(1, sizeof *a);
@@ -127,6 +171,7 @@ void vsc_text_ass_free(vsc_text_ass *a) {
   text_sb_free(&a->styles);
   text_sb_free(&a->events);
   text_sb_free(&a->script);
+  free(a->emoji);
   free(a);
 }
 
@@ -156,6 +201,7 @@ int vsc_text_ass_add(vsc_text_ass *a, const vsc_text_layout *L, double start, do
       long long t4 = end < 0 ? 360000000LL : llround((end - ev) * 1000), t3 = end < 0 ? t4 : t4 - llround(fade * 1000);
       text_sb_printf(&a->events, "\\fade(255,0,255,%lld,%lld,%lld,%lld)", t1, t2, t3, t4);
     }
+    if (a->mode == TEXT_EMOJI_PROBE) text_sb_printf(&a->events, "\\alpha&HFF&"); /* only the emoji boxes show */
     text_sb_printf(&a->events, "}");
     unsigned cur = base;
     int hidden = 0;
@@ -177,11 +223,19 @@ int vsc_text_ass_add(vsc_text_ass *a, const vsc_text_layout *L, double start, do
         cur = want;
         hidden = hide;
       }
-      text_sb_ass_escaped(&a->events, tk->text);
+      const int line[2] = {L->line_start[li], L->line_start[li + 1] - 1};
+      text_emoji_token(&a->events, L, t, L->size_px, a->mode, hide, line);
+    }
+    /* The emoji of this line, as the compositor draws them (ASS times are centiseconds). */
+    for (int e = 0; a->mode == TEXT_EMOJI_DRAW && e < L->nemoji; e++) {
+      int t = L->emoji[e].token;
+      if (t < L->line_start[li] || t >= L->line_start[li + 1] || (visible >= 0 && t >= visible)) continue;
+      double es = llround(ev * 100) / 100.0, ee = end < 0 ? -1 : fmin(llround(end * 100), 35999999LL) / 100.0;
+      add_emoji(a, L, &L->emoji[e], es, ee, fade > 0 ? fade : 0, start, end);
     }
     text_sb_printf(&a->events, "\n");
   }
-  return a->styles.oom || a->events.oom ? -1 : 0;
+  return a->styles.oom || a->events.oom || a->oom ? -1 : 0;
 }
 
 const char *vsc_text_ass_script(vsc_text_ass *a) {

@@ -45,6 +45,7 @@ void vsc_text_free(vsc_text_ctx *c) {
   if (c->render) ass_renderer_done(c->render);
   if (c->measure) ass_renderer_done(c->measure);
   if (c->lib) ass_library_done(c->lib);
+  text_emoji_done(c);
   free(c);
 }
 
@@ -64,6 +65,9 @@ void vsc_text_layout_free(vsc_text_layout *L) {
   for (int i = 0; i < L->ntokens; i++) free(L->tokens[i].text);
   free(L->tokens);
   free(L->line_start);
+  free(L->emoji);
+  L->emoji = NULL;
+  L->nemoji = 0;
   L->tokens = NULL;
   L->line_start = NULL;
   L->ntokens = L->nlines = 0;
@@ -159,9 +163,11 @@ static int tokenize(const char *text, vsc_text_layout *L) {
     wn += (size_t)len;
     p += len;
     if (breaks_anywhere(cp)) {
-      /* Closing punctuation stays with this character. */
+      /* Closing punctuation stays with this character, and so does a variation selector
+         (㊗️ is an emoji: emoji.c). */
       int l2;
-      while (*p && no_break_before(utf8_next(p, &l2))) {
+      unsigned c2;
+      while (*p && (no_break_before(c2 = utf8_next(p, &l2)) || c2 == 0xFE0F || c2 == 0xFE0E)) {
         memcpy(word + wn, p, (size_t)l2);
         wn += (size_t)l2;
         p += l2;
@@ -182,6 +188,7 @@ static void style_line(const vsc_text_req *rq, vsc_text_layout *L, int px) {
   unsigned prim = text_ass_color(L->color, 1);
   unsigned outl = rq->box ? text_ass_color(rq->box_color, L->box_alpha) : text_ass_color(rq->outline_color, 1);
   unsigned back = rq->box && !rq->shadow ? outl : text_ass_color(rq->shadow_color, rq->box ? L->box_alpha : 0.75);
+  L->outline_px = bord, L->shadow_px = shad;
   snprintf(L->style, sizeof L->style, "%s,%d,&H%08X,&H%08X,&H%08X,&H%08X,%d,%d,0,0,100,100,0,0,%d,%.2f,%.2f,7,0,0,0,1",
            L->font.family, px, prim, prim, outl, back, L->font.bold ? -1 : 0, L->font.italic ? -1 : 0, rq->box ? 3 : 1,
            bord, shad);
@@ -204,7 +211,7 @@ static int measure_words(vsc_text_ctx *c, const vsc_text_layout *L, int px, int 
   for (int i = 0; i < L->ntokens; i++) {
     if (i && (L->tokens[i].space || L->tokens[i].newline)) text_sb_printf(&sb, " ");
     text_sb_printf(&sb, "{\\1c&H%06X&}", text_ass_color((uint32_t)(i + 1), 1) & 0xffffff);
-    text_sb_ass_escaped(&sb, L->tokens[i].text);
+    text_emoji_token(&sb, L, i, px, TEXT_EMOJI_INK, 0, NULL);
     ids[i][0] = INT_MAX;
     ids[i][1] = INT_MIN;
   }
@@ -333,6 +340,7 @@ static int place(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout *L, do
   for (int pass = 0; pass < 2; pass++) {
     vsc_text_ass *a = vsc_text_ass_new(W, H);
     if (!a) return -1;
+    text_ass_set_mode(a, TEXT_EMOJI_INK); /* the emoji boxes are ink */
     const char *script = vsc_text_ass_add(a, L, 0, 10, 0, -1, -1, 0) == 0 ? vsc_text_ass_script(a) : NULL;
     int b[4], ret = script ? text_render_bbox(c->lib, c->render, script, 1.0, b, NULL, 0) : -1;
     vsc_text_ass_free(a);
@@ -409,7 +417,7 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
                                                                                                    : VSC_ALIGN_CENTER;
   L->safe_x0 = (int)ceil(rq->safe.x0 * W), L->safe_x1 = (int)floor(rq->safe.x1 * W);
   L->safe_y0 = (int)ceil(rq->safe.y0 * H), L->safe_y1 = (int)floor(rq->safe.y1 * H);
-  if (tokenize(rq->text ? rq->text : "", L) < 0) goto oom;
+  if (tokenize(rq->text ? rq->text : "", L) < 0 || text_emoji_find(c, L) < 0) goto oom;
   int n = L->ntokens;
   if (n > VSC_TEXT_MAX_WORDS) {
     snprintf(err, errlen, "text has %d words; an overlay holds %d at most", n, VSC_TEXT_MAX_WORDS);
@@ -539,6 +547,7 @@ int vsc_text_layout_run(vsc_text_ctx *c, const vsc_text_req *rq, vsc_text_layout
   }
   free(ids), free(x0), free(x1), free(starts), free(best_starts);
   if (!done) goto oom;
+  if (L->nemoji && text_emoji_probe(c, L) < 0) goto oom;
   return 0;
 oom:
   snprintf(err, errlen, "out of memory laying out text");

@@ -26,6 +26,7 @@ struct vsc_text_ctx {
     int ok;
   } fonts[16];
   int nfonts;
+  struct text_emoji_font *emoji; /* the colour emoji font, opened at the first emoji (emoji.c) */
 };
 
 /* A growable string. */
@@ -39,6 +40,8 @@ void text_sb_printf(text_sb *sb, const char *fmt, ...) __attribute__((format(pri
 void text_sb_free(text_sb *sb);
 /* Appends s as ASS event text: braces and backslashes are drawn as written. */
 void text_sb_ass_escaped(text_sb *sb, const char *s);
+/* The same for the first n bytes of s. */
+void text_sb_ass_escaped_n(text_sb *sb, const char *s, size_t n);
 /* &HAABBGGRR from 0xRRGGBB and an opacity 0..1. */
 unsigned text_ass_color(uint32_t rgb, double opacity);
 
@@ -53,5 +56,25 @@ void text_quiet(ASS_Library *lib);
 
 /* Makes sure the directory of a font file is known to the context's library. */
 int text_ctx_add_fontdir(vsc_text_ctx *c, const char *dir);
+
+/* ---- colour emoji (emoji.c) ---- */
+/* How a script draws the box an emoji holds in its line: invisible (the compositor draws the
+** glyph there), filled (measuring: the box counts as ink), or alone in its own colour with
+** everything else invisible (finding where each box landed). */
+typedef enum { TEXT_EMOJI_DRAW,
+               TEXT_EMOJI_INK,
+               TEXT_EMOJI_PROBE } text_emoji_mode;
+void text_ass_set_mode(vsc_text_ass *a, text_emoji_mode mode);
+/* Finds the colour emoji in L's tokens (L->emoji); 0, or -1 when out of memory. A text
+** without emoji costs one scan of its bytes. */
+int text_emoji_find(vsc_text_ctx *c, vsc_text_layout *L);
+/* Appends token t of L as ASS event text at px, each emoji as its box drawn as `mode` says
+** (hidden: the token is drawn transparent, for word-by-word captions). `line` is the line's
+** first and last token, or NULL outside a placed line (measuring words). */
+void text_emoji_token(text_sb *sb, const vsc_text_layout *L, int t, int px, text_emoji_mode mode, int hidden,
+                      const int line[2]);
+/* Sets L->emoji[].x0..y1 from where libass puts the boxes of the placed layout; 0 or -1. */
+int text_emoji_probe(vsc_text_ctx *c, vsc_text_layout *L);
+void text_emoji_done(vsc_text_ctx *c);
 
 #endif

@@ -95,8 +95,23 @@ int comp_text_req(const json_t *tx, size_t i, int W, int H, struct vsc_text_req 
 /* Lays out the texts (and caption cues) visible in [0, seg_dur) of a layer whose scene
 ** time at the first frame is t_layer, and writes their ASS script to ass_path. Returns 1
 ** when something is drawn (fontsdir: the directory of a font file, or ""), 0 when nothing
-** is, -1 on error. Layout warnings go to err with kind VSC_FAIL_NONE. */
+** is, -1 on error. Layout warnings go to err with kind VSC_FAIL_NONE. Colour emoji are
+** written as images beside the script (*nemoji of them) and `emoji` gets the filters that
+** overlay them after the ass filter (labels made with tag, frames at fps). */
 int comp_text_script(const json_t *texts, double t_layer, double seg_dur, int W, int H, const char *ass_path,
-                     char *fontsdir, size_t fontsdir_len, vsc_op_error *err, const char *where);
+                     char *fontsdir, size_t fontsdir_len, vsc_buf *emoji, const char *tag, int fps, int *nemoji,
+                     vsc_op_error *err, const char *where);
+
+/* ---- colour emoji (emoji.c) ---- */
+struct vsc_text_ctx;
+struct vsc_text_ass;
+/* Writes the emoji of script a as images <ass_path>.<k>.pam and appends to sb the filters
+** that overlay them on the chain so far ("[<tag>t<k>];movie=...;[..][..]overlay=..."): the
+** picture of each, scaled to the box libass left for it, shown and faded with its text.
+** Returns the number of images, or -1 (err set; none left behind). */
+int comp_emoji_overlays(vsc_buf *sb, struct vsc_text_ctx *c, const struct vsc_text_ass *a, const char *ass_path,
+                        const char *tag, int fps, vsc_op_error *err, const char *where);
+/* Removes the images <ass_path>.<k>.pam, k < n. */
+void comp_emoji_remove(const char *ass_path, int n);
 
 #endif

@@ -31,6 +31,7 @@ typedef struct {
   vsc_media_info info; /* probe result of path */
   char ass_path[4096]; /* the layer's text script, written while building the graph */
   int ass_written;
+  int nemoji; /* emoji images written beside it */
 } layer;
 
 /* Everything a segment render needs, read from params. */
@@ -102,11 +103,16 @@ static int read_layer(const json_t *obj, const char *name, const char *const *in
 ** media/text into an ASS script next to the output). */
 static int text_filters(vsc_buf *sb, const seg *s, layer *L, const char *out_path, char which, vsc_op_error *err) {
   if (!L->texts) return 0;
-  char fontsdir[512];
+  char fontsdir[512], tag[8];
   snprintf(L->ass_path, sizeof L->ass_path, "%s.%c.ass", out_path, which);
-  int r = comp_text_script(L->texts, L->t, s->duration, s->width, s->height, L->ass_path, fontsdir, sizeof fontsdir, err,
-                           s->where);
-  if (r <= 0) return r;
+  snprintf(tag, sizeof tag, "em%c", which);
+  vsc_buf emoji = {0};
+  int r = comp_text_script(L->texts, L->t, s->duration, s->width, s->height, L->ass_path, fontsdir, sizeof fontsdir,
+                           &emoji, tag, s->fps, &L->nemoji, err, s->where);
+  if (r <= 0) {
+    vsc_buf_free(&emoji);
+    return r;
+  }
   L->ass_written = 1;
   vsc_buf_printf(sb, ",ass=filename=");
   comp_add_filter_arg(sb, L->ass_path);
@@ -114,6 +120,8 @@ static int text_filters(vsc_buf *sb, const seg *s, layer *L, const char *out_pat
     vsc_buf_printf(sb, ":fontsdir=");
     comp_add_filter_arg(sb, fontsdir);
   }
+  if (emoji.s) vsc_buf_puts(sb, emoji.s);
+  vsc_buf_free(&emoji);
   return 0;
 }
 
@@ -293,7 +301,9 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
     for (layer *L = &s.a; L; L = L == &s.a && s.transition ? &s.b : NULL)
       if (L->ass_written) {
         unlink(L->ass_path);
+        comp_emoji_remove(L->ass_path, L->nemoji);
         L->ass_written = 0;
+        L->nemoji = 0;
       }
     if (ret == 0) return 0;
     /* A text that cannot be laid out (no usable font): the picture without texts. */

@@ -103,8 +103,10 @@ static int add_caption(vsc_text_ctx *c, vsc_text_ass *a, const json_t *tx, const
 }
 
 int comp_text_script(const json_t *texts, double t_layer, double seg_dur, int W, int H, const char *ass_path,
-                     char *fontsdir, size_t fontsdir_len, vsc_op_error *err, const char *where) {
+                     char *fontsdir, size_t fontsdir_len, vsc_buf *emoji, const char *tag, int fps, int *nemoji,
+                     vsc_op_error *err, const char *where) {
   fontsdir[0] = 0;
+  *nemoji = 0;
   if (!texts || !json_is_array(texts) || !json_array_size(texts)) return 0;
   vsc_text_ctx *c = vsc_text_new(W, H);
   vsc_text_ass *a = vsc_text_ass_new(W, H);
@@ -162,6 +164,8 @@ int comp_text_script(const json_t *texts, double t_layer, double seg_dur, int W,
       unlink(ass_path);
       ret = vsc_op_fail(err, VSC_FAIL_LOCAL, "%scannot write '%s'", where, ass_path);
     }
+    if (ret == 0 && (ret = comp_emoji_overlays(emoji, c, a, ass_path, tag, fps, err, where)) >= 0) *nemoji = ret, ret = 0;
+    else if (ret < 0) unlink(ass_path);
   }
   vsc_text_ass_free(a);
   vsc_text_free(c);

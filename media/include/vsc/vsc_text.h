@@ -72,9 +72,22 @@ typedef struct {
   bool accent;
 } vsc_text_token;
 
+/* A colour emoji of a laid-out text (a whole sequence: ZWJ, skin tone, flag, keycap, VS16).
+** libass cannot draw colour bitmap fonts, so the line holds an invisible box with the emoji's
+** advance (wrapping, shrinking and the safe area measure it as drawn) and the compositor
+** draws the glyph from Noto Color Emoji over that box. */
+typedef struct {
+  int token;          /* the token it is in */
+  int off, len;       /* its bytes in that token's text */
+  double adv, desc;   /* advance and depth below the baseline, fractions of the size in px */
+  int x0, y0, x1, y1; /* the box it is drawn in, frame pixels (x1 <= x0: off the frame) */
+} vsc_text_emoji;
+
 typedef struct {
   int ntokens;
   vsc_text_token *tokens; /* heap */
+  int nemoji;
+  vsc_text_emoji *emoji; /* heap, in text order */
   int nlines;
   int *line_start; /* heap, nlines + 1 entries: first token of each line, then ntokens */
   double size;     /* the size used (fraction of the frame height) */
@@ -91,7 +104,8 @@ typedef struct {
   bool box;
   double box_alpha;
   vsc_text_font font;
-  char style[512]; /* the ASS style line (without the "Style: " name field) */
+  char style[512];              /* the ASS style line (without the "Style: " name field) */
+  double outline_px, shadow_px; /* the style's outline and shadow */
 } vsc_text_layout;
 
 typedef struct json_t json_t;
@@ -125,6 +139,22 @@ void vsc_text_ass_free(vsc_text_ass *a);
 ** all), word `highlight` (or -1) takes `hl_color`. Returns 0 or -1 (out of memory). */
 int vsc_text_ass_add(vsc_text_ass *a, const vsc_text_layout *L, double start, double end, double fade,
                      int visible, int highlight, uint32_t hl_color);
+/* An emoji the script leaves to the compositor: the glyph of `cluster` drawn over the box
+** from `start` to `end` seconds (end < 0: to the end), fading in from fade_from and out to
+** fade_to over `fade` seconds, as the text's own \fade. */
+typedef struct {
+  char cluster[64];  /* UTF-8 emoji sequence */
+  int x, y, w, h;    /* frame pixels */
+  double start, end; /* the times the ASS events use (centiseconds) */
+  double fade, fade_from, fade_to;
+} vsc_text_emoji_draw;
+/* The emoji of the texts added so far (borrowed until the next add or free); returns the count. */
+int vsc_text_ass_emoji(const vsc_text_ass *a, const vsc_text_emoji_draw **out);
+/* The picture of an emoji sequence from the colour emoji font at its bitmap strike:
+** premultiplied BGRA, *w x *h (the advance by the line height: the box the layout reserves),
+** in *out (caller frees). Returns 0, or -1 (no colour font, no glyph, out of memory). */
+int vsc_text_emoji_bitmap(vsc_text_ctx *c, const char *cluster, uint8_t **out, int *w, int *h);
+
 /* The script text (borrowed until the next call or free); NULL when out of memory. */
 const char *vsc_text_ass_script(vsc_text_ass *a);
 /* Draws the script at time t (seconds) and returns the bounding box of the pixels drawn
