@@ -99,4 +99,11 @@ int comp_text_req(const json_t *tx, size_t i, int W, int H, struct vsc_text_req 
 int comp_text_script(const json_t *texts, double t_layer, double seg_dur, int W, int H, const char *ass_path,
                      char *fontsdir, size_t fontsdir_len, vsc_op_error *err, const char *where);
 
+/* ---- caption cues timed by the audio (cues.c) ---- */
+/* When the node's params hold caption cues with "align" (a voice line a TTS model spoke),
+** *out is a copy of the node with those cues at the times the align inputs found (new
+** reference); else *out is NULL. Returns 0, or -1 with err set (an unreadable alignment). */
+int comp_cues_resolve(const json_t *node, const char *const *inputs, size_t ninputs, json_t **out, vsc_op_error *err,
+                      const char *where);
+
 #endif
