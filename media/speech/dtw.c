@@ -42,7 +42,7 @@ int vsc_dtw_first(const float *a, size_t na, const float *b, size_t nb, int dim,
     double c = na > 1 ? (double)i * (double)(nb - 1) / (double)(na - 1) : 0;
     lo[i] = c > (double)w ? (size_t)(c - (double)w) : 0;
   }
-#define CELL(i, j) D[(i) * width + ((j) - lo[i])]
+#define CELL(i, j) D[(i)*width + ((j)-lo[i])]
 #define IN(i, j) ((j) >= lo[i] && (j) < lo[i] + width && (j) < nb)
   for (size_t i = 0; i < na; i++)
     for (size_t j = lo[i]; j < lo[i] + width && j < nb; j++) {

@@ -91,7 +91,8 @@ static int walk(json_t *v, json_t *cache, const char *const *inputs, size_t ninp
       if (!strcmp(key, "cues") && json_is_array(x)) {
         size_t i;
         json_t *cue;
-        json_array_foreach(x, i, cue) if (json_object_get(cue, "align")) found = 1;
+        json_array_foreach(x, i, cue)
+          if (json_object_get(cue, "align")) found = 1;
         if (found && apply && retime(x, cache, inputs, ninputs, err, where) < 0) return -1;
         continue;
       }
