@@ -146,7 +146,10 @@ int vsc_align_samples(const char *text, const char *voice, const float *pcm, siz
     }
     rc = align_piece(&R, r0, r1, &P, p0, p1, ref, starts, nwords, done);
   }
-  if (rc != 0) snprintf(err, errlen, "no speech to align the text with in the audio");
+  if (rc != 0) {
+    snprintf(err, errlen, "no speech to align the text with in the audio");
+    rc = -2;
+  }
   for (int k = 0; rc == 0 && k < nwords; k++)
     if (!done[k]) starts[k] = k ? starts[k - 1] : 0;
 out:

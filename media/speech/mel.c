@@ -13,8 +13,9 @@
 
 #define NBANDS 40
 
-/* In-place complex FFT of re/im[0..n), n a power of two. */
-static void fft(float *re, float *im, size_t n) {
+/* In-place complex FFT of re/im[0..n), n a power of two; tw holds cos and sin of -2*pi*k/n
+** for k < n/2 (interleaved). */
+static void fft(float *re, float *im, size_t n, const float *tw) {
   for (size_t i = 1, j = 0; i < n; i++) {
     size_t bit = n >> 1;
     for (; j & bit; bit >>= 1) j ^= bit;
@@ -29,10 +30,10 @@ static void fft(float *re, float *im, size_t n) {
     }
   }
   for (size_t len = 2; len <= n; len <<= 1) {
-    double ang = -2 * M_PI / (double)len;
+    size_t stride = n / len;
     for (size_t i = 0; i < n; i += len)
       for (size_t k = 0; k < len / 2; k++) {
-        float wr = (float)cos(ang * (double)k), wi = (float)sin(ang * (double)k);
+        float wr = tw[2 * k * stride], wi = tw[2 * k * stride + 1];
         float xr = re[i + k + len / 2] * wr - im[i + k + len / 2] * wi;
         float xi = re[i + k + len / 2] * wi + im[i + k + len / 2] * wr;
         re[i + k + len / 2] = re[i + k] - xr;
@@ -56,11 +57,20 @@ int vsc_mel_features(const float *x, size_t n, int rate, float **feat, float **l
   size_t nf = n / hop + 1, nbins = nfft / 2 + 1;
   float *F = calloc(nf * VSC_MEL_DIM + 1, sizeof *F), *L = calloc(nf + 1, sizeof *L);
   float *re = malloc(nfft * sizeof *re), *im = malloc(nfft * sizeof *im), *hann = malloc(win * sizeof *hann);
-  float *bank = calloc((size_t)NBANDS * nbins, sizeof *bank);
-  if (!F || !L || !re || !im || !hann || !bank) {
-    free(F), free(L), free(re), free(im), free(hann), free(bank);
+  float *bank = calloc((size_t)NBANDS * nbins, sizeof *bank), *tw = malloc(nfft * sizeof *tw);
+  if (!F || !L || !re || !im || !hann || !bank || !tw) {
+    free(F), free(L), free(re), free(im), free(hann), free(bank), free(tw);
     return -1;
   }
+  for (size_t k = 0; k < nfft / 2; k++) {
+    tw[2 * k] = (float)cos(-2 * M_PI * (double)k / (double)nfft);
+    tw[2 * k + 1] = (float)sin(-2 * M_PI * (double)k / (double)nfft);
+  }
+  /* Each band's non-zero bins, and the DCT's cosines, computed once. */
+  size_t blo[NBANDS], bhi[NBANDS];
+  float dct[VSC_MEL_DIM][NBANDS];
+  for (int c = 0; c < VSC_MEL_DIM; c++)
+    for (int b = 0; b < NBANDS; b++) dct[c][b] = (float)cos(M_PI * (c + 1) * (b + 0.5) / NBANDS);
   for (size_t i = 0; i < win; i++) hann[i] = (float)(0.5 - 0.5 * cos(2 * M_PI * (double)i / (double)win));
   /* Triangular bands evenly spaced in mel from 80 Hz to 7.6 kHz (or Nyquist). */
   double lo = mel(80), top = mel(fmin(7600, rate / 2.0)), edge[NBANDS + 2];
@@ -72,6 +82,14 @@ int vsc_mel_features(const float *x, size_t n, int rate, float **feat, float **l
       else if (f > edge[b + 1] && f < edge[b + 2]) w = (edge[b + 2] - f) / (edge[b + 2] - edge[b + 1]);
       bank[(size_t)b * nbins + k] = (float)w;
     }
+  for (int b = 0; b < NBANDS; b++) {
+    blo[b] = nbins, bhi[b] = 0;
+    for (size_t k = 0; k < nbins; k++)
+      if (bank[(size_t)b * nbins + k] > 0) {
+        if (k < blo[b]) blo[b] = k;
+        bhi[b] = k + 1;
+      }
+  }
   for (size_t t = 0; t < nf; t++) {
     size_t start = t * hop;
     double energy = 0;
@@ -81,21 +99,22 @@ int vsc_mel_features(const float *x, size_t n, int rate, float **feat, float **l
       im[i] = 0;
       energy += (double)s * s;
     }
-    fft(re, im, nfft);
+    fft(re, im, nfft, tw);
+    for (size_t k = 0; k < nbins; k++) re[k] = re[k] * re[k] + im[k] * im[k];
     double lm[NBANDS];
     for (int b = 0; b < NBANDS; b++) {
       double e = 0;
-      for (size_t k = 0; k < nbins; k++) e += bank[(size_t)b * nbins + k] * ((double)re[k] * re[k] + (double)im[k] * im[k]);
+      for (size_t k = blo[b]; k < bhi[b]; k++) e += bank[(size_t)b * nbins + k] * re[k];
       lm[b] = log(e + 1e-8);
     }
     for (int c = 0; c < VSC_MEL_DIM; c++) {
       double s = 0;
-      for (int b = 0; b < NBANDS; b++) s += lm[b] * cos(M_PI * (c + 1) * (b + 0.5) / NBANDS);
+      for (int b = 0; b < NBANDS; b++) s += lm[b] * dct[c][b];
       F[t * VSC_MEL_DIM + (size_t)c] = (float)s;
     }
     L[t] = (float)(10 * log10(energy / (double)win + 1e-12));
   }
-  free(re), free(im), free(hann), free(bank);
+  free(re), free(im), free(hann), free(bank), free(tw);
   *feat = F;
   *level = L;
   *nframes = nf;

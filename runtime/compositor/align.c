@@ -4,7 +4,8 @@
 ** Written as JSON, to a temporary name and renamed:
 **   {"length": 3.52, "words": [{"w": "Three", "start": 0.41}, ...]}
 ** one entry per space-separated word of params.text, times in seconds from the audio's first
-** sample. Segments and caption sidecars read it to place each caption word (cues.c).
+** sample. Segments and caption sidecars read it to place each caption word (cues.c). Audio
+** without speech keeps espeak-ng's times, with a warning; audio that cannot be read fails.
 */
 #include <jansson.h>
 #include <math.h>
@@ -15,6 +16,7 @@
 
 #include "comp.h"
 #include "vsc/vsc_align.h"
+#include "vsc/vsc_speech.h"
 
 int vsc_comp_align(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
                    vsc_op_error *err) {
@@ -34,7 +36,12 @@ int vsc_comp_align(const json_t *node, const char *const *inputs, size_t ninputs
   double *starts = calloc((size_t)nw + 1, sizeof *starts), length = 0;
   if (!starts) return vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
   char msg[256];
-  if (nw && vsc_align_file(text, voice, inputs[0], NULL, 0, starts, nw, &length, msg, sizeof msg) != 0) {
+  int r = nw ? vsc_align_file(text, voice, inputs[0], NULL, 0, starts, nw, &length, msg, sizeof msg) : 0;
+  if (r == -2) {
+    /* A silent take: the captions keep espeak-ng's timing rather than sink the video. */
+    comp_warn(err, "%salign: %s ('%s'); the captions keep espeak-ng's timing", where, msg, inputs[0]);
+    vsc_speech_word_starts(text, voice, 1.0, starts, nw, NULL);
+  } else if (r != 0) {
     free(starts);
     return vsc_op_fail(err, VSC_FAIL_INPUT, "%salign: %s ('%s')", where, msg, inputs[0]);
   }

@@ -30,13 +30,13 @@ typedef struct {
 ** `text` in the mono samples pcm[0..n) at `rate` Hz, spoken by whatever voice: starts[i] for
 ** word i (the words the planner counts: runs of non-space bytes). `voice` is the espeak-ng
 ** voice of the reference rendering (NULL = "en-us"). anchors may be NULL. *length gets the
-** audio's length. Returns 0, or -1 with err set (no speech in the audio, text espeak cannot
-** speak). */
+** audio's length. Returns 0, -1 with err set when espeak-ng cannot speak the text (or
+** memory runs out), or -2 when the audio has no speech to align with. */
 int vsc_align_samples(const char *text, const char *voice, const float *pcm, size_t n, int rate,
                       const vsc_align_anchor *anchors, size_t nanchors, double *starts, int nwords, double *length,
                       char *err, size_t errlen);
 
-/* The same for an audio file FFmpeg can decode. */
+/* The same for an audio file FFmpeg can decode (-1 also when it cannot be decoded). */
 int vsc_align_file(const char *text, const char *voice, const char *path, const vsc_align_anchor *anchors,
                    size_t nanchors, double *starts, int nwords, double *length, char *err, size_t errlen);
 
