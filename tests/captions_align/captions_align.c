@@ -21,10 +21,11 @@ static const json_t *node_of_op(const json_t *ir, const char *op, int *count) {
   const json_t *found = NULL, *n;
   size_t i;
   *count = 0;
-  json_array_foreach(json_object_get(ir, "nodes"), i, n) if (!strcmp(json_string_value(json_object_get(n, "op")), op)) {
-    found = n;
-    (*count)++;
-  }
+  json_array_foreach(json_object_get(ir, "nodes"), i, n)
+    if (!strcmp(json_string_value(json_object_get(n, "op")), op)) {
+      found = n;
+      (*count)++;
+    }
   return found;
 }
 
@@ -43,7 +44,8 @@ static void check_plan(env_t *e) {
     const char *op = json_string_value(json_object_get(n, "op"));
     size_t k;
     const json_t *in;
-    json_array_foreach(json_object_get(n, "inputs"), k, in) if (!strcmp(json_string_value(in), aid)) users++;
+    json_array_foreach(json_object_get(n, "inputs"), k, in)
+      if (!strcmp(json_string_value(in), aid)) users++;
     (void)op;
   }
   CHECK(users == 3, "the segment and both sidecars read the align node (%d readers)", users);
@@ -111,7 +113,7 @@ int main(void) {
     for (int c = 0; c < nch; c++)
       if (fabs(changes[c] - t) < fabs(best - t)) best = changes[c];
     if (fabs(best - t) > worst) worst = fabs(best - t);
-    if (k < new && fabs(AT + ew[k].start - t) > guess) guess = fabs(AT + ew[k].start - t);
+    if (k < new &&fabs(AT + ew[k].start - t) > guess) guess = fabs(AT + ew[k].start - t);
     CHECK(fabs(best - t) <= 0.060, "word %zu '%s' spoken at %.3f s, highlighted at %.3f s", k,
           json_string_value(json_object_get(json_array_get(tw, k), "w")), t, best);
   }
