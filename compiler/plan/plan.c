@@ -58,6 +58,8 @@ static const char **plan_aligns(planner *p, const plan_parts *pp) {
     const char *model = json_string_value(json_object_get(tts, "model"));
     if (!model || !strncmp(model, "local/", 6)) continue;
     const json_t *tp = json_object_get(tts, "params");
+    const char *text = json_string_value(json_object_get(tp, "text"));
+    if (!text || !*text) continue; /* no words to caption */
     json_t *params = json_pack("{s:O, s:O}", "text", json_object_get(tp, "text"), "voice", json_object_get(tp, "voice"));
     const char *in[1] = {pp->voices[k]};
     aligns[k] = plan_add_node(p, "align", params, NULL, in, 1, json_string_value(json_object_get(tts, "scene")),
