@@ -119,6 +119,16 @@ enum MHD_Result studio_api_file_get(studio *st, struct MHD_Connection *c, const 
   char abs[PATH_MAX], why[512];
   if (studio_path_resolve(st, rel, true, abs, sizeof abs, why, sizeof why) != 0)
     return studio_reply_error(st, c, strstr(why, "No such") ? 404 : 403, "%s", why);
+  /* ?since=MTIME (the page's poll for edits made elsewhere): an unchanged file is answered
+   * without its text, so watching a file costs a stat, not a read and a parse. */
+  const char *since = studio_arg(c, "since");
+  struct stat fst;
+  if (since && stat(abs, &fst) == 0) {
+    double m = (double)fst.st_mtim.tv_sec + fst.st_mtim.tv_nsec / 1e9;
+    if (m <= strtod(since, NULL))
+      return studio_reply_json(st, c, 200,
+                               json_pack("{s:s, s:f, s:b}", "path", studio_path_rel(st, abs), "mtime", m, "unchanged", 1));
+  }
   size_t len;
   double mtime;
   char *text = studio_read_text(abs, VSC_STUDIO_MAX_SCRIPT, &len, &mtime, why, sizeof why);

@@ -602,9 +602,25 @@ static void case_save(void) {
   CHECK(text && strcmp(disk, text) == 0, "the file holds what the reply says");
   json_decref(o);
   reply_free(&r);
+  /* The page's poll: a file not changed since the page's mtime comes back without its text. */
+  char url[128];
+  snprintf(url, sizeof url, "/api/file?path=t.vscript&since=%.6f", saved_mtime + 1e-6);
+  r = get(url);
+  o = body_json(&r);
+  CHECK(r.status == 200 && json_is_true(json_object_get(o, "unchanged")) && !json_object_get(o, "text"),
+        "an unchanged file is answered without its text: %ld %s", r.status, r.body);
+  json_decref(o);
+  reply_free(&r);
   /* An edit made elsewhere after we read the file: a save based on the old read is refused. */
   usleep(20000);
   vsc_test_write_text(p, SCRIPT);
+  r = get(url);
+  o = body_json(&r);
+  CHECK(r.status == 200 && !json_object_get(o, "unchanged") &&
+            !strcmp(json_string_value(json_object_get(o, "text")) ? json_string_value(json_object_get(o, "text")) : "", SCRIPT),
+        "a file changed since comes back with its text: %ld %.200s", r.status, r.body);
+  json_decref(o);
+  reply_free(&r);
   r = post_json("PUT", "/api/file", json_pack("{s:s, s:s, s:f}", "path", "t.vscript", "text", messy, "base_mtime", saved_mtime));
   CHECK(r.status == 409 && strstr(r.body, "changed on disk"), "conflict: %ld %s", r.status, r.body);
   reply_free(&r);

@@ -36,7 +36,7 @@ export const build = $state({
   clickedAt: 0, // performance.now() when Build was pressed (the bench reads it)
   firstPreviewAt: 0, // when the first scene preview was on screen
   outputVersion: 0,
-  runSeconds: 0, // the runtime's own wall time for the run (its end event)
+  runSeconds: 0, // the runtime's own wall time for the run (its end events, summed)
   queue: [] as Queued[], // builds waiting for this one (the server's "queue" events)
   builds: 0, // builds that ran in this session (seen from this page)
 });
@@ -148,7 +148,8 @@ function handle(ev: any) {
       build.queue = ev.queue ?? [];
       break;
     case 'end':
-      if (typeof ev.seconds === 'number') build.runSeconds = ev.seconds;
+      // A script of several formats runs them one after the other, each with its own end.
+      if (typeof ev.seconds === 'number') build.runSeconds += ev.seconds;
       break;
     case 'warning':
     case 'note':

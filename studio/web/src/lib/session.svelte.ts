@@ -163,11 +163,13 @@ export async function save(force = false) {
 export async function pollDisk() {
   const path = doc.path;
   const opened = openSeq;
-  if (!path || doc.saving) return;
+  // A page nobody looks at does not poll: it checks once it is shown again.
+  if (!path || doc.saving || document.hidden) return;
   try {
-    const r = await api('GET', `/api/file?path=${encodeURIComponent(path)}`);
+    // Only a file changed since the page read it comes back with its text.
+    const r = await api('GET', `/api/file?path=${encodeURIComponent(path)}&since=${doc.mtime}`);
     // The answer is about `path` as it was: never apply it to another file.
-    if (doc.path !== path || openSeq !== opened || doc.saving) return;
+    if (doc.path !== path || openSeq !== opened || doc.saving || r.unchanged) return;
     if (r.mtime <= doc.mtime || r.text === doc.savedText) {
       doc.mtime = Math.max(doc.mtime, r.mtime);
       return;
