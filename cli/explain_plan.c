@@ -38,6 +38,9 @@ static void describe(cli_xnode *x) {
     shorten(s, sizeof s, cli_explain_str(pa, "text") ? cli_explain_str(pa, "text") : "", 48);
     snprintf(x->what, sizeof x->what, "%svoice \"%s\"%s%s%s", sc, s, model ? " (" : "",
              model ? model : "", model ? ")" : "");
+  } else if (!strcmp(x->op, "align")) {
+    shorten(s, sizeof s, cli_explain_str(pa, "text") ? cli_explain_str(pa, "text") : "", 48);
+    snprintf(x->what, sizeof x->what, "%sword times of \"%s\"", sc, s);
   } else if (!strcmp(x->op, "animate")) {
     snprintf(x->what, sizeof x->what, "%s%s %g -> %g", sc, cli_explain_str(pa, "move") ? cli_explain_str(pa, "move") : "move",
              json_number_value(json_object_get(pa, "from")), json_number_value(json_object_get(pa, "to")));

@@ -15,34 +15,7 @@ static double t3(double x) { return round(x * 1000) / 1000; }
 
 /* Word starts of one line (seconds from the line's start), one per space-separated word. */
 static void word_times(const vsc_voice_spec *vo, int nwords, double *starts, double *length) {
-  vsc_speech_word *w = NULL;
-  size_t nw = 0;
-  double len = 0;
-  if (vsc_speech_words(vo->text, vo->voice, 1.0, &w, &nw, &len) != 0) {
-    nw = 0;
-    len = (double)strlen(vo->text) / 15.0; /* the planner's estimate of speech length */
-  }
-  /* Word i of the text starts at the first event inside it (espeak may split "1-4pm"). */
-  const char *t = vo->text;
-  size_t pos = 0, e = 0;
-  for (int i = 0; i < nwords; i++) {
-    while (t[pos] == ' ') pos++;
-    size_t end = pos;
-    while (t[end] && t[end] != ' ') end++;
-    while (e < nw && w[e].off < pos) e++;
-    starts[i] = e < nw && w[e].off < end ? w[e].start : -1;
-    pos = end;
-  }
-  free(w);
-  /* Words without an event of their own (a dash, an emoji) share the time between neighbours. */
-  for (int i = 0; i < nwords; i++) {
-    if (starts[i] >= 0) continue;
-    int j = i;
-    while (j < nwords && starts[j] < 0) j++;
-    double a = i > 0 ? starts[i - 1] : 0, b = j < nwords ? starts[j] : len;
-    for (int k = i; k < j; k++) starts[k] = a + (b - a) * (k - i + (i > 0)) / (j - i + (i > 0));
-  }
-  *length = len;
+  vsc_speech_word_starts(vo->text, vo->voice, 1.0, starts, nwords, length);
 }
 
 static int count_words(const char *t) {
@@ -52,7 +25,8 @@ static int count_words(const char *t) {
   return n;
 }
 
-static void add_line(json_t *cues, const vsc_caption_spec *cap, const vsc_voice_spec *vo, double at) {
+static void add_line(json_t *cues, const vsc_caption_spec *cap, const vsc_voice_spec *vo, double at, const char *align,
+                     double until) {
   int nwords = count_words(vo->text);
   if (!nwords) return;
   double *starts = calloc((size_t)nwords, sizeof *starts), length = 0;
@@ -78,6 +52,9 @@ static void add_line(json_t *cues, const vsc_caption_spec *cap, const vsc_voice_
     json_object_set_new(cue, "start", json_real(t3(at + starts[cc[c].first_word])));
     json_object_set_new(cue, "end", json_real(t3(at + end)));
     json_object_set_new(cue, "words", words);
+    /* A model's voice: the times above are espeak-ng's guess; the align node's replace them. */
+    if (align)
+      json_object_set_new(cue, "align", json_pack("{s:s, s:f, s:i, s:i, s:f}", "id", align, "at", t3(at), "word", cc[c].first_word, "next", next < nwords ? next : -1, "until", t3(until)));
     json_array_append_new(cues, cue);
   }
   free(starts);
@@ -90,15 +67,18 @@ static int by_start(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-json_t *vsc_plan_captions(vsc_video_spec *v) {
+json_t *vsc_plan_captions(vsc_video_spec *v, const char *const *aligns) {
   const vsc_caption_spec *cap = &v->captions;
   if (!cap->present) return NULL;
   json_t *cues = json_array();
+  int line = 0;
   for (int i = 0; i < v->nscenes; i++)
-    for (int k = 0; k < v->scenes[i].nvoices; k++)
-      if (v->scenes[i].voices[k].text) add_line(cues, cap, &v->scenes[i].voices[k], v->scenes[i].start + v->scenes[i].voices[k].at);
-  for (int k = 0; k < v->nvoices; k++)
-    if (v->voices[k].text) add_line(cues, cap, &v->voices[k], v->voices[k].at);
+    for (int k = 0; k < v->scenes[i].nvoices; k++, line++)
+      if (v->scenes[i].voices[k].text)
+        add_line(cues, cap, &v->scenes[i].voices[k], v->scenes[i].start + v->scenes[i].voices[k].at,
+                 aligns ? aligns[line] : NULL, v->length);
+  for (int k = 0; k < v->nvoices; k++, line++)
+    if (v->voices[k].text) add_line(cues, cap, &v->voices[k], v->voices[k].at, aligns ? aligns[line] : NULL, v->length);
   /* Timeline order; a cue ends where the next begins when lines overlap. */
   size_t n = json_array_size(cues);
   json_t **arr = malloc((n ? n : 1) * sizeof *arr);
@@ -130,14 +110,47 @@ json_t *vsc_plan_captions(vsc_video_spec *v) {
   return obj;
 }
 
-void vsc_plan_captions_layer(const json_t *captions, json_t *layer, double scene_start, double t0, double dur) {
+/* The index of align node `id` in inputs, appended when new. */
+static int input_of(const char *id, const char **inputs, int *ninputs) {
+  for (int i = 0; i < *ninputs; i++)
+    if (!strcmp(inputs[i], id)) return i;
+  inputs[*ninputs] = id;
+  return (*ninputs)++;
+}
+
+/* The align object of a node's cue: its align node by input index, times less `shift`. */
+static json_t *align_ref(const json_t *al, double shift, const char **inputs, int *ninputs) {
+  json_t *o = json_deep_copy(al);
+  json_object_del(o, "id");
+  json_object_set_new(o, "input", json_integer(input_of(json_string_value(json_object_get(al, "id")), inputs, ninputs)));
+  json_object_set_new(o, "at", json_real(t3(json_real_value(json_object_get(al, "at")) - shift)));
+  json_object_set_new(o, "until", json_real(t3(json_real_value(json_object_get(al, "until")) - shift)));
+  return o;
+}
+
+/* Whether a cue may be shown in [t0, t1). An aligned cue's times are a guess: a model may
+** speak at half to twice espeak-ng's pace, after a pause of up to a second, so its cue is
+** given to every segment it could fall in (the segment draws only what it shows). */
+static int cue_may_show(const json_t *cue, double t0, double t1) {
+  double s = json_real_value(json_object_get(cue, "start")), e = json_real_value(json_object_get(cue, "end"));
+  const json_t *al = json_object_get(cue, "align");
+  if (al) {
+    double at = json_real_value(json_object_get(al, "at"));
+    s = at + (s - at) / 2;
+    e = at + (e - at) * 2 + 1;
+  }
+  return e > t0 && s < t1;
+}
+
+void vsc_plan_captions_layer(const json_t *captions, json_t *layer, double scene_start, double t0, double dur,
+                             const char **inputs, int *ninputs) {
   if (!captions || !json_is_true(json_object_get(captions, "burn"))) return;
   json_t *mine = json_array();
   size_t i;
   json_t *cue;
   json_array_foreach(json_object_get(captions, "cues"), i, cue) {
     double s = json_real_value(json_object_get(cue, "start")), e = json_real_value(json_object_get(cue, "end"));
-    if (e <= t0 || s >= t0 + dur) continue;
+    if (!cue_may_show(cue, t0, t0 + dur)) continue;
     /* In the scene's time, as every text of the layer. */
     json_t *c = json_pack("{s:f, s:f, s:[]}", "start", t3(s - scene_start), "end", t3(e - scene_start), "words");
     size_t k;
@@ -146,6 +159,8 @@ void vsc_plan_captions_layer(const json_t *captions, json_t *layer, double scene
       json_array_append_new(json_object_get(c, "words"),
                             json_pack("{s:O, s:f}", "w", json_object_get(w, "w"),
                                       "start", t3(json_real_value(json_object_get(w, "start")) - scene_start)));
+    const json_t *al = json_object_get(cue, "align");
+    if (al) json_object_set_new(c, "align", align_ref(al, scene_start, inputs, ninputs));
     json_array_append_new(mine, c);
   }
   if (!json_array_size(mine)) {
@@ -156,4 +171,16 @@ void vsc_plan_captions_layer(const json_t *captions, json_t *layer, double scene
   json_object_del(obj, "burn");
   json_object_set_new(obj, "cues", mine);
   json_array_append_new(json_object_get(layer, "texts"), obj);
+}
+
+json_t *vsc_plan_captions_sidecar(const json_t *captions, const char **inputs, int *ninputs) {
+  json_t *cues = json_deep_copy(json_object_get(captions, "cues"));
+  size_t i;
+  json_t *cue;
+  json_array_foreach(cues, i, cue) {
+    /* The planner's cue (not the copy's, replaced here) owns the id inputs[] keeps. */
+    const json_t *al = json_object_get(json_array_get(json_object_get(captions, "cues"), i), "align");
+    if (al) json_object_set_new(cue, "align", align_ref(al, 0, inputs, ninputs));
+  }
+  return cues;
 }

@@ -356,7 +356,9 @@ const char *plan_segment(planner *p, const char *kind, int f0, int f1, const cha
   json_object_set_new(params, "height", json_integer(v->height));
   json_object_set_new(params, "fps", json_integer(v->fps));
   json_object_set_new(params, "encode", encode_json(p->s, v));
-  const char *inputs[2];
+  /* The pictures, then the align nodes of the caption cues it may show. */
+  size_t room = 2 + (p->captions ? json_array_size(json_object_get(p->captions, "cues")) : 0);
+  const char **inputs = vsc_xcalloc(room, sizeof *inputs);
   int n = 0;
   int ia = -1, ib = -1;
   if (sa->id) inputs[ia = n++] = sa->id;
@@ -365,14 +367,17 @@ const char *plan_segment(planner *p, const char *kind, int f0, int f1, const cha
     else inputs[ib = n++] = sb->id;
   }
   json_object_set_new(params, "a", layers_json(p, a, sa, t0, ia));
-  vsc_plan_captions_layer(p->captions, json_object_get(params, "a"), a->start, t0, (double)(f1 - f0) / v->fps);
+  vsc_plan_captions_layer(p->captions, json_object_get(params, "a"), a->start, t0, (double)(f1 - f0) / v->fps, inputs, &n);
   if (b) {
     json_object_set_new(params, "b", layers_json(p, b, sb, t0, ib));
-    vsc_plan_captions_layer(p->captions, json_object_get(params, "b"), b->start, t0, (double)(f1 - f0) / v->fps);
+    vsc_plan_captions_layer(p->captions, json_object_get(params, "b"), b->start, t0, (double)(f1 - f0) / v->fps, inputs,
+                            &n);
     json_object_set_new(params, "transition", json_string(transition));
   }
-  return plan_add_node(p, "segment", params, NULL, inputs, n, b ? NULL : a->name,
-                       plan_src(p->s, a->src, b && a->then_node ? a->then_node->kw : a->node->kw));
+  const char *id = plan_add_node(p, "segment", params, NULL, inputs, n, b ? NULL : a->name,
+                                 plan_src(p->s, a->src, b && a->then_node ? a->then_node->kw : a->node->kw));
+  free(inputs);
+  return id;
 }
 
 const char *plan_tts(planner *p, const vsc_voice_spec *vo, vsc_scene_spec *sc, double *cost, double *cost_max) {

@@ -47,6 +47,27 @@ static void plan_scenes(planner *p, plan_parts *pp) {
   }
 }
 
+/* With captions, the `align` node of every voice line a TTS model speaks (NULL where the
+ * local voice does, whose word times the planner knows): the words found in the audio the
+ * model made. Indexed as pp->voices; caller frees the array. */
+static const char **plan_aligns(planner *p, const plan_parts *pp) {
+  const char **aligns = vsc_xcalloc((size_t)pp->nvoice + 1, sizeof *aligns);
+  if (!p->v->captions.present || !strcmp(p->v->provider, "local")) return aligns;
+  for (int k = 0; k < pp->nvoice; k++) {
+    const json_t *tts = json_object_get(p->by_id, pp->voices[k]);
+    const char *model = json_string_value(json_object_get(tts, "model"));
+    if (!model || !strncmp(model, "local/", 6)) continue;
+    const json_t *tp = json_object_get(tts, "params");
+    const char *text = json_string_value(json_object_get(tp, "text"));
+    if (!text || !*text) continue; /* no words to caption */
+    json_t *params = json_pack("{s:O, s:O}", "text", json_object_get(tp, "text"), "voice", json_object_get(tp, "voice"));
+    const char *in[1] = {pp->voices[k]};
+    aligns[k] = plan_add_node(p, "align", params, NULL, in, 1, json_string_value(json_object_get(tts, "scene")),
+                              json_string_value(json_object_get(tts, "src")));
+  }
+  return aligns;
+}
+
 /* The picture: segments tile the timeline in whole frames, so their sum is the length
  * exactly; one concat joins them. */
 static const char *plan_picture(planner *p, const plan_parts *pp) {
@@ -268,9 +289,12 @@ static json_t *outputs_json(planner *p, const char *video) {
   json_object_set_new(outputs, "video", json_string(video));
   for (int f = 0; p->captions && f < 2; f++) {
     const char *fmt = f ? "vtt" : "srt";
-    json_t *cp = json_pack("{s:s, s:O}", "format", fmt, "cues", json_object_get(p->captions, "cues"));
-    const char *id = plan_add_node(p, "captions", cp, NULL, NULL, 0, NULL,
+    const char **in = vsc_xcalloc(json_array_size(json_object_get(p->captions, "cues")) + 1, sizeof *in);
+    int nin = 0;
+    json_t *cp = json_pack("{s:s, s:o}", "format", fmt, "cues", vsc_plan_captions_sidecar(p->captions, in, &nin));
+    const char *id = plan_add_node(p, "captions", cp, NULL, in, nin, NULL,
                                    plan_src(s, v->captions.node->src, v->captions.node->kw));
+    free(in);
     json_object_set_new(outputs, fmt, json_string(id));
   }
   return outputs;
@@ -306,7 +330,9 @@ int plan_video(planner *p, plan_video_result *r) {
                    .voices = vsc_xcalloc(nvoices + 1, sizeof *pp.voices),
                    .voice_at = vsc_xcalloc(nvoices + 1, sizeof *pp.voice_at)};
   plan_scenes(p, &pp);
-  p->captions = vsc_plan_captions(v);
+  const char **aligns = plan_aligns(p, &pp);
+  p->captions = vsc_plan_captions(v, aligns);
+  free(aligns);
   const char *picture = plan_picture(p, &pp);
   const char *sound = plan_sound(p, &pp);
   json_t *mparams = json_object();

@@ -15,10 +15,19 @@ int vsc_plan(vsc_session *s, vsc_video_spec *v, json_t **out);
 int vsc_plan_formats(vsc_session *s, vsc_video_spec *videos, int n, json_t **out);
 
 /* Captions (plan/captions.c): every voice line's words timed on the timeline, as the IR
-** caption object with all cues (new reference), or NULL without `captions`. */
-json_t *vsc_plan_captions(vsc_video_spec *v);
+** caption object with all cues (new reference), or NULL without `captions`. aligns[k] is the
+** `align` node of voice line k (scene lines in order, then the video's), or NULL when
+** espeak-ng's word times are the truth (the local voice); aligns may be NULL. The cues of an
+** aligned line carry "align": {"id", "at", "word", "next", "until"} (docs/ir.md). */
+json_t *vsc_plan_captions(vsc_video_spec *v, const char *const *aligns);
 /* Adds to layer.texts the caption object with the cues shown in [t0, t0 + dur), in the time
-** of the scene that starts at scene_start (nothing when burning in is off). */
-void vsc_plan_captions_layer(const json_t *captions, json_t *layer, double scene_start, double t0, double dur);
+** of the scene that starts at scene_start (nothing when burning in is off). The align nodes
+** its aligned cues name are appended to inputs[*ninputs] (room for every align node) and
+** the cues refer to them by index. */
+void vsc_plan_captions_layer(const json_t *captions, json_t *layer, double scene_start, double t0, double dur,
+                             const char **inputs, int *ninputs);
+/* The caption cues of a sidecar (new reference): aligned cues name their align node by
+** index into inputs, filled as for vsc_plan_captions_layer. */
+json_t *vsc_plan_captions_sidecar(const json_t *captions, const char **inputs, int *ninputs);
 
 #endif

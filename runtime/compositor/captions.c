@@ -1,6 +1,7 @@
 /*
 ** The `captions` op: the voice-over's caption cues as a sidecar subtitle file, SubRip (.srt)
-** or WebVTT (.vtt), with the same cue times and texts the segments burn in. Written to a
+** or WebVTT (.vtt), with the same cue times and texts the segments burn in (for a voice a
+** TTS model spoke, the times its align inputs found: cues.c). Written to a
 ** temporary name and renamed, so a failure leaves no partial file.
 */
 #include <math.h>
@@ -18,14 +19,21 @@ static void stamp(FILE *f, double t, char sep) {
 
 int vsc_comp_captions(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
                       vsc_op_error *err) {
-  (void)inputs;
-  (void)ninputs;
   if (err) {
     err->kind = VSC_FAIL_NONE;
     err->msg[0] = 0;
   }
   char where[300];
   comp_node_where(node, where, sizeof where);
+  /* Cues of a model's voice: at the times its audio has them (cues.c); inputs are the
+   * align nodes those cues name. */
+  json_t *timed;
+  if (comp_cues_resolve(node, inputs, ninputs, &timed, err, where) < 0) return -1;
+  if (timed) {
+    int r = vsc_comp_captions(timed, inputs, ninputs, out_path, err);
+    json_decref(timed);
+    return r;
+  }
   const json_t *p = json_object_get(node, "params");
   const char *format;
   if (comp_get_str(p, "format", NULL, &format, err, where) < 0) return -1;

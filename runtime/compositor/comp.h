@@ -114,4 +114,11 @@ int comp_emoji_overlays(vsc_buf *sb, struct vsc_text_ctx *c, const struct vsc_te
 /* Removes the images <ass_path>.<k>.pam, k < n. */
 void comp_emoji_remove(const char *ass_path, int n);
 
+/* ---- caption cues timed by the audio (cues.c) ---- */
+/* When the node's params hold caption cues with "align" (a voice line a TTS model spoke),
+** *out is a copy of the node with those cues at the times the align inputs found (new
+** reference); else *out is NULL. Returns 0, or -1 with err set (an unreadable alignment). */
+int comp_cues_resolve(const json_t *node, const char *const *inputs, size_t ninputs, json_t **out, vsc_op_error *err,
+                      const char *where);
+
 #endif

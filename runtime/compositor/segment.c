@@ -249,6 +249,14 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
   const char *where = s.where;
   const json_t *p = json_object_get(node, "params");
   if (!json_is_object(p)) return vsc_op_fail(err, VSC_FAIL_INPUT, "%ssegment: params missing", where);
+  /* Captions of a model's voice: first placed where the words fell in its audio. */
+  json_t *timed;
+  if (comp_cues_resolve(node, inputs, ninputs, &timed, err, where) < 0) return -1;
+  if (timed) {
+    int r = vsc_comp_segment(timed, inputs, ninputs, out_path, err);
+    json_decref(timed);
+    return r;
+  }
   const char *kind;
   if (comp_get_str(p, "kind", "body", &kind, err, where) < 0) return -1;
   if (strcmp(kind, "body") && strcmp(kind, "transition"))

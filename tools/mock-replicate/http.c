@@ -769,6 +769,7 @@ static void route(struct MHD_Connection *c, const char *method, const char *url,
   if (n >= 1 && !strcmp(seg[0], "_mock")) {
     *route_name = "/_mock";
     if (n == 2 && !strcmp(seg[1], "billing") && get) h_billing(r);
+    else if (n == 2 && !strcmp(seg[1], "speech") && get) set_json(r, 200, mock_speech_truth());
     else if (n == 2 && !strcmp(seg[1], "stats") && get)
       set_json(r, 200, json_pack("{s:O, s:i}", "requests", g_mock.stats, "predictions", g_mock.npreds));
     else if (n == 3 && !strcmp(seg[1], "predictions") && get) {
@@ -778,6 +779,7 @@ static void route(struct MHD_Connection *c, const char *method, const char *url,
       else set_json(r, 200, json_pack("{s:s, s:s, s:O, s:I, s:s?}", "id", p->id, "model", p->model, "input_kinds", p->input_kinds, "body_bytes", (json_int_t)p->body_bytes, "deployment", p->deployment[0] ? p->deployment : NULL));
     } else if (n == 2 && !strcmp(seg[1], "reset") && post) {
       mock_reset();
+      mock_speech_reset();
       set_json(r, 200, json_pack("{s:b}", "ok", 1));
     } else if (n == 2 && !strcmp(seg[1], "faults")) {
       char err[256];

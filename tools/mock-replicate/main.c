@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "mock.h"
+#include "vsc/vsc_speech.h"
 
 #ifndef MOCK_DEFAULT_MODELS
 #define MOCK_DEFAULT_MODELS "models.json"
@@ -122,6 +123,7 @@ int main(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
   av_log_set_level(g_mock.verbose ? AV_LOG_WARNING : AV_LOG_ERROR); /* no encoder chatter */
+  vsc_speech_prepare();                                             /* the TTS voice forks from a process without threads (speech.c) */
   if (mock_http_start(err, sizeof err) < 0) {
     fprintf(stderr, "mock-replicate: %s\n", err);
     return 1;

@@ -292,6 +292,10 @@ static int make_wav(const mock_model *m, json_t *input, const seed_t *s, unsigne
   int sr = json_is_integer(jsr) ? (int)json_integer_value(jsr)
                                 : (int)json_integer_value(json_object_get(out, "sample_rate"));
   if (sr < 8000 || sr > 48000) sr = 24000;
+  if (json_object_get(out, "speech")) {
+    char err[256];
+    return mock_speech_wav(m, input, sr, data, len, err, sizeof err);
+  }
   int ch = (int)json_integer_value(json_object_get(out, "channels"));
   if (ch < 1 || ch > 2) ch = 1;
   double secs = mock_output_seconds(m, input);

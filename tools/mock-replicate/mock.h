@@ -237,6 +237,13 @@ mock_fault *mock_fault_match(const char *method, const char *path, const char *m
                              int outcome_only);
 int mock_fault_is_outcome(const char *action);
 
+/* speech.c (thread-safe, no lock needed): a TTS fixture's voice (output.speech) as WAV, and
+** the word times of every rendering so far (GET /_mock/speech; new reference). */
+int mock_speech_wav(const mock_model *m, json_t *input, int sr, unsigned char **data, size_t *len, char *err,
+                    size_t errlen);
+json_t *mock_speech_truth(void);
+void mock_speech_reset(void);
+
 /* media.c (thread-safe, no lock needed) */
 /* Generates output file `index` of a prediction into a new malloc'd buffer. */
 int mock_media_make(const mock_model *m, json_t *input, int index, const char *ext,

@@ -37,6 +37,14 @@ typedef struct {
 int vsc_speech_words(const char *text, const char *voice, double rate, vsc_speech_word **words, size_t *n,
                      double *length);
 
+/* The start of each of the nwords space-separated words of `text` (runs of non-space bytes,
+** the words captions show), from vsc_speech_words: a word starts at the first event inside
+** it; words without one (a dash, an emoji) share the time between their neighbours. Returns
+** 0, or -1 when espeak-ng cannot speak the text: then the words are spread evenly over the
+** planner's estimate of its length (15 bytes a second), which *length (if not NULL) gets. */
+int vsc_speech_word_starts(const char *text, const char *voice, double rate, double *starts, int nwords,
+                           double *length);
+
 /* Whether espeak-ng speaks with `voice` (a name as `as` gives it, e.g. "en-gb-scotland",
 ** "en-us+f3"): 1 yes, 0 no, -1 cannot tell (espeak-ng cannot run). Remembered per process. */
 int vsc_speech_voice_known(const char *voice);

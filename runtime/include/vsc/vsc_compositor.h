@@ -106,6 +106,11 @@ int vsc_comp_trim(const json_t *node, const char *const *inputs, size_t ninputs,
                   vsc_op_error *err);
 int vsc_comp_captions(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
                       vsc_op_error *err);
+/* Op `align` (align.c): the start of each word of params.text in the audio of inputs[0],
+** found by forced alignment with an espeak-ng rendering in params.voice; JSON
+** {"length", "words": [{"w", "start"}]} to out_path. */
+int vsc_comp_align(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
+                   vsc_op_error *err);
 
 int vsc_comp_mux(const json_t *node, const char *const *inputs, size_t ninputs,
                  const char *out_path, vsc_op_error *err);
