@@ -15,6 +15,8 @@ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS="$PKGS
 PKGS="$PKGS chromium"
 PKGS="$PKGS libass-dev fonts-noto-cjk fonts-noto-color-emoji fonts-symbola"
 PKGS="$PKGS clang-format" # scripts/format-check.sh
+# vsc batch --slurm; the tests start a one-node cluster of their own (tests/slurm/cluster.sh).
+PKGS="$PKGS slurmctld slurmd slurm-client munge"
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

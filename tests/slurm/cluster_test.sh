@@ -1,0 +1,53 @@
+#!/bin/sh
+# The test cluster works as a cluster: a job array of 6 tasks, at most 2 at once, each
+# writing its index; a long job cancelled with scancel; then no daemon left running.
+set -eu
+cluster=$1
+dir=$(pwd)/slurm.cluster
+fail() {
+  echo "slurm.cluster: $*" >&2
+  for f in "$dir"/log/*.log; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 15 "$f" >&2; }; done
+  sh "$cluster" stop "$dir"
+  exit 1
+}
+trap 'sh "$cluster" stop "$dir"' EXIT INT TERM
+sh "$cluster" start "$dir" || fail "the cluster did not start"
+export SLURM_CONF="$dir/slurm.conf"
+mkdir -p "$dir/out"
+cat >"$dir/task.sh" <<'TASK'
+#!/bin/sh
+echo "$SLURM_ARRAY_TASK_ID" >"$1/task.$SLURM_ARRAY_TASK_ID.tmp"
+mv "$1/task.$SLURM_ARRAY_TASK_ID.tmp" "$1/task.$SLURM_ARRAY_TASK_ID"
+TASK
+job=$(sbatch --parsable --array=0-5%2 --output=/dev/null "$dir/task.sh" "$dir/out") || fail "sbatch of the array failed"
+i=0
+while squeue -h -j "$job" 2>/dev/null | grep -q .; do
+  i=$((i + 1))
+  [ $i -lt 300 ] || fail "array $job did not finish in 60 s"
+  sleep 0.2
+done
+for k in 0 1 2 3 4 5; do
+  [ "$(cat "$dir/out/task.$k" 2>/dev/null)" = "$k" ] || fail "task $k of array $job did not write its index"
+done
+long=$(sbatch --parsable --output=/dev/null --wrap "sleep 300")
+i=0
+until [ "$(squeue -h -j "$long" -o %T)" = RUNNING ]; do
+  i=$((i + 1))
+  [ $i -lt 100 ] || fail "job $long never started"
+  sleep 0.2
+done
+scancel "$long"
+i=0
+while squeue -h -j "$long" -o %T 2>/dev/null | grep -q .; do
+  i=$((i + 1))
+  [ $i -lt 100 ] || fail "job $long still listed after scancel"
+  sleep 0.2
+done
+state=$(scontrol show job "$long" | sed -n 's/.*JobState=\([A-Z]*\).*/\1/p')
+[ "$state" = CANCELLED ] || fail "job $long ended $state, not CANCELLED"
+trap - EXIT INT TERM
+sh "$cluster" stop "$dir"
+for p in slurmctld slurmd munged; do
+  pgrep -f "$dir" >/dev/null 2>&1 && fail "a daemon of the test cluster is still running"
+done
+echo "slurm.cluster: array of 6 (2 at once) ran, scancel cancelled, daemons stopped"
