@@ -93,6 +93,21 @@ int batch_run_rows(const char *dir, size_t from, size_t to, int jobs, vsc_progre
     const json_t *mrow = json_array_get(rows, r - 1);
     const char *status = json_string_value(json_object_get(mrow, "status"));
     if (!status || strcmp(status, "ready") != 0 || batch_row_finished(dir, mrow)) continue;
+    /* A row runs only after the rows that make its shared paid nodes finished: otherwise two
+     * builds could pay for one node (a Slurm task after a failed make stage). It is left for
+     * a resume. */
+    size_t k, waits = 0;
+    json_t *a;
+    json_array_foreach(json_object_get(mrow, "after"), k, a) {
+      const json_t *arow = json_array_get(rows, (size_t)json_integer_value(a) - 1);
+      if (arow && !batch_row_finished(dir, arow)) waits = (size_t)json_integer_value(a);
+    }
+    if (waits) {
+      fprintf(stderr, "vsc: row %zu waits for row %zu, which makes a node they share and is not finished: left for a resume\n",
+              r, waits);
+      if (worst == VSC_EXIT_OK) worst = VSC_EXIT_PARTIAL;
+      continue;
+    }
     int rc = run_row(dir, m, mrow, jobs, progress);
     if (rc == VSC_EXIT_INTERRUPTED) {
       worst = rc;
