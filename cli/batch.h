@@ -28,6 +28,7 @@ typedef struct {
   size_t rows_per_task;  /* --rows-per-task; 0: a few tasks per CPU of the partition */
   int cpus_per_task;     /* --cpus-per-task: each task's build jobs */
   const char *partition; /* --partition; NULL: the cluster's default */
+  const char *licence;   /* --slurm-licence: one of this Slurm licence per task (a cluster-wide cap) */
 } batch_slurm_opts;
 
 /* What a batch is made from (the command line of `vsc batch` and `vsc plan --batch`). */

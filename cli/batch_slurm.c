@@ -117,8 +117,8 @@ static long sbatch(char **argv) {
   return id > 0 ? id : 0;
 }
 
-/* The common sbatch options: job name, log file, partition, CPUs per task. */
-static int sbatch_base(char **argv, int n, char *bufs[4], const char *dir, const char *name, const char *log,
+/* The common sbatch options: job name, log file, partition, CPUs per task, licence. */
+static int sbatch_base(char **argv, int n, char *bufs[5], const char *dir, const char *name, const char *log,
                        const batch_slurm_opts *so) {
   argv[n++] = "sbatch";
   argv[n++] = "--parsable";
@@ -132,6 +132,10 @@ static int sbatch_base(char **argv, int n, char *bufs[4], const char *dir, const
   if (so->partition) {
     snprintf(bufs[3], 300, "--partition=%s", so->partition);
     argv[n++] = bufs[3];
+  }
+  if (so->licence && strcmp(name, "report") != 0) {
+    snprintf(bufs[4], 300, "--licenses=%s", so->licence);
+    argv[n++] = bufs[4];
   }
   return n;
 }
@@ -227,8 +231,8 @@ int batch_slurm_submit(const char *dir, const batch_slurm_opts *so, vsc_progress
   }
   vsc_buf_free(&sc);
 
-  char b0[300], b1[PATH_MAX + 64], b2[64], b3[300], arr[64], dep[128], shard[PATH_MAX + 64], task[PATH_MAX + 64];
-  char *bufs[4] = {b0, b1, b2, b3};
+  char b0[300], b1[PATH_MAX + 64], b2[64], b3[300], b4[300], arr[64], dep[128], shard[PATH_MAX + 64], task[PATH_MAX + 64];
+  char *bufs[5] = {b0, b1, b2, b3, b4};
   char *argv[24];
   snprintf(task, sizeof task, "%s/slurm/task.sh", adir);
   long make_id = 0, rows_id = 0, report_id = 0;

@@ -82,6 +82,8 @@ static int batch_arg(batch_opts *o, int argc, char **argv, int *i) {
   } else if (!strcmp(a, "--cpus-per-task")) {
     if ((o->slurm_opts.cpus_per_task = atoi(next)) < 1) return -1;
     ++*i;
+  } else if (!strcmp(a, "--slurm-licence") || !strcmp(a, "--slurm-license")) {
+    o->slurm_opts.licence = argv[++*i];
   } else if (!strcmp(a, "--partition")) {
     o->slurm_opts.partition = argv[++*i];
   } else if (!strcmp(a, "--budget")) {

@@ -62,7 +62,7 @@ wait_jobs() {
 finished() { ls b/rows/*.result.json 2>/dev/null | wc -l; }
 
 "$vsc" batch spot.vscript --data rows.csv -o b --provider replicate --budget "\$$budget" --cache "$work/cache" \
-  --slurm --rows-per-task 25 --slurm-max 2 >submit.out 2>submit.err || { cat submit.err; fail "submit failed"; }
+  --slurm --rows-per-task 25 --slurm-max 3 --slurm-licence replicate >submit.out 2>submit.err || { cat submit.err; fail "submit failed"; }
 grep -q "job [0-9]* makes the 1 rows others share first" submit.err || { cat submit.err; fail "no make stage for the shared shot"; }
 array=$(cat submit.out)
 # Cancel one running array task once some rows are done.
