@@ -6,6 +6,7 @@
 **                    Slurm array task: `vsc batch run DIR --rows K-M`)
 **   batch_pool.c     the local pool: bounded builds on one cache, shared paid nodes first
 **   batch_report.c   per-row results and the cache's ledger merged into DIR/report.json
+**   batch_slurm.c    the batch as Slurm jobs: submit, status, cancel
 **   cmd_batch.c      the command line
 ** The batch directory is the contract between them: DIR/batch.json (the manifest), the row
 ** plans DIR/rows/NNNNNN.json, each row's entry alone DIR/rows/NNNNNN.row.json (what a
@@ -21,6 +22,15 @@
 
 #include "cmd_run.h"
 #include "vsc/vsc_rows.h"
+
+/* How a batch goes to Slurm (vsc batch --slurm). */
+typedef struct {
+  int max_running;       /* --slurm-max: array tasks at once; 0: as many as Slurm gives */
+  size_t rows_per_task;  /* --rows-per-task; 0: a few tasks per CPU of the partition */
+  int cpus_per_task;     /* --cpus-per-task: each task's build jobs */
+  const char *partition; /* --partition; NULL: the cluster's default */
+  const char *licence;   /* --slurm-licence: one of this Slurm licence per task (a cluster-wide cap) */
+} batch_slurm_opts;
 
 /* What a batch is made from (the command line of `vsc batch` and `vsc plan --batch`). */
 typedef struct {
@@ -40,6 +50,8 @@ typedef struct {
   int remote_jobs;      /* predictions in flight per build; 0: the run's default */
   const char *name_col; /* --name COLUMN: videos named by that field */
   vsc_progress_mode progress;
+  bool slurm; /* --slurm: submit the rows as Slurm jobs instead of the local pool */
+  batch_slurm_opts slurm_opts;
 } batch_opts;
 
 /* One row after compiling: its plan and what it shares with the others. */
@@ -111,5 +123,13 @@ int batch_pool(const char *dir, int jobs, vsc_progress_mode progress);
 /* Merges results and the ledger into DIR/report.json; prints the table unless quiet.
  * Returns the batch's exit code (docs/batch.md "Exit codes"). */
 int batch_report(const char *dir, bool quiet);
+
+/* Submits the unfinished rows of the prepared batch in DIR as Slurm jobs (batch_slurm.c);
+ * prints the array's job id on stdout. */
+int batch_slurm_submit(const char *dir, const batch_slurm_opts *so, vsc_progress_mode progress);
+/* `vsc batch status DIR`: rows finished, failed and left, and the batch's jobs in squeue. */
+int batch_slurm_status(const char *dir);
+/* `vsc batch cancel DIR`: scancel of every job the batch submitted. */
+int batch_slurm_cancel(const char *dir);
 
 #endif

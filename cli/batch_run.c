@@ -98,7 +98,27 @@ int batch_run_rows(const char *dir, size_t from, size_t to, int jobs, vsc_progre
     }
     const char *status = json_string_value(json_object_get(mrow, "status"));
     int rc = VSC_EXIT_OK;
-    if (status && !strcmp(status, "ready") && !batch_row_finished(dir, mrow)) rc = run_row(dir, mrow, mrow, jobs, progress);
+    /* A row runs only after the rows that make its shared paid nodes finished: otherwise two
+     * builds could pay for one node (a Slurm task after a failed make stage). It is left for
+     * a resume. */
+    size_t k, waits = 0;
+    json_t *a;
+    if (status && !strcmp(status, "ready") && !batch_row_finished(dir, mrow)) {
+      json_array_foreach(json_object_get(mrow, "after"), k, a) {
+        char apath[PATH_MAX + 40];
+        batch_row_path(dir, (size_t)json_integer_value(a), ".row.json", apath, sizeof apath);
+        json_t *arow = json_load_file(apath, 0, NULL);
+        if (arow && !batch_row_finished(dir, arow)) waits = (size_t)json_integer_value(a);
+        json_decref(arow);
+      }
+      if (waits) {
+        fprintf(stderr, "vsc: row %zu waits for row %zu, which makes a node they share and is not finished: left for a resume\n",
+                r, waits);
+        if (worst == VSC_EXIT_OK) worst = VSC_EXIT_PARTIAL;
+      } else {
+        rc = run_row(dir, mrow, mrow, jobs, progress);
+      }
+    }
     json_decref(mrow);
     if (rc == VSC_EXIT_INTERRUPTED) {
       worst = rc;

@@ -4,6 +4,7 @@
 **             [--strict] [--budget $X] [--provider P] [--cache DIR] [--preview] [--quality Q]
 **   vsc batch run DIR --rows K-M [--jobs N]     rows K..M of a prepared batch (a Slurm task)
 **   vsc batch report DIR [--quiet]              the report, again (after workers elsewhere)
+**   vsc batch status DIR | vsc batch cancel DIR  a batch submitted with --slurm
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ static int batch_arg(batch_opts *o, int argc, char **argv, int *i) {
   else if (!strcmp(a, "--force")) o->force = true;
   else if (!strcmp(a, "--preview")) o->preview = true;
   else if (!strcmp(a, "--prepare")) o->prepare_only = true;
+  else if (!strcmp(a, "--slurm")) o->slurm = true;
   else if (!next) return 1;
   else if (!strcmp(a, "--data")) o->data = argv[++*i];
   else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->dir = argv[++*i];
@@ -76,6 +78,19 @@ static int batch_arg(batch_opts *o, int argc, char **argv, int *i) {
   } else if (!strcmp(a, "--jobs") || !strcmp(a, "-j")) {
     if ((o->jobs = atoi(next)) < 1) return -1;
     ++*i;
+  } else if (!strcmp(a, "--slurm-max")) {
+    if ((o->slurm_opts.max_running = atoi(next)) < 1) return -1;
+    ++*i;
+  } else if (!strcmp(a, "--rows-per-task")) {
+    if (atoi(next) < 1) return -1;
+    o->slurm_opts.rows_per_task = (size_t)atoi(argv[++*i]);
+  } else if (!strcmp(a, "--cpus-per-task")) {
+    if ((o->slurm_opts.cpus_per_task = atoi(next)) < 1) return -1;
+    ++*i;
+  } else if (!strcmp(a, "--slurm-licence") || !strcmp(a, "--slurm-license")) {
+    o->slurm_opts.licence = argv[++*i];
+  } else if (!strcmp(a, "--partition")) {
+    o->slurm_opts.partition = argv[++*i];
   } else if (!strcmp(a, "--budget")) {
     if ((o->budget = parse_money(next)) < 0) return -1;
     ++*i;
@@ -95,6 +110,7 @@ static int batch_arg(batch_opts *o, int argc, char **argv, int *i) {
 int batch_parse(batch_opts *o, int argc, char **argv, int first) {
   memset(o, 0, sizeof *o);
   o->budget = -1;
+  o->slurm_opts.cpus_per_task = 1;
   for (int i = first; i < argc; i++) {
     int rc = batch_arg(o, argc, argv, &i);
     if (rc < 0) return -1;
@@ -111,6 +127,8 @@ int cmd_batch(int argc, char **argv) {
     if (argc > 4 || (argc == 4 && strcmp(argv[3], "--quiet"))) return cli_usage("batch");
     return batch_report(argv[2], argc == 4);
   }
+  if (argc == 3 && !strcmp(argv[1], "status")) return batch_slurm_status(argv[2]);
+  if (argc == 3 && !strcmp(argv[1], "cancel")) return batch_slurm_cancel(argv[2]);
   batch_opts o;
   if (batch_parse(&o, argc, argv, 1) != 0) return cli_usage("batch");
   if (o.resume && o.force) {
@@ -144,6 +162,7 @@ int cmd_batch(int argc, char **argv) {
     if (o.progress != VSC_PROGRESS_QUIET) fprintf(stderr, "prepared %zu rows in %s (vsc batch run %s --rows K-M)\n", good, o.dir, o.dir);
     return VSC_EXIT_OK;
   }
+  if (o.slurm) return batch_slurm_submit(o.dir, &o.slurm_opts, o.progress);
   int prc = batch_pool(o.dir, o.jobs, o.progress);
   int rrc = batch_report(o.dir, o.progress == VSC_PROGRESS_QUIET);
   return prc == VSC_EXIT_INTERRUPTED || prc == VSC_EXIT_RUNTIME ? prc : rrc;

@@ -98,6 +98,8 @@ ReturnToService=2
 MaxArraySize=1001
 MaxJobCount=10000
 MinJobAge=300
+# A cluster-wide cap a batch can hold to (vsc batch --slurm-licence replicate).
+Licenses=replicate:2
 NodeName=vsc1 NodeAddr=127.0.0.1 NodeHostname=$host CPUs=$cpus State=UNKNOWN
 PartitionName=main Nodes=vsc1 Default=YES MaxTime=INFINITE State=UP
 CONF
