@@ -65,8 +65,26 @@ static void compile_row(batch_row *r, const vsc_rows *rows, const vsc_row *row, 
     return;
   }
   vsc_param_arg *args = calloc((size_t)row->nfields + 1, sizeof *args);
+  vsc_param_item *items = NULL;
+  int nitems = 0;
+  for (int k = 0; k < row->nfields; k++) nitems += row->fields[k].nitems;
+  if (nitems) items = calloc((size_t)nitems, sizeof *items);
+  nitems = 0;
+  for (int k = 0; k < row->nfields; k++) {
+    /* A JSON array is a list given item by item (a CSV field is split by the compiler). */
+    const vsc_row_field *f = &row->fields[k];
+    if (f->list) {
+      static const vsc_param_item none; /* [] is an empty list, not "not given" */
+      args[k].items = items ? items + nitems : &none;
+      args[k].nitems = f->nitems;
+      for (int j = 0; j < f->nitems; j++)
+        items[nitems++] = (vsc_param_item){.value = f->items[j].value, .off = f->items[j].off, .len = f->items[j].len};
+    }
+  }
   for (int k = 0; k < row->nfields; k++)
-    args[k] = (vsc_param_arg){.name = row->fields[k].name,
+    args[k] = (vsc_param_arg){.items = args[k].items,
+                              .nitems = args[k].nitems,
+                              .name = row->fields[k].name,
                               .value = row->fields[k].value,
                               .src_name = rows->path,
                               .src_text = row->text,
@@ -110,6 +128,7 @@ static void compile_row(batch_row *r, const vsc_rows *rows, const vsc_row *row, 
     free(text);
   }
   vsc_diag_list_free(diags);
+  free(items);
   free(args);
 }
 

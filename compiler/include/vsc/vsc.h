@@ -48,7 +48,17 @@ typedef struct {
   unsigned src_line;
   size_t off, len;
   bool optional; /* a field the script need not declare (a row's other columns) */
+  /* A list given item by item (a JSON array: `items` NULL otherwise). Without it, a list
+   * param's value is split at '|' (docs/language.md "Lists"). Each item's text is decoded;
+   * off/len are its bytes in src_text, like the arg's own. */
+  const struct vsc_param_item *items;
+  int nitems;
 } vsc_param_arg;
+
+typedef struct vsc_param_item {
+  const char *value;
+  size_t off, len;
+} vsc_param_item;
 
 typedef struct {
   int version;           /* VSC_COMPILE_OPTIONS_VERSION */
