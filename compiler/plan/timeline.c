@@ -177,8 +177,8 @@ static void each_overflow(planner *p, double fixed, double rest_each) {
     ERR(es->list_src, es->list_span, h, "too many scenes for the video's length: the %d items of %s would get %.2fs each (%gs at least)",
         es->nitems, es->list, rest_each, VSC_EACH_SCENE_MIN);
   else
-    ERR(es->list_src, es->list_span, h, "too many scenes for the video's length: the %d items of %s make scenes of %gs in all, the video is %gs",
-        es->nitems, es->list, t6(per_item * es->nitems), v->length);
+    ERR(es->list_src, es->list_span, h, "too many scenes for the video's length: with the %d items of %s the scenes take %gs, the video is %gs",
+        es->nitems, es->list, t6(fixed), v->length);
   vsc_note(s->diags, es->node->src, es->node->kw, "the 'for' block that makes them is here");
 }
 

@@ -100,6 +100,10 @@ char *vsc_format(const char *name, const char *text, size_t len, vsc_diag_list *
  * as a new JSON array, or NULL with diagnostics. */
 json_t *vsc_models_json(const char *path, vsc_diag_list *diags);
 
+/* The `param`s the script at `path` declares, as a new JSON array of {name, type, list,
+ * required}, in the order written, or NULL with diagnostics when it does not load. */
+json_t *vsc_params_json(const char *path, vsc_diag_list *diags);
+
 /* ---- the IR --------------------------------------------------------------- */
 /* Canonical text of an IR document (sorted keys, 2-space indent, trailing newline).
  * Returns a new malloc'd string. */
