@@ -270,6 +270,7 @@ int batch_compile(batch_set *set, const batch_opts *o) {
   if (unknown_columns(rows, o, o->strict) && o->strict) {
     fprintf(stderr, "vsc: the data has columns that are not params: nothing was run (--strict)\n");
     vsc_rows_free(rows);
+    batch_set_free(set);
     return VSC_EXIT_CHECK;
   }
   json_t *warned = json_object(); /* warnings, said once each after the rows */

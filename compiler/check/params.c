@@ -113,6 +113,7 @@ static bool read_text(vsc_session *s, const vsc_ast *decl, const param_type *t, 
     ok = out->kind != V_ERROR && vsc_diag_error_count(scratch) == 0;
   }
   vsc_diag_list_free(scratch);
+  vsc_source_free_lines(&vsrc); /* built if the lexer reported */
   if (!ok) {
     char hint[160];
     snprintf(hint, sizeof hint, "param '%s' is %s%s: %s", decl->name.str, decl->list ? "a list of " : "",
