@@ -118,27 +118,25 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* Where a piece of the picture (params.t0) goes in the order; `starts` are the sorted
- * timeline starts of the bodies' first chunks. In timeline order, except that after the
- * first scene a body's later chunks wait for the next body's first chunk, and a
- * transition for the first chunk of the body after that: a chunk then mostly starts once
- * its clip's previous chunk is done, and continues that decoder (runtime/compositor,
- * clipsrc.c) instead of decoding its clip again from the keyframe, and a transition finds
- * its outgoing clip decoded to the end. The first scene stays first, whole. */
+ * timeline starts of the first chunks of the bodies that run. In timeline order, except
+ * that after the first of those bodies a body's later chunks wait for the next body's
+ * first chunk, and a transition for the first chunk of the body after its incoming one
+ * (of the only one left, near the end): a chunk then mostly starts once its clip's
+ * previous chunk is done, and continues that decoder (runtime/compositor, clipsrc.c)
+ * instead of decoding its clip again from the keyframe, and a transition finds its
+ * outgoing clip decoded to the end. The first scene stays first, whole. */
 static double piece_order(const snode *n, double t0, const double *starts, size_t nstarts) {
   const json_t *p = json_object_get(n->node, "params");
   const char *kind = json_string_value(json_object_get(p, "kind"));
   long long part = json_integer_value(json_object_get(json_object_get(n->node, "part"), "index"));
-  size_t k = 0; /* bodies that start at or before t0: k == 1 is the first scene */
+  size_t k = 0; /* bodies that start at or before t0: k == 1 is the first one */
   while (k < nstarts && starts[k] <= t0) k++;
-  size_t after = 0; /* bodies to let go first */
-  if (kind && strcmp(kind, "transition") == 0) after = 2;
-  else if (kind && strcmp(kind, "body") == 0 && part > 0 && k > 1) after = 1;
-  if (after == 0) return t0;
   /* Just after that body's start (starts are a frame apart at least): chunks in their
    * order, then transitions. */
-  if (k + after - 1 < nstarts)
-    return starts[k + after - 1] + (after == 2 ? 2e-4 : 1e-6 * (double)(part < 99 ? part : 99));
-  return t0 + 1e6; /* near the end: after every body, in timeline order */
+  if (kind && strcmp(kind, "transition") == 0 && k < nstarts) return starts[k + 1 < nstarts ? k + 1 : k] + 2e-4;
+  if (kind && strcmp(kind, "body") == 0 && part > 0 && k > 1 && k < nstarts)
+    return starts[k] + 1e-6 * (double)(part < 99 ? part : 99);
+  return t0;
 }
 
 /* The order of the CPU pool. Nodes without a place on the timeline run first, longest
@@ -160,7 +158,7 @@ void vsc_sched_priorities(run_t *r) {
     const json_t *p = json_object_get(r->n[i].node, "params");
     const char *kind = json_string_value(json_object_get(p, "kind"));
     json_t *t0 = json_object_get(p, "t0");
-    if (!r->n[i].join && json_is_number(t0) && kind && strcmp(kind, "body") == 0 &&
+    if (!r->n[i].join && r->n[i].needed && !r->n[i].cache_hit && json_is_number(t0) && kind && strcmp(kind, "body") == 0 &&
         json_integer_value(json_object_get(json_object_get(r->n[i].node, "part"), "index")) == 0)
       starts[nstarts++] = json_number_value(t0);
   }
