@@ -30,7 +30,7 @@
 #include "comp.h"
 
 #define RING 4          /* last pictures kept: a segment may pull a few past its end */
-#define PARK_MAX 4      /* parked decoders, all files together */
+#define PARK_MAX 2      /* parked decoders, all files together (each keeps its frame pool) */
 #define PARK_SECONDS 20 /* a parked decoder nobody took by then is freed */
 #define ACTIVE_MAX 64   /* running sources that will reach their clip's end */
 #define WAIT_SECONDS 30 /* the longest a freeze waits for one of them */
