@@ -207,6 +207,7 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
   vsc_run_result res;
   char err[1024];
   int ran = vsc_run(ir, &o, &res, err, sizeof err);
+  vsc_comp_release_decoders(); /* the run's segments are done: no later one continues them */
   if (ran == 0 && a->spent) *a->spent += res.spent;
   if (ran == 0) {
     char target[PATH_MAX];

@@ -11,6 +11,8 @@
 #include <jansson.h>
 
 struct AVFrame;
+struct AVFilterContext;
+typedef struct comp_clipsrc comp_clipsrc;
 
 #include "vsc/vsc_buf.h"
 #include "vsc/vsc_compositor.h"
@@ -33,6 +35,8 @@ typedef enum { COMP_STAGE_OK = 0,
                COMP_STAGE_CONFIG,
                COMP_STAGE_RUN } comp_stage;
 
+#define COMP_MAX_SRC 4
+
 typedef struct {
   const char *graph;          /* filtergraph description (borrowed) */
   const vsc_encode_opts *enc; /* never NULL */
@@ -49,10 +53,40 @@ typedef struct {
      width x height, yuv420p) with picture number `index`. Returns 0 or -1 with *err set. */
   int (*video_gen)(void *ud, int64_t index, struct AVFrame *frame, vsc_op_error *err);
   void *gen_ud;
+  /* Clip sources (clipsrc.c, owned by the caller): src[i] feeds the graph's `buffer`
+     filter named "buffer@<src_name[i]>" whenever the graph asks it for a picture. */
+  comp_clipsrc *src[COMP_MAX_SRC];
+  const char *src_name[COMP_MAX_SRC];
+  int nsrc;
 } comp_job;
 
 int comp_run(comp_job *job, vsc_op_error *err);
 int comp_out_kind_from(const char *format, const char *path, comp_out_kind *kind);
+
+/* ---- clip sources (clipsrc.c): a clip decoded here and fed to a `buffer` source ---- */
+/* Opens `path`'s video at clip time `offset` (seconds after its start; a parked decoder of
+** the same file is continued when that decodes less) and writes the `buffer` filter's
+** arguments for its pictures into args. `to_end`: the segment runs to the clip's end (a
+** freeze of the clip may wait for this decoder rather than decode the clip again).
+** Returns 0, 1 when the clip has no picture from `offset` on (nothing opened), or -1. */
+int comp_clipsrc_open(comp_clipsrc **out, const char *path, double offset, int to_end, char *args, size_t nargs,
+                      vsc_op_error *err);
+/* The same for a clip held on its last picture: that one picture, then the end (decoded
+** from clip time `seek` with the pictures from `tail` on kept, as a freeze with `movie`
+** did; or taken from a decoder that reached the clip's end, parked or soon: a running one
+** opened with `to_end` is waited for, 30 s at most). */
+int comp_clipsrc_open_last(comp_clipsrc **out, const char *path, double seek, double tail, char *args, size_t nargs,
+                           vsc_op_error *err);
+/* The graph of s runs now: with `to_end`, freezes of its clip may wait for it from here
+** on. (Only running graphs are waited for: one being built may itself be waiting.) */
+void comp_clipsrc_running(comp_clipsrc *s);
+/* Sends the next picture (or the end) to buffer source `buf`. 0 or -1 with err set. */
+int comp_clipsrc_feed(comp_clipsrc *s, struct AVFilterContext *buf, vsc_op_error *err);
+int comp_clipsrc_ended(const comp_clipsrc *s);
+/* Frees *s, or with `park` keeps its decoder for a later segment of the same file. */
+void comp_clipsrc_close(comp_clipsrc **s, int park);
+/* Pictures decoded and parked decoders continued since the process started (tests). */
+void comp_clipsrc_stats(long *decoded, long *reused);
 
 /* ---- libav errors (the log is captured by media/probe: vsc/vsc_media.h) ---- */
 /* Fails with `kind`, "<what>: <av error>[ (<last libav log line>)]". */

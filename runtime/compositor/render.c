@@ -14,6 +14,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/cpu.h>
@@ -28,9 +29,10 @@
 typedef struct {
   comp_job *job;
   AVFilterGraph *graph;
-  AVFilterContext *vsink, *asink; /* NULL when the graph has no such output */
-  AVFormatContext *oc;            /* NULL for png and loudness measurement */
-  int oc_header;                  /* the header was written: a trailer is due */
+  AVFilterContext *vsink, *asink;     /* NULL when the graph has no such output */
+  AVFilterContext *src[COMP_MAX_SRC]; /* the buffer filters of job->src */
+  AVFormatContext *oc;                /* NULL for png and loudness measurement */
+  int oc_header;                      /* the header was written: a trailer is due */
   AVCodecContext *venc, *aenc;
   AVStream *vst, *ast;
   AVFrame *frame; /* scratch */
@@ -170,6 +172,18 @@ static int build_graph(rctx *r, vsc_op_error *err) {
   if (!want_video && !r->asink) {
     ret = vsc_op_fail(err, VSC_FAIL_INPUT, "filter graph has no [aout] output");
     goto done;
+  }
+  for (int i = 0; i < job->nsrc; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "buffer@%s", job->src_name[i]);
+    for (unsigned k = 0; k < r->graph->nb_filters && !r->src[i]; k++) {
+      const char *fname = r->graph->filters[k]->name;
+      if (fname && (!strcmp(fname, name) || !strcmp(fname, job->src_name[i]))) r->src[i] = r->graph->filters[k];
+    }
+    if (!r->src[i]) {
+      ret = vsc_op_fail(err, VSC_FAIL_LOCAL, "filter graph lacks its clip source %s", name);
+      goto done;
+    }
   }
   if ((ret = avfilter_graph_config(r->graph, NULL)) < 0) {
     ret = comp_fail_av(err, VSC_FAIL_INPUT, ret, "cannot configure filter graph");
@@ -333,6 +347,29 @@ static int emit_video(rctx *r, AVFrame *f, int64_t index, vsc_op_error *err) {
   return encode(r, r->venc, r->vst, f, err);
 }
 
+/* The graph waits for a clip picture: gives one to each clip source it asked, or to the
+** first one still running. 0, or -1 (err set) also when no source can give any more. */
+static int feed_sources(rctx *r, int64_t n, vsc_op_error *err) {
+  comp_job *job = r->job;
+  int fed = 0;
+  for (int pass = 0; pass < 2 && !fed; pass++)
+    for (int i = 0; i < job->nsrc; i++) {
+      if (comp_clipsrc_ended(job->src[i])) continue;
+      if (pass == 0 && av_buffersrc_get_nb_failed_requests(r->src[i]) == 0) continue;
+      if (comp_clipsrc_feed(job->src[i], r->src[i], err) < 0) {
+        job->stage = COMP_STAGE_RUN;
+        return -1;
+      }
+      fed = 1;
+      if (pass == 1) break;
+    }
+  if (!fed) {
+    job->stage = COMP_STAGE_RUN;
+    return vsc_op_fail(err, VSC_FAIL_LOCAL, "filter graph stalled at video frame %lld", (long long)n);
+  }
+  return 0;
+}
+
 /* Pulls, encodes or pads the next video frame. */
 static int step_video(rctx *r, int64_t *n, int *eof, vsc_op_error *err) {
   int ret;
@@ -353,7 +390,8 @@ static int step_video(rctx *r, int64_t *n, int *eof, vsc_op_error *err) {
     return ret;
   }
   if (!*eof) {
-    ret = av_buffersink_get_frame(r->vsink, r->frame);
+    while ((ret = av_buffersink_get_frame(r->vsink, r->frame)) == AVERROR(EAGAIN) && r->job->nsrc > 0)
+      if (feed_sources(r, *n, err) < 0) return -1;
     if (ret == AVERROR_EOF) {
       *eof = 1;
     } else if (ret < 0) {
@@ -463,6 +501,7 @@ int comp_run(comp_job *job, vsc_op_error *err) {
     goto done;
   }
   if (open_output(&r, err) < 0) goto done;
+  for (int i = 0; i < job->nsrc; i++) comp_clipsrc_running(job->src[i]);
 
   int has_video = r.vsink || job->video_gen;
   int64_t vtarget = !has_video ? 0 : job->kind == COMP_OUT_PNG ? 1

@@ -7,6 +7,7 @@
 */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -43,7 +44,10 @@ typedef struct {
   const char *xfade; /* xfade transition name */
   vsc_encode_opts enc;
   layer a, b;
-  char where[300]; /* "scene 'x' (file:l:c): " for messages */
+  char where[300];                 /* "scene 'x' (file:l:c): " for messages */
+  comp_clipsrc *src[COMP_MAX_SRC]; /* clips decoded here (clipsrc.c), for the graph being built */
+  char src_name[COMP_MAX_SRC][16];
+  int nsrc;
 } seg;
 
 /* Graph simplification levels, tried in order until one configures. */
@@ -149,7 +153,7 @@ static void fit_filters(vsc_buf *sb, const layer *L, int w, int h, const char *t
 }
 
 /* Appends the chain that makes layer L's picture, ending in [label]; text unless !with_text. */
-static int layer_chain(vsc_buf *sb, const seg *s, layer *L, int with_text, const char *label, const char *out_path,
+static int layer_chain(vsc_buf *sb, seg *s, layer *L, int with_text, const char *label, const char *out_path,
                        vsc_op_error *err) {
   int W = s->width, H = s->height, fps = s->fps;
   switch (L->type) {
@@ -169,6 +173,30 @@ static int layer_chain(vsc_buf *sb, const seg *s, layer *L, int with_text, const
     int loop = L->loop && L->info.duration > 0;
     /* Nothing left to play from the offset: freeze on the clip's last picture. */
     int freeze = !loop && L->info.duration > 0 && off > L->info.duration - 1.0 / clip_fps;
+    if (!loop && s->nsrc < COMP_MAX_SRC && !getenv("VSC_COMP_MOVIE")) {
+      /* Decoded here (clipsrc.c): no picture before the offset reaches the graph, and a
+       * decoder an earlier segment of this clip left is continued. */
+      char args[256];
+      int k = s->nsrc, r = 0;
+      /* Whether this segment shows the clip to its end (a transition after it may then
+       * take the clip's last picture from this decoder). */
+      int to_end = L->info.duration > 0 && off + s->duration >= L->info.duration - 1.0 / clip_fps;
+      if (!freeze) r = comp_clipsrc_open(&s->src[k], L->path, off, to_end, args, sizeof args, err);
+      if (r < 0) return -1;
+      if (r == 1) freeze = 1; /* no picture from the offset on: the last one */
+      if (freeze) {
+        double tail = L->info.duration - 2.5 / clip_fps, seek = L->info.duration - 1.0;
+        r = comp_clipsrc_open_last(&s->src[k], L->path, seek > 0 ? seek : 0, tail > 0 ? tail : 0, args, sizeof args, err);
+        if (r < 0) return -1;
+      }
+      if (r == 0) {
+        snprintf(s->src_name[k], sizeof s->src_name[k], "vscclip%d", k);
+        s->nsrc++;
+        vsc_buf_printf(sb, "buffer@%s=%s", s->src_name[k], args);
+        if (off > 0 && !freeze) vsc_buf_printf(sb, ",trim=start=%.6f", off + L->info.start_time);
+        goto fit;
+      }
+    }
     vsc_buf_printf(sb, "movie=");
     comp_add_filter_arg(sb, L->path);
     /* One decoding thread: the encoder is the bottleneck, and frame threads cost CPU. */
@@ -187,6 +215,7 @@ static int layer_chain(vsc_buf *sb, const seg *s, layer *L, int with_text, const
       /* Seek near the offset, then drop the frames before it. */
       vsc_buf_printf(sb, ":sp=%.6f,trim=start=%.6f", off, off + L->info.start_time);
     }
+  fit:
     vsc_buf_printf(sb, ",setpts=PTS-STARTPTS,fps=%d", fps);
     fit_filters(sb, L, W, H, label);
     vsc_buf_printf(sb, ",setsar=1,format=yuv420p");
@@ -297,8 +326,16 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
       job.fps = s.fps;
       job.out_path = out_path;
       job.kind = COMP_OUT_MP4;
+      for (int k = 0; k < s.nsrc; k++) {
+        job.src[k] = s.src[k];
+        job.src_name[k] = s.src_name[k];
+      }
+      job.nsrc = s.nsrc;
       ret = comp_run(&job, &rerr);
     }
+    /* A finished render leaves its decoders for the next segment of the same clips. */
+    for (int k = 0; k < s.nsrc; k++) comp_clipsrc_close(&s.src[k], ret == 0);
+    s.nsrc = 0;
     vsc_buf_free(&g);
     /* Warnings of the layout (substituted fonts, overflow) go to the caller. */
     if (ret == 0 && rerr.kind == VSC_FAIL_NONE && rerr.msg[0] && err) {

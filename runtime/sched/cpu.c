@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,14 +112,57 @@ static double work_of(const snode *n) {
   return 0;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Where a piece of the picture (params.t0) goes in the order; `starts` are the sorted
+ * timeline starts of the first chunks of the bodies that run. In timeline order, except
+ * that after the first of those bodies a body's later chunks wait for the next body's
+ * first chunk, and a transition for the first chunk of the body after its incoming one
+ * (of the only one left, near the end): a chunk then mostly starts once its clip's
+ * previous chunk is done, and continues that decoder (runtime/compositor, clipsrc.c)
+ * instead of decoding its clip again from the keyframe, and a transition finds its
+ * outgoing clip decoded to the end. The first scene stays first, whole. */
+static double piece_order(const snode *n, double t0, const double *starts, size_t nstarts) {
+  const json_t *p = json_object_get(n->node, "params");
+  const char *kind = json_string_value(json_object_get(p, "kind"));
+  long long part = json_integer_value(json_object_get(json_object_get(n->node, "part"), "index"));
+  size_t k = 0; /* bodies that start at or before t0: k == 1 is the first one */
+  while (k < nstarts && starts[k] <= t0) k++;
+  /* Just after that body's start (starts are a frame apart at least): chunks in their
+   * order, then transitions. */
+  if (kind && strcmp(kind, "transition") == 0 && k < nstarts) return starts[k + 1 < nstarts ? k + 1 : k] + 2e-4;
+  if (kind && strcmp(kind, "body") == 0 && part > 0 && k > 1 && k < nstarts)
+    return starts[k] + 1e-6 * (double)(part < 99 ? part : 99);
+  return t0;
+}
+
 /* The order of the CPU pool. Nodes without a place on the timeline run first, longest
  * chain of work to the output first (the critical path: the sound track, a generation,
  * then the cheap joins, concat and mux that unblock what waits on them). Pieces of the
- * picture (params.t0) follow in timeline order, so that the first scene is whole first
- * and an editor sees it early; chunks of equal length keep every core busy to the end. */
+ * picture (params.t0) follow in timeline order (piece_order), so that the first scene is
+ * whole first and an editor sees it early; chunks of equal length keep every core busy to
+ * the end. */
 void vsc_sched_priorities(run_t *r) {
   double *chain = calloc(r->nn ? r->nn : 1, sizeof *chain);
-  if (!chain) return; /* every job equal: queue order */
+  double *starts = calloc(r->nn ? r->nn : 1, sizeof *starts);
+  size_t nstarts = 0;
+  if (!chain || !starts) { /* every job equal: queue order */
+    free(chain);
+    free(starts);
+    return;
+  }
+  for (size_t i = 0; i < r->nn; i++) {
+    const json_t *p = json_object_get(r->n[i].node, "params");
+    const char *kind = json_string_value(json_object_get(p, "kind"));
+    json_t *t0 = json_object_get(p, "t0");
+    if (!r->n[i].join && r->n[i].needed && !r->n[i].cache_hit && json_is_number(t0) && kind && strcmp(kind, "body") == 0 &&
+        json_integer_value(json_object_get(json_object_get(r->n[i].node, "part"), "index")) == 0)
+      starts[nstarts++] = json_number_value(t0);
+  }
+  qsort(starts, nstarts, sizeof *starts, cmp_double);
   for (size_t i = r->nn; i-- > 0;) {
     snode *n = &r->n[i];
     double down = 0;
@@ -126,9 +170,10 @@ void vsc_sched_priorities(run_t *r) {
       if (chain[n->users[k]] > down) down = chain[n->users[k]];
     chain[i] = work_of(n) + down;
     json_t *t0 = json_object_get(json_object_get(n->node, "params"), "t0");
-    n->priority = json_is_number(t0) && !n->join ? -json_number_value(t0) : 1e6 + chain[i];
+    n->priority = json_is_number(t0) && !n->join ? -piece_order(n, json_number_value(t0), starts, nstarts) : 1e6 + chain[i];
   }
   free(chain);
+  free(starts);
 }
 
 /* The asset op's node for its executor: params.path resolved against the IR's root. */

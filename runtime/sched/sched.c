@@ -380,9 +380,9 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   if (vsc_journal_open(&r.journal, path, err, errlen) != 0) goto out;
   if (o->remote_cache && *o->remote_cache && vsc_rcache_open(&r.rcache, o->remote_cache, err, errlen) != 0) goto out;
   if (setup_nodes(&r, err, errlen) != 0) goto out;
-  vsc_sched_priorities(&r);
   r.pg = vsc_progress_new(o->progress, o->progress_out);
   demand(&r);
+  vsc_sched_priorities(&r); /* after demand: the order looks at what runs */
   vsc_sched_resume(&r);
   int jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (jobs < 1) jobs = 1;

@@ -181,12 +181,13 @@ char *rt_journal_text(const json_t *records, const char *const *fields) {
 }
 
 json_t *(*rt_split)(const json_t *node);
+int rt_jobs;
 
 int rt_run(const json_t *plan, const char *cache, const char *provider_cfg, vsc_run_result *res,
            const char *output) {
   vsc_run_options o = VSC_RUN_OPTIONS_INIT;
   o.cache_dir = cache;
-  o.jobs = 4;
+  o.jobs = rt_jobs > 0 ? rt_jobs : 4;
   o.executors = rt_executors;
   o.nexecutors = rt_nexecutors;
   o.card = rt_exec;

@@ -95,6 +95,10 @@ int vsc_comp_concat(const json_t *node, const char *const *inputs, size_t ninput
 ** Caller owns the array. */
 #define VSC_COMP_CHUNK_GOPS 1
 json_t *vsc_comp_segment_split(const json_t *node);
+/* Segments decode their clips themselves and park a decoder they leave (a few, for 20 s at
+** most) for the next segment of the same file to continue. Frees the parked ones, e.g. at
+** the end of a build. */
+void vsc_comp_release_decoders(void);
 int vsc_comp_audio(const json_t *node, const char *const *inputs, size_t ninputs,
                    const char *out_path, vsc_op_error *err);
 /* Op `captions`: params.cues (timeline times) written as a subtitle file in params.format
