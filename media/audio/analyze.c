@@ -29,6 +29,8 @@
  * than on them mean the grid is on the off-beats; the retry weights the low band so. */
 #define PHASE_LOW_RATIO 2.0
 #define PHASE_LOW_WEIGHT 1.0
+/* ... and the new grid must keep at least this share of the beat activation on its beats. */
+#define PHASE_ACT_KEEP 0.9
 /* Below this beat confidence on the onset curve the grid is checked against one tracked on
  * the onset curve alone. */
 #define ONSET_SHARE_MIN 0.1
@@ -109,6 +111,13 @@ static double lowband_ratio(const au_features *f, const double *b, size_t nb) {
                                      : 0;
 }
 
+/* Mean of a curve's peaks at the beats. */
+static double mean_on(const float *c, size_t n, const double *b, size_t nb) {
+  double s = 0;
+  for (size_t i = 0; i < nb; i++) s += peak_near(c, n, b[i]);
+  return nb ? s / (double)nb : 0;
+}
+
 /* Local tempo path at the level of `bpm`, then beats. */
 static int track_at(const au_features *f, double bpm, const vsc_audio_options *o, float *period,
                     double *clarity, double **beats, size_t *nb) {
@@ -172,7 +181,10 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
     int rc = vsc_audio_track_beats(f, curve, period, &b2, &n2);
     free(curve);
     if (rc < 0) goto oom;
-    if (n2 >= 8 && lowband_ratio(f, b2, n2) < 1.0) {
+    /* The beat model must not disagree: house music puts its bass notes (low band too)
+     * between the kicks, where the model has learnt they are not beats. */
+    if (n2 >= 8 && lowband_ratio(f, b2, n2) < 1.0 &&
+        mean_on(f->act, f->n, b2, n2) >= PHASE_ACT_KEEP * mean_on(f->act, f->n, beats, nb)) {
       free(beats);
       beats = b2, nb = n2;
     } else {
