@@ -8,35 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "au_beats.h"
 #include "au_cache.h"
 #include "au_features.h"
 #include "au_meter.h"
 #include "au_sections.h"
 #include "au_tempo.h"
+#include "au_track.h"
 #include "au_util.h"
 #include "vsc/vsc_audio.h"
 #include "vsc/vsc_sha256.h"
-
-/* Off-beat strength (relative to the beats) at or above which the next faster level is the
- * beat: a click on every half beat as loud as the beat itself means the tempo is double.
- * The ratio is scaled by the tempo prior, so leaving the 120 BPM region needs more
- * evidence than approaching it. */
-#define OFFBEAT_RATIO 0.7
-#define PRIOR_BPM 120.0
-#define PRIOR_OCT 1.0
-/* The off-beat phase test: low-band onsets this many times stronger between the beats
- * than on them mean the grid is on the off-beats; the retry weights the low band so. */
-#define PHASE_LOW_RATIO 2.0
-#define PHASE_LOW_WEIGHT 1.0
-/* Below this beat confidence on the onset curve the grid is checked against one tracked on
- * the onset curve alone. */
-#define ONSET_SHARE_MIN 0.1
-
-static double prior(double bpm) {
-  double z = log2(bpm / PRIOR_BPM) / PRIOR_OCT;
-  return exp(-0.5 * z * z);
-}
 
 static void options_defaults(vsc_audio_options *o, const vsc_audio_options *in) {
   vsc_audio_options d = VSC_AUDIO_OPTIONS_INIT;
@@ -59,63 +39,6 @@ void vsc_audio_analysis_free(vsc_audio_analysis *a) {
   free(a);
 }
 
-#define peak_near vsc_audio_peak_near
-
-/* How strong the points halfway between beats are, relative to the beats, by two
- * witnesses: the spectral flux below 2.5 kHz and in the low band (hi-hats and cymbals mark
- * subdivisions, not beats; a kick between two snares is a beat), and the beat model's
- * activation (which has learnt the notated beat level from data). `agree` = 1 returns the
- * smaller ratio (both must call the off-beats strong: doubling the tempo), 0 the larger
- * (both must call them weak: halving it). */
-static double offbeat_ratio(const au_features *f, const double *b, size_t nb, int agree) {
-  if (nb < 4) return 0;
-  double on = 0, mid = 0, lon = 0, lmid = 0, aon = 0, amid = 0;
-  for (size_t i = 0; i + 1 < nb; i++) {
-    double m = 0.5 * (b[i] + b[i + 1]);
-    on += peak_near(f->body, f->n, b[i]);
-    mid += peak_near(f->body, f->n, m);
-    lon += peak_near(f->low, f->n, b[i]);
-    lmid += peak_near(f->low, f->n, m);
-    aon += peak_near(f->act, f->n, b[i]);
-    amid += peak_near(f->act, f->n, m);
-  }
-  double q = on > 0 ? mid / on : 0;
-  double ql = lon > 0 ? lmid / lon : 0;
-  double qf = q > ql ? q : ql;
-  double qa = aon > 0 ? amid / aon : 0;
-  return agree ? fmin(qf, qa) : (2 * qf + qa) / 3;
-}
-
-/* The beat-confidence measure of a grid on the onset curve (0: the beats fall on no more
- * onset strength than arbitrary points do). */
-static double onset_share(const au_features *f, const double *b, size_t nb) {
-  double on = 0, all = 0;
-  size_t cnt = 0;
-  for (size_t i = 0; i < nb; i++) on += peak_near(f->onset, f->n, b[i]);
-  on /= (double)nb;
-  for (size_t i = 2; i + 2 < f->n; i += 7, cnt++) all += peak_near(f->onset, f->n, (double)i);
-  all = cnt ? all / (double)cnt : 0;
-  return vsc_audio_beat_share_to_confidence(on > 0 ? 1.0 - all / on : 0);
-}
-
-/* Low-band onset strength halfway between the beats, relative to the beats. */
-static double lowband_ratio(const au_features *f, const double *b, size_t nb) {
-  double on = 0, mid = 0;
-  for (size_t i = 0; i + 1 < nb; i++) {
-    on += peak_near(f->low, f->n, b[i]);
-    mid += peak_near(f->low, f->n, 0.5 * (b[i] + b[i + 1]));
-  }
-  return on > 0 ? mid / on : mid > 0 ? 1e9
-                                     : 0;
-}
-
-/* Local tempo path at the level of `bpm`, then beats. */
-static int track_at(const au_features *f, double bpm, const vsc_audio_options *o, float *period,
-                    double *clarity, double **beats, size_t *nb) {
-  if (vsc_audio_tempo_local(f, bpm, o->min_bpm, o->max_bpm, period, clarity) < 0) return -1;
-  return vsc_audio_track_beats(f, f->pulse, period, beats, nb);
-}
-
 static int analyze_features(vsc_audio_analysis *a, const au_features *f,
                             const vsc_audio_options *o) {
   a->duration = f->duration;
@@ -127,73 +50,11 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
 
   float *period = malloc(f->n * sizeof *period);
   if (!period) return -1;
-  double *beats = NULL, clarity = 0, c2;
+  double *beats = NULL, clarity = 0;
   size_t nb = 0;
-  if (track_at(f, bpm, o, period, &clarity, &beats, &nb) < 0) goto oom;
-  /* Choose the metrical level: faster while off-beats are as strong as beats, slower while
-   * every other beat is an off-beat. */
-  for (int step = 0; step < 3; step++) {
-    if (bpm * 2 <= o->max_bpm &&
-        offbeat_ratio(f, beats, nb, 1) >= OFFBEAT_RATIO * prior(bpm) / prior(bpm * 2)) {
-      double *b2;
-      size_t n2;
-      if (track_at(f, bpm * 2, o, period, &clarity, &b2, &n2) < 0) goto oom;
-      free(beats);
-      beats = b2, nb = n2, bpm *= 2;
-      continue;
-    }
-    if (bpm / 2 >= o->min_bpm) {
-      double *b2;
-      size_t n2;
-      float *p2 = malloc(f->n * sizeof *p2);
-      if (!p2 || track_at(f, bpm / 2, o, p2, &c2, &b2, &n2) < 0) {
-        free(p2);
-        goto oom;
-      }
-      if (n2 >= 4 && offbeat_ratio(f, b2, n2, 0) < OFFBEAT_RATIO * prior(bpm / 2) / prior(bpm)) {
-        free(beats), free(period);
-        beats = b2, nb = n2, period = p2, bpm /= 2, clarity = c2;
-        continue;
-      }
-      free(b2), free(p2);
-    }
-    break;
-  }
-
-  /* Phase: kick drums (the low band) mark the beat whatever the hi-hats do. When the
-   * points halfway between the beats carry far more low-band onsets than the beats, the
-   * grid sits on the off-beats: track again with the low band weighted in. */
-  if (nb >= 8 && lowband_ratio(f, beats, nb) > PHASE_LOW_RATIO) {
-    float *curve = malloc(f->n * sizeof *curve);
-    double *b2 = NULL;
-    size_t n2 = 0;
-    if (!curve) goto oom;
-    for (size_t i = 0; i < f->n; i++) curve[i] = f->pulse[i] + PHASE_LOW_WEIGHT * f->low[i];
-    int rc = vsc_audio_track_beats(f, curve, period, &b2, &n2);
-    free(curve);
-    if (rc < 0) goto oom;
-    if (n2 >= 8 && lowband_ratio(f, b2, n2) < 1.0) {
-      free(beats);
-      beats = b2, nb = n2;
-    } else {
-      free(b2);
-    }
-  }
-
-  /* Safety net: a model can misread sound unlike anything it was trained on (a bare click
-   * track) and put the grid between the attacks. When the grid finds no onsets, while the
-   * same tempo path tracked on the onset curve alone does, the onset curve wins. */
-  if (nb >= 8 && onset_share(f, beats, nb) < ONSET_SHARE_MIN) {
-    double *b2 = NULL;
-    size_t n2 = 0;
-    if (vsc_audio_track_beats(f, f->onset, period, &b2, &n2) < 0) goto oom;
-    if (n2 >= 8 && onset_share(f, b2, n2) >= ONSET_SHARE_MIN + 0.4) {
-      free(beats);
-      beats = b2, nb = n2;
-    } else {
-      free(b2);
-    }
-  }
+  if (vsc_audio_choose_level(f, o->min_bpm, o->max_bpm, &bpm, period, &clarity, &beats, &nb,
+                             NULL) < 0)
+    goto oom;
 
   /* A song whose tempo moves is periodic along its tempo path, not at one global period;
    * with a steady tempo the global measure stands (the local one is biased upwards). */
@@ -205,7 +66,7 @@ static int analyze_features(vsc_audio_analysis *a, const au_features *f,
   if (pmax > 1.03f * pmin && clarity > a->tempo_confidence) a->tempo_confidence = clarity;
 
   /* Beat confidence: the share of onset strength found on the beats beyond the average. */
-  if (nb > 0) a->beat_confidence = onset_share(f, beats, nb);
+  if (nb > 0) a->beat_confidence = vsc_audio_onset_share(f, beats, nb);
 
   size_t *down = NULL, nd = 0;
   int meter;

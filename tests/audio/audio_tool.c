@@ -6,6 +6,10 @@
 **   audio_tool list              print the case names
 **   audio_tool features FILE OUT write the beat model's inputs for every onset frame of FILE
 **                                (for tests/audio/train_beatnet.py)
+**   audio_tool curves FILE OUT   write the onset, low-band, body, activation and pulse curves
+**   audio_tool levels FILE       print each candidate metrical level: its tempo, the median
+**                                tempo of its grid and the level model's inputs (one line
+**                                each; for tests/audio/train_level.py)
 **   audio_tool barfeatures FILE BEATS OUT
 **                                write the bar model's inputs at the beats listed in the
 **                                text file BEATS (seconds) (for tests/audio/train_barnet.py)
@@ -23,6 +27,8 @@
 #include "au_barnet.h"
 #include "au_beatnet.h"
 #include "au_features.h"
+#include "au_track.h"
+#include "au_tempo.h"
 #include "synth.h"
 #include "vsc/vsc_audio.h"
 
@@ -123,6 +129,68 @@ static int dump_features(const char *in, const char *out) {
   return rc;
 }
 
+/* Header: frame count, curve count, frames per second, time of frame 0 (doubles); then per
+ * frame the onset, low-band, body, activation and pulse curves (floats). */
+static int dump_curves(const char *in, const char *out) {
+  float *x;
+  size_t n;
+  char err[512];
+  if (vsc_audio_decode(&x, &n, in, VSC_AUDIO_RATE, 1800, err, sizeof err) < 0) {
+    fprintf(stderr, "audio_tool: %s\n", err);
+    return 1;
+  }
+  au_features f;
+  int rc = vsc_audio_features(&f, x, n, VSC_AUDIO_RATE, err, sizeof err);
+  free(x);
+  if (rc < 0) {
+    fprintf(stderr, "audio_tool: %s\n", err);
+    return 1;
+  }
+  FILE *fp = fopen(out, "wb");
+  if (!fp) {
+    vsc_audio_features_free(&f);
+    fprintf(stderr, "audio_tool: cannot write %s\n", out);
+    return 1;
+  }
+  double hdr[4] = {(double)f.n, 5, f.fps, f.t0};
+  fwrite(hdr, sizeof hdr, 1, fp);
+  for (size_t i = 0; i < f.n; i++) {
+    float v[5] = {f.onset[i], f.low[i], f.body[i], f.act[i], f.pulse[i]};
+    fwrite(v, sizeof v, 1, fp);
+  }
+  rc = fclose(fp) == 0 ? 0 : 1;
+  vsc_audio_features_free(&f);
+  return rc;
+}
+
+/* As analyze.c's choice of the metrical level, with the default tempo range. */
+static int dump_levels(const char *in) {
+  float *x;
+  size_t n;
+  char err[512];
+  if (vsc_audio_decode(&x, &n, in, VSC_AUDIO_RATE, 1800, err, sizeof err) < 0) {
+    fprintf(stderr, "audio_tool: %s\n", err);
+    return 1;
+  }
+  au_features f;
+  int rc = vsc_audio_features(&f, x, n, VSC_AUDIO_RATE, err, sizeof err);
+  free(x);
+  if (rc < 0) {
+    fprintf(stderr, "audio_tool: %s\n", err);
+    return 1;
+  }
+  vsc_audio_options o = VSC_AUDIO_OPTIONS_INIT;
+  double bpm, conf, clarity, *b = NULL;
+  size_t nb = 0;
+  vsc_audio_tempo_global(&f, o.min_bpm, o.max_bpm, &bpm, &conf);
+  float *period = malloc((f.n ? f.n : 1) * sizeof *period);
+  rc = !period || (bpm > 0 && vsc_audio_choose_level(&f, o.min_bpm, o.max_bpm, &bpm, period,
+                                                     &clarity, &b, &nb, stdout) < 0);
+  free(b), free(period);
+  vsc_audio_features_free(&f);
+  return rc;
+}
+
 /* Header: beat count, input size (doubles); then n x AU_BAR_IN floats. */
 static int dump_bar_features(const char *in, const char *beats_path, const char *out) {
   FILE *bp = fopen(beats_path, "r");
@@ -183,6 +251,8 @@ static int dump_bar_features(const char *in, const char *beats_path, const char 
 
 int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "features") == 0) return dump_features(argv[2], argv[3]);
+  if (argc == 4 && strcmp(argv[1], "curves") == 0) return dump_curves(argv[2], argv[3]);
+  if (argc == 3 && strcmp(argv[1], "levels") == 0) return dump_levels(argv[2]);
   if (argc == 5 && strcmp(argv[1], "barfeatures") == 0)
     return dump_bar_features(argv[2], argv[3], argv[4]);
   if (argc == 2 && strcmp(argv[1], "list") == 0) {

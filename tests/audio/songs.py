@@ -605,8 +605,10 @@ BLUPI_EXCERPTS = [
     ("music009.mid", 8, 20, 0, {"codec": "m4a"}), ("music009.mid", 150, 20, 0, {"gain": 0.3}),
 ]
 
-# The fast subset the ctest renders: the kick/hat phase case, a swing, a 3/4 and a tune.
-CTEST = ["house_128_hats", "pop_120_silence", "shuffle_108", "waltz_150", "blupi_music005_160"]
+# The fast subset the ctest renders: the kick/hat phase case, a swing, a 3/4 and a tune, a
+# house track with its bass between the kicks (phase) and a ballad of eighth notes (level).
+CTEST = ["house_128_hats", "pop_120_silence", "shuffle_108", "waltz_150", "blupi_music005_160",
+         "house_124", "ballad_68"]
 
 
 STYLE_TEMPI = {

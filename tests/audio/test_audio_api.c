@@ -302,6 +302,7 @@ static void test_plot(const char *wav) {
   for (const char *p = text; (p = strstr(p, "class=\"downbeat\"")); p++) downs++;
   for (const char *p = text; (p = strstr(p, "class=\"section\"")); p++) sections++;
   CHECK(downs == a->ndownbeats && sections == a->nsections);
+  CHECK(strstr(text, "<polyline class=\"confidence\"") != NULL); /* the confidence curve */
   free(text);
   char bad[4200];
   snprintf(bad, sizeof bad, "%s/no/such/dir/plot.png", dir);

@@ -2,7 +2,8 @@
 # Accuracy on a few realistic songs: GM MIDI arrangements rendered with FluidSynth
 # (tests/audio/songs.py --set ctest: a 128 BPM house track whose open hi-hats sit between
 # the kicks, a pop song after 3 s of silence, a shuffle MP3, a waltz and a Planet Blupi
-# excerpt), scored by bench/audio/songs_eval.py through the real `vsc beats`.
+# excerpt, a house track whose bass sits between the kicks, a ballad of steady eighth
+# notes), scored by bench/audio/songs_eval.py through the real `vsc beats`.
 # usage: test_songs.sh VSC SONGDIR
 set -eu
 vsc=$1
@@ -16,3 +17,7 @@ mkdir -p "$dir"
 # The phase case on its own: every beat on a kick, none on the hi-hats.
 /usr/bin/python3 "$here/../../bench/audio/songs_eval.py" "$vsc" "$dir" --no-aubio \
   --songs house_128_hats --min-f 0.95 --min-tempo 1
+# The bass between the kicks must not pull the grid onto the off-beats, and the ballad's
+# eighth notes are not its beat (half their rate is).
+/usr/bin/python3 "$here/../../bench/audio/songs_eval.py" "$vsc" "$dir" --no-aubio \
+  --songs house_124,ballad_68 --min-f 0.95 --min-tempo 1

@@ -1,0 +1,226 @@
+/*
+** Audio step 3: the beat grid and its metrical level. A grid is the local tempo path
+** (tempo.c) at a level, the dynamic-programming beats (beats.c) on the pulse, then two
+** checks of its phase: kick drums in the low band (with the beat model's agreement), and a
+** safety net for sound the beat model misreads. The level starts at the global tempo and
+** moves by octaves on the evidence of the grids' descriptions (level.c): off-beats as
+** strong as beats (faster), every other beat weak (slower), or beats with nothing between
+** them that the beat model calls strong and weak in turn (slower: the subdivision level).
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "au_beats.h"
+#include "au_level.h"
+#include "au_tempo.h"
+#include "au_track.h"
+#include "au_util.h"
+
+/* The off-beat phase test: low-band onsets this many times stronger between the beats
+ * than on them mean the grid is on the off-beats; the retry weights the low band so. */
+#define PHASE_LOW_RATIO 2.0
+#define PHASE_LOW_WEIGHT 1.0
+/* ... and the new grid must keep at least this share of the beat activation on its beats. */
+#define PHASE_ACT_KEEP 0.9
+/* Below this beat confidence on the onset curve the grid is checked against one tracked on
+ * the onset curve alone. */
+#define ONSET_SHARE_MIN 0.1
+
+/* Off-beat strength (relative to the beats) at or above which the next faster level is the
+ * beat: a click on every half beat as loud as the beat itself means the tempo is double.
+ * The ratio is scaled by the tempo prior (log-Gaussian, Ellis 2007), so leaving the
+ * 120 BPM region needs more evidence than approaching it. */
+#define OFFBEAT_RATIO 0.7
+#define PRIOR_BPM 120.0
+#define PRIOR_OCT 1.0
+/* The subdivision test (unsubdivided()): nothing between the beats means every curve is
+ * below this share of its on-beat strength there; the activation alternates below this
+ * ratio; and the slower level's off-beats must not be stronger than its beats. Measured on
+ * the training songs: ballads and one-drop reggae at twice their tempo score at most 0.15
+ * and 0.77, click tracks and pads at their notated tempo 0.81 or more. */
+#define SUBDIV_EMPTY 0.2
+#define SUBDIV_ALT 0.8
+#define SUBDIV_HALF_MAX 1.1
+/* The half-tempo test (halved()): the activation halfway between the beats at least this
+ * share of the on-beat activation (songs at their notated level score at most 0.51 in the
+ * training set, punk songs at half tempo 0.97), with the flux there at least this share. */
+#define HALVED_ACT 0.9
+#define HALVED_FLUX 0.4
+
+#define peak_near vsc_audio_peak_near
+
+double vsc_audio_onset_share(const au_features *f, const double *b, size_t nb) {
+  double on = 0, all = 0;
+  size_t cnt = 0;
+  if (nb == 0) return 0;
+  for (size_t i = 0; i < nb; i++) on += peak_near(f->onset, f->n, b[i]);
+  on /= (double)nb;
+  for (size_t i = 2; i + 2 < f->n; i += 7, cnt++) all += peak_near(f->onset, f->n, (double)i);
+  all = cnt ? all / (double)cnt : 0;
+  return vsc_audio_beat_share_to_confidence(on > 0 ? 1.0 - all / on : 0);
+}
+
+/* Low-band onset strength halfway between the beats, relative to the beats. */
+static double lowband_ratio(const au_features *f, const double *b, size_t nb) {
+  double on = 0, mid = 0;
+  for (size_t i = 0; i + 1 < nb; i++) {
+    on += peak_near(f->low, f->n, b[i]);
+    mid += peak_near(f->low, f->n, 0.5 * (b[i] + b[i + 1]));
+  }
+  return on > 0 ? mid / on : mid > 0 ? 1e9
+                                     : 0;
+}
+
+/* Mean of a curve's peaks at the beats. */
+static double mean_on(const float *c, size_t n, const double *b, size_t nb) {
+  double s = 0;
+  for (size_t i = 0; i < nb; i++) s += peak_near(c, n, b[i]);
+  return nb ? s / (double)nb : 0;
+}
+
+/* The phase checks of a grid tracked along `period`: *beats may be replaced. */
+static int check_phase(const au_features *f, const float *period, double **beats,
+                       size_t *nbeats) {
+  double *b = *beats;
+  size_t nb = *nbeats;
+
+  /* Phase: kick drums (the low band) mark the beat whatever the hi-hats do. When the
+   * points halfway between the beats carry far more low-band onsets than the beats, the
+   * grid sits on the off-beats: track again with the low band weighted in. */
+  if (nb >= 8 && lowband_ratio(f, b, nb) > PHASE_LOW_RATIO) {
+    float *curve = malloc(f->n * sizeof *curve);
+    double *b2 = NULL;
+    size_t n2 = 0;
+    if (!curve) goto oom;
+    for (size_t i = 0; i < f->n; i++) curve[i] = f->pulse[i] + PHASE_LOW_WEIGHT * f->low[i];
+    int rc = vsc_audio_track_beats(f, curve, period, &b2, &n2);
+    free(curve);
+    if (rc < 0) goto oom;
+    /* The beat model must not disagree: house music puts its bass notes (low band too)
+     * between the kicks, where the model has learnt they are not beats. */
+    if (n2 >= 8 && lowband_ratio(f, b2, n2) < 1.0 &&
+        mean_on(f->act, f->n, b2, n2) >= PHASE_ACT_KEEP * mean_on(f->act, f->n, b, nb)) {
+      free(b);
+      b = b2, nb = n2;
+    } else {
+      free(b2);
+    }
+  }
+
+  /* Safety net: a model can misread sound unlike anything it was trained on (a bare click
+   * track) and put the grid between the attacks. When the grid finds no onsets, while the
+   * same tempo path tracked on the onset curve alone does, the onset curve wins. */
+  if (nb >= 8 && vsc_audio_onset_share(f, b, nb) < ONSET_SHARE_MIN) {
+    double *b2 = NULL;
+    size_t n2 = 0;
+    if (vsc_audio_track_beats(f, f->onset, period, &b2, &n2) < 0) goto oom;
+    if (n2 >= 8 && vsc_audio_onset_share(f, b2, n2) >= ONSET_SHARE_MIN + 0.4) {
+      free(b);
+      b = b2, nb = n2;
+    } else {
+      free(b2);
+    }
+  }
+  *beats = b, *nbeats = nb;
+  return 0;
+oom:
+  *beats = b, *nbeats = nb;
+  return -1;
+}
+
+static double prior(double bpm) {
+  double z = log2(bpm / PRIOR_BPM) / PRIOR_OCT;
+  return exp(-0.5 * z * z);
+}
+
+/* The grid at the level of `bpm`, described (and printed to dump). */
+static int described_grid(const au_features *f, double bpm, double min_bpm, double max_bpm,
+                          float *period, double *clarity, double **b, size_t *nb, float *x,
+                          FILE *dump) {
+  *b = NULL, *nb = 0;
+  if (vsc_audio_tempo_local(f, bpm, min_bpm, max_bpm, period, clarity) < 0 ||
+      vsc_audio_track_beats(f, f->pulse, period, b, nb) < 0)
+    return -1;
+  vsc_audio_level_features(f, *b, *nb, bpm, x);
+  if (dump) {
+    fprintf(dump, "%.3f %zu", bpm, *nb);
+    for (int j = 0; j < AU_LEVEL_NF; j++) fprintf(dump, " %.4g", (double)x[j]);
+    fprintf(dump, "\n");
+  }
+  return 0;
+}
+
+/* How strong the points halfway between beats are, relative to the beats, by two
+ * witnesses: the flux below 2.5 kHz and in the low band (hi-hats and cymbals mark
+ * subdivisions, not beats; a kick between two snares is a beat), and the beat model's
+ * activation (which has learnt the notated beat level from data). `agree` = 1 returns the
+ * smaller ratio (both must call the off-beats strong: doubling the tempo), 0 the larger
+ * (both must call them weak: halving it). */
+static double offbeat_ratio(const float *x, int agree) {
+  double qf = fmax(x[AU_LV_MID_BODY], x[AU_LV_MID_LOW]), qa = x[AU_LV_MID_ACT];
+  return agree ? fmin(qf, qa) : (2 * qf + qa) / 3;
+}
+
+/* A grid at the subdivision level: nothing sounds between its beats (halfway or a third of
+ * the way, on any curve) while the beat model calls every other beat weak. The notated
+ * beat (the tactus) is the level that is itself subdivided (Lerdahl & Jackendoff 1983;
+ * Parncutt 1994): a ballad's steady eighth notes are not its beat. */
+static int unsubdivided(const float *x) {
+  double sub = 0;
+  for (int k = AU_LV_MID_ACT; k <= AU_LV_TRI_BODY; k++) sub = fmax(sub, x[k]);
+  return sub < SUBDIV_EMPTY && x[AU_LV_ALT_ACT] < SUBDIV_ALT;
+}
+
+/* A grid at half the notated tempo: the beat model calls the points halfway between its
+ * beats as strong as the beats, and notes sound there (a punk song's snare on every other
+ * beat makes its half tempo periodic too). */
+static int halved(const float *x) {
+  return x[AU_LV_MID_ACT] >= HALVED_ACT &&
+         fmax(x[AU_LV_MID_BODY], x[AU_LV_MID_LOW]) >= HALVED_FLUX;
+}
+
+int vsc_audio_choose_level(const au_features *f, double min_bpm, double max_bpm, double *bpm,
+                           float *period, double *clarity, double **beats, size_t *nb,
+                           FILE *dump) {
+  float x[AU_LEVEL_NF], x2[AU_LEVEL_NF];
+  float *p2 = malloc(f->n * sizeof *p2);
+  double *b2 = NULL, c2;
+  size_t n2;
+  *beats = NULL, *nb = 0;
+  if (!p2 || described_grid(f, *bpm, min_bpm, max_bpm, period, clarity, beats, nb, x, dump) < 0)
+    goto oom;
+  /* Faster while off-beats are as strong as beats, slower while every other beat is an
+   * off-beat; the threshold is scaled by the prior ratio of the two tempi. */
+  for (int step = 0; step < 3; step++) {
+    if (*bpm * 2 <= max_bpm &&
+        (offbeat_ratio(x, 1) >= OFFBEAT_RATIO * prior(*bpm) / prior(*bpm * 2) || halved(x))) {
+      if (described_grid(f, *bpm * 2, min_bpm, max_bpm, period, clarity, &b2, &n2, x, dump) < 0)
+        goto oom;
+      free(*beats);
+      *beats = b2, *nb = n2, *bpm *= 2, b2 = NULL;
+      continue;
+    }
+    /* The range is the grid's own tempo's: the path may have left the global estimate. */
+    if (120.0 * exp2(x[AU_LV_Z]) / 2 >= min_bpm) {
+      if (described_grid(f, *bpm / 2, min_bpm, max_bpm, p2, &c2, &b2, &n2, x2, dump) < 0) goto oom;
+      if (n2 >= 4 && (offbeat_ratio(x2, 0) < OFFBEAT_RATIO * prior(*bpm / 2) / prior(*bpm) ||
+                      (*nb >= 8 && unsubdivided(x) && offbeat_ratio(x2, 0) < SUBDIV_HALF_MAX))) {
+        free(*beats);
+        *beats = b2, *nb = n2, *bpm /= 2, *clarity = c2, b2 = NULL;
+        memcpy(period, p2, f->n * sizeof *period);
+        memcpy(x, x2, sizeof x);
+        continue;
+      }
+      free(b2);
+      b2 = NULL;
+    }
+    break;
+  }
+  free(p2);
+  return check_phase(f, period, beats, nb);
+oom:
+  free(p2), free(b2), free(*beats);
+  *beats = NULL, *nb = 0;
+  return -1;
+}
