@@ -607,6 +607,8 @@ BLUPI_EXCERPTS = [
 
 # The fast subset the ctest renders: the kick/hat phase case, a swing, a 3/4 and a tune.
 CTEST = ["house_128_hats", "pop_120_silence", "shuffle_108", "waltz_150", "blupi_music005_160"]
+# Sections whose neighbours share instruments and loudness (they change chords and melody).
+CTEST += ["house_124", "pop_100"]
 
 
 STYLE_TEMPI = {
