@@ -126,16 +126,19 @@ static void fill_units(const au_features *f, unit *u, size_t nu) {
   }
 }
 
-/* z-scores column k of an n x dim array in place. */
-static void zscore(double *v, size_t n, int dim, int k) {
-  double mean = 0, var = 0;
-  for (size_t i = 0; i < n; i++) mean += v[i * (size_t)dim + (size_t)k];
-  mean /= (double)n;
+/* z-scores column k of an n x dim array in place, by the statistics of the rows that are
+ * not silent gaps (skip[i] != 0): a gap would make every change in the music look small. */
+static void zscore(double *v, size_t n, int dim, int k, const char *skip) {
+  double mean = 0, var = 0, m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (!skip[i]) mean += v[i * (size_t)dim + (size_t)k], m++;
+  if (m == 0) return;
+  mean /= m;
   for (size_t i = 0; i < n; i++) {
     double d = v[i * (size_t)dim + (size_t)k] - mean;
-    var += d * d;
+    if (!skip[i]) var += d * d;
   }
-  double sd = sqrt(var / (double)n);
+  double sd = sqrt(var / m);
   for (size_t i = 0; i < n; i++) {
     double *p = &v[i * (size_t)dim + (size_t)k];
     *p = sd > 1e-9 ? (*p - mean) / sd : 0;
@@ -170,13 +173,17 @@ static double band_at(const band *b, long i, long j) {
 
 /* Foote's checkerboard novelty with a box kernel of half-width L: the mean similarity
  * within the L units before i and within the L from i on, minus twice the mean across,
- * divided by 4. The share of the kernel inside the music scales it down at the edges. */
-static void foote(const band *b, long L, double *x, int col) {
+ * divided by 4. The share of the kernel inside the music scales it down at the edges; a
+ * silent gap is an edge too (run[i]: the first unit of the stretch of music or gap that
+ * holds unit i). */
+static void foote(const band *b, const long *run, long L, double *x, int col) {
   long n = (long)b->n;
   for (long i = 0; i < n; i++) {
     double *out = &x[(size_t)i * AU_SEC_NFEAT + (size_t)col];
     *out = 0;
-    long a = i - L < 0 ? 0 : i - L, e = i + L > n ? n : i + L;
+    if (i == 0 || run[i] != run[i - 1]) continue;
+    long a = i - L < run[i] ? run[i] : i - L, e = i;
+    while (e < n && e < i + L && run[e] == run[i]) e++;
     long np = i - a, nf = e - i;
     if (i == 0 || np < 1 || nf < 1) continue;
     double pp = 0, ff = 0, pf = 0;
@@ -241,7 +248,7 @@ void vsc_audio_section_features_free(au_secfeat *s) {
 
 /* Finds the silent lead-in, the ring-out and silent gaps; returns the music's unit range. */
 static int find_silence(const au_features *f, const unit *u, size_t nu, au_secfeat *s,
-                        size_t *lo_out, size_t *hi_out) {
+                        size_t *lo_out, size_t *hi_out, char *in_gap) {
   double *db = malloc(nu * sizeof *db);
   if (!db) return -1;
   for (size_t i = 0; i < nu; i++) db[i] = u[i].db;
@@ -295,6 +302,7 @@ static int find_silence(const au_features *f, const unit *u, size_t nu, au_secfe
           end = f->onsets[k];
           break;
         }
+      memset(in_gap + i, 1, j - i);
       g[2 * s->ngaps] = u[i].t0;
       g[2 * s->ngaps + 1] = end;
       s->ngaps++;
@@ -320,8 +328,9 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
   }
   fill_units(f, all, nall);
   size_t lo, hi;
-  if (find_silence(f, all, nall, s, &lo, &hi) < 0) {
-    free(all);
+  char *in_gap = calloc(nall, 1);
+  if (!in_gap || find_silence(f, all, nall, s, &lo, &hi, in_gap) < 0) {
+    free(all), free(in_gap);
     vsc_audio_section_features_free(s);
     return -1;
   }
@@ -342,13 +351,14 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
   double *en = malloc(n * sizeof *en);              /* z-scored log loudness */
   double *on = malloc(n * sizeof *on);              /* z-scored onset strength */
   double *rep = malloc(n * sizeof *rep);
+  long *run = malloc(n * sizeof *run);
   band bc = {n, (size_t)W, malloc(n * (size_t)W * sizeof(float))};
   band bt = {n, (size_t)W, malloc(n * (size_t)W * sizeof(float))};
   band be = {n, (size_t)W, malloc(n * (size_t)W * sizeof(float))};
   band br = {n, (size_t)W, malloc(n * (size_t)W * sizeof(float))};
   int rc = -1;
   if (!s->t0 || !s->t1 || !s->x || !s->chroma || !s->ceps || !s->energy || !ch || !ce ||
-      !gr || !en || !on || !rep || !bc.v || !bt.v || !be.v || !br.v)
+      !gr || !en || !on || !rep || !run || !bc.v || !bt.v || !be.v || !br.v)
     goto done;
   for (size_t i = 0; i < n; i++) {
     s->t0[i] = u[i].t0, s->t1[i] = u[i].t1;
@@ -358,10 +368,12 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
     en[i] = u[i].db / 20;
     on[i] = u[i].onset;
   }
-  for (int k = 0; k < AU_NCEP; k++) zscore(ce, n, AU_NCEP, k);
-  for (int k = 0; k < AU_NGROUP; k++) zscore(gr, n, AU_NGROUP, k);
-  zscore(en, n, 1, 0);
-  zscore(on, n, 1, 0);
+  const char *skip = in_gap + lo;
+  for (size_t i = 0; i < n; i++) run[i] = i > 0 && skip[i] == skip[i - 1] ? run[i - 1] : (long)i;
+  for (int k = 0; k < AU_NCEP; k++) zscore(ce, n, AU_NCEP, k, skip);
+  for (int k = 0; k < AU_NGROUP; k++) zscore(gr, n, AU_NGROUP, k, skip);
+  zscore(en, n, 1, 0, skip);
+  zscore(on, n, 1, 0, skip);
 
   /* The smoothed features of the labels and of the "fs4"/"fcs4" novelty: chroma over
    * +-2 bars (a chord progression becomes a stable harmonic profile), timbre and loudness
@@ -398,10 +410,10 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
   static const int scale[3] = {2, 4, 8};
   for (int k = 0; k < 3; k++) {
     long L = (long)scale[k] * m;
-    foote(&bc, L, s->x, AU_SEC_fc2 + k);
-    foote(&bt, L, s->x, AU_SEC_ft2 + k);
-    foote(&be, L, s->x, AU_SEC_fe2 + k);
-    foote(&br, L, s->x, AU_SEC_fr2 + k);
+    foote(&bc, run, L, s->x, AU_SEC_fc2 + k);
+    foote(&bt, run, L, s->x, AU_SEC_ft2 + k);
+    foote(&be, run, L, s->x, AU_SEC_fe2 + k);
+    foote(&br, run, L, s->x, AU_SEC_fr2 + k);
   }
   /* The smoothed similarity (as the labels see it), and its harmony alone, at 4 bars. */
   {
@@ -413,8 +425,8 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
         bs.v[o] = (float)vsc_audio_section_sim(s, i, j);
         bh.v[o] = (float)dot(&s->chroma[i * AU_NCHROMA], &s->chroma[j * AU_NCHROMA], AU_NCHROMA);
       }
-    foote(&bs, 4L * m, s->x, AU_SEC_fs4);
-    foote(&bh, 4L * m, s->x, AU_SEC_fcs4);
+    foote(&bs, run, 4L * m, s->x, AU_SEC_fs4);
+    foote(&bh, run, 4L * m, s->x, AU_SEC_fcs4);
   }
   /* Repetition (Serrà et al. 2014, the time-lag view): rep[i] is how much the bar from
    * beat i repeats the bar P beats earlier, in harmony and timbre together. Its drop
@@ -489,7 +501,7 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
   }
   rc = 0;
 done:
-  free(all), free(ch), free(ce), free(gr), free(en), free(on), free(rep);
+  free(all), free(in_gap), free(ch), free(ce), free(gr), free(en), free(on), free(rep), free(run);
   free(bc.v), free(bt.v), free(be.v), free(br.v);
   if (rc < 0) vsc_audio_section_features_free(s);
   return rc;

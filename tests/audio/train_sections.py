@@ -6,7 +6,7 @@
 
 Every song of each SONGDIR (written by tests/audio/songs.py) goes through
 `audio_tool secfeatures`, which prints the section descriptors of every beat
-(media/audio/au_secfeat.h) as JSON; they are kept in CACHEDIR. The truth's section
+(media/audio/au_secfeat.h) as JSON, kept in CACHEDIR per build of the tool. The truth's section
 boundaries label the beats: the beat nearest a boundary (within 0.5 s) is a boundary, beats
 within 1 s of one are left out, every other beat is not a boundary. A silent lead-in's edge
 is found by other means and is not learnt.
@@ -15,7 +15,7 @@ The model is a logistic regression on the standardised descriptors (class-balanc
 L2-regularised, full-batch gradient descent; deterministic). The threshold on its log-odds
 is the one that finds the most boundaries on the --fit songs while keeping the precision
 at least 0.45 (or --threshold X); the songs of --check are then scored with it (boundaries
-picked as sections.c picks them). Fit on songs.py --set train; check on the development
+picked as sections.c picks them). Fit on songs.py --set train and --set sectrain; check on the development
 set; never on the held-out set.
 """
 import json
@@ -38,7 +38,8 @@ def load_set(tool, cache, songdir):
     for name in names:
         with open(os.path.join(songdir, name + ".json")) as fp:
             truth = json.load(fp)
-        feat = os.path.join(cache, "%s__%s.json" % (tag, name))
+        # Keyed by the tool's build time too: a rebuilt analysis recomputes the features.
+        feat = os.path.join(cache, "%s__%s__%d.json" % (tag, name, int(os.stat(tool).st_mtime)))
         if not os.path.exists(feat):
             subprocess.run([tool, "secfeatures", os.path.join(songdir, truth["file"]), feat + ".part"],
                            check=True)
