@@ -38,6 +38,22 @@ enum {
   AU_SEC_ph4a,
   AU_SEC_x_ph4a,
   AU_SEC_x_down,
+  /* The same 7 of the bar after and of the bar before: a fill bar ahead of a phrase
+   * boundary is not itself the boundary. */
+  AU_SEC_n_fs4,
+  AU_SEC_n_fc8,
+  AU_SEC_n_fe2,
+  AU_SEC_n_ft4,
+  AU_SEC_n_ph4,
+  AU_SEC_n_ph4a,
+  AU_SEC_n_x_ph4a,
+  AU_SEC_p_fs4,
+  AU_SEC_p_fc8,
+  AU_SEC_p_fe2,
+  AU_SEC_p_ft4,
+  AU_SEC_p_ph4,
+  AU_SEC_p_ph4a,
+  AU_SEC_p_x_ph4a,
   AU_SEC_NFEAT
 };
 

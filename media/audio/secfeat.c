@@ -227,7 +227,9 @@ const char *vsc_audio_section_feature_name(int k) {
   static const char *const names[AU_SEC_NFEAT] = {
       "fc2", "fc4", "fc8", "ft2", "ft4", "ft8", "fe2", "fe4", "fe8",
       "fr2", "fr4", "fr8", "fs4", "fcs4", "rep2", "rep4", "rep8", "on0",
-      "fill", "estep", "down", "ph4", "ph8", "ph4a", "x_ph4a", "x_down"};
+      "fill", "estep", "down", "ph4", "ph8", "ph4a", "x_ph4a", "x_down",
+      "n_fs4", "n_fc8", "n_fe2", "n_ft4", "n_ph4", "n_ph4a", "n_x_ph4a",
+      "p_fs4", "p_fc8", "p_fe2", "p_ft4", "p_ph4", "p_ph4a", "p_x_ph4a"};
   return k >= 0 && k < AU_SEC_NFEAT ? names[k] : "";
 }
 
@@ -498,6 +500,17 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
       x[AU_SEC_x_ph4a] = nsum * x[AU_SEC_ph4a];
       x[AU_SEC_x_down] = nsum * x[AU_SEC_down];
     }
+  }
+  /* Context: a few descriptors of the bar after and of the bar before. */
+  {
+    static const int ctx[7] = {AU_SEC_fs4, AU_SEC_fc8, AU_SEC_fe2, AU_SEC_ft4,
+                               AU_SEC_ph4, AU_SEC_ph4a, AU_SEC_x_ph4a};
+    for (long i = 0; i < (long)n; i++)
+      for (int k = 0; k < 7; k++) {
+        double *x = &s->x[(size_t)i * AU_SEC_NFEAT];
+        x[AU_SEC_n_fs4 + k] = i + m < (long)n ? s->x[(size_t)(i + m) * AU_SEC_NFEAT + (size_t)ctx[k]] : 0;
+        x[AU_SEC_p_fs4 + k] = i - m >= 0 ? s->x[(size_t)(i - m) * AU_SEC_NFEAT + (size_t)ctx[k]] : 0;
+      }
   }
   rc = 0;
 done:

@@ -12,5 +12,6 @@ extern const double vsc_audio_section_scale[AU_SEC_NFEAT]; /* 1 / standard devia
 extern const double vsc_audio_section_w[AU_SEC_NFEAT];     /* logistic weights */
 extern const double vsc_audio_section_bias;
 extern const double vsc_audio_section_threshold; /* log-odds a boundary must reach */
+extern const double vsc_audio_section_drop;      /* ... and at most this below the song's best */
 
 #endif

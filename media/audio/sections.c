@@ -120,6 +120,13 @@ int vsc_audio_sections(const au_features *f, const double *beats, size_t nbeats,
   for (size_t i = 0; i < n; i++) raw[i] = score[i] = boundary_logit(&sf.x[i * AU_SEC_NFEAT]);
   double score_taken = 0;
   double first = sf.t0[0], last = sf.t1[n - 1];
+  /* The threshold adapts to the song: a boundary must also come near the song's strongest
+   * (a steady song's phrase-grid bars are not sections when its real changes score far
+   * higher). */
+  double best = -INFINITY;
+  for (size_t i = 1; i < n; i++)
+    if (raw[i] > best) best = raw[i];
+  double tau = fmax(vsc_audio_section_threshold, best - vsc_audio_section_drop);
   /* Silent gaps: both edges, whatever the model says. */
   size_t nb = 0;
   bt[nb] = first, conf[nb] = 1.0, bounds[nb++] = 0;
@@ -135,7 +142,7 @@ int vsc_audio_sections(const au_features *f, const double *beats, size_t nbeats,
   for (;;) {
     long bi = -1;
     for (size_t i = 1; i < n; i++) {
-      if (score[i] < vsc_audio_section_threshold) continue;
+      if (score[i] < tau) continue;
       if (sf.t0[i] - first < MIN_SECTION_S || last - sf.t0[i] < MIN_SECTION_S) continue;
       if (bi < 0 || score[i] > score[bi]) bi = (long)i;
     }

@@ -2,7 +2,7 @@
 """Fits the section model (media/audio/sections.c) and writes media/audio/section_weights.c.
 
     train_sections.py AUDIO_TOOL CACHEDIR OUT.c --fit SONGDIR [SONGDIR...]
-                      [--check SONGDIR...] [--threshold X]
+                      [--check SONGDIR...] [--threshold X] [--drop X]
 
 Every song of each SONGDIR (written by tests/audio/songs.py) goes through
 `audio_tool secfeatures`, which prints the section descriptors of every beat
@@ -13,8 +13,9 @@ is found by other means and is not learnt.
 
 The model is a logistic regression on the standardised descriptors (class-balanced,
 L2-regularised, full-batch gradient descent; deterministic). The threshold on its log-odds
-is the one that finds the most boundaries on the --fit songs while keeping the precision
-at least 0.45 (or --threshold X); the songs of --check are then scored with it (boundaries
+and the song-relative one (a boundary's log-odds at least the song's strongest minus
+DROP) are the pair that finds the most boundaries on the --fit songs while keeping the
+precision at least 0.45 (or --threshold X, without the relative one); the songs of --check are then scored with it (boundaries
 picked as sections.c picks them). Fit on songs.py --set train and --set sectrain; check on the development
 set; never on the held-out set.
 """
@@ -28,6 +29,7 @@ import numpy as np
 MIN_SECTION_S = 4.0
 SNAP = True
 MIN_PRECISION = 0.45
+DROPS = [4.0, 5.0, 6.0, 7.0, 8.0, None]  # None: no song-relative threshold
 
 
 def load_set(tool, cache, songdir):
@@ -96,11 +98,14 @@ def logits(model, x):
     return ((x - mean) * scale) @ w + b
 
 
-def pick(d, s, tau):
-    """As sections.c: strongest first, above tau, MIN_SECTION_S from the ends and apart."""
+def pick(d, s, tau, drop=None):
+    """As sections.c: strongest first, above tau and above the song's strongest minus drop,
+    MIN_SECTION_S from the ends and apart."""
     t0 = d["t0"]
     if len(t0) < 4:
         return []
+    if drop is not None:
+        tau = max(tau, s[1:].max() - drop)
     first, last = t0[0], d["t1"]
     chosen = [d["gaps"][k] for k in range(len(d["gaps"]))]
     down = d["x"][:, d["names"].index("down")] > 0
@@ -118,10 +123,10 @@ def pick(d, s, tau):
     return sorted(chosen)
 
 
-def score(songs, model, tau):
+def score(songs, model, tau, drop=None):
     found = nb = extra = nst = 0
     for d in songs:
-        st = pick(d, logits(model, d["x"]), tau) if len(d["t0"]) else []
+        st = pick(d, logits(model, d["x"]), tau, drop) if len(d["t0"]) else []
         if d["lead"] > 0:
             st = [d["lead"]] + st
         tr = d["truth"]
@@ -132,7 +137,7 @@ def score(songs, model, tau):
     return found / max(1, nb), (nst - extra) / max(1, nst), found, nb, extra
 
 
-def write_c(path, model, tau, names, nsongs):
+def write_c(path, model, tau, drop, names, nsongs):
     mean, scale, w, b = model
     arr = lambda v: ", ".join("%.6e" % x for x in v)
     with open(path, "w") as fp:
@@ -145,6 +150,7 @@ def write_c(path, model, tau, names, nsongs):
         fp.write("const double vsc_audio_section_w[AU_SEC_NFEAT] = {%s};\n" % arr(w))
         fp.write("const double vsc_audio_section_bias = %.6e;\n" % b)
         fp.write("const double vsc_audio_section_threshold = %.6e;\n" % tau)
+        fp.write("const double vsc_audio_section_drop = %.6e;\n" % drop)
 
 
 def main(argv):
@@ -159,6 +165,9 @@ def main(argv):
         a = argv[i]
         if a == "--check":
             mode = "check"
+        elif a == "--drop":
+            DROPS[:] = [float(argv[i + 1])]
+            i += 1
         elif a == "--threshold":
             tau = float(argv[i + 1])
             i += 1
@@ -173,22 +182,24 @@ def main(argv):
     model = fit(songs)
     for n, w in zip(names, model[2]):
         print("  %-8s %+.3f" % (n, w))
+    drop = None
     if tau is None:
         best = None
         for t in np.arange(-2.0, 4.01, 0.25):
-            r = score(songs, model, t)
-            if r[1] >= MIN_PRECISION and (best is None or r[0] > best[1][0]):
-                best = (t, r)
-        tau = best[0] if best else 0.0
-    r = score(songs, model, tau)
-    print("fit (%d songs): threshold %.2f, recall %.3f (%d of %d), precision %.3f (%d extra)" % (
-        len(songs), tau, r[0], r[2], r[3], r[1], r[4]))
+            for dr in DROPS:
+                r = score(songs, model, t, dr)
+                if r[1] >= MIN_PRECISION and (best is None or (r[0], r[1]) > (best[2][0], best[2][1])):
+                    best = (t, dr, r)
+        tau, drop = (best[0], best[1]) if best else (0.0, None)
+    r = score(songs, model, tau, drop)
+    print("fit (%d songs): threshold %.2f, drop %s, recall %.3f (%d of %d), precision %.3f (%d extra)" % (
+        len(songs), tau, drop, r[0], r[2], r[3], r[1], r[4]))
     for s in check_dirs:
         c = load_set(tool, cache, s)
-        r = score(c, model, tau)
+        r = score(c, model, tau, drop)
         print("check %s (%d songs): recall %.3f (%d of %d), precision %.3f (%d extra)" % (
             s, len(c), r[0], r[2], r[3], r[1], r[4]))
-    write_c(out, model, tau, names, len(songs))
+    write_c(out, model, tau, 1e9 if drop is None else drop, names, len(songs))
     # The file is C in the repository: formatted as scripts/format-check.sh expects.
     if subprocess.run(["sh", "-c", "command -v clang-format"], stdout=subprocess.DEVNULL).returncode == 0:
         subprocess.run(["clang-format", "-i", out], check=True)
