@@ -10,7 +10,8 @@
 ** i - P (P = 2, 4, 8 bars); where the chord order or the melody changes, that repetition
 ** drops. Fills and crashes mark section ends and starts, and real songs change section
 ** on the 4- and 8-bar phrase grid counted from the downbeats, so the grid is a descriptor
-** too, with its phase taken from the song itself. sections.c weighs them.
+** too, with its phase taken from the song itself; and a few of these for the bar before
+** and after, so a fill bar ahead of a boundary is not the boundary. sections.c weighs them.
 */
 #include <math.h>
 #include <stdlib.h>

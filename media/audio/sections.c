@@ -3,8 +3,8 @@
 ** (novelty of harmony, timbre, loudness and rhythm at 2, 4 and 8 bars, breaks in
 ** repetition, fills, the phrase grid); a logistic model (section_weights.c, fitted by
 ** tests/audio/train_sections.py) turns the descriptors into the log-odds of a boundary,
-** and the strongest peaks above a threshold become boundaries, at least MIN_SECTION_S
-** apart. Learning how to weigh several novelty curves from annotated boundaries follows
+** and the strongest peaks above a threshold (also relative to the song's strongest peak)
+** become boundaries, at least MIN_SECTION_S apart. Learning how to weigh several novelty curves from annotated boundaries follows
 ** Turnbull, Lanckriet, Pampalk & Goto 2007 ("A supervised approach for detecting
 ** boundaries in music using difference features and boosting"). Silence/music edges are
 ** always boundaries. Sections whose features match an earlier one share its label.
