@@ -159,8 +159,9 @@ int comp_text_script(const json_t *texts, double t_layer, double seg_dur, int W,
   if (ret == 0 && drawn) {
     const char *script = vsc_text_ass_script(a);
     FILE *f = script ? fopen(ass_path, "w") : NULL;
-    if (!f || fputs(script, f) < 0 || fclose(f) != 0) {
-      if (f) fclose(f);
+    int bad = !f || fputs(script, f) < 0;
+    if (f && fclose(f) != 0) bad = 1;
+    if (bad) {
       unlink(ass_path);
       ret = vsc_op_fail(err, VSC_FAIL_LOCAL, "%scannot write '%s'", where, ass_path);
     }

@@ -55,6 +55,16 @@ void vsc_sched_node_done(run_t *r, int i, const char *path) {
 
 /* A node whose inputs are all done: compute its effective key, look it up when it differs
  * from the static key (the static one was looked up in the demand pass), then queue it. */
+void vsc_sched_take_entry(snode *n, const vsc_cache_entry *e) {
+  n->cache_hit = true;
+  n->st = N_DONE;
+  snprintf(n->path, sizeof n->path, "%s", e->path);
+  json_t *pred = json_object_get(e->info, "prediction");
+  if (json_is_string(pred)) snprintf(n->prediction, sizeof n->prediction, "%s", json_string_value(pred));
+  n->cached_cost = json_number_value(json_object_get(e->info, "cost"));
+  n->cached_cost_known = json_is_true(json_object_get(e->info, "cost_known"));
+}
+
 void vsc_sched_mark_ready(run_t *r, int i) {
   snode *n = &r->n[i];
   bool tainted = false;

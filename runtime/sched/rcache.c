@@ -32,14 +32,8 @@ bool vsc_sched_rcache_fetch(run_t *r, int i) {
   else if (hit < 0)
     vsc_sched_warn(r, "remote cache %s: %s %.12s: %s", vsc_rcache_name(r->rcache), n->op, n->id, why);
   if (hit != VSC_CACHE_HIT) return false;
-  n->cache_hit = true;
+  vsc_sched_take_entry(n, &e);
   n->remote_hit = true;
-  n->st = N_DONE;
-  snprintf(n->path, sizeof n->path, "%s", e.path);
-  json_t *pred = json_object_get(e.info, "prediction");
-  if (json_is_string(pred)) snprintf(n->prediction, sizeof n->prediction, "%s", json_string_value(pred));
-  n->cached_cost = json_number_value(json_object_get(e.info, "cost"));
-  n->cached_cost_known = json_is_true(json_object_get(e.info, "cost_known"));
   vsc_cache_entry_clear(&e);
   r->res->remote_cached++;
   return true;

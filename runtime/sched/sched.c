@@ -243,13 +243,7 @@ static void demand(run_t *r) {
     char why[300];
     int hit = vsc_cache_lookup(r->cache, n->key, false, &e, why, sizeof why);
     if (hit == VSC_CACHE_HIT) {
-      n->cache_hit = true;
-      n->st = N_DONE;
-      snprintf(n->path, sizeof n->path, "%s", e.path);
-      json_t *pred = json_object_get(e.info, "prediction");
-      if (json_is_string(pred)) snprintf(n->prediction, sizeof n->prediction, "%s", json_string_value(pred));
-      n->cached_cost = json_number_value(json_object_get(e.info, "cost"));
-      n->cached_cost_known = json_is_true(json_object_get(e.info, "cost_known"));
+      vsc_sched_take_entry(n, &e);
       vsc_cache_entry_clear(&e);
       r->res->cached++;
       r->done_count++;

@@ -204,6 +204,9 @@ void vsc_sched_stop_unsafe(run_t *r, const char *why);
 /* ---- flow.c: a node's life ---- */
 void vsc_sched_node_failed(run_t *r, int i, const char *msg);
 void vsc_sched_node_done(run_t *r, int i, const char *path);
+/* A node found in a cache before the run starts it: done, with the entry's path, prediction
+ * id and recorded cost. */
+void vsc_sched_take_entry(snode *n, const vsc_cache_entry *e);
 /* A node whose inputs are all done: effective key, cache lookup, then the remote queue or
  * the pool. */
 void vsc_sched_mark_ready(run_t *r, int i);

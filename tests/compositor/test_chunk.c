@@ -179,9 +179,8 @@ static int render_chunked(const json_t *node, const char *const *inputs, const c
   return ret;
 }
 
-/* Whether a and b decode to the same pictures at the same times. Not the same bytes: x264
- * (one thread, identical input frames) was seen to code a keyframe two bytes apart on a loaded
- * machine, to the same pixels. The cache keys inputs, never output bytes. */
+/* Whether a and b decode to the same pictures at the same times: what a viewer sees, and what
+ * broke when x264's AVX-512 code coded one block of a frame a level apart (render.c). */
 static int same_pictures(const char *a, const char *b) {
   static frame_info fa[200], fb[200];
   int na = decode_all(a, fa, 200), nb = decode_all(b, fb, 200);
