@@ -18,6 +18,8 @@
 #include "vsc/vsc_file.h"
 #include "vsc/vsc_ops.h"
 #include "vsc/vsc_runtime.h"
+#include "vsc/vsc_rows.h"
+#include "vsc/vsc_strings.h"
 
 void batch_row_path(const char *dir, size_t row, const char *suffix, char *out, size_t len) {
   snprintf(out, len, "%s/rows/%06zu%s", dir, row, suffix);
@@ -53,6 +55,126 @@ static void row_paid(batch_row *r, const char *remote) {
   }
 }
 
+/* ---- warnings: a warning many rows give is said once, with the rows ---- */
+
+/* After the line at `at`. */
+static char *line_end(char *at) {
+  char *nl = strchr(at, '\n');
+  return nl ? nl + 1 : at + strlen(at);
+}
+
+/* Whether the line at `at` starts a warning or an error (not a note, a source line or a hint). */
+static bool starts_diag(const char *at) {
+  if (*at == ' ') return false;
+  const char *nl = strchr(at, '\n'), *w = strstr(at, ": warning: "), *e = strstr(at, ": error: ");
+  return (w && (!nl || w < nl)) || (e && (!nl || e < nl));
+}
+
+/* Each warning of a row's compile (its line and what follows it up to the next warning or
+ * error: the source line, the caret, its notes), keyed by its text, with the rows that gave
+ * it: warned = {text: {"rows": [N, …], "line": L}}, in first-seen order. The errors (with
+ * their notes) go to `errors`, if given. */
+static void note_warnings(json_t *warned, vsc_diag_list *diags, size_t row, unsigned line, FILE *errors) {
+  char *text = NULL;
+  size_t tlen = 0;
+  FILE *mem = open_memstream(&text, &tlen);
+  if (!mem) return;
+  vsc_diag_print(diags, mem, false);
+  fclose(mem);
+  for (char *at = text; at && *at;) {
+    char *end = line_end(at);
+    while (*end && !starts_diag(end)) end = line_end(end); /* its source lines and notes */
+    char saved = *end;
+    *end = 0;
+    const char *nl = strchr(at, '\n'), *w = strstr(at, ": warning: ");
+    if (starts_diag(at) && w && (!nl || w < nl)) {
+      json_t *o = json_object_get(warned, at);
+      if (!o) json_object_set_new(warned, at, o = json_pack("{s:[], s:I}", "rows", "line", (json_int_t)line));
+      json_array_append_new(json_object_get(o, "rows"), json_integer((json_int_t)row));
+    } else if (errors) {
+      fputs(at, errors);
+    }
+    *end = saved;
+    at = end;
+  }
+  free(text);
+}
+
+/* "1–200", "1–5, 9, 12–20": rows (ascending) as ranges, at most 8 of them. */
+static void row_ranges(const json_t *rows, char *out, size_t len) {
+  size_t n = json_array_size(rows), used = 0, ranges = 0;
+  out[0] = 0;
+  for (size_t i = 0; i < n && used < len; i++) {
+    json_int_t a = json_integer_value(json_array_get(rows, i)), b = a;
+    while (i + 1 < n && json_integer_value(json_array_get(rows, i + 1)) == b + 1) b++, i++;
+    if (++ranges > 8) {
+      snprintf(out + used, len - used, ", …");
+      return;
+    }
+    int k = a == b ? snprintf(out + used, len - used, "%s%lld", used ? ", " : "", (long long)a)
+                   : snprintf(out + used, len - used, "%s%lld–%lld", used ? ", " : "", (long long)a, (long long)b);
+    used += k > 0 ? (size_t)k : 0;
+  }
+}
+
+/* The warnings, once each: a row's own as "rows.csv:7: row 5:" and the warning; one many
+ * rows gave with "(in 200 rows: 1–200)" at the end of its first line. */
+static void print_warnings(const json_t *warned, const char *data) {
+  const char *text;
+  json_t *w;
+  json_object_foreach((json_t *)warned, text, w) {
+    const json_t *rows = json_object_get(w, "rows");
+    size_t n = json_array_size(rows);
+    if (n == 1) {
+      fprintf(stderr, "%s:%lld: row %lld:\n%s", data, (long long)json_integer_value(json_object_get(w, "line")),
+              (long long)json_integer_value(json_array_get(rows, 0)), text);
+      continue;
+    }
+    char ranges[256];
+    row_ranges(rows, ranges, sizeof ranges);
+    const char *nl = strchr(text, '\n');
+    int first = nl ? (int)(nl - text) : (int)strlen(text);
+    fprintf(stderr, "%.*s (in %zu rows: %s)\n%s", first, text, n, ranges, nl ? nl + 1 : "");
+  }
+}
+
+/* Columns of the data that are not params of the script (nor --name's): a warning each,
+ * with the closest param; errors with --strict. Returns how many there are. */
+static int unknown_columns(const vsc_rows *rows, const batch_opts *o, bool strict) {
+  json_t *params = vsc_params_json(o->script, NULL);
+  if (!params) return 0; /* the rows' compiles say why */
+  size_t np = json_array_size(params);
+  const char **names = calloc(np + 1, sizeof *names);
+  for (size_t i = 0; i < np; i++) names[i] = json_string_value(json_object_get(json_array_get(params, i), "name"));
+  int bad = 0;
+  for (int c = 0; c < rows->ncolumns; c++) {
+    const char *col = rows->columns[c];
+    bool known = o->name_col && !strcmp(col, o->name_col);
+    for (size_t i = 0; i < np && !known; i++) known = !strcmp(col, names[i]);
+    if (known) continue;
+    unsigned line = 1; /* the header; in JSON lines the first row that has it */
+    for (size_t i = 0; i < rows->nrows && !vsc_row_get(&rows->rows[0], col); i++)
+      if (vsc_row_get(&rows->rows[i], col)) {
+        line = rows->rows[i].line;
+        break;
+      }
+    const char *close = vsc_closest(col, names, np);
+    char hint[200];
+    if (close) snprintf(hint, sizeof hint, "did you mean '%s'?", close);
+    else {
+      int k = snprintf(hint, sizeof hint, "the params are:");
+      for (size_t i = 0; i < np && k < (int)sizeof hint - 40; i++) k += snprintf(hint + k, sizeof hint - (size_t)k, " %s", names[i]);
+      if (!np) snprintf(hint, sizeof hint, "the script declares no param");
+    }
+    fprintf(stderr, "%s:%u: %s: column '%s' is not a param of %s: its values are not used (%s)\n", rows->path, line,
+            strict ? "error" : "warning", col, o->script, hint);
+    bad++;
+  }
+  free(names);
+  json_decref(params);
+  return bad;
+}
+
 /* One row compiled with its fields as the script's params; a bad row's diagnostics are
  * printed under a line naming it in the data file. */
 static void compile_row(batch_row *r, const vsc_rows *rows, const vsc_row *row, const batch_opts *o, const char *cache,
@@ -65,8 +187,26 @@ static void compile_row(batch_row *r, const vsc_rows *rows, const vsc_row *row, 
     return;
   }
   vsc_param_arg *args = calloc((size_t)row->nfields + 1, sizeof *args);
+  vsc_param_item *items = NULL;
+  int nitems = 0;
+  for (int k = 0; k < row->nfields; k++) nitems += row->fields[k].nitems;
+  if (nitems) items = calloc((size_t)nitems, sizeof *items);
+  nitems = 0;
+  for (int k = 0; k < row->nfields; k++) {
+    /* A JSON array is a list given item by item (a CSV field is split by the compiler). */
+    const vsc_row_field *f = &row->fields[k];
+    if (f->list) {
+      static const vsc_param_item none; /* [] is an empty list, not "not given" */
+      args[k].items = items ? items + nitems : &none;
+      args[k].nitems = f->nitems;
+      for (int j = 0; j < f->nitems; j++)
+        items[nitems++] = (vsc_param_item){.value = f->items[j].value, .off = f->items[j].off, .len = f->items[j].len};
+    }
+  }
   for (int k = 0; k < row->nfields; k++)
-    args[k] = (vsc_param_arg){.name = row->fields[k].name,
+    args[k] = (vsc_param_arg){.items = args[k].items,
+                              .nitems = args[k].nitems,
+                              .name = row->fields[k].name,
                               .value = row->fields[k].value,
                               .src_name = rows->path,
                               .src_text = row->text,
@@ -88,28 +228,18 @@ static void compile_row(batch_row *r, const vsc_rows *rows, const vsc_row *row, 
     char why[160];
     snprintf(why, sizeof why, "%d error%s in the script with this row's values", errors, errors == 1 ? "" : "s");
     fprintf(stderr, "%s:%u: error: row %zu: %s (not rendered)\n", rows->path, row->line, r->row, why);
-    vsc_diag_print(diags, stderr, cli_color(stderr));
+    /* Its warnings are said once for the batch, with the others' (below). */
+    if (vsc_diag_warning_count(diags)) note_warnings(warned, diags, r->row, row->line, stderr);
+    else vsc_diag_print(diags, stderr, cli_color(stderr));
     r->error = strdup(why);
     r->diags = vsc_diag_to_json(diags); /* for the report: a tool repairs the row from it */
     json_decref(r->ir);
     r->ir = NULL;
   } else if (vsc_diag_warning_count(diags) && o->progress != VSC_PROGRESS_QUIET) {
-    /* A warning about the script itself comes with every row: said once. */
-    char *text = NULL;
-    size_t tlen = 0;
-    FILE *mem = open_memstream(&text, &tlen);
-    if (mem) {
-      vsc_diag_print(diags, mem, false);
-      fclose(mem);
-    }
-    if (text && !json_object_get(warned, text)) {
-      json_object_set_new(warned, text, json_true());
-      fprintf(stderr, "%s:%u: row %zu:\n", rows->path, row->line, r->row);
-      vsc_diag_print(diags, stderr, cli_color(stderr));
-    }
-    free(text);
+    note_warnings(warned, diags, r->row, row->line, NULL);
   }
   vsc_diag_list_free(diags);
+  free(items);
   free(args);
 }
 
@@ -137,7 +267,13 @@ int batch_compile(batch_set *set, const batch_opts *o) {
   set->rows = calloc(rows->nrows, sizeof *set->rows);
   set->nrows = rows->nrows;
   set->remote = NULL;
-  json_t *warned = json_object(); /* warnings said already */
+  if (unknown_columns(rows, o, o->strict) && o->strict) {
+    fprintf(stderr, "vsc: the data has columns that are not params: nothing was run (--strict)\n");
+    vsc_rows_free(rows);
+    batch_set_free(set);
+    return VSC_EXIT_CHECK;
+  }
+  json_t *warned = json_object(); /* warnings, said once each after the rows */
   for (size_t i = 0; i < rows->nrows; i++) {
     batch_row *r = &set->rows[i];
     r->row = i + 1;
@@ -153,6 +289,7 @@ int batch_compile(batch_set *set, const batch_opts *o) {
     row_paid(r, set->remote);
   }
   if (!set->remote) set->remote = vsc_provider_resolve(o->provider);
+  print_warnings(warned, rows->path);
   json_decref(warned);
   vsc_rows_free(rows);
   return VSC_EXIT_OK;

@@ -140,6 +140,31 @@ static int sbatch_base(char **argv, int n, char *bufs[5], const char *dir, const
   return n;
 }
 
+/* One job array of the batch: its shard file DIR/slurm/KIND-SUB.txt (a line of row ranges
+** per task; `sh` is freed) written, then `sbatch` of task.sh over it with `array` (and
+** `dep`, if any). The job id, or 0 with the reason printed. */
+static long submit_shard(const char *adir, const char *kind, size_t sub, vsc_buf *sh, const char *array, const char *dep,
+                         const char *task, const batch_slurm_opts *so) {
+  char shard[PATH_MAX + 64], log[64], b0[300], b1[PATH_MAX + 64], b2[64], b3[300], b4[300];
+  char *bufs[5] = {b0, b1, b2, b3, b4};
+  char *argv[24];
+  snprintf(shard, sizeof shard, "%s/slurm/%s-%zu.txt", adir, kind, sub);
+  int wrc = write_text(shard, sh->s ? sh->s : "", 0644), err = errno;
+  vsc_buf_free(sh);
+  if (wrc != 0) {
+    fprintf(stderr, "vsc: cannot write %s: %s\n", shard, strerror(err));
+    return 0;
+  }
+  snprintf(log, sizeof log, "%s-%%A_%%a.out", kind);
+  int k = sbatch_base(argv, 0, bufs, adir, kind, log, so);
+  argv[k++] = (char *)array;
+  if (dep) argv[k++] = (char *)dep;
+  argv[k++] = (char *)task;
+  argv[k++] = shard;
+  argv[k] = NULL;
+  return sbatch(argv);
+}
+
 int batch_slurm_submit(const char *dir, const batch_slurm_opts *so, vsc_progress_mode progress) {
   json_t *m = batch_manifest_load(dir);
   if (!m) return VSC_EXIT_USAGE;
@@ -231,7 +256,7 @@ int batch_slurm_submit(const char *dir, const batch_slurm_opts *so, vsc_progress
   }
   vsc_buf_free(&sc);
 
-  char b0[300], b1[PATH_MAX + 64], b2[64], b3[300], b4[300], arr[64], dep[128], shard[PATH_MAX + 64], task[PATH_MAX + 64];
+  char b0[300], b1[PATH_MAX + 64], b2[64], b3[300], b4[300], arr[64], dep[128], task[PATH_MAX + 64];
   char *bufs[5] = {b0, b1, b2, b3, b4};
   char *argv[24];
   snprintf(task, sizeof task, "%s/slurm/task.sh", adir);
@@ -239,42 +264,15 @@ int batch_slurm_submit(const char *dir, const batch_slurm_opts *so, vsc_progress
   if (nmakers) {
     vsc_buf sh = {0};
     add_ranges(&sh, makers, 0, nmakers);
-    snprintf(shard, sizeof shard, "%s/slurm/make-%zu.txt", adir, sub);
-    if (write_text(shard, sh.s, 0644) != 0) {
-      fprintf(stderr, "vsc: cannot write %s: %s\n", shard, strerror(errno));
-      vsc_buf_free(&sh);
-      goto out;
-    }
-    vsc_buf_free(&sh);
-    int k = sbatch_base(argv, 0, bufs, adir, "make", "make-%A_%a.out", so);
-    argv[k++] = "--array=0-0";
-    argv[k++] = task;
-    argv[k++] = shard;
-    argv[k] = NULL;
-    if (!(make_id = sbatch(argv))) goto out;
+    if (!(make_id = submit_shard(adir, "make", sub, &sh, "--array=0-0", NULL, task, so))) goto out;
   }
   if (ntodo) {
     vsc_buf sh = {0};
     for (size_t t = 0; t < ntasks; t++) add_ranges(&sh, todo, t * per, (t + 1) * per < ntodo ? (t + 1) * per : ntodo);
-    snprintf(shard, sizeof shard, "%s/slurm/rows-%zu.txt", adir, sub);
-    if (write_text(shard, sh.s, 0644) != 0) {
-      fprintf(stderr, "vsc: cannot write %s: %s\n", shard, strerror(errno));
-      vsc_buf_free(&sh);
-      goto out;
-    }
-    vsc_buf_free(&sh);
-    int k = sbatch_base(argv, 0, bufs, adir, "rows", "rows-%A_%a.out", so);
     if (so->max_running > 0) snprintf(arr, sizeof arr, "--array=0-%zu%%%d", ntasks - 1, so->max_running);
     else snprintf(arr, sizeof arr, "--array=0-%zu", ntasks - 1);
-    argv[k++] = arr;
-    if (make_id) {
-      snprintf(dep, sizeof dep, "--dependency=afterany:%ld", make_id);
-      argv[k++] = dep;
-    }
-    argv[k++] = task;
-    argv[k++] = shard;
-    argv[k] = NULL;
-    if (!(rows_id = sbatch(argv))) {
+    if (make_id) snprintf(dep, sizeof dep, "--dependency=afterany:%ld", make_id);
+    if (!(rows_id = submit_shard(adir, "rows", sub, &sh, arr, make_id ? dep : NULL, task, so))) {
       if (make_id) { /* nothing half-submitted stays behind */
         char id[32];
         snprintf(id, sizeof id, "%ld", make_id);

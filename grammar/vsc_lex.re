@@ -89,6 +89,8 @@ int vsc_lex_next(vsc_lexer *L, vsc_token *t) {
       "{" { TOKEN(TK_LBRACE); }
       "}" { TOKEN(TK_RBRACE); }
       "(" { TOKEN(TK_LPAREN); }
+      "[" { TOKEN(TK_LBRACKET); }
+      "]" { TOKEN(TK_RBRACKET); }
       ")" { TOKEN(TK_RPAREN); }
       "," { TOKEN(TK_COMMA); }
       ":" { TOKEN(TK_COLON); }

@@ -19,7 +19,7 @@
 
 /* Literal tokens first, so their codes are stable. */
 %token ID STRING NUMBER DURATION MONEY DB PERCENT DIMS RATIO RATE BYTES HEX.
-%token LBRACE RBRACE LPAREN RPAREN COMMA COLON EQ ARROW ILLEGAL.
+%token LBRACE RBRACE LPAREN RPAREN COMMA COLON EQ ARROW LBRACKET RBRACKET ILLEGAL.
 
 /* Keywords are only keywords where the grammar expects one: elsewhere they are names. */
 %fallback ID IMPORT VIDEO STYLE TEMPLATE PRESET MODEL SCENE SHOT TEXT VOICE THEN MUSIC
@@ -32,6 +32,8 @@
   DELIVER.
 /* Formats (docs/language.md "Formats"). */
 %fallback ID FORMATS FOR FOCUS REFRAME.
+/* List params and `for NAME in LIST` (docs/language.md "Lists"). */
+%fallback ID LIST.
 
 %type value { vsc_value }
 %type literal { vsc_value }
@@ -70,6 +72,15 @@ value(A) ::= literal(L). { A = L; }
 value(A) ::= ID(T). { A = vsc_parse_ident(P, T); }
 name(A) ::= ID(T). { A = vsc_parse_ident(P, T); }
 
+/* A list: [a, b, c] (a trailing comma is fine; [] is empty). Brackets only start a list, so
+ * a list is a value wherever one goes and the checker says where it does not belong. */
+value(A) ::= LBRACKET(L) RBRACKET(R). { A = vsc_parse_list(P, L, 0, R); }
+value(A) ::= LBRACKET(L) listvals(N) RBRACKET(R). { A = vsc_parse_list(P, L, N, R); }
+value(A) ::= LBRACKET(L) listvals(N) COMMA RBRACKET(R). { A = vsc_parse_list(P, L, N, R); }
+%type listvals { vsc_ast * }
+listvals(A) ::= value(V). { A = vsc_parse_vals_start(P, V); }
+listvals(A) ::= listvals(L) COMMA value(V). { A = L; vsc_parse_add_val(P, A, V); }
+
 /* ---- top level ------------------------------------------------------------- */
 item(A) ::= IMPORT(K) value(V). { A = vsc_parse_node(P, AST_IMPORT, K, "import"); vsc_parse_add_val(P, A, V); }
 item(A) ::= VIDEO(K) value(T) LBRACE vitems(B) RBRACE(E).
@@ -86,6 +97,9 @@ item(A) ::= MODEL(K) name(N) value(R) LBRACE mditems(B) RBRACE(E).
 /* `param NAME TYPE [default VALUE]`: a value the script is given (check/params.c). */
 item(A) ::= PARAM(K) name(N) value(T) popts(O).
   { A = vsc_parse_node(P, AST_PARAM, K, "param"); A->name = N; vsc_parse_add_val(P, A, T); vsc_parse_opts(P, A, O); }
+/* `param NAME list TYPE [default [a, b]]`: a list of values of TYPE. */
+item(A) ::= PARAM(K) name(N) LIST value(T) popts(O).
+  { A = vsc_parse_node(P, AST_PARAM, K, "param"); A->name = N; A->list = 1; vsc_parse_add_val(P, A, T); vsc_parse_opts(P, A, O); }
 
 tparamlist(A) ::= . { A.head = A.tail = 0; }
 tparamlist(A) ::= tparams(L). { A = L; }
@@ -118,6 +132,9 @@ capopt(A) ::= AT(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_par
 capopt(A) ::= OUTLINE|SHADOW(K) literal(X). { A = vsc_parse_set(P, K, X); }
 capopt(A) ::= OUTLINE|SHADOW(K) literal(X) literal(Y). { A = vsc_parse_set(P, K, X); vsc_parse_add_val(P, A, Y); }
 vitem(A) ::= scene(S). { A = S; }
+/* for NAME in LIST { scenes }: the scenes once per item of a list (check/each.c). */
+vitem(A) ::= FOR(K) name(N) IN value(L) LBRACE vitems(B) RBRACE(E).
+  { A = vsc_parse_node(P, AST_EACH, K, "for"); A->name = N; vsc_parse_add_val(P, A, L); A->body = B; A->has_body = 1; vsc_ast_extend_tok(A, E); }
 
 /* ---- formats: one deliverable per aspect, `for` blocks override per format ---- */
 vitem(A) ::= FORMATS(K) litlist(L). { A = L; vsc_parse_rekey(P, A, K); }

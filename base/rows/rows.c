@@ -50,7 +50,7 @@ static vsc_row *add_row(vsc_rows *r, unsigned line, const char *text, size_t len
 
 static void add_field(vsc_row *row, const char *name, char *value, size_t off, size_t len) {
   row->fields = xrealloc(row->fields, (size_t)(row->nfields + 1) * sizeof *row->fields);
-  row->fields[row->nfields++] = (vsc_row_field){name, value, off, len};
+  row->fields[row->nfields++] = (vsc_row_field){.name = name, .value = value, .off = off, .len = len};
 }
 
 /* ---- CSV ---- */
@@ -251,6 +251,70 @@ static void json_value_span(const char *t, size_t len, const char *key, size_t *
   }
 }
 
+/* The bytes of an array's items in its text t[off, off + len) (which starts with '['), at
+ * most max; returns how many were found. */
+static int array_item_spans(const char *t, size_t off, size_t len, size_t *offs, size_t *lens, int max) {
+  size_t p = off + 1, end = off + len;
+  int n = 0;
+  while (p < end && n < max) {
+    while (p < end && (t[p] == ' ' || t[p] == '\t' || t[p] == ',')) p++;
+    if (p >= end || t[p] == ']') break;
+    size_t s = p;
+    if (t[p] == '"') {
+      for (p++; p < end && t[p] != '"'; p++)
+        if (t[p] == '\\') p++;
+      if (p < end) p++;
+    } else {
+      int depth = 0;
+      for (; p < end; p++) {
+        if (t[p] == '[' || t[p] == '{') depth++;
+        else if ((t[p] == ']' || t[p] == '}') && depth-- == 0) break;
+        else if (t[p] == ',' && depth == 0) break;
+      }
+      while (p > s && (t[p - 1] == ' ' || t[p - 1] == '\t')) p--;
+    }
+    offs[n] = s;
+    lens[n++] = p - s;
+  }
+  return n;
+}
+
+/* A JSON scalar as a field's text, or NULL (an array or an object). */
+static char *scalar_text(const json_t *v) {
+  if (json_is_string(v)) return xstrndup(json_string_value(v), json_string_length(v));
+  if (json_is_integer(v)) return row_error("%lld", (long long)json_integer_value(v));
+  if (json_is_real(v)) return row_error("%.17g", json_real_value(v));
+  if (json_is_boolean(v)) return row_error("%s", json_is_true(v) ? "true" : "false");
+  if (json_is_null(v)) return row_error("%s", "");
+  return NULL;
+}
+
+/* A list field: an array of single values, each item with where it was written. */
+static bool json_list(vsc_row *row, vsc_row_field *f, const char *key, const json_t *arr) {
+  size_t n = json_array_size(arr);
+  f->list = true;
+  f->items = vsc_xmalloc((n + 1) * sizeof *f->items);
+  size_t *offs = vsc_xmalloc((n + 1) * sizeof *offs), *lens = vsc_xmalloc((n + 1) * sizeof *lens);
+  int found = array_item_spans(row->text, f->off, f->len, offs, lens, (int)n);
+  bool ok = true;
+  for (size_t i = 0; i < n; i++) {
+    const json_t *v = json_array_get(arr, i);
+    char *text = json_is_null(v) ? NULL : scalar_text(v);
+    if (!text) {
+      row->error = row_error("field '%s' item %zu is %s; a list holds single values", key, i + 1,
+                             json_is_null(v) ? "null" : json_is_array(v) ? "an array"
+                                                                         : "an object");
+      ok = false;
+      break;
+    }
+    bool at = (int)i < found;
+    f->items[f->nitems++] = (vsc_row_item){.value = text, .off = at ? offs[i] : f->off, .len = at ? lens[i] : f->len};
+  }
+  free(offs);
+  free(lens);
+  return ok;
+}
+
 static void note_column(vsc_rows *r, const char *key) {
   for (int i = 0; i < r->ncolumns; i++)
     if (strcmp(r->columns[i], key) == 0) return;
@@ -276,18 +340,18 @@ static void json_line(vsc_rows *r, vsc_row *row) {
   const char *key;
   json_t *v;
   json_object_foreach(o, key, v) {
-    char *text = NULL;
-    if (json_is_string(v)) text = xstrndup(json_string_value(v), json_string_length(v));
-    else if (json_is_integer(v)) text = row_error("%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v)) text = row_error("%.17g", json_real_value(v));
-    else if (json_is_boolean(v)) text = row_error("%s", json_is_true(v) ? "true" : "false");
-    else if (json_is_null(v)) text = row_error("%s", ""); /* not given: the param's default */
-    else {
-      row->error = row_error("field '%s' is %s, not a single value", key, json_is_array(v) ? "an array" : "an object");
-      break;
-    }
     size_t off, len;
     json_value_span(row->text, row->len, key, &off, &len);
+    char *text = scalar_text(v); /* null: "", not given (the param's default) */
+    if (json_is_array(v) && off < row->len && row->text[off] == '[') {
+      add_field(row, column_name(r, key), xstrndup(row->text + off, len), off, len);
+      if (!json_list(row, &row->fields[row->nfields - 1], key, v)) break;
+      continue;
+    }
+    if (!text) {
+      row->error = row_error("field '%s' is %s, not a single value or a list", key, json_is_array(v) ? "an array" : "an object");
+      break;
+    }
     add_field(row, column_name(r, key), text, off, len);
   }
   json_decref(o);
@@ -357,7 +421,12 @@ const vsc_row_field *vsc_row_get(const vsc_row *row, const char *name) {
 void vsc_rows_free(vsc_rows *r) {
   if (!r) return;
   for (size_t i = 0; i < r->nrows; i++) {
-    for (int k = 0; k < r->rows[i].nfields; k++) free(r->rows[i].fields[k].value);
+    for (int k = 0; k < r->rows[i].nfields; k++) {
+      vsc_row_field *f = &r->rows[i].fields[k];
+      for (int j = 0; j < f->nitems; j++) free(f->items[j].value);
+      free(f->items);
+      free(f->value);
+    }
     free(r->rows[i].fields);
     free(r->rows[i].error);
   }

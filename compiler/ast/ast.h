@@ -26,14 +26,17 @@ typedef enum {
   V_BITRATE, /* 8M, 800k: bits per second */
   V_BYTES,   /* 50MB, 2GiB: bytes */
   V_ERROR,   /* a bad literal already reported */
+  V_LIST,    /* [a, b, …]: items[nitems] (a list param's value, a list literal) */
 } vsc_value_kind;
 
-typedef struct {
+typedef struct vsc_value_s {
   vsc_value_kind kind;
   vsc_span span;
   double num, num2;
   uint32_t rgb;
-  const char *str; /* V_STRING, V_IDENT; also the unit text of a V_DURATION ("s", "ms") */
+  const char *str;                 /* V_STRING, V_IDENT; also the unit text of a V_DURATION ("s", "ms") */
+  const struct vsc_value_s *items; /* V_LIST: its items (arena), none a V_LIST */
+  int nitems;
 } vsc_value;
 
 #define VSC_AST_KINDS(X) \
@@ -55,7 +58,8 @@ typedef struct {
   X(THEN)     /* vals: name [duration] */ \
   X(WITH)     /* body: ARG list (name: value) */ \
   X(INPUTS)   /* body: ARG list (name: "input name") */ \
-  X(SET)      /* a keyword with values: size, fps, camera, at, … */
+  X(SET)      /* a keyword with values: size, fps, camera, at, … */ \
+  X(EACH)     /* for NAME in LIST { scenes }: name; vals[0]: the list; body: scenes */
 
 typedef enum {
 #define X(k) AST_##k,
@@ -92,6 +96,7 @@ struct vsc_ast {
   vsc_ast_list body;   /* statements in braces */
   bool has_body;       /* braces were written (even if empty) */
   bool arrow;          /* `animate zoom a -> b` */
+  bool list;           /* PARAM: `param NAME list TYPE`, a list of TYPE */
   vsc_dur_kind dur_kind;
   vsc_value dur; /* SCENE duration: time, count of beats/bars, or section name */
   vsc_ast *use;  /* SCENE: template call */

@@ -117,8 +117,20 @@ typedef enum { SHOT_NONE,
                SHOT_FILE,
                SHOT_COLOR } vsc_shot_kind;
 
+/* A `for NAME in LIST { scenes }` block (check/each.c): the scenes it makes come from it. */
+typedef struct {
+  vsc_ast *node;        /* the `for` */
+  const char *list;     /* "'products'" (a param) or "the list": for messages */
+  vsc_source *list_src; /* where the list's items were written (a row, the script) */
+  vsc_span list_span;
+  int nitems;   /* the list's items */
+  int per_item; /* scenes its body makes per item */
+} vsc_each_spec;
+
 typedef struct vsc_scene_spec {
   const char *name;
+  const vsc_each_spec *each; /* the `for` block that made it, or NULL */
+  int each_item;             /* 1-based: the item it was made for */
   vsc_ast *node;
   vsc_source *src;
   vsc_dur_kind dur_kind;
@@ -242,6 +254,13 @@ struct vsc_session {
   int nparam_decls;
   vsc_value *param_vals;   /* [nparam_decls]; V_NONE: unbound (an error was reported) */
   vsc_source **param_srcs; /* [nparam_decls] */
+  /* The item of a `for NAME in LIST` whose scenes are being checked (check/each.c): NAME
+   * used in those scenes (not in a template's body) is this item, written in each_src. */
+  const char *each_name;
+  const vsc_value *each_item;
+  vsc_source *each_src;
+  const vsc_each_spec *each;
+  int each_index; /* 1-based */
 };
 
 /* Text layout at compile time (check/textfit.c). The IR object of a text (docs/ir.md): the

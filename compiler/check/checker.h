@@ -4,6 +4,7 @@
  *   scene.c    scene statements (a table) video.c   the video, vsc_check   files.c    probing files
  *   deliver.c  delivery settings and platform presets (deliver.def)
  *   formats.c  `formats`, `for` blocks: one check of the video per format
+ *   each.c     `for NAME in LIST` blocks: scenes from a list
  * Only compiler/check includes it; the checker's interface to later stages is check/check.h. */
 #ifndef VSC_CHECKER_H
 #define VSC_CHECKER_H
@@ -129,6 +130,15 @@ bool check_deliver_is_preset(const char *name);
 void check_params(vsc_session *s);
 /* The index of the param `name` names, or -1. */
 int check_param_index(const vsc_session *s, const char *name);
+
+/* ---- each.c ---- */
+/* The scenes a `for NAME in LIST` block makes (to size the scene list; 0 when it is wrong). */
+int check_each_count(vsc_session *s, vsc_ast *each);
+/* The block's list, checked (not a list, empty, a body of other statements: reported), and
+** *es describing it (arena); NULL when it makes no scenes. */
+const vsc_value *check_each_begin(vsc_session *s, vsc_ast *each, vsc_each_spec **es);
+/* Binds NAME to `item` (index 1-based) for the scenes checked next; each NULL unbinds. */
+void check_each_bind(vsc_session *s, vsc_ast *each, const vsc_each_spec *es, const vsc_value *item, int index);
 
 /* ---- scene.c ---- */
 void check_voice(const eval_ctx *c, vsc_ast *v, vsc_voice_spec *out);

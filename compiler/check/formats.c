@@ -31,7 +31,8 @@ static const char *stmt_group(const vsc_ast *st) {
   case AST_WITH: return "with";
   case AST_STYLE: return "style";
   case AST_MUSIC: return "music";
-  case AST_SCENE: return "scene";
+  case AST_SCENE:
+  case AST_EACH: return "scene";
   default: break;
   }
   if (strcmp(st->keyword, "final") == 0 || strcmp(st->keyword, "draft") == 0) return "tier";
@@ -77,6 +78,7 @@ static vsc_ast_list view_body(view *w, vsc_ast_list body, const char *scene);
 static void push_stmt(view *w, vsc_ast_list *out, vsc_ast *st) {
   vsc_ast *c = copy_node(w->s, st);
   if (st->kind == AST_SCENE) c->body = view_body(w, st->body, st->name.str);
+  else if (st->kind == AST_EACH) c->body = view_body(w, st->body, NULL); /* its scenes, each with its blocks */
   *out = vsc_ast_list_add(*out, c);
 }
 
@@ -217,6 +219,7 @@ static void check_for_blocks(vsc_session *s, vsc_ast_list body, const fmt_def *a
                              bool in_scene) {
   for (vsc_ast *st = body.head; st; st = st->next) {
     if (st->kind == AST_SCENE) check_for_blocks(s, st->body, all, nall, formats_given, true);
+    if (st->kind == AST_EACH) check_for_blocks(s, st->body, all, nall, formats_given, false);
     if (!is_for(st)) continue;
     eval_ctx c = {.s = s, .src = st->src};
     for (int i = 0; i < st->nvals; i++) {
@@ -299,7 +302,7 @@ int vsc_check_formats(vsc_session *s, const char *name, const char *text, size_t
       vsc_scene_spec *sc = &vs[i].scenes[k];
       if (w.all_per_format) sc->per_format = true;
       for (int j = 0; j < w.nper; j++)
-        if (strcmp(w.per_format[j], sc->name) == 0) sc->per_format = true;
+        if (strcmp(w.per_format[j], sc->node->name.str) == 0) sc->per_format = true; /* a `for` item's scene too */
     }
   }
   vsc_diag_once(s->diags, 0);

@@ -85,21 +85,21 @@ static vsc_source *arg_source(vsc_session *s, const vsc_param_arg *a, const char
   return src;
 }
 
-/* Reads a given value as type t: a string as it is, else exactly one token of t's kind
- * (lexed from the value's own text). false, with an error at the value, when it is not. */
-static bool read_value(vsc_session *s, const vsc_ast *decl, const param_type *t, const vsc_param_arg *a,
-                       vsc_source *src, vsc_value *out) {
-  vsc_span at = {(uint32_t)(a->src_text ? a->off : 0), (uint32_t)(a->src_text ? a->len : src->len)};
+/* Reads text as type t: a string as it is, else exactly one token of t's kind (lexed from
+ * the text itself). false, with an error at `at` in src, when it is not; `what` names the
+ * value in the message (NULL: the text itself, "item 2 of 'products'"). */
+static bool read_text(vsc_session *s, const vsc_ast *decl, const param_type *t, const char *text, vsc_span at,
+                      vsc_source *src, const char *what, vsc_value *out) {
   if (at.off > src->len) at.off = src->len;
   if (at.off + at.len > src->len) at.len = src->len - at.off;
   if (t->token == 0) {
-    *out = (vsc_value){.kind = V_STRING, .span = at, .str = vsc_arena_strdup(s->arena, a->value)};
+    *out = (vsc_value){.kind = V_STRING, .span = at, .str = vsc_arena_strdup(s->arena, text)};
     return true;
   }
   /* The lexer reports into a parser: a scratch one, whose errors are not the user's (the
    * value's own message below says what was wrong). */
   vsc_diag_list *scratch = vsc_diag_list_new(4);
-  vsc_source vsrc = {.name = "value", .text = a->value, .len = (uint32_t)strlen(a->value)};
+  vsc_source vsrc = {.name = "value", .text = text, .len = (uint32_t)strlen(text)};
   vsc_parser p = {.arena = s->arena, .src = &vsrc, .diags = scratch};
   vsc_lexer L;
   vsc_lex_init(&L, &p, vsrc.text, vsrc.len);
@@ -113,10 +113,13 @@ static bool read_value(vsc_session *s, const vsc_ast *decl, const param_type *t,
     ok = out->kind != V_ERROR && vsc_diag_error_count(scratch) == 0;
   }
   vsc_diag_list_free(scratch);
+  vsc_source_free_lines(&vsrc); /* built if the lexer reported */
   if (!ok) {
     char hint[160];
-    snprintf(hint, sizeof hint, "param '%s' is %s: %s", decl->name.str, decl->vals[0].str, t->desc);
-    ERR(src, at, hint, "'%s' is not %s", a->value, t->desc);
+    snprintf(hint, sizeof hint, "param '%s' is %s%s: %s", decl->name.str, decl->list ? "a list of " : "",
+             decl->vals[0].str, t->desc);
+    if (what) ERR(src, at, hint, "%s is not %s: '%s'", what, t->desc, text);
+    else ERR(src, at, hint, "'%s' is not %s", text, t->desc);
     vsc_note(s->diags, decl->src, decl->name.span, "'%s' is declared here", decl->name.str);
     return false;
   }
@@ -124,9 +127,109 @@ static bool read_value(vsc_session *s, const vsc_ast *decl, const param_type *t,
   return true;
 }
 
+/* A given value's span in its source. */
+static vsc_span arg_span(const vsc_param_arg *a, const vsc_source *src) {
+  return (vsc_span){(uint32_t)(a->src_text ? a->off : 0), (uint32_t)(a->src_text ? a->len : src->len)};
+}
+
+/* Reads a given value as type t (one value). */
+static bool read_value(vsc_session *s, const vsc_ast *decl, const param_type *t, const vsc_param_arg *a,
+                       vsc_source *src, vsc_value *out) {
+  if (a->items) {
+    ERR(src, arg_span(a, src), "give one value, or declare it 'param NAME list TYPE'",
+        "param '%s' takes one value, not a list", decl->name.str);
+    vsc_note(s->diags, decl->src, decl->name.span, "'%s' is declared here", decl->name.str);
+    return false;
+  }
+  return read_text(s, decl, t, a->value, arg_span(a, src), src, NULL, out);
+}
+
+/* The byte of src_text where byte d of a's decoded value was written: a CSV field in
+ * quotes has its quotes, and "" for each quote, around and in the text. */
+static size_t raw_at(const vsc_param_arg *a, size_t d) {
+  if (!a->src_text) return d;
+  size_t r = a->off, end = a->off + a->len;
+  bool quoted = r < end && a->src_text[r] == '"';
+  if (quoted) r++;
+  for (size_t i = 0; i < d && r < end; i++) r += quoted && a->src_text[r] == '"' ? 2 : 1;
+  return r;
+}
+
+/* A list written in one field: items separated by '|', "\|" a '|' in an item and "\\" a
+ * backslash; spaces around an item are not part of it. Items into it[] (arena). */
+static int split_items(vsc_session *s, const vsc_param_arg *a, vsc_param_item **out) {
+  const char *v = a->value;
+  size_t n = strlen(v);
+  int cap = 1;
+  for (size_t i = 0; i < n; i++) cap += v[i] == '|';
+  vsc_param_item *it = vsc_arena_alloc(s->arena, (size_t)cap * sizeof *it);
+  int k = 0;
+  size_t i = 0;
+  while (k < cap) {
+    while (i < n && (v[i] == ' ' || v[i] == '\t')) i++;
+    size_t start = i, last = i; /* last: after the item's last byte that is not a space */
+    char *text = vsc_arena_alloc(s->arena, n - start + 1);
+    size_t tl = 0, keep = 0;
+    for (; i < n && v[i] != '|'; i++) {
+      if (v[i] == '\\' && i + 1 < n && (v[i + 1] == '|' || v[i + 1] == '\\')) i++;
+      text[tl++] = v[i];
+      if (v[i] != ' ' && v[i] != '\t') keep = tl, last = i + 1;
+    }
+    text[keep] = 0;
+    size_t ro = raw_at(a, start), re = raw_at(a, last > start ? last : start);
+    it[k++] = (vsc_param_item){.value = text, .off = ro, .len = re - ro};
+    if (i >= n) break;
+    i++; /* the '|' */
+  }
+  *out = it;
+  return k;
+}
+
+/* Reads a given list of type t: its items, each reported where it was written. */
+static bool read_list(vsc_session *s, const vsc_ast *decl, const param_type *t, const vsc_param_arg *a,
+                      vsc_source *src, vsc_value *out) {
+  vsc_param_item *split = NULL;
+  const vsc_param_item *items = a->items;
+  int n = a->nitems;
+  if (!items && a->value[0]) n = split_items(s, a, &split), items = split;
+  else if (!items) n = 0; /* an empty field: an empty list */
+  vsc_value *vals = vsc_arena_alloc(s->arena, ((size_t)n + 1) * sizeof *vals);
+  bool ok = true;
+  for (int k = 0; k < n; k++) {
+    vsc_span at = {(uint32_t)(a->src_text ? items[k].off : 0), (uint32_t)(a->src_text ? items[k].len : src->len)};
+    const char *what = vsc_arena_printf(s->arena, "item %d of '%s'%s", k + 1, decl->name.str,
+                                        a->items ? vsc_arena_printf(s->arena, " ($.%s[%d])", decl->name.str, k) : "");
+    if (!items[k].value[0]) {
+      ERR(src, at, a->items ? "drop the empty item" : "drop the extra '|' (write '\\|' for a '|' in an item)",
+          "%s is empty", what);
+      ok = false;
+      continue;
+    }
+    if (!read_text(s, decl, t, items[k].value, at, src, what, &vals[k])) ok = false;
+  }
+  *out = (vsc_value){.kind = V_LIST, .span = arg_span(a, src), .items = vals, .nitems = n};
+  return ok;
+}
+
 /* A default written in the script must be of the param's type. */
 static bool check_default(vsc_session *s, const vsc_ast *decl, const param_type *t, const vsc_value *v) {
   vsc_value_kind want = kind_of_token(t->token);
+  if (decl->list) {
+    if (v->kind != V_LIST) {
+      ERR(decl->src, v->span, "write a list in brackets: default [\"a\", \"b\"]", "the default of param '%s' is not a list",
+          decl->name.str);
+      return false;
+    }
+    bool ok = true;
+    for (int k = 0; k < v->nitems; k++)
+      if (v->items[k].kind != want && v->items[k].kind != V_ERROR) {
+        ERR(decl->src, v->items[k].span, NULL, "item %d of the default of param '%s' is not %s", k + 1, decl->name.str, t->desc);
+        ok = false;
+      } else if (v->items[k].kind == V_ERROR) {
+        ok = false;
+      }
+    return ok;
+  }
   if (v->kind == want || v->kind == V_ERROR) return v->kind == want;
   ERR(decl->src, v->span, NULL, "the default of param '%s' is not %s", decl->name.str, t->desc);
   return false;
@@ -165,7 +268,7 @@ static void bind_args(vsc_session *s, const param_type **ptypes, bool *given) {
     int i = check_param_index(s, a->name);
     if (i < 0 && a->optional) continue;
     vsc_source *src = arg_source(s, a, &last_text, &last);
-    vsc_span at = {(uint32_t)(a->src_text ? a->off : 0), (uint32_t)(a->src_text ? a->len : src->len)};
+    vsc_span at = arg_span(a, src);
     size_t nl = strlen(a->name);
     if (i < 0 && a->src_text && a->off > nl && memcmp(a->src_text + a->off - nl - 1, a->name, nl) == 0)
       at = (vsc_span){(uint32_t)(a->off - nl - 1), (uint32_t)nl}; /* NAME=VALUE: at the name */
@@ -189,7 +292,9 @@ static void bind_args(vsc_session *s, const param_type **ptypes, bool *given) {
     if (!a->value[0] && check_option(s->param_decls[i], "default")) continue;
     if (!ptypes[i]) continue;
     given[i] = true;
-    if (read_value(s, s->param_decls[i], ptypes[i], a, src, &s->param_vals[i])) s->param_srcs[i] = src;
+    bool ok = s->param_decls[i]->list ? read_list(s, s->param_decls[i], ptypes[i], a, src, &s->param_vals[i])
+                                      : read_value(s, s->param_decls[i], ptypes[i], a, src, &s->param_vals[i]);
+    if (ok) s->param_srcs[i] = src;
     else s->param_vals[i].kind = V_ERROR;
   }
 }

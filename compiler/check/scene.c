@@ -595,6 +595,10 @@ static bool bind_template(vsc_session *s, vsc_ast *node, vsc_ast *tpl, eval_ctx 
     tc->names[idx] = params[idx]->name.str;
     tc->vals[idx] = a->vals[0];
     tc->val_srcs[idx] = node->src; /* the call's text wrote it */
+    if (a->vals[0].kind == V_IDENT && s->each_name && strcmp(a->vals[0].str, s->each_name) == 0) {
+      tc->vals[idx] = *s->each_item; /* a `for` item: read where it was written */
+      tc->val_srcs[idx] = s->each_src;
+    }
   }
   for (int i = 0; i < nparams; i++) {
     if (bound[i]) continue;

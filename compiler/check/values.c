@@ -30,7 +30,7 @@ static int param_index(const eval_ctx *c, const vsc_value *v) {
 /* The value itself, or what a template parameter it names is bound to (a value already
  * bound is returned as it is); a name left over may be a param of the script (params.c). */
 const vsc_value *check_val(const eval_ctx *c, const vsc_value *v) {
-  if (param_index(c, v) >= 0) return v;
+  if (param_index(c, v) >= 0 || (c->s && v == c->s->each_item)) return v;
   const vsc_value *r = v;
   if (bound_index(c, v) < 0 && v->kind == V_IDENT)
     for (int i = 0; i < c->n; i++)
@@ -38,6 +38,9 @@ const vsc_value *check_val(const eval_ctx *c, const vsc_value *v) {
         r = &c->vals[i];
         break;
       }
+  /* A `for` item's name, in the scenes it makes (a template's body sees only its own). */
+  if (r == v && !c->tpl && v->kind == V_IDENT && c->s && c->s->each_name && strcmp(v->str, c->s->each_name) == 0)
+    return c->s->each_item;
   if (r->kind == V_IDENT && c->s && c->s->nparam_decls) {
     int p = check_param_index(c->s, r->str);
     if (p >= 0) return &c->s->param_vals[p];
@@ -47,6 +50,7 @@ const vsc_value *check_val(const eval_ctx *c, const vsc_value *v) {
 
 vsc_source *check_src_of(const eval_ctx *c, const vsc_value *v) {
   const vsc_value *r = check_val(c, v);
+  if (r == c->s->each_item) return c->s->each_src;
   int p = param_index(c, r);
   if (p >= 0) return c->s->param_srcs[p] ? c->s->param_srcs[p] : c->src;
   int i = bound_index(c, r);
@@ -77,6 +81,13 @@ void check_value_error(const eval_ctx *c, const vsc_value *v0, const char *hint,
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   const vsc_value *v = check_val(c, v0);
+  if (v == c->s->each_item) {
+    /* A `for` item: shown where it was written, with a note where the scene uses it. */
+    vsc_error(c->s->diags, VSC_STAGE_CHECK, c->s->each_src, v->span, hint, "%s", msg);
+    vsc_note(c->s->diags, c->src, v0->span, "'%s' is item %d of %s, used here", c->s->each_name, c->s->each_index,
+             c->s->each->list);
+    return;
+  }
   int p = param_index(c, v);
   if (p >= 0) {
     /* A param's value: shown where it was given, with a note where the script uses it. */
@@ -126,6 +137,7 @@ const char *check_kind_desc(vsc_value_kind k) {
   case V_IDENT: return "a name";
   case V_BITRATE: return "a bit rate";
   case V_BYTES: return "a file size";
+  case V_LIST: return "a list";
   default: return "a value";
   }
 }

@@ -276,6 +276,8 @@ static void video_settings(vsc_session *s, vsc_ast *vn, vsc_video_spec *v, video
         vp->music = st;
     } else if (st->kind == AST_SCENE) {
       vp->nscenes++;
+    } else if (st->kind == AST_EACH) {
+      vp->nscenes += check_each_count(s, st);
     }
   }
 }
@@ -319,6 +321,39 @@ static void video_aspect(vsc_session *s, vsc_ast *vn, vsc_video_spec *v, const v
   }
 }
 
+/* Adds scene `name` (node st) to the video, unless the name is taken. */
+static vsc_scene_spec *video_scene(vsc_session *s, vsc_ast *st, const char *name, vsc_video_spec *v, name_set *names) {
+  int first = name_set_add(names, name, v->nscenes);
+  if (first >= 0) {
+    ERR(st->src, st->name.span, NULL, "duplicate scene '%s'", name);
+    vsc_note(s->diags, v->scenes[first].src, v->scenes[first].node->name.span, "'%s' was first declared here", name);
+  }
+  vsc_scene_spec *sc = &v->scenes[v->nscenes++];
+  check_scene(s, st, sc, &v->style);
+  sc->name = name;
+  return sc;
+}
+
+/* for NAME in LIST { scenes }: each scene once per item, named SCENE_1, SCENE_2, …; a
+** mistake of the body that is not the item's is reported once (check/each.c). */
+static void video_each(vsc_session *s, vsc_ast *each, vsc_video_spec *v, name_set *names, int cap) {
+  vsc_each_spec *es;
+  const vsc_value *list = check_each_begin(s, each, &es);
+  if (!list) return;
+  int was = vsc_diag_once(s->diags, 1);
+  for (int k = 0; k < list->nitems && v->nscenes < cap; k++) {
+    check_each_bind(s, each, es, &list->items[k], k + 1);
+    for (vsc_ast *st = each->body.head; st && v->nscenes < cap; st = st->next) {
+      if (st->kind != AST_SCENE) continue;
+      vsc_scene_spec *sc = video_scene(s, st, vsc_arena_printf(s->arena, "%s_%d", st->name.str, k + 1), v, names);
+      sc->each = es;
+      sc->each_item = k + 1;
+    }
+  }
+  check_each_bind(s, NULL, NULL, NULL, 0);
+  vsc_diag_once(s->diags, was);
+}
+
 /* Video-level voice lines and the scenes, in order; scene names are unique. */
 static void video_scenes(vsc_session *s, eval_ctx *c, vsc_ast *vn, vsc_video_spec *v, int nscenes) {
   v->scenes = vsc_arena_alloc(s->arena, (size_t)(nscenes ? nscenes : 1) * sizeof *v->scenes);
@@ -327,17 +362,15 @@ static void video_scenes(vsc_session *s, eval_ctx *c, vsc_ast *vn, vsc_video_spe
     if (st->kind == AST_VOICE) {
       if (check_room(c, st->kw, v->nvoices, VSC_VIDEO_VOICES_MAX, "video-level voice lines"))
         check_voice(c, st, &v->voices[v->nvoices++]);
-    } else if (st->kind == AST_SCENE) {
-      int first = name_set_add(&names, st->name.str, v->nscenes);
-      if (first >= 0) {
-        ERR(st->src, st->name.span, NULL, "duplicate scene '%s'", st->name.str);
-        vsc_note(s->diags, v->scenes[first].src, v->scenes[first].node->name.span, "'%s' was first declared here",
-                 st->name.str);
-      }
-      check_scene(s, st, &v->scenes[v->nscenes++], &v->style);
+    } else if (st->kind == AST_SCENE && v->nscenes < nscenes) {
+      video_scene(s, st, st->name.str, v, &names);
+    } else if (st->kind == AST_EACH) {
+      video_each(s, st, v, &names, nscenes);
     }
   }
-  if (v->nscenes == 0) ERR(vn->src, vn->kw, "add e.g. 'scene intro (5s) { shot color #000000 }'", "video has no scenes");
+  bool each = false; /* a `for` block that makes none has said why */
+  for (vsc_ast *st = vn->body.head; st; st = st->next) each |= st->kind == AST_EACH;
+  if (v->nscenes == 0 && !each) ERR(vn->src, vn->kw, "add e.g. 'scene intro (5s) { shot color #000000 }'", "video has no scenes");
 }
 
 /* Voice lines of the whole video, video-level and in scenes. */
@@ -360,15 +393,22 @@ static void video_whole(vsc_session *s, vsc_video_spec *v) {
   }
   if (v->nscenes > 0) {
     vsc_scene_spec *last = &v->scenes[v->nscenes - 1];
-    if (last->transition && last->then_node)
+    if (last->transition && last->each) {
+      /* Written once for every item of a `for`: the last one has nothing to go to. */
+      last->transition = NULL;
+      last->trans_dur = 0;
+    } else if (last->transition && last->then_node) {
       ERR(last->src, last->then_node->span, "use a 'fade out' on the music or a final scene instead",
           "the last scene '%s' has a transition to nothing", last->name);
-    if (last->transition && last->then_node) vsc_diag_fix(s->diags, last->src, last->then_node->span, "");
+      vsc_diag_fix(s->diags, last->src, last->then_node->span, "");
+    }
   }
   vsc_scene_spec *first_rest = NULL;
   for (int i = 0; i < v->nscenes; i++) {
     vsc_scene_spec *sc = &v->scenes[i];
     if (sc->dur_kind != DUR_REST) continue;
+    /* The scenes one `rest` scene of a `for` block makes share the rest (plan/timeline.c). */
+    if (first_rest && sc->each && sc->each == first_rest->each && sc->node == first_rest->node) continue;
     if (first_rest) {
       ERR(sc->src, sc->dur_span, "give this scene a duration", "'rest' is used by two scenes");
       vsc_note(s->diags, first_rest->src, first_rest->dur_span, "the first 'rest' is here");

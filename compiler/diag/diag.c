@@ -55,9 +55,11 @@ void vsc_diag_list_free(vsc_diag_list *l) {
   free(l);
 }
 
-void vsc_diag_once(vsc_diag_list *l, int on) {
+int vsc_diag_once(vsc_diag_list *l, int on) {
+  int was = l->once;
   l->once = on;
   l->skipping = 0;
+  return was;
 }
 
 static int same_text(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }

@@ -47,8 +47,9 @@ void vsc_diag_plain(vsc_diag_list *list, vsc_severity sev, vsc_stage stage, cons
 
 /* From now on a diagnostic identical to one already listed (same severity, place and
  * message) is dropped with its notes: the checks of several formats report a shared
- * mistake once. */
-void vsc_diag_once(vsc_diag_list *list, int on);
+ * mistake once, the scenes of a `for` block a mistake of its body once. Returns the
+ * setting it replaces. */
+int vsc_diag_once(vsc_diag_list *list, int on);
 
 /* True once the error cap is reached: callers may stop early. */
 int vsc_diag_full(const vsc_diag_list *list);

@@ -74,7 +74,19 @@ static void trailing_comments(fmt *f, uint32_t end, uint32_t limit) {
   }
 }
 
-static void value(fmt *f, const vsc_value *v) { span_text(f, v->span); }
+/* A value as written; a list as [a, b, c], each item as written. */
+static void value(fmt *f, const vsc_value *v) {
+  if (v->kind != V_LIST) {
+    span_text(f, v->span);
+    return;
+  }
+  text(f, "[");
+  for (int i = 0; i < v->nitems; i++) {
+    if (i) text(f, ", ");
+    value(f, &v->items[i]);
+  }
+  text(f, "]");
+}
 
 static void values(fmt *f, const vsc_ast *n, int from) {
   for (int i = from; i < n->nvals; i++) {
@@ -330,6 +342,7 @@ static void statement(fmt *f, vsc_ast *n) {
   case AST_PARAM:
     text(f, "param ");
     value(f, &n->name);
+    if (n->list) text(f, " list");
     values(f, n, 0);
     options(f, n->opts);
     return;
@@ -341,6 +354,13 @@ static void statement(fmt *f, vsc_ast *n) {
       return;
     }
     inline_stmt(f, n);
+    return;
+  case AST_EACH: /* for NAME in LIST { scenes } */
+    text(f, "for ");
+    value(f, &n->name);
+    text(f, " in ");
+    value(f, &n->vals[0]);
+    block(f, n->body, close_of(n));
     return;
   case AST_IMPORT:
   case AST_SHOT:

@@ -59,6 +59,7 @@ static const keyword keywords[] = {
     {"kind", TK_KIND},
     {"length", TK_LENGTH},
     {"lines", TK_LINES},
+    {"list", TK_LIST},
     {"look", TK_LOOK},
     {"loop", TK_LOOP},
     {"max", TK_MAX},
@@ -147,6 +148,8 @@ const char *vsc_lex_token_name(int kind) {
   case TK_COLON: return "':'";
   case TK_EQ: return "'='";
   case TK_ARROW: return "'->'";
+  case TK_LBRACKET: return "'['";
+  case TK_RBRACKET: return "']'";
   default:
     for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
       if (keywords[i].kind == kind) return keywords[i].word;

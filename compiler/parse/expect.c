@@ -69,7 +69,7 @@ static void describe_tok(vsc_parser *p, vsc_token tok, char *buf, size_t size) {
   int n = tok.len > 24 ? 24 : (int)tok.len;
   const char *dots = tok.len > 24 ? "…" : "";
   if (tok.kind == TK_ID) snprintf(buf, size, "name '%.*s%s'", n, p->src->text + tok.off, dots);
-  else if (tok.kind >= TK_LBRACE && tok.kind <= TK_ARROW) snprintf(buf, size, "%s", vsc_lex_token_name(tok.kind));
+  else if (tok.kind >= TK_LBRACE && tok.kind <= TK_RBRACKET) snprintf(buf, size, "%s", vsc_lex_token_name(tok.kind));
   else if (tok.kind > TK_ILLEGAL) snprintf(buf, size, "'%.*s'", n, p->src->text + tok.off);
   else snprintf(buf, size, "%s '%.*s%s'", vsc_parse_token_noun(tok.kind), n, p->src->text + tok.off, dots);
 }

@@ -32,7 +32,6 @@ void vsc_parse_bad_char(vsc_parser *p, uint32_t off, uint32_t len) {
                    : c == '\''            ? "strings use double quotes"
                    : c == '*'             ? "a frame size is written with 'x': 1920x1080"
                    : c == '@' || c == '$' ? "names are letters, digits, '_' and '-'; text goes in double quotes"
-                   : c == '[' || c == ']' ? "lists are written with spaces or commas, without brackets"
                                           : NULL;
   char times[48] = "";
   if (len > 1) snprintf(times, sizeof times, " (%u in a row)", len);
@@ -184,6 +183,8 @@ static const char *describe(vsc_parser *p, vsc_token t, char *buf, size_t size) 
   case TK_COLON:
   case TK_EQ:
   case TK_ARROW:
+  case TK_LBRACKET:
+  case TK_RBRACKET:
     snprintf(buf, size, "%s", vsc_lex_token_name(t.kind));
     break;
   default:
@@ -278,7 +279,8 @@ void vsc_parse_syntax_error(vsc_parser *p, int major, vsc_token tok) {
     return;
   }
   if (p->nopen > 0 && (tok.kind == 0 || tok.kind == TK_VIDEO || tok.kind == TK_TEMPLATE || tok.kind == TK_IMPORT ||
-                       (tok.kind == TK_SCENE && strcmp(block, "video") != 0 && strcmp(block, "preset") != 0))) {
+                       (tok.kind == TK_SCENE && strcmp(block, "video") != 0 && strcmp(block, "preset") != 0 &&
+                        strcmp(block, "for") != 0))) {
     /* A block keyword where it cannot be: the block before it was not closed. */
     missing_brace(p, tok, what);
     return;

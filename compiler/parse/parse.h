@@ -48,6 +48,8 @@ vsc_ast *vsc_parse_node(vsc_parser *p, vsc_ast_kind kind, vsc_token kw, const ch
 void vsc_parse_add_val(vsc_parser *p, vsc_ast *n, vsc_value v);
 vsc_value vsc_parse_value(vsc_parser *p, vsc_token t);
 vsc_value vsc_parse_ident(vsc_parser *p, vsc_token t);
+/* [items…] from '[' to ']': a V_LIST of the values of `items` (NULL: empty). */
+vsc_value vsc_parse_list(vsc_parser *p, vsc_token open, vsc_ast *items, vsc_token close);
 /* No value (V_NONE), placed where keyword token t ends: `deliver { … }` names no preset. */
 vsc_value vsc_parse_none(vsc_parser *p, vsc_token t);
 

@@ -36,6 +36,16 @@ vsc_value vsc_parse_ident(vsc_parser *p, vsc_token t) {
   return v;
 }
 
+vsc_value vsc_parse_list(vsc_parser *p, vsc_token open, vsc_ast *items, vsc_token close) {
+  (void)p;
+  vsc_value v = {.kind = V_LIST, .span = vsc_span_join(vsc_span_of(open), vsc_span_of(close))};
+  if (items) {
+    v.items = items->vals;
+    v.nitems = items->nvals;
+  }
+  return v;
+}
+
 vsc_value vsc_parse_none(vsc_parser *p, vsc_token t) {
   (void)p;
   vsc_value v = {.kind = V_NONE, .span = {t.off + t.len, 0}};

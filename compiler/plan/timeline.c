@@ -138,8 +138,52 @@ static bool scene_duration(planner *p, int i, double t, bool after_rest) {
   return true;
 }
 
-/* With every other scene's length known: the video's length, or the `rest` scene's, and
- * the two must add up. */
+/* A scene a `for` block makes from a list item may not be shorter: the rest shared by many
+** items must still show each one. */
+#define VSC_EACH_SCENE_MIN 0.5
+
+/* The scenes of `for` blocks do not fit the video's length: said at the list (a row's
+** field, or where the script wrote it), with how many items would fit. */
+static void each_overflow(planner *p, double fixed, double rest_each) {
+  vsc_session *s = p->s;
+  vsc_video_spec *v = p->v;
+  /* The list to blame: the one whose scenes share the rest, else the one taking most time. */
+  const vsc_each_spec *es = NULL;
+  double most = -1;
+  for (int i = 0; i < v->nscenes; i++) {
+    const vsc_each_spec *e = v->scenes[i].each;
+    if (!e) continue;
+    if (rest_each > 0 && v->scenes[i].dur_kind == DUR_REST) {
+      es = e;
+      break;
+    }
+    double total = 0;
+    for (int j = 0; j < v->nscenes; j++)
+      if (v->scenes[j].each == e) total += v->scenes[j].duration;
+    if (total > most) most = total, es = e;
+  }
+  if (!es) return;
+  double per_item = 0;
+  for (int i = 0; i < v->nscenes; i++)
+    if (v->scenes[i].each == es && v->scenes[i].each_item == 1 && v->scenes[i].dur_kind != DUR_REST)
+      per_item += v->scenes[i].duration;
+  double others = fixed - per_item * es->nitems; /* the rest of the video */
+  int fit = per_item > 0 ? (int)((v->length - others) / per_item + 1e-9) : (int)((v->length - others) / VSC_EACH_SCENE_MIN);
+  if (fit < 0) fit = 0;
+  char h[200];
+  snprintf(h, sizeof h, "at most %d item%s fit%s; give fewer, shorten the scenes, or lengthen the video", fit, fit == 1 ? "" : "s",
+           fit == 1 ? "s" : "");
+  if (rest_each > 0)
+    ERR(es->list_src, es->list_span, h, "too many scenes for the video's length: the %d items of %s would get %.2fs each (%gs at least)",
+        es->nitems, es->list, rest_each, VSC_EACH_SCENE_MIN);
+  else
+    ERR(es->list_src, es->list_span, h, "too many scenes for the video's length: with the %d items of %s the scenes take %gs, the video is %gs",
+        es->nitems, es->list, t6(fixed), v->length);
+  vsc_note(s->diags, es->node->src, es->node->kw, "the 'for' block that makes them is here");
+}
+
+/* With every other scene's length known: the video's length, or the `rest` scene's (the
+ * scenes one `rest` scene of a `for` block makes share it), and the two must add up. */
 static bool fit_length(planner *p, int rest, double fixed) {
   vsc_session *s = p->s;
   vsc_video_spec *v = p->v;
@@ -152,17 +196,34 @@ static bool fit_length(planner *p, int rest, double fixed) {
     v->length = fixed;
     return true;
   }
+  bool from_each = false;
+  for (int i = 0; i < v->nscenes; i++) from_each |= v->scenes[i].each != NULL;
   if (rest >= 0) {
+    int nrest = 0;
+    for (int i = 0; i < v->nscenes; i++) nrest += v->scenes[i].dur_kind == DUR_REST;
     double left = v->length - fixed;
+    if (nrest > 1 && left / nrest < VSC_EACH_SCENE_MIN) {
+      each_overflow(p, fixed, left / nrest);
+      return false;
+    }
     if (left < 0.1) {
+      if (from_each) {
+        each_overflow(p, fixed, 0);
+        return false;
+      }
       ERR(v->scenes[rest].src, v->scenes[rest].dur_span, NULL,
           "no time left for 'rest': the other scenes take %gs of the %gs length", t6(fixed), v->length);
       return false;
     }
-    v->scenes[rest].duration = left;
+    for (int i = 0; i < v->nscenes; i++)
+      if (v->scenes[i].dur_kind == DUR_REST) v->scenes[i].duration = left / nrest;
     return true;
   }
   if (fabs(fixed - v->length) > 0.5 / v->fps) {
+    if (from_each && fixed > v->length) {
+      each_overflow(p, fixed, 0);
+      return false;
+    }
     vsc_scene_spec *last = &v->scenes[v->nscenes - 1];
     char h[160];
     snprintf(h, sizeof h, "make one scene 'rest', or set 'length %gs'", t6(fixed));

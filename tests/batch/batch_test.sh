@@ -9,6 +9,11 @@
 #           videos are not touched
 #   plan    plan --batch: the sum of the rows' single plans, and the batch price with the
 #           shared shot once, equal to the single plans' own figures
+#   lists   list params: rows (CSV 'a|b', JSON arrays) of different lengths make videos of as
+#           many scenes (ffprobe length, decoded frames, a row's colour per scene); a wrong
+#           item reported at its row:col (CSV) and JSON path; an empty list; too many items;
+#           a warning every row gives said once with its rows; a column that is not a param
+#           (a warning naming the closest, an error with --strict)
 #   mock    against mock-replicate: every prediction created once (the shared shot once for
 #           all rows), billing equal to the merged ledgers and within the batch budget; a
 #           budget too small for every row is held
@@ -235,6 +240,69 @@ if not ok:
 print('plan: singles $%.3f, batch $%.3f, saving $%.3f' % (sum_single, batch, sum_single - batch))
 EOP
   grep -q "^  saving: " plan.txt || { cat plan.txt; fail "no saving line"; }
+  ;;
+lists)
+  cat >lists.vscript <<'EOS'
+param products list string
+param swatches list colour default [#0000ff]
+video "Lists" {
+  size 320x180 fps 10
+  scene intro (1s) { shot color #000000 model video.fast }
+  for p in products { scene item (1s) { shot color #202020 text p at center } }
+  for c in swatches { scene swatch (1s) { shot color c } }
+}
+EOS
+  # Rows of 1, 3 and 5 products and 1-2 swatches (CSV: one field, items split at '|'), a
+  # colour that is not one (row 4), an empty list (row 5), too many for a 'length' (below).
+  printf '%s\n' 'products,swatches,produts' '"Mug",#ff0000,x' '"Mug|Beans|Grinder","#00ff00|#ff0000",' \
+    'a|b|c|d|e,,' 'Mug,#ff0000|blue,' ',#ff0000,' >lists.csv
+  rc=0
+  NO_COLOR=1 "$vsc" batch lists.vscript --data lists.csv -o l --jobs 2 --progress plain >out.txt 2>err.txt || rc=$?
+  [ $rc = 6 ] || { cat err.txt; fail "lists: exit $rc, want 6"; }
+  for want in "lists.csv:1: warning: column 'produts' is not a param of lists.vscript: its values are not used (did you mean 'products'?)" \
+    "lists.csv:5:13: error: item 2 of 'swatches' is not a colour like #1b1b1b: 'blue'" \
+    "lists.csv:6:1: error: 'products' is empty: the 'for' block makes no scenes from it" \
+    "lists.vscript:5:41: warning: 'model' has no effect on a colour card (in 5 rows: 1–5)"; do
+    grep -qF -- "$want" err.txt || { cat err.txt; fail "lists: stderr lacks: $want"; }
+  done
+  [ "$(grep -c "has no effect on a colour card" err.txt)" = 1 ] || { cat err.txt; fail "the warning every row gives is said more than once"; }
+  # Each video has the intro, one scene per product and one per swatch.
+  for want in "1 3" "2 6" "3 7"; do # row, scenes
+    set -- $want
+    f=$(printf 'l/out/%06d.mp4' "$1")
+    frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$f")
+    [ "$frames" = "$(($2 * 10))" ] || fail "row $1: $frames frames, want $(($2 * 10)) ($2 scenes of 1 s)"
+    dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")
+    case $dur in "$2."*) ;; *) fail "row $1 lasts $dur s, want $2 s" ;; esac
+  done
+  [ "$(python3 -c "import json; print([s['name'] for s in json.load(open('l/rows/000002.json'))['scenes']])")" = \
+    "['intro', 'item_1', 'item_2', 'item_3', 'swatch_1', 'swatch_2']" ] || fail "row 2's scene names"
+  # Row 2's swatches: green then red, in that order (the middle of each 1 s scene).
+  ffmpeg -v error -ss 4.5 -i l/out/000002.mp4 -frames:v 1 -update 1 s1.png
+  ffmpeg -v error -ss 5.5 -i l/out/000002.mp4 -frames:v 1 -update 1 s2.png
+  set -- $(colour_of s1.png)
+  [ "$2" -gt 200 ] && [ "$1" -lt 60 ] || fail "row 2 swatch 1 is $* (want green)"
+  set -- $(colour_of s2.png)
+  [ "$1" -gt 200 ] && [ "$2" -lt 60 ] || fail "row 2 swatch 2 is $* (want red)"
+  # JSON lines: arrays, a wrong item at its JSON path, too many items for a 'length'.
+  sed 's/size 320x180 fps 10/size 320x180 fps 10 length 5s/; s/ model video.fast//; s/(1s) { shot color c }/(rest) { shot color c }/' \
+    lists.vscript >fixed.vscript
+  printf '%s\n' '{"products": ["Mug", "Beans"], "swatches": ["#ff0000", "#00ff00"]}' \
+    '{"products": ["a", "b", "c", "d", "e"]}' '{"products": ["Mug"], "swatches": ["#ff0000", 7]}' >lists.jsonl
+  rc=0
+  NO_COLOR=1 "$vsc" batch fixed.vscript --data lists.jsonl -o lj --progress quiet 2>errj.txt || rc=$?
+  [ $rc = 6 ] || { cat errj.txt; fail "lists jsonl: exit $rc, want 6"; }
+  for want in "lists.jsonl:2:14: error: too many scenes for the video's length: with the 5 items of 'products' the scenes take 6s, the video is 5s" \
+    "lists.jsonl:3:47: error: item 2 of 'swatches' (\$.swatches[1]) is not a colour like #1b1b1b: '7'"; do
+    grep -qF -- "$want" errj.txt || { cat errj.txt; fail "lists jsonl: stderr lacks: $want"; }
+  done
+  frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 lj/out/000001.mp4)
+  [ "$frames" = 50 ] || fail "jsonl row 1: $frames frames, want 50 (the swatches share the rest)"
+  # --strict: a column that is not a param stops the batch.
+  rc=0
+  "$vsc" batch lists.vscript --data lists.csv -o ls --strict --progress quiet 2>errs.txt || rc=$?
+  [ $rc = 4 ] && grep -qF "lists.csv:1: error: column 'produts' is not a param" errs.txt || { cat errs.txt; fail "--strict: exit $rc"; }
+  echo "lists: 3 rows of 3, 6 and 7 scenes"
   ;;
 mock)
   token=r8_batch_secret_token_3d9f01

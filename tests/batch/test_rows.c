@@ -88,7 +88,7 @@ static void t_jsonl(void) {
                      "\n"
                      "{\"store\": \"Nice, \\\"sud\\\"\"}\n"
                      "not json\n"
-                     "{\"list\": [1, 2]}\n";
+                     "{\"list\": {\"a\": 1}}\n";
   vsc_rows *r = NULL;
   char err[256];
   REQUIRE(vsc_rows_parse(&r, "rows.jsonl", text, strlen(text), err, sizeof err) == 0, "%s", err);
@@ -102,7 +102,36 @@ static void t_jsonl(void) {
   CHECK(raw_is(a, (int)(s - a->fields), "\"Lyon\""), "the field's bytes are its value in the line");
   CHECK(r->rows[1].line == 3 && !strcmp(r->rows[1].fields[0].value, "Nice, \"sud\""));
   CHECK(r->rows[2].line == 4 && r->rows[2].error && strstr(r->rows[2].error, "not JSON"), "%s", r->rows[2].error);
-  CHECK(r->rows[3].error && strstr(r->rows[3].error, "field 'list' is an array"), "%s", r->rows[3].error);
+  CHECK(r->rows[3].error && strstr(r->rows[3].error, "field 'list' is an object"), "%s", r->rows[3].error);
+out:
+  vsc_rows_free(r);
+}
+
+/* A JSON array of single values is a list field: each item decoded, with its own bytes. */
+static void t_jsonl_lists(void) {
+  const char *text = "{\"p\": [\"Mug\", \"a \\\"b\\\"\" , 3, true], \"e\": [], \"s\": \"x|y\"}\n"
+                     "{\"p\": [\"a\", [\"b\"]]}\n"
+                     "{\"p\": [null]}\n";
+  vsc_rows *r = NULL;
+  char err[256];
+  REQUIRE(vsc_rows_parse(&r, "rows.jsonl", text, strlen(text), err, sizeof err) == 0, "%s", err);
+  REQUIRE(r->nrows == 3, "%zu rows", r->nrows);
+  const vsc_row *a = &r->rows[0];
+  REQUIRE(!a->error, "%s", a->error);
+  const vsc_row_field *p = vsc_row_get(a, "p");
+  REQUIRE(p && p->list && p->nitems == 4, "a list of 4");
+  const char *want[] = {"Mug", "a \"b\"", "3", "true"}, *raw[] = {"\"Mug\"", "\"a \\\"b\\\"\"", "3", "true"};
+  for (int i = 0; i < 4; i++) {
+    CHECK(!strcmp(p->items[i].value, want[i]), "item %d: %s", i, p->items[i].value);
+    CHECK(p->items[i].off + p->items[i].len <= a->len && p->items[i].len == strlen(raw[i]) &&
+              !memcmp(a->text + p->items[i].off, raw[i], p->items[i].len),
+          "item %d's bytes", i);
+  }
+  const vsc_row_field *e = vsc_row_get(a, "e");
+  CHECK(e && e->list && e->nitems == 0, "[] is an empty list");
+  CHECK(!vsc_row_get(a, "s")->list, "a string is one value (a list param splits it at '|')");
+  CHECK(r->rows[1].error && strstr(r->rows[1].error, "field 'p' item 2 is an array"), "%s", r->rows[1].error);
+  CHECK(r->rows[2].error && strstr(r->rows[2].error, "item 1 is null"), "%s", r->rows[2].error);
 out:
   vsc_rows_free(r);
 }

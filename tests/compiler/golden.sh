@@ -40,7 +40,13 @@ ir)
   ;;
 diag)
   script=$1 golden=$2
-  "$vsc" check "$script" >/dev/null 2>"$tmp/err"
+  # SCRIPT.args (beside the script), if any: more arguments, one a line (e.g. --param x=a|b).
+  argsf=${script%.vscript}.args
+  set --
+  if [ -f "$argsf" ]; then
+    while IFS= read -r a; do set -- "$@" "$a"; done <"$argsf"
+  fi
+  "$vsc" check "$script" "$@" >/dev/null 2>"$tmp/err"
   echo "exit $?" >>"$tmp/err"
   compare "$golden" "$tmp/err" || exit 1
   ;;

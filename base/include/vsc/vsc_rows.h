@@ -1,7 +1,7 @@
 /*
 ** vsc_rows.h — the rows of a batch's data file (base/rows): CSV (RFC 4180: a header line,
 ** quoted fields with "" and embedded commas and newlines, CRLF or LF, a UTF-8 BOM) or JSON
-** lines (one object per line). Every field keeps where it was written, so a value can be
+** lines (one object per line; a field may be an array of single values, a list). Every field keeps where it was written, so a value can be
 ** shown in its file, line and column.
 **
 ** Ownership: vsc_rows_read returns a new table (vsc_rows_free); every string in it belongs
@@ -10,12 +10,22 @@
 #ifndef VSC_ROWS_H
 #define VSC_ROWS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* One item of a list field (a JSON array of single values). */
+typedef struct {
+  char *value;     /* decoded, as a field's value */
+  size_t off, len; /* its bytes in the record's text */
+} vsc_row_item;
 
 typedef struct {
   const char *name; /* the column (CSV header) or key (JSON line) */
-  char *value;      /* decoded: no quotes, "" made ", a JSON number as written */
+  char *value;      /* decoded: no quotes, "" made ", a JSON number as written; an array as written */
   size_t off, len;  /* the field's bytes in the record's text (quotes included) */
+  bool list;        /* a JSON array: its items are items[nitems] */
+  vsc_row_item *items;
+  int nitems;
 } vsc_row_field;
 
 typedef struct {

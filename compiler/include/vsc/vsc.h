@@ -48,7 +48,17 @@ typedef struct {
   unsigned src_line;
   size_t off, len;
   bool optional; /* a field the script need not declare (a row's other columns) */
+  /* A list given item by item (a JSON array: `items` NULL otherwise). Without it, a list
+   * param's value is split at '|' (docs/language.md "Lists"). Each item's text is decoded;
+   * off/len are its bytes in src_text, like the arg's own. */
+  const struct vsc_param_item *items;
+  int nitems;
 } vsc_param_arg;
+
+typedef struct vsc_param_item {
+  const char *value;
+  size_t off, len;
+} vsc_param_item;
 
 typedef struct {
   int version;           /* VSC_COMPILE_OPTIONS_VERSION */
@@ -89,6 +99,10 @@ char *vsc_format(const char *name, const char *text, size_t len, vsc_diag_list *
 /* The model registry (std/models plus the models a script declares, if `path` is given)
  * as a new JSON array, or NULL with diagnostics. */
 json_t *vsc_models_json(const char *path, vsc_diag_list *diags);
+
+/* The `param`s the script at `path` declares, as a new JSON array of {name, type, list,
+ * required}, in the order written, or NULL with diagnostics when it does not load. */
+json_t *vsc_params_json(const char *path, vsc_diag_list *diags);
 
 /* ---- the IR --------------------------------------------------------------- */
 /* Canonical text of an IR document (sorted keys, 2-space indent, trailing newline).
