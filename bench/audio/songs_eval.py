@@ -3,6 +3,7 @@
 
     songs_eval.py VSC SONGDIR [--no-aubio] [--songs a,b,c] [--verbose]
                   [--min-f X] [--min-tempo X] [--min-down X] [--min-sections X]
+                  [--min-section-precision X]
 
 SONGDIR is what tests/audio/songs.py wrote (index.json, NAME.json truth, NAME.<ext> audio).
 Figures, as the music-analysis literature computes them:
@@ -11,7 +12,8 @@ Figures, as the music-analysis literature computes them:
   tempo        share of songs whose tempo (median beat interval) is within 4 % of the truth's
                median beat interval;
   downbeats    share of 4/4 songs whose downbeat F-measure (+-70 ms) is at least 0.8;
-  sections     recall of section boundaries (and silence/music edges) within +-0.5 s;
+  sections     recall of section boundaries (and silence/music edges) within +-0.5 s, and
+               precision: the share of boundaries found that are within 0.5 s of a true one;
   speed        seconds of audio per second of wall time of the whole CLI run (decode included),
                and per second of CPU time ("on one core": the CLI is single-threaded, and
                on a shared machine the wall time also counts other people's work).
@@ -137,6 +139,7 @@ def main(argv):
         found = sum(1 for b in t["sections"] if any(abs(s - b) <= 0.5 for s in starts))
         row["bounds"], row["found"] = len(t["sections"]), found
         row["extra"] = sum(1 for s in starts if all(abs(s - b) > 0.5 for b in t["sections"]))
+        row["starts"] = len(starts)
         tot_audio += a["duration"]
         tot_vsc += wall
         if opts["aubio"]:
@@ -176,9 +179,13 @@ def main(argv):
         aspeed = tot_audio / tot_aubio if tot_aubio > 0 else 0
         print("%-8s %8.3f %7.0f%% %10s %10s %10s %9.0fx" % ("aubio", af, 100 * at, "-", "-", "-", aspeed))
         print("ratio    %8.2f %8.2f %32s %9.2f" % (f / af if af else 0, tempo / at if at else 0, "", speed / aspeed if aspeed else 0))
-    print("extra section boundaries (not in the truth): %d" % extra)
+    nstarts = sum(r["starts"] for r in rows)
+    sec_p = (nstarts - extra) / nstarts if nstarts else 1.0
+    print("section boundaries: recall %.3f (%d of %d), precision %.3f (%d extra of %d found)" % (
+        sec, sum(r["found"] for r in rows), nb, sec_p, extra, nstarts))
     print("vsc speed on one core (audio s / CPU s): %.0fx" % cpu_speed)
-    got = {"f": f, "tempo": tempo, "down": down, "sections": sec, "speed": speed,
+    got = {"f": f, "tempo": tempo, "down": down, "sections": sec, "section-precision": sec_p,
+           "speed": speed,
            "cpu-speed": cpu_speed}
     bad = [k for k, v in mins.items() if got.get(k, 0) < v]
     for k in bad:

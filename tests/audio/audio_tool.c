@@ -13,6 +13,9 @@
 **   audio_tool barfeatures FILE BEATS OUT
 **                                write the bar model's inputs at the beats listed in the
 **                                text file BEATS (seconds) (for tests/audio/train_barnet.py)
+**   audio_tool secfeatures FILE OUT
+**                                write the section model's inputs for every beat of FILE as
+**                                JSON (for tests/audio/train_sections.py)
 ** Checks: beat F-measure (+-70 ms) >= 0.95 (0.85 on hard cases), tempo within 4 %, meter,
 ** downbeats right on >= 90 % of bars (steady tracks), section boundaries within 0.5 s and
 ** their labels, and a confidence above the low-confidence mark on clean tracks. Exit 0 when every check passes.
@@ -27,8 +30,9 @@
 #include "au_barnet.h"
 #include "au_beatnet.h"
 #include "au_features.h"
-#include "au_track.h"
+#include "au_secfeat.h"
 #include "au_tempo.h"
+#include "au_track.h"
 #include "synth.h"
 #include "vsc/vsc_audio.h"
 
@@ -249,12 +253,65 @@ static int dump_bar_features(const char *in, const char *beats_path, const char 
   return rc;
 }
 
+/* The section model's inputs: the analysis's beats and downbeats, then the descriptors of
+ * every unit (au_secfeat.h) as one JSON object. */
+static int dump_section_features(const char *in, const char *out) {
+  float *x;
+  size_t n;
+  char err[512];
+  if (vsc_audio_decode(&x, &n, in, VSC_AUDIO_RATE, 1800, err, sizeof err) < 0) {
+    fprintf(stderr, "audio_tool: %s\n", err);
+    return 1;
+  }
+  vsc_audio_options opts = VSC_AUDIO_OPTIONS_INIT;
+  vsc_audio_analysis *a = NULL;
+  au_features f;
+  au_secfeat s;
+  if (vsc_audio_analyze_samples(&a, x, n, VSC_AUDIO_RATE, &opts, err, sizeof err) < 0 ||
+      vsc_audio_features(&f, x, n, VSC_AUDIO_RATE, err, sizeof err) < 0) {
+    fprintf(stderr, "audio_tool: %s\n", err);
+    free(x);
+    vsc_audio_analysis_free(a);
+    return 1;
+  }
+  free(x);
+  int rc = 1;
+  if (vsc_audio_section_features(&f, a->beats, a->nbeats, a->downbeats, a->ndownbeats, &s) == 0) {
+    FILE *fp = fopen(out, "w");
+    if (fp) {
+      fprintf(fp, "{\"lead\": %.4f, \"t0\": [", s.lead);
+      for (size_t i = 0; i < s.n; i++) fprintf(fp, "%s%.4f", i ? "," : "", s.t0[i]);
+      fprintf(fp, "], \"gaps\": [");
+      for (size_t i = 0; i < 2 * s.ngaps; i++) fprintf(fp, "%s%.4f", i ? "," : "", s.gaps[i]);
+      fprintf(fp, "], \"t1\": %.4f, \"names\": [", s.n ? s.t1[s.n - 1] : 0.0);
+      for (int k = 0; k < AU_SEC_NFEAT; k++)
+        fprintf(fp, "%s\"%s\"", k ? "," : "", vsc_audio_section_feature_name(k));
+      fprintf(fp, "], \"x\": [");
+      for (size_t i = 0; i < s.n; i++) {
+        fprintf(fp, "%s[", i ? "," : "");
+        for (int k = 0; k < AU_SEC_NFEAT; k++)
+          fprintf(fp, "%s%.6g", k ? "," : "", s.x[i * AU_SEC_NFEAT + (size_t)k]);
+        fprintf(fp, "]");
+      }
+      fprintf(fp, "]}\n");
+      rc = fclose(fp) == 0 ? 0 : 1;
+    }
+    vsc_audio_section_features_free(&s);
+  }
+  if (rc) fprintf(stderr, "audio_tool: cannot write %s\n", out);
+  vsc_audio_features_free(&f);
+  vsc_audio_analysis_free(a);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "features") == 0) return dump_features(argv[2], argv[3]);
   if (argc == 4 && strcmp(argv[1], "curves") == 0) return dump_curves(argv[2], argv[3]);
   if (argc == 3 && strcmp(argv[1], "levels") == 0) return dump_levels(argv[2]);
   if (argc == 5 && strcmp(argv[1], "barfeatures") == 0)
     return dump_bar_features(argv[2], argv[3], argv[4]);
+  if (argc == 4 && strcmp(argv[1], "secfeatures") == 0)
+    return dump_section_features(argv[2], argv[3]);
   if (argc == 2 && strcmp(argv[1], "list") == 0) {
     for (const char *const *c = synth_cases(); *c; c++) puts(*c);
     return 0;

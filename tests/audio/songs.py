@@ -609,6 +609,8 @@ BLUPI_EXCERPTS = [
 # house track with its bass between the kicks (phase) and a ballad of eighth notes (level).
 CTEST = ["house_128_hats", "pop_120_silence", "shuffle_108", "waltz_150", "blupi_music005_160",
          "house_124", "ballad_68"]
+# Sections whose neighbours share instruments and loudness (they change chords and melody).
+CTEST += ["funk_96_swing16", "pop_100"]
 
 
 STYLE_TEMPI = {
@@ -674,6 +676,10 @@ def all_items(which="all"):
                           "codec": r.choice(["flac", "mp3", "m4a"]), "noise": r.choice([0, 0, 0.01])}
                 items.append(("trainblupi_music%03d_%d" % (k, bar0), ("music%03d.mid" % k, bar0, 20, 0), render))
         return items
+    if which == "sectrain":
+        # More songs for fitting the section model (tests/audio/train_sections.py): drawn
+        # like the training songs, from seeds 2000 on (the held-out set uses 7000 on).
+        return [(s.name, s, s.render) for s in training_songs(64, 2000, "sectrain")]
     if which == "heldout":
         items = [(s.name, s, s.render) for s in training_songs(HELDOUT_COMPOSED, 7000, "held")]
         for f, bar0, nbars, silence, render in HELDOUT_BLUPI:
@@ -719,7 +725,7 @@ def build(outdir, names, jobs):
     os.makedirs(outdir, exist_ok=True)
     index = []
     work = []
-    which = names if names in ("train", "heldout") else "all"
+    which = names if names in ("train", "heldout", "sectrain") else "all"
     for name, spec, ropts in all_items(which):
         if names and which == "all" and name not in names:
             continue
@@ -751,7 +757,7 @@ def build(outdir, names, jobs):
 
 def main(argv):
     if len(argv) < 2:
-        sys.stderr.write("usage: songs.py OUTDIR [--set all|ctest|train|heldout] [--jobs N] [--list]\n")
+        sys.stderr.write("usage: songs.py OUTDIR [--set all|ctest|train|sectrain|heldout] [--jobs N] [--list]\n")
         return 2
     outdir, which, jobs = argv[1], "all", 1
     i = 2
@@ -769,7 +775,7 @@ def main(argv):
         else:
             sys.stderr.write("songs.py: unknown option %s\n" % argv[i])
             return 2
-    names = CTEST if which == "ctest" else which if which in ("train", "heldout") else None
+    names = CTEST if which == "ctest" else which if which in ("train", "heldout", "sectrain") else None
     for missing in ("fluidsynth", "ffmpeg"):
         if subprocess.run(["sh", "-c", "command -v " + missing], stdout=subprocess.DEVNULL).returncode:
             sys.stderr.write("songs.py: %s is not installed (scripts/setup.sh installs it)\n" % missing)
