@@ -22,13 +22,14 @@
 
 #define REPEATS 4
 
-/* 10x the input may take at most 12x the time. Under AddressSanitizer (CI's second suite)
-** the allocator's own cost grows with the heap it keeps (quarantine, shadow memory), so the
-** bound there is 20: still far below the 100x of a quadratic path. */
+/* 10x the input may take at most 15x the time: linear work measures 8.5-10.5 here (a heap
+** ten times larger misses the caches more), n log n about 12, a quadratic path 100. Under
+** AddressSanitizer (CI's second suite) the allocator's own cost grows with the heap it keeps
+** (quarantine, shadow memory), so the bound there is 20. */
 #ifdef __SANITIZE_ADDRESS__
 #define MAX_RATIO 20.0
 #else
-#define MAX_RATIO 12.0
+#define MAX_RATIO 15.0
 #endif
 
 /* User CPU seconds of `vsc check PATH` (output to /dev/null): the compiler's own work. The
@@ -84,7 +85,7 @@ static const struct {
     {"lex_then_syntax", "video \"x\" {\n", "@ foo ", 100000},   /* a lexical error before each syntax error */
     {"units", "video \"x\" {\n  size ", "48px ", 100000},       /* unknown units with hints */
     /* Many scenes (numbered). At 100 kB their work was near the timer's floor and the ratio
-     * jumped between 7 and 17 on one binary; at 200 kB it stays at 8.5-10. */
+     * jumped between 7 and 17 on one binary; at 200 kB it stays at 8.5-10.5. */
     {"scenes", "video \"x\" {\n", "  scene s (1s) { shot color #000000 }\n", 200000},
     {"bad_scenes", "video \"x\" {\n", "  scene s (1) { shot colr #000000 }\n", 100000},
 };
