@@ -72,8 +72,32 @@ until [ "$(finished)" -ge 20 ]; do
   [ $i -lt 600 ] || fail "no 20 rows finished in 120 s"
   sleep 0.2
 done
-task=$(squeue -h -j "$array" -t RUNNING -o %i | head -n 1)
-[ -n "$task" ] || fail "no running task of array $array to cancel"
+# The running task with the most rows left (its shard is line K+1 of rows-1.txt): one that
+# is about to end would leave nothing for the resume.
+rows_left() {
+  n=0
+  for r in $(sed -n "$(($1 + 1))p" b/slurm/rows-1.txt); do
+    j=${r%-*}
+    while [ "$j" -le "${r#*-}" ]; do
+      [ -f "b/rows/$(printf %06d "$j").result.json" ] || n=$((n + 1))
+      j=$((j + 1))
+    done
+  done
+  echo "$n"
+}
+task=
+i=0
+while [ -z "$task" ]; do
+  most=2
+  for t in $(squeue -h -j "$array" -t RUNNING -o %i); do
+    n=$(rows_left "${t#*_}")
+    [ "$n" -gt "$most" ] && most=$n && task=$t
+  done
+  [ -n "$task" ] && break
+  i=$((i + 1))
+  [ $i -lt 300 ] || fail "no running task of array $array with rows left to cancel"
+  sleep 0.1
+done
 scancel "$task"
 wait_jobs 300
 "$vsc" batch status b >status.txt
