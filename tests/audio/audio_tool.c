@@ -98,23 +98,26 @@ static int check(const synth_track *t, const char *name, const char *file) {
   return fails ? 1 : 0;
 }
 
-/* Header: frame count, input size, frames per second, time of frame 0 (doubles); then the
- * inputs, n x AU_BEATNET_IN floats. */
-static int dump_features(const char *in, const char *out) {
+/* Decodes `in` and computes its feature curves; says why not on stderr. */
+static int load_features(const char *in, au_features *f) {
   float *x;
   size_t n;
   char err[512];
   if (vsc_audio_decode(&x, &n, in, VSC_AUDIO_RATE, 1800, err, sizeof err) < 0) {
     fprintf(stderr, "audio_tool: %s\n", err);
-    return 1;
+    return -1;
   }
-  au_features f;
-  int rc = vsc_audio_features(&f, x, n, VSC_AUDIO_RATE, err, sizeof err);
+  int rc = vsc_audio_features(f, x, n, VSC_AUDIO_RATE, err, sizeof err);
   free(x);
-  if (rc < 0) {
-    fprintf(stderr, "audio_tool: %s\n", err);
-    return 1;
-  }
+  if (rc < 0) fprintf(stderr, "audio_tool: %s\n", err);
+  return rc < 0 ? -1 : 0;
+}
+
+/* Header: frame count, input size, frames per second, time of frame 0 (doubles); then the
+ * inputs, n x AU_BEATNET_IN floats. */
+static int dump_features(const char *in, const char *out) {
+  au_features f;
+  if (load_features(in, &f) < 0) return 1;
   FILE *fp = fopen(out, "wb");
   if (!fp) {
     vsc_audio_features_free(&f);
@@ -128,7 +131,7 @@ static int dump_features(const char *in, const char *out) {
     vsc_audio_beatnet_input(&f, i, v);
     fwrite(v, sizeof v, 1, fp);
   }
-  rc = fclose(fp) == 0 ? 0 : 1;
+  int rc = fclose(fp) == 0 ? 0 : 1;
   vsc_audio_features_free(&f);
   return rc;
 }
@@ -136,20 +139,8 @@ static int dump_features(const char *in, const char *out) {
 /* Header: frame count, curve count, frames per second, time of frame 0 (doubles); then per
  * frame the onset, low-band, body, activation and pulse curves (floats). */
 static int dump_curves(const char *in, const char *out) {
-  float *x;
-  size_t n;
-  char err[512];
-  if (vsc_audio_decode(&x, &n, in, VSC_AUDIO_RATE, 1800, err, sizeof err) < 0) {
-    fprintf(stderr, "audio_tool: %s\n", err);
-    return 1;
-  }
   au_features f;
-  int rc = vsc_audio_features(&f, x, n, VSC_AUDIO_RATE, err, sizeof err);
-  free(x);
-  if (rc < 0) {
-    fprintf(stderr, "audio_tool: %s\n", err);
-    return 1;
-  }
+  if (load_features(in, &f) < 0) return 1;
   FILE *fp = fopen(out, "wb");
   if (!fp) {
     vsc_audio_features_free(&f);
@@ -162,34 +153,22 @@ static int dump_curves(const char *in, const char *out) {
     float v[5] = {f.onset[i], f.low[i], f.body[i], f.act[i], f.pulse[i]};
     fwrite(v, sizeof v, 1, fp);
   }
-  rc = fclose(fp) == 0 ? 0 : 1;
+  int rc = fclose(fp) == 0 ? 0 : 1;
   vsc_audio_features_free(&f);
   return rc;
 }
 
 /* As analyze.c's choice of the metrical level, with the default tempo range. */
 static int dump_levels(const char *in) {
-  float *x;
-  size_t n;
-  char err[512];
-  if (vsc_audio_decode(&x, &n, in, VSC_AUDIO_RATE, 1800, err, sizeof err) < 0) {
-    fprintf(stderr, "audio_tool: %s\n", err);
-    return 1;
-  }
   au_features f;
-  int rc = vsc_audio_features(&f, x, n, VSC_AUDIO_RATE, err, sizeof err);
-  free(x);
-  if (rc < 0) {
-    fprintf(stderr, "audio_tool: %s\n", err);
-    return 1;
-  }
+  if (load_features(in, &f) < 0) return 1;
   vsc_audio_options o = VSC_AUDIO_OPTIONS_INIT;
   double bpm, conf, clarity, *b = NULL;
   size_t nb = 0;
   vsc_audio_tempo_global(&f, o.min_bpm, o.max_bpm, &bpm, &conf);
   float *period = malloc((f.n ? f.n : 1) * sizeof *period);
-  rc = !period || (bpm > 0 && vsc_audio_choose_level(&f, o.min_bpm, o.max_bpm, &bpm, period,
-                                                     &clarity, &b, &nb, stdout) < 0);
+  int rc = !period || (bpm > 0 && vsc_audio_choose_level(&f, o.min_bpm, o.max_bpm, &bpm, period,
+                                                         &clarity, &b, &nb, stdout) < 0);
   free(b), free(period);
   vsc_audio_features_free(&f);
   return rc;
