@@ -32,6 +32,9 @@
 #define RING 4          /* last pictures kept: a segment may pull a few past its end */
 #define PARK_MAX 2      /* parked decoders, all files together (each keeps its frame pool) */
 #define PARK_SECONDS 20 /* a parked decoder nobody took by then is freed */
+#define ENDS_MAX 8      /* sources that reached their clip's end: last pictures only, no decoder */
+#define ENDS_SECONDS 60 /* one nobody took by then is freed */
+#define SLOTS (PARK_MAX + ENDS_MAX)
 #define ACTIVE_MAX 64   /* running sources that will reach their clip's end */
 #define WAIT_SECONDS 30 /* the longest a freeze waits for one of them */
 
@@ -60,12 +63,14 @@ struct comp_clipsrc {
   int want_end;  /* its segment runs to the clip's end */
   int to_end;    /* registered in `active` (running, want_end) */
   int given;     /* pictures given to the current graph */
+  int ndec;      /* pictures decoded for the current graph (VSC_COMP_TRACE) */
+  int reused;    /* the current graph continued a parked source */
   double parked_at;
 };
 
 static pthread_mutex_t park_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t park_cv = PTHREAD_COND_INITIALIZER; /* a source was closed */
-static comp_clipsrc *parked[PARK_MAX];
+static comp_clipsrc *parked[SLOTS];                       /* decoders (dec set), then ends (dec NULL), in any slot */
 static comp_clipsrc *active[ACTIVE_MAX];
 static atomic_long n_decoded, n_reused; /* comp_clipsrc_stats */
 
@@ -104,8 +109,8 @@ static int64_t want_pts(const comp_clipsrc *s, double offset) {
 
 /* Drops parked decoders older than PARK_SECONDS (with park_mu held). */
 static void park_expire(double now) {
-  for (int i = 0; i < PARK_MAX; i++)
-    if (parked[i] && now - parked[i]->parked_at > PARK_SECONDS) {
+  for (int i = 0; i < SLOTS; i++)
+    if (parked[i] && now - parked[i]->parked_at > (parked[i]->dec ? PARK_SECONDS : ENDS_SECONDS)) {
       src_free(parked[i]);
       parked[i] = NULL;
     }
@@ -126,7 +131,7 @@ static comp_clipsrc *park_take_locked(const char *path, const struct stat *st, d
   park_expire(now_s());
   int best = -1;
   int64_t best_cost = 0;
-  for (int i = 0; i < PARK_MAX; i++) {
+  for (int i = 0; i < SLOTS; i++) {
     comp_clipsrc *s = parked[i];
     if (!s || !same_file(s, path, st) || s->nring == 0) continue;
     AVStream *vs = s->fc->streams[s->vidx];
@@ -155,6 +160,7 @@ static comp_clipsrc *park_take_locked(const char *path, const struct stat *st, d
     atomic_fetch_add(&n_reused, 1);
     s = parked[best];
     parked[best] = NULL;
+    s->reused = 1;
   }
   return s;
 }
@@ -258,11 +264,13 @@ static int next_picture(comp_clipsrc *s, AVFrame *out) {
     av_frame_free(&s->queue[s->qpos++]);
     return 0;
   }
+  if (!s->dec) return AVERROR_EOF; /* an end: its kept pictures were all it had */
   for (;;) {
     int ret = avcodec_receive_frame(s->dec, out);
     if (ret == AVERROR_EOF) s->done = 1;
     if (ret == 0) {
       atomic_fetch_add(&n_decoded, 1);
+      s->ndec++;
       out->pts = out->best_effort_timestamp;
       if (s->target != AV_NOPTS_VALUE && out->pts != AV_NOPTS_VALUE && out->pts < s->target) {
         av_frame_unref(out);
@@ -453,6 +461,11 @@ void comp_clipsrc_close(comp_clipsrc **ps, int park) {
   comp_clipsrc *s = *ps;
   *ps = NULL;
   if (!s) return;
+  /* What each graph cost in decoding, for tuning the order and the parking. */
+  if (getenv("VSC_COMP_TRACE"))
+    fprintf(stderr, "vsc: clip source %s: %d decoded, %d given, %s%s\n", s->path, s->ndec, s->given,
+            s->reused ? "continued" : "opened", s->last_only ? ", last picture" : "");
+  s->ndec = 0;
   pthread_mutex_lock(&park_mu);
   unset_active_locked(s);
   /* Only a decoder whose kept pictures are the last it gave is worth keeping. */
@@ -461,17 +474,31 @@ void comp_clipsrc_close(comp_clipsrc **ps, int park) {
     src_free(s);
     return;
   }
+  /* A decoder that gave its last picture can give nothing more than the pictures it kept:
+   * those stay (for a freeze on the clip's last picture, or a segment starting among
+   * them), the decoder with its frame pool and references goes. */
+  if (s->done) {
+    avcodec_free_context(&s->dec);
+    av_packet_free(&s->pkt);
+  }
   double now = now_s();
   s->parked_at = now;
   park_expire(now);
-  int slot = -1;
-  for (int i = 0; i < PARK_MAX && slot < 0; i++)
-    if (!parked[i]) slot = i;
-  if (slot < 0) { /* full: the oldest makes room */
-    slot = 0;
-    for (int i = 1; i < PARK_MAX; i++)
-      if (parked[i]->parked_at < parked[slot]->parked_at) slot = i;
-    src_free(parked[slot]);
+  /* Each kind has its own room: PARK_MAX decoders, ENDS_MAX ends. */
+  int slot = -1, used = 0, oldest = -1;
+  for (int i = 0; i < SLOTS; i++) {
+    if (!parked[i]) {
+      if (slot < 0) slot = i;
+      continue;
+    }
+    if (!parked[i]->dec != !s->dec) continue;
+    used++;
+    if (oldest < 0 || parked[i]->parked_at < parked[oldest]->parked_at) oldest = i;
+  }
+  if (used >= (s->dec ? PARK_MAX : ENDS_MAX)) { /* full: the oldest of its kind makes room */
+    src_free(parked[oldest]);
+    parked[oldest] = NULL;
+    slot = oldest;
   }
   parked[slot] = s;
   pthread_mutex_unlock(&park_mu);
@@ -479,7 +506,7 @@ void comp_clipsrc_close(comp_clipsrc **ps, int park) {
 
 void vsc_comp_release_decoders(void) {
   pthread_mutex_lock(&park_mu);
-  for (int i = 0; i < PARK_MAX; i++) {
+  for (int i = 0; i < SLOTS; i++) {
     src_free(parked[i]);
     parked[i] = NULL;
   }

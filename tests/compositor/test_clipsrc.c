@@ -4,7 +4,8 @@
 ** against the same segment rendered with libavfilter's `movie` (VSC_COMP_MOVIE=1): the same
 ** pictures at the same times. And the savings are real: a seek into a one-keyframe clip
 ** skips its non-reference pictures, a transition after its body decodes only its own
-** frames, a freeze after a body that reached the clip's end decodes nothing, and a file
+** frames, a freeze after a body that reached the clip's end decodes nothing (even after
+** other clips' decoders were parked since), and a file
 ** rewritten in place is never continued from its old decoder.
 */
 #include <stdio.h>
@@ -157,6 +158,20 @@ int main(void) {
   CHECK(reu == 1 && dec == 0, "the freeze takes the ended decoder's last picture (%ld continued, %ld decoded)", reu, dec);
   render(node, "long.mp4", "frz_m.mp4", 1, NULL, NULL);
   CHECK(same_pictures("frz.mp4", "frz_m.mp4", &first) && first == 179, "frozen: movie's last picture, 179 (%d)", first);
+  /* An ended source keeps its last pictures, not its decoder, in a room of its own:
+   * decoders parked meanwhile by segments of other clips do not push it out. */
+  vsc_comp_release_decoders();
+  json_t *tail = seg_node("body", 0, 2.0, 4.0);
+  render(tail, "long.mp4", "tail2.mp4", 0, NULL, NULL);
+  json_decref(tail);
+  copy_file("other.mp4", "third.mp4");
+  json_t *busy = seg_node("body", 0, 1.0, 0.5);
+  render(busy, "other.mp4", "busy1.mp4", 0, NULL, NULL);
+  render(busy, "third.mp4", "busy2.mp4", 0, NULL, NULL);
+  json_decref(busy);
+  render(node, "long.mp4", "frz3.mp4", 0, &dec, &reu);
+  CHECK(reu == 1 && dec == 0 && same_pictures("frz.mp4", "frz3.mp4", NULL),
+        "after two other clips' decoders were parked, the freeze still decodes nothing (%ld continued, %ld decoded)", reu, dec);
   vsc_comp_release_decoders();
   render(node, "long.mp4", "frz2.mp4", 0, &dec, &reu);
   CHECK(reu == 0 && dec > 0 && same_pictures("frz.mp4", "frz2.mp4", NULL), "a fresh freeze: the same picture");

@@ -37,7 +37,7 @@ typedef struct vsc_encode_opts {
 } vsc_encode_opts;
 
 #define VSC_ENCODE_OPTS_INIT \
-  { 1, NULL, "libx264", 20, "veryfast", "yuv420p", 0, 2, 48000, 192000, 1, NULL, NULL, 0, 0, 0 }
+  { 1, NULL, "libx264", 20, "veryfast", "yuv420p", 0, 1, 48000, 192000, 1, NULL, NULL, 0, 0, 0 }
 
 /* Renders a libavfilter graph description into out_path.
 ** The graph holds its own sources (color=, testsrc2=, movie=FILE, amovie=FILE, anullsrc, sine,
