@@ -480,10 +480,34 @@ void comp_clipsrc_close(comp_clipsrc **ps, int park) {
   if (s->done) {
     avcodec_free_context(&s->dec);
     av_packet_free(&s->pkt);
+    /* Only the last picture (the one a freeze wants): a segment starting among the last
+     * few pictures is rare, and would decode them afresh. */
+    while (s->nring > 1) {
+      av_frame_free(&s->ring[0]);
+      memmove(s->ring, s->ring + 1, (size_t)(s->nring - 1) * sizeof *s->ring);
+      s->nring--;
+    }
   }
   double now = now_s();
   s->parked_at = now;
   park_expire(now);
+  /* Of two decoders of one file, the one further on stays: segments of a clip mostly come
+   * in timeline order, so the earlier decoder's pictures have already been shown (a
+   * transition's incoming clip runs after that clip's first chunk), and it would push out
+   * a decoder another clip's next chunk continues. */
+  for (int i = 0; s->dec && i < SLOTS; i++) {
+    comp_clipsrc *p = parked[i];
+    if (!p || !p->dec || strcmp(p->path, s->path) || p->dev != s->dev || p->ino != s->ino || p->size != s->size ||
+        p->mtime.tv_sec != s->mtime.tv_sec || p->mtime.tv_nsec != s->mtime.tv_nsec)
+      continue;
+    if (p->last_pts >= s->last_pts) {
+      pthread_mutex_unlock(&park_mu);
+      src_free(s);
+      return;
+    }
+    src_free(p);
+    parked[i] = NULL;
+  }
   /* Each kind has its own room: PARK_MAX decoders, ENDS_MAX ends. */
   int slot = -1, used = 0, oldest = -1;
   for (int i = 0; i < SLOTS; i++) {
