@@ -529,6 +529,7 @@ void comp_clipsrc_close(comp_clipsrc **ps, int park) {
 }
 
 void vsc_comp_release_decoders(void) {
+  vsc_comp_probe_forget();
   pthread_mutex_lock(&park_mu);
   for (int i = 0; i < SLOTS; i++) {
     src_free(parked[i]);

@@ -155,4 +155,7 @@ void comp_emoji_remove(const char *ass_path, int n);
 int comp_cues_resolve(const json_t *node, const char *const *inputs, size_t ninputs, json_t **out, vsc_op_error *err,
                       const char *where);
 
+/* Forgets every probe vsc_comp_probe_info remembers (probe.c). */
+void vsc_comp_probe_forget(void);
+
 #endif

@@ -6,7 +6,7 @@
 ** skips its non-reference pictures, a transition after its body decodes only its own
 ** frames, a freeze after a body that reached the clip's end decodes nothing (even after
 ** other clips' decoders were parked since), and a file
-** rewritten in place is never continued from its old decoder.
+** rewritten in place is never continued from its old decoder nor given its old probe.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +190,21 @@ int main(void) {
   CHECK(reu == 0, "a rewritten file is decoded afresh");
   CHECK(same_pictures("r2.mp4", "r2_m.mp4", &first) && first == 145, "the new file's pictures, from 145 (%d)", first);
   json_decref(node);
+
+  /* Probes are remembered per file, and a file rewritten in place is probed again. */
+  vsc_encode_opts penc = VSC_ENCODE_OPTS_INIT;
+  vsc_op_error perr = {0};
+  CHECK(vsc_comp_render("color=c=red:s=64x64:r=30[vout]", &penc, 1.0, 64, 64, FPS, "p1.mp4", &perr) == 0 &&
+            vsc_comp_render("color=c=red:s=64x64:r=30[vout]", &penc, 2.0, 64, 64, FPS, "p2.mp4", &perr) == 0,
+        "probe fixtures: %s", perr.msg);
+  copy_file("p1.mp4", "probed.mp4");
+  vsc_media_info i1, i2, i3;
+  CHECK(vsc_comp_probe_info("probed.mp4", &i1, &perr) == 0 && vsc_comp_probe_info("probed.mp4", &i2, &perr) == 0 &&
+            i1.duration > 0.9 && i1.duration < 1.1 && i2.duration == i1.duration,
+        "probed twice: the same 1 s (%g, %g)", i1.duration, i2.duration);
+  copy_file("p2.mp4", "probed.mp4");
+  CHECK(vsc_comp_probe_info("probed.mp4", &i3, &perr) == 0 && i3.duration > 1.9 && i3.duration < 2.1,
+        "rewritten in place: probed again, 2 s (%g)", i3.duration);
 
   vsc_comp_release_decoders();
   return vsc_test_done("compositor_clipsrc");

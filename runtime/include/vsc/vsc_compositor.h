@@ -55,7 +55,8 @@ int vsc_comp_render(const char *filtergraph, const vsc_encode_opts *enc, double 
                     int width, int height, int fps, const char *out_path, vsc_op_error *err);
 
 /* media/probe's vsc_media_probe, failing as an op does: -1 with err->kind VSC_FAIL_INPUT and a
-** message naming the file. */
+** message naming the file. A file's answer is remembered while its path, inode, size and
+** mtime stay the same (vsc_comp_release_decoders forgets them all). */
 int vsc_comp_probe_info(const char *path, vsc_media_info *info, vsc_op_error *err);
 
 /* Validates an input clip: it opens, decodes, has a video stream when need_video, and lasts
@@ -96,8 +97,8 @@ int vsc_comp_concat(const json_t *node, const char *const *inputs, size_t ninput
 #define VSC_COMP_CHUNK_GOPS 1
 json_t *vsc_comp_segment_split(const json_t *node);
 /* Segments decode their clips themselves and park a decoder they leave (a few, for 20 s at
-** most) for the next segment of the same file to continue. Frees the parked ones, e.g. at
-** the end of a build. */
+** most) for the next segment of the same file to continue. Frees the parked ones and the
+** remembered probes, e.g. at the end of a build. */
 void vsc_comp_release_decoders(void);
 int vsc_comp_audio(const json_t *node, const char *const *inputs, size_t ninputs,
                    const char *out_path, vsc_op_error *err);
