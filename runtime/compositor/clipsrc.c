@@ -8,7 +8,9 @@
 **   - a decoder that a segment leaves is parked (a few at most, for a short while) at its
 **     position with its last pictures, and the next segment of the same file that starts
 **     at or after that position continues it instead of decoding again from the clip's
-**     keyframe: a transition takes the tail of its body's decoder, a chunk its neighbour's.
+**     keyframe: a transition takes the tail of its body's decoder, a chunk its neighbour's;
+**     one that reached its clip's end keeps only the last picture, for a freeze, and frees
+**     its decoder.
 ** The pictures are those `movie` gives (same demuxer, decoder, timestamps = the best
 ** effort timestamp): decoding on from an earlier point of the same stream gives the same
 ** pictures as decoding from the keyframe, and non-reference pictures are skipped only
