@@ -30,10 +30,7 @@ static void check_curves(const char *what, const float *x, size_t n) {
     const char *name;
     const float *v;
     size_t n;
-  } curves[] = {{"onset", f.onset, f.n},   {"low", f.low, f.n},
-                {"body", f.body, f.n},     {"act", f.act, f.n},
-                {"pulse", f.pulse, f.n},   {"rms", f.rms, f.n},
-                {"groups", f.groups, f.n * AU_NGROUP}, {"chroma", f.chroma, f.ns * AU_NCHROMA}};
+  } curves[] = {{"onset", f.onset, f.n}, {"low", f.low, f.n}, {"body", f.body, f.n}, {"act", f.act, f.n}, {"pulse", f.pulse, f.n}, {"rms", f.rms, f.n}, {"groups", f.groups, f.n * AU_NGROUP}, {"chroma", f.chroma, f.ns * AU_NCHROMA}};
   for (size_t c = 0; c < sizeof curves / sizeof curves[0]; c++) {
     size_t bad = bad_values(curves[c].v, curves[c].n);
     if (bad) printf("%s: %zu of %zu values of %s are NaN, infinite or negative\n", what, bad,
