@@ -201,7 +201,9 @@ static int normalise_novelty(float *v, size_t n, double fps, double floor_frac) 
   moving_mean(tmp, loc, n, (size_t)(3.0 * fps));
   double sum = 0;
   for (size_t i = 0; i < n; i++) {
-    double level = sqrt(loc[i]);
+    /* The running mean of a loud stretch can leave a rounding error just below zero on the
+     * digital silence after it: its square root was NaN, which no floor caught. */
+    double level = loc[i] > 0 ? sqrt(loc[i]) : 0;
     if (level < floor_frac * global) level = floor_frac * global;
     if (level < ABS_FLOOR) level = ABS_FLOOR;
     v[i] = (float)(v[i] / level);

@@ -611,6 +611,8 @@ CTEST = ["house_128_hats", "pop_120_silence", "shuffle_108", "waltz_150", "blupi
          "house_124", "ballad_68"]
 # Sections whose neighbours share instruments and loudness (they change chords and melody).
 CTEST += ["funk_96_swing16", "pop_100"]
+# A 6/8 song: two dotted-quarter beats to the bar.
+CTEST += ["sixeight_60"]
 
 
 STYLE_TEMPI = {

@@ -3,7 +3,8 @@
 # (tests/audio/songs.py --set ctest: a 128 BPM house track whose open hi-hats sit between
 # the kicks, a pop song after 3 s of silence, a shuffle MP3, a waltz and a Planet Blupi
 # excerpt, a house track whose bass sits between the kicks, a ballad of steady eighth
-# notes, and two songs whose sections change only chords, melody and drums), scored by
+# notes, two songs whose sections change only chords, melody and drums, and a 6/8 song at
+# 60 dotted quarters a minute), scored by
 # bench/audio/songs_eval.py through the real `vsc beats`.
 # usage: test_songs.sh VSC SONGDIR
 set -eu
@@ -24,3 +25,19 @@ mkdir -p "$dir"
 # eighth notes are not its beat (half their rate is).
 /usr/bin/python3 "$here/../../bench/audio/songs_eval.py" "$vsc" "$dir" --no-aubio \
   --songs house_124,ballad_68 --min-f 0.95 --min-tempo 1
+# Compound meter: the 6/8 song has two beats (dotted quarters) to the bar, and its
+# downbeats are right (version 4 counted three beats to the bar: F 0.43).
+/usr/bin/python3 -c '
+import json, os, subprocess, sys
+vsc, truth, bench = sys.argv[1:4]
+sys.path.insert(0, bench)
+import songs_eval
+with open(truth) as fp:
+    t = json.load(fp)
+out = subprocess.run([vsc, "beats", "--json", "--no-cache", os.path.join(os.path.dirname(truth), t["file"])],
+                     check=True, capture_output=True, text=True).stdout
+a = json.loads(out)
+f = songs_eval.fmeasure(a["downbeats"], t["downbeats"])
+print("sixeight_60: meter %d, tempo %.1f, downbeat F %.2f" % (a["meter"], a["tempo"], f))
+sys.exit(0 if a["meter"] == 2 and abs(a["tempo"] - 60) <= 2.4 and f >= 0.9 else 1)
+' "$vsc" "$dir/sixeight_60.json" "$here/../../bench/audio"

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Fits the bar model (media/audio/barnet.c) and writes media/audio/barnet_weights.c.
 
-    train_barnet.py AUDIO_TOOL SONGDIR OUT.c [--epochs N] [--seed S] [--exclude REGEX]
+    train_barnet.py AUDIO_TOOL SONGDIR[,SONGDIR...] OUT.c [--epochs N] [--seed S] [--exclude REGEX]
 
-SONGDIR holds the training songs (`tests/audio/songs.py DIR --set train`). For each song,
+SONGDIR holds the training songs (`tests/audio/songs.py DIR --set train`; several
+directories, comma-separated, are fitted together). For each song,
 `audio_tool barfeatures` writes the model's inputs at the notated beats of the truth; the
 target is 1 on the beats that are downbeats. Same network shape and training as the beat
 model (train_beatnet.py: one tanh hidden layer, Adam, class-weighted cross-entropy, numpy
@@ -75,7 +76,10 @@ def main(argv):
     if "--seed" in argv:
         seed = int(argv[argv.index("--seed") + 1])
     exclude = argv[argv.index("--exclude") + 1] if "--exclude" in argv else None
-    x, y, dim, nsongs = load(tool, songdir, exclude)
+    parts = [load(tool, d, exclude) for d in songdir.split(",")]
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    dim, nsongs = parts[0][2], sum(p[3] for p in parts)
     sys.stderr.write("%d beats, %d inputs, %.1f %% downbeats\n" % (len(y), dim, 100 * y.mean()))
     mean, scale, params = train_beatnet.train(x, y, epochs, seed, HIDDEN)
     write_c(out, mean, scale, params, nsongs, len(y))

@@ -12,7 +12,7 @@ typedef struct json_t json_t;
 
 /* Bumped whenever the analysis changes its results: cached analyses of another version
  * are recomputed. */
-#define VSC_AUDIO_ANALYSIS_VERSION 4
+#define VSC_AUDIO_ANALYSIS_VERSION 5
 
 /* The fixed rate (Hz) every file is resampled to before analysis. */
 #define VSC_AUDIO_RATE 22050
@@ -20,9 +20,9 @@ typedef struct json_t json_t;
 typedef struct {
   int version;           /* VSC_AUDIO_OPTIONS_VERSION */
   const char *cache_dir; /* results go to <cache_dir>/analysis/<sha256>.json; NULL = no cache */
-  double min_bpm;        /* tempo search range for the beat level (default 55..215) */
+  double min_bpm;        /* tempo range of the beat level (default 55..215; 6/8 to 2/3 of min) */
   double max_bpm;
-  int meter;          /* beats per bar: 0 = detect (3 or 4), or force 2..12 */
+  int meter;          /* beats per bar: 0 = detect (2 for 6/8, 3 or 4), or force 2..12 */
   double max_seconds; /* refuse longer files (default 1800 s): memory is ~90 kB/s */
 } vsc_audio_options;
 #define VSC_AUDIO_OPTIONS_VERSION 1
