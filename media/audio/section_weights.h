@@ -7,11 +7,22 @@
 
 #include "au_secfeat.h"
 
+#define AU_SEC_HIDDEN 16 /* hidden units of the boundary network */
+
 extern const double vsc_audio_section_mean[AU_SEC_NFEAT];  /* input standardisation */
 extern const double vsc_audio_section_scale[AU_SEC_NFEAT]; /* 1 / standard deviation */
-extern const double vsc_audio_section_w[AU_SEC_NFEAT];     /* logistic weights */
+/* log-odds = w2 . tanh(w1 . x + b1) + bias, x standardised; w1 is AU_SEC_HIDDEN rows of
+ * AU_SEC_NFEAT. */
+extern const double vsc_audio_section_w1[AU_SEC_HIDDEN * AU_SEC_NFEAT];
+extern const double vsc_audio_section_b1[AU_SEC_HIDDEN];
+extern const double vsc_audio_section_w2[AU_SEC_HIDDEN];
 extern const double vsc_audio_section_bias;
 extern const double vsc_audio_section_threshold; /* log-odds a boundary must reach */
 extern const double vsc_audio_section_drop;      /* ... and at most this below the song's best */
+/* A boundary on a fill bar moves to the downbeat after it when that bar is busier than the
+ * one before by fill_min (z-scored onset strength) and its log-odds are at most
+ * fill_drop lower. */
+extern const double vsc_audio_section_fill_min;
+extern const double vsc_audio_section_fill_drop;
 
 #endif
