@@ -7,15 +7,9 @@
 
 #include "au_secfeat.h"
 
-#define AU_SEC_HIDDEN 16 /* hidden units of the boundary network */
-
 extern const double vsc_audio_section_mean[AU_SEC_NFEAT];  /* input standardisation */
 extern const double vsc_audio_section_scale[AU_SEC_NFEAT]; /* 1 / standard deviation */
-/* log-odds = w2 . tanh(w1 . x + b1) + bias, x standardised; w1 is AU_SEC_HIDDEN rows of
- * AU_SEC_NFEAT. */
-extern const double vsc_audio_section_w1[AU_SEC_HIDDEN * AU_SEC_NFEAT];
-extern const double vsc_audio_section_b1[AU_SEC_HIDDEN];
-extern const double vsc_audio_section_w2[AU_SEC_HIDDEN];
+extern const double vsc_audio_section_w[AU_SEC_NFEAT];     /* logistic weights */
 extern const double vsc_audio_section_bias;
 extern const double vsc_audio_section_threshold; /* log-odds a boundary must reach */
 extern const double vsc_audio_section_drop;      /* ... and at most this below the song's best */

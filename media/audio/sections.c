@@ -1,7 +1,7 @@
 /*
 ** Audio step 5b: sections. secfeat.c describes every beat as a possible section start
 ** (novelty of harmony, melody, timbre, loudness and rhythm at 2, 4 and 8 bars, breaks in
-** repetition, fills, the phrase grid); a small network (section_weights.c, fitted by
+** repetition, fills, the phrase grid); a logistic model (section_weights.c, fitted by
 ** tests/audio/train_sections.py) turns the descriptors into the log-odds of a boundary,
 ** and the strongest peaks above a threshold (also relative to the song's strongest peak)
 ** become boundaries, at least MIN_SECTION_S apart, on the downbeat after a fill rather
@@ -24,20 +24,12 @@
 #define MIN_SECTION_S 4.0 /* no section shorter than this (silent gaps excepted) */
 #define SAME_LABEL 0.45   /* segment distance, relative to adjacent segments', for "same kind" */
 
-/* The log-odds that a section starts at unit i: a network of one hidden layer over the
- * standardised descriptors (it weighs a descriptor by the others: a phrase-grid bar
- * counts when the novelty there is high, a fill when a crash follows). */
+/* The log-odds that a section starts at unit i. */
 static double boundary_logit(const double *x) {
-  double z[AU_SEC_NFEAT];
+  double z = vsc_audio_section_bias;
   for (int k = 0; k < AU_SEC_NFEAT; k++)
-    z[k] = (x[k] - vsc_audio_section_mean[k]) * vsc_audio_section_scale[k];
-  double out = vsc_audio_section_bias;
-  for (int h = 0; h < AU_SEC_HIDDEN; h++) {
-    double a = vsc_audio_section_b1[h];
-    for (int k = 0; k < AU_SEC_NFEAT; k++) a += vsc_audio_section_w1[h * AU_SEC_NFEAT + k] * z[k];
-    out += vsc_audio_section_w2[h] * tanh(a);
-  }
-  return out;
+    z += vsc_audio_section_w[k] * (x[k] - vsc_audio_section_mean[k]) * vsc_audio_section_scale[k];
+  return z;
 }
 
 /* The downbeat after unit i when the bar from i is a fill (busier than the bar before by

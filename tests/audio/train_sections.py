@@ -12,12 +12,11 @@ boundaries label the beats: the beat nearest a boundary (within 0.5 s) is a boun
 within 1 s of one are left out, every other beat is not a boundary. A silent lead-in's edge
 is found by other means and is not learnt.
 
-The model is a network of one hidden layer (HIDDEN tanh units) on the standardised
-descriptors (class-balanced cross-entropy, L2, full-batch Adam from a fixed seed;
-deterministic). The threshold on its log-odds, the song-relative one (a boundary's log-odds
+The model is a logistic regression on the standardised descriptors (class-balanced,
+L2-regularised, full-batch gradient descent; deterministic). The threshold on its log-odds, the song-relative one (a boundary's log-odds
 at least the song's strongest minus DROP) and the fill rule (sections.c) are those that find
-the most boundaries on the --fit songs, scored out of fold (each quarter by a network fitted
-on the other three), while keeping the precision at least MIN_PRECISION (or --threshold X,
+the most boundaries on the --fit songs, scored out of fold (each quarter by a model fitted
+on the other three, as new songs will meet it), while keeping the precision at least MIN_PRECISION (or --threshold X,
 without the others); the songs of --check are then scored with them (boundaries picked as
 sections.c picks them). Fit on songs.py --set train, --set sectrain and --set sectrain2;
 check on the development
@@ -34,7 +33,7 @@ import numpy as np
 
 MIN_SECTION_S = 4.0
 SNAP = True
-MIN_PRECISION = 0.55
+MIN_PRECISION = 0.5
 DROPS = [4.0, 5.0, 6.0, 7.0, 8.0, None]  # None: no song-relative threshold
 TAUS = np.arange(-6.0, 6.01, 0.25)  # thresholds tried on the log-odds
 WITHOUT = []
@@ -84,12 +83,7 @@ def labels(d):
     return y, ign & (y == 0)
 
 
-HIDDEN = 16  # as AU_SEC_HIDDEN in media/audio/section_weights.h
-
-
-def fit(songs, l2=1e-3, iters=1500, rate=0.01):
-    """One hidden layer of HIDDEN tanh units, class-balanced cross-entropy, L2, full-batch
-    Adam (Kingma & Ba 2015) from a fixed seed: deterministic."""
+def fit(songs, l2=1e-2, iters=3000, rate=1.0):
     xs, ys = [], []
     for d in songs:
         if len(d["t0"]) == 0:
@@ -100,29 +94,19 @@ def fit(songs, l2=1e-3, iters=1500, rate=0.01):
     x, y = np.vstack(xs), np.concatenate(ys)
     mean, sd = x.mean(0), x.std(0)
     sd[sd < 1e-9] = 1
-    z = (x - mean) / sd
+    z = np.hstack([(x - mean) / sd, np.ones((len(x), 1))])
     w = np.where(y > 0, (y == 0).sum() / max(1, (y > 0).sum()), 1.0)
-    w /= w.sum()
-    rng = np.random.RandomState(0)
-    par = [rng.randn(z.shape[1], HIDDEN) * 0.1, np.zeros(HIDDEN), rng.randn(HIDDEN) * 0.1, np.zeros(1)]
-    m1 = [np.zeros_like(p) for p in par]
-    m2 = [np.zeros_like(p) for p in par]
-    for t in range(1, iters + 1):
-        h = np.tanh(z @ par[0] + par[1])
-        p = 1 / (1 + np.exp(-(h @ par[2] + par[3][0])))
-        g = w * (p - y)
-        gh = np.outer(g, par[2]) * (1 - h * h)
-        grads = [z.T @ gh + l2 * par[0], gh.sum(0), h.T @ g + l2 * par[2], np.array([g.sum()])]
-        for i, gg in enumerate(grads):
-            m1[i] = 0.9 * m1[i] + 0.1 * gg
-            m2[i] = 0.999 * m2[i] + 0.001 * gg * gg
-            par[i] -= rate * (m1[i] / (1 - 0.9 ** t)) / (np.sqrt(m2[i] / (1 - 0.999 ** t)) + 1e-8)
-    return mean, 1 / sd, par
+    th = np.zeros(z.shape[1])
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-z @ th))
+        g = z.T @ (w * (p - y)) / w.sum() + l2 * np.r_[th[:-1], 0]
+        th -= rate * g
+    return mean, 1 / sd, th[:-1], th[-1]
 
 
 def logits(model, x):
-    mean, scale, (w1, b1, w2, b2) = model
-    return np.tanh(((x - mean) * scale) @ w1 + b1) @ w2 + b2[0]
+    mean, scale, w, b = model
+    return ((x - mean) * scale) @ w + b
 
 
 def after_fill(d, s, i, fill):
@@ -184,8 +168,8 @@ def score(songs, model, tau, drop=None, fill=None):
 
 
 def out_of_fold(songs, k=4):
-    """Each song's log-odds by a network fitted on the other folds: the thresholds are
-    chosen on these, as they will be met on new songs (a network scores its own fitting
+    """Each song's log-odds by a model fitted on the other folds: the thresholds are
+    chosen on these, as they will be met on new songs (a model scores its own fitting
     songs too well)."""
     for f in range(k):
         model = fit([d for n, d in enumerate(songs) if n % k != f])
@@ -243,7 +227,7 @@ def cross_validate(songs, k):
 
 
 def write_c(path, model, tau, drop, fill, names, nsongs):
-    mean, scale, (w1, b1, w2, b2) = model
+    mean, scale, w, b = model
     arr = lambda v: ", ".join("%.6e" % x for x in v)
     with open(path, "w") as fp:
         fp.write("/*\n** Audio step 5b: the section model's weights, fitted by "
@@ -252,10 +236,8 @@ def write_c(path, model, tau, drop, fill, names, nsongs):
         fp.write('#include "section_weights.h"\n\n')
         fp.write("const double vsc_audio_section_mean[AU_SEC_NFEAT] = {%s};\n" % arr(mean))
         fp.write("const double vsc_audio_section_scale[AU_SEC_NFEAT] = {%s};\n" % arr(scale))
-        fp.write("const double vsc_audio_section_w1[AU_SEC_HIDDEN * AU_SEC_NFEAT] = {%s};\n" % arr(w1.T.ravel()))
-        fp.write("const double vsc_audio_section_b1[AU_SEC_HIDDEN] = {%s};\n" % arr(b1))
-        fp.write("const double vsc_audio_section_w2[AU_SEC_HIDDEN] = {%s};\n" % arr(w2))
-        fp.write("const double vsc_audio_section_bias = %.6e;\n" % b2[0])
+        fp.write("const double vsc_audio_section_w[AU_SEC_NFEAT] = {%s};\n" % arr(w))
+        fp.write("const double vsc_audio_section_bias = %.6e;\n" % b)
         fp.write("const double vsc_audio_section_threshold = %.6e;\n" % tau)
         fp.write("const double vsc_audio_section_drop = %.6e;\n" % drop)
         fp.write("const double vsc_audio_section_fill_min = %.6e;\n" % (1e9 if fill is None else fill[0]))
