@@ -107,7 +107,7 @@ static void fill_units(const au_features *f, unit *u, size_t nu) {
       for (int k = 0; k < AU_NCHROMA; k++) c[k] = f->chroma[(size_t)j * AU_NCHROMA + k];
       normalise(c, AU_NCHROMA);
       for (int k = 0; k < AU_NCHROMA; k++) u[i].chroma[k] += c[k];
-      for (int k = 0; k < AU_NCHROMA; k++) c[k] = f->chroma_hi[(size_t)j * AU_NCHROMA + k];
+      for (int k = 0; k < AU_NCHROMA; k++) c[k] = f->upper[(size_t)j * AU_NCHROMA + k];
       normalise(c, AU_NCHROMA);
       for (int k = 0; k < AU_NCHROMA; k++) u[i].hi[k] += c[k];
       for (int k = 0; k < AU_NCEP; k++) u[i].ceps[k] += f->ceps[(size_t)j * AU_NCEP + k];
