@@ -27,6 +27,7 @@ typedef struct {
   size_t ns;      /* slow frames (hop 2048: ~93 ms) */
   double sfps;    /* slow frames per second; slow frame j is centred on j / sfps */
   float *chroma;  /* ns x 12 pitch-class energies */
+  float *upper;   /* ns x 12 the same above 500 Hz: the melody's register */
   float *ceps;    /* ns x AU_NCEP timbre coefficients */
   double *onsets; /* aubio onset times in seconds */
   size_t nonsets;

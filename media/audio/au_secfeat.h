@@ -54,6 +54,17 @@ enum {
   AU_SEC_p_ph4,
   AU_SEC_p_ph4a,
   AU_SEC_p_x_ph4a,
+  /* The melody's register (chroma above ~500 Hz): its novelty at 2 and 4 bars and the
+   * break in its repetition at 2 and 4 bars, where a new melody comes over the same
+   * chords. */
+  AU_SEC_fm2,
+  AU_SEC_fm4,
+  AU_SEC_repm2,
+  AU_SEC_repm4,
+  /* The bar from this beat against the bar before (n_fill) and the onset strength a bar
+   * on (n_on0): a fill bar, with the crash after it, is not itself the boundary. */
+  AU_SEC_n_fill,
+  AU_SEC_n_on0,
   AU_SEC_NFEAT
 };
 

@@ -234,6 +234,7 @@ void vsc_audio_features_free(au_features *f) {
   free(f->pulse);
   free(f->rms);
   free(f->chroma);
+  free(f->upper);
   free(f->ceps);
   free(f->onsets);
   memset(f, 0, sizeof *f);
@@ -271,10 +272,11 @@ int vsc_audio_features(au_features *f, const float *x, size_t n, int rate, char 
   f->groups = calloc((f->n ? f->n : 1) * AU_NGROUP, sizeof *f->groups);
   f->rms = calloc(f->n ? f->n : 1, sizeof *f->rms);
   f->chroma = calloc((f->ns ? f->ns : 1) * AU_NCHROMA, sizeof *f->chroma);
+  f->upper = calloc((f->ns ? f->ns : 1) * AU_NCHROMA, sizeof *f->upper);
   f->ceps = calloc((f->ns ? f->ns : 1) * AU_NCEP, sizeof *f->ceps);
   mel = malloc((f->n ? f->n : 1) * NMEL * sizeof *mel);
   count = calloc(f->ns ? f->ns : 1, sizeof *count);
-  if (!f->onset || !f->low || !f->body || !f->groups || !f->rms || !f->chroma || !f->ceps || !mel || !count) goto oom;
+  if (!f->onset || !f->low || !f->body || !f->groups || !f->rms || !f->chroma || !f->upper || !f->ceps || !mel || !count) goto oom;
 
   int stft_ok = stft_new(&pv, WIN, HOP) == 0 && stft_new(&spv, SWIN, SHOP) == 0;
   fb = new_aubio_filterbank(NMEL, WIN);
@@ -410,14 +412,19 @@ int vsc_audio_features(au_features *f, const float *x, size_t n, int rate, char 
   /* Pass 2: chroma from a longer window. */
   int pcs[SWIN / 2 + 1];
   for (size_t k = 0; k <= SWIN / 2; k++) pcs[k] = bin_pitch_class(k, rate);
+  size_t khi = (size_t)ceil(500.0 * SWIN / rate); /* the melody's register (C5: 523 Hz) */
   for (size_t j = 0; j < f->ns; j++) {
     size_t off = j * SHOP;
     size_t m = n - off < SHOP ? n - off : SHOP;
     stft_do(&spv, x + off, m, sspec);
     /* The window ending at (j+1)*SHOP is centred on j*SHOP: slow frame j. */
-    float *ch = f->chroma + j * AU_NCHROMA;
+    float *ch = f->chroma + j * AU_NCHROMA, *hi = f->upper + j * AU_NCHROMA;
     for (size_t k = 0; k <= SWIN / 2; k++)
       if (pcs[k] >= 0) ch[pcs[k]] += sspec->norm[k] * sspec->norm[k];
+    /* The upper register alone: a new melody over the same chords shows here (the
+     * section descriptors read it, secfeat.c). */
+    for (size_t k = khi; k <= SWIN / 2; k++)
+      if (pcs[k] >= 0) hi[pcs[k]] += sspec->norm[k] * sspec->norm[k];
   }
   rc = 0;
   goto done;

@@ -1,6 +1,7 @@
 /*
 ** Audio step 5a: section-boundary descriptors. The music is cut into beats; each beat gets
-** its chroma (harmony), cepstra (timbre), loudness and register fluxes (rhythm). Four
+** its chroma (harmony), the chroma of the upper register (the melody), cepstra (timbre),
+** loudness and register fluxes (rhythm). Four
 ** self-similarity matrices, one per kind, are read with checkerboard kernels of 2, 4 and
 ** 8 bars along the diagonal (Foote 2000, "Automatic audio segmentation using a measure of
 ** audio novelty"): several widths because a 4-bar verse and a 16-bar chorus change at
@@ -20,14 +21,18 @@
 #include "au_secfeat.h"
 #include "au_util.h"
 
-#define LEAD_S 1.5  /* a silent lead-in this long is a section (silence/music edge) */
-#define GAP_S 2.0   /* a silent gap inside the music this long opens two sections */
-#define QUIET_DB 15 /* silence without notes: this far below the median (a noise floor) */
+#define LEAD_S 1.5        /* a silent lead-in this long is a section (silence/music edge) */
+#define GAP_S 2.0         /* a silent gap inside the music this long opens two sections */
+#define QUIET_DB 15       /* silence without notes: this far below the median (a noise floor) */
+#define FLOOR_DB 10       /* a steady lead-in without notes: this far below the median */
+#define FLOOR_STEADY_DB 4 /* ... and within this of its first unit's level */
+#define RISE_DB 6         /* the music starts where the level rises this far above silence */
 #define DOWN_TOL 0.06
 
 typedef struct {
   double t0, t1, db;
   double chroma[AU_NCHROMA];
+  double hi[AU_NCHROMA]; /* chroma of the upper register (the melody) */
   double ceps[AU_NCEP];
   double groups[AU_NGROUP];
   double onset;
@@ -102,12 +107,16 @@ static void fill_units(const au_features *f, unit *u, size_t nu) {
       for (int k = 0; k < AU_NCHROMA; k++) c[k] = f->chroma[(size_t)j * AU_NCHROMA + k];
       normalise(c, AU_NCHROMA);
       for (int k = 0; k < AU_NCHROMA; k++) u[i].chroma[k] += c[k];
+      for (int k = 0; k < AU_NCHROMA; k++) c[k] = f->upper[(size_t)j * AU_NCHROMA + k];
+      normalise(c, AU_NCHROMA);
+      for (int k = 0; k < AU_NCHROMA; k++) u[i].hi[k] += c[k];
       for (int k = 0; k < AU_NCEP; k++) u[i].ceps[k] += f->ceps[(size_t)j * AU_NCEP + k];
       cnt++;
     }
     if (cnt > 0)
       for (int k = 0; k < AU_NCEP; k++) u[i].ceps[k] /= cnt;
     normalise(u[i].chroma, AU_NCHROMA);
+    normalise(u[i].hi, AU_NCHROMA);
     /* Loudness, register fluxes and onset strength over the unit's onset frames. */
     long a = lround((u[i].t0 - f->t0) * f->fps), b = lround((u[i].t1 - f->t0) * f->fps);
     if (a < 0) a = 0;
@@ -224,13 +233,40 @@ static double win_mean(const double *v, long n, long a, long b) {
   return s / (double)(b - a);
 }
 
+/* The break in repetition of unit vectors v (n x dim) at a lag of P units: rep[i] is
+ * the mean similarity of the m units from i to the m units P before them; the descriptor
+ * is its mean over the 2m units before i minus that over the 2m from i (Serrà et al.
+ * 2014, as for rep2..rep8 below). tmp holds n values. */
+static void rep_break(const double *v, int dim, long n, long P, long m, double *tmp, double *x,
+                      int col) {
+  for (long i = 0; i < n; i++) {
+    tmp[i] = NAN;
+    if (i < P) continue;
+    double acc = 0;
+    long cnt = 0;
+    for (long q = 0; q < m && i + q < n; q++, cnt++)
+      acc += dot(&v[(size_t)(i + q) * (size_t)dim], &v[(size_t)(i + q - P) * (size_t)dim], dim);
+    tmp[i] = cnt ? acc / (double)cnt : NAN;
+  }
+  for (long i = 0; i < n; i++) {
+    double sa = 0, sb = 0;
+    long na = 0, nb = 0;
+    for (long q = i - 2 * m; q < i; q++)
+      if (q >= 0 && !isnan(tmp[q])) sa += tmp[q], na++;
+    for (long q = i; q < i + 2 * m && q < n; q++)
+      if (!isnan(tmp[q])) sb += tmp[q], nb++;
+    x[(size_t)i * AU_SEC_NFEAT + (size_t)col] = na >= m && nb >= m ? sa / (double)na - sb / (double)nb : 0;
+  }
+}
+
 const char *vsc_audio_section_feature_name(int k) {
   static const char *const names[AU_SEC_NFEAT] = {
       "fc2", "fc4", "fc8", "ft2", "ft4", "ft8", "fe2", "fe4", "fe8",
       "fr2", "fr4", "fr8", "fs4", "fcs4", "rep2", "rep4", "rep8", "on0",
       "fill", "estep", "down", "ph4", "ph8", "ph4a", "x_ph4a", "x_down",
       "n_fs4", "n_fc8", "n_fe2", "n_ft4", "n_ph4", "n_ph4a", "n_x_ph4a",
-      "p_fs4", "p_fc8", "p_fe2", "p_ft4", "p_ph4", "p_ph4a", "p_x_ph4a"};
+      "p_fs4", "p_fc8", "p_fe2", "p_ft4", "p_ph4", "p_ph4a", "p_x_ph4a",
+      "fm2", "fm4", "repm2", "repm4", "n_fill", "n_on0"};
   return k >= 0 && k < AU_SEC_NFEAT ? names[k] : "";
 }
 
@@ -266,6 +302,14 @@ static int find_silence(const au_features *f, const unit *u, size_t nu, au_secfe
     int note = k < f->nonsets && f->onsets[k] < u[i].t1 && f->onsets[k] >= 0.05;
     quiet[i] = u[i].db < med - 30 || (u[i].db < med - QUIET_DB && !note);
   }
+  /* A noise floor before the music (hiss, a room): a steady level, no note onset, at
+   * least FLOOR_DB under the music. The music may be less than QUIET_DB above it. */
+  for (size_t i = 0, k = 0; i < nu; i++) {
+    while (k < f->nonsets && f->onsets[k] < u[i].t0) k++;
+    int note = k < f->nonsets && f->onsets[k] < u[i].t1 && f->onsets[k] >= 0.05;
+    if (note || u[i].db > med - FLOOR_DB || u[i].db > u[0].db + FLOOR_STEADY_DB) break;
+    quiet[i] = 1;
+  }
   size_t lo = 0, hi = nu;
   while (lo < hi && quiet[lo]) lo++;
   while (hi > lo && quiet[hi - 1]) hi--;
@@ -281,6 +325,16 @@ static int find_silence(const au_features *f, const unit *u, size_t nu, au_secfe
     for (size_t k = 0; k < f->nonsets; k++)
       if (f->onsets[k] >= from && f->onsets[k] <= u[lo].t1 + 0.5) {
         s->lead = f->onsets[k];
+        break;
+      }
+    /* Soft first notes under a noise floor may have no onset: the music has started
+     * where the level first rises RISE_DB above the loudest silent unit. */
+    double floor_db = u[0].db;
+    for (size_t i = 1; i < lo; i++) floor_db = fmax(floor_db, u[i].db);
+    long a = lround((u[lo - 1].t0 - f->t0) * f->fps), b = lround((s->lead - f->t0) * f->fps);
+    for (long k = a < 0 ? 0 : a; k < b && k < (long)f->n; k++)
+      if (20 * log10(1e-5 + f->rms[k]) > floor_db + RISE_DB) {
+        if (f->t0 + (double)k / f->fps < s->lead - 0.1) s->lead = f->t0 + (double)k / f->fps;
         break;
       }
   }
@@ -349,6 +403,7 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
   s->ceps = malloc(n * AU_NCEP * sizeof *s->ceps);
   s->energy = malloc(n * sizeof *s->energy);
   double *ch = malloc(n * AU_NCHROMA * sizeof *ch); /* per beat, unit length */
+  double *hc = malloc(n * AU_NCHROMA * sizeof *hc); /* the same, upper register */
   double *ce = malloc(n * AU_NCEP * sizeof *ce);    /* per beat, z-scored */
   double *gr = malloc(n * AU_NGROUP * sizeof *gr);  /* per beat, z-scored */
   double *en = malloc(n * sizeof *en);              /* z-scored log loudness */
@@ -360,12 +415,13 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
   band be = {n, (size_t)W, malloc(n * (size_t)W * sizeof(float))};
   band br = {n, (size_t)W, malloc(n * (size_t)W * sizeof(float))};
   int rc = -1;
-  if (!s->t0 || !s->t1 || !s->x || !s->chroma || !s->ceps || !s->energy || !ch || !ce ||
+  if (!s->t0 || !s->t1 || !s->x || !s->chroma || !s->ceps || !s->energy || !ch || !hc || !ce ||
       !gr || !en || !on || !rep || !run || !bc.v || !bt.v || !be.v || !br.v)
     goto done;
   for (size_t i = 0; i < n; i++) {
     s->t0[i] = u[i].t0, s->t1[i] = u[i].t1;
     memcpy(&ch[i * AU_NCHROMA], u[i].chroma, sizeof u[i].chroma);
+    memcpy(&hc[i * AU_NCHROMA], u[i].hi, sizeof u[i].hi);
     memcpy(&ce[i * AU_NCEP], u[i].ceps, sizeof u[i].ceps);
     memcpy(&gr[i * AU_NGROUP], u[i].groups, sizeof u[i].groups);
     en[i] = u[i].db / 20;
@@ -418,6 +474,18 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
     foote(&be, run, L, s->x, AU_SEC_fe2 + k);
     foote(&br, run, L, s->x, AU_SEC_fr2 + k);
   }
+  /* The melody's register: its own novelty at 2 and 4 bars (the rhythm band is free now)
+   * and the break in its repetition at 2 and 4 bars. A new melody over the same chords
+   * moves little in the full chroma, where the chords dominate. */
+  for (size_t i = 0; i < n; i++)
+    for (long d = 0; d < W; d++) {
+      size_t j = i + (size_t)d;
+      if (j < n) br.v[i * (size_t)W + (size_t)d] = (float)dot(&hc[i * AU_NCHROMA], &hc[j * AU_NCHROMA], AU_NCHROMA);
+    }
+  foote(&br, run, 2L * m, s->x, AU_SEC_fm2);
+  foote(&br, run, 4L * m, s->x, AU_SEC_fm4);
+  rep_break(hc, AU_NCHROMA, (long)n, 2L * m, m, rep, s->x, AU_SEC_repm2);
+  rep_break(hc, AU_NCHROMA, (long)n, 4L * m, m, rep, s->x, AU_SEC_repm4);
   /* The smoothed similarity (as the labels see it), and its harmony alone, at 4 bars. */
   {
     band bs = {n, (size_t)W, bc.v}, bh = {n, (size_t)W, bt.v};
@@ -512,10 +580,15 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
         x[AU_SEC_n_fs4 + k] = i + m < (long)n ? s->x[(size_t)(i + m) * AU_SEC_NFEAT + (size_t)ctx[k]] : 0;
         x[AU_SEC_p_fs4 + k] = i - m >= 0 ? s->x[(size_t)(i - m) * AU_SEC_NFEAT + (size_t)ctx[k]] : 0;
       }
+    for (long i = 0; i < (long)n; i++) {
+      double *x = &s->x[(size_t)i * AU_SEC_NFEAT];
+      x[AU_SEC_n_fill] = i + m < (long)n ? s->x[(size_t)(i + m) * AU_SEC_NFEAT + AU_SEC_fill] : 0;
+      x[AU_SEC_n_on0] = i + m < (long)n ? s->x[(size_t)(i + m) * AU_SEC_NFEAT + AU_SEC_on0] : 0;
+    }
   }
   rc = 0;
 done:
-  free(all), free(in_gap), free(ch), free(ce), free(gr), free(en), free(on), free(rep), free(run);
+  free(all), free(in_gap), free(ch), free(hc), free(ce), free(gr), free(en), free(on), free(rep), free(run);
   free(bc.v), free(bt.v), free(be.v), free(br.v);
   if (rc < 0) vsc_audio_section_features_free(s);
   return rc;

@@ -1,13 +1,15 @@
 /*
 ** Audio step 5b: sections. secfeat.c describes every beat as a possible section start
-** (novelty of harmony, timbre, loudness and rhythm at 2, 4 and 8 bars, breaks in
+** (novelty of harmony, melody, timbre, loudness and rhythm at 2, 4 and 8 bars, breaks in
 ** repetition, fills, the phrase grid); a logistic model (section_weights.c, fitted by
 ** tests/audio/train_sections.py) turns the descriptors into the log-odds of a boundary,
 ** and the strongest peaks above a threshold (also relative to the song's strongest peak)
-** become boundaries, at least MIN_SECTION_S apart. Learning how to weigh several novelty curves from annotated boundaries follows
-** Turnbull, Lanckriet, Pampalk & Goto 2007 ("A supervised approach for detecting
-** boundaries in music using difference features and boosting"). Silence/music edges are
-** always boundaries. Sections whose features match an earlier one share its label.
+** become boundaries, at least MIN_SECTION_S apart, on the downbeat after a fill rather
+** than on the fill bar. Learning how to weigh several novelty curves from annotated
+** boundaries follows Turnbull, Lanckriet, Pampalk & Goto 2007 ("A supervised approach for
+** detecting boundaries in music using difference features and boosting"). Silence/music
+** edges are always boundaries. Sections whose features match an earlier one share its
+** label.
 */
 #include <float.h>
 #include <math.h>
@@ -28,6 +30,21 @@ static double boundary_logit(const double *x) {
   for (int k = 0; k < AU_SEC_NFEAT; k++)
     z += vsc_audio_section_w[k] * (x[k] - vsc_audio_section_mean[k]) * vsc_audio_section_scale[k];
   return z;
+}
+
+/* The downbeat after unit i when the bar from i is a fill (busier than the bar before by
+ * fill_min) and the boundary log-odds there are at most fill_drop below i's; else i. */
+static long after_fill(const au_secfeat *s, const double *raw, long i) {
+  if (s->x[(size_t)i * AU_SEC_NFEAT + AU_SEC_down] == 0) return i;
+  for (long j = i + 1; j < (long)s->n && s->t0[j] - s->t0[i] < 8.0; j++) {
+    const double *x = &s->x[(size_t)j * AU_SEC_NFEAT];
+    if (x[AU_SEC_down] == 0) continue;
+    return x[AU_SEC_fill] >= vsc_audio_section_fill_min &&
+                   raw[j] >= raw[i] - vsc_audio_section_fill_drop
+             ? j
+             : i;
+  }
+  return i;
 }
 
 /* Mean similarity between the units of [a0, a1) and [b0, b1), at most ~128 x 128 pairs. */
@@ -160,6 +177,10 @@ int vsc_audio_sections(const au_features *f, const double *beats, size_t nbeats,
       if (nb2 >= 0) bi = nb2;
       if (sf.t0[bi] - first < MIN_SECTION_S || last - sf.t0[bi] < MIN_SECTION_S) continue;
     }
+    /* A fill bar is the end of a section, not its start: the model may peak on its
+     * downbeat, a bar early. The downbeat after a busier bar wins when it scores close. */
+    bi = after_fill(&sf, raw, bi);
+    if (sf.t0[bi] - first < MIN_SECTION_S || last - sf.t0[bi] < MIN_SECTION_S) continue;
     int ok = 1;
     for (size_t k = 1; k < nb && ok; k++)
       if (fabs(bt[k] - sf.t0[bi]) < MIN_SECTION_S) ok = 0;

@@ -2,10 +2,11 @@
 """Realistic evaluation set for the music analysis: polyphonic General MIDI songs with exact
 truth, rendered with FluidSynth and the FluidR3 GM soundfont.
 
-    songs.py OUTDIR [--set all|ctest|train|heldout] [--jobs N] [--list]
+    songs.py OUTDIR [--set all|ctest|train|sectrain|sectrain2|heldout] [--jobs N] [--list]
 
 Sets: all (the development set: 30 composed songs, 20 Blupi excerpts), ctest (5 of them),
-train (what the beat model is fitted on), heldout (scored only, never trained or tuned on).
+train (what the beat model is fitted on), sectrain and sectrain2 (more songs for the
+section model), heldout (scored only, never trained or tuned on).
 
 Writes, for every song NAME of the set, into OUTDIR (the build dir; never into git):
     NAME.mid    the arrangement
@@ -682,6 +683,10 @@ def all_items(which="all"):
         # More songs for fitting the section model (tests/audio/train_sections.py): drawn
         # like the training songs, from seeds 2000 on (the held-out set uses 7000 on).
         return [(s.name, s, s.render) for s in training_songs(64, 2000, "sectrain")]
+    if which == "sectrain2":
+        # Still more for the section model, seeds 2100 on: the more songs, the less the
+        # model learns one song's quirks.
+        return [(s.name, s, s.render) for s in training_songs(96, 2100, "sectrain2")]
     if which == "heldout":
         items = [(s.name, s, s.render) for s in training_songs(HELDOUT_COMPOSED, 7000, "held")]
         for f, bar0, nbars, silence, render in HELDOUT_BLUPI:
@@ -727,7 +732,7 @@ def build(outdir, names, jobs):
     os.makedirs(outdir, exist_ok=True)
     index = []
     work = []
-    which = names if names in ("train", "heldout", "sectrain") else "all"
+    which = names if names in ("train", "heldout", "sectrain", "sectrain2") else "all"
     for name, spec, ropts in all_items(which):
         if names and which == "all" and name not in names:
             continue
@@ -759,7 +764,7 @@ def build(outdir, names, jobs):
 
 def main(argv):
     if len(argv) < 2:
-        sys.stderr.write("usage: songs.py OUTDIR [--set all|ctest|train|sectrain|heldout] [--jobs N] [--list]\n")
+        sys.stderr.write("usage: songs.py OUTDIR [--set all|ctest|train|sectrain|sectrain2|heldout] [--jobs N] [--list]\n")
         return 2
     outdir, which, jobs = argv[1], "all", 1
     i = 2
@@ -777,7 +782,7 @@ def main(argv):
         else:
             sys.stderr.write("songs.py: unknown option %s\n" % argv[i])
             return 2
-    names = CTEST if which == "ctest" else which if which in ("train", "heldout", "sectrain") else None
+    names = CTEST if which == "ctest" else which if which in ("train", "heldout", "sectrain", "sectrain2") else None
     for missing in ("fluidsynth", "ffmpeg"):
         if subprocess.run(["sh", "-c", "command -v " + missing], stdout=subprocess.DEVNULL).returncode:
             sys.stderr.write("songs.py: %s is not installed (scripts/setup.sh installs it)\n" % missing)

@@ -38,6 +38,12 @@ typedef struct {
   char label; /* section label, 0 = not a section of its own */
 } part;
 
+/* What a few cases add to a part. */
+typedef struct {
+  int melody; /* 0: none; 1, 2: a lead melody over the chords (two different tunes) */
+  int fill;   /* 1: the part's last bar is a drum fill, and a crash opens the next part */
+} extra;
+
 static const int PROG_A[] = {60, 157, 53, 55}; /* C  Am F  G  */
 static const int PROG_B[] = {63, 58, 160, 56}; /* Eb Bb Cm Ab */
 static const int PROG_C[] = {162, 58, 53, 60}; /* Dm Bb F  C  */
@@ -177,6 +183,29 @@ static void push(dvec *d, double x) {
   d->v[d->n++] = x;
 }
 
+static void crash(buf *b, double t, double amp) { hat(b, t, amp, 0.35); }
+
+/* A lead melody in eighths over chord code c, an octave or two above it: tune 1 climbs the
+ * chord's root and third, tune 2 falls from its sixth and ninth. Same chords, another
+ * tune: what a verse and a chorus over one progression differ in. */
+static void melody(buf *b, int tune, int bar, const int *c, const double *beat, double bl, int m) {
+  static const int t1[8] = {12, 16, 12, 19, 24, 19, 16, 12}; /* above the root, major */
+  static const int t2[8] = {26, 21, 26, 21, 19, 26, 14, 21};
+  const int *t = tune == 1 ? t1 : t2;
+  for (int k = 0; k < 2 * m; k++) {
+    if (tune == 2 && k % 4 == 3) continue; /* another rhythm too */
+    int iv = t[(k + 2 * bar) % 8] - (t[(k + 2 * bar) % 8] % 12 == 4 && c[1] - c[0] == 3);
+    note(b, tab_square, beat[k / 2] + (k % 2) * bl / 2, bl * 0.45, c[0] + iv, 0.07, 0.004, 0.12,
+         0.6);
+  }
+}
+
+/* A drum fill: snare on the beats, then sixteenths over the last two, rising in loudness. */
+static void fill_bar(buf *b, const double *beat, double bl, int m) {
+  for (int k = 1; k < m - 2; k++) snare(b, beat[k], 0.5);
+  for (int k = 0; k < 8; k++) snare(b, beat[m - 2] + k * bl / 4, 0.25 + 0.05 * k);
+}
+
 /* Renders one bar of a style; beat[k] are its beat times, bl the beat length. */
 static void render_bar(buf *b, const part *p, int bar, const double *beat, double bl) {
   int m = p->meter;
@@ -252,8 +281,8 @@ static void render_bar(buf *b, const part *p, int bar, const double *beat, doubl
 }
 
 /* Renders the parts into t; snr_db < 1000 adds white noise at that signal-to-noise ratio. */
-static int render(synth_track *t, const part *parts, size_t np, double snr_db, uint32_t seed,
-                  double lead) {
+static int render(synth_track *t, const part *parts, const extra *px, size_t np, double snr_db,
+                  uint32_t seed, double lead) {
   make_tables();
   double total = lead;
   for (size_t i = 0; i < np; i++) total += parts[i].bars * parts[i].meter * 60.0 / parts[i].bpm;
@@ -275,7 +304,16 @@ static int render(synth_track *t, const part *parts, size_t np, double snr_db, u
     for (int bar = 0; bar < p->bars; bar++) {
       double beat[16];
       for (int k = 0; k < p->meter; k++) beat[k] = now + k * bl;
-      render_bar(&b, p, bar, beat, bl);
+      int stop = px[i].fill && bar == p->bars - 1; /* a stop-time fill: drums alone */
+      if (stop) kick(&b, beat[0], 0.9);
+      else render_bar(&b, p, bar, beat, bl);
+      if (px[i].melody) {
+        int code = p->chords ? p->chords[bar % p->nchords] : 60, c[3];
+        chord_notes(code, c);
+        melody(&b, px[i].melody, bar, c, beat, bl, p->meter);
+      }
+      if (stop) fill_bar(&b, beat, bl, p->meter);
+      if (bar == 0 && i > 0 && px[i - 1].fill) crash(&b, beat[0], 0.5);
       if (p->st != ST_SILENT) {
         push(&downs, beat[0]);
         for (int k = 0; k < p->meter; k++) push(&beats, beat[k]);
@@ -316,6 +354,7 @@ int synth_make(synth_track *t, const char *name) {
   memset(t, 0, sizeof *t);
   t->meter = 4;
   part p[16];
+  extra px[16] = {{0, 0}};
   size_t np = 0;
   double snr = 1e9, lead = 0;
   int bpm = 0;
@@ -373,6 +412,22 @@ int synth_make(synth_track *t, const char *name) {
     p[np++] = (part){8, bpm, 4, ST_ROCK, PROG_A, 4, 'A'};
     p[np++] = (part){8, bpm, 4, ST_BRIGHT, PROG_B, 4, 'B'};
     t->hard = 1;
+  } else if (strcmp(name, "sections_melody") == 0) {
+    /* ABAB over one chord progression, one groove and one loudness: A and B differ only
+     * in the tune of the lead. */
+    bpm = 120;
+    for (int i = 0; i < 4; i++)
+      px[np].melody = 1 + i % 2, p[np++] = (part){8, bpm, 4, ST_ROCK, PROG_A, 4, i % 2 ? 'B' : 'A'};
+    t->check_downbeats = 1;
+  } else if (strcmp(name, "sections_fill") == 0) {
+    /* ABAB, each section ending in a stop-time fill (the band stops, the drums roll) and
+     * the next opening with a crash: the boundaries are the downbeats after the fills,
+     * not the fill bars, where the sound changes first. */
+    bpm = 110;
+    for (int i = 0; i < 4; i++)
+      px[np].fill = 1, p[np++] = i % 2 ? (part){8, bpm, 4, ST_ROCK, PROG_C, 4, 'B'}
+                                       : (part){8, bpm, 4, ST_ROCK, PROG_A, 4, 'A'};
+    t->check_downbeats = 1;
   } else if (strcmp(name, "kick_hats_128") == 0) {
     /* A 128 BPM loop, first kick at 0.25 s: kick on the beats, open hi-hats between them
      * (louder in the high bands than the kick); the snare joins at 19 s. The beats must
@@ -399,7 +454,7 @@ int synth_make(synth_track *t, const char *name) {
   t->tempo = bpm;
   uint32_t seed = 2463534242u;
   for (const char *c = name; *c; c++) seed = seed * 31 + (unsigned char)*c;
-  if (render(t, p, np, snr, seed ? seed : 1, lead) < 0) return -1;
+  if (render(t, p, px, np, snr, seed ? seed : 1, lead) < 0) return -1;
   /* Relabel the expected sections as A, B, C in order of first appearance. */
   char map[128] = {0}, next = 'A';
   for (char *c = t->labels; *c; c++) {

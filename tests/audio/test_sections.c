@@ -1,7 +1,9 @@
 /*
-** Section boundaries at silence/music edges (media/audio/secfeat.c, sections.c): a silent
-** gap inside the music opens a section at both edges, and a lead-in of hiss 20 dB under
-** the music (a noise floor, not digital silence) ends where the music starts.
+** Section boundaries (media/audio/secfeat.c, sections.c): a silent gap inside the music
+** opens a section at both edges; a lead-in of hiss 20 dB under the music (a noise floor,
+** not digital silence) ends where the music starts; a section that ends in a stop-time
+** drum fill starts on the downbeat after the fill, not on the fill bar; and sections that
+** differ only in the tune of the lead over the same chords are found.
 */
 #include <math.h>
 #include <stdio.h>
@@ -73,11 +75,34 @@ static void test_noise_floor(const synth_track *t) {
   free(x);
 }
 
+/* Every true boundary of case `name` found within 0.5 s; with `fill`, no section starts
+ * within 0.5 s of the bar before a true boundary (the fill bar), else nothing but the true
+ * boundaries. (The stop-time fills also open a section 4 bars into some sections.) */
+static void test_case(const char *name, int fill) {
+  synth_track t;
+  CHECK(synth_make(&t, name) == 0);
+  vsc_audio_analysis *a = NULL;
+  char err[256];
+  CHECK(vsc_audio_analyze_samples(&a, t.x, t.n, t.rate, NULL, err, sizeof err) == 0);
+  if (a) {
+    print_sections(name, a);
+    for (size_t k = 0; k < t.nbounds; k++) {
+      CHECK(has_start(a, t.bounds[k]));
+      if (fill) CHECK(!has_start(a, t.bounds[k] - t.meter * 60.0 / t.tempo));
+    }
+    if (!fill) CHECK(a->nsections == t.nbounds + 1);
+    vsc_audio_analysis_free(a);
+  }
+  synth_free(&t);
+}
+
 int main(void) {
   synth_track t;
   if (synth_make(&t, "sections_abab") < 0) return 1;
   test_gap(&t);
   test_noise_floor(&t);
   synth_free(&t);
+  test_case("sections_fill", 1);
+  test_case("sections_melody", 0);
   return vsc_test_done("audio_sections");
 }
