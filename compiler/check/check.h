@@ -192,7 +192,7 @@ typedef struct {
   vsc_media_info file; /* the music file as probed */
   vsc_ast *node;
   double volume, fade_in, fade_out, start, duck, tempo, meter, offset;
-  bool loop, has_duck, has_tempo, has_offset;
+  bool loop, has_duck, has_tempo, has_meter, has_offset;
   const char *cut_on; /* NULL | "beats" | "bars" */
   vsc_section sections[VSC_SECTIONS_MAX];
   int nsections;

@@ -58,9 +58,13 @@ static void check_music(vsc_session *s, vsc_ast *m, vsc_music_spec *mu) {
     } else if (strcmp(k, "tempo") == 0) {
       if (check_get_number(&c, v, "tempo", &mu->tempo) && check_in_range(&c, v, mu->tempo, 20, 400, "tempo", " bpm")) mu->has_tempo = true;
     } else if (strcmp(k, "meter") == 0) {
-      if (check_get_number(&c, v, "meter", &mu->meter) && check_in_range(&c, v, mu->meter, 2, 12, "meter", "") && mu->meter != floor(mu->meter)) {
-        ERR(m->src, v->span, "the meter is the number of beats in a bar, e.g. 'meter 4'", "meter must be a whole number");
-        mu->meter = 4;
+      if (check_get_number(&c, v, "meter", &mu->meter) && check_in_range(&c, v, mu->meter, 2, 12, "meter", "")) {
+        if (mu->meter != floor(mu->meter)) {
+          ERR(m->src, v->span, "the meter is the number of beats in a bar, e.g. 'meter 4'", "meter must be a whole number");
+          mu->meter = 4;
+        } else {
+          mu->has_meter = true;
+        }
       }
     } else if (strcmp(k, "offset") == 0) {
       if (check_get_duration(&c, v, "offset", &mu->offset)) mu->has_offset = check_in_range(&c, v, mu->offset, 0, 60, "offset", "s");

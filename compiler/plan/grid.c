@@ -62,7 +62,7 @@ void plan_load_grid(planner *p) {
     vsc_audio_options opts = VSC_AUDIO_OPTIONS_INIT;
     const char *cache = s->cache_dir ? s->cache_dir : vsc_arena_printf(s->arena, "%s/.vsc", s->root_dir);
     opts.cache_dir = cache;
-    if (mu->meter != 4) opts.meter = (int)mu->meter;
+    if (mu->has_meter) opts.meter = (int)mu->meter; /* a declared meter is forced, 4 too */
     vsc_audio_analysis *a = NULL;
     if (vsc_audio_analyze(&a, mu->path, &opts, err, sizeof err) != 0) {
       vsc_warning(s->diags, mu->node->src, mu->node->vals[0].span, "declare 'tempo 120' in the music block",

@@ -27,3 +27,25 @@ VS
 "$check" probe "$tmp/out.mp4" "$tmp/plan.json"
 "$check" cuts "$tmp/out.mp4" "$tmp/plan.json"
 echo "ok: cuts on the analysed beats"
+
+# A declared meter is forced on the analysed beats, 4 too: a waltz cut in bars of four.
+"$audio_tool" synth waltz_90 "$tmp/waltz.wav"
+for meter in "" "meter 4"; do
+  cat >"$tmp/bars.vscript" <<VS
+video "Bars" {
+  size 640x360
+  music "waltz.wav" { $meter }
+  scene one (2 bars) { shot color #ff0000 }
+  scene two (2 bars) { shot color #00ff00 }
+}
+VS
+  "$vsc" plan "$tmp/bars.vscript" >"$tmp/bars.txt"
+  # Two bars of 90 bpm: 4 s in 3/4, 5.333 s in 4/4.
+  if [ -z "$meter" ]; then want="3 beats a bar" two="two  *4\.00[0-9]s"; else want="4 beats a bar" two="two  *5\.33[0-9]s"; fi
+  grep -q "$want" "$tmp/bars.txt" && grep -q "$two" "$tmp/bars.txt" || {
+    echo "FAIL: '${meter:-no meter}' gives:"
+    cat "$tmp/bars.txt"
+    exit 1
+  }
+done
+echo "ok: the analysed meter, and a declared one forced"
