@@ -5,7 +5,8 @@
 ** pictures at the same times. And the savings are real: a seek into a one-keyframe clip
 ** skips its non-reference pictures, a transition after its body decodes only its own
 ** frames, a freeze after a body that reached the clip's end decodes nothing (even after
-** other clips' decoders were parked since), and a file
+** other clips' decoders were parked since, or in a later process from the picture an earlier
+** one kept), and a file
 ** rewritten in place is never continued from its old decoder nor given its old probe.
 */
 #include <stdio.h>
@@ -175,6 +176,27 @@ int main(void) {
   vsc_comp_release_decoders();
   render(node, "long.mp4", "frz2.mp4", 0, &dec, &reu);
   CHECK(reu == 0 && dec > 0 && same_pictures("frz.mp4", "frz2.mp4", NULL), "a fresh freeze: the same picture");
+  json_decref(node);
+
+  /* With a directory for last pictures, a body that reached the clip's end leaves its last
+   * picture there: a later process (decoders released) freezes on it decoding nothing,
+   * and shows what decoding shows. A clip changed since is decoded again. */
+  vsc_comp_release_decoders();
+  vsc_comp_set_frame_dir("frames");
+  json_t *tail3 = seg_node("body", 0, 2.0, 4.0);
+  render(tail3, "long.mp4", "tail3.mp4", 0, NULL, NULL);
+  json_decref(tail3);
+  vsc_comp_release_decoders();
+  node = seg_node("transition", 2.0, 0.5, 6.2);
+  render(node, "long.mp4", "frz4.mp4", 0, &dec, &reu);
+  CHECK(dec == 0 && reu == 0 && same_pictures("frz.mp4", "frz4.mp4", NULL),
+        "the last picture kept by an earlier build: nothing decoded (%ld), the same picture", dec);
+  CHECK(vsc_test_same_bytes("frz.mp4", "frz4.mp4"), "kept or decoded: the same bytes");
+  copy_file("long.mp4", "moved.mp4");
+  vsc_comp_release_decoders();
+  render(node, "moved.mp4", "frz5.mp4", 0, &dec, &reu);
+  CHECK(dec > 0 && same_pictures("frz.mp4", "frz5.mp4", NULL), "another file: decoded (%ld)", dec);
+  vsc_comp_set_frame_dir(NULL);
   json_decref(node);
 
   /* A clip rewritten in place between two segments: its old decoder is not continued. */
