@@ -39,7 +39,8 @@ int comp_encode_threads(const json_t *encode, int width, int height, int threads
 /* Encodes of large frames that may run at once: one per COMP_LARGE_THREADS online cores. */
 static int large_slots(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN) / COMP_LARGE_THREADS;
-  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+  return n < 1 ? 1 : n > 64 ? 64
+                            : (int)n;
 }
 
 void comp_large_enter(void) {
