@@ -127,9 +127,10 @@ static int cmp_double(const void *a, const void *b) {
  * and a transition finds its outgoing clip decoded to the end. The first scene stays
  * first, whole. A transition into the first body that runs with no running body before
  * it (an edit: its outgoing scene is cached), or into the last body, goes after that
- * body's chunks: chunks are the long jobs, so the pool ends with short ones instead of
- * one core encoding a last chunk alone, and in an edit both chunks start at once and
- * the transition after the body finds its clip's end (what it would otherwise wait for,
+ * body's chunks, and the last body's later chunks go before the transitions left:
+ * chunks are the long jobs, so the pool ends with short ones instead of one core
+ * encoding a last chunk alone, and in an edit both chunks start at once and the
+ * transition after the body finds its clip's end (what it would otherwise wait for,
  * holding a core). */
 static double piece_order(const snode *n, double t0, const double *starts, size_t nstarts, const double ends[2]) {
   const json_t *p = json_object_get(n->node, "params");
@@ -147,6 +148,10 @@ static double piece_order(const snode *n, double t0, const double *starts, size_
   if (transition && k < nstarts) return starts[k + 1 < nstarts ? k + 1 : k] + 2e-4;
   if (kind && strcmp(kind, "body") == 0 && part > 0 && k > 1 && k < nstarts)
     return starts[k] + 1e-6 * (double)(part < 99 ? part : 99);
+  /* The last body's later chunks: after the chunk before them on the previous body's clip
+   * and before the transitions still queued, which are short and fill the end. */
+  if (kind && strcmp(kind, "body") == 0 && part > 0 && k > 1 && k == nstarts)
+    return starts[k - 1] + 1e-4 + 1e-6 * (double)(part < 99 ? part : 99);
   return t0;
 }
 
