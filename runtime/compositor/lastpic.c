@@ -10,7 +10,8 @@
 ** named by a hash of the clip's identity (path, device, inode, size, mtime: the same test
 ** as a parked decoder's) and checked against that identity when read. So a picture from
 ** here is the one decoding gives, and outputs do not change. Files are written once per
-** clip (temporary name, then rename); deleting the directory is always safe.
+** clip (temporary name, then rename); deleting the directory is always safe. A directory
+** that is a symbolic link is not used.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +53,14 @@ static int names(const char *path, const struct stat *st, char *id, size_t nid, 
   int ok = frame_dir != NULL;
   if (ok) snprintf(file, nfile, "%s/%.32s.pic", frame_dir, hex);
   pthread_mutex_unlock(&dir_mu);
+  if (!ok) return -1;
+  /* As the cache's tmp/: a directory that is a symbolic link (or not a directory) is
+   * never written or read through. */
+  char *slash = strrchr(file, '/');
+  struct stat ds;
+  *slash = 0;
+  if (lstat(file, &ds) == 0 && !S_ISDIR(ds.st_mode)) ok = 0;
+  *slash = '/';
   return ok ? 0 : -1;
 }
 
