@@ -193,6 +193,10 @@ int cli_run_ir(const json_t *ir, const cli_run_args *a, const char *cache_dir, c
                     ? (isatty(STDERR_FILENO) ? VSC_PROGRESS_TTY : VSC_PROGRESS_PLAIN)
                     : a->progress;
   vsc_comp_set_warning_handler(comp_warning, NULL);
+  /* A clip's last picture is kept in the cache for later builds (compositor.md). */
+  char frames[PATH_MAX + 16];
+  snprintf(frames, sizeof frames, "%s/frames", cache_dir);
+  vsc_comp_set_frame_dir(frames);
   /* Speech is synthesised in forked children: start their server while we are still
    * single-threaded (the scheduler's threads come next). */
   size_t ni;

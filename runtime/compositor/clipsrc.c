@@ -51,9 +51,10 @@ struct comp_clipsrc {
   AVPacket *pkt;
   AVFrame *tmp;
   int vidx;
-  int skip_nonref;     /* the codec's non-reference pictures may be skipped */
-  int64_t target;      /* first wanted pts (stream time base), AV_NOPTS_VALUE: all */
-  AVFrame *ring[RING]; /* the last pictures given, oldest first */
+  AVRational tb, fr, csar; /* the stream's time base and frame rate, its codec's aspect */
+  int skip_nonref;         /* the codec's non-reference pictures may be skipped */
+  int64_t target;          /* first wanted pts (stream time base), AV_NOPTS_VALUE: all */
+  AVFrame *ring[RING];     /* the last pictures given, oldest first */
   int nring;
   AVFrame *queue[RING]; /* pictures to give again before decoding on */
   int nqueue, qpos;
@@ -67,6 +68,8 @@ struct comp_clipsrc {
   int given;     /* pictures given to the current graph */
   int ndec;      /* pictures decoded for the current graph (VSC_COMP_TRACE) */
   int reused;    /* the current graph continued a parked source */
+  int stored;    /* its last picture came from the directory of lastpic.c */
+  int saved;     /* its last picture is in that directory */
   double parked_at;
 };
 
@@ -136,21 +139,24 @@ static comp_clipsrc *park_take_locked(const char *path, const struct stat *st, d
   for (int i = 0; i < SLOTS; i++) {
     comp_clipsrc *s = parked[i];
     if (!s || !same_file(s, path, st) || s->nring == 0) continue;
-    AVStream *vs = s->fc->streams[s->vidx];
-    int64_t t = want_pts(s, offset);
-    if (t == AV_NOPTS_VALUE) t = INT64_MIN;
     int64_t cost;
     if (last) {
       if (!s->done) continue;
       cost = 0; /* its last kept picture is the clip's last */
-    } else if (s->ring[0]->pts <= t) {
-      cost = 0; /* its kept pictures reach back to the start */
-    } else if (!s->done && t > s->last_pts) {
-      int64_t k = seek_point(vs, t);
-      if (k != AV_NOPTS_VALUE && s->last_pts < k) continue; /* a seek decodes less */
-      cost = t - s->last_pts;
     } else {
-      continue;
+      if (!s->fc) continue; /* a last picture from lastpic.c: nothing else */
+      AVStream *vs = s->fc->streams[s->vidx];
+      int64_t t = want_pts(s, offset);
+      if (t == AV_NOPTS_VALUE) t = INT64_MIN;
+      if (s->ring[0]->pts <= t) {
+        cost = 0; /* its kept pictures reach back to the start */
+      } else if (!s->done && t > s->last_pts) {
+        int64_t k = seek_point(vs, t);
+        if (k != AV_NOPTS_VALUE && s->last_pts < k) continue; /* a seek decodes less */
+        cost = t - s->last_pts;
+      } else {
+        continue;
+      }
     }
     if (best < 0 || cost < best_cost) {
       best = i;
@@ -231,6 +237,9 @@ static int src_open(comp_clipsrc **out, const char *path, const struct stat *st,
   ret = av_find_best_stream(s->fc, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
   if (ret < 0 || !codec) return comp_fail_av(err, VSC_FAIL_INPUT, ret, "no video stream in '%s'", path);
   s->vidx = ret;
+  s->tb = s->fc->streams[s->vidx]->time_base;
+  s->fr = s->fc->streams[s->vidx]->r_frame_rate;
+  s->csar = s->fc->streams[s->vidx]->codecpar->sample_aspect_ratio;
   for (unsigned i = 0; i < s->fc->nb_streams; i++) s->fc->streams[i]->discard = (int)i == s->vidx ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
   AVStream *vs = s->fc->streams[s->vidx];
   if (!(s->dec = avcodec_alloc_context3(codec))) return vsc_op_fail(err, VSC_FAIL_LOCAL, "out of memory");
@@ -321,15 +330,51 @@ static int keep_picture(comp_clipsrc *s, AVFrame *f) {
 
 /* Writes the `buffer` filter's arguments for the pictures of s, the first being `first`. */
 static void buffer_args(const comp_clipsrc *s, const AVFrame *first, char *args, size_t nargs) {
-  AVStream *vs = s->fc->streams[s->vidx];
-  AVRational sar = first->sample_aspect_ratio.num > 0 ? first->sample_aspect_ratio : vs->codecpar->sample_aspect_ratio;
-  AVRational fr = vs->r_frame_rate;
+  AVRational sar = first->sample_aspect_ratio.num > 0 ? first->sample_aspect_ratio : s->csar;
+  AVRational fr = s->fr;
   const char *pix = av_get_pix_fmt_name((enum AVPixelFormat)first->format);
   int n = snprintf(args, nargs, "video_size=%dx%d:pix_fmt=%s:time_base=%d/%d:pixel_aspect=%d/%d", first->width,
-                   first->height, pix ? pix : "yuv420p", vs->time_base.num, vs->time_base.den, sar.num > 0 ? sar.num : 0,
+                   first->height, pix ? pix : "yuv420p", s->tb.num, s->tb.den, sar.num > 0 ? sar.num : 0,
                    sar.num > 0 ? sar.den : 1);
   if (fr.num > 0 && fr.den > 0 && n > 0 && (size_t)n < nargs)
     snprintf(args + n, nargs - (size_t)n, ":frame_rate=%d/%d", fr.num, fr.den);
+}
+
+/* An ended source holding the clip's last picture kept by an earlier build, or NULL. */
+static comp_clipsrc *from_lastpic(const char *path, const struct stat *st) {
+  AVRational tb, fr, csar;
+  AVFrame *f = comp_lastpic_load(path, st, &tb, &fr, &csar);
+  if (!f) return NULL;
+  comp_clipsrc *s = calloc(1, sizeof *s);
+  if (!s || !(s->path = strdup(path)) || !(s->tmp = av_frame_alloc())) {
+    av_frame_free(&f);
+    src_free(s);
+    return NULL;
+  }
+  s->dev = st->st_dev;
+  s->ino = st->st_ino;
+  s->size = st->st_size;
+  s->mtime = st->st_mtim;
+  s->tb = tb;
+  s->fr = fr;
+  s->csar = csar;
+  s->ring[s->nring++] = f;
+  s->last_pts = f->pts;
+  s->done = s->demux_eof = 1;
+  s->stored = s->saved = 1;
+  return s;
+}
+
+/* Keeps the last picture of a source that reached its clip's end for later builds. */
+static void keep_last(comp_clipsrc *s) {
+  if (s->saved || !s->done || s->nring == 0) return;
+  struct stat st = {0};
+  st.st_dev = s->dev;
+  st.st_ino = s->ino;
+  st.st_size = s->size;
+  st.st_mtim = s->mtime;
+  comp_lastpic_save(s->path, &st, s->ring[s->nring - 1], s->tb, s->fr, s->csar);
+  s->saved = 1;
 }
 
 int comp_clipsrc_open_last(comp_clipsrc **out, const char *path, double seek, double tail, char *args, size_t nargs,
@@ -337,7 +382,11 @@ int comp_clipsrc_open_last(comp_clipsrc **out, const char *path, double seek, do
   *out = NULL;
   struct stat st;
   if (stat(path, &st) != 0) return vsc_op_fail(err, VSC_FAIL_INPUT, "cannot open input '%s'", path);
-  comp_clipsrc *s = take_last(path, &st);
+  /* A decoder that reached the end, parked; else the picture kept by an earlier build;
+   * else one running now that will reach the end; else decode the tail. */
+  comp_clipsrc *s = park_take(path, &st, 0, 1);
+  if (!s) s = from_lastpic(path, &st);
+  if (!s) s = take_last(path, &st);
   if (!s) {
     if (src_open(&s, path, &st, err) < 0 || src_seek(s, seek, err) < 0) {
       src_free(s);
@@ -359,6 +408,7 @@ int comp_clipsrc_open_last(comp_clipsrc **out, const char *path, double seek, do
       if (ret == AVERROR_EOF) return 1;
       return comp_fail_av(err, VSC_FAIL_INPUT, ret, "cannot decode '%s'", path);
     }
+    keep_last(s);
   }
   /* The graph gets that one picture, then the end. */
   for (int i = s->qpos; i < s->nqueue; i++) av_frame_free(&s->queue[i]);
@@ -435,9 +485,8 @@ int comp_clipsrc_feed(comp_clipsrc *s, AVFilterContext *buf, vsc_op_error *err) 
      * lasts one frame (as the trim after `movie` ended it), so `fps` passes it on. */
     int64_t end = s->last_pts;
     if (s->last_only) {
-      AVStream *vs = s->fc->streams[s->vidx];
-      AVRational fr = vs->r_frame_rate.num > 0 && vs->r_frame_rate.den > 0 ? vs->r_frame_rate : (AVRational){25, 1};
-      int64_t dur = av_rescale_q(1, av_inv_q(fr), vs->time_base);
+      AVRational fr = s->fr.num > 0 && s->fr.den > 0 ? s->fr : (AVRational){25, 1};
+      int64_t dur = av_rescale_q(1, av_inv_q(fr), s->tb);
       end += dur > 0 ? dur : 1;
     }
     ret = av_buffersrc_close(buf, end, 0);
@@ -466,8 +515,13 @@ void comp_clipsrc_close(comp_clipsrc **ps, int park) {
   /* What each graph cost in decoding, for tuning the order and the parking. */
   if (getenv("VSC_COMP_TRACE"))
     fprintf(stderr, "vsc: clip source %s: %d decoded, %d given, %s%s\n", s->path, s->ndec, s->given,
-            s->reused ? "continued" : "opened", s->last_only ? ", last picture" : "");
+            s->stored ? "kept by an earlier build" : s->reused ? "continued"
+                                                               : "opened",
+            s->last_only ? ", last picture" : "");
   s->ndec = 0;
+  /* The clip's last picture, for later builds: written before the freezes waiting for
+   * this source are woken, so that they find it parked. */
+  if (park && s->qpos >= s->nqueue) keep_last(s);
   pthread_mutex_lock(&park_mu);
   unset_active_locked(s);
   /* Only a decoder whose kept pictures are the last it gave is worth keeping. */
@@ -478,7 +532,8 @@ void comp_clipsrc_close(comp_clipsrc **ps, int park) {
   }
   /* A decoder that gave its last picture can give nothing more than the pictures it kept:
    * those stay (for a freeze on the clip's last picture, or a segment starting among
-   * them), the decoder with its frame pool and references goes. */
+   * them), the decoder with its frame pool and references goes. (Its last picture was
+   * kept for later builds above.) */
   if (s->done) {
     avcodec_free_context(&s->dec);
     av_packet_free(&s->pkt);
@@ -532,6 +587,7 @@ void comp_clipsrc_close(comp_clipsrc **ps, int park) {
 
 void vsc_comp_release_decoders(void) {
   vsc_comp_probe_forget();
+  comp_text_release();
   pthread_mutex_lock(&park_mu);
   for (int i = 0; i < SLOTS; i++) {
     src_free(parked[i]);

@@ -12,6 +12,7 @@
 
 struct AVFrame;
 struct AVFilterContext;
+#include <libavutil/rational.h>
 typedef struct comp_clipsrc comp_clipsrc;
 
 #include "vsc/vsc_buf.h"
@@ -85,8 +86,31 @@ int comp_clipsrc_feed(comp_clipsrc *s, struct AVFilterContext *buf, vsc_op_error
 int comp_clipsrc_ended(const comp_clipsrc *s);
 /* Frees *s, or with `park` keeps its decoder for a later segment of the same file. */
 void comp_clipsrc_close(comp_clipsrc **s, int park);
+/* ---- last pictures kept across builds (lastpic.c; vsc_comp_set_frame_dir) ---- */
+struct stat;
+/* Writes picture f, the last of clip `path` (st: its stat), unless the directory has it or
+** no directory is set. tb, fr: the clip stream's time base and frame rate; csar: its
+** codec's aspect ratio. 0 or -1 (nothing kept: the caller goes on without). */
+int comp_lastpic_save(const char *path, const struct stat *st, const struct AVFrame *f, AVRational tb, AVRational fr,
+                      AVRational csar);
+/* The clip's last picture from the directory, with those three, or NULL. */
+struct AVFrame *comp_lastpic_load(const char *path, const struct stat *st, AVRational *tb, AVRational *fr,
+                                  AVRational *csar);
+
 /* Pictures decoded and parked decoders continued since the process started (tests). */
 void comp_clipsrc_stats(long *decoded, long *reused);
+
+/* ---- large encodes (large.c, VSC_COMP_LARGE=1): one at a time per two cores, two x264 threads ---- */
+#define COMP_LARGE_PIXELS (1920 * 1080)
+#define COMP_LARGE_THREADS 2
+/* Whether a w x h segment is a large encode (only with VSC_COMP_LARGE=1). */
+int comp_large(int width, int height);
+/* The encoder threads of a w x h encode: the IR's `encode.threads` when it gives one, else
+** COMP_LARGE_THREADS for a large encode, else `threads` (the default). */
+int comp_encode_threads(const json_t *encode, int width, int height, int threads);
+/* Waits for a large encode's slot / gives it back. */
+void comp_large_enter(void);
+void comp_large_leave(void);
 
 /* ---- libav errors (the log is captured by media/probe: vsc/vsc_media.h) ---- */
 /* Fails with `kind`, "<what>: <av error>[ (<last libav log line>)]". */
@@ -113,6 +137,8 @@ int comp_get_input(const json_t *obj, const char *key, size_t ninputs, size_t *o
                    vsc_op_error *err, const char *where);
 /* Parses "#rgb" / "#rrggbb" into "0xRRGGBB" (libav's colour syntax); -1 if malformed. */
 int comp_color(const char *in, char out[16]);
+/* Monotonic seconds (VSC_COMP_TRACE timings). */
+double comp_now(void);
 /* Number of frames of a span: round(seconds * fps). */
 int64_t comp_frames(double seconds, int fps);
 /* Reads and checks width, height (even, 16..8192) and fps (1..240) of a node's params. */
@@ -135,6 +161,9 @@ int comp_text_req(const json_t *tx, size_t i, int W, int H, struct vsc_text_req 
 int comp_text_script(const json_t *texts, double t_layer, double seg_dur, int W, int H, const char *ass_path,
                      char *fontsdir, size_t fontsdir_len, vsc_buf *emoji, const char *tag, int fps, int *nemoji,
                      vsc_op_error *err, const char *where);
+
+/* Frees the calling thread's kept layout context (vsc_comp_release_decoders). */
+void comp_text_release(void);
 
 /* ---- colour emoji (emoji.c) ---- */
 struct vsc_text_ctx;

@@ -265,6 +265,71 @@ int comp_read_frame_params(const json_t *p, int *w, int *h, int *fps, vsc_op_err
   return 0;
 }
 
+/* Renders s at the first simplification level whose graph configures. */
+static int render_levels(seg *s, const char *out_path, vsc_op_error *err) {
+  const char *where = s->where;
+  int has_text = layer_has_text(&s->a) || (s->transition && layer_has_text(&s->b));
+  int levels[3], nlevels = 0;
+  levels[nlevels++] = LEVEL_FULL;
+  if (s->transition) levels[nlevels++] = LEVEL_CUT;
+  if (has_text) levels[nlevels++] = LEVEL_NO_TEXT;
+  for (int i = 0; i < nlevels; i++) {
+    vsc_buf g = {0};
+    vsc_op_error rerr = {0};
+    double t0 = getenv("VSC_COMP_TRACE") ? comp_now() : 0;
+    int ret = build_segment_graph(&g, s, levels[i], out_path, &rerr);
+    if (t0 > 0) fprintf(stderr, "vsc: segment %s: layers and texts %.3f s\n", out_path, comp_now() - t0);
+    comp_job job;
+    memset(&job, 0, sizeof job);
+    if (ret == 0) {
+      job.graph = g.s;
+      job.enc = &s->enc;
+      job.duration = (double)s->frames / s->fps;
+      job.width = s->width;
+      job.height = s->height;
+      job.fps = s->fps;
+      job.out_path = out_path;
+      job.kind = COMP_OUT_MP4;
+      for (int k = 0; k < s->nsrc; k++) {
+        job.src[k] = s->src[k];
+        job.src_name[k] = s->src_name[k];
+      }
+      job.nsrc = s->nsrc;
+      ret = comp_run(&job, &rerr);
+    }
+    /* A finished render leaves its decoders for the next segment of the same clips. */
+    for (int k = 0; k < s->nsrc; k++) comp_clipsrc_close(&s->src[k], ret == 0);
+    s->nsrc = 0;
+    vsc_buf_free(&g);
+    /* Warnings of the layout (substituted fonts, overflow) go to the caller. */
+    if (ret == 0 && rerr.kind == VSC_FAIL_NONE && rerr.msg[0] && err) {
+      /* Already given to the warning handler: only joined to the node's message here. */
+      size_t used = strlen(err->msg);
+      snprintf(err->msg + used, sizeof err->msg - used, "%s%s", used ? "; " : "", rerr.msg);
+    }
+    for (layer *L = &s->a; L; L = L == &s->a && s->transition ? &s->b : NULL)
+      if (L->ass_written) {
+        unlink(L->ass_path);
+        comp_emoji_remove(L->ass_path, L->nemoji);
+        L->ass_written = 0;
+        L->nemoji = 0;
+      }
+    if (ret == 0) return 0;
+    /* A text that cannot be laid out (no usable font): the picture without texts. */
+    int built = job.graph != NULL;
+    if (!built && has_text && levels[i] < LEVEL_NO_TEXT) {
+      job.stage = COMP_STAGE_CONFIG;
+      while (i + 2 < nlevels) i++;
+    }
+    /* Only a graph that failed to configure is worth simplifying. */
+    if (job.stage != COMP_STAGE_CONFIG || i + 1 == nlevels)
+      return vsc_op_fail(err, rerr.kind ? rerr.kind : VSC_FAIL_LOCAL, "%ssegment: %s", where, rerr.msg);
+    comp_warn(err, "%s%s; rendered %s instead", where, rerr.msg,
+              levels[i + 1] == LEVEL_CUT ? "the transition as a hard cut" : "without text overlays");
+  }
+  return vsc_op_fail(err, VSC_FAIL_LOCAL, "%ssegment: no graph could be rendered", where);
+}
+
 int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninputs, const char *out_path,
                      vsc_op_error *err) {
   seg s;
@@ -306,62 +371,11 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
   if (read_layer(json_object_get(p, "a"), "a", inputs, ninputs, s.fps, &s.a, err, where) < 0) return -1;
   if (s.transition && read_layer(json_object_get(p, "b"), "b", inputs, ninputs, s.fps, &s.b, err, where) < 0) return -1;
 
-  int has_text = layer_has_text(&s.a) || (s.transition && layer_has_text(&s.b));
-  int levels[3], nlevels = 0;
-  levels[nlevels++] = LEVEL_FULL;
-  if (s.transition) levels[nlevels++] = LEVEL_CUT;
-  if (has_text) levels[nlevels++] = LEVEL_NO_TEXT;
-  for (int i = 0; i < nlevels; i++) {
-    vsc_buf g = {0};
-    vsc_op_error rerr = {0};
-    int ret = build_segment_graph(&g, &s, levels[i], out_path, &rerr);
-    comp_job job;
-    memset(&job, 0, sizeof job);
-    if (ret == 0) {
-      job.graph = g.s;
-      job.enc = &s.enc;
-      job.duration = (double)s.frames / s.fps;
-      job.width = s.width;
-      job.height = s.height;
-      job.fps = s.fps;
-      job.out_path = out_path;
-      job.kind = COMP_OUT_MP4;
-      for (int k = 0; k < s.nsrc; k++) {
-        job.src[k] = s.src[k];
-        job.src_name[k] = s.src_name[k];
-      }
-      job.nsrc = s.nsrc;
-      ret = comp_run(&job, &rerr);
-    }
-    /* A finished render leaves its decoders for the next segment of the same clips. */
-    for (int k = 0; k < s.nsrc; k++) comp_clipsrc_close(&s.src[k], ret == 0);
-    s.nsrc = 0;
-    vsc_buf_free(&g);
-    /* Warnings of the layout (substituted fonts, overflow) go to the caller. */
-    if (ret == 0 && rerr.kind == VSC_FAIL_NONE && rerr.msg[0] && err) {
-      /* Already given to the warning handler: only joined to the node's message here. */
-      size_t used = strlen(err->msg);
-      snprintf(err->msg + used, sizeof err->msg - used, "%s%s", used ? "; " : "", rerr.msg);
-    }
-    for (layer *L = &s.a; L; L = L == &s.a && s.transition ? &s.b : NULL)
-      if (L->ass_written) {
-        unlink(L->ass_path);
-        comp_emoji_remove(L->ass_path, L->nemoji);
-        L->ass_written = 0;
-        L->nemoji = 0;
-      }
-    if (ret == 0) return 0;
-    /* A text that cannot be laid out (no usable font): the picture without texts. */
-    int built = job.graph != NULL;
-    if (!built && has_text && levels[i] < LEVEL_NO_TEXT) {
-      job.stage = COMP_STAGE_CONFIG;
-      while (i + 2 < nlevels) i++;
-    }
-    /* Only a graph that failed to configure is worth simplifying. */
-    if (job.stage != COMP_STAGE_CONFIG || i + 1 == nlevels)
-      return vsc_op_fail(err, rerr.kind ? rerr.kind : VSC_FAIL_LOCAL, "%ssegment: %s", where, rerr.msg);
-    comp_warn(err, "%s%s; rendered %s instead", where, rerr.msg,
-              levels[i + 1] == LEVEL_CUT ? "the transition as a hard cut" : "without text overlays");
-  }
-  return vsc_op_fail(err, VSC_FAIL_LOCAL, "%ssegment: no graph could be rendered", where);
+  /* Large frames: two encoder threads, and a slot (large.c) before any clip is opened. */
+  s.enc.threads = comp_encode_threads(json_object_get(p, "encode"), s.width, s.height, s.enc.threads);
+  int large = comp_large(s.width, s.height);
+  if (large) comp_large_enter();
+  int r = render_levels(&s, out_path, err);
+  if (large) comp_large_leave();
+  return r;
 }

@@ -4,6 +4,7 @@
 ** ASS script per layer and drawn by libavfilter's `ass` filter (libass).
 */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,13 +103,65 @@ static int add_caption(vsc_text_ctx *c, vsc_text_ass *a, const json_t *tx, const
   return 0;
 }
 
+/* Each thread keeps the layout context of its last layer for the next one of the same
+ * frame size: starting libass with fontconfig (two renderers) is about 70 ms, a segment's
+ * whole text layout less. A context that was given a fonts directory (a font file) is
+ * not kept, so a layout never depends on which segment ran before on the thread. */
+static pthread_key_t ctx_key;
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+
+typedef struct {
+  vsc_text_ctx *c;
+  int w, h;
+} kept_ctx;
+
+static void ctx_drop(void *p) {
+  kept_ctx *k = p;
+  if (k) vsc_text_free(k->c);
+  free(k);
+}
+static void ctx_key_make(void) { pthread_key_create(&ctx_key, ctx_drop); }
+
+static vsc_text_ctx *ctx_take(int W, int H) {
+  pthread_once(&ctx_once, ctx_key_make);
+  kept_ctx *k = pthread_getspecific(ctx_key);
+  vsc_text_ctx *c = NULL;
+  if (k && k->w == W && k->h == H) {
+    c = k->c;
+    k->c = NULL;
+  }
+  return c ? c : vsc_text_new(W, H);
+}
+
+static void ctx_give(vsc_text_ctx *c, int W, int H, int keep) {
+  kept_ctx *k = pthread_getspecific(ctx_key);
+  if (keep && !k && (k = calloc(1, sizeof *k)) && pthread_setspecific(ctx_key, k) != 0) {
+    free(k);
+    k = NULL;
+  }
+  if (!keep || !k) {
+    vsc_text_free(c);
+    return;
+  }
+  vsc_text_free(k->c);
+  k->c = c;
+  k->w = W;
+  k->h = H;
+}
+
+void comp_text_release(void) {
+  pthread_once(&ctx_once, ctx_key_make);
+  ctx_drop(pthread_getspecific(ctx_key));
+  pthread_setspecific(ctx_key, NULL);
+}
+
 int comp_text_script(const json_t *texts, double t_layer, double seg_dur, int W, int H, const char *ass_path,
                      char *fontsdir, size_t fontsdir_len, vsc_buf *emoji, const char *tag, int fps, int *nemoji,
                      vsc_op_error *err, const char *where) {
   fontsdir[0] = 0;
   *nemoji = 0;
   if (!texts || !json_is_array(texts) || !json_array_size(texts)) return 0;
-  vsc_text_ctx *c = vsc_text_new(W, H);
+  vsc_text_ctx *c = ctx_take(W, H);
   vsc_text_ass *a = vsc_text_ass_new(W, H);
   if (!c || !a) {
     vsc_text_free(c);
@@ -169,6 +222,6 @@ int comp_text_script(const json_t *texts, double t_layer, double seg_dur, int W,
     else if (ret < 0) unlink(ass_path);
   }
   vsc_text_ass_free(a);
-  vsc_text_free(c);
+  ctx_give(c, W, H, ret == 0 && !fontsdir[0]);
   return ret < 0 ? -1 : drawn;
 }

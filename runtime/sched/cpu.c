@@ -118,62 +118,104 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* Where a piece of the picture (params.t0) goes in the order; `starts` are the sorted
- * timeline starts of the first chunks of the bodies that run. In timeline order, except
- * that after the first of those bodies a body's later chunks wait for the next body's
- * first chunk, and a transition for the first chunk of the body after its incoming one
- * (of the only one left, near the end): a chunk then mostly starts once its clip's
- * previous chunk is done, and continues that decoder (runtime/compositor, clipsrc.c)
- * instead of decoding its clip again from the keyframe, and a transition finds its
- * outgoing clip decoded to the end. The first scene stays first, whole. */
-static double piece_order(const snode *n, double t0, const double *starts, size_t nstarts) {
+ * timeline starts of the first chunks of the bodies that run, `ends` where the first and
+ * the last of them end. In timeline order, except that after the first of those bodies a body's
+ * later chunks wait for the next body's first chunk, and a transition for the first chunk
+ * of the body after its incoming one (of the only one left, near the end): a chunk then
+ * mostly starts once its clip's previous chunk is done, and continues that decoder
+ * (runtime/compositor, clipsrc.c) instead of decoding its clip again from the keyframe,
+ * and a transition finds its outgoing clip decoded to the end. The first scene stays
+ * first, whole. A transition into the first body that runs with no running body before
+ * it (an edit: its outgoing scene is cached), or into the last body, goes after that
+ * body's chunks, and the last body's later chunks go before the transitions left:
+ * chunks are the long jobs, so the pool ends with short ones instead of one core
+ * encoding a last chunk alone, and in an edit both chunks start at once and the
+ * transition after the body finds its clip's end (what it would otherwise wait for,
+ * holding a core). */
+static double piece_order(const snode *n, double t0, const double *starts, size_t nstarts, const double ends[2]) {
   const json_t *p = json_object_get(n->node, "params");
   const char *kind = json_string_value(json_object_get(p, "kind"));
   long long part = json_integer_value(json_object_get(json_object_get(n->node, "part"), "index"));
   size_t k = 0; /* bodies that start at or before t0: k == 1 is the first one */
   while (k < nstarts && starts[k] <= t0) k++;
+  int transition = kind && strcmp(kind, "transition") == 0;
+  /* Into the first body that runs, with no running body before it (an edit), or into the
+   * last one: after that body's chunks. */
+  if (transition && k == 0 && ends[0] > t0) return ends[0] - 1e-4;
+  if (transition && nstarts > 1 && k == nstarts - 1 && ends[1] > t0) return ends[1] - 1e-4;
   /* Just after that body's start (starts are a frame apart at least): chunks in their
    * order, then transitions. */
-  if (kind && strcmp(kind, "transition") == 0 && k < nstarts) return starts[k + 1 < nstarts ? k + 1 : k] + 2e-4;
+  if (transition && k < nstarts) return starts[k + 1 < nstarts ? k + 1 : k] + 2e-4;
   if (kind && strcmp(kind, "body") == 0 && part > 0 && k > 1 && k < nstarts)
     return starts[k] + 1e-6 * (double)(part < 99 ? part : 99);
+  /* The last body's later chunks: after the chunk before them on the previous body's clip
+   * and before the transitions still queued, which are short and fill the end. */
+  if (kind && strcmp(kind, "body") == 0 && part > 0 && k > 1 && k == nstarts)
+    return starts[k - 1] + 1e-4 + 1e-6 * (double)(part < 99 ? part : 99);
   return t0;
 }
 
+/* A body piece that this run renders (not cached, not a join). */
+static bool running_body(const snode *n) {
+  const json_t *p = json_object_get(n->node, "params");
+  const char *kind = json_string_value(json_object_get(p, "kind"));
+  return !n->join && n->needed && !n->cache_hit && json_is_number(json_object_get(p, "t0")) && kind &&
+         strcmp(kind, "body") == 0;
+}
+
 /* The order of the CPU pool. Nodes without a place on the timeline run first, longest
- * chain of work to the output first (the critical path: the sound track, a generation,
- * then the cheap joins, concat and mux that unblock what waits on them). Pieces of the
- * picture (params.t0) follow in timeline order (piece_order), so that the first scene is
- * whole first and an editor sees it early; chunks of equal length keep every core busy to
- * the end. */
+ * chain of work to the output first (the critical path: a generation, then the cheap
+ * joins, concat and mux that unblock what waits on them). Pieces of the picture
+ * (params.t0) follow in timeline order (piece_order), so that the first scene is whole
+ * first and an editor sees it early; chunks of equal length keep every core busy to the
+ * end. Work that no piece of the picture waits for (the sound track: only the final mux
+ * reads it) goes just after the first scene's pieces, so that it does not delay the
+ * first scene and is done long before the mux. */
 void vsc_sched_priorities(run_t *r) {
   double *chain = calloc(r->nn ? r->nn : 1, sizeof *chain);
   double *starts = calloc(r->nn ? r->nn : 1, sizeof *starts);
+  bool *picture = calloc(r->nn ? r->nn : 1, sizeof *picture); /* a piece of the picture waits for it */
   size_t nstarts = 0;
-  if (!chain || !starts) { /* every job equal: queue order */
+  if (!chain || !starts || !picture) { /* every job equal: queue order */
     free(chain);
     free(starts);
+    free(picture);
     return;
   }
-  for (size_t i = 0; i < r->nn; i++) {
-    const json_t *p = json_object_get(r->n[i].node, "params");
-    const char *kind = json_string_value(json_object_get(p, "kind"));
-    json_t *t0 = json_object_get(p, "t0");
-    if (!r->n[i].join && r->n[i].needed && !r->n[i].cache_hit && json_is_number(t0) && kind && strcmp(kind, "body") == 0 &&
+  for (size_t i = 0; i < r->nn; i++)
+    if (running_body(&r->n[i]) &&
         json_integer_value(json_object_get(json_object_get(r->n[i].node, "part"), "index")) == 0)
-      starts[nstarts++] = json_number_value(t0);
-  }
+      starts[nstarts++] = json_number_value(json_object_get(json_object_get(r->n[i].node, "params"), "t0"));
   qsort(starts, nstarts, sizeof *starts, cmp_double);
+  /* Where the first and the last body that run end: the ends of their last chunks. */
+  double ends[2] = {-1, -1};
+  for (size_t i = 0; nstarts > 0 && i < r->nn; i++) {
+    const json_t *p = json_object_get(r->n[i].node, "params");
+    double t0 = json_number_value(json_object_get(p, "t0"));
+    if (!running_body(&r->n[i]) || t0 < starts[0]) continue;
+    double end = t0 + json_number_value(json_object_get(p, "duration"));
+    if ((nstarts == 1 || t0 < starts[1]) && end > ends[0]) ends[0] = end;
+    if (t0 >= starts[nstarts - 1] && end > ends[1]) ends[1] = end;
+  }
   for (size_t i = r->nn; i-- > 0;) {
     snode *n = &r->n[i];
     double down = 0;
-    for (size_t k = 0; k < n->nusers; k++)
+    for (size_t k = 0; k < n->nusers; k++) {
+      const snode *u = &r->n[n->users[k]];
       if (chain[n->users[k]] > down) down = chain[n->users[k]];
-    chain[i] = work_of(n) + down;
+      if (picture[n->users[k]] || (!u->join && json_is_number(json_object_get(json_object_get(u->node, "params"), "t0"))))
+        picture[i] = true;
+    }
+    double work = work_of(n);
+    chain[i] = work + down;
     json_t *t0 = json_object_get(json_object_get(n->node, "params"), "t0");
-    n->priority = json_is_number(t0) && !n->join ? -piece_order(n, json_number_value(t0), starts, nstarts) : 1e6 + chain[i];
+    if (json_is_number(t0) && !n->join) n->priority = -piece_order(n, json_number_value(t0), starts, nstarts, ends);
+    else if (!n->join && work > 0 && !picture[i] && ends[0] > 0) n->priority = -(ends[0] - 2e-4);
+    else n->priority = 1e6 + chain[i];
   }
   free(chain);
   free(starts);
+  free(picture);
 }
 
 /* The asset op's node for its executor: params.path resolved against the IR's root. */

@@ -23,6 +23,7 @@ struct vsc_pool {
   size_t nfinished, capfinished;
   int running;
   bool stop;
+  bool hold; /* jobs are being queued together: none is taken yet */
   pthread_t *threads;
   int nthreads;
   void (*notify)(void *ud);
@@ -92,7 +93,7 @@ static void work(vsc_pool *p, bool light_only) {
   pthread_mutex_lock(&p->mu);
   for (;;) {
     long best = -1;
-    while (!p->stop && (best = pick(p, light_only)) < 0) pthread_cond_wait(&p->work, &p->mu);
+    while (!p->stop && (p->hold || (best = pick(p, light_only)) < 0)) pthread_cond_wait(&p->work, &p->mu);
     if (p->stop) break;
     vsc_pool_job *job = p->queue[best];
     memmove(p->queue + best, p->queue + best + 1, (p->nqueue - (size_t)best - 1) * sizeof *p->queue);
@@ -158,6 +159,13 @@ void vsc_pool_submit(vsc_pool *p, vsc_pool_job *job) {
     job->rc = vsc_op_fail(&job->err, VSC_FAIL_LOCAL, "out of memory");
     push(&p->finished, &p->nfinished, &p->capfinished, job);
   }
+  pthread_mutex_unlock(&p->mu);
+}
+
+void vsc_pool_hold(vsc_pool *p, bool hold) {
+  pthread_mutex_lock(&p->mu);
+  p->hold = hold;
+  if (!hold) pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->mu);
 }
 

@@ -272,7 +272,9 @@ static void loop(run_t *r) {
       vsc_pool_cancel_queued(r->pool);
     }
     vsc_pool_job *job;
+    vsc_pool_hold(r->pool, true); /* what these make ready starts in the pool's order */
     while ((job = vsc_pool_take(r->pool, 0))) vsc_sched_cpu_done(r, job);
+    vsc_pool_hold(r->pool, false);
     /* One fsync for the ids and outcomes of this pass (outputs are committed first). */
     r->batching = true;
     vsc_sched_remote_poll(r);
@@ -289,7 +291,9 @@ static void loop(run_t *r) {
       r->remote->vt->step(r->remote, wait);
     } else if (r->ncpu > 0) {
       job = vsc_pool_take(r->pool, wait);
+      vsc_pool_hold(r->pool, true);
       if (job) vsc_sched_cpu_done(r, job);
+      vsc_pool_hold(r->pool, false);
     } else if (wait > 0) {
       struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
       nanosleep(&ts, NULL);
@@ -395,7 +399,9 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
                                      "cached", res->cached, "todo", r.needed_count - r.done_count, "unneeded",
                                      (int)r.nir - r.needed_count, "provider", r.remote_name ? r.remote_name : "local"));
   vsc_sched_rcache_announce(&r);
+  vsc_pool_hold(r.pool, true); /* the first ready set starts in the pool's order */
   seed(&r);
+  vsc_pool_hold(r.pool, false);
   loop(&r);
   vsc_pool_free(r.pool);
   r.pool = NULL;

@@ -58,6 +58,9 @@ typedef struct {
 int vsc_pool_new(vsc_pool **out, int threads, void (*notify)(void *ud), void *ud);
 /* Takes ownership of job (malloc'd). */
 void vsc_pool_submit(vsc_pool *p, vsc_pool_job *job);
+/* While held, queued jobs wait: jobs that become ready together are queued first and then
+ * taken in their order, not in the order they happened to be submitted. */
+void vsc_pool_hold(vsc_pool *p, bool hold);
 /* A finished job (caller frees with vsc_pool_job_free), or NULL. Waits up to `wait`
  * seconds for one when `wait` > 0. */
 vsc_pool_job *vsc_pool_take(vsc_pool *p, double wait);

@@ -534,7 +534,8 @@ static void t_parts(void) {
   vsc_test_rmtree(dir);
 }
 
-/* Two chunks of 2 s each, "LABEL/1" and "LABEL/2", the second moved 2 s on the timeline. */
+/* Two chunks, "LABEL/1" and "LABEL/2", the second moved 2 s on the timeline: 2 s and the
+ * rest of the duration (when the node has one). */
 static json_t *split_in_two(const json_t *node) {
   const json_t *p = json_object_get(node, "params");
   if (!json_is_integer(json_object_get(p, "parts"))) return NULL;
@@ -548,6 +549,8 @@ static json_t *split_in_two(const json_t *node) {
     json_object_set_new(part, "id", json_string(id));
     json_object_set_new(pp, "label", json_string(label));
     json_object_set_new(pp, "t0", json_real(json_number_value(json_object_get(pp, "t0")) + 2.0 * k));
+    json_t *dur = json_object_get(pp, "duration");
+    if (json_is_number(dur)) json_object_set_new(pp, "duration", json_real(k == 0 ? 2.0 : json_number_value(dur) - 2.0));
     json_object_del(pp, "parts");
     json_object_set_new(part, "part", json_pack("{s:s, s:i, s:i}", "of", json_string_value(json_object_get(node, "id")), "index", k, "count", 2));
     json_array_append_new(parts, part);
@@ -558,7 +561,10 @@ static json_t *split_in_two(const json_t *node) {
 /* Pieces of the picture on one worker, in the pool's order: the first scene whole first;
  * then a body's second chunk after the next body's first, a transition after the first
  * chunk of the body after its incoming one (so a chunk follows the chunk before it on the
- * same clip, and a transition the end of its outgoing clip); the rest in timeline order. */
+ * same clip, and a transition the end of its outgoing clip); the rest in timeline order,
+ * except that the last body's chunks come before the transitions left, and the transition
+ * into it after them (the run ends with short jobs, not with one core encoding a chunk
+ * alone). */
 static void t_timeline(void) {
   char dir[2048], cache[4200];
   vsc_test_tmpdir(dir, sizeof dir, "timeline");
@@ -575,6 +581,7 @@ static void t_timeline(void) {
     json_t *p = P(label, 0);
     json_object_set_new(p, "kind", json_string(body ? "body" : "transition"));
     json_object_set_new(p, "t0", json_real(5.0 * (k / 2) + (body ? (k ? 0.25 : 0) : 4.75)));
+    json_object_set_new(p, "duration", json_real(body ? 4.5 : 0.5));
     if (body) json_object_set_new(p, "parts", json_integer(2));
     ids[k] = rt_add(plan, "segment", p, NULL, NULL, 0);
   }
@@ -602,7 +609,67 @@ static void t_timeline(void) {
     last = best;
     snprintf(order + strlen(order), sizeof order - strlen(order), "%s%s", order[0] ? " " : "", next);
   }
-  CHECK(strcmp(order, "b1/1 b1/2 b2/1 b3/1 b2/2 t12 b4/1 b3/2 t23 t34 b4/2") == 0, "order '%s'", order);
+  CHECK(strcmp(order, "b1/1 b1/2 b2/1 b3/1 b2/2 t12 b4/1 b3/2 b4/2 t23 t34") == 0, "order '%s'", order);
+  json_decref(log);
+  rt_split = NULL;
+  rt_jobs = 0;
+  rt_exec_log[0] = 0;
+  json_decref(plan);
+  vsc_test_rmtree(dir);
+}
+
+/* An edit of one scene (its body and the two transitions around it run, the rest is
+ * cached) with a sound track to make: the body's chunks first, side by side; then the
+ * sound track, which only the mux reads; the transitions last (the one after the body
+ * needs the end of the body's clip). */
+static void t_edit_order(void) {
+  char dir[2048], cache[4200];
+  vsc_test_tmpdir(dir, sizeof dir, "editorder");
+  snprintf(cache, sizeof cache, "%s/cache", dir);
+  snprintf(rt_exec_log, sizeof rt_exec_log, "%s/exec.jsonl", dir);
+  rt_split = split_in_two;
+  rt_jobs = 1;
+  json_t *plan = rt_plan_new(-1);
+  const char *ids[4];
+  static const char *const labels[] = {"t23", "b3", "t34"};
+  for (int k = 0; k < 3; k++) {
+    json_t *p = P(labels[k], 0);
+    int body = k == 1;
+    json_object_set_new(p, "kind", json_string(body ? "body" : "transition"));
+    json_object_set_new(p, "t0", json_real(body ? 10.25 : k == 0 ? 9.75
+                                                                 : 14.75));
+    json_object_set_new(p, "duration", json_real(body ? 4.5 : 0.5));
+    if (body) json_object_set_new(p, "parts", json_integer(2));
+    ids[k] = rt_add(plan, "segment", p, NULL, NULL, 0);
+  }
+  json_t *ap = P("audio", 0);
+  json_object_set_new(ap, "length", json_real(30));
+  ids[3] = rt_add(plan, "audio", ap, NULL, NULL, 0);
+  const char *d = rt_add(plan, "concat", P("d", 0), NULL, ids, 4);
+  set_output(plan, d);
+  vsc_run_result res;
+  CHECK(rt_run(plan, cache, "{}", &res, NULL) == 0 && res.status == VSC_RUN_OK, "run");
+  json_t *log = vsc_test_json_lines(rt_exec_log);
+  char order[200] = "";
+  double last = -1;
+  for (;;) { /* labels by start time */
+    const char *next = NULL;
+    double best = 1e300;
+    size_t i;
+    json_t *rec;
+    json_array_foreach(log, i, rec) {
+      double t0 = json_number_value(json_object_get(rec, "t0"));
+      const char *label = json_string_value(json_object_get(rec, "label"));
+      if (label && strcmp(label, "d") && strcmp(label, "b3") && t0 > last && t0 < best) {
+        best = t0;
+        next = label;
+      }
+    }
+    if (!next) break;
+    last = best;
+    snprintf(order + strlen(order), sizeof order - strlen(order), "%s%s", order[0] ? " " : "", next);
+  }
+  CHECK(strcmp(order, "b3/1 b3/2 audio t23 t34") == 0, "order '%s'", order);
   json_decref(log);
   rt_split = NULL;
   rt_jobs = 0;

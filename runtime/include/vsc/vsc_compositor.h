@@ -54,6 +54,11 @@ typedef struct vsc_encode_opts {
 int vsc_comp_render(const char *filtergraph, const vsc_encode_opts *enc, double duration,
                     int width, int height, int fps, const char *out_path, vsc_op_error *err);
 
+/* Where clip sources keep a clip's last picture across builds (the CLI: the cache's
+** `frames/`), so that a later build holding the clip on it does not decode the clip again;
+** NULL: nowhere (the default). Outputs are the same either way. */
+void vsc_comp_set_frame_dir(const char *dir);
+
 /* media/probe's vsc_media_probe, failing as an op does: -1 with err->kind VSC_FAIL_INPUT and a
 ** message naming the file. A file's answer is remembered while its path, inode, size and
 ** mtime stay the same (vsc_comp_release_decoders forgets them all). */
