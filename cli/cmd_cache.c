@@ -3,7 +3,7 @@
 **   ls      every object: key, op, scene, provider/model, size, age
 **   verify  re-hash every object; corrupt ones are reported and deleted (exit 5 if any)
 **   gc      keep only what the given scripts' (or plan.json files') plans reference, with
-**           any provider; delete everything else
+**           any provider; delete everything else, and the kept last pictures of clips gone
 */
 #include <dirent.h>
 #include <jansson.h>
@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "vsc/vsc.h"
+#include "vsc/vsc_compositor.h"
 #include "vsc/vsc_runtime.h"
 
 static const char *info_str(const vsc_cache_entry *e, const char *k) {
@@ -194,6 +195,13 @@ int cmd_cache(int argc, char **argv) {
         walk_ctx wc = {c, 0, 0, keep, 0, 0};
         vsc_cache_each(c, gc_one, &wc, err, sizeof err);
         printf("removed %d object(s), %.1f MB; kept %d\n", wc.removed, wc.freed / 1e6, wc.ok);
+        /* The compositor's kept last pictures go with their clips (runtime.md, *Cache*). */
+        char frames[PATH_MAX + 16];
+        int nf = 0;
+        unsigned long long ff = 0;
+        snprintf(frames, sizeof frames, "%s/frames", dir);
+        if (vsc_comp_prune_frames(frames, &nf, &ff) != 0) fprintf(stderr, "vsc: %s: cannot read it; left as it is\n", frames);
+        else if (nf) printf("removed %d last picture(s) of clips gone or changed, %.1f MB\n", nf, ff / 1e6);
       }
       json_decref(keep);
     }

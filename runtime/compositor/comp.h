@@ -100,18 +100,6 @@ struct AVFrame *comp_lastpic_load(const char *path, const struct stat *st, AVRat
 /* Pictures decoded and parked decoders continued since the process started (tests). */
 void comp_clipsrc_stats(long *decoded, long *reused);
 
-/* ---- large encodes (large.c, VSC_COMP_LARGE=1): one at a time per two cores, two x264 threads ---- */
-#define COMP_LARGE_PIXELS (1920 * 1080)
-#define COMP_LARGE_THREADS 2
-/* Whether a w x h segment is a large encode (only with VSC_COMP_LARGE=1). */
-int comp_large(int width, int height);
-/* The encoder threads of a w x h encode: the IR's `encode.threads` when it gives one, else
-** COMP_LARGE_THREADS for a large encode, else `threads` (the default). */
-int comp_encode_threads(const json_t *encode, int width, int height, int threads);
-/* Waits for a large encode's slot / gives it back. */
-void comp_large_enter(void);
-void comp_large_leave(void);
-
 /* ---- libav errors (the log is captured by media/probe: vsc/vsc_media.h) ---- */
 /* Fails with `kind`, "<what>: <av error>[ (<last libav log line>)]". */
 int comp_fail_av(vsc_op_error *err, vsc_fail_kind kind, int averr, const char *fmt, ...)

@@ -13,6 +13,7 @@
 ** clip (temporary name, then rename); deleting the directory is always safe. A directory
 ** that is a symbolic link is not used.
 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -44,8 +45,11 @@ void vsc_comp_set_frame_dir(const char *dir) {
 
 /* The clip's identity line and the file that holds its picture; 0, or -1 without a dir. */
 static int names(const char *path, const struct stat *st, char *id, size_t nid, char *file, size_t nfile) {
-  snprintf(id, nid, "%s %ju %ju %jd %jd.%09ld", path, (uintmax_t)st->st_dev, (uintmax_t)st->st_ino, (intmax_t)st->st_size,
-           (intmax_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+  /* The absolute path: a build from another directory, and `cache gc`, find the same name. */
+  char *abs = realpath(path, NULL);
+  snprintf(id, nid, "%s %ju %ju %jd %jd.%09ld", abs ? abs : path, (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
+           (intmax_t)st->st_size, (intmax_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+  free(abs);
   if (strchr(id, '\n')) return -1; /* the identity is one line of the file */
   char hex[65];
   vsc_sha256_hex(id, strlen(id), hex);
@@ -155,4 +159,62 @@ fail:
 done:
   fclose(in);
   return f;
+}
+
+/* The identity line "PATH DEV INO SIZE MTIME.NSEC" still names the file as it is. */
+static int identity_holds(const char *id) {
+  const char *f[4];
+  const char *end = id + strlen(id);
+  for (int k = 3; k >= 0; k--) {
+    while (end > id && end[-1] != ' ') end--;
+    if (end == id) return 0;
+    f[k] = end;
+    end--;
+  }
+  char *path = strndup(id, (size_t)(end - id));
+  struct stat st;
+  int ok = path && stat(path, &st) == 0;
+  free(path);
+  if (!ok) return 0;
+  char now[128];
+  snprintf(now, sizeof now, "%ju %ju %jd %jd.%09ld", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+           (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  return strcmp(f[0], now) == 0;
+}
+
+int vsc_comp_prune_frames(const char *dir, int *removed, unsigned long long *freed) {
+  *removed = 0;
+  *freed = 0;
+  struct stat ds;
+  if (lstat(dir, &ds) != 0) return errno == ENOENT ? 0 : -1;
+  if (!S_ISDIR(ds.st_mode)) return -1; /* a symbolic link is never followed */
+  DIR *d = opendir(dir);
+  if (!d) return -1;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    size_t n = strlen(e->d_name);
+    if (e->d_name[0] == '.' || n < 5) continue;
+    char file[4400], line[4500];
+    snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
+    struct stat st;
+    if (lstat(file, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    /* A writer's temporary (the caller holds the cache lock: nobody writes now), or a
+     * picture whose clip is gone or changed. */
+    int stale = strcmp(e->d_name + n - 4, ".tmp") == 0;
+    if (!stale && strcmp(e->d_name + n - 4, ".pic") == 0) {
+      FILE *in = fopen(file, "rb");
+      stale = !in || !fgets(line, sizeof line, in) || strcmp(line, MAGIC) != 0 || !fgets(line, sizeof line, in);
+      if (!stale) {
+        line[strcspn(line, "\n")] = 0;
+        stale = !identity_holds(line);
+      }
+      if (in) fclose(in);
+    }
+    if (stale && unlink(file) == 0) {
+      (*removed)++;
+      *freed += (unsigned long long)st.st_size;
+    }
+  }
+  closedir(d);
+  return 0;
 }

@@ -371,11 +371,5 @@ int vsc_comp_segment(const json_t *node, const char *const *inputs, size_t ninpu
   if (read_layer(json_object_get(p, "a"), "a", inputs, ninputs, s.fps, &s.a, err, where) < 0) return -1;
   if (s.transition && read_layer(json_object_get(p, "b"), "b", inputs, ninputs, s.fps, &s.b, err, where) < 0) return -1;
 
-  /* Large frames: two encoder threads, and a slot (large.c) before any clip is opened. */
-  s.enc.threads = comp_encode_threads(json_object_get(p, "encode"), s.width, s.height, s.enc.threads);
-  int large = comp_large(s.width, s.height);
-  if (large) comp_large_enter();
-  int r = render_levels(&s, out_path, err);
-  if (large) comp_large_leave();
-  return r;
+  return render_levels(&s, out_path, err);
 }

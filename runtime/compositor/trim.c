@@ -105,8 +105,6 @@ static int read_spec(trim_spec *t, const json_t *node, vsc_op_error *err) {
     return vsc_op_fail(err, VSC_FAIL_INPUT, "%s%s", where, eerr.msg);
   t->enc.format = "mp4";
   t->enc.faststart = 0; /* an intermediate, as a segment is */
-  /* The segment's encoder threads (large.c): the same parameter sets as its neighbours. */
-  t->enc.threads = comp_encode_threads(json_object_get(p, "encode"), t->width, t->height, t->enc.threads);
   return 0;
 }
 

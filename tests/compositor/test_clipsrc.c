@@ -8,14 +8,10 @@
 ** other clips' decoders were parked since, or in a later process from the picture an earlier
 ** one kept), and a file
 ** rewritten in place is never continued from its old decoder nor given its old probe.
-** Also the memory-lean mode's rule for large frames (large.c): threads and slots.
 */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../../runtime/compositor/comp.h"
 #include "tc.h"
@@ -115,43 +111,6 @@ static void copy_file(const char *from, const char *to) {
   while (in && out && (n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
   if (in) fclose(in);
   if (out) fclose(out);
-}
-
-/* A large encode's slot held for 50 ms, counting how many hold one at once. */
-static atomic_int large_inside, large_most;
-static void *large_job(void *arg) {
-  (void)arg;
-  comp_large_enter();
-  int n = atomic_fetch_add(&large_inside, 1) + 1;
-  int m = atomic_load(&large_most);
-  while (n > m && !atomic_compare_exchange_weak(&large_most, &m, n)) {}
-  usleep(50000);
-  atomic_fetch_sub(&large_inside, 1);
-  comp_large_leave();
-  return NULL;
-}
-
-/* The memory-lean mode for large frames (large.c): off unless asked for; then two encoder
- * threads from 1920x1080 up (never when the IR gives its own), and one such encode at a
- * time per two cores. */
-static void large_mode(void) {
-  unsetenv("VSC_COMP_LARGE");
-  CHECK(!comp_large(1920, 1080) && comp_encode_threads(NULL, 1920, 1080, 1) == 1, "off by default");
-  setenv("VSC_COMP_LARGE", "1", 1);
-  json_t *own = json_pack("{s:i}", "threads", 3);
-  CHECK(comp_large(1920, 1080) && !comp_large(1280, 720), "large from 1920x1080 up");
-  CHECK(comp_encode_threads(NULL, 1920, 1080, 1) == 2 && comp_encode_threads(NULL, 1280, 720, 1) == 1 &&
-            comp_encode_threads(own, 3840, 2160, 3) == 3,
-        "two threads for a large encode, the IR's own count when it gives one");
-  json_decref(own);
-  pthread_t t[4];
-  for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, large_job, NULL);
-  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
-  long slots = sysconf(_SC_NPROCESSORS_ONLN) / 2;
-  if (slots < 1) slots = 1;
-  CHECK(atomic_load(&large_most) >= 1 && atomic_load(&large_most) <= slots, "%d large encodes at once, %ld slots",
-        atomic_load(&large_most), slots);
-  unsetenv("VSC_COMP_LARGE");
 }
 
 int main(void) {
@@ -269,7 +228,6 @@ int main(void) {
   CHECK(vsc_comp_probe_info("probed.mp4", &i3, &perr) == 0 && i3.duration > 1.9 && i3.duration < 2.1,
         "rewritten in place: probed again, 2 s (%g)", i3.duration);
 
-  large_mode();
   vsc_comp_release_decoders();
   return vsc_test_done("compositor_clipsrc");
 }

@@ -62,6 +62,16 @@ if [ "$PART" = local ]; then
   n_after=$("$VSC" cache ls --cache "$WORK/.vsc" | tail -1 | cut -d' ' -f1)
   [ "$n_after" -lt "$n_before" ] || fail "gc: $n_before -> $n_after objects"
 
+  # The compositor's kept last pictures go with their clips: a picture of a clip that is gone
+  # and a writer's leftover are removed, the picture of a clip still cached stays.
+  kept=$(ls "$WORK"/.vsc/frames/*.pic 2>/dev/null | wc -l)
+  [ "$kept" -ge 1 ] || fail "no last picture kept in frames/"
+  printf 'vsc-last-picture 1\n%s/gone.mp4 1 2 3 4.000000005\n' "$WORK" >"$WORK/.vsc/frames/0123.pic"
+  : >"$WORK/.vsc/frames/0123.pic.99.1.tmp"
+  "$VSC" cache gc "$WORK/edited.vscript" --cache "$WORK/.vsc" >"$WORK/gc3.out" || fail "gc 3 failed"
+  grep -q "^removed 2 last picture(s)" "$WORK/gc3.out" || fail "gc left stale pictures: $(cat "$WORK/gc3.out")"
+  [ "$(ls "$WORK"/.vsc/frames | wc -l)" = "$kept" ] || fail "gc: frames/ holds $(ls "$WORK"/.vsc/frames)"
+
   # vsc run on the IR shares the cache next to the script.
   "$VSC" ir "$S" -o "$WORK/plan.json" 2>/dev/null || fail "vsc ir"
   rc=0; (cd "$WORK" && "$VSC" run plan.json --provider local --progress json -o run.mp4 2>run.log) || rc=$?

@@ -58,6 +58,10 @@ int vsc_comp_render(const char *filtergraph, const vsc_encode_opts *enc, double 
 ** `frames/`), so that a later build holding the clip on it does not decode the clip again;
 ** NULL: nowhere (the default). Outputs are the same either way. */
 void vsc_comp_set_frame_dir(const char *dir);
+/* Deletes from such a directory the pictures whose clip is gone or changed, and writers'
+** leftovers (call it holding the cache lock); counts them. 0, or -1 if DIR cannot be read
+** (a symbolic link is not followed). A missing DIR is empty. */
+int vsc_comp_prune_frames(const char *dir, int *removed, unsigned long long *freed);
 
 /* media/probe's vsc_media_probe, failing as an op does: -1 with err->kind VSC_FAIL_INPUT and a
 ** message naming the file. A file's answer is remembered while its path, inode, size and
