@@ -615,6 +615,14 @@ CTEST = ["house_128_hats", "pop_120_silence", "shuffle_108", "waltz_150", "blupi
 CTEST += ["funk_96_swing16", "pop_100"]
 # A 6/8 song: two dotted-quarter beats to the bar.
 CTEST += ["sixeight_60"]
+# Songs only the ctest renders (not in the development set; seeds of their own): 6/8 songs
+# whose chords change every other bar, so their bars are tracked two at a time (meter 4),
+# with 4-bar sections that start between the tracked downbeats.
+CTEST_ONLY = [
+    ("sixeight_76_pairs", "sixeight", 76, 6, 5002, [S("A", 4, 0, "I-vi-IV-V"), S("B", 4, 1, "vi-IV-I-V"), S("C", 4, 2, "I-IV")], 0, 2, 0, None, {}),
+    ("sixeight_58_pairs", "sixeight", 58, 6, 5003, [S("A", 4, 1, "vi-IV-I-V"), S("B", 8, 2, "i-iv-v-i")], 0, 2, 0, None, {"codec": "mp3"}),
+]
+CTEST += [c[0] for c in CTEST_ONLY]
 
 
 STYLE_TEMPI = {
@@ -701,7 +709,10 @@ def all_items(which="all"):
             items.append(("held_blupi_%s_%d" % (f[:-4], bar0), (f, bar0, nbars, silence), render))
         return items
     items = []
-    for s in composed_songs():
+    songs = composed_songs()
+    if which == "ctest":
+        songs += [Song(*c[:10], render=c[10]) for c in CTEST_ONLY]
+    for s in songs:
         items.append((s.name, s, s.render))
     for f, bar0, nbars, silence, render in BLUPI_EXCERPTS:
         name = "blupi_%s_%d" % (f[:-4], bar0)
@@ -740,9 +751,9 @@ def build(outdir, names, jobs):
     os.makedirs(outdir, exist_ok=True)
     index = []
     work = []
-    which = names if names in ("train", "heldout", "sectrain", "sectrain2", "sectrain3") else "all"
+    which = names if names in ("train", "heldout", "sectrain", "sectrain2", "sectrain3") else "ctest" if names is CTEST else "all"
     for name, spec, ropts in all_items(which):
-        if names and which == "all" and name not in names:
+        if names and which in ("all", "ctest") and name not in names:
             continue
         mid = os.path.join(outdir, name + ".mid")
         if isinstance(spec, Song):
