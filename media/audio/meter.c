@@ -91,21 +91,6 @@ static double bar_path(const double *acc, size_t n, int m, int *pos) {
   return on / (double)non - off / (double)noff;
 }
 
-/* How much stronger the onsets below 2.5 kHz are a third and two thirds of the way between
- * the beats than halfway (with a floor of 5 % of the on-beat strength): a beat divided in
- * three against one divided in two. */
-static double ternary(const au_features *f, const double *beats, size_t n) {
-  double mid = 0, tri = 0, on = 0;
-  for (size_t i = 0; i + 1 < n; i++) {
-    double d = beats[i + 1] - beats[i];
-    on += vsc_audio_peak_near(f->body, f->n, beats[i]);
-    mid += vsc_audio_peak_near(f->body, f->n, beats[i] + 0.5 * d);
-    tri += 0.5 * (vsc_audio_peak_near(f->body, f->n, beats[i] + d / 3) +
-                  vsc_audio_peak_near(f->body, f->n, beats[i] + 2 * d / 3));
-  }
-  return tri / (mid + 0.05 * on + 1e-9);
-}
-
 int vsc_audio_downbeats(const au_features *f, const double *beats, size_t nbeats, int meter_hint,
                         int *meter, double *confidence, size_t **down, size_t *ndown) {
   *meter = meter_hint > 0 ? meter_hint : 4;
@@ -164,7 +149,7 @@ int vsc_audio_downbeats(const au_features *f, const double *beats, size_t nbeats
    * between the two (Lerdahl & Jackendoff 1983: the meter is the hierarchy of beats, so
    * how the beat divides and how beats group are separate questions). */
   if (meter_hint == 0 && best != -DBL_MAX && nbeats >= 8 &&
-      ternary(f, beats, nbeats) >= TERNARY_MIN &&
+      vsc_audio_ternary(f->body, f->n, beats, nbeats) >= TERNARY_MIN &&
       bar_path(acc, nbeats, 2, pos) > COMPOUND_MARGIN * bar_path(acc, nbeats, best_m, pos))
     best_m = 2;
   if (best != -DBL_MAX) best = bar_path(acc, nbeats, best_m, best_pos);

@@ -28,6 +28,8 @@
 #define FLOOR_STEADY_DB 4 /* ... and within this of its first unit's level */
 #define RISE_DB 6         /* the music starts where the level rises this far above silence */
 #define DOWN_TOL 0.06
+#define COMPOUND_TERNARY 2.0 /* a beat divided in three (meter.c's TERNARY_MIN) ... */
+#define COMPOUND_MAX_BPM 100 /* ... and slow: a dotted quarter, not a shuffled quarter */
 
 typedef struct {
   double t0, t1, db;
@@ -223,6 +225,24 @@ static int bar_beats(const double *beats, size_t nbeats, const double *down, siz
   return m >= 2 && m <= 7 ? m : 4;
 }
 
+/* A beat slower than COMPOUND_MAX_BPM whose flux below 2.5 kHz is divided in three
+ * (vsc_audio_ternary at least COMPOUND_TERNARY, as meter.c reads a 6/8 beat). */
+static int compound_pairs(const au_features *f, const double *beats, size_t nbeats) {
+  double *fr = malloc(nbeats * sizeof *fr), *ibi = malloc(nbeats * sizeof *ibi);
+  int yes = 0;
+  if (fr && ibi) {
+    for (size_t i = 0; i < nbeats; i++) {
+      fr[i] = (beats[i] - f->t0) * f->fps;
+      ibi[i] = i + 1 < nbeats ? beats[i + 1] - beats[i] : 0;
+    }
+    double period = vsc_audio_median(ibi, nbeats - 1);
+    yes = period >= 60.0 / COMPOUND_MAX_BPM &&
+          vsc_audio_ternary(f->body, f->n, fr, nbeats) >= COMPOUND_TERNARY;
+  }
+  free(fr), free(ibi);
+  return yes;
+}
+
 /* Mean of v[a..b) (clipped to [0, n)), 0 when empty. */
 static double win_mean(const double *v, long n, long a, long b) {
   if (a < 0) a = 0;
@@ -394,6 +414,27 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
   const unit *u = all + lo;
   size_t n = hi - lo;
   int m = bar_beats(beats, nbeats, downbeats, ndown);
+  /* Slow beats divided in three, four to the tracked bar: two bars of 6/8 at the dotted
+   * quarter, whose harmony changing every other bar kept the meter at 4 (meter.c). The
+   * phrases are counted in 2-beat bars (a 12/8 song's half bars then count too: the grid
+   * holds its downbeats all the same). */
+  double *split = NULL;
+  if (m == 4 && nbeats >= 16 && compound_pairs(f, beats, nbeats)) {
+    split = malloc(2 * (ndown + 1) * sizeof *split);
+    if (!split) {
+      free(all), free(in_gap);
+      vsc_audio_section_features_free(s);
+      return -1;
+    }
+    size_t nd = 0;
+    for (size_t k = 0, i = 0; k < ndown; k++) {
+      split[nd++] = downbeats[k];
+      while (i < nbeats && beats[i] < downbeats[k] - DOWN_TOL) i++;
+      if (i + 2 < nbeats && (k + 1 >= ndown || beats[i + 2] < downbeats[k + 1] - DOWN_TOL))
+        split[nd++] = beats[i + 2];
+    }
+    downbeats = split, ndown = nd, m = 2;
+  }
   long W = 16 * m + 1; /* the widest kernel (8 bars each side) and the longest lag */
   s->n = n;
   s->t0 = malloc(n * sizeof *s->t0);
@@ -588,6 +629,7 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
   }
   rc = 0;
 done:
+  free(split);
   free(all), free(in_gap), free(ch), free(hc), free(ce), free(gr), free(en), free(on), free(rep), free(run);
   free(bc.v), free(bt.v), free(be.v), free(br.v);
   if (rc < 0) vsc_audio_section_features_free(s);

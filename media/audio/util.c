@@ -50,3 +50,15 @@ double vsc_audio_beat_share_to_confidence(double share) {
   return c < 0 ? 0 : c > 1 ? 1
                            : c;
 }
+
+double vsc_audio_ternary(const float *v, size_t nframes, const double *beats, size_t n) {
+  double mid = 0, tri = 0, on = 0;
+  for (size_t i = 0; i + 1 < n; i++) {
+    double d = beats[i + 1] - beats[i];
+    on += vsc_audio_peak_near(v, nframes, beats[i]);
+    mid += vsc_audio_peak_near(v, nframes, beats[i] + 0.5 * d);
+    tri += 0.5 * (vsc_audio_peak_near(v, nframes, beats[i] + d / 3) +
+                  vsc_audio_peak_near(v, nframes, beats[i] + 2 * d / 3));
+  }
+  return tri / (mid + 0.05 * on + 1e-9);
+}

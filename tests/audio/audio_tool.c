@@ -262,7 +262,11 @@ static int dump_section_features(const char *in, const char *out) {
       for (size_t i = 0; i < s.n; i++) fprintf(fp, "%s%.4f", i ? "," : "", s.t0[i]);
       fprintf(fp, "], \"gaps\": [");
       for (size_t i = 0; i < 2 * s.ngaps; i++) fprintf(fp, "%s%.4f", i ? "," : "", s.gaps[i]);
-      fprintf(fp, "], \"t1\": %.4f, \"names\": [", s.n ? s.t1[s.n - 1] : 0.0);
+      fprintf(fp, "], \"t1\": %.4f, \"meter\": %d, \"meter_confidence\": %.4f, \"tempo\": %.3f",
+              s.n ? s.t1[s.n - 1] : 0.0, a->meter, a->meter_confidence, a->tempo);
+      fprintf(fp, ", \"downbeats\": [");
+      for (size_t i = 0; i < a->ndownbeats; i++) fprintf(fp, "%s%.4f", i ? "," : "", a->downbeats[i]);
+      fprintf(fp, "], \"names\": [");
       for (int k = 0; k < AU_SEC_NFEAT; k++)
         fprintf(fp, "%s\"%s\"", k ? "," : "", vsc_audio_section_feature_name(k));
       fprintf(fp, "], \"x\": [");

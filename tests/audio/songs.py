@@ -2,11 +2,12 @@
 """Realistic evaluation set for the music analysis: polyphonic General MIDI songs with exact
 truth, rendered with FluidSynth and the FluidR3 GM soundfont.
 
-    songs.py OUTDIR [--set all|ctest|train|sectrain|sectrain2|heldout] [--jobs N] [--list]
+    songs.py OUTDIR [--set all|ctest|train|sectrain|sectrain2|sectrain3|heldout] [--jobs N] [--list]
 
 Sets: all (the development set: 30 composed songs, 20 Blupi excerpts), ctest (5 of them),
-train (what the beat model is fitted on), sectrain and sectrain2 (more songs for the
-section model), heldout (scored only, never trained or tuned on).
+train (what the beat model is fitted on), sectrain, sectrain2 and sectrain3 (more songs
+for the section model; sectrain3 only 6/8, waltz, reggae, hip-hop and rock), heldout
+(scored only, never trained or tuned on).
 
 Writes, for every song NAME of the set, into OUTDIR (the build dir; never into git):
     NAME.mid    the arrangement
@@ -614,6 +615,14 @@ CTEST = ["house_128_hats", "pop_120_silence", "shuffle_108", "waltz_150", "blupi
 CTEST += ["funk_96_swing16", "pop_100"]
 # A 6/8 song: two dotted-quarter beats to the bar.
 CTEST += ["sixeight_60"]
+# Songs only the ctest renders (not in the development set; seeds of their own): 6/8 songs
+# whose chords change every other bar, so their bars are tracked two at a time (meter 4),
+# with 4-bar sections that start between the tracked downbeats.
+CTEST_ONLY = [
+    ("sixeight_76_pairs", "sixeight", 76, 6, 5002, [S("A", 4, 0, "I-vi-IV-V"), S("B", 4, 1, "vi-IV-I-V"), S("C", 4, 2, "I-IV")], 0, 2, 0, None, {}),
+    ("sixeight_58_pairs", "sixeight", 58, 6, 5003, [S("A", 4, 1, "vi-IV-I-V"), S("B", 8, 2, "i-iv-v-i")], 0, 2, 0, None, {"codec": "mp3"}),
+]
+CTEST += [c[0] for c in CTEST_ONLY]
 
 
 STYLE_TEMPI = {
@@ -624,14 +633,15 @@ STYLE_TEMPI = {
 }
 
 
-def training_songs(count=64, seed0=1000, prefix="train"):
+def training_songs(count=64, seed0=1000, prefix="train", styles=None):
     """Songs for fitting the beat model, disjoint from the evaluation set: other seeds,
-    random styles, tempi, forms and renderings (seeds 1000 on; the held-out set draws the
-    same way from seeds 7000 on)."""
+    random styles (or styles drawn from `styles`, a list that may repeat a style to weigh
+    it), tempi, forms and renderings (seeds 1000 on; the held-out set draws the same way
+    from seeds 7000 on)."""
     out = []
     for k in range(count):
         r = random.Random(seed0 + k)
-        style = r.choice(sorted(STYLE_TEMPI))
+        style = r.choice(styles if styles else sorted(STYLE_TEMPI))
         lo, hi = STYLE_TEMPI[style]
         bpm = r.randint(lo, hi)
         meter = 3 if style == "waltz" else 6 if style == "sixeight" else 4
@@ -687,13 +697,22 @@ def all_items(which="all"):
         # Still more for the section model, seeds 2100 on: the more songs, the less the
         # model learns one song's quirks.
         return [(s.name, s, s.render) for s in training_songs(96, 2100, "sectrain2")]
+    if which == "sectrain3":
+        # Songs whose bars are hard to count, seeds 2200 on: a third in 6/8 (dotted-quarter
+        # beats divided in three, often tracked at another level), and waltzes, one-drop
+        # reggae, hip-hop and rock whose sections keep the drums.
+        return [(s.name, s, s.render) for s in training_songs(
+            64, 2200, "sectrain3", ["sixeight", "sixeight", "waltz", "reggae", "reggae", "hiphop", "rock"])]
     if which == "heldout":
         items = [(s.name, s, s.render) for s in training_songs(HELDOUT_COMPOSED, 7000, "held")]
         for f, bar0, nbars, silence, render in HELDOUT_BLUPI:
             items.append(("held_blupi_%s_%d" % (f[:-4], bar0), (f, bar0, nbars, silence), render))
         return items
     items = []
-    for s in composed_songs():
+    songs = composed_songs()
+    if which == "ctest":
+        songs += [Song(*c[:10], render=c[10]) for c in CTEST_ONLY]
+    for s in songs:
         items.append((s.name, s, s.render))
     for f, bar0, nbars, silence, render in BLUPI_EXCERPTS:
         name = "blupi_%s_%d" % (f[:-4], bar0)
@@ -732,9 +751,9 @@ def build(outdir, names, jobs):
     os.makedirs(outdir, exist_ok=True)
     index = []
     work = []
-    which = names if names in ("train", "heldout", "sectrain", "sectrain2") else "all"
+    which = names if names in ("train", "heldout", "sectrain", "sectrain2", "sectrain3") else "ctest" if names is CTEST else "all"
     for name, spec, ropts in all_items(which):
-        if names and which == "all" and name not in names:
+        if names and which in ("all", "ctest") and name not in names:
             continue
         mid = os.path.join(outdir, name + ".mid")
         if isinstance(spec, Song):
@@ -764,7 +783,7 @@ def build(outdir, names, jobs):
 
 def main(argv):
     if len(argv) < 2:
-        sys.stderr.write("usage: songs.py OUTDIR [--set all|ctest|train|sectrain|sectrain2|heldout] [--jobs N] [--list]\n")
+        sys.stderr.write("usage: songs.py OUTDIR [--set all|ctest|train|sectrain|sectrain2|sectrain3|heldout] [--jobs N] [--list]\n")
         return 2
     outdir, which, jobs = argv[1], "all", 1
     i = 2
@@ -782,7 +801,7 @@ def main(argv):
         else:
             sys.stderr.write("songs.py: unknown option %s\n" % argv[i])
             return 2
-    names = CTEST if which == "ctest" else which if which in ("train", "heldout", "sectrain", "sectrain2") else None
+    names = CTEST if which == "ctest" else which if which in ("train", "heldout", "sectrain", "sectrain2", "sectrain3") else None
     for missing in ("fluidsynth", "ffmpeg"):
         if subprocess.run(["sh", "-c", "command -v " + missing], stdout=subprocess.DEVNULL).returncode:
             sys.stderr.write("songs.py: %s is not installed (scripts/setup.sh installs it)\n" % missing)

@@ -3,7 +3,7 @@
 
     train_sections.py AUDIO_TOOL CACHEDIR OUT.c --fit SONGDIR [SONGDIR...]
                       [--check SONGDIR...] [--threshold X] [--drop X] [--cv K]
-                      [--without NAME,...] [--no-fill]
+                      [--without NAME,...] [--no-fill] [--min-precision X]
 
 Every song of each SONGDIR (written by tests/audio/songs.py) goes through
 `audio_tool secfeatures`, which prints the section descriptors of every beat
@@ -261,6 +261,10 @@ def main(argv):
             i += 1
         elif a == "--without":  # leave descriptors out (their weights 0): what each adds
             WITHOUT[:] = argv[i + 1].split(",")
+            i += 1
+        elif a == "--min-precision":  # the precision the thresholds keep, out of fold
+            global MIN_PRECISION
+            MIN_PRECISION = float(argv[i + 1])
             i += 1
         elif a == "--no-fill":
             FILL_MINS[:] = []
