@@ -558,6 +558,34 @@ static json_t *split_in_two(const json_t *node) {
   return parts;
 }
 
+/* The labels of the executed nodes that `keep` accepts, in the order they started
+ * (rt_exec_log), space-separated. */
+static void start_order(char *order, size_t n, int (*keep)(const char *label)) {
+  json_t *log = vsc_test_json_lines(rt_exec_log);
+  order[0] = 0;
+  double last = -1;
+  for (;;) {
+    const char *next = NULL;
+    double best = 1e300;
+    size_t i;
+    json_t *rec;
+    json_array_foreach(log, i, rec) {
+      double t0 = json_number_value(json_object_get(rec, "t0"));
+      const char *label = json_string_value(json_object_get(rec, "label"));
+      if (label && keep(label) && t0 > last && t0 < best) {
+        best = t0;
+        next = label;
+      }
+    }
+    if (!next) break;
+    last = best;
+    snprintf(order + strlen(order), n - strlen(order), "%s%s", order[0] ? " " : "", next);
+  }
+  json_decref(log);
+}
+static int chunk_or_transition(const char *label) { return strchr(label, '/') || label[0] == 't'; }
+static int not_concat_or_whole_body(const char *label) { return strcmp(label, "d") && strcmp(label, "b3"); }
+
 /* Pieces of the picture on one worker, in the pool's order: the first scene whole first;
  * then a body's second chunk after the next body's first, a transition after the first
  * chunk of the body after its incoming one (so a chunk follows the chunk before it on the
@@ -589,28 +617,9 @@ static void t_timeline(void) {
   set_output(plan, d);
   vsc_run_result res;
   CHECK(rt_run(plan, cache, "{}", &res, NULL) == 0 && res.status == VSC_RUN_OK, "run");
-  json_t *log = vsc_test_json_lines(rt_exec_log);
-  char order[200] = "";
-  double last = -1;
-  for (;;) { /* labels by start time */
-    const char *next = NULL;
-    double best = 1e300;
-    size_t i;
-    json_t *rec;
-    json_array_foreach(log, i, rec) {
-      double t0 = json_number_value(json_object_get(rec, "t0"));
-      const char *label = json_string_value(json_object_get(rec, "label"));
-      if (label && (strchr(label, '/') || label[0] == 't') && t0 > last && t0 < best) {
-        best = t0;
-        next = label;
-      }
-    }
-    if (!next) break;
-    last = best;
-    snprintf(order + strlen(order), sizeof order - strlen(order), "%s%s", order[0] ? " " : "", next);
-  }
+  char order[200];
+  start_order(order, sizeof order, chunk_or_transition);
   CHECK(strcmp(order, "b1/1 b1/2 b2/1 b3/1 b2/2 t12 b4/1 b3/2 b4/2 t23 t34") == 0, "order '%s'", order);
-  json_decref(log);
   rt_split = NULL;
   rt_jobs = 0;
   rt_exec_log[0] = 0;
@@ -649,28 +658,9 @@ static void t_edit_order(void) {
   set_output(plan, d);
   vsc_run_result res;
   CHECK(rt_run(plan, cache, "{}", &res, NULL) == 0 && res.status == VSC_RUN_OK, "run");
-  json_t *log = vsc_test_json_lines(rt_exec_log);
-  char order[200] = "";
-  double last = -1;
-  for (;;) { /* labels by start time */
-    const char *next = NULL;
-    double best = 1e300;
-    size_t i;
-    json_t *rec;
-    json_array_foreach(log, i, rec) {
-      double t0 = json_number_value(json_object_get(rec, "t0"));
-      const char *label = json_string_value(json_object_get(rec, "label"));
-      if (label && strcmp(label, "d") && strcmp(label, "b3") && t0 > last && t0 < best) {
-        best = t0;
-        next = label;
-      }
-    }
-    if (!next) break;
-    last = best;
-    snprintf(order + strlen(order), sizeof order - strlen(order), "%s%s", order[0] ? " " : "", next);
-  }
+  char order[200];
+  start_order(order, sizeof order, not_concat_or_whole_body);
   CHECK(strcmp(order, "b3/1 b3/2 audio t23 t34") == 0, "order '%s'", order);
-  json_decref(log);
   rt_split = NULL;
   rt_jobs = 0;
   rt_exec_log[0] = 0;
