@@ -253,10 +253,23 @@ static double win_mean(const double *v, long n, long a, long b) {
   return s / (double)(b - a);
 }
 
-/* The break in repetition of unit vectors v (n x dim) at a lag of P units: rep[i] is
- * the mean similarity of the m units from i to the m units P before them; the descriptor
- * is its mean over the 2m units before i minus that over the 2m from i (Serrà et al.
- * 2014, as for rep2..rep8 below). tmp holds n values. */
+/* The break in repetition: rep[i] is how much the units from i repeat those a lag before
+ * them (NAN where there is no lag to compare); the descriptor in column col is its mean
+ * over the 2m units before i minus that over the 2m from i (Serrà et al. 2014). */
+static void rep_drop(const double *rep, long n, long m, double *x, int col) {
+  for (long i = 0; i < n; i++) {
+    double sa = 0, sb = 0;
+    long na = 0, nb = 0;
+    for (long q = i - 2 * m; q < i; q++)
+      if (q >= 0 && !isnan(rep[q])) sa += rep[q], na++;
+    for (long q = i; q < i + 2 * m && q < n; q++)
+      if (!isnan(rep[q])) sb += rep[q], nb++;
+    x[(size_t)i * AU_SEC_NFEAT + (size_t)col] = na >= m && nb >= m ? sa / (double)na - sb / (double)nb : 0;
+  }
+}
+
+/* rep_drop of unit vectors v (n x dim) at a lag of P units, rep[i] being the mean
+ * similarity of the m units from i to the m units P before them. tmp holds n values. */
 static void rep_break(const double *v, int dim, long n, long P, long m, double *tmp, double *x,
                       int col) {
   for (long i = 0; i < n; i++) {
@@ -268,15 +281,7 @@ static void rep_break(const double *v, int dim, long n, long P, long m, double *
       acc += dot(&v[(size_t)(i + q) * (size_t)dim], &v[(size_t)(i + q - P) * (size_t)dim], dim);
     tmp[i] = cnt ? acc / (double)cnt : NAN;
   }
-  for (long i = 0; i < n; i++) {
-    double sa = 0, sb = 0;
-    long na = 0, nb = 0;
-    for (long q = i - 2 * m; q < i; q++)
-      if (q >= 0 && !isnan(tmp[q])) sa += tmp[q], na++;
-    for (long q = i; q < i + 2 * m && q < n; q++)
-      if (!isnan(tmp[q])) sb += tmp[q], nb++;
-    x[(size_t)i * AU_SEC_NFEAT + (size_t)col] = na >= m && nb >= m ? sa / (double)na - sb / (double)nb : 0;
-  }
+  rep_drop(tmp, n, m, x, col);
 }
 
 const char *vsc_audio_section_feature_name(int k) {
@@ -545,7 +550,7 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
    * (the 2 bars before i repeat, the 2 bars from i on do not) marks a new block. The
    * per-beat bands were overwritten above, so harmony and timbre are recomputed here. */
   for (int k = 0; k < 3; k++) {
-    long P = (long)scale[k] * m, w = 2L * m;
+    long P = (long)scale[k] * m;
     for (long i = 0; i < (long)n; i++) {
       rep[i] = NAN;
       if (i < P) continue;
@@ -563,16 +568,7 @@ int vsc_audio_section_features(const au_features *f, const double *beats, size_t
       }
       rep[i] = cnt ? acc / (double)cnt : NAN;
     }
-    for (long i = 0; i < (long)n; i++) {
-      double sa = 0, sb = 0;
-      long na = 0, nb = 0;
-      for (long q = i - w; q < i; q++)
-        if (q >= 0 && !isnan(rep[q])) sa += rep[q], na++;
-      for (long q = i; q < i + w && q < (long)n; q++)
-        if (!isnan(rep[q])) sb += rep[q], nb++;
-      s->x[(size_t)i * AU_SEC_NFEAT + AU_SEC_rep2 + (size_t)k] =
-          na >= m && nb >= m ? sa / (double)na - sb / (double)nb : 0;
-    }
+    rep_drop(rep, (long)n, m, s->x, AU_SEC_rep2 + k);
   }
   /* Events: the onset strength on the beat (a crash), the bar before against the bar
    * before that (a fill), and the step in loudness across. */

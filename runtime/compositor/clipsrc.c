@@ -30,6 +30,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "comp.h"
+#include "vsc/vsc_clock.h"
 
 #define RING 4          /* last pictures kept: a segment may pull a few past its end */
 #define PARK_MAX 2      /* parked decoders, all files together (each keeps its frame pool) */
@@ -79,12 +80,6 @@ static comp_clipsrc *parked[SLOTS];                       /* decoders (dec set),
 static comp_clipsrc *active[ACTIVE_MAX];
 static atomic_long n_decoded, n_reused; /* comp_clipsrc_stats */
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void src_free(comp_clipsrc *s) {
   if (!s) return;
   for (int i = 0; i < s->nring; i++) av_frame_free(&s->ring[i]);
@@ -95,6 +90,16 @@ static void src_free(comp_clipsrc *s) {
   av_frame_free(&s->tmp);
   free(s->path);
   free(s);
+}
+
+/* The identity fields of s's file as a struct stat (what same_file and lastpic.c read). */
+static struct stat src_stat(const comp_clipsrc *s) {
+  struct stat st = {0};
+  st.st_dev = s->dev;
+  st.st_ino = s->ino;
+  st.st_size = s->size;
+  st.st_mtim = s->mtime;
+  return st;
 }
 
 static int same_file(const comp_clipsrc *s, const char *path, const struct stat *st) {
@@ -133,7 +138,7 @@ static int64_t seek_point(AVStream *st, int64_t target) {
 ** without a seek and with less decoding than one (with `last`: one that holds the clip's
 ** last picture), taken out of the pool; or NULL. */
 static comp_clipsrc *park_take_locked(const char *path, const struct stat *st, double offset, int last) {
-  park_expire(now_s());
+  park_expire(vsc_clock_now());
   int best = -1;
   int64_t best_cost = 0;
   for (int i = 0; i < SLOTS; i++) {
@@ -368,11 +373,7 @@ static comp_clipsrc *from_lastpic(const char *path, const struct stat *st) {
 /* Keeps the last picture of a source that reached its clip's end for later builds. */
 static void keep_last(comp_clipsrc *s) {
   if (s->saved || !s->done || s->nring == 0) return;
-  struct stat st = {0};
-  st.st_dev = s->dev;
-  st.st_ino = s->ino;
-  st.st_size = s->size;
-  st.st_mtim = s->mtime;
+  struct stat st = src_stat(s);
   comp_lastpic_save(s->path, &st, s->ring[s->nring - 1], s->tb, s->fr, s->csar);
   s->saved = 1;
 }
@@ -545,18 +546,17 @@ void comp_clipsrc_close(comp_clipsrc **ps, int park) {
       s->nring--;
     }
   }
-  double now = now_s();
+  double now = vsc_clock_now();
   s->parked_at = now;
   park_expire(now);
   /* Of two decoders of one file, the one further on stays: segments of a clip mostly come
    * in timeline order, so the earlier decoder's pictures have already been shown (a
    * transition's incoming clip runs after that clip's first chunk), and it would push out
    * a decoder another clip's next chunk continues. */
+  struct stat sst = src_stat(s);
   for (int i = 0; s->dec && i < SLOTS; i++) {
     comp_clipsrc *p = parked[i];
-    if (!p || !p->dec || strcmp(p->path, s->path) || p->dev != s->dev || p->ino != s->ino || p->size != s->size ||
-        p->mtime.tv_sec != s->mtime.tv_sec || p->mtime.tv_nsec != s->mtime.tv_nsec)
-      continue;
+    if (!p || !p->dec || !same_file(p, s->path, &sst)) continue;
     if (p->last_pts >= s->last_pts) {
       pthread_mutex_unlock(&park_mu);
       src_free(s);

@@ -125,8 +125,6 @@ int comp_get_input(const json_t *obj, const char *key, size_t ninputs, size_t *o
                    vsc_op_error *err, const char *where);
 /* Parses "#rgb" / "#rrggbb" into "0xRRGGBB" (libav's colour syntax); -1 if malformed. */
 int comp_color(const char *in, char out[16]);
-/* Monotonic seconds (VSC_COMP_TRACE timings). */
-double comp_now(void);
 /* Number of frames of a span: round(seconds * fps). */
 int64_t comp_frames(double seconds, int fps);
 /* Reads and checks width, height (even, 16..8192) and fps (1..240) of a node's params. */

@@ -43,14 +43,19 @@ void vsc_comp_set_frame_dir(const char *dir) {
   pthread_mutex_unlock(&dir_mu);
 }
 
-/* The clip's identity line and the file that holds its picture; 0, or -1 without a dir. */
-static int names(const char *path, const struct stat *st, char *id, size_t nid, char *file, size_t nfile) {
-  /* The absolute path: a build from another directory, and `cache gc`, find the same name. */
+/* The clip's identity line "PATH DEV INO SIZE MTIME.NSEC", PATH absolute (a build from
+ * another directory, and `cache gc`, find the same name); -1 if it is not one line. */
+static int identity(const char *path, const struct stat *st, char *id, size_t nid) {
   char *abs = realpath(path, NULL);
   snprintf(id, nid, "%s %ju %ju %jd %jd.%09ld", abs ? abs : path, (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
            (intmax_t)st->st_size, (intmax_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
   free(abs);
-  if (strchr(id, '\n')) return -1; /* the identity is one line of the file */
+  return strchr(id, '\n') ? -1 : 0;
+}
+
+/* The clip's identity line and the file that holds its picture; 0, or -1 without a dir. */
+static int names(const char *path, const struct stat *st, char *id, size_t nid, char *file, size_t nfile) {
+  if (identity(path, st, id, nid) < 0) return -1;
   char hex[65];
   vsc_sha256_hex(id, strlen(id), hex);
   pthread_mutex_lock(&dir_mu);
@@ -161,25 +166,21 @@ done:
   return f;
 }
 
-/* The identity line "PATH DEV INO SIZE MTIME.NSEC" still names the file as it is. */
+/* An identity line still names its file as it is: the path is what precedes the last four
+ * fields. */
 static int identity_holds(const char *id) {
-  const char *f[4];
   const char *end = id + strlen(id);
-  for (int k = 3; k >= 0; k--) {
+  for (int k = 0; k < 4; k++) {
     while (end > id && end[-1] != ' ') end--;
     if (end == id) return 0;
-    f[k] = end;
     end--;
   }
   char *path = strndup(id, (size_t)(end - id));
   struct stat st;
-  int ok = path && stat(path, &st) == 0;
+  char now[4400];
+  int ok = path && stat(path, &st) == 0 && identity(path, &st, now, sizeof now) == 0 && strcmp(id, now) == 0;
   free(path);
-  if (!ok) return 0;
-  char now[128];
-  snprintf(now, sizeof now, "%ju %ju %jd %jd.%09ld", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
-           (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-  return strcmp(f[0], now) == 0;
+  return ok;
 }
 
 int vsc_comp_prune_frames(const char *dir, int *removed, unsigned long long *freed) {

@@ -25,6 +25,7 @@
 #include <libavutil/samplefmt.h>
 
 #include "comp.h"
+#include "vsc/vsc_clock.h"
 
 /* Everything one render owns; freed by rctx_free. */
 typedef struct {
@@ -469,7 +470,7 @@ static int step_audio(rctx *r, int64_t *n, int64_t target, int *eof, vsc_op_erro
 }
 
 int comp_run(comp_job *job, vsc_op_error *err) {
-  double t_start = comp_now(), t_graph = 0, t_open = 0, t_frames = 0;
+  double t_start = vsc_clock_now(), t_graph = 0, t_open = 0, t_frames = 0;
   rctx r;
   memset(&r, 0, sizeof r);
   r.job = job;
@@ -502,9 +503,9 @@ int comp_run(comp_job *job, vsc_op_error *err) {
     job->stage = COMP_STAGE_CONFIG;
     goto done;
   }
-  t_graph = comp_now();
+  t_graph = vsc_clock_now();
   if (open_output(&r, err) < 0) goto done;
-  t_open = comp_now();
+  t_open = vsc_clock_now();
   for (int i = 0; i < job->nsrc; i++) comp_clipsrc_running(job->src[i]);
 
   int has_video = r.vsink || job->video_gen;
@@ -520,7 +521,7 @@ int comp_run(comp_job *job, vsc_op_error *err) {
     int video = vn < vtarget && (an >= atarget || vn * sr <= an * job->fps);
     if (video ? step_video(&r, &vn, &veof, err) < 0 : step_audio(&r, &an, atarget, &aeof, err) < 0) goto done;
   }
-  t_frames = comp_now();
+  t_frames = vsc_clock_now();
   if (r.venc && encode(&r, r.venc, r.vst, NULL, err) < 0) goto done;
   if (r.aenc && encode(&r, r.aenc, r.ast, NULL, err) < 0) goto done;
   if (r.oc) {
@@ -549,7 +550,7 @@ int comp_run(comp_job *job, vsc_op_error *err) {
   /* Where a render's time goes: graph set-up, encoder start, the frames, the flush. */
   if (getenv("VSC_COMP_TRACE") && job->out_path)
     fprintf(stderr, "vsc: render %s: graph %.3f s, open %.3f s, %lld frames %.3f s, flush %.3f s\n", job->out_path,
-            t_graph - t_start, t_open - t_graph, (long long)vn, t_frames - t_open, comp_now() - t_frames);
+            t_graph - t_start, t_open - t_graph, (long long)vn, t_frames - t_open, vsc_clock_now() - t_frames);
 done:
   if (r.oc_header) av_write_trailer(r.oc);
   rctx_free(&r);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "comp.h"
+#include "vsc/vsc_clock.h"
 
 typedef enum { LAYER_CLIP,
                LAYER_IMAGE,
@@ -276,9 +277,9 @@ static int render_levels(seg *s, const char *out_path, vsc_op_error *err) {
   for (int i = 0; i < nlevels; i++) {
     vsc_buf g = {0};
     vsc_op_error rerr = {0};
-    double t0 = getenv("VSC_COMP_TRACE") ? comp_now() : 0;
+    double t0 = getenv("VSC_COMP_TRACE") ? vsc_clock_now() : 0;
     int ret = build_segment_graph(&g, s, levels[i], out_path, &rerr);
-    if (t0 > 0) fprintf(stderr, "vsc: segment %s: layers and texts %.3f s\n", out_path, comp_now() - t0);
+    if (t0 > 0) fprintf(stderr, "vsc: segment %s: layers and texts %.3f s\n", out_path, vsc_clock_now() - t0);
     comp_job job;
     memset(&job, 0, sizeof job);
     if (ret == 0) {

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libavutil/error.h>
 #include <libavutil/log.h>
@@ -174,12 +173,6 @@ int comp_color(const char *in, char out[16]) {
   }
   for (char *p = out + 2; *p; p++) *p = (char)toupper((unsigned char)*p);
   return 0;
-}
-
-double comp_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int64_t comp_frames(double seconds, int fps) { return (int64_t)llround(seconds * fps); }
