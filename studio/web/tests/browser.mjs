@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 
 const VSC = process.env.VSC_BIN;
@@ -64,7 +64,8 @@ let dir, server, url, browser, page;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vsc-studio-browser-'));
-  cpSync(EXAMPLES, dir, { recursive: true });
+  // The examples without a cache or ledger a render of them may have left (`.vsc`).
+  cpSync(EXAMPLES, dir, { recursive: true, filter: (src) => basename(src) !== '.vsc' });
   writeFileSync(join(dir, 'small.vscript'), SMALL);
   writeFileSync(join(dir, 'slow.vscript'), SLOW);
   writeFileSync(join(dir, 'stoppable.vscript'), STOPPABLE);
