@@ -11,6 +11,7 @@
 #include "cmd_run.h"
 #include "review.h"
 #include "vsc/vsc.h"
+#include "vsc/vsc_file.h"
 
 int cmd_build(int argc, char **argv) {
   cli_run_args a = CLI_RUN_ARGS_INIT;
@@ -64,6 +65,9 @@ int cmd_build(int argc, char **argv) {
     cli_output_close(&dest);
     return orc;
   }
+  /* The run creates its cache anyway; made now, the compile keeps file facts in it
+   * (vsc_facts.h), so the next build does not hash and probe every file again. */
+  (void)vsc_mkdir_p(cache);
   vsc_compile_options copts = VSC_COMPILE_OPTIONS_INIT;
   copts.cache_dir = cache;
   copts.preview = preview;

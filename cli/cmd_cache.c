@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "vsc/vsc.h"
 #include "vsc/vsc_compositor.h"
+#include "vsc/vsc_facts.h"
 #include "vsc/vsc_runtime.h"
 
 static const char *info_str(const vsc_cache_entry *e, const char *k) {
@@ -202,6 +203,9 @@ int cmd_cache(int argc, char **argv) {
         snprintf(frames, sizeof frames, "%s/frames", dir);
         if (vsc_comp_prune_frames(frames, &nf, &ff) != 0) fprintf(stderr, "vsc: %s: cannot read it; left as it is\n", frames);
         else if (nf) printf("removed %d last picture(s) of clips gone or changed, %.1f MB\n", nf, ff / 1e6);
+        /* So do the compiler's remembered hashes and probes (vsc_facts.h). */
+        if (vsc_facts_prune(dir, &nf) != 0) fprintf(stderr, "vsc: %s/files: cannot read it; left as it is\n", dir);
+        else if (nf) printf("removed the remembered facts of %d file(s) gone or changed\n", nf);
       }
       json_decref(keep);
     }

@@ -230,8 +230,8 @@ typedef struct vsc_session vsc_session;
 struct vsc_session {
   vsc_arena *arena;
   vsc_diag_list *diags;
-  const char *root_dir; /* the main script's directory, as named */
-  const char *cache_dir;
+  const char *root_dir;  /* the main script's directory, as named */
+  const char *cache_dir; /* analyses and file facts (vsc_facts.h): never NULL */
   /* Declarations from every module, in load order. */
   vsc_ast **styles, **templates, **presets;
   int nstyles, ntemplates, npresets;

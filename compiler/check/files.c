@@ -2,13 +2,17 @@
  * code): a file that does not open, is not media or lacks the stream its use needs is an
  * error at the path here, not a failed build later; its length and size go to the planner,
  * which says what happens when a clip is shorter than its scene. */
+#include <jansson.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "check/checker.h"
+#include "vsc/vsc_facts.h"
 
-/* Studio checks run on every edit: a file is probed again only when it changed. */
+/* Studio checks run on every edit: a file is probed again only when it changed. Behind this
+ * process's memo, the cache's file facts (vsc_facts.h) keep a probe across builds: a
+ * rebuild after an edit does not open every clip again. Only successful probes are kept. */
 typedef struct {
   char path[1024];
   struct timespec mtime;
@@ -22,7 +26,36 @@ static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
 static probe_memo memo[32];
 static unsigned memo_next;
 
-static int probe_cached(const char *path, vsc_media_info *info, char *err, size_t errlen) {
+static json_t *info_json(const vsc_media_info *i) {
+  return json_pack("{s:f, s:i, s:i, s:i, s:i, s:f, s:f, s:i}", "duration", i->duration, "has_video", i->has_video,
+                   "has_audio", i->has_audio, "width", i->width, "height", i->height, "fps", i->fps, "start_time",
+                   i->start_time, "is_image", i->is_image);
+}
+
+static int info_from_json(const json_t *j, vsc_media_info *i) {
+  return j && json_unpack((json_t *)j, "{s:F, s:i, s:i, s:i, s:i, s:F, s:F, s:i !}", "duration", &i->duration,
+                          "has_video", &i->has_video, "has_audio", &i->has_audio, "width", &i->width, "height",
+                          &i->height, "fps", &i->fps, "start_time", &i->start_time, "is_image", &i->is_image) == 0
+           ? 0
+           : -1;
+}
+
+/* The probe, or the one remembered for this very file under the cache. */
+static int probe_known(const char *cache_dir, const char *path, vsc_media_info *info, char *err, size_t errlen) {
+  vsc_file_id id;
+  if (!cache_dir || vsc_file_id_of(path, &id) != 0) return vsc_media_probe(path, info, err, errlen);
+  json_t *known = vsc_facts_get(cache_dir, &id, "probe");
+  int got = info_from_json(known, info);
+  json_decref(known);
+  if (got == 0) return 0;
+  if (vsc_media_probe(path, info, err, errlen) != 0) return -1;
+  json_t *j = info_json(info);
+  if (j) vsc_facts_put(cache_dir, path, &id, "probe", j);
+  json_decref(j);
+  return 0;
+}
+
+static int probe_cached(const char *cache_dir, const char *path, vsc_media_info *info, char *err, size_t errlen) {
   struct stat sb;
   if (stat(path, &sb) != 0 || strlen(path) >= sizeof memo[0].path) return vsc_media_probe(path, info, err, errlen);
   pthread_mutex_lock(&memo_lock);
@@ -38,7 +71,7 @@ static int probe_cached(const char *path, vsc_media_info *info, char *err, size_
     }
   }
   pthread_mutex_unlock(&memo_lock);
-  int rc = vsc_media_probe(path, info, err, errlen);
+  int rc = probe_known(cache_dir, path, info, err, errlen);
   pthread_mutex_lock(&memo_lock);
   probe_memo *m = &memo[memo_next++ % (sizeof memo / sizeof memo[0])];
   snprintf(m->path, sizeof m->path, "%s", path);
@@ -55,7 +88,7 @@ bool check_media_file(const eval_ctx *c, const vsc_value *v0, const char *path, 
                       vsc_media_info *info) {
   const vsc_value *v = check_val(c, v0);
   char why[384];
-  if (probe_cached(path, info, why, sizeof why) < 0) {
+  if (probe_cached(c->s->cache_dir, path, info, why, sizeof why) < 0) {
     /* The probe names the resolved path; the script's own words read better. */
     const char *msg = why;
     if (strncmp(msg, "'", 1) == 0 && strstr(msg, "' ")) msg = strstr(msg, "' ") + 2;

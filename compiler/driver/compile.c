@@ -23,7 +23,7 @@ int vsc_compile_source(json_t **out_ir, const char *name, const char *text, size
   s.arena = vsc_arena_new();
   s.diags = diags;
   s.root_dir = dir_name(s.arena, name);
-  s.cache_dir = opts->cache_dir;
+  s.cache_dir = opts->cache_dir ? opts->cache_dir : vsc_arena_printf(s.arena, "%s/.vsc", s.root_dir);
   s.preview = opts->preview;
   s.quality_override = opts->quality;
   s.import_root = opts->import_root;

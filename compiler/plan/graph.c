@@ -10,7 +10,7 @@
 #include "vsc/vsc_buf.h"
 #include "vsc/vsc_mem.h"
 #include "vsc/vsc_strings.h"
-#include "vsc/vsc_sha256.h"
+#include "vsc/vsc_facts.h"
 
 static long long scene_seed(const vsc_video_spec *v, const vsc_scene_spec *sc) {
   if (sc->has_seed) return sc->seed;
@@ -129,7 +129,7 @@ const char *plan_asset(planner *p, const char *path, const char *rel, const char
                        vsc_span span, const char *scene) {
   vsc_session *s = p->s;
   char sha[65];
-  if (vsc_sha256_file(path, sha, NULL, NULL, 0) != 0) {
+  if (vsc_sha256_file_known(s->cache_dir, path, sha, NULL, NULL, 0) != 0) {
     ERR(src, span, NULL, "cannot read '%s'", rel);
     return NULL;
   }

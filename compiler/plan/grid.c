@@ -60,8 +60,7 @@ void plan_load_grid(planner *p) {
     if (vsc_audio_grid(&p->grid, mu->tempo, (int)mu->meter, mu->offset, horizon, err, sizeof err) != 0) p->grid = NULL;
   } else if (mu->path) {
     vsc_audio_options opts = VSC_AUDIO_OPTIONS_INIT;
-    const char *cache = s->cache_dir ? s->cache_dir : vsc_arena_printf(s->arena, "%s/.vsc", s->root_dir);
-    opts.cache_dir = cache;
+    opts.cache_dir = s->cache_dir;
     if (mu->has_meter) opts.meter = (int)mu->meter; /* a declared meter is forced, 4 too */
     vsc_audio_analysis *a = NULL;
     if (vsc_audio_analyze(&a, mu->path, &opts, err, sizeof err) != 0) {

@@ -16,6 +16,7 @@
 #include "au_track.h"
 #include "au_util.h"
 #include "vsc/vsc_audio.h"
+#include "vsc/vsc_facts.h"
 #include "vsc/vsc_sha256.h"
 
 static void options_defaults(vsc_audio_options *o, const vsc_audio_options *in) {
@@ -191,7 +192,7 @@ int vsc_audio_analyze(vsc_audio_analysis **out, const char *path, const vsc_audi
   vsc_audio_options o;
   options_defaults(&o, opts);
   char sha[65] = "";
-  if (vsc_sha256_file(path, sha, NULL, err, errlen) < 0) return -1;
+  if (vsc_sha256_file_known(o.cache_dir, path, sha, NULL, err, errlen) < 0) return -1;
   if (o.cache_dir && vsc_audio_cache_get(out, o.cache_dir, sha, &o) == 0) return 0;
 
   float *x = NULL;

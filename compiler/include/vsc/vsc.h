@@ -62,7 +62,7 @@ typedef struct vsc_param_item {
 
 typedef struct {
   int version;           /* VSC_COMPILE_OPTIONS_VERSION */
-  const char *cache_dir; /* where audio analysis is cached; NULL = "<script dir>/.vsc" */
+  const char *cache_dir; /* where analyses and file facts are kept; NULL = "<script dir>/.vsc" */
   bool preview;          /* lower size and faster encoder settings */
   const char *quality;   /* NULL, "draft" or "final": overrides the script */
   /* NULL, or a directory: a user module that resolves outside it (an absolute path, a
