@@ -17,27 +17,33 @@
 /* Seconds a file must have been left alone before its facts are kept (see the header). */
 #define SETTLE_SECONDS 2
 
-int vsc_file_id_of(const char *path, vsc_file_id *id) {
+int vsc_file_id_from(const char *path, const struct stat *st, vsc_file_id *id) {
   id->line[0] = 0;
   id->settled = false;
+  char *abs = realpath(path, NULL);
+  if (!abs) return -1;
+  int n = snprintf(id->line, sizeof id->line, "%s %ju %ju %jd %jd.%09ld", abs, (uintmax_t)st->st_dev,
+                   (uintmax_t)st->st_ino, (intmax_t)st->st_size, (intmax_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+  free(abs);
+  if (n < 0 || (size_t)n >= sizeof id->line || strchr(id->line, '\n')) {
+    id->line[0] = 0;
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  id->settled = time(NULL) - st->st_mtim.tv_sec >= SETTLE_SECONDS;
+  return 0;
+}
+
+int vsc_file_id_of(const char *path, vsc_file_id *id) {
   struct stat st;
+  id->line[0] = 0;
+  id->settled = false;
   if (stat(path, &st) != 0) return -1;
   if (!S_ISREG(st.st_mode)) {
     errno = EINVAL;
     return -1;
   }
-  char *abs = realpath(path, NULL);
-  if (!abs) return -1;
-  int n = snprintf(id->line, sizeof id->line, "%s %ju %ju %jd %jd.%09ld", abs, (uintmax_t)st.st_dev,
-                   (uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-  free(abs);
-  if (n < 0 || (size_t)n >= sizeof id->line) {
-    id->line[0] = 0;
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  id->settled = time(NULL) - st.st_mtim.tv_sec >= SETTLE_SECONDS;
-  return 0;
+  return vsc_file_id_from(path, &st, id);
 }
 
 /* The path an identity line names: what precedes its last four fields. */
@@ -52,6 +58,13 @@ static int path_of(const vsc_file_id *id, char *out, size_t n) {
   memcpy(out, id->line, (size_t)(end - id->line));
   out[end - id->line] = 0;
   return 0;
+}
+
+bool vsc_file_id_holds(const char *line) {
+  vsc_file_id was, now;
+  char path[PATH_MAX + 128];
+  if (snprintf(was.line, sizeof was.line, "%s", line) >= (int)sizeof was.line) return false;
+  return path_of(&was, path, sizeof path) == 0 && vsc_file_id_of(path, &now) == 0 && strcmp(now.line, was.line) == 0;
 }
 
 /* DIR/files/<sha256 of the file's path>.json: the path alone names the facts, so a changed
@@ -160,14 +173,7 @@ int vsc_facts_prune(const char *dir, int *removed) {
     if (!stale && strcmp(e->d_name + n - 5, ".json") == 0) {
       json_t *j = json_load_file(file, 0, NULL);
       const char *line = json_string_value(json_object_get(j, "identity"));
-      stale = !line;
-      if (line) {
-        vsc_file_id was, now;
-        snprintf(was.line, sizeof was.line, "%s", line);
-        char path[PATH_MAX + 128];
-        stale = path_of(&was, path, sizeof path) != 0 || vsc_file_id_of(path, &now) != 0 ||
-                strcmp(now.line, was.line) != 0;
-      }
+      stale = !line || !vsc_file_id_holds(line);
       json_decref(j);
     }
     if (stale && unlink(file) == 0) (*removed)++;

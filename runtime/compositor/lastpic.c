@@ -29,6 +29,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "comp.h"
+#include "vsc/vsc_facts.h"
 #include "vsc/vsc_sha256.h"
 
 #define MAGIC "vsc-last-picture 1\n"
@@ -43,19 +44,13 @@ void vsc_comp_set_frame_dir(const char *dir) {
   pthread_mutex_unlock(&dir_mu);
 }
 
-/* The clip's identity line "PATH DEV INO SIZE MTIME.NSEC", PATH absolute (a build from
- * another directory, and `cache gc`, find the same name); -1 if it is not one line. */
-static int identity(const char *path, const struct stat *st, char *id, size_t nid) {
-  char *abs = realpath(path, NULL);
-  snprintf(id, nid, "%s %ju %ju %jd %jd.%09ld", abs ? abs : path, (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
-           (intmax_t)st->st_size, (intmax_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
-  free(abs);
-  return strchr(id, '\n') ? -1 : 0;
-}
-
 /* The clip's identity line and the file that holds its picture; 0, or -1 without a dir. */
 static int names(const char *path, const struct stat *st, char *id, size_t nid, char *file, size_t nfile) {
-  if (identity(path, st, id, nid) < 0) return -1;
+  /* "PATH DEV INO SIZE MTIME.NSEC", PATH absolute (a build from another directory, and
+   * `cache gc`, find the same name). */
+  vsc_file_id fid;
+  if (vsc_file_id_from(path, st, &fid) < 0 || strlen(fid.line) >= nid) return -1;
+  memcpy(id, fid.line, strlen(fid.line) + 1);
   char hex[65];
   vsc_sha256_hex(id, strlen(id), hex);
   pthread_mutex_lock(&dir_mu);
@@ -166,23 +161,6 @@ done:
   return f;
 }
 
-/* An identity line still names its file as it is: the path is what precedes the last four
- * fields. */
-static int identity_holds(const char *id) {
-  const char *end = id + strlen(id);
-  for (int k = 0; k < 4; k++) {
-    while (end > id && end[-1] != ' ') end--;
-    if (end == id) return 0;
-    end--;
-  }
-  char *path = strndup(id, (size_t)(end - id));
-  struct stat st;
-  char now[4400];
-  int ok = path && stat(path, &st) == 0 && identity(path, &st, now, sizeof now) == 0 && strcmp(id, now) == 0;
-  free(path);
-  return ok;
-}
-
 int vsc_comp_prune_frames(const char *dir, int *removed, unsigned long long *freed) {
   *removed = 0;
   *freed = 0;
@@ -207,7 +185,7 @@ int vsc_comp_prune_frames(const char *dir, int *removed, unsigned long long *fre
       stale = !in || !fgets(line, sizeof line, in) || strcmp(line, MAGIC) != 0 || !fgets(line, sizeof line, in);
       if (!stale) {
         line[strcspn(line, "\n")] = 0;
-        stale = !identity_holds(line);
+        stale = !vsc_file_id_holds(line);
       }
       if (in) fclose(in);
     }

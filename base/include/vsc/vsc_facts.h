@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 typedef struct {
   char line[PATH_MAX + 128]; /* "ABSPATH DEV INO SIZE MTIME", "" when not known */
@@ -26,6 +27,13 @@ typedef struct {
 /* The identity of the file at `path` now. Returns 0, or -1 (errno set) when it cannot be
  * read; a regular file only. */
 int vsc_file_id_of(const char *path, vsc_file_id *id);
+
+/* The same from a stat of it taken earlier (what a decoder opened). -1 when its path does
+ * not resolve or holds a newline. */
+int vsc_file_id_from(const char *path, const struct stat *st, vsc_file_id *id);
+
+/* Whether the file an identity line names still has that identity. */
+bool vsc_file_id_holds(const char *line);
 
 /* A new reference to fact `name` remembered under `dir` for the file whose identity is `id`,
  * or NULL. */
