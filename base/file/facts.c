@@ -115,9 +115,22 @@ void vsc_facts_put(const char *dir, const char *path, const vsc_file_id *before,
     json_decref(j);
     return;
   }
-  /* A temporary name of this process, then rename: a reader sees the old facts or the new. */
-  snprintf(tmp, sizeof tmp, "%s.%ld.tmp", file, (long)getpid());
-  int ok = json_dump_file(j, tmp, JSON_SORT_KEYS | JSON_COMPACT) == 0 && rename(tmp, file) == 0;
+  /* A temporary name no other writer has (O_EXCL: another host's process of the same pid,
+   * or a planted symbolic link, is skipped), then rename: a reader sees the old facts or
+   * the new. */
+  static unsigned long n;
+  int fd = -1;
+  for (int tries = 0; fd < 0 && tries < 8; tries++) {
+    snprintf(tmp, sizeof tmp, "%s.%ld.%lu.tmp", file, (long)getpid(), __atomic_add_fetch(&n, 1, __ATOMIC_RELAXED));
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    json_decref(j);
+    return;
+  }
+  int ok = json_dumpfd(j, fd, JSON_SORT_KEYS | JSON_COMPACT) == 0;
+  ok = close(fd) == 0 && ok && rename(tmp, file) == 0;
   if (!ok) unlink(tmp);
   json_decref(j);
 }
