@@ -180,9 +180,10 @@ int vsc_facts_prune(const char *dir, int *removed) {
     if (e->d_name[0] == '.' || n < 5) continue;
     char file[PATH_MAX + 300];
     if (snprintf(file, sizeof file, "%s/%s", sub, e->d_name) >= (int)sizeof file) continue;
-    /* A writer's leftover (the caller holds the cache lock), or facts whose file is gone
-     * or changed. */
-    bool stale = strcmp(e->d_name + n - 4, ".tmp") == 0;
+    /* A writer's leftover (a compile writes facts without the cache lock, so only one a
+     * minute old), or facts whose file is gone or changed. */
+    struct stat fs;
+    bool stale = strcmp(e->d_name + n - 4, ".tmp") == 0 && lstat(file, &fs) == 0 && time(NULL) - fs.st_mtime > 60;
     if (!stale && strcmp(e->d_name + n - 5, ".json") == 0) {
       json_t *j = json_load_file(file, 0, NULL);
       const char *line = json_string_value(json_object_get(j, "identity"));

@@ -80,10 +80,13 @@ sed 's/clip.mp4/gone.mp4/' s.vscript > s2.vscript
 "$VSC" ir s2.vscript >/dev/null 2>&1 || fail "ir of s2 failed"
 [ -n "$(fact_file gone.mp4)" ] || fail "no facts for gone.mp4"
 rm gone.mp4
-: > .vsc/files/0123.json.77.tmp
+: > .vsc/files/0123.json.77.1.tmp
+touch -d '-2 minutes' .vsc/files/0123.json.77.1.tmp
+: > .vsc/files/0124.json.78.1.tmp # being written now: kept
 touch -d '2026-01-01 00:00:03' clip.mp4 # settled again: gc's compile remembers it anew
 "$VSC" cache gc s.vscript --cache .vsc > gc.out || fail "gc failed"
 grep -q "removed the remembered facts of 2 file(s) gone or changed" gc.out || fail "gc: $(cat gc.out)"
-[ "$(ls .vsc/files | wc -l)" = 2 ] || fail "gc left: $(ls .vsc/files)"
+[ "$(ls .vsc/files | wc -l)" = 3 ] || fail "gc left: $(ls .vsc/files)"
+[ -e .vsc/files/0124.json.78.1.tmp ] || fail "gc deleted a temporary file being written"
 [ -n "$(fact_file music.wav)" ] || fail "gc deleted the facts of music.wav"
 finish

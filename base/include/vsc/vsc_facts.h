@@ -46,8 +46,8 @@ json_t *vsc_facts_get(const char *dir, const vsc_file_id *id, const char *name);
 void vsc_facts_put(const char *dir, const char *path, const vsc_file_id *before, const char *name,
                    const json_t *value);
 
-/* Deletes from DIR/files/ the facts of files gone or changed, and writers' leftovers (the
- * caller holds the cache lock). Returns 0 with *removed counted, or -1 when DIR/files
+/* Deletes from DIR/files/ the facts of files gone or changed, and writers' leftovers a
+ * minute old. Returns 0 with *removed counted, or -1 when DIR/files
  * cannot be read (a symbolic link is not followed). */
 int vsc_facts_prune(const char *dir, int *removed);
 
