@@ -17,28 +17,30 @@ static double ratio(double a, double b) {
   return r > 3.0 ? 3.0 : r;
 }
 
-/* How much more the low band (kick, bass) on the beats repeats 8 beats on than 4 beats on:
- * the correlation of its z-scored beat-synchronous strength at the two lags. A bar spans 2
- * to 4 beats of the tactus (Klapuri, Eronen & Astola 2006 estimate tactus and measure
- * together, with a prior on their ratio); a pattern that repeats only every 8 beats means
- * the grid counts the subdivision, as in a one-drop reggae tracked at its eighth notes
- * (kick and bass on beat 3 of 4). 0 when the grid is too short to tell. */
-static double bar8(const float *low, size_t n, const double *b, size_t nb) {
-  if (nb < 24) return 0;
-  double *l = malloc(nb * sizeof *l), m = 0, s = 0, r4 = 0, r8 = 0;
+/* How much more the low band (kick, bass) on the beats repeats `lag` beats on than lag / 2
+ * beats on: the correlation of its z-scored beat-synchronous strength at the two lags. A bar
+ * spans 2 to 4 beats of the tactus (Klapuri, Eronen & Astola 2006 estimate tactus and
+ * measure together, with a prior on their ratio); a pattern that repeats only every 8 beats
+ * means the grid counts the subdivision, as in a one-drop reggae tracked at its eighth
+ * notes (kick and bass on beat 3 of 4), and one that repeats every 6 rather than every 3, a
+ * 6/8 song tracked at its eighth notes. 0 when the grid is too short to tell. */
+static double longer_bar(const float *low, size_t n, const double *b, size_t nb, size_t lag) {
+  if (nb < 3 * lag) return 0;
+  double *l = malloc(nb * sizeof *l), m = 0, s = 0, r1 = 0, r2 = 0;
   if (!l) return 0;
   for (size_t i = 0; i < nb; i++) m += l[i] = vsc_audio_peak_near(low, n, b[i]);
   m /= (double)nb;
   for (size_t i = 0; i < nb; i++) s += (l[i] - m) * (l[i] - m);
   s = sqrt(s / (double)nb);
   if (s > 1e-9) {
+    size_t h = lag / 2;
     for (size_t i = 0; i < nb; i++) l[i] = (l[i] - m) / s;
-    for (size_t i = 0; i + 4 < nb; i++) r4 += l[i] * l[i + 4];
-    for (size_t i = 0; i + 8 < nb; i++) r8 += l[i] * l[i + 8];
-    r4 /= (double)(nb - 4), r8 /= (double)(nb - 8);
+    for (size_t i = 0; i + h < nb; i++) r1 += l[i] * l[i + h];
+    for (size_t i = 0; i + lag < nb; i++) r2 += l[i] * l[i + lag];
+    r1 /= (double)(nb - h), r2 /= (double)(nb - lag);
   }
   free(l);
-  return r8 - r4;
+  return r2 - r1;
 }
 
 /* Whether one halfway point in three stands out in the flux below 2.5 kHz: a 6/8 song
@@ -97,6 +99,7 @@ void vsc_audio_level_features(const au_features *f, const double *b, size_t nb, 
   x[AU_LV_ONSETS] = (float)log(0.1 + (double)ons / n);
   x[AU_LV_ALT_ACT] = (float)ratio(fmin(even, odd), fmax(even, odd));
   x[AU_LV_ALT_BODY] = (float)ratio(fmin(beven, bodd), fmax(beven, bodd));
-  x[AU_LV_BAR8] = (float)bar8(f->low, f->n, b, nb);
+  x[AU_LV_BAR8] = (float)longer_bar(f->low, f->n, b, nb, 8);
+  x[AU_LV_BAR6] = (float)longer_bar(f->low, f->n, b, nb, 6);
   x[AU_LV_MID3] = (float)mid3(f->body, f->n, b, nb, nb > 1 ? on[1] / n : 0);
 }

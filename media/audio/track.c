@@ -55,6 +55,9 @@
 /* ... and no swung eighth two thirds of the way (a shuffle's, whose flux there is at least
  * 0.16 of the beats'; the doubled reggae songs score at most 0.06). */
 #define BAR8_TRI_MAX 0.1
+/* The same test over 6 beats against 3 (long_triple()): a 6/8 song tracked at its eighth
+ * notes. */
+#define BAR6_MIN 0.15
 /* The half-tempo test (halved()): the activation halfway between the beats at least this
  * share of the on-beat activation (songs at their notated level score at most 0.51 in the
  * training set, punk songs at half tempo 0.97), with the flux there at least this share. */
@@ -314,6 +317,14 @@ static int halved(const float *x) {
          fmax(x[AU_LV_MID_BODY], x[AU_LV_MID_LOW]) >= HALVED_FLUX;
 }
 
+/* A grid on the eighth notes of a 6/8 song: nothing between its beats (no swung eighth
+ * either) and the low band repeating every 6 beats at least BAR6_MIN more than every 3.
+ * The 6/8 songs of check68 tracked at their eighths score 0.22-0.43, waltzes at 100 BPM or
+ * more at their notated tempo at most 0.08 (training, development, sectrain3, check68). */
+static int long_triple(const float *x) {
+  return nothing_between(x) && x[AU_LV_TRI_BODY] < BAR8_TRI_MAX && x[AU_LV_BAR6] >= BAR6_MIN;
+}
+
 /* Every other beat of b (n2 of them), at the parity where the pulse (the beat model's
  * activation and the onsets) is stronger: the beat is chosen among the grid's phases by the
  * evidence on it (Davies & Plumbley 2007). Not by the low band: a one-drop's bass plays as
@@ -400,6 +411,24 @@ int vsc_audio_choose_level(const au_features *f, double min_bpm, double max_bpm,
       b2 = NULL;
     }
     break;
+  }
+  /* Compound meter counted in eighth notes: nothing between the beats, three to the tracked
+   * bar, while the low band repeats every 6 beats rather than every 3 (two 6/8 bars of
+   * eighths, the second dotted quarter of each like the first; a waltz's oom-pah repeats by
+   * its bar). The beat is then the group of three, if the grid at a third of the tempo has
+   * its eighths at its thirds and nothing halfway. A slow 6/8 beat may lie below the range. */
+  if (*nb >= 24 && dir <= 0 && long_triple(x)) {
+    if (described_grid(f, *bpm / 3, min_bpm * 2 / 3, max_bpm, p2, &c2, &b2, &n2, x2, dump) < 0)
+      goto oom;
+    if (n2 >= 8 && x2[AU_LV_MID_ACT] < COMPOUND_MID_MAX && x2[AU_LV_MID_BODY] < COMPOUND_MID_MAX &&
+        x2[AU_LV_TRI_ACT] >= COMPOUND_TRI) {
+      free(*beats);
+      *beats = b2, *nb = n2, *bpm /= 3, *clarity = c2, b2 = NULL;
+      memcpy(period, p2, f->n * sizeof *period);
+      memcpy(x, x2, sizeof x);
+    }
+    free(b2);
+    b2 = NULL;
   }
   /* Compound meter: the octave moves cannot reach the dotted quarter from a grid on every
    * other eighth note (a ratio of 3/2). A slow 6/8 beat may lie below the range: its eighth
