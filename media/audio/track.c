@@ -28,9 +28,9 @@
 #define ONSET_SHARE_MIN 0.1
 /* An interval this far off the local period (a share of it) may be part of a phase jump. */
 #define JUMP_DEV 0.1
-/* The pulse must be this much stronger (a share) on one phase to choose it over the phase
- * the tracker held longer. */
-#define PHASE_SCORE_MARGIN 0.02
+/* The pulse must be this much stronger (a share) on the other phase to choose it over the
+ * phase the song starts on. */
+#define PHASE_SCORE_MARGIN 0.05
 
 /* Off-beat strength (relative to the beats) at or above which the next faster level is the
  * beat: a click on every half beat as loud as the beat itself means the tempo is double.
@@ -131,8 +131,8 @@ static double pulse_peak(const au_features *f, double x) {
  * with the tempo. So each half-beat jump (a run of at most 3 intervals off the local period
  * by 10 % or more, adding up to between 0.3 and 0.7 of it) is undone: the beats on either
  * side of the jumps are put on one phase, the one where the pulse is clearly stronger over
- * the whole song, else the one the tracker held longer. Replaces *beats; returns -1 when out
- * of memory. */
+ * the whole song, else the one the song starts on. Replaces *beats; returns -1 when out of
+ * memory. */
 static int one_phase(const au_features *f, double **beats, size_t *nbeats) {
   double *b = *beats;
   size_t nb = *nbeats;
@@ -166,18 +166,18 @@ static int one_phase(const au_features *f, double **beats, size_t *nbeats) {
   }
   /* Alternative 0 puts every beat on the phase of the first beats, 1 on the other one. */
   double score[2] = {0, 0};
-  size_t held[2] = {0, 0};
   for (size_t i = 0; i < nb; i++) {
     double o = off[i] - round(off[i]); /* 0 or about +-0.5 periods off the first phase */
     int onfirst = fabs(o) < 0.25;
-    held[!onfirst]++;
     alt[0][i] = onfirst ? b[i] : pulse_peak(f, b[i] - o * per[i]);
     alt[1][i] = onfirst ? pulse_peak(f, b[i] + 0.5 * per[i]) : b[i];
     for (int a = 0; a < 2; a++) score[a] += peak_near(f->pulse, f->n, alt[a][i]);
   }
-  /* The pulse decides when it clearly prefers one phase; when it hardly does (the one-drop's
-   * off-beats are as strong as its beats), the phase the tracker held longer stays. */
-  int pick = held[1] > held[0];
+  /* The phase the song starts on stays unless the pulse clearly prefers the other one: a
+   * listener, like an online bar pointer tracker, locks on at the start and keeps the phase
+   * until the evidence against it is strong. A one-drop's off-beats are nearly as strong as
+   * its beats over the song. */
+  int pick = 0;
   if (fabs(score[1] - score[0]) >= PHASE_SCORE_MARGIN * fmax(score[0], score[1]))
     pick = score[1] > score[0];
   const double *w = alt[pick];
