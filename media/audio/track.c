@@ -152,12 +152,14 @@ static int one_phase(const au_features *f, double **beats, size_t *nbeats) {
   for (size_t i = 0; i < nd;) {
     double e = d[i] / per[i] - 1;
     size_t j = i + 1;
+    int jump = 0;
     if (fabs(e) >= JUMP_DEV) {
       double sum = e;
       while (j < nd && j < i + 3 && fabs(d[j] / per[j] - 1) >= JUMP_DEV) sum += d[j] / per[j] - 1, j++;
-      if (fabs(sum) >= 0.3 && fabs(sum) <= 0.7 && i >= 4 && nd - j >= 4) acc += sum, jumps++;
+      if (fabs(sum) >= 0.3 && fabs(sum) <= 0.7 && i >= 4 && nd - j >= 4) acc += sum, jumps++, jump = 1;
     }
-    for (size_t k = i + 1; k <= j; k++) off[k] = acc;
+    /* Beats partway through a jump (NAN) are dropped; the gap is refilled below. */
+    for (size_t k = i + 1; k <= j; k++) off[k] = jump && k < j ? NAN : acc;
     i = j;
   }
   if (!jumps) {
@@ -167,6 +169,7 @@ static int one_phase(const au_features *f, double **beats, size_t *nbeats) {
   /* Alternative 0 puts every beat on the phase of the first beats, 1 on the other one. */
   double score[2] = {0, 0};
   for (size_t i = 0; i < nb; i++) {
+    if (isnan(off[i])) continue;
     double o = off[i] - round(off[i]); /* 0 or about +-0.5 periods off the first phase */
     int onfirst = fabs(o) < 0.25;
     alt[0][i] = onfirst ? b[i] : pulse_peak(f, b[i] - o * per[i]);
@@ -187,7 +190,7 @@ static int one_phase(const au_features *f, double **beats, size_t *nbeats) {
   double *o2 = malloc(cap * sizeof *o2);
   if (!o2) goto done;
   for (size_t i = 0; i < nb; i++) {
-    if (n2 && w[i] - o2[n2 - 1] < 0.5 * per[i]) continue;
+    if (isnan(off[i]) || (n2 && w[i] - o2[n2 - 1] < 0.5 * per[i])) continue;
     if (n2 && w[i] - o2[n2 - 1] > 1.5 * per[i]) {
       double prev = o2[n2 - 1], gap = w[i] - prev;
       long k = lround(gap / per[i]);
