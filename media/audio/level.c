@@ -3,7 +3,8 @@
 ** (track.c): where its tempo lies, how strong the beat model's activation and the onset
 ** curves are halfway and a third of the way between its beats relative to the beats
 ** (the subdivisions), whether every other beat is weaker (strong-weak alternation), how
-** many note onsets fall in a beat, and how long the low band's pattern is in beats.
+** many note onsets fall in a beat, how long the low band's pattern is in beats, and whether
+** one halfway point in three stands out (a 6/8 bar counted in quarter notes).
 */
 #include <math.h>
 #include <stdlib.h>

@@ -1,11 +1,14 @@
 /*
 ** Audio step 3: the beat grid and its metrical level. A grid is the local tempo path
-** (tempo.c) at a level, the dynamic-programming beats (beats.c) on the pulse, then two
-** checks of its phase: kick drums in the low band (with the beat model's agreement), and a
-** safety net for sound the beat model misreads. The level starts at the global tempo and
-** moves by octaves on the evidence of the grids' descriptions (level.c): off-beats as
-** strong as beats (faster), every other beat weak (slower), or beats with nothing between
-** them that the beat model calls strong and weak in turn (slower: the subdivision level).
+** (tempo.c) at a level, the dynamic-programming beats (beats.c) on the pulse, then three
+** checks of its phase: kick drums in the low band (with the beat model's agreement), a
+** safety net for sound the beat model misreads, and one phase for the whole song. The level
+** starts at the global tempo and moves by octaves on the evidence of the grids'
+** descriptions (level.c): off-beats as strong as beats (faster), every other beat weak
+** (slower), beats with nothing between them that the beat model calls strong and weak in
+** turn (slower: the subdivision level), or whose low band repeats only every 8 beats
+** (slower: the bar). Then by 3 (a 6/8 song at its eighth notes) and by 3/2 (at its quarter
+** notes) to the dotted quarter.
 */
 #include <math.h>
 #include <stdlib.h>
