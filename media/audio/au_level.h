@@ -9,7 +9,7 @@
 
 #include "au_features.h"
 
-#define AU_LEVEL_NF 12 /* numbers describing one grid: */
+#define AU_LEVEL_NF 15 /* numbers describing one grid: */
 enum {
   AU_LV_Z,        /* log2(tempo / 120) */
   AU_LV_Z2,       /* its square */
@@ -22,7 +22,10 @@ enum {
   AU_LV_TRI_BODY, /* flux below 2.5 kHz */
   AU_LV_ONSETS,   /* log(0.1 + note onsets per beat) */
   AU_LV_ALT_ACT,  /* weaker of even and odd beats against the stronger: activation, */
-  AU_LV_ALT_BODY  /* flux below 2.5 kHz */
+  AU_LV_ALT_BODY, /* flux below 2.5 kHz */
+  AU_LV_BAR8,     /* low band: repetition 8 beats on minus 4 beats on (beat-synchronous) */
+  AU_LV_MID3,     /* flux below 2.5 kHz halfway: one in three stronger (a 6/8 bar in quarters) */
+  AU_LV_BAR6      /* low band: repetition 6 beats on minus 3 beats on */
 };
 
 /* Describes the beat grid `beats` (frames, nb of them) tracked at `bpm` into x[AU_LEVEL_NF]. */

@@ -2,12 +2,13 @@
 """Realistic evaluation set for the music analysis: polyphonic General MIDI songs with exact
 truth, rendered with FluidSynth and the FluidR3 GM soundfont.
 
-    songs.py OUTDIR [--set all|ctest|train|sectrain|sectrain2|sectrain3|heldout] [--jobs N] [--list]
+    songs.py OUTDIR [--set all|ctest|train|sectrain|sectrain2|sectrain3|check68|heldout] [--jobs N] [--list]
 
 Sets: all (the development set: 30 composed songs, 20 Blupi excerpts), ctest (5 of them),
 train (what the beat model is fitted on), sectrain, sectrain2 and sectrain3 (more songs
-for the section model; sectrain3 only 6/8, waltz, reggae, hip-hop and rock), heldout
-(scored only, never trained or tuned on).
+for the section model; sectrain3 only 6/8, waltz, reggae, hip-hop and rock), check68
+(6/8, waltz and reggae songs for checking the metrical level), heldout (scored only, never
+trained or tuned on).
 
 Writes, for every song NAME of the set, into OUTDIR (the build dir; never into git):
     NAME.mid    the arrangement
@@ -617,10 +618,16 @@ CTEST += ["funk_96_swing16", "pop_100"]
 CTEST += ["sixeight_60"]
 # Songs only the ctest renders (not in the development set; seeds of their own): 6/8 songs
 # whose chords change every other bar, so their bars are tracked two at a time (meter 4),
-# with 4-bar sections that start between the tracked downbeats.
+# with 4-bar sections that start between the tracked downbeats; a one-drop reggae that
+# version 6 tracked at its eighth notes, and one (check68_16_reggae, drawn again) whose grid
+# it moved onto the off-beats halfway; and a 6/8 song (sectrain3_26_sixeight, drawn again)
+# that version 6 tracked at its quarter notes, three to the bar.
 CTEST_ONLY = [
     ("sixeight_76_pairs", "sixeight", 76, 6, 5002, [S("A", 4, 0, "I-vi-IV-V"), S("B", 4, 1, "vi-IV-I-V"), S("C", 4, 2, "I-IV")], 0, 2, 0, None, {}),
     ("sixeight_58_pairs", "sixeight", 58, 6, 5003, [S("A", 4, 1, "vi-IV-I-V"), S("B", 8, 2, "i-iv-v-i")], 0, 2, 0, None, {"codec": "mp3"}),
+    ("reggae_72_eighths", "reggae", 72, 4, 5005, [S("A", 8, 1, "ii-V-I-vi"), S("B", 8, 1, "I-IV")], 0, 1, 0, None, {"codec": "m4a", "noise": 0.01}),
+    ("reggae_84_flip", "reggae", 84, 4, 2316, [S("A", 8, 1, "vi-IV-I-V"), S("B", 4, 2, "I-IV"), S("C", 4, 1, "vi-IV-I-V")], 0, 2, 1.5, None, {"gain": 0.7, "reverb": 1, "codec": "mp3", "noise": 0.01}),
+    ("sixeight_83_quarters", "sixeight", 83, 6, 2226, [S("A", 8, 1, "i-VII-VI-V"), S("B", 8, 1, "i-VII-VI-V")], 0, 2, 0, None, {"gain": 0.3, "codec": "mp3"}),
 ]
 CTEST += [c[0] for c in CTEST_ONLY]
 
@@ -703,6 +710,11 @@ def all_items(which="all"):
         # reggae, hip-hop and rock whose sections keep the drums.
         return [(s.name, s, s.render) for s in training_songs(
             64, 2200, "sectrain3", ["sixeight", "sixeight", "waltz", "reggae", "reggae", "hiphop", "rock"])]
+    if which == "check68":
+        # Unseen songs for checking the compound level and the meter (seeds 2300 on, never
+        # fitted on): 6/8 songs at every tempo of the style, and waltzes that must stay in 3.
+        return [(s.name, s, s.render) for s in training_songs(
+            48, 2300, "check68", ["sixeight", "sixeight", "waltz", "reggae"])]
     if which == "heldout":
         items = [(s.name, s, s.render) for s in training_songs(HELDOUT_COMPOSED, 7000, "held")]
         for f, bar0, nbars, silence, render in HELDOUT_BLUPI:
@@ -751,7 +763,7 @@ def build(outdir, names, jobs):
     os.makedirs(outdir, exist_ok=True)
     index = []
     work = []
-    which = names if names in ("train", "heldout", "sectrain", "sectrain2", "sectrain3") else "ctest" if names is CTEST else "all"
+    which = names if names in ("train", "heldout", "sectrain", "sectrain2", "sectrain3", "check68") else "ctest" if names is CTEST else "all"
     for name, spec, ropts in all_items(which):
         if names and which in ("all", "ctest") and name not in names:
             continue
@@ -783,7 +795,7 @@ def build(outdir, names, jobs):
 
 def main(argv):
     if len(argv) < 2:
-        sys.stderr.write("usage: songs.py OUTDIR [--set all|ctest|train|sectrain|sectrain2|sectrain3|heldout] [--jobs N] [--list]\n")
+        sys.stderr.write("usage: songs.py OUTDIR [--set all|ctest|train|sectrain|sectrain2|sectrain3|check68|heldout] [--jobs N] [--list]\n")
         return 2
     outdir, which, jobs = argv[1], "all", 1
     i = 2
@@ -801,7 +813,7 @@ def main(argv):
         else:
             sys.stderr.write("songs.py: unknown option %s\n" % argv[i])
             return 2
-    names = CTEST if which == "ctest" else which if which in ("train", "heldout", "sectrain", "sectrain2", "sectrain3") else None
+    names = CTEST if which == "ctest" else which if which in ("train", "heldout", "sectrain", "sectrain2", "sectrain3", "check68") else None
     for missing in ("fluidsynth", "ffmpeg"):
         if subprocess.run(["sh", "-c", "command -v " + missing], stdout=subprocess.DEVNULL).returncode:
             sys.stderr.write("songs.py: %s is not installed (scripts/setup.sh installs it)\n" % missing)

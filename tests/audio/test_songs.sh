@@ -4,7 +4,8 @@
 # the kicks, a pop song after 3 s of silence, a shuffle MP3, a waltz and a Planet Blupi
 # excerpt, a house track whose bass sits between the kicks, a ballad of steady eighth
 # notes, two songs whose sections change only chords, melody and drums, a 6/8 song at
-# 60 dotted quarters a minute and two 6/8 songs whose bars are tracked two at a time),
+# 60 dotted quarters a minute, two 6/8 songs whose bars are tracked two at a time, a
+# one-drop reggae and a 6/8 song once tracked at another level),
 # scored by
 # bench/audio/songs_eval.py through the real `vsc beats`.
 # usage: test_songs.sh VSC SONGDIR
@@ -31,6 +32,14 @@ mkdir -p "$dir"
 # must be found (version 5 missed one in each: it counted the phrases in the tracked bars).
 /usr/bin/python3 "$here/../../bench/audio/songs_eval.py" "$vsc" "$dir" --no-aubio --verbose \
   --songs sixeight_76_pairs,sixeight_58_pairs --min-sections 1
+# The metrical level by the bar: a one-drop reggae whose kick and bass repeat every 8 beats
+# of its eighth-note grid is at half that tempo (version 6: 144 BPM), and a 6/8 song read at
+# its quarter notes, whose second dotted quarter sounds halfway between every third pair,
+# is at its dotted quarters (version 6: 124 BPM, three to the bar); and a one-drop reggae
+# keeps one phase (version 6 moved onto the off-beats from 26 s on: F 0.56 at the right
+# tempo, before version 7's level rule doubled it).
+/usr/bin/python3 "$here/../../bench/audio/songs_eval.py" "$vsc" "$dir" --no-aubio --verbose \
+  --songs reggae_72_eighths,reggae_84_flip,sixeight_83_quarters --min-f 0.9 --min-tempo 1
 # Compound meter: the 6/8 song has two beats (dotted quarters) to the bar, and its
 # downbeats are right (version 4 counted three beats to the bar: F 0.43).
 /usr/bin/python3 -c '
