@@ -33,10 +33,12 @@ const SMALL = `video "small" {
   }
 }
 `;
+// Long enough (about 4 s on two cores) that the queue steps run while it builds: at 640x360
+// and 20 s it took 0.7 s, and the build sometimes ended before Unqueue was clicked.
 const SLOW = `video "slow" {
-  size 640x360
+  size 1280x720
   fps 24
-  length 20s
+  length 60s
   scene a (5s) {
     shot video "waves on a beach at dusk"
   }
@@ -54,7 +56,7 @@ const SLOW = `video "slow" {
 
 // Long enough that Stop always lands while it runs, however many cores render its chunks.
 const STOPPABLE = `video "stoppable" {
-  size 640x360
+  size 1280x720
   fps 24
   length 60s
 ${Array.from({ length: 12 }, (_, i) => `  scene s${i} (5s) {\n    shot video "a lighthouse beam, take ${i}"\n  }\n`).join('')}}
@@ -161,6 +163,7 @@ step('opens an example and shows its plan', async () => {
   const names = await page.$$eval('[data-testid=scene]', (els) => els.map((e) => e.dataset.scene));
   assert.deepEqual(names, ['sunrise', 'pour', 'beans', 'cup', 'offer', 'outro']);
   await page.waitForSelector('[data-testid=diag-ok]');
+  await page.waitForSelector('[data-testid=plan-cost]'); // the plan comes after the check
   assert.match(await text('[data-testid=plan-cost]'), /^est\. \$0\.78$/);
 });
 
