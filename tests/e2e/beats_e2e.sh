@@ -40,8 +40,11 @@ video "Bars" {
 }
 VS
   "$vsc" plan "$tmp/bars.vscript" >"$tmp/bars.txt"
-  # Two bars of 90 bpm: 4 s in 3/4, 5.333 s in 4/4.
-  if [ -z "$meter" ]; then want="3 beats a bar" two="two  *4\.00[0-9]s"; else want="4 beats a bar" two="two  *5\.33[0-9]s"; fi
+  # Two bars of 90 bpm: 4 s in 3/4 (from the waltz's first downbeat at 0 s), 5.333 s in 4/4:
+  # scene two lasts 2 bars of four. Where a bar of four starts in a waltz is not in the music
+  # (version 8's bar model puts the first at 1.33 s, version 7's at 0 s), so only the
+  # length is checked there.
+  if [ -z "$meter" ]; then want="3 beats a bar" two="two  *4\.00[0-9]s"; else want="4 beats a bar" two="two  *[0-9.]*s  *5\.33[0-9]s"; fi
   grep -q "$want" "$tmp/bars.txt" && grep -q "$two" "$tmp/bars.txt" || {
     echo "FAIL: '${meter:-no meter}' gives:"
     cat "$tmp/bars.txt"
