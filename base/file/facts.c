@@ -135,13 +135,6 @@ void vsc_facts_put(const char *dir, const char *path, const vsc_file_id *before,
   json_decref(j);
 }
 
-static bool is_hex64(const char *s) {
-  if (!s || strlen(s) != 64) return false;
-  for (int i = 0; i < 64; i++)
-    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
-  return true;
-}
-
 int vsc_sha256_file_known(const char *dir, const char *path, char out[65], uint64_t *size, char *err,
                           size_t errlen) {
   vsc_file_id id;
@@ -149,7 +142,7 @@ int vsc_sha256_file_known(const char *dir, const char *path, char out[65], uint6
   json_t *f = vsc_facts_get(dir, &id, "sha256");
   const char *hex = json_string_value(json_object_get(f, "hex"));
   const json_t *n = json_object_get(f, "size");
-  if (is_hex64(hex) && json_is_integer(n) && json_integer_value(n) >= 0) {
+  if (vsc_sha256_is_hex(hex) && json_is_integer(n) && json_integer_value(n) >= 0) {
     memcpy(out, hex, 65);
     if (size) *size = (uint64_t)json_integer_value(n);
     json_decref(f);

@@ -61,3 +61,10 @@ int vsc_sha256_file(const char *path, char out[65], uint64_t *size, char *err, s
   EVP_MD_CTX_free(ctx);
   return rc;
 }
+
+bool vsc_sha256_is_hex(const char *s) {
+  if (!s || strlen(s) != 64) return false;
+  for (int i = 0; i < 64; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
+  return true;
+}

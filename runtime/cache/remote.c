@@ -172,13 +172,6 @@ void vsc_rcache_close(vsc_rcache *rc) {
   free(rc);
 }
 
-static bool is_hex64(const char *s) {
-  if (!s || strlen(s) != 64) return false;
-  for (int i = 0; i < 64; i++)
-    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
-  return true;
-}
-
 static bool is_ext(const char *s) {
   if (!s || !*s || strlen(s) > 8) return false;
   for (; *s; s++)
@@ -223,7 +216,7 @@ static json_t *get_entry(vsc_rcache *rc, const char *key, int *st, char *why, si
     bad = "not a vsc action entry of version 1";
   else if (strcmp(json_string_value(json_object_get(ac, "key")) ? json_string_value(json_object_get(ac, "key")) : "", key) != 0)
     bad = "it names another key";
-  else if (!is_hex64(json_string_value(json_object_get(ac, "sha256"))) ||
+  else if (!vsc_sha256_is_hex(json_string_value(json_object_get(ac, "sha256"))) ||
            !is_ext(json_string_value(json_object_get(ac, "ext"))) || !json_is_integer(json_object_get(ac, "size")) ||
            json_integer_value(json_object_get(ac, "size")) < 0 || !json_is_object(json_object_get(ac, "info")))
     bad = "a field is missing or malformed";
@@ -242,7 +235,7 @@ int vsc_rcache_fetch(vsc_rcache *rc, vsc_cache *local, const char *key, vsc_cach
                      size_t whylen) {
   memset(e, 0, sizeof *e);
   if (why && whylen) why[0] = 0;
-  if (!is_hex64(key) || !vsc_rcache_usable(rc)) return VSC_CACHE_MISS;
+  if (!vsc_sha256_is_hex(key) || !vsc_rcache_usable(rc)) return VSC_CACHE_MISS;
   int st;
   char wbuf[600];
   json_t *ac = get_entry(rc, key, &st, wbuf, sizeof wbuf);
@@ -313,7 +306,7 @@ int vsc_rcache_fetch(vsc_rcache *rc, vsc_cache *local, const char *key, vsc_cach
 }
 
 json_t *vsc_rcache_info(vsc_rcache *rc, const char *key) {
-  if (!is_hex64(key) || !vsc_rcache_usable(rc)) return NULL;
+  if (!vsc_sha256_is_hex(key) || !vsc_rcache_usable(rc)) return NULL;
   int st;
   char why[600];
   json_t *ac = get_entry(rc, key, &st, why, sizeof why);
@@ -323,7 +316,7 @@ json_t *vsc_rcache_info(vsc_rcache *rc, const char *key) {
 }
 
 int vsc_rcache_store(vsc_rcache *rc, const char *key, const char *ext, const vsc_cache_entry *e) {
-  if (!is_hex64(key) || !is_hex64(e->sha256) || !is_ext(ext) || !vsc_rcache_usable(rc)) return -1;
+  if (!vsc_sha256_is_hex(key) || !vsc_sha256_is_hex(e->sha256) || !is_ext(ext) || !vsc_rcache_usable(rc)) return -1;
   char blob[80], acname[80], err[1024];
   snprintf(blob, sizeof blob, "cas/%s", e->sha256);
   snprintf(acname, sizeof acname, "ac/%s", key);

@@ -2,6 +2,7 @@
 #ifndef VSC_SHA256_H
 #define VSC_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,5 +11,8 @@ void vsc_sha256_hex(const void *data, size_t len, char out[65]);
 /* Hashes a file's contents, streaming; *size (if not NULL) gets its length in bytes.
  * Returns 0, or -1 with err set ("PATH: reason"). */
 int vsc_sha256_file(const char *path, char out[65], uint64_t *size, char *err, size_t errlen);
+
+/* Whether s is a hash as these write it: 64 lowercase hex digits. */
+bool vsc_sha256_is_hex(const char *s);
 
 #endif
