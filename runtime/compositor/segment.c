@@ -237,9 +237,19 @@ static int build_segment_graph(vsc_buf *sb, seg *s, int level, const char *out_p
   vsc_buf_printf(sb, ";");
   if (layer_chain(sb, s, &s->b, text, "b", out_path, err) < 0) return -1;
   if (level == LEVEL_FULL) {
-    vsc_buf_printf(sb, ";[a][b]xfade=transition=");
-    comp_add_filter_arg(sb, s->xfade);
-    vsc_buf_printf(sb, ":duration=%.6f:offset=0[vout]", (double)s->frames / s->fps);
+    /* FFmpeg 5.1's slideup reads the row after its first input's last on the first frame (a
+    ** garbage top row, or a crash at the end of a mapping). slidedown between upside-down
+    ** pictures gives the same pixels in bounds; vflip only turns the row pointers round.
+    ** Flipping after xfade's own conversion to 4:4:4 keeps every other frame bit-identical. */
+    int flip = !strcmp(s->xfade, "slideup");
+    if (flip)
+      vsc_buf_printf(sb, ";[a]format=yuv444p,vflip[af];[b]format=yuv444p,vflip[bf];"
+                         "[af][bf]xfade=transition=slidedown");
+    else {
+      vsc_buf_printf(sb, ";[a][b]xfade=transition=");
+      comp_add_filter_arg(sb, s->xfade);
+    }
+    vsc_buf_printf(sb, ":duration=%.6f:offset=0%s[vout]", (double)s->frames / s->fps, flip ? ",vflip" : "");
   } else {
     /* Hard cut at the transition's midpoint. */
     int64_t k = s->frames / 2;

@@ -183,6 +183,16 @@ static void test_transitions(void) {
   CHECK(tc_frame_rgb("wipe.mp4", 0.25, 0.02, 0.2, 0.2, 0.8, l) == 0 && tc_frame_rgb("wipe.mp4", 0.25, 0.8, 0.2, 0.98, 0.8, r) == 0 &&
             tc_rgb_dist(l, 255, 0, 0) < 40 && tc_rgb_dist(r, 0, 0, 255) < 40,
         "wipeleft midpoint: left still red, right already blue (%.0f,%.0f,%.0f) (%.0f,%.0f,%.0f)", l[0], l[1], l[2], r[0], r[1], r[2]);
+  /* FFmpeg 5.1's slideup reads the row after its first input's last on the first frame; the
+  ** segment must show the outgoing picture's own top row there. */
+  must_seg(seg_params("transition", 0.5, layer_color("#ff0000"), layer_color("#0000ff"), "slideup"), NULL, 0, "up.mp4");
+  for (int x = 0; x < 10; x++) {
+    CHECK(tc_frame_rgb("up.mp4", 0.0, x / 10.0, 0.0, (x + 1) / 10.0, 0.001, rgb) == 0 && tc_rgb_dist(rgb, 255, 0, 0) < 40,
+          "slideup's first frame, top row, tenth %d: red, not (%.0f,%.0f,%.0f)", x, rgb[0], rgb[1], rgb[2]);
+  }
+  CHECK(tc_frame_rgb("up.mp4", 0.25, 0.0, 0.05, 1.0, 0.4, l) == 0 && tc_frame_rgb("up.mp4", 0.25, 0.0, 0.6, 1.0, 0.95, r) == 0 &&
+            tc_rgb_dist(l, 255, 0, 0) < 40 && tc_rgb_dist(r, 0, 0, 255) < 40,
+        "slideup midpoint: top still red, bottom already blue (%.0f,%.0f,%.0f) (%.0f,%.0f,%.0f)", l[0], l[1], l[2], r[0], r[1], r[2]);
 }
 
 static int warned;
