@@ -14,7 +14,7 @@ is found by other means and is not learnt.
 
 The model is a logistic regression on the standardised descriptors (class-balanced,
 L2-regularised, full-batch gradient descent; deterministic). The threshold on its log-odds, the song-relative one (a boundary's log-odds
-at least the song's strongest minus DROP) and the fill rule (sections.c) are those that find
+at least the song's strongest minus DROP, or SURE_LOGIT) and the fill rule (sections.c) are those that find
 the most boundaries on the --fit songs, scored out of fold (each quarter by a model fitted
 on the other three, as new songs will meet it), while keeping the precision at least MIN_PRECISION (or --threshold X,
 without the others); the songs of --check are then scored with them (boundaries picked as
@@ -34,6 +34,7 @@ import numpy as np
 MIN_SECTION_S = 4.0
 SNAP = True
 MIN_PRECISION = 0.5
+SURE_LOGIT = 2.0  # sections.c: a boundary whatever the song's strongest
 DROPS = [4.0, 5.0, 6.0, 7.0, 8.0, None]  # None: no song-relative threshold
 TAUS = np.arange(-6.0, 6.01, 0.25)  # thresholds tried on the log-odds
 WITHOUT = []
@@ -134,7 +135,7 @@ def pick(d, s, tau, drop=None, fill=None):
     if len(t0) < 4:
         return []
     if drop is not None:
-        tau = max(tau, s[1:].max() - drop)
+        tau = max(tau, min(s[1:].max() - drop, SURE_LOGIT))
     first, last = t0[0], d["t1"]
     chosen = [d["gaps"][k] for k in range(len(d["gaps"]))]
     down = d["x"][:, d["names"].index("down")] > 0

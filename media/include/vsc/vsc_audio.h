@@ -12,7 +12,7 @@ typedef struct json_t json_t;
 
 /* Bumped whenever the analysis changes its results: cached analyses of another version
  * are recomputed. */
-#define VSC_AUDIO_ANALYSIS_VERSION 8
+#define VSC_AUDIO_ANALYSIS_VERSION 9
 
 /* The fixed rate (Hz) every file is resampled to before analysis. */
 #define VSC_AUDIO_RATE 22050
