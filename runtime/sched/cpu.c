@@ -30,21 +30,13 @@ static int asset_exec(const json_t *node, const char *const *inputs, size_t ninp
   const json_t *params = json_object_get(node, "params");
   const char *src = vsc_sched_jstr(params, "path"), *want = vsc_sched_jstr(params, "sha256");
   if (!src) return vsc_op_fail(err, VSC_FAIL_INPUT, "asset without a path");
+  /* A copy, never a hard link: a tool that rewrites the file in place (`ffmpeg -y` does)
+   * would change the cache object kept under the old hash. The hash is of the copy. */
   char sha[65], herr[512];
-  if (vsc_sha256_file(src, sha, NULL, herr, sizeof herr) != 0)
-    return vsc_op_fail(err, VSC_FAIL_INPUT, "%s", herr);
+  int rc = vsc_sha256_copy(src, out_path, sha, NULL, herr, sizeof herr);
+  if (rc != 0) return vsc_op_fail(err, rc == -1 ? VSC_FAIL_INPUT : VSC_FAIL_LOCAL, "%s", herr);
   if (want && strcmp(sha, want) != 0)
     return vsc_op_fail(err, VSC_FAIL_INPUT, "%s changed since the script was compiled (recompile)", src);
-  if (link(src, out_path) == 0) return 0;
-  FILE *in = fopen(src, "rb"), *out = fopen(out_path, "wb");
-  int rc = in && out ? 0 : -1;
-  char buf[65536];
-  size_t got;
-  while (rc == 0 && (got = fread(buf, 1, sizeof buf, in)) > 0)
-    if (fwrite(buf, 1, got, out) != got) rc = -1;
-  if (in) fclose(in);
-  if (out && fclose(out) != 0) rc = -1;
-  if (rc != 0) return vsc_op_fail(err, VSC_FAIL_LOCAL, "copying %s: %s", src, strerror(errno));
   return 0;
 }
 

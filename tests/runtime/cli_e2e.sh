@@ -78,6 +78,17 @@ if [ "$PART" = local ]; then
   [ $rc -eq 0 ] || fail "vsc run exited $rc: $(tail -3 "$WORK/run.log")"
   [ -s "$WORK/run.mp4" ] || fail "vsc run wrote no output"
   "$VSC" ledger "$S" | grep -q "no paid calls" || fail "ledger of a local build"
+
+  # A script's own file is copied into the cache, never linked: rewritten in place (the same
+  # inode, as `ffmpeg -y` writes it), it leaves the object kept under its old hash intact.
+  ffmpeg -v error -f lavfi -i sine=frequency=440:duration=2 -ar 48000 -y "$WORK/bed.wav"
+  printf 'video "bed" {\n  size 160x90  fps 10\n  length 2s\n  music "bed.wav"\n  scene a (rest) {\n    shot color #203040\n  }\n}\n' >"$WORK/bed.vscript"
+  "$VSC" build "$WORK/bed.vscript" --provider local 2>"$WORK/bed.log" || fail "build with a music file: $(tail -3 "$WORK/bed.log")"
+  ino=$(stat -c %i "$WORK/bed.wav")
+  ffmpeg -v error -f lavfi -i sine=frequency=880:duration=2 -ar 48000 -y "$WORK/bed.wav"
+  [ "$(stat -c %i "$WORK/bed.wav")" = "$ino" ] || fail "ffmpeg -y did not rewrite bed.wav in place"
+  "$VSC" cache verify --cache "$WORK/.vsc" >"$WORK/verify3.out" || fail "verify after an asset changed in place: $(cat "$WORK/verify3.out")"
+  grep -q ", 0 corrupt" "$WORK/verify3.out" || fail "verify: $(cat "$WORK/verify3.out")"
 fi
 
 if [ "$PART" = test ]; then
