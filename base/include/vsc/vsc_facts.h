@@ -3,8 +3,9 @@
 ** a probe found. A check or a build that names a 57 MB song should not hash and probe it
 ** again when nothing changed; Ninja and git's index skip the same work the same way.
 ** A file's identity is its absolute path, device, inode, size and modification time (what
-** Ninja compares, and git's index without the status-change time, which the cache's hard
-** link to an asset changes). Facts live in DIR/files/, one JSON file per path, and one is
+** Ninja compares, and git's index without the status-change time, which the cache's own
+** links and renames of its objects change; the compositor identifies clips in the cache
+** this way too). Facts live in DIR/files/, one JSON file per path, and one is
 ** used only while the file's identity is the one it was taken with.
 ** Facts are taken only from a settled file, one unchanged for two seconds: a file rewritten
 ** with the same size within a timestamp tick of being read would otherwise keep its
