@@ -3,6 +3,7 @@
 ** stills, text overlays and timing, transitions, the hard-cut fallback, input errors and
 ** bit-exact output.
 */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -178,6 +179,10 @@ static void test_transitions(void) {
             rgb[2] < 190,
         "midpoint mixes red and blue: %.0f %.0f %.0f", rgb[0], rgb[1], rgb[2]);
   CHECK(tc_frame_rgb("xf.mp4", 0.49, 0.2, 0.2, 0.8, 0.8, rgb) == 0 && rgb[2] > 200 && rgb[0] < 60, "ends blue");
+  /* Frame k of n is (n - k) / n the outgoing picture: frame 5 of 15 is two thirds red. */
+  CHECK(tc_frame_rgb("xf.mp4", 5.0 / 30 + 0.001, 0.2, 0.2, 0.8, 0.8, rgb) == 0 && fabs(rgb[0] - 170) < 8 &&
+            fabs(rgb[2] - 85) < 8,
+        "frame 5 of the crossfade: %.0f %.0f %.0f, not two thirds red", rgb[0], rgb[1], rgb[2]);
   must_seg(seg_params("transition", 0.5, layer_color("#ff0000"), layer_color("#0000ff"), "wipeleft"), NULL, 0, "wipe.mp4");
   double l[3], r[3];
   CHECK(tc_frame_rgb("wipe.mp4", 0.25, 0.02, 0.2, 0.2, 0.8, l) == 0 && tc_frame_rgb("wipe.mp4", 0.25, 0.8, 0.2, 0.98, 0.8, r) == 0 &&
