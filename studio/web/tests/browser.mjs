@@ -333,9 +333,6 @@ step('an edit made on disk shows up in the editor', async () => {
 
 step('regenerate one scene with a new seed, then discard the take', async () => {
   await page.click('[data-testid=scene][data-scene="intro"]');
-  // The model list arrives after the button and pushes it down: a click aimed before then
-  // lands on a model (seen on a loaded machine).
-  await page.waitForSelector('[data-testid=model-panel] [data-model]');
   await page.waitForSelector('[data-testid=regenerate]');
   let id = await page.evaluate(() => window.__vscStudio.id);
   await page.click('[data-testid=regenerate]');
