@@ -30,32 +30,39 @@ void vsc_sha256_hex(const void *data, size_t len, char out[65]) {
   to_hex(md, out);
 }
 
-int vsc_sha256_file(const char *path, char out[65], uint64_t *size, char *err, size_t errlen) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return vsc_err_set(err, errlen, "%s: %s", path, strerror(errno));
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-    close(fd);
-    EVP_MD_CTX_free(ctx);
-    return vsc_err_set(err, errlen, "sha256 unavailable");
+/* Writes all of buf to fd. */
+static int write_all(int fd, const unsigned char *buf, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    buf += w, n -= (size_t)w;
   }
+  return 0;
+}
+
+/* Hashes what can be read from `in` (named src), writing it to `to` as well unless it is
+ * -1. Closes neither. Returns 0, -1 (reading failed) or -2 (writing failed), err set. */
+static int stream(int in, const char *src, int to, const char *dst, char out[65], uint64_t *size, char *err,
+                  size_t errlen) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
   enum { CHUNK = 1 << 16 };
   unsigned char *buf = malloc(CHUNK);
   uint64_t total = 0;
   int rc = 0;
-  for (;;) {
-    ssize_t r = buf ? read(fd, buf, CHUNK) : -1;
-    if (r < 0) {
-      if (buf && errno == EINTR) continue;
-      rc = vsc_err_set(err, errlen, "%s: read: %s", path, buf ? strerror(errno) : "out of memory");
-      break;
-    }
-    if (r == 0) break;
+  if (!ctx || !buf || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+    rc = -1, vsc_err_set(err, errlen, "%s", buf ? "sha256 unavailable" : "out of memory");
+  while (rc == 0) {
+    ssize_t r = read(in, buf, CHUNK);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) rc = -1, vsc_err_set(err, errlen, "%s: read: %s", src, strerror(errno));
+    if (r <= 0) break;
     EVP_DigestUpdate(ctx, buf, (size_t)r);
+    if (to >= 0 && write_all(to, buf, (size_t)r) != 0)
+      rc = -2, vsc_err_set(err, errlen, "%s: write: %s", dst, strerror(errno));
     total += (uint64_t)r;
   }
   free(buf);
-  close(fd);
   if (rc == 0) {
     unsigned char md[32];
     unsigned int mdlen = 0;
@@ -67,15 +74,12 @@ int vsc_sha256_file(const char *path, char out[65], uint64_t *size, char *err, s
   return rc;
 }
 
-/* Writes all of buf to fd. */
-static int write_all(int fd, const unsigned char *buf, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, buf, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return -1;
-    buf += w, n -= (size_t)w;
-  }
-  return 0;
+int vsc_sha256_file(const char *path, char out[65], uint64_t *size, char *err, size_t errlen) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return vsc_err_set(err, errlen, "%s: %s", path, strerror(errno));
+  int rc = stream(fd, path, -1, NULL, out, size, err, errlen);
+  close(fd);
+  return rc == 0 ? 0 : -1;
 }
 
 int vsc_sha256_copy(const char *src, const char *dst, char out[65], uint64_t *size, char *err, size_t errlen) {
@@ -90,42 +94,21 @@ int vsc_sha256_copy(const char *src, const char *dst, char out[65], uint64_t *si
     close(in);
     return -2;
   }
+  int rc;
 #ifdef FICLONE
-  if (ioctl(fd, FICLONE, in) == 0) { /* a snapshot sharing src's blocks: hash it */
+  if (ioctl(fd, FICLONE, in) == 0) { /* a snapshot sharing src's blocks: hash the snapshot */
     close(in);
-    if (close(fd) != 0) {
+    if ((in = open(dst, O_RDONLY | O_CLOEXEC)) < 0) {
       vsc_err_set(err, errlen, "%s: %s", dst, strerror(errno));
+      close(fd);
       return -2;
     }
-    return vsc_sha256_file(dst, out, size, err, errlen) == 0 ? 0 : -2;
-  }
+    rc = stream(in, dst, -1, NULL, out, size, err, errlen) == 0 ? 0 : -2;
+  } else
 #endif
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  enum { CHUNK = 1 << 16 };
-  unsigned char *buf = malloc(CHUNK);
-  uint64_t total = 0;
-  int rc = 0;
-  if (!ctx || !buf || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) rc = -2, vsc_err_set(err, errlen, "sha256 unavailable");
-  while (rc == 0) {
-    ssize_t r = read(in, buf, CHUNK);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) rc = -1, vsc_err_set(err, errlen, "%s: read: %s", src, strerror(errno));
-    if (r <= 0) break;
-    EVP_DigestUpdate(ctx, buf, (size_t)r);
-    if (write_all(fd, buf, (size_t)r) != 0) rc = -2, vsc_err_set(err, errlen, "%s: write: %s", dst, strerror(errno));
-    total += (uint64_t)r;
-  }
-  free(buf);
+    rc = stream(in, src, fd, dst, out, size, err, errlen);
   close(in);
   if (close(fd) != 0 && rc == 0) rc = -2, vsc_err_set(err, errlen, "%s: %s", dst, strerror(errno));
-  if (rc == 0) {
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
-    to_hex(md, out);
-    if (size) *size = total;
-  }
-  EVP_MD_CTX_free(ctx);
   return rc;
 }
 
