@@ -84,11 +84,17 @@ if [ "$PART" = local ]; then
   ffmpeg -v error -f lavfi -i sine=frequency=440:duration=2 -ar 48000 -y "$WORK/bed.wav"
   printf 'video "bed" {\n  size 160x90  fps 10\n  length 2s\n  music "bed.wav"\n  scene a (rest) {\n    shot color #203040\n  }\n}\n' >"$WORK/bed.vscript"
   "$VSC" build "$WORK/bed.vscript" --provider local 2>"$WORK/bed.log" || fail "build with a music file: $(tail -3 "$WORK/bed.log")"
+  "$VSC" ir "$WORK/bed.vscript" -o "$WORK/bed.plan.json" 2>/dev/null || fail "vsc ir of bed.vscript"
   ino=$(stat -c %i "$WORK/bed.wav")
   ffmpeg -v error -f lavfi -i sine=frequency=880:duration=2 -ar 48000 -y "$WORK/bed.wav"
   [ "$(stat -c %i "$WORK/bed.wav")" = "$ino" ] || fail "ffmpeg -y did not rewrite bed.wav in place"
   "$VSC" cache verify --cache "$WORK/.vsc" >"$WORK/verify3.out" || fail "verify after an asset changed in place: $(cat "$WORK/verify3.out")"
   grep -q ", 0 corrupt" "$WORK/verify3.out" || fail "verify: $(cat "$WORK/verify3.out")"
+  # A plan made before the change, run on a fresh cache, stops at the file and writes nothing.
+  rc=0; (cd "$WORK" && "$VSC" run bed.plan.json --provider local --cache fresh -o bed2.mp4 2>bed2.log) || rc=$?
+  [ $rc -ne 0 ] || fail "a plan whose file changed since ir ran"
+  grep -q "bed.wav changed since the script was compiled (recompile)" "$WORK/bed2.log" || fail "no clear error: $(tail -3 "$WORK/bed2.log")"
+  [ ! -e "$WORK/bed2.mp4" ] || fail "a partial bed2.mp4 was written"
 fi
 
 if [ "$PART" = test ]; then
