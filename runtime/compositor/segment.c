@@ -230,6 +230,36 @@ static int layer_chain(vsc_buf *sb, seg *s, layer *L, int with_text, const char 
   return 0;
 }
 
+/* Appends the transition from [a] to [b], ending in [vout]: xfade, but for two names. */
+static void transition_filter(vsc_buf *sb, const seg *s) {
+  if (!strcmp(s->xfade, "fade")) {
+    /* A crossfade blends the two pictures as they are, in 4:2:0: xfade converts both to
+    ** 4:4:4 and back, most of its cost, and the round trip blurs the colour of even its
+    ** first frame. The opacity steps once a frame, as xfade's progress does. */
+    vsc_buf cmds = {0};
+    for (int64_t k = 0; k < s->frames; k++)
+      vsc_buf_printf(&cmds, "%.6f blend@xf all_opacity %.6f;", k ? (k - 0.5) / s->fps : 0.0,
+                     1.0 - (double)k / (double)s->frames);
+    vsc_buf_printf(sb, ";[a]sendcmd=c=");
+    comp_add_filter_arg(sb, cmds.s ? cmds.s : "");
+    vsc_buf_printf(sb, "[ac];[ac][b]blend@xf=all_mode=normal:all_opacity=1[vout]");
+    vsc_buf_free(&cmds);
+    return;
+  }
+  /* FFmpeg 5.1's slideup reads the row after its first input's last on the first frame (a
+  ** garbage top row, or a crash at the end of a mapping). slidedown between upside-down
+  ** pictures gives the same pixels in bounds; vflip only turns the row pointers round.
+  ** Flipping after xfade's own conversion to 4:4:4 keeps every other frame bit-identical. */
+  int flip = !strcmp(s->xfade, "slideup");
+  if (flip) {
+    vsc_buf_printf(sb, ";[a]format=yuv444p,vflip[af];[b]format=yuv444p,vflip[bf];[af][bf]xfade=transition=slidedown");
+  } else {
+    vsc_buf_printf(sb, ";[a][b]xfade=transition=");
+    comp_add_filter_arg(sb, s->xfade);
+  }
+  vsc_buf_printf(sb, ":duration=%.6f:offset=0%s[vout]", (double)s->frames / s->fps, flip ? ",vflip" : "");
+}
+
 static int build_segment_graph(vsc_buf *sb, seg *s, int level, const char *out_path, vsc_op_error *err) {
   int text = level < LEVEL_NO_TEXT;
   if (!s->transition) return layer_chain(sb, s, &s->a, text, "vout", out_path, err);
@@ -237,33 +267,7 @@ static int build_segment_graph(vsc_buf *sb, seg *s, int level, const char *out_p
   vsc_buf_printf(sb, ";");
   if (layer_chain(sb, s, &s->b, text, "b", out_path, err) < 0) return -1;
   if (level == LEVEL_FULL) {
-    /* FFmpeg 5.1's slideup reads the row after its first input's last on the first frame (a
-    ** garbage top row, or a crash at the end of a mapping). slidedown between upside-down
-    ** pictures gives the same pixels in bounds; vflip only turns the row pointers round.
-    ** Flipping after xfade's own conversion to 4:4:4 keeps every other frame bit-identical. */
-    int flip = !strcmp(s->xfade, "slideup");
-    if (!strcmp(s->xfade, "fade")) {
-      /* A crossfade blends the two pictures as they are, in 4:2:0: xfade converts both to
-      ** 4:4:4 and back, most of its cost, and the round trip blurs the colour of even its
-      ** first frame. The opacity steps once a frame, as xfade's progress does. */
-      vsc_buf cmds = {0};
-      for (int64_t k = 0; k < s->frames; k++)
-        vsc_buf_printf(&cmds, "%.6f blend@xf all_opacity %.6f;", k ? (k - 0.5) / s->fps : 0.0,
-                       1.0 - (double)k / (double)s->frames);
-      vsc_buf_printf(sb, ";[a]sendcmd=c=");
-      comp_add_filter_arg(sb, cmds.s ? cmds.s : "");
-      vsc_buf_printf(sb, "[ac];[ac][b]blend@xf=all_mode=normal:all_opacity=1[vout]");
-      vsc_buf_free(&cmds);
-      return 0;
-    }
-    if (flip)
-      vsc_buf_printf(sb, ";[a]format=yuv444p,vflip[af];[b]format=yuv444p,vflip[bf];"
-                         "[af][bf]xfade=transition=slidedown");
-    else {
-      vsc_buf_printf(sb, ";[a][b]xfade=transition=");
-      comp_add_filter_arg(sb, s->xfade);
-    }
-    vsc_buf_printf(sb, ":duration=%.6f:offset=0%s[vout]", (double)s->frames / s->fps, flip ? ",vflip" : "");
+    transition_filter(sb, s);
   } else {
     /* Hard cut at the transition's midpoint. */
     int64_t k = s->frames / 2;
