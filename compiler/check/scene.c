@@ -524,8 +524,10 @@ static void scene_duration(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc) {
     const char *text = node->src->text;
     uint32_t end = node->dur.span.off + node->dur.span.len;
     while (end < node->src->len && (text[end] == ' ' || text[end] == '\t')) end++;
-    size_t unit = node->dur_kind == DUR_BEATS ? 5 : 4;
-    if (end + unit <= node->src->len && strncmp(text + end, node->dur_kind == DUR_BEATS ? "beats" : "bars", unit) == 0)
+    const char *word = node->dur_kind == DUR_BEATS ? "beats" : "bars";
+    size_t unit = strlen(word);
+    if (end + unit > node->src->len || strncmp(text + end, word, unit) != 0) unit--; /* "1 bar" */
+    if (end + unit <= node->src->len && strncmp(text + end, word, unit) == 0)
       sc->dur_span.len = end + (uint32_t)unit - node->dur.span.off;
   }
   eval_ctx c = {.s = s, .src = node->src};

@@ -247,14 +247,11 @@ static void dur(fmt *f, vsc_ast *n) {
     text(f, ")");
     break;
   case DUR_BEATS:
-    text(f, " (");
-    count(f, &n->dur);
-    text(f, " beats)");
-    break;
   case DUR_BARS:
     text(f, " (");
     count(f, &n->dur);
-    text(f, " bars)");
+    text(f, n->dur_kind == DUR_BEATS ? " beat" : " bar");
+    text(f, n->dur.kind == V_NUMBER && n->dur.num == 1 ? ")" : "s)");
     break;
   case DUR_REST: text(f, " (rest)"); break;
   case DUR_VOICE: text(f, " (voice)"); break;

@@ -502,6 +502,16 @@ static int starts_statement(int kind) {
   }
 }
 
+/* "1 bar", "cut on beat": the singular of a unit is the unit where the parser expects a
+ * unit and no name (a scene may still be called `bar`). */
+static int singular_unit(vsc_parser *p, vsc_token t) {
+  if (t.kind != TK_ID || vsc_parse_accepts(p->before, p->nbefore, TK_ID)) return t.kind;
+  const char *w = p->src->text + t.off;
+  int unit = t.len == 3 && memcmp(w, "bar", 3) == 0 ? TK_BARS : t.len == 4 && memcmp(w, "beat", 4) == 0 ? TK_BEATS
+                                                                                                        : 0;
+  return unit && vsc_parse_accepts(p->before, p->nbefore, unit) ? unit : t.kind;
+}
+
 /* Parses a whole source. */
 vsc_ast *vsc_parse(vsc_parser *p, vsc_arena *arena, vsc_source *src, vsc_diag_list *diags) {
   memset(p, 0, sizeof *p);
@@ -528,6 +538,7 @@ vsc_ast *vsc_parse(vsc_parser *p, vsc_arena *arena, vsc_source *src, vsc_diag_li
       p->nopen--;
     }
     p->nbefore = vsc_parse_states(lemon, p->before, VSC_PARSE_STATES_MAX);
+    t.kind = singular_unit(p, t);
     vscParse(lemon, t.kind, t, p);
   } while (t.kind != 0 && !vsc_diag_full(diags));
   if (t.kind != 0) vscParse(lemon, 0, (vsc_token){0, src->len, 0}, p);
