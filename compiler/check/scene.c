@@ -526,7 +526,7 @@ static void scene_duration(vsc_session *s, vsc_ast *node, vsc_scene_spec *sc) {
     while (end < node->src->len && (text[end] == ' ' || text[end] == '\t')) end++;
     const char *word = node->dur_kind == DUR_BEATS ? "beats" : "bars";
     size_t unit = strlen(word);
-    if (end + unit > node->src->len || strncmp(text + end, word, unit) != 0) unit--; /* "1 bar" */
+    if (end + unit > node->src->len || strncmp(text + end, word, unit) != 0) unit--; /* the singular */
     if (end + unit <= node->src->len && strncmp(text + end, word, unit) == 0)
       sc->dur_span.len = end + (uint32_t)unit - node->dur.span.off;
   }

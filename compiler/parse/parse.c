@@ -502,13 +502,15 @@ static int starts_statement(int kind) {
   }
 }
 
-/* "1 bar", "cut on beat": the singular of a unit is the unit where the parser expects a
- * unit and no name (a scene may still be called `bar`). */
+/* "1 bar", "1 beat": the singular of a unit is the unit where the parser expects a unit and
+ * no name, so a scene may still be called `bar`. (`cut on beat` is a name there; the
+ * checker takes it.) */
 static int singular_unit(vsc_parser *p, vsc_token t) {
   if (t.kind != TK_ID || vsc_parse_accepts(p->before, p->nbefore, TK_ID)) return t.kind;
   const char *w = p->src->text + t.off;
-  int unit = t.len == 3 && memcmp(w, "bar", 3) == 0 ? TK_BARS : t.len == 4 && memcmp(w, "beat", 4) == 0 ? TK_BEATS
-                                                                                                        : 0;
+  int unit = 0;
+  if (t.len == 3 && memcmp(w, "bar", 3) == 0) unit = TK_BARS;
+  else if (t.len == 4 && memcmp(w, "beat", 4) == 0) unit = TK_BEATS;
   return unit && vsc_parse_accepts(p->before, p->nbefore, unit) ? unit : t.kind;
 }
 
