@@ -69,9 +69,11 @@ static void check_music(vsc_session *s, vsc_ast *m, vsc_music_spec *mu) {
     } else if (strcmp(k, "offset") == 0) {
       if (check_get_duration(&c, v, "offset", &mu->offset)) mu->has_offset = check_in_range(&c, v, mu->offset, 0, 60, "offset", "s");
     } else if (strcmp(k, "cut on") == 0) {
-      static const char *const grids[] = {"beats", "bars", "beat", "bar"}; /* "cut on bar" too */
-      if (check_name_in(&c, v, "grid", grids, 4, &mu->cut_on) && mu->cut_on[strlen(mu->cut_on) - 1] != 's')
-        mu->cut_on = mu->cut_on[1] == 'e' ? grids[0] : grids[1];
+      static const char *const grids[] = {"beats", "bars", "beat", "bar"};
+      if (check_name_in(&c, v, "grid", grids, 4, &mu->cut_on)) {
+        if (strcmp(mu->cut_on, "beat") == 0) mu->cut_on = "beats"; /* "cut on beat": the same grid */
+        else if (strcmp(mu->cut_on, "bar") == 0) mu->cut_on = "bars";
+      }
     } else if (strcmp(k, "section") == 0) {
       double at;
       bool dup_section = false;
