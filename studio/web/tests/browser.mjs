@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -33,8 +33,8 @@ const SMALL = `video "small" {
   }
 }
 `;
-// Long enough (about 4 s on two cores) that the queue steps run while it builds: at 640x360
-// and 20 s it took 0.7 s, and the build sometimes ended before Unqueue was clicked.
+// The queue and Stop steps hold their build still while they click (buildHeld), so these
+// lengths (some seconds on two cores) are only a margin, never what the steps rely on.
 const SLOW = `video "slow" {
   size 1280x720
   fps 24
@@ -54,7 +54,6 @@ const SLOW = `video "slow" {
 }
 `;
 
-// Long enough that Stop always lands while it runs, however many cores render its chunks.
 const STOPPABLE = `video "stoppable" {
   size 1280x720
   fps 24
@@ -100,6 +99,9 @@ before(async () => {
   await page.goto(url, { waitUntil: 'load' });
   // The token left the address bar: it now lives in an HttpOnly cookie.
   assert.ok(!page.url().includes('token='), `token still in the URL: ${page.url()}`);
+  // The page opens the first script (ad.vscript) by itself; Build is enabled once it has. A
+  // click on a file before then could be overtaken by that first opening.
+  await page.waitForSelector('[data-testid=build]:not([disabled])');
 });
 
 async function shot(name) {
@@ -107,25 +109,91 @@ async function shot(name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name.replace(/\W+/g, '_')}.png`) }).catch(() => {});
 }
 
-// Left out until they are made robust: on a quiet two-core machine the build they queue
-// behind ends before Queue is clicked (the screenshot shows the queued script built at once),
-// at every size of the slow script tried. The server's queue, unqueue and Stop are checked
-// by tests/studio/test_studio_api.c.
-const QUEUE_RACE = 'the queued build races the running one on a quiet machine (see above)';
+// A build is `vsc run PLAN` in a process group of its own, a child of the studio (build.c).
+// The queue and Stop steps stop that group (SIGSTOP) as soon as it has started, seconds
+// before it could end, and let it go (SIGCONT) once they have clicked: however fast this
+// machine renders, the build is still running when Queue, Unqueue and Stop are pressed.
+const held = new Set();
+let generation = 0; // bumped by release(): a search still under way gives up
 
-// Runs a test body; on failure saves a screenshot first. `skip` (a reason) leaves it out.
-function step(name, fn, skip) {
-  test(name, { skip }, async () => {
+// The studio's child running the plan of `script`, once it handles SIGINT (pid, or 0).
+function runOf(script) {
+  const plan = script.replace(/\.vscript$/, '.plan.json');
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== server.pid || Number(pgrp) !== Number(pid) || state === 'Z') continue;
+      // Before its exec the child still reads as `vsc studio` and shares the studio's memory
+      // (vfork): stopping it then would stop the studio's spawning thread too.
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv[1] !== 'run' || basename(argv[2] ?? '') !== plan) continue;
+      // Held before it catches SIGINT, Stop's SIGINT would kill it outright instead of
+      // stopping it as Ctrl-C does; it catches it just before the run (cmd_run.c).
+      const caught = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^SigCgt:\s*([0-9a-f]+)$/m);
+      if (caught && (BigInt(`0x${caught[1]}`) >> 1n) & 1n) return Number(pid);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return 0;
+}
+
+// Clicks Build and stops the build of `script` as soon as it is under way.
+async function buildHeld(script) {
+  const found = (async () => {
+    const gen = generation, until = Date.now() + 60000;
+    while (gen === generation && Date.now() < until) {
+      const pid = runOf(script);
+      if (pid) {
+        process.kill(-pid, 'SIGSTOP');
+        held.add(pid);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    throw new Error(`no build of ${script} started`);
+  })();
+  found.catch(() => {}); // awaited below, unless the click fails first
+  await page.click('[data-testid=build]');
+  await found;
+}
+
+function release() {
+  generation++;
+  for (const pid of held) {
+    try {
+      process.kill(-pid, 'SIGCONT');
+    } catch {
+      /* it has ended */
+    }
+  }
+  held.clear();
+}
+
+// The preview checkbox keeps its state from step to step: a step that needs one sets it.
+async function setPreview(on) {
+  if ((await page.$eval('[data-testid=preview-toggle]', (c) => c.checked)) !== on) await page.click('[data-testid=preview-toggle]');
+  assert.equal(await page.$eval('[data-testid=preview-toggle]', (c) => c.checked), on);
+}
+
+// Runs a test body; on failure saves a screenshot first. A build it held is let go.
+function step(name, fn) {
+  test(name, async () => {
     try {
       await fn();
     } catch (e) {
       await shot(name);
       throw e;
+    } finally {
+      release();
     }
   });
 }
 
 after(async () => {
+  release(); // a frozen build would not hear the studio's SIGINT when it stops
   await browser?.close();
   if (server && server.exitCode === null) {
     server.kill('SIGINT');
@@ -138,8 +206,14 @@ const $$count = (sel) => page.$$eval(sel, (els) => els.length);
 const text = (sel) => page.$eval(sel, (el) => el.textContent.trim());
 
 async function openScript(path) {
+  // Opening the script already open loads it again: its scenes shown until then are stale.
+  await page.$$eval('[data-testid=scene]', (els) => els.forEach((e) => (e.dataset.stale = '')));
   await page.click(`[data-testid=file][data-path="${path}"]`);
-  await page.waitForFunction((p) => location.hash === `#${encodeURIComponent(p)}`, {}, path);
+  await page.waitForFunction(
+    (p) => location.hash === `#${encodeURIComponent(p)}` && !document.querySelector('[data-testid=scene][data-stale]'),
+    {},
+    path,
+  );
 }
 
 // Replaces the text of line `line` (1-based) with `replacement` by selecting it in the
@@ -342,15 +416,29 @@ step('the prompt box writes a script and opens it', async () => {
 step('a build asked for while one runs waits in the queue, then runs', async () => {
   await openScript('slow.vscript');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 4);
-  await page.click('[data-testid=preview-toggle]'); // full size: still running while we queue
-  await page.click('[data-testid=build]');
-  await page.waitForSelector('[data-testid=row][data-status="processing"]', { timeout: 30000 });
+  await setPreview(false);
+  const before = await page.evaluate(() => window.__vscStudio.id);
+  await buildHeld('slow.vscript');
+  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.running, {}, before);
   const slowId = await page.evaluate(() => window.__vscStudio.id);
+  assert.equal(await page.evaluate(() => window.__vscStudio.script), 'slow.vscript');
   await openScript('small.vscript');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 3);
+  // The toast comes with the reply to the click, which may land after the queue's event shows
+  // the row, and it goes after 4 s: every toast is noted as it appears.
+  await page.evaluate(() => {
+    window.__toasts = [];
+    new MutationObserver(() => {
+      const t = document.querySelector('[data-testid=toast]')?.textContent.trim();
+      if (t && window.__toasts.at(-1) !== t) window.__toasts.push(t);
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
   await page.click('[data-testid=queue-build]');
   await page.waitForSelector('[data-testid=queued][data-script="small.vscript"]');
-  assert.equal(await text('[data-testid=toast]'), 'small.vscript queued: it builds when slow.vscript is done');
+  const queued = 'small.vscript queued: it builds when slow.vscript is done';
+  await page.waitForFunction((t) => window.__toasts.includes(t), { timeout: 10000 }, queued).catch(() => {});
+  const toasts = await page.evaluate(() => window.__toasts);
+  assert.ok(toasts.includes(queued), `toasts: ${JSON.stringify(toasts)}`);
   // Taken out, then queued again.
   await page.click('[data-testid=unqueue]');
   await page.waitForFunction(() => !document.querySelector('[data-testid=queue]'));
@@ -358,26 +446,32 @@ step('a build asked for while one runs waits in the queue, then runs', async () 
   await page.waitForSelector('[data-testid=queued][data-script="small.vscript"]');
   assert.equal(await $$count('[data-testid=queued]'), 1);
   // slow.vscript finishes, and small.vscript builds next by itself.
+  release();
   await page.waitForFunction(
     (id) => window.__vscStudio.id === id + 1 && window.__vscStudio.script === 'small.vscript' && window.__vscStudio.status === 'completed',
     { timeout: 120000 },
     slowId,
   );
   assert.equal(await $$count('[data-testid=queue]'), 0);
-}, QUEUE_RACE);
+});
 
 step('Stop interrupts a running build and drops the queue', async () => {
   await openScript('stoppable.vscript');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 12);
-  await page.click('[data-testid=build]');
-  await page.waitForSelector('[data-testid=row][data-status="processing"]', { timeout: 30000 });
+  await setPreview(false);
+  const before = await page.evaluate(() => window.__vscStudio.id);
+  await buildHeld('stoppable.vscript');
+  await page.waitForFunction((id) => window.__vscStudio.id > id && window.__vscStudio.running, {}, before);
   await page.click('[data-testid=queue-build]'); // the same script again, after this one
   await page.waitForSelector('[data-testid=queued][data-script="stoppable.vscript"]');
   await page.click('[data-testid=stop]');
+  // The studio's SIGINT waits in the stopped build until it is let go.
+  await page.waitForFunction(() => /stop requested/.test(document.querySelector('[data-testid=build-log]')?.textContent ?? ''));
+  release();
   await page.waitForFunction(() => window.__vscStudio.status === 'stopped', { timeout: 120000 });
   assert.equal(await text('[data-testid=build-status]'), 'stopped');
   assert.equal(await $$count('[data-testid=queue]'), 0);
   assert.match(await text('[data-testid=build-log]'), /stop requested \(Ctrl-C\); 1 queued build dropped/);
   assert.equal(await $$count('[data-testid=build]'), 1); // ready to build again
   assert.deepEqual(page.errors.filter((e) => !/Failed to load resource/.test(e)), []);
-}, QUEUE_RACE);
+});
