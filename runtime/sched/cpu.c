@@ -235,15 +235,29 @@ void vsc_sched_cpu_start(run_t *r, int i) {
     vsc_sched_node_failed(r, i, msg);
     return;
   }
-  n->t0 = vsc_sched_now();
-  vsc_sched_event(r, n, "running", NULL);
-  /* A generation on the pool is the local provider's. */
+  n->started = false;
+  /* "running" is told when a worker takes it (vsc_sched_cpu_started), not while it waits
+   * its turn behind other encodes. A generation on the pool is the local provider's. */
   vsc_sched_cpu_submit(r, i, fn, asset ? asset_node(r, n) : json_incref(n->node),
                        op && op->kind == VSC_OPKIND_PROVIDER ? "local" : "");
 }
 
+void vsc_sched_cpu_started(run_t *r, int i) {
+  snode *n = &r->n[i];
+  if (n->started) return;
+  n->started = true;
+  n->t0 = vsc_sched_now();
+  r->ncpu_running++;
+  vsc_sched_event(r, n, "running", NULL);
+}
+
 void vsc_sched_cpu_done(run_t *r, vsc_pool_job *job) {
   snode *n = &r->n[job->node];
+  /* A start the pool had no memory to tell is told now: running, then done. A queued job
+   * dropped by Ctrl-C never started. */
+  if (job->err.kind != VSC_FAIL_CANCELED) vsc_sched_cpu_started(r, job->node);
+  if (n->started) r->ncpu_running--;
+  n->started = false;
   r->ncpu--;
   n->seconds = job->seconds;
   if (job->rc == 0) {

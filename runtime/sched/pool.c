@@ -16,11 +16,11 @@
 struct vsc_pool {
   pthread_mutex_t mu;
   pthread_cond_t work; /* queued jobs or stopping */
-  pthread_cond_t done; /* finished jobs */
+  pthread_cond_t done; /* a new event */
   vsc_pool_job **queue;
   size_t nqueue, capqueue;
-  vsc_pool_job **finished;
-  size_t nfinished, capfinished;
+  vsc_pool_event *events; /* jobs taken by a worker and jobs finished, oldest first */
+  size_t nevents, capevents;
   int running;
   bool stop;
   bool hold; /* jobs are being queued together: none is taken yet */
@@ -79,6 +79,21 @@ static void run_job(vsc_pool_job *job) {
   vsc_cache_entry_clear(&e);
 }
 
+/* Under p->mu: queues an event for the scheduler (job NULL: node's job was taken) and wakes
+ * it. false: no memory. */
+static bool note(vsc_pool *p, int node, vsc_pool_job *job) {
+  if (p->nevents == p->capevents) {
+    size_t nc = p->capevents ? p->capevents * 2 : 16;
+    vsc_pool_event *na = realloc(p->events, nc * sizeof *na);
+    if (!na) return false;
+    p->events = na;
+    p->capevents = nc;
+  }
+  p->events[p->nevents++] = (vsc_pool_event){node, job};
+  pthread_cond_broadcast(&p->done);
+  return true;
+}
+
 /* The most urgent queued job this worker may take (ties: the first queued), or -1. */
 static long pick(const vsc_pool *p, bool light_only) {
   long best = -1;
@@ -99,12 +114,13 @@ static void work(vsc_pool *p, bool light_only) {
     memmove(p->queue + best, p->queue + best + 1, (p->nqueue - (size_t)best - 1) * sizeof *p->queue);
     p->nqueue--;
     p->running++;
+    note(p, job->node, NULL); /* without memory its start goes untold, not its end */
     pthread_mutex_unlock(&p->mu);
+    if (p->notify) p->notify(p->ud);
     run_job(job);
     pthread_mutex_lock(&p->mu);
     p->running--;
-    if (!push(&p->finished, &p->nfinished, &p->capfinished, job)) vsc_pool_job_free(job);
-    pthread_cond_broadcast(&p->done);
+    if (!note(p, job->node, job)) vsc_pool_job_free(job);
     if (p->notify) {
       /* Outside the lock: notify may take the provider's own lock. */
       pthread_mutex_unlock(&p->mu);
@@ -157,7 +173,7 @@ void vsc_pool_submit(vsc_pool *p, vsc_pool_job *job) {
     pthread_cond_broadcast(&p->work); /* the light worker waits on it too */
   } else {
     job->rc = vsc_op_fail(&job->err, VSC_FAIL_LOCAL, "out of memory");
-    push(&p->finished, &p->nfinished, &p->capfinished, job);
+    if (!note(p, job->node, job)) vsc_pool_job_free(job);
   }
   pthread_mutex_unlock(&p->mu);
 }
@@ -169,9 +185,9 @@ void vsc_pool_hold(vsc_pool *p, bool hold) {
   pthread_mutex_unlock(&p->mu);
 }
 
-vsc_pool_job *vsc_pool_take(vsc_pool *p, double wait) {
+bool vsc_pool_next(vsc_pool *p, double wait, vsc_pool_event *ev) {
   pthread_mutex_lock(&p->mu);
-  if (p->nfinished == 0 && wait > 0 && (p->running > 0 || p->nqueue > 0)) {
+  if (p->nevents == 0 && wait > 0 && (p->running > 0 || p->nqueue > 0)) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     double at = (double)ts.tv_sec + ts.tv_nsec / 1e9 + wait;
@@ -179,14 +195,14 @@ vsc_pool_job *vsc_pool_take(vsc_pool *p, double wait) {
     ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
     pthread_cond_timedwait(&p->done, &p->mu, &ts);
   }
-  vsc_pool_job *job = NULL;
-  if (p->nfinished > 0) {
-    job = p->finished[0];
-    memmove(p->finished, p->finished + 1, (p->nfinished - 1) * sizeof *p->finished);
-    p->nfinished--;
+  bool got = p->nevents > 0;
+  if (got) {
+    *ev = p->events[0];
+    memmove(p->events, p->events + 1, (p->nevents - 1) * sizeof *p->events);
+    p->nevents--;
   }
   pthread_mutex_unlock(&p->mu);
-  return job;
+  return got;
 }
 
 void vsc_pool_cancel_queued(vsc_pool *p) {
@@ -194,7 +210,7 @@ void vsc_pool_cancel_queued(vsc_pool *p) {
   for (size_t i = 0; i < p->nqueue; i++) {
     vsc_pool_job *job = p->queue[i];
     job->rc = vsc_op_fail(&job->err, VSC_FAIL_CANCELED, "interrupted");
-    if (!push(&p->finished, &p->nfinished, &p->capfinished, job)) vsc_pool_job_free(job);
+    if (!note(p, job->node, job)) vsc_pool_job_free(job);
   }
   p->nqueue = 0;
   pthread_mutex_unlock(&p->mu);
@@ -225,9 +241,9 @@ void vsc_pool_free(vsc_pool *p) {
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->mu);
   for (int i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
-  for (size_t i = 0; i < p->nfinished; i++) vsc_pool_job_free(p->finished[i]);
+  for (size_t i = 0; i < p->nevents; i++) vsc_pool_job_free(p->events[i].job);
   free(p->queue);
-  free(p->finished);
+  free(p->events);
   free(p->threads);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->work);

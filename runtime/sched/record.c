@@ -44,7 +44,7 @@ void vsc_sched_warn(run_t *r, const char *fmt, ...) {
 }
 
 void vsc_sched_status(run_t *r, bool force) {
-  int running = (r->ncpu < r->jobs ? r->ncpu : r->jobs) + (int)r->ninflight;
+  int running = r->ncpu_running + (int)r->ninflight;
   int queued = r->needed_count - r->done_count - running;
   vsc_progress_status(r->pg, r->done_count, running, queued < 0 ? 0 : queued, r->budget.spent,
                       r->budget.limit, force);

@@ -262,6 +262,12 @@ static void demand(run_t *r) {
   }
 }
 
+/* A pool event: a CPU job started, or finished (what it makes ready is queued). */
+static void take_event(run_t *r, vsc_pool_event *ev) {
+  if (ev->job) vsc_sched_cpu_done(r, ev->job);
+  else vsc_sched_cpu_started(r, ev->node);
+}
+
 static void loop(run_t *r) {
   for (;;) {
     if (vsc_sched_interrupted && r->status != VSC_RUN_INTERRUPTED) {
@@ -271,9 +277,9 @@ static void loop(run_t *r) {
       vsc_sched_remote_interrupt(r);
       vsc_pool_cancel_queued(r->pool);
     }
-    vsc_pool_job *job;
+    vsc_pool_event ev;
     vsc_pool_hold(r->pool, true); /* what these make ready starts in the pool's order */
-    while ((job = vsc_pool_take(r->pool, 0))) vsc_sched_cpu_done(r, job);
+    while (vsc_pool_next(r->pool, 0, &ev)) take_event(r, &ev);
     vsc_pool_hold(r->pool, false);
     /* One fsync for the ids and outcomes of this pass (outputs are committed first). */
     r->batching = true;
@@ -290,9 +296,9 @@ static void loop(run_t *r) {
     if (r->ninflight > 0) {
       r->remote->vt->step(r->remote, wait);
     } else if (r->ncpu > 0) {
-      job = vsc_pool_take(r->pool, wait);
+      bool got = vsc_pool_next(r->pool, wait, &ev);
       vsc_pool_hold(r->pool, true);
-      if (job) vsc_sched_cpu_done(r, job);
+      if (got) take_event(r, &ev);
       vsc_pool_hold(r->pool, false);
     } else if (wait > 0) {
       struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
@@ -390,7 +396,6 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   vsc_sched_resume(&r);
   int jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (jobs < 1) jobs = 1;
-  r.jobs = jobs;
   if (vsc_pool_new(&r.pool, jobs, notify_cb, &r) != 0) {
     vsc_err_set(err, errlen, "cannot start worker threads");
     goto out;

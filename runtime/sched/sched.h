@@ -54,16 +54,22 @@ typedef struct {
   double seconds;
 } vsc_pool_job;
 
-/* `notify(ud)` is called (from a worker) after each job finishes. */
+/* `notify(ud)` is called (from a worker) when a worker takes a job and after it finishes. */
 int vsc_pool_new(vsc_pool **out, int threads, void (*notify)(void *ud), void *ud);
 /* Takes ownership of job (malloc'd). */
 void vsc_pool_submit(vsc_pool *p, vsc_pool_job *job);
 /* While held, queued jobs wait: jobs that become ready together are queued first and then
  * taken in their order, not in the order they happened to be submitted. */
 void vsc_pool_hold(vsc_pool *p, bool hold);
-/* A finished job (caller frees with vsc_pool_job_free), or NULL. Waits up to `wait`
- * seconds for one when `wait` > 0. */
-vsc_pool_job *vsc_pool_take(vsc_pool *p, double wait);
+/* What happened on the pool, in order: node's job was taken by a worker (job NULL), or it
+ * finished (job: the caller frees it with vsc_pool_job_free). */
+typedef struct {
+  int node;
+  vsc_pool_job *job;
+} vsc_pool_event;
+/* Takes the oldest event into *ev; false when there is none. Waits up to `wait` seconds for
+ * one when `wait` > 0. */
+bool vsc_pool_next(vsc_pool *p, double wait, vsc_pool_event *ev);
 void vsc_pool_job_free(vsc_pool_job *job);
 /* Finishes every queued (not yet running) job as canceled. */
 void vsc_pool_cancel_queued(vsc_pool *p);
@@ -113,6 +119,7 @@ typedef struct {
   bool degraded;
   bool reported;   /* failure already counted */
   bool join;       /* run in parts: its inputs are its parts, its executor joins them */
+  bool started;    /* its CPU job was taken by a worker ("running" told) */
   double priority; /* of its CPU job (vsc_sched_priorities) */
   char path[4096]; /* output object once done */
   /* remote calls */
@@ -172,8 +179,8 @@ typedef struct {
   int nbackoff;
   bool stop_new; /* auth / budget / interrupt: start nothing more */
   vsc_run_status status;
-  int ncpu; /* nodes on the pool (queued there or running) */
-  int jobs; /* pool threads */
+  int ncpu;         /* nodes on the pool (queued there or running) */
+  int ncpu_running; /* of those, the ones a worker has taken */
   int done_count, needed_count;
   vsc_run_result *res;
   json_t *left; /* predictions left running on interrupt */
@@ -224,6 +231,8 @@ void vsc_sched_priorities(run_t *r);
 void vsc_sched_cpu_submit(run_t *r, int i, vsc_op_fn fn, json_t *node_json, const char *provider);
 /* Submits node i with the executor its op has (the asset op is the scheduler's own). */
 void vsc_sched_cpu_start(run_t *r, int i);
+/* Node i's CPU job was taken by a worker: tells it is running. */
+void vsc_sched_cpu_started(run_t *r, int i);
 /* Takes a finished pool job's result (frees the job). */
 void vsc_sched_cpu_done(run_t *r, vsc_pool_job *job);
 /* The executor the run options register for op, or NULL. */

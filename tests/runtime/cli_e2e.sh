@@ -25,6 +25,20 @@ if [ "$PART" = local ]; then
   dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$WORK/tiny.mp4")
   awk -v d="$dur" 'BEGIN { exit !(d > 2.8 && d < 3.3) }' || fail "duration $dur, expected 3 s"
   grep -q '"name": "one"' "$WORK/tiny.mp4.json" || fail "manifest lacks scene one"
+  # "running" means a worker took the node: with one worker, one node at a time runs (the
+  # join of a body's parts has a light worker of its own). Jobs waiting their turn are not
+  # told as running.
+  rm -rf "$WORK/j1"
+  build "$WORK/j1.log" --provider local --jobs 1 --cache "$WORK/j1" -o "$WORK/j1.mp4"
+  [ $rc -eq 0 ] || fail "--jobs 1 build exited $rc"
+  most=$(awk '
+    /"state":"running"/ { match($0, /"node":"[^"]*"/); id = substr($0, RSTART + 8, RLENGTH - 9)
+                          if (!(id in part_of)) { run[id] = 1; if (++now > most) most = now } }
+    /"of":"/ { match($0, /"of":"[^"]*"/); part_of[substr($0, RSTART + 6, RLENGTH - 7)] = 1 }
+    /"state":"(done|failed)"/ { match($0, /"node":"[^"]*"/); id = substr($0, RSTART + 8, RLENGTH - 9)
+                                if (id in run) { delete run[id]; now-- } }
+    END { print most + 0 }' "$WORK/j1.log")
+  [ "$most" = 1 ] || fail "--jobs 1: $most nodes told as running at once"
 
   # Second build: nothing generated or encoded.
   ino1=$(stat -c %i "$WORK/tiny.mp4")
