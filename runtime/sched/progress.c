@@ -120,16 +120,18 @@ void vsc_progress_event(vsc_progress *pg, json_t *ev) {
   json_decref(ev);
 }
 
-void vsc_progress_status(vsc_progress *pg, int done, int running, int queued, double spent,
-                         double budget, bool force) {
+void vsc_progress_status(vsc_progress *pg, int done, int running, int queued, double video_done,
+                         double video_total, double spent, double budget, bool force) {
   if (!pg || pg->mode != VSC_PROGRESS_TTY) return;
   double now = vsc_sched_now();
   if (!force && now - pg->last_draw < 0.1) return;
   pg->last_draw = now;
   char bud[32] = "";
   if (budget >= 0) snprintf(bud, sizeof bud, "/$%.2f", budget);
-  fprintf(pg->out, "\r\033[K[vsc] %d done, %d running, %d queued  $%.2f%s  %.1fs", done, running,
-          queued, spent, bud, now - pg->t0);
+  char video[48] = "";
+  if (video_total > 0) snprintf(video, sizeof video, "  video %.1f/%.1fs", video_done, video_total);
+  fprintf(pg->out, "\r\033[K[vsc] %d done, %d running, %d queued%s  $%.2f%s  %.1fs", done, running, queued, video,
+          spent, bud, now - pg->t0);
   fflush(pg->out);
   pg->line_shown = true;
 }

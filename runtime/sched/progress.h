@@ -15,9 +15,10 @@ vsc_progress *vsc_progress_new(vsc_progress_mode mode, FILE *out);
 vsc_progress_mode vsc_progress_get_mode(const vsc_progress *pg);
 /* Reports an event {"event": "start"|"node"|"warning"|"note"|"end", …}; steals `ev`. */
 void vsc_progress_event(vsc_progress *pg, json_t *ev);
-/* Redraws the TTY status line (at most 10 times a second unless `force`). */
-void vsc_progress_status(vsc_progress *pg, int done, int running, int queued, double spent,
-                         double budget, bool force);
+/* Redraws the TTY status line (at most 10 times a second unless `force`): nodes, seconds of
+ * picture composed of `video_total` (left out when 0), money, time. */
+void vsc_progress_status(vsc_progress *pg, int done, int running, int queued, double video_done,
+                         double video_total, double spent, double budget, bool force);
 void vsc_progress_free(vsc_progress *pg);
 
 #endif

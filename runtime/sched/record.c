@@ -43,10 +43,33 @@ void vsc_sched_warn(run_t *r, const char *fmt, ...) {
   vsc_progress_event(r->pg, json_pack("{s:s, s:s}", "event", "warning", "msg", msg));
 }
 
+static double segment_seconds(const snode *n) {
+  return json_number_value(json_object_get(json_object_get(n->node, "params"), "duration"));
+}
+
+/* Seconds of picture composed, of the segments this run needs: what an editor waits for. A
+ * body rendered in parts counts each part as it is done. */
+static void video_seconds(const run_t *r, double *done, double *total) {
+  *done = *total = 0;
+  for (size_t i = 0; i < r->nn; i++) {
+    const snode *n = &r->n[i];
+    if (!n->needed || strcmp(n->op, "segment") != 0 || json_object_get(n->node, "part")) continue;
+    *total += segment_seconds(n);
+    if (n->st == N_DONE) {
+      *done += segment_seconds(n);
+    } else if (n->join) {
+      for (size_t k = 0; k < n->nin; k++)
+        if (r->n[n->in[k]].st == N_DONE) *done += segment_seconds(&r->n[n->in[k]]);
+    }
+  }
+}
+
 void vsc_sched_status(run_t *r, bool force) {
   int running = r->ncpu_running + (int)r->ninflight;
   int queued = r->needed_count - r->done_count - running;
-  vsc_progress_status(r->pg, r->done_count, running, queued < 0 ? 0 : queued, r->budget.spent,
+  double done = 0, total = 0;
+  video_seconds(r, &done, &total);
+  vsc_progress_status(r->pg, r->done_count, running, queued < 0 ? 0 : queued, done, total, r->budget.spent,
                       r->budget.limit, force);
 }
 

@@ -39,6 +39,13 @@ if [ "$PART" = local ]; then
                                 if (id in run) { delete run[id]; now-- } }
     END { print most + 0 }' "$WORK/j1.log")
   [ "$most" = 1 ] || fail "--jobs 1: $most nodes told as running at once"
+  # On a terminal the status line counts the seconds of picture composed: none at the first
+  # drawing (before anything is composed), the whole 3 s at the end.
+  rm -rf "$WORK/tty"
+  script -qec "'$VSC' build '$S' --provider local --cache '$WORK/tty' -o '$WORK/tty.mp4'" /dev/null >"$WORK/tty.log" 2>&1 ||
+    fail "build on a terminal failed: $(tail -3 "$WORK/tty.log")"
+  tr '\r' '\n' <"$WORK/tty.log" | grep -q '\[vsc\] .* video 3\.0/3\.0s' || fail "no 'video 3.0/3.0s' on the status line"
+  tr '\r' '\n' <"$WORK/tty.log" | grep -m1 '\[vsc\]' | grep -q ' video 0\.0/3\.0s' || fail "the first status line: $(tr '\r' '\n' <"$WORK/tty.log" | grep -m1 '\[vsc\]')"
 
   # Second build: nothing generated or encoded.
   ino1=$(stat -c %i "$WORK/tiny.mp4")
