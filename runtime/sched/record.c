@@ -68,7 +68,7 @@ void vsc_sched_status(run_t *r, bool force) {
   int running = r->ncpu_running + (int)r->ninflight;
   int queued = r->needed_count - r->done_count - running;
   double done = 0, total = 0;
-  video_seconds(r, &done, &total);
+  if (r->pg && vsc_progress_get_mode(r->pg) == VSC_PROGRESS_TTY) video_seconds(r, &done, &total);
   vsc_progress_status(r->pg, r->done_count, running, queued < 0 ? 0 : queued, done, total, r->budget.spent,
                       r->budget.limit, force);
 }
