@@ -91,14 +91,21 @@ void vsc_progress_event(vsc_progress *pg, json_t *ev) {
       w += snprintf(line + w, sizeof line - (size_t)w, " $%.2f", json_number_value(cost));
     if (*msg && w > 0 && (size_t)w < sizeof line) snprintf(line + w, sizeof line - (size_t)w, ": %s", msg);
   } else if (strcmp(kind, "start") == 0) {
-    /* The parts add up to the whole: a node no one needs (what uses it is cached) is said. */
+    /* The parts add up to the whole: jobs cached and to run, and IR nodes no one needs (what
+     * uses them is cached). A body in parts is one node and several jobs: then jobs are said. */
     long long unneeded = json_integer_value(json_object_get(ev, "unneeded"));
-    int w = snprintf(line, sizeof line, "run: %lld nodes: %lld cached, %lld to run",
-                     (long long)json_integer_value(json_object_get(ev, "nodes")),
-                     (long long)json_integer_value(json_object_get(ev, "cached")),
-                     (long long)json_integer_value(json_object_get(ev, "todo")));
+    long long split = json_integer_value(json_object_get(ev, "split"));
+    long long cached = json_integer_value(json_object_get(ev, "cached"));
+    long long todo = json_integer_value(json_object_get(ev, "todo"));
+    int w = snprintf(line, sizeof line, "run: %lld nodes", (long long)json_integer_value(json_object_get(ev, "nodes")));
+    if (split > 0 && w > 0 && (size_t)w < sizeof line)
+      w += snprintf(line + w, sizeof line - (size_t)w, ", %lld jobs (%lld %s in %lld parts)", cached + todo, split,
+                    split == 1 ? "body" : "bodies", (long long)json_integer_value(json_object_get(ev, "parts")));
+    if (w > 0 && (size_t)w < sizeof line)
+      w += snprintf(line + w, sizeof line - (size_t)w, ": %lld cached, %lld to run", cached, todo);
     if (unneeded > 0 && w > 0 && (size_t)w < sizeof line)
-      w += snprintf(line + w, sizeof line - (size_t)w, ", %lld not needed (what uses them is cached)", unneeded);
+      w += snprintf(line + w, sizeof line - (size_t)w, ", %lld %s not needed (what uses %s is cached)", unneeded,
+                    unneeded == 1 ? "node" : "nodes", unneeded == 1 ? "it" : "them");
     if (w > 0 && (size_t)w < sizeof line) snprintf(line + w, sizeof line - (size_t)w, "; provider %s", s(ev, "provider"));
   } else if (strcmp(kind, "warning") == 0 || strcmp(kind, "note") == 0) {
     snprintf(line, sizeof line, "%s: %s", kind, s(ev, "msg"));

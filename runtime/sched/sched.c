@@ -328,6 +328,26 @@ static void seed(run_t *r) {
     if (r->n[i].st == N_WAIT && r->n[i].pending == 0) vsc_sched_mark_ready(r, (int)i);
 }
 
+/* What the run will do. A body rendered in parts is one node of the IR and several jobs
+ * (its parts and their join): "todo" and "cached" count jobs, "nodes" and "unneeded" IR
+ * nodes, "split" the bodies to run in parts and "parts" their parts. */
+static void start_event(run_t *r) {
+  int unneeded = 0, split = 0, parts = 0;
+  for (size_t i = 0; i < r->nn; i++) {
+    const snode *n = &r->n[i];
+    if (json_object_get(n->node, "part")) {
+      parts += n->needed && n->st != N_DONE;
+      continue;
+    }
+    unneeded += !n->needed;
+    split += n->needed && n->join && n->st != N_DONE;
+  }
+  vsc_progress_event(r->pg, json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:s}", "event", "start", "nodes", (int)r->nir,
+                                      "cached", r->res->cached, "todo", r->needed_count - r->done_count, "unneeded",
+                                      unneeded, "split", split, "parts", parts, "provider",
+                                      r->remote_name ? r->remote_name : "local"));
+}
+
 /* Everything a run holds, whatever phase it stopped in. */
 static void free_run(run_t *r) {
   if (r->pool) vsc_pool_free(r->pool);
@@ -400,9 +420,7 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
     vsc_err_set(err, errlen, "cannot start worker threads");
     goto out;
   }
-  vsc_progress_event(r.pg, json_pack("{s:s, s:i, s:i, s:i, s:i, s:s}", "event", "start", "nodes", (int)r.nir,
-                                     "cached", res->cached, "todo", r.needed_count - r.done_count, "unneeded",
-                                     (int)r.nir - r.needed_count, "provider", r.remote_name ? r.remote_name : "local"));
+  start_event(&r);
   vsc_sched_rcache_announce(&r);
   vsc_pool_hold(r.pool, true); /* the first ready set starts in the pool's order */
   seed(&r);

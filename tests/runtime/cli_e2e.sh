@@ -47,6 +47,21 @@ if [ "$PART" = local ]; then
   tr '\r' '\n' <"$WORK/tty.log" | grep -q '\[vsc\] .* video 3\.0/3\.0s' || fail "no 'video 3.0/3.0s' on the status line"
   tr '\r' '\n' <"$WORK/tty.log" | grep -m1 '\[vsc\]' | grep -q ' video 0\.0/3\.0s' || fail "the first status line: $(tr '\r' '\n' <"$WORK/tty.log" | grep -m1 '\[vsc\]')"
 
+  # Bodies rendered in parts: the run's first line counts IR nodes and jobs apart, and the
+  # nodes an edit does not need are the IR's (the uncut clip's asset), not nodes minus jobs.
+  mkdir -p "$WORK/parts"
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=s=320x180:r=10:d=5 -pix_fmt yuv420p -y "$WORK/parts/a.mp4"
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=s=320x180:r=10:d=2 -pix_fmt yuv420p -y "$WORK/parts/b.mp4"
+  printf 'video "Parts" {\n  size 320x180  fps 10\n  provider local\n  scene long { shot file "a.mp4"  text "ONE" at center }\n  scene short { shot file "b.mp4" }\n}\n' >"$WORK/parts/p.vscript"
+  "$VSC" build "$WORK/parts/p.vscript" --progress plain 2>"$WORK/parts/1.log" || fail "parts build: $(tail -3 "$WORK/parts/1.log")"
+  grep -qx 'run: 7 nodes, 11 jobs (2 bodies in 4 parts): 0 cached, 11 to run; provider local' "$WORK/parts/1.log" ||
+    fail "parts build: $(grep '^run:' "$WORK/parts/1.log")"
+  sed -i 's/"ONE"/"TWO"/' "$WORK/parts/p.vscript"
+  "$VSC" build "$WORK/parts/p.vscript" --progress plain 2>"$WORK/parts/2.log" || fail "parts edit: $(tail -3 "$WORK/parts/2.log")"
+  grep -qx 'run: 7 nodes, 8 jobs (1 body in 2 parts): 3 cached, 5 to run, 1 node not needed (what uses it is cached); provider local' \
+    "$WORK/parts/2.log" || fail "parts edit: $(grep '^run:' "$WORK/parts/2.log")"
+  grep -q '^ok: 5 run, 3 cached' "$WORK/parts/2.log" || fail "parts edit: $(grep '^ok:' "$WORK/parts/2.log")"
+
   # Second build: nothing generated or encoded.
   ino1=$(stat -c %i "$WORK/tiny.mp4")
   build "$WORK/b2.log" --provider local
