@@ -384,7 +384,8 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   r.ir = ir;
   r.res = res;
   r.left = json_array();
-  vsc_sched_interrupted = 0;
+  /* Not cleared: a stop asked for before this run (a batch worker's SIGTERM between two
+   * rows) stops it at once instead of being forgotten. */
   snprintf(r.cache_dir, sizeof r.cache_dir, "%s", o->cache_dir);
   const json_t *video = json_object_get(ir, "video");
   const char *root = vsc_sched_jstr(ir, "root");

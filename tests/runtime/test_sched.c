@@ -5,6 +5,7 @@
 ** Usage: test_sched NAME (one ctest per NAME).
 */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,24 @@ static void t_cache(void) {
   CHECK(rt_run(plan2, cache, "{}", &res, NULL) == 0, "run 3");
   CHECK(res.executed == 3 && res.cached == 1, "edit: executed %d cached %d", res.executed, res.cached);
   json_decref(plan2);
+  json_decref(plan);
+  vsc_test_rmtree(dir);
+}
+
+/* A stop asked for before a run (SIGTERM between two rows of a batch worker) is not
+ * forgotten when the run starts: nothing runs, and the run says it was interrupted. */
+static void t_stop_before(void) {
+  char dir[2048], cache[4200];
+  vsc_test_tmpdir(dir, sizeof dir, "stop_before");
+  snprintf(cache, sizeof cache, "%s/cache", dir);
+  const char *ids[4];
+  json_t *plan = chain_plan("leaf", ids);
+  vsc_run_install_signals();
+  raise(SIGTERM);
+  vsc_run_result res;
+  CHECK(rt_run(plan, cache, "{}", &res, NULL) == 0, "run");
+  CHECK(res.status == VSC_RUN_INTERRUPTED && res.executed == 0, "status %d, executed %d", (int)res.status,
+        res.executed);
   json_decref(plan);
   vsc_test_rmtree(dir);
 }

@@ -72,8 +72,9 @@ until [ "$(finished)" -ge 20 ]; do
   [ $i -lt 600 ] || fail "no 20 rows finished in 120 s"
   sleep 0.2
 done
-# The running task with the most rows left (its shard is line K+1 of rows-1.txt): one that
-# is about to end would leave nothing for the resume.
+# The running task with the most rows left (its shard is line K+1 of rows-1.txt), and more
+# than 10: one that is about to end can finish its last rows before the cancel reaches it on
+# a loaded machine, and leave nothing for the resume.
 rows_left() {
   n=0
   for r in $(sed -n "$(($1 + 1))p" b/slurm/rows-1.txt); do
@@ -88,7 +89,7 @@ rows_left() {
 task=
 i=0
 while [ -z "$task" ]; do
-  most=2
+  most=10
   for t in $(squeue -h -j "$array" -t RUNNING -o %i); do
     n=$(rows_left "${t#*_}")
     [ "$n" -gt "$most" ] && most=$n && task=$t
