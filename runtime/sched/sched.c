@@ -268,15 +268,19 @@ static void take_event(run_t *r, vsc_pool_event *ev) {
   else vsc_sched_cpu_started(r, ev->node);
 }
 
+/* Ctrl-C, SIGTERM or SIGHUP (once): nothing new starts, queued CPU work is dropped. */
+static void take_interrupt(run_t *r) {
+  if (!vsc_sched_interrupted || r->status == VSC_RUN_INTERRUPTED) return;
+  r->status = VSC_RUN_INTERRUPTED;
+  r->stop_new = true;
+  vsc_progress_event(r->pg, json_pack("{s:s, s:s}", "event", "note", "msg", "interrupted: stopping"));
+  vsc_sched_remote_interrupt(r);
+  vsc_pool_cancel_queued(r->pool);
+}
+
 static void loop(run_t *r) {
   for (;;) {
-    if (vsc_sched_interrupted && r->status != VSC_RUN_INTERRUPTED) {
-      r->status = VSC_RUN_INTERRUPTED;
-      r->stop_new = true;
-      vsc_progress_event(r->pg, json_pack("{s:s, s:s}", "event", "note", "msg", "interrupted: stopping"));
-      vsc_sched_remote_interrupt(r);
-      vsc_pool_cancel_queued(r->pool);
-    }
+    take_interrupt(r);
     vsc_pool_event ev;
     vsc_pool_hold(r->pool, true); /* what these make ready starts in the pool's order */
     while (vsc_pool_next(r->pool, 0, &ev)) take_event(r, &ev);
@@ -424,6 +428,7 @@ int vsc_run(const json_t *ir, const vsc_run_options *o, vsc_run_result *res, cha
   start_event(&r);
   vsc_sched_rcache_announce(&r);
   vsc_pool_hold(r.pool, true); /* the first ready set starts in the pool's order */
+  take_interrupt(&r);          /* asked for before the run: nothing starts */
   seed(&r);
   vsc_pool_hold(r.pool, false);
   loop(&r);

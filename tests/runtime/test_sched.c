@@ -133,10 +133,15 @@ static json_t *chain_plan(const char *leaf_label, const char **ids) {
   return plan;
 }
 
+/* A case's temporary directory, and the cache in it. */
+static void case_dirs(const char *name, char *dir, size_t ndir, char *cache, size_t ncache) {
+  vsc_test_tmpdir(dir, ndir, name);
+  snprintf(cache, ncache, "%s/cache", dir);
+}
+
 static void t_cache(void) {
   char dir[2048], cache[4200];
-  vsc_test_tmpdir(dir, sizeof dir, "cache");
-  snprintf(cache, sizeof cache, "%s/cache", dir);
+  case_dirs("cache", dir, sizeof dir, cache, sizeof cache);
   const char *ids[4];
   json_t *plan = chain_plan("leaf", ids);
   vsc_run_result res;
@@ -158,11 +163,10 @@ static void t_cache(void) {
  * forgotten when the run starts: nothing runs, and the run says it was interrupted. */
 static void t_stop_before(void) {
   char dir[2048], cache[4200];
-  vsc_test_tmpdir(dir, sizeof dir, "stop_before");
-  snprintf(cache, sizeof cache, "%s/cache", dir);
+  case_dirs("stop_before", dir, sizeof dir, cache, sizeof cache);
+  vsc_run_install_signals();
   const char *ids[4];
   json_t *plan = chain_plan("leaf", ids);
-  vsc_run_install_signals();
   raise(SIGTERM);
   vsc_run_result res;
   CHECK(rt_run(plan, cache, "{}", &res, NULL) == 0, "run");
