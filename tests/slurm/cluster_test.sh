@@ -36,6 +36,9 @@ until [ "$(squeue -h -j "$long" -o %T)" = RUNNING ]; do
   [ $i -lt 100 ] || fail "job $long never started"
   sleep 0.2
 done
+# RUNNING comes before slurmd has started the job's step; a cancel in between left the step
+# stuck (seen once in an ASan run: cancelled 22 ms after launch, still listed 20 s later).
+sleep 1
 scancel "$long"
 i=0
 while squeue -h -j "$long" -o %T 2>/dev/null | grep -q .; do
