@@ -235,7 +235,6 @@ void vsc_sched_cpu_start(run_t *r, int i) {
     vsc_sched_node_failed(r, i, msg);
     return;
   }
-  n->started = false;
   /* "running" is told when a worker takes it (vsc_sched_cpu_started), not while it waits
    * its turn behind other encodes. A generation on the pool is the local provider's. */
   vsc_sched_cpu_submit(r, i, fn, asset ? asset_node(r, n) : json_incref(n->node),
