@@ -207,6 +207,13 @@ int vsc_ir_validate(const json_t *ir, char *err, size_t errlen) {
       rc = -1;
       break;
     }
+    /* A transition's two scenes (docs/ir.md "Node"), for people: not part of the id. */
+    json_t *between = json_object_get(node, "between");
+    if (between && (!json_is_array(between) || json_array_size(between) != 2 || !json_is_string(json_array_get(between, 0)) ||
+                    !json_is_string(json_array_get(between, 1)))) {
+      rc = vsc_err_set(err, errlen, "%s.between: expected the two scene names [outgoing, incoming]", path);
+      break;
+    }
     const char *op = json_string_value(json_object_get(node, "op"));
     const vsc_op_info *rule = vsc_ops_find(op);
     if (!rule) {

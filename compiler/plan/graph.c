@@ -374,8 +374,12 @@ const char *plan_segment(planner *p, const char *kind, int f0, int f1, const cha
                             &n);
     json_object_set_new(params, "transition", json_string(transition));
   }
-  const char *id = plan_add_node(p, "segment", params, NULL, inputs, n, b ? NULL : a->name,
-                                 plan_src(p->s, a->src, b && a->then_node ? a->then_node->kw : a->node->kw));
+  json_t *node = plan_new_node("segment", params, NULL, inputs, n, b ? NULL : a->name,
+                               plan_src(p->s, a->src, b && a->then_node ? a->then_node->kw : a->node->kw));
+  /* A transition belongs to no one scene: it names the two it joins, outgoing first, for
+   * progress and listings (like `scene`, not part of the id). */
+  if (b) json_object_set_new(node, "between", json_pack("[ss]", a->name, b->name));
+  const char *id = plan_commit_node(p, node);
   free(inputs);
   return id;
 }

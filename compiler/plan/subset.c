@@ -74,7 +74,9 @@ static const char *add_node(json_t *nodes, json_t *byid, json_t *node) {
 static json_t *new_node(const char *op, json_t *params, json_t *inputs, const json_t *like) {
   json_t *n = json_pack("{s:s, s:o, s:o}", "op", op, "params", params, "inputs", inputs);
   json_t *scene = json_object_get(like, "scene"), *src = json_object_get(like, "src");
+  json_t *between = json_object_get(like, "between");
   if (json_is_string(scene)) json_object_set(n, "scene", scene);
+  if (json_is_array(between)) json_object_set_new(n, "between", json_deep_copy(between));
   if (json_is_string(src)) json_object_set(n, "src", src);
   return n;
 }
