@@ -25,6 +25,17 @@ static const char *info_str(const vsc_cache_entry *e, const char *k) {
   return v && *v ? v : "-";
 }
 
+/* The object's scene, or a transition's two ("sunrise->pour", one word, as the column is). */
+static const char *place_str(const vsc_cache_entry *e, char *buf, size_t len) {
+  const json_t *between = json_object_get(e->info, "between");
+  const char *from = json_string_value(json_array_get(between, 0)), *to = json_string_value(json_array_get(between, 1));
+  if (!json_object_get(e->info, "scene") && from && to) {
+    snprintf(buf, len, "%s->%s", from, to);
+    return buf;
+  }
+  return info_str(e, "scene");
+}
+
 typedef struct {
   bool json;
   json_t *list;
@@ -43,7 +54,8 @@ static int ls_one(const vsc_cache_entry *e, void *ud) {
     return 0;
   }
   const char *model = info_str(e, "model");
-  printf("%.12s  %-8s %-14s %-9s %-32s %10llu  %s%s\n", e->key, info_str(e, "op"), info_str(e, "scene"),
+  char place[256];
+  printf("%.12s  %-8s %-14s %-9s %-32s %10llu  %s%s\n", e->key, info_str(e, "op"), place_str(e, place, sizeof place),
          info_str(e, "provider"), model, (unsigned long long)e->size, info_str(e, "created"),
          json_object_get(e->info, "degraded") ? "  (placeholder)" : "");
   return 0;
@@ -67,8 +79,9 @@ static int verify_one(const vsc_cache_entry *e, void *ud) {
     vsc_cache_entry_clear(&full);
   } else {
     c->bad++;
+    char place[256];
     printf("corrupt: %.12s (%s %s): %s — deleted, the next build regenerates it\n", e->key,
-           info_str(e, "op"), info_str(e, "scene"), r < 0 ? "unreadable" : why);
+           info_str(e, "op"), place_str(e, place, sizeof place), r < 0 ? "unreadable" : why);
     if (r < 0) vsc_cache_remove(c->cache, e->key);
   }
   return 0;

@@ -42,7 +42,7 @@ static int asset_exec(const json_t *node, const char *const *inputs, size_t ninp
 
 json_t *vsc_sched_cache_info(const run_t *r, const snode *n, const char *provider) {
   json_t *info = json_pack("{s:s, s:s}", "node", n->id, "op", n->op);
-  if (n->scene) json_object_set_new(info, "scene", json_string(n->scene));
+  vsc_sched_place(info, n);
   if (provider && *provider) json_object_set_new(info, "provider", json_string(provider));
   if (n->used_model) json_object_set_new(info, "model", json_string(n->used_model));
   else if (vsc_sched_jstr(n->node, "model")) json_object_set(info, "model", json_object_get(n->node, "model"));

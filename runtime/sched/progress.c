@@ -43,11 +43,14 @@ static const char *s(const json_t *ev, const char *k) {
   return v ? v : "";
 }
 
-/* "node 9f2c1a2b (segment, scene sunrise)" */
+/* "segment  9f2c1a2b3c scene sunrise", "segment  dd5ca72785 transition sunrise -> pour" */
 static void describe(const json_t *ev, char *buf, size_t len) {
   const char *scene = s(ev, "scene"), *model = s(ev, "model");
+  const json_t *between = json_object_get(ev, "between");
+  const char *from = json_string_value(json_array_get(between, 0)), *to = json_string_value(json_array_get(between, 1));
   int w = snprintf(buf, len, "%-8s %.10s", s(ev, "op"), s(ev, "node"));
   if (*scene && w > 0 && (size_t)w < len) w += snprintf(buf + w, len - (size_t)w, " scene %s", scene);
+  else if (from && to && w > 0 && (size_t)w < len) w += snprintf(buf + w, len - (size_t)w, " transition %s -> %s", from, to);
   if (*s(ev, "part") && w > 0 && (size_t)w < len) w += snprintf(buf + w, len - (size_t)w, " part %s", s(ev, "part"));
   if (*model && w > 0 && (size_t)w < len) snprintf(buf + w, len - (size_t)w, " [%s]", model);
 }

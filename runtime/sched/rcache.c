@@ -54,13 +54,13 @@ void vsc_sched_rcache_announce(run_t *r) {
     if (!n->remote_hit) continue;
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", "node", "state", "cached", "node", n->id, "op", n->op,
                            "from", "remote");
-    if (n->scene) json_object_set_new(ev, "scene", json_string(n->scene));
+    vsc_sched_place(ev, n);
     if (n->prediction[0]) json_object_set_new(ev, "prediction", json_string(n->prediction));
     vsc_progress_event(r->pg, ev);
     /* Not a call: nothing is paid; what the first build paid is named, for the books. */
     json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s}", "t", "cached", "from", "remote", "node", n->id, "key",
                             n->key, "op", n->op);
-    if (n->scene) json_object_set_new(rec, "scene", json_string(n->scene));
+    vsc_sched_place(rec, n);
     if (n->prediction[0]) {
       json_object_set_new(rec, "prediction", json_string(n->prediction));
       json_object_set_new(rec, "paid_by_origin", json_real(n->cached_cost));

@@ -12,10 +12,15 @@
 #include "progress.h"
 #include "sched.h"
 
+void vsc_sched_place(json_t *o, const snode *n) {
+  if (n->scene) json_object_set_new(o, "scene", json_string(n->scene));
+  if (n->between[0]) json_object_set_new(o, "between", json_pack("[ss]", n->between[0], n->between[1]));
+}
+
 void vsc_sched_event(run_t *r, const snode *n, const char *state, const char *msg) {
   json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "event", "node", "state", state, "node", n->id,
                          "op", n->op);
-  if (n->scene) json_object_set_new(ev, "scene", json_string(n->scene));
+  vsc_sched_place(ev, n);
   const json_t *part = json_object_get(n->node, "part");
   if (part) { /* a piece of another node (a chunk of a long body): "part": "2/3", "of": id */
     char place[48];

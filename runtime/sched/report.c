@@ -137,15 +137,24 @@ static void report(run_t *r) {
       continue;
     }
     if (n->degraded) {
-      if (json)
-        vsc_progress_event(r->pg, json_pack("{s:s, s:s, s:s?, s:s}", "event", "degraded", "node", n->id, "scene", n->scene, "reason", n->reason));
-      else if (!quiet)
+      if (json) {
+        json_t *ev = json_pack("{s:s, s:s, s:s}", "event", "degraded", "node", n->id, "reason", n->reason);
+        vsc_sched_place(ev, n);
+        vsc_progress_event(r->pg, ev);
+      } else if (!quiet) {
         fprintf(out, "degraded: scene %s: %s (placeholder card used)\n", n->scene ? n->scene : "?", n->reason);
+      }
     } else if (n->st == N_FAILED) {
-      if (json)
-        vsc_progress_event(r->pg, json_pack("{s:s, s:s, s:s, s:s?, s:s}", "event", "failed", "node", n->id, "op", n->op, "scene", n->scene, "reason", n->reason));
-      else if (!quiet)
-        fprintf(out, "failed: %s %.12s%s%s: %s\n", n->op, n->id, n->scene ? " scene " : "", n->scene ? n->scene : "", n->reason);
+      if (json) {
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "event", "failed", "node", n->id, "op", n->op, "reason", n->reason);
+        vsc_sched_place(ev, n);
+        vsc_progress_event(r->pg, ev);
+      } else if (!quiet) {
+        char place[300] = "";
+        if (n->scene) snprintf(place, sizeof place, " scene %s", n->scene);
+        else if (n->between[0]) snprintf(place, sizeof place, " transition %s -> %s", n->between[0], n->between[1]);
+        fprintf(out, "failed: %s %.12s%s: %s\n", n->op, n->id, place, n->reason);
+      }
     }
   }
   if (not_run && !json && !quiet) fprintf(out, "interrupted: %d node(s) not run\n", not_run);

@@ -132,6 +132,11 @@ static void init_node(snode *n, json_t *node) {
   n->id = vsc_sched_jstr(node, "id");
   n->op = vsc_sched_jstr(node, "op");
   n->scene = vsc_sched_jstr(node, "scene");
+  const json_t *between = json_object_get(node, "between");
+  if (json_array_size(between) == 2 && json_is_string(json_array_get(between, 0)) && json_is_string(json_array_get(between, 1))) {
+    n->between[0] = json_string_value(json_array_get(between, 0));
+    n->between[1] = json_string_value(json_array_get(between, 1));
+  }
   n->seed = -1;
 }
 

@@ -101,7 +101,8 @@ typedef enum { N_IDLE,
 typedef struct {
   json_t *node; /* borrowed from the IR */
   const char *id, *op, *scene;
-  int *in; /* input indices */
+  const char *between[2]; /* a transition: the scenes it leaves and enters (else NULL) */
+  int *in;                /* input indices */
   size_t nin;
   int *users;
   size_t nusers, capusers;
@@ -199,6 +200,9 @@ void vsc_sched_remove(int *arr, size_t *n, int v);
 
 /* ---- record.c: events and the journal ---- */
 void vsc_sched_event(run_t *r, const snode *n, const char *state, const char *msg);
+/* Names where node n is in the picture on event or record o: "scene", or a transition's
+ * "between": [outgoing, incoming]. */
+void vsc_sched_place(json_t *o, const snode *n);
 void vsc_sched_warn(run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vsc_sched_status(run_t *r, bool force);
 /* Appends a record (steals it). A journal that cannot be written stops all new spending:

@@ -25,6 +25,22 @@ if [ "$PART" = local ]; then
   dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$WORK/tiny.mp4")
   awk -v d="$dur" 'BEGIN { exit !(d > 2.8 && d < 3.3) }' || fail "duration $dur, expected 3 s"
   grep -q '"name": "one"' "$WORK/tiny.mp4.json" || fail "manifest lacks scene one"
+  # The fade between the two scenes names them: in JSON events ("between"), plain lines
+  # ("transition one -> two", where a scene's say "scene one") and the cache listing.
+  tid=$("$VSC" ir "$S" 2>/dev/null | tr -d ' \n' | grep -o '"between":\["one","two"\],"id":"[0-9a-f]*"' | sed 's/.*"id":"//; s/"$//')
+  [ ${#tid} = 64 ] || fail "no transition segment with \"between\": [\"one\", \"two\"] in the IR"
+  grep -q "^{\"between\":\[\"one\",\"two\"\],.*\"event\":\"node\",\"node\":\"$tid\",\"op\":\"segment\",.*\"state\":\"done\"}\$" "$WORK/b1.log" ||
+    fail "no JSON done event with between for the transition: $(grep "$tid" "$WORK/b1.log")"
+  rm -rf "$WORK/plain"
+  "$VSC" build "$S" --provider local --cache "$WORK/plain" -o "$WORK/plain.mp4" --progress plain 2>"$WORK/plain.log" ||
+    fail "plain build: $(tail -3 "$WORK/plain.log")"
+  short=$(printf %.10s "$tid")
+  grep -qx "running   segment  $short transition one -> two" "$WORK/plain.log" &&
+    grep -Eqx "done      segment  $short transition one -> two [0-9]+\.[0-9]s" "$WORK/plain.log" ||
+    fail "plain lines of the transition: $(grep "$short" "$WORK/plain.log")"
+  grep -Eqx "done      segment  [0-9a-f]{10} scene one [0-9]+\.[0-9]s" "$WORK/plain.log" || fail "plain lines of scene one's body"
+  [ "$("$VSC" cache ls --cache "$WORK/plain" | awk '$2 == "segment" && $3 == "one->two"' | wc -l)" = 1 ] ||
+    fail "cache ls: $("$VSC" cache ls --cache "$WORK/plain" | grep segment)"
   # "running" means a worker took the node: with one worker, one node at a time runs (the
   # join of a body's parts has a light worker of its own). Jobs waiting their turn are not
   # told as running.

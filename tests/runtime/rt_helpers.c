@@ -19,6 +19,8 @@
 
 char rt_exec_log[4096];
 bool rt_cancel_on_interrupt;
+vsc_progress_mode rt_progress;
+FILE *rt_progress_out;
 
 json_t *rt_plan_new(double budget) {
   json_t *p = json_pack("{s:s, s:i, s:s, s:{s:s, s:i, s:i, s:i, s:f, s:s}, s:[], s:[], s:{}}",
@@ -191,7 +193,9 @@ int rt_run(const json_t *plan, const char *cache, const char *provider_cfg, vsc_
   o.executors = rt_executors;
   o.nexecutors = rt_nexecutors;
   o.card = rt_exec;
-  o.progress = getenv("VSC_TEST_VERBOSE") ? VSC_PROGRESS_PLAIN : VSC_PROGRESS_QUIET;
+  o.progress = rt_progress ? rt_progress : getenv("VSC_TEST_VERBOSE") ? VSC_PROGRESS_PLAIN
+                                                                      : VSC_PROGRESS_QUIET;
+  o.progress_out = rt_progress_out;
   o.output = output;
   o.cancel_on_interrupt = rt_cancel_on_interrupt;
   o.split = rt_split;

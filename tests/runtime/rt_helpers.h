@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "vsc/vsc_runtime.h"
 #include "vsc_test.h"
@@ -11,6 +12,9 @@
 extern char rt_exec_log[4096];      /* when set, rt_exec appends {id,op,label,t0,t1} lines */
 extern bool rt_cancel_on_interrupt; /* rt_run's vsc_run_options.cancel_on_interrupt */
 extern int rt_jobs;                 /* rt_run's vsc_run_options.jobs (0: 4) */
+/* rt_run's progress (AUTO, the default: quiet, plain with VSC_TEST_VERBOSE) and where it goes. */
+extern vsc_progress_mode rt_progress;
+extern FILE *rt_progress_out;
 /* rt_run's vsc_run_options.split (joined by rt_exec), or NULL. */
 extern json_t *(*rt_split)(const json_t *node);
 

@@ -120,6 +120,80 @@ static void t_isolation(void) {
   vsc_test_rmtree(dir);
 }
 
+/* A transition segment names its two scenes (the IR's `between`) wherever a node is told:
+ * its JSON node events and the report's failed event carry "between", its plain lines say
+ * "transition a -> b" where a scene's say "scene a". */
+static char *run_told(const json_t *plan, const char *cache, const char *log, vsc_progress_mode mode) {
+  vsc_test_rmtree(cache);
+  FILE *f = fopen(log, "w");
+  if (!f) return NULL;
+  rt_progress = mode;
+  rt_progress_out = f;
+  vsc_run_result res;
+  int rc = rt_run(plan, cache, "{}", &res, NULL);
+  rt_progress = VSC_PROGRESS_AUTO;
+  rt_progress_out = NULL;
+  fclose(f);
+  CHECK(rc == 0 && res.status == VSC_RUN_FAILED && res.failed >= 1, "run: rc %d status %d failed %d", rc, res.status,
+        res.failed);
+  return vsc_test_slurp(log, NULL);
+}
+
+static void t_transition_names(void) {
+  char dir[2048], cache[4200], log[4200], want[400];
+  vsc_test_tmpdir(dir, sizeof dir, "tnames");
+  snprintf(cache, sizeof cache, "%s/cache", dir);
+  json_t *plan = rt_plan_new(-1);
+  const char *a = rt_add(plan, "segment", P("sa", 0), NULL, NULL, 0);
+  json_t *tp = P("sa-sb", 0);
+  json_object_set_new(tp, "fail", json_true());
+  const char *t = rt_add(plan, "segment", tp, NULL, NULL, 0);
+  json_object_del(rt_last(plan), "scene");
+  json_object_set_new(rt_last(plan), "between", json_pack("[ss]", "sa", "sb"));
+  const char *both[] = {a, t};
+  set_output(plan, rt_add(plan, "concat", P("c", 0), NULL, both, 2));
+  char *text = NULL;
+
+  snprintf(log, sizeof log, "%s/json.log", dir);
+  text = run_told(plan, cache, log, VSC_PROGRESS_JSON);
+  REQUIRE(text, "no JSON progress");
+  json_t *events = vsc_test_json_lines(log);
+  int told = 0, failed = 0;
+  size_t i;
+  json_t *ev;
+  json_array_foreach(events, i, ev) {
+    const char *id = json_string_value(json_object_get(ev, "node"));
+    if (!id || strcmp(id, t) != 0) continue;
+    const json_t *between = json_object_get(ev, "between");
+    CHECK(json_array_size(between) == 2 && !strcmp(json_string_value(json_array_get(between, 0)), "sa") &&
+              !strcmp(json_string_value(json_array_get(between, 1)), "sb") && !json_object_get(ev, "scene"),
+          "event %zu of the transition: %s", i, text);
+    const char *kind = json_string_value(json_object_get(ev, "event"));
+    if (kind && !strcmp(kind, "node")) told++;
+    if (kind && !strcmp(kind, "failed")) failed++;
+  }
+  CHECK(told == 2, "node events of the transition (running, failed): %d", told);
+  CHECK(failed == 1, "failed events of the transition in the report: %d", failed);
+  json_decref(events);
+  free(text);
+
+  snprintf(log, sizeof log, "%s/plain.log", dir);
+  text = run_told(plan, cache, log, VSC_PROGRESS_PLAIN);
+  REQUIRE(text, "no plain progress");
+  snprintf(want, sizeof want, "\nrunning   segment  %.10s transition sa -> sb\n", t);
+  CHECK(strstr(text, want), "no '%s' in:\n%s", want + 1, text);
+  snprintf(want, sizeof want, "\nfailed    segment  %.10s transition sa -> sb: local: scripted local failure\n", t);
+  CHECK(strstr(text, want), "no '%s' in:\n%s", want + 1, text);
+  snprintf(want, sizeof want, "\nfailed: segment %.12s transition sa -> sb: local: scripted local failure\n", t);
+  CHECK(strstr(text, want), "no '%s' in:\n%s", want + 1, text);
+  snprintf(want, sizeof want, "segment  %.10s scene sa", a);
+  CHECK(strstr(text, want), "no '%s' in:\n%s", want, text);
+out:
+  free(text);
+  json_decref(plan);
+  vsc_test_rmtree(dir);
+}
+
 /* ---- cache ------------------------------------------------------------------------------ */
 
 static json_t *chain_plan(const char *leaf_label, const char **ids) {
