@@ -63,8 +63,9 @@ static void describe(cli_xnode *x) {
 
 /* Names that hold across builds, for one plan's nodes (a JSON array): the slot is what a
  * node is, not its content: scene/op/kind, and "#n" for the n-th of several alike, so an
- * edited node matches its previous version. A transition names no scene: in a concat's
- * inputs it sits between the bodies of the two scenes it joins ("a -> b"). */
+ * edited node matches its previous version. A transition names no scene but the two it
+ * joins ("a -> b"): its `between`, or in an IR without it (another tool's, a record of an
+ * older build) the scenes of the bodies around it in a concat's inputs. */
 typedef struct {
   char slot[512];
   char link[256];
@@ -87,7 +88,7 @@ static void link_concat(const json_t *nodes, const json_t *concat, const json_t 
     json_t *in = concat_input(nodes, inputs, k, pos, &at);
     const char *scene = cli_explain_str(in, "scene"), *op = cli_explain_str(in, "op");
     if (scene) before = scene;
-    if (scene || !op || strcmp(op, "segment") != 0) continue;
+    if (scene || !op || strcmp(op, "segment") != 0 || names[at].link[0]) continue;
     const char *after = "end";
     for (size_t j = k + 1; j < n && !strcmp(after, "end"); j++) {
       json_t *next = concat_input(nodes, inputs, j, pos, &next_at);
@@ -104,6 +105,11 @@ static xname *name_nodes(const json_t *nodes) {
   for (size_t i = 0; i < nn; i++) {
     const char *id = cli_explain_str(json_array_get(nodes, i), "id");
     json_object_set_new(pos, id ? id : "", json_integer((json_int_t)i));
+  }
+  for (size_t i = 0; i < nn; i++) {
+    const json_t *between = json_object_get(json_array_get(nodes, i), "between");
+    const char *from = json_string_value(json_array_get(between, 0)), *to = json_string_value(json_array_get(between, 1));
+    if (from && to) snprintf(names[i].link, sizeof names[i].link, "%s -> %s", from, to);
   }
   for (size_t i = 0; i < nn; i++) {
     json_t *node = json_array_get(nodes, i);

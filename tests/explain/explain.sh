@@ -146,5 +146,20 @@ head -2 plan.out | normalize >plan.head
 printf 'TMP/plan.mp4: 0 of 12 nodes to run, 11 cached, 1 not needed (provider local)\nlast build: ok, provider local, recorded TIME\n' |
   cmp -s - plan.head || fail "explain of a plan: $(cat plan.out)"
 
+# 11. A transition is named by the two scenes it joins (its `between`), also where a scene
+# shows only inside its two transitions (no body of its own between them), and in a plan
+# without `between` (another tool's, an older build's record) by the bodies around it.
+printf 'video "Edge" {\n  size 160x90  fps 10\n  scene a (2s) { shot color #100000 then fade 2s }\n  scene b (2s) { shot color #200000 then fade 2s }\n  scene c (2s) { shot color #300000 }\n}\n' >edge.vscript
+"$vsc" explain edge.vscript b --cache cache3 >edge.out 2>edge.err || fail "explain edge.vscript b exited $?: $(cat edge.err)"
+[ "$(grep -c '^segment [0-9a-f]*  transition a -> b, fade 2s$' edge.out)" = 1 ] &&
+  [ "$(grep -c '^segment [0-9a-f]*  transition b -> c, fade 2s$' edge.out)" = 1 ] ||
+  fail "the transitions around scene b: $(grep '^segment' edge.out)"
+sed '/"between": \[/,/\]/d' plan.json >nobetween.json
+! grep -q '"between"' nobetween.json && grep -q '"between"' plan.json || fail "could not strip between from plan.json"
+"$vsc" explain nobetween.json --cache cache --all >nobetween.out 2>&1 || fail "explain of a plan without between exited $?"
+grep -q '^segment [0-9a-f]*  transition one -> two, fade 0.4s$' nobetween.out &&
+  grep -q '^segment [0-9a-f]*  transition two -> three, wipeleft 0.4s$' nobetween.out ||
+  fail "a plan without between: $(grep '^segment' nobetween.out)"
+
 [ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "ok: vsc explain"
