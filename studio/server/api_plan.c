@@ -1,7 +1,8 @@
 /*
 ** api_plan.c (studio) — what the page shows before anything is spent: the plan summary
 ** (scenes at their planned times, texts, voices, music, per-node model, price, cache
-** state), the model registry and the ledger.
+** state, and the scene or, for a transition, the two scenes it joins), the model registry
+** and the ledger.
 */
 #include <jansson.h>
 #include <stdio.h>
@@ -105,6 +106,9 @@ json_t *studio_plan_summary(const studio *st, const json_t *ir, const char *cach
                           "line", src_line(n));
     const char *kind = str(json_object_get(n, "params"), "kind");
     if (kind) json_object_set_new(o, "kind", json_string(kind));
+    /* A transition segment has no scene: it names the two it joins, [outgoing, incoming]. */
+    json_t *between = json_object_get(n, "between");
+    if (json_array_size(between) == 2) json_object_set(o, "between", between);
     json_array_append_new(out_nodes, o);
   }
 

@@ -6,7 +6,8 @@
 **   paths      no absolute paths, no "..", only .vscript written
 **   symlinks   links (file and folder) leading out of the project are refused
 **   limits     request bodies over the limit are refused with 413
-**   check      diagnostics at line:col for unsaved text; the plan for good text
+**   check      diagnostics at line:col for unsaved text; the plan for good text (a
+**              transition's row names the two scenes it joins)
 **   save       saving formats and writes; an edit made on disk is never overwritten unseen
 **   build      a local build streams every node to completed over SSE and makes the MP4
 **   concurrent a build asked for while one runs is queued (202, "queue" events), runs when
@@ -562,6 +563,31 @@ static void case_check(void) {
         "its text: %s", r.body);
   CHECK(json_array_size(json_object_get(plan, "nodes")) > 3, "nodes with keys");
   CHECK(json_is_string(json_object_get(json_array_get(json_object_get(plan, "nodes"), 0), "key")), "a key");
+  json_decref(o);
+  reply_free(&r);
+  /* A transition's row names the two scenes it joins (the IR's `between`), as `vsc build`
+   * does ("transition a -> b"); the scenes' rows name their scene and nothing else. */
+  char joined[1024];
+  const char *at = strstr(SCRIPT, "  }\n  scene b");
+  snprintf(joined, sizeof joined, "%.*s    then fade 0.5s\n%s", (int)(at - SCRIPT), SCRIPT, at);
+  r = post_json("POST", "/api/check", json_pack("{s:s, s:s}", "path", "t.vscript", "text", joined));
+  o = body_json(&r);
+  size_t i, transitions = 0, bodies = 0;
+  json_t *n, *ab = json_pack("[s, s]", "a", "b");
+  json_array_foreach(json_object_get(json_object_get(o, "plan"), "nodes"), i, n) {
+    const char *kind = json_string_value(json_object_get(n, "kind"));
+    json_t *between = json_object_get(n, "between");
+    if (kind && strcmp(kind, "transition") == 0) {
+      transitions++;
+      CHECK(json_equal(between, ab), "the transition's row joins a and b: %s", r.body);
+      CHECK(!json_is_string(json_object_get(n, "scene")), "the transition's row has no scene: %s", r.body);
+    } else {
+      CHECK(!between, "only a transition's row has between: %s", r.body);
+      if (kind && strcmp(kind, "body") == 0) bodies++;
+    }
+  }
+  CHECK(transitions == 1 && bodies == 3, "one transition, three bodies: %s", r.body);
+  json_decref(ab);
   json_decref(o);
   reply_free(&r);
   /* The disk is not touched by a check. */

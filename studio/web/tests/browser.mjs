@@ -23,6 +23,7 @@ const SMALL = `video "small" {
   scene intro (1s) {
     shot video "waves at dusk"
     text "hello" at center
+    then fade 0.5s
   }
   scene still (1s) {
     shot image "a blue square"
@@ -303,11 +304,17 @@ step('a local build moves every row to completed and shows previews', async () =
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=scene]').length === 3);
   await page.click('[data-testid=tab-build]');
   // No clip is decoded in the page while the build runs: previews are stills.
+  // The transition's row names its two scenes from the plan on, through every state it shows.
   await page.evaluate(() => {
     window.__videosInPreviews = 0;
+    window.__transitionSeen = [];
     new MutationObserver(() => {
       window.__videosInPreviews = Math.max(window.__videosInPreviews, document.querySelectorAll('[data-testid=previews] video').length);
-    }).observe(document.body, { childList: true, subtree: true });
+      for (const r of document.querySelectorAll('[data-testid=row][data-op=segment]')) {
+        const seen = `${r.dataset.status}: ${r.querySelector('[data-testid=row-place]')?.textContent}`;
+        if (/transition/.test(seen) && !window.__transitionSeen.includes(seen)) window.__transitionSeen.push(seen);
+      }
+    }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-status'] });
   });
   await page.click('[data-testid=build]');
   await page.waitForFunction(() => window.__vscStudio.status === 'completed', { timeout: 120000 });
@@ -322,6 +329,15 @@ step('a local build moves every row to completed and shows previews', async () =
   );
   const rows = await $$count('[data-testid=row]');
   assert.ok(rows >= 8, `rows: ${rows}`);
+  // Each segment's row says where it is in the picture: a scene, or a transition's two scenes
+  // as `vsc build` says them. The transition's row was labelled before it ran (queued) and
+  // its events moved it to completed.
+  const places = await page.$$eval('[data-testid=row][data-op=segment] [data-testid=row-place]', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(places, ['intro', 'transition intro -> still', 'still', 'card']);
+  const seen = await page.evaluate(() => window.__transitionSeen);
+  assert.equal(seen[0], 'queued: transition intro -> still', `seen: ${JSON.stringify(seen)}`);
+  assert.equal(seen.at(-1), 'completed: transition intro -> still', `seen: ${JSON.stringify(seen)}`);
+  assert.ok(seen.every((t) => t.endsWith(': transition intro -> still')), `seen: ${JSON.stringify(seen)}`);
   // A preview per scene: the server's 320x180 JPEG still of its composed segment.
   await page.waitForFunction(
     () => {

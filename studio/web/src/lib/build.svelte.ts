@@ -64,6 +64,7 @@ function resetFrom(ev: any) {
     id: n.id,
     op: n.op,
     scene: n.scene,
+    between: n.between,
     model: n.model,
     key: n.key,
     kind: n.kind,

@@ -16,6 +16,7 @@ export interface PlanNode {
   id: string;
   op: string;
   scene?: string;
+  between?: [string, string]; // a transition segment: the scene it leaves, the scene it enters
   model?: string;
   key: string;
   estimate: number;
@@ -99,6 +100,7 @@ export interface Row {
   id: string;
   op: string;
   scene?: string;
+  between?: [string, string];
   model?: string;
   key: string;
   kind?: string;
