@@ -31,9 +31,14 @@ int cmd_graph(int argc, char **argv) {
     const char *id = json_string_value(json_object_get(n, "id"));
     const char *op = json_string_value(json_object_get(n, "op"));
     json_t *scene = json_object_get(n, "scene"), *model = json_object_get(n, "model");
-    char label[512];
-    snprintf(label, sizeof label, "%s%s%s%s%s\n%.8s", op, scene ? " " : "", scene ? json_string_value(scene) : "",
-             model ? "\n" : "", model ? json_string_value(model) : "", id);
+    /* Where the node is in the picture: its scene, or a transition's two (as progress says). */
+    const json_t *between = json_object_get(n, "between");
+    const char *from = json_string_value(json_array_get(between, 0)), *to = json_string_value(json_array_get(between, 1));
+    char place[300] = "";
+    if (scene) snprintf(place, sizeof place, " %s", json_string_value(scene));
+    else if (from && to) snprintf(place, sizeof place, " transition %s -> %s", from, to);
+    char label[768];
+    snprintf(label, sizeof label, "%s%s%s%s\n%.8s", op, place, model ? "\n" : "", model ? json_string_value(model) : "", id);
     printf("  n%.12s [label=", id);
     dot_string(label);
     if (vsc_ops_is_provider(op)) printf(", style=filled, fillcolor=\"#f5efe6\"");

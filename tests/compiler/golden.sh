@@ -7,6 +7,8 @@
 #   golden.sh VSC plan SCRIPT GOLDEN.plan.txt  -- `vsc plan` (priced for replicate, no cache) must
 #                                                 equal it, its rows add up to its total and its
 #                                                 cost column lines up
+#   golden.sh VSC graph SCRIPT GOLDEN.dot      -- `vsc graph` must equal it: one box per IR node,
+#                                                 one edge per input, every edge between boxes
 # VSC_UPDATE_GOLDEN=1 rewrites the golden file instead of comparing.
 set -u
 vsc=$1 mode=$2
@@ -88,13 +90,28 @@ plan)
          if (d > 0.0005 * rows + 1e-9) { printf "FAIL: rows add up to %.3f, total says %.3f\n", sum, total; exit 1 }
        }' "$tmp/out" || exit 1
   ;;
+graph)
+  script=$1 golden=$2
+  "$vsc" graph "$script" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; echo "FAIL: vsc graph exited $?"; exit 1; }
+  compare "$golden" "$tmp/out" || exit 1
+  "$vsc" ir "$script" >"$tmp/ir" 2>/dev/null || { echo "FAIL: vsc ir exited $?"; exit 1; }
+  nodes=$(grep -c '"op":' "$tmp/ir") inputs=$(awk '/"inputs": \[$/ { in_list = 1; next } in_list && /\]/ { in_list = 0 } in_list { n++ } END { print n + 0 }' "$tmp/ir")
+  awk -v nodes="$nodes" -v inputs="$inputs" '
+    /^  n[0-9a-f]+ \[label=/ { box[$1] = 1; nbox++; next }
+    /^  n[0-9a-f]+ -> n[0-9a-f]+;$/ { e = $3; sub(/;$/, "", e); if (!($1 in box) || !(e in box)) { print "FAIL: edge " $0 " before its boxes"; bad = 1 } nedge++ }
+    END {
+      if (nbox != nodes) { printf "FAIL: %d boxes for %d IR nodes\n", nbox, nodes; bad = 1 }
+      if (nedge != inputs) { printf "FAIL: %d edges for %d inputs\n", nedge, inputs; bad = 1 }
+      exit bad
+    }' "$tmp/out" || exit 1
+  ;;
 roundtrip)
   golden=$1
   "$vsc" ir --canon "$golden" >"$tmp/out" || { echo "FAIL: reader rejected $golden"; exit 1; }
   cmp -s "$golden" "$tmp/out" || { echo "FAIL: round trip changed the bytes"; diff -u "$golden" "$tmp/out" | head -40; exit 1; }
   ;;
 *)
-  echo "usage: golden.sh VSC ir|diag|fmt|roundtrip|plan ..." >&2
+  echo "usage: golden.sh VSC ir|diag|fmt|roundtrip|plan|graph ..." >&2
   exit 2
   ;;
 esac
