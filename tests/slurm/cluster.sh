@@ -3,7 +3,8 @@
 # key, config, state, spool and logs under DIR and private ports, so a test can submit real
 # job arrays and never touch a system Slurm.
 #   cluster.sh start DIR   writes DIR/slurm.conf, starts the daemons, waits for the node
-#   cluster.sh stop DIR    stops them (safe to call twice, or after a failed start)
+#   cluster.sh stop DIR    stops them and any job still running on the cluster (safe to call
+#                          twice, or after a failed start)
 # Clients then use SLURM_CONF=DIR/slurm.conf.
 set -eu
 cmd=${1:?usage: cluster.sh start|stop DIR}
@@ -32,6 +33,17 @@ stop() {
     for p in slurmd slurmctld; do
       [ -f "$dir/$p.pid" ] && kill -9 "$(cat "$dir/$p.pid")" 2>/dev/null || true
       rm -f "$dir/$p.pid"
+    done
+    # A job step (slurmstepd) and its job outlive slurmd by design: after a failed test
+    # they would run on. Both carry this cluster's SLURM_CONF; the job also its SLURM_JOB_ID.
+    for env in /proc/[0-9]*/environ; do
+      pid=${env#/proc/}
+      pid=${pid%/environ}
+      vars=$(tr '\0' '\n' 2>/dev/null <"$env") || continue
+      printf '%s\n' "$vars" | grep -qx "SLURM_CONF=$dir/slurm.conf" || continue
+      if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = slurmstepd ] || printf '%s\n' "$vars" | grep -q '^SLURM_JOB_ID='; then
+        kill -9 "$pid" 2>/dev/null || true
+      fi
     done
   fi
   [ -S "$dir/munge/munge.sock" ] && munged --stop --socket="$dir/munge/munge.sock" >/dev/null 2>&1 || true

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The test cluster works as a cluster: a job array of 6 tasks, at most 2 at once, each
-# writing its index; a long job cancelled with scancel; then no daemon left running.
+# writing its index; a long job cancelled with scancel; then the cluster stopped while a job
+# runs, and nothing of it left running.
 set -eu
 cluster=$1
 dir=$(pwd)/slurm.cluster
@@ -48,9 +49,27 @@ while squeue -h -j "$long" -o %T 2>/dev/null | grep -q .; do
 done
 state=$(scontrol show job "$long" | sed -n 's/.*JobState=\([A-Z]*\).*/\1/p')
 [ "$state" = CANCELLED ] || fail "job $long ended $state, not CANCELLED"
+# Stopped while a job runs (as after a failed test), the cluster leaves nothing behind: a
+# job step and its job outlive slurmd, so stop ends them too.
+left=$(sbatch --parsable --output=/dev/null --wrap "sleep 300")
+i=0
+until [ "$(squeue -h -j "$left" -o %T)" = RUNNING ]; do
+  i=$((i + 1))
+  [ $i -lt 100 ] || fail "job $left never started"
+  sleep 0.2
+done
+sleep 1
 trap - EXIT INT TERM
 sh "$cluster" stop "$dir"
 for p in slurmctld slurmd munged; do
   pgrep -f "$dir" >/dev/null 2>&1 && fail "a daemon of the test cluster is still running"
 done
-echo "slurm.cluster: array of 6 (2 at once) ran, scancel cancelled, daemons stopped"
+for env in /proc/[0-9]*/environ; do
+  pid=${env#/proc/}
+  pid=${pid%/environ}
+  [ "$pid" = $$ ] && continue
+  # This shell has the cluster's SLURM_CONF too; a step, a job and their children also do.
+  tr '\0' '\n' 2>/dev/null <"$env" | grep -qx "SLURM_CONF=$dir/slurm.conf" &&
+    fail "$(cat "/proc/$pid/comm" 2>/dev/null) (pid $pid) of the cluster still runs after stop, job $left running"
+done
+echo "slurm.cluster: array of 6 (2 at once) ran, scancel cancelled, daemons, a running job and its step stopped"
