@@ -30,16 +30,21 @@ done
 for k in 0 1 2 3 4 5; do
   [ "$(cat "$dir/out/task.$k" 2>/dev/null)" = "$k" ] || fail "task $k of array $job did not write its index"
 done
-long=$(sbatch --parsable --output=/dev/null --wrap "sleep 300")
-i=0
-until [ "$(squeue -h -j "$long" -o %T)" = RUNNING ]; do
-  i=$((i + 1))
-  [ $i -lt 100 ] || fail "job $long never started"
-  sleep 0.2
-done
-# RUNNING comes before slurmd has started the job's step; a cancel in between left the step
-# stuck (seen once in an ASan run: cancelled 22 ms after launch, still listed 20 s later).
-sleep 1
+# start_long: submits `sleep 300` and prints its id once its step runs. RUNNING comes before
+# slurmd has started the job's step; a cancel in between left the step stuck (seen once in
+# an ASan run: cancelled 22 ms after launch, still listed 20 s later), so a second more.
+start_long() {
+  id=$(sbatch --parsable --output=/dev/null --wrap "sleep 300") || fail "sbatch of a long job failed"
+  i=0
+  until [ "$(squeue -h -j "$id" -o %T)" = RUNNING ]; do
+    i=$((i + 1))
+    [ $i -lt 100 ] || fail "job $id never started"
+    sleep 0.2
+  done
+  sleep 1
+  echo "$id"
+}
+long=$(start_long) || exit 1
 scancel "$long"
 i=0
 while squeue -h -j "$long" -o %T 2>/dev/null | grep -q .; do
@@ -51,14 +56,7 @@ state=$(scontrol show job "$long" | sed -n 's/.*JobState=\([A-Z]*\).*/\1/p')
 [ "$state" = CANCELLED ] || fail "job $long ended $state, not CANCELLED"
 # Stopped while a job runs (as after a failed test), the cluster leaves nothing behind: a
 # job step and its job outlive slurmd, so stop ends them too.
-left=$(sbatch --parsable --output=/dev/null --wrap "sleep 300")
-i=0
-until [ "$(squeue -h -j "$left" -o %T)" = RUNNING ]; do
-  i=$((i + 1))
-  [ $i -lt 100 ] || fail "job $left never started"
-  sleep 0.2
-done
-sleep 1
+left=$(start_long) || exit 1
 trap - EXIT INT TERM
 sh "$cluster" stop "$dir"
 for p in slurmctld slurmd munged; do
