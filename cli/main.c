@@ -75,7 +75,8 @@ int main(int argc, char **argv) {
    * frame pools) for every segment. glibc's sliding threshold soon serves them from the
    * heap arenas, where freed ones stay resident and fragment: a 5 min render peaked 1.2-1.3x
    * a 30 s one. Mapped each time, they go back to the system when freed: peaks 16-21 %
-   * lower (docs/compositor.md, *Memory*), for about 1 % more CPU in page faults. */
+   * lower, for about 1 % more CPU in page faults (docs/compositor.md, *Large buffers
+   * mapped each time*). */
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   const cli_command *c = find_command(name);
   if (!c) {

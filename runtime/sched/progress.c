@@ -43,14 +43,20 @@ static const char *s(const json_t *ev, const char *k) {
   return v ? v : "";
 }
 
+void vsc_progress_place(char *buf, size_t len, const char *scene, const char *from, const char *to) {
+  if (scene && *scene) snprintf(buf, len, " scene %s", scene);
+  else if (from && to) snprintf(buf, len, " transition %s -> %s", from, to);
+  else if (len) buf[0] = 0;
+}
+
 /* "segment  9f2c1a2b3c scene sunrise", "segment  dd5ca72785 transition sunrise -> pour" */
 static void describe(const json_t *ev, char *buf, size_t len) {
-  const char *scene = s(ev, "scene"), *model = s(ev, "model");
+  const char *model = s(ev, "model");
   const json_t *between = json_object_get(ev, "between");
-  const char *from = json_string_value(json_array_get(between, 0)), *to = json_string_value(json_array_get(between, 1));
-  int w = snprintf(buf, len, "%-8s %.10s", s(ev, "op"), s(ev, "node"));
-  if (*scene && w > 0 && (size_t)w < len) w += snprintf(buf + w, len - (size_t)w, " scene %s", scene);
-  else if (from && to && w > 0 && (size_t)w < len) w += snprintf(buf + w, len - (size_t)w, " transition %s -> %s", from, to);
+  char place[300];
+  vsc_progress_place(place, sizeof place, s(ev, "scene"), json_string_value(json_array_get(between, 0)),
+                     json_string_value(json_array_get(between, 1)));
+  int w = snprintf(buf, len, "%-8s %.10s%s", s(ev, "op"), s(ev, "node"), place);
   if (*s(ev, "part") && w > 0 && (size_t)w < len) w += snprintf(buf + w, len - (size_t)w, " part %s", s(ev, "part"));
   if (*model && w > 0 && (size_t)w < len) snprintf(buf + w, len - (size_t)w, " [%s]", model);
 }

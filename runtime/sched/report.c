@@ -150,9 +150,8 @@ static void report(run_t *r) {
         vsc_sched_place(ev, n);
         vsc_progress_event(r->pg, ev);
       } else if (!quiet) {
-        char place[300] = "";
-        if (n->scene) snprintf(place, sizeof place, " scene %s", n->scene);
-        else if (n->between[0]) snprintf(place, sizeof place, " transition %s -> %s", n->between[0], n->between[1]);
+        char place[300];
+        vsc_progress_place(place, sizeof place, n->scene, n->between[0], n->between[1]);
         fprintf(out, "failed: %s %.12s%s: %s\n", n->op, n->id, place, n->reason);
       }
     }
