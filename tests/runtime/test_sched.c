@@ -120,6 +120,12 @@ static void t_isolation(void) {
   vsc_test_rmtree(dir);
 }
 
+/* A case's temporary directory, and the cache in it. */
+static void case_dirs(const char *name, char *dir, size_t ndir, char *cache, size_t ncache) {
+  vsc_test_tmpdir(dir, ndir, name);
+  snprintf(cache, ncache, "%s/cache", dir);
+}
+
 /* A transition segment names its two scenes (the IR's `between`) wherever a node is told:
  * its JSON node events and the report's failed event carry "between", its plain lines say
  * "transition a -> b" where a scene's say "scene a". */
@@ -141,8 +147,7 @@ static char *run_told(const json_t *plan, const char *cache, const char *log, vs
 
 static void t_transition_names(void) {
   char dir[2048], cache[4200], log[4200], want[400];
-  vsc_test_tmpdir(dir, sizeof dir, "tnames");
-  snprintf(cache, sizeof cache, "%s/cache", dir);
+  case_dirs("tnames", dir, sizeof dir, cache, sizeof cache);
   json_t *plan = rt_plan_new(-1);
   const char *a = rt_add(plan, "segment", P("sa", 0), NULL, NULL, 0);
   json_t *tp = P("sa-sb", 0);
@@ -205,12 +210,6 @@ static json_t *chain_plan(const char *leaf_label, const char **ids) {
   ids[3] = rt_add(plan, "mux", P("m", 0), NULL, &ids[2], 1);
   set_output(plan, ids[3]);
   return plan;
-}
-
-/* A case's temporary directory, and the cache in it. */
-static void case_dirs(const char *name, char *dir, size_t ndir, char *cache, size_t ncache) {
-  vsc_test_tmpdir(dir, ndir, name);
-  snprintf(cache, ncache, "%s/cache", dir);
 }
 
 static void t_cache(void) {
